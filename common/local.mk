@@ -1,0 +1,8 @@
+noinst_LIBRARIES += common/libmoat_common.a
+common_libmoat_common_a_SOURCES = \
+	common/buf.c common/buf.h \
+	common/clock.c common/clock.h \
+	common/cursor.c common/cursor.h \
+	common/error.c common/error.h common/error_codes.h \
+	common/log.c common/log.h \
+	common/secmem.c common/secmem.h

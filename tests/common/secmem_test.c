@@ -1,0 +1,172 @@
+/*
+ * The secure heap: zeroed blocks, wipe on free, realloc, double-free
+ * detection, and that the pages really are locked and excluded from core
+ * dumps (read back from /proc/self/smaps VmFlags: "lo" locked, "dd" don't dump).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/secmem.h"
+#include "tests/moat_test.h"
+
+/* The VmFlags line of the mapping holding p, or "" if not found. */
+static void vmflags_of(const void *p, char *out, size_t outlen)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	ATF_REQUIRE(f != NULL);
+	char line[512];
+	int inside = 0;
+	uintptr_t addr = (uintptr_t)p;
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			inside = addr >= lo && addr < hi;
+			continue;
+		}
+		if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(out, outlen, "%s", line + 8);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static int has_flag(const char *flags, const char *flag)
+{
+	char padded[8];
+	snprintf(padded, sizeof(padded), " %s", flag);
+	return strstr(flags, padded) != NULL;
+}
+
+ATF_TC_WITHOUT_HEAD(blocks_are_zeroed_and_sized);
+ATF_TC_BODY(blocks_are_zeroed_and_sized, tc)
+{
+	size_t sizes[] = { 1, 16, 17, 100, 1000, 4000, 4080, 4081, 10000, 100000 };
+	void *blocks[sizeof(sizes) / sizeof(sizes[0])];
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		EXPECT_OK(moat_secmem_alloc(sizes[i], &blocks[i]));
+		ATF_REQUIRE(moat_secmem_size(blocks[i]) >= sizes[i]);
+		ATF_REQUIRE_EQ((uintptr_t)blocks[i] % 16, 0);
+		uint8_t *b = blocks[i];
+		for (size_t j = 0; j < sizes[i]; j++)
+			ATF_REQUIRE_EQ(b[j], 0);
+		memset(b, 0xa5, sizes[i]);
+	}
+	/* No two blocks overlap. */
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		for (size_t j = 0; j < sizes[i]; j++)
+			ATF_REQUIRE_EQ(((uint8_t *)blocks[i])[j], 0xa5);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		moat_secmem_free(blocks[i]);
+	moat_secmem_free(NULL);
+
+	void *p;
+	EXPECT_ERR(moat_secmem_alloc(0, &p), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_secmem_alloc(SIZE_MAX, &p), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_secmem_alloc(8, NULL), MOAT_ERR_NULL_ARG);
+}
+
+ATF_TC_WITHOUT_HEAD(freed_blocks_are_wiped_and_reused_zeroed);
+ATF_TC_BODY(freed_blocks_are_wiped_and_reused_zeroed, tc)
+{
+	uint8_t *p;
+	EXPECT_OK(moat_secmem_alloc(200, (void **)&p));
+	memset(p, 0x5c, 200);
+	moat_secmem_free(p);
+	/*
+	 * The slab stays mapped, so the freed bytes can be inspected: all zero
+	 * past the free-list link the heap keeps in the first word.
+	 */
+	for (size_t i = sizeof(void *); i < 200; i++)
+		ATF_REQUIRE_EQ(p[i], 0);
+	uint8_t *q;
+	EXPECT_OK(moat_secmem_alloc(200, (void **)&q));
+	ATF_REQUIRE(q == p); /* LIFO reuse of the same class */
+	for (size_t i = 0; i < 200; i++)
+		ATF_REQUIRE_EQ(q[i], 0);
+	moat_secmem_free(q);
+}
+
+ATF_TC_WITHOUT_HEAD(realloc_keeps_contents);
+ATF_TC_BODY(realloc_keeps_contents, tc)
+{
+	void *p = NULL;
+	EXPECT_OK(moat_secmem_realloc(&p, 10));
+	memcpy(p, "0123456789", 10);
+	EXPECT_OK(moat_secmem_realloc(&p, 5000));
+	ATF_REQUIRE(memcmp(p, "0123456789", 10) == 0);
+	ATF_REQUIRE(moat_secmem_size(p) >= 5000);
+	void *same = p;
+	EXPECT_OK(moat_secmem_realloc(&p, 100));
+	ATF_REQUIRE(p == same);
+	moat_secmem_free(p);
+}
+
+ATF_TC_WITHOUT_HEAD(pages_locked_and_not_dumped);
+ATF_TC_BODY(pages_locked_and_not_dumped, tc)
+{
+	char flags[512];
+	void *small, *large;
+	unsetenv("MOAT_DONT_MLOCK");
+	ATF_REQUIRE(moat_secmem_locking());
+	EXPECT_OK(moat_secmem_alloc(48, &small));
+	EXPECT_OK(moat_secmem_alloc(64 * 1024, &large));
+	vmflags_of(small, flags, sizeof(flags));
+	ATF_REQUIRE_MSG(has_flag(flags, "lo") && has_flag(flags, "dd"), "small block flags:%s", flags);
+	vmflags_of(large, flags, sizeof(flags));
+	ATF_REQUIRE_MSG(has_flag(flags, "lo") && has_flag(flags, "dd"), "large block flags:%s", flags);
+	moat_secmem_free(small);
+	moat_secmem_free(large);
+}
+
+ATF_TC_WITHOUT_HEAD(dont_mlock_switch);
+ATF_TC_BODY(dont_mlock_switch, tc)
+{
+	char flags[512];
+	void *large;
+	setenv("MOAT_DONT_MLOCK", "1", 1);
+	ATF_REQUIRE(!moat_secmem_locking());
+	EXPECT_OK(moat_secmem_alloc(64 * 1024, &large));
+	vmflags_of(large, flags, sizeof(flags));
+	/* Unlocked, but still kept out of core dumps. */
+	ATF_REQUIRE_MSG(!has_flag(flags, "lo") && has_flag(flags, "dd"), "flags:%s", flags);
+	moat_secmem_free(large);
+	setenv("MOAT_DONT_MLOCK", "0", 1);
+	ATF_REQUIRE(moat_secmem_locking());
+}
+
+ATF_TC_WITHOUT_HEAD(double_free_aborts);
+ATF_TC_BODY(double_free_aborts, tc)
+{
+	void *p;
+	EXPECT_OK(moat_secmem_alloc(32, &p));
+	moat_secmem_free(p);
+	atf_tc_expect_signal(SIGABRT, "a double free must abort");
+	moat_secmem_free(p);
+}
+
+ATF_TC_WITHOUT_HEAD(wipe);
+ATF_TC_BODY(wipe, tc)
+{
+	uint8_t buf[64];
+	memset(buf, 0xff, sizeof(buf));
+	moat_wipe(buf + 8, 48);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		ATF_REQUIRE_EQ(buf[i], (i >= 8 && i < 56) ? 0 : 0xff);
+	moat_wipe(NULL, 10);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, blocks_are_zeroed_and_sized);
+	ATF_TP_ADD_TC(tp, freed_blocks_are_wiped_and_reused_zeroed);
+	ATF_TP_ADD_TC(tp, realloc_keeps_contents);
+	ATF_TP_ADD_TC(tp, pages_locked_and_not_dumped);
+	ATF_TP_ADD_TC(tp, dont_mlock_switch);
+	ATF_TP_ADD_TC(tp, double_free_aborts);
+	ATF_TP_ADD_TC(tp, wipe);
+	return atf_no_error();
+}

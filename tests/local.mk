@@ -1,0 +1,56 @@
+# Tests: ATF programs run by Kyua. 'make check' runs the whole suite and ends
+# with one line "N passed, N failed" taken from the Kyua report.
+TEST_CPPFLAGS = $(AM_CPPFLAGS) $(ATF_C_CFLAGS)
+TEST_LDADD = common/libmoat_common.a $(ATF_C_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
+
+COMMON_TESTS = \
+	tests/common/cursor_test \
+	tests/common/buf_test \
+	tests/common/error_test \
+	tests/common/secmem_test \
+	tests/common/log_clock_test
+check_PROGRAMS += $(COMMON_TESTS)
+
+tests_common_cursor_test_SOURCES = tests/common/cursor_test.c tests/moat_test.h
+tests_common_cursor_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_common_cursor_test_LDADD = $(TEST_LDADD)
+tests_common_buf_test_SOURCES = tests/common/buf_test.c tests/moat_test.h
+tests_common_buf_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_common_buf_test_LDADD = $(TEST_LDADD)
+tests_common_error_test_SOURCES = tests/common/error_test.c tests/moat_test.h
+tests_common_error_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_common_error_test_LDADD = $(TEST_LDADD)
+tests_common_secmem_test_SOURCES = tests/common/secmem_test.c tests/moat_test.h
+tests_common_secmem_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_common_secmem_test_LDADD = $(TEST_LDADD)
+tests_common_log_clock_test_SOURCES = tests/common/log_clock_test.c tests/moat_test.h
+tests_common_log_clock_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_common_log_clock_test_LDADD = $(TEST_LDADD)
+
+# The smoke program: proves the build links against every dependency and
+# exercises the common/ primitives end to end. demo.sh runs it until the
+# daemons exist.
+check_PROGRAMS += tests/smoke
+tests_smoke_SOURCES = tests/smoke.c
+tests_smoke_LDADD = common/libmoat_common.a $(LIBCRYPTO_LIBS) $(LIBEVENT_LIBS) $(LIBSECCOMP_LIBS) $(PTHREAD_LIBS)
+tests_smoke_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(LIBSECCOMP_CFLAGS)
+
+# atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.
+ATF_SH_TESTS = tests/smoke_test
+check_SCRIPTS = $(ATF_SH_TESTS)
+CLEANFILES += $(ATF_SH_TESTS) tests/results.db tests/report.txt
+EXTRA_DIST += tests/Kyuafile tests/common/Kyuafile tests/smoke_test.sh tests/kyua-summary.sh
+
+tests/smoke_test: tests/smoke_test.sh
+	$(AM_V_GEN)mkdir -p tests && \
+	{ echo '#! $(ATF_SH)'; cat $(srcdir)/tests/smoke_test.sh; } > $@ && chmod +x $@
+
+check-local: $(check_PROGRAMS) $(check_SCRIPTS)
+	@rm -f tests/results.db
+	@status=0; \
+	$(KYUA) --config=none test --kyuafile=$(srcdir)/tests/Kyuafile --build-root=tests \
+		--results-file=tests/results.db || status=$$?; \
+	$(KYUA) --config=none report --results-file=tests/results.db \
+		--results-filter=broken,failed --verbose > tests/report.txt || true; \
+	$(SHELL) $(srcdir)/tests/kyua-summary.sh tests/results.db tests/report.txt || status=1; \
+	exit $$status
