@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SLAB_BYTES (64u * 1024u)
@@ -70,7 +71,11 @@ static int map_secure(size_t bytes, void **out)
 		munmap(p, bytes);
 		BAIL(MOAT_ERR_MADVISE);
 	}
-	if (moat_secmem_locking() && mlock(p, bytes) != 0) {
+	/*
+	 * The raw syscall, because sanitizer runtimes replace mlock() with a
+	 * no-op and the sanitizer build must lock (and be tested to lock) too.
+	 */
+	if (moat_secmem_locking() && syscall(SYS_mlock, p, bytes) != 0) {
 		munmap(p, bytes);
 		BAIL(MOAT_ERR_MLOCK);
 	}

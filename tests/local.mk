@@ -3,6 +3,10 @@
 TEST_CPPFLAGS = $(AM_CPPFLAGS) $(ATF_C_CFLAGS)
 TEST_LDADD = common/libmoat_common.a $(ATF_C_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
 
+# Every test program carries these (sanitizer_defaults must be linked as an
+# object: nothing references it, so an archive member would be dropped).
+TEST_UTIL_SOURCES = tests/moat_test.h tests/sanitizer_defaults.c
+
 COMMON_TESTS = \
 	tests/common/cursor_test \
 	tests/common/buf_test \
@@ -11,19 +15,19 @@ COMMON_TESTS = \
 	tests/common/log_clock_test
 check_PROGRAMS += $(COMMON_TESTS)
 
-tests_common_cursor_test_SOURCES = tests/common/cursor_test.c tests/moat_test.h
+tests_common_cursor_test_SOURCES = tests/common/cursor_test.c $(TEST_UTIL_SOURCES)
 tests_common_cursor_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_common_cursor_test_LDADD = $(TEST_LDADD)
-tests_common_buf_test_SOURCES = tests/common/buf_test.c tests/moat_test.h
+tests_common_buf_test_SOURCES = tests/common/buf_test.c $(TEST_UTIL_SOURCES)
 tests_common_buf_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_common_buf_test_LDADD = $(TEST_LDADD)
-tests_common_error_test_SOURCES = tests/common/error_test.c tests/moat_test.h
+tests_common_error_test_SOURCES = tests/common/error_test.c $(TEST_UTIL_SOURCES)
 tests_common_error_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_common_error_test_LDADD = $(TEST_LDADD)
-tests_common_secmem_test_SOURCES = tests/common/secmem_test.c tests/moat_test.h
+tests_common_secmem_test_SOURCES = tests/common/secmem_test.c $(TEST_UTIL_SOURCES)
 tests_common_secmem_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_common_secmem_test_LDADD = $(TEST_LDADD)
-tests_common_log_clock_test_SOURCES = tests/common/log_clock_test.c tests/moat_test.h
+tests_common_log_clock_test_SOURCES = tests/common/log_clock_test.c $(TEST_UTIL_SOURCES)
 tests_common_log_clock_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_common_log_clock_test_LDADD = $(TEST_LDADD)
 

@@ -27,6 +27,7 @@ static void vmflags_of(const void *p, char *out, size_t outlen)
 			continue;
 		}
 		if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+			line[strcspn(line, "\n")] = '\0';
 			snprintf(out, outlen, "%s", line + 8);
 			break;
 		}
