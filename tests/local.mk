@@ -39,15 +39,23 @@ tests_smoke_SOURCES = tests/smoke.c
 tests_smoke_LDADD = common/libmoat_common.a $(LIBCRYPTO_LIBS) $(LIBEVENT_LIBS) $(LIBSECCOMP_LIBS) $(PTHREAD_LIBS)
 tests_smoke_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(LIBSECCOMP_CFLAGS)
 
+MOAT_TEST_TLS_LIBS = $(MOAT_TLS_LIBS) $(ATF_C_LIBS)
+include tests/crypto/local.mk
+include tests/record/local.mk
+include tests/messages/local.mk
+include tests/policy/local.mk
+include tests/tls/local.mk
+include tests/interop/local.mk
+
 # atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.
 ATF_SH_TESTS = tests/smoke_test
 check_SCRIPTS = $(ATF_SH_TESTS)
+# Other directories add atf-sh tests as: ATF_SH_TESTS += tests/dir/x_test, with tests/dir/x_test.sh in EXTRA_DIST.
 CLEANFILES += $(ATF_SH_TESTS) tests/results.db tests/report.txt
-EXTRA_DIST += tests/Kyuafile tests/common/Kyuafile tests/smoke_test.sh tests/kyua-summary.sh
+EXTRA_DIST += tests/Kyuafile tests/common/Kyuafile tests/crypto/Kyuafile tests/record/Kyuafile tests/messages/Kyuafile tests/policy/Kyuafile tests/tls/Kyuafile tests/interop/Kyuafile tests/smoke_test.sh tests/kyua-summary.sh
 
-tests/smoke_test: tests/smoke_test.sh
-	$(AM_V_GEN)mkdir -p tests && \
-	{ echo '#! $(ATF_SH)'; cat $(srcdir)/tests/smoke_test.sh; } > $@ && chmod +x $@
+$(ATF_SH_TESTS): %: %.sh
+	$(AM_V_GEN)mkdir -p $(@D) && { echo '#! $(ATF_SH)'; cat $<; } > $@ && chmod +x $@
 
 check-local: $(check_PROGRAMS) $(check_SCRIPTS)
 	@rm -f tests/results.db

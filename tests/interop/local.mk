@@ -1,0 +1,1 @@
+# interop tests: filled in by its owner. Add test programs to check_PROGRAMS and tests/interop/Kyuafile.

@@ -1,0 +1,1 @@
+# messages tests: filled in by its owner. Add test programs to check_PROGRAMS and tests/messages/Kyuafile.

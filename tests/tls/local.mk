@@ -1,0 +1,1 @@
+# tls tests: filled in by its owner. Add test programs to check_PROGRAMS and tests/tls/Kyuafile.
