@@ -1,1 +1,30 @@
-# filled in by its owner
+# Handshake message and extension codecs (RFC 8446 §4): one file per
+# extension (ext_*.c) and per message (msg_*.c), no protocol logic.
+tls_libmoat_a_SOURCES += \
+	tls/extensions.h \
+	tls/extensions.c \
+	tls/ext_server_name.c \
+	tls/ext_u16_list.c \
+	tls/ext_supported_versions.c \
+	tls/ext_key_share.c \
+	tls/ext_alpn.c \
+	tls/ext_cookie.c \
+	tls/ext_record_size_limit.c \
+	tls/ext_max_fragment_length.c \
+	tls/ext_psk_modes.c \
+	tls/ext_pre_shared_key.c \
+	tls/ext_early_data.c \
+	tls/ext_status_request.c \
+	tls/ext_certificate_authorities.c \
+	tls/messages.h \
+	tls/msg_header.c \
+	tls/msg_client_hello.c \
+	tls/msg_server_hello.c \
+	tls/msg_encrypted_extensions.c \
+	tls/msg_certificate_request.c \
+	tls/msg_certificate.c \
+	tls/msg_certificate_verify.c \
+	tls/msg_finished.c \
+	tls/msg_new_session_ticket.c \
+	tls/msg_end_of_early_data.c \
+	tls/msg_key_update.c

@@ -1,0 +1,509 @@
+/*
+ * In-process TLS 1.3 handshakes: our client against our server over a
+ * non-blocking socketpair. Interop with other stacks lives in tests/interop;
+ * these tests pin down our own behaviour (every path of the handshake table,
+ * async pkey in each style, the client hello callback, KeyUpdate, shutdown,
+ * and the failures a client must report).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/moat_test.h"
+#include "tests/tls/test_certs.h"
+#include "tls/iana.h"
+#include "tls/moat.h"
+
+struct pair {
+	int fds[2];
+	struct moat_config *scfg, *ccfg;
+	struct moat_connection *server, *client;
+	struct moat_cert_chain_and_key *ck;
+	struct moat_cert_chain_and_key *pub; /* chain without key, for offload tests */
+	struct test_pki pki;
+	int server_err, client_err;
+};
+
+static void pair_init(struct pair *p, test_key_kind kind, const char *server_policy)
+{
+	memset(p, 0, sizeof(*p));
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, p->fds) == 0);
+	for (int i = 0; i < 2; i++)
+		ATF_REQUIRE(fcntl(p->fds[i], F_SETFL, O_NONBLOCK) == 0);
+	test_pki_make(&p->pki, kind);
+
+	p->scfg = moat_config_new();
+	ATF_REQUIRE(p->scfg != NULL);
+	if (server_policy != NULL)
+		EXPECT_OK(moat_config_set_cipher_preferences(p->scfg, server_policy));
+	p->ck = moat_cert_chain_and_key_new();
+	EXPECT_OK(moat_cert_chain_and_key_load_pem_bytes(p->ck, (const uint8_t *)p->pki.chain_pem,
+							 (uint32_t)strlen(p->pki.chain_pem),
+							 (const uint8_t *)p->pki.key_pem, (uint32_t)strlen(p->pki.key_pem)));
+	EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(p->scfg, p->ck));
+
+	p->ccfg = moat_config_new();
+	ATF_REQUIRE(p->ccfg != NULL);
+	EXPECT_OK(moat_config_wipe_trust_store(p->ccfg));
+	EXPECT_OK(moat_config_add_pem_to_trust_store(p->ccfg, p->pki.ca_pem));
+
+	p->server = moat_connection_new(MOAT_SERVER);
+	p->client = moat_connection_new(MOAT_CLIENT);
+	ATF_REQUIRE(p->server != NULL && p->client != NULL);
+	EXPECT_OK(moat_connection_set_config(p->server, p->scfg));
+	EXPECT_OK(moat_connection_set_config(p->client, p->ccfg));
+	EXPECT_OK(moat_connection_set_fd(p->server, p->fds[0]));
+	EXPECT_OK(moat_connection_set_fd(p->client, p->fds[1]));
+	EXPECT_OK(moat_set_server_name(p->client, "localhost"));
+}
+
+static void pair_free(struct pair *p)
+{
+	EXPECT_OK(moat_connection_free(p->server));
+	EXPECT_OK(moat_connection_free(p->client));
+	EXPECT_OK(moat_config_free(p->scfg));
+	EXPECT_OK(moat_config_free(p->ccfg));
+	EXPECT_OK(moat_cert_chain_and_key_free(p->ck));
+	EXPECT_OK(moat_cert_chain_and_key_free(p->pub));
+	test_pki_free(&p->pki);
+	close(p->fds[0]);
+	close(p->fds[1]);
+}
+
+/* Drive both sides until done. Returns 0, or -1 with server_err/client_err set; app-input blocks call hook. */
+static int pair_handshake_with(struct pair *p, void (*on_app_input)(struct pair *p, struct moat_connection *c))
+{
+	bool sdone = false, cdone = false;
+	p->server_err = p->client_err = MOAT_ERR_OK;
+	for (int i = 0; i < 1000 && !(sdone && cdone); i++) {
+		moat_blocked_status blocked;
+		if (!cdone) {
+			if (moat_negotiate(p->client, &blocked) == MOAT_SUCCESS)
+				cdone = true;
+			else if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+				p->client_err = moat_errno;
+			else if (blocked == MOAT_BLOCKED_ON_APPLICATION_INPUT && on_app_input)
+				on_app_input(p, p->client);
+		}
+		if (!sdone) {
+			if (moat_negotiate(p->server, &blocked) == MOAT_SUCCESS)
+				sdone = true;
+			else if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+				p->server_err = moat_errno;
+			else if (blocked == MOAT_BLOCKED_ON_APPLICATION_INPUT && on_app_input)
+				on_app_input(p, p->server);
+		}
+		if (p->server_err != MOAT_ERR_OK || p->client_err != MOAT_ERR_OK) {
+			/* Let the other side read the alert. */
+			if (!cdone && p->client_err == MOAT_ERR_OK && moat_negotiate(p->client, &blocked) < 0 &&
+			    moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+				p->client_err = moat_errno;
+			if (!sdone && p->server_err == MOAT_ERR_OK && moat_negotiate(p->server, &blocked) < 0 &&
+			    moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+				p->server_err = moat_errno;
+			return -1;
+		}
+	}
+	return sdone && cdone ? 0 : -1;
+}
+
+static int pair_handshake(struct pair *p)
+{
+	return pair_handshake_with(p, NULL);
+}
+
+#define REQUIRE_HANDSHAKE(p) \
+	ATF_REQUIRE_MSG(pair_handshake(p) == 0, "handshake failed: server %s, client %s (%s)", \
+			moat_strerror_name((p)->server_err), moat_strerror_name((p)->client_err), \
+			moat_strerror_debug(moat_errno, NULL))
+
+/* Send n pattern bytes from a to b and check them, interleaving so neither side blocks forever. */
+static void transfer(struct moat_connection *a, struct moat_connection *b, size_t n)
+{
+	uint8_t *out = malloc(n), *in = malloc(n);
+	ATF_REQUIRE(out && in);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)(i * 7 + 3);
+	size_t sent = 0, got = 0;
+	for (int iter = 0; iter < 100000 && got < n; iter++) {
+		moat_blocked_status blocked;
+		if (sent < n) {
+			ssize_t w = moat_send(a, out + sent, (ssize_t)(n - sent), &blocked);
+			ATF_REQUIRE_MSG(w >= 0 || moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED, "send: %s",
+					moat_strerror_name(moat_errno));
+			if (w > 0)
+				sent += (size_t)w;
+		} else {
+			moat_blocked_status fb;
+			if (moat_flush(a, &fb) < 0)
+				ATF_REQUIRE(moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED);
+		}
+		ssize_t r = moat_recv(b, in + got, (ssize_t)(n - got), &blocked);
+		ATF_REQUIRE_MSG(r > 0 || (r < 0 && moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED),
+				"recv returned %zd: %s at %s", r, moat_strerror_name(moat_errno),
+				moat_strerror_debug(moat_errno, NULL));
+		if (r > 0)
+			got += (size_t)r;
+	}
+	ATF_REQUIRE_EQ(got, n);
+	ATF_REQUIRE(memcmp(out, in, n) == 0);
+	free(out);
+	free(in);
+}
+
+ATF_TC_WITHOUT_HEAD(full_handshake_each_key_type);
+ATF_TC_BODY(full_handshake_each_key_type, tc)
+{
+	static const struct {
+		test_key_kind kind;
+		uint16_t scheme;
+	} cases[] = {
+		{ TEST_KEY_RSA2048, MOAT_SIG_RSA_PSS_RSAE_SHA256 },
+		{ TEST_KEY_RSA_PSS, MOAT_SIG_RSA_PSS_PSS_SHA256 },
+		{ TEST_KEY_P256, MOAT_SIG_ECDSA_SECP256R1_SHA256 },
+		{ TEST_KEY_P384, MOAT_SIG_ECDSA_SECP384R1_SHA384 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pair p;
+		pair_init(&p, cases[i].kind, NULL);
+		REQUIRE_HANDSHAKE(&p);
+		ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(p.client), MOAT_TLS13);
+		ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(p.server), MOAT_TLS13);
+		ATF_REQUIRE_STREQ(moat_connection_get_cipher(p.client), "TLS_AES_128_GCM_SHA256");
+		ATF_REQUIRE_STREQ(moat_connection_get_curve(p.server), "x25519");
+		ATF_REQUIRE_EQ_MSG(moat_connection_get_server_sig_scheme(p.client), cases[i].scheme, "case %zu: 0x%04x",
+				   i, moat_connection_get_server_sig_scheme(p.client));
+		ATF_REQUIRE_STREQ(moat_get_server_name(p.server), "localhost");
+		transfer(p.client, p.server, 100000);
+		transfer(p.server, p.client, 100000);
+		pair_free(&p);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(hello_retry_request);
+ATF_TC_BODY(hello_retry_request, tc)
+{
+	struct pair p;
+	/* 20190802 has no x25519: our client's x25519 share forces a HelloRetryRequest for P-256. */
+	pair_init(&p, TEST_KEY_P256, "20190802");
+	REQUIRE_HANDSHAKE(&p);
+	ATF_REQUIRE_STREQ(moat_connection_get_curve(p.client), "secp256r1");
+	ATF_REQUIRE_STREQ(moat_connection_get_curve(p.server), "secp256r1");
+	transfer(p.client, p.server, 20000);
+	pair_free(&p);
+}
+
+ATF_TC_WITHOUT_HEAD(alpn_server_preference);
+ATF_TC_BODY(alpn_server_preference, tc)
+{
+	struct pair p;
+	const char *server_protos[] = { "h2", "http/1.1" };
+	const char *client_protos[] = { "http/1.1", "h2" };
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_config_set_protocol_preferences(p.scfg, server_protos, 2));
+	EXPECT_OK(moat_config_set_protocol_preferences(p.ccfg, client_protos, 2));
+	REQUIRE_HANDSHAKE(&p);
+	ATF_REQUIRE_STREQ(moat_get_application_protocol(p.server), "h2");
+	ATF_REQUIRE_STREQ(moat_get_application_protocol(p.client), "h2");
+	pair_free(&p);
+
+	const char *other[] = { "spdy/3" };
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_config_set_protocol_preferences(p.scfg, server_protos, 2));
+	EXPECT_OK(moat_config_set_protocol_preferences(p.ccfg, other, 1));
+	ATF_REQUIRE(pair_handshake(&p) < 0);
+	ATF_REQUIRE_EQ(p.server_err, MOAT_ERR_NO_APPLICATION_PROTOCOL);
+	ATF_REQUIRE_EQ(p.client_err, MOAT_ERR_ALERT);
+	ATF_REQUIRE_EQ(moat_connection_get_alert(p.client), MOAT_ALERT_NO_APPLICATION_PROTOCOL);
+	pair_free(&p);
+}
+
+ATF_TC_WITHOUT_HEAD(mutual_auth);
+ATF_TC_BODY(mutual_auth, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_config_set_client_auth_type(p.scfg, MOAT_CERT_AUTH_REQUIRED));
+	EXPECT_OK(moat_config_wipe_trust_store(p.scfg));
+	EXPECT_OK(moat_config_add_pem_to_trust_store(p.scfg, p.pki.ca_pem));
+	/* The client presents the same certificate (it is valid for clientAuth too). */
+	EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(p.ccfg, p.ck));
+	REQUIRE_HANDSHAKE(&p);
+	ATF_REQUIRE_EQ(moat_connection_get_client_sig_scheme(p.server), MOAT_SIG_ECDSA_SECP256R1_SHA256);
+	const uint8_t *der;
+	uint32_t len;
+	EXPECT_OK(moat_connection_get_peer_cert_der(p.server, &der, &len));
+	ATF_REQUIRE(len > 100);
+	transfer(p.client, p.server, 5000);
+	pair_free(&p);
+
+	/* Required, but the client has none: certificate_required (RFC 8446 §4.4.2.4). */
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_config_set_client_auth_type(p.scfg, MOAT_CERT_AUTH_REQUIRED));
+	ATF_REQUIRE(pair_handshake(&p) < 0);
+	ATF_REQUIRE_EQ(p.server_err, MOAT_ERR_CERTIFICATE_REQUIRED);
+	pair_free(&p);
+
+	/* Optional, and the client has none: fine. */
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_config_set_client_auth_type(p.scfg, MOAT_CERT_AUTH_OPTIONAL));
+	REQUIRE_HANDSHAKE(&p);
+	ATF_REQUIRE_EQ(moat_connection_get_peer_cert_der(p.server, &der, &len), MOAT_FAILURE);
+	pair_free(&p);
+}
+
+/* ---- async pkey ---- */
+
+static struct moat_async_pkey_op *pending_op;
+static struct moat_cert_chain_and_key *signer;
+static bool corrupt_signature;
+
+static int cb_sync(struct moat_connection *conn, struct moat_async_pkey_op *op)
+{
+	int rc = moat_async_pkey_op_perform(op, signer);
+	if (rc == 0)
+		rc = moat_async_pkey_op_apply(op, conn);
+	if (moat_async_pkey_op_free(op) < 0)
+		return -1;
+	return rc;
+}
+
+static int cb_defer(struct moat_connection *conn, struct moat_async_pkey_op *op)
+{
+	(void)conn;
+	pending_op = op;
+	return 0;
+}
+
+static void complete_pending(struct pair *p, struct moat_connection *c)
+{
+	(void)p;
+	if (pending_op == NULL)
+		return;
+	moat_async_pkey_op_type type;
+	uint16_t scheme;
+	uint32_t n;
+	EXPECT_OK(moat_async_pkey_op_get_op_type(pending_op, &type));
+	ATF_REQUIRE_EQ(type, MOAT_ASYNC_SIGN);
+	EXPECT_OK(moat_async_pkey_op_get_signature_scheme(pending_op, &scheme));
+	ATF_REQUIRE_EQ(scheme, MOAT_SIG_ECDSA_SECP256R1_SHA256);
+	EXPECT_OK(moat_async_pkey_op_get_input_size(pending_op, &n));
+	/* The input is the unhashed CertificateVerify content: 64 spaces, context, 0, hash. */
+	uint8_t input[256];
+	ATF_REQUIRE(n == 64 + 33 + 1 + 32);
+	EXPECT_OK(moat_async_pkey_op_get_input(pending_op, input, sizeof(input)));
+	ATF_REQUIRE(input[0] == 0x20 && input[63] == 0x20 && memcmp(input + 64, "TLS 1.3, server", 15) == 0);
+	EXPECT_OK(moat_async_pkey_op_perform(pending_op, signer));
+	if (corrupt_signature) {
+		/* Sign other content: a valid-looking signature over the wrong bytes. */
+		struct moat_async_pkey_op *op = pending_op;
+		uint8_t sig[64] = { 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01 };
+		EXPECT_OK(moat_async_pkey_op_set_output(op, sig, 8));
+		EXPECT_ERR(moat_async_pkey_op_apply(op, c), MOAT_ERR_DECRYPT_ERROR);
+		EXPECT_OK(moat_async_pkey_op_free(op));
+		pending_op = NULL;
+		return;
+	}
+	EXPECT_OK(moat_async_pkey_op_apply(pending_op, c));
+	EXPECT_OK(moat_async_pkey_op_free(pending_op));
+	pending_op = NULL;
+}
+
+/* Server config whose chain has no private key: every signature must come through the callback. */
+static void use_public_only_chain(struct pair *p, moat_async_pkey_fn cb)
+{
+	struct moat_config *cfg = moat_config_new();
+	struct moat_cert_chain_and_key *pub = moat_cert_chain_and_key_new();
+	EXPECT_OK(moat_cert_chain_and_key_load_public_pem_bytes(pub, (const uint8_t *)p->pki.chain_pem,
+								(uint32_t)strlen(p->pki.chain_pem)));
+	EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(cfg, pub));
+	EXPECT_OK(moat_config_set_async_pkey_callback(cfg, cb));
+	EXPECT_OK(moat_config_free(p->scfg));
+	p->scfg = cfg;
+	/* The connection keeps pointing at the old config: rebuild it. */
+	EXPECT_OK(moat_connection_free(p->server));
+	p->server = moat_connection_new(MOAT_SERVER);
+	EXPECT_OK(moat_connection_set_config(p->server, cfg));
+	EXPECT_OK(moat_connection_set_fd(p->server, p->fds[0]));
+	signer = p->ck;
+	p->pub = pub;
+}
+
+ATF_TC_WITHOUT_HEAD(async_pkey_sync_callback);
+ATF_TC_BODY(async_pkey_sync_callback, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	use_public_only_chain(&p, cb_sync);
+	REQUIRE_HANDSHAKE(&p);
+	transfer(p.server, p.client, 1000);
+	pair_free(&p);
+}
+
+ATF_TC_WITHOUT_HEAD(async_pkey_deferred);
+ATF_TC_BODY(async_pkey_deferred, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	use_public_only_chain(&p, cb_defer);
+	EXPECT_OK(moat_config_set_async_pkey_validation_mode(p.scfg, MOAT_ASYNC_PKEY_VALIDATION_STRICT));
+	corrupt_signature = false;
+	ATF_REQUIRE(pair_handshake_with(&p, complete_pending) == 0);
+	ATF_REQUIRE(pending_op == NULL);
+	transfer(p.client, p.server, 1000);
+	pair_free(&p);
+}
+
+ATF_TC_WITHOUT_HEAD(async_pkey_strict_rejects_bad_signature);
+ATF_TC_BODY(async_pkey_strict_rejects_bad_signature, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	use_public_only_chain(&p, cb_defer);
+	EXPECT_OK(moat_config_set_async_pkey_validation_mode(p.scfg, MOAT_ASYNC_PKEY_VALIDATION_STRICT));
+	corrupt_signature = true;
+	/* The op is refused and freed: the server stays blocked, never sending a bad signature. */
+	ATF_REQUIRE(pair_handshake_with(&p, complete_pending) < 0);
+	moat_blocked_status blocked;
+	ATF_REQUIRE_EQ(moat_negotiate(p.server, &blocked), MOAT_FAILURE);
+	ATF_REQUIRE_EQ(moat_errno, MOAT_ERR_ASYNC_BLOCKED);
+	corrupt_signature = false;
+	pair_free(&p);
+}
+
+/* ---- client hello callback ---- */
+
+static struct moat_config *switch_to;
+static int hello_calls;
+
+static int hello_cb(struct moat_connection *conn, void *ctx)
+{
+	(void)ctx;
+	hello_calls++;
+	struct moat_client_hello *ch = moat_connection_get_client_hello(conn);
+	ATF_REQUIRE(ch != NULL);
+	ATF_REQUIRE_STREQ(moat_client_hello_get_server_name(ch), "localhost");
+	ATF_REQUIRE(moat_client_hello_get_cipher_suites_length(ch) >= 2);
+	ATF_REQUIRE(moat_client_hello_get_extension_length(ch, MOAT_EXT_KEY_SHARE) > 0);
+	uint8_t raw[4096];
+	ssize_t n = moat_client_hello_get_raw_message(ch, raw, sizeof(raw));
+	ATF_REQUIRE_EQ(n, moat_client_hello_get_raw_message_length(ch));
+	ATF_REQUIRE(raw[0] == 0x03 && raw[1] == 0x03);
+	uint32_t sid_len;
+	EXPECT_OK(moat_client_hello_get_session_id_length(ch, &sid_len));
+	ATF_REQUIRE_EQ(sid_len, 32);
+	if (switch_to != NULL) {
+		EXPECT_OK(moat_connection_set_config(conn, switch_to));
+		EXPECT_OK(moat_connection_server_name_extension_used(conn));
+	}
+	return 0;
+}
+
+static void finish_hello(struct pair *p, struct moat_connection *c)
+{
+	(void)p;
+	EXPECT_OK(moat_client_hello_cb_done(c));
+}
+
+ATF_TC_WITHOUT_HEAD(client_hello_callback_switches_config);
+ATF_TC_BODY(client_hello_callback_switches_config, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	/* The first config has no certificate at all: only the switched-to one can serve. */
+	struct moat_config *front = moat_config_new();
+	EXPECT_OK(moat_config_set_client_hello_cb(front, hello_cb, NULL));
+	EXPECT_OK(moat_config_set_client_hello_cb_mode(front, MOAT_CLIENT_HELLO_CB_NONBLOCKING));
+	EXPECT_OK(moat_connection_free(p.server));
+	p.server = moat_connection_new(MOAT_SERVER);
+	EXPECT_OK(moat_connection_set_config(p.server, front));
+	EXPECT_OK(moat_connection_set_fd(p.server, p.fds[0]));
+	switch_to = p.scfg;
+	hello_calls = 0;
+	ATF_REQUIRE(pair_handshake_with(&p, finish_hello) == 0);
+	ATF_REQUIRE_EQ(hello_calls, 1);
+	switch_to = NULL;
+	pair_free(&p);
+	EXPECT_OK(moat_config_free(front));
+}
+
+ATF_TC_WITHOUT_HEAD(key_update_both_directions);
+ATF_TC_BODY(key_update_both_directions, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, "default_tls13");
+	REQUIRE_HANDSHAKE(&p);
+	for (int round = 0; round < 3; round++) {
+		EXPECT_OK(moat_connection_request_key_update(p.client, true));
+		transfer(p.client, p.server, 40000);
+		/* The server answered with its own KeyUpdate (update_requested was set). */
+		transfer(p.server, p.client, 40000);
+		EXPECT_OK(moat_connection_request_key_update(p.server, false));
+		transfer(p.server, p.client, 100);
+		transfer(p.client, p.server, 100);
+	}
+	pair_free(&p);
+}
+
+ATF_TC_WITHOUT_HEAD(shutdown_close_notify);
+ATF_TC_BODY(shutdown_close_notify, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	REQUIRE_HANDSHAKE(&p);
+	moat_blocked_status blocked;
+	EXPECT_OK(moat_shutdown_send(p.client, &blocked));
+	uint8_t buf[16];
+	ATF_REQUIRE_EQ(moat_recv(p.server, buf, sizeof(buf), &blocked), 0);
+	/* Half close: the server can still send. */
+	ATF_REQUIRE_EQ(moat_send(p.server, "tail", 4, &blocked), 4);
+	ATF_REQUIRE_EQ(moat_recv(p.client, buf, sizeof(buf), &blocked), 4);
+	EXPECT_OK(moat_shutdown(p.server, &blocked));
+	ATF_REQUIRE_EQ(moat_recv(p.client, buf, sizeof(buf), &blocked), 0);
+	ATF_REQUIRE_EQ(moat_send(p.client, "x", 1, &blocked), -1);
+	ATF_REQUIRE_EQ(moat_errno, MOAT_ERR_CLOSED);
+	pair_free(&p);
+}
+
+ATF_TC_WITHOUT_HEAD(client_rejects_bad_certificates);
+ATF_TC_BODY(client_rejects_bad_certificates, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_set_server_name(p.client, "www.other.test"));
+	ATF_REQUIRE(pair_handshake(&p) < 0);
+	ATF_REQUIRE_EQ(p.client_err, MOAT_ERR_BAD_CERTIFICATE);
+	ATF_REQUIRE_EQ(p.server_err, MOAT_ERR_ALERT);
+	ATF_REQUIRE_EQ(moat_connection_get_alert(p.server), MOAT_ALERT_BAD_CERTIFICATE);
+	pair_free(&p);
+
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_config_wipe_trust_store(p.ccfg));
+	ATF_REQUIRE(pair_handshake(&p) < 0);
+	ATF_REQUIRE_EQ(p.client_err, MOAT_ERR_UNKNOWN_CA);
+	pair_free(&p);
+
+	/* A wildcard name matches one label. */
+	pair_init(&p, TEST_KEY_P256, NULL);
+	EXPECT_OK(moat_set_server_name(p.client, "www.example.test"));
+	REQUIRE_HANDSHAKE(&p);
+	pair_free(&p);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, full_handshake_each_key_type);
+	ATF_TP_ADD_TC(tp, hello_retry_request);
+	ATF_TP_ADD_TC(tp, alpn_server_preference);
+	ATF_TP_ADD_TC(tp, mutual_auth);
+	ATF_TP_ADD_TC(tp, async_pkey_sync_callback);
+	ATF_TP_ADD_TC(tp, async_pkey_deferred);
+	ATF_TP_ADD_TC(tp, async_pkey_strict_rejects_bad_signature);
+	ATF_TP_ADD_TC(tp, client_hello_callback_switches_config);
+	ATF_TP_ADD_TC(tp, key_update_both_directions);
+	ATF_TP_ADD_TC(tp, shutdown_close_notify);
+	ATF_TP_ADD_TC(tp, client_rejects_bad_certificates);
+	return atf_no_error();
+}

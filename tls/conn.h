@@ -1,0 +1,258 @@
+/*
+ * The insides of config, connection, certificate/key and async pkey objects.
+ *
+ * Only tls/ sees these structs; applications get opaque pointers (moat.h).
+ * A connection keeps everything that only the handshake needs in one
+ * separately allocated struct moat_handshake so that moat_connection_free_handshake
+ * can give it back once the connection is established: an idle established
+ * connection then holds little more than its record keys.
+ */
+#ifndef MOAT_TLS_CONN_H
+#define MOAT_TLS_CONN_H
+
+#include "common/buf.h"
+#include "common/cursor.h"
+#include "policy/cipher_suites.h"
+#include "policy/security_policy.h"
+#include "tls/cert.h"
+#include "tls/crypto_hash.h"
+#include "tls/crypto_kex.h"
+#include "tls/crypto_sig.h"
+#include "tls/extensions.h"
+#include "tls/iana.h"
+#include "tls/messages.h"
+#include "tls/moat.h"
+#include "tls/record.h"
+#include "tls/record_io.h"
+#include "tls/tls13_key_schedule.h"
+
+#define MOAT_MAX_CERTS_PER_CONFIG 4
+#define MOAT_MAX_ALPN_WIRE 512
+#define MOAT_MAX_SERVER_NAME 255
+#define MOAT_MAX_SIG_LEN 1024        /* RSA-8192 */
+#define MOAT_LOW_LATENCY_RECORD 1398 /* one TCP segment on a 1500 MTU path, minus headers and tag */
+
+struct moat_cert_chain_and_key {
+	struct moat_cert_chain chain;
+	struct moat_pkey private_key;        /* type NONE when the key lives elsewhere */
+	moat_key_type key_type;              /* of the leaf's public key */
+	void *ctx;
+};
+
+struct moat_config {
+	const struct moat_security_policy *policy;
+	struct moat_cert_chain_and_key *certs[MOAT_MAX_CERTS_PER_CONFIG];
+	size_t cert_count;
+
+	struct moat_trust_store trust;
+	bool verify_x509;
+	moat_verify_host_fn verify_host;
+	void *verify_host_data;
+	moat_cert_auth_type client_auth;
+
+	uint8_t alpn_wire[MOAT_MAX_ALPN_WIRE]; /* ProtocolNameList body: len-prefixed names */
+	size_t alpn_wire_len;
+
+	moat_client_hello_fn client_hello_cb;
+	void *client_hello_ctx;
+	moat_client_hello_cb_mode client_hello_mode;
+
+	moat_async_pkey_fn async_pkey_cb;
+	moat_async_pkey_validation_mode async_pkey_validation;
+
+	moat_clock_time_nanoseconds wall_clock;
+	void *wall_clock_ctx;
+	moat_clock_time_nanoseconds monotonic_clock;
+	void *monotonic_clock_ctx;
+
+	bool accept_mfl;
+	void *ctx;
+};
+
+/* Handshake path flags (tls/handshake_tables.c indexes its paths with them). */
+#define MOAT_HS_F_HRR            (1u << 0)
+#define MOAT_HS_F_CLIENT_AUTH    (1u << 1)
+#define MOAT_HS_F_NO_CLIENT_CERT (1u << 2)
+#define MOAT_HS_F_MIDDLEBOX      (1u << 3)
+#define MOAT_HS_F_COUNT          16
+
+struct moat_async_pkey_op {
+	moat_async_pkey_op_type type;
+	uint16_t scheme;
+	struct moat_buf input;               /* the content to sign */
+	uint8_t output[MOAT_MAX_SIG_LEN];
+	size_t output_len;
+	bool has_output;
+	bool applied;
+	struct moat_connection *conn;        /* NULL once the connection let go of it */
+	const struct moat_pkey *verify_key;  /* public key for strict validation */
+	bool strict;
+};
+
+/* What the handshake needs and an established connection does not. */
+struct moat_handshake {
+	unsigned flags;
+	unsigned position;                   /* index into the current path */
+	bool msg_pending;                    /* received message's handler stopped blocked: call it again */
+
+	/* Transcript: raw messages until the hash is known, then a running hash. */
+	struct moat_buf transcript_raw;
+	struct moat_hash transcript;
+	bool transcript_ready;
+
+	/* Handshake message reassembly (RFC 8446 §5.1: messages may span records). */
+	struct moat_buf in;
+	/* Outgoing handshake messages, coalesced into records at flush. */
+	struct moat_buf out;
+
+	struct moat_kex kex;                 /* our ephemeral key share */
+	uint8_t our_share[MOAT_KEX_MAX_SHARE_LEN];
+	size_t our_share_len;
+	struct moat_key_share kex_share;     /* server: the client's share we chose */
+	/* (EC)DHE output between key exchange and the handshake secret; wiped right after use. */
+	uint8_t shared_secret[MOAT_KEX_MAX_SECRET_LEN];
+	size_t shared_secret_len;
+	size_t cur_msg_len;                  /* length of the received message being handled */
+	size_t ch1_len;                      /* client: our first ClientHello, for the HRR transcript */
+	uint8_t mfl_code;                    /* server: accepted max_fragment_length, 0 if none */
+	uint16_t hrr_group;                  /* group requested by HRR (client: what we must send) */
+	uint8_t cookie[512];                 /* client: cookie from HRR to echo */
+	size_t cookie_len;
+
+	/* ClientHello as received (server) — the getters and callback read it. */
+	struct moat_buf client_hello_raw;
+	struct moat_client_hello client_hello;
+	bool client_hello_parsed;
+	bool client_hello_cb_called;
+	bool client_hello_cb_done;
+	bool server_name_used;
+	char server_name[MOAT_MAX_SERVER_NAME + 1]; /* from the ClientHello, for the getter */
+	uint8_t session_id[MOAT_MAX_SESSION_ID_LEN];
+	size_t session_id_len;
+	uint8_t client_random[MOAT_RANDOM_LEN];
+
+	/* Client: the peer's certificate request context and schemes. */
+	uint8_t cr_context[255];
+	size_t cr_context_len;
+	uint16_t peer_sig_schemes[64];       /* from signature_algorithms (CH or CR) */
+	size_t peer_sig_schemes_count;
+	uint16_t client_groups[32];          /* server: the client's supported_groups */
+	size_t client_groups_count;
+
+	struct moat_async_pkey_op *op;       /* in flight, owned jointly with the application */
+	uint8_t signature[MOAT_MAX_SIG_LEN]; /* applied signature for CertificateVerify */
+	size_t signature_len;
+	bool signature_ready;
+
+	uint8_t finished_hash[MOAT_MAX_HASH_LEN]; /* transcript hash before the received message */
+	uint8_t finished_key_ours[MOAT_MAX_HASH_LEN];
+	uint8_t finished_key_peer[MOAT_MAX_HASH_LEN];
+	bool sent_ccs;
+	bool hrr_done;
+	bool ch_sent_alpn;
+	bool ch_sent_record_size_limit;
+};
+
+struct moat_connection {
+	moat_mode mode;
+	struct moat_config *config;
+	void *ctx;
+
+	struct moat_record_layer rl;
+	struct moat_record_io io;
+	int read_fd, write_fd;
+
+	struct moat_handshake *hs;           /* NULL after free_handshake */
+	struct moat_tls13_secrets *secrets;  /* secure heap */
+	bool handshake_complete;
+
+	/* Negotiated. */
+	uint16_t version;
+	uint16_t client_hello_version;       /* legacy_version of the first ClientHello */
+	uint16_t client_version;             /* highest the client offered */
+	const struct moat_cipher_suite *suite;
+	uint16_t group;
+	uint16_t server_sig_scheme;
+	uint16_t client_sig_scheme;
+	char alpn[256];
+	char server_name[MOAT_MAX_SERVER_NAME + 1];
+	struct moat_cert_chain_and_key *selected_cert;
+	struct moat_cert_chain peer_chain;
+	bool peer_chain_loaded;
+
+	/* Connection overrides of config settings. */
+	moat_verify_host_fn verify_host;
+	void *verify_host_data;
+	bool verify_host_set;
+	moat_cert_auth_type client_auth;
+	bool client_auth_set;
+	uint8_t alpn_wire[MOAT_MAX_ALPN_WIRE];
+	size_t alpn_wire_len;
+	bool alpn_set;
+
+	size_t max_record_out;               /* chosen record size (throughput/low latency), before peer limits */
+	size_t peer_record_limit;            /* from record_size_limit / max_fragment_length, 0 = none */
+
+	/* Post-handshake messages (KeyUpdate, NewSessionTicket) being reassembled. */
+	struct moat_buf post_hs;
+
+	/* Application data already decrypted and not yet returned by recv. */
+	uint8_t *app_in;
+	size_t app_in_len;
+
+	/* KeyUpdate. */
+	bool key_update_pending;             /* we owe the peer a KeyUpdate */
+	bool key_update_request_peer;        /* ... with update_requested */
+	uint64_t records_since_update;
+
+	/* Closure and alerts. */
+	bool read_closed;                    /* close_notify received or EOF */
+	bool write_closed;                   /* close_notify sent */
+	bool close_notify_queued;
+	bool failed;                         /* fatal error: nothing more may be sent or received */
+	int error;                           /* the error that failed the connection */
+	int alert_received;                  /* -1 if none */
+};
+
+/* Helpers shared inside tls/ (each implemented in the file named). */
+
+/* connection.c */
+const struct moat_security_policy *moat_conn_policy(const struct moat_connection *conn);
+moat_cert_auth_type moat_conn_client_auth(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_conn_now_ns(const struct moat_connection *conn, uint64_t *ns);
+size_t moat_conn_record_limit(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_conn_alloc_handshake(struct moat_connection *conn);
+void moat_conn_free_handshake_state(struct moat_connection *conn);
+
+/* io.c: fatal error path. Records err, queues the alert it maps to and tries to send it. */
+int moat_conn_fail(struct moat_connection *conn, int err);
+MOAT_MUST_USE int moat_conn_flush(struct moat_connection *conn, moat_blocked_status *blocked);
+/* Read one record and route it: handshake bytes to hs->in, alerts handled, app data kept. */
+MOAT_MUST_USE int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type);
+MOAT_MUST_USE int moat_conn_write_records(struct moat_connection *conn, uint8_t content_type, const uint8_t *data,
+					  size_t len);
+MOAT_MUST_USE int moat_conn_handle_post_handshake(struct moat_connection *conn);
+
+/* handshake.c */
+MOAT_MUST_USE int moat_hs_queue_message(struct moat_connection *conn, const uint8_t *msg, size_t len);
+MOAT_MUST_USE int moat_hs_flush_messages(struct moat_connection *conn);
+MOAT_MUST_USE int moat_hs_transcript_add(struct moat_connection *conn, const uint8_t *msg, size_t len);
+MOAT_MUST_USE int moat_hs_transcript_start(struct moat_connection *conn, moat_hash_alg alg);
+MOAT_MUST_USE int moat_hs_transcript_hash(struct moat_connection *conn, uint8_t *out);
+MOAT_MUST_USE int moat_hs_transcript_hrr_rewrite(struct moat_connection *conn);
+MOAT_MUST_USE int moat_hs_write_ccs(struct moat_connection *conn);
+MOAT_MUST_USE int moat_hs_set_keys(struct moat_connection *conn, bool write, const uint8_t *secret);
+
+/* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
+MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);
+MOAT_MUST_USE int moat_tls13_write_finished(struct moat_connection *conn, struct moat_buf *msg);
+MOAT_MUST_USE int moat_tls13_read_finished(struct moat_connection *conn, struct moat_cursor body);
+MOAT_MUST_USE int moat_tls13_choose_sig_scheme(struct moat_connection *conn, const struct moat_cert_chain_and_key *ck,
+					       uint16_t *scheme);
+
+/* async_pkey.c */
+MOAT_MUST_USE int moat_async_pkey_sign(struct moat_connection *conn, uint16_t scheme, const uint8_t *content,
+				       size_t len);
+void moat_async_pkey_detach(struct moat_connection *conn);
+
+#endif

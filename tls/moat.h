@@ -1,0 +1,251 @@
+/*
+ * moat's TLS library: the public API.
+ *
+ * It follows the s2n-tls usage guide (prefix moat_ instead of s2n_): config
+ * and connection objects, negotiate/send/recv/shutdown returning a blocked
+ * status, error types read from moat_errno, security policies by name, async
+ * private-key operations and the client hello callback. Where moat differs
+ * from the guide the comment says why. The main difference:
+ *
+ *   A sign operation's input is the UNHASHED content to be signed (for TLS
+ *   1.3, RFC 8446 §4.4.3: 64 spaces, the context string, a zero byte and the
+ *   transcript hash) together with the TLS signature scheme that must be used,
+ *   not a digest. Whoever holds the key can therefore check what it is asked
+ *   to sign (moat-keyd refuses anything not of that shape) and no raw padding
+ *   mode ever crosses the API.
+ *
+ * Return convention: MOAT_SUCCESS (0) or MOAT_FAILURE (-1) with moat_errno
+ * set; moat_error_get_type(moat_errno) says whether to retry (BLOCKED), stop
+ * (CLOSED), or give up (IO, PROTO, ALERT, INTERNAL, USAGE).
+ */
+#ifndef MOAT_TLS_MOAT_H
+#define MOAT_TLS_MOAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "common/error.h"
+
+#define MOAT_TLS10 0x0301
+#define MOAT_TLS11 0x0302
+#define MOAT_TLS12 0x0303
+#define MOAT_TLS13 0x0304
+
+typedef enum { MOAT_SERVER, MOAT_CLIENT } moat_mode;
+
+typedef enum {
+	MOAT_NOT_BLOCKED = 0,
+	MOAT_BLOCKED_ON_READ,
+	MOAT_BLOCKED_ON_WRITE,
+	MOAT_BLOCKED_ON_APPLICATION_INPUT,
+	MOAT_BLOCKED_ON_EARLY_DATA,
+} moat_blocked_status;
+
+struct moat_config;
+struct moat_connection;
+struct moat_cert_chain_and_key;
+struct moat_async_pkey_op;
+struct moat_client_hello;
+
+/* ---- library ---------------------------------------------------------- */
+
+/* Optional: libcrypto initialises itself. Kept for the guide's shape. */
+MOAT_MUST_USE int moat_init(void);
+MOAT_MUST_USE int moat_cleanup(void);
+
+/* ---- certificates and keys -------------------------------------------- */
+
+struct moat_cert_chain_and_key *moat_cert_chain_and_key_new(void);
+MOAT_MUST_USE int moat_cert_chain_and_key_free(struct moat_cert_chain_and_key *ck);
+/* Chain (leaf first) and its private key, PEM. The key must match the leaf. */
+MOAT_MUST_USE int moat_cert_chain_and_key_load_pem_bytes(struct moat_cert_chain_and_key *ck,
+							 const uint8_t *chain_pem, uint32_t chain_len,
+							 const uint8_t *key_pem, uint32_t key_len);
+/*
+ * Chain only: the private key lives elsewhere (moat-keyd, an HSM). Every
+ * signature is then requested through the async pkey callback, which must be
+ * set on the config.
+ */
+MOAT_MUST_USE int moat_cert_chain_and_key_load_public_pem_bytes(struct moat_cert_chain_and_key *ck,
+								const uint8_t *chain_pem, uint32_t chain_len);
+/* SHA-256 of the leaf's SubjectPublicKeyInfo: the key id moat-keyd uses. */
+MOAT_MUST_USE int moat_cert_chain_and_key_get_key_id(const struct moat_cert_chain_and_key *ck, uint8_t out[32]);
+/* Application context attached to a chain (e.g. which keyd key serves it). */
+MOAT_MUST_USE int moat_cert_chain_and_key_set_ctx(struct moat_cert_chain_and_key *ck, void *ctx);
+void *moat_cert_chain_and_key_get_ctx(const struct moat_cert_chain_and_key *ck);
+
+/* ---- config ----------------------------------------------------------- */
+
+typedef enum { MOAT_CERT_AUTH_NONE, MOAT_CERT_AUTH_REQUIRED, MOAT_CERT_AUTH_OPTIONAL } moat_cert_auth_type;
+typedef enum { MOAT_CLIENT_HELLO_CB_BLOCKING, MOAT_CLIENT_HELLO_CB_NONBLOCKING } moat_client_hello_cb_mode;
+typedef enum { MOAT_ASYNC_PKEY_VALIDATION_FAST, MOAT_ASYNC_PKEY_VALIDATION_STRICT } moat_async_pkey_validation_mode;
+
+/* Return 1 to accept host_name for the peer's certificate, 0 to reject. */
+typedef uint8_t (*moat_verify_host_fn)(const char *host_name, size_t host_name_len, void *data);
+typedef int (*moat_client_hello_fn)(struct moat_connection *conn, void *ctx);
+typedef int (*moat_async_pkey_fn)(struct moat_connection *conn, struct moat_async_pkey_op *op);
+typedef int (*moat_clock_time_nanoseconds)(void *ctx, uint64_t *nanoseconds);
+
+struct moat_config *moat_config_new(void);
+MOAT_MUST_USE int moat_config_free(struct moat_config *config);
+
+/* A named policy from policy/ (e.g. "default_tls13", "20190801"). */
+MOAT_MUST_USE int moat_config_set_cipher_preferences(struct moat_config *config, const char *version);
+/* One chain per key type (RSA, RSA-PSS, ECDSA P-256, ECDSA P-384); the server picks by the client's signature_algorithms. */
+MOAT_MUST_USE int moat_config_add_cert_chain_and_key_to_store(struct moat_config *config,
+							      struct moat_cert_chain_and_key *ck);
+
+/* Trust store: starts with the system default locations, like the guide. */
+MOAT_MUST_USE int moat_config_wipe_trust_store(struct moat_config *config);
+MOAT_MUST_USE int moat_config_set_verification_ca_location(struct moat_config *config, const char *ca_pem_filename,
+							   const char *ca_dir);
+MOAT_MUST_USE int moat_config_add_pem_to_trust_store(struct moat_config *config, const char *pem);
+MOAT_MUST_USE int moat_config_set_verify_host_callback(struct moat_config *config, moat_verify_host_fn fn, void *data);
+/* Skip certificate verification entirely (tests and pinned setups only). */
+MOAT_MUST_USE int moat_config_disable_x509_verification(struct moat_config *config);
+MOAT_MUST_USE int moat_config_set_client_auth_type(struct moat_config *config, moat_cert_auth_type type);
+
+/* ALPN: protocols in preference order (the server's order wins). */
+MOAT_MUST_USE int moat_config_set_protocol_preferences(struct moat_config *config, const char *const *protocols,
+						       int protocol_count);
+
+MOAT_MUST_USE int moat_config_set_client_hello_cb(struct moat_config *config, moat_client_hello_fn fn, void *ctx);
+MOAT_MUST_USE int moat_config_set_client_hello_cb_mode(struct moat_config *config, moat_client_hello_cb_mode mode);
+
+MOAT_MUST_USE int moat_config_set_async_pkey_callback(struct moat_config *config, moat_async_pkey_fn fn);
+MOAT_MUST_USE int moat_config_set_async_pkey_validation_mode(struct moat_config *config,
+							     moat_async_pkey_validation_mode mode);
+
+MOAT_MUST_USE int moat_config_set_wall_clock(struct moat_config *config, moat_clock_time_nanoseconds fn, void *ctx);
+MOAT_MUST_USE int moat_config_set_monotonic_clock(struct moat_config *config, moat_clock_time_nanoseconds fn, void *ctx);
+
+/* Server: honour a client's max_fragment_length request (RFC 6066 §4). Off by default, as in the guide. */
+MOAT_MUST_USE int moat_config_accept_max_fragment_length(struct moat_config *config);
+/* Application pointer on the config (frontd stores its site here). */
+MOAT_MUST_USE int moat_config_set_ctx(struct moat_config *config, void *ctx);
+void *moat_config_get_ctx(const struct moat_config *config);
+
+/* ---- connection ------------------------------------------------------- */
+
+typedef int (*moat_recv_fn)(void *io_context, uint8_t *buf, uint32_t len);
+typedef int (*moat_send_fn)(void *io_context, const uint8_t *buf, uint32_t len);
+
+struct moat_connection *moat_connection_new(moat_mode mode);
+MOAT_MUST_USE int moat_connection_free(struct moat_connection *conn);
+/* Reset for reuse with another peer; keeps config and buffers' memory. */
+MOAT_MUST_USE int moat_connection_wipe(struct moat_connection *conn);
+/* After the handshake: drop everything only the handshake needed. */
+MOAT_MUST_USE int moat_connection_free_handshake(struct moat_connection *conn);
+/* Give idle I/O buffers back (for many idle connections). */
+MOAT_MUST_USE int moat_connection_release_buffers(struct moat_connection *conn);
+
+MOAT_MUST_USE int moat_connection_set_config(struct moat_connection *conn, struct moat_config *config);
+MOAT_MUST_USE int moat_connection_set_fd(struct moat_connection *conn, int fd);
+MOAT_MUST_USE int moat_connection_set_read_fd(struct moat_connection *conn, int fd);
+MOAT_MUST_USE int moat_connection_set_write_fd(struct moat_connection *conn, int fd);
+MOAT_MUST_USE int moat_connection_set_recv_cb(struct moat_connection *conn, moat_recv_fn fn);
+MOAT_MUST_USE int moat_connection_set_send_cb(struct moat_connection *conn, moat_send_fn fn);
+MOAT_MUST_USE int moat_connection_set_recv_ctx(struct moat_connection *conn, void *ctx);
+MOAT_MUST_USE int moat_connection_set_send_ctx(struct moat_connection *conn, void *ctx);
+MOAT_MUST_USE int moat_connection_set_ctx(struct moat_connection *conn, void *ctx);
+void *moat_connection_get_ctx(const struct moat_connection *conn);
+
+/* Client: the name sent in server_name and checked against the certificate. */
+MOAT_MUST_USE int moat_set_server_name(struct moat_connection *conn, const char *server_name);
+const char *moat_get_server_name(struct moat_connection *conn);
+MOAT_MUST_USE int moat_connection_set_verify_host_callback(struct moat_connection *conn, moat_verify_host_fn fn,
+							   void *data);
+MOAT_MUST_USE int moat_connection_set_client_auth_type(struct moat_connection *conn, moat_cert_auth_type type);
+/* Per-connection ALPN list overriding the config's. */
+MOAT_MUST_USE int moat_connection_set_protocol_preferences(struct moat_connection *conn,
+							   const char *const *protocols, int protocol_count);
+
+/* Record sizing: throughput = full 16 KiB records (the default); low latency = records that fit one TCP segment. */
+MOAT_MUST_USE int moat_connection_prefer_throughput(struct moat_connection *conn);
+MOAT_MUST_USE int moat_connection_prefer_low_latency(struct moat_connection *conn);
+
+MOAT_MUST_USE int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked);
+ssize_t moat_send(struct moat_connection *conn, const void *buf, ssize_t size, moat_blocked_status *blocked);
+ssize_t moat_sendv(struct moat_connection *conn, const struct iovec *bufs, ssize_t count, moat_blocked_status *blocked);
+ssize_t moat_sendv_with_offset(struct moat_connection *conn, const struct iovec *bufs, ssize_t count, ssize_t offs,
+			       moat_blocked_status *blocked);
+/* Returns bytes read, 0 once the peer has sent close_notify (or closed), -1 on error. */
+ssize_t moat_recv(struct moat_connection *conn, void *buf, ssize_t size, moat_blocked_status *blocked);
+/* Decrypted bytes ready to be returned by moat_recv without reading the transport. */
+uint32_t moat_peek(struct moat_connection *conn);
+/* Send close_notify and wait for the peer's. */
+MOAT_MUST_USE int moat_shutdown(struct moat_connection *conn, moat_blocked_status *blocked);
+/* Send close_notify only (half close): reading may continue until the peer closes. */
+MOAT_MUST_USE int moat_shutdown_send(struct moat_connection *conn, moat_blocked_status *blocked);
+
+/* TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): sent before the next application data, or by moat_flush. */
+MOAT_MUST_USE int moat_connection_request_key_update(struct moat_connection *conn, bool peer_update_requested);
+/* Write out anything queued (KeyUpdate, alerts). */
+MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *blocked);
+
+/* ---- getters ---------------------------------------------------------- */
+
+int moat_connection_get_client_protocol_version(struct moat_connection *conn);
+int moat_connection_get_server_protocol_version(struct moat_connection *conn);
+int moat_connection_get_actual_protocol_version(struct moat_connection *conn);
+int moat_connection_get_client_hello_version(struct moat_connection *conn);
+/* IANA name of the negotiated suite ("TLS_AES_128_GCM_SHA256"), or "NONE". */
+const char *moat_connection_get_cipher(struct moat_connection *conn);
+MOAT_MUST_USE int moat_connection_get_cipher_iana_value(struct moat_connection *conn, uint8_t *first, uint8_t *second);
+/* Key exchange group ("x25519", "secp256r1", "secp384r1") or "NONE". */
+const char *moat_connection_get_curve(struct moat_connection *conn);
+/* Signature scheme used by the server (and the client, with client auth), IANA value or 0. */
+uint16_t moat_connection_get_server_sig_scheme(struct moat_connection *conn);
+uint16_t moat_connection_get_client_sig_scheme(struct moat_connection *conn);
+const char *moat_get_application_protocol(struct moat_connection *conn);
+struct moat_cert_chain_and_key *moat_connection_get_selected_cert(struct moat_connection *conn);
+/* Peer's leaf certificate, DER (valid until wipe/free). */
+MOAT_MUST_USE int moat_connection_get_peer_cert_der(struct moat_connection *conn, const uint8_t **der, uint32_t *len);
+int moat_connection_is_handshake_complete(struct moat_connection *conn);
+/* Alert received from the peer, once moat_errno is of type ALERT. */
+int moat_connection_get_alert(struct moat_connection *conn);
+/* Set by the client hello callback when it acted on server_name: the server then acknowledges it. */
+MOAT_MUST_USE int moat_connection_server_name_extension_used(struct moat_connection *conn);
+
+/* ---- client hello ----------------------------------------------------- */
+
+struct moat_client_hello *moat_connection_get_client_hello(struct moat_connection *conn);
+ssize_t moat_client_hello_get_raw_message_length(struct moat_client_hello *ch);
+ssize_t moat_client_hello_get_raw_message(struct moat_client_hello *ch, uint8_t *out, uint32_t max_length);
+ssize_t moat_client_hello_get_cipher_suites_length(struct moat_client_hello *ch);
+ssize_t moat_client_hello_get_cipher_suites(struct moat_client_hello *ch, uint8_t *out, uint32_t max_length);
+ssize_t moat_client_hello_get_extensions_length(struct moat_client_hello *ch);
+ssize_t moat_client_hello_get_extensions(struct moat_client_hello *ch, uint8_t *out, uint32_t max_length);
+ssize_t moat_client_hello_get_extension_length(struct moat_client_hello *ch, uint16_t extension_type);
+ssize_t moat_client_hello_get_extension_by_id(struct moat_client_hello *ch, uint16_t extension_type, uint8_t *out,
+					      uint32_t max_length);
+MOAT_MUST_USE int moat_client_hello_get_session_id_length(struct moat_client_hello *ch, uint32_t *out_length);
+MOAT_MUST_USE int moat_client_hello_get_session_id(struct moat_client_hello *ch, uint8_t *out, uint32_t *out_length,
+						   uint32_t max_length);
+/* The host name from server_name, or NULL: a convenience for SNI routing. */
+const char *moat_client_hello_get_server_name(struct moat_client_hello *ch);
+/* Non-blocking mode: the callback's work is finished; negotiate continues. */
+MOAT_MUST_USE int moat_client_hello_cb_done(struct moat_connection *conn);
+
+/* ---- async private-key operations -------------------------------------- */
+
+typedef enum { MOAT_ASYNC_DECRYPT, MOAT_ASYNC_SIGN } moat_async_pkey_op_type;
+
+MOAT_MUST_USE int moat_async_pkey_op_get_op_type(struct moat_async_pkey_op *op, moat_async_pkey_op_type *type);
+/* IANA SignatureScheme a sign operation must use (moat extension: see the top of this file). */
+MOAT_MUST_USE int moat_async_pkey_op_get_signature_scheme(struct moat_async_pkey_op *op, uint16_t *scheme);
+MOAT_MUST_USE int moat_async_pkey_op_get_input_size(struct moat_async_pkey_op *op, uint32_t *data_len);
+MOAT_MUST_USE int moat_async_pkey_op_get_input(struct moat_async_pkey_op *op, uint8_t *data, uint32_t data_len);
+/* Offload: the caller computed the output (the signature) elsewhere. */
+MOAT_MUST_USE int moat_async_pkey_op_set_output(struct moat_async_pkey_op *op, const uint8_t *data, uint32_t data_len);
+/* Compute the output with the private key loaded in this process. */
+MOAT_MUST_USE int moat_async_pkey_op_perform(struct moat_async_pkey_op *op,
+					     struct moat_cert_chain_and_key *ck);
+/* Hand the output to the connection; the next negotiate continues. */
+MOAT_MUST_USE int moat_async_pkey_op_apply(struct moat_async_pkey_op *op, struct moat_connection *conn);
+MOAT_MUST_USE int moat_async_pkey_op_free(struct moat_async_pkey_op *op);
+
+#endif

@@ -1,0 +1,467 @@
+/*
+ * TLS 1.3 server handlers: ClientHello in; HelloRetryRequest, ServerHello,
+ * EncryptedExtensions, CertificateRequest and Finished out; the client's
+ * Finished in. Certificate and CertificateVerify live in tls13_auth.c since
+ * both sides use them.
+ *
+ * Negotiation follows the server's preference (the policy's order) for the
+ * cipher suite, the group and the ALPN protocol, as s2n-tls does. The
+ * ClientHello is processed in two phases so the client hello callback can
+ * stop the handshake in between (non-blocking mode) and switch the config:
+ * phase one parses and validates what does not depend on the config; phase
+ * two chooses parameters with the config in force when it runs.
+ */
+#include <string.h>
+
+#include "common/secmem.h"
+#include "tls/crypto_util.h"
+#include "tls/handshake_tables.h"
+
+static int save_client_sig_schemes(struct moat_handshake *hs, const struct moat_ext_block *ext)
+{
+	struct moat_cursor list;
+	/* RFC 8446 §9.2: a certificate-authenticated handshake needs signature_algorithms. */
+	ENSURE(moat_ext_present(ext, MOAT_EXTI_SIGNATURE_ALGORITHMS), MOAT_ERR_MISSING_EXTENSION);
+	TRY(moat_ext_u16_list_decode(ext->data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
+	hs->peer_sig_schemes_count = 0;
+	while (moat_cursor_remaining(&list) > 0) {
+		uint16_t s;
+		TRY(moat_u16_list_next(&list, &s));
+		if (hs->peer_sig_schemes_count < sizeof(hs->peer_sig_schemes) / sizeof(hs->peer_sig_schemes[0]))
+			hs->peer_sig_schemes[hs->peer_sig_schemes_count++] = s;
+	}
+	return MOAT_SUCCESS;
+}
+
+/* Phase one: what holds whatever config ends up in force. */
+static int parse_first_client_hello(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_client_hello *ch = &hs->client_hello;
+
+	/* Keep our own copy: the getters and the callback read it after the record buffer moves on. */
+	moat_buf_reset(&hs->client_hello_raw);
+	TRY(moat_buf_put_bytes(&hs->client_hello_raw, moat_cursor_data(&body), moat_cursor_remaining(&body)));
+	struct moat_cursor copy;
+	moat_cursor_init(&copy, hs->client_hello_raw.data, hs->client_hello_raw.len);
+	TRY(moat_client_hello_decode(copy, ch));
+	hs->client_hello_parsed = true;
+	conn->client_hello_version = ch->legacy_version;
+	memcpy(hs->client_random, ch->random, MOAT_RANDOM_LEN);
+	hs->session_id_len = moat_cursor_remaining(&ch->session_id);
+	TRY(moat_cursor_get_bytes(&ch->session_id, hs->session_id, hs->session_id_len));
+	moat_cursor_init(&ch->session_id, hs->session_id, hs->session_id_len);
+
+	/* §4.2.1: without supported_versions the client speaks TLS 1.2 or older, which we do not. */
+	conn->client_version = ch->legacy_version > MOAT_TLS12 ? MOAT_TLS12 : ch->legacy_version;
+	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SUPPORTED_VERSIONS), MOAT_ERR_PROTOCOL_VERSION);
+	struct moat_cursor versions;
+	TRY(moat_ext_supported_versions_decode_ch(ch->ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], &versions));
+	bool tls13 = false;
+	while (moat_cursor_remaining(&versions) > 0) {
+		uint16_t v;
+		TRY(moat_u16_list_next(&versions, &v));
+		if (v == MOAT_TLS13)
+			tls13 = true;
+		if (v <= MOAT_TLS13 && v > conn->client_version)
+			conn->client_version = v;
+	}
+	ENSURE(tls13, MOAT_ERR_PROTOCOL_VERSION);
+	/* §4.1.2: a TLS 1.3 ClientHello offers exactly the null compression method. */
+	ENSURE(moat_client_hello_null_compression_only(ch), MOAT_ERR_ILLEGAL_PARAMETER);
+
+	if (moat_ext_present(&ch->ext, MOAT_EXTI_SERVER_NAME)) {
+		struct moat_cursor host;
+		TRY(moat_ext_server_name_decode_ch(ch->ext.data[MOAT_EXTI_SERVER_NAME], &host));
+		size_t n = moat_cursor_remaining(&host);
+		ENSURE(n <= MOAT_MAX_SERVER_NAME, MOAT_ERR_DECODE);
+		TRY(moat_cursor_get_bytes(&host, conn->server_name, n));
+		conn->server_name[n] = '\0';
+		memcpy(hs->server_name, conn->server_name, n + 1);
+	}
+	/* Appendix D.4: a client in compatibility mode sends a session id; answer with a CCS. */
+	if (hs->session_id_len > 0)
+		hs->flags |= MOAT_HS_F_MIDDLEBOX;
+	return MOAT_SUCCESS;
+}
+
+static int run_client_hello_callback(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_config *config = conn->config;
+	if (config->client_hello_cb == NULL)
+		return MOAT_SUCCESS;
+	if (!hs->client_hello_cb_called) {
+		hs->client_hello_cb_called = true;
+		int rc = config->client_hello_cb(conn, config->client_hello_ctx);
+		/* A negative answer ends the handshake with handshake_failure, as the guide says. */
+		ENSURE(rc >= 0, MOAT_ERR_HANDSHAKE_FAILURE);
+		if (config->client_hello_mode == MOAT_CLIENT_HELLO_CB_BLOCKING) {
+			if (rc > 0)
+				hs->server_name_used = true;
+			hs->client_hello_cb_done = true;
+		}
+	}
+	/* The callback may have switched configs: the mode that counts is the one it was called under. */
+	ENSURE(hs->client_hello_cb_done, MOAT_ERR_ASYNC_BLOCKED);
+	return MOAT_SUCCESS;
+}
+
+static const struct moat_cipher_suite *choose_suite(const struct moat_security_policy *p, struct moat_cursor offered)
+{
+	for (size_t i = 0; i < p->cipher_suites_count; i++) {
+		const struct moat_cipher_suite *s = p->cipher_suites[i];
+		if (s->min_version <= MOAT_TLS13 && s->max_version >= MOAT_TLS13 && moat_u16_list_contains(offered, s->iana))
+			return s;
+	}
+	return NULL;
+}
+
+static bool group_in(const uint16_t *groups, size_t n, uint16_t g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (groups[i] == g)
+			return true;
+	return false;
+}
+
+/* Group and key share: the best group in the policy the client supports, with a share if possible. */
+static int choose_group(struct moat_connection *conn, const struct moat_client_hello *ch,
+			const struct moat_key_share **share_out)
+{
+	struct moat_handshake *hs = conn->hs;
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	struct moat_cursor list;
+	struct moat_key_share_list shares;
+
+	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SUPPORTED_GROUPS), MOAT_ERR_MISSING_EXTENSION);
+	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_KEY_SHARE), MOAT_ERR_MISSING_EXTENSION);
+	TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &list));
+	hs->client_groups_count = 0;
+	while (moat_cursor_remaining(&list) > 0) {
+		uint16_t g;
+		TRY(moat_u16_list_next(&list, &g));
+		if (hs->client_groups_count < sizeof(hs->client_groups) / sizeof(hs->client_groups[0]))
+			hs->client_groups[hs->client_groups_count++] = g;
+	}
+	TRY(moat_ext_key_share_decode_ch(ch->ext.data[MOAT_EXTI_KEY_SHARE], &shares));
+	/* §4.2.8: every share must be for a group the client listed in supported_groups. */
+	for (size_t i = 0; i < shares.count; i++)
+		ENSURE(moat_u16_list_contains(ch->ext.data[MOAT_EXTI_SUPPORTED_GROUPS], shares.entry[i].group) ||
+			       group_in(hs->client_groups, hs->client_groups_count, shares.entry[i].group),
+		       MOAT_ERR_ILLEGAL_PARAMETER);
+
+	*share_out = NULL;
+	/* First choice: a group the client already sent a share for, avoiding a round trip. */
+	for (size_t i = 0; i < p->groups_count && *share_out == NULL; i++) {
+		if (!moat_kex_group_supported(p->groups[i]))
+			continue;
+		for (size_t j = 0; j < shares.count; j++) {
+			if (shares.entry[j].group == p->groups[i]) {
+				conn->group = p->groups[i];
+				hs->kex_share = shares.entry[j];
+				*share_out = &hs->kex_share;
+				break;
+			}
+		}
+	}
+	if (*share_out != NULL)
+		return MOAT_SUCCESS;
+	/* Otherwise the best mutually supported group, asked for with a HelloRetryRequest. */
+	for (size_t i = 0; i < p->groups_count; i++) {
+		if (moat_kex_group_supported(p->groups[i]) &&
+		    group_in(hs->client_groups, hs->client_groups_count, p->groups[i])) {
+			conn->group = p->groups[i];
+			return MOAT_SUCCESS;
+		}
+	}
+	BAIL(MOAT_ERR_HANDSHAKE_FAILURE);
+}
+
+static int choose_alpn(struct moat_connection *conn, const struct moat_client_hello *ch)
+{
+	const uint8_t *ours = conn->alpn_set ? conn->alpn_wire : conn->config->alpn_wire;
+	size_t ours_len = conn->alpn_set ? conn->alpn_wire_len : conn->config->alpn_wire_len;
+	if (!moat_ext_present(&ch->ext, MOAT_EXTI_ALPN) || ours_len == 0)
+		return MOAT_SUCCESS;
+	struct moat_cursor offered;
+	TRY(moat_ext_alpn_decode_list(ch->ext.data[MOAT_EXTI_ALPN], &offered));
+	struct moat_cursor mine;
+	moat_cursor_init(&mine, ours, ours_len);
+	while (moat_cursor_remaining(&mine) > 0) {
+		struct moat_cursor name, theirs = offered, candidate;
+		TRY(moat_cursor_get_prefixed(&mine, 1, &name));
+		while (moat_cursor_remaining(&theirs) > 0) {
+			TRY(moat_alpn_list_next(&theirs, &candidate));
+			size_t n = moat_cursor_remaining(&candidate);
+			if (n == moat_cursor_remaining(&name) &&
+			    memcmp(moat_cursor_data(&candidate), moat_cursor_data(&name), n) == 0) {
+				memcpy(conn->alpn, moat_cursor_data(&name), n);
+				conn->alpn[n] = '\0';
+				return MOAT_SUCCESS;
+			}
+		}
+	}
+	/* RFC 7301 §3.2: no overlap is fatal. */
+	BAIL(MOAT_ERR_NO_APPLICATION_PROTOCOL);
+}
+
+/* RFC 8449 takes precedence over RFC 6066 max_fragment_length when both are offered. */
+static int choose_record_limits(struct moat_connection *conn, const struct moat_client_hello *ch)
+{
+	struct moat_handshake *hs = conn->hs;
+	if (moat_ext_present(&ch->ext, MOAT_EXTI_RECORD_SIZE_LIMIT)) {
+		uint16_t limit;
+		TRY(moat_ext_record_size_limit_decode(ch->ext.data[MOAT_EXTI_RECORD_SIZE_LIMIT], &limit));
+		/* §4: in TLS 1.3 the limit counts the content type byte. */
+		conn->peer_record_limit = limit - 1u < MOAT_MAX_PLAINTEXT ? limit - 1u : MOAT_MAX_PLAINTEXT;
+		hs->ch_sent_record_size_limit = true;
+	} else if (moat_ext_present(&ch->ext, MOAT_EXTI_MAX_FRAGMENT_LENGTH) && conn->config->accept_mfl) {
+		uint8_t code;
+		TRY(moat_ext_max_fragment_length_decode(ch->ext.data[MOAT_EXTI_MAX_FRAGMENT_LENGTH], &code));
+		conn->peer_record_limit = (size_t)1 << (8 + code);
+		hs->mfl_code = code;
+	}
+	return MOAT_SUCCESS;
+}
+
+static int select_certificate(struct moat_connection *conn)
+{
+	struct moat_config *config = conn->config;
+	ENSURE(config->cert_count > 0, MOAT_ERR_CONFIG);
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	/* The policy's order of schemes decides, among the client's, which certificate serves. */
+	for (size_t i = 0; i < p->sig_schemes_count; i++) {
+		uint16_t scheme = p->sig_schemes[i];
+		bool offered = false;
+		for (size_t j = 0; j < conn->hs->peer_sig_schemes_count; j++)
+			offered |= conn->hs->peer_sig_schemes[j] == scheme;
+		if (!offered)
+			continue;
+		for (size_t c = 0; c < config->cert_count; c++) {
+			if (moat_sig_scheme_usable_tls13(scheme, config->certs[c]->key_type)) {
+				conn->selected_cert = config->certs[c];
+				conn->server_sig_scheme = scheme;
+				return MOAT_SUCCESS;
+			}
+		}
+	}
+	BAIL(MOAT_ERR_HANDSHAKE_FAILURE);
+}
+
+static int compute_shared_secret(struct moat_connection *conn, const struct moat_key_share *share)
+{
+	struct moat_handshake *hs = conn->hs;
+	size_t len = 0;
+	TRY(moat_kex_generate(&hs->kex, conn->group, hs->our_share, &hs->our_share_len));
+	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share->key_exchange), moat_cursor_remaining(&share->key_exchange),
+			    hs->shared_secret, &len));
+	hs->shared_secret_len = len;
+	moat_kex_free(&hs->kex);
+	return MOAT_SUCCESS;
+}
+
+/* Phase two, first ClientHello. */
+static int negotiate_first(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_client_hello *ch = &hs->client_hello;
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	const struct moat_key_share *share;
+
+	ENSURE(p->max_version >= MOAT_TLS13, MOAT_ERR_PROTOCOL_VERSION);
+	conn->version = MOAT_TLS13;
+	conn->suite = choose_suite(p, ch->cipher_suites);
+	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
+	TRY(save_client_sig_schemes(hs, &ch->ext));
+	TRY(choose_group(conn, ch, &share));
+	TRY(select_certificate(conn));
+	TRY(choose_alpn(conn, ch));
+	TRY(choose_record_limits(conn, ch));
+	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE)
+		hs->flags |= MOAT_HS_F_CLIENT_AUTH;
+	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
+	if (share == NULL) {
+		hs->flags |= MOAT_HS_F_HRR;
+		return MOAT_SUCCESS;
+	}
+	return compute_shared_secret(conn, share);
+}
+
+/*
+ * The second ClientHello (§4.1.2) must answer our HelloRetryRequest: one share
+ * for the group we asked for and our cookie unchanged. Other fields are the
+ * client's to keep identical; we check what our choices depend on.
+ */
+static int process_second_client_hello(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_client_hello ch2;
+	struct moat_key_share_list shares;
+	TRY(moat_client_hello_decode(body, &ch2));
+	ENSURE(moat_cursor_remaining(&ch2.session_id) == hs->session_id_len &&
+		       memcmp(moat_cursor_data(&ch2.session_id), hs->session_id, hs->session_id_len) == 0,
+	       MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(memcmp(ch2.random, hs->client_random, MOAT_RANDOM_LEN) == 0, MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(moat_u16_list_contains(ch2.cipher_suites, conn->suite->iana), MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(moat_ext_present(&ch2.ext, MOAT_EXTI_SUPPORTED_VERSIONS), MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(moat_ext_present(&ch2.ext, MOAT_EXTI_KEY_SHARE), MOAT_ERR_MISSING_EXTENSION);
+	/* Early data is never allowed after a HelloRetryRequest (§4.2.10). */
+	ENSURE(!moat_ext_present(&ch2.ext, MOAT_EXTI_EARLY_DATA), MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(moat_ext_present(&ch2.ext, MOAT_EXTI_COOKIE), MOAT_ERR_MISSING_EXTENSION);
+	struct moat_cursor cookie;
+	TRY(moat_ext_cookie_decode(ch2.ext.data[MOAT_EXTI_COOKIE], &cookie));
+	ENSURE(moat_cursor_remaining(&cookie) == hs->cookie_len &&
+		       moat_ct_equal(moat_cursor_data(&cookie), hs->cookie, hs->cookie_len),
+	       MOAT_ERR_ILLEGAL_PARAMETER);
+	TRY(moat_ext_key_share_decode_ch(ch2.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
+	ENSURE(shares.count == 1 && shares.entry[0].group == conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
+	TRY(save_client_sig_schemes(hs, &ch2.ext));
+	return compute_shared_secret(conn, &shares.entry[0]);
+}
+
+int moat_tls13_server_recv_hello(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	if (hs->hrr_done)
+		return process_second_client_hello(conn, body);
+	if (!hs->client_hello_parsed)
+		TRY(parse_first_client_hello(conn, body));
+	TRY(run_client_hello_callback(conn));
+	return negotiate_first(conn);
+}
+
+static int send_server_hello_like(struct moat_connection *conn, const uint8_t *random, bool hrr)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_buf ext, msg;
+	uint8_t ext_mem[512];
+	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
+	TRY(moat_ext_write_supported_versions_sh(&ext, MOAT_TLS13));
+	if (hrr) {
+		TRY(moat_ext_write_key_share_hrr(&ext, conn->group));
+		TRY(moat_ext_write_cookie(&ext, hs->cookie, hs->cookie_len));
+	} else {
+		TRY(moat_ext_write_key_share_sh(&ext, conn->group, hs->our_share, hs->our_share_len));
+	}
+	moat_buf_init(&msg, 1024);
+	int rc = moat_server_hello_encode(&msg, random, hs->session_id, hs->session_id_len, conn->suite->iana, ext.data,
+					  ext.len);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_hs_queue_message(conn, msg.data, msg.len);
+	moat_buf_free(&msg);
+	return rc;
+}
+
+int moat_tls13_server_send_hrr(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	/* A fresh random cookie that the second ClientHello must echo (§4.2.2). */
+	hs->cookie_len = 32;
+	TRY(moat_random_bytes(hs->cookie, hs->cookie_len));
+	TRY(moat_hs_transcript_hrr_rewrite(conn));
+	TRY(send_server_hello_like(conn, moat_hrr_random, true));
+	hs->hrr_done = true;
+	return MOAT_SUCCESS;
+}
+
+int moat_tls13_server_send_hello(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	uint8_t random[MOAT_RANDOM_LEN];
+	uint8_t hello_hash[MOAT_MAX_HASH_LEN];
+	/* Negotiating TLS 1.3 itself: no downgrade sentinel (§4.1.3) applies. */
+	TRY(moat_random_bytes(random, sizeof(random)));
+	TRY(send_server_hello_like(conn, random, false));
+	TRY(moat_hs_flush_messages(conn));
+	TRY(moat_hs_transcript_hash(conn, hello_hash));
+	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, NULL, 0);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_tls13_derive_handshake(conn->secrets, hs->shared_secret, hs->shared_secret_len, hello_hash);
+	moat_wipe(hs->shared_secret, sizeof(hs->shared_secret));
+	TRY(rc);
+	TRY(moat_tls13_prepare_finished_keys(conn));
+	TRY(moat_hs_set_keys(conn, true, conn->secrets->server_hs));
+	return moat_hs_set_keys(conn, false, conn->secrets->client_hs);
+}
+
+int moat_tls13_server_send_ee(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_buf ext, msg;
+	uint8_t ext_mem[512];
+	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
+	/* RFC 6066 §3: an empty server_name says the name was used to pick what is served. */
+	if (hs->server_name_used && conn->server_name[0] != '\0')
+		TRY(moat_ext_write_empty(&ext, MOAT_EXT_SERVER_NAME));
+	if (conn->alpn[0] != '\0')
+		TRY(moat_ext_write_alpn_selected(&ext, (const uint8_t *)conn->alpn, strlen(conn->alpn)));
+	if (hs->ch_sent_record_size_limit)
+		TRY(moat_ext_write_record_size_limit(&ext, MOAT_MAX_PLAINTEXT + 1));
+	else if (hs->mfl_code != 0)
+		TRY(moat_ext_write_max_fragment_length(&ext, hs->mfl_code));
+	moat_buf_init(&msg, 1024);
+	int rc = moat_encrypted_extensions_encode(&msg, ext.data, ext.len);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_hs_queue_message(conn, msg.data, msg.len);
+	moat_buf_free(&msg);
+	return rc;
+}
+
+/* Schemes we accept in the client's CertificateVerify: the policy's, minus those TLS 1.3 forbids there. */
+size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
+size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap)
+{
+	static const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384,
+					       MOAT_KEY_EC_P521, MOAT_KEY_ED25519 };
+	size_t n = 0;
+	for (size_t i = 0; i < p->sig_schemes_count && n < cap; i++) {
+		bool usable = false;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			usable |= moat_sig_scheme_usable_tls13(p->sig_schemes[i], types[t]);
+		if (usable)
+			out[n++] = p->sig_schemes[i];
+	}
+	return n;
+}
+
+int moat_tls13_server_send_cr(struct moat_connection *conn)
+{
+	uint16_t schemes[64];
+	size_t n = moat_tls13_verify_schemes(moat_conn_policy(conn), schemes, 64);
+	struct moat_buf ext, msg;
+	uint8_t ext_mem[256];
+	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
+	TRY(moat_ext_write_u16_list(&ext, MOAT_EXT_SIGNATURE_ALGORITHMS, schemes, n));
+	moat_buf_init(&msg, 512);
+	/* §4.3.2: during the handshake the context is empty. */
+	int rc = moat_certificate_request_encode(&msg, NULL, 0, ext.data, ext.len);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_hs_queue_message(conn, msg.data, msg.len);
+	moat_buf_free(&msg);
+	return rc;
+}
+
+int moat_tls13_server_send_finished(struct moat_connection *conn)
+{
+	struct moat_buf msg;
+	uint8_t mem[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN];
+	uint8_t hash[MOAT_MAX_HASH_LEN];
+	moat_buf_init_fixed(&msg, mem, sizeof(mem));
+	TRY(moat_tls13_write_finished(conn, &msg));
+	TRY(moat_hs_queue_message(conn, msg.data, msg.len));
+	TRY(moat_hs_flush_messages(conn));
+	/* Appendix A.1: application write keys right after our Finished. */
+	TRY(moat_hs_transcript_hash(conn, hash));
+	TRY(moat_tls13_derive_master(conn->secrets, hash));
+	return moat_hs_set_keys(conn, true, conn->secrets->server_app);
+}
+
+int moat_tls13_server_recv_client_finished(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	TRY(moat_tls13_read_finished(conn, body));
+	/* The client's Finished must end its record: nothing else may ride on handshake keys. */
+	(void)hs;
+	return moat_hs_set_keys(conn, false, conn->secrets->client_app);
+}
