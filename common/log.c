@@ -67,6 +67,7 @@ int moat_log_level_from_name(const char *name, moat_log_level *out)
 	return -1;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vlog(moat_log_level level, const char *fmt, va_list ap)
 {
 	if (!moat_log_enabled(level))

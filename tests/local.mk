@@ -46,13 +46,19 @@ include tests/messages/local.mk
 include tests/policy/local.mk
 include tests/tls/local.mk
 include tests/interop/local.mk
+include tests/conf/local.mk
+include tests/ipc/local.mk
+include tests/fuzz/ipc.mk
+include tests/fuzz/record.mk
+include tests/fuzz/messages.mk
+include tests/fuzz/conf.mk
 
 # atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.
 ATF_SH_TESTS = tests/smoke_test
 check_SCRIPTS = $(ATF_SH_TESTS)
 # Other directories add atf-sh tests as: ATF_SH_TESTS += tests/dir/x_test, with tests/dir/x_test.sh in EXTRA_DIST.
 CLEANFILES += $(ATF_SH_TESTS) tests/results.db tests/report.txt
-EXTRA_DIST += tests/Kyuafile tests/common/Kyuafile tests/crypto/Kyuafile tests/record/Kyuafile tests/messages/Kyuafile tests/policy/Kyuafile tests/tls/Kyuafile tests/interop/Kyuafile tests/smoke_test.sh tests/kyua-summary.sh
+EXTRA_DIST += tests/Kyuafile tests/fuzz/Kyuafile tests/common/Kyuafile tests/crypto/Kyuafile tests/record/Kyuafile tests/messages/Kyuafile tests/policy/Kyuafile tests/tls/Kyuafile tests/interop/Kyuafile tests/smoke_test.sh tests/kyua-summary.sh
 
 $(ATF_SH_TESTS): %: %.sh
 	$(AM_V_GEN)mkdir -p $(@D) && { echo '#! $(ATF_SH)'; cat $<; } > $@ && chmod +x $@

@@ -58,7 +58,6 @@ static int leaf_key_of(struct moat_pkey *key, X509 *x)
 static int chain_push(struct moat_cert_chain *c, X509 *x, const uint8_t *der, size_t der_len, int too_long_err)
 {
 	uint8_t *copy = NULL;
-	int rc = MOAT_FAILURE;
 
 	if (c->count >= MOAT_MAX_CHAIN_LEN) {
 		moat_error_raise(too_long_err, MOAT_HERE);
@@ -98,7 +97,7 @@ out:
 	free(copy);
 	X509_free(x);
 	ERR_clear_error();
-	return rc;
+	return MOAT_FAILURE;
 }
 
 static bool pem_at_end(void)

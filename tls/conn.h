@@ -150,6 +150,7 @@ struct moat_handshake {
 	bool sent_ccs;
 	bool hrr_done;
 	bool ch_sent_alpn;
+	bool sent_server_name;
 	bool ch_sent_record_size_limit;
 };
 
@@ -165,6 +166,7 @@ struct moat_connection {
 	struct moat_handshake *hs;           /* NULL after free_handshake */
 	struct moat_tls13_secrets *secrets;  /* secure heap */
 	bool handshake_complete;
+	unsigned hs_flags;                   /* the handshake's path flags, kept after free_handshake */
 
 	/* Negotiated. */
 	uint16_t version;

@@ -7,6 +7,7 @@
  * secrets sit in the secure heap. wipe returns the connection to its freshly
  * created state for reuse with another peer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,7 @@ static int conn_init(struct moat_connection *conn, moat_mode mode)
 	conn->alert_received = -1;
 	conn->max_record_out = MOAT_MAX_PLAINTEXT;
 	moat_record_layer_init(&conn->rl);
+	conn->rl.accept_plaintext_alerts = true;
 	moat_record_io_init(&conn->io);
 	moat_buf_init(&conn->post_hs, 65536 + 2 * MOAT_HS_HEADER_LEN);
 	TRY(moat_secmem_alloc(sizeof(*conn->secrets), (void **)&conn->secrets));
@@ -215,6 +217,9 @@ int moat_set_server_name(struct moat_connection *conn, const char *server_name)
 	ENSURE(conn->mode == MOAT_CLIENT, MOAT_ERR_INVALID_STATE);
 	size_t n = strlen(server_name);
 	ENSURE(n >= 1 && n <= MOAT_MAX_SERVER_NAME, MOAT_ERR_INVALID_ARG);
+	/* A host name or an IP literal: printable ASCII, no spaces or control bytes. */
+	for (size_t i = 0; i < n; i++)
+		ENSURE(server_name[i] > 0x20 && server_name[i] < 0x7f, MOAT_ERR_INVALID_ARG);
 	memcpy(conn->server_name, server_name, n + 1);
 	return MOAT_SUCCESS;
 }
@@ -388,6 +393,30 @@ int moat_connection_get_peer_cert_der(struct moat_connection *conn, const uint8_
 	*der = conn->peer_chain.der[0];
 	*len = (uint32_t)conn->peer_chain.der_len[0];
 	return MOAT_SUCCESS;
+}
+
+const char *moat_connection_get_handshake_type_name(struct moat_connection *conn)
+{
+	static _Thread_local char name[128];
+	if (conn == NULL)
+		return "NONE";
+	unsigned flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
+	if (!conn->handshake_complete && conn->suite == NULL)
+		return "INITIAL";
+	snprintf(name, sizeof(name), "NEGOTIATED|FULL_HANDSHAKE%s%s%s%s",
+		 (flags & MOAT_HS_F_HRR) ? "|HELLO_RETRY_REQUEST" : "",
+		 (flags & MOAT_HS_F_CLIENT_AUTH) ? "|CLIENT_AUTH" : "",
+		 (flags & MOAT_HS_F_NO_CLIENT_CERT) ? "|NO_CLIENT_CERT" : "",
+		 (flags & MOAT_HS_F_MIDDLEBOX) ? "|MIDDLEBOX_COMPAT" : "");
+	return name;
+}
+
+int moat_connection_is_hello_retried(struct moat_connection *conn)
+{
+	if (conn == NULL)
+		return 0;
+	unsigned flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
+	return (flags & MOAT_HS_F_HRR) ? 1 : 0;
 }
 
 int moat_connection_is_handshake_complete(struct moat_connection *conn)

@@ -164,7 +164,7 @@ int moat_hash_oneshot(moat_hash_alg alg, const void *data, size_t len, uint8_t *
 	return MOAT_SUCCESS;
 }
 
-/* HMAC's digest parameter for EVP_MAC_init. */
+/* Key ctx for HMAC with alg's digest (which the caller has checked). */
 static MOAT_MUST_USE int hmac_start(EVP_MAC_CTX *ctx, moat_hash_alg alg, const uint8_t *key, size_t key_len)
 {
 	static const uint8_t empty_key[1];

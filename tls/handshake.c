@@ -196,7 +196,9 @@ static int step_read(struct moat_connection *conn, moat_hs_msg msg)
 static void finish_handshake(struct moat_connection *conn)
 {
 	conn->handshake_complete = true;
-	/* Bytes after the client's Finished in the same record are post-handshake messages. */
+	conn->hs_flags = conn->hs->flags;
+	/* From now on every record from the peer must be protected. */
+	conn->rl.accept_plaintext_alerts = false;
 }
 
 int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)

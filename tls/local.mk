@@ -10,3 +10,5 @@ include policy/local.mk
 
 # What a program using the TLS library links.
 MOAT_TLS_LIBS = tls/libmoat.a common/libmoat_common.a $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
+
+include tls/examples/local.mk

@@ -205,6 +205,10 @@ struct moat_cert_chain_and_key *moat_connection_get_selected_cert(struct moat_co
 /* Peer's leaf certificate, DER (valid until wipe/free). */
 MOAT_MUST_USE int moat_connection_get_peer_cert_der(struct moat_connection *conn, const uint8_t **der, uint32_t *len);
 int moat_connection_is_handshake_complete(struct moat_connection *conn);
+/* s2n-style description of the handshake, e.g. "NEGOTIATED|FULL_HANDSHAKE|HELLO_RETRY_REQUEST|MIDDLEBOX_COMPAT". */
+const char *moat_connection_get_handshake_type_name(struct moat_connection *conn);
+/* 1 if a HelloRetryRequest was part of the handshake. */
+int moat_connection_is_hello_retried(struct moat_connection *conn);
 /* Alert received from the peer, once moat_errno is of type ALERT. */
 int moat_connection_get_alert(struct moat_connection *conn);
 /* Set by the client hello callback when it acted on server_name: the server then acknowledges it. */

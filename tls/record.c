@@ -293,8 +293,16 @@ int moat_record_open(struct moat_record_layer *rl, uint8_t *rec, size_t rec_len,
 	if (dir_protected(&rl->read)) {
 		if (type == MOAT_CT_APPLICATION_DATA)
 			return open_protected(rl, rec, frag_len, content_type, plain, plain_len);
-		/* §5: only the compatibility change_cipher_spec may arrive in the clear; the caller judges it. */
-		ENSURE(type == MOAT_CT_CHANGE_CIPHER_SPEC, MOAT_ERR_UNEXPECTED_MESSAGE);
+		/*
+		 * §5: only the compatibility change_cipher_spec may arrive in the
+		 * clear; the caller judges it. During the handshake a peer that fails
+		 * before it has switched its own write keys sends its alert in the
+		 * clear too (Appendix A: a client rejecting the server's certificate
+		 * still writes plaintext), so the caller may allow a 2-byte alert.
+		 */
+		ENSURE(type == MOAT_CT_CHANGE_CIPHER_SPEC ||
+			       (type == MOAT_CT_ALERT && rl->accept_plaintext_alerts && frag_len == 2),
+		       MOAT_ERR_UNEXPECTED_MESSAGE);
 	}
 
 	/* §5.1: TLSPlaintext.length MUST NOT exceed 2^14 (or the negotiated limit). */

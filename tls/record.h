@@ -50,6 +50,7 @@ struct moat_record_layer {
 	uint16_t write_version;          /* legacy_record_version of unprotected output: 0x0301 until the lead sets 0x0303 */
 	size_t max_plaintext_out;        /* default 16384; lowered by record_size_limit / max_fragment_length */
 	size_t max_plaintext_in;         /* default 16384 */
+	bool accept_plaintext_alerts;      /* handshake in progress: a peer not yet protecting may send a clear alert */
 };
 
 void moat_record_layer_init(struct moat_record_layer *rl);

@@ -9,6 +9,7 @@
  * It offers one key share, for the policy's first group, and answers a
  * HelloRetryRequest for another.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "common/secmem.h"
@@ -52,8 +53,13 @@ static int write_client_extensions(struct moat_connection *conn, struct moat_buf
 	size_t n_schemes = moat_tls13_verify_schemes(p, schemes, 64);
 	ENSURE(n_groups > 0 && n_schemes > 0, MOAT_ERR_CONFIG);
 
-	if (conn->server_name[0] != '\0')
+	/* RFC 6066 §3: literal IP addresses are not sent as server names (they are still checked). */
+	struct in6_addr ip;
+	if (conn->server_name[0] != '\0' && inet_pton(AF_INET, conn->server_name, &ip) != 1 &&
+	    inet_pton(AF_INET6, conn->server_name, &ip) != 1) {
 		TRY(moat_ext_write_server_name(ext, conn->server_name));
+		hs->sent_server_name = true;
+	}
 	static const uint16_t versions[] = { MOAT_TLS13 };
 	TRY(moat_ext_write_supported_versions_ch(ext, versions, 1));
 	TRY(moat_ext_write_u16_list(ext, MOAT_EXT_SUPPORTED_GROUPS, groups, n_groups));
@@ -251,7 +257,7 @@ int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor b
 	TRY(moat_encrypted_extensions_decode(body, &ext));
 	/* §4.2: only what we offered may come back. */
 	if (moat_ext_present(&ext, MOAT_EXTI_SERVER_NAME)) {
-		ENSURE(conn->server_name[0] != '\0', MOAT_ERR_UNSUPPORTED_EXTENSION);
+		ENSURE(hs->sent_server_name, MOAT_ERR_UNSUPPORTED_EXTENSION);
 		TRY(moat_ext_empty_decode(ext.data[MOAT_EXTI_SERVER_NAME]));
 	}
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_MAX_FRAGMENT_LENGTH), MOAT_ERR_UNSUPPORTED_EXTENSION);

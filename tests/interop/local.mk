@@ -1,1 +1,15 @@
-# interop tests: filled in by its owner. Add test programs to check_PROGRAMS and tests/interop/Kyuafile.
+# Interop tests: our example programs (tls/examples) against OpenSSL's and
+# GnuTLS's command-line tools: atf-sh scripts, where a missing peer tool is a
+# skip (require.progs). interop_lib is sourced by the scripts, not run by Kyua.
+#
+# ATF_SH_TESTS is first set in tests/local.mk after this fragment is
+# included, so the scripts get their own list and rule (the same as the
+# generic one) and are hung on check-local.
+INTEROP_SH_TESTS = tests/interop/interop_lib tests/interop/openssl_test tests/interop/gnutls_test
+EXTRA_DIST += tests/interop/interop_lib.sh tests/interop/openssl_test.sh tests/interop/gnutls_test.sh
+CLEANFILES += $(INTEROP_SH_TESTS)
+
+$(INTEROP_SH_TESTS): %: %.sh
+	$(AM_V_GEN)mkdir -p $(@D) && { echo '#! $(ATF_SH)'; cat $<; } > $@ && chmod +x $@
+
+check-local: $(INTEROP_SH_TESTS)

@@ -1,1 +1,21 @@
-# messages tests: filled in by its owner. Add test programs to check_PROGRAMS and tests/messages/Kyuafile.
+# Handshake message and extension codec tests (tls/extensions.h, tls/messages.h).
+MESSAGES_TESTS = \
+	tests/messages/ext_block_test \
+	tests/messages/ext_codec_test \
+	tests/messages/msg_test \
+	tests/messages/rfc8448_test
+check_PROGRAMS += $(MESSAGES_TESTS)
+MESSAGES_TEST_UTIL = $(TEST_UTIL_SOURCES) tests/messages/codec_check.h
+
+tests_messages_ext_block_test_SOURCES = tests/messages/ext_block_test.c $(MESSAGES_TEST_UTIL)
+tests_messages_ext_block_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_messages_ext_block_test_LDADD = $(MOAT_TEST_TLS_LIBS)
+tests_messages_ext_codec_test_SOURCES = tests/messages/ext_codec_test.c $(MESSAGES_TEST_UTIL)
+tests_messages_ext_codec_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_messages_ext_codec_test_LDADD = $(MOAT_TEST_TLS_LIBS)
+tests_messages_msg_test_SOURCES = tests/messages/msg_test.c $(MESSAGES_TEST_UTIL)
+tests_messages_msg_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_messages_msg_test_LDADD = $(MOAT_TEST_TLS_LIBS)
+tests_messages_rfc8448_test_SOURCES = tests/messages/rfc8448_test.c tests/messages/rfc8448_vectors.h $(MESSAGES_TEST_UTIL)
+tests_messages_rfc8448_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_messages_rfc8448_test_LDADD = $(MOAT_TEST_TLS_LIBS)

@@ -1,0 +1,313 @@
+/*
+ * The moat IPC wire protocol: frontd <-> keyd (data socket) and
+ * keyctl <-> keyd (control socket). Codec only: no sockets, no state.
+ *
+ * Why it looks like this: keyd is the one process holding private keys, so
+ * the bytes it parses must be few, fixed and checked to the last bit. Every
+ * message is one SOCK_SEQPACKET packet: a 12-byte header and a body whose
+ * length the header states exactly. Every field has a hard limit; a decoder
+ * consumes its body exactly and either fills a struct of validated values or
+ * fails with MOAT_ERR_IPC_BAD_MESSAGE and tells the caller which status to
+ * answer (moat_ipc_status), so keyd never has to invent one. Encoders check
+ * their arguments against the same limits the decoders enforce (else
+ * MOAT_ERR_INVALID_ARG), so whatever we send, the other side accepts.
+ *
+ * A SIGN request carries the unhashed TLS structure to be signed, and the
+ * decoder refuses anything that does not have the shape of a TLS 1.3
+ * CertificateVerify content or TLS 1.2 ServerECDHParams (keyd is not a
+ * general signing oracle, see man/moat-ipc.7). The full protocol description
+ * is moat-ipc(7).
+ *
+ * Decoders take the body as a cursor by value and fill views (cursors) into
+ * the packet buffer, which must outlive the struct. Their last argument,
+ * st, may be NULL; on success it is set to MOAT_IPC_OK.
+ */
+#ifndef MOAT_IPC_IPC_H
+#define MOAT_IPC_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/cursor.h"
+#include "common/error.h"
+
+/* ---- Framing ---- */
+
+#define MOAT_IPC_VERSION 1
+#define MOAT_IPC_HEADER_LEN 12
+#define MOAT_IPC_MAX_MESSAGE 8192
+#define MOAT_IPC_MAX_BODY (MOAT_IPC_MAX_MESSAGE - MOAT_IPC_HEADER_LEN)
+/* A receiver can name the request it refuses once it has this many bytes (version..request_id). */
+#define MOAT_IPC_ANSWERABLE_LEN 8
+
+/* ---- Field limits ---- */
+
+#define MOAT_IPC_KEY_ID_LEN 32       /* SHA-256 of the key's SubjectPublicKeyInfo */
+#define MOAT_IPC_SIGN_INPUT_MAX 1024 /* SIGN input<1..1024> */
+#define MOAT_IPC_SIGNATURE_MAX 1024  /* SIGN reply signature<1..1024> (RSA up to 8192 bits) */
+#define MOAT_IPC_CIPHERTEXT_MAX 512  /* RSA_DECRYPT ciphertext<1..512> (RSA up to 4096 bits) */
+#define MOAT_IPC_PREMASTER_LEN 48    /* RFC 5246 §7.4.7.1 */
+#define MOAT_IPC_PING_MAX 256        /* PING payload<0..256> */
+#define MOAT_IPC_MAX_KEYS 256        /* LIST_KEYS reply count */
+#define MOAT_IPC_MAX_KEY_SCHEMES 64  /* schemes<2..128>: 1..64 code points */
+#define MOAT_IPC_KEY_NAME_MAX 255    /* name<0..255> */
+#define MOAT_IPC_MAX_STATS 256       /* STATS reply count */
+#define MOAT_IPC_STAT_NAME_MAX 63    /* name<1..63>, [a-z0-9_] */
+#define MOAT_IPC_RSA_MIN_BITS 1024
+#define MOAT_IPC_RSA_MAX_BITS 8192   /* what a 1024-byte signature can hold */
+/*
+ * The smallest max_message a HELLO reply may announce: the largest version 1
+ * request (a SIGN with a 1024-byte input), so every request can be sent.
+ */
+#define MOAT_IPC_MIN_MAX_MESSAGE (MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 1 + 2 + MOAT_IPC_SIGN_INPUT_MAX)
+
+/* ---- Opcodes ---- */
+
+typedef enum {
+	MOAT_IPC_HELLO = 0x01,       /* either socket */
+	MOAT_IPC_SIGN = 0x02,        /* data socket */
+	MOAT_IPC_RSA_DECRYPT = 0x03, /* data socket */
+	MOAT_IPC_PING = 0x04,        /* either socket */
+	MOAT_IPC_LIST_KEYS = 0x10,   /* control socket */
+	MOAT_IPC_STATS = 0x11,       /* control socket */
+} moat_ipc_opcode;
+/* A reply carries its request's opcode with this bit set. */
+#define MOAT_IPC_REPLY 0x80
+/* Reserved for ticket-key operations; unknown (BAD_OPCODE) in version 1. */
+#define MOAT_IPC_TICKET_OPCODE_FIRST 0x20
+#define MOAT_IPC_TICKET_OPCODE_LAST 0x2f
+
+typedef enum {
+	MOAT_IPC_DATA_SOCKET,    /* frontd */
+	MOAT_IPC_CONTROL_SOCKET, /* moat-keyctl */
+} moat_ipc_socket;
+
+/* ---- Status codes (header field of a reply) ---- */
+
+typedef enum {
+	MOAT_IPC_OK = 0,
+	MOAT_IPC_BAD_VERSION = 1,   /* version byte (or HELLO range) not spoken */
+	MOAT_IPC_BAD_OPCODE = 2,    /* opcode unknown in this version, or a reply sent as a request */
+	MOAT_IPC_MALFORMED = 3,     /* framing or body does not parse */
+	MOAT_IPC_UNKNOWN_KEY = 4,   /* no key with that key_id */
+	MOAT_IPC_BAD_SCHEME = 5,    /* scheme not allowed for the kind, or not usable with the key */
+	MOAT_IPC_BAD_INPUT = 6,     /* sign input of the wrong shape, bad kind or client_version */
+	MOAT_IPC_BUSY = 7,          /* too many requests in flight; retry later */
+	MOAT_IPC_INTERNAL = 8,      /* keyd failed; the request may be fine */
+	MOAT_IPC_NOT_PERMITTED = 9, /* opcode not allowed on this socket / for this peer / with this key */
+	MOAT_IPC_NEED_HELLO = 10,   /* the peer must send HELLO first */
+	MOAT_IPC_TOO_LARGE = 11,    /* a field over its limit, or a reply that would not fit a packet */
+} moat_ipc_status;
+#define MOAT_IPC_STATUS_MAX MOAT_IPC_TOO_LARGE
+
+/* ---- Header ---- */
+
+struct moat_ipc_header {
+	uint8_t version;
+	uint8_t opcode;
+	uint16_t status;
+	uint32_t request_id;
+	uint32_t body_len;
+};
+
+/*
+ * Framing only: split a packet into header and body. Fails with
+ * MOAT_ERR_IPC_BAD_MESSAGE when len < MOAT_IPC_HEADER_LEN,
+ * len > MOAT_IPC_MAX_MESSAGE or body_len != len - MOAT_IPC_HEADER_LEN; then
+ * *h holds every field that could be read and zero in the others. Version,
+ * opcode and status are not judged here.
+ */
+MOAT_MUST_USE int moat_ipc_header_decode(const uint8_t *pkt, size_t len, struct moat_ipc_header *h,
+					 struct moat_cursor *body);
+
+/*
+ * Receiver of requests (keyd), first step for every packet: framing, then
+ * version, then the status field (must be 0), then the opcode (a version 1
+ * request opcode). On failure (MOAT_ERR_IPC_BAD_MESSAGE) *st is the status
+ * to answer, MALFORMED / BAD_VERSION / BAD_OPCODE, and *answerable says
+ * whether h->opcode and h->request_id were read (len >= 8): if so answer with
+ * moat_ipc_encode_status(b, h->opcode, h->request_id, *st), else drop the
+ * packet. Which socket may use the opcode and whether HELLO came first are
+ * the daemon's checks (moat_ipc_opcode_allowed, NOT_PERMITTED, NEED_HELLO).
+ */
+MOAT_MUST_USE int moat_ipc_request_open(const uint8_t *pkt, size_t len, struct moat_ipc_header *h,
+					struct moat_cursor *body, moat_ipc_status *st, bool *answerable);
+
+/*
+ * Requester (frontd, keyctl), for a reply to a request it sent with
+ * request_opcode: version 1, opcode == request_opcode | MOAT_IPC_REPLY, a
+ * known status, and an empty body unless status is OK. Else
+ * MOAT_ERR_IPC_BAD_MESSAGE. Matching request_id to the request is the
+ * caller's. After success, h->status is the outcome; when it is OK, decode
+ * the body with the reply decoder for the opcode.
+ */
+MOAT_MUST_USE int moat_ipc_reply_check(const struct moat_ipc_header *h, const struct moat_cursor *body,
+				       uint8_t request_opcode);
+
+/*
+ * Start a message in b, which must be empty: writes the header with
+ * version 1 and a body_len placeholder. A request opcode (reply bit clear)
+ * needs status 0; status must be a known code. Fill the body, then
+ * moat_ipc_end back-fills body_len; it fails with MOAT_ERR_BUF_FULL when the
+ * message exceeds MOAT_IPC_MAX_MESSAGE and MOAT_ERR_INVALID_ARG when a
+ * non-OK reply has a body. On failure reset b before reusing it.
+ */
+MOAT_MUST_USE int moat_ipc_begin(struct moat_buf *b, uint8_t opcode, uint16_t status, uint32_t request_id);
+MOAT_MUST_USE int moat_ipc_end(struct moat_buf *b);
+
+/* An error reply (st != OK, empty body) to a request with that opcode and id. */
+MOAT_MUST_USE int moat_ipc_encode_status(struct moat_buf *b, uint8_t request_opcode, uint32_t request_id,
+					 moat_ipc_status st);
+
+/* True for the request opcodes of version 1. */
+bool moat_ipc_opcode_is_request(uint8_t opcode);
+/* True when a request opcode may be sent on that socket (else the daemon answers NOT_PERMITTED). */
+bool moat_ipc_opcode_allowed(uint8_t opcode, moat_ipc_socket sock);
+
+/* "ok", "bad_version", ...; "unknown_status" for other values. */
+const char *moat_ipc_status_name(uint16_t st);
+/* "sign", "sign_reply", ...; "unknown_opcode" for other values. */
+const char *moat_ipc_opcode_name(uint8_t opcode);
+
+/* ---- HELLO 0x01 ---- */
+
+/* The version range the sender speaks: 1 <= min_version <= max_version. */
+struct moat_ipc_hello {
+	uint8_t min_version;
+	uint8_t max_version;
+};
+struct moat_ipc_hello_reply {
+	uint8_t version;       /* chosen, >= 1 */
+	uint16_t max_inflight; /* requests the peer may have outstanding, >= 1 */
+	uint16_t max_message;  /* largest packet keyd accepts, MOAT_IPC_MIN_MAX_MESSAGE..MOAT_IPC_MAX_MESSAGE */
+};
+
+MOAT_MUST_USE int moat_ipc_hello_encode(struct moat_buf *b, uint32_t request_id, const struct moat_ipc_hello *hello);
+/* Reserved field != 0 or a bad range → MALFORMED. */
+MOAT_MUST_USE int moat_ipc_hello_decode(struct moat_cursor body, struct moat_ipc_hello *hello, moat_ipc_status *st);
+/* The version keyd answers with: MOAT_IPC_VERSION if in range, else BAD_VERSION. */
+MOAT_MUST_USE int moat_ipc_hello_choose(const struct moat_ipc_hello *hello, uint8_t *version, moat_ipc_status *st);
+MOAT_MUST_USE int moat_ipc_hello_reply_encode(struct moat_buf *b, uint32_t request_id,
+					      const struct moat_ipc_hello_reply *reply);
+MOAT_MUST_USE int moat_ipc_hello_reply_decode(struct moat_cursor body, struct moat_ipc_hello_reply *reply,
+					      moat_ipc_status *st);
+
+/* ---- SIGN 0x02 ---- */
+
+typedef enum {
+	MOAT_IPC_SIGN_TLS13_CV = 1,  /* TLS 1.3 CertificateVerify content, RFC 8446 §4.4.3 */
+	MOAT_IPC_SIGN_TLS12_SKE = 2, /* TLS 1.2 ServerKeyExchange signed params, RFC 5246 §7.4.3, RFC 8422 §5.4 */
+} moat_ipc_sign_kind;
+
+struct moat_ipc_sign {
+	uint8_t key_id[MOAT_IPC_KEY_ID_LEN];
+	uint16_t scheme;          /* IANA SignatureScheme, allowed for kind */
+	uint8_t kind;             /* moat_ipc_sign_kind */
+	struct moat_cursor input; /* 1..1024 bytes of the shape kind names */
+};
+
+/* True when scheme is a TLS signature scheme keyd may use for kind (the explicit list in moat-ipc(7)). */
+bool moat_ipc_scheme_allowed(uint8_t kind, uint16_t scheme);
+/*
+ * The rules a SIGN request must pass, in this order: kind is 1 or 2 (else
+ * BAD_INPUT); scheme is allowed for kind (else BAD_SCHEME); input has the
+ * kind's shape (else BAD_INPUT). Fails with MOAT_ERR_IPC_BAD_MESSAGE and *st.
+ */
+MOAT_MUST_USE int moat_ipc_check_sign_input(uint8_t kind, uint16_t scheme, const uint8_t *input, size_t len,
+					    moat_ipc_status *st);
+
+/* Arguments must pass moat_ipc_check_sign_input, else MOAT_ERR_INVALID_ARG. */
+MOAT_MUST_USE int moat_ipc_sign_encode(struct moat_buf *b, uint32_t request_id,
+				       const uint8_t key_id[MOAT_IPC_KEY_ID_LEN], uint16_t scheme, uint8_t kind,
+				       const uint8_t *input, size_t len);
+/* Framing → MALFORMED / TOO_LARGE, then moat_ipc_check_sign_input → BAD_INPUT / BAD_SCHEME. */
+MOAT_MUST_USE int moat_ipc_sign_decode(struct moat_cursor body, struct moat_ipc_sign *req, moat_ipc_status *st);
+MOAT_MUST_USE int moat_ipc_sign_reply_encode(struct moat_buf *b, uint32_t request_id, const uint8_t *sig,
+					     size_t len);
+MOAT_MUST_USE int moat_ipc_sign_reply_decode(struct moat_cursor body, struct moat_cursor *sig, moat_ipc_status *st);
+
+/* ---- RSA_DECRYPT 0x03 ---- */
+
+struct moat_ipc_rsa_decrypt {
+	uint8_t key_id[MOAT_IPC_KEY_ID_LEN];
+	uint16_t client_version;       /* ClientHello.client_version, major byte 3 */
+	struct moat_cursor ciphertext; /* 1..512 bytes */
+};
+
+MOAT_MUST_USE int moat_ipc_rsa_decrypt_encode(struct moat_buf *b, uint32_t request_id,
+					      const uint8_t key_id[MOAT_IPC_KEY_ID_LEN], uint16_t client_version,
+					      const uint8_t *ciphertext, size_t len);
+/* client_version without major byte 3 → BAD_INPUT. */
+MOAT_MUST_USE int moat_ipc_rsa_decrypt_decode(struct moat_cursor body, struct moat_ipc_rsa_decrypt *req,
+					      moat_ipc_status *st);
+/* The reply body is the 48-byte premaster secret and nothing else (no length prefix). */
+MOAT_MUST_USE int moat_ipc_rsa_decrypt_reply_encode(struct moat_buf *b, uint32_t request_id,
+						    const uint8_t premaster[MOAT_IPC_PREMASTER_LEN]);
+/*
+ * *premaster is a 48-byte view into the packet: no copy is made, so the
+ * packet buffer is the only copy of the secret the caller has to wipe.
+ */
+MOAT_MUST_USE int moat_ipc_rsa_decrypt_reply_decode(struct moat_cursor body, struct moat_cursor *premaster,
+						    moat_ipc_status *st);
+
+/* ---- PING 0x04 (request and reply bodies have the same shape) ---- */
+
+MOAT_MUST_USE int moat_ipc_ping_encode(struct moat_buf *b, uint32_t request_id, const uint8_t *payload, size_t len);
+MOAT_MUST_USE int moat_ipc_ping_decode(struct moat_cursor body, struct moat_cursor *payload, moat_ipc_status *st);
+MOAT_MUST_USE int moat_ipc_ping_reply_encode(struct moat_buf *b, uint32_t request_id, const uint8_t *payload,
+					     size_t len);
+MOAT_MUST_USE int moat_ipc_ping_reply_decode(struct moat_cursor body, struct moat_cursor *payload,
+					     moat_ipc_status *st);
+
+/* ---- LIST_KEYS 0x10 ---- */
+
+typedef enum {
+	MOAT_IPC_KEY_RSA = 1,     /* rsaEncryption */
+	MOAT_IPC_KEY_RSA_PSS = 2, /* id-RSASSA-PSS */
+	MOAT_IPC_KEY_EC_P256 = 3,
+	MOAT_IPC_KEY_EC_P384 = 4,
+	MOAT_IPC_KEY_EC_P521 = 5,
+} moat_ipc_key_type;
+
+struct moat_ipc_key_info {
+	uint8_t key_id[MOAT_IPC_KEY_ID_LEN];
+	uint8_t key_type;                            /* moat_ipc_key_type */
+	uint16_t bits;                               /* EC: the curve's; RSA: 1024..8192 */
+	uint16_t schemes[MOAT_IPC_MAX_KEY_SCHEMES];  /* each allowed and of the key's family */
+	size_t scheme_count;                         /* 1..64 */
+	char name[MOAT_IPC_KEY_NAME_MAX + 1];        /* NUL-terminated; no control characters */
+};
+
+/* "rsa", "rsa_pss", "ec_p256", "ec_p384", "ec_p521"; "unknown_key_type" otherwise. */
+const char *moat_ipc_key_type_name(uint8_t key_type);
+
+MOAT_MUST_USE int moat_ipc_list_keys_encode(struct moat_buf *b, uint32_t request_id);
+/* The request body must be empty (else MALFORMED). */
+MOAT_MUST_USE int moat_ipc_list_keys_decode(struct moat_cursor body, moat_ipc_status *st);
+/*
+ * Entries that break a rule → MOAT_ERR_INVALID_ARG; more than fit in one
+ * packet → MOAT_ERR_BUF_FULL (keyd then answers TOO_LARGE).
+ */
+MOAT_MUST_USE int moat_ipc_list_keys_reply_encode(struct moat_buf *b, uint32_t request_id,
+						  const struct moat_ipc_key_info *keys, size_t count);
+/* Fills keys[0..*count); a wire count above cap → TOO_LARGE. */
+MOAT_MUST_USE int moat_ipc_list_keys_reply_decode(struct moat_cursor body, struct moat_ipc_key_info *keys,
+						  size_t cap, size_t *count, moat_ipc_status *st);
+
+/* ---- STATS 0x11 ---- */
+
+struct moat_ipc_stat {
+	char name[MOAT_IPC_STAT_NAME_MAX + 1]; /* NUL-terminated, 1..63 of [a-z0-9_] */
+	uint64_t value;
+};
+
+MOAT_MUST_USE int moat_ipc_stats_encode(struct moat_buf *b, uint32_t request_id);
+MOAT_MUST_USE int moat_ipc_stats_decode(struct moat_cursor body, moat_ipc_status *st);
+MOAT_MUST_USE int moat_ipc_stats_reply_encode(struct moat_buf *b, uint32_t request_id,
+					      const struct moat_ipc_stat *stats, size_t count);
+MOAT_MUST_USE int moat_ipc_stats_reply_decode(struct moat_cursor body, struct moat_ipc_stat *stats, size_t cap,
+					      size_t *count, moat_ipc_status *st);
+
+#endif

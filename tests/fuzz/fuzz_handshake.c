@@ -1,0 +1,658 @@
+/*
+ * libFuzzer target for the handshake message and extension codecs
+ * (tls/messages.h, tls/extensions.h).
+ *
+ * The first input byte picks a decoder, the rest is what it decodes: a
+ * handshake message body, an extensions block (one per message kind), one
+ * extension's data, a stream of whole messages, or CertificateVerify signed
+ * content. Beyond "no crash, no sanitizer report", every successful decode
+ * must be canonical: re-encoding the decoded fields with our encoders gives
+ * back exactly the input (the codecs have one wire form per value), and the
+ * views a decoder returns must iterate to their end without error.
+ *
+ * Built with -DMOAT_FUZZ_STANDALONE it gets a main() that runs a few built-in
+ * inputs, so ordinary builds compile and exercise the target without a
+ * corpus or libFuzzer.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/cursor.h"
+#include "tls/extensions.h"
+#include "tls/iana.h"
+#include "tls/messages.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond) \
+	do { \
+		if (!(cond)) \
+			abort(); \
+	} while (0)
+
+enum target {
+	T_CLIENT_HELLO,
+	T_SERVER_HELLO,
+	T_ENCRYPTED_EXTENSIONS,
+	T_CERTIFICATE_REQUEST,
+	T_CERTIFICATE,
+	T_CERTIFICATE_VERIFY,
+	T_FINISHED,
+	T_KEY_UPDATE,
+	T_NEW_SESSION_TICKET,
+	T_END_OF_EARLY_DATA,
+	T_MESSAGE_STREAM,
+	T_CV_CONTENT,
+	T_BLOCK_CH,
+	T_BLOCK_SH,
+	T_BLOCK_HRR,
+	T_BLOCK_EE,
+	T_BLOCK_CT,
+	T_BLOCK_CR,
+	T_BLOCK_NST,
+	T_BLOCK_SH12,
+	T_EXT_SERVER_NAME,
+	T_EXT_U16_LIST,
+	T_EXT_VERSIONS_CH,
+	T_EXT_VERSIONS_SH,
+	T_EXT_KEY_SHARE_CH,
+	T_EXT_KEY_SHARE_SH,
+	T_EXT_KEY_SHARE_HRR,
+	T_EXT_ALPN_LIST,
+	T_EXT_ALPN_SELECTED,
+	T_EXT_COOKIE,
+	T_EXT_RECORD_SIZE_LIMIT,
+	T_EXT_MAX_FRAGMENT_LENGTH,
+	T_EXT_PSK_MODES,
+	T_EXT_PSK_CH,
+	T_EXT_PSK_SH,
+	T_EXT_EARLY_DATA_NST,
+	T_EXT_STATUS_REQUEST_CH,
+	T_EXT_STATUS_REQUEST_CT,
+	T_EXT_CERTIFICATE_AUTHORITIES,
+	T_COUNT
+};
+
+static struct moat_buf out;
+
+/* Decoders whose result does not matter (coverage only); GCC does not let (void) drop a must-use result. */
+static void ignore(int rc)
+{
+	(void)rc;
+}
+
+/* The message the encoder just wrote into `out` must be type + u24 length + exactly the input body. */
+static void expect_message(uint8_t type, struct moat_cursor body)
+{
+	size_t n = moat_cursor_remaining(&body);
+	CHECK(out.len == n + 4);
+	CHECK(out.data[0] == type);
+	CHECK(((size_t)out.data[1] << 16 | (size_t)out.data[2] << 8 | out.data[3]) == n);
+	CHECK(n == 0 || memcmp(out.data + 4, moat_cursor_data(&body), n) == 0);
+}
+
+/* The extension the encoder just wrote into `out` must carry exactly the input as its data. */
+static void expect_extension(struct moat_cursor d)
+{
+	size_t n = moat_cursor_remaining(&d);
+	CHECK(out.len == n + 4);
+	CHECK(n == 0 || memcmp(out.data + 4, moat_cursor_data(&d), n) == 0);
+}
+
+static void walk_u16_list(struct moat_cursor list)
+{
+	uint16_t v;
+	while (moat_cursor_remaining(&list) > 0)
+		CHECK(moat_u16_list_next(&list, &v) == MOAT_SUCCESS);
+}
+
+/* Decode every extension present in a block with the decoder for that message, for coverage. */
+static void decode_block_contents(const struct moat_ext_block *b, unsigned msg)
+{
+	struct moat_cursor c;
+	uint16_t u16;
+	uint8_t u8;
+	uint32_t u32;
+	bool flag;
+	struct moat_key_share ks;
+	struct moat_key_share_list ksl;
+	struct moat_psk_offer psk;
+
+	for (int i = 0; i < MOAT_EXTI_COUNT; i++) {
+		if (!moat_ext_present(b, (moat_ext_index)i))
+			continue;
+		CHECK((moat_ext_allowed_in((moat_ext_index)i) & msg) != 0);
+		struct moat_cursor d = b->data[i];
+		switch (i) {
+		case MOAT_EXTI_SERVER_NAME:
+			ignore(msg == MOAT_MSG_CH ? moat_ext_server_name_decode_ch(d, &c) : moat_ext_empty_decode(d));
+			break;
+		case MOAT_EXTI_SUPPORTED_GROUPS:
+		case MOAT_EXTI_SIGNATURE_ALGORITHMS:
+		case MOAT_EXTI_SIGNATURE_ALGORITHMS_CERT:
+			if (moat_ext_u16_list_decode(d, &c) == MOAT_SUCCESS)
+				walk_u16_list(c);
+			break;
+		case MOAT_EXTI_SUPPORTED_VERSIONS:
+			ignore(msg == MOAT_MSG_CH ? moat_ext_supported_versions_decode_ch(d, &c)
+						  : moat_ext_supported_versions_decode_sh(d, &u16));
+			break;
+		case MOAT_EXTI_KEY_SHARE:
+			if (msg == MOAT_MSG_CH)
+				ignore(moat_ext_key_share_decode_ch(d, &ksl));
+			else if (msg == MOAT_MSG_SH)
+				ignore(moat_ext_key_share_decode_sh(d, &ks));
+			else
+				ignore(moat_ext_key_share_decode_hrr(d, &u16));
+			break;
+		case MOAT_EXTI_ALPN:
+			ignore(msg == MOAT_MSG_CH ? moat_ext_alpn_decode_list(d, &c) : moat_ext_alpn_decode_selected(d, &c));
+			break;
+		case MOAT_EXTI_COOKIE:
+			ignore(moat_ext_cookie_decode(d, &c));
+			break;
+		case MOAT_EXTI_RECORD_SIZE_LIMIT:
+			ignore(moat_ext_record_size_limit_decode(d, &u16));
+			break;
+		case MOAT_EXTI_MAX_FRAGMENT_LENGTH:
+			ignore(moat_ext_max_fragment_length_decode(d, &u8));
+			break;
+		case MOAT_EXTI_PSK_KEY_EXCHANGE_MODES:
+			ignore(moat_ext_psk_modes_decode(d, &c));
+			break;
+		case MOAT_EXTI_PRE_SHARED_KEY:
+			ignore(msg == MOAT_MSG_CH ? moat_ext_pre_shared_key_decode_ch(d, &psk)
+						  : moat_ext_pre_shared_key_decode_sh(d, &u16));
+			break;
+		case MOAT_EXTI_EARLY_DATA:
+			ignore(msg == MOAT_MSG_NST ? moat_ext_early_data_decode_nst(d, &u32) : moat_ext_empty_decode(d));
+			break;
+		case MOAT_EXTI_STATUS_REQUEST:
+			ignore(msg == MOAT_MSG_CT ? moat_ext_status_request_decode_ct(d, &c)
+						  : moat_ext_status_request_decode_ch(d, &flag));
+			break;
+		case MOAT_EXTI_CERTIFICATE_AUTHORITIES:
+			ignore(moat_ext_certificate_authorities_decode(d, &c));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void check_block(const struct moat_ext_block *b, unsigned msg)
+{
+	size_t known = 0;
+	for (int i = 0; i < MOAT_EXTI_COUNT; i++)
+		if (moat_ext_present(b, (moat_ext_index)i))
+			known++;
+	CHECK(known <= b->count);
+	decode_block_contents(b, msg);
+}
+
+static void fuzz_client_hello(struct moat_cursor body)
+{
+	struct moat_client_hello ch;
+	if (moat_client_hello_decode(body, &ch) != MOAT_SUCCESS)
+		return;
+	check_block(&ch.ext, MOAT_MSG_CH);
+	if (!moat_client_hello_null_compression_only(&ch))
+		return;
+	size_t n = moat_cursor_remaining(&ch.cipher_suites) / 2;
+	uint16_t *suites = malloc(n * sizeof(*suites));
+	CHECK(suites != NULL);
+	struct moat_cursor it = ch.cipher_suites;
+	for (size_t i = 0; i < n; i++)
+		CHECK(moat_u16_list_next(&it, &suites[i]) == MOAT_SUCCESS);
+	CHECK(moat_client_hello_encode(&out, ch.legacy_version, ch.random, moat_cursor_data(&ch.session_id),
+				       moat_cursor_remaining(&ch.session_id), suites, n,
+				       ch.has_extensions ? moat_cursor_data(&ch.extensions_raw) : NULL,
+				       moat_cursor_remaining(&ch.extensions_raw)) == MOAT_SUCCESS);
+	free(suites);
+	expect_message(MOAT_HS_CLIENT_HELLO, body);
+}
+
+static void fuzz_server_hello(struct moat_cursor body)
+{
+	struct moat_server_hello sh;
+	if (moat_server_hello_decode(body, &sh) != MOAT_SUCCESS)
+		return;
+	CHECK(sh.compression_method == 0);
+	check_block(&sh.ext, sh.is_hrr ? MOAT_MSG_HRR
+				       : moat_ext_present(&sh.ext, MOAT_EXTI_SUPPORTED_VERSIONS) ? MOAT_MSG_SH
+												  : MOAT_MSG_SH12);
+	if (sh.legacy_version != MOAT_TLS12)
+		return;
+	bool has_ext = moat_cursor_remaining(&body) > 38 + moat_cursor_remaining(&sh.session_id_echo);
+	CHECK(moat_server_hello_encode(&out, sh.random, moat_cursor_data(&sh.session_id_echo),
+				       moat_cursor_remaining(&sh.session_id_echo), sh.cipher_suite,
+				       has_ext ? moat_cursor_data(&sh.extensions_raw) : NULL,
+				       moat_cursor_remaining(&sh.extensions_raw)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_SERVER_HELLO, body);
+}
+
+static void fuzz_encrypted_extensions(struct moat_cursor body)
+{
+	struct moat_ext_block ext;
+	if (moat_encrypted_extensions_decode(body, &ext) != MOAT_SUCCESS)
+		return;
+	check_block(&ext, MOAT_MSG_EE);
+	struct moat_cursor c = body, raw;
+	CHECK(moat_cursor_get_prefixed(&c, 2, &raw) == MOAT_SUCCESS);
+	CHECK(moat_encrypted_extensions_encode(&out, moat_cursor_data(&raw), moat_cursor_remaining(&raw)) ==
+	      MOAT_SUCCESS);
+	expect_message(MOAT_HS_ENCRYPTED_EXTENSIONS, body);
+}
+
+static void fuzz_certificate_request(struct moat_cursor body)
+{
+	struct moat_certificate_request cr;
+	if (moat_certificate_request_decode(body, &cr) != MOAT_SUCCESS)
+		return;
+	check_block(&cr.ext, MOAT_MSG_CR);
+	CHECK(moat_ext_present(&cr.ext, MOAT_EXTI_SIGNATURE_ALGORITHMS));
+	struct moat_cursor c = body, ctx, raw;
+	CHECK(moat_cursor_get_prefixed(&c, 1, &ctx) == MOAT_SUCCESS);
+	CHECK(moat_cursor_get_prefixed(&c, 2, &raw) == MOAT_SUCCESS);
+	CHECK(moat_certificate_request_encode(&out, moat_cursor_data(&cr.context), moat_cursor_remaining(&cr.context),
+					      moat_cursor_data(&raw), moat_cursor_remaining(&raw)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_CERTIFICATE_REQUEST, body);
+}
+
+static void fuzz_certificate(struct moat_cursor body)
+{
+	struct moat_certificate_msg m;
+	if (moat_certificate_decode(body, &m) != MOAT_SUCCESS)
+		return;
+	CHECK(m.count <= MOAT_MAX_CERT_ENTRIES);
+	const uint8_t *der[MOAT_MAX_CERT_ENTRIES], *ext[MOAT_MAX_CERT_ENTRIES];
+	size_t der_len[MOAT_MAX_CERT_ENTRIES], ext_len[MOAT_MAX_CERT_ENTRIES];
+	for (size_t i = 0; i < m.count; i++) {
+		struct moat_ext_block b;
+		CHECK(moat_ext_block_parse_raw(m.ext_raw[i], MOAT_MSG_CT, &b) == MOAT_SUCCESS);
+		check_block(&b, MOAT_MSG_CT);
+		der[i] = moat_cursor_data(&m.cert[i]);
+		der_len[i] = moat_cursor_remaining(&m.cert[i]);
+		ext[i] = moat_cursor_data(&m.ext_raw[i]);
+		ext_len[i] = moat_cursor_remaining(&m.ext_raw[i]);
+	}
+	CHECK(moat_certificate_encode_ext(&out, moat_cursor_data(&m.context), moat_cursor_remaining(&m.context), der,
+					  der_len, ext, ext_len, m.count) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_CERTIFICATE, body);
+}
+
+static void fuzz_certificate_verify(struct moat_cursor body)
+{
+	struct moat_certificate_verify cv;
+	if (moat_certificate_verify_decode(body, &cv) != MOAT_SUCCESS)
+		return;
+	CHECK(moat_certificate_verify_encode(&out, cv.scheme, moat_cursor_data(&cv.signature),
+					     moat_cursor_remaining(&cv.signature)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_CERTIFICATE_VERIFY, body);
+}
+
+static void fuzz_finished(struct moat_cursor body)
+{
+	struct moat_cursor vd;
+	size_t n = moat_cursor_remaining(&body);
+	CHECK(moat_finished_decode(body, 32, &vd) == (n == 32 ? MOAT_SUCCESS : MOAT_FAILURE));
+	CHECK(moat_finished_decode(body, 48, &vd) == (n == 48 ? MOAT_SUCCESS : MOAT_FAILURE));
+	if (n < 1 || n > MOAT_MAX_HASH_LEN)
+		return;
+	CHECK(moat_finished_decode(body, n, &vd) == MOAT_SUCCESS);
+	CHECK(moat_finished_encode(&out, moat_cursor_data(&vd), moat_cursor_remaining(&vd)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_FINISHED, body);
+}
+
+static void fuzz_key_update(struct moat_cursor body)
+{
+	bool req;
+	if (moat_key_update_decode(body, &req) != MOAT_SUCCESS)
+		return;
+	CHECK(moat_key_update_encode(&out, req) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_KEY_UPDATE, body);
+}
+
+static void fuzz_new_session_ticket(struct moat_cursor body)
+{
+	struct moat_new_session_ticket nst;
+	if (moat_new_session_ticket_decode(body, &nst) != MOAT_SUCCESS)
+		return;
+	check_block(&nst.ext, MOAT_MSG_NST);
+	struct moat_cursor c = body, x, raw;
+	CHECK(moat_cursor_skip(&c, 8) == MOAT_SUCCESS);
+	CHECK(moat_cursor_get_prefixed(&c, 1, &x) == MOAT_SUCCESS);
+	CHECK(moat_cursor_get_prefixed(&c, 2, &x) == MOAT_SUCCESS);
+	CHECK(moat_cursor_get_prefixed(&c, 2, &raw) == MOAT_SUCCESS);
+	CHECK(moat_new_session_ticket_encode(&out, nst.lifetime, nst.age_add, moat_cursor_data(&nst.nonce),
+					     moat_cursor_remaining(&nst.nonce), moat_cursor_data(&nst.ticket),
+					     moat_cursor_remaining(&nst.ticket), moat_cursor_data(&raw),
+					     moat_cursor_remaining(&raw)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_NEW_SESSION_TICKET, body);
+}
+
+/* A reassembly buffer: complete() and header_decode() must agree on every message boundary. */
+static void fuzz_message_stream(struct moat_cursor c)
+{
+	for (;;) {
+		size_t msg_len;
+		uint8_t type;
+		struct moat_cursor body;
+		bool complete = moat_hs_message_complete(moat_cursor_data(&c), moat_cursor_remaining(&c), &msg_len);
+		size_t before = moat_cursor_remaining(&c);
+		int rc = moat_hs_header_decode(&c, &type, &body);
+		if (!complete) {
+			CHECK(rc == MOAT_FAILURE && moat_cursor_remaining(&c) == before);
+			return;
+		}
+		CHECK(rc == MOAT_SUCCESS);
+		CHECK(before - moat_cursor_remaining(&c) == msg_len);
+		CHECK(moat_cursor_remaining(&body) + 4 == msg_len);
+		switch (type) {
+		case MOAT_HS_CLIENT_HELLO:
+			fuzz_client_hello(body);
+			break;
+		case MOAT_HS_SERVER_HELLO:
+			fuzz_server_hello(body);
+			break;
+		case MOAT_HS_CERTIFICATE:
+			fuzz_certificate(body);
+			break;
+		default:
+			break;
+		}
+		moat_buf_reset(&out);
+	}
+}
+
+static void fuzz_cv_content(struct moat_cursor c)
+{
+	bool server;
+	size_t hash_len;
+	if (moat_cv_content_check(moat_cursor_data(&c), moat_cursor_remaining(&c), &server, &hash_len) !=
+	    MOAT_SUCCESS)
+		return;
+	CHECK(hash_len == 32 || hash_len == 48);
+	CHECK(moat_cursor_remaining(&c) == 98 + hash_len);
+	CHECK(moat_cv_content_build(server, moat_cursor_data(&c) + 98, hash_len, &out) == MOAT_SUCCESS);
+	CHECK(out.len == moat_cursor_remaining(&c) && memcmp(out.data, moat_cursor_data(&c), out.len) == 0);
+}
+
+static void fuzz_block(struct moat_cursor c, unsigned msg)
+{
+	struct moat_ext_block b;
+	bool absent = moat_cursor_remaining(&c) == 0;
+	if (moat_ext_block_parse(&c, msg, absent, &b) != MOAT_SUCCESS)
+		return;
+	check_block(&b, msg);
+	if (msg == MOAT_MSG_CH && moat_ext_present(&b, MOAT_EXTI_PRE_SHARED_KEY))
+		CHECK(b.last_type == MOAT_EXT_PRE_SHARED_KEY);
+}
+
+static void fuzz_extension(enum target t, struct moat_cursor d)
+{
+	struct moat_cursor c, name;
+	uint16_t u16;
+	uint8_t u8;
+	uint32_t u32;
+	bool flag;
+	struct moat_key_share ks;
+	struct moat_key_share_list ksl;
+	struct moat_psk_offer psk;
+	/* Round trips only for data that fits in an extension (a real one's length is 2 bytes). */
+	const bool fits = moat_cursor_remaining(&d) <= 0xffff;
+
+	switch (t) {
+	case T_EXT_SERVER_NAME:
+		if (moat_ext_server_name_decode_ch(d, &c) == MOAT_SUCCESS)
+			CHECK(moat_cursor_remaining(&c) >= 1 && moat_cursor_remaining(&c) <= 255);
+		break;
+	case T_EXT_U16_LIST:
+		if (moat_ext_u16_list_decode(d, &c) == MOAT_SUCCESS) {
+			walk_u16_list(c);
+			(void)moat_u16_list_contains(c, 0x0304);
+		}
+		break;
+	case T_EXT_VERSIONS_CH:
+		if (moat_ext_supported_versions_decode_ch(d, &c) == MOAT_SUCCESS)
+			walk_u16_list(c);
+		break;
+	case T_EXT_VERSIONS_SH:
+		if (moat_ext_supported_versions_decode_sh(d, &u16) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_supported_versions_sh(&out, u16) == MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_KEY_SHARE_CH:
+		if (moat_ext_key_share_decode_ch(d, &ksl) == MOAT_SUCCESS) {
+			CHECK(ksl.count <= MOAT_MAX_KEY_SHARES);
+			if (!ksl.truncated && fits) {
+				CHECK(moat_ext_write_key_share_ch(&out, ksl.entry, ksl.count) == MOAT_SUCCESS);
+				expect_extension(d);
+			}
+		}
+		break;
+	case T_EXT_KEY_SHARE_SH:
+		if (moat_ext_key_share_decode_sh(d, &ks) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_key_share_sh(&out, ks.group, moat_cursor_data(&ks.key_exchange),
+							  moat_cursor_remaining(&ks.key_exchange)) == MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_KEY_SHARE_HRR:
+		if (moat_ext_key_share_decode_hrr(d, &u16) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_key_share_hrr(&out, u16) == MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_ALPN_LIST:
+		if (moat_ext_alpn_decode_list(d, &c) == MOAT_SUCCESS) {
+			while (moat_cursor_remaining(&c) > 0)
+				CHECK(moat_alpn_list_next(&c, &name) == MOAT_SUCCESS);
+			CHECK(moat_ext_alpn_decode_list(d, &c) == MOAT_SUCCESS);
+			if (fits) {
+				CHECK(moat_ext_write_alpn_list(&out, moat_cursor_data(&c), moat_cursor_remaining(&c)) ==
+				      MOAT_SUCCESS);
+				expect_extension(d);
+			}
+		}
+		break;
+	case T_EXT_ALPN_SELECTED:
+		if (moat_ext_alpn_decode_selected(d, &name) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_alpn_selected(&out, moat_cursor_data(&name), moat_cursor_remaining(&name)) ==
+			      MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_COOKIE:
+		if (moat_ext_cookie_decode(d, &c) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_cookie(&out, moat_cursor_data(&c), moat_cursor_remaining(&c)) ==
+			      MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_RECORD_SIZE_LIMIT:
+		if (moat_ext_record_size_limit_decode(d, &u16) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_record_size_limit(&out, u16) == MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_MAX_FRAGMENT_LENGTH:
+		if (moat_ext_max_fragment_length_decode(d, &u8) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_max_fragment_length(&out, u8) == MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_PSK_MODES:
+		if (moat_ext_psk_modes_decode(d, &c) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_psk_modes(&out, moat_cursor_data(&c), moat_cursor_remaining(&c)) ==
+			      MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_PSK_CH:
+		if (moat_ext_pre_shared_key_decode_ch(d, &psk) == MOAT_SUCCESS) {
+			struct moat_cursor id, binder;
+			for (size_t i = 0; i < psk.count; i++) {
+				CHECK(moat_psk_identity_next(&psk.identities, &id, &u32) == MOAT_SUCCESS);
+				CHECK(moat_psk_binder_next(&psk.binders, &binder) == MOAT_SUCCESS);
+			}
+			CHECK(moat_cursor_remaining(&psk.identities) == 0 && moat_cursor_remaining(&psk.binders) == 0);
+			CHECK(psk.binders_len <= moat_cursor_remaining(&d));
+		}
+		break;
+	case T_EXT_PSK_SH:
+		if (moat_ext_pre_shared_key_decode_sh(d, &u16) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_pre_shared_key_sh(&out, u16) == MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_EARLY_DATA_NST:
+		if (moat_ext_early_data_decode_nst(d, &u32) == MOAT_SUCCESS && fits) {
+			CHECK(moat_ext_write_early_data_nst(&out, u32) == MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_STATUS_REQUEST_CH:
+		ignore(moat_ext_status_request_decode_ch(d, &flag));
+		break;
+	case T_EXT_STATUS_REQUEST_CT:
+		if (moat_ext_status_request_decode_ct(d, &c) == MOAT_SUCCESS &&
+		    moat_cursor_remaining(&c) <= 0xffff - 4) {
+			CHECK(moat_ext_write_status_request_ct(&out, moat_cursor_data(&c), moat_cursor_remaining(&c)) ==
+			      MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_CERTIFICATE_AUTHORITIES:
+		if (moat_ext_certificate_authorities_decode(d, &c) == MOAT_SUCCESS) {
+			while (moat_cursor_remaining(&c) > 0)
+				CHECK(moat_ca_list_next(&c, &name) == MOAT_SUCCESS);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const unsigned block_msgs[] = { MOAT_MSG_CH, MOAT_MSG_SH, MOAT_MSG_HRR, MOAT_MSG_EE,
+					       MOAT_MSG_CT, MOAT_MSG_CR, MOAT_MSG_NST, MOAT_MSG_SH12 };
+	struct moat_cursor in;
+
+	/* A selector byte, then at most a handshake message body (2^24-1 bytes). */
+	if (size < 1 || size - 1 > 0xffffff)
+		return 0;
+	/* An exact-size copy, so ASan sees any read past the end. */
+	uint8_t *copy = malloc(size - 1 > 0 ? size - 1 : 1);
+	CHECK(copy != NULL);
+	if (size > 1)
+		memcpy(copy, data + 1, size - 1);
+	moat_cursor_init(&in, copy, size - 1);
+	moat_buf_init(&out, 1 << 25);
+
+	enum target t = (enum target)(data[0] % T_COUNT);
+	switch (t) {
+	case T_CLIENT_HELLO:
+		fuzz_client_hello(in);
+		break;
+	case T_SERVER_HELLO:
+		fuzz_server_hello(in);
+		break;
+	case T_ENCRYPTED_EXTENSIONS:
+		fuzz_encrypted_extensions(in);
+		break;
+	case T_CERTIFICATE_REQUEST:
+		fuzz_certificate_request(in);
+		break;
+	case T_CERTIFICATE:
+		fuzz_certificate(in);
+		break;
+	case T_CERTIFICATE_VERIFY:
+		fuzz_certificate_verify(in);
+		break;
+	case T_FINISHED:
+		fuzz_finished(in);
+		break;
+	case T_KEY_UPDATE:
+		fuzz_key_update(in);
+		break;
+	case T_NEW_SESSION_TICKET:
+		fuzz_new_session_ticket(in);
+		break;
+	case T_END_OF_EARLY_DATA:
+		CHECK(moat_end_of_early_data_decode(in) == (size == 1 ? MOAT_SUCCESS : MOAT_FAILURE));
+		break;
+	case T_MESSAGE_STREAM:
+		fuzz_message_stream(in);
+		break;
+	case T_CV_CONTENT:
+		fuzz_cv_content(in);
+		break;
+	case T_BLOCK_CH:
+	case T_BLOCK_SH:
+	case T_BLOCK_HRR:
+	case T_BLOCK_EE:
+	case T_BLOCK_CT:
+	case T_BLOCK_CR:
+	case T_BLOCK_NST:
+	case T_BLOCK_SH12:
+		fuzz_block(in, block_msgs[t - T_BLOCK_CH]);
+		break;
+	default:
+		fuzz_extension(t, in);
+		break;
+	}
+	moat_buf_free(&out);
+	free(copy);
+	return 0;
+}
+
+#ifdef MOAT_FUZZ_STANDALONE
+int main(void)
+{
+	/* One input per target: a selector byte then a small valid (or nearly valid) body. */
+	static const uint8_t client_hello[] = {
+		T_CLIENT_HELLO, 0x03, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+		21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00,
+		0x0c, 0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04, 0x0a, 0x0a, 0x00, 0x01, 0x00,
+	};
+	static const uint8_t server_hello[] = {
+		T_SERVER_HELLO, 0x03, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+		21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 0x00, 0x13, 0x01, 0x00, 0x00, 0x06, 0x00, 0x2b,
+		0x00, 0x02, 0x03, 0x04,
+	};
+	static const uint8_t others[][12] = {
+		{ T_ENCRYPTED_EXTENSIONS, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00 },
+		{ T_CERTIFICATE_REQUEST, 0x00, 0x00, 0x08, 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x08, 0x04 },
+		{ T_CERTIFICATE, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x01, 0x30, 0x00, 0x00 },
+		{ T_CERTIFICATE_VERIFY, 0x08, 0x04, 0x00, 0x02, 0xaa, 0xbb },
+		{ T_KEY_UPDATE, 0x01 },
+		{ T_END_OF_EARLY_DATA },
+		{ T_MESSAGE_STREAM, 0x18, 0x00, 0x00, 0x01, 0x00, 0x14, 0x00, 0x00 },
+		{ T_BLOCK_EE, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00 },
+		{ T_EXT_VERSIONS_CH, 0x04, 0x03, 0x04, 0x03, 0x03 },
+		{ T_EXT_KEY_SHARE_CH, 0x00, 0x05, 0x00, 0x1d, 0x00, 0x01, 0x42 },
+		{ T_EXT_ALPN_LIST, 0x00, 0x03, 0x02, 'h', '2' },
+		{ T_EXT_RECORD_SIZE_LIMIT, 0x40, 0x01 },
+	};
+	LLVMFuzzerTestOneInput(client_hello, sizeof(client_hello));
+	LLVMFuzzerTestOneInput(server_hello, sizeof(server_hello));
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		LLVMFuzzerTestOneInput(others[i], sizeof(others[i]));
+	/* Every selector on an all-zero and an all-0xff body. */
+	uint8_t buf[64];
+	for (unsigned t = 0; t < T_COUNT; t++) {
+		memset(buf, 0, sizeof(buf));
+		buf[0] = (uint8_t)t;
+		LLVMFuzzerTestOneInput(buf, sizeof(buf));
+		memset(buf + 1, 0xff, sizeof(buf) - 1);
+		LLVMFuzzerTestOneInput(buf, sizeof(buf));
+	}
+	return 0;
+}
+#endif

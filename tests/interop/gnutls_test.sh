@@ -1,0 +1,422 @@
+# Interop with GnuTLS's command-line tools: our server against gnutls-cli,
+# our client against gnutls-serv --echo.
+#
+# gnutls-serv's echo works line by line, so the data here is text lines
+# (make_data). gnutls-cli reads stdin through peer_run's FIFO, which stays
+# open until the echo is back; its informational messages go to a log file
+# (--logfile) so stdout holds only the data.
+
+. "$(atf_get_srcdir)/interop_lib"
+
+# GnuTLS names: cipher -> our suite name; groups in GnuTLS priority syntax.
+CIPHERS="AES-128-GCM AES-256-GCM CHACHA20-POLY1305"
+TLS_GROUPS="X25519 SECP256R1 SECP384R1"
+
+suite_of()
+{
+	case $1 in
+	AES-128-GCM) echo TLS_AES_128_GCM_SHA256 ;;
+	AES-256-GCM) echo TLS_AES_256_GCM_SHA384 ;;
+	CHACHA20-POLY1305) echo TLS_CHACHA20_POLY1305_SHA256 ;;
+	esac
+}
+
+# A TLS 1.3-only priority string with one cipher and the given groups (colon-separated).
+priority()
+{
+	_p="NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$1:-GROUP-ALL"
+	for _g in $(echo "$2" | tr ':' ' '); do
+		_p="$_p:+GROUP-$_g"
+	done
+	echo "$_p"
+}
+
+ALL_CIPHERS="AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
+
+# cli_echo DATA ARGS...: gnutls-cli against our server on $PORT, sending DATA and waiting
+# for it to come back; $N.out holds what came back, $N.glog its messages.
+cli_echo()
+{
+	_data=$1
+	shift
+	peer_run "$_data" "$(file_size "$_data")" gnutls-cli -p "$PORT" --x509cafile ca.pem \
+		--logfile="$N.glog" "$@" localhost
+}
+
+# vs_cli DATA SERVER_ARGS... -- GNUTLS_CLI_ARGS...: our server for one connection against
+# gnutls-cli. Sets RC (gnutls-cli's status) and SRC (our server's).
+vs_cli()
+{
+	_data=$1 _sargs=""
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_sargs="$_sargs $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2086 # option and file names without spaces
+	server_start $_sargs || return 1
+	cli_echo "$_data" "$@"
+	RC=$?
+	server_status
+	SRC=$?
+}
+
+# vs_serv SERV_ARGS... -- CLIENT_ARGS...: gnutls-serv --echo and our client; sets RC.
+vs_serv()
+{
+	_pargs=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_pargs="$_pargs $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2086
+	peer_start gnutls-serv -p 0 --echo $_pargs || return 1
+	client_run "$@"
+	RC=$?
+	peer_stop
+}
+
+atf_test_case server_matrix
+server_matrix_head()
+{
+	atf_set "descr" "our server <- gnutls-cli: every TLS 1.3 cipher x group, certificate types in turn, echo"
+	atf_set "require.progs" "gnutls-cli"
+	atf_set "timeout" "180"
+}
+server_matrix_one()
+{
+	cert=$1 cipher=$2 group=$3
+	suite=$(suite_of "$cipher")
+	vs_cli data --cert "$cert.pem" --key "$cert.key" --echo -- --priority "$(priority "$cipher" "$group")" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "gnutls-cli exit $RC, server exit $SRC"; return; }
+	same data "$N.out" &&
+		expect "$N.glog" "Description: \(TLS1.3-X.509\)-\((ECDHE-)?$group\)-.*-\($cipher\)" "certificate is trusted" &&
+		expect "$N.srv.out" "^cipher: $suite\$" "^curve: $(moat_curve "$group")\$" "^sig: $(expected_sig "$cert")\$" \
+			"^server_name: localhost\$" "^closed: ok" && pass
+}
+server_matrix_body()
+{
+	make_pki rsa p256 p384 pss
+	make_data data 40000
+	# Every cipher x group; the certificate types take turns (a Latin square, so each
+	# type meets each cipher and each group once): openssl_test runs the full cross.
+	i=0
+	for cipher in $CIPHERS; do
+		j=0
+		for group in $TLS_GROUPS; do
+			set -- rsa p256 p384 rsa p256
+			shift $(((i + j) % 3))
+			spawn "srv_${1}_${cipher}_${group}" server_matrix_one "$1" "$cipher" "$group"
+			j=$((j + 1))
+		done
+		# RSA-PSS: each cipher once.
+		spawn "srv_pss_${cipher}_$(echo "$TLS_GROUPS" | cut -d' ' -f$((i + 1)))" server_matrix_one pss "$cipher" \
+			"$(echo "$TLS_GROUPS" | cut -d' ' -f$((i + 1)))"
+		i=$((i + 1))
+	done
+	finish
+}
+
+atf_test_case client_matrix
+client_matrix_head()
+{
+	atf_set "descr" "our client -> gnutls-serv --echo: every TLS 1.3 cipher x group x RSA/P-256/P-384 certificate (+ RSA-PSS)"
+	atf_set "require.progs" "gnutls-serv"
+	atf_set "timeout" "180"
+}
+client_matrix_one()
+{
+	cert=$1 cipher=$2 group=$3
+	suite=$(suite_of "$cipher")
+	vs_serv --x509certfile "$cert.pem" --x509keyfile "$cert.key" --priority "$(priority "$cipher" "$group")" -- \
+		--ca ca.pem --server-name localhost --print --echo-check <data || return
+	[ $RC -eq 0 ] || { fail "client exit $RC"; return; }
+	expect "$N.cli.err" "^cipher: $suite\$" "^curve: $(moat_curve "$group")\$" "^sig: $(expected_sig "$cert")\$" \
+		"^echo: $(file_size data) bytes ok\$" "^closed: ok\$" && pass
+}
+client_matrix_body()
+{
+	make_pki rsa p256 p384 pss
+	make_data data 40000
+	for cert in rsa p256 p384 pss; do
+		i=0
+		for cipher in $CIPHERS; do
+			i=$((i + 1)) j=0
+			for group in $TLS_GROUPS; do
+				j=$((j + 1))
+				# RSA-PSS keys: each suite once, with a different group each time.
+				[ $cert = pss ] && [ $i -ne $j ] && continue
+				spawn "cli_${cert}_${cipher}_${group}" client_matrix_one "$cert" "$cipher" "$group"
+			done
+		done
+	done
+	finish
+}
+
+atf_test_case hrr
+hrr_head()
+{
+	atf_set "descr" "key share selection and HelloRetryRequest with GnuTLS"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "60"
+}
+hrr_body()
+{
+	make_pki p256
+	make_data data 2000
+
+	# gnutls-cli sends key shares for its first group and for the first of each other kind
+	# (X25519, FFDHE, NIST ECDH), so our server, whose policies all hold P-256 and P-384,
+	# always finds a share it can use: no HRR. Our server without x25519 (20190802) takes
+	# the P-384 share although X25519 comes first.
+	combo hrr_server_not_needed
+	if vs_cli data --cert p256.pem --key p256.key --echo --policy 20190802 --hello-cb -- \
+		--priority "$(priority "$ALL_CIPHERS" X25519:SECP384R1)"; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^hrr: no\$" "^curve: secp384r1\$" && pass
+		fi
+	fi
+
+	# Our client shares x25519 first; gnutls-serv takes only P-384.
+	combo hrr_client
+	if vs_serv --x509certfile p256.pem --x509keyfile p256.key --priority "$(priority "$ALL_CIPHERS" SECP384R1)" -- \
+		--ca ca.pem --server-name localhost --print --echo-check <data; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^curve: secp384r1\$" "^echo: 2000 bytes ok\$" && pass
+		fi
+	fi
+	finish
+}
+
+atf_test_case mutual_auth
+mutual_auth_head()
+{
+	atf_set "descr" "client certificates with GnuTLS in both roles"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "90"
+}
+mutual_auth_body()
+{
+	make_pki rsa p256 client client_rsa
+	make_data data 2000
+
+	for ccert in client client_rsa; do
+		combo "mutual_server_$ccert"
+		vs_cli data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem -- \
+			--x509certfile "$ccert.pem" --x509keyfile "$ccert.key" || continue
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "gnutls-cli exit $RC, server exit $SRC"; continue; }
+		same data "$N.out" && expect "$N.srv.out" "^client_cert: yes\$" "^client_sig: $(expected_sig "$ccert")\$" &&
+			pass
+	done
+
+	combo mutual_server_no_cert
+	if vs_cli data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem --; then
+		if [ $SRC -eq 0 ] || [ "$(file_size "$N.out")" -gt 0 ]; then
+			fail "a client without certificate got in (gnutls-cli exit $RC, server exit $SRC)"
+		else
+			expect "$N.srv.err" "alert sent: certificate_required" && pass
+		fi
+	fi
+
+	for ccert in client client_rsa; do
+		combo "mutual_client_$ccert"
+		vs_serv --x509certfile p256.pem --x509keyfile p256.key --require-client-cert --verify-client-cert \
+			--x509cafile ca.pem -- --ca ca.pem --server-name localhost --print --echo-check \
+			--cert "$ccert.pem" --key "$ccert.key" <data || continue
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^client_sig: $(expected_sig "$ccert")\$" "^echo: 2000 bytes ok\$" && pass
+		fi
+	done
+
+	# gnutls-serv asks for a certificate but does not require one: we answer with none.
+	combo mutual_client_optional
+	if vs_serv --x509certfile p256.pem --x509keyfile p256.key -- \
+		--ca ca.pem --server-name localhost --print --echo-check <data; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^client_sig: 0x0000\$" "^echo: 2000 bytes ok\$" && pass
+		fi
+	fi
+
+	combo mutual_client_required_no_cert
+	if vs_serv --x509certfile p256.pem --x509keyfile p256.key --require-client-cert --x509cafile ca.pem -- \
+		--ca ca.pem --server-name localhost --echo-check <data; then
+		if [ $RC -eq 0 ]; then
+			fail "client got through without the certificate gnutls-serv requires"
+		else
+			expect "$N.cli.err" "alert received: " && pass
+		fi
+	fi
+	finish
+}
+
+atf_test_case alpn
+alpn_head()
+{
+	atf_set "descr" "ALPN with GnuTLS in both roles"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "60"
+}
+alpn_body()
+{
+	make_pki p256
+	make_data data 1000
+
+	combo alpn_server
+	if vs_cli data --cert p256.pem --key p256.key --echo --alpn h2,http/1.1 -- --alpn http/1.1 --alpn h2; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^alpn: h2\$" && expect "$N.glog" "Application protocol: h2" &&
+				pass
+		fi
+	fi
+
+	combo alpn_server_mismatch
+	if vs_cli data --cert p256.pem --key p256.key --echo --alpn h2,http/1.1 -- --alpn spdy/3; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "handshake succeeded without a common protocol"
+		else
+			expect "$N.srv.err" "alert sent: no_application_protocol" && pass
+		fi
+	fi
+
+	combo alpn_client
+	if vs_serv --x509certfile p256.pem --x509keyfile p256.key --alpn http/1.1 -- \
+		--ca ca.pem --server-name localhost --print --echo-check --alpn h2,http/1.1 <data; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^alpn: http/1.1\$" && pass
+		fi
+	fi
+
+	combo alpn_client_mismatch
+	if vs_serv --x509certfile p256.pem --x509keyfile p256.key --alpn spdy/3 --alpn-fatal -- \
+		--ca ca.pem --server-name localhost --echo-check --alpn h2 <data; then
+		if [ $RC -eq 0 ]; then
+			fail "handshake succeeded without a common protocol"
+		else
+			expect "$N.cli.err" "alert received: no_application_protocol" && pass
+		fi
+	fi
+	finish
+}
+
+# Text lines with gnutls-cli's inline KeyUpdate commands between them: ^rekey^ asks
+# the peer to update too, ^rekey1^ updates only our side.
+feed_rekeys()
+{
+	printf 'before the update\n'
+	sleep 0.3
+	printf '^rekey^\n'
+	sleep 0.3
+	printf 'after rekey\n'
+	sleep 0.3
+	printf '^rekey1^\n'
+	sleep 0.3
+	printf 'after rekey1\n'
+}
+
+atf_test_case key_update
+key_update_head()
+{
+	atf_set "descr" "KeyUpdate with GnuTLS in both roles"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "60"
+}
+key_update_body()
+{
+	make_pki p256
+	make_data data 100000
+
+	combo ku_server
+	if vs_cli data --cert p256.pem --key p256.key --echo --key-update --; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^key_update: sent\$" && pass
+		fi
+	fi
+
+	combo ku_cli_inline_rekey
+	printf 'before the update\nafter rekey\nafter rekey1\n' >ku_expect
+	if server_start --cert p256.pem --key p256.key --echo; then
+		peer_run @feed_rekeys "$(file_size ku_expect)" gnutls-cli -p "$PORT" --x509cafile ca.pem \
+			--logfile="$N.glog" --inline-commands localhost
+		RC=$?
+		server_status
+		SRC=$?
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		else
+			same ku_expect "$N.out" && pass
+		fi
+	fi
+
+	combo ku_client
+	if vs_serv --x509certfile p256.pem --x509keyfile p256.key -- \
+		--ca ca.pem --server-name localhost --key-update --echo-check <data; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^key_update: sent\$" "^echo: 100000 bytes ok\$" && pass
+		fi
+	fi
+	finish
+}
+
+atf_test_case large_data
+large_data_head()
+{
+	atf_set "descr" "1 MiB each way with GnuTLS in both roles"
+	atf_set "require.progs" "gnutls-cli gnutls-serv sha256sum"
+	atf_set "timeout" "90"
+}
+large_data_body()
+{
+	make_pki rsa
+	make_data big 1048576
+	want=$(sha256sum <big | cut -d' ' -f1)
+
+	combo large_server
+	if vs_cli big --cert rsa.pem --key rsa.key --echo --; then
+		got=$(sha256sum <"$N.out" | cut -d' ' -f1)
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ] || [ "$got" != "$want" ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC, sha256 $got"
+		else
+			pass
+		fi
+	fi
+
+	combo large_client
+	if vs_serv --x509certfile rsa.pem --x509keyfile rsa.key -- \
+		--ca ca.pem --server-name localhost --echo-check <big; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^echo: 1048576 bytes ok\$" && pass
+		fi
+	fi
+	finish
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case server_matrix
+	atf_add_test_case client_matrix
+	atf_add_test_case hrr
+	atf_add_test_case mutual_auth
+	atf_add_test_case alpn
+	atf_add_test_case key_update
+	atf_add_test_case large_data
+}

@@ -1,0 +1,676 @@
+# Interop with OpenSSL's command-line tools: our server (tls/examples/
+# moat-tls-server) against `openssl s_client`, our client against
+# `openssl s_server`.
+#
+# s_client is driven through a FIFO that stays open until the echo has come
+# back (peer_run), so it never closes before reading. s_server becomes an
+# echo server by feeding its output back into its input (-quiet keeps its
+# own chatter and the command letters out of the data).
+#
+# Each case loops over its combinations and names the failed ones.
+
+. "$(atf_get_srcdir)/interop_lib"
+
+SUITES="TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256"
+TLS_GROUPS="X25519 P-256 P-384"
+
+# s_client_echo DATA ARGS...: s_client against our server on $PORT, sending DATA and
+# waiting for it to come back; $N.out holds what came back, $N.err the summary.
+s_client_echo()
+{
+	_data=$1
+	shift
+	peer_run "$_data" "$(file_size "$_data")" openssl s_client -connect "127.0.0.1:$PORT" \
+		-tls1_3 -brief -nocommands -CAfile ca.pem -verify_return_error -servername localhost "$@"
+}
+
+# vs_s_client DATA SERVER_ARGS... -- S_CLIENT_ARGS...: our server for one connection and
+# s_client sending DATA. Sets RC (s_client's status) and SRC (our server's).
+vs_s_client()
+{
+	_data=$1 _sargs=""
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_sargs="$_sargs $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2086 # the arguments are file and option names without spaces
+	server_start $_sargs || return 1
+	s_client_echo "$_data" "$@"
+	RC=$?
+	server_status
+	SRC=$?
+}
+
+# vs_s_server S_SERVER_ARGS... -- CLIENT_ARGS...: openssl s_server as an echo server for one
+# connection and our client. Sets RC (our client's status) and PRC (s_server's).
+vs_s_server()
+{
+	_pargs=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_pargs="$_pargs $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2086
+	echo_loop_start openssl s_server -accept 0 -naccept 1 -quiet -tls1_3 $_pargs || return 1
+	client_run "$@"
+	RC=$?
+	wait_exit "$PEER_PID"
+	PRC=$?
+}
+
+# What s_client -brief says about each group's key exchange.
+s_client_key_line()
+{
+	case $1 in
+	X25519) echo "^Server Temp Key: X25519" ;;
+	P-256) echo "^Server Temp Key: ECDH, prime256v1" ;;
+	P-384) echo "^Server Temp Key: ECDH, secp384r1" ;;
+	esac
+}
+
+atf_test_case server_matrix
+server_matrix_head()
+{
+	atf_set "descr" "our server <- openssl s_client: every TLS 1.3 suite x group x RSA/P-256/P-384 certificate (+ RSA-PSS), echo"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "180"
+}
+server_matrix_one()
+{
+	cert=$1 suite=$2 group=$3
+	vs_s_client data --cert "$cert.pem" --key "$cert.key" --echo -- -ciphersuites "$suite" -groups "$group" ||
+		return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; return; }
+	same data "$N.out" &&
+		expect "$N.err" "^Ciphersuite: $suite\$" "$(s_client_key_line "$group")" "^Verification: OK" &&
+		expect "$N.srv.out" "^protocol: TLSv1.3\$" "^cipher: $suite\$" "^curve: $(moat_curve "$group")\$" \
+			"^sig: $(expected_sig "$cert")\$" "^server_name: localhost\$" \
+			"^received: 40000 bytes \(echoed\)\$" "^closed: ok" &&
+		pass
+}
+server_matrix_body()
+{
+	make_pki rsa p256 p384 pss
+	make_data data 40000
+	for cert in rsa p256 p384 pss; do
+		i=0
+		for suite in $SUITES; do
+			i=$((i + 1)) j=0
+			for group in $TLS_GROUPS; do
+				j=$((j + 1))
+				# RSA-PSS keys: each suite once, with a different group each time.
+				[ $cert = pss ] && [ $i -ne $j ] && continue
+				spawn "srv_${cert}_${suite}_${group}" server_matrix_one "$cert" "$suite" "$group"
+			done
+		done
+	done
+	finish
+}
+
+atf_test_case client_matrix
+client_matrix_head()
+{
+	atf_set "descr" "our client -> openssl s_server: every TLS 1.3 suite x group x RSA/P-256/P-384 certificate (+ RSA-PSS), echo"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "180"
+}
+client_matrix_one()
+{
+	cert=$1 suite=$2 group=$3
+	vs_s_server -cert "$cert.pem" -key "$cert.key" -ciphersuites "$suite" -groups "$group" -- \
+		--ca ca.pem --server-name localhost --print --echo-check --send-bytes 40000 || return
+	[ $RC -eq 0 ] && [ $PRC -eq 0 ] || { fail "client exit $RC, s_server exit $PRC"; return; }
+	expect "$N.cli.err" "^protocol: TLSv1.3\$" "^cipher: $suite\$" "^curve: $(moat_curve "$group")\$" \
+		"^sig: $(expected_sig "$cert")\$" "^peer_cert: yes\$" "^echo: 40000 bytes ok\$" "^closed: ok\$" && pass
+}
+client_matrix_body()
+{
+	make_pki rsa p256 p384 pss
+	for cert in rsa p256 p384 pss; do
+		i=0
+		for suite in $SUITES; do
+			i=$((i + 1)) j=0
+			for group in $TLS_GROUPS; do
+				j=$((j + 1))
+				# RSA-PSS keys: each suite once, with a different group each time.
+				[ $cert = pss ] && [ $i -ne $j ] && continue
+				spawn "cli_${cert}_${suite}_${group}" client_matrix_one "$cert" "$suite" "$group"
+			done
+		done
+	done
+	finish
+}
+
+atf_test_case hrr
+hrr_head()
+{
+	atf_set "descr" "HelloRetryRequest both ways: a key share the server cannot use is retried for one it can"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+hrr_body()
+{
+	make_pki rsa p256
+	make_data data 1000
+
+	# Our server without x25519 (policy 20190802); s_client shares only X25519 -> HRR for P-256.
+	combo hrr_server
+	if vs_s_client data --cert p256.pem --key p256.key --echo --policy 20190802 --hello-cb -- \
+		-groups X25519:P-256 -msg -msgfile "$N.msg"; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		elif [ "$(grep -c '>>> .*ClientHello' "$N.msg")" -ne 2 ]; then
+			fail "s_client did not send a second ClientHello"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^hrr: yes\$" "^curve: secp256r1\$" && pass
+		fi
+	fi
+
+	# A share for a group we support but rank lower needs no HRR: we take it (P-384).
+	combo hrr_server_not_needed
+	if vs_s_client data --cert p256.pem --key p256.key --echo --hello-cb -- \
+		-groups P-384:X25519 -msg -msgfile "$N.msg"; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		elif [ "$(grep -c '>>> .*ClientHello' "$N.msg")" -ne 1 ]; then
+			fail "unexpected HelloRetryRequest"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^hrr: no\$" "^curve: secp384r1\$" && pass
+		fi
+	fi
+
+	# Our client shares x25519 first; s_server takes only P-384 or P-256 -> HRR.
+	for group in P-384 P-256; do
+		combo "hrr_client_$group"
+		vs_s_server -cert rsa.pem -key rsa.key -groups "$group" -msg -msgfile "$N.msg" -- \
+			--ca ca.pem --server-name localhost --print --echo-check --send-bytes 5000 || continue
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		elif [ "$(grep -c '<<< .*ClientHello' "$N.msg")" -ne 2 ]; then
+			fail "s_server did not see two ClientHellos"
+		else
+			expect "$N.cli.err" "^curve: $(moat_curve "$group")\$" "^echo: 5000 bytes ok\$" && pass
+		fi
+	done
+	finish
+}
+
+atf_test_case mutual_auth
+mutual_auth_head()
+{
+	atf_set "descr" "client certificates both ways; a missing or untrusted one is refused"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+mutual_auth_body()
+{
+	make_pki rsa p256 client client_rsa untrusted
+	make_data data 2000
+
+	# Our server requires a certificate; s_client sends one of each key type.
+	for ccert in client client_rsa; do
+		combo "mutual_server_$ccert"
+		vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem -- \
+			-cert "$ccert.pem" -key "$ccert.key" || continue
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; continue; }
+		same data "$N.out" &&
+			expect "$N.srv.out" "^client_cert: yes\$" "^peer_cert: yes\$" "^client_sig: $(expected_sig "$ccert")\$" &&
+			pass
+	done
+
+	# No certificate: refused with certificate_required (RFC 8446 §4.4.2.4).
+	combo mutual_server_no_cert
+	if vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem --; then
+		if [ $SRC -eq 0 ] || [ "$(file_size "$N.out")" -gt 0 ]; then
+			fail "a client without certificate got in (s_client exit $RC, server exit $SRC)"
+		else
+			expect "$N.srv.err" "MOAT_ERR_CERTIFICATE_REQUIRED" "alert sent: certificate_required" &&
+				expect "$N.err" "certificate required" && pass
+		fi
+	fi
+
+	# Optional client auth: a client without a certificate is let in.
+	combo mutual_server_optional
+	if vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual-optional --ca ca.pem --; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^client_cert: no\$" && pass
+		fi
+	fi
+
+	# A client certificate from a CA the server does not trust.
+	combo mutual_server_untrusted
+	if vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem -- \
+		-cert untrusted.pem -key untrusted.key; then
+		if [ $SRC -eq 0 ]; then
+			fail "server accepted an untrusted client certificate"
+		else
+			expect "$N.srv.err" "MOAT_ERR_UNKNOWN_CA" "alert sent: unknown_ca" && expect "$N.err" "unknown ca" && pass
+		fi
+	fi
+
+	# Our client with a certificate against s_server -Verify 1 (a certificate is required).
+	for ccert in client client_rsa; do
+		combo "mutual_client_$ccert"
+		vs_s_server -cert p256.pem -key p256.key -Verify 1 -verify_return_error -CAfile ca.pem -- \
+			--ca ca.pem --server-name localhost --print --echo-check --send-bytes 3000 \
+			--cert "$ccert.pem" --key "$ccert.key" || continue
+		[ $RC -eq 0 ] && [ $PRC -eq 0 ] || { fail "client exit $RC, s_server exit $PRC"; continue; }
+		expect "$N.cli.err" "^client_sig: $(expected_sig "$ccert")\$" "^echo: 3000 bytes ok\$" && pass
+	done
+
+	# Our client without a certificate: s_server answers certificate_required.
+	combo mutual_client_no_cert
+	if vs_s_server -cert p256.pem -key p256.key -Verify 1 -verify_return_error -CAfile ca.pem -- \
+		--ca ca.pem --server-name localhost --echo-check --send-bytes 3000; then
+		if [ $RC -eq 0 ]; then
+			fail "client succeeded without a certificate"
+		else
+			expect "$N.cli.err" "alert received: certificate_required" && pass
+		fi
+	fi
+	finish
+}
+
+atf_test_case alpn
+alpn_head()
+{
+	atf_set "descr" "ALPN both ways: the server's preference among the client's offers, and no overlap"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+alpn_body()
+{
+	make_pki p256
+	make_data data 1000
+
+	# s_client's offer : what our server (h2 before http/1.1) must pick
+	for spec in "http/1.1:http/1.1" "http/1.1,h2:h2" "h2,http/1.1:h2"; do
+		offer=${spec%%:*} want=${spec#*:}
+		combo "alpn_server_$(echo "$offer" | tr '/,' '_-')"
+		vs_s_client data --cert p256.pem --key p256.key --echo --alpn h2,http/1.1 -- -alpn "$offer" || continue
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; continue; }
+		same data "$N.out" && expect "$N.srv.out" "^alpn: $want\$" &&
+			pass
+	done
+
+	# No protocol in common: no_application_protocol (RFC 7301 §3.2).
+	combo alpn_server_mismatch
+	if vs_s_client data --cert p256.pem --key p256.key --echo --alpn h2,http/1.1 -- -alpn spdy/3; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "handshake succeeded without a common protocol"
+		else
+			expect "$N.srv.err" "MOAT_ERR_NO_APPLICATION_PROTOCOL" "alert sent: no_application_protocol" &&
+				expect "$N.err" "no application protocol" && pass
+		fi
+	fi
+
+	# Our server without ALPN ignores the client's offer.
+	combo alpn_server_none
+	if vs_s_client data --cert p256.pem --key p256.key --echo -- -alpn h2; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^alpn: none\$" && pass
+		fi
+	fi
+
+	# Our client: s_server picks from our offer.
+	combo alpn_client
+	if vs_s_server -cert p256.pem -key p256.key -alpn http/1.1 -- \
+		--ca ca.pem --server-name localhost --print --echo-check --send-bytes 1000 --alpn h2,http/1.1; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^alpn: http/1.1\$" && pass
+		fi
+	fi
+
+	# No protocol in common: OpenSSL (1.1.1 on) refuses with no_application_protocol; we report it.
+	combo alpn_client_no_overlap
+	if vs_s_server -cert p256.pem -key p256.key -alpn spdy/3 -- \
+		--ca ca.pem --server-name localhost --print --echo-check --send-bytes 1000 --alpn h2; then
+		if [ $RC -eq 0 ]; then
+			fail "handshake succeeded without a common protocol"
+		else
+			expect "$N.cli.err" "alert received: no_application_protocol" && pass
+		fi
+	fi
+	finish
+}
+
+# Lines for s_client's stdin with its KeyUpdate commands between them: K asks the
+# peer to update too, k does not. A command acts only on a read that starts
+# with its letter, hence the pauses.
+feed_key_updates()
+{
+	printf 'before the update\n'
+	sleep 0.3
+	printf 'K\n'
+	sleep 0.3
+	printf 'after K\n'
+	sleep 0.3
+	printf 'k\n'
+	sleep 0.3
+	printf 'after k\n'
+}
+
+atf_test_case key_update
+key_update_head()
+{
+	atf_set "descr" "KeyUpdate both ways: data keeps flowing under the new keys"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+key_update_body()
+{
+	make_pki p256
+	make_data data 100000
+
+	# Our server updates (and asks the client to) right after the handshake.
+	combo ku_server
+	if vs_s_client data --cert p256.pem --key p256.key --echo --key-update -- -msg -msgfile "$N.msg"; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		elif ! grep -q '<<< .*KeyUpdate' "$N.msg"; then
+			# (OpenSSL answers update_requested with its next write, which may never come once
+			# all data is sent: its KeyUpdate is not required here; ku_s_client_commands checks ours.)
+			fail "s_client did not receive our KeyUpdate"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^key_update: sent\$" && pass
+		fi
+	fi
+
+	# s_client's K and k commands in mid-stream.
+	combo ku_s_client_commands
+	printf 'before the update\nafter K\nafter k\n' >ku_expect
+	if server_start --cert p256.pem --key p256.key --echo; then
+		peer_run @feed_key_updates "$(file_size ku_expect)" openssl s_client -connect "127.0.0.1:$PORT" \
+			-tls1_3 -brief -CAfile ca.pem -servername localhost -msg -msgfile "$N.msg"
+		RC=$?
+		server_status
+		SRC=$?
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		elif [ "$(grep -c '>>> .*KeyUpdate' "$N.msg")" -ne 2 ] || [ "$(grep -c '<<< .*KeyUpdate' "$N.msg")" -ne 1 ]; then
+			# Two updates from s_client, and one from us: the answer to K's update_requested.
+			fail "expected 2 KeyUpdates sent and 1 received by s_client"
+		else
+			same ku_expect "$N.out" && pass
+		fi
+	fi
+
+	# Our client updates (and asks s_server to) before sending.
+	combo ku_client
+	if vs_s_server -cert p256.pem -key p256.key -msg -msgfile "$N.msg" -- \
+		--ca ca.pem --server-name localhost --key-update --echo-check --send-bytes 100000; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		elif ! grep -q '<<< .*KeyUpdate' "$N.msg" || ! grep -q '>>> .*KeyUpdate' "$N.msg"; then
+			fail "s_server did not exchange KeyUpdates"
+		else
+			expect "$N.cli.err" "^key_update: sent\$" "^echo: 100000 bytes ok\$" && pass
+		fi
+	fi
+	finish
+}
+
+atf_test_case large_data
+large_data_head()
+{
+	atf_set "descr" "1 MiB in each direction (many records), compared by SHA-256"
+	atf_set "require.progs" "openssl sha256sum"
+	atf_set "timeout" "90"
+}
+large_data_body()
+{
+	make_pki rsa p256 p384
+	make_data big 1048576
+	want=$(sha256sum <big | cut -d' ' -f1)
+
+	# s_client -> our echo server and back, with full and with small records.
+	for mode in throughput low-latency; do
+		combo "large_echo_server_$mode"
+		extra=""
+		[ $mode = low-latency ] && extra=--low-latency
+		vs_s_client big --cert rsa.pem --key rsa.key --echo $extra -- || continue
+		got=$(sha256sum <"$N.out" | cut -d' ' -f1)
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ] || [ "$got" != "$want" ]; then
+			fail "s_client exit $RC, server exit $SRC, sha256 $got"
+		else
+			expect "$N.srv.out" "^received: 1048576 bytes \(echoed\)\$" && pass
+		fi
+	done
+
+	# Our server sends a file and closes; s_client receives it.
+	combo large_send_file
+	if server_start --cert p384.pem --key p384.key --send-file big; then
+		peer_run true 1048576 openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -brief -nocommands \
+			-CAfile ca.pem -servername localhost
+		RC=$?
+		server_status
+		SRC=$?
+		got=$(sha256sum <"$N.out" | cut -d' ' -f1)
+		if [ $SRC -ne 0 ] || [ "$got" != "$want" ]; then
+			fail "s_client exit $RC, server exit $SRC, sha256 $got"
+		else
+			expect "$N.srv.out" "^sent: 1048576 bytes\$" && pass
+		fi
+	fi
+
+	# Our client -> s_server echo and back: stdin in, compared by the client.
+	combo large_echo_client
+	if vs_s_server -cert rsa.pem -key rsa.key -- --ca ca.pem --server-name localhost --echo-check <big; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			expect "$N.cli.err" "^echo: 1048576 bytes ok\$" && pass
+		fi
+	fi
+
+	# Our client sends a file (small records) and writes what comes back to stdout.
+	combo large_client_send_file
+	if vs_s_server -cert p256.pem -key p256.key -- --ca ca.pem --server-name localhost \
+		--send-file big --recv-bytes 1048576 --low-latency; then
+		got=$(sha256sum <"$N.cli.out" | cut -d' ' -f1)
+		if [ $RC -ne 0 ] || [ "$got" != "$want" ]; then
+			fail "client exit $RC, sha256 $got"
+		else
+			pass
+		fi
+	fi
+	finish
+}
+
+atf_test_case async_pkey
+async_pkey_head()
+{
+	atf_set "descr" "async private-key operations in each style, FAST and STRICT, RSA, RSA-PSS and ECDSA"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "120"
+}
+async_pkey_one()
+{
+	mode=$1 flag=$2 key=$3
+	case $mode in
+	*thread) where="in signing thread" ;;
+	offload-sync) where="in callback, offloaded" ;;
+	sync) where="in callback" ;;
+	esac
+	case $key in
+	rsa) sigalgs=rsa_pss_rsae_sha256 ;;
+	pss) sigalgs=rsa_pss_pss_sha256 ;;
+	p256) sigalgs=ecdsa_secp256r1_sha256 ;;
+	esac
+	# Three chains in one server; s_client's signature algorithms pick the one that signs.
+	vs_s_client data --cert rsa.pem --key rsa.key --cert p256.pem --key p256.key --cert pss.pem --key pss.key \
+		--echo --async "$mode" $flag -- -sigalgs "$sigalgs" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; return; }
+	same data "$N.out" &&
+		expect "$N.srv.out" "^async: sign scheme $(expected_sig $key), [0-9]+ bytes \(tls13 content\), $where\$" \
+			"^sig: $(expected_sig $key)\$" && pass
+}
+async_pkey_body()
+{
+	make_pki rsa p256 pss
+	make_data data 3000
+	for mode in sync thread offload-sync offload-thread; do
+		for strict in fast strict; do
+			flag=""
+			[ $strict = strict ] && flag=--async-strict
+			for key in rsa p256 pss; do
+				spawn "async_${mode}_${strict}_${key}" async_pkey_one "$mode" "$flag" "$key"
+			done
+		done
+	done
+	wait_jobs
+
+	# Offloading a chain whose key nobody holds: the handshake fails, and says why.
+	combo async_offload_sync_no_key
+	if vs_s_client data --cert p256.pem --echo --async offload-sync --; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "handshake succeeded without any key"
+		else
+			# The callback's failure is the library's to report: internal_error (RFC 8446 §6.2).
+			expect "$N.srv.err" "no key for this chain" "alert sent: internal_error" &&
+				expect "$N.err" "internal error" && pass
+		fi
+	fi
+	combo async_offload_thread_no_key
+	if vs_s_client data --cert p256.pem --echo --async offload-thread --; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "handshake succeeded without any key"
+		else
+			# An operation that fails off the callback has no way back into the library (as in
+			# the s2n guide): the application drops the connection.
+			expect "$N.srv.err" "signing thread: no key for this chain" && pass
+		fi
+	fi
+	finish
+}
+
+atf_test_case hello_cb
+hello_cb_head()
+{
+	atf_set "descr" "the client hello callback, blocking and non-blocking, sees SNI and the offered suites"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+hello_cb_body()
+{
+	make_pki p256
+	make_data data 1000
+	for mode in hello-cb hello-cb-nonblocking; do
+		combo "hello_$mode"
+		vs_s_client data --cert p256.pem --key p256.key --echo "--$mode" -- \
+			-ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256 || continue
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; continue; }
+		# TLS 1.3 suites first, in the client's order; s_client's TLS 1.2 suites follow.
+		same data "$N.out" && expect "$N.srv.out" "^hello: server_name localhost\$" \
+			"^hello: cipher_suites 0x1302 0x1303( 0x[0-9a-f][0-9a-f][0-9a-f][0-9a-f])*\$" \
+			"^cipher: TLS_AES_256_GCM_SHA384\$" || continue
+		if [ $mode = hello-cb-nonblocking ]; then
+			expect "$N.srv.out" "^hello: callback done\$" || continue
+		fi
+		pass
+	done
+	finish
+}
+
+atf_test_case negative
+negative_head()
+{
+	atf_set "descr" "untrusted certificates and wrong names are refused, in each direction"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+negative_body()
+{
+	make_pki p256 untrusted
+	make_data data 1000
+
+	# Our client: a server certificate from a CA it does not trust.
+	combo neg_client_untrusted
+	if vs_s_server -cert untrusted.pem -key untrusted.key -- \
+		--ca ca.pem --server-name localhost --echo-check --send-bytes 100; then
+		if [ $RC -eq 0 ]; then
+			fail "client accepted an untrusted server"
+		else
+			expect "$N.cli.err" "MOAT_ERR_UNKNOWN_CA" "alert sent: unknown_ca" && expect "$N.peer.err" "unknown ca" &&
+				pass
+		fi
+	fi
+
+	# Our client: a trusted chain issued for another name.
+	combo neg_client_wrong_name
+	if vs_s_server -cert p256.pem -key p256.key -- \
+		--ca ca.pem --server-name wrong.example --echo-check --send-bytes 100; then
+		if [ $RC -eq 0 ]; then
+			fail "client accepted a certificate for another name"
+		else
+			expect "$N.cli.err" "MOAT_ERR_BAD_CERTIFICATE|MOAT_ERR_CERTIFICATE_UNKNOWN" \
+				"alert sent: (bad_certificate|certificate_unknown)" && pass
+		fi
+	fi
+
+	# Our client with --insecure takes the untrusted server: the refusal above was the trust check.
+	combo neg_client_insecure
+	if vs_s_server -cert untrusted.pem -key untrusted.key -- \
+		--insecure --server-name localhost --echo-check --send-bytes 100; then
+		if [ $RC -ne 0 ]; then
+			fail "client exit $RC"
+		else
+			pass
+		fi
+	fi
+
+	# Our client with the system trust store only: our test CA is not in it.
+	combo neg_client_default_trust
+	if vs_s_server -cert p256.pem -key p256.key -- --server-name localhost --echo-check --send-bytes 100; then
+		if [ $RC -eq 0 ]; then
+			fail "client trusted a private CA without --ca"
+		else
+			expect "$N.cli.err" "alert sent: unknown_ca" && pass
+		fi
+	fi
+
+	# s_client refuses our server's untrusted certificate; we hear its alert.
+	# OpenSSL sends this alert unencrypted (RFC 8446 Appendix A.1 allows a client to).
+	combo neg_server_untrusted
+	if vs_s_client data --cert untrusted.pem --key untrusted.key --echo --; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			expect "$N.err" "certificate verify failed" && expect "$N.srv.err" "alert received: unknown_ca" && pass
+		fi
+	fi
+
+	# s_client checks a name the certificate does not carry.
+	combo neg_server_wrong_name
+	if vs_s_client data --cert p256.pem --key p256.key --echo -- -verify_hostname wrong.example; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			expect "$N.err" "certificate verify failed" && expect "$N.srv.err" "alert received: " && pass
+		fi
+	fi
+	finish
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case server_matrix
+	atf_add_test_case client_matrix
+	atf_add_test_case hrr
+	atf_add_test_case mutual_auth
+	atf_add_test_case alpn
+	atf_add_test_case key_update
+	atf_add_test_case large_data
+	atf_add_test_case async_pkey
+	atf_add_test_case hello_cb
+	atf_add_test_case negative
+}

@@ -1,0 +1,869 @@
+/*
+ * moat-tls-server: a small TLS 1.3 server on moat's library, in the spirit
+ * of s2nd. It serves one connection at a time over a non-blocking socket,
+ * driven by poll() on whatever moat_blocked_status asks for, so every
+ * return path of the API (blocked on read, on write, on application input)
+ * is exercised the way an event-driven daemon meets it.
+ *
+ * Besides being an example, it is the peer the interop tests point OpenSSL
+ * and GnuTLS clients at, so it prints one "key: value" line per negotiated
+ * parameter and lets each optional path of the library be switched on:
+ * async private-key operations in four styles (--async), the client hello
+ * callback in both modes, ALPN, client authentication and KeyUpdate.
+ *
+ * The async styles:
+ *   sync            the callback performs and applies inside the callback;
+ *   thread          the callback hands the operation to a signing thread,
+ *                   which wakes the event loop through a pipe; the loop
+ *                   applies it and negotiates on (the non-blocking path);
+ *   offload-sync,   as above, but the config's chains are loaded WITHOUT
+ *   offload-thread  their private keys (as moat-frontd does): only the
+ *                   signer's own cert-and-key objects hold keys.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/cursor.h"
+#include "tls/examples/example_common.h"
+#include "tls/moat.h"
+
+const char *ex_progname = "moat-tls-server";
+
+#define MAX_CERTS 8
+#define MAX_SHARES 16
+#define TLS_EXT_KEY_SHARE 51 /* RFC 8446 §4.2 */
+
+typedef enum { ASYNC_NONE, ASYNC_SYNC, ASYNC_THREAD, ASYNC_OFFLOAD_SYNC, ASYNC_OFFLOAD_THREAD } async_mode;
+
+struct cert_files {
+	const char *cert;
+	const char *key; /* NULL: chain only (offload modes) */
+};
+
+struct options {
+	const char *listen;
+	struct cert_files certs[MAX_CERTS];
+	int cert_count;
+	const char *policy;
+	const char *alpn;
+	const char *ca;
+	moat_cert_auth_type client_auth;
+	bool echo;
+	const char *send_file;
+	long count;
+	async_mode async;
+	bool async_strict;
+	bool key_update;
+	bool low_latency;
+	bool hello_cb;
+	bool hello_cb_nonblocking;
+	int timeout_ms;
+};
+
+/*
+ * The signing side of the thread modes. It owns its own cert-and-key
+ * objects (with keys) and sees an operation only between the callback's
+ * hand-over and its wake-up byte, so the connection is never touched from
+ * two threads at once.
+ */
+struct signer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int wake[2]; /* signer -> event loop */
+	struct moat_async_pkey_op *op;
+	struct moat_cert_chain_and_key *key;
+	bool busy, done, ok, quit;
+};
+
+/* Per-connection state, reached from callbacks through moat_connection_get_ctx. */
+struct conn_state {
+	const struct options *opts;
+	struct signer *signer;
+	struct moat_async_pkey_op *op; /* handed to the signer, not yet applied */
+	bool op_failed;
+	bool hello_pending;  /* non-blocking hello callback to finish */
+	bool hello_seen;
+	uint16_t shares[MAX_SHARES]; /* groups of the first ClientHello's key shares */
+	size_t share_count;
+};
+
+static struct options opts = {
+	.policy = "default_tls13",
+	.client_auth = MOAT_CERT_AUTH_NONE,
+	.count = 1,
+	.timeout_ms = 30000,
+};
+
+/* ---- async private-key operations ---------------------------------------- */
+
+/* The keyed object the signer uses for the chain the library selected. */
+static struct moat_cert_chain_and_key *signing_key_for(struct moat_connection *conn)
+{
+	struct moat_cert_chain_and_key *selected = moat_connection_get_selected_cert(conn);
+	return selected ? moat_cert_chain_and_key_get_ctx(selected) : NULL;
+}
+
+/* What a remote signer would be sent: the scheme and the content to sign. */
+static int describe_op(struct moat_async_pkey_op *op, const char *where)
+{
+	moat_async_pkey_op_type type;
+	uint16_t scheme;
+	uint32_t len;
+	if (moat_async_pkey_op_get_op_type(op, &type) < 0 || type != MOAT_ASYNC_SIGN ||
+	    moat_async_pkey_op_get_signature_scheme(op, &scheme) < 0 || moat_async_pkey_op_get_input_size(op, &len) < 0)
+		return -1;
+	uint8_t *input = malloc(len ? len : 1);
+	if (input == NULL)
+		return -1;
+	int rc = moat_async_pkey_op_get_input(op, input, len);
+	/* TLS 1.3 content to sign starts with 64 spaces (RFC 8446 §4.4.3): show the signer sees that shape. */
+	bool shaped = rc == 0 && len > 64 && input[0] == 0x20 && input[63] == 0x20;
+	free(input);
+	if (rc < 0)
+		return -1;
+	printf("async: sign scheme 0x%04x, %u bytes%s, %s\n", scheme, len, shaped ? " (tls13 content)" : "", where);
+	fflush(stdout);
+	return 0;
+}
+
+static void *signer_main(void *arg)
+{
+	struct signer *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		while (!s->quit && !(s->busy && !s->done))
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (s->quit) {
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
+		}
+		struct moat_async_pkey_op *op = s->op;
+		struct moat_cert_chain_and_key *key = s->key;
+		pthread_mutex_unlock(&s->lock);
+
+		bool ok = key != NULL && describe_op(op, "in signing thread") == 0 &&
+			  moat_async_pkey_op_perform(op, key) == MOAT_SUCCESS;
+		if (!ok)
+			ex_warn("signing thread: %s", key ? moat_strerror_name(moat_errno) : "no key for this chain");
+
+		pthread_mutex_lock(&s->lock);
+		s->ok = ok;
+		s->done = true;
+		pthread_mutex_unlock(&s->lock);
+		ssize_t w;
+		do
+			w = write(s->wake[1], "x", 1);
+		while (w < 0 && errno == EINTR);
+	}
+}
+
+static int signer_start(struct signer *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (pipe(s->wake) < 0) {
+		ex_warn("pipe: %s", strerror(errno));
+		return -1;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (pthread_create(&s->thread, NULL, signer_main, s) != 0) {
+		ex_warn("cannot start the signing thread");
+		return -1;
+	}
+	return 0;
+}
+
+static void signer_stop(struct signer *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->quit = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	close(s->wake[0]);
+	close(s->wake[1]);
+}
+
+static int async_pkey_cb(struct moat_connection *conn, struct moat_async_pkey_op *op)
+{
+	struct conn_state *st = moat_connection_get_ctx(conn);
+	struct moat_cert_chain_and_key *key = signing_key_for(conn);
+
+	if (st->opts->async == ASYNC_SYNC || st->opts->async == ASYNC_OFFLOAD_SYNC) {
+		/* Synchronous: perform and apply here; the handshake goes on without returning to the loop. */
+		const char *where = st->opts->async == ASYNC_SYNC ? "in callback" : "in callback, offloaded";
+		int rc = key == NULL ? -1 : describe_op(op, where);
+		if (rc == 0)
+			rc = moat_async_pkey_op_perform(op, key);
+		if (rc == 0)
+			rc = moat_async_pkey_op_apply(op, conn);
+		if (rc < 0)
+			ex_warn("async sign failed: %s", key ? moat_strerror_name(moat_errno) : "no key for this chain");
+		if (moat_async_pkey_op_free(op) < 0)
+			rc = -1;
+		return rc;
+	}
+
+	/* Thread modes: hand over and return; negotiate reports BLOCKED_ON_APPLICATION_INPUT. */
+	struct signer *s = st->signer;
+	pthread_mutex_lock(&s->lock);
+	s->op = op;
+	s->key = key;
+	s->busy = true;
+	s->done = false;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	st->op = op;
+	return 0;
+}
+
+/* The signer woke us: take its result and give it to the connection. */
+static int finish_async_op(struct moat_connection *conn, struct conn_state *st)
+{
+	struct signer *s = st->signer;
+	struct pollfd p = { .fd = s->wake[0], .events = POLLIN };
+	int n;
+	do
+		n = poll(&p, 1, st->opts->timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		ex_warn("timed out waiting for the signing thread");
+		return -1;
+	}
+	char byte;
+	if (read(s->wake[0], &byte, 1) != 1)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	bool ok = s->ok;
+	s->busy = false;
+	s->done = false;
+	s->op = NULL;
+	pthread_mutex_unlock(&s->lock);
+
+	struct moat_async_pkey_op *op = st->op;
+	st->op = NULL;
+	int rc = ok ? moat_async_pkey_op_apply(op, conn) : -1;
+	if (ok && rc < 0)
+		ex_report_error(conn, "moat_async_pkey_op_apply");
+	if (moat_async_pkey_op_free(op) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* ---- client hello callback -------------------------------------------- */
+
+/* Which groups the client sent key shares for (RFC 8446 §4.2.8): tells us whether HRR was needed. */
+static void record_key_shares(struct conn_state *st, struct moat_client_hello *ch)
+{
+	uint8_t ext[1024];
+	ssize_t n = moat_client_hello_get_extension_by_id(ch, TLS_EXT_KEY_SHARE, ext, sizeof(ext));
+	if (n <= 0)
+		return;
+	struct moat_cursor c, shares;
+	moat_cursor_init(&c, ext, (size_t)n);
+	if (moat_cursor_get_prefixed(&c, 2, &shares) < 0)
+		return;
+	while (moat_cursor_remaining(&shares) > 0 && st->share_count < MAX_SHARES) {
+		uint16_t group;
+		struct moat_cursor key;
+		if (moat_cursor_get_u16(&shares, &group) < 0 || moat_cursor_get_prefixed(&shares, 2, &key) < 0)
+			break;
+		st->shares[st->share_count++] = group;
+	}
+	moat_error_clear();
+}
+
+static int client_hello_cb(struct moat_connection *conn, void *ctx)
+{
+	(void)ctx;
+	struct conn_state *st = moat_connection_get_ctx(conn);
+	struct moat_client_hello *ch = moat_connection_get_client_hello(conn);
+	if (ch == NULL)
+		return -1;
+	st->hello_seen = true;
+	record_key_shares(st, ch);
+
+	const char *sni = moat_client_hello_get_server_name(ch);
+	printf("hello: server_name %s\n", sni ? sni : "none");
+	uint8_t suites[512];
+	ssize_t n = moat_client_hello_get_cipher_suites(ch, suites, sizeof(suites));
+	printf("hello: cipher_suites");
+	for (ssize_t i = 0; i + 1 < n; i += 2)
+		printf(" 0x%02x%02x", suites[i], suites[i + 1]);
+	printf("\n");
+	fflush(stdout);
+
+	/* Non-blocking mode: finish on the next loop iteration, as if work had gone elsewhere. */
+	if (st->opts->hello_cb_nonblocking)
+		st->hello_pending = true;
+	return 0;
+}
+
+static uint16_t group_code(const char *curve)
+{
+	if (strcmp(curve, "x25519") == 0)
+		return 0x001d;
+	if (strcmp(curve, "secp256r1") == 0)
+		return 0x0017;
+	if (strcmp(curve, "secp384r1") == 0)
+		return 0x0018;
+	return 0;
+}
+
+static bool needed_hrr(const struct conn_state *st, struct moat_connection *conn)
+{
+	uint16_t g = group_code(moat_connection_get_curve(conn));
+	for (size_t i = 0; i < st->share_count; i++)
+		if (st->shares[i] == g)
+			return false;
+	return true;
+}
+
+/* ---- the connection --------------------------------------------------- */
+
+static int negotiate(struct moat_connection *conn, int fd, struct conn_state *st)
+{
+	moat_blocked_status blocked;
+	while (moat_negotiate(conn, &blocked) < 0) {
+		if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED) {
+			ex_report_error(conn, "moat_negotiate");
+			return -1;
+		}
+		if (blocked == MOAT_BLOCKED_ON_APPLICATION_INPUT) {
+			if (st->hello_pending) {
+				st->hello_pending = false;
+				if (moat_client_hello_cb_done(conn) < 0) {
+					ex_report_error(conn, "moat_client_hello_cb_done");
+					return -1;
+				}
+				printf("hello: callback done\n");
+				continue;
+			}
+			if (st->op != NULL) {
+				if (finish_async_op(conn, st) < 0) {
+					ex_warn("async private-key operation failed");
+					return -1;
+				}
+				continue;
+			}
+			ex_warn("blocked on application input with nothing pending");
+			return -1;
+		}
+		if (ex_wait(fd, blocked, st->opts->timeout_ms) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int wait_or_fail(struct moat_connection *conn, int fd, moat_blocked_status blocked, const char *what)
+{
+	if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED) {
+		ex_report_error(conn, what);
+		return -1;
+	}
+	return ex_wait(fd, blocked, opts.timeout_ms);
+}
+
+static int flush_all(struct moat_connection *conn, int fd)
+{
+	moat_blocked_status blocked;
+	while (moat_flush(conn, &blocked) < 0)
+		if (wait_or_fail(conn, fd, blocked, "moat_flush") < 0)
+			return -1;
+	return 0;
+}
+
+static int send_all(struct moat_connection *conn, int fd, const uint8_t *data, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		moat_blocked_status blocked;
+		ssize_t n = moat_send(conn, data + off, (ssize_t)(len - off), &blocked);
+		if (n < 0) {
+			if (wait_or_fail(conn, fd, blocked, "moat_send") < 0)
+				return -1;
+			continue;
+		}
+		off += (size_t)n;
+		/* Taken but not yet on the wire: the next send pushes it out first. */
+		if (blocked != MOAT_NOT_BLOCKED && ex_wait(fd, blocked, opts.timeout_ms) < 0)
+			return -1;
+	}
+	return flush_all(conn, fd);
+}
+
+/* Read until close_notify; with echo, send every chunk back before reading on. */
+static int receive_loop(struct moat_connection *conn, int fd, bool echo)
+{
+	uint8_t buf[16384];
+	uint64_t total = 0;
+	for (;;) {
+		moat_blocked_status blocked;
+		ssize_t n = moat_recv(conn, buf, sizeof(buf), &blocked);
+		if (n < 0) {
+			if (wait_or_fail(conn, fd, blocked, "moat_recv") < 0)
+				return -1;
+			continue;
+		}
+		if (n == 0)
+			break; /* close_notify, or the transport closed */
+		total += (uint64_t)n;
+		if (echo && send_all(conn, fd, buf, (size_t)n) < 0)
+			return -1;
+	}
+	printf("received: %llu bytes%s\n", (unsigned long long)total, echo ? " (echoed)" : "");
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * Our close_notify, then the peer's. When the peer already sent its own and
+ * closed the socket, the transport may be gone before ours is written: the
+ * session ended cleanly all the same (RFC 8446 §6.1 asks nothing more).
+ */
+static int shutdown_conn(struct moat_connection *conn, int fd, bool peer_closed)
+{
+	moat_blocked_status blocked;
+	while (moat_shutdown(conn, &blocked) < 0) {
+		if (peer_closed && moat_error_get_type(moat_errno) == MOAT_ERR_T_IO)
+			return 0;
+		if (wait_or_fail(conn, fd, blocked, "moat_shutdown") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int serve(struct moat_connection *conn, int fd, struct conn_state *st, const uint8_t *file, size_t file_len)
+{
+	const struct options *o = st->opts;
+	if (negotiate(conn, fd, st) < 0)
+		return -1;
+	printf("handshake: ok\n");
+	ex_print_params(conn, stdout);
+	printf("client_cert: %s\n", moat_connection_get_client_sig_scheme(conn) != 0 ? "yes" : "no");
+	if (st->hello_seen)
+		printf("hrr: %s\n", needed_hrr(st, conn) ? "yes" : "no");
+	fflush(stdout);
+
+	if (o->key_update) {
+		/* Ask the client to update too (RFC 8446 §4.6.3 update_requested). */
+		if (moat_connection_request_key_update(conn, true) < 0) {
+			ex_report_error(conn, "moat_connection_request_key_update");
+			return -1;
+		}
+		if (flush_all(conn, fd) < 0)
+			return -1;
+		printf("key_update: sent\n");
+		fflush(stdout);
+	}
+	if (file != NULL) {
+		if (send_all(conn, fd, file, file_len) < 0)
+			return -1;
+		printf("sent: %zu bytes\n", file_len);
+		fflush(stdout);
+	} else if (receive_loop(conn, fd, o->echo) < 0) {
+		return -1;
+	}
+	/* Without --send-file we read until the peer closed. */
+	if (shutdown_conn(conn, fd, file == NULL) < 0)
+		return -1;
+	printf("closed: ok\n");
+	fflush(stdout);
+	return 0;
+}
+
+static int accept_one(int lfd)
+{
+	for (;;) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+			ex_warn("poll: %s", strerror(errno));
+			return -1;
+		}
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+			ex_warn("accept: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+static struct moat_cert_chain_and_key *load_chain(const char *cert_path, const char *key_path)
+{
+	uint8_t *cert = NULL, *key = NULL;
+	size_t cert_len = 0, key_len = 0;
+	struct moat_cert_chain_and_key *ck = NULL;
+	if (ex_read_file(cert_path, &cert, &cert_len) < 0 || (key_path && ex_read_file(key_path, &key, &key_len) < 0))
+		goto out;
+	ck = moat_cert_chain_and_key_new();
+	if (ck == NULL)
+		goto out;
+	int rc = key_path ? moat_cert_chain_and_key_load_pem_bytes(ck, cert, (uint32_t)cert_len, key, (uint32_t)key_len)
+			  : moat_cert_chain_and_key_load_public_pem_bytes(ck, cert, (uint32_t)cert_len);
+	if (rc < 0) {
+		ex_report_error(NULL, key_path ? "loading certificate and key" : "loading certificate");
+		if (moat_cert_chain_and_key_free(ck) < 0)
+			moat_error_clear();
+		ck = NULL;
+	}
+out:
+	free(cert);
+	if (key != NULL) {
+		explicit_bzero(key, key_len);
+		free(key);
+	}
+	return ck;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--cert FILE --key FILE ...]\n"
+		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
+		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
+		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
+		"       [--hello-cb] [--hello-cb-nonblocking] [--timeout SECONDS]\n"
+		"A port of 0 picks a free port and prints \"listening on PORT\".\n");
+}
+
+static int parse_args(int argc, char **argv)
+{
+	enum {
+		O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
+		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
+		O_HELP
+	};
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "alpn", required_argument, NULL, O_ALPN },
+		{ "mutual", no_argument, NULL, O_MUTUAL },
+		{ "mutual-optional", no_argument, NULL, O_MUTUAL_OPT },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "echo", no_argument, NULL, O_ECHO },
+		{ "send-file", required_argument, NULL, O_SEND_FILE },
+		{ "count", required_argument, NULL, O_COUNT },
+		{ "async", required_argument, NULL, O_ASYNC },
+		{ "async-strict", no_argument, NULL, O_ASYNC_STRICT },
+		{ "key-update", no_argument, NULL, O_KEY_UPDATE },
+		{ "low-latency", no_argument, NULL, O_LOW_LATENCY },
+		{ "hello-cb", no_argument, NULL, O_HELLO_CB },
+		{ "hello-cb-nonblocking", no_argument, NULL, O_HELLO_CB_NB },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_LISTEN:
+			opts.listen = optarg;
+			break;
+		case O_CERT:
+			if (opts.cert_count == MAX_CERTS) {
+				ex_warn("at most %d certificates", MAX_CERTS);
+				return -1;
+			}
+			opts.certs[opts.cert_count++].cert = optarg;
+			break;
+		case O_KEY:
+			if (opts.cert_count == 0 || opts.certs[opts.cert_count - 1].key != NULL) {
+				ex_warn("--key must follow its --cert");
+				return -1;
+			}
+			opts.certs[opts.cert_count - 1].key = optarg;
+			break;
+		case O_POLICY:
+			opts.policy = optarg;
+			break;
+		case O_ALPN:
+			opts.alpn = optarg;
+			break;
+		case O_MUTUAL:
+			opts.client_auth = MOAT_CERT_AUTH_REQUIRED;
+			break;
+		case O_MUTUAL_OPT:
+			opts.client_auth = MOAT_CERT_AUTH_OPTIONAL;
+			break;
+		case O_CA:
+			opts.ca = optarg;
+			break;
+		case O_ECHO:
+			opts.echo = true;
+			break;
+		case O_SEND_FILE:
+			opts.send_file = optarg;
+			break;
+		case O_COUNT:
+			errno = 0;
+			opts.count = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || opts.count < 0) {
+				ex_warn("bad --count '%s'", optarg);
+				return -1;
+			}
+			break;
+		case O_ASYNC:
+			if (strcmp(optarg, "sync") == 0)
+				opts.async = ASYNC_SYNC;
+			else if (strcmp(optarg, "thread") == 0)
+				opts.async = ASYNC_THREAD;
+			else if (strcmp(optarg, "offload-sync") == 0)
+				opts.async = ASYNC_OFFLOAD_SYNC;
+			else if (strcmp(optarg, "offload-thread") == 0)
+				opts.async = ASYNC_OFFLOAD_THREAD;
+			else {
+				ex_warn("bad --async '%s'", optarg);
+				return -1;
+			}
+			break;
+		case O_ASYNC_STRICT:
+			opts.async_strict = true;
+			break;
+		case O_KEY_UPDATE:
+			opts.key_update = true;
+			break;
+		case O_LOW_LATENCY:
+			opts.low_latency = true;
+			break;
+		case O_HELLO_CB:
+			opts.hello_cb = true;
+			break;
+		case O_HELLO_CB_NB:
+			opts.hello_cb = true;
+			opts.hello_cb_nonblocking = true;
+			break;
+		case O_TIMEOUT: {
+			errno = 0;
+			long t = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || t <= 0 || t > 86400) {
+				ex_warn("bad --timeout '%s'", optarg);
+				return -1;
+			}
+			opts.timeout_ms = (int)(t * 1000);
+			break;
+		}
+		default:
+			usage();
+			return -1;
+		}
+	}
+	if (optind != argc || opts.listen == NULL || opts.cert_count == 0) {
+		usage();
+		return -1;
+	}
+	bool offload = opts.async == ASYNC_OFFLOAD_SYNC || opts.async == ASYNC_OFFLOAD_THREAD;
+	for (int i = 0; i < opts.cert_count; i++) {
+		/* Only an offloading server may serve a chain whose key it does not have. */
+		if (opts.certs[i].key == NULL && !offload) {
+			ex_warn("--cert %s has no --key (allowed only with --async offload-*)", opts.certs[i].cert);
+			return -1;
+		}
+	}
+	if (opts.echo && opts.send_file) {
+		ex_warn("--echo and --send-file exclude each other");
+		return -1;
+	}
+	return 0;
+}
+
+struct server {
+	struct moat_config *config;
+	struct moat_cert_chain_and_key *serve[MAX_CERTS]; /* what the config holds */
+	struct moat_cert_chain_and_key *sign[MAX_CERTS];  /* the signer's keyed copies (thread/offload modes) */
+	char **alpn;
+	struct signer signer;
+	bool signer_running;
+	uint8_t *file;
+	size_t file_len;
+};
+
+static int must(int rc, const char *what)
+{
+	if (rc < 0)
+		ex_report_error(NULL, what);
+	return rc;
+}
+
+static int setup(struct server *srv)
+{
+	bool offload = opts.async == ASYNC_OFFLOAD_SYNC || opts.async == ASYNC_OFFLOAD_THREAD;
+	bool separate_signer = offload || opts.async == ASYNC_THREAD;
+
+	srv->config = moat_config_new();
+	if (srv->config == NULL || must(moat_config_set_cipher_preferences(srv->config, opts.policy), "policy") < 0)
+		return -1;
+	for (int i = 0; i < opts.cert_count; i++) {
+		const struct cert_files *f = &opts.certs[i];
+		srv->serve[i] = load_chain(f->cert, offload ? NULL : f->key);
+		if (srv->serve[i] == NULL)
+			return -1;
+		/* The chain's ctx names the keyed object that signs for it. */
+		struct moat_cert_chain_and_key *signer_ck = srv->serve[i];
+		if (separate_signer) {
+			srv->sign[i] = f->key ? load_chain(f->cert, f->key) : NULL;
+			if (f->key && srv->sign[i] == NULL)
+				return -1;
+			signer_ck = srv->sign[i];
+		}
+		if (must(moat_cert_chain_and_key_set_ctx(srv->serve[i], signer_ck), "set_ctx") < 0 ||
+		    must(moat_config_add_cert_chain_and_key_to_store(srv->config, srv->serve[i]), "add cert") < 0)
+			return -1;
+	}
+	if (opts.alpn) {
+		int n;
+		srv->alpn = ex_split_list(opts.alpn, &n);
+		if (srv->alpn == NULL) {
+			ex_warn("bad --alpn '%s'", opts.alpn);
+			return -1;
+		}
+		if (must(moat_config_set_protocol_preferences(srv->config, (const char *const *)srv->alpn, n), "alpn") < 0)
+			return -1;
+	}
+	if (opts.client_auth != MOAT_CERT_AUTH_NONE) {
+		if (must(moat_config_set_client_auth_type(srv->config, opts.client_auth), "client auth") < 0)
+			return -1;
+		if (opts.ca && (must(moat_config_wipe_trust_store(srv->config), "wipe trust store") < 0 ||
+				must(moat_config_set_verification_ca_location(srv->config, opts.ca, NULL), opts.ca) < 0))
+			return -1;
+	}
+	if (opts.async != ASYNC_NONE) {
+		if (must(moat_config_set_async_pkey_callback(srv->config, async_pkey_cb), "async callback") < 0)
+			return -1;
+		if (opts.async_strict &&
+		    must(moat_config_set_async_pkey_validation_mode(srv->config, MOAT_ASYNC_PKEY_VALIDATION_STRICT),
+			 "async validation") < 0)
+			return -1;
+	}
+	if (opts.async == ASYNC_THREAD || opts.async == ASYNC_OFFLOAD_THREAD) {
+		if (signer_start(&srv->signer) < 0)
+			return -1;
+		srv->signer_running = true;
+	}
+	if (opts.hello_cb) {
+		if (must(moat_config_set_client_hello_cb(srv->config, client_hello_cb, NULL), "hello callback") < 0)
+			return -1;
+		if (opts.hello_cb_nonblocking &&
+		    must(moat_config_set_client_hello_cb_mode(srv->config, MOAT_CLIENT_HELLO_CB_NONBLOCKING),
+			 "hello callback mode") < 0)
+			return -1;
+	}
+	if (opts.send_file && ex_read_file(opts.send_file, &srv->file, &srv->file_len) < 0)
+		return -1;
+	return 0;
+}
+
+static void teardown(struct server *srv)
+{
+	if (srv->signer_running)
+		signer_stop(&srv->signer);
+	if (srv->config != NULL && moat_config_free(srv->config) < 0)
+		ex_report_error(NULL, "moat_config_free");
+	for (int i = 0; i < MAX_CERTS; i++) {
+		if (srv->serve[i] != NULL && moat_cert_chain_and_key_free(srv->serve[i]) < 0)
+			ex_report_error(NULL, "moat_cert_chain_and_key_free");
+		if (srv->sign[i] != NULL && moat_cert_chain_and_key_free(srv->sign[i]) < 0)
+			ex_report_error(NULL, "moat_cert_chain_and_key_free");
+	}
+	ex_free_list(srv->alpn);
+	free(srv->file);
+}
+
+/* One accepted socket, start to finish. Returns 0 when the connection ended cleanly. */
+static int handle_connection(struct server *srv, int fd)
+{
+	struct conn_state st = { .opts = &opts, .signer = &srv->signer };
+	struct moat_connection *conn = moat_connection_new(MOAT_SERVER);
+	int rc = -1;
+	if (conn == NULL) {
+		ex_report_error(NULL, "moat_connection_new");
+		return -1;
+	}
+	if (must(moat_connection_set_config(conn, srv->config), "set_config") < 0 ||
+	    must(moat_connection_set_fd(conn, fd), "set_fd") < 0 || must(moat_connection_set_ctx(conn, &st), "set_ctx") < 0)
+		goto out;
+	if (opts.low_latency && must(moat_connection_prefer_low_latency(conn), "prefer_low_latency") < 0)
+		goto out;
+	rc = serve(conn, fd, &st, srv->file, srv->file_len);
+out:
+	if (rc < 0) {
+		printf("connection: failed\n");
+		fflush(stdout);
+	}
+	/* An operation still with the signer is waited for, so the thread never holds a freed op. */
+	if (st.op != NULL) {
+		char byte;
+		struct pollfd p = { .fd = srv->signer.wake[0], .events = POLLIN };
+		if (poll(&p, 1, opts.timeout_ms) > 0 && read(srv->signer.wake[0], &byte, 1) == 1) {
+			pthread_mutex_lock(&srv->signer.lock);
+			srv->signer.busy = false;
+			srv->signer.done = false;
+			pthread_mutex_unlock(&srv->signer.lock);
+		}
+		if (moat_async_pkey_op_free(st.op) < 0)
+			ex_report_error(NULL, "moat_async_pkey_op_free");
+	}
+	if (moat_connection_free(conn) < 0)
+		ex_report_error(NULL, "moat_connection_free");
+	close(fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (parse_args(argc, argv) < 0)
+		return 2;
+	if (moat_init() < 0) {
+		ex_report_error(NULL, "moat_init");
+		return 1;
+	}
+	struct server srv = { 0 };
+	int status = 1;
+	int lfd = -1;
+	if (setup(&srv) < 0)
+		goto out;
+	uint16_t port;
+	lfd = ex_listen(opts.listen, &port);
+	if (lfd < 0)
+		goto out;
+	printf("listening on %u\n", port);
+	fflush(stdout);
+
+	status = 0;
+	for (long served = 0; opts.count == 0 || served < opts.count; served++) {
+		int fd = accept_one(lfd);
+		if (fd < 0) {
+			status = 1;
+			break;
+		}
+		if (handle_connection(&srv, fd) < 0)
+			status = 1;
+	}
+out:
+	if (lfd >= 0)
+		close(lfd);
+	teardown(&srv);
+	if (moat_cleanup() < 0)
+		ex_report_error(NULL, "moat_cleanup");
+	return status;
+}
