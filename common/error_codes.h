@@ -69,7 +69,8 @@
 	X(PREFIX_OVERFLOW, INTERNAL, INTERNAL_ERROR, "length does not fit its prefix") \
 	X(PREFIX_NESTING, INTERNAL, INTERNAL_ERROR, "length prefixes are nested too deep or unbalanced") \
 	X(CALLBACK_FAILED, INTERNAL, INTERNAL_ERROR, "application callback reported failure") \
-	X(KEYD_UNAVAILABLE, INTERNAL, INTERNAL_ERROR, "key daemon is unavailable")
+	X(KEYD_UNAVAILABLE, INTERNAL, INTERNAL_ERROR, "key daemon is unavailable") \
+	X(PKEY_OP_FAILED, INTERNAL, INTERNAL_ERROR, "the private-key operation failed")
 
 #define MOAT_ERROR_LIST_USAGE(X) \
 	X(NULL_ARG, USAGE, NONE, "required argument is NULL") \

@@ -42,6 +42,7 @@ int moat_async_pkey_sign(struct moat_connection *conn, uint16_t scheme, const ui
 	struct moat_handshake *hs = conn->hs;
 	if (hs->signature_ready)
 		return MOAT_SUCCESS;
+	ENSURE(!hs->signature_failed, MOAT_ERR_PKEY_OP_FAILED);
 	/* Called again while the application still works on it. */
 	ENSURE(hs->op == NULL, MOAT_ERR_ASYNC_BLOCKED);
 	if (conn->config->async_pkey_cb == NULL)
@@ -156,6 +157,18 @@ int moat_async_pkey_op_apply(struct moat_async_pkey_op *op, struct moat_connecti
 	memcpy(hs->signature, op->output, op->output_len);
 	hs->signature_len = op->output_len;
 	hs->signature_ready = true;
+	op->applied = true;
+	moat_async_pkey_detach(conn);
+	return MOAT_SUCCESS;
+}
+
+int moat_async_pkey_op_fail(struct moat_async_pkey_op *op, struct moat_connection *conn)
+{
+	ENSURE_REF(op);
+	ENSURE_REF(conn);
+	ENSURE(!op->applied, MOAT_ERR_INVALID_STATE);
+	ENSURE(op->conn == conn && conn->hs != NULL && conn->hs->op == op, MOAT_ERR_INVALID_STATE);
+	conn->hs->signature_failed = true;
 	op->applied = true;
 	moat_async_pkey_detach(conn);
 	return MOAT_SUCCESS;

@@ -143,6 +143,7 @@ struct moat_handshake {
 	uint8_t signature[MOAT_MAX_SIG_LEN]; /* applied signature for CertificateVerify */
 	size_t signature_len;
 	bool signature_ready;
+	bool signature_failed;               /* the application gave up on the operation */
 
 	uint8_t finished_hash[MOAT_MAX_HASH_LEN]; /* transcript hash before the received message */
 	uint8_t finished_key_ours[MOAT_MAX_HASH_LEN];

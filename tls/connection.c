@@ -21,8 +21,12 @@ int moat_conn_alloc_handshake(struct moat_connection *conn)
 {
 	if (conn->hs != NULL)
 		return MOAT_SUCCESS;
-	struct moat_handshake *hs = calloc(1, sizeof(*hs));
-	ENSURE(hs != NULL, MOAT_ERR_ALLOC);
+	/*
+	 * The handshake state holds the (EC)DHE output and the Finished keys
+	 * between key schedule steps: keep it in the secure heap like the secrets.
+	 */
+	struct moat_handshake *hs;
+	TRY(moat_secmem_alloc(sizeof(*hs), (void **)&hs));
 	moat_buf_init(&hs->transcript_raw, 2 * 65536);
 	moat_buf_init(&hs->in, 2 * 65536 + 2 * MOAT_MAX_PLAINTEXT);
 	moat_buf_init(&hs->out, 4 * 65536);
@@ -43,8 +47,7 @@ void moat_conn_free_handshake_state(struct moat_connection *conn)
 	moat_buf_free(&hs->out);
 	moat_kex_free(&hs->kex);
 	moat_buf_free(&hs->client_hello_raw);
-	moat_wipe(hs, sizeof(*hs));
-	free(hs);
+	moat_secmem_free(hs);
 	conn->hs = NULL;
 }
 

@@ -251,5 +251,12 @@ MOAT_MUST_USE int moat_async_pkey_op_perform(struct moat_async_pkey_op *op,
 /* Hand the output to the connection; the next negotiate continues. */
 MOAT_MUST_USE int moat_async_pkey_op_apply(struct moat_async_pkey_op *op, struct moat_connection *conn);
 MOAT_MUST_USE int moat_async_pkey_op_free(struct moat_async_pkey_op *op);
+/*
+ * moat extension: the operation cannot be completed (the key daemon is gone,
+ * timed out, refused). The next negotiate fails with MOAT_ERR_PKEY_OP_FAILED
+ * and sends the peer an internal_error alert, instead of the application
+ * having to drop the transport without a word.
+ */
+MOAT_MUST_USE int moat_async_pkey_op_fail(struct moat_async_pkey_op *op, struct moat_connection *conn);
 
 #endif

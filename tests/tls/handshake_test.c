@@ -373,6 +373,79 @@ ATF_TC_BODY(async_pkey_strict_rejects_bad_signature, tc)
 	pair_free(&p);
 }
 
+static void fail_pending(struct pair *p, struct moat_connection *c)
+{
+	(void)p;
+	if (pending_op == NULL)
+		return;
+	EXPECT_OK(moat_async_pkey_op_fail(pending_op, c));
+	/* Failing twice, or applying after failing, is refused. */
+	EXPECT_ERR(moat_async_pkey_op_fail(pending_op, c), MOAT_ERR_INVALID_STATE);
+	EXPECT_OK(moat_async_pkey_op_free(pending_op));
+	pending_op = NULL;
+}
+
+ATF_TC_WITHOUT_HEAD(async_pkey_failed_op_sends_alert);
+ATF_TC_BODY(async_pkey_failed_op_sends_alert, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	use_public_only_chain(&p, cb_defer);
+	ATF_REQUIRE(pair_handshake_with(&p, fail_pending) < 0);
+	ATF_REQUIRE_EQ(p.server_err, MOAT_ERR_PKEY_OP_FAILED);
+	ATF_REQUIRE_EQ(p.client_err, MOAT_ERR_ALERT);
+	ATF_REQUIRE_EQ(moat_connection_get_alert(p.client), MOAT_ALERT_INTERNAL_ERROR);
+	pair_free(&p);
+}
+
+ATF_TC_WITHOUT_HEAD(connection_reuse_and_buffers);
+ATF_TC_BODY(connection_reuse_and_buffers, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P384, NULL);
+	REQUIRE_HANDSHAKE(&p);
+	ATF_REQUIRE(moat_connection_is_handshake_complete(p.server));
+	ATF_REQUIRE(!moat_connection_is_hello_retried(p.server));
+	ATF_REQUIRE_STREQ(moat_connection_get_handshake_type_name(p.client), "NEGOTIATED|FULL_HANDSHAKE|MIDDLEBOX_COMPAT");
+	EXPECT_OK(moat_connection_free_handshake(p.server));
+	EXPECT_OK(moat_connection_free_handshake(p.client));
+	/* Everything still works without the handshake state, including a KeyUpdate. */
+	EXPECT_OK(moat_connection_request_key_update(p.client, true));
+	transfer(p.client, p.server, 30000);
+	transfer(p.server, p.client, 30000);
+	EXPECT_OK(moat_connection_release_buffers(p.client));
+	EXPECT_OK(moat_connection_release_buffers(p.server));
+
+	/* sendv_with_offset across iovec boundaries, and peek. */
+	struct iovec iov[3] = { { (void *)"abc", 3 }, { (void *)"defgh", 5 }, { (void *)"ij", 2 } };
+	moat_blocked_status blocked;
+	ATF_REQUIRE_EQ(moat_sendv_with_offset(p.client, iov, 3, 4, &blocked), 6);
+	uint8_t buf[16] = { 0 };
+	ssize_t n = -1;
+	for (int i = 0; i < 100 && n < 0; i++)
+		n = moat_recv(p.server, buf, 2, &blocked);
+	ATF_REQUIRE_EQ(n, 2);
+	ATF_REQUIRE_EQ(moat_peek(p.server), 4);
+	ATF_REQUIRE_EQ(moat_recv(p.server, buf + 2, sizeof(buf) - 2, &blocked), 4);
+	ATF_REQUIRE(memcmp(buf, "efghij", 6) == 0);
+
+	/* wipe makes a connection reusable for a new handshake with the same config. */
+	EXPECT_OK(moat_connection_wipe(p.server));
+	EXPECT_OK(moat_connection_wipe(p.client));
+	close(p.fds[0]);
+	close(p.fds[1]);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, p.fds) == 0);
+	for (int i = 0; i < 2; i++)
+		ATF_REQUIRE(fcntl(p.fds[i], F_SETFL, O_NONBLOCK) == 0);
+	EXPECT_OK(moat_connection_set_fd(p.server, p.fds[0]));
+	EXPECT_OK(moat_connection_set_fd(p.client, p.fds[1]));
+	EXPECT_OK(moat_set_server_name(p.client, "localhost"));
+	ATF_REQUIRE(!moat_connection_is_handshake_complete(p.server));
+	REQUIRE_HANDSHAKE(&p);
+	transfer(p.server, p.client, 1000);
+	pair_free(&p);
+}
+
 /* ---- client hello callback ---- */
 
 static struct moat_config *switch_to;
@@ -501,6 +574,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, async_pkey_sync_callback);
 	ATF_TP_ADD_TC(tp, async_pkey_deferred);
 	ATF_TP_ADD_TC(tp, async_pkey_strict_rejects_bad_signature);
+	ATF_TP_ADD_TC(tp, async_pkey_failed_op_sends_alert);
+	ATF_TP_ADD_TC(tp, connection_reuse_and_buffers);
 	ATF_TP_ADD_TC(tp, client_hello_callback_switches_config);
 	ATF_TP_ADD_TC(tp, key_update_both_directions);
 	ATF_TP_ADD_TC(tp, shutdown_close_notify);
