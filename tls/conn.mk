@@ -5,3 +5,6 @@ tls_libmoat_a_SOURCES += tls/moat.h tls/conn.h \
 	tls/handshake.c tls/handshake_tables.c tls/handshake_tables.h \
 	tls/tls13_server.c tls/tls13_client.c tls/tls13_auth.c \
 	tls/async_pkey.c tls/client_hello_api.c
+
+# The library manual.
+dist_man_MANS += man/moat.3

@@ -61,6 +61,9 @@ static int conn_init(struct moat_connection *conn, moat_mode mode)
 	conn->max_record_out = MOAT_MAX_PLAINTEXT;
 	moat_record_layer_init(&conn->rl);
 	conn->rl.accept_plaintext_alerts = true;
+	/* §5.1: only a client's first ClientHello may carry 0x0301; a server always writes 0x0303. */
+	if (mode == MOAT_SERVER)
+		conn->rl.write_version = MOAT_TLS12;
 	moat_record_io_init(&conn->io);
 	moat_buf_init(&conn->post_hs, 65536 + 2 * MOAT_HS_HEADER_LEN);
 	TRY(moat_secmem_alloc(sizeof(*conn->secrets), (void **)&conn->secrets));

@@ -109,8 +109,13 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 	TRY(moat_record_io_read(&conn->io, &conn->rl, content_type, &plain, &len));
 	switch (*content_type) {
 	case MOAT_CT_CHANGE_CIPHER_SPEC:
-		/* §5: a single 0x01 byte between the first ClientHello and the peer's Finished is dropped. */
+		/*
+		 * §5: a single 0x01 byte between the first ClientHello and the peer's
+		 * Finished is dropped. A client reads only after sending its
+		 * ClientHello; a server must have received one.
+		 */
 		ENSURE(!conn->handshake_complete && len == 1 && plain[0] == 0x01, MOAT_ERR_UNEXPECTED_MESSAGE);
+		ENSURE(conn->mode == MOAT_CLIENT || conn->hs->client_hello_parsed, MOAT_ERR_UNEXPECTED_MESSAGE);
 		return MOAT_SUCCESS;
 	case MOAT_CT_ALERT:
 		return handle_alert(conn, plain, len);

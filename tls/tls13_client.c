@@ -198,6 +198,8 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_server_hello sh;
+	/* §5.1: everything after the first ClientHello, alerts included, carries 0x0303. */
+	conn->rl.write_version = MOAT_TLS12;
 	TRY(moat_server_hello_decode(body, &sh));
 
 	if (!moat_ext_present(&sh.ext, MOAT_EXTI_SUPPORTED_VERSIONS)) {
@@ -209,8 +211,8 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	}
 	uint16_t version;
 	TRY(moat_ext_supported_versions_decode_sh(sh.ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], &version));
-	/* §4.2.1: only a version we offered; and legacy_version stays 0x0303. */
-	ENSURE(version == MOAT_TLS13 && sh.legacy_version == MOAT_TLS12, MOAT_ERR_ILLEGAL_PARAMETER);
+	/* §4.2.1: only a version we offered; legacy_version is ignored once supported_versions is there. */
+	ENSURE(version == MOAT_TLS13, MOAT_ERR_ILLEGAL_PARAMETER);
 	ENSURE(moat_cursor_remaining(&sh.session_id_echo) == hs->session_id_len &&
 		       memcmp(moat_cursor_data(&sh.session_id_echo), hs->session_id, hs->session_id_len) == 0,
 	       MOAT_ERR_ILLEGAL_PARAMETER);
@@ -225,7 +227,6 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	ENSURE(!hs->hrr_done || conn->suite->iana == sh.cipher_suite, MOAT_ERR_ILLEGAL_PARAMETER);
 	conn->suite = moat_cipher_suite_find(sh.cipher_suite);
 	conn->version = MOAT_TLS13;
-	conn->rl.write_version = MOAT_TLS12;
 
 	ENSURE(moat_ext_present(&sh.ext, MOAT_EXTI_KEY_SHARE), MOAT_ERR_MISSING_EXTENSION);
 	struct moat_key_share share;

@@ -137,6 +137,7 @@ static int choose_group(struct moat_connection *conn, const struct moat_client_h
 	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SUPPORTED_GROUPS), MOAT_ERR_MISSING_EXTENSION);
 	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_KEY_SHARE), MOAT_ERR_MISSING_EXTENSION);
 	TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &list));
+	const struct moat_cursor listed = list;
 	hs->client_groups_count = 0;
 	while (moat_cursor_remaining(&list) > 0) {
 		uint16_t g;
@@ -147,9 +148,7 @@ static int choose_group(struct moat_connection *conn, const struct moat_client_h
 	TRY(moat_ext_key_share_decode_ch(ch->ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	/* §4.2.8: every share must be for a group the client listed in supported_groups. */
 	for (size_t i = 0; i < shares.count; i++)
-		ENSURE(moat_u16_list_contains(ch->ext.data[MOAT_EXTI_SUPPORTED_GROUPS], shares.entry[i].group) ||
-			       group_in(hs->client_groups, hs->client_groups_count, shares.entry[i].group),
-		       MOAT_ERR_ILLEGAL_PARAMETER);
+		ENSURE(moat_u16_list_contains(listed, shares.entry[i].group), MOAT_ERR_ILLEGAL_PARAMETER);
 
 	*share_out = NULL;
 	/* First choice: a group the client already sent a share for, avoiding a round trip. */

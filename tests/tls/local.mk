@@ -4,3 +4,10 @@ tests_tls_handshake_test_SOURCES = tests/tls/handshake_test.c tests/tls/test_cer
 	$(TEST_UTIL_SOURCES)
 tests_tls_handshake_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_handshake_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
+# A scripted hostile peer against our server and our client: one alert per malformed or unexpected message.
+check_PROGRAMS += tests/tls/hostile_peer_test
+tests_tls_hostile_peer_test_SOURCES = tests/tls/hostile_peer_test.c tests/tls/scripted_peer.c \
+	tests/tls/scripted_peer.h tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
+tests_tls_hostile_peer_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_hostile_peer_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)

@@ -1,0 +1,1190 @@
+/*
+ * Every malformed or unexpected message ends the connection with the alert
+ * RFC 8446 names for it.
+ *
+ * Each case starts from a conversation that would succeed (the control cases
+ * prove the scripted peer completes handshakes with our client and our
+ * server) and makes one field, message or record hostile. The case then
+ * checks three things: the error our API reports (moat_errno), the one fatal
+ * alert our side sends under the keys the peer expects at that point, and
+ * that nothing follows it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/moat_test.h"
+#include "tests/tls/scripted_peer.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Raw extensions for the extra_ext options. */
+static const uint8_t ext_supported_versions_13[] = { 0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04 };
+static const uint8_t ext_unknown_twice[] = { 0x7a, 0x7a, 0x00, 0x00, 0x7a, 0x7a, 0x00, 0x00 };
+static const uint8_t ext_unknown[] = { 0x7a, 0x7a, 0x00, 0x00 };
+static const uint8_t ext_server_name_ack[] = { 0x00, 0x00, 0x00, 0x00 };
+static const uint8_t ext_renegotiation_info[] = { 0xff, 0x01, 0x00, 0x01, 0x00 };
+static const uint8_t ext_alpn_h2[] = { 0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h', '2' };
+static const uint8_t ext_key_share_x25519_empty[] = { 0x00, 0x33, 0x00, 0x02, 0x00, 0x1d };
+
+static const uint8_t key_update_not_requested[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 0 };
+
+/* ======================================================================
+ * Our server against a scripted client
+ * ====================================================================== */
+
+/* A first ClientHello with the given options must end the handshake with err and alert. */
+static void server_rejects_hello(const char *policy, const struct sp_ch_opts *o, int err, uint8_t alert)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, policy);
+	sp_client_send_hello(f, o);
+	sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	sp_free(f);
+}
+
+/* Our server, its flight read and checked by the scripted client, waiting for the client's Finished. */
+static struct sp_fixture *server_waiting_for_finished(void)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_flight(f);
+	return f;
+}
+
+ATF_TC_WITHOUT_HEAD(server_control_handshake);
+ATF_TC_BODY(server_control_handshake, tc)
+{
+	/* The scripted client completes a handshake and exchanges data: the other cases change one thing. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	sp_client_handshake(f);
+	ATF_REQUIRE_STREQ(moat_connection_get_cipher(f->conn), "TLS_AES_128_GCM_SHA256");
+	ATF_REQUIRE_STREQ(moat_connection_get_curve(f->conn), "x25519");
+
+	uint8_t buf[64];
+	size_t got;
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "ping", 4);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 4 && memcmp(buf, "ping", 4) == 0);
+
+	moat_blocked_status blocked;
+	ATF_REQUIRE_EQ(moat_send(f->conn, "pong", 4, &blocked), 4);
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA && len == 4 && memcmp(plain, "pong", 4) == 0);
+
+	/* A KeyUpdate at the end of its record, then data under the next keys. */
+	sp_send_record(f, MOAT_CT_HANDSHAKE, key_update_not_requested, sizeof(key_update_not_requested));
+	sp_next_traffic_keys(f, true);
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "again", 5);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 5 && memcmp(buf, "again", 5) == 0);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_no_supported_versions);
+ATF_TC_BODY(server_no_supported_versions, tc)
+{
+	/* RFC 8446 §4.2.1: without supported_versions the client offers TLS 1.2 at most, which we do not speak. */
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.no_supported_versions = true;
+	server_rejects_hello(NULL, &o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+}
+
+ATF_TC_WITHOUT_HEAD(server_supported_versions_without_tls13);
+ATF_TC_BODY(server_supported_versions_without_tls13, tc)
+{
+	static const uint16_t old[] = { MOAT_TLS12, MOAT_TLS11 };
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.versions = old;
+	o.n_versions = COUNT(old);
+	server_rejects_hello(NULL, &o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+}
+
+ATF_TC_WITHOUT_HEAD(server_no_key_share);
+ATF_TC_BODY(server_no_key_share, tc)
+{
+	/* RFC 8446 §9.2: supported_groups without key_share is missing_extension. */
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.no_key_share = true;
+	server_rejects_hello(NULL, &o, MOAT_ERR_MISSING_EXTENSION, MOAT_ALERT_MISSING_EXTENSION);
+}
+
+ATF_TC_WITHOUT_HEAD(server_no_signature_algorithms);
+ATF_TC_BODY(server_no_signature_algorithms, tc)
+{
+	/* RFC 8446 §4.2.3: a certificate-authenticated server needs the client's signature_algorithms. */
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.no_signature_algorithms = true;
+	server_rejects_hello(NULL, &o, MOAT_ERR_MISSING_EXTENSION, MOAT_ALERT_MISSING_EXTENSION);
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_share_not_in_supported_groups);
+ATF_TC_BODY(server_key_share_not_in_supported_groups, tc)
+{
+	/* RFC 8446 §4.2.8: a share for a group the client did not list; we check, as the RFC allows. */
+	static const uint16_t p256_only[] = { MOAT_GROUP_SECP256R1 };
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.groups = p256_only;
+	o.n_groups = COUNT(p256_only);
+	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_share_group_check_uses_the_list);
+ATF_TC_BODY(server_key_share_group_check_uses_the_list, tc)
+{
+	/*
+	 * Twelve groups make the list 24 bytes long: its length prefix reads as
+	 * 0x0018, secp384r1. The share is for secp384r1, which is not listed.
+	 */
+	static const uint16_t twelve[] = { MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP521R1,
+					   MOAT_GROUP_X448,   0x0100,		    0x0101,
+					   0x0102,	      0x0103,		    0x0104,
+					   0x0013,	      0x0015,		    0x0016 };
+	static const uint16_t p384_share[] = { MOAT_GROUP_SECP384R1 };
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.groups = twelve;
+	o.n_groups = COUNT(twelve);
+	o.share_groups = p384_share;
+	o.n_shares = COUNT(p384_share);
+	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(server_duplicate_extension);
+ATF_TC_BODY(server_duplicate_extension, tc)
+{
+	/* RFC 8446 §4.2: no two extensions of one type, known or not; the error maps to illegal_parameter. */
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_supported_versions_13;
+	o.extra_ext_len = sizeof(ext_supported_versions_13);
+	server_rejects_hello(NULL, &o, MOAT_ERR_DUPLICATE_EXTENSION, MOAT_ALERT_ILLEGAL_PARAMETER);
+
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_unknown_twice;
+	o.extra_ext_len = sizeof(ext_unknown_twice);
+	server_rejects_hello(NULL, &o, MOAT_ERR_DUPLICATE_EXTENSION, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(server_compression_not_null_only);
+ATF_TC_BODY(server_compression_not_null_only, tc)
+{
+	/* RFC 8446 §4.1.2: exactly one byte, zero; anything else is illegal_parameter. */
+	static const uint8_t null_and_deflate[] = { 0, 1 };
+	static const uint8_t deflate[] = { 1 };
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.compression = null_and_deflate;
+	o.n_compression = COUNT(null_and_deflate);
+	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	o.compression = deflate;
+	o.n_compression = COUNT(deflate);
+	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(server_no_common_cipher_suite);
+ATF_TC_BODY(server_no_common_cipher_suite, tc)
+{
+	/* RFC 8446 §4.1.1: no overlap is handshake_failure. A TLS 1.2 suite and TLS_AES_128_CCM_SHA256. */
+	static const uint16_t suites[] = { 0xc02f, 0x1304 };
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.suites = suites;
+	o.n_suites = COUNT(suites);
+	server_rejects_hello(NULL, &o, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+}
+
+ATF_TC_WITHOUT_HEAD(server_no_common_group);
+ATF_TC_BODY(server_no_common_group, tc)
+{
+	/* RFC 8446 §4.1.1: no overlap between supported_groups and ours is handshake_failure. */
+	static const uint16_t groups[] = { MOAT_GROUP_X448, 0x0100 };
+	static const uint16_t shares[] = { MOAT_GROUP_X448 };
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.groups = groups;
+	o.n_groups = COUNT(groups);
+	o.share_groups = shares;
+	o.n_shares = COUNT(shares);
+	server_rejects_hello(NULL, &o, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+}
+
+/* Send a ClientHello message after edit() changed it; the record carries the edited bytes. */
+static void server_rejects_edited_hello(void (*edit)(struct moat_buf *msg), int err, uint8_t alert)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	struct moat_buf msg;
+	sp_ch_defaults(&o);
+	moat_buf_init(&msg, 1 << 16);
+	sp_client_build_hello(f, &o, &msg);
+	edit(&msg);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, msg.data, msg.len);
+	moat_buf_free(&msg);
+	sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	sp_free(f);
+}
+
+static void set_body_len(struct moat_buf *msg, size_t body_len)
+{
+	msg->data[1] = (uint8_t)(body_len >> 16);
+	msg->data[2] = (uint8_t)(body_len >> 8);
+	msg->data[3] = (uint8_t)body_len;
+}
+
+/* Cut inside the last extension, header length adjusted: the message is complete but its vectors overrun it. */
+static void cut_short(struct moat_buf *msg)
+{
+	EXPECT_OK(moat_buf_truncate(msg, msg->len - 5));
+	set_body_len(msg, msg->len - MOAT_HS_HEADER_LEN);
+}
+
+static void add_trailing_byte(struct moat_buf *msg)
+{
+	EXPECT_OK(moat_buf_put_u8(msg, 0));
+	set_body_len(msg, msg->len - MOAT_HS_HEADER_LEN);
+}
+
+ATF_TC_WITHOUT_HEAD(server_truncated_client_hello);
+ATF_TC_BODY(server_truncated_client_hello, tc)
+{
+	/* RFC 8446 §6: a length past the end of the message is decode_error; so is data after the extensions (§4.1.2). */
+	server_rejects_edited_hello(cut_short, MOAT_ERR_DECODE, MOAT_ALERT_DECODE_ERROR);
+	server_rejects_edited_hello(add_trailing_byte, MOAT_ERR_TRAILING_DATA, MOAT_ALERT_DECODE_ERROR);
+}
+
+ATF_TC_WITHOUT_HEAD(server_finished_as_first_message);
+ATF_TC_BODY(server_finished_as_first_message, tc)
+{
+	/* RFC 8446 §4: a handshake message out of order is unexpected_message. */
+	uint8_t fin[MOAT_HS_HEADER_LEN + 32] = { MOAT_HS_FINISHED, 0, 0, 32 };
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, fin, sizeof(fin));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_application_data_before_handshake);
+ATF_TC_BODY(server_application_data_before_handshake, tc)
+{
+	/* RFC 8446 §5: application data is always protected; none is expected before the handshake. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "GET / HTTP/1.1\r\n", 16);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_unknown_record_type);
+ATF_TC_BODY(server_unknown_record_type, tc)
+{
+	/* RFC 8446 §5: an unexpected record type is unexpected_message (invalid(0), heartbeat(24), tls12_cid(25), 255). */
+	static const uint8_t types[] = { 0, 24, 25, 255 };
+	for (size_t i = 0; i < COUNT(types); i++) {
+		const uint8_t rec[] = { types[i], 0x03, 0x03, 0x00, 0x01, 0x00 };
+		struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+		sp_send_raw(f, rec, sizeof(rec));
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+		sp_free(f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(server_record_overflow);
+ATF_TC_BODY(server_record_overflow, tc)
+{
+	/* RFC 8446 §5.2: a record longer than 2^14 + 256 is record_overflow, known from its header alone. */
+	static const uint8_t header[] = { MOAT_CT_HANDSHAKE, 0x03, 0x03, 0x41, 0x01 };
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	sp_send_raw(f, header, sizeof(header));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_RECORD_OVERFLOW, MOAT_ALERT_RECORD_OVERFLOW);
+	sp_free(f);
+
+	/* RFC 8446 §5.1: an unprotected record longer than 2^14 is record_overflow too. */
+	size_t len = MOAT_MAX_PLAINTEXT + 1;
+	uint8_t *rec = calloc(1, MOAT_RECORD_HEADER_LEN + len);
+	ATF_REQUIRE(rec != NULL);
+	rec[0] = MOAT_CT_HANDSHAKE;
+	rec[1] = 0x03;
+	rec[2] = 0x01;
+	rec[3] = (uint8_t)(len >> 8);
+	rec[4] = (uint8_t)(len & 0xff);
+	rec[5] = MOAT_HS_CLIENT_HELLO;
+	rec[7] = 0x40; /* a ClientHello body of 16384 + 16 bytes: the record is what is too long */
+	rec[8] = 0x10;
+	f = sp_new(MOAT_SERVER, NULL);
+	sp_send_raw(f, rec, MOAT_RECORD_HEADER_LEN + len);
+	free(rec);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_RECORD_OVERFLOW, MOAT_ALERT_RECORD_OVERFLOW);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_ccs_before_client_hello);
+ATF_TC_BODY(server_ccs_before_client_hello, tc)
+{
+	/* RFC 8446 §5: change_cipher_spec before the first ClientHello is an unexpected record type. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	sp_send_ccs(f);
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_ccs_not_one);
+ATF_TC_BODY(server_ccs_not_one, tc)
+{
+	/* RFC 8446 §5: any change_cipher_spec other than the single byte 0x01 is unexpected_message. */
+	static const uint8_t two[] = { 0x02 };
+	static const uint8_t one_one[] = { 0x01, 0x01 };
+	static const struct {
+		const uint8_t *data;
+		size_t len;
+	} bodies[] = { { two, sizeof(two) }, { one_one, sizeof(one_one) }, { NULL, 0 } };
+	for (size_t i = 0; i < COUNT(bodies); i++) {
+		struct sp_fixture *f = server_waiting_for_finished();
+		sp_send_record(f, MOAT_CT_CHANGE_CIPHER_SPEC, bodies[i].data, bodies[i].len);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+		sp_free(f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(server_protected_ccs);
+ATF_TC_BODY(server_protected_ccs, tc)
+{
+	/* RFC 8446 §5: a protected change_cipher_spec is unexpected_message. */
+	static const uint8_t inner[] = { 0x01, MOAT_CT_CHANGE_CIPHER_SPEC };
+	struct sp_fixture *f = server_waiting_for_finished();
+	sp_send_sealed_inner(f, inner, sizeof(inner));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_inner_plaintext_without_type);
+ATF_TC_BODY(server_inner_plaintext_without_type, tc)
+{
+	/* RFC 8446 §5.4: no non-zero octet in the decrypted record is unexpected_message. */
+	static const uint8_t inner[] = { 0, 0, 0, 0 };
+	struct sp_fixture *f = server_waiting_for_finished();
+	sp_send_sealed_inner(f, inner, sizeof(inner));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_inner_plaintext_too_long);
+ATF_TC_BODY(server_inner_plaintext_too_long, tc)
+{
+	/* RFC 8446 §5.4: TLSInnerPlaintext longer than 2^14 + 1 is record_overflow, even inside a legal ciphertext. */
+	size_t len = MOAT_MAX_PLAINTEXT + 2;
+	uint8_t *inner = malloc(len);
+	ATF_REQUIRE(inner != NULL);
+	memset(inner, 'a', len - 1);
+	inner[len - 1] = MOAT_CT_HANDSHAKE;
+	struct sp_fixture *f = server_waiting_for_finished();
+	sp_send_sealed_inner(f, inner, len);
+	free(inner);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_RECORD_OVERFLOW, MOAT_ALERT_RECORD_OVERFLOW);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_bad_client_finished);
+ATF_TC_BODY(server_bad_client_finished, tc)
+{
+	/* RFC 8446 §4.4.4: a Finished that does not verify is decrypt_error; the alert is under the server's application keys. */
+	uint8_t fin[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN];
+	struct sp_fixture *f = server_waiting_for_finished();
+	size_t n = sp_client_finished(f, fin);
+	fin[MOAT_HS_HEADER_LEN] ^= 0x80;
+	sp_send_ccs(f);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, fin, n);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
+	sp_free(f);
+}
+
+/* The client's good Finished as a protected record, changed by edit() on the wire. */
+static void server_rejects_finished_record(void (*edit)(uint8_t *rec, size_t *len), int err, uint8_t alert)
+{
+	uint8_t fin[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN];
+	struct moat_buf rec;
+	struct sp_fixture *f = server_waiting_for_finished();
+	size_t n = sp_client_finished(f, fin);
+	moat_buf_init(&rec, MOAT_RECORD_MAX_WIRE_LEN);
+	EXPECT_OK(moat_record_write(&f->peer.rl, MOAT_CT_HANDSHAKE, fin, n, 0, &rec));
+	size_t len = rec.len;
+	edit(rec.data, &len);
+	sp_send_raw(f, rec.data, len);
+	moat_buf_free(&rec);
+	sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	sp_free(f);
+}
+
+static void flip_ciphertext(uint8_t *rec, size_t *len)
+{
+	rec[MOAT_RECORD_HEADER_LEN + 3] ^= 0x04;
+	(void)len;
+}
+
+static void flip_tag(uint8_t *rec, size_t *len)
+{
+	rec[*len - 1] ^= 0x01;
+}
+
+/* The header is the AAD (RFC 8446 §5.2): a changed legacy_record_version fails authentication. */
+static void change_header_version(uint8_t *rec, size_t *len)
+{
+	rec[2] = 0x01;
+	(void)len;
+}
+
+/* Fewer bytes than an AEAD tag. */
+static void shorter_than_tag(uint8_t *rec, size_t *len)
+{
+	rec[3] = 0;
+	rec[4] = 10;
+	*len = MOAT_RECORD_HEADER_LEN + 10;
+}
+
+ATF_TC_WITHOUT_HEAD(server_tampered_record);
+ATF_TC_BODY(server_tampered_record, tc)
+{
+	/* RFC 8446 §5.2: a record that fails to decrypt is bad_record_mac. */
+	server_rejects_finished_record(flip_ciphertext, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	server_rejects_finished_record(flip_tag, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	server_rejects_finished_record(change_header_version, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	server_rejects_finished_record(shorter_than_tag, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+}
+
+ATF_TC_WITHOUT_HEAD(server_application_data_before_finished);
+ATF_TC_BODY(server_application_data_before_finished, tc)
+{
+	/* No early data is accepted: application data under handshake keys is unexpected_message. */
+	struct sp_fixture *f = server_waiting_for_finished();
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "early", 5);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_finished_not_at_record_end);
+ATF_TC_BODY(server_finished_not_at_record_end, tc)
+{
+	/* RFC 8446 §5.1: a message before a key change must end its record, else unexpected_message. */
+	uint8_t rec[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN + sizeof(key_update_not_requested)];
+	struct sp_fixture *f = server_waiting_for_finished();
+	size_t n = sp_client_finished(f, rec);
+	memcpy(rec + n, key_update_not_requested, sizeof(key_update_not_requested));
+	sp_send_ccs(f);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, rec, n + sizeof(key_update_not_requested));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_client_hello_not_at_record_end);
+ATF_TC_BODY(server_client_hello_not_at_record_end, tc)
+{
+	/*
+	 * RFC 8446 §5.1: the ClientHello precedes a key change, so bytes after it
+	 * in its record are unexpected_message. Our server finds out once its
+	 * ServerHello is written and its handshake keys are on, so its alert is
+	 * under server_handshake_traffic_secret.
+	 */
+	static const uint8_t partial[] = { MOAT_HS_FINISHED, 0, 0, 32 };
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	moat_buf_reset(&f->peer.ch);
+	sp_client_build_hello(f, &o, &f->peer.ch);
+	struct moat_buf rec;
+	moat_buf_init(&rec, 1 << 16);
+	EXPECT_OK(moat_buf_put_bytes(&rec, f->peer.ch.data, f->peer.ch.len));
+	EXPECT_OK(moat_buf_put_bytes(&rec, partial, sizeof(partial)));
+	sp_send_record(f, MOAT_CT_HANDSHAKE, rec.data, rec.len);
+	moat_buf_free(&rec);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_UNEXPECTED_MESSAGE);
+	sp_client_read_server_hello(f);
+	sp_expect_fatal(f, got, MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+/* ---- HelloRetryRequest ---- */
+
+/* Our server (no x25519 in "20190802") has asked the scripted client's x25519-only hello to retry with P-256. */
+static struct sp_fixture *server_after_hrr(void)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190802");
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_hrr(f);
+	ATF_REQUIRE_EQ(f->peer.hrr_group, MOAT_GROUP_SECP256R1);
+	ATF_REQUIRE(f->peer.cookie_len > 0);
+	/* Appendix D.4: a compatibility-mode client's change_cipher_spec before its second flight. */
+	sp_send_ccs(f);
+	return f;
+}
+
+static const uint16_t share_p256[] = { MOAT_GROUP_SECP256R1 };
+static const uint16_t share_p384[] = { MOAT_GROUP_SECP384R1 };
+static const uint16_t share_p256_p384[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1 };
+
+/* The second ClientHello the HelloRetryRequest asked for. */
+static void second_hello(struct sp_fixture *f, struct sp_ch_opts *o)
+{
+	sp_ch_defaults(o);
+	o->second = true;
+	o->share_groups = share_p256;
+	o->n_shares = COUNT(share_p256);
+	o->cookie = f->peer.cookie;
+	o->cookie_len = f->peer.cookie_len;
+}
+
+ATF_TC_WITHOUT_HEAD(server_control_hello_retry);
+ATF_TC_BODY(server_control_hello_retry, tc)
+{
+	/* The conforming second ClientHello gets a ServerHello for P-256. */
+	struct sp_fixture *f = server_after_hrr();
+	struct sp_ch_opts o;
+	second_hello(f, &o);
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	struct moat_cursor c, body;
+	struct moat_server_hello sh;
+	struct moat_key_share share;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	moat_cursor_init(&c, msg, len);
+	EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
+	ATF_REQUIRE_EQ(type, MOAT_HS_SERVER_HELLO);
+	EXPECT_OK(moat_server_hello_decode(body, &sh));
+	ATF_REQUIRE(!sh.is_hrr);
+	EXPECT_OK(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
+	ATF_REQUIRE_EQ(share.group, MOAT_GROUP_SECP256R1);
+	sp_free(f);
+}
+
+/* A second ClientHello changed by change() must end the handshake. */
+static void server_rejects_second_hello(void (*change)(struct sp_fixture *f, struct sp_ch_opts *o), int err,
+					uint8_t alert)
+{
+	struct sp_fixture *f = server_after_hrr();
+	struct sp_ch_opts o;
+	second_hello(f, &o);
+	change(f, &o);
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	sp_free(f);
+}
+
+static void other_group(struct sp_fixture *f, struct sp_ch_opts *o)
+{
+	(void)f;
+	o->share_groups = share_p384;
+	o->n_shares = COUNT(share_p384);
+}
+
+static void two_shares(struct sp_fixture *f, struct sp_ch_opts *o)
+{
+	(void)f;
+	o->share_groups = share_p256_p384;
+	o->n_shares = COUNT(share_p256_p384);
+}
+
+static void no_cookie(struct sp_fixture *f, struct sp_ch_opts *o)
+{
+	(void)f;
+	o->cookie = NULL;
+	o->cookie_len = 0;
+}
+
+static void changed_cookie(struct sp_fixture *f, struct sp_ch_opts *o)
+{
+	(void)o;
+	f->peer.cookie[0] ^= 0x01;
+}
+
+static void other_suite(struct sp_fixture *f, struct sp_ch_opts *o)
+{
+	static const uint16_t aes256[] = { MOAT_TLS_AES_256_GCM_SHA384 };
+	(void)f;
+	o->suites = aes256;
+	o->n_suites = COUNT(aes256);
+}
+
+ATF_TC_WITHOUT_HEAD(server_second_hello_other_group);
+ATF_TC_BODY(server_second_hello_other_group, tc)
+{
+	/* RFC 8446 §4.1.2: the retried hello holds one share, for the group asked for; else illegal_parameter (§6.2). */
+	server_rejects_second_hello(other_group, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	server_rejects_second_hello(two_shares, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(server_second_hello_cookie);
+ATF_TC_BODY(server_second_hello_cookie, tc)
+{
+	/*
+	 * RFC 8446 §4.1.2: the retried hello echoes our cookie. A changed cookie
+	 * is a wrong field (illegal_parameter); an absent one is a missing
+	 * mandatory extension (missing_extension, §6.2): the RFC names no alert
+	 * of its own for either.
+	 */
+	server_rejects_second_hello(changed_cookie, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	server_rejects_second_hello(no_cookie, MOAT_ERR_MISSING_EXTENSION, MOAT_ALERT_MISSING_EXTENSION);
+}
+
+ATF_TC_WITHOUT_HEAD(server_second_hello_other_suite);
+ATF_TC_BODY(server_second_hello_other_suite, tc)
+{
+	/* RFC 8446 §4.1.4: the server must negotiate the same suite; a retried hello without it is illegal_parameter. */
+	server_rejects_second_hello(other_suite, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+/* ---- after the handshake ---- */
+
+ATF_TC_WITHOUT_HEAD(server_renegotiation);
+ATF_TC_BODY(server_renegotiation, tc)
+{
+	/* RFC 8446 §4.1.2: a ClientHello after TLS 1.3 is negotiated is unexpected_message. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	struct moat_buf msg;
+	uint8_t buf[16];
+	size_t got;
+	sp_client_handshake(f);
+	sp_ch_defaults(&o);
+	moat_buf_init(&msg, 1 << 16);
+	sp_client_build_hello(f, &o, &msg);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, msg.data, msg.len);
+	moat_buf_free(&msg);
+	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_UNEXPECTED_MESSAGE,
+			MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_update_bad_value);
+ATF_TC_BODY(server_key_update_bad_value, tc)
+{
+	/* RFC 8446 §4.6.3: a request_update other than 0 or 1 is illegal_parameter. */
+	static const uint8_t ku[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 2 };
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	uint8_t buf[16];
+	size_t got;
+	sp_client_handshake(f);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, ku, sizeof(ku));
+	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_record_version);
+ATF_TC_BODY(server_record_version, tc)
+{
+	/* RFC 8446 §5.1: every record but the first ClientHello's carries legacy_record_version 0x0303. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_server_hello(f);
+	ATF_REQUIRE_EQ_MSG(f->peer.last_record_version, MOAT_TLS12, "ServerHello record version 0x%04x",
+			   f->peer.last_record_version);
+	sp_free(f);
+
+	f = sp_new(MOAT_SERVER, NULL);
+	sp_ch_defaults(&o);
+	o.no_key_share = true;
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_MISSING_EXTENSION, MOAT_ALERT_MISSING_EXTENSION);
+	ATF_REQUIRE_EQ_MSG(f->peer.last_record_version, MOAT_TLS12, "alert record version 0x%04x",
+			   f->peer.last_record_version);
+	sp_free(f);
+}
+
+/* ======================================================================
+ * Our client against a scripted server
+ * ====================================================================== */
+
+/* Our client has sent its ClientHello and the scripted server has read it. */
+static struct sp_fixture *client_waiting_for_server_hello(void)
+{
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, NULL);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_X25519);
+	return f;
+}
+
+static void client_rejects_server_hello(const struct sp_sh_opts *o, int err, uint8_t alert)
+{
+	struct sp_fixture *f = client_waiting_for_server_hello();
+	sp_server_send_hello(f, o);
+	sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_control_handshake);
+ATF_TC_BODY(client_control_handshake, tc)
+{
+	/* The scripted server completes a handshake, a KeyUpdate and data both ways. */
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, NULL);
+	uint8_t buf[64];
+	size_t got;
+	moat_blocked_status blocked;
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	sp_server_handshake(f);
+	ATF_REQUIRE_EQ(moat_connection_get_server_sig_scheme(f->conn), MOAT_SIG_ECDSA_SECP256R1_SHA256);
+
+	/* KeyUpdate with update_requested: our client reads on under the next keys and answers with its own. */
+	static const uint8_t ku_requested[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 1 };
+	sp_send_record(f, MOAT_CT_HANDSHAKE, ku_requested, sizeof(ku_requested));
+	sp_next_traffic_keys(f, true);
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "hello", 5);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 5 && memcmp(buf, "hello", 5) == 0);
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_HANDSHAKE && len == sizeof(key_update_not_requested) &&
+		    memcmp(plain, key_update_not_requested, len) == 0);
+	sp_next_traffic_keys(f, false);
+	ATF_REQUIRE_EQ(moat_send(f->conn, "world", 5, &blocked), 5);
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA && len == 5 && memcmp(plain, "world", 5) == 0);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_suite_not_offered);
+ATF_TC_BODY(client_suite_not_offered, tc)
+{
+	/* RFC 8446 §4.1.3: a suite we did not offer is illegal_parameter (TLS_AES_128_CCM_SHA256, a TLS 1.2 suite). */
+	static const uint16_t suites[] = { 0x1304, 0xc02f };
+	for (size_t i = 0; i < COUNT(suites); i++) {
+		struct sp_sh_opts o;
+		sp_sh_defaults(&o);
+		o.suite = suites[i];
+		client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(client_wrong_session_id_echo);
+ATF_TC_BODY(client_wrong_session_id_echo, tc)
+{
+	/* RFC 8446 §4.1.3: legacy_session_id_echo must be what we sent, else illegal_parameter. */
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.bad_session_id = true;
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_downgrade_sentinel);
+ATF_TC_BODY(client_downgrade_sentinel, tc)
+{
+	/* RFC 8446 §4.1.3: a TLS 1.2 (or older) ServerHello whose random ends in the sentinel is illegal_parameter. */
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.no_supported_versions = true;
+	o.key_share_group = 0;
+	o.suite = 0xc02f;
+	o.downgrade = 12;
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	o.downgrade = 11;
+	o.legacy_version = MOAT_TLS11;
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_tls12_server_hello);
+ATF_TC_BODY(client_tls12_server_hello, tc)
+{
+	/* RFC 8446 §4.2.1, App. D: a TLS 1.2 answer to a TLS 1.3-only client is protocol_version. */
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.no_supported_versions = true;
+	o.key_share_group = 0;
+	o.suite = 0xc02f;
+	client_rejects_server_hello(&o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	/* As TLS 1.2 servers really answer: with renegotiation_info. */
+	o.extra_ext = ext_renegotiation_info;
+	o.extra_ext_len = sizeof(ext_renegotiation_info);
+	client_rejects_server_hello(&o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+}
+
+ATF_TC_WITHOUT_HEAD(client_supported_versions_below_tls13);
+ATF_TC_BODY(client_supported_versions_below_tls13, tc)
+{
+	/* RFC 8446 §4.2.1: supported_versions naming a version before TLS 1.3 is illegal_parameter. */
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.version = MOAT_TLS12;
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_server_hello_extensions);
+ATF_TC_BODY(client_server_hello_extensions, tc)
+{
+	/* RFC 8446 §4.2: an extension we did not offer is unsupported_extension; one not allowed in ServerHello illegal_parameter. */
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.extra_ext = ext_unknown;
+	o.extra_ext_len = sizeof(ext_unknown);
+	client_rejects_server_hello(&o, MOAT_ERR_UNSUPPORTED_EXTENSION, MOAT_ALERT_UNSUPPORTED_EXTENSION);
+	o.extra_ext = ext_server_name_ack;
+	o.extra_ext_len = sizeof(ext_server_name_ack);
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_server_share_other_group);
+ATF_TC_BODY(client_server_share_other_group, tc)
+{
+	/* RFC 8446 §4.2.8: the server's share is in the group of a share we sent. */
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.key_share_group = MOAT_GROUP_SECP256R1;
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_server_hello_legacy_version_ignored);
+ATF_TC_BODY(client_server_hello_legacy_version_ignored, tc)
+{
+	/* RFC 8446 §4.2.1: with supported_versions present, the client MUST ignore legacy_version. */
+	struct sp_fixture *f = client_waiting_for_server_hello();
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.legacy_version = MOAT_TLS10;
+	sp_server_send_hello(f, &o);
+	ATF_REQUIRE(moat_record_is_protected(&f->peer.rl, true));
+	sp_send_ccs(f);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_queue_ee(f, NULL, 0);
+	sp_server_queue_certificate(f, false);
+	sp_server_queue_certificate_verify(f, SP_CV_GOOD);
+	sp_server_queue_finished(f, false);
+	sp_server_flush(f);
+	sp_server_complete(f);
+	sp_free(f);
+}
+
+/* ---- HelloRetryRequest ---- */
+
+static void hrr_defaults(struct sp_sh_opts *o, uint16_t group)
+{
+	static const uint8_t cookie[] = { 'c', 'o', 'o', 'k', 'i', 'e' };
+	sp_sh_defaults(o);
+	o->hrr = true;
+	o->key_share_group = group;
+	o->cookie = cookie;
+	o->cookie_len = sizeof(cookie);
+}
+
+ATF_TC_WITHOUT_HEAD(client_hrr_for_group_already_sent);
+ATF_TC_BODY(client_hrr_for_group_already_sent, tc)
+{
+	/* RFC 8446 §4.2.8: the group must be one we listed and not one we sent a share for. */
+	struct sp_sh_opts o;
+	hrr_defaults(&o, MOAT_GROUP_X25519);
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	hrr_defaults(&o, MOAT_GROUP_X448);
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_hrr_changing_nothing);
+ATF_TC_BODY(client_hrr_changing_nothing, tc)
+{
+	/* RFC 8446 §4.1.4: a HelloRetryRequest that would not change the ClientHello is illegal_parameter. */
+	struct sp_sh_opts o;
+	hrr_defaults(&o, 0);
+	o.cookie = NULL;
+	o.cookie_len = 0;
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+/* Our client has answered a HelloRetryRequest for P-256 with its second ClientHello. */
+static struct sp_fixture *client_after_hrr(void)
+{
+	struct sp_fixture *f = client_waiting_for_server_hello();
+	struct sp_sh_opts o;
+	hrr_defaults(&o, MOAT_GROUP_SECP256R1);
+	sp_server_send_hello(f, &o);
+	sp_send_ccs(f);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_SECP256R1);
+	return f;
+}
+
+ATF_TC_WITHOUT_HEAD(client_two_hrrs);
+ATF_TC_BODY(client_two_hrrs, tc)
+{
+	/* RFC 8446 §4.1.4: a second HelloRetryRequest is unexpected_message. */
+	struct sp_fixture *f = client_after_hrr();
+	struct sp_sh_opts o;
+	hrr_defaults(&o, MOAT_GROUP_SECP384R1);
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_server_hello_after_hrr);
+ATF_TC_BODY(client_server_hello_after_hrr, tc)
+{
+	/* RFC 8446 §4.1.4, §4.2.8: the ServerHello keeps the HelloRetryRequest's suite and group. */
+	struct sp_fixture *f = client_after_hrr();
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.key_share_group = MOAT_GROUP_SECP256R1;
+	o.suite = MOAT_TLS_AES_256_GCM_SHA384;
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+
+	f = client_after_hrr();
+	sp_sh_defaults(&o);
+	o.key_share_group = MOAT_GROUP_SECP384R1;
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+}
+
+/* ---- the encrypted flight ---- */
+
+/* Our client has the ServerHello and the handshake keys: the rest of the flight comes next. */
+static struct sp_fixture *client_after_server_hello(void)
+{
+	struct sp_fixture *f = client_waiting_for_server_hello();
+	sp_server_hello_ok(f);
+	return f;
+}
+
+static void client_rejects_ee(const uint8_t *ext, size_t ext_len, int err, uint8_t alert)
+{
+	struct sp_fixture *f = client_after_server_hello();
+	sp_server_queue_ee(f, ext, ext_len);
+	sp_server_flush(f);
+	sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_unsolicited_encrypted_extension);
+ATF_TC_BODY(client_unsolicited_encrypted_extension, tc)
+{
+	/* RFC 8446 §4.2: a response to an extension we did not send is unsupported_extension. We offer no ALPN here. */
+	client_rejects_ee(ext_alpn_h2, sizeof(ext_alpn_h2), MOAT_ERR_UNSUPPORTED_EXTENSION,
+			  MOAT_ALERT_UNSUPPORTED_EXTENSION);
+	client_rejects_ee(ext_unknown, sizeof(ext_unknown), MOAT_ERR_UNSUPPORTED_EXTENSION,
+			  MOAT_ALERT_UNSUPPORTED_EXTENSION);
+	/* RFC 8446 §4.2: a known extension in a message it is not allowed in is illegal_parameter. */
+	client_rejects_ee(ext_key_share_x25519_empty, sizeof(ext_key_share_x25519_empty), MOAT_ERR_ILLEGAL_PARAMETER,
+			  MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_ccs_not_one);
+ATF_TC_BODY(client_ccs_not_one, tc)
+{
+	/* RFC 8446 §5: a change_cipher_spec other than 0x01 is unexpected_message, under our client's handshake keys. */
+	static const uint8_t two = 0x02;
+	struct sp_fixture *f = client_waiting_for_server_hello();
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	sp_server_send_hello(f, &o);
+	sp_send_record(f, MOAT_CT_CHANGE_CIPHER_SPEC, &two, 1);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_empty_server_certificate);
+ATF_TC_BODY(client_empty_server_certificate, tc)
+{
+	/* RFC 8446 §4.4.2.4: an empty server Certificate is decode_error. */
+	struct sp_fixture *f = client_after_server_hello();
+	sp_server_queue_ee(f, NULL, 0);
+	sp_server_queue_certificate(f, true);
+	sp_server_flush(f);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECODE, MOAT_ALERT_DECODE_ERROR);
+	sp_free(f);
+}
+
+static void client_rejects_certificate_verify(sp_cv_kind kind)
+{
+	struct sp_fixture *f = client_after_server_hello();
+	sp_server_queue_ee(f, NULL, 0);
+	sp_server_queue_certificate(f, false);
+	sp_server_queue_certificate_verify(f, kind);
+	sp_server_flush(f);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_bad_certificate_verify);
+ATF_TC_BODY(client_bad_certificate_verify, tc)
+{
+	/* RFC 8446 §4.4.3: a signature that does not verify is decrypt_error: a changed one, or one over the client's context string. */
+	client_rejects_certificate_verify(SP_CV_FLIPPED);
+	client_rejects_certificate_verify(SP_CV_CLIENT_CONTEXT);
+}
+
+ATF_TC_WITHOUT_HEAD(client_bad_server_finished);
+ATF_TC_BODY(client_bad_server_finished, tc)
+{
+	/* RFC 8446 §4.4.4: a Finished that does not verify is decrypt_error. */
+	struct sp_fixture *f = client_after_server_hello();
+	sp_server_queue_ee(f, NULL, 0);
+	sp_server_queue_certificate(f, false);
+	sp_server_queue_certificate_verify(f, SP_CV_GOOD);
+	sp_server_queue_finished(f, true);
+	sp_server_flush(f);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
+	sp_free(f);
+
+	/* verify_data of the wrong length cannot be parsed: decode_error. */
+	static const uint8_t short_fin[MOAT_HS_HEADER_LEN + 31] = { MOAT_HS_FINISHED, 0, 0, 31 };
+	f = client_after_server_hello();
+	sp_server_queue_ee(f, NULL, 0);
+	sp_server_queue_certificate(f, false);
+	sp_server_queue_certificate_verify(f, SP_CV_GOOD);
+	sp_server_queue(f, short_fin, sizeof(short_fin));
+	sp_server_flush(f);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECODE, MOAT_ALERT_DECODE_ERROR);
+	sp_free(f);
+}
+
+/* ---- after the handshake ---- */
+
+/* After a completed handshake, one hostile record from the server ends the connection at moat_recv. */
+static void client_rejects_after_handshake(uint8_t type, const uint8_t *data, size_t len, int err, uint8_t alert)
+{
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, NULL);
+	uint8_t buf[16];
+	size_t got;
+	sp_server_handshake(f);
+	sp_send_record(f, type, data, len);
+	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), err, alert);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_post_handshake_certificate_request);
+ATF_TC_BODY(client_post_handshake_certificate_request, tc)
+{
+	/* RFC 8446 §4.6.2: we never offer post_handshake_auth, so a CertificateRequest is unexpected_message. */
+	static const uint16_t schemes[] = { MOAT_SIG_ECDSA_SECP256R1_SHA256 };
+	static const uint8_t context[] = { 0x2a };
+	uint8_t ext_mem[64], msg_mem[128];
+	struct moat_buf ext, msg;
+	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
+	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
+	EXPECT_OK(moat_ext_write_u16_list(&ext, MOAT_EXT_SIGNATURE_ALGORITHMS, schemes, COUNT(schemes)));
+	EXPECT_OK(moat_certificate_request_encode(&msg, context, sizeof(context), ext.data, ext.len));
+	client_rejects_after_handshake(MOAT_CT_HANDSHAKE, msg.data, msg.len, MOAT_ERR_UNEXPECTED_MESSAGE,
+				       MOAT_ALERT_UNEXPECTED_MESSAGE);
+}
+
+ATF_TC_WITHOUT_HEAD(client_key_update_bad_value);
+ATF_TC_BODY(client_key_update_bad_value, tc)
+{
+	/* RFC 8446 §4.6.3: request_update other than 0 or 1 is illegal_parameter. */
+	static const uint8_t ku[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 2 };
+	client_rejects_after_handshake(MOAT_CT_HANDSHAKE, ku, sizeof(ku), MOAT_ERR_ILLEGAL_PARAMETER,
+				       MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(client_key_update_not_at_record_end);
+ATF_TC_BODY(client_key_update_not_at_record_end, tc)
+{
+	/* RFC 8446 §5.1: KeyUpdate precedes a key change, so it must end its record; else unexpected_message. */
+	static const uint8_t two_updates[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 0, MOAT_HS_KEY_UPDATE, 0, 0, 1, 0 };
+	client_rejects_after_handshake(MOAT_CT_HANDSHAKE, two_updates, sizeof(two_updates),
+				       MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+}
+
+ATF_TC_WITHOUT_HEAD(client_ccs_after_handshake);
+ATF_TC_BODY(client_ccs_after_handshake, tc)
+{
+	/* RFC 8446 §5: change_cipher_spec after the peer's Finished is an unexpected record type. */
+	static const uint8_t one = 0x01;
+	client_rejects_after_handshake(MOAT_CT_CHANGE_CIPHER_SPEC, &one, 1, MOAT_ERR_UNEXPECTED_MESSAGE,
+				       MOAT_ALERT_UNEXPECTED_MESSAGE);
+}
+
+ATF_TC_WITHOUT_HEAD(client_record_version);
+ATF_TC_BODY(client_record_version, tc)
+{
+	/* RFC 8446 §5.1: only the first ClientHello's record may say 0x0301; our client's alert must say 0x0303. */
+	struct sp_fixture *f = client_waiting_for_server_hello();
+	ATF_REQUIRE(f->peer.last_record_version == MOAT_TLS10 || f->peer.last_record_version == MOAT_TLS12);
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.bad_session_id = true;
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	ATF_REQUIRE_EQ_MSG(f->peer.last_record_version, MOAT_TLS12, "alert record version 0x%04x",
+			   f->peer.last_record_version);
+	sp_free(f);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, server_control_handshake);
+	ATF_TP_ADD_TC(tp, server_no_supported_versions);
+	ATF_TP_ADD_TC(tp, server_supported_versions_without_tls13);
+	ATF_TP_ADD_TC(tp, server_no_key_share);
+	ATF_TP_ADD_TC(tp, server_no_signature_algorithms);
+	ATF_TP_ADD_TC(tp, server_key_share_not_in_supported_groups);
+	ATF_TP_ADD_TC(tp, server_key_share_group_check_uses_the_list);
+	ATF_TP_ADD_TC(tp, server_duplicate_extension);
+	ATF_TP_ADD_TC(tp, server_compression_not_null_only);
+	ATF_TP_ADD_TC(tp, server_no_common_cipher_suite);
+	ATF_TP_ADD_TC(tp, server_no_common_group);
+	ATF_TP_ADD_TC(tp, server_truncated_client_hello);
+	ATF_TP_ADD_TC(tp, server_finished_as_first_message);
+	ATF_TP_ADD_TC(tp, server_application_data_before_handshake);
+	ATF_TP_ADD_TC(tp, server_unknown_record_type);
+	ATF_TP_ADD_TC(tp, server_record_overflow);
+	ATF_TP_ADD_TC(tp, server_ccs_before_client_hello);
+	ATF_TP_ADD_TC(tp, server_ccs_not_one);
+	ATF_TP_ADD_TC(tp, server_protected_ccs);
+	ATF_TP_ADD_TC(tp, server_inner_plaintext_without_type);
+	ATF_TP_ADD_TC(tp, server_inner_plaintext_too_long);
+	ATF_TP_ADD_TC(tp, server_bad_client_finished);
+	ATF_TP_ADD_TC(tp, server_tampered_record);
+	ATF_TP_ADD_TC(tp, server_application_data_before_finished);
+	ATF_TP_ADD_TC(tp, server_finished_not_at_record_end);
+	ATF_TP_ADD_TC(tp, server_client_hello_not_at_record_end);
+	ATF_TP_ADD_TC(tp, server_control_hello_retry);
+	ATF_TP_ADD_TC(tp, server_second_hello_other_group);
+	ATF_TP_ADD_TC(tp, server_second_hello_cookie);
+	ATF_TP_ADD_TC(tp, server_second_hello_other_suite);
+	ATF_TP_ADD_TC(tp, server_renegotiation);
+	ATF_TP_ADD_TC(tp, server_key_update_bad_value);
+	ATF_TP_ADD_TC(tp, server_record_version);
+	ATF_TP_ADD_TC(tp, client_control_handshake);
+	ATF_TP_ADD_TC(tp, client_suite_not_offered);
+	ATF_TP_ADD_TC(tp, client_wrong_session_id_echo);
+	ATF_TP_ADD_TC(tp, client_downgrade_sentinel);
+	ATF_TP_ADD_TC(tp, client_tls12_server_hello);
+	ATF_TP_ADD_TC(tp, client_supported_versions_below_tls13);
+	ATF_TP_ADD_TC(tp, client_server_hello_extensions);
+	ATF_TP_ADD_TC(tp, client_server_share_other_group);
+	ATF_TP_ADD_TC(tp, client_server_hello_legacy_version_ignored);
+	ATF_TP_ADD_TC(tp, client_hrr_for_group_already_sent);
+	ATF_TP_ADD_TC(tp, client_hrr_changing_nothing);
+	ATF_TP_ADD_TC(tp, client_two_hrrs);
+	ATF_TP_ADD_TC(tp, client_server_hello_after_hrr);
+	ATF_TP_ADD_TC(tp, client_unsolicited_encrypted_extension);
+	ATF_TP_ADD_TC(tp, client_ccs_not_one);
+	ATF_TP_ADD_TC(tp, client_empty_server_certificate);
+	ATF_TP_ADD_TC(tp, client_bad_certificate_verify);
+	ATF_TP_ADD_TC(tp, client_bad_server_finished);
+	ATF_TP_ADD_TC(tp, client_post_handshake_certificate_request);
+	ATF_TP_ADD_TC(tp, client_key_update_bad_value);
+	ATF_TP_ADD_TC(tp, client_key_update_not_at_record_end);
+	ATF_TP_ADD_TC(tp, client_ccs_after_handshake);
+	ATF_TP_ADD_TC(tp, client_record_version);
+	return atf_no_error();
+}
