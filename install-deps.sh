@@ -5,16 +5,17 @@ set -eu
 PACKAGES="build-essential autoconf automake pkg-config
 libssl-dev libevent-dev libseccomp-dev libatf-dev atf-sh kyua
 openssl gnutls-bin curl"
-SUDO=
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null 2>&1 || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
-	SUDO=sudo
-fi
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
+	# Only installing needs root: with everything present, a normal user goes straight on.
+	SUDO=
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null 2>&1 || { echo "install-deps: missing$missing; run as root or install sudo" >&2; exit 1; }
+		SUDO=sudo
+	fi
 	echo "install-deps: installing$missing"
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	# shellcheck disable=SC2086

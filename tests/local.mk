@@ -47,6 +47,9 @@ include tests/policy/local.mk
 include tests/tls/local.mk
 include tests/interop/local.mk
 include tests/conf/local.mk
+include tests/keyd/local.mk
+include tests/frontd/local.mk
+include tests/e2e/local.mk
 include tests/ipc/local.mk
 include tests/fuzz/ipc.mk
 include tests/fuzz/record.mk

@@ -1,0 +1,479 @@
+/*
+ * moat-frontd.conf interpretation (format: moat-frontd.conf(5)).
+ *
+ * The parser (policy/conf.h) gives a tree of directives with file:line;
+ * this file walks it once, top level then each site block, and stops at
+ * the first mistake with one message at the directive that caused it.
+ * Checks that involve several directives (duplicate names, two default
+ * sites, a site without a backend) name the later directive and, where it
+ * helps, the place of the earlier one.
+ *
+ * Relative paths (certificates, the keyd socket, Unix backends) are taken
+ * from the directory of the file that names them, like the parser's
+ * include: frontd changes to / when it daemonizes, so a path that depends
+ * on the starting directory would break at the first keyd reconnect.
+ */
+#include "frontd/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_CERT_FILE (1024u * 1024u)
+#define MAX_TIMEOUT_MS (24u * 3600u * 1000u)
+
+static const char *const top_directives[] = {
+	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
+};
+static const char *const site_directives[] = {
+	"name", "certificate", "policy", "alpn", "backend", "default",
+};
+
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d != NULL)
+		memcpy(d, s, n);
+	return d;
+}
+
+void frontd_sockaddr_format(const struct sockaddr_storage *ss, socklen_t len, char *out, size_t out_size)
+{
+	char host[INET6_ADDRSTRLEN];
+	if (ss->ss_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(out, out_size, "%s:%u", host, ntohs(in->sin_port));
+	} else if (ss->ss_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(out, out_size, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else if (ss->ss_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+		snprintf(out, out_size, "unix:%.*s", (int)sizeof(un->sun_path), un->sun_path);
+	} else {
+		snprintf(out, out_size, "?");
+	}
+}
+
+/* Where a missing directive is reported: line 1 of the main file. */
+static int fail_missing(struct moat_conf *conf, const char *what)
+{
+	struct moat_conf_node at = { .file = conf->root.file, .line = 1 };
+	return moat_conf_fail(conf, &at, "%s", what);
+}
+
+/* path as given when absolute, else joined to the directory of the file the directive is in. */
+static int resolve_path(struct moat_conf *conf, const struct moat_conf_node *n, const char *path, char *out,
+			size_t out_size)
+{
+	int len;
+	const char *slash = strrchr(n->file, '/');
+	if (path[0] == '\0')
+		return moat_conf_fail(conf, n, "\"%s\": empty path", n->name);
+	if (path[0] == '/' || slash == NULL)
+		len = snprintf(out, out_size, "%s", path);
+	else
+		len = snprintf(out, out_size, "%.*s/%s", (int)(slash - n->file), n->file, path);
+	if (len < 0 || (size_t)len >= out_size)
+		return moat_conf_fail(conf, n, "\"%s\": path is too long", n->name);
+	return MOAT_SUCCESS;
+}
+
+static int unix_sockaddr(struct moat_conf *conf, const struct moat_conf_node *n, const char *path,
+			 struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)ss;
+	char rel[PATH_MAX], full[PATH_MAX], cwd[PATH_MAX];
+	TRY(resolve_path(conf, n, path, rel, sizeof(rel)));
+	/* Sockets are reached again after the daemon changed to /: make the path absolute now. */
+	if (rel[0] == '/') {
+		memcpy(full, rel, strlen(rel) + 1);
+	} else {
+		int n_out = getcwd(cwd, sizeof(cwd)) != NULL ? snprintf(full, sizeof(full), "%s/%s", cwd, rel) : -1;
+		if (n_out < 0 || (size_t)n_out >= sizeof(full))
+			return moat_conf_fail(conf, n, "\"%s\": cannot make \"%s\" an absolute path", n->name, rel);
+	}
+	if (strlen(full) >= sizeof(un->sun_path))
+		return moat_conf_fail(conf, n, "\"%s\": socket path is longer than %zu bytes", n->name,
+				      sizeof(un->sun_path) - 1);
+	memset(ss, 0, sizeof(*ss));
+	un->sun_family = AF_UNIX;
+	memcpy(un->sun_path, full, strlen(full) + 1);
+	*len = (socklen_t)sizeof(*un);
+	return MOAT_SUCCESS;
+}
+
+static int timeout_arg(struct moat_conf *conf, const struct moat_conf_node *n, uint32_t *out)
+{
+	uint64_t ms;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_duration_ms(conf, n, 0, &ms));
+	if (ms == 0 || ms > MAX_TIMEOUT_MS)
+		return moat_conf_fail(conf, n, "\"%s\": %s is out of range (1ms..24h)", n->name, n->args[0].text);
+	*out = (uint32_t)ms;
+	return MOAT_SUCCESS;
+}
+
+static int string_arg(struct moat_conf *conf, const struct moat_conf_node *n, char **out)
+{
+	const char *text;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &text));
+	free(*out);
+	*out = dup_str(text);
+	ENSURE(*out != NULL, MOAT_ERR_ALLOC);
+	return MOAT_SUCCESS;
+}
+
+/* The whole file, or NULL with *why saying what went wrong. */
+static uint8_t *read_file(const char *path, size_t *len, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t size = 0, got = 0;
+	if (fstat(fd, &st) < 0) {
+		*why = strerror(errno);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		goto fail;
+	}
+	if (st.st_size < 0 || (uint64_t)st.st_size > MAX_CERT_FILE) {
+		*why = "larger than 1 MiB";
+		goto fail;
+	}
+	size = (size_t)st.st_size;
+	buf = malloc(size + 1);
+	if (buf == NULL) {
+		*why = strerror(ENOMEM);
+		goto fail;
+	}
+	while (got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			*why = r == 0 ? "file shrank while being read" : strerror(errno);
+			goto fail;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[size] = '\0';
+	*len = size;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static int load_certificate(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_site *site)
+{
+	const char *arg;
+	char path[PATH_MAX];
+	uint8_t *pem;
+	size_t len;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &arg));
+	TRY(resolve_path(conf, n, arg, path, sizeof(path)));
+	const char *why = "";
+	pem = read_file(path, &len, &why);
+	if (pem == NULL)
+		return moat_conf_fail(conf, n, "cannot read certificate \"%s\": %s", path, why);
+	int rc = frontd_site_add_cert_pem(site, pem, len);
+	int err = moat_errno;
+	free(pem);
+	if (rc == MOAT_SUCCESS)
+		return MOAT_SUCCESS;
+	if (err == MOAT_ERR_INVALID_STATE)
+		return moat_conf_fail(conf, n, "certificate \"%s\": site \"%s\" already has a certificate for this key type",
+				      path, site->name);
+	if (err == MOAT_ERR_UNSUPPORTED_CERTIFICATE || err == MOAT_ERR_NOT_SUPPORTED)
+		return moat_conf_fail(conf, n, "certificate \"%s\": unsupported key type (RSA, RSA-PSS, ECDSA P-256 or P-384)",
+				      path);
+	if (err == MOAT_ERR_ALLOC)
+		BAIL(MOAT_ERR_ALLOC);
+	return moat_conf_fail(conf, n, "certificate \"%s\" is not a PEM certificate chain", path);
+}
+
+static int site_names(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_site *site,
+		      const struct frontd_sites *sites)
+{
+	char name[FRONTD_MAX_NAME + 2];
+	TRY(moat_conf_expect_args(conf, n, 1, MOAT_CONF_MAX_ARGS));
+	TRY(moat_conf_expect_no_block(conf, n));
+	for (size_t i = 0; i < n->argc; i++) {
+		const char *text = n->args[i].text;
+		if (frontd_name_normalize(text, name, sizeof(name)) < 0)
+			return moat_conf_fail(conf, n, "\"%s\" is not a valid server name", text);
+		struct frontd_site *other = frontd_sites_find_exact(sites, name);
+		if (other == NULL) {
+			for (size_t j = 0; j < site->name_count && other == NULL; j++)
+				if (strcmp(site->names[j], name) == 0)
+					other = site;
+		}
+		if (other != NULL)
+			return moat_conf_fail(conf, n, "duplicate site name \"%s\" (already used by site \"%s\")", name,
+					      other->name);
+		TRY(frontd_site_add_name(site, name));
+	}
+	return MOAT_SUCCESS;
+}
+
+static int site_backend(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_backend *b)
+{
+	TRY(moat_conf_expect_no_block(conf, n));
+	if (n->argc == 2 && strcmp(n->args[0].text, "unix") == 0 && !n->args[0].quoted) {
+		TRY(unix_sockaddr(conf, n, n->args[1].text, &b->addr, &b->addr_len));
+	} else {
+		TRY(moat_conf_expect_args(conf, n, 1, 1));
+		TRY(moat_conf_arg_sockaddr(conf, n, 0, &b->addr, &b->addr_len));
+	}
+	frontd_sockaddr_format(&b->addr, b->addr_len, b->desc, sizeof(b->desc));
+	return MOAT_SUCCESS;
+}
+
+static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_site *site,
+			  const struct frontd_sites *sites, bool *have_backend)
+{
+	if (strcmp(n->name, "name") == 0)
+		return site_names(conf, n, site, sites);
+	if (strcmp(n->name, "certificate") == 0)
+		return load_certificate(conf, n, site);
+	if (strcmp(n->name, "backend") == 0) {
+		if (*have_backend)
+			return moat_conf_fail(conf, n, "site \"%s\" has more than one backend", site->name);
+		*have_backend = true;
+		return site_backend(conf, n, &site->backend);
+	}
+	if (strcmp(n->name, "default") == 0) {
+		TRY(moat_conf_expect_args(conf, n, 0, 0));
+		TRY(moat_conf_expect_no_block(conf, n));
+		site->is_default = true;
+		return MOAT_SUCCESS;
+	}
+	if (strcmp(n->name, "alpn") == 0) {
+		const char *protocols[MOAT_CONF_MAX_ARGS];
+		TRY(moat_conf_expect_args(conf, n, 1, MOAT_CONF_MAX_ARGS));
+		TRY(moat_conf_expect_no_block(conf, n));
+		for (size_t i = 0; i < n->argc; i++)
+			protocols[i] = n->args[i].text;
+		if (frontd_site_set_alpn(site, protocols, n->argc) < 0)
+			return moat_conf_fail(conf, n, "\"alpn\": each protocol name must be 1 to 255 bytes");
+		return MOAT_SUCCESS;
+	}
+	/* policy: the one directive left, the names were checked before. */
+	const char *policy;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &policy));
+	if (frontd_site_set_policy(site, policy) < 0)
+		return moat_conf_fail(conf, n, "unknown security policy \"%s\"", policy);
+	return MOAT_SUCCESS;
+}
+
+static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_sites *sites)
+{
+	char name[FRONTD_MAX_NAME + 2];
+	const char *text;
+	const struct moat_conf_node *dup;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &text));
+	if (frontd_name_normalize(text, name, sizeof(name)) < 0)
+		return moat_conf_fail(conf, n, "\"%s\" is not a valid server name", text);
+	struct frontd_site *other = frontd_sites_find_exact(sites, name);
+	if (other != NULL)
+		return moat_conf_fail(conf, n, "duplicate site name \"%s\" (already used by site \"%s\")", name,
+				      other->name);
+	TRY(moat_conf_check_names(conf, n, site_directives, sizeof(site_directives) / sizeof(site_directives[0])));
+	/* Single-valued directives: a second one is a mistake, not an override. */
+	static const char *const once[] = { "policy", "alpn", "default" };
+	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		TRY(moat_conf_find_unique(conf, n, once[i], &dup));
+
+	struct frontd_site *site = frontd_site_new(name);
+	ENSURE(site != NULL, MOAT_ERR_ALLOC);
+	bool have_backend = false;
+	for (size_t i = 0; i < n->child_count; i++) {
+		if (site_directive(conf, &n->children[i], site, sites, &have_backend) < 0) {
+			frontd_site_free(site);
+			return MOAT_FAILURE;
+		}
+	}
+	int rc = MOAT_SUCCESS;
+	if (site->cert_count == 0)
+		rc = moat_conf_fail(conf, n, "site \"%s\" has no certificate", site->name);
+	else if (!have_backend)
+		rc = moat_conf_fail(conf, n, "site \"%s\" has no backend", site->name);
+	else if (site->is_default && sites->fallback != NULL && sites->fallback->is_default)
+		rc = moat_conf_fail(conf, n, "site \"%s\" is marked default, but site \"%s\" already is", site->name,
+				    sites->fallback->name);
+	if (rc == MOAT_SUCCESS && frontd_sites_add(sites, site) == MOAT_SUCCESS)
+		return MOAT_SUCCESS;
+	frontd_site_free(site);
+	return MOAT_FAILURE;
+}
+
+static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_config *cfg)
+{
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	if (cfg->listen_count == FRONTD_MAX_LISTEN)
+		return moat_conf_fail(conf, n, "more than %d listen directives", FRONTD_MAX_LISTEN);
+	struct frontd_listen *l = &cfg->listen[cfg->listen_count];
+	TRY(moat_conf_arg_sockaddr(conf, n, 0, &l->addr, &l->addr_len));
+	frontd_sockaddr_format(&l->addr, l->addr_len, l->desc, sizeof(l->desc));
+	for (size_t i = 0; i < cfg->listen_count; i++)
+		if (cfg->listen[i].addr_len == l->addr_len && memcmp(&cfg->listen[i].addr, &l->addr, l->addr_len) == 0)
+			return moat_conf_fail(conf, n, "duplicate listen address %s", l->desc);
+	cfg->listen_count++;
+	return MOAT_SUCCESS;
+}
+
+static int load_user(struct moat_conf *conf, const struct moat_conf_node *user, const struct moat_conf_node *group,
+		     struct frontd_config *cfg)
+{
+	if (user == NULL) {
+		if (group != NULL)
+			return moat_conf_fail(conf, group, "\"group\" needs a \"user\" directive");
+		return MOAT_SUCCESS;
+	}
+	TRY(string_arg(conf, user, &cfg->user));
+	/* Looked up now, so that -t catches a typo and a chroot later cannot hide the databases. */
+	struct passwd *pw = getpwnam(cfg->user);
+	if (pw == NULL)
+		return moat_conf_fail(conf, user, "unknown user \"%s\"", cfg->user);
+	cfg->uid = pw->pw_uid;
+	cfg->gid = pw->pw_gid;
+	if (group != NULL) {
+		TRY(string_arg(conf, group, &cfg->group));
+		struct group *gr = getgrnam(cfg->group);
+		if (gr == NULL)
+			return moat_conf_fail(conf, group, "unknown group \"%s\"", cfg->group);
+		cfg->gid = gr->gr_gid;
+	}
+	return MOAT_SUCCESS;
+}
+
+static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
+{
+	const struct moat_conf_node *root = &conf->root;
+	const struct moat_conf_node *user, *group, *keyd, *n;
+
+	TRY(moat_conf_check_names(conf, root, top_directives, sizeof(top_directives) / sizeof(top_directives[0])));
+	TRY(moat_conf_find_unique(conf, root, "user", &user));
+	TRY(moat_conf_find_unique(conf, root, "group", &group));
+	TRY(moat_conf_find_unique(conf, root, "keyd", &keyd));
+	TRY(load_user(conf, user, group, cfg));
+
+	TRY(moat_conf_find_unique(conf, root, "keyd-timeout", &n));
+	if (n != NULL)
+		TRY(timeout_arg(conf, n, &cfg->keyd_timeout_ms));
+	TRY(moat_conf_find_unique(conf, root, "handshake-timeout", &n));
+	if (n != NULL)
+		TRY(timeout_arg(conf, n, &cfg->handshake_timeout_ms));
+	TRY(moat_conf_find_unique(conf, root, "idle-timeout", &n));
+	if (n != NULL)
+		TRY(timeout_arg(conf, n, &cfg->idle_timeout_ms));
+
+	if (keyd != NULL) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		const char *text;
+		TRY(moat_conf_expect_args(conf, keyd, 1, 1));
+		TRY(moat_conf_expect_no_block(conf, keyd));
+		TRY(moat_conf_arg_text(conf, keyd, 0, &text));
+		TRY(unix_sockaddr(conf, keyd, text, &ss, &len));
+		cfg->keyd_path = dup_str(((struct sockaddr_un *)&ss)->sun_path);
+		ENSURE(cfg->keyd_path != NULL, MOAT_ERR_ALLOC);
+	}
+
+	for (size_t i = 0; i < root->child_count; i++) {
+		n = &root->children[i];
+		if (strcmp(n->name, "listen") == 0)
+			TRY(load_listen(conf, n, cfg));
+		else if (strcmp(n->name, "site") == 0)
+			TRY(load_site(conf, n, &cfg->sites));
+	}
+	if (cfg->keyd_path == NULL)
+		return fail_missing(conf, "no \"keyd\" directive: frontd needs moat-keyd's socket");
+	if (cfg->listen_count == 0)
+		return fail_missing(conf, "no \"listen\" directive");
+	if (cfg->sites.n == 0)
+		return fail_missing(conf, "no \"site\" block");
+	return MOAT_SUCCESS;
+}
+
+static void config_init(struct frontd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->keyd_timeout_ms = FRONTD_DEFAULT_KEYD_TIMEOUT_MS;
+	cfg->handshake_timeout_ms = FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS;
+	cfg->idle_timeout_ms = FRONTD_DEFAULT_IDLE_TIMEOUT_MS;
+}
+
+int frontd_config_load(struct frontd_config *cfg, struct moat_conf *conf, const char *path)
+{
+	ENSURE_REF(cfg);
+	ENSURE_REF(conf);
+	ENSURE_REF(path);
+	config_init(cfg);
+	TRY(moat_conf_parse_file(conf, path));
+	if (load_tree(cfg, conf) < 0) {
+		int err = moat_errno;
+		frontd_config_free(cfg);
+		moat_error_raise(err, MOAT_HERE);
+		return MOAT_FAILURE;
+	}
+	return MOAT_SUCCESS;
+}
+
+int frontd_config_load_string(struct frontd_config *cfg, struct moat_conf *conf, const char *name, const char *text)
+{
+	ENSURE_REF(cfg);
+	ENSURE_REF(conf);
+	ENSURE_REF(text);
+	config_init(cfg);
+	TRY(moat_conf_parse_string(conf, name, text, strlen(text)));
+	if (load_tree(cfg, conf) < 0) {
+		int err = moat_errno;
+		frontd_config_free(cfg);
+		moat_error_raise(err, MOAT_HERE);
+		return MOAT_FAILURE;
+	}
+	return MOAT_SUCCESS;
+}
+
+void frontd_config_free(struct frontd_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->user);
+	free(cfg->group);
+	free(cfg->keyd_path);
+	frontd_sites_free(&cfg->sites);
+	config_init(cfg);
+}

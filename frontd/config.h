@@ -1,0 +1,63 @@
+/*
+ * moat-frontd.conf: from the parsed tree (policy/conf.h) to what frontd runs
+ * with. Every mistake is reported as exactly one "file:line: message" in
+ * the conf (moat_conf_error), the line of the directive at fault; a
+ * directive that is missing altogether is reported at line 1 of the main
+ * file. The format is moat-frontd.conf(5).
+ *
+ * Loading reads the certificate files (public chains only) and checks the
+ * policy names, so `moat-frontd -t` catches everything short of binding
+ * the ports.
+ */
+#ifndef MOAT_FRONTD_CONFIG_H
+#define MOAT_FRONTD_CONFIG_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "frontd/sites.h"
+#include "policy/conf.h"
+
+#define FRONTD_DEFAULT_CONFIG "/etc/moat/moat-frontd.conf"
+#define FRONTD_DEFAULT_KEYD_TIMEOUT_MS 2000u
+#define FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000u
+#define FRONTD_DEFAULT_IDLE_TIMEOUT_MS 300000u
+#define FRONTD_MAX_LISTEN 64
+
+struct frontd_listen {
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char desc[64]; /* "127.0.0.1:8443", "[::1]:8443" */
+};
+
+struct frontd_config {
+	char *user;           /* NULL: no privilege drop */
+	char *group;          /* NULL: the user's primary group */
+	uid_t uid;
+	gid_t gid;
+	char *keyd_path;
+	uint32_t keyd_timeout_ms;
+	uint32_t handshake_timeout_ms;
+	uint32_t idle_timeout_ms;
+	struct frontd_listen listen[FRONTD_MAX_LISTEN];
+	size_t listen_count;
+	struct frontd_sites sites;
+};
+
+/*
+ * Parse path and build cfg (which need not be initialised). On failure
+ * moat_errno is set and moat_conf_error(conf) holds the one line to print;
+ * cfg is then freed already. Free conf with moat_conf_free either way.
+ */
+MOAT_MUST_USE int frontd_config_load(struct frontd_config *cfg, struct moat_conf *conf, const char *path);
+/* The same from text in memory (tests): name stands for the file. */
+MOAT_MUST_USE int frontd_config_load_string(struct frontd_config *cfg, struct moat_conf *conf, const char *name,
+					    const char *text);
+void frontd_config_free(struct frontd_config *cfg);
+
+/* "a.b.c.d:port" / "[v6]:port" / "unix:path" for logs. */
+void frontd_sockaddr_format(const struct sockaddr_storage *ss, socklen_t len, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * Client connections: accept to close (states and flags: conn.h).
+ *
+ * The handshake is moat_negotiate called again whenever something it
+ * waits for happens: the socket became readable or writable, or keyd
+ * answered. The library tells us which (moat_blocked_status); nothing here
+ * blocks. The two library callbacks are the only TLS-specific decisions:
+ *   - client hello: SNI -> site, moat_connection_set_config to that site's
+ *     config (its chains, policy and ALPN), and acknowledge server_name
+ *     when a configured name matched;
+ *   - async pkey: send (key id of the selected chain, scheme, content) to
+ *     keyd and return; the reply applies the signature and negotiates on.
+ *     When keyd is away the callback fails at once, and when keyd fails
+ *     later the operation is failed with moat_async_pkey_op_fail: either
+ *     way the next negotiate ends the handshake with an internal_error
+ *     alert, so the client learns at once instead of timing out.
+ */
+#include "frontd/conn.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "ipc/ipc.h"
+
+/* How long a closed connection keeps draining the client's bytes, at most. */
+#define LINGER_MS 2000u
+#define LINGER_READ 4096u
+
+static void conn_run(struct frontd_conn *c);
+
+uint64_t frontd_conn_now_ms(const struct frontd_conn *c)
+{
+	struct timeval tv;
+	event_base_gettimeofday_cached(c->srv->base, &tv);
+	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
+
+void frontd_conn_set_timer(struct frontd_conn *c, uint32_t ms)
+{
+	struct timeval tv = { .tv_sec = (time_t)(ms / 1000u), .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
+	evtimer_add(c->ev_timer, &tv);
+}
+
+static void watch_one(struct event *ev, bool want, bool *on)
+{
+	if (ev == NULL || want == *on)
+		return;
+	if (want)
+		event_add(ev, NULL);
+	else
+		event_del(ev);
+	*on = want;
+}
+
+void frontd_conn_watch(struct frontd_conn *c)
+{
+	watch_one(c->ev_cread, c->cread_blocked, &c->cread_on);
+	watch_one(c->ev_cwrite, c->cwrite_blocked, &c->cwrite_on);
+	watch_one(c->ev_bread, c->bread_blocked, &c->bread_on);
+	watch_one(c->ev_bwrite, c->bwrite_blocked, &c->bwrite_on);
+}
+
+static void free_event(struct event **ev)
+{
+	if (*ev != NULL) {
+		event_free(*ev);
+		*ev = NULL;
+	}
+}
+
+static void conn_free(struct frontd_conn *c)
+{
+	struct frontd_server *srv = c->srv;
+	if (c->op != NULL) {
+		/* Nobody will take keyd's answer now: forget the request, then the operation. */
+		keyd_client_cancel(srv->keyd, c->keyd_id);
+		if (moat_async_pkey_op_free(c->op) < 0)
+			moat_error_clear();
+		c->op = NULL;
+	}
+	free_event(&c->ev_cread);
+	free_event(&c->ev_cwrite);
+	free_event(&c->ev_bread);
+	free_event(&c->ev_bwrite);
+	free_event(&c->ev_timer);
+	free_event(&c->ev_pump);
+	if (c->tls != NULL && moat_connection_free(c->tls) < 0)
+		moat_error_clear();
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->bfd >= 0)
+		close(c->bfd);
+	free(c->up);
+	free(c->down);
+	LIST_REMOVE(c, link);
+	srv->conn_count--;
+	free(c);
+}
+
+void frontd_conn_abort(struct frontd_conn *c, const char *why)
+{
+	moat_log(MOAT_LOG_DEBUG, "%s: closed: %s", c->peer, why);
+	conn_free(c);
+}
+
+/* Our side is done: stop writing, drain what the client still sends, then close. */
+static void conn_linger(struct frontd_conn *c)
+{
+	c->state = CONN_LINGER;
+	if (shutdown(c->fd, SHUT_WR) < 0) {
+		conn_free(c);
+		return;
+	}
+	if (c->bfd >= 0) {
+		free_event(&c->ev_bread);
+		free_event(&c->ev_bwrite);
+		close(c->bfd);
+		c->bfd = -1;
+	}
+	c->cread_blocked = true;
+	c->cwrite_blocked = c->bread_blocked = c->bwrite_blocked = false;
+	frontd_conn_watch(c);
+	frontd_conn_set_timer(c, LINGER_MS);
+}
+
+static void linger_step(struct frontd_conn *c)
+{
+	uint8_t sink[LINGER_READ];
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(c->fd, sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->cread_blocked = true;
+			frontd_conn_watch(c);
+			return;
+		}
+		if (n <= 0)
+			break;
+	}
+	conn_free(c);
+}
+
+static void closing_step(struct frontd_conn *c)
+{
+	moat_blocked_status blocked;
+	if (moat_shutdown_send(c->tls, &blocked) == MOAT_SUCCESS) {
+		conn_linger(c);
+		return;
+	}
+	if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED && blocked == MOAT_BLOCKED_ON_WRITE) {
+		c->cwrite_blocked = true;
+		frontd_conn_watch(c);
+		return;
+	}
+	moat_error_clear();
+	conn_free(c);
+}
+
+void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
+{
+	moat_log(MOAT_LOG_DEBUG, "%s: closing: %s", c->peer, why);
+	c->state = CONN_CLOSING;
+	if (c->ev_pump != NULL)
+		event_del(c->ev_pump);
+	c->cread_blocked = c->cwrite_blocked = c->bread_blocked = c->bwrite_blocked = false;
+	frontd_conn_watch(c);
+	/* Bounded: a client that never reads must not keep us here. */
+	frontd_conn_set_timer(c, LINGER_MS);
+	closing_step(c);
+}
+
+void frontd_conn_finish(struct frontd_conn *c)
+{
+	moat_log(MOAT_LOG_DEBUG, "%s: done (%llu bytes up, %llu down)", c->peer, (unsigned long long)c->bytes_up,
+		 (unsigned long long)c->bytes_down);
+	conn_free(c);
+}
+
+/* ---- handshake ------------------------------------------------------------------ */
+
+static void handshake_failed(struct frontd_conn *c)
+{
+	int err = moat_errno;
+	c->srv->stats.handshake_failures++;
+	if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
+		moat_log(MOAT_LOG_INFO, "%s: handshake failed: client sent alert %s", c->peer,
+			 moat_alert_name(moat_connection_get_alert(c->tls)));
+	else if (c->sign_error != NULL)
+		moat_log(MOAT_LOG_INFO, "%s: handshake failed: no signature from keyd: %s", c->peer, c->sign_error);
+	else
+		moat_log(MOAT_LOG_INFO, "%s: handshake failed: %s (%s)", c->peer, moat_strerror(err, NULL),
+			 moat_strerror_name(err));
+	moat_error_clear();
+	/* The library has sent whatever alert the error calls for; let it reach the client. */
+	if (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED)
+		conn_free(c);
+	else
+		conn_linger(c);
+}
+
+static void handshake_step(struct frontd_conn *c)
+{
+	moat_blocked_status blocked;
+	c->cread_blocked = c->cwrite_blocked = false;
+	if (moat_negotiate(c->tls, &blocked) == MOAT_SUCCESS) {
+		c->srv->stats.handshakes++;
+		if (moat_log_enabled(MOAT_LOG_DEBUG)) {
+			const char *alpn = moat_get_application_protocol(c->tls);
+			moat_log(MOAT_LOG_DEBUG, "%s: handshake done: site %s, %s, %s, alpn %s", c->peer, c->site->name,
+				 moat_connection_get_cipher(c->tls), moat_connection_get_curve(c->tls),
+				 alpn != NULL ? alpn : "none");
+		}
+		if (moat_connection_free_handshake(c->tls) < 0)
+			moat_error_clear();
+		if (frontd_proxy_start(c) < 0) {
+			moat_error_clear();
+			frontd_conn_abort(c, "cannot start proxying");
+		}
+		return;
+	}
+	if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED) {
+		handshake_failed(c);
+		return;
+	}
+	moat_error_clear();
+	switch (blocked) {
+	case MOAT_BLOCKED_ON_READ:
+		c->cread_blocked = true;
+		break;
+	case MOAT_BLOCKED_ON_WRITE:
+		c->cwrite_blocked = true;
+		break;
+	case MOAT_BLOCKED_ON_APPLICATION_INPUT:
+		/* Waiting for keyd: sign_done resumes us. */
+		if (c->op == NULL) {
+			frontd_conn_abort(c, "handshake blocked with nothing pending");
+			return;
+		}
+		break;
+	default:
+		frontd_conn_abort(c, "handshake blocked on early data");
+		return;
+	}
+	frontd_conn_watch(c);
+}
+
+int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
+{
+	struct frontd_server *srv = ctx;
+	struct frontd_conn *c = moat_connection_get_ctx(tls);
+	struct moat_client_hello *ch = moat_connection_get_client_hello(tls);
+	if (srv == NULL || c == NULL || ch == NULL)
+		return -1;
+	const char *sni = moat_client_hello_get_server_name(ch);
+	bool matched;
+	struct frontd_site *site = frontd_sites_lookup(&srv->cfg->sites, sni, &matched);
+	if (moat_connection_set_config(tls, site->tls) < 0)
+		return -1;
+	/* RFC 6066 §3: acknowledge server_name only when it chose the certificate. */
+	if (matched && moat_connection_server_name_extension_used(tls) < 0)
+		return -1;
+	c->site = site;
+	return 0;
+}
+
+static void sign_done(void *arg, enum keyd_result result, uint16_t status, const uint8_t *sig, size_t sig_len)
+{
+	struct frontd_conn *c = arg;
+	struct moat_async_pkey_op *op = c->op;
+	c->op = NULL;
+	c->keyd_id = 0;
+	if (op == NULL)
+		return;
+	bool ok = result == KEYD_OK && sig_len <= UINT32_MAX &&
+		  moat_async_pkey_op_set_output(op, sig, (uint32_t)sig_len) == MOAT_SUCCESS &&
+		  moat_async_pkey_op_apply(op, c->tls) == MOAT_SUCCESS;
+	if (!ok) {
+		c->sign_error = result == KEYD_UNAVAILABLE ? "keyd went away"
+				: result == KEYD_TIMEOUT   ? "timed out"
+				: result == KEYD_REFUSED   ? moat_ipc_status_name(status)
+							   : "the signature was not accepted";
+		moat_error_clear();
+		/* The next negotiate then fails and sends internal_error (tls/moat.h). */
+		if (moat_async_pkey_op_fail(op, c->tls) < 0) {
+			moat_error_clear();
+			if (moat_async_pkey_op_free(op) < 0)
+				moat_error_clear();
+			frontd_conn_abort(c, "cannot fail the signing operation");
+			return;
+		}
+	}
+	if (moat_async_pkey_op_free(op) < 0)
+		moat_error_clear();
+	handshake_step(c);
+}
+
+int frontd_async_pkey_cb(struct moat_connection *tls, struct moat_async_pkey_op *op)
+{
+	struct frontd_conn *c = moat_connection_get_ctx(tls);
+	struct moat_cert_chain_and_key *ck = moat_connection_get_selected_cert(tls);
+	const struct frontd_cert *fc = moat_cert_chain_and_key_get_ctx(ck);
+	uint8_t input[MOAT_IPC_SIGN_INPUT_MAX];
+	moat_async_pkey_op_type type;
+	uint16_t scheme;
+	uint32_t len;
+
+	if (c == NULL || fc == NULL || moat_async_pkey_op_get_op_type(op, &type) < 0 || type != MOAT_ASYNC_SIGN ||
+	    moat_async_pkey_op_get_signature_scheme(op, &scheme) < 0 || moat_async_pkey_op_get_input_size(op, &len) < 0 ||
+	    len > sizeof(input) || moat_async_pkey_op_get_input(op, input, len) < 0)
+		goto fail;
+	/* What keyd is asked to sign is named by the protocol: TLS 1.3 CertificateVerify or TLS 1.2 ServerKeyExchange. */
+	uint8_t kind = moat_connection_get_actual_protocol_version(tls) == MOAT_TLS13 ? MOAT_IPC_SIGN_TLS13_CV
+										      : MOAT_IPC_SIGN_TLS12_SKE;
+	if (keyd_client_sign(c->srv->keyd, fc->key_id, scheme, kind, input, len, sign_done, c, &c->keyd_id) < 0) {
+		c->sign_error = moat_errno == MOAT_ERR_KEYD_UNAVAILABLE ? "keyd is unavailable"
+									: moat_strerror(moat_errno, NULL);
+		goto fail;
+	}
+	c->op = op;
+	return 0;
+fail:
+	/* The library then ends the handshake with internal_error. */
+	moat_error_clear();
+	if (moat_async_pkey_op_free(op) < 0)
+		moat_error_clear();
+	return -1;
+}
+
+/* ---- events ------------------------------------------------------------------------ */
+
+static void conn_run(struct frontd_conn *c)
+{
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		handshake_step(c);
+		break;
+	case CONN_PROXY:
+		frontd_proxy_pump(c);
+		break;
+	case CONN_CLOSING:
+		closing_step(c);
+		break;
+	case CONN_LINGER:
+		linger_step(c);
+		break;
+	}
+}
+
+static void client_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct frontd_conn *c = arg;
+	c->cread_blocked = false;
+	conn_run(c);
+}
+
+static void client_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct frontd_conn *c = arg;
+	c->cwrite_blocked = false;
+	conn_run(c);
+}
+
+static void backend_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct frontd_conn *c = arg;
+	c->bread_blocked = false;
+	conn_run(c);
+}
+
+static void backend_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct frontd_conn *c = arg;
+	c->bwrite_blocked = false;
+	conn_run(c);
+}
+
+static void pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_run(arg);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct frontd_conn *c = arg;
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		c->srv->stats.handshake_failures++;
+		moat_log(MOAT_LOG_INFO, "%s: handshake timed out", c->peer);
+		conn_free(c);
+		break;
+	case CONN_PROXY:
+		frontd_proxy_timer(c);
+		break;
+	case CONN_CLOSING:
+	case CONN_LINGER:
+		conn_free(c);
+		break;
+	}
+}
+
+int frontd_conn_backend_events(struct frontd_conn *c)
+{
+	c->ev_bread = event_new(c->srv->base, c->bfd, EV_READ | EV_PERSIST, backend_read_cb, c);
+	c->ev_bwrite = event_new(c->srv->base, c->bfd, EV_WRITE | EV_PERSIST, backend_write_cb, c);
+	c->ev_pump = event_new(c->srv->base, -1, 0, pump_cb, c);
+	ENSURE(c->ev_bread != NULL && c->ev_bwrite != NULL && c->ev_pump != NULL, MOAT_ERR_ALLOC);
+	return MOAT_SUCCESS;
+}
+
+int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
+{
+	struct frontd_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		BAIL(MOAT_ERR_ALLOC);
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->bfd = -1;
+	c->state = CONN_HANDSHAKE;
+	c->site = srv->cfg->sites.fallback;
+	frontd_sockaddr_format(peer, peer_len, c->peer, sizeof(c->peer));
+	LIST_INSERT_HEAD(&srv->conns, c, link);
+	srv->conn_count++;
+	srv->stats.accepted++;
+
+	/* Records are written whole and at once: no point in Nagle delaying the last segment. */
+	int one = 1;
+	if (peer->ss_family != AF_UNIX)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	c->tls = moat_connection_new(MOAT_SERVER);
+	c->ev_cread = event_new(srv->base, fd, EV_READ | EV_PERSIST, client_read_cb, c);
+	c->ev_cwrite = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, client_write_cb, c);
+	c->ev_timer = evtimer_new(srv->base, timer_cb, c);
+	if (c->tls == NULL || c->ev_cread == NULL || c->ev_cwrite == NULL || c->ev_timer == NULL ||
+	    moat_connection_set_config(c->tls, c->site->tls) < 0 || moat_connection_set_fd(c->tls, fd) < 0 ||
+	    moat_connection_set_ctx(c->tls, c) < 0) {
+		int err = moat_errno ? moat_errno : MOAT_ERR_ALLOC;
+		conn_free(c);
+		BAIL(err);
+	}
+	frontd_conn_set_timer(c, srv->cfg->handshake_timeout_ms);
+	/* Nothing to do before the ClientHello arrives. */
+	c->cread_blocked = true;
+	frontd_conn_watch(c);
+	return MOAT_SUCCESS;
+}
+
+void frontd_conn_close_all(struct frontd_server *srv)
+{
+	while (!LIST_EMPTY(&srv->conns))
+		conn_free(LIST_FIRST(&srv->conns));
+}

@@ -1,0 +1,597 @@
+/*
+ * The keyd data-socket client (see keyd_client.h for the contract).
+ *
+ * Request slots: a table of MAX_SLOTS request records, allocated on first
+ * use and reused. A request id is (generation << SLOT_BITS) | slot, so a
+ * reply finds its record in O(1) and a reply to an earlier use of the same
+ * slot (one that timed out) does not match: the generation differs. Id 0
+ * is never a slot's and is the HELLO's.
+ *
+ * A request is QUEUED (waiting for the socket or for room under
+ * max_inflight), SENT (on the socket, its requester waiting), or ABANDONED
+ * (on the socket, nobody waiting: it timed out or was cancelled). ABANDONED
+ * requests still count against max_inflight, because keyd counts them
+ * until it answers; when every in-flight slot is held by a timed-out
+ * request, keyd has stopped answering and the connection is reset.
+ *
+ * Sending happens from the loop (ev_flush made active), never inside
+ * keyd_client_sign: a send error there would fail other requests and run
+ * their callbacks inside the caller's callback.
+ */
+#include "frontd/keyd_client.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "ipc/ipc.h"
+
+#define SLOT_BITS 12u
+#define MAX_SLOTS (1u << SLOT_BITS)
+#define SLOT_MASK (MAX_SLOTS - 1u)
+#define GEN_MAX ((1u << (32u - SLOT_BITS)) - 1u)
+#define HELLO_ID 0u
+#define READ_BATCH 64 /* packets per read event, so one busy socket does not starve the loop */
+/* The largest version 1 SIGN request. */
+#define SIGN_PKT_MAX MOAT_IPC_MIN_MAX_MESSAGE
+
+enum req_state { REQ_FREE, REQ_QUEUED, REQ_SENT, REQ_ABANDONED };
+enum kc_state { KC_DOWN, KC_HELLO, KC_READY };
+
+struct keyd_req {
+	struct keyd_client *kc;
+	uint32_t id;
+	uint32_t gen;
+	enum req_state state;
+	bool timed_out;
+	keyd_sign_done_fn done;
+	void *arg;
+	struct event *timer;
+	TAILQ_ENTRY(keyd_req) link;
+	size_t pkt_len;
+	uint8_t pkt[SIGN_PKT_MAX];
+};
+
+TAILQ_HEAD(req_queue, keyd_req);
+
+struct keyd_client {
+	struct event_base *base;
+	char *path;
+	uint32_t timeout_ms;
+	enum kc_state state;
+	int fd;
+	struct event *ev_read, *ev_write, *ev_retry, *ev_hello, *ev_flush;
+	bool write_blocked;
+	uint32_t backoff_ms, backoff_min, backoff_max;
+	bool away_logged; /* "cannot connect" said once per outage */
+	uint16_t max_inflight;
+	uint32_t inflight;  /* SENT + ABANDONED */
+	uint32_t timed_out; /* ABANDONED after their deadline */
+	struct keyd_req *slots[MAX_SLOTS];
+	uint32_t free_slots[MAX_SLOTS];
+	size_t free_count;
+	struct req_queue sendq;
+	struct keyd_client_stats stats;
+	uint8_t rbuf[MOAT_IPC_MAX_MESSAGE];
+};
+
+static void schedule_flush(struct keyd_client *kc);
+static void connection_lost(struct keyd_client *kc, const char *why);
+
+static struct timeval ms_tv(uint32_t ms)
+{
+	struct timeval tv = { .tv_sec = (time_t)(ms / 1000u), .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
+	return tv;
+}
+
+/* ---- slots ---------------------------------------------------------------- */
+
+static void req_timeout_cb(evutil_socket_t fd, short what, void *arg);
+
+static struct keyd_req *slot_take(struct keyd_client *kc)
+{
+	if (kc->free_count == 0)
+		return NULL;
+	uint32_t slot = kc->free_slots[kc->free_count - 1];
+	struct keyd_req *r = kc->slots[slot];
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return NULL;
+		r->timer = evtimer_new(kc->base, req_timeout_cb, r);
+		if (r->timer == NULL) {
+			free(r);
+			return NULL;
+		}
+		r->kc = kc;
+		r->id = slot;
+		kc->slots[slot] = r;
+	}
+	kc->free_count--;
+	r->gen = r->gen == GEN_MAX ? 1u : r->gen + 1u;
+	r->id = (r->gen << SLOT_BITS) | slot;
+	r->timed_out = false;
+	r->done = NULL;
+	r->arg = NULL;
+	return r;
+}
+
+static void slot_release(struct keyd_client *kc, struct keyd_req *r)
+{
+	evtimer_del(r->timer);
+	r->state = REQ_FREE;
+	r->done = NULL;
+	r->arg = NULL;
+	kc->free_slots[kc->free_count++] = r->id & SLOT_MASK;
+}
+
+static struct keyd_req *slot_find(struct keyd_client *kc, uint32_t id)
+{
+	struct keyd_req *r = kc->slots[id & SLOT_MASK];
+	if (r == NULL || r->id != id || r->state == REQ_FREE)
+		return NULL;
+	return r;
+}
+
+/* Take a request off the books and tell its requester, in that order (the callback may free them). */
+static void finish(struct keyd_client *kc, struct keyd_req *r, enum keyd_result result, uint16_t status,
+		   const uint8_t *sig, size_t sig_len)
+{
+	keyd_sign_done_fn done = r->done;
+	void *arg = r->arg;
+	slot_release(kc, r);
+	if (done != NULL)
+		done(arg, result, status, sig, sig_len);
+}
+
+/* ---- connection ------------------------------------------------------------ */
+
+static void close_socket(struct keyd_client *kc)
+{
+	if (kc->ev_read != NULL) {
+		event_free(kc->ev_read);
+		kc->ev_read = NULL;
+	}
+	if (kc->ev_write != NULL) {
+		event_free(kc->ev_write);
+		kc->ev_write = NULL;
+	}
+	if (kc->ev_hello != NULL)
+		evtimer_del(kc->ev_hello);
+	if (kc->fd >= 0) {
+		close(kc->fd);
+		kc->fd = -1;
+	}
+	kc->write_blocked = false;
+}
+
+static void schedule_retry(struct keyd_client *kc)
+{
+	struct timeval tv = ms_tv(kc->backoff_ms);
+	evtimer_add(kc->ev_retry, &tv);
+	kc->backoff_ms = kc->backoff_ms >= kc->backoff_max / 2 ? kc->backoff_max : kc->backoff_ms * 2;
+}
+
+/*
+ * Fail everything pending (their callbacks run now: keyd_client_sign fails
+ * fast meanwhile, since the state is DOWN) and schedule a reconnect.
+ */
+static void connection_lost(struct keyd_client *kc, const char *why)
+{
+	bool was_up = kc->state == KC_READY;
+	if (was_up) {
+		kc->stats.disconnects++;
+		moat_log(MOAT_LOG_WARNING, "keyd %s: connection lost: %s; reconnecting", kc->path, why);
+		kc->away_logged = true;
+	} else if (!kc->away_logged) {
+		moat_log(MOAT_LOG_WARNING, "keyd %s: %s; retrying", kc->path, why);
+		kc->away_logged = true;
+	} else {
+		moat_log(MOAT_LOG_DEBUG, "keyd %s: %s", kc->path, why);
+	}
+	close_socket(kc);
+	kc->state = KC_DOWN;
+	kc->inflight = 0;
+	kc->timed_out = 0;
+	TAILQ_INIT(&kc->sendq);
+	for (uint32_t s = 0; s < MAX_SLOTS; s++) {
+		struct keyd_req *r = kc->slots[s];
+		if (r == NULL || r->state == REQ_FREE)
+			continue;
+		finish(kc, r, KEYD_UNAVAILABLE, MOAT_IPC_OK, NULL, 0);
+	}
+	schedule_retry(kc);
+}
+
+/*
+ * keyd closes a peer it does not serve right after accepting it (SO_PEERCRED
+ * against its allow rules), so a close before the HELLO reply means that:
+ * say so, since keyd's own log is on the other side of the fence.
+ */
+static void lost_before_hello(struct keyd_client *kc)
+{
+	char why[160];
+	snprintf(why, sizeof(why),
+		 "keyd refused the connection (closed it before answering HELLO): is uid %u allowed in moat-keyd.conf?",
+		 (unsigned)geteuid());
+	connection_lost(kc, why);
+}
+
+static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h, struct moat_cursor body)
+{
+	struct moat_ipc_hello_reply reply;
+	if (moat_ipc_reply_check(h, &body, MOAT_IPC_HELLO) < 0) {
+		connection_lost(kc, "malformed HELLO reply");
+		return;
+	}
+	/* Like any reply we are not waiting for (moat-ipc(7)): dropped. */
+	if (kc->state != KC_HELLO || h->request_id != HELLO_ID) {
+		moat_log(MOAT_LOG_DEBUG, "keyd %s: dropping an unexpected HELLO reply", kc->path);
+		return;
+	}
+	if (h->status != MOAT_IPC_OK) {
+		char why[96];
+		snprintf(why, sizeof(why), "HELLO refused: %s", moat_ipc_status_name(h->status));
+		connection_lost(kc, why);
+		return;
+	}
+	if (moat_ipc_hello_reply_decode(body, &reply, NULL) < 0 || reply.version != MOAT_IPC_VERSION) {
+		connection_lost(kc, "bad HELLO reply");
+		return;
+	}
+	evtimer_del(kc->ev_hello);
+	kc->state = KC_READY;
+	kc->max_inflight = reply.max_inflight;
+	kc->backoff_ms = kc->backoff_min;
+	kc->stats.connects++;
+	moat_log(kc->away_logged ? MOAT_LOG_NOTICE : MOAT_LOG_INFO, "keyd %s: connected (max in flight %u)", kc->path,
+		 (unsigned)reply.max_inflight);
+	kc->away_logged = false;
+	schedule_flush(kc);
+}
+
+static void sign_reply(struct keyd_client *kc, const struct moat_ipc_header *h, struct moat_cursor body)
+{
+	if (moat_ipc_reply_check(h, &body, MOAT_IPC_SIGN) < 0) {
+		connection_lost(kc, "malformed reply");
+		return;
+	}
+	struct keyd_req *r = slot_find(kc, h->request_id);
+	if (r == NULL || (r->state != REQ_SENT && r->state != REQ_ABANDONED)) {
+		moat_log(MOAT_LOG_DEBUG, "keyd %s: dropping a reply to unknown request %08x", kc->path, h->request_id);
+		return;
+	}
+	kc->inflight--;
+	if (r->state == REQ_ABANDONED) {
+		if (r->timed_out)
+			kc->timed_out--;
+		kc->stats.late_replies++;
+		slot_release(kc, r);
+		schedule_flush(kc);
+		return;
+	}
+	schedule_flush(kc);
+	if (h->status != MOAT_IPC_OK) {
+		kc->stats.refused++;
+		if (h->status == MOAT_IPC_BUSY)
+			kc->stats.busy++;
+		finish(kc, r, KEYD_REFUSED, h->status, NULL, 0);
+		return;
+	}
+	struct moat_cursor sig;
+	if (moat_ipc_sign_reply_decode(body, &sig, NULL) < 0) {
+		connection_lost(kc, "malformed SIGN reply");
+		return;
+	}
+	kc->stats.signed_ok++;
+	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&sig), moat_cursor_remaining(&sig));
+}
+
+static void read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct keyd_client *kc = arg;
+	for (int i = 0; i < READ_BATCH && kc->fd == fd; i++) {
+		/* MSG_TRUNC: the packet's real length, so an oversize one is seen as such. */
+		ssize_t n = recv(fd, kc->rbuf, sizeof(kc->rbuf), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (kc->state == KC_HELLO && errno == ECONNRESET)
+				lost_before_hello(kc);
+			else
+				connection_lost(kc, strerror(errno));
+			return;
+		}
+		if (n == 0) {
+			if (kc->state == KC_HELLO)
+				lost_before_hello(kc);
+			else
+				connection_lost(kc, "keyd closed the connection");
+			return;
+		}
+		struct moat_ipc_header h;
+		struct moat_cursor body;
+		if ((size_t)n > sizeof(kc->rbuf) || moat_ipc_header_decode(kc->rbuf, (size_t)n, &h, &body) < 0) {
+			moat_error_clear();
+			connection_lost(kc, "malformed packet");
+			return;
+		}
+		if (h.opcode == (MOAT_IPC_HELLO | MOAT_IPC_REPLY))
+			hello_reply(kc, &h, body);
+		else
+			sign_reply(kc, &h, body);
+		moat_error_clear();
+	}
+}
+
+static void write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct keyd_client *kc = arg;
+	kc->write_blocked = false;
+	schedule_flush(kc);
+}
+
+/* Put queued requests on the socket while keyd has room for them. */
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct keyd_client *kc = arg;
+	while (kc->state == KC_READY && !kc->write_blocked && kc->inflight < kc->max_inflight) {
+		struct keyd_req *r = TAILQ_FIRST(&kc->sendq);
+		if (r == NULL)
+			return;
+		ssize_t n = send(kc->fd, r->pkt, r->pkt_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				kc->write_blocked = true;
+				event_add(kc->ev_write, NULL);
+				return;
+			}
+			connection_lost(kc, strerror(errno));
+			return;
+		}
+		TAILQ_REMOVE(&kc->sendq, r, link);
+		r->state = REQ_SENT;
+		kc->inflight++;
+	}
+}
+
+static void schedule_flush(struct keyd_client *kc)
+{
+	if (kc->state == KC_READY && !TAILQ_EMPTY(&kc->sendq))
+		event_active(kc->ev_flush, EV_TIMEOUT, 0);
+}
+
+static void hello_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	connection_lost(arg, "no answer to HELLO");
+}
+
+static int try_connect(struct keyd_client *kc)
+{
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ENSURE(strlen(kc->path) < sizeof(sun.sun_path), MOAT_ERR_INVALID_ARG);
+	memcpy(sun.sun_path, kc->path, strlen(kc->path) + 1);
+
+	kc->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ENSURE(kc->fd >= 0, MOAT_ERR_IPC_IO);
+	/* A local connect completes at once or fails (EAGAIN: keyd's backlog is full; retried later). */
+	ENSURE(connect(kc->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0, MOAT_ERR_IPC_IO);
+
+	uint8_t mem[64];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	struct moat_ipc_hello hello = { .min_version = MOAT_IPC_VERSION, .max_version = MOAT_IPC_VERSION };
+	TRY(moat_ipc_hello_encode(&b, HELLO_ID, &hello));
+	ENSURE(send(kc->fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)b.len, MOAT_ERR_IPC_IO);
+
+	kc->ev_read = event_new(kc->base, kc->fd, EV_READ | EV_PERSIST, read_cb, kc);
+	kc->ev_write = event_new(kc->base, kc->fd, EV_WRITE, write_cb, kc);
+	ENSURE(kc->ev_read != NULL && kc->ev_write != NULL, MOAT_ERR_ALLOC);
+	ENSURE(event_add(kc->ev_read, NULL) == 0, MOAT_ERR_INTERNAL);
+	struct timeval tv = ms_tv(kc->timeout_ms);
+	evtimer_add(kc->ev_hello, &tv);
+	kc->state = KC_HELLO;
+	return MOAT_SUCCESS;
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct keyd_client *kc = arg;
+	if (kc->state != KC_DOWN)
+		return;
+	errno = 0;
+	if (try_connect(kc) < 0) {
+		if (kc->fd >= 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			/* Connected, then closed before our HELLO went out. */
+			moat_error_clear();
+			lost_before_hello(kc);
+			return;
+		}
+		char why[160];
+		snprintf(why, sizeof(why), "cannot connect: %s", errno ? strerror(errno) : moat_strerror(moat_errno, NULL));
+		moat_error_clear();
+		connection_lost(kc, why);
+	}
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+static void req_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct keyd_req *r = arg;
+	struct keyd_client *kc = r->kc;
+	kc->stats.timeouts++;
+	if (r->state == REQ_QUEUED) {
+		TAILQ_REMOVE(&kc->sendq, r, link);
+		finish(kc, r, KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
+		return;
+	}
+	if (r->state != REQ_SENT)
+		return;
+	/* keyd still holds it: keep the slot until it answers, with nobody waiting. */
+	keyd_sign_done_fn done = r->done;
+	void *done_arg = r->arg;
+	r->state = REQ_ABANDONED;
+	r->timed_out = true;
+	r->done = NULL;
+	kc->timed_out++;
+	moat_log(MOAT_LOG_DEBUG, "keyd %s: request %08x timed out after %u ms", kc->path, r->id, kc->timeout_ms);
+	if (done != NULL)
+		done(done_arg, KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
+	if (kc->state == KC_READY && kc->timed_out >= kc->max_inflight)
+		connection_lost(kc, "keyd stopped answering");
+}
+
+int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
+		     const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
+{
+	ENSURE_REF(kc);
+	ENSURE_REF(done);
+	ENSURE_REF(id);
+	if (kc->state == KC_DOWN) {
+		kc->stats.failed_fast++;
+		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
+	}
+	struct keyd_req *r = slot_take(kc);
+	if (r == NULL) {
+		kc->stats.failed_fast++;
+		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
+	}
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, r->pkt, sizeof(r->pkt));
+	if (moat_ipc_sign_encode(&b, r->id, key_id, scheme, kind, input, len) < 0) {
+		int err = moat_errno;
+		slot_release(kc, r);
+		BAIL(err == MOAT_ERR_ALLOC ? MOAT_ERR_ALLOC : MOAT_ERR_INVALID_ARG);
+	}
+	r->pkt_len = b.len;
+	r->done = done;
+	r->arg = arg;
+	r->state = REQ_QUEUED;
+	TAILQ_INSERT_TAIL(&kc->sendq, r, link);
+	struct timeval tv = ms_tv(kc->timeout_ms);
+	evtimer_add(r->timer, &tv);
+	kc->stats.requests++;
+	schedule_flush(kc);
+	*id = r->id;
+	return MOAT_SUCCESS;
+}
+
+void keyd_client_cancel(struct keyd_client *kc, uint32_t id)
+{
+	if (kc == NULL || id == HELLO_ID)
+		return;
+	struct keyd_req *r = slot_find(kc, id);
+	if (r == NULL)
+		return;
+	if (r->state == REQ_QUEUED) {
+		TAILQ_REMOVE(&kc->sendq, r, link);
+		slot_release(kc, r);
+	} else if (r->state == REQ_SENT) {
+		evtimer_del(r->timer);
+		r->state = REQ_ABANDONED;
+		r->done = NULL;
+		r->arg = NULL;
+	}
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+struct keyd_client *keyd_client_new(struct event_base *base, const char *path, uint32_t timeout_ms)
+{
+	if (base == NULL || path == NULL || timeout_ms == 0)
+		return NULL;
+	struct keyd_client *kc = calloc(1, sizeof(*kc));
+	if (kc == NULL)
+		return NULL;
+	kc->base = base;
+	kc->fd = -1;
+	kc->timeout_ms = timeout_ms;
+	kc->backoff_min = kc->backoff_ms = 100;
+	kc->backoff_max = 5000;
+	TAILQ_INIT(&kc->sendq);
+	for (uint32_t s = 0; s < MAX_SLOTS; s++)
+		kc->free_slots[s] = MAX_SLOTS - 1u - s; /* low slots first: ids stay small in traces */
+	kc->free_count = MAX_SLOTS;
+	kc->path = strdup(path);
+	kc->ev_retry = evtimer_new(base, retry_cb, kc);
+	kc->ev_hello = evtimer_new(base, hello_timeout_cb, kc);
+	kc->ev_flush = event_new(base, -1, 0, flush_cb, kc);
+	if (kc->path == NULL || kc->ev_retry == NULL || kc->ev_hello == NULL || kc->ev_flush == NULL) {
+		keyd_client_free(kc);
+		return NULL;
+	}
+	return kc;
+}
+
+void keyd_client_set_backoff(struct keyd_client *kc, uint32_t min_ms, uint32_t max_ms)
+{
+	if (kc == NULL || min_ms == 0 || max_ms < min_ms)
+		return;
+	kc->backoff_min = kc->backoff_ms = min_ms;
+	kc->backoff_max = max_ms;
+}
+
+int keyd_client_start(struct keyd_client *kc)
+{
+	ENSURE_REF(kc);
+	ENSURE(kc->state == KC_DOWN && kc->fd < 0, MOAT_ERR_INVALID_STATE);
+	/* The first attempt runs from the loop like every retry, so the failure path is one. */
+	event_active(kc->ev_retry, EV_TIMEOUT, 0);
+	return MOAT_SUCCESS;
+}
+
+bool keyd_client_is_ready(const struct keyd_client *kc)
+{
+	return kc != NULL && kc->state == KC_READY;
+}
+
+const struct keyd_client_stats *keyd_client_get_stats(const struct keyd_client *kc)
+{
+	return &kc->stats;
+}
+
+void keyd_client_free(struct keyd_client *kc)
+{
+	if (kc == NULL)
+		return;
+	close_socket(kc);
+	for (uint32_t s = 0; s < MAX_SLOTS; s++) {
+		if (kc->slots[s] == NULL)
+			continue;
+		event_free(kc->slots[s]->timer);
+		free(kc->slots[s]);
+	}
+	if (kc->ev_retry != NULL)
+		event_free(kc->ev_retry);
+	if (kc->ev_hello != NULL)
+		event_free(kc->ev_hello);
+	if (kc->ev_flush != NULL)
+		event_free(kc->ev_flush);
+	free(kc->path);
+	free(kc);
+}

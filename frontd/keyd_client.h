@@ -1,0 +1,81 @@
+/*
+ * frontd's side of the keyd data socket (moat-ipc(7)): one SOCK_SEQPACKET
+ * connection driven by the event loop, many signing requests in flight.
+ *
+ * The lessons of the anchors (DESIGN.md) are the shape of it:
+ * - requests carry ids and replies are matched by id, in any order; a
+ *   reply for an id we no longer wait for is dropped (relayd's cookie);
+ * - every request has a deadline (keyd-timeout) and fails when it passes;
+ * - at most max_inflight (keyd's HELLO reply) are on the socket at once,
+ *   the rest wait in a bounded queue; BUSY is a failure of that request;
+ * - keyd going away fails what is pending and frontd reconnects with
+ *   exponential backoff (100 ms doubling to 5 s); while keyd is away a new
+ *   request fails at once, so handshakes fail fast instead of queueing
+ *   behind a dead daemon. Nothing here ever exits the process (neverbleed
+ *   aborts its frontend on any IPC error; we do not).
+ *
+ * Callbacks never run from inside keyd_client_sign or keyd_client_cancel,
+ * only from the event loop, so a caller may submit from inside its own
+ * callbacks (the TLS library's async pkey callback) without re-entrancy.
+ */
+#ifndef MOAT_FRONTD_KEYD_CLIENT_H
+#define MOAT_FRONTD_KEYD_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+struct event_base;
+struct keyd_client;
+
+enum keyd_result {
+	KEYD_OK = 0,      /* sig holds the signature */
+	KEYD_UNAVAILABLE, /* keyd went away before answering */
+	KEYD_TIMEOUT,     /* no answer before the deadline */
+	KEYD_REFUSED,     /* keyd answered with an error status (status says which, BUSY included) */
+};
+
+/* sig is valid only during the call. status is the IPC status (MOAT_IPC_OK unless REFUSED). */
+typedef void (*keyd_sign_done_fn)(void *arg, enum keyd_result result, uint16_t status, const uint8_t *sig,
+				  size_t sig_len);
+
+struct keyd_client_stats {
+	uint64_t connects;    /* successful HELLOs */
+	uint64_t disconnects; /* connections lost after connecting */
+	uint64_t requests;    /* accepted by keyd_client_sign */
+	uint64_t signed_ok;
+	uint64_t refused;     /* error replies, BUSY included */
+	uint64_t busy;
+	uint64_t timeouts;
+	uint64_t failed_fast; /* refused by keyd_client_sign: keyd away or too many pending */
+	uint64_t late_replies; /* replies to requests that had timed out or been cancelled */
+};
+
+/* Nothing happens until keyd_client_start. NULL on allocation failure. */
+struct keyd_client *keyd_client_new(struct event_base *base, const char *path, uint32_t timeout_ms);
+/* Tests shorten the backoff; defaults 100 ms and 5000 ms. */
+void keyd_client_set_backoff(struct keyd_client *kc, uint32_t min_ms, uint32_t max_ms);
+/* First connection attempt; when keyd is not there yet, retries follow the backoff. */
+MOAT_MUST_USE int keyd_client_start(struct keyd_client *kc);
+/* Fails pending requests without calling their callbacks; cancel them first. NULL is allowed. */
+void keyd_client_free(struct keyd_client *kc);
+
+/* HELLO answered: requests go out now. */
+bool keyd_client_is_ready(const struct keyd_client *kc);
+const struct keyd_client_stats *keyd_client_get_stats(const struct keyd_client *kc);
+
+/*
+ * Queue a SIGN (kind: MOAT_IPC_SIGN_TLS13_CV, ...) and set *id. done runs
+ * exactly once, later, from the event loop, unless the request is
+ * cancelled first. Fails with MOAT_ERR_KEYD_UNAVAILABLE when keyd is away
+ * (fail fast) or too many requests are pending, MOAT_ERR_INVALID_ARG when
+ * the request would not pass keyd's checks (moat_ipc_sign_encode).
+ */
+MOAT_MUST_USE int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
+				   const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id);
+/* The requester lost interest: done will not run. An id that is not pending is ignored. */
+void keyd_client_cancel(struct keyd_client *kc, uint32_t id);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * Listeners: bind, accept, hand over to conn.c.
+ *
+ * IPv6 sockets are V6ONLY so that "[::]:443" and "0.0.0.0:443" can both be
+ * configured, as in nginx. Accepting takes a batch per readiness event;
+ * when the process runs out of descriptors, accepting pauses for a moment
+ * instead of spinning on a listener that stays readable.
+ */
+#include "frontd/listen.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "frontd/conn.h"
+
+#define ACCEPT_BATCH 32
+#define LISTEN_BACKLOG 511
+#define ACCEPT_PAUSE_MS 500
+
+static void pause_accepting(struct frontd_server *srv)
+{
+	for (size_t i = 0; i < srv->listener_count; i++)
+		if (srv->listeners[i].ev != NULL)
+			event_del(srv->listeners[i].ev);
+	struct timeval tv = { .tv_sec = 0, .tv_usec = ACCEPT_PAUSE_MS * 1000 };
+	evtimer_add(srv->ev_accept_resume, &tv);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct frontd_server *srv = arg;
+	for (size_t i = 0; i < srv->listener_count; i++)
+		if (srv->listeners[i].ev != NULL)
+			event_add(srv->listeners[i].ev, NULL);
+}
+
+static void accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct frontd_listener *l = arg;
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int cfd = accept4(fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				moat_log(MOAT_LOG_WARNING, "listener %s: accept: %s; pausing %d ms", l->desc, strerror(errno),
+					 ACCEPT_PAUSE_MS);
+				pause_accepting(l->srv);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				moat_log(MOAT_LOG_WARNING, "listener %s: accept: %s", l->desc, strerror(errno));
+			}
+			return;
+		}
+		if (frontd_conn_start(l->srv, cfd, &peer, len) < 0) {
+			moat_log_error(MOAT_LOG_WARNING, "cannot set up a connection");
+			moat_error_clear();
+		}
+	}
+}
+
+static int bind_one(struct frontd_listener *l, const struct frontd_listen *cfg)
+{
+	int one = 1;
+	l->fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ENSURE(l->fd >= 0, MOAT_ERR_IO);
+	ENSURE(setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0, MOAT_ERR_IO);
+	if (cfg->addr.ss_family == AF_INET6)
+		ENSURE(setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == 0, MOAT_ERR_IO);
+	ENSURE(bind(l->fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) == 0, MOAT_ERR_IO);
+	ENSURE(listen(l->fd, LISTEN_BACKLOG) == 0, MOAT_ERR_IO);
+	return MOAT_SUCCESS;
+}
+
+int frontd_listeners_bind(struct frontd_server *srv)
+{
+	const struct frontd_config *cfg = srv->cfg;
+	for (size_t i = 0; i < cfg->listen_count; i++) {
+		struct frontd_listener *l = &srv->listeners[i];
+		memset(l, 0, sizeof(*l));
+		l->srv = srv;
+		memcpy(l->desc, cfg->listen[i].desc, sizeof(l->desc));
+		srv->listener_count = i + 1;
+		if (bind_one(l, &cfg->listen[i]) < 0) {
+			moat_log(MOAT_LOG_ERR, "cannot listen on %s: %s", l->desc, strerror(errno));
+			return MOAT_FAILURE;
+		}
+	}
+	return MOAT_SUCCESS;
+}
+
+int frontd_listeners_start(struct frontd_server *srv)
+{
+	srv->ev_accept_resume = evtimer_new(srv->base, resume_cb, srv);
+	ENSURE(srv->ev_accept_resume != NULL, MOAT_ERR_ALLOC);
+	for (size_t i = 0; i < srv->listener_count; i++) {
+		struct frontd_listener *l = &srv->listeners[i];
+		l->ev = event_new(srv->base, l->fd, EV_READ | EV_PERSIST, accept_cb, l);
+		ENSURE(l->ev != NULL, MOAT_ERR_ALLOC);
+		ENSURE(event_add(l->ev, NULL) == 0, MOAT_ERR_INTERNAL);
+		moat_log(MOAT_LOG_INFO, "listening on %s", l->desc);
+	}
+	return MOAT_SUCCESS;
+}
+
+void frontd_listeners_close(struct frontd_server *srv)
+{
+	for (size_t i = 0; i < srv->listener_count; i++) {
+		struct frontd_listener *l = &srv->listeners[i];
+		if (l->ev != NULL) {
+			event_free(l->ev);
+			l->ev = NULL;
+		}
+		if (l->fd >= 0)
+			close(l->fd);
+		l->fd = -1;
+	}
+	srv->listener_count = 0;
+	if (srv->ev_accept_resume != NULL) {
+		event_free(srv->ev_accept_resume);
+		srv->ev_accept_resume = NULL;
+	}
+}

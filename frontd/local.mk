@@ -1,0 +1,21 @@
+# moat-frontd: the TLS terminator. Everything but main.c is an archive of
+# its own, so the unit tests (tests/frontd) link the same code.
+noinst_LIBRARIES += frontd/libfrontd.a
+frontd_libfrontd_a_SOURCES = \
+	frontd/config.c frontd/config.h \
+	frontd/conn.c frontd/conn.h \
+	frontd/keyd_client.c frontd/keyd_client.h \
+	frontd/listen.c frontd/listen.h \
+	frontd/proxy.c \
+	frontd/server.h \
+	frontd/sites.c frontd/sites.h
+frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
+
+FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS)
+
+sbin_PROGRAMS += frontd/moat-frontd
+frontd_moat_frontd_SOURCES = frontd/main.c
+frontd_moat_frontd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
+frontd_moat_frontd_LDADD = $(FRONTD_LIBS)
+
+dist_man_MANS += man/moat-frontd.8 man/moat-frontd.conf.5

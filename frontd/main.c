@@ -1,0 +1,212 @@
+/*
+ * moat-frontd: the internet-facing TLS terminator (moat-frontd(8)).
+ *
+ * Startup order, and why:
+ *   1. parse the configuration and load the certificates (public chains
+ *      only: frontd never opens a private key), so that every mistake is
+ *      reported before anything is bound, and -t can stop here;
+ *   2. bind the listeners, which may need root for ports below 1024;
+ *   3. drop privileges to the configured user (setgroups, setgid, setuid)
+ *      when started as root: from here on nothing needs them;
+ *   4. daemonize unless -d, then create the event base (after fork: an
+ *      epoll descriptor must not be shared with a parent);
+ *   5. connect to keyd (in the background, with backoff: frontd starts and
+ *      serves even when keyd comes up later) and start accepting.
+ * SIGTERM and SIGINT stop accepting and end the loop; open connections are
+ * then closed and everything freed, so sanitizers see a clean exit.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "frontd/config.h"
+#include "frontd/conn.h"
+#include "frontd/keyd_client.h"
+#include "frontd/listen.h"
+#include "frontd/server.h"
+
+#define IDENT "moat-frontd"
+
+struct options {
+	const char *config;
+	bool test_only;
+	bool foreground;
+	bool verbose;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: " IDENT " [-dtv] [-f file]\n"
+			"  -f file  configuration (default " FRONTD_DEFAULT_CONFIG ")\n"
+			"  -t       check the configuration and exit\n"
+			"  -d       stay in the foreground and log to stderr\n"
+			"  -v       log debug messages\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+	o->config = FRONTD_DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "f:tdvh")) != -1) {
+		switch (ch) {
+		case 'f':
+			o->config = optarg;
+			break;
+		case 't':
+			o->test_only = true;
+			break;
+		case 'd':
+			o->foreground = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		default:
+			usage();
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return -1;
+	}
+	return 0;
+}
+
+/* Step 3 of the startup order. */
+static int drop_privileges(const struct frontd_config *cfg)
+{
+	if (geteuid() != 0) {
+		if (cfg->user != NULL && getuid() != cfg->uid)
+			moat_log(MOAT_LOG_NOTICE, "not started as root: staying uid %u (\"user %s\" ignored)",
+				 (unsigned)getuid(), cfg->user);
+		return 0;
+	}
+	if (cfg->user == NULL) {
+		moat_log(MOAT_LOG_WARNING, "running as root: set \"user\" in the configuration");
+		return 0;
+	}
+	if (setgroups(1, &cfg->gid) < 0 || setgid(cfg->gid) < 0 || setuid(cfg->uid) < 0) {
+		moat_log(MOAT_LOG_ERR, "cannot drop privileges to %s: %s", cfg->user, strerror(errno));
+		return -1;
+	}
+	/* Paranoia: the drop must be irreversible. */
+	if (cfg->uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		moat_log(MOAT_LOG_ERR, "privileges could be regained after dropping them");
+		return -1;
+	}
+	moat_log(MOAT_LOG_INFO, "running as %s (uid %u, gid %u)", cfg->user, (unsigned)cfg->uid, (unsigned)cfg->gid);
+	return 0;
+}
+
+static void stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct frontd_server *srv = arg;
+	moat_log(MOAT_LOG_NOTICE, "signal %d: exiting", (int)sig);
+	frontd_listeners_close(srv);
+	event_base_loopbreak(srv->base);
+}
+
+static int serve(struct frontd_server *srv)
+{
+	struct event *ev_term = NULL, *ev_int = NULL;
+	int rc = -1;
+	srv->base = event_base_new();
+	if (srv->base == NULL) {
+		moat_log(MOAT_LOG_ERR, "cannot create the event base");
+		return -1;
+	}
+	srv->keyd = keyd_client_new(srv->base, srv->cfg->keyd_path, srv->cfg->keyd_timeout_ms);
+	ev_term = evsignal_new(srv->base, SIGTERM, stop_cb, srv);
+	ev_int = evsignal_new(srv->base, SIGINT, stop_cb, srv);
+	if (srv->keyd == NULL || ev_term == NULL || ev_int == NULL || event_add(ev_term, NULL) < 0 ||
+	    event_add(ev_int, NULL) < 0) {
+		moat_log(MOAT_LOG_ERR, "cannot set up the event loop");
+		goto out;
+	}
+	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
+	    keyd_client_start(srv->keyd) < 0 || frontd_listeners_start(srv) < 0) {
+		moat_log_error(MOAT_LOG_ERR, "cannot start");
+		goto out;
+	}
+	moat_log(MOAT_LOG_NOTICE, "started: %zu site%s, keyd %s", srv->cfg->sites.n, srv->cfg->sites.n == 1 ? "" : "s",
+		 srv->cfg->keyd_path);
+	if (event_base_dispatch(srv->base) < 0) {
+		moat_log(MOAT_LOG_ERR, "event loop failed");
+		goto out;
+	}
+	rc = 0;
+	const struct keyd_client_stats *ks = keyd_client_get_stats(srv->keyd);
+	moat_log(MOAT_LOG_INFO,
+		 "served %llu connections: %llu handshakes, %llu failed, %llu backend failures; "
+		 "keyd: %llu signatures, %llu refused, %llu timed out, %llu failed fast",
+		 (unsigned long long)srv->stats.accepted, (unsigned long long)srv->stats.handshakes,
+		 (unsigned long long)srv->stats.handshake_failures, (unsigned long long)srv->stats.backend_failures,
+		 (unsigned long long)ks->signed_ok, (unsigned long long)ks->refused, (unsigned long long)ks->timeouts,
+		 (unsigned long long)ks->failed_fast);
+out:
+	frontd_listeners_close(srv);
+	frontd_conn_close_all(srv);
+	keyd_client_free(srv->keyd);
+	srv->keyd = NULL;
+	if (ev_term != NULL)
+		event_free(ev_term);
+	if (ev_int != NULL)
+		event_free(ev_int);
+	event_base_free(srv->base);
+	srv->base = NULL;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	if (parse_options(argc, argv, &o) < 0)
+		return 1;
+	moat_log_open(IDENT, false, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+
+	struct moat_conf conf;
+	struct frontd_config cfg;
+	if (frontd_config_load(&cfg, &conf, o.config) < 0) {
+		const char *msg = moat_conf_error(&conf);
+		fprintf(stderr, "%s\n", msg[0] != '\0' ? msg : moat_strerror(moat_errno, NULL));
+		moat_conf_free(&conf);
+		return 1;
+	}
+	moat_conf_free(&conf);
+	if (o.test_only) {
+		printf("configuration OK\n");
+		frontd_config_free(&cfg);
+		return 0;
+	}
+
+	/* Writes to a closed peer are errors to handle, not a reason to die (MSG_NOSIGNAL covers most). */
+	signal(SIGPIPE, SIG_IGN);
+	struct frontd_server srv;
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = &cfg;
+	LIST_INIT(&srv.conns);
+	int status = 1;
+	if (frontd_listeners_bind(&srv) < 0 || drop_privileges(&cfg) < 0)
+		goto out;
+	if (!o.foreground) {
+		if (daemon(0, 0) < 0) {
+			moat_log(MOAT_LOG_ERR, "cannot daemonize: %s", strerror(errno));
+			goto out;
+		}
+		moat_log_open(IDENT, true, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+	}
+	status = serve(&srv) == 0 ? 0 : 1;
+out:
+	frontd_listeners_close(&srv);
+	frontd_config_free(&cfg);
+	moat_log_close();
+	return status;
+}

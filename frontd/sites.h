@@ -1,0 +1,109 @@
+/*
+ * Sites: what frontd serves, and which site a client gets.
+ *
+ * A site is one TLS identity (its certificate chains, one per key type, a
+ * security policy and an ALPN list, all held by one moat_config) in front
+ * of one backend. Clients pick a site with SNI; a client without SNI, or
+ * with a name no site carries, gets the default site (the one marked
+ * `default`, else the first), as nginx does.
+ *
+ * Names are compared without regard to case (RFC 4343) and a trailing dot
+ * is ignored. "*.example.test" matches exactly one more label in front
+ * ("a.example.test", not "example.test" nor "a.b.example.test", as in
+ * RFC 6125 §6.4.3); an exact name wins over a wildcard.
+ *
+ * frontd never holds a private key: every chain is loaded public only and
+ * carries its key id (SHA-256 of the SubjectPublicKeyInfo), which is what
+ * moat-keyd knows the key by.
+ */
+#ifndef MOAT_FRONTD_SITES_H
+#define MOAT_FRONTD_SITES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/error.h"
+#include "tls/moat.h"
+
+#define FRONTD_MAX_CERTS 4      /* one per key type: RSA, RSA-PSS, ECDSA P-256, ECDSA P-384 */
+#define FRONTD_MAX_NAME 253     /* a DNS name (RFC 1035 §2.3.4) */
+#define FRONTD_KEY_ID_LEN 32
+
+/* A certificate chain and the id of the key keyd signs with for it. */
+struct frontd_cert {
+	struct moat_cert_chain_and_key *ck;
+	uint8_t key_id[FRONTD_KEY_ID_LEN];
+};
+
+/* Where a site's plaintext goes: TCP host:port or a Unix stream socket. */
+struct frontd_backend {
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char desc[128]; /* for logs: "127.0.0.1:8080", "unix:/run/app.sock" */
+};
+
+struct frontd_site {
+	char *name;                  /* primary name, as configured (lower case) */
+	char **names;                /* every SNI name: the primary one first */
+	size_t name_count;
+	struct moat_config *tls;     /* the site's chains, policy, ALPN; ctx = this site */
+	struct frontd_cert certs[FRONTD_MAX_CERTS];
+	size_t cert_count;
+	struct frontd_backend backend;
+	bool is_default;
+};
+
+struct frontd_sites {
+	struct frontd_site **v;
+	size_t n;
+	struct frontd_site *fallback; /* the default site, or the first */
+};
+
+/*
+ * Normalise a configured name into out (lower case, no trailing dot) and
+ * check its syntax: labels of letters, digits and '-', 1..63 bytes each,
+ * optionally "*." in front. Fails with MOAT_ERR_INVALID_ARG.
+ */
+MOAT_MUST_USE int frontd_name_normalize(const char *in, char *out, size_t out_size);
+/* True when host (normalised) is matched by pattern (normalised; may be "*.x"). */
+bool frontd_name_matches(const char *pattern, const char *host);
+
+/* A new, empty site named name (normalised by the caller). NULL on allocation failure. */
+struct frontd_site *frontd_site_new(const char *name);
+void frontd_site_free(struct frontd_site *site);
+
+MOAT_MUST_USE int frontd_site_add_name(struct frontd_site *site, const char *name);
+/*
+ * Load a PEM chain (leaf first), public part only, and add it to the site.
+ * MOAT_ERR_INVALID_PEM (or the library's error) for a file that is not a
+ * chain; MOAT_ERR_INVALID_STATE when the site already has a chain for that
+ * key type or FRONTD_MAX_CERTS chains.
+ */
+MOAT_MUST_USE int frontd_site_add_cert_pem(struct frontd_site *site, const uint8_t *pem, size_t len);
+/* A named security policy; MOAT_ERR_NO_SUCH_POLICY for an unknown name. */
+MOAT_MUST_USE int frontd_site_set_policy(struct frontd_site *site, const char *policy);
+/* Protocols in preference order; each 1..255 bytes (else MOAT_ERR_INVALID_ARG). */
+MOAT_MUST_USE int frontd_site_set_alpn(struct frontd_site *site, const char *const *protocols, size_t count);
+
+/* Takes ownership of site. */
+MOAT_MUST_USE int frontd_sites_add(struct frontd_sites *sites, struct frontd_site *site);
+/* The site holding exactly name (normalised), or NULL: to find duplicates. */
+struct frontd_site *frontd_sites_find_exact(const struct frontd_sites *sites, const char *name);
+/*
+ * The site for the SNI name sni (NULL: no SNI): exact names first, then
+ * wildcards, else the fallback. *matched says whether a name matched, i.e.
+ * whether the server acknowledges server_name.
+ */
+struct frontd_site *frontd_sites_lookup(const struct frontd_sites *sites, const char *sni, bool *matched);
+/*
+ * The same client hello and async pkey callbacks on every site's config
+ * (the connection starts on the fallback's config; the client hello
+ * callback moves it to the chosen site's).
+ */
+MOAT_MUST_USE int frontd_sites_set_callbacks(struct frontd_sites *sites, moat_client_hello_fn hello, void *hello_ctx,
+					     moat_async_pkey_fn pkey);
+void frontd_sites_free(struct frontd_sites *sites);
+
+#endif

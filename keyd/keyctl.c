@@ -1,0 +1,256 @@
+/*
+ * moat-keyctl: the operator's view of a running moat-keyd, over its control
+ * socket (moat-ipc(7)).
+ *
+ *	moat-keyctl [-s socket] ping|list|stats
+ *
+ * A plain blocking client: one connection, HELLO, one request, the reply
+ * checked as strictly as keyd checks requests (version, opcode, request id,
+ * status, exact body), every wait bounded by a timeout so a wedged keyd
+ * cannot hang a script. Output is one line per fact so scripts can grep it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "ipc/ipc.h"
+#include "keyd/keyd_config.h"
+#include "keyd/names.h"
+
+#define TIMEOUT_MS 5000
+
+struct client {
+	int fd;
+	const char *path;
+	uint32_t next_id;
+	uint8_t rx[MOAT_IPC_MAX_MESSAGE + 1];
+	size_t rx_len;
+	struct moat_cursor body;
+};
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("moat-keyctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: moat-keyctl [-s socket] ping|list|stats\n"
+		    "  -s socket  keyd's control socket (default " KEYD_DEFAULT_CONTROL_SOCKET ")\n");
+}
+
+static void connect_keyd(struct client *c)
+{
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(c->path) >= sizeof(sun.sun_path))
+		fail("socket path too long: %s", c->path);
+	memcpy(sun.sun_path, c->path, strlen(c->path) + 1);
+	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		fail("socket: %s", strerror(errno));
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		fail("cannot connect to %s: %s", c->path, strerror(errno));
+	const struct timeval tv = { TIMEOUT_MS / 1000, 0 };
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static void send_packet(struct client *c, const struct moat_buf *b)
+{
+	ssize_t n = send(c->fd, b->data, b->len, MSG_NOSIGNAL);
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+		fail("keyd closed the connection (is this user allowed on the control socket?)");
+	if (n < 0 || (size_t)n != b->len)
+		fail("sending to keyd: %s", n < 0 ? strerror(errno) : "short send");
+}
+
+/* Wait for the reply to (opcode, id); leave its body in c->body when OK, else fail naming the status. */
+static void receive_reply(struct client *c, uint8_t opcode, uint32_t id)
+{
+	uint64_t deadline = moat_clock_monotonic_ns() + (uint64_t)TIMEOUT_MS * MOAT_NS_PER_MS;
+	for (;;) {
+		uint64_t now = moat_clock_monotonic_ns();
+		if (now >= deadline)
+			fail("no reply from keyd within %d s", TIMEOUT_MS / 1000);
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		int left = (int)((deadline - now) / MOAT_NS_PER_MS) + 1;
+		int r = poll(&pfd, 1, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail("poll: %s", strerror(errno));
+		if (r == 0)
+			continue;
+		ssize_t n = recv(c->fd, c->rx, sizeof(c->rx), MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* A refused peer's HELLO is still unread when keyd closes: that arrives as a reset. */
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			fail("keyd closed the connection (is this user allowed on the control socket?)");
+		if (n < 0)
+			fail("receiving from keyd: %s", strerror(errno));
+		if ((size_t)n > MOAT_IPC_MAX_MESSAGE)
+			fail("keyd sent an oversize packet");
+		struct moat_ipc_header h;
+		if (moat_ipc_header_decode(c->rx, (size_t)n, &h, &c->body) != MOAT_SUCCESS ||
+		    moat_ipc_reply_check(&h, &c->body, opcode) != MOAT_SUCCESS)
+			fail("keyd sent a malformed reply to %s", moat_ipc_opcode_name(opcode));
+		if (h.request_id != id)
+			continue; /* not ours: moat-ipc(7) says drop it */
+		if (h.status != MOAT_IPC_OK)
+			fail("keyd refused %s: %s", moat_ipc_opcode_name(opcode), moat_ipc_status_name(h.status));
+		c->rx_len = (size_t)n;
+		return;
+	}
+}
+
+static void request(struct client *c, uint8_t opcode, int (*encode)(struct moat_buf *, uint32_t, void *),
+		    void *arg)
+{
+	uint8_t mem[MOAT_IPC_MAX_MESSAGE];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	uint32_t id = c->next_id++;
+	if (encode(&b, id, arg) != MOAT_SUCCESS)
+		fail("cannot encode %s", moat_ipc_opcode_name(opcode));
+	send_packet(c, &b);
+	receive_reply(c, opcode, id);
+}
+
+static int encode_hello(struct moat_buf *b, uint32_t id, void *arg)
+{
+	(void)arg;
+	const struct moat_ipc_hello hello = { MOAT_IPC_VERSION, MOAT_IPC_VERSION };
+	return moat_ipc_hello_encode(b, id, &hello);
+}
+
+static int encode_ping(struct moat_buf *b, uint32_t id, void *arg)
+{
+	const uint64_t *stamp = arg;
+	uint8_t payload[8];
+	for (int i = 0; i < 8; i++)
+		payload[i] = (uint8_t)(*stamp >> (56 - 8 * i));
+	return moat_ipc_ping_encode(b, id, payload, sizeof(payload));
+}
+
+static int encode_list(struct moat_buf *b, uint32_t id, void *arg)
+{
+	(void)arg;
+	return moat_ipc_list_keys_encode(b, id);
+}
+
+static int encode_stats(struct moat_buf *b, uint32_t id, void *arg)
+{
+	(void)arg;
+	return moat_ipc_stats_encode(b, id);
+}
+
+static void hello(struct client *c)
+{
+	struct moat_ipc_hello_reply r;
+	request(c, MOAT_IPC_HELLO, encode_hello, NULL);
+	if (moat_ipc_hello_reply_decode(c->body, &r, NULL) != MOAT_SUCCESS || r.version != MOAT_IPC_VERSION)
+		fail("keyd sent a malformed HELLO reply");
+}
+
+static void cmd_ping(struct client *c)
+{
+	uint64_t start = moat_clock_monotonic_ns();
+	request(c, MOAT_IPC_PING, encode_ping, &start);
+	uint64_t rtt = moat_clock_monotonic_ns() - start;
+	struct moat_cursor payload;
+	uint8_t echo[8];
+	if (moat_ipc_ping_reply_decode(c->body, &payload, NULL) != MOAT_SUCCESS ||
+	    moat_cursor_get_bytes(&payload, echo, sizeof(echo)) != MOAT_SUCCESS ||
+	    moat_cursor_remaining(&payload) != 0)
+		fail("keyd sent a malformed PING reply");
+	for (int i = 0; i < 8; i++)
+		if (echo[i] != (uint8_t)(start >> (56 - 8 * i)))
+			fail("keyd echoed a different PING payload");
+	printf("keyd at %s is alive (round trip %.3f ms)\n", c->path, (double)rtt / 1e6);
+}
+
+static void cmd_list(struct client *c)
+{
+	static struct moat_ipc_key_info keys[MOAT_IPC_MAX_KEYS];
+	size_t count = 0;
+	request(c, MOAT_IPC_LIST_KEYS, encode_list, NULL);
+	if (moat_ipc_list_keys_reply_decode(c->body, keys, MOAT_IPC_MAX_KEYS, &count, NULL) != MOAT_SUCCESS)
+		fail("keyd sent a malformed LIST_KEYS reply");
+	for (size_t i = 0; i < count; i++) {
+		char id[2 * MOAT_IPC_KEY_ID_LEN + 1];
+		keyd_hex(id, keys[i].key_id, sizeof(keys[i].key_id));
+		printf("%s %s %u %s ", id, moat_ipc_key_type_name(keys[i].key_type), (unsigned)keys[i].bits,
+		       keys[i].name[0] != '\0' ? keys[i].name : "-");
+		for (size_t s = 0; s < keys[i].scheme_count; s++)
+			printf("%s%s", s > 0 ? "," : "", keyd_scheme_name(keys[i].schemes[s]));
+		printf("\n");
+	}
+}
+
+static void cmd_stats(struct client *c)
+{
+	static struct moat_ipc_stat stats[MOAT_IPC_MAX_STATS];
+	size_t count = 0;
+	request(c, MOAT_IPC_STATS, encode_stats, NULL);
+	if (moat_ipc_stats_reply_decode(c->body, stats, MOAT_IPC_MAX_STATS, &count, NULL) != MOAT_SUCCESS)
+		fail("keyd sent a malformed STATS reply");
+	for (size_t i = 0; i < count; i++)
+		printf("%s %llu\n", stats[i].name, (unsigned long long)stats[i].value);
+}
+
+int main(int argc, char **argv)
+{
+	static struct client c;
+	c.path = KEYD_DEFAULT_CONTROL_SOCKET;
+	c.fd = -1;
+	c.next_id = 1;
+	int opt;
+	while ((opt = getopt(argc, argv, "s:h")) != -1) {
+		switch (opt) {
+		case 's': c.path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return 1;
+	}
+	const char *cmd = argv[optind];
+	void (*run)(struct client *) = NULL;
+	if (strcmp(cmd, "ping") == 0)
+		run = cmd_ping;
+	else if (strcmp(cmd, "list") == 0)
+		run = cmd_list;
+	else if (strcmp(cmd, "stats") == 0)
+		run = cmd_stats;
+	else {
+		fprintf(stderr, "moat-keyctl: unknown command \"%s\"\n", cmd);
+		usage(stderr);
+		return 1;
+	}
+	connect_keyd(&c);
+	hello(&c);
+	run(&c);
+	close(c.fd);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		fail("writing output: %s", strerror(errno));
+	return 0;
+}

@@ -1,0 +1,292 @@
+/*
+ * Key loading and lookup (see keys.h).
+ *
+ * Files are read with plain read(2) into secure memory rather than through
+ * stdio, whose buffer would hold a copy of the PEM text nobody wipes.
+ */
+#include "keyd/keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/secmem.h"
+#include "keyd/crypto_rsa_decrypt.h"
+#include "keyd/names.h"
+#include "tls/cert.h"
+
+__attribute__((format(printf, 3, 4)))
+static void say(char *why, size_t why_len, const char *fmt, ...)
+{
+	if (why == NULL || why_len == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+}
+
+static int ipc_type_of(moat_key_type t, uint8_t *out)
+{
+	switch (t) {
+	case MOAT_KEY_RSA: *out = MOAT_IPC_KEY_RSA; return MOAT_SUCCESS;
+	case MOAT_KEY_RSA_PSS: *out = MOAT_IPC_KEY_RSA_PSS; return MOAT_SUCCESS;
+	case MOAT_KEY_EC_P256: *out = MOAT_IPC_KEY_EC_P256; return MOAT_SUCCESS;
+	case MOAT_KEY_EC_P384: *out = MOAT_IPC_KEY_EC_P384; return MOAT_SUCCESS;
+	case MOAT_KEY_EC_P521: *out = MOAT_IPC_KEY_EC_P521; return MOAT_SUCCESS;
+	default: BAIL(MOAT_ERR_NOT_SUPPORTED);
+	}
+}
+
+/* The largest input a scheme is tested with: a TLS 1.3 CertificateVerify content, RFC 8446 §4.4.3. */
+static void self_test_input(uint8_t msg[130])
+{
+	static const char context[] = "TLS 1.3, server CertificateVerify";
+	memset(msg, 0x20, 64);
+	memcpy(msg + 64, context, sizeof(context)); /* with its terminating 0, the separator */
+	for (size_t i = 0; i < 32; i++)
+		msg[98 + i] = (uint8_t)i;
+}
+
+/* Sign and verify once: the key can make this scheme (an RSA-PSS key's parameters may forbid a hash). */
+static bool scheme_works(const struct moat_pkey *pkey, uint16_t scheme)
+{
+	uint8_t msg[130], sig[MOAT_IPC_SIGNATURE_MAX];
+	size_t sig_len = sizeof(sig);
+	self_test_input(msg);
+	if (moat_sig_sign(pkey, scheme, msg, sizeof(msg), sig, &sig_len) != MOAT_SUCCESS)
+		return false;
+	return moat_sig_verify(pkey, scheme, msg, sizeof(msg), sig, sig_len) == MOAT_SUCCESS;
+}
+
+static bool scheme_fits(uint16_t scheme, moat_key_type type)
+{
+	return (moat_ipc_scheme_allowed(MOAT_IPC_SIGN_TLS13_CV, scheme) && moat_sig_scheme_usable_tls13(scheme, type)) ||
+	       (moat_ipc_scheme_allowed(MOAT_IPC_SIGN_TLS12_SKE, scheme) && moat_sig_scheme_usable_tls12(scheme, type));
+}
+
+static int check_key(struct keyd_key *k, char *why, size_t why_len)
+{
+	if (k->pkey.type == MOAT_KEY_ED25519) {
+		say(why, why_len, "Ed25519 keys are not served (moat-ipc(7) has no EdDSA scheme)");
+		BAIL(MOAT_ERR_NOT_SUPPORTED);
+	}
+	if (ipc_type_of(k->pkey.type, &k->ipc_type) != MOAT_SUCCESS) {
+		say(why, why_len, "keyd serves RSA, RSA-PSS and EC P-256, P-384 or P-521 keys only");
+		return MOAT_FAILURE;
+	}
+	size_t bits = moat_pkey_bits(&k->pkey);
+	if ((k->pkey.type == MOAT_KEY_RSA || k->pkey.type == MOAT_KEY_RSA_PSS) &&
+	    (bits < KEYD_RSA_MIN_BITS || bits > KEYD_RSA_MAX_BITS)) {
+		say(why, why_len, "RSA key of %zu bits; keyd serves %d to %d bits", bits, KEYD_RSA_MIN_BITS,
+		    KEYD_RSA_MAX_BITS);
+		BAIL(MOAT_ERR_NOT_SUPPORTED);
+	}
+	k->bits = (uint16_t)bits;
+	return MOAT_SUCCESS;
+}
+
+static int fill_schemes(struct keyd_key *k, char *why, size_t why_len)
+{
+	k->scheme_count = 0;
+	for (size_t i = 0; i < keyd_ipc_scheme_count && k->scheme_count < MOAT_IPC_MAX_KEY_SCHEMES; i++) {
+		uint16_t s = keyd_ipc_schemes[i];
+		if (!scheme_fits(s, k->pkey.type))
+			continue;
+		if (scheme_works(&k->pkey, s))
+			k->schemes[k->scheme_count++] = s;
+		else
+			k->unusable[k->unusable_count++] = s;
+	}
+	if (k->scheme_count == 0) {
+		say(why, why_len, "the key cannot sign with any scheme keyd offers");
+		BAIL(MOAT_ERR_CRYPTO);
+	}
+	return MOAT_SUCCESS;
+}
+
+/* RSA_DECRYPT serves rsaEncryption keys: try a round trip now rather than on the first client. */
+static int rsa_self_test(const struct keyd_key *k, char *why, size_t why_len)
+{
+	if (k->ipc_type != MOAT_IPC_KEY_RSA)
+		return MOAT_SUCCESS;
+	if (keyd_rsa_decrypt_self_test(k->pkey.pkey) != MOAT_SUCCESS) {
+		say(why, why_len, "RSA decryption self-test failed");
+		return MOAT_FAILURE;
+	}
+	return MOAT_SUCCESS;
+}
+
+int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const char *name, char *why, size_t why_len)
+{
+	ENSURE_REF(k);
+	ENSURE_REF(name);
+	memset(k, 0, sizeof(*k));
+	say(why, why_len, "internal error");
+	ENSURE(strlen(name) <= MOAT_IPC_KEY_NAME_MAX, MOAT_ERR_INVALID_ARG);
+	memcpy(k->name, name, strlen(name) + 1);
+
+	if (moat_pkey_from_private_pem(&k->pkey, pem, len) != MOAT_SUCCESS) {
+		if (moat_errno == MOAT_ERR_NOT_SUPPORTED)
+			say(why, why_len, "keyd serves RSA, RSA-PSS and EC P-256, P-384 or P-521 keys only");
+		else
+			say(why, why_len, "no unencrypted PEM private key found");
+		return MOAT_FAILURE;
+	}
+	if (check_key(k, why, why_len) != MOAT_SUCCESS || fill_schemes(k, why, why_len) != MOAT_SUCCESS ||
+	    rsa_self_test(k, why, why_len) != MOAT_SUCCESS || moat_pkey_spki_sha256(&k->pkey, k->id) != MOAT_SUCCESS) {
+		int err = moat_errno;
+		moat_pkey_free(&k->pkey);
+		moat_error_raise(err, MOAT_HERE);
+		return MOAT_FAILURE;
+	}
+	return MOAT_SUCCESS;
+}
+
+void keyd_key_free(struct keyd_key *k)
+{
+	if (k == NULL)
+		return;
+	moat_pkey_free(&k->pkey);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Read a whole key file into secure memory; errno explains a failure. */
+static int read_key_file(const char *path, char **out, size_t *out_len, bool *world_readable)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ENSURE(fd >= 0, MOAT_ERR_FILE);
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int err = 0;
+
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		err = EINVAL;
+	} else if (st.st_size <= 0 || st.st_size > KEYD_KEY_FILE_MAX) {
+		err = EFBIG;
+	} else if (moat_secmem_alloc((size_t)st.st_size, (void **)&buf) != MOAT_SUCCESS) {
+		err = ENOMEM;
+	} else {
+		*world_readable = (st.st_mode & S_IROTH) != 0;
+		while (len < (size_t)st.st_size) {
+			ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				err = n < 0 ? errno : EIO;
+				break;
+			}
+			len += (size_t)n;
+		}
+	}
+	close(fd);
+	if (err != 0) {
+		moat_secmem_free(buf);
+		errno = err;
+		BAIL(MOAT_ERR_FILE);
+	}
+	*out = buf;
+	*out_len = len;
+	return MOAT_SUCCESS;
+}
+
+static const char *file_error(int err)
+{
+	switch (err) {
+	case EINVAL: return "not a regular file";
+	case EFBIG: return "empty or larger than 1 MiB";
+	default: return strerror(err);
+	}
+}
+
+static int load_one(struct keyd_keyset *ks, const struct keyd_key_conf *kc, struct moat_conf *conf)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	bool world_readable = false;
+	char why[160];
+
+	if (read_key_file(kc->path, &pem, &len, &world_readable) != MOAT_SUCCESS) {
+		int err = errno;
+		return moat_conf_fail(conf, kc->node, "cannot read key \"%.200s\": %s", kc->path, file_error(err));
+	}
+	struct keyd_key k;
+	int rc = keyd_key_from_pem(&k, pem, len, kc->name, why, sizeof(why));
+	moat_secmem_free(pem);
+	if (rc != MOAT_SUCCESS)
+		return moat_conf_fail(conf, kc->node, "key \"%.200s\": %s", kc->path, why);
+
+	const struct keyd_key *twin = keyd_keys_find(ks, k.id);
+	if (twin != NULL) {
+		keyd_key_free(&k);
+		return moat_conf_fail(conf, kc->node, "key \"%.200s\" is the same key as \"%.200s\" listed before",
+				      kc->path, twin->name);
+	}
+	k.world_readable = world_readable;
+	return keyd_keys_add(ks, &k);
+}
+
+int keyd_keys_load(struct keyd_keyset *ks, const struct keyd_config *cfg, struct moat_conf *conf)
+{
+	ENSURE_REF(ks);
+	ENSURE_REF(cfg);
+	ENSURE_REF(conf);
+	memset(ks, 0, sizeof(*ks));
+	for (size_t i = 0; i < cfg->key_count; i++)
+		TRY(load_one(ks, &cfg->keys[i], conf));
+	return MOAT_SUCCESS;
+}
+
+int keyd_keys_add(struct keyd_keyset *ks, struct keyd_key *k)
+{
+	ENSURE_REF(ks);
+	ENSURE_REF(k);
+	ENSURE(ks->count < MOAT_IPC_MAX_KEYS, MOAT_ERR_INVALID_ARG);
+	struct keyd_key *grown = realloc(ks->keys, (ks->count + 1) * sizeof(*ks->keys));
+	ENSURE(grown != NULL, MOAT_ERR_ALLOC);
+	ks->keys = grown;
+	ks->keys[ks->count++] = *k;
+	memset(k, 0, sizeof(*k));
+	return MOAT_SUCCESS;
+}
+
+void keyd_keys_free(struct keyd_keyset *ks)
+{
+	if (ks == NULL)
+		return;
+	for (size_t i = 0; i < ks->count; i++)
+		keyd_key_free(&ks->keys[i]);
+	free(ks->keys);
+	memset(ks, 0, sizeof(*ks));
+}
+
+const struct keyd_key *keyd_keys_find(const struct keyd_keyset *ks, const uint8_t id[MOAT_IPC_KEY_ID_LEN])
+{
+	/* Key ids are public (frontd computes them from certificates): a plain comparison is fine. */
+	for (size_t i = 0; i < ks->count; i++)
+		if (memcmp(ks->keys[i].id, id, MOAT_IPC_KEY_ID_LEN) == 0)
+			return &ks->keys[i];
+	return NULL;
+}
+
+bool keyd_key_scheme_ok(const struct keyd_key *k, uint8_t kind, uint16_t scheme)
+{
+	bool listed = false;
+	for (size_t i = 0; i < k->scheme_count; i++)
+		listed = listed || k->schemes[i] == scheme;
+	if (!listed || !moat_ipc_scheme_allowed(kind, scheme))
+		return false;
+	if (kind == MOAT_IPC_SIGN_TLS13_CV)
+		return moat_sig_scheme_usable_tls13(scheme, k->pkey.type);
+	if (kind == MOAT_IPC_SIGN_TLS12_SKE)
+		return moat_sig_scheme_usable_tls12(scheme, k->pkey.type);
+	return false;
+}

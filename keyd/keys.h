@@ -1,0 +1,79 @@
+/*
+ * The keys keyd serves: loaded from PEM files once at startup, each named by
+ * its key id (SHA-256 of the DER SubjectPublicKeyInfo, tls/cert.h) and
+ * carrying the fixed facts every request is checked against: its ipc key
+ * type, its size and the schemes it may sign with.
+ *
+ * Why the scheme list is computed once: a SIGN is refused unless its scheme
+ * fits the key by the rules of the TLS version of its kind (crypto_sig.h),
+ * and LIST_KEYS must tell frontd the same list keyd enforces. Each scheme is
+ * also tried (sign and verify) at load, which proves the key works, drops
+ * schemes an RSA-PSS key's own parameters forbid, and makes libcrypto do its
+ * lazy initialisation (which opens files) before the sandbox is on.
+ *
+ * The key material is libcrypto's EVP_PKEY; keyd initialises libcrypto's
+ * secure heap first (crypto_secure_heap.h), so the private numbers are held
+ * in locked memory excluded from core dumps. The PEM text is read into
+ * moat_secmem memory and wiped.
+ */
+#ifndef MOAT_KEYD_KEYS_H
+#define MOAT_KEYD_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "ipc/ipc.h"
+#include "keyd/keyd_config.h"
+#include "tls/crypto_sig.h"
+
+#define KEYD_RSA_MIN_BITS 2048
+#define KEYD_RSA_MAX_BITS 4096 /* RSA_DECRYPT ciphertext<1..512> */
+#define KEYD_KEY_FILE_MAX (1024 * 1024)
+
+struct keyd_key {
+	uint8_t id[MOAT_IPC_KEY_ID_LEN];
+	struct moat_pkey pkey;
+	uint8_t ipc_type; /* moat_ipc_key_type */
+	uint16_t bits;
+	uint16_t schemes[MOAT_IPC_MAX_KEY_SCHEMES];
+	size_t scheme_count;
+	char name[MOAT_IPC_KEY_NAME_MAX + 1];
+	/* For the operator (logged once loading is over, so a config error stays one line): */
+	uint16_t unusable[MOAT_IPC_MAX_KEY_SCHEMES]; /* schemes of its type the key failed to make */
+	size_t unusable_count;
+	bool world_readable; /* its file is readable by every user */
+};
+
+struct keyd_keyset {
+	struct keyd_key *keys;
+	size_t count;
+};
+
+/*
+ * Load one private key from PEM into k (overwritten) and compute its id,
+ * type and tested scheme list. Failures: MOAT_ERR_INVALID_PEM (no key, or an
+ * encrypted one), MOAT_ERR_NOT_SUPPORTED (a type or size keyd does not
+ * serve), MOAT_ERR_CRYPTO (no scheme works with it); why (may be NULL) gets
+ * a sentence for the operator. name must pass the LIST_KEYS name rules.
+ */
+MOAT_MUST_USE int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const char *name, char *why,
+				    size_t why_len);
+void keyd_key_free(struct keyd_key *k);
+
+/*
+ * Load every key of cfg into ks (zeroed first). A failure is a config error
+ * at the key's line in conf ("file:line: cannot read key ..."), including a
+ * key listed twice (same key id).
+ */
+MOAT_MUST_USE int keyd_keys_load(struct keyd_keyset *ks, const struct keyd_config *cfg, struct moat_conf *conf);
+/* Append an already loaded key (tests); ks takes ownership of k's contents. */
+MOAT_MUST_USE int keyd_keys_add(struct keyd_keyset *ks, struct keyd_key *k);
+void keyd_keys_free(struct keyd_keyset *ks);
+
+const struct keyd_key *keyd_keys_find(const struct keyd_keyset *ks, const uint8_t id[MOAT_IPC_KEY_ID_LEN]);
+/* scheme is in k's list and usable for kind by that kind's TLS rules (1: TLS 1.3, 2: TLS 1.2). */
+bool keyd_key_scheme_ok(const struct keyd_key *k, uint8_t kind, uint16_t scheme);
+
+#endif

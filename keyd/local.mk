@@ -1,0 +1,36 @@
+# moat-keyd, the key daemon, and moat-keyctl, its control tool.
+#
+# Everything but main.c is in an archive, so the test build of the daemon
+# (tests/keyd/moat-keyd-test, the same main.c with -DMOAT_KEYD_TESTING) and
+# the unit tests link exactly the objects the real daemon runs.
+noinst_LIBRARIES += keyd/libkeyd.a
+keyd_libkeyd_a_SOURCES = \
+	keyd/keyd_config.c keyd/keyd_config.h \
+	keyd/keys.c keyd/keys.h \
+	keyd/names.c keyd/names.h \
+	keyd/ops.c keyd/ops.h \
+	keyd/crypto_rsa_decrypt.c keyd/crypto_rsa_decrypt.h \
+	keyd/crypto_secure_heap.c keyd/crypto_secure_heap.h \
+	keyd/control.c keyd/control.h \
+	keyd/stats.h \
+	keyd/workers.c keyd/workers.h \
+	keyd/server.c keyd/server.h \
+	keyd/sockets.c keyd/sockets.h \
+	keyd/sandbox.c keyd/sandbox.h \
+	keyd/privdrop.c keyd/privdrop.h \
+	keyd/daemon.c keyd/daemon.h
+keyd_libkeyd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS)
+
+# What a keyd program links (the archive first: it uses the ipc codec and the TLS library).
+MOAT_KEYD_LIBS = keyd/libkeyd.a $(MOAT_IPC_LIBS) $(LIBSECCOMP_LIBS)
+
+sbin_PROGRAMS += keyd/moat-keyd
+keyd_moat_keyd_SOURCES = keyd/main.c
+keyd_moat_keyd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS)
+keyd_moat_keyd_LDADD = $(MOAT_KEYD_LIBS)
+
+bin_PROGRAMS += keyd/moat-keyctl
+keyd_moat_keyctl_SOURCES = keyd/keyctl.c
+keyd_moat_keyctl_LDADD = keyd/libkeyd.a $(MOAT_IPC_LIBS)
+
+dist_man_MANS += man/moat-keyd.8 man/moat-keyctl.8 man/moat-keyd.conf.5

@@ -1,0 +1,414 @@
+/*
+ * moat-keyd: the process that holds moat's private keys.
+ *
+ * main() is the startup order, which is the design (DESIGN.md, "keyd and
+ * the IPC"), so it reads top to bottom:
+ *   1. config (and with -t: keys too, then stop);
+ *   2. background (before anything secret: memory locks do not survive fork);
+ *   3. no core dumps, not dumpable, memory locked; libcrypto's secure heap;
+ *   4. keys, each tested (a bad one is a config error: one line, exit 1);
+ *      only then the startup log; sockets; then root is dropped (config "user");
+ *   5. signing threads; the event loop's descriptors;
+ *   6. the seccomp allow-list, after which no file or socket can be opened;
+ *   7. serve until SIGTERM or SIGINT.
+ * Each step logs what it did, so the log shows the sandbox state of a
+ * running keyd.
+ *
+ * The test build (tests/keyd/moat-keyd-test, -DMOAT_KEYD_TESTING) has two
+ * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|execve|mmap-exec
+ * tries that call once the sandbox is on (the tests expect SIGSYS), and
+ * --test-no-seccomp serves without the filter (for leak checks under
+ * AddressSanitizer, whose exit-time leak check the filter forbids).
+ */
+#include <config.h> /* PACKAGE_VERSION */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/secmem.h"
+#include "keyd/keyd_config.h"
+#include "keyd/crypto_secure_heap.h"
+#include "keyd/daemon.h"
+#include "keyd/keys.h"
+#include "keyd/names.h"
+#include "keyd/privdrop.h"
+#include "keyd/sandbox.h"
+#include "keyd/server.h"
+#include "keyd/sockets.h"
+#include "keyd/workers.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KEYD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KEYD_ASAN 1
+#endif
+#endif
+
+#ifdef KEYD_ASAN
+/*
+ * LeakSanitizer checks at exit by reading /proc and ptrace-stopping the
+ * process's threads, which the seccomp filter rightly kills. Leak checks of
+ * keyd run in the test build with --test-no-seccomp instead.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
+#define DEFAULT_MAX_WORKERS 8
+
+struct options {
+	const char *config;
+	bool check;
+	bool foreground;
+	bool verbose;
+	const char *forbidden_syscall; /* test build only */
+	bool no_seccomp;               /* test build only */
+};
+
+/* Logs go to stderr (-d); else to syslog. */
+static bool foreground;
+/* Whether startup errors must also go to the caller's stderr (background start, stdio not yet released). */
+static bool errors_to_stderr;
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die(const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	moat_log(MOAT_LOG_ERR, "%s", msg);
+	if (errors_to_stderr)
+		fprintf(stderr, "moat-keyd: %s\n", msg);
+	exit(1);
+}
+
+/* A configuration error: exactly the one "file:line: message" line on stderr (and in syslog when detached). */
+__attribute__((noreturn))
+static void die_config(const struct moat_conf *conf)
+{
+	if (!foreground)
+		moat_log(MOAT_LOG_ERR, "%s", moat_conf_error(conf));
+	fprintf(stderr, "%s\n", moat_conf_error(conf));
+	exit(1);
+}
+
+__attribute__((noreturn))
+static void die_error(const char *what)
+{
+	die("%s: %s (%s at %s)", what, moat_strerror(moat_errno, NULL), moat_strerror_name(moat_errno),
+	    moat_strerror_debug(moat_errno, NULL));
+}
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: moat-keyd [-dtv] [-f file]\n"
+		    "  -f file  configuration (default " KEYD_DEFAULT_CONFIG ")\n"
+		    "  -t       check the configuration and the keys, then exit\n"
+		    "  -d       stay in the foreground and log to stderr\n"
+		    "  -v       log more (debug)\n");
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP };
+	static const struct option longopts[] = {
+#ifdef MOAT_KEYD_TESTING
+		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
+		{ "test-no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+#endif
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof(*o));
+	o->config = KEYD_DEFAULT_CONFIG;
+	int c;
+	while ((c = getopt_long(argc, argv, "f:tdvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->config = optarg; break;
+		case 't': o->check = true; break;
+		case 'd': o->foreground = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(0);
+		case OPT_FORBIDDEN: o->forbidden_syscall = optarg; break;
+		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
+		default: usage(stderr); exit(1);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(1);
+	}
+}
+
+static void log_key(const struct keyd_key *k)
+{
+	char id[2 * MOAT_IPC_KEY_ID_LEN + 1];
+	char schemes[MOAT_IPC_MAX_KEY_SCHEMES * 24] = "";
+	size_t used = 0;
+	keyd_hex(id, k->id, sizeof(k->id));
+	for (size_t i = 0; i < k->scheme_count; i++) {
+		int n = snprintf(schemes + used, sizeof(schemes) - used, "%s%s", i > 0 ? "," : "",
+				 keyd_scheme_name(k->schemes[i]));
+		if (n < 0 || (size_t)n >= sizeof(schemes) - used)
+			break;
+		used += (size_t)n;
+	}
+	moat_log(MOAT_LOG_INFO, "key %s: id %s, %s %u bits, schemes %s", k->name, id,
+		 moat_ipc_key_type_name(k->ipc_type), (unsigned)k->bits, schemes);
+	for (size_t i = 0; i < k->unusable_count; i++)
+		moat_log(MOAT_LOG_WARNING, "key %s: cannot sign with %s (its parameters forbid it), not offered", k->name,
+			 keyd_scheme_name(k->unusable[i]));
+	if (k->world_readable)
+		moat_log(MOAT_LOG_WARNING, "key %s: its file is readable by every user; chmod o-r it", k->name);
+}
+
+/* -t: everything that can be wrong with the files, without touching sockets or privileges. */
+static int check_only(struct moat_conf *conf, struct keyd_config *cfg, bool verbose)
+{
+	struct keyd_keyset keys;
+	moat_log_open("moat-keyd", false, verbose ? MOAT_LOG_DEBUG : MOAT_LOG_ERR);
+	if (keyd_keys_load(&keys, cfg, conf) != MOAT_SUCCESS) {
+		fprintf(stderr, "%s\n", moat_conf_error(conf));
+		keyd_keys_free(&keys);
+		return 1;
+	}
+	keyd_keys_free(&keys);
+	printf("configuration OK\n");
+	return 0;
+}
+
+struct hardening {
+	enum keyd_lock_state lock;
+	bool locked;
+	bool heap;
+	bool heap_locked;
+	size_t heap_bytes;
+};
+
+/* Before any key is read. Silent: a config error found next must stay the only line printed. */
+static void harden(size_t key_count, struct hardening *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (keyd_sandbox_harden(&h->lock) != MOAT_SUCCESS)
+		die_error(moat_errno == MOAT_ERR_MLOCK ? "mlockall (set MOAT_DONT_MLOCK=1 to run without locked memory)"
+						       : "disabling core dumps");
+	h->locked = h->lock == KEYD_LOCKED;
+	h->heap = keyd_secure_heap_init(key_count, &h->heap_locked, &h->heap_bytes);
+}
+
+static void log_hardening(const struct hardening *h)
+{
+	moat_log(MOAT_LOG_INFO, "core dumps disabled (RLIMIT_CORE 0, not dumpable)");
+	if (h->lock == KEYD_LOCKED)
+		moat_log(MOAT_LOG_INFO, "memory locked (mlockall current and future)");
+	else if (h->lock == KEYD_NOT_LOCKED_ASAN)
+		moat_log(MOAT_LOG_WARNING, "AddressSanitizer build: memory is NOT locked (the sanitizer ignores mlockall)");
+	else
+		moat_log(MOAT_LOG_WARNING, "MOAT_DONT_MLOCK is set: memory is NOT locked and may be swapped");
+	if (h->heap)
+		moat_log(MOAT_LOG_INFO, "libcrypto secure heap: %zu KiB%s", h->heap_bytes / 1024,
+			 h->heap_locked ? ", locked, excluded from core dumps" : ", NOT locked");
+	else
+		moat_log(MOAT_LOG_WARNING, "libcrypto secure heap unavailable: keys live in ordinary memory");
+}
+
+static void load_keys(struct moat_conf *conf, const struct keyd_config *cfg, struct keyd_keyset *keys)
+{
+	if (keyd_keys_load(keys, cfg, conf) != MOAT_SUCCESS)
+		die_config(conf);
+}
+
+static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *control_fd)
+{
+	char why[256];
+	bool root = geteuid() == 0;
+	uid_t owner = root && cfg->has_user ? cfg->user_uid : geteuid();
+	gid_t owner_gid = root && cfg->has_user ? cfg->user_gid : getegid();
+	gid_t group = owner_gid;
+	/* Mode 0660: the allowed peers reach the file through its group. */
+	(void)keyd_config_socket_group(cfg, &group);
+
+	if (keyd_socket_listen(cfg->socket_path, 0660, root, owner, group, data_fd, why, sizeof(why)) != MOAT_SUCCESS)
+		die("data socket: %s", why);
+	moat_log(MOAT_LOG_INFO, "data socket %s (mode 0660, uid %u, gid %u)", cfg->socket_path,
+		 (unsigned)(root ? owner : geteuid()), (unsigned)(root ? group : getegid()));
+	if (keyd_socket_listen(cfg->control_path, 0600, root, owner, owner_gid, control_fd, why, sizeof(why)) !=
+	    MOAT_SUCCESS)
+		die("control socket: %s", why);
+	moat_log(MOAT_LOG_INFO, "control socket %s (mode 0600)", cfg->control_path);
+	for (size_t i = 0; i < cfg->allow_count; i++)
+		moat_log(MOAT_LOG_INFO, "allow %s", cfg->allow[i].what);
+}
+
+static void drop_root(const struct keyd_config *cfg, bool locked)
+{
+	if (!cfg->has_user)
+		return;
+	if (geteuid() != 0) {
+		moat_log(MOAT_LOG_NOTICE, "not started as root: staying uid %u instead of becoming \"%s\"",
+			 (unsigned)geteuid(), cfg->user_name);
+		return;
+	}
+	if (keyd_drop_privileges(cfg->user_uid, cfg->user_gid, locked) != MOAT_SUCCESS ||
+	    keyd_sandbox_not_dumpable() != MOAT_SUCCESS)
+		die_error("dropping privileges");
+	moat_log(MOAT_LOG_INFO, "running as user %s (uid %u, gid %u)%s", cfg->user_name, (unsigned)cfg->user_uid,
+		 (unsigned)cfg->user_gid, locked ? ", keeping only CAP_IPC_LOCK (memory stays locked as it grows)" : "");
+}
+
+static size_t worker_count(const struct keyd_config *cfg)
+{
+	if (cfg->workers > 0)
+		return cfg->workers;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > DEFAULT_MAX_WORKERS ? DEFAULT_MAX_WORKERS : (size_t)n;
+}
+
+#ifdef MOAT_KEYD_TESTING
+/* The sandbox test: this must not return, the filter kills the process with SIGSYS. */
+static void try_forbidden_syscall(const char *which)
+{
+	moat_log(MOAT_LOG_NOTICE, "test build: trying forbidden syscall %s", which);
+	if (strcmp(which, "open") == 0) {
+		int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+		moat_log(MOAT_LOG_ERR, "test build: open returned %d (%s)", fd, fd < 0 ? strerror(errno) : "opened");
+	} else if (strcmp(which, "socket") == 0) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		moat_log(MOAT_LOG_ERR, "test build: socket returned %d", fd);
+	} else if (strcmp(which, "mmap-exec") == 0) {
+		/* Allowed as a syscall, but never with PROT_EXEC: the argument condition must kill too. */
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		moat_log(MOAT_LOG_ERR, "test build: mmap-exec returned %p", p);
+	} else if (strcmp(which, "execve") == 0) {
+		char *const args[] = { (char *)"true", NULL };
+		execve("/bin/true", args, NULL);
+		moat_log(MOAT_LOG_ERR, "test build: execve failed: %s", strerror(errno));
+	} else {
+		die("test build: unknown forbidden syscall \"%s\"", which);
+	}
+	exit(3);
+}
+#endif
+
+static void sandbox(const struct options *o)
+{
+	if (moat_log_enabled(MOAT_LOG_DEBUG)) {
+		char names[1024];
+		keyd_sandbox_describe(names, sizeof(names));
+		moat_log(MOAT_LOG_DEBUG, "seccomp allow-list: %s", names);
+	}
+	if (o->no_seccomp) {
+		moat_log(MOAT_LOG_WARNING, "test build: seccomp filter NOT installed (--test-no-seccomp)");
+		return;
+	}
+	size_t rules = 0;
+	if (keyd_sandbox_seccomp(!o->foreground, &rules) != MOAT_SUCCESS)
+		die_error("installing the seccomp filter");
+	moat_log(MOAT_LOG_INFO, "sandbox on: no_new_privs, seccomp allow-list of %zu syscalls, anything else kills keyd",
+		 rules);
+#ifdef MOAT_KEYD_TESTING
+	if (o->forbidden_syscall != NULL)
+		try_forbidden_syscall(o->forbidden_syscall);
+#endif
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct moat_conf conf;
+	struct keyd_config cfg;
+	struct keyd_keyset keys;
+	struct keyd_stats stats;
+	struct keyd_daemon daemon = { -1, -1 };
+	int data_fd = -1, control_fd = -1;
+
+	parse_options(argc, argv, &o);
+	if (keyd_config_read(&conf, o.config, &cfg) != MOAT_SUCCESS) {
+		fprintf(stderr, "%s\n", moat_conf_error(&conf));
+		return 1;
+	}
+	if (o.check) {
+		int rc = check_only(&conf, &cfg, o.verbose);
+		keyd_config_free(&cfg);
+		moat_conf_free(&conf);
+		return rc;
+	}
+
+	foreground = o.foreground;
+	moat_log_open("moat-keyd", !foreground, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+	if (!foreground) {
+		if (keyd_daemon_detach(&daemon) != MOAT_SUCCESS) {
+			fprintf(stderr, "moat-keyd: cannot go to the background: %s\n", strerror(errno));
+			return 1;
+		}
+		errors_to_stderr = true;
+	}
+
+	struct hardening hardening;
+	harden(cfg.key_count, &hardening);
+	load_keys(&conf, &cfg, &keys);
+	moat_conf_free(&conf);
+	moat_log(MOAT_LOG_INFO, "moat-keyd %s starting (config %s)", PACKAGE_VERSION, o.config);
+	log_hardening(&hardening);
+	for (size_t i = 0; i < keys.count; i++)
+		log_key(&keys.keys[i]);
+	open_sockets(&cfg, &data_fd, &control_fd);
+	drop_root(&cfg, hardening.locked);
+
+	memset(&stats, 0, sizeof(stats));
+	stats.started_ns = moat_clock_monotonic_ns();
+	stats.keys = keys.count;
+	struct keyd_workers *workers = NULL;
+	size_t nworkers = worker_count(&cfg);
+	if (keyd_server_block_signals() != MOAT_SUCCESS || keyd_workers_start(&workers, nworkers) != MOAT_SUCCESS)
+		die_error("starting the signing threads");
+	stats.workers = nworkers;
+	moat_log(MOAT_LOG_INFO, "%zu signing threads, at most %u requests in flight per peer", nworkers,
+		 cfg.max_inflight);
+
+	struct keyd_server *server = NULL;
+	const struct keyd_server_params params = {
+		.cfg = &cfg, .keys = &keys, .stats = &stats,
+		.data_fd = data_fd, .control_fd = control_fd, .workers = workers,
+	};
+	if (keyd_server_new(&server, &params) != MOAT_SUCCESS)
+		die_error("setting up the event loop");
+
+	if (!o.foreground) {
+		if (keyd_daemon_release_stdio(&daemon) != MOAT_SUCCESS)
+			die_error("detaching from the terminal");
+		errors_to_stderr = false;
+	}
+	sandbox(&o);
+	if (!o.foreground)
+		keyd_daemon_ready(&daemon);
+	moat_log(MOAT_LOG_NOTICE, "serving %zu keys on %s", keys.count, cfg.socket_path);
+
+	int rc = keyd_server_run(server);
+	if (rc != MOAT_SUCCESS)
+		moat_log_error(MOAT_LOG_ERR, "event loop");
+	keyd_server_free(server);
+	keyd_keys_free(&keys);
+	keyd_config_free(&cfg);
+	moat_log(MOAT_LOG_INFO, "stopped");
+	moat_log_close();
+	return rc == MOAT_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,27 @@
+/*
+ * keyd's two listening sockets: AF_UNIX SOCK_SEQPACKET, one packet per
+ * message (moat-ipc(7)).
+ *
+ * The file is created with its final mode (umask set around bind), so there
+ * is no moment when it is wider than asked. A path that already exists is
+ * replaced only if it is a socket nobody listens on (a stale one from a keyd
+ * that died): a live keyd is never displaced, and a file that is not a socket
+ * is never deleted.
+ */
+#ifndef MOAT_KEYD_SOCKETS_H
+#define MOAT_KEYD_SOCKETS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+/*
+ * Listen on path with mode; when chown_it, give the file owner and group.
+ * *fd is non-blocking and close-on-exec. On failure why (may be NULL) holds
+ * a sentence naming the path and the reason.
+ */
+MOAT_MUST_USE int keyd_socket_listen(const char *path, mode_t mode, bool chown_it, uid_t owner, gid_t group,
+				     int *fd, char *why, size_t why_len);
+
+#endif

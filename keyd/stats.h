@@ -1,0 +1,28 @@
+/*
+ * keyd's counters, reported by STATS (moat-keyctl stats). Only the event
+ * loop thread touches them (the signing threads report through the loop), so
+ * they are plain integers.
+ */
+#ifndef MOAT_KEYD_STATS_H
+#define MOAT_KEYD_STATS_H
+
+#include <stdint.h>
+
+struct keyd_stats {
+	uint64_t started_ns;  /* monotonic clock at startup */
+	uint64_t keys;        /* keys served */
+	uint64_t workers;     /* signing threads */
+	uint64_t peers;       /* connected now, both sockets */
+	uint64_t connections; /* accepted since startup */
+	uint64_t refused;     /* peers refused by their credentials */
+	uint64_t dropped;     /* peers disconnected for unanswerable packets or I/O errors */
+	uint64_t requests;    /* packets received */
+	uint64_t signs;       /* signatures made */
+	uint64_t decrypts;    /* RSA_DECRYPT answered */
+	uint64_t pings;
+	uint64_t errors;      /* replies with a status other than OK and BUSY */
+	uint64_t busy;        /* BUSY replies */
+	uint64_t malformed;   /* requests refused as malformed, bad_version or bad_opcode */
+};
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * Signing thread pool (see workers.h).
+ *
+ * Thread stacks are set small (256 KiB) on purpose: keyd locks all its
+ * memory (mlockall), so the default 8 MiB stack of every thread would be
+ * locked RAM that signing never touches.
+ */
+#include "keyd/workers.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/secmem.h"
+
+#define WORKER_STACK (256u * 1024u)
+
+struct keyd_workers {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct keyd_job *pending, *pending_tail;
+	struct keyd_job *done, *done_tail;
+	bool stopping;
+	int event_fd;
+	size_t count;
+	size_t running; /* threads past their start-up, see keyd_workers_start */
+	pthread_t threads[];
+};
+
+static void append(struct keyd_job **head, struct keyd_job **tail, struct keyd_job *job)
+{
+	job->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = job;
+	else
+		*head = job;
+	*tail = job;
+}
+
+static void run_job(struct keyd_job *job)
+{
+	struct moat_buf out;
+	moat_buf_init_fixed(&out, job->reply, sizeof(job->reply));
+	if (keyd_op_perform(&job->op, job->request_id, &out, &job->status) != MOAT_SUCCESS) {
+		/* Not even a status fits: cannot happen with KEYD_OP_REPLY_MAX; the loop drops the peer. */
+		job->status = MOAT_IPC_INTERNAL;
+		out.len = 0;
+	}
+	job->reply_len = out.len;
+}
+
+static void *worker_main(void *arg)
+{
+	struct keyd_workers *w = arg;
+	pthread_mutex_lock(&w->lock);
+	w->running++;
+	pthread_cond_broadcast(&w->wake);
+	for (;;) {
+		while (w->pending == NULL && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->stopping)
+			break;
+		struct keyd_job *job = w->pending;
+		w->pending = job->next;
+		if (w->pending == NULL)
+			w->pending_tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+
+		run_job(job);
+
+		pthread_mutex_lock(&w->lock);
+		bool was_empty = w->done == NULL;
+		append(&w->done, &w->done_tail, job);
+		if (was_empty) {
+			/* One wake-up per batch: the loop takes the whole done list at once. */
+			uint64_t one = 1;
+			ssize_t n = write(w->event_fd, &one, sizeof(one));
+			(void)n; /* an eventfd only refuses at 2^64-1, and any value wakes the loop */
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int keyd_workers_start(struct keyd_workers **out, size_t n)
+{
+	ENSURE_REF(out);
+	ENSURE(n >= 1, MOAT_ERR_INVALID_ARG);
+	struct keyd_workers *w = calloc(1, sizeof(*w) + n * sizeof(w->threads[0]));
+	ENSURE(w != NULL, MOAT_ERR_ALLOC);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	w->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->event_fd < 0) {
+		free(w);
+		BAIL(MOAT_ERR_IO);
+	}
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
+	for (size_t i = 0; i < n; i++) {
+		if (pthread_create(&w->threads[i], &attr, worker_main, w) != 0) {
+			pthread_attr_destroy(&attr);
+			keyd_jobs_free(keyd_workers_stop(w));
+			BAIL(MOAT_ERR_ALLOC);
+		}
+		w->count++;
+	}
+	pthread_attr_destroy(&attr);
+	/*
+	 * Wait until every thread runs: a new thread's first steps (glibc's
+	 * set_robust_list, rseq) are syscalls the sandbox, installed next,
+	 * does not allow.
+	 */
+	pthread_mutex_lock(&w->lock);
+	while (w->running < w->count)
+		pthread_cond_wait(&w->wake, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	*out = w;
+	return MOAT_SUCCESS;
+}
+
+int keyd_workers_fd(const struct keyd_workers *w)
+{
+	return w->event_fd;
+}
+
+void keyd_workers_submit(struct keyd_workers *w, struct keyd_job *job)
+{
+	pthread_mutex_lock(&w->lock);
+	append(&w->pending, &w->pending_tail, job);
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+struct keyd_job *keyd_workers_take_done(struct keyd_workers *w)
+{
+	uint64_t v;
+	while (read(w->event_fd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&w->lock);
+	struct keyd_job *list = w->done;
+	w->done = w->done_tail = NULL;
+	pthread_mutex_unlock(&w->lock);
+	return list;
+}
+
+struct keyd_job *keyd_workers_cancel(struct keyd_workers *w, const void *owner)
+{
+	struct keyd_job *taken = NULL, *taken_tail = NULL;
+	pthread_mutex_lock(&w->lock);
+	struct keyd_job *keep = NULL, *keep_tail = NULL;
+	for (struct keyd_job *j = w->pending, *next; j != NULL; j = next) {
+		next = j->next;
+		if (j->owner == owner)
+			append(&taken, &taken_tail, j);
+		else
+			append(&keep, &keep_tail, j);
+	}
+	w->pending = keep;
+	w->pending_tail = keep_tail;
+	pthread_mutex_unlock(&w->lock);
+	return taken;
+}
+
+struct keyd_job *keyd_workers_stop(struct keyd_workers *w)
+{
+	if (w == NULL)
+		return NULL;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	for (size_t i = 0; i < w->count; i++)
+		pthread_join(w->threads[i], NULL);
+
+	struct keyd_job *rest = w->pending;
+	if (w->pending_tail != NULL)
+		w->pending_tail->next = w->done;
+	else
+		rest = w->done;
+	close(w->event_fd);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	return rest;
+}
+
+void keyd_jobs_free(struct keyd_job *list)
+{
+	while (list != NULL) {
+		struct keyd_job *next = list->next;
+		moat_wipe(list, sizeof(*list));
+		free(list);
+		list = next;
+	}
+}

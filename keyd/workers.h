@@ -1,0 +1,53 @@
+/*
+ * The signing threads: a fixed pool that takes prepared key operations from
+ * one queue and hands the finished replies back to the event loop.
+ *
+ * Why threads: an RSA-2048 signature takes about a millisecond, RSA-4096
+ * several. Done in the event loop, every peer would wait behind every other
+ * peer's signatures, and PING or a refusal would too. With a pool the loop
+ * only reads, checks and writes, and the machine's cores sign in parallel.
+ *
+ * Hand-off: a mutex-protected FIFO of pending jobs (condition variable for
+ * the workers) and a list of done jobs announced on an eventfd the loop
+ * polls. The loop owns a job except between submit and done. The threads are
+ * started before the sandbox is installed (the seccomp filter is synced to
+ * every thread) so serving needs no clone.
+ */
+#ifndef MOAT_KEYD_WORKERS_H
+#define MOAT_KEYD_WORKERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "ipc/ipc.h"
+#include "keyd/ops.h"
+
+struct keyd_job {
+	struct keyd_job *next;
+	void *owner;            /* the peer, for the loop; workers never look at it */
+	uint32_t request_id;
+	struct keyd_op op;
+	moat_ipc_status status; /* set by the worker */
+	size_t reply_len;       /* set by the worker */
+	uint8_t reply[KEYD_OP_REPLY_MAX];
+};
+
+struct keyd_workers;
+
+/* Start n threads. Signals should be blocked by the caller first: the threads inherit the mask. */
+MOAT_MUST_USE int keyd_workers_start(struct keyd_workers **out, size_t n);
+/* The eventfd that becomes readable when jobs are done. */
+int keyd_workers_fd(const struct keyd_workers *w);
+void keyd_workers_submit(struct keyd_workers *w, struct keyd_job *job);
+/* Clear the eventfd and take every finished job, oldest first (NULL if none). */
+struct keyd_job *keyd_workers_take_done(struct keyd_workers *w);
+/* Take back the jobs of owner that no thread has started yet (its peer went away). */
+struct keyd_job *keyd_workers_cancel(struct keyd_workers *w, const void *owner);
+/* Stop and join the threads; return every job not yet taken back (pending or done). */
+struct keyd_job *keyd_workers_stop(struct keyd_workers *w);
+
+/* Wipe and free a list of jobs. */
+void keyd_jobs_free(struct keyd_job *list);
+
+#endif

@@ -1,0 +1,544 @@
+# Shared helpers of the end-to-end tests (sourced; the build copies it
+# beside the test programs as tests/e2e/lib).
+#
+# Each test case runs its own moat-keyd, moat-frontd and demo backend(s)
+# on free ports, with everything it makes (PKI, configurations, sockets,
+# logs) in a run directory of its own under /tmp: mode 0755, so that a
+# frontd that dropped to `nobody` can reach the keyd socket and its
+# certificates, while the private keys (mode 0600, owned by the test's user)
+# stay unreadable to it.
+#
+# The work directory (the test's cwd, kept by Kyua for the cleanup routine)
+# holds only the bookkeeping: e2e.rundir names the run directory and
+# e2e.pids lists "NAME PID" for every process started, so the cleanup
+# routine can stop exactly those, by id, and remove the run directory.
+#
+# Every wait is bounded by WAIT_SECONDS; every client runs under a timeout.
+
+E2E_TOP="$(atf_get_srcdir)/../.."
+MOAT_KEYD="$E2E_TOP/keyd/moat-keyd"
+MOAT_KEYCTL="$E2E_TOP/keyd/moat-keyctl"
+MOAT_FRONTD="$E2E_TOP/frontd/moat-frontd"
+MOAT_BACKEND="$E2E_TOP/frontd/moat-demo-backend"
+MEMSCAN="$(atf_get_srcdir)/memscan"
+
+WAIT_SECONDS=${MOAT_E2E_WAIT:-15}
+
+# ---- setup and cleanup --------------------------------------------------
+
+# e2e_init: check the programs exist, make the run directory. Sets RUN and
+# FRONTD_USER (nobody when root, else the current user: then everything
+# runs as one user and the isolation checks that need two users skip).
+e2e_init()
+{
+	for _p in "$MOAT_KEYD" "$MOAT_FRONTD" "$MOAT_BACKEND"; do
+		[ -x "$_p" ] || atf_fail "$_p is not built"
+	done
+	RUN=$(mktemp -d /tmp/moat-e2e.XXXXXX) || atf_fail "mktemp failed"
+	chmod 0755 "$RUN"
+	echo "$RUN" >e2e.rundir
+	: >e2e.pids
+	if [ "$(id -u)" -eq 0 ]; then
+		FRONTD_USER=nobody
+	else
+		FRONTD_USER=$(id -un)
+	fi
+	FRONTD_PORT=""
+	E2E_SITES="$RUN/sites.conf"
+	: >"$E2E_SITES"
+}
+
+# The command line of a live process, spaces for NULs ("" if it is gone).
+e2e_cmdline()
+{
+	{ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null
+}
+
+# e2e_kill PID PATTERN [SIGNAL]: signal PID if it is still the process we
+# started (its command line contains PATTERN): a pid may have been reused.
+e2e_kill()
+{
+	case "$(e2e_cmdline "$1")" in
+	*"$2"*) kill "-${3:-TERM}" "$1" 2>/dev/null ;;
+	*) return 1 ;;
+	esac
+}
+
+# e2e_cleanup: the cleanup routine of every test case (it runs in the same
+# work directory as the body, in a new shell: all it knows is on disk).
+e2e_cleanup()
+{
+	if [ -f e2e.pids ]; then
+		while read -r _name _pid; do
+			e2e_kill "$_pid" "$_name" TERM
+		done <e2e.pids
+		_i=0
+		while [ $_i -lt 50 ]; do
+			_alive=0
+			while read -r _name _pid; do
+				case "$(e2e_cmdline "$_pid")" in *"$_name"*) _alive=1 ;; esac
+			done <e2e.pids
+			[ $_alive -eq 0 ] && break
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		while read -r _name _pid; do
+			e2e_kill "$_pid" "$_name" KILL
+		done <e2e.pids
+	fi
+	if [ -f e2e.rundir ]; then
+		_run=$(cat e2e.rundir)
+		case $_run in
+		/tmp/moat-e2e.*) rm -rf "$_run" ;;
+		esac
+	fi
+	return 0
+}
+
+# e2e_track NAME PID: remember a process for the cleanup routine. NAME is a
+# string its command line contains (the program path).
+e2e_track()
+{
+	echo "$1 $2" >>e2e.pids
+}
+
+# e2e_logs: every log of the run, to stderr (on failure, for the report).
+e2e_logs()
+{
+	for _f in "$RUN"/*.log; do
+		[ -f "$_f" ] || continue
+		echo "--- $_f:" >&2
+		tail -n 40 "$_f" >&2
+	done
+}
+
+# e2e_fail MESSAGE: fail the test case, showing the logs first.
+e2e_fail()
+{
+	e2e_logs
+	atf_fail "$1"
+}
+
+# ---- waiting ------------------------------------------------------------
+
+# e2e_port_listening PORT: something listens on 127.0.0.1:PORT or [::]:PORT
+# (/proc/net/tcp*, state 0A = LISTEN); no connection is made.
+e2e_port_listening()
+{
+	_hex=$(printf '%04X' "$1")
+	awk -v p=":$_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# wait_for_port PORT [PID]: until the port listens; fails early if PID dies.
+wait_for_port()
+{
+	_i=0
+	while ! e2e_port_listening "$1"; do
+		if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+			return 1
+		fi
+		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+# wait_for_socket PATH [PID]: until a Unix socket exists at PATH.
+wait_for_socket()
+{
+	_i=0
+	while [ ! -S "$1" ]; do
+		if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
+			return 1
+		fi
+		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+# wait_for_line FILE REGEX: until a line of FILE matches.
+wait_for_line()
+{
+	_i=0
+	while ! grep -Eq "$2" "$1" 2>/dev/null; do
+		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+# wait_for_exit PID [SECONDS]: until PID is gone (only our own children can be
+# waited for; others are polled).
+wait_for_exit()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $_i -lt $((${2:-$WAIT_SECONDS} * 20)) ] || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+# e2e_free_port: a TCP port nothing uses, outside the kernel's ephemeral range
+# (so no outgoing connection takes it between this check and the bind).
+e2e_free_port()
+{
+	read -r _lo _hi </proc/sys/net/ipv4/ip_local_port_range
+	for _try in 1 2 3 4 5 6 7 8 9 10; do
+		_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		if [ "$_lo" -gt 12000 ]; then
+			_port=$((10000 + _r % (_lo - 10000)))
+		else
+			_port=$((_hi + 1 + _r % (65535 - _hi)))
+		fi
+		_hex=$(printf '%04X' "$_port")
+		if ! awk -v p=":$_hex" 'substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+			/proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+			echo "$_port"
+			return 0
+		fi
+	done
+	atf_fail "no free port found"
+}
+
+# ---- PKI ------------------------------------------------------------------
+
+# e2e_ca: a throwaway CA, $RUN/ca.pem (every client trusts it) and $RUN/ca.key.
+e2e_ca()
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$RUN/ca.key" \
+		-out "$RUN/ca.pem" -days 2 -subj /CN=moat-e2e-ca 2>/dev/null || atf_fail "CA generation failed"
+}
+
+# e2e_leaf NAME TYPE CN [SAN...]: $RUN/NAME.key (mode 0600) and $RUN/NAME.pem
+# signed by the CA, for a server named CN. TYPE: rsa (2048), rsa3072, pss, p256, p384.
+# SANs default to DNS:CN, plus DNS:localhost and IP:127.0.0.1 for CN=localhost.
+e2e_leaf()
+{
+	_n=$1 _t=$2 _cn=$3
+	shift 3
+	_san=""
+	for _s in "$@"; do
+		_san="$_san${_san:+,}$_s"
+	done
+	if [ -z "$_san" ]; then
+		_san="DNS:$_cn"
+		[ "$_cn" = localhost ] && _san="$_san,IP:127.0.0.1"
+	fi
+	case $_t in
+	rsa) set -- -algorithm RSA -pkeyopt rsa_keygen_bits:2048 ;;
+	rsa3072) set -- -algorithm RSA -pkeyopt rsa_keygen_bits:3072 ;;
+	pss) set -- -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 ;;
+	p256) set -- -algorithm EC -pkeyopt ec_paramgen_curve:P-256 ;;
+	p384) set -- -algorithm EC -pkeyopt ec_paramgen_curve:P-384 ;;
+	*) atf_fail "e2e_leaf: unknown key type $_t" ;;
+	esac
+	(umask 077 && openssl genpkey "$@" -out "$RUN/$_n.key" 2>/dev/null) || atf_fail "genpkey $_n failed"
+	chmod 0600 "$RUN/$_n.key"
+	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' \
+		"$_san" >"$RUN/$_n.ext"
+	openssl req -new -key "$RUN/$_n.key" -subj "/CN=$_cn" -out "$RUN/$_n.csr" 2>/dev/null ||
+		atf_fail "req $_n failed"
+	openssl x509 -req -in "$RUN/$_n.csr" -CA "$RUN/ca.pem" -CAkey "$RUN/ca.key" -CAcreateserial -days 2 \
+		-extfile "$RUN/$_n.ext" -out "$RUN/$_n.pem" 2>/dev/null || atf_fail "signing $_n failed"
+	chmod 0644 "$RUN/$_n.pem"
+}
+
+# e2e_secret KEYFILE: the private key's secret components as hex, one per
+# line: RSA (and RSA-PSS) d, p and q; EC the private scalar.
+e2e_secret()
+{
+	openssl pkey -in "$1" -text -noout 2>/dev/null | awk '
+		/^[A-Za-z]/ {
+			if (cur != "") print cur
+			cur = ""
+			on = ($1 == "privateExponent:" || $1 == "prime1:" || $1 == "prime2:" || $1 == "priv:")
+			next
+		}
+		on && /^ / { gsub(/[ :]/, ""); cur = cur $0 }
+		END { if (cur != "") print cur }'
+}
+
+# ---- the demo backend -------------------------------------------------------
+
+# backend_start NAME [MODE] [LISTEN]: a demo backend (http or echo) on a free
+# port of 127.0.0.1 (or LISTEN, e.g. unix:PATH). Sets BACKEND_PID and
+# BACKEND (the address to write after `backend` in frontd.conf).
+backend_start()
+{
+	_name=$1 _mode=${2:-http} _listen=${3:-127.0.0.1:0}
+	"$MOAT_BACKEND" --listen "$_listen" --mode "$_mode" >"$RUN/$_name.out" 2>"$RUN/$_name.log" &
+	BACKEND_PID=$!
+	e2e_track "$MOAT_BACKEND" "$BACKEND_PID"
+	wait_for_line "$RUN/$_name.out" '^listening on ' || e2e_fail "backend $_name did not start"
+	_at=$(sed -n 's/^listening on //p' "$RUN/$_name.out")
+	case $_at in
+	unix:*) BACKEND="unix \"${_at#unix:}\"" ;;
+	*) BACKEND="127.0.0.1:$_at" ;;
+	esac
+}
+
+# ---- moat-keyd ------------------------------------------------------------------
+
+# keyd_conf ALLOW KEYNAME...: $RUN/keyd.conf serving $RUN/KEYNAME.key for the
+# peers ALLOW names ('user "nobody"', 'uid 1000', ...). Extra lines may be
+# appended to $RUN/keyd.conf before keyd_start.
+keyd_conf()
+{
+	_allow=$1
+	shift
+	{
+		echo "# moat-keyd for an end-to-end test"
+		echo "socket \"$RUN/keyd.sock\""
+		echo "control-socket \"$RUN/keyctl.sock\""
+		echo "allow $_allow"
+		for _k in "$@"; do
+			echo "key \"$RUN/$_k.key\""
+		done
+	} >"$RUN/keyd.conf"
+}
+
+# The allow line for the user frontd runs as.
+frontd_allow()
+{
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "user \"$FRONTD_USER\""
+	else
+		echo "uid $(id -u)"
+	fi
+}
+
+# keyd_start: moat-keyd -d on $RUN/keyd.conf; waits until it answers. Sets KEYD_PID.
+#
+# Memory locking is left on when the test runs as root (CAP_IPC_LOCK); as a
+# normal user, or under AddressSanitizer (whose shadow cannot be locked),
+# MOAT_DONT_MLOCK=1.
+keyd_start()
+{
+	_env=""
+	if [ "$(id -u)" -ne 0 ] || grep -q __asan_init "$MOAT_KEYD" 2>/dev/null; then
+		_env="MOAT_DONT_MLOCK=1"
+	fi
+	env $_env "$MOAT_KEYD" -d -f "$RUN/keyd.conf" >>"$RUN/keyd.log" 2>&1 &
+	KEYD_PID=$!
+	e2e_track "$MOAT_KEYD" "$KEYD_PID"
+	wait_for_socket "$RUN/keyd.sock" "$KEYD_PID" || e2e_fail "moat-keyd did not start"
+	if [ -x "$MOAT_KEYCTL" ]; then
+		_i=0
+		until "$MOAT_KEYCTL" -s "$RUN/keyctl.sock" ping >/dev/null 2>&1; do
+			kill -0 "$KEYD_PID" 2>/dev/null || e2e_fail "moat-keyd exited"
+			[ $_i -lt $((WAIT_SECONDS * 10)) ] || e2e_fail "moat-keyd does not answer ping"
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	fi
+}
+
+# ---- moat-frontd ----------------------------------------------------------------
+
+# e2e_site NAME BACKEND CERT... [-- LINE...]: append a site block to the
+# sites of the next frontd_start: certificates $RUN/CERT.pem, then LINEs
+# ('name "*.x.test"', 'alpn "http/1.1"', 'default') as they are.
+e2e_site()
+{
+	_name=$1 _backend=$2
+	shift 2
+	{
+		echo "site \"$_name\" {"
+		while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+			echo "	certificate \"$RUN/$1.pem\""
+			shift
+		done
+		[ $# -gt 0 ] && shift
+		echo "	backend $_backend"
+		for _l in "$@"; do
+			echo "	$_l"
+		done
+		echo "}"
+	} >>"$E2E_SITES"
+}
+
+# frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT with the sites so far.
+frontd_conf()
+{
+	{
+		echo "# moat-frontd for an end-to-end test"
+		[ "$(id -u)" -eq 0 ] && echo "user \"$FRONTD_USER\""
+		echo "keyd \"$RUN/keyd.sock\""
+		echo "keyd-timeout 2s"
+		echo "handshake-timeout 10s"
+		echo "listen 127.0.0.1:$FRONTD_PORT"
+		cat "$E2E_SITES"
+	} >"$RUN/frontd.conf"
+}
+
+# frontd_start: moat-frontd -d on a free port with the sites so far; waits
+# until it listens. Sets FRONTD_PID and FRONTD_PORT. A port taken between
+# the choice and the bind is retried with another.
+frontd_start()
+{
+	for _try in 1 2 3; do
+		FRONTD_PORT=$(e2e_free_port)
+		frontd_conf
+		"$MOAT_FRONTD" -d -f "$RUN/frontd.conf" >>"$RUN/frontd.log" 2>&1 &
+		FRONTD_PID=$!
+		e2e_track "$MOAT_FRONTD" "$FRONTD_PID"
+		wait_for_port "$FRONTD_PORT" "$FRONTD_PID" && return 0
+		kill -0 "$FRONTD_PID" 2>/dev/null && break
+		grep -qi "in use" "$RUN/frontd.log" || break
+	done
+	e2e_fail "moat-frontd did not start listening on $FRONTD_PORT"
+}
+
+# frontd_alive: fail unless the frontd we started still runs.
+frontd_alive()
+{
+	kill -0 "$FRONTD_PID" 2>/dev/null || e2e_fail "moat-frontd died"
+}
+
+# ---- clients ----------------------------------------------------------------------
+
+# e2e_curl HOST PATH [CURL_ARGS...]: curl https://HOST:FRONTD_PORT/PATH,
+# HOST resolved to 127.0.0.1, trusting only the test CA.
+e2e_curl()
+{
+	_host=$1 _path=$2
+	shift 2
+	curl -sS --max-time 30 --cacert "$RUN/ca.pem" --resolve "$_host:$FRONTD_PORT:127.0.0.1" "$@" \
+		"https://$_host:$FRONTD_PORT$_path"
+}
+
+# e2e_s_client SERVERNAME [S_CLIENT_ARGS...]: one handshake with openssl
+# s_client (stdin closed: it connects, handshakes, and leaves), verifying
+# against the test CA. SERVERNAME "-" sends no SNI.
+e2e_s_client()
+{
+	_sn=$1
+	shift
+	if [ "$_sn" = - ]; then
+		set -- -noservername "$@"
+	else
+		set -- -servername "$_sn" "$@"
+	fi
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$FRONTD_PORT" -CAfile "$RUN/ca.pem" \
+		-verify_return_error "$@" </dev/null 2>&1
+}
+
+# e2e_s_client_send SERVERNAME INPUT [S_CLIENT_ARGS...]: s_client sending the
+# file INPUT and reading until the server closes (-ign_eof); application data
+# on stdout, s_client's own chatter suppressed (-quiet).
+e2e_s_client_send()
+{
+	_sn=$1 _in=$2
+	shift 2
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$FRONTD_PORT" -servername "$_sn" \
+		-CAfile "$RUN/ca.pem" -verify_return_error -quiet -ign_eof "$@" <"$_in" 2>/dev/null
+}
+
+# e2e_pattern FILE N: the backend's /bytes/N stream, made here independently:
+# byte i is (i*7+3) & 0xff, so one 256-byte block repeats.
+e2e_pattern()
+{
+	_blk="$1.blk"
+	: >"$_blk"
+	_i=0
+	_s=""
+	while [ $_i -lt 256 ]; do
+		_s="$_s\\$(printf '%03o' $(((_i * 7 + 3) % 256)))"
+		_i=$((_i + 1))
+	done
+	# shellcheck disable=SC2059 # the format is the 256 octal escapes
+	printf "$_s" >"$_blk"
+	# Doubling to at least N bytes, then cut.
+	while [ "$(wc -c <"$_blk")" -lt "$2" ]; do
+		cat "$_blk" "$_blk" >"$_blk.2" && mv "$_blk.2" "$_blk"
+	done
+	head -c "$2" "$_blk" >"$1"
+	rm -f "$_blk"
+}
+
+# An interactive s_client session (one at a time), for echo sites: the
+# session's stdin is a FIFO held open on fd 7, so the connection stays up
+# between lines; closing it makes s_client send close_notify and leave.
+#   session_start SERVERNAME   connect; output in $RUN/session.out
+#   session_say TEXT           send a line, wait for it to come back
+#   session_end                close and wait for s_client to exit
+session_start()
+{
+	rm -f "$RUN/session.fifo"
+	mkfifo "$RUN/session.fifo"
+	: >"$RUN/session.out"
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$FRONTD_PORT" -servername "$1" \
+		-CAfile "$RUN/ca.pem" -verify_return_error -brief <"$RUN/session.fifo" >"$RUN/session.out" \
+		2>"$RUN/session.log" &
+	SESSION_PID=$!
+	exec 7>"$RUN/session.fifo"
+}
+
+session_say()
+{
+	printf '%s\n' "$1" >&7
+	wait_for_line "$RUN/session.out" "^$1\$"
+}
+
+session_end()
+{
+	exec 7>&-
+	wait_for_exit "$SESSION_PID" || kill "$SESSION_PID" 2>/dev/null
+	wait "$SESSION_PID"
+}
+
+# http_request FILE PATH: an HTTP/1.1 GET that asks the backend to close after answering.
+http_request()
+{
+	printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >"$1"
+}
+
+# e2e_public KEYFILE: the public counterpart, as hex: RSA the modulus, EC the
+# point. frontd holds it (it is in the certificate): what a memory scan of
+# frontd must find, to show the scan can see key material there at all.
+e2e_public()
+{
+	openssl pkey -in "$1" -text -noout 2>/dev/null | awk '
+		/^[A-Za-z]/ {
+			if (cur != "") print cur
+			cur = ""
+			on = ($1 == "modulus:" || $1 == "pub:")
+			next
+		}
+		on && /^ / { gsub(/[ :]/, ""); cur = cur $0 }
+		END { if (cur != "") print cur }'
+}
+
+# ---- stopping --------------------------------------------------------------------------
+
+# e2e_stop PID [SIGNAL]: signal one of our processes (default TERM) and wait
+# for it; the exit status is the process's (124 if it outlived WAIT_SECONDS
+# and had to be killed).
+e2e_stop()
+{
+	kill "-${2:-TERM}" "$1" 2>/dev/null
+	if ! wait_for_exit "$1"; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
+keyd_stop()
+{
+	e2e_stop "$KEYD_PID" "$@"
+}
+
+frontd_stop()
+{
+	e2e_stop "$FRONTD_PID" "$@"
+}
+
+backend_stop()
+{
+	e2e_stop "$BACKEND_PID" "$@"
+}

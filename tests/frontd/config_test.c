@@ -1,0 +1,122 @@
+/*
+ * moat-frontd.conf interpretation from text: defaults and values, and for
+ * each kind of mistake that needs no certificate file the exact
+ * "file:line: message" (the ones about certificate files are in
+ * frontd_test, which makes real files).
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "frontd/config.h"
+#include "tests/moat_test.h"
+
+static void bad(const char *text, const char *want)
+{
+	struct frontd_config cfg;
+	struct moat_conf conf;
+	moat_error_clear();
+	int rc = frontd_config_load_string(&cfg, &conf, "t.conf", text);
+	ATF_REQUIRE_MSG(rc == MOAT_FAILURE, "accepted:\n%s", text);
+	ATF_REQUIRE_EQ_MSG(moat_errno, MOAT_ERR_CONFIG, "error %s", moat_strerror_name(moat_errno));
+	ATF_REQUIRE_STREQ(moat_conf_error(&conf), want);
+	ATF_REQUIRE(strchr(moat_conf_error(&conf), '\n') == NULL);
+	moat_conf_free(&conf);
+}
+
+ATF_TC_WITHOUT_HEAD(missing_directives);
+ATF_TC_BODY(missing_directives, tc)
+{
+	bad("listen 127.0.0.1:8443\n", "t.conf:1: no \"keyd\" directive: frontd needs moat-keyd's socket");
+	bad("# comment\nkeyd \"/run/k.sock\"\n", "t.conf:1: no \"listen\" directive");
+	bad("keyd \"/run/k.sock\"\nlisten 127.0.0.1:8443\n", "t.conf:1: no \"site\" block");
+}
+
+ATF_TC_WITHOUT_HEAD(unknown_directives);
+ATF_TC_BODY(unknown_directives, tc)
+{
+	bad("keyd \"/k\"\nlisen 127.0.0.1:8443\n", "t.conf:2: unknown directive \"lisen\"");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nsite \"a.test\" {\n\tbackend 127.0.0.1:2\n\tcertficate \"x.pem\"\n}\n",
+	    "t.conf:5: unknown directive \"certficate\" in the \"site\" block");
+}
+
+ATF_TC_WITHOUT_HEAD(bad_values);
+ATF_TC_BODY(bad_values, tc)
+{
+	bad("keyd \"/k\"\nlisten 127.0.0.1\n", "t.conf:2: \"listen\": \"127.0.0.1\" has no port (write host:port)");
+	bad("keyd \"/k\"\nlisten example.com:443\n",
+	    "t.conf:2: \"listen\": \"example.com:443\" is not a numeric address, '*' or localhost (no DNS at config time)");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nlisten 127.0.0.1:1\n", "t.conf:3: duplicate listen address 127.0.0.1:1");
+	bad("keyd \"/k\"\nkeyd \"/j\"\n", "t.conf:2: \"keyd\" given twice (first at t.conf:1)");
+	bad("keyd \"/k\"\nkeyd-timeout 0s\n", "t.conf:2: \"keyd-timeout\": 0s is out of range (1ms..24h)");
+	bad("keyd \"/k\"\nidle-timeout 25h\n", "t.conf:2: \"idle-timeout\": 25h is out of range (1ms..24h)");
+	bad("keyd \"/k\"\nkeyd a b\n", "t.conf:2: \"keyd\" given twice (first at t.conf:1)");
+	bad("keyd a b\n", "t.conf:1: \"keyd\" takes exactly 1 argument, got 2");
+	bad("keyd \"/k\"\nuser \"no-such-user-moat-test\"\n", "t.conf:2: unknown user \"no-such-user-moat-test\"");
+	bad("keyd \"/k\"\ngroup \"root\"\n", "t.conf:2: \"group\" needs a \"user\" directive");
+	char longpath[200];
+	memset(longpath, 'x', sizeof(longpath));
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	char text[300];
+	snprintf(text, sizeof(text), "keyd \"%s\"\n", longpath);
+	bad(text, "t.conf:1: \"keyd\": socket path is longer than 107 bytes");
+}
+
+ATF_TC_WITHOUT_HEAD(site_mistakes);
+ATF_TC_BODY(site_mistakes, tc)
+{
+	const char *head = "keyd \"/k\"\nlisten 127.0.0.1:1\n";
+	char text[512];
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tbackend 127.0.0.1:2\n}\n", head);
+	bad(text, "t.conf:3: site \"a.test\" has no certificate");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tpolicy \"nope\"\n}\n", head);
+	bad(text, "t.conf:4: unknown security policy \"nope\"");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tbackend 127.0.0.1\n}\n", head);
+	bad(text, "t.conf:4: \"backend\": \"127.0.0.1\" has no port (write host:port)");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tname \"b.test\" \"A.Test\"\n}\n", head);
+	bad(text, "t.conf:4: duplicate site name \"a.test\" (already used by site \"a.test\")");
+	snprintf(text, sizeof(text), "%ssite \"bad name\" {\n}\n", head);
+	bad(text, "t.conf:3: \"bad name\" is not a valid server name");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tname \"*\"\n}\n", head);
+	bad(text, "t.conf:4: \"*\" is not a valid server name");
+	snprintf(text, sizeof(text), "%ssite \"a.test\"\n", head);
+	bad(text, "t.conf:3: \"site\" needs a { } block");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tpolicy \"default_tls13\"\n\tpolicy \"default_tls13\"\n}\n",
+		 head);
+	bad(text, "t.conf:5: \"policy\" given twice (first at t.conf:4)");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\talpn \"\"\n}\n", head);
+	bad(text, "t.conf:4: \"alpn\": each protocol name must be 1 to 255 bytes");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tdefault yes\n}\n", head);
+	bad(text, "t.conf:4: \"default\" takes no arguments, got 1");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tcertificate \"/nonexistent/x.pem\"\n}\n", head);
+	bad(text, "t.conf:4: cannot read certificate \"/nonexistent/x.pem\": No such file or directory");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tcertificate \"/dev\"\n}\n", head);
+	bad(text, "t.conf:4: cannot read certificate \"/dev\": not a regular file");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tcertificate \"/dev/null\"\n}\n", head);
+	bad(text, "t.conf:4: cannot read certificate \"/dev/null\": not a regular file");
+}
+
+ATF_TC_WITHOUT_HEAD(relative_paths);
+ATF_TC_BODY(relative_paths, tc)
+{
+	struct frontd_config cfg;
+	struct moat_conf conf;
+	/* A relative certificate path is taken from the directory of the file that names it. */
+	const char *text = "keyd \"k.sock\"\nlisten 127.0.0.1:1\nsite \"a.test\" {\n\tcertificate \"c.pem\"\n}\n";
+	ATF_REQUIRE(frontd_config_load_string(&cfg, &conf, "/etc/moat-test-none/t.conf", text) == MOAT_FAILURE);
+	ATF_REQUIRE_STREQ(moat_conf_error(&conf), "/etc/moat-test-none/t.conf:4: cannot read certificate "
+						  "\"/etc/moat-test-none/c.pem\": No such file or directory");
+	moat_conf_free(&conf);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, missing_directives);
+	ATF_TP_ADD_TC(tp, unknown_directives);
+	ATF_TP_ADD_TC(tp, bad_values);
+	ATF_TP_ADD_TC(tp, site_mistakes);
+	ATF_TP_ADD_TC(tp, relative_paths);
+	return atf_no_error();
+}

@@ -1,0 +1,323 @@
+/*
+ * fake_keyd: a stand-in for moat-keyd in frontd's tests (never installed).
+ *
+ * It speaks the data-socket side of moat-ipc(7) with the real codec
+ * (HELLO, SIGN, PING) and signs with private keys read from PEM files, so
+ * frontd's tests do not depend on keyd's code, and it can misbehave on
+ * purpose:
+ *   -b       answer every SIGN with BUSY
+ *   -w MS    hold every SIGN reply for MS milliseconds (timeouts)
+ *   -i N     announce max_inflight N in the HELLO reply
+ * One poll() loop serves every client. "ready" on stdout once listening;
+ * one line per SIGN on stderr ("sign KEYID8 scheme 0x0804 ok").
+ *
+ * usage: fake_keyd -s SOCKET -k KEY.pem [-k KEY.pem...] [-b] [-w MS] [-i N]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "ipc/ipc.h"
+#include "tls/cert.h"
+
+#define MAX_KEYS 8
+#define MAX_CLIENTS 64
+#define MAX_HELD 1024
+
+struct key {
+	struct moat_pkey pkey;
+	uint8_t id[32];
+};
+
+struct held {
+	int fd;
+	uint64_t due_ms;
+	size_t len;
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+};
+
+static struct key keys[MAX_KEYS];
+static size_t key_count;
+static struct held *held[MAX_HELD];
+static size_t held_count;
+static bool busy;
+static unsigned delay_ms;
+static unsigned max_inflight = 64;
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int load_key(const char *path)
+{
+	char buf[16384];
+	FILE *f = fopen(path, "r");
+	if (f == NULL || key_count == MAX_KEYS) {
+		fprintf(stderr, "fake_keyd: cannot read %s\n", path);
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	struct key *k = &keys[key_count];
+	if (moat_pkey_from_private_pem(&k->pkey, buf, n) < 0 || moat_pkey_spki_sha256(&k->pkey, k->id) < 0) {
+		fprintf(stderr, "fake_keyd: %s: %s\n", path, moat_strerror_name(moat_errno));
+		return -1;
+	}
+	key_count++;
+	return 0;
+}
+
+/* A reply that cannot be encoded is a bug in this helper: say so, the test then fails on the missing reply. */
+static void must(int rc)
+{
+	if (rc < 0) {
+		fprintf(stderr, "fake_keyd: encoding failed: %s\n", moat_strerror_name(moat_errno));
+		moat_error_clear();
+	}
+}
+
+static void send_pkt(int fd, const uint8_t *pkt, size_t len)
+{
+	if (delay_ms > 0 && held_count < MAX_HELD) {
+		struct held *h = malloc(sizeof(*h));
+		if (h != NULL) {
+			h->fd = fd;
+			h->due_ms = now_ms() + delay_ms;
+			h->len = len;
+			memcpy(h->pkt, pkt, len);
+			held[held_count++] = h;
+			return;
+		}
+	}
+	if (send(fd, pkt, len, MSG_NOSIGNAL) < 0)
+		fprintf(stderr, "fake_keyd: send: %s\n", strerror(errno));
+}
+
+static void release_held(bool all)
+{
+	uint64_t now = now_ms();
+	for (size_t i = 0; i < held_count;) {
+		struct held *h = held[i];
+		if (!all && h->due_ms > now) {
+			i++;
+			continue;
+		}
+		if (h->fd >= 0 && send(h->fd, h->pkt, h->len, MSG_NOSIGNAL) < 0)
+			fprintf(stderr, "fake_keyd: send: %s\n", strerror(errno));
+		free(h);
+		held[i] = held[--held_count];
+	}
+}
+
+static void forget_fd(int fd)
+{
+	for (size_t i = 0; i < held_count; i++)
+		if (held[i]->fd == fd)
+			held[i]->fd = -1;
+}
+
+static void answer_sign(uint32_t id, struct moat_cursor body, struct moat_buf *b)
+{
+	struct moat_ipc_sign req;
+	moat_ipc_status st;
+	if (moat_ipc_sign_decode(body, &req, &st) < 0) {
+		fprintf(stderr, "sign malformed %s\n", moat_ipc_status_name(st));
+		must(moat_ipc_encode_status(b, MOAT_IPC_SIGN, id, st));
+		return;
+	}
+	if (busy) {
+		fprintf(stderr, "sign %02x%02x%02x%02x scheme 0x%04x busy\n", req.key_id[0], req.key_id[1], req.key_id[2],
+			req.key_id[3], req.scheme);
+		must(moat_ipc_encode_status(b, MOAT_IPC_SIGN, id, MOAT_IPC_BUSY));
+		return;
+	}
+	for (size_t i = 0; i < key_count; i++) {
+		if (memcmp(keys[i].id, req.key_id, 32) != 0)
+			continue;
+		uint8_t sig[MOAT_IPC_SIGNATURE_MAX];
+		size_t sig_len = sizeof(sig);
+		if (moat_sig_sign(&keys[i].pkey, req.scheme, moat_cursor_data(&req.input),
+				  moat_cursor_remaining(&req.input), sig, &sig_len) < 0) {
+			fprintf(stderr, "sign scheme 0x%04x failed: %s\n", req.scheme, moat_strerror_name(moat_errno));
+			must(moat_ipc_encode_status(b, MOAT_IPC_SIGN, id, MOAT_IPC_BAD_SCHEME));
+			return;
+		}
+		fprintf(stderr, "sign %02x%02x%02x%02x scheme 0x%04x ok\n", req.key_id[0], req.key_id[1], req.key_id[2],
+			req.key_id[3], req.scheme);
+		must(moat_ipc_sign_reply_encode(b, id, sig, sig_len));
+		return;
+	}
+	fprintf(stderr, "sign unknown key\n");
+	must(moat_ipc_encode_status(b, MOAT_IPC_SIGN, id, MOAT_IPC_UNKNOWN_KEY));
+}
+
+/* One packet from a client; false: drop the client. */
+static bool handle(int fd, const uint8_t *pkt, size_t len, bool *helloed)
+{
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+	moat_ipc_status st;
+	bool answerable;
+	uint8_t out[MOAT_IPC_MAX_MESSAGE];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, out, sizeof(out));
+
+	if (moat_ipc_request_open(pkt, len, &h, &body, &st, &answerable) < 0) {
+		if (!answerable)
+			return false;
+		must(moat_ipc_encode_status(&b, h.opcode, h.request_id, st));
+	} else if (h.opcode == MOAT_IPC_HELLO) {
+		struct moat_ipc_hello hello;
+		uint8_t version;
+		if (*helloed) {
+			must(moat_ipc_encode_status(&b, h.opcode, h.request_id, MOAT_IPC_NOT_PERMITTED));
+		} else if (moat_ipc_hello_decode(body, &hello, &st) < 0 || moat_ipc_hello_choose(&hello, &version, &st) < 0) {
+			must(moat_ipc_encode_status(&b, h.opcode, h.request_id, st));
+		} else {
+			struct moat_ipc_hello_reply r = { .version = version,
+							  .max_inflight = (uint16_t)max_inflight,
+							  .max_message = MOAT_IPC_MAX_MESSAGE };
+			must(moat_ipc_hello_reply_encode(&b, h.request_id, &r));
+			*helloed = true;
+		}
+		/* HELLO replies are never held: only signatures are slow. */
+		if (send(fd, b.data, b.len, MSG_NOSIGNAL) < 0)
+			return false;
+		return true;
+	} else if (!*helloed) {
+		must(moat_ipc_encode_status(&b, h.opcode, h.request_id, MOAT_IPC_NEED_HELLO));
+	} else if (!moat_ipc_opcode_allowed(h.opcode, MOAT_IPC_DATA_SOCKET)) {
+		must(moat_ipc_encode_status(&b, h.opcode, h.request_id, MOAT_IPC_NOT_PERMITTED));
+	} else if (h.opcode == MOAT_IPC_SIGN) {
+		answer_sign(h.request_id, body, &b);
+	} else if (h.opcode == MOAT_IPC_PING) {
+		struct moat_cursor payload;
+		if (moat_ipc_ping_decode(body, &payload, &st) < 0)
+			must(moat_ipc_encode_status(&b, h.opcode, h.request_id, st));
+		else
+			must(moat_ipc_ping_reply_encode(&b, h.request_id, moat_cursor_data(&payload),
+							 moat_cursor_remaining(&payload)));
+	} else {
+		must(moat_ipc_encode_status(&b, h.opcode, h.request_id, MOAT_IPC_NOT_PERMITTED));
+	}
+	moat_error_clear();
+	if (b.len > 0)
+		send_pkt(fd, b.data, b.len);
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int ch;
+	while ((ch = getopt(argc, argv, "s:k:bw:i:")) != -1) {
+		switch (ch) {
+		case 's':
+			path = optarg;
+			break;
+		case 'k':
+			if (load_key(optarg) < 0)
+				return 1;
+			break;
+		case 'b':
+			busy = true;
+			break;
+		case 'w':
+			delay_ms = (unsigned)atoi(optarg);
+			break;
+		case 'i':
+			max_inflight = (unsigned)atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: fake_keyd -s SOCKET -k KEY [-k KEY...] [-b] [-w MS] [-i N]\n");
+			return 2;
+		}
+	}
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (path == NULL || strlen(path) >= sizeof(sun.sun_path) || max_inflight < 1 || max_inflight > 65535) {
+		fprintf(stderr, "fake_keyd: bad arguments\n");
+		return 2;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+
+	int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	unlink(path);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(lfd, 16) < 0) {
+		fprintf(stderr, "fake_keyd: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+
+	struct pollfd pfd[MAX_CLIENTS + 1];
+	bool helloed[MAX_CLIENTS + 1];
+	size_t n = 1;
+	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	while (!stop) {
+		int timeout = -1;
+		if (held_count > 0)
+			timeout = 5;
+		int r = poll(pfd, n, timeout);
+		release_held(false);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if ((pfd[0].revents & POLLIN) && n < MAX_CLIENTS + 1) {
+			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (cfd >= 0) {
+				pfd[n] = (struct pollfd){ .fd = cfd, .events = POLLIN };
+				helloed[n] = false;
+				n++;
+			}
+		}
+		for (size_t i = 1; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			uint8_t pkt[MOAT_IPC_MAX_MESSAGE + 1];
+			ssize_t len = recv(pfd[i].fd, pkt, sizeof(pkt), MSG_DONTWAIT);
+			if (len < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (len <= 0 || !handle(pfd[i].fd, pkt, (size_t)len, &helloed[i])) {
+				forget_fd(pfd[i].fd);
+				close(pfd[i].fd);
+				pfd[i] = pfd[n - 1];
+				helloed[i] = helloed[n - 1];
+				n--;
+				i--;
+			}
+		}
+	}
+	release_held(true);
+	for (size_t i = 0; i < n; i++)
+		close(pfd[i].fd);
+	unlink(path);
+	for (size_t i = 0; i < key_count; i++)
+		moat_pkey_free(&keys[i].pkey);
+	return 0;
+}

@@ -1,0 +1,635 @@
+# moat-frontd end to end: the real daemon between openssl s_client (or our
+# half-closing tls_pipe_client) and echo backends, signing through
+# fake_keyd, a stand-in for moat-keyd that signs with key files (tests/frontd
+# helpers; the e2e tests run the real keyd).
+#
+# Clients run under `timeout`; the daemons run bare so that their own pid
+# gets the signals (kill -9 keyd, SIGTERM frontd), and the EXIT trap kills
+# them. Every wait is bounded. frontd's listen port is
+# picked at random and retried if taken (its config cannot say port 0).
+
+FRONTD="$(atf_get_srcdir)/../../frontd/moat-frontd"
+FAKE_KEYD="$(atf_get_srcdir)/fake_keyd"
+ECHO_BACKEND="$(atf_get_srcdir)/echo_backend"
+PIPE_CLIENT="$(atf_get_srcdir)/tls_pipe_client"
+WAIT=10
+BG_PIDS=""
+
+cleanup()
+{
+	for p in $BG_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	return 0
+}
+trap cleanup EXIT
+
+# ---- waiting -----------------------------------------------------------------
+
+# wait_line FILE REGEX [PID]: until a line matches, PID exits, or WAIT seconds pass.
+wait_line()
+{
+	_i=0
+	while ! grep -Eq "$2" "$1" 2>/dev/null; do
+		if [ -n "$3" ] && ! kill -0 "$3" 2>/dev/null; then
+			grep -Eq "$2" "$1" 2>/dev/null
+			return
+		fi
+		[ $_i -lt $((WAIT * 20)) ] || return 1
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
+
+file_size()
+{
+	wc -c <"$1" 2>/dev/null || echo 0
+}
+
+# wait_size FILE BYTES PID: until FILE holds BYTES, PID exits, or WAIT seconds pass.
+wait_size()
+{
+	_i=0
+	while [ "$(file_size "$1")" -lt "$2" ] && [ $_i -lt $((WAIT * 20)) ]; do
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	[ "$(file_size "$1")" -ge "$2" ]
+}
+
+# wait_exit PID [SECONDS]: its exit status, or 124 after killing it when it outlives SECONDS (default WAIT).
+wait_exit()
+{
+	_i=0
+	_max=$(( ${2:-$WAIT} * 20 ))
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt $_max ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
+show()
+{
+	for _f in "$@"; do
+		echo "--- $_f:" >&2
+		head -c 4000 "$_f" >&2 2>/dev/null
+	done
+}
+
+# ---- certificates ----------------------------------------------------------------
+
+# leaf NAME CN SAN genpkey-args...: NAME.key and NAME.pem signed by the test CA.
+leaf()
+{
+	_n=$1 _cn=$2 _san=$3
+	shift 3
+	openssl genpkey "$@" -out "$_n.key" 2>/dev/null || atf_fail "genpkey $_n"
+	openssl req -new -key "$_n.key" -subj "/CN=$_cn" -out "$_n.csr" 2>/dev/null || atf_fail "req $_n"
+	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' "$_san" >ext.cnf
+	openssl x509 -req -in "$_n.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf \
+		-out "$_n.pem" 2>/dev/null || atf_fail "x509 $_n"
+}
+
+# make_pki [rsa]: CA, a.test and b.test (+ *.b.test) on ECDSA P-256, and an RSA a.test with "rsa".
+make_pki()
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 \
+		-subj /CN=frontd-test-ca 2>/dev/null || atf_fail "CA"
+	leaf a a.test DNS:a.test -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+	leaf b b.test DNS:b.test,DNS:*.b.test -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+	if [ "$1" = rsa ]; then
+		leaf r a.test DNS:a.test -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+	fi
+	return 0
+}
+
+# ---- processes ----------------------------------------------------------------------
+
+# start_keyd ARGS...: fake_keyd on ./keyd.sock with every key there is.
+start_keyd()
+{
+	_keys=""
+	for _k in a b r; do
+		[ -f $_k.key ] && _keys="$_keys -k $_k.key"
+	done
+	# shellcheck disable=SC2086
+	"$FAKE_KEYD" -s "$PWD/keyd.sock" $_keys "$@" >keyd.out 2>>keyd.err &
+	KEYD_PID=$!
+	BG_PIDS="$BG_PIDS $KEYD_PID"
+	wait_line keyd.out '^ready$' $KEYD_PID || { show keyd.err; atf_fail "fake_keyd did not start"; }
+	rm -f keyd.out
+}
+
+# start_backend NAME GREETING: an echo backend greeting with GREETING; sets NAME_PORT.
+start_backend()
+{
+	"$ECHO_BACKEND" -g "$2" >"$1.out" 2>"$1.err" &
+	BG_PIDS="$BG_PIDS $!"
+	eval "$1_PID=$!"
+	wait_line "$1.out" '^listening on [0-9]+$' $! || atf_fail "echo backend $1 did not start"
+	eval "$1_PORT=$(sed -n 's/^listening on //p' "$1.out")"
+}
+
+# start_frontd: frontd on conf.in with @PORT@ replaced by a free port (FPORT); waits for
+# "started" and, unless NO_KEYD is set, for the keyd connection.
+start_frontd()
+{
+	for _try in 1 2 3 4 5 6 7 8; do
+		FPORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		sed "s/@PORT@/$FPORT/g" conf.in >f.conf
+		"$FRONTD" -d -v -f f.conf >frontd.out 2>frontd.err &
+		FRONTD_PID=$!
+		if wait_line frontd.err 'notice\]: started' $FRONTD_PID; then
+			BG_PIDS="$BG_PIDS $FRONTD_PID"
+			[ -n "$NO_KEYD" ] && return 0
+			wait_line frontd.err 'keyd .*: connected' $FRONTD_PID && return 0
+			show frontd.err
+			atf_fail "frontd did not connect to keyd"
+		fi
+		wait "$FRONTD_PID" 2>/dev/null
+		grep -q 'cannot listen' frontd.err || { show frontd.err; atf_fail "frontd did not start"; }
+	done
+	atf_fail "no free port for frontd"
+}
+
+# sclient NAME DATA ARGS...: s_client through frontd sending file DATA; its stdin stays open
+# until NAME.out holds EXPECT bytes (default: DATA's size), then it closes and exits.
+# Returns s_client's status; NAME.err holds its summary.
+sclient()
+{
+	_name=$1 _data=$2
+	shift 2
+	_want=${EXPECT:-$(file_size "$_data")}
+	rm -f "$_name.in"
+	mkfifo "$_name.in"
+	timeout $WAIT openssl s_client -connect "127.0.0.1:$FPORT" -brief -nocommands -CAfile ca.pem \
+		-verify_return_error "$@" <"$_name.in" >"$_name.out" 2>"$_name.err" &
+	_pid=$!
+	exec 4>"$_name.in"
+	cat "$_data" >&4 2>/dev/null
+	wait_size "$_name.out" "$_want" "$_pid"
+	exec 4>&-
+	wait_exit "$_pid"
+}
+
+# expect_same WANT GOT: the files are identical.
+expect_same()
+{
+	cmp -s "$1" "$2" && return 0
+	show "$2" frontd.err
+	atf_fail "$2 differs from $1 ($(file_size "$2") of $(file_size "$1") bytes)"
+}
+
+# expect_line FILE REGEX: some line of FILE matches.
+expect_line()
+{
+	grep -Eq "$2" "$1" && return 0
+	show "$1"
+	atf_fail "no line /$2/ in $1"
+}
+
+# A config with sites a.test (ECDSA, RSA with "rsa", ALPN) and b.test (+ *.b.test, default).
+two_sites_conf()
+{
+	cat >conf.in <<EOF
+keyd "keyd.sock"
+keyd-timeout ${KEYD_TIMEOUT:-2s}
+listen 127.0.0.1:@PORT@
+idle-timeout ${IDLE_TIMEOUT:-300s}
+site "a.test" {
+	certificate "a.pem"
+$( [ -f r.pem ] && printf '\tcertificate "r.pem"\n' )
+	alpn "h2" "http/1.1"
+	backend 127.0.0.1:$A_PORT
+}
+site "b.test" {
+	name "*.b.test"
+	certificate "b.pem"
+	backend 127.0.0.1:$B_PORT
+	default
+}
+EOF
+}
+
+# The usual setup: PKI, keyd, two backends, frontd.
+setup_all()
+{
+	make_pki "$@"
+	start_keyd
+	start_backend A backend-a
+	start_backend B backend-b
+	two_sites_conf
+	start_frontd
+	head -c 20000 /dev/urandom | base64 >data
+}
+
+# stop_frontd: SIGTERM must end frontd cleanly (status 0: under the sanitizers, also no leak and no error).
+stop_frontd()
+{
+	frontd_alive
+	kill -TERM "$FRONTD_PID"
+	wait_exit "$FRONTD_PID" 5
+	_rc=$?
+	[ $_rc -eq 0 ] || { show frontd.err; atf_fail "frontd exited $_rc after SIGTERM"; }
+	expect_line frontd.err 'signal 15: exiting'
+	! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' frontd.err || { show frontd.err; atf_fail "sanitizer report"; }
+}
+
+frontd_alive()
+{
+	kill -0 "$FRONTD_PID" 2>/dev/null || { show frontd.err; atf_fail "frontd is gone"; }
+}
+
+# ---- cases --------------------------------------------------------------------------
+
+atf_test_case config_errors
+config_errors_head()
+{
+	atf_set "descr" "-t: each kind of mistake gives exactly one 'file:line: message' line and exit 1"
+	atf_set "require.progs" "openssl"
+}
+
+# check_bad LINE MESSAGE: frontd -t on f.conf fails with exactly "f.conf:LINE: MESSAGE".
+check_bad()
+{
+	"$FRONTD" -t -f f.conf >t.out 2>t.err
+	_rc=$?
+	[ $_rc -eq 1 ] || { show f.conf t.err; atf_fail "exit $_rc, want 1, for: $2"; }
+	[ ! -s t.out ] || { show t.out; atf_fail "output on stdout for: $2"; }
+	[ "$(wc -l <t.err)" -eq 1 ] || { show f.conf t.err; atf_fail "not exactly one line for: $2"; }
+	[ "$(cat t.err)" = "f.conf:$1: $2" ] || { show f.conf t.err; atf_fail "want 'f.conf:$1: $2'"; }
+}
+
+# conf_with LINES...: a valid config with LINES in place of the site's body.
+site_conf()
+{
+	printf 'keyd "/run/moat/keyd.sock"\nlisten 127.0.0.1:8443\nsite "a.test" {\n'
+	for _l in "$@"; do
+		printf '\t%s\n' "$_l"
+	done
+	printf '}\n'
+}
+
+config_errors_body()
+{
+	make_pki
+	echo "not a certificate" >junk.pem
+
+	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080' >f.conf
+	"$FRONTD" -t -f f.conf >t.out 2>t.err || { show t.err; atf_fail "a valid config was refused"; }
+	[ "$(cat t.out)" = "configuration OK" ] && [ ! -s t.err ] || { show t.out t.err; atf_fail "-t output"; }
+
+	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080' 'proxy_pass "x"' >f.conf
+	check_bad 6 'unknown directive "proxy_pass" in the "site" block'
+	{ echo 'worker_processes 4'; site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080'; } >f.conf
+	check_bad 1 'unknown directive "worker_processes"'
+	site_conf 'certificate "a.pem"' >f.conf
+	check_bad 3 'site "a.test" has no backend'
+	site_conf 'backend 127.0.0.1:8080' >f.conf
+	check_bad 3 'site "a.test" has no certificate'
+	site_conf 'certificate "missing.pem"' 'backend 127.0.0.1:8080' >f.conf
+	check_bad 4 'cannot read certificate "missing.pem": No such file or directory'
+	if [ "$(id -u)" != 0 ]; then
+		cp a.pem unreadable.pem && chmod 000 unreadable.pem
+		site_conf 'certificate "unreadable.pem"' 'backend 127.0.0.1:8080' >f.conf
+		check_bad 4 'cannot read certificate "unreadable.pem": Permission denied'
+	fi
+	site_conf 'certificate "junk.pem"' 'backend 127.0.0.1:8080' >f.conf
+	check_bad 4 'certificate "junk.pem" is not a PEM certificate chain'
+	# A private key is not a certificate: frontd refuses it (and never needs one).
+	site_conf 'certificate "a.key"' 'backend 127.0.0.1:8080' >f.conf
+	check_bad 4 'certificate "a.key" is not a PEM certificate chain'
+	site_conf 'certificate "a.pem"' 'certificate "b.pem"' 'backend 127.0.0.1:8080' >f.conf
+	check_bad 5 'certificate "b.pem": site "a.test" already has a certificate for this key type'
+	site_conf 'certificate "a.pem"' 'policy "tls13_only_please"' 'backend 127.0.0.1:8080' >f.conf
+	check_bad 5 'unknown security policy "tls13_only_please"'
+	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:80800' >f.conf
+	check_bad 5 '"backend": "127.0.0.1:80800": port is out of range (1..65535)'
+	{ echo 'listen 127.0.0.1'; site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080'; } >f.conf
+	check_bad 1 '"listen": "127.0.0.1" has no port (write host:port)'
+	{ site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080'
+	  printf 'site "b.test" {\n\tname "A.TEST"\n\tcertificate "b.pem"\n\tbackend 127.0.0.1:8081\n}\n'; } >f.conf
+	check_bad 8 'duplicate site name "a.test" (already used by site "a.test")'
+	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080' | grep -v '^listen' >f.conf
+	check_bad 1 'no "listen" directive'
+	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080' | grep -v '^keyd' >f.conf
+	check_bad 1 "no \"keyd\" directive: frontd needs moat-keyd's socket"
+}
+
+atf_test_case echo_and_sni
+echo_and_sni_head()
+{
+	atf_set "descr" "s_client through frontd to the backends: echo, SNI picks site and certificate, default site, RSA and ECDSA, ALPN, SIGTERM"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "90"
+}
+echo_and_sni_body()
+{
+	setup_all rsa
+	{ echo backend-a; cat data; } >want_a
+	{ echo backend-b; cat data; } >want_b
+
+	EXPECT=$(file_size want_a) sclient a data -servername a.test || { show a.err frontd.err; atf_fail "a.test"; }
+	expect_same want_a a.out
+	expect_line a.err '^Peer certificate: CN = a.test$'
+	expect_line a.err '^Verification: OK$'
+	expect_line a.err '^Signature type: ECDSA$'
+
+	EXPECT=$(file_size want_b) sclient wild data -servername x.b.test || atf_fail "x.b.test"
+	expect_same want_b wild.out
+	expect_line wild.err '^Peer certificate: CN = b.test$'
+
+	# Unknown names and no SNI at all: the default site.
+	EXPECT=$(file_size want_b) sclient unknown data -servername nowhere.test || atf_fail "nowhere.test"
+	expect_same want_b unknown.out
+	expect_line unknown.err '^Peer certificate: CN = b.test$'
+	EXPECT=$(file_size want_b) sclient nosni data -noservername || atf_fail "no SNI"
+	expect_same want_b nosni.out
+
+	# The client's signature_algorithms choose the site's RSA chain; keyd signs with RSA-PSS.
+	EXPECT=$(file_size want_a) sclient rsa data -servername a.test -sigalgs rsa_pss_rsae_sha256 ||
+		atf_fail "RSA"
+	expect_same want_a rsa.out
+	expect_line rsa.err '^Signature type: RSA-PSS$'
+	expect_line rsa.err '^Peer certificate: CN = a.test$'
+	expect_line keyd.err 'scheme 0x0804 ok'
+	expect_line keyd.err 'scheme 0x0403 ok'
+
+	# ALPN: the server's preference among what the client offers.
+	echo | timeout $WAIT openssl s_client -connect "127.0.0.1:$FPORT" -servername a.test -CAfile ca.pem \
+		-alpn foo,http/1.1 >alpn.out 2>&1
+	expect_line alpn.out '^ALPN protocol: http/1.1$'
+
+	stop_frontd
+}
+
+atf_test_case half_close_and_large
+half_close_and_large_head()
+{
+	atf_set "descr" "a client that half-closes gets the whole echo and frontd's close_notify; 4 MiB each way; a Unix-socket backend"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "90"
+}
+half_close_and_large_body()
+{
+	setup_all
+	# Nothing sent: close_notify at once, the backend's greeting still arrives, then our close.
+	: >empty
+	"$PIPE_CLIENT" -c "127.0.0.1:$FPORT" -n a.test -a ca.pem -s empty >hc0.out 2>hc0.err ||
+		{ show hc0.err frontd.err; atf_fail "half-close with no data"; }
+	echo backend-a >want0
+	expect_same want0 hc0.out
+
+	head -c 4194304 /dev/urandom >big
+	{ echo backend-b; cat big; } >want_big
+	"$PIPE_CLIENT" -c "127.0.0.1:$FPORT" -n b.test -a ca.pem -s big -t 60 >big.out 2>big.err ||
+		{ show big.err frontd.err; atf_fail "4 MiB through frontd"; }
+	expect_same want_big big.out
+
+	# The same through a Unix-socket backend.
+	"$ECHO_BACKEND" -g backend-u -u "$PWD/app.sock" >u.out 2>u.err &
+	BG_PIDS="$BG_PIDS $!"
+	wait_line u.out '^listening on ' $! || atf_fail "unix backend did not start"
+	stop_frontd
+	cat >conf.in <<EOF
+keyd "keyd.sock"
+listen 127.0.0.1:@PORT@
+site "a.test" {
+	certificate "a.pem"
+	backend unix "app.sock"
+}
+EOF
+	start_frontd
+	{ echo backend-u; cat data; } >want_u
+	"$PIPE_CLIENT" -c "127.0.0.1:$FPORT" -n a.test -a ca.pem -s data >u1.out 2>u1.err ||
+		{ show u1.err frontd.err; atf_fail "unix backend"; }
+	expect_same want_u u1.out
+	stop_frontd
+}
+
+atf_test_case keyd_outage
+keyd_outage_head()
+{
+	atf_set "descr" "keyd killed: handshakes fail fast with an alert, established connections go on, frontd keeps running; keyd back: handshakes work again"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "90"
+}
+keyd_outage_body()
+{
+	setup_all
+	{ echo backend-a; cat data; } >want_a
+	EXPECT=$(file_size want_a) sclient before data -servername a.test || atf_fail "handshake before the outage"
+	expect_same want_a before.out
+
+	# A session that stays open across the outage.
+	mkfifo live.in
+	timeout 60 openssl s_client -connect "127.0.0.1:$FPORT" -brief -nocommands -CAfile ca.pem -servername a.test \
+		<live.in >live.out 2>live.err &
+	LIVE=$!
+	exec 5>live.in
+	echo first-line >&5
+	wait_size live.out 21 $LIVE || { show live.err; atf_fail "live session"; }
+
+	kill -9 "$KEYD_PID"
+	wait "$KEYD_PID" 2>/dev/null
+	wait_line frontd.err 'keyd .*connection lost' || atf_fail "frontd did not notice keyd going"
+
+	_t0=$(date +%s)
+	echo x >x
+	EXPECT=1 sclient down x -servername a.test && atf_fail "a handshake succeeded without keyd"
+	_t1=$(date +%s)
+	[ $((_t1 - _t0)) -le 3 ] || atf_fail "the failing handshake took $((_t1 - _t0)) s"
+	expect_line down.err 'alert internal error'
+	expect_line frontd.err 'handshake failed: no signature from keyd: keyd is unavailable'
+	[ ! -s down.out ] || atf_fail "data came through without keyd"
+	frontd_alive
+
+	# The established session is untouched.
+	echo second-line >&5
+	wait_size live.out 33 $LIVE || { show live.err frontd.err; atf_fail "the live session broke with keyd"; }
+
+	# keyd comes back: handshakes work again, without restarting frontd. (Not holding
+	# the live session's input open: that is closed below to end the session.)
+	start_keyd 5>&-
+	_ok=no
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		if EXPECT=$(file_size want_a) sclient after data -servername a.test && cmp -s want_a after.out; then
+			_ok=yes
+			break
+		fi
+		sleep 0.5
+	done
+	[ $_ok = yes ] || { show after.err frontd.err; atf_fail "no handshake after keyd came back"; }
+	exec 5>&-
+	wait_exit $LIVE
+	stop_frontd
+}
+
+atf_test_case keyd_slow
+keyd_slow_head()
+{
+	atf_set "descr" "keyd answers after keyd-timeout, or BUSY: the handshake fails with an alert, frontd goes on"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "60"
+}
+keyd_slow_body()
+{
+	make_pki
+	start_keyd -w 3000
+	start_backend A backend-a
+	start_backend B backend-b
+	KEYD_TIMEOUT=300ms two_sites_conf
+	start_frontd
+	echo x >x
+	_t0=$(date +%s)
+	EXPECT=1 sclient slow x -servername a.test && atf_fail "handshake succeeded past keyd-timeout"
+	_t1=$(date +%s)
+	[ $((_t1 - _t0)) -le 2 ] || atf_fail "the failing handshake took $((_t1 - _t0)) s"
+	expect_line slow.err 'alert internal error'
+	expect_line frontd.err 'timed out after 300 ms'
+	expect_line frontd.err 'handshake failed: no signature from keyd: timed out'
+
+	kill "$KEYD_PID"
+	wait "$KEYD_PID" 2>/dev/null
+	start_keyd -b
+	wait_line frontd.err 'notice\]: keyd .*: connected' || atf_fail "no reconnect"
+	EXPECT=1 sclient busy x -servername a.test && atf_fail "handshake succeeded with keyd busy"
+	expect_line busy.err 'alert internal error'
+	expect_line frontd.err 'handshake failed: no signature from keyd: busy'
+	stop_frontd
+}
+
+atf_test_case backend_down
+backend_down_head()
+{
+	atf_set "descr" "a site whose backend is down: the client gets close_notify right after the handshake, no hang"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "60"
+}
+backend_down_body()
+{
+	make_pki
+	start_keyd
+	start_backend A backend-a
+	start_backend B backend-b
+	kill "$A_PID"
+	wait "$A_PID" 2>/dev/null
+	two_sites_conf
+	start_frontd
+	echo hello >x
+	# s_client's input stays open: only frontd's close can end it.
+	EXPECT=1000000 sclient down x -servername a.test
+	_rc=$?
+	[ $_rc -ne 124 ] || { show down.err frontd.err; atf_fail "the client hung"; }
+	expect_line down.err '^Peer certificate: CN = a.test$'
+	[ ! -s down.out ] || atf_fail "data from a dead backend"
+	expect_line frontd.err 'backend 127.0.0.1:[0-9]+: Connection refused'
+	# The other site still works.
+	{ echo backend-b; cat x; } >want_b
+	EXPECT=$(file_size want_b) sclient b x -servername b.test || atf_fail "b.test"
+	expect_same want_b b.out
+	stop_frontd
+}
+
+atf_test_case idle_timeout
+idle_timeout_head()
+{
+	atf_set "descr" "a connection with no traffic is closed with close_notify after idle-timeout"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "60"
+}
+idle_timeout_body()
+{
+	make_pki
+	start_keyd
+	start_backend A backend-a
+	start_backend B backend-b
+	IDLE_TIMEOUT=1s two_sites_conf
+	start_frontd
+	echo hello >x
+	{ echo backend-a; cat x; } >want
+	_t0=$(date +%s)
+	EXPECT=1000000 sclient idle x -servername a.test
+	_rc=$?
+	_t1=$(date +%s)
+	[ $_rc -ne 124 ] || { show idle.err frontd.err; atf_fail "the idle connection was not closed"; }
+	expect_same want idle.out
+	[ $((_t1 - _t0)) -ge 1 ] || atf_fail "closed before the idle timeout"
+	expect_line frontd.err 'closing: idle timeout'
+	stop_frontd
+}
+
+atf_test_case handshake_timeout
+handshake_timeout_head()
+{
+	atf_set "descr" "a client that connects and says nothing is dropped after handshake-timeout"
+	atf_set "require.progs" "openssl bash"
+	atf_set "timeout" "60"
+}
+handshake_timeout_body()
+{
+	make_pki
+	start_keyd
+	start_backend A backend-a
+	start_backend B backend-b
+	two_sites_conf
+	echo 'handshake-timeout 500ms' >>conf.in
+	start_frontd
+	_t0=$(date +%s)
+	# bash's /dev/tcp: a connection that never sends a ClientHello; cat ends when frontd closes.
+	timeout $WAIT bash -c "exec 3<>/dev/tcp/127.0.0.1/$FPORT && cat <&3" >silent.out 2>silent.err
+	_rc=$?
+	_t1=$(date +%s)
+	[ $_rc -ne 124 ] || { show frontd.err; atf_fail "the silent connection was not closed"; }
+	[ $((_t1 - _t0)) -le 3 ] || atf_fail "closed after $((_t1 - _t0)) s"
+	expect_line frontd.err 'handshake timed out'
+	stop_frontd
+}
+
+atf_test_case privilege_drop
+privilege_drop_head()
+{
+	atf_set "descr" "started as root with user \"nobody\": frontd binds, then runs as nobody with no other group"
+	atf_set "require.progs" "openssl"
+	atf_set "require.user" "root"
+	atf_set "timeout" "60"
+}
+privilege_drop_body()
+{
+	id nobody >/dev/null 2>&1 || atf_skip "no user nobody"
+	make_pki
+	start_backend A backend-a
+	start_backend B backend-b
+	two_sites_conf
+	echo 'user "nobody"' >>conf.in
+	NO_KEYD=1 start_frontd
+	_uid=$(id -u nobody) _gid=$(id -g nobody)
+	awk -v u="$_uid" -v g="$_gid" '
+		$1 == "Uid:" { if ($2 != u || $3 != u || $4 != u || $5 != u) bad = bad " uid" }
+		$1 == "Gid:" { if ($2 != g || $3 != g || $4 != g || $5 != g) bad = bad " gid" }
+		$1 == "Groups:" { if (NF != 2 || $2 != g) bad = bad " groups" }
+		END { if (bad != "") { print "wrong" bad; exit 1 } }' "/proc/$FRONTD_PID/status" >ids.out ||
+		{ cat "/proc/$FRONTD_PID/status" >&2; atf_fail "$(cat ids.out)"; }
+	expect_line frontd.err 'running as nobody'
+	stop_frontd
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case config_errors
+	atf_add_test_case echo_and_sni
+	atf_add_test_case half_close_and_large
+	atf_add_test_case keyd_outage
+	atf_add_test_case keyd_slow
+	atf_add_test_case backend_down
+	atf_add_test_case idle_timeout
+	atf_add_test_case handshake_timeout
+	atf_add_test_case privilege_drop
+}

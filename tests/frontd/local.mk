@@ -1,0 +1,35 @@
+# frontd tests: unit tests of its parts (C, ATF) and the daemon end to end
+# (atf-sh, frontd_test) with helpers that are not tests themselves:
+# fake_keyd (the data-socket side of moat-keyd, signing with key files:
+# tests only), echo_backend (the plaintext server behind frontd) and
+# tls_pipe_client (a client that half-closes, which s_client cannot).
+FRONTD_TEST_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS) $(ATF_C_LIBS)
+FRONTD_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBEVENT_CFLAGS)
+
+check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test
+tests_frontd_sites_test_SOURCES = tests/frontd/sites_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_sites_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
+tests_frontd_sites_test_LDADD = $(FRONTD_TEST_LIBS)
+tests_frontd_config_test_SOURCES = tests/frontd/config_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_config_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
+tests_frontd_config_test_LDADD = $(FRONTD_TEST_LIBS)
+tests_frontd_keyd_client_test_SOURCES = tests/frontd/keyd_client_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_keyd_client_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
+tests_frontd_keyd_client_test_LDADD = $(FRONTD_TEST_LIBS)
+
+check_PROGRAMS += tests/frontd/fake_keyd tests/frontd/echo_backend tests/frontd/tls_pipe_client
+tests_frontd_fake_keyd_SOURCES = tests/frontd/fake_keyd.c
+tests_frontd_fake_keyd_LDADD = $(MOAT_IPC_LIBS)
+tests_frontd_echo_backend_SOURCES = tests/frontd/echo_backend.c
+tests_frontd_tls_pipe_client_SOURCES = tests/frontd/tls_pipe_client.c
+tests_frontd_tls_pipe_client_LDADD = $(MOAT_TLS_LIBS)
+
+# The daemon end to end; the script is copied beside the programs (as in tests/interop).
+FRONTD_SH_TESTS = tests/frontd/frontd_test
+EXTRA_DIST += tests/frontd/Kyuafile tests/frontd/frontd_test.sh
+CLEANFILES += $(FRONTD_SH_TESTS)
+
+$(FRONTD_SH_TESTS): %: %.sh
+	$(AM_V_GEN)mkdir -p $(@D) && { echo '#! $(ATF_SH)'; cat $<; } > $@ && chmod +x $@
+
+check-local: $(FRONTD_SH_TESTS)

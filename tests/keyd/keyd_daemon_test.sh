@@ -1,0 +1,467 @@
+# The real moat-keyd, started in the foreground with temporary sockets and
+# driven by moat-keyctl and the scriptable ipc-client: control commands,
+# signatures checked against the public keys, RSA decryption, refusals,
+# malformed and truncated packets, BUSY, a peer that never reads, many
+# concurrent peers, random garbage, unauthorised users, background start,
+# stale sockets, privilege drop and a leak-checked shutdown.
+
+. "$(atf_get_srcdir)/keyd_lib"
+
+atf_test_case keyctl_commands
+keyctl_commands_head()
+{
+	atf_set "descr" "moat-keyctl ping, list and stats against a running keyd; ids match openssl's"
+}
+keyctl_commands_body()
+{
+	make_keys rsa pss p256 p384
+	write_conf rsa pss p256 p384
+	start_keyd
+	atf_check -o match:"^keyd at .*ctl.sock is alive \(round trip [0-9.]+ ms\)$" "$KEYCTL" -s "$(ctl_sock)" ping
+	atf_check -o inline:"$(key_id rsa) rsa 2048 rsa rsa_pss_rsae_sha256,rsa_pss_rsae_sha384,rsa_pss_rsae_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512
+$(key_id pss) rsa_pss 2048 pss rsa_pss_pss_sha256,rsa_pss_pss_sha384,rsa_pss_pss_sha512
+$(key_id p256) ec_p256 256 p256 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512
+$(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512
+" "$KEYCTL" -s "$(ctl_sock)" list
+	client hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 >/dev/null
+	"$KEYCTL" -s "$(ctl_sock)" stats >stats.out || atf_fail "stats failed"
+	for n in uptime_seconds keys workers peers connections refused dropped requests signs decrypts pings \
+		errors busy malformed; do
+		grep -Eq "^$n [0-9]+$" stats.out || atf_fail "stats lacks $n"
+	done
+	atf_check -o inline:"keys 4\n" grep "^keys " stats.out
+	atf_check -o inline:"signs 1\n" grep "^signs " stats.out
+	# The log names every key with its id and type, and the sandbox state.
+	atf_check -o ignore grep "key rsa: id $(key_id rsa), rsa 2048 bits" keyd.log
+	atf_check -o ignore grep "key p384: id $(key_id p384), ec_p384 384 bits" keyd.log
+	atf_check -o ignore grep "sandbox on: no_new_privs, seccomp allow-list" keyd.log
+	atf_check -o ignore grep "data socket $(data_sock) (mode 0660" keyd.log
+	# Errors: unknown command, no keyd.
+	atf_check -s exit:1 -e match:"unknown command" "$KEYCTL" -s "$(ctl_sock)" rotate
+	atf_check -s exit:1 -e match:"cannot connect to .*nothere.sock" "$KEYCTL" -s "$(pwd)/nothere.sock" ping
+	# The data socket does not answer control requests.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nlist not_permitted\nstats not_permitted\n" \
+		"$CLIENT" -s "$(data_sock)" hello list stats
+	stop_keyd
+}
+
+atf_test_case sign_every_key_type
+sign_every_key_type_head()
+{
+	atf_set "descr" "SIGN through the daemon for every key type, each signature verified with the public key"
+}
+sign_every_key_type_body()
+{
+	make_keys rsa pss p256 p384
+	write_conf rsa pss p256 p384
+	start_keyd
+	_w=$(pwd)
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign ok 256 verified
+sign ok 256 verified
+sign ok 256 verified
+sign ok 256 verified
+sign ok 256 verified
+sign ok 256 verified
+" "$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 "$_w/rsa.pub.der" \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha512 2 "$_w/rsa.pub.der" \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 2 "$_w/rsa.pub.der" \
+		sign "$(key_id rsa)" rsa_pkcs1_sha384 2 "$_w/rsa.pub.der" \
+		sign "$(key_id pss)" rsa_pss_pss_sha256 1 "$_w/pss.pub.der" \
+		sign "$(key_id pss)" rsa_pss_pss_sha384 2 "$_w/pss.pub.der"
+	atf_check -o match:"^sign ok [0-9]+ verified$" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 "$_w/p256.pub.der"
+	atf_check -o match:"^sign ok [0-9]+ verified$" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p384)" ecdsa_secp384r1_sha384 1 "$_w/p384.pub.der"
+	atf_check -o match:"^sign ok [0-9]+ verified$" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p384)" ecdsa_secp256r1_sha256 2 "$_w/p384.pub.der"
+	# Refusals, each with its status; the connection survives them all.
+	_junk=$(printf '%064d' 0)
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign bad_scheme
+sign bad_scheme
+sign bad_scheme
+sign unknown_key
+sign bad_input
+sign bad_input
+ping ok
+" "$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 1 \
+		sign "$(key_id p256)" ecdsa_secp384r1_sha384 1 \
+		sign "$(key_id pss)" rsa_pss_rsae_sha256 1 \
+		sign "$_junk" ecdsa_secp256r1_sha256 1 \
+		sign-input "$(key_id p256)" ecdsa_secp256r1_sha256 1 "$(printf '%064d' 7)" \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 9 \
+		ping
+	stop_keyd
+}
+
+atf_test_case rsa_decrypt
+rsa_decrypt_head()
+{
+	atf_set "descr" "RSA_DECRYPT of an openssl-made ciphertext; bad ones get 48 random bytes, never an error"
+}
+rsa_decrypt_body()
+{
+	make_keys rsa pss
+	write_conf rsa pss
+	start_keyd
+	# A premaster: client_version 3,3 then 46 random bytes, encrypted with PKCS#1 v1.5 by openssl.
+	{ printf '\003\003'; head -c 46 /dev/urandom; } >pm.bin
+	openssl pkeyutl -encrypt -pubin -keyform DER -inkey rsa.pub.der -pkeyopt rsa_padding_mode:pkcs1 \
+		-in pm.bin -out ct.bin 2>/dev/null || atf_fail "openssl pkeyutl -encrypt failed"
+	_pm=$(od -An -tx1 pm.bin | tr -d ' \n')
+	_ct=$(od -An -tx1 ct.bin | tr -d ' \n')
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt ok $_pm\n" \
+		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id rsa)" 0x0303 "$_ct"
+	# Wrong client_version, garbage, short ciphertext: OK, 48 bytes, not the premaster, different each time.
+	_garbage=$(head -c 256 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	client hello decrypt "$(key_id rsa)" 0x0301 "$_ct" decrypt "$(key_id rsa)" 0x0301 "$_ct" \
+		decrypt "$(key_id rsa)" 0x0303 "$_garbage" decrypt "$(key_id rsa)" 0x0303 "$_garbage" \
+		decrypt "$(key_id rsa)" 0x0303 0102 >bad.out
+	[ "$(grep -c '^decrypt ok [0-9a-f]\{96\}$' bad.out)" = 5 ] || { cat bad.out; atf_fail "not five 48-byte answers"; }
+	grep -q "$_pm" bad.out && atf_fail "the premaster came back for a wrong version"
+	[ "$(sort -u bad.out | wc -l)" = 6 ] || { cat bad.out; atf_fail "implicit rejection answers repeat"; }
+	# Only rsaEncryption keys decrypt; client_version must be 3,x.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt not_permitted\ndecrypt bad_input\n" \
+		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id pss)" 0x0303 "$_ct" decrypt "$(key_id rsa)" 0x0203 "$_ct"
+	[ "$(stat_value decrypts)" = 6 ] || atf_fail "decrypts counter is $(stat_value decrypts), expected 6"
+	stop_keyd
+}
+
+atf_test_case malformed_messages
+malformed_messages_head()
+{
+	atf_set "descr" "garbage and truncated packets are answered with their status or dropped; keyd keeps serving"
+}
+malformed_messages_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	# Header fields: version 2, a status in a request, a reply opcode, a reserved (ticket) opcode,
+	# body_len longer than the body, a packet of 8 bytes (answerable, shorter than a header).
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+raw reply opcode=0x84 id=1 status=bad_version
+raw reply opcode=0x84 id=2 status=malformed
+raw reply opcode=0x84 id=3 status=bad_opcode
+raw reply opcode=0xa0 id=4 status=bad_opcode
+raw reply opcode=0x84 id=5 status=malformed
+raw reply opcode=0x84 id=6 status=malformed
+raw reply opcode=0x84 id=7 status=malformed
+raw reply opcode=0x82 id=8 status=malformed
+ping ok
+" "$CLIENT" -s "$(data_sock)" hello \
+		raw 020400000000000100000002""0000 \
+		raw 010400010000000200000002""0000 \
+		raw 018400000000000300000002""0000 \
+		raw 012000000000000400000000 \
+		raw 01040000000000050000000a""0000 \
+		raw 0104000000000006 \
+		raw 010400000000000700000003""000000 \
+		raw 010200000000000800000004""00000000 \
+		ping
+	# An oversize packet (8200 bytes) is answered MALFORMED, as moat-ipc(7) says.
+	_big="0104000000000009""00001ffc$(printf '%016376d' 0)"
+	atf_check -o inline:"raw reply opcode=0x84 id=9 status=malformed\n" "$CLIENT" -s "$(data_sock)" raw "$_big"
+	# Session rules: HELLO first, only once; opcodes of the other socket; HELLO ranges.
+	atf_check -o inline:"ping need_hello
+list need_hello
+hello bad_version
+hello malformed
+hello ok version=1 max_inflight=64 max_message=8192
+hello not_permitted
+list not_permitted
+" "$CLIENT" -s "$(data_sock)" ping list hello-range 2 3 hello-range 0 1 hello hello list
+	atf_check -o inline:"hello ok version=1 max_inflight=4 max_message=8192\nsign not_permitted\nping ok\n" \
+		"$CLIENT" -s "$(ctl_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 ping
+	# Unanswerable packets (under 8 bytes) cost the connection, and only that one.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nraw closed\n" "$CLIENT" -s "$(data_sock)" hello raw 01040000
+	atf_check -o inline:"raw closed\n" "$CLIENT" -s "$(data_sock)" raw 01
+	atf_check -o ignore grep "dropped: unanswerable packet of 4 bytes" keyd.log
+	keyd_alive 64
+	[ "$(stat_value dropped)" = 2 ] || atf_fail "dropped counter is $(stat_value dropped), expected 2"
+	[ "$(stat_value malformed)" -ge 9 ] || atf_fail "malformed counter is $(stat_value malformed)"
+	stop_keyd
+}
+
+atf_test_case busy
+busy_head()
+{
+	atf_set "descr" "past max-inflight a peer gets BUSY, every request exactly one reply"
+}
+busy_body()
+{
+	make_keys rsa
+	write_conf rsa -- "max-inflight 2" "workers 1"
+	start_keyd
+	client hello burst 60 "$(key_id rsa)" rsa_pss_rsae_sha256 >burst.out
+	cat burst.out
+	grep -q "^hello ok version=1 max_inflight=2 max_message=8192$" burst.out || atf_fail "HELLO does not announce 2"
+	_ok=$(sed -n 's/^burst ok=\([0-9]*\) busy=\([0-9]*\) other=\([0-9]*\) missing=\([0-9]*\)$/\1/p' burst.out)
+	_busy=$(sed -n 's/^burst ok=\([0-9]*\) busy=\([0-9]*\).*$/\2/p' burst.out)
+	grep -q "other=0 missing=0$" burst.out || atf_fail "replies missing or of another status"
+	[ "$_ok" -ge 2 ] || atf_fail "fewer than max-inflight requests were signed"
+	[ "$_busy" -ge 1 ] || atf_fail "no BUSY reply"
+	[ $((_ok + _busy)) = 60 ] || atf_fail "not one reply per request"
+	[ "$(stat_value busy)" = "$_busy" ] || atf_fail "busy counter is $(stat_value busy), expected $_busy"
+	keyd_alive 2
+	stop_keyd
+}
+
+atf_test_case slow_peer
+slow_peer_head()
+{
+	atf_set "descr" "a peer that floods and never reads its replies does not block others"
+}
+slow_peer_body()
+{
+	make_keys rsa p256
+	write_conf rsa p256 -- "max-inflight 8"
+	start_keyd
+	client hello stall 5000 "$(key_id rsa)" rsa_pss_rsae_sha256 >stall.out &
+	_staller=$!
+	BG_PIDS="$_staller"
+	_i=0
+	until grep -q stalling stall.out 2>/dev/null; do
+		[ $_i -lt 100 ] || atf_fail "the stalling client did not start"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	# Others are served promptly (each step has a 3 s timeout) while the staller holds its slots.
+	atf_check -o inline:"hello ok version=1 max_inflight=8 max_message=8192\nping ok\nsign ok 256\nping ok\n" \
+		"$CLIENT" -s "$(data_sock)" -t 3000 hello ping sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 ping
+	atf_check -o match:"^concurrent ok=20 failed=0$" "$CLIENT" -s "$(data_sock)" -t 3000 concurrent 4 5 "$(key_id p256)" ecdsa_secp256r1_sha256
+	kill "$_staller"
+	keyd_alive 8
+	stop_keyd
+}
+
+atf_test_case concurrent_clients
+concurrent_clients_head()
+{
+	atf_set "descr" "many peers at once, each with requests in flight; every reply reaches its sender"
+}
+concurrent_clients_body()
+{
+	make_keys rsa p256
+	write_conf rsa p256 -- "max-inflight 16"
+	start_keyd
+	_pids=""
+	for i in 1 2 3 4 5 6; do
+		if [ $((i % 2)) = 0 ]; then
+			client -t 10000 concurrent 8 10 "$(key_id p256)" ecdsa_secp256r1_sha256 >c$i.out &
+		else
+			client -t 10000 concurrent 4 10 "$(key_id rsa)" rsa_pss_rsae_sha256 >c$i.out &
+		fi
+		_pids="$_pids $!"
+	done
+	BG_PIDS="$_pids"
+	for p in $_pids; do
+		wait_exit "$p"
+		[ "$EXIT_STATUS" = 0 ] || atf_fail "a client failed"
+	done
+	BG_PIDS=""
+	for i in 2 4 6; do
+		atf_check -o inline:"concurrent ok=80 failed=0\n" cat c$i.out
+	done
+	for i in 1 3 5; do
+		atf_check -o inline:"concurrent ok=40 failed=0\n" cat c$i.out
+	done
+	[ "$(stat_value signs)" = 360 ] || atf_fail "signs counter is $(stat_value signs), expected 360"
+	keyd_alive 16
+	stop_keyd
+}
+
+atf_test_case fuzz_robustness
+fuzz_robustness_head()
+{
+	atf_set "descr" "1000 random packets per seed: each answerable one answered once, each short one drops its peer"
+}
+fuzz_robustness_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	_seed=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+	for s in 1 2 "$_seed"; do
+		echo "fuzz seed $s"
+		client -t 3000 fuzz 1000 "$s" >fuzz.out || atf_fail "the fuzz client failed (seed $s)"
+		cat fuzz.out
+		_a=$(sed -n 's/.* answerable=\([0-9]*\) .*/\1/p' fuzz.out)
+		_r=$(sed -n 's/.* replies=\([0-9]*\) .*/\1/p' fuzz.out)
+		grep -q " unexpected=0$" fuzz.out || atf_fail "keyd closed a connection it should have answered (seed $s)"
+		[ -n "$_a" ] && [ "$_a" = "$_r" ] || atf_fail "answerable=$_a but replies=$_r (seed $s)"
+		keyd_alive 64
+	done
+	stop_keyd
+}
+
+atf_test_case unauthorised_uid
+unauthorised_uid_head()
+{
+	atf_set "descr" "SO_PEERCRED: a uid no rule allows is refused with a logged reason; a group rule admits it"
+	atf_set "require.user" "root"
+	atf_set "require.progs" "setpriv"
+}
+unauthorised_uid_body()
+{
+	# nobody must reach the client and the sockets: both live outside the (private) work directory.
+	use_sockdir "$(mktemp -d /tmp/moat-keyd.XXXXXX)"
+	chmod 755 "$SOCKDIR"
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$CLIENT" 2>/dev/null
+	_rc=$?
+	[ $_rc -ne 126 ] && [ $_rc -ne 127 ] || atf_skip "nobody cannot run the test client from this build directory"
+	_run_as_nobody="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
+	_uid=$(id -u nobody)
+	_gid=$(id -g nobody)
+
+	make_keys p256
+	write_conf p256
+	start_keyd
+	# The file modes would stop nobody before keyd sees it; open them so SO_PEERCRED is what decides.
+	chmod 666 "$(data_sock)" "$(ctl_sock)"
+	atf_check -o match:"^hello closed$" $_run_as_nobody "$CLIENT" -s "$(data_sock)" hello
+	atf_check -o ignore grep "refused data-socket peer (pid [0-9]*, uid $_uid, gid $_gid): no allow rule matches its uid or groups" keyd.log
+	atf_check -s exit:1 -e match:"keyd closed the connection" $_run_as_nobody "$KEYCTL" -s "$(ctl_sock)" ping
+	atf_check -o ignore grep "refused control-socket peer (pid [0-9]*, uid $_uid, gid $_gid): the control socket serves root and keyd's own user only" keyd.log
+	[ "$(stat_value refused)" = 2 ] || atf_fail "refused counter is $(stat_value refused), expected 2"
+	keyd_alive 64
+	stop_keyd
+
+	# Allowed by its group: the socket file gets that group (mode 0660), so nobody connects and signs.
+	write_conf p256
+	sed -i "s/^allow uid .*/allow gid $_gid/" keyd.conf
+	start_keyd
+	atf_check -o inline:"660 $_gid\n" stat -c '%a %g' "$(data_sock)"
+	$_run_as_nobody "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 >nobody.out
+	atf_check -o match:"^sign ok [0-9]+$" cat nobody.out
+	# Root is not on the list this time: the data socket refuses it too.
+	atf_check -o match:"^hello closed$" "$CLIENT" -s "$(data_sock)" hello
+	stop_keyd
+}
+
+atf_test_case background_start
+background_start_head()
+{
+	atf_set "descr" "without -d keyd detaches, exits 0 once serving, and 1 with the reason when startup fails"
+}
+background_start_body()
+{
+	make_keys p256
+	write_conf p256
+	atf_check -s exit:0 -o empty -e empty "$KEYD" -f "$(pwd)/keyd.conf"
+	atf_check -o ignore "$KEYCTL" -s "$(ctl_sock)" ping
+	_pid=$(pgrep -f "moat-keyd -f $(pwd)/keyd.conf\$")
+	[ -n "$_pid" ] || atf_fail "cannot find the background keyd"
+	KEYD_PID=$_pid
+	# A second keyd on the same sockets refuses to displace the first, and says so on stderr.
+	atf_check -s exit:1 -e match:"data socket: .*keyd.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
+	atf_check -s exit:1 -e match:"is in use by a running keyd" "$KEYD" -d -f "$(pwd)/keyd.conf"
+	kill -TERM "$_pid"
+	_i=0
+	while kill -0 "$_pid" 2>/dev/null; do
+		[ $_i -lt $((WAIT_SECONDS * 10)) ] || atf_fail "background keyd did not stop"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	KEYD_PID=""
+}
+
+atf_test_case stale_socket
+stale_socket_head()
+{
+	atf_set "descr" "a socket left by a killed keyd is replaced; a file that is not a socket is not"
+}
+stale_socket_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	kill -KILL "$KEYD_PID"
+	wait_exit "$KEYD_PID"
+	[ -S "$(data_sock)" ] || atf_fail "the killed keyd left no socket to test with"
+	start_keyd
+	keyd_alive 64
+	stop_keyd
+	rm -f "$(data_sock)"
+	echo "precious" >"$(data_sock)"
+	atf_check -s exit:1 -e match:"keyd.sock exists and is not a socket; not replacing it" \
+		"$KEYD" -d -f "$(pwd)/keyd.conf"
+	atf_check -o inline:"precious\n" cat "$(data_sock)"
+}
+
+atf_test_case privilege_drop
+privilege_drop_head()
+{
+	atf_set "descr" "with user, keyd drops root after loading keys and binding, and stays non-dumpable"
+	atf_set "require.user" "root"
+}
+privilege_drop_body()
+{
+	make_keys p256
+	write_conf p256 -- 'user "nobody"'
+	start_keyd
+	_uid=$(id -u nobody)
+	atf_check -o match:"^Uid:[[:space:]]+$_uid[[:space:]]+$_uid[[:space:]]+$_uid[[:space:]]+$_uid$" grep "^Uid:" /proc/$KEYD_PID/status
+	atf_check -o match:"^Groups:[[:space:]]+$(id -g nobody)[[:space:]]*$" grep "^Groups:" /proc/$KEYD_PID/status
+	# Not dumpable: /proc/PID belongs to root although keyd runs as nobody.
+	atf_check -o inline:"0\n" stat -c %u /proc/$KEYD_PID/status
+	atf_check -o ignore grep "running as user nobody (uid $_uid" keyd.log
+	# Of root's capabilities only CAP_IPC_LOCK (bit 14) remains, and only while memory is locked.
+	if grep -q "keeping only CAP_IPC_LOCK" keyd.log; then
+		atf_check -o match:"^CapEff:[[:space:]]+0000000000004000$" grep "^CapEff:" /proc/$KEYD_PID/status
+		atf_check -o match:"^CapPrm:[[:space:]]+0000000000004000$" grep "^CapPrm:" /proc/$KEYD_PID/status
+	else
+		atf_check -o match:"^CapEff:[[:space:]]+0000000000000000$" grep "^CapEff:" /proc/$KEYD_PID/status
+	fi
+	# The socket files belong to the user keyd became; root keeps the control socket.
+	atf_check -o inline:"$_uid 600\n" stat -c "%u %a" "$(ctl_sock)"
+	atf_check -o ignore "$KEYCTL" -s "$(ctl_sock)" list
+	atf_check -o match:"^sign ok" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1
+	stop_keyd
+}
+
+atf_test_case clean_shutdown
+clean_shutdown_head()
+{
+	atf_set "descr" "after every kind of traffic SIGTERM ends keyd with status 0 and, in sanitizer builds, no leak"
+}
+clean_shutdown_body()
+{
+	make_keys rsa p256
+	write_conf rsa p256 -- "max-inflight 3"
+	# The test build without seccomp, so LeakSanitizer can run at exit (the filter forbids it).
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
+	start_keyd "$KEYD_TEST" --test-no-seccomp
+	client hello burst 30 "$(key_id rsa)" rsa_pss_rsae_sha256 sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 \
+		fuzz 200 5 >/dev/null || atf_fail "client failed"
+	# Peers that leave with requests queued or being signed.
+	client hello stall 50 "$(key_id rsa)" rsa_pss_rsae_sha256 >/dev/null &
+	_s=$!
+	sleep 0.3
+	kill "$_s"
+	client hello stall 50 "$(key_id rsa)" rsa_pss_rsae_sha256 >/dev/null &
+	BG_PIDS=$!
+	sleep 0.3
+	stop_keyd
+	kill "$BG_PIDS"
+	BG_PIDS=""
+	grep -E "ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:" keyd.log && atf_fail "sanitizer report in keyd's log"
+	atf_check -o ignore grep "stopped" keyd.log
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case keyctl_commands
+	atf_add_test_case sign_every_key_type
+	atf_add_test_case rsa_decrypt
+	atf_add_test_case malformed_messages
+	atf_add_test_case busy
+	atf_add_test_case slow_peer
+	atf_add_test_case concurrent_clients
+	atf_add_test_case fuzz_robustness
+	atf_add_test_case unauthorised_uid
+	atf_add_test_case background_start
+	atf_add_test_case stale_socket
+	atf_add_test_case privilege_drop
+	atf_add_test_case clean_shutdown
+}

@@ -1,0 +1,175 @@
+# Shared helpers of the keyd daemon tests (sourced; the build copies it
+# beside the test programs as tests/keyd/keyd_lib).
+#
+# Every test starts its own moat-keyd in the foreground (-d) with sockets in
+# its work directory, keys made with the openssl command, and waits for it
+# with bounded polls; a trap stops whatever is still running when the test
+# ends, pass or fail. Key ids are computed here with openssl alone (SHA-256 of
+# the DER SubjectPublicKeyInfo), so keyd's own ids are checked, not trusted.
+
+KEYD_BIN="$(atf_get_srcdir)/../../keyd"
+KEYD="${KEYD_BIN}/moat-keyd"
+KEYCTL="${KEYD_BIN}/moat-keyctl"
+KEYD_TEST="$(atf_get_srcdir)/moat-keyd-test"
+CLIENT="$(atf_get_srcdir)/ipc-client"
+
+# How long keyd may take to start or stop (sanitizer builds lock a large address space).
+WAIT_SECONDS=20
+
+# An unprivileged run cannot lock memory; root runs lock it as in production.
+[ "$(id -u)" = 0 ] || export MOAT_DONT_MLOCK=1
+
+KEYD_PID=""
+BG_PIDS=""
+SOCKDIR=""
+
+keyd_cleanup()
+{
+	for p in $BG_PIDS $KEYD_PID; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	[ -n "$SOCKDIR" ] && rm -rf "$SOCKDIR"
+	return 0
+}
+trap keyd_cleanup EXIT
+
+require_binaries()
+{
+	for b in "$KEYD" "$KEYCTL" "$KEYD_TEST" "$CLIENT"; do
+		[ -x "$b" ] || atf_fail "$b not built (is keyd/local.mk included?)"
+	done
+}
+
+# make_keys NAME...: NAME.key (PEM), NAME.pub.der and NAME.id for each of rsa pss p256 p384.
+make_keys()
+{
+	require_binaries
+	for _k in "$@"; do
+		case $_k in
+		rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null ;;
+		pss) openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out pss.key 2>/dev/null ;;
+		p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out p256.key 2>/dev/null ;;
+		p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out p384.key 2>/dev/null ;;
+		*) atf_fail "make_keys: unknown key $_k" ;;
+		esac || atf_fail "generating the $_k key failed"
+		chmod 600 "$_k.key"
+		openssl pkey -in "$_k.key" -pubout -outform DER -out "$_k.pub.der" 2>/dev/null ||
+			atf_fail "extracting the $_k public key failed"
+		openssl dgst -sha256 -r "$_k.pub.der" | cut -d' ' -f1 >"$_k.id"
+	done
+}
+
+key_id()
+{
+	cat "$1.id"
+}
+
+# use_sockdir DIR: put the sockets in DIR (default: the work directory).
+use_sockdir()
+{
+	SOCKDIR=$1
+}
+
+data_sock()
+{
+	echo "${SOCKDIR:-$(pwd)}/keyd.sock"
+}
+
+ctl_sock()
+{
+	echo "${SOCKDIR:-$(pwd)}/ctl.sock"
+}
+
+# write_conf KEY... [-- DIRECTIVE...]: keyd.conf serving KEY.key, allowing the current user.
+write_conf()
+{
+	{
+		echo "socket \"$(data_sock)\""
+		echo "control-socket \"$(ctl_sock)\""
+		echo "allow uid $(id -u)"
+		while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+			echo "key \"$1.key\" { name \"$1\" }"
+			shift
+		done
+		[ $# -gt 0 ] && shift
+		for _d in "$@"; do
+			echo "$_d"
+		done
+	} >keyd.conf
+}
+
+# wait_ready PID: until keyd answers on its control socket; fails if it dies or takes too long.
+wait_ready()
+{
+	_i=0
+	while [ $_i -lt $((WAIT_SECONDS * 10)) ]; do
+		if ! kill -0 "$1" 2>/dev/null; then
+			cat keyd.log >&2
+			atf_fail "keyd exited during startup"
+		fi
+		"$KEYCTL" -s "$(ctl_sock)" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	cat keyd.log >&2
+	atf_fail "keyd did not start within ${WAIT_SECONDS}s"
+}
+
+# start_keyd [BINARY] [ARGS...]: keyd -d -f keyd.conf in the background, logging to keyd.log.
+start_keyd()
+{
+	_bin=$KEYD
+	if [ $# -gt 0 ] && [ -x "$1" ]; then
+		_bin=$1
+		shift
+	fi
+	"$_bin" -d -f "$(pwd)/keyd.conf" "$@" >keyd.log 2>&1 &
+	KEYD_PID=$!
+	wait_ready "$KEYD_PID"
+}
+
+# wait_exit PID: wait (bounded) for PID to end; its status in $EXIT_STATUS.
+wait_exit()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $_i -lt $((WAIT_SECONDS * 10)) ] || atf_fail "process $1 did not exit within ${WAIT_SECONDS}s"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	wait "$1"
+	EXIT_STATUS=$?
+}
+
+# stop_keyd: SIGTERM, and keyd must exit 0.
+stop_keyd()
+{
+	kill -TERM "$KEYD_PID" || atf_fail "keyd is not running"
+	wait_exit "$KEYD_PID"
+	KEYD_PID=""
+	if [ "$EXIT_STATUS" != 0 ]; then
+		cat keyd.log >&2
+		atf_fail "keyd exited with status $EXIT_STATUS after SIGTERM"
+	fi
+	grep -q "SIGTERM: shutting down" keyd.log || atf_fail "keyd did not log its shutdown"
+}
+
+# keyd_alive: keyd still runs and answers a fresh peer.
+keyd_alive()
+{
+	kill -0 "$KEYD_PID" 2>/dev/null || { cat keyd.log >&2; atf_fail "keyd died"; }
+	atf_check -o inline:"hello ok version=1 max_inflight=$1 max_message=8192\nping ok\n" \
+		"$CLIENT" -s "$(data_sock)" hello ping
+}
+
+# client ARGS...: the test client on the data socket.
+client()
+{
+	"$CLIENT" -s "$(data_sock)" "$@"
+}
+
+# stat_value NAME: a STATS counter.
+stat_value()
+{
+	"$KEYCTL" -s "$(ctl_sock)" stats | awk -v n="$1" '$1 == n { print $2 }'
+}

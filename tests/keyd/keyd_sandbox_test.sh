@@ -1,0 +1,198 @@
+# keyd's confinement, observed from outside: the seccomp filter kills keyd
+# for a forbidden call (the test build's hidden option makes one once the
+# sandbox is on), every thread is filtered, no_new_privs is set, core dumps
+# are off, memory is locked unless MOAT_DONT_MLOCK says otherwise, and the
+# allow-list covers exactly what keyd does, as strace sees it.
+
+. "$(atf_get_srcdir)/keyd_lib"
+
+SIGSYS=$(kill -l SYS 2>/dev/null || echo 31)
+
+# forbidden CALL: the test build tries CALL after the sandbox is on and dies of SIGSYS.
+forbidden()
+{
+	make_keys p256
+	write_conf p256
+	atf_check -s signal:"$SIGSYS" -o empty -e save:keyd.log "$KEYD_TEST" -d -f "$(pwd)/keyd.conf" \
+		--test-forbidden-syscall="$1"
+	atf_check -o ignore grep "sandbox on: no_new_privs, seccomp allow-list" keyd.log
+	atf_check -o ignore grep "test build: trying forbidden syscall $1" keyd.log
+	# Had the call returned, keyd would have said so.
+	grep "test build: $1 \(returned\|failed\)" keyd.log && atf_fail "$1 returned instead of killing keyd"
+	return 0
+}
+
+atf_test_case forbidden_open
+forbidden_open_head()
+{
+	atf_set "descr" "open(\"/etc/hostname\") after the sandbox is on kills keyd with SIGSYS"
+}
+forbidden_open_body()
+{
+	forbidden open
+}
+
+atf_test_case forbidden_socket
+forbidden_socket_head()
+{
+	atf_set "descr" "socket(AF_INET) after the sandbox is on kills keyd with SIGSYS"
+}
+forbidden_socket_body()
+{
+	forbidden socket
+}
+
+atf_test_case forbidden_execve
+forbidden_execve_head()
+{
+	atf_set "descr" "execve after the sandbox is on kills keyd with SIGSYS"
+}
+forbidden_execve_body()
+{
+	forbidden execve
+}
+
+atf_test_case forbidden_mmap_exec
+forbidden_mmap_exec_head()
+{
+	atf_set "descr" "mmap is allowed, but mmap with PROT_EXEC kills keyd with SIGSYS"
+}
+forbidden_mmap_exec_body()
+{
+	forbidden mmap-exec
+}
+
+atf_test_case hidden_options_test_build_only
+hidden_options_test_build_only_head()
+{
+	atf_set "descr" "the real moat-keyd has no --test-* options"
+}
+hidden_options_test_build_only_body()
+{
+	make_keys p256
+	write_conf p256
+	atf_check -s exit:1 -e match:"usage" "$KEYD" -d -f "$(pwd)/keyd.conf" --test-forbidden-syscall=open
+	atf_check -s exit:1 -e match:"usage" "$KEYD" -d -f "$(pwd)/keyd.conf" --test-no-seccomp
+}
+
+atf_test_case sandbox_state
+sandbox_state_head()
+{
+	atf_set "descr" "a serving keyd: every thread filtered, no_new_privs, no core dumps, memory locked"
+}
+sandbox_state_body()
+{
+	make_keys p256
+	write_conf p256 -- "workers 3"
+	start_keyd
+	_p=/proc/$KEYD_PID
+	atf_check -o match:"^NoNewPrivs:[[:space:]]+1$" grep NoNewPrivs $_p/status
+	# The filter is synced to every thread: the loop and the three signing threads.
+	[ "$(ls $_p/task | wc -l)" = 4 ] || atf_fail "expected 4 threads, found $(ls $_p/task | wc -l)"
+	for t in $_p/task/*; do
+		atf_check -o match:"^Seccomp:[[:space:]]+2$" grep "^Seccomp:" $t/status
+	done
+	atf_check -o match:"^Max core file size +0 +0 " grep "^Max core file size" $_p/limits
+	atf_check -o ignore grep "core dumps disabled (RLIMIT_CORE 0, not dumpable)" keyd.log
+	atf_check -o ignore grep "libcrypto secure heap: [0-9]* KiB" keyd.log
+	if grep -q "AddressSanitizer build: memory is NOT locked" keyd.log; then
+		echo "sanitizer build: mlockall is a no-op, VmLck not checked"
+	elif [ "$(id -u)" = 0 ] && [ -z "${MOAT_DONT_MLOCK:-}" ]; then
+		atf_check -o ignore grep "memory locked (mlockall current and future)" keyd.log
+		_lck=$(awk '/^VmLck:/ { print $2 }' $_p/status)
+		_rss=$(awk '/^VmRSS:/ { print $2 }' $_p/status)
+		# mlockall: everything resident is locked.
+		[ "$_lck" -gt 0 ] && [ "$_lck" -ge $((_rss * 9 / 10)) ] || atf_fail "VmLck $_lck kB of VmRSS $_rss kB"
+	fi
+	keyd_alive 64
+	stop_keyd
+}
+
+atf_test_case dont_mlock
+dont_mlock_head()
+{
+	atf_set "descr" "MOAT_DONT_MLOCK=1 skips mlockall, and keyd says so"
+}
+dont_mlock_body()
+{
+	make_keys p256
+	write_conf p256
+	export MOAT_DONT_MLOCK=1
+	start_keyd
+	atf_check -o ignore grep "MOAT_DONT_MLOCK is set: memory is NOT locked" keyd.log
+	# At most libcrypto's secure heap stays locked (it locks itself where it may).
+	_heap=$(sed -n 's/.*libcrypto secure heap: \([0-9]*\) KiB.*/\1/p' keyd.log)
+	_lck=$(awk '/^VmLck:/ { print $2 }' /proc/$KEYD_PID/status)
+	[ "$_lck" = 0 ] || [ "$_lck" = "$_heap" ] || atf_fail "VmLck is $_lck kB, the secure heap $_heap KiB"
+	stop_keyd
+}
+
+atf_test_case allow_list_matches_strace
+allow_list_matches_strace_head()
+{
+	atf_set "descr" "every syscall keyd makes once sandboxed, under strace through all request types, is allowed"
+	atf_set "require.progs" "strace"
+}
+allow_list_matches_strace_body()
+{
+	make_keys rsa p256
+	write_conf rsa p256 -- "max-inflight 4"
+	strace -f -qq -s 200 -o trace.txt "$KEYD_TEST" -d -v -f "$(pwd)/keyd.conf" --test-no-seccomp >keyd.log 2>&1 &
+	_strace=$!
+	BG_PIDS=$_strace
+	wait_ready "$_strace"
+	KEYD_PID=$(pgrep -P "$_strace")
+	[ -n "$KEYD_PID" ] || atf_fail "cannot find keyd under strace"
+	grep -q "^[0-9]* *write(2, .*test build: seccomp filter NOT installed" trace.txt ||
+		atf_skip "strace cannot trace keyd here (no ptrace?)"
+	_ct=$(head -c 256 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	client hello ping sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 sign "$(key_id rsa)" rsa_pkcs1_sha256 2 \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 decrypt "$(key_id rsa)" 0x0303 "$_ct" \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 1 burst 40 "$(key_id rsa)" rsa_pss_rsae_sha256 \
+		concurrent 6 4 "$(key_id p256)" ecdsa_secp256r1_sha256 fuzz 300 3 >/dev/null || atf_fail "client failed"
+	client raw 01 >/dev/null
+	"$KEYCTL" -s "$(ctl_sock)" list >/dev/null
+	"$KEYCTL" -s "$(ctl_sock)" stats >/dev/null
+	client hello stall 200 "$(key_id rsa)" rsa_pss_rsae_sha256 >/dev/null &
+	BG_PIDS=$!
+	sleep 0.5
+	kill "$BG_PIDS"
+	BG_PIDS=""
+	kill -HUP "$KEYD_PID"
+	sleep 0.2
+	kill -TERM "$KEYD_PID"
+	wait_exit "$_strace"
+	BG_PIDS=""
+	KEYD_PID=""
+	atf_check -o ignore grep "SIGHUP: keyd cannot reload" keyd.log
+	atf_check -o ignore grep "stopped" keyd.log
+	_allowed=$(sed -n 's/.*seccomp allow-list: //p' keyd.log)
+	[ -n "$_allowed" ] || atf_fail "keyd -v did not log its allow-list"
+	# Everything after the line logged just before the filter would go on.
+	sed -n '/write(2, .*test build: seccomp filter NOT installed/,$p' trace.txt |
+		sed -E 's/^[0-9]+ +//; s/^<\.\.\. ([a-z0-9_]+) resumed>.*/\1/; s/\(.*//' |
+		grep -E '^[a-z0-9_]+$' | sort -u >used.txt
+	[ -s used.txt ] || atf_fail "no syscalls traced"
+	_missing=""
+	for sc in $(cat used.txt); do
+		case " $_allowed " in
+		*" $sc "*) ;;
+		*) _missing="$_missing $sc" ;;
+		esac
+	done
+	[ -z "$_missing" ] || atf_fail "keyd made syscalls its allow-list lacks:$_missing"
+	echo "traced: $(tr '\n' ' ' <used.txt)"
+	echo "allowed: $_allowed"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case forbidden_open
+	atf_add_test_case forbidden_socket
+	atf_add_test_case forbidden_execve
+	atf_add_test_case forbidden_mmap_exec
+	atf_add_test_case hidden_options_test_build_only
+	atf_add_test_case sandbox_state
+	atf_add_test_case dont_mlock
+	atf_add_test_case allow_list_matches_strace
+}
