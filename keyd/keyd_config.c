@@ -191,12 +191,25 @@ static size_t count_named(const struct moat_conf_node *root, const char *name)
 	return count;
 }
 
+/*
+ * A directive that is missing has no line of its own; the error names line 1
+ * of the main file, so every config error has the one "file:line: message"
+ * form tools and the tests expect.
+ */
+static int fail_missing(struct moat_conf *conf, const char *message)
+{
+	struct moat_conf_node start;
+	memset(&start, 0, sizeof(start));
+	start.file = conf->root.file;
+	start.line = 1;
+	return moat_conf_fail(conf, &start, "%s", message);
+}
+
 static int read_allows(struct moat_conf *conf, struct keyd_config *cfg)
 {
 	size_t count = count_named(&conf->root, "allow");
 	if (count == 0)
-		return moat_conf_fail(conf, &conf->root,
-				      "no \"allow\" directive: name at least one user or group that may use keyd");
+		return fail_missing(conf, "no \"allow\" directive: name at least one user or group that may use keyd");
 	cfg->allow = calloc(count, sizeof(*cfg->allow));
 	ENSURE(cfg->allow != NULL, MOAT_ERR_ALLOC);
 	for (size_t i = 0; i < conf->root.child_count; i++) {
@@ -211,7 +224,7 @@ static int read_keys(struct moat_conf *conf, struct keyd_config *cfg)
 {
 	size_t count = count_named(&conf->root, "key");
 	if (count == 0)
-		return moat_conf_fail(conf, &conf->root, "no \"key\" directive: keyd needs at least one key to serve");
+		return fail_missing(conf, "no \"key\" directive: keyd needs at least one key to serve");
 	cfg->keys = calloc(count, sizeof(*cfg->keys));
 	ENSURE(cfg->keys != NULL, MOAT_ERR_ALLOC);
 	for (size_t i = 0; i < conf->root.child_count; i++) {

@@ -777,6 +777,18 @@ int main(int argc, char **argv)
 		return 2;
 	request_len = (size_t)len;
 	int rc = run();
+	if (slots != NULL) {
+		int nslots = opts.mode == MODE_IDLE ? (int)opts.count : opts.conns;
+		for (int i = 0; i < nslots; i++) {
+			if (slots[i].fd >= 0)
+				close(slots[i].fd);
+			if (slots[i].conn != NULL && moat_connection_free(slots[i].conn) < 0)
+				moat_error_clear();
+		}
+		free(slots);
+	}
+	if (config != NULL && moat_config_free(config) < 0)
+		moat_error_clear();
 	if (rc < 0) {
 		fprintf(stderr, "loadgen: aborted\n");
 		return 2;

@@ -83,9 +83,9 @@ value_errors_body()
 	write_conf p256 -- "control-socket \"$(data_sock)\""
 	expect_error 5 "\"control-socket\" given twice (first at $(pwd)/keyd.conf:2)"
 	printf 'key "p256.key"\n' >keyd.conf
-	expect_error "" "no \"allow\" directive: name at least one user or group that may use keyd"
+	expect_error 1 "no \"allow\" directive: name at least one user or group that may use keyd"
 	printf 'allow uid 0\n' >keyd.conf
-	expect_error "" "no \"key\" directive: keyd needs at least one key to serve"
+	expect_error 1 "no \"key\" directive: keyd needs at least one key to serve"
 }
 
 atf_test_case key_errors

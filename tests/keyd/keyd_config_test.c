@@ -137,8 +137,9 @@ ATF_TC_BODY(errors, tc)
 	expect_error("key \"/k.pem\"\nallow uid\n", "t.conf:2: \"allow\" takes exactly 2 arguments, got 1");
 	expect_error("key \"/k.pem\"\nallow uid 0 { }\n", "t.conf:2: \"allow\" takes no block");
 	/* Required directives. */
-	expect_error("key \"/k.pem\"\n", "t.conf: no \"allow\" directive: name at least one user or group that may use keyd");
-	expect_error("allow uid 0\n", "t.conf: no \"key\" directive: keyd needs at least one key to serve");
+	expect_error("key \"/k.pem\"\n", "t.conf:1: no \"allow\" directive: name at least one user or group that may use keyd");
+	expect_error("allow uid 0\n", "t.conf:1: no \"key\" directive: keyd needs at least one key to serve");
+	expect_error("", "t.conf:1: no \"allow\" directive: name at least one user or group that may use keyd");
 	/* Sockets. */
 	expect_error("allow uid 0\nkey \"/k.pem\"\nsocket \"/a\"\nsocket \"/b\"\n",
 		     "t.conf:4: \"socket\" given twice (first at t.conf:3)");
