@@ -5,7 +5,7 @@ TEST_LDADD = common/libmoat_common.a $(ATF_C_LIBS) $(LIBCRYPTO_LIBS) $(PTHREAD_L
 
 # Every test program carries these (sanitizer_defaults must be linked as an
 # object: nothing references it, so an archive member would be dropped).
-TEST_UTIL_SOURCES = tests/moat_test.h tests/sanitizer_defaults.c
+TEST_UTIL_SOURCES = tests/moat_test.h tests/sanitizer_defaults.c tests/test_hex.c tests/test_hex.h
 
 COMMON_TESTS = \
 	tests/common/cursor_test \

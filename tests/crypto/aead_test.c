@@ -12,34 +12,8 @@
 #include "tls/crypto_aead.h"
 #include "tls/iana.h"
 #include "tests/moat_test.h"
+#include "tests/test_hex.h"
 
-/* Hex (spaces allowed) to bytes; fails the test on a bad digit or overflow. */
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (const char *p = hex; *p != '\0'; p++) {
-		int v;
-		if (*p == ' ')
-			continue;
-		if (*p >= '0' && *p <= '9')
-			v = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			v = *p - 'a' + 10;
-		else
-			atf_tc_fail("bad hex digit '%c'", *p);
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		ATF_REQUIRE_MSG(n < cap, "hex longer than %zu bytes", cap);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	ATF_REQUIRE_MSG(hi < 0, "odd number of hex digits");
-	return n;
-}
 
 static const moat_aead_alg all_algs[] = {
 	MOAT_AEAD_AES_128_GCM,
@@ -444,13 +418,13 @@ static void check_record(const char *key_hex, const char *iv_hex, uint64_t seq, 
 	uint8_t key[16], nonce[MOAT_AEAD_NONCE_LEN];
 	struct moat_aead enc = { 0 }, dec = { 0 };
 
-	ATF_REQUIRE_EQ(unhex(key_hex, key, sizeof(key)), 16);
-	ATF_REQUIRE_EQ(unhex(iv_hex, nonce, sizeof(nonce)), MOAT_AEAD_NONCE_LEN);
+	ATF_REQUIRE_EQ(test_unhex(key_hex, key, sizeof(key)), 16);
+	ATF_REQUIRE_EQ(test_unhex(iv_hex, nonce, sizeof(nonce)), MOAT_AEAD_NONCE_LEN);
 	for (size_t i = 0; i < 8; i++)
 		nonce[MOAT_AEAD_NONCE_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
-	size_t inner_len = unhex(payload_hex, inner, sizeof(inner) - 1);
+	size_t inner_len = test_unhex(payload_hex, inner, sizeof(inner) - 1);
 	inner[inner_len++] = content_type;
-	size_t rec_len = unhex(record_hex, record, sizeof(record));
+	size_t rec_len = test_unhex(record_hex, record, sizeof(record));
 	ATF_REQUIRE_EQ(rec_len, MOAT_RECORD_HEADER_LEN + inner_len + MOAT_AEAD_TAG_LEN);
 	ATF_REQUIRE_EQ((size_t)record[3] << 8 | record[4], inner_len + MOAT_AEAD_TAG_LEN);
 
@@ -495,10 +469,10 @@ static void check_kat(moat_aead_alg alg, const char *key_hex, const char *nonce_
 	uint8_t key[MOAT_AEAD_MAX_KEY_LEN], nonce[MOAT_AEAD_NONCE_LEN], aad[64], want[256], out[256];
 	struct moat_aead enc = { 0 }, dec = { 0 };
 
-	ATF_REQUIRE_EQ(unhex(key_hex, key, sizeof(key)), moat_aead_key_len(alg));
-	ATF_REQUIRE_EQ(unhex(nonce_hex, nonce, sizeof(nonce)), MOAT_AEAD_NONCE_LEN);
-	size_t aad_len = unhex(aad_hex, aad, sizeof(aad));
-	size_t want_len = unhex(ct_tag_hex, want, sizeof(want));
+	ATF_REQUIRE_EQ(test_unhex(key_hex, key, sizeof(key)), moat_aead_key_len(alg));
+	ATF_REQUIRE_EQ(test_unhex(nonce_hex, nonce, sizeof(nonce)), MOAT_AEAD_NONCE_LEN);
+	size_t aad_len = test_unhex(aad_hex, aad, sizeof(aad));
+	size_t want_len = test_unhex(ct_tag_hex, want, sizeof(want));
 	ATF_REQUIRE_EQ(want_len, plain_len + MOAT_AEAD_TAG_LEN);
 
 	EXPECT_OK(moat_aead_init(&enc, alg, key, true));

@@ -11,49 +11,9 @@
 #include "tls/crypto_hash.h"
 #include "tls/crypto_hkdf.h"
 #include "tests/moat_test.h"
+#include "tests/test_hex.h"
 
-/* Hex (spaces allowed) to bytes; fails the test on a bad digit or overflow. */
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
 
-	for (const char *p = hex; *p != '\0'; p++) {
-		int v;
-		if (*p == ' ')
-			continue;
-		if (*p >= '0' && *p <= '9')
-			v = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			v = *p - 'a' + 10;
-		else
-			atf_tc_fail("bad hex digit '%c'", *p);
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		ATF_REQUIRE_MSG(n < cap, "hex longer than %zu bytes", cap);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	ATF_REQUIRE_MSG(hi < 0, "odd number of hex digits");
-	return n;
-}
-
-static void require_hex(const uint8_t *got, size_t len, const char *hex, const char *what)
-{
-	uint8_t want[512];
-	size_t n = unhex(hex, want, sizeof(want));
-
-	ATF_REQUIRE_EQ_MSG(n, len, "%s: length %zu, expected %zu", what, len, n);
-	if (memcmp(got, want, n) != 0) {
-		for (size_t i = 0; i < len; i++)
-			fprintf(stderr, "%02x", got[i]);
-		fprintf(stderr, "\n");
-		atf_tc_fail("%s differs from the known answer (got value above)", what);
-	}
-}
-#define REQUIRE_HEX(got, len, hex) require_hex((got), (len), (hex), #got)
 
 static const char abc[] = "abc";
 static const char msg448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
@@ -337,15 +297,15 @@ ATF_TC_BODY(hkdf_rfc5869, tc)
 	uint8_t ikm[128], salt[128], info[128], prk[MOAT_HASH_MAX_DIGEST_LEN], okm[128], full[128];
 
 	for (size_t i = 0; i < sizeof(rfc5869_cases) / sizeof(rfc5869_cases[0]); i++) {
-		size_t ikm_len = unhex(rfc5869_cases[i].ikm, ikm, sizeof(ikm));
-		size_t salt_len = unhex(rfc5869_cases[i].salt, salt, sizeof(salt));
-		size_t info_len = unhex(rfc5869_cases[i].info, info, sizeof(info));
+		size_t ikm_len = test_unhex(rfc5869_cases[i].ikm, ikm, sizeof(ikm));
+		size_t salt_len = test_unhex(rfc5869_cases[i].salt, salt, sizeof(salt));
+		size_t info_len = test_unhex(rfc5869_cases[i].info, info, sizeof(info));
 		size_t okm_len = rfc5869_cases[i].okm_len;
 
 		EXPECT_OK(moat_hkdf_extract(MOAT_HASH_SHA256, salt_len ? salt : NULL, salt_len, ikm, ikm_len, prk));
-		require_hex(prk, 32, rfc5869_cases[i].prk, "PRK");
+		test_require_hex(prk, 32, rfc5869_cases[i].prk, "PRK");
 		EXPECT_OK(moat_hkdf_expand(MOAT_HASH_SHA256, prk, 32, info_len ? info : NULL, info_len, okm, okm_len));
-		require_hex(okm, okm_len, rfc5869_cases[i].okm, "OKM");
+		test_require_hex(okm, okm_len, rfc5869_cases[i].okm, "OKM");
 
 		/* Every shorter output is a prefix of the longer one (RFC 5869 §2.3: first L octets of T). */
 		memcpy(full, okm, okm_len);
@@ -359,9 +319,9 @@ ATF_TC_BODY(hkdf_rfc5869, tc)
 
 	/* An empty salt is HashLen zeros (case 3 spelled out). */
 	memset(salt, 0, 32);
-	size_t ikm_len = unhex(rfc5869_cases[2].ikm, ikm, sizeof(ikm));
+	size_t ikm_len = test_unhex(rfc5869_cases[2].ikm, ikm, sizeof(ikm));
 	EXPECT_OK(moat_hkdf_extract(MOAT_HASH_SHA256, salt, 32, ikm, ikm_len, prk));
-	require_hex(prk, 32, rfc5869_cases[2].prk, "PRK with explicit zero salt");
+	test_require_hex(prk, 32, rfc5869_cases[2].prk, "PRK with explicit zero salt");
 }
 
 ATF_TC_WITHOUT_HEAD(hkdf_limits);
@@ -391,7 +351,7 @@ ATF_TC_BODY(expand_label_rfc8448, tc)
 	uint8_t secret[32], hash[32], out[64];
 
 	/* RFC 8448 §3, {server} derive write traffic keys for handshake data. */
-	unhex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38",
+	test_unhex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38",
 	      secret, sizeof(secret));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "key", NULL, 0, out, 16));
 	REQUIRE_HEX(out, 16, "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc");
@@ -403,7 +363,7 @@ ATF_TC_BODY(expand_label_rfc8448, tc)
 			     "c0 68 bf 49 2c 65 2f 01 f2 88 a1 d8 cd c1 9f c8");
 
 	/* RFC 8448 §3, {client} derive write traffic keys for handshake data (client_hs -> key, iv). */
-	unhex("b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21",
+	test_unhex("b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21",
 	      secret, sizeof(secret));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "key", NULL, 0, out, 16));
 	REQUIRE_HEX(out, 16, "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01");
@@ -411,16 +371,16 @@ ATF_TC_BODY(expand_label_rfc8448, tc)
 	REQUIRE_HEX(out, 12, "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f");
 
 	/* RFC 8448 §3, derive secret for handshake "tls13 derived": a 32-byte context. */
-	unhex("33 ad 0a 1c 60 7e c0 3b 09 e6 cd 98 93 68 0c e2 10 ad f3 00 aa 1f 26 60 e1 b2 2e 10 f1 70 f9 2a",
+	test_unhex("33 ad 0a 1c 60 7e c0 3b 09 e6 cd 98 93 68 0c e2 10 ad f3 00 aa 1f 26 60 e1 b2 2e 10 f1 70 f9 2a",
 	      secret, sizeof(secret));
-	unhex("e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b 78 52 b8 55",
+	test_unhex("e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b 78 52 b8 55",
 	      hash, sizeof(hash));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "derived", hash, 32, out, 32));
 	REQUIRE_HEX(out, 32, "6f 26 15 a1 08 c7 02 c5 67 8f 54 fc 9d ba b6 97 "
 			     "16 c0 76 18 9c 48 25 0c eb ea c3 57 6c 36 11 ba");
 
 	/* RFC 8448 §3, generate resumption secret "tls13 resumption": a 2-byte context (ticket nonce). */
-	unhex("7d f2 35 f2 03 1d 2a 05 12 87 d0 2b 02 41 b0 bf da f8 6c c8 56 23 1f 2d 5a ba 46 c4 34 ec 19 6c",
+	test_unhex("7d f2 35 f2 03 1d 2a 05 12 87 d0 2b 02 41 b0 bf da f8 6c c8 56 23 1f 2d 5a ba 46 c4 34 ec 19 6c",
 	      secret, sizeof(secret));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "resumption", (const uint8_t *)"\0\0", 2,
 					 out, 32));

@@ -21,49 +21,9 @@
 #include "tls/crypto_hash.h"
 #include "tls/tls13_key_schedule.h"
 #include "tests/moat_test.h"
+#include "tests/test_hex.h"
 
-/* Hex (spaces allowed) to bytes; fails the test on a bad digit or overflow. */
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
 
-	for (const char *p = hex; *p != '\0'; p++) {
-		int v;
-		if (*p == ' ')
-			continue;
-		if (*p >= '0' && *p <= '9')
-			v = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			v = *p - 'a' + 10;
-		else
-			atf_tc_fail("bad hex digit '%c'", *p);
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		ATF_REQUIRE_MSG(n < cap, "hex longer than %zu bytes", cap);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	ATF_REQUIRE_MSG(hi < 0, "odd number of hex digits");
-	return n;
-}
-
-static void require_hex(const uint8_t *got, size_t len, const char *hex, const char *what)
-{
-	uint8_t want[1024];
-	size_t n = unhex(hex, want, sizeof(want));
-
-	ATF_REQUIRE_EQ_MSG(n, len, "%s: length %zu, expected %zu", what, len, n);
-	if (memcmp(got, want, n) != 0) {
-		for (size_t i = 0; i < len; i++)
-			fprintf(stderr, "%02x", got[i]);
-		fprintf(stderr, "\n");
-		atf_tc_fail("%s differs from the known answer (got value above)", what);
-	}
-}
-#define REQUIRE_HEX(got, len, hex) require_hex((got), (len), (hex), #got)
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -336,15 +296,15 @@ ATF_TC_BODY(rfc8448_simple_1rtt, tc)
 
 	/* Transcript-Hash(ClientHello, ServerHello), from the messages themselves. */
 	EXPECT_OK(moat_hash_init(&th, MOAT_HASH_SHA256));
-	n = unhex(ch, msg, sizeof(msg));
+	n = test_unhex(ch, msg, sizeof(msg));
 	EXPECT_OK(moat_hash_update(&th, msg, n));
-	n = unhex(sh, msg, sizeof(msg));
+	n = test_unhex(sh, msg, sizeof(msg));
 	EXPECT_OK(moat_hash_update(&th, msg, n));
 	EXPECT_OK(moat_hash_current(&th, hash));
 	REQUIRE_HEX(hash, 32, hello_hash);
 
 	/* Handshake stage. */
-	n = unhex(ecdhe, shared, sizeof(shared));
+	n = test_unhex(ecdhe, shared, sizeof(shared));
 	EXPECT_OK(moat_tls13_derive_handshake(s, shared, n, hash));
 	REQUIRE_HEX(s->handshake, 32, handshake_secret);
 	REQUIRE_HEX(s->client_hs, 32, client_hs);
@@ -359,7 +319,7 @@ ATF_TC_BODY(rfc8448_simple_1rtt, tc)
 	REQUIRE_HEX(iv, 12, client_hs_iv);
 
 	/* Server Finished: HMAC over Transcript-Hash(ClientHello..CertificateVerify) (RFC 8446 §4.4.4). */
-	n = unhex(server_flight, msg, sizeof(msg));
+	n = test_unhex(server_flight, msg, sizeof(msg));
 	EXPECT_OK(moat_hash_update(&th, msg, n - FINISHED_MSG_LEN));
 	EXPECT_OK(moat_hash_current(&th, hash));
 	EXPECT_OK(moat_tls13_finished_key(MOAT_HASH_SHA256, s->server_hs, mac));
@@ -404,7 +364,7 @@ ATF_TC_BODY(rfc8448_simple_1rtt, tc)
 
 	EXPECT_OK(moat_hmac(MOAT_HASH_SHA256, client_fk, 32, hash, 32, mac));
 	REQUIRE_HEX(mac, 32, client_verify_data);
-	n = unhex(client_finished_msg, msg, sizeof(msg));
+	n = test_unhex(client_finished_msg, msg, sizeof(msg));
 	ATF_REQUIRE_EQ(n, FINISHED_MSG_LEN);
 	ATF_REQUIRE(memcmp(msg + 4, mac, 32) == 0);
 
@@ -433,7 +393,7 @@ ATF_TC_BODY(rfc8448_resumed_0rtt, tc)
 	struct moat_tls13_secrets *s = new_secrets();
 	uint8_t msg[1024], psk[32], hash[32], bk[32], ext_bk[32], out[32], out2[32], key[16], iv[MOAT_AEAD_NONCE_LEN];
 
-	ATF_REQUIRE_EQ(unhex(ticket_psk, psk, sizeof(psk)), 32);
+	ATF_REQUIRE_EQ(test_unhex(ticket_psk, psk, sizeof(psk)), 32);
 	EXPECT_OK(moat_tls13_init(s, MOAT_HASH_SHA256, psk, sizeof(psk)));
 	REQUIRE_HEX(s->early, 32, early_secret_psk);
 
@@ -444,7 +404,7 @@ ATF_TC_BODY(rfc8448_resumed_0rtt, tc)
 	ATF_REQUIRE(memcmp(bk, ext_bk, 32) != 0);
 	EXPECT_OK(moat_tls13_finished_key(MOAT_HASH_SHA256, bk, out));
 	REQUIRE_HEX(out, 32, binder_finished_key);
-	size_t n = unhex(ch_0rtt, msg, sizeof(msg));
+	size_t n = test_unhex(ch_0rtt, msg, sizeof(msg));
 	EXPECT_OK(moat_hash_oneshot(MOAT_HASH_SHA256, msg, n - 35, hash));
 	REQUIRE_HEX(hash, 32, binder_hash);
 	EXPECT_OK(moat_tls13_finished_mac(MOAT_HASH_SHA256, bk, hash, out));
@@ -478,7 +438,7 @@ ATF_TC_BODY(key_update, tc)
 	 * RFC 8446 §7.2 applied to RFC 8448 §3's client_application_traffic_secret_0, twice.
 	 * Expected values from an independent Python HKDF-Expand-Label (RFC 8448 has no KeyUpdate).
 	 */
-	unhex(client_app, secret, sizeof(secret));
+	test_unhex(client_app, secret, sizeof(secret));
 	EXPECT_OK(moat_tls13_next_traffic_secret(MOAT_HASH_SHA256, secret));
 	REQUIRE_HEX(secret, 32, "fcdfcc72725aaee48bf64e4fd8b749cdbdbab39d90da0b26e2245ca6ea167207");
 	ATF_REQUIRE(all_zero(secret + 32, sizeof(secret) - 32));
@@ -502,7 +462,7 @@ ATF_TC_BODY(exporter, tc)
 	 */
 	s->hash = MOAT_HASH_SHA256;
 	s->hash_len = 32;
-	unhex("67efd7dc1a941e7e6ce8c8b215485a4bda397ebe7ab841ad76ba8e2d59c0ccef", s->exporter, sizeof(s->exporter));
+	test_unhex("67efd7dc1a941e7e6ce8c8b215485a4bda397ebe7ab841ad76ba8e2d59c0ccef", s->exporter, sizeof(s->exporter));
 	EXPECT_OK(moat_tls13_export(s, "EXPORTER-moat-test", NULL, 0, out, 32));
 	REQUIRE_HEX(out, 32, "70d9f40b631f224e0dfa9b27f7bfc75a24fcd40a9a4178363eec3ac800f3685e");
 	/* RFC 8446 §7.5: no context and an empty context are the same. */
@@ -517,7 +477,7 @@ ATF_TC_BODY(exporter, tc)
 	ATF_REQUIRE(memcmp(out, out2, 16) != 0);
 
 	/* TLS_AES_256_GCM_SHA384, label "EXPERIMENTAL moat", 40 bytes, same method. */
-	ATF_REQUIRE_EQ(unhex("b9639752935924571fe291d32761166db2e1623fd2832208ff49e404aca8d4f5"
+	ATF_REQUIRE_EQ(test_unhex("b9639752935924571fe291d32761166db2e1623fd2832208ff49e404aca8d4f5"
 			     "84c1197d8e2e5d1bf96315972d775115",
 			     secret, sizeof(secret)),
 		       48);

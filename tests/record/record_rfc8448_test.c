@@ -3,7 +3,7 @@
  * traffic secrets the trace prints and open the protected records it prints,
  * byte for byte; write the client's records and get the trace's bytes back.
  * The trace uses TLS_AES_128_GCM_SHA256. Vectors are copied from
- * /work/shared/reference/rfc/rfc8448.txt as printed there.
+ * RFC 8448 as printed there.
  */
 #include <string.h>
 
