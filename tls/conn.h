@@ -224,6 +224,8 @@ const struct moat_security_policy *moat_conn_policy(const struct moat_connection
 moat_cert_auth_type moat_conn_client_auth(const struct moat_connection *conn);
 MOAT_MUST_USE int moat_conn_now_ns(const struct moat_connection *conn, uint64_t *ns);
 size_t moat_conn_record_limit(const struct moat_connection *conn);
+/* Our ALPN list (wire form): the connection's if set, else the config's. */
+const uint8_t *moat_conn_alpn(const struct moat_connection *conn, size_t *len);
 MOAT_MUST_USE int moat_conn_alloc_handshake(struct moat_connection *conn);
 void moat_conn_free_handshake_state(struct moat_connection *conn);
 
@@ -243,11 +245,15 @@ MOAT_MUST_USE int moat_hs_transcript_add(struct moat_connection *conn, const uin
 MOAT_MUST_USE int moat_hs_transcript_start(struct moat_connection *conn, moat_hash_alg alg);
 MOAT_MUST_USE int moat_hs_transcript_hash(struct moat_connection *conn, uint8_t *out);
 MOAT_MUST_USE int moat_hs_transcript_hrr_rewrite(struct moat_connection *conn);
+/* Start the transcript as message_hash(Hash(ClientHello1)) (RFC 8446 §4.4.1). */
+MOAT_MUST_USE int moat_hs_transcript_start_message_hash(struct moat_connection *conn, moat_hash_alg alg,
+							 const uint8_t *ch1_hash);
 MOAT_MUST_USE int moat_hs_write_ccs(struct moat_connection *conn);
 MOAT_MUST_USE int moat_hs_set_keys(struct moat_connection *conn, bool write, const uint8_t *secret);
 
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
 MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);
+MOAT_MUST_USE int moat_tls13_save_peer_sig_schemes(struct moat_handshake *hs, const struct moat_ext_block *ext);
 MOAT_MUST_USE int moat_tls13_write_finished(struct moat_connection *conn, struct moat_buf *msg);
 MOAT_MUST_USE int moat_tls13_read_finished(struct moat_connection *conn, struct moat_cursor body);
 MOAT_MUST_USE int moat_tls13_choose_sig_scheme(struct moat_connection *conn, const struct moat_cert_chain_and_key *ck,

@@ -302,6 +302,12 @@ int moat_conn_now_ns(const struct moat_connection *conn, uint64_t *ns)
 	return MOAT_SUCCESS;
 }
 
+const uint8_t *moat_conn_alpn(const struct moat_connection *conn, size_t *len)
+{
+	*len = conn->alpn_set ? conn->alpn_wire_len : conn->config->alpn_wire_len;
+	return conn->alpn_set ? conn->alpn_wire : conn->config->alpn_wire;
+}
+
 size_t moat_conn_record_limit(const struct moat_connection *conn)
 {
 	size_t limit = conn->max_record_out;

@@ -58,13 +58,20 @@ int moat_hs_transcript_hrr_rewrite(struct moat_connection *conn)
 	struct moat_handshake *hs = conn->hs;
 	uint8_t ch1_hash[MOAT_MAX_HASH_LEN];
 	moat_hash_alg alg = hs->transcript.alg;
-	size_t hash_len = moat_hash_len(alg);
 	TRY(moat_hash_current(&hs->transcript, ch1_hash));
 	moat_hash_free(&hs->transcript);
+	return moat_hs_transcript_start_message_hash(conn, alg, ch1_hash);
+}
+
+int moat_hs_transcript_start_message_hash(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *ch1_hash)
+{
+	struct moat_handshake *hs = conn->hs;
+	size_t hash_len = moat_hash_len(alg);
 	TRY(moat_hash_init(&hs->transcript, alg));
 	uint8_t header[4] = { MOAT_HS_MESSAGE_HASH, 0, 0, (uint8_t)hash_len };
 	TRY(moat_hash_update(&hs->transcript, header, sizeof(header)));
 	TRY(moat_hash_update(&hs->transcript, ch1_hash, hash_len));
+	hs->transcript_ready = true;
 	return MOAT_SUCCESS;
 }
 

@@ -75,8 +75,8 @@ static int write_client_extensions(struct moat_connection *conn, struct moat_buf
 	TRY(moat_ext_write_key_share_ch(ext, &share, 1));
 	conn->group = group;
 
-	const uint8_t *alpn = conn->alpn_set ? conn->alpn_wire : conn->config->alpn_wire;
-	size_t alpn_len = conn->alpn_set ? conn->alpn_wire_len : conn->config->alpn_wire_len;
+	size_t alpn_len;
+	const uint8_t *alpn = moat_conn_alpn(conn, &alpn_len);
 	if (alpn_len > 0) {
 		TRY(moat_ext_write_alpn_list(ext, alpn, alpn_len));
 		hs->ch_sent_alpn = true;
@@ -140,17 +140,12 @@ static int restart_transcript_for_hrr(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
 	moat_hash_alg alg = conn->suite->prf_hash;
-	size_t hash_len = moat_hash_len(alg);
 	uint8_t ch1_hash[MOAT_MAX_HASH_LEN];
 	ENSURE(hs->transcript_raw.len > hs->ch1_len, MOAT_ERR_INTERNAL);
 	TRY(moat_hash_oneshot(alg, hs->transcript_raw.data, hs->ch1_len, ch1_hash));
-	TRY(moat_hash_init(&hs->transcript, alg));
-	uint8_t header[4] = { MOAT_HS_MESSAGE_HASH, 0, 0, (uint8_t)hash_len };
-	TRY(moat_hash_update(&hs->transcript, header, sizeof(header)));
-	TRY(moat_hash_update(&hs->transcript, ch1_hash, hash_len));
+	TRY(moat_hs_transcript_start_message_hash(conn, alg, ch1_hash));
 	TRY(moat_hash_update(&hs->transcript, hs->transcript_raw.data + hs->ch1_len,
 			     hs->transcript_raw.len - hs->ch1_len));
-	hs->transcript_ready = true;
 	moat_buf_free(&hs->transcript_raw);
 	return MOAT_SUCCESS;
 }
@@ -269,8 +264,8 @@ int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor b
 		struct moat_cursor name;
 		TRY(moat_ext_alpn_decode_selected(ext.data[MOAT_EXTI_ALPN], &name));
 		/* RFC 7301 §3.2: the server's choice must be one we offered. */
-		const uint8_t *alpn = conn->alpn_set ? conn->alpn_wire : conn->config->alpn_wire;
-		size_t alpn_len = conn->alpn_set ? conn->alpn_wire_len : conn->config->alpn_wire_len;
+		size_t alpn_len;
+		const uint8_t *alpn = moat_conn_alpn(conn, &alpn_len);
 		struct moat_cursor mine, candidate;
 		moat_cursor_init(&mine, alpn, alpn_len);
 		bool found = false;
@@ -295,15 +290,7 @@ int moat_tls13_client_recv_cr(struct moat_connection *conn, struct moat_cursor b
 	/* §4.3.2: in the main handshake the context is empty. */
 	ENSURE(moat_cursor_remaining(&cr.context) == 0, MOAT_ERR_ILLEGAL_PARAMETER);
 	hs->cr_context_len = 0;
-	struct moat_cursor list;
-	TRY(moat_ext_u16_list_decode(cr.ext.data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
-	hs->peer_sig_schemes_count = 0;
-	while (moat_cursor_remaining(&list) > 0) {
-		uint16_t s;
-		TRY(moat_u16_list_next(&list, &s));
-		if (hs->peer_sig_schemes_count < sizeof(hs->peer_sig_schemes) / sizeof(hs->peer_sig_schemes[0]))
-			hs->peer_sig_schemes[hs->peer_sig_schemes_count++] = s;
-	}
+	TRY(moat_tls13_save_peer_sig_schemes(hs, &cr.ext));
 	hs->flags |= MOAT_HS_F_CLIENT_AUTH;
 	/* §4.4.2: with no suitable certificate the client answers with an empty Certificate. */
 	struct moat_config *config = conn->config;

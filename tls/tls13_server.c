@@ -17,22 +17,6 @@
 #include "tls/crypto_util.h"
 #include "tls/handshake_tables.h"
 
-static int save_client_sig_schemes(struct moat_handshake *hs, const struct moat_ext_block *ext)
-{
-	struct moat_cursor list;
-	/* RFC 8446 §9.2: a certificate-authenticated handshake needs signature_algorithms. */
-	ENSURE(moat_ext_present(ext, MOAT_EXTI_SIGNATURE_ALGORITHMS), MOAT_ERR_MISSING_EXTENSION);
-	TRY(moat_ext_u16_list_decode(ext->data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
-	hs->peer_sig_schemes_count = 0;
-	while (moat_cursor_remaining(&list) > 0) {
-		uint16_t s;
-		TRY(moat_u16_list_next(&list, &s));
-		if (hs->peer_sig_schemes_count < sizeof(hs->peer_sig_schemes) / sizeof(hs->peer_sig_schemes[0]))
-			hs->peer_sig_schemes[hs->peer_sig_schemes_count++] = s;
-	}
-	return MOAT_SUCCESS;
-}
-
 /* Phase one: what holds whatever config ends up in force. */
 static int parse_first_client_hello(struct moat_connection *conn, struct moat_cursor body)
 {
@@ -179,8 +163,8 @@ static int choose_group(struct moat_connection *conn, const struct moat_client_h
 
 static int choose_alpn(struct moat_connection *conn, const struct moat_client_hello *ch)
 {
-	const uint8_t *ours = conn->alpn_set ? conn->alpn_wire : conn->config->alpn_wire;
-	size_t ours_len = conn->alpn_set ? conn->alpn_wire_len : conn->config->alpn_wire_len;
+	size_t ours_len;
+	const uint8_t *ours = moat_conn_alpn(conn, &ours_len);
 	if (!moat_ext_present(&ch->ext, MOAT_EXTI_ALPN) || ours_len == 0)
 		return MOAT_SUCCESS;
 	struct moat_cursor offered;
@@ -272,7 +256,7 @@ static int negotiate_first(struct moat_connection *conn)
 	conn->version = MOAT_TLS13;
 	conn->suite = choose_suite(p, ch->cipher_suites);
 	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
-	TRY(save_client_sig_schemes(hs, &ch->ext));
+	TRY(moat_tls13_save_peer_sig_schemes(hs, &ch->ext));
 	TRY(choose_group(conn, ch, &share));
 	TRY(select_certificate(conn));
 	TRY(choose_alpn(conn, ch));
@@ -315,7 +299,7 @@ static int process_second_client_hello(struct moat_connection *conn, struct moat
 	       MOAT_ERR_ILLEGAL_PARAMETER);
 	TRY(moat_ext_key_share_decode_ch(ch2.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ENSURE(shares.count == 1 && shares.entry[0].group == conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
-	TRY(save_client_sig_schemes(hs, &ch2.ext));
+	TRY(moat_tls13_save_peer_sig_schemes(hs, &ch2.ext));
 	return compute_shared_secret(conn, &shares.entry[0]);
 }
 
