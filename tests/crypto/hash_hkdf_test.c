@@ -11,6 +11,7 @@
 #include "tls/crypto_hash.h"
 #include "tls/crypto_hkdf.h"
 #include "tests/moat_test.h"
+#include "tests/rfc8448_vectors.h"
 #include "tests/test_hex.h"
 
 
@@ -351,41 +352,33 @@ ATF_TC_BODY(expand_label_rfc8448, tc)
 	uint8_t secret[32], hash[32], out[64];
 
 	/* RFC 8448 §3, {server} derive write traffic keys for handshake data. */
-	test_unhex("b6 7b 7d 69 0c c1 6c 4e 75 e5 42 13 cb 2d 37 b4 e9 c9 12 bc de d9 10 5d 42 be fd 59 d3 91 ad 38",
-	      secret, sizeof(secret));
+	test_unhex(RFC8448_S3_SERVER_HS_TRAFFIC, secret, sizeof(secret));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "key", NULL, 0, out, 16));
-	REQUIRE_HEX(out, 16, "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc");
+	REQUIRE_HEX(out, 16, RFC8448_S3_SERVER_HS_KEY);
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "iv", NULL, 0, out, 12));
-	REQUIRE_HEX(out, 12, "5d 31 3e b2 67 12 76 ee 13 00 0b 30");
+	REQUIRE_HEX(out, 12, RFC8448_S3_SERVER_HS_IV);
 	/* RFC 8448 §3, {server} calculate finished "tls13 finished": the finished key. */
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "finished", NULL, 0, out, 32));
-	REQUIRE_HEX(out, 32, "00 8d 3b 66 f8 16 ea 55 9f 96 b5 37 e8 85 c3 1f "
-			     "c0 68 bf 49 2c 65 2f 01 f2 88 a1 d8 cd c1 9f c8");
+	REQUIRE_HEX(out, 32, RFC8448_S3_SERVER_FINISHED_KEY);
 
 	/* RFC 8448 §3, {client} derive write traffic keys for handshake data (client_hs -> key, iv). */
-	test_unhex("b3 ed db 12 6e 06 7f 35 a7 80 b3 ab f4 5e 2d 8f 3b 1a 95 07 38 f5 2e 96 00 74 6a 0e 27 a5 5a 21",
-	      secret, sizeof(secret));
+	test_unhex(RFC8448_S3_CLIENT_HS_TRAFFIC, secret, sizeof(secret));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "key", NULL, 0, out, 16));
-	REQUIRE_HEX(out, 16, "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01");
+	REQUIRE_HEX(out, 16, RFC8448_S3_CLIENT_HS_KEY);
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "iv", NULL, 0, out, 12));
-	REQUIRE_HEX(out, 12, "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f");
+	REQUIRE_HEX(out, 12, RFC8448_S3_CLIENT_HS_IV);
 
 	/* RFC 8448 §3, derive secret for handshake "tls13 derived": a 32-byte context. */
-	test_unhex("33 ad 0a 1c 60 7e c0 3b 09 e6 cd 98 93 68 0c e2 10 ad f3 00 aa 1f 26 60 e1 b2 2e 10 f1 70 f9 2a",
-	      secret, sizeof(secret));
-	test_unhex("e3 b0 c4 42 98 fc 1c 14 9a fb f4 c8 99 6f b9 24 27 ae 41 e4 64 9b 93 4c a4 95 99 1b 78 52 b8 55",
-	      hash, sizeof(hash));
+	test_unhex(RFC8448_S3_EARLY_SECRET, secret, sizeof(secret));
+	test_unhex(RFC8448_S3_EMPTY_HASH, hash, sizeof(hash));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "derived", hash, 32, out, 32));
-	REQUIRE_HEX(out, 32, "6f 26 15 a1 08 c7 02 c5 67 8f 54 fc 9d ba b6 97 "
-			     "16 c0 76 18 9c 48 25 0c eb ea c3 57 6c 36 11 ba");
+	REQUIRE_HEX(out, 32, RFC8448_S3_DERIVED_FOR_HANDSHAKE);
 
 	/* RFC 8448 §3, generate resumption secret "tls13 resumption": a 2-byte context (ticket nonce). */
-	test_unhex("7d f2 35 f2 03 1d 2a 05 12 87 d0 2b 02 41 b0 bf da f8 6c c8 56 23 1f 2d 5a ba 46 c4 34 ec 19 6c",
-	      secret, sizeof(secret));
+	test_unhex(RFC8448_S3_RESUMPTION_MASTER, secret, sizeof(secret));
 	EXPECT_OK(moat_hkdf_expand_label(MOAT_HASH_SHA256, secret, 32, "resumption", (const uint8_t *)"\0\0", 2,
 					 out, 32));
-	REQUIRE_HEX(out, 32, "4e cd 0e b6 ec 3b 4d 87 f5 d6 02 8f 92 2c a4 c5 "
-			     "85 1a 27 7f d4 13 11 c9 e6 2d 2c 94 92 e1 c4 f3");
+	REQUIRE_HEX(out, 32, RFC8448_S3_TICKET_PSK);
 }
 
 ATF_TC_WITHOUT_HEAD(expand_label_limits);

@@ -11,6 +11,8 @@
 
 #include "tls/crypto_kex.h"
 #include "tests/moat_test.h"
+#include "tests/rfc8448_vectors.h"
+#include "tests/test_hex.h"
 
 static const uint16_t groups[] = { MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1 };
 
@@ -113,28 +115,6 @@ ATF_TC_BODY(nist_matches_libcrypto, tc)
 	moat_kex_free(&a);
 }
 
-/* RFC 8448 §3 ("Simple 1-RTT Handshake"): the ephemeral keys and the handshake IKM. */
-static const uint8_t rfc8448_client_priv[32] = {
-	0x49, 0xaf, 0x42, 0xba, 0x7f, 0x79, 0x94, 0x85, 0x2d, 0x71, 0x3e, 0xf2, 0x78, 0x4b, 0xcb, 0xca,
-	0xa7, 0x91, 0x1d, 0xe2, 0x6a, 0xdc, 0x56, 0x42, 0xcb, 0x63, 0x45, 0x40, 0xe7, 0xea, 0x50, 0x05,
-};
-static const uint8_t rfc8448_client_pub[32] = {
-	0x99, 0x38, 0x1d, 0xe5, 0x60, 0xe4, 0xbd, 0x43, 0xd2, 0x3d, 0x8e, 0x43, 0x5a, 0x7d, 0xba, 0xfe,
-	0xb3, 0xc0, 0x6e, 0x51, 0xc1, 0x3c, 0xae, 0x4d, 0x54, 0x13, 0x69, 0x1e, 0x52, 0x9a, 0xaf, 0x2c,
-};
-static const uint8_t rfc8448_server_priv[32] = {
-	0xb1, 0x58, 0x0e, 0xea, 0xdf, 0x6d, 0xd5, 0x89, 0xb8, 0xef, 0x4f, 0x2d, 0x56, 0x52, 0x57, 0x8c,
-	0xc8, 0x10, 0xe9, 0x98, 0x01, 0x91, 0xec, 0x8d, 0x05, 0x83, 0x08, 0xce, 0xa2, 0x16, 0xa2, 0x1e,
-};
-static const uint8_t rfc8448_server_pub[32] = {
-	0xc9, 0x82, 0x88, 0x76, 0x11, 0x20, 0x95, 0xfe, 0x66, 0x76, 0x2b, 0xdb, 0xf7, 0xc6, 0x72, 0xe1,
-	0x56, 0xd6, 0xcc, 0x25, 0x3b, 0x83, 0x3d, 0xf1, 0xdd, 0x69, 0xb1, 0xb0, 0x4e, 0x75, 0x1f, 0x0f,
-};
-static const uint8_t rfc8448_ikm[32] = {
-	0x8b, 0xd4, 0x05, 0x4f, 0xb5, 0x5b, 0x9d, 0x63, 0xfd, 0xfb, 0xac, 0xf9, 0xf0, 0x4b, 0x9f, 0x0d,
-	0x35, 0xe6, 0xd6, 0x3f, 0x53, 0x75, 0x63, 0xef, 0xd4, 0x62, 0x72, 0x90, 0x0f, 0x89, 0x49, 0x2d,
-};
-
 static void x25519_from_private(struct moat_kex *k, const uint8_t priv[32], const uint8_t want_pub[32])
 {
 	uint8_t pub[32];
@@ -151,20 +131,26 @@ ATF_TC_WITHOUT_HEAD(x25519_rfc8448_known_answer);
 ATF_TC_BODY(x25519_rfc8448_known_answer, tc)
 {
 	struct moat_kex client, server;
+	uint8_t client_priv[32], client_pub[32], server_priv[32], server_pub[32];
 	uint8_t secret[MOAT_KEX_MAX_SECRET_LEN];
 	size_t len = 0;
 
-	x25519_from_private(&client, rfc8448_client_priv, rfc8448_client_pub);
-	x25519_from_private(&server, rfc8448_server_priv, rfc8448_server_pub);
+	/* RFC 8448 §3 ("Simple 1-RTT Handshake"): the ephemeral keys and the handshake IKM. */
+	ATF_REQUIRE_EQ(test_unhex(RFC8448_S3_CLIENT_X25519_PRIV, client_priv, sizeof(client_priv)), 32);
+	ATF_REQUIRE_EQ(test_unhex(RFC8448_S3_CLIENT_X25519_PUB, client_pub, sizeof(client_pub)), 32);
+	ATF_REQUIRE_EQ(test_unhex(RFC8448_S3_SERVER_X25519_PRIV, server_priv, sizeof(server_priv)), 32);
+	ATF_REQUIRE_EQ(test_unhex(RFC8448_S3_SERVER_X25519_PUB, server_pub, sizeof(server_pub)), 32);
+	x25519_from_private(&client, client_priv, client_pub);
+	x25519_from_private(&server, server_priv, server_pub);
 
-	EXPECT_OK(moat_kex_derive(&client, rfc8448_server_pub, 32, secret, &len));
+	EXPECT_OK(moat_kex_derive(&client, server_pub, 32, secret, &len));
 	ATF_REQUIRE_EQ(len, 32);
-	ATF_REQUIRE(memcmp(secret, rfc8448_ikm, 32) == 0);
+	REQUIRE_HEX(secret, 32, RFC8448_S3_ECDHE);
 
 	memset(secret, 0, sizeof(secret));
-	EXPECT_OK(moat_kex_derive(&server, rfc8448_client_pub, 32, secret, &len));
+	EXPECT_OK(moat_kex_derive(&server, client_pub, 32, secret, &len));
 	ATF_REQUIRE_EQ(len, 32);
-	ATF_REQUIRE(memcmp(secret, rfc8448_ikm, 32) == 0);
+	REQUIRE_HEX(secret, 32, RFC8448_S3_ECDHE);
 
 	moat_kex_free(&client);
 	moat_kex_free(&server);

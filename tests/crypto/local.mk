@@ -1,18 +1,18 @@
 # crypto tests: filled in by its owner. Add test programs to check_PROGRAMS and tests/crypto/Kyuafile.
 # Hashes/HMAC/HKDF, record AEADs, TLS 1.3 key schedule.
 check_PROGRAMS += tests/crypto/hash_hkdf_test tests/crypto/aead_test tests/crypto/key_schedule_test
-tests_crypto_hash_hkdf_test_SOURCES = tests/crypto/hash_hkdf_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_hash_hkdf_test_SOURCES = tests/crypto/hash_hkdf_test.c tests/rfc8448_vectors.h $(TEST_UTIL_SOURCES)
 tests_crypto_hash_hkdf_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_hash_hkdf_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
-tests_crypto_aead_test_SOURCES = tests/crypto/aead_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_aead_test_SOURCES = tests/crypto/aead_test.c tests/rfc8448_vectors.h $(TEST_UTIL_SOURCES)
 tests_crypto_aead_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_aead_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
-tests_crypto_key_schedule_test_SOURCES = tests/crypto/key_schedule_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_key_schedule_test_SOURCES = tests/crypto/key_schedule_test.c tests/rfc8448_vectors.h $(TEST_UTIL_SOURCES)
 tests_crypto_key_schedule_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_key_schedule_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 # ECDHE key shares, signatures, certificate chains and trust.
 check_PROGRAMS += tests/crypto/kex_test tests/crypto/sig_test tests/crypto/cert_test
-tests_crypto_kex_test_SOURCES = tests/crypto/kex_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_kex_test_SOURCES = tests/crypto/kex_test.c tests/rfc8448_vectors.h $(TEST_UTIL_SOURCES)
 tests_crypto_kex_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_kex_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 tests_crypto_sig_test_SOURCES = tests/crypto/sig_test.c $(TEST_UTIL_SOURCES)

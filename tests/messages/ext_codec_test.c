@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "tests/messages/codec_check.h"
+#include "tests/rfc8448_vectors.h"
+#include "tests/test_hex.h"
 #include "tls/extensions.h"
 #include "tls/iana.h"
 
@@ -219,10 +221,13 @@ ATF_TC_BODY(supported_versions, tc)
 
 /* ---- key_share ---- */
 
-static const uint8_t x25519_pub[32] = { 0x99, 0x38, 0x1d, 0xe5, 0x60, 0xe4, 0xbd, 0x43, 0xd2, 0x3d, 0x8e,
-					0x43, 0x5a, 0x7d, 0xba, 0xfe, 0xb3, 0xc0, 0x6e, 0x51, 0xc1, 0x3c,
-					0xae, 0x4d, 0x54, 0x13, 0x69, 0x1e, 0x52, 0x9a, 0xaf, 0x2c };
 static const uint8_t p256_pub[65] = { 0x04, 1, 2, 3 };
+
+/* Any 32 bytes make an X25519 share for the codec; these are RFC 8448 §3's client share. */
+static void x25519_share(uint8_t pub[32])
+{
+	ATF_REQUIRE_EQ(test_unhex(RFC8448_S3_CLIENT_X25519_PUB, pub, 32), 32);
+}
 
 ATF_TC_WITHOUT_HEAD(key_share_ch);
 ATF_TC_BODY(key_share_ch, tc)
@@ -230,6 +235,8 @@ ATF_TC_BODY(key_share_ch, tc)
 	struct moat_buf b;
 	struct moat_key_share shares[2] = { { MOAT_GROUP_X25519, { NULL, 0 } },
 					    { MOAT_GROUP_SECP256R1, { NULL, 0 } } };
+	uint8_t x25519_pub[32];
+	x25519_share(x25519_pub);
 	moat_cursor_init(&shares[0].key_exchange, x25519_pub, sizeof(x25519_pub));
 	moat_cursor_init(&shares[1].key_exchange, p256_pub, sizeof(p256_pub));
 
@@ -308,6 +315,8 @@ ATF_TC_WITHOUT_HEAD(key_share_sh_hrr);
 ATF_TC_BODY(key_share_sh_hrr, tc)
 {
 	struct moat_buf b;
+	uint8_t x25519_pub[32];
+	x25519_share(x25519_pub);
 	moat_buf_init(&b, 1024);
 	EXPECT_OK(moat_ext_write_key_share_sh(&b, MOAT_GROUP_X25519, x25519_pub, sizeof(x25519_pub)));
 	struct moat_cursor d = codec_ext_data(&b, MOAT_EXT_KEY_SHARE);

@@ -3,15 +3,29 @@
  * (§3 full handshake, §4 resumption with 0-RTT, §5 HelloRetryRequest, §6
  * client authentication) decode with the fields the RFC shows, and the
  * messages our encoders can rebuild from those fields come out byte for
- * byte identical.
+ * byte identical. The messages are in tests/rfc8448_vectors.h.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "tests/messages/codec_check.h"
-#include "tests/messages/rfc8448_vectors.h"
+#include "tests/rfc8448_vectors.h"
+#include "tests/test_hex.h"
 #include "tls/iana.h"
 #include "tls/messages.h"
+
+/* One handshake message of the trace as bytes; the largest is 512 bytes (§4 and §5 ClientHellos). */
+struct msg {
+	uint8_t data[1024];
+	size_t len;
+};
+
+static void load(struct msg *m, const char *hex)
+{
+	m->len = test_unhex(hex, m->data, sizeof(m->data));
+}
+
+/* A hello's random follows its 4-byte message header and legacy_version (RFC 8446 §4.1.2, §4.1.3). */
+#define RANDOM_OFFSET (4 + 2)
 
 /* Split a whole message into its header and body; the message must be exactly one. */
 static struct moat_cursor body_of(const uint8_t *msg, size_t len, uint8_t expect_type)
@@ -28,26 +42,13 @@ static struct moat_cursor body_of(const uint8_t *msg, size_t len, uint8_t expect
 	return body;
 }
 
-#define BODY(v, t) body_of((v), sizeof(v), (t))
+#define BODY(m, t) body_of((m).data, (m).len, (t))
 
 static bool hex_eq(struct moat_cursor c, const char *hex)
 {
-	size_t n = strlen(hex) / 2;
-	if (moat_cursor_remaining(&c) != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || moat_cursor_data(&c)[i] != v)
-			return false;
-	}
-	return true;
-}
-
-static bool bytes_hex_eq(const uint8_t *p, size_t n, const char *hex)
-{
-	struct moat_cursor c;
-	moat_cursor_init(&c, p, n);
-	return hex_eq(c, hex);
+	uint8_t want[64];
+	size_t n = test_unhex(hex, want, sizeof(want));
+	return moat_cursor_remaining(&c) == n && memcmp(moat_cursor_data(&c), want, n) == 0;
 }
 
 static void require_suites(struct moat_cursor suites)
@@ -92,10 +93,12 @@ ATF_TC_BODY(s3_client_hello, tc)
 {
 	struct moat_client_hello ch;
 	struct moat_key_share_list shares;
+	struct msg m;
 
-	EXPECT_OK(moat_client_hello_decode(BODY(rfc8448_s3_client_hello, MOAT_HS_CLIENT_HELLO), &ch));
+	load(&m, RFC8448_S3_CLIENT_HELLO);
+	EXPECT_OK(moat_client_hello_decode(BODY(m, MOAT_HS_CLIENT_HELLO), &ch));
 	ATF_REQUIRE_EQ(ch.legacy_version, MOAT_TLS12);
-	ATF_REQUIRE(bytes_hex_eq(ch.random, 32, "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"));
+	ATF_REQUIRE(memcmp(ch.random, m.data + RANDOM_OFFSET, 32) == 0);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&ch.session_id), 0);
 	require_suites(ch.cipher_suites);
 	ATF_REQUIRE(moat_client_hello_null_compression_only(&ch));
@@ -110,8 +113,7 @@ ATF_TC_BODY(s3_client_hello, tc)
 	ATF_REQUIRE_EQ(shares.count, 1);
 	ATF_REQUIRE(!shares.truncated);
 	ATF_REQUIRE_EQ(shares.entry[0].group, MOAT_GROUP_X25519);
-	ATF_REQUIRE(hex_eq(shares.entry[0].key_exchange,
-			   "99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413691e529aaf2c"));
+	ATF_REQUIRE(hex_eq(shares.entry[0].key_exchange, RFC8448_S3_CLIENT_X25519_PUB));
 
 	/* Rebuilt from its fields with our encoder, it is the same message. */
 	struct moat_buf b;
@@ -120,8 +122,8 @@ ATF_TC_BODY(s3_client_hello, tc)
 	EXPECT_OK(moat_client_hello_encode(&b, ch.legacy_version, ch.random, NULL, 0, suites, 3,
 					   moat_cursor_data(&ch.extensions_raw),
 					   moat_cursor_remaining(&ch.extensions_raw)));
-	ATF_REQUIRE_EQ(b.len, sizeof(rfc8448_s3_client_hello));
-	ATF_REQUIRE(memcmp(b.data, rfc8448_s3_client_hello, b.len) == 0);
+	ATF_REQUIRE_EQ(b.len, m.len);
+	ATF_REQUIRE(memcmp(b.data, m.data, b.len) == 0);
 	moat_buf_free(&b);
 }
 
@@ -131,17 +133,19 @@ ATF_TC_BODY(s3_server_hello, tc)
 	struct moat_server_hello sh;
 	struct moat_key_share share;
 	uint16_t version;
+	struct msg m;
 
-	EXPECT_OK(moat_server_hello_decode(BODY(rfc8448_s3_server_hello, MOAT_HS_SERVER_HELLO), &sh));
+	load(&m, RFC8448_S3_SERVER_HELLO);
+	EXPECT_OK(moat_server_hello_decode(BODY(m, MOAT_HS_SERVER_HELLO), &sh));
 	ATF_REQUIRE_EQ(sh.legacy_version, MOAT_TLS12);
-	ATF_REQUIRE(bytes_hex_eq(sh.random, 32, "a6af06a4121860dc5e6e60249cd34c95930c8ac5cb1434dac155772ed3e26928"));
+	ATF_REQUIRE(memcmp(sh.random, m.data + RANDOM_OFFSET, 32) == 0);
 	ATF_REQUIRE(!sh.is_hrr);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&sh.session_id_echo), 0);
 	ATF_REQUIRE_EQ(sh.cipher_suite, MOAT_TLS_AES_128_GCM_SHA256);
 	ATF_REQUIRE_EQ(sh.ext.count, 2);
 	EXPECT_OK(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
 	ATF_REQUIRE_EQ(share.group, MOAT_GROUP_X25519);
-	ATF_REQUIRE(hex_eq(share.key_exchange, "c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f"));
+	ATF_REQUIRE(hex_eq(share.key_exchange, RFC8448_S3_SERVER_X25519_PUB));
 	EXPECT_OK(moat_ext_supported_versions_decode_sh(sh.ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], &version));
 	ATF_REQUIRE_EQ(version, MOAT_TLS13);
 
@@ -152,8 +156,8 @@ ATF_TC_BODY(s3_server_hello, tc)
 	EXPECT_OK(moat_ext_write_supported_versions_sh(&e, MOAT_TLS13));
 	moat_buf_init(&b, 1024);
 	EXPECT_OK(moat_server_hello_encode(&b, sh.random, NULL, 0, sh.cipher_suite, e.data, e.len));
-	ATF_REQUIRE_EQ(b.len, sizeof(rfc8448_s3_server_hello));
-	ATF_REQUIRE(memcmp(b.data, rfc8448_s3_server_hello, b.len) == 0);
+	ATF_REQUIRE_EQ(b.len, m.len);
+	ATF_REQUIRE(memcmp(b.data, m.data, b.len) == 0);
 	moat_buf_free(&b);
 	moat_buf_free(&e);
 }
@@ -166,16 +170,18 @@ ATF_TC_BODY(s3_server_flight, tc)
 	struct moat_certificate_verify cv;
 	struct moat_cursor vd;
 	uint16_t limit;
+	struct msg m;
 
-	EXPECT_OK(moat_encrypted_extensions_decode(BODY(rfc8448_s3_encrypted_extensions,
-							MOAT_HS_ENCRYPTED_EXTENSIONS), &ee));
+	load(&m, RFC8448_S3_ENCRYPTED_EXTENSIONS);
+	EXPECT_OK(moat_encrypted_extensions_decode(BODY(m, MOAT_HS_ENCRYPTED_EXTENSIONS), &ee));
 	ATF_REQUIRE_EQ(ee.count, 3);
 	ATF_REQUIRE(moat_ext_present(&ee, MOAT_EXTI_SUPPORTED_GROUPS));
 	EXPECT_OK(moat_ext_empty_decode(ee.data[MOAT_EXTI_SERVER_NAME]));
 	EXPECT_OK(moat_ext_record_size_limit_decode(ee.data[MOAT_EXTI_RECORD_SIZE_LIMIT], &limit));
 	ATF_REQUIRE_EQ(limit, 0x4001);
 
-	EXPECT_OK(moat_certificate_decode(BODY(rfc8448_s3_certificate, MOAT_HS_CERTIFICATE), &cert));
+	load(&m, RFC8448_S3_CERTIFICATE);
+	EXPECT_OK(moat_certificate_decode(BODY(m, MOAT_HS_CERTIFICATE), &cert));
 	ATF_REQUIRE_EQ(cert.count, 1);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&cert.context), 0);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&cert.cert[0]), 432);
@@ -187,30 +193,29 @@ ATF_TC_BODY(s3_server_flight, tc)
 	const size_t der_len[] = { moat_cursor_remaining(&cert.cert[0]) };
 	moat_buf_init(&b, 4096);
 	EXPECT_OK(moat_certificate_encode(&b, NULL, 0, der, der_len, 1));
-	ATF_REQUIRE_EQ(b.len, sizeof(rfc8448_s3_certificate));
-	ATF_REQUIRE(memcmp(b.data, rfc8448_s3_certificate, b.len) == 0);
+	ATF_REQUIRE_EQ(b.len, m.len);
+	ATF_REQUIRE(memcmp(b.data, m.data, b.len) == 0);
 	moat_buf_free(&b);
 
-	EXPECT_OK(moat_certificate_verify_decode(BODY(rfc8448_s3_certificate_verify, MOAT_HS_CERTIFICATE_VERIFY),
-						 &cv));
+	load(&m, RFC8448_S3_CERTIFICATE_VERIFY);
+	EXPECT_OK(moat_certificate_verify_decode(BODY(m, MOAT_HS_CERTIFICATE_VERIFY), &cv));
 	ATF_REQUIRE_EQ(cv.scheme, MOAT_SIG_RSA_PSS_RSAE_SHA256);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&cv.signature), 128);
 	moat_buf_init(&b, 4096);
 	EXPECT_OK(moat_certificate_verify_encode(&b, cv.scheme, moat_cursor_data(&cv.signature), 128));
-	ATF_REQUIRE(b.len == sizeof(rfc8448_s3_certificate_verify) &&
-		    memcmp(b.data, rfc8448_s3_certificate_verify, b.len) == 0);
+	ATF_REQUIRE(b.len == m.len && memcmp(b.data, m.data, b.len) == 0);
 	moat_buf_free(&b);
 
-	EXPECT_OK(moat_finished_decode(BODY(rfc8448_s3_server_finished, MOAT_HS_FINISHED), 32, &vd));
-	ATF_REQUIRE(hex_eq(vd, "9b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718"));
-	EXPECT_ERR(moat_finished_decode(BODY(rfc8448_s3_server_finished, MOAT_HS_FINISHED), 48, &vd),
-		   MOAT_ERR_DECODE);
-	EXPECT_OK(moat_finished_decode(BODY(rfc8448_s3_client_finished, MOAT_HS_FINISHED), 32, &vd));
-	ATF_REQUIRE(hex_eq(vd, "a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61"));
+	load(&m, RFC8448_S3_SERVER_FINISHED);
+	EXPECT_OK(moat_finished_decode(BODY(m, MOAT_HS_FINISHED), 32, &vd));
+	ATF_REQUIRE(hex_eq(vd, RFC8448_S3_SERVER_VERIFY_DATA));
+	EXPECT_ERR(moat_finished_decode(BODY(m, MOAT_HS_FINISHED), 48, &vd), MOAT_ERR_DECODE);
+	load(&m, RFC8448_S3_CLIENT_FINISHED);
+	EXPECT_OK(moat_finished_decode(BODY(m, MOAT_HS_FINISHED), 32, &vd));
+	ATF_REQUIRE(hex_eq(vd, RFC8448_S3_CLIENT_VERIFY_DATA));
 	moat_buf_init(&b, 64);
 	EXPECT_OK(moat_finished_encode(&b, moat_cursor_data(&vd), 32));
-	ATF_REQUIRE(b.len == sizeof(rfc8448_s3_client_finished) &&
-		    memcmp(b.data, rfc8448_s3_client_finished, b.len) == 0);
+	ATF_REQUIRE(b.len == m.len && memcmp(b.data, m.data, b.len) == 0);
 	moat_buf_free(&b);
 }
 
@@ -219,9 +224,10 @@ ATF_TC_BODY(s3_new_session_ticket, tc)
 {
 	struct moat_new_session_ticket nst;
 	uint32_t max;
+	struct msg m;
 
-	EXPECT_OK(moat_new_session_ticket_decode(BODY(rfc8448_s3_new_session_ticket, MOAT_HS_NEW_SESSION_TICKET),
-						 &nst));
+	load(&m, RFC8448_S3_NEW_SESSION_TICKET);
+	EXPECT_OK(moat_new_session_ticket_decode(BODY(m, MOAT_HS_NEW_SESSION_TICKET), &nst));
 	ATF_REQUIRE_EQ(nst.lifetime, 30);
 	ATF_REQUIRE_EQ(nst.age_add, 0xfad6aac5);
 	ATF_REQUIRE(hex_eq(nst.nonce, "0000"));
@@ -238,9 +244,11 @@ ATF_TC_BODY(s4_resumption, tc)
 	struct moat_psk_offer psk;
 	struct moat_cursor identity, binder;
 	uint32_t age;
+	struct msg m, prefix;
 
-	EXPECT_OK(moat_client_hello_decode(BODY(rfc8448_s4_client_hello, MOAT_HS_CLIENT_HELLO), &ch));
-	ATF_REQUIRE(bytes_hex_eq(ch.random, 32, "1bc3ceb6bbe39cff938355b5a50adb6db21b7a6af649d7b4bc419d7876487d95"));
+	load(&m, RFC8448_S4_CLIENT_HELLO);
+	EXPECT_OK(moat_client_hello_decode(BODY(m, MOAT_HS_CLIENT_HELLO), &ch));
+	ATF_REQUIRE(memcmp(ch.random, m.data + RANDOM_OFFSET, 32) == 0);
 	ATF_REQUIRE_EQ(ch.ext.count, 11);
 	ATF_REQUIRE_EQ(ch.ext.last_type, MOAT_EXT_PRE_SHARED_KEY);
 	ATF_REQUIRE(moat_ext_present(&ch.ext, MOAT_EXTI_PADDING));
@@ -254,28 +262,30 @@ ATF_TC_BODY(s4_resumption, tc)
 	/* obfuscated_ticket_age: the §3 ticket's age_add (0xfad6aac5) plus the ticket's age in ms. */
 	ATF_REQUIRE_EQ(age, 0xfad6aacb);
 	EXPECT_OK(moat_psk_binder_next(&psk.binders, &binder));
-	ATF_REQUIRE(hex_eq(binder, "3add4fb2d8fdf822a0ca3cf7678ef5e88dae990141c5924d57bb6fa31b9e5f9d"));
+	ATF_REQUIRE(hex_eq(binder, RFC8448_S4_BINDER));
 	/* The binders are the message's last bytes; what precedes them is the RFC's "ClientHello prefix". */
 	ATF_REQUIRE_EQ(psk.binders_len, 35);
-	ATF_REQUIRE_EQ(sizeof(rfc8448_s4_client_hello) - psk.binders_len, sizeof(rfc8448_s4_client_hello_prefix));
-	ATF_REQUIRE(memcmp(rfc8448_s4_client_hello, rfc8448_s4_client_hello_prefix,
-			   sizeof(rfc8448_s4_client_hello_prefix)) == 0);
+	load(&prefix, RFC8448_S4_CLIENT_HELLO_PREFIX);
+	ATF_REQUIRE_EQ(m.len - psk.binders_len, prefix.len);
+	ATF_REQUIRE(memcmp(m.data, prefix.data, prefix.len) == 0);
 
 	struct moat_server_hello sh;
 	uint16_t selected;
-	EXPECT_OK(moat_server_hello_decode(BODY(rfc8448_s4_server_hello, MOAT_HS_SERVER_HELLO), &sh));
+	load(&m, RFC8448_S4_SERVER_HELLO);
+	EXPECT_OK(moat_server_hello_decode(BODY(m, MOAT_HS_SERVER_HELLO), &sh));
 	ATF_REQUIRE(!sh.is_hrr);
 	ATF_REQUIRE_EQ(sh.ext.count, 3);
 	EXPECT_OK(moat_ext_pre_shared_key_decode_sh(sh.ext.data[MOAT_EXTI_PRE_SHARED_KEY], &selected));
 	ATF_REQUIRE_EQ(selected, 0);
 
 	struct moat_ext_block ee;
-	EXPECT_OK(moat_encrypted_extensions_decode(BODY(rfc8448_s4_encrypted_extensions,
-							MOAT_HS_ENCRYPTED_EXTENSIONS), &ee));
+	load(&m, RFC8448_S4_ENCRYPTED_EXTENSIONS);
+	EXPECT_OK(moat_encrypted_extensions_decode(BODY(m, MOAT_HS_ENCRYPTED_EXTENSIONS), &ee));
 	ATF_REQUIRE_EQ(ee.count, 4);
 	EXPECT_OK(moat_ext_empty_decode(ee.data[MOAT_EXTI_EARLY_DATA]));
 
-	EXPECT_OK(moat_end_of_early_data_decode(BODY(rfc8448_s4_end_of_early_data, MOAT_HS_END_OF_EARLY_DATA)));
+	load(&m, RFC8448_S4_END_OF_EARLY_DATA);
+	EXPECT_OK(moat_end_of_early_data_decode(BODY(m, MOAT_HS_END_OF_EARLY_DATA)));
 }
 
 ATF_TC_WITHOUT_HEAD(s5_hello_retry_request);
@@ -287,14 +297,17 @@ ATF_TC_BODY(s5_hello_retry_request, tc)
 	struct moat_key_share share;
 	struct moat_cursor cookie, cookie2;
 	uint16_t group;
+	struct msg m_ch1, m_hrr, m_ch2, m_sh;
 
-	EXPECT_OK(moat_client_hello_decode(BODY(rfc8448_s5_client_hello1, MOAT_HS_CLIENT_HELLO), &ch1));
+	load(&m_ch1, RFC8448_S5_CLIENT_HELLO1);
+	EXPECT_OK(moat_client_hello_decode(BODY(m_ch1, MOAT_HS_CLIENT_HELLO), &ch1));
 	require_common_ch_extensions(&ch1, 3);
 	EXPECT_OK(moat_ext_key_share_decode_ch(ch1.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ATF_REQUIRE_EQ(shares.count, 1);
 	ATF_REQUIRE_EQ(shares.entry[0].group, MOAT_GROUP_X25519);
 
-	EXPECT_OK(moat_server_hello_decode(BODY(rfc8448_s5_hello_retry_request, MOAT_HS_SERVER_HELLO), &hrr));
+	load(&m_hrr, RFC8448_S5_HELLO_RETRY_REQUEST);
+	EXPECT_OK(moat_server_hello_decode(BODY(m_hrr, MOAT_HS_SERVER_HELLO), &hrr));
 	ATF_REQUIRE(hrr.is_hrr);
 	ATF_REQUIRE(memcmp(hrr.random, moat_hrr_random, 32) == 0);
 	ATF_REQUIRE_EQ(hrr.cipher_suite, MOAT_TLS_AES_128_GCM_SHA256);
@@ -311,13 +324,13 @@ ATF_TC_BODY(s5_hello_retry_request, tc)
 	EXPECT_OK(moat_ext_write_supported_versions_sh(&e, MOAT_TLS13));
 	moat_buf_init(&b, 1024);
 	EXPECT_OK(moat_server_hello_encode(&b, moat_hrr_random, NULL, 0, hrr.cipher_suite, e.data, e.len));
-	ATF_REQUIRE(b.len == sizeof(rfc8448_s5_hello_retry_request) &&
-		    memcmp(b.data, rfc8448_s5_hello_retry_request, b.len) == 0);
+	ATF_REQUIRE(b.len == m_hrr.len && memcmp(b.data, m_hrr.data, b.len) == 0);
 	moat_buf_free(&b);
 	moat_buf_free(&e);
 
 	/* The second ClientHello echoes the cookie and offers a P-256 share. */
-	EXPECT_OK(moat_client_hello_decode(BODY(rfc8448_s5_client_hello2, MOAT_HS_CLIENT_HELLO), &ch2));
+	load(&m_ch2, RFC8448_S5_CLIENT_HELLO2);
+	EXPECT_OK(moat_client_hello_decode(BODY(m_ch2, MOAT_HS_CLIENT_HELLO), &ch2));
 	ATF_REQUIRE(memcmp(ch1.random, ch2.random, 32) == 0);
 	EXPECT_OK(moat_ext_cookie_decode(ch2.ext.data[MOAT_EXTI_COOKIE], &cookie2));
 	ATF_REQUIRE(codec_cursor_eq(cookie2, moat_cursor_data(&cookie), moat_cursor_remaining(&cookie)));
@@ -326,7 +339,8 @@ ATF_TC_BODY(s5_hello_retry_request, tc)
 	ATF_REQUIRE_EQ(shares.entry[0].group, MOAT_GROUP_SECP256R1);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&shares.entry[0].key_exchange), 65);
 
-	EXPECT_OK(moat_server_hello_decode(BODY(rfc8448_s5_server_hello, MOAT_HS_SERVER_HELLO), &sh));
+	load(&m_sh, RFC8448_S5_SERVER_HELLO);
+	EXPECT_OK(moat_server_hello_decode(BODY(m_sh, MOAT_HS_SERVER_HELLO), &sh));
 	ATF_REQUIRE(!sh.is_hrr);
 	EXPECT_OK(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
 	ATF_REQUIRE_EQ(share.group, MOAT_GROUP_SECP256R1);
@@ -340,20 +354,23 @@ ATF_TC_BODY(s6_client_auth, tc)
 	struct moat_certificate_msg cert;
 	struct moat_certificate_verify cv;
 	struct moat_cursor algs;
+	struct msg m;
 
-	EXPECT_OK(moat_certificate_request_decode(BODY(rfc8448_s6_certificate_request,
-						       MOAT_HS_CERTIFICATE_REQUEST), &cr));
+	load(&m, RFC8448_S6_CERTIFICATE_REQUEST);
+	EXPECT_OK(moat_certificate_request_decode(BODY(m, MOAT_HS_CERTIFICATE_REQUEST), &cr));
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&cr.context), 0);
 	ATF_REQUIRE_EQ(cr.ext.count, 1);
 	EXPECT_OK(moat_ext_u16_list_decode(cr.ext.data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &algs));
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&algs), 30);
 
-	EXPECT_OK(moat_certificate_decode(BODY(rfc8448_s6_client_certificate, MOAT_HS_CERTIFICATE), &cert));
+	/* The server's Certificate and CertificateVerify: ECDSA P-256 in this trace. */
+	load(&m, RFC8448_S6_SERVER_CERTIFICATE);
+	EXPECT_OK(moat_certificate_decode(BODY(m, MOAT_HS_CERTIFICATE), &cert));
 	ATF_REQUIRE_EQ(cert.count, 1);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&cert.cert[0]), 306);
 
-	EXPECT_OK(moat_certificate_verify_decode(BODY(rfc8448_s6_client_certificate_verify,
-						      MOAT_HS_CERTIFICATE_VERIFY), &cv));
+	load(&m, RFC8448_S6_SERVER_CERTIFICATE_VERIFY);
+	EXPECT_OK(moat_certificate_verify_decode(BODY(m, MOAT_HS_CERTIFICATE_VERIFY), &cv));
 	ATF_REQUIRE_EQ(cv.scheme, MOAT_SIG_ECDSA_SECP256R1_SHA256);
 	ATF_REQUIRE_EQ(moat_cursor_remaining(&cv.signature), 71);
 }
@@ -382,18 +399,25 @@ ATF_TC_BODY(truncated_vectors, tc)
 	const size_t ch_ok[] = { 2 + 32 + 1 + 2 + 6 + 2 };
 	const size_t sh_ok[] = { 2 + 32 + 1 + 2 + 1 };
 	struct moat_cursor b;
+	struct msg m;
 
-	b = BODY(rfc8448_s3_client_hello, MOAT_HS_CLIENT_HELLO);
+	load(&m, RFC8448_S3_CLIENT_HELLO);
+	b = BODY(m, MOAT_HS_CLIENT_HELLO);
 	codec_check_prefixes(dec_ch, moat_cursor_data(&b), moat_cursor_remaining(&b), ch_ok, 1);
-	b = BODY(rfc8448_s4_client_hello, MOAT_HS_CLIENT_HELLO);
+	load(&m, RFC8448_S4_CLIENT_HELLO);
+	b = BODY(m, MOAT_HS_CLIENT_HELLO);
 	codec_check_prefixes(dec_ch, moat_cursor_data(&b), moat_cursor_remaining(&b), ch_ok, 1);
-	b = BODY(rfc8448_s5_client_hello2, MOAT_HS_CLIENT_HELLO);
+	load(&m, RFC8448_S5_CLIENT_HELLO2);
+	b = BODY(m, MOAT_HS_CLIENT_HELLO);
 	codec_check_prefixes(dec_ch, moat_cursor_data(&b), moat_cursor_remaining(&b), ch_ok, 1);
-	b = BODY(rfc8448_s3_server_hello, MOAT_HS_SERVER_HELLO);
+	load(&m, RFC8448_S3_SERVER_HELLO);
+	b = BODY(m, MOAT_HS_SERVER_HELLO);
 	codec_check_prefixes(dec_sh, moat_cursor_data(&b), moat_cursor_remaining(&b), sh_ok, 1);
-	b = BODY(rfc8448_s5_hello_retry_request, MOAT_HS_SERVER_HELLO);
+	load(&m, RFC8448_S5_HELLO_RETRY_REQUEST);
+	b = BODY(m, MOAT_HS_SERVER_HELLO);
 	codec_check_prefixes(dec_sh, moat_cursor_data(&b), moat_cursor_remaining(&b), NULL, 0);
-	b = BODY(rfc8448_s3_certificate, MOAT_HS_CERTIFICATE);
+	load(&m, RFC8448_S3_CERTIFICATE);
+	b = BODY(m, MOAT_HS_CERTIFICATE);
 	codec_check_prefixes(dec_cert, moat_cursor_data(&b), moat_cursor_remaining(&b), NULL, 0);
 }
 
