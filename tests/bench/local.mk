@@ -1,13 +1,24 @@
 # The benchmark harness (issue 5): not part of 'make check'. 'make bench'
 # builds the load generator and the crypto floor with everything else and runs
 # tests/bench/run, which compares moat-frontd+moat-keyd with nginx and haproxy
-# and writes tests/bench/results.md in the build directory.
+# and writes tests/bench/results.md in the build directory. moat-frontd-inproc
+# is the in-process reference of the key-isolation table.
 noinst_PROGRAMS += tests/bench/loadgen tests/bench/floor tests/bench/backend
 tests_bench_loadgen_SOURCES = tests/bench/loadgen.c
 tests_bench_loadgen_LDADD = $(MOAT_TLS_LIBS)
 tests_bench_floor_SOURCES = tests/bench/floor.c
 tests_bench_floor_LDADD = $(LIBCRYPTO_LIBS)
 tests_bench_backend_SOURCES = tests/bench/backend.c
+
+# The key-isolation reference: moat-frontd (its main.c and libfrontd.a) with
+# the keyd client replaced by keyd's own signing code in process
+# (tests/bench/inproc_signer.c). The signer defines every keyd_client_*
+# function, so frontd/keyd_client.o is never taken from the archive. keyd's
+# archive comes after frontd's and before the libraries both use.
+noinst_PROGRAMS += tests/bench/moat-frontd-inproc
+tests_bench_moat_frontd_inproc_SOURCES = frontd/main.c tests/bench/inproc_signer.c
+tests_bench_moat_frontd_inproc_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
+tests_bench_moat_frontd_inproc_LDADD = frontd/libfrontd.a $(MOAT_KEYD_LIBS) $(LIBEVENT_LIBS)
 EXTRA_DIST += tests/bench/run
 
 # BENCH_ARGS=--quick for a short smoke run.
