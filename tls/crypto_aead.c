@@ -6,6 +6,9 @@
  * with EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, -1, NULL), which keeps the
  * expanded key and allocates nothing. Every record is one complete AEAD
  * operation (nonce, AAD, data, final, tag), as RFC 8446 §5.2 describes.
+ * The nonce and key lengths are checked once on the fetched cipher rather
+ * than on every context (each such query is a parameter round trip into
+ * the provider); a cipher that fails the check is treated as unavailable.
  *
  * open reports every failure after its argument checks as bad_record_mac
  * (RFC 8446 §5.2: "If the decryption fails, the receiver MUST terminate the
@@ -35,8 +38,16 @@ static const char *const cipher_names[AEAD_SLOTS] = {
 static void fetch_all(void)
 {
 	for (size_t i = 0; i < AEAD_SLOTS; i++) {
-		if (cipher_names[i] != NULL)
-			fetched_cipher[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
+		if (cipher_names[i] == NULL)
+			continue;
+		EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
+		/* Both TLS 1.3 AEADs default to a 12-byte nonce and the key sizes we name; check rather than trust. */
+		if (c != NULL && (EVP_CIPHER_get_iv_length(c) != MOAT_AEAD_NONCE_LEN ||
+				  (size_t)EVP_CIPHER_get_key_length(c) != moat_aead_key_len((moat_aead_alg)i))) {
+			EVP_CIPHER_free(c);
+			c = NULL;
+		}
+		fetched_cipher[i] = c;
 	}
 }
 
@@ -62,17 +73,6 @@ int moat_aead_preload(void)
 	return MOAT_SUCCESS;
 }
 
-static MOAT_MUST_USE int setup(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, moat_aead_alg alg,
-			       const uint8_t *key, bool encrypt)
-{
-	TRY_OSSL(EVP_CipherInit_ex2(ctx, cipher, NULL, NULL, encrypt ? 1 : 0, NULL), MOAT_ERR_CRYPTO);
-	/* Both TLS 1.3 AEADs default to a 12-byte nonce and the key sizes we name; check rather than trust. */
-	ENSURE(EVP_CIPHER_CTX_get_iv_length(ctx) == MOAT_AEAD_NONCE_LEN, MOAT_ERR_CRYPTO);
-	ENSURE((size_t)EVP_CIPHER_CTX_get_key_length(ctx) == moat_aead_key_len(alg), MOAT_ERR_CRYPTO);
-	TRY_OSSL(EVP_CipherInit_ex2(ctx, NULL, key, NULL, -1, NULL), MOAT_ERR_CRYPTO);
-	return MOAT_SUCCESS;
-}
-
 int moat_aead_init(struct moat_aead *a, moat_aead_alg alg, const uint8_t *key, bool encrypt)
 {
 	ENSURE_REF(a);
@@ -87,9 +87,10 @@ int moat_aead_init(struct moat_aead *a, moat_aead_alg alg, const uint8_t *key, b
 
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	ENSURE(ctx != NULL, MOAT_ERR_ALLOC);
-	if (setup(ctx, cipher, alg, key, encrypt) != MOAT_SUCCESS) {
+	/* The nonce comes with each record; the cipher's lengths were checked at fetch. */
+	if (EVP_CipherInit_ex2(ctx, cipher, key, NULL, encrypt ? 1 : 0, NULL) != 1) {
 		EVP_CIPHER_CTX_free(ctx);
-		return MOAT_FAILURE;
+		BAIL(MOAT_ERR_CRYPTO);
 	}
 	a->ctx = ctx;
 	a->alg = alg;

@@ -9,11 +9,15 @@
  *
  * HMAC comes in a one-shot form and a keyed context that can be re-armed with
  * the same key, which is what HKDF-Expand (RFC 5869 §2.3) and the TLS 1.2 PRF
- * (RFC 5246 §5) iterate over.
+ * (RFC 5246 §5) iterate over, or given a new key: the TLS 1.3 key schedule
+ * runs a whole stage (Extract, then several Expand-Labels) on one context,
+ * because setting up a libcrypto HMAC context costs more than the HMAC of a
+ * short message.
  */
 #ifndef MOAT_TLS_CRYPTO_HASH_H
 #define MOAT_TLS_CRYPTO_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,16 +68,24 @@ MOAT_MUST_USE int moat_hash_oneshot(moat_hash_alg alg, const void *data, size_t 
 MOAT_MUST_USE int moat_hmac(moat_hash_alg alg, const uint8_t *key, size_t key_len,
 			    const void *data, size_t len, uint8_t *out);
 
-/* A keyed HMAC that can be finished and started again with the same key. ctx is an EVP_MAC_CTX. */
+/*
+ * A keyed HMAC that can be finished and started again with the same key, or
+ * re-keyed. ctx is an EVP_MAC_CTX; finished is set between a final and the
+ * next message, whose first update or final re-arms ctx (so a context freed
+ * right after its last final never pays for a re-arm).
+ */
 struct moat_hmac_ctx {
 	void *ctx;
 	moat_hash_alg alg;
+	bool finished;
 };
 
 /* Like moat_hash_init, m need not be initialised. */
 MOAT_MUST_USE int moat_hmac_init(struct moat_hmac_ctx *m, moat_hash_alg alg, const uint8_t *key, size_t key_len);
+/* Replace the key of an initialised m (same digest) and start a new message; an empty key is allowed. */
+MOAT_MUST_USE int moat_hmac_rekey(struct moat_hmac_ctx *m, const uint8_t *key, size_t key_len);
 MOAT_MUST_USE int moat_hmac_update(struct moat_hmac_ctx *m, const void *data, size_t len);
-/* Write the MAC (moat_hash_len bytes) and re-arm m with the same key for the next message. */
+/* Write the MAC (moat_hash_len bytes); the next message on m uses the same key. */
 MOAT_MUST_USE int moat_hmac_final(struct moat_hmac_ctx *m, uint8_t *out);
 /* Frees the keyed state (libcrypto wipes it); safe on a zeroed struct and twice. */
 void moat_hmac_free(struct moat_hmac_ctx *m);

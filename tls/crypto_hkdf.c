@@ -5,7 +5,8 @@
  * Expand keeps one keyed HMAC context and re-arms it per block instead of
  * re-keying, and wipes the block it carries from one step to the next (it is
  * key material). HkdfLabel is built with moat_buf over a fixed array sized for
- * the largest label and context the wire format can carry.
+ * the largest label and context the wire format can carry. The *_ctx forms
+ * run the same code on a context the caller keeps across several steps.
  */
 #include <string.h>
 
@@ -18,22 +19,42 @@
 /* uint16 length, label<7..255>, context<0..255>. */
 #define HKDF_LABEL_MAX_LEN (2 + 1 + 255 + 1 + 255)
 
+/* RFC 5869 §2.2: "if not provided, [salt] is set to a string of HashLen zeros". */
+static void default_salt(size_t hash_len, const uint8_t **salt, size_t *salt_len)
+{
+	static const uint8_t zeros[MOAT_HASH_MAX_DIGEST_LEN];
+
+	if (*salt_len == 0) {
+		*salt = zeros;
+		*salt_len = hash_len;
+	}
+}
+
 int moat_hkdf_extract(moat_hash_alg alg, const uint8_t *salt, size_t salt_len,
 		      const uint8_t *ikm, size_t ikm_len, uint8_t *prk)
 {
-	static const uint8_t zeros[MOAT_HASH_MAX_DIGEST_LEN];
 	size_t hash_len = moat_hash_len(alg);
 
 	ENSURE(hash_len != 0, MOAT_ERR_INVALID_ARG);
 	ENSURE_REF(prk);
 	ENSURE(salt_len == 0 || salt != NULL, MOAT_ERR_NULL_ARG);
 	ENSURE(ikm_len == 0 || ikm != NULL, MOAT_ERR_NULL_ARG);
-	/* RFC 5869 §2.2: "if not provided, [salt] is set to a string of HashLen zeros". */
-	if (salt_len == 0) {
-		salt = zeros;
-		salt_len = hash_len;
-	}
+	default_salt(hash_len, &salt, &salt_len);
 	TRY(moat_hmac(alg, salt, salt_len, ikm, ikm_len, prk));
+	return MOAT_SUCCESS;
+}
+
+int moat_hkdf_extract_ctx(struct moat_hmac_ctx *m, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+			  size_t ikm_len, uint8_t *prk)
+{
+	ENSURE_REF(m);
+	ENSURE_REF(prk);
+	ENSURE(salt_len == 0 || salt != NULL, MOAT_ERR_NULL_ARG);
+	ENSURE(ikm_len == 0 || ikm != NULL, MOAT_ERR_NULL_ARG);
+	default_salt(moat_hash_len(m->alg), &salt, &salt_len);
+	TRY(moat_hmac_rekey(m, salt, salt_len));
+	TRY(moat_hmac_update(m, ikm, ikm_len));
+	TRY(moat_hmac_final(m, prk));
 	return MOAT_SUCCESS;
 }
 
@@ -56,11 +77,32 @@ static MOAT_MUST_USE int expand_blocks(struct moat_hmac_ctx *hm, size_t hash_len
 	return MOAT_SUCCESS;
 }
 
+/* HKDF-Expand on hm, already keyed with the PRK; wipes out on failure. */
+static MOAT_MUST_USE int expand_with(struct moat_hmac_ctx *hm, const uint8_t *info, size_t info_len, uint8_t *out,
+				     size_t out_len)
+{
+	uint8_t t[MOAT_HASH_MAX_DIGEST_LEN];
+	size_t hash_len = moat_hash_len(hm->alg);
+
+	ENSURE(hash_len != 0, MOAT_ERR_INVALID_STATE);
+	ENSURE(info_len == 0 || info != NULL, MOAT_ERR_NULL_ARG);
+	ENSURE(out_len == 0 || out != NULL, MOAT_ERR_NULL_ARG);
+	/* RFC 5869 §2.3: L <= 255*HashLen. */
+	ENSURE(out_len <= 255 * hash_len, MOAT_ERR_INVALID_ARG);
+	if (out_len == 0)
+		return MOAT_SUCCESS;
+
+	int rc = expand_blocks(hm, hash_len, info, info_len, out, out_len, t);
+	moat_wipe(t, sizeof(t));
+	if (rc != MOAT_SUCCESS)
+		moat_wipe(out, out_len);
+	return rc;
+}
+
 int moat_hkdf_expand(moat_hash_alg alg, const uint8_t *prk, size_t prk_len,
 		     const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
 	struct moat_hmac_ctx hm = { 0 };
-	uint8_t t[MOAT_HASH_MAX_DIGEST_LEN];
 	size_t hash_len = moat_hash_len(alg);
 
 	ENSURE(hash_len != 0, MOAT_ERR_INVALID_ARG);
@@ -74,18 +116,15 @@ int moat_hkdf_expand(moat_hash_alg alg, const uint8_t *prk, size_t prk_len,
 		return MOAT_SUCCESS;
 
 	TRY(moat_hmac_init(&hm, alg, prk, prk_len));
-	int rc = expand_blocks(&hm, hash_len, info, info_len, out, out_len, t);
+	int rc = expand_with(&hm, info, info_len, out, out_len);
 	moat_hmac_free(&hm);
-	moat_wipe(t, sizeof(t));
-	if (rc != MOAT_SUCCESS)
-		moat_wipe(out, out_len);
 	return rc;
 }
 
-int moat_hkdf_expand_label(moat_hash_alg alg, const uint8_t *secret, size_t secret_len, const char *label,
-			   const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
+/* HkdfLabel for label, context and out_len into info (HKDF_LABEL_MAX_LEN bytes); *info_len is its length. */
+static MOAT_MUST_USE int build_label(const char *label, const uint8_t *context, size_t context_len, size_t out_len,
+				     uint8_t *info, size_t *info_len)
 {
-	uint8_t info[HKDF_LABEL_MAX_LEN];
 	struct moat_buf b;
 
 	ENSURE_REF(label);
@@ -103,14 +142,37 @@ int moat_hkdf_expand_label(moat_hash_alg alg, const uint8_t *secret, size_t secr
 	 *       opaque context<0..255> = Context;
 	 *   } HkdfLabel;
 	 */
-	moat_buf_init_fixed(&b, info, sizeof(info));
+	moat_buf_init_fixed(&b, info, HKDF_LABEL_MAX_LEN);
 	TRY(moat_buf_put_u16(&b, (uint16_t)out_len));
 	TRY(moat_buf_open_prefixed(&b, 1));
 	TRY(moat_buf_put_bytes(&b, HKDF_LABEL_PREFIX, HKDF_LABEL_PREFIX_LEN));
 	TRY(moat_buf_put_bytes(&b, label, label_len));
 	TRY(moat_buf_close_prefixed(&b));
 	TRY(moat_buf_put_prefixed(&b, 1, context, context_len));
+	*info_len = b.len;
+	return MOAT_SUCCESS;
+}
 
-	TRY(moat_hkdf_expand(alg, secret, secret_len, b.data, b.len, out, out_len));
+int moat_hkdf_expand_label(moat_hash_alg alg, const uint8_t *secret, size_t secret_len, const char *label,
+			   const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
+{
+	uint8_t info[HKDF_LABEL_MAX_LEN];
+	size_t info_len;
+
+	TRY(build_label(label, context, context_len, out_len, info, &info_len));
+	TRY(moat_hkdf_expand(alg, secret, secret_len, info, info_len, out, out_len));
+	return MOAT_SUCCESS;
+}
+
+int moat_hkdf_expand_label_ctx(struct moat_hmac_ctx *m, const char *label, const uint8_t *context,
+			       size_t context_len, uint8_t *out, size_t out_len)
+{
+	uint8_t info[HKDF_LABEL_MAX_LEN];
+	size_t info_len;
+
+	ENSURE_REF(m);
+	ENSURE(m->ctx != NULL, MOAT_ERR_INVALID_STATE);
+	TRY(build_label(label, context, context_len, out_len, info, &info_len));
+	TRY(expand_with(m, info, info_len, out, out_len));
 	return MOAT_SUCCESS;
 }

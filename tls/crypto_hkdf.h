@@ -33,4 +33,16 @@ MOAT_MUST_USE int moat_hkdf_expand_label(moat_hash_alg alg, const uint8_t *secre
 					 const char *label, const uint8_t *context, size_t context_len,
 					 uint8_t *out, size_t out_len);
 
+/*
+ * The same steps on a caller's HMAC context, so that one context can carry
+ * several of them (a key schedule stage, a key and IV from one secret).
+ * extract re-keys m with the salt (empty means HashLen zeros, as above);
+ * expand_label takes m keyed with the secret (at least HashLen bytes) and
+ * leaves it keyed with it. m is the caller's to free.
+ */
+MOAT_MUST_USE int moat_hkdf_extract_ctx(struct moat_hmac_ctx *m, const uint8_t *salt, size_t salt_len,
+					const uint8_t *ikm, size_t ikm_len, uint8_t *prk /* hash_len */);
+MOAT_MUST_USE int moat_hkdf_expand_label_ctx(struct moat_hmac_ctx *m, const char *label, const uint8_t *context,
+					     size_t context_len, uint8_t *out, size_t out_len);
+
 #endif

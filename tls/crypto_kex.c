@@ -7,8 +7,13 @@
  * base point for X25519 (no secret is ever held in a template). Generating
  * from a template reuses its already-fetched key manager and, for the NIST
  * curves, its already-built EC_GROUP, which roughly halves the cost of a
- * P-256 share compared with EVP_PKEY_Q_keygen. A failed template leaves its
- * slot NULL and that group fails with MOAT_ERR_CRYPTO.
+ * P-256 share compared with EVP_PKEY_Q_keygen. Each template also has an
+ * EVP_PKEY_CTX made once from it, with no operation set up, that keygen
+ * duplicates: a new context from a key looks up its key manager by name and
+ * walks every algorithm name libcrypto knows (about a microsecond), a
+ * duplicate only copies references and never writes to its source, so the
+ * shared context stays read-only too. A failed template leaves its slot NULL
+ * and that group fails with MOAT_ERR_CRYPTO.
  *
  * The peer's key is validated as RFC 8446 §4.2.8.2 asks: exact length, the
  * uncompressed form, and for the NIST curves the partial public-key
@@ -44,6 +49,7 @@ static const struct kex_group kex_groups[] = {
 
 static pthread_once_t template_once = PTHREAD_ONCE_INIT;
 static EVP_PKEY *templates[KEX_GROUP_COUNT];
+static EVP_PKEY_CTX *template_ctx[KEX_GROUP_COUNT];
 
 static EVP_PKEY *make_ec_template(const char *curve)
 {
@@ -70,17 +76,20 @@ static void make_templates(void)
 								      sizeof(base_point));
 		else
 			templates[i] = make_ec_template(kex_groups[i].curve);
+		if (templates[i] != NULL)
+			template_ctx[i] = EVP_PKEY_CTX_new_from_pkey(NULL, templates[i], NULL);
 	}
 	ERR_clear_error();
 }
 
-static const struct kex_group *find_group(uint16_t group, EVP_PKEY **tmpl)
+/* The group's row, and if tmpl_ctx is not NULL its template context (NULL if it could not be made). */
+static const struct kex_group *find_group(uint16_t group, EVP_PKEY_CTX **tmpl_ctx)
 {
 	for (size_t i = 0; i < KEX_GROUP_COUNT; i++) {
 		if (kex_groups[i].group == group) {
-			if (tmpl != NULL) {
+			if (tmpl_ctx != NULL) {
 				(void)pthread_once(&template_once, make_templates);
-				*tmpl = templates[i];
+				*tmpl_ctx = template_ctx[i];
 			}
 			return &kex_groups[i];
 		}
@@ -105,13 +114,13 @@ size_t moat_kex_secret_len(uint16_t group)
 	return g != NULL ? g->secret_len : 0;
 }
 
-static int kex_generate_with(EVP_PKEY_CTX **ctx, EVP_PKEY **key, EVP_PKEY *tmpl, const struct kex_group *g,
-			     uint8_t *share_out, size_t *share_len)
+static int kex_generate_with(EVP_PKEY_CTX **ctx, EVP_PKEY **key, const EVP_PKEY_CTX *tmpl_ctx,
+			     const struct kex_group *g, uint8_t *share_out, size_t *share_len)
 {
 	size_t len = 0;
 
-	ENSURE(tmpl != NULL, MOAT_ERR_CRYPTO);
-	*ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL);
+	ENSURE(tmpl_ctx != NULL, MOAT_ERR_CRYPTO);
+	*ctx = EVP_PKEY_CTX_dup(tmpl_ctx);
 	ENSURE(*ctx != NULL, MOAT_ERR_ALLOC);
 	TRY_OSSL(EVP_PKEY_keygen_init(*ctx), MOAT_ERR_CRYPTO);
 	TRY_OSSL(EVP_PKEY_keygen(*ctx, key), MOAT_ERR_CRYPTO);
@@ -126,7 +135,7 @@ static int kex_generate_with(EVP_PKEY_CTX **ctx, EVP_PKEY **key, EVP_PKEY *tmpl,
 
 int moat_kex_generate(struct moat_kex *k, uint16_t group, uint8_t *share_out, size_t *share_len)
 {
-	EVP_PKEY *tmpl = NULL;
+	EVP_PKEY_CTX *tmpl_ctx = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *key = NULL;
 
@@ -134,10 +143,10 @@ int moat_kex_generate(struct moat_kex *k, uint16_t group, uint8_t *share_out, si
 	ENSURE_REF(share_out);
 	ENSURE_REF(share_len);
 	memset(k, 0, sizeof(*k));
-	const struct kex_group *g = find_group(group, &tmpl);
+	const struct kex_group *g = find_group(group, &tmpl_ctx);
 	ENSURE(g != NULL, MOAT_ERR_NOT_SUPPORTED);
 
-	int rc = kex_generate_with(&ctx, &key, tmpl, g, share_out, share_len);
+	int rc = kex_generate_with(&ctx, &key, tmpl_ctx, g, share_out, share_len);
 	EVP_PKEY_CTX_free(ctx);
 	if (rc != MOAT_SUCCESS) {
 		EVP_PKEY_free(key);

@@ -319,6 +319,8 @@ static int send_server_hello_like(struct moat_connection *conn, const uint8_t *r
 	struct moat_handshake *hs = conn->hs;
 	struct moat_buf ext, msg;
 	uint8_t ext_mem[512];
+	/* Messages are built on the stack and copied into the flight: no heap buffer per message. */
+	uint8_t msg_mem[1024];
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
 	TRY(moat_ext_write_supported_versions_sh(&ext, MOAT_TLS13));
 	if (hrr) {
@@ -327,13 +329,10 @@ static int send_server_hello_like(struct moat_connection *conn, const uint8_t *r
 	} else {
 		TRY(moat_ext_write_key_share_sh(&ext, conn->group, hs->our_share, hs->our_share_len));
 	}
-	moat_buf_init(&msg, 1024);
-	int rc = moat_server_hello_encode(&msg, random, hs->session_id, hs->session_id_len, conn->suite->iana, ext.data,
-					  ext.len);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_hs_queue_message(conn, msg.data, msg.len);
-	moat_buf_free(&msg);
-	return rc;
+	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
+	TRY(moat_server_hello_encode(&msg, random, hs->session_id, hs->session_id_len, conn->suite->iana, ext.data,
+				     ext.len));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
 }
 
 int moat_tls13_server_send_hrr(struct moat_connection *conn)
@@ -383,12 +382,10 @@ int moat_tls13_server_send_ee(struct moat_connection *conn)
 		TRY(moat_ext_write_record_size_limit(&ext, MOAT_MAX_PLAINTEXT + 1));
 	else if (hs->mfl_code != 0)
 		TRY(moat_ext_write_max_fragment_length(&ext, hs->mfl_code));
-	moat_buf_init(&msg, 1024);
-	int rc = moat_encrypted_extensions_encode(&msg, ext.data, ext.len);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_hs_queue_message(conn, msg.data, msg.len);
-	moat_buf_free(&msg);
-	return rc;
+	uint8_t msg_mem[1024];
+	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
+	TRY(moat_encrypted_extensions_encode(&msg, ext.data, ext.len));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
 }
 
 /* Schemes we accept in the client's CertificateVerify: the policy's, minus those TLS 1.3 forbids there. */
@@ -416,13 +413,11 @@ int moat_tls13_server_send_cr(struct moat_connection *conn)
 	uint8_t ext_mem[256];
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
 	TRY(moat_ext_write_u16_list(&ext, MOAT_EXT_SIGNATURE_ALGORITHMS, schemes, n));
-	moat_buf_init(&msg, 512);
+	uint8_t msg_mem[512];
+	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
 	/* §4.3.2: during the handshake the context is empty. */
-	int rc = moat_certificate_request_encode(&msg, NULL, 0, ext.data, ext.len);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_hs_queue_message(conn, msg.data, msg.len);
-	moat_buf_free(&msg);
-	return rc;
+	TRY(moat_certificate_request_encode(&msg, NULL, 0, ext.data, ext.len));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
 }
 
 int moat_tls13_server_send_finished(struct moat_connection *conn)

@@ -19,6 +19,7 @@ noinst_PROGRAMS += tests/bench/moat-frontd-inproc
 tests_bench_moat_frontd_inproc_SOURCES = frontd/main.c tests/bench/inproc_signer.c
 tests_bench_moat_frontd_inproc_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
 tests_bench_moat_frontd_inproc_LDADD = frontd/libfrontd.a $(MOAT_KEYD_LIBS) $(LIBEVENT_LIBS)
+include tests/bench/hs_loop.mk
 EXTRA_DIST += tests/bench/run
 
 # BENCH_ARGS=--quick for a short smoke run.
