@@ -232,6 +232,37 @@ ATF_TC_BODY(hmac_ctx_rearms, tc)
 	ATF_REQUIRE(m.ctx == NULL);
 }
 
+ATF_TC_WITHOUT_HEAD(hmac_ctx_rekeys);
+ATF_TC_BODY(hmac_ctx_rekeys, tc)
+{
+	struct moat_hmac_ctx m = { 0 };
+	uint8_t key1[20], d[MOAT_HASH_MAX_DIGEST_LEN];
+
+	/* One context, RFC 4231 cases 1 and 2 in turn, then back: each key replaces the last completely. */
+	memset(key1, 0x0b, sizeof(key1));
+	EXPECT_OK(moat_hmac_init(&m, MOAT_HASH_SHA256, key1, sizeof(key1)));
+	EXPECT_OK(moat_hmac_update(&m, "Hi There", 8));
+	EXPECT_OK(moat_hmac_final(&m, d));
+	REQUIRE_HEX(d, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	EXPECT_OK(moat_hmac_rekey(&m, (const uint8_t *)"Jefe", 4));
+	EXPECT_OK(moat_hmac_update(&m, "what do ya want for nothing?", 28));
+	EXPECT_OK(moat_hmac_final(&m, d));
+	REQUIRE_HEX(d, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* Re-keyed halfway through a message: the half is dropped with the old key. */
+	EXPECT_OK(moat_hmac_update(&m, "stale", 5));
+	EXPECT_OK(moat_hmac_rekey(&m, key1, sizeof(key1)));
+	EXPECT_OK(moat_hmac_update(&m, "Hi There", 8));
+	EXPECT_OK(moat_hmac_final(&m, d));
+	REQUIRE_HEX(d, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	/* An empty key is the all-zero key, as in the one-shot form. */
+	EXPECT_OK(moat_hmac_rekey(&m, NULL, 0));
+	EXPECT_OK(moat_hmac_final(&m, d));
+	REQUIRE_HEX(d, 32, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+	EXPECT_ERR(moat_hmac_rekey(&m, NULL, 4), MOAT_ERR_NULL_ARG);
+	moat_hmac_free(&m);
+	EXPECT_ERR(moat_hmac_rekey(&m, key1, sizeof(key1)), MOAT_ERR_INVALID_STATE);
+}
+
 /* RFC 5869 Appendix A, test cases 1-3 (SHA-256), as printed there. */
 static const struct {
 	const char *ikm, *salt, *info, *prk, *okm;
@@ -381,6 +412,44 @@ ATF_TC_BODY(expand_label_rfc8448, tc)
 	REQUIRE_HEX(out, 32, RFC8448_S3_TICKET_PSK);
 }
 
+ATF_TC_WITHOUT_HEAD(hkdf_on_a_context);
+ATF_TC_BODY(hkdf_on_a_context, tc)
+{
+	struct moat_hmac_ctx m = { 0 };
+	uint8_t ikm[128], salt[128], prk[32], secret[32], hash[32], out[64];
+
+	/* Extract on a context keyed with something else: RFC 5869 A.1 and A.3 (empty salt) all the same. */
+	EXPECT_OK(moat_hmac_init(&m, MOAT_HASH_SHA256, (const uint8_t *)"unrelated", 9));
+	for (size_t i = 0; i < sizeof(rfc5869_cases) / sizeof(rfc5869_cases[0]); i++) {
+		size_t ikm_len = test_unhex(rfc5869_cases[i].ikm, ikm, sizeof(ikm));
+		size_t salt_len = test_unhex(rfc5869_cases[i].salt, salt, sizeof(salt));
+		EXPECT_OK(moat_hkdf_extract_ctx(&m, salt_len ? salt : NULL, salt_len, ikm, ikm_len, prk));
+		test_require_hex(prk, 32, rfc5869_cases[i].prk, "PRK on a context");
+	}
+	moat_hmac_free(&m);
+
+	/* RFC 8448 §3: key, iv and finished key from one context keyed with the server handshake secret. */
+	test_unhex(RFC8448_S3_SERVER_HS_TRAFFIC, secret, sizeof(secret));
+	EXPECT_OK(moat_hmac_init(&m, MOAT_HASH_SHA256, secret, sizeof(secret)));
+	EXPECT_OK(moat_hkdf_expand_label_ctx(&m, "key", NULL, 0, out, 16));
+	REQUIRE_HEX(out, 16, RFC8448_S3_SERVER_HS_KEY);
+	EXPECT_OK(moat_hkdf_expand_label_ctx(&m, "iv", NULL, 0, out, 12));
+	REQUIRE_HEX(out, 12, RFC8448_S3_SERVER_HS_IV);
+	EXPECT_OK(moat_hkdf_expand_label_ctx(&m, "finished", NULL, 0, out, 32));
+	REQUIRE_HEX(out, 32, RFC8448_S3_SERVER_FINISHED_KEY);
+	/* Re-keyed to the early secret: "derived" with the empty hash as context. */
+	test_unhex(RFC8448_S3_EARLY_SECRET, secret, sizeof(secret));
+	test_unhex(RFC8448_S3_EMPTY_HASH, hash, sizeof(hash));
+	EXPECT_OK(moat_hmac_rekey(&m, secret, sizeof(secret)));
+	EXPECT_OK(moat_hkdf_expand_label_ctx(&m, "derived", hash, 32, out, 32));
+	REQUIRE_HEX(out, 32, RFC8448_S3_DERIVED_FOR_HANDSHAKE);
+	/* The same limits as the one-shot form. */
+	EXPECT_ERR(moat_hkdf_expand_label_ctx(&m, NULL, NULL, 0, out, 16), MOAT_ERR_NULL_ARG);
+	EXPECT_ERR(moat_hkdf_expand_label_ctx(&m, "key", NULL, 4, out, 16), MOAT_ERR_NULL_ARG);
+	moat_hmac_free(&m);
+	EXPECT_ERR(moat_hkdf_expand_label_ctx(&m, "key", NULL, 0, out, 16), MOAT_ERR_INVALID_STATE);
+}
+
 ATF_TC_WITHOUT_HEAD(expand_label_limits);
 ATF_TC_BODY(expand_label_limits, tc)
 {
@@ -416,9 +485,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, hash_free_and_misuse);
 	ATF_TP_ADD_TC(tp, hmac_rfc4231);
 	ATF_TP_ADD_TC(tp, hmac_ctx_rearms);
+	ATF_TP_ADD_TC(tp, hmac_ctx_rekeys);
 	ATF_TP_ADD_TC(tp, hkdf_rfc5869);
 	ATF_TP_ADD_TC(tp, hkdf_limits);
 	ATF_TP_ADD_TC(tp, expand_label_rfc8448);
+	ATF_TP_ADD_TC(tp, hkdf_on_a_context);
 	ATF_TP_ADD_TC(tp, expand_label_limits);
 	return atf_no_error();
 }
