@@ -19,8 +19,6 @@
 
 #include <errno.h>
 #include <event2/event.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,23 +45,44 @@ void frontd_conn_set_timer(struct frontd_conn *c, uint32_t ms)
 	evtimer_add(c->ev_timer, &tv);
 }
 
-static void watch_one(struct event *ev, bool want, bool *on)
+/*
+ * Register ev for want (EV_READ | EV_WRITE, or 0), *on being what it is
+ * registered for. Edge-triggered, it is registered once for both and never
+ * changes; level-triggered, it follows the blocked flags, since a
+ * persistent readable or writable event nobody consumes would fire in a
+ * loop.
+ */
+static void watch_fd(struct frontd_conn *c, struct event *ev, short *on, bool rd, bool wr)
 {
-	if (ev == NULL || want == *on)
+	if (ev == NULL)
 		return;
-	if (want)
-		event_add(ev, NULL);
-	else
-		event_del(ev);
-	*on = want;
+	short want = c->edge ? (short)(EV_READ | EV_WRITE) : (short)((rd ? EV_READ : 0) | (wr ? EV_WRITE : 0));
+	if (want == *on)
+		return;
+	/* Also when not registered: a kick may have made it active, and event_assign must not meet that. */
+	event_del(ev);
+	*on = 0;
+	if (want != 0) {
+		short flags = (short)(want | EV_PERSIST | (c->edge ? EV_ET : 0));
+		if (event_assign(ev, event_get_base(ev), event_get_fd(ev), flags, event_get_callback(ev), c) == 0 &&
+		    event_add(ev, NULL) == 0)
+			*on = want;
+	}
+	/* The kick event_del took back. */
+	if (ev == c->ev_client && c->kicked)
+		event_active(ev, 0, 0);
 }
 
 void frontd_conn_watch(struct frontd_conn *c)
 {
-	watch_one(c->ev_cread, c->cread_blocked, &c->cread_on);
-	watch_one(c->ev_cwrite, c->cwrite_blocked, &c->cwrite_on);
-	watch_one(c->ev_bread, c->bread_blocked, &c->bread_on);
-	watch_one(c->ev_bwrite, c->bwrite_blocked, &c->bwrite_on);
+	watch_fd(c, c->ev_client, &c->client_on, c->cread_blocked, c->cwrite_blocked);
+	watch_fd(c, c->ev_backend, &c->backend_on, c->bread_blocked, c->bwrite_blocked);
+}
+
+void frontd_conn_kick(struct frontd_conn *c)
+{
+	c->kicked = true;
+	event_active(c->ev_client, 0, 0);
 }
 
 static void free_event(struct event **ev)
@@ -84,20 +103,16 @@ static void conn_free(struct frontd_conn *c)
 			moat_error_clear();
 		c->op = NULL;
 	}
-	free_event(&c->ev_cread);
-	free_event(&c->ev_cwrite);
-	free_event(&c->ev_bread);
-	free_event(&c->ev_bwrite);
+	free_event(&c->ev_client);
+	free_event(&c->ev_backend);
 	free_event(&c->ev_timer);
-	free_event(&c->ev_pump);
 	if (c->tls != NULL && moat_connection_free(c->tls) < 0)
 		moat_error_clear();
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->bfd >= 0)
 		close(c->bfd);
-	free(c->up);
-	free(c->down);
+	frontd_proxy_free(c);
 	LIST_REMOVE(c, link);
 	srv->conn_count--;
 	free(c);
@@ -109,6 +124,8 @@ void frontd_conn_abort(struct frontd_conn *c, const char *why)
 	conn_free(c);
 }
 
+static void linger_step(struct frontd_conn *c);
+
 /* Our side is done: stop writing, drain what the client still sends, then close. */
 static void conn_linger(struct frontd_conn *c)
 {
@@ -118,15 +135,16 @@ static void conn_linger(struct frontd_conn *c)
 		return;
 	}
 	if (c->bfd >= 0) {
-		free_event(&c->ev_bread);
-		free_event(&c->ev_bwrite);
+		free_event(&c->ev_backend);
+		c->backend_on = 0;
 		close(c->bfd);
 		c->bfd = -1;
 	}
-	c->cread_blocked = true;
-	c->cwrite_blocked = c->bread_blocked = c->bwrite_blocked = false;
-	frontd_conn_watch(c);
+	frontd_proxy_free(c);
+	c->cread_blocked = c->cwrite_blocked = c->bread_blocked = c->bwrite_blocked = false;
 	frontd_conn_set_timer(c, LINGER_MS);
+	/* Bytes may be waiting already, and an edge-triggered event would not say so again. */
+	linger_step(c);
 }
 
 static void linger_step(struct frontd_conn *c)
@@ -167,8 +185,7 @@ void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
 {
 	moat_log(MOAT_LOG_DEBUG, "%s: closing: %s", c->peer, why);
 	c->state = CONN_CLOSING;
-	if (c->ev_pump != NULL)
-		event_del(c->ev_pump);
+	c->kicked = false;
 	c->cread_blocked = c->cwrite_blocked = c->bread_blocked = c->bwrite_blocked = false;
 	frontd_conn_watch(c);
 	/* Bounded: a client that never reads must not keep us here. */
@@ -178,8 +195,8 @@ void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
 
 void frontd_conn_finish(struct frontd_conn *c)
 {
-	moat_log(MOAT_LOG_DEBUG, "%s: done (%llu bytes up, %llu down)", c->peer, (unsigned long long)c->bytes_up,
-		 (unsigned long long)c->bytes_down);
+	moat_log(MOAT_LOG_DEBUG, "%s: done (%llu bytes up, %llu down, idle %u times)", c->peer,
+		 (unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases);
 	conn_free(c);
 }
 
@@ -208,6 +225,9 @@ static void handshake_failed(struct frontd_conn *c)
 static void handshake_step(struct frontd_conn *c)
 {
 	moat_blocked_status blocked;
+	/* Waiting for keyd: sign_done resumes us. */
+	if (c->op != NULL)
+		return;
 	c->cread_blocked = c->cwrite_blocked = false;
 	if (moat_negotiate(c->tls, &blocked) == MOAT_SUCCESS) {
 		c->srv->stats.handshakes++;
@@ -353,47 +373,48 @@ static void conn_run(struct frontd_conn *c)
 	}
 }
 
-static void client_read_cb(evutil_socket_t fd, short what, void *arg)
+/*
+ * An event runs the connection only when it ends a wait: a direction that
+ * was blocked became ready, or the connection asked to run again. Anything
+ * else (an edge for a direction nobody waits on) changes nothing the last
+ * run did not already see.
+ */
+static void client_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
-	(void)what;
 	struct frontd_conn *c = arg;
-	c->cread_blocked = false;
-	conn_run(c);
+	bool run = c->kicked;
+	c->kicked = false;
+	if ((what & EV_READ) && c->cread_blocked) {
+		c->cread_blocked = false;
+		run = true;
+	}
+	if ((what & EV_WRITE) && c->cwrite_blocked) {
+		c->cwrite_blocked = false;
+		run = true;
+	}
+	if (run)
+		conn_run(c);
 }
 
-static void client_write_cb(evutil_socket_t fd, short what, void *arg)
+static void backend_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
-	(void)what;
 	struct frontd_conn *c = arg;
-	c->cwrite_blocked = false;
-	conn_run(c);
-}
-
-static void backend_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	struct frontd_conn *c = arg;
-	c->bread_blocked = false;
-	conn_run(c);
-}
-
-static void backend_write_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	struct frontd_conn *c = arg;
-	c->bwrite_blocked = false;
-	conn_run(c);
-}
-
-static void pump_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	conn_run(arg);
+	bool run = false;
+	/* libevent reports EPOLLERR and EPOLLHUP as EV_READ | EV_WRITE. */
+	if (c->backend_connecting && c->edge && (what & (EV_READ | EV_WRITE)) == EV_WRITE)
+		c->connect_clean = true;
+	if ((what & EV_READ) && c->bread_blocked) {
+		c->bread_blocked = false;
+		run = true;
+	}
+	if ((what & EV_WRITE) && c->bwrite_blocked) {
+		c->bwrite_blocked = false;
+		run = true;
+	}
+	if (run)
+		conn_run(c);
 }
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -419,10 +440,9 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 int frontd_conn_backend_events(struct frontd_conn *c)
 {
-	c->ev_bread = event_new(c->srv->base, c->bfd, EV_READ | EV_PERSIST, backend_read_cb, c);
-	c->ev_bwrite = event_new(c->srv->base, c->bfd, EV_WRITE | EV_PERSIST, backend_write_cb, c);
-	c->ev_pump = event_new(c->srv->base, -1, 0, pump_cb, c);
-	ENSURE(c->ev_bread != NULL && c->ev_bwrite != NULL && c->ev_pump != NULL, MOAT_ERR_ALLOC);
+	/* Registered by frontd_conn_watch. */
+	c->ev_backend = event_new(c->srv->base, c->bfd, EV_READ | EV_WRITE | EV_PERSIST, backend_cb, c);
+	ENSURE(c->ev_backend != NULL, MOAT_ERR_ALLOC);
 	return MOAT_SUCCESS;
 }
 
@@ -443,16 +463,12 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 	srv->conn_count++;
 	srv->stats.accepted++;
 
-	/* Records are written whole and at once: no point in Nagle delaying the last segment. */
-	int one = 1;
-	if (peer->ss_family != AF_UNIX)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-
+	/* TCP_NODELAY comes from the listener (listen.c). */
+	c->edge = (event_base_get_features(srv->base) & EV_FEATURE_ET) != 0;
 	c->tls = moat_connection_new(MOAT_SERVER);
-	c->ev_cread = event_new(srv->base, fd, EV_READ | EV_PERSIST, client_read_cb, c);
-	c->ev_cwrite = event_new(srv->base, fd, EV_WRITE | EV_PERSIST, client_write_cb, c);
+	c->ev_client = event_new(srv->base, fd, EV_READ | EV_WRITE | EV_PERSIST, client_cb, c);
 	c->ev_timer = evtimer_new(srv->base, timer_cb, c);
-	if (c->tls == NULL || c->ev_cread == NULL || c->ev_cwrite == NULL || c->ev_timer == NULL ||
+	if (c->tls == NULL || c->ev_client == NULL || c->ev_timer == NULL ||
 	    moat_connection_set_config(c->tls, c->site->tls) < 0 || moat_connection_set_fd(c->tls, fd) < 0 ||
 	    moat_connection_set_ctx(c->tls, c) < 0) {
 		int err = moat_errno ? moat_errno : MOAT_ERR_ALLOC;
@@ -460,9 +476,16 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 		BAIL(err);
 	}
 	frontd_conn_set_timer(c, srv->cfg->handshake_timeout_ms);
-	/* Nothing to do before the ClientHello arrives. */
+	/*
+	 * Nothing to do before the ClientHello arrives. Edge-triggered, the
+	 * event reports at once what is already there.
+	 */
 	c->cread_blocked = true;
 	frontd_conn_watch(c);
+	if (c->client_on == 0) {
+		conn_free(c);
+		BAIL(MOAT_ERR_INTERNAL);
+	}
 	return MOAT_SUCCESS;
 }
 
@@ -470,4 +493,5 @@ void frontd_conn_close_all(struct frontd_server *srv)
 {
 	while (!LIST_EMPTY(&srv->conns))
 		conn_free(LIST_FIRST(&srv->conns));
+	frontd_proxy_pool_free();
 }

@@ -15,10 +15,16 @@
  *              alert or close_notify we just sent.
  *
  * Readiness is tracked by four "blocked" flags (client read/write, backend
- * read/write), set when an operation would block and cleared when the
- * matching event fires; the events registered are exactly the flags set
- * (conn_watch), so a direction nobody needs is not polled and a full
- * buffer pushes back on the peer through TCP flow control.
+ * read/write), set only when an operation returned EAGAIN and cleared when
+ * the socket's event says it is ready again. Each socket has one event for
+ * both directions. Where the event loop offers edge-triggered events
+ * (epoll), it is registered once, for reading and writing, and stays
+ * registered until close: an edge comes after every EAGAIN, so nothing is
+ * added or deleted around each would-block or the keyd round trip, and a
+ * direction nobody needs costs nothing until the peer sends. Elsewhere
+ * (level-triggered) the event asks for exactly the blocked directions
+ * (frontd_conn_watch). Either way a direction that is not read pushes back
+ * on its peer through TCP flow control.
  */
 #ifndef MOAT_FRONTD_CONN_H
 #define MOAT_FRONTD_CONN_H
@@ -32,13 +38,15 @@
 #include "frontd/server.h"
 #include "tls/moat.h"
 
-/* Per-direction proxy buffer: two TLS records' worth, so one full record always fits behind a partial one. */
-#define FRONTD_PIPE_SIZE (32u * 1024u)
-
+/*
+ * Bytes one direction holds because their receiver would not take them all
+ * (proxy.c): allocated only then, freed as soon as they are out.
+ */
 struct frontd_pipe {
 	size_t head; /* next byte to write out */
 	size_t tail; /* end of the bytes held */
-	uint8_t data[FRONTD_PIPE_SIZE];
+	size_t cap;
+	uint8_t data[];
 };
 
 enum frontd_conn_state { CONN_HANDSHAKE, CONN_PROXY, CONN_CLOSING, CONN_LINGER };
@@ -53,24 +61,30 @@ struct frontd_conn {
 	struct frontd_site *site;
 	char peer[64];
 
-	struct event *ev_cread, *ev_cwrite, *ev_bread, *ev_bwrite, *ev_timer, *ev_pump;
+	struct event *ev_client, *ev_backend, *ev_timer;
+	short client_on, backend_on; /* what each event is registered for (EV_READ | EV_WRITE) */
+	bool edge;                   /* the loop has edge-triggered events */
+	bool kicked;                 /* ev_client made active to run again (frontd_conn_kick) */
 	bool cread_blocked, cwrite_blocked, bread_blocked, bwrite_blocked;
-	bool cread_on, cwrite_on, bread_on, bwrite_on; /* registered events */
 
 	/* An async signature with keyd. */
 	struct moat_async_pkey_op *op;
 	uint32_t keyd_id;
 	const char *sign_error; /* why keyd gave no signature, for the handshake's log line */
 
-	/* Proxying (allocated when the handshake is done). */
-	struct frontd_pipe *up;   /* client -> backend */
-	struct frontd_pipe *down; /* backend -> client */
+	/* Proxying. */
+	struct frontd_pipe *up;   /* client -> backend bytes the backend has not taken yet, or NULL */
+	struct frontd_pipe *down; /* backend -> client bytes the TLS library has not taken yet, or NULL */
+	uint32_t up_read, down_read; /* how much the next read asks for (proxy.c) */
 	bool backend_connecting, backend_connected;
+	bool connect_clean;       /* edge-triggered: the connect completed with EV_WRITE alone */
 	bool up_eof, up_shut;     /* client sent close_notify; backend got our FIN */
 	bool down_eof, down_shut; /* backend sent FIN; client got our close_notify */
 	bool tls_out_pending;     /* moat_send took bytes it could not write yet */
+	bool tls_io;              /* the TLS library may hold I/O buffers (released when idle) */
 	uint64_t last_activity_ms;
 	uint64_t bytes_up, bytes_down;
+	uint32_t idle_releases;   /* times the TLS library gave its buffers back (logged at the end) */
 };
 
 /* Take over an accepted, non-blocking client socket (closed on failure). */
@@ -85,8 +99,10 @@ int frontd_async_pkey_cb(struct moat_connection *tls, struct moat_async_pkey_op 
 
 /* ---- shared by conn.c and proxy.c ---- */
 
-/* Register exactly the events the blocked flags ask for. */
+/* Keep the events registered for what the blocked flags ask for (no-op once registered when edge-triggered). */
 void frontd_conn_watch(struct frontd_conn *c);
+/* Run the connection again from the loop, after the other connections had their turn. */
+void frontd_conn_kick(struct frontd_conn *c);
 /* Close now, without a word to the client (after an error or a TLS failure already alerted). */
 void frontd_conn_abort(struct frontd_conn *c, const char *why);
 /* Send close_notify, then linger and close (backend down, idle timeout). */
@@ -96,7 +112,7 @@ void frontd_conn_finish(struct frontd_conn *c);
 /* (Re)arm the connection's one timer. */
 void frontd_conn_set_timer(struct frontd_conn *c, uint32_t ms);
 uint64_t frontd_conn_now_ms(const struct frontd_conn *c);
-/* Create the backend events once c->bfd exists. */
+/* Create the backend's event once c->bfd exists. */
 MOAT_MUST_USE int frontd_conn_backend_events(struct frontd_conn *c);
 
 /* proxy.c */
@@ -104,5 +120,9 @@ MOAT_MUST_USE int frontd_proxy_start(struct frontd_conn *c);
 void frontd_proxy_pump(struct frontd_conn *c);
 /* The timer fired in the PROXY state: backend connect deadline or idle check. */
 void frontd_proxy_timer(struct frontd_conn *c);
+/* Give back the held bytes of a connection that goes away. */
+void frontd_proxy_free(struct frontd_conn *c);
+/* Free the process's read buffers (at exit). */
+void frontd_proxy_pool_free(void);
 
 #endif

@@ -38,7 +38,9 @@
 #define SLOT_MASK (MAX_SLOTS - 1u)
 #define GEN_MAX ((1u << (32u - SLOT_BITS)) - 1u)
 #define HELLO_ID 0u
-#define READ_BATCH 64 /* packets per read event, so one busy socket does not starve the loop */
+#define READ_BATCH 64u /* packets per read event, so one busy socket does not starve the loop */
+#define RECV_BATCH 8u /* packets per recvmmsg */
+#define SEND_BATCH 16u /* packets per sendmmsg */
 /* The largest version 1 SIGN request. */
 #define SIGN_PKT_MAX MOAT_IPC_MIN_MAX_MESSAGE
 
@@ -79,7 +81,7 @@ struct keyd_client {
 	size_t free_count;
 	struct req_queue sendq;
 	struct keyd_client_stats stats;
-	uint8_t rbuf[MOAT_IPC_MAX_MESSAGE];
+	uint8_t rbuf[RECV_BATCH][MOAT_IPC_MAX_MESSAGE];
 };
 
 static void schedule_flush(struct keyd_client *kc);
@@ -294,13 +296,53 @@ static void sign_reply(struct keyd_client *kc, const struct moat_ipc_header *h, 
 	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&sig), moat_cursor_remaining(&sig));
 }
 
+/* One packet from keyd; false: the connection was lost. */
+static bool handle_packet(struct keyd_client *kc, const uint8_t *pkt, size_t n, bool truncated)
+{
+	if (n == 0) {
+		if (kc->state == KC_HELLO)
+			lost_before_hello(kc);
+		else
+			connection_lost(kc, "keyd closed the connection");
+		return false;
+	}
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+	if (truncated || n > MOAT_IPC_MAX_MESSAGE || moat_ipc_header_decode(pkt, n, &h, &body) < 0) {
+		moat_error_clear();
+		connection_lost(kc, "malformed packet");
+		return false;
+	}
+	if (h.opcode == (MOAT_IPC_HELLO | MOAT_IPC_REPLY))
+		hello_reply(kc, &h, body);
+	else
+		sign_reply(kc, &h, body);
+	moat_error_clear();
+	return true;
+}
+
+/*
+ * Replies come in bursts (keyd signs on several threads): one recvmmsg
+ * takes a burst, and one that returns fewer packets than it had room for
+ * has emptied the socket, so no further call is needed to meet EAGAIN (the
+ * event is level-triggered: more packets wake us again).
+ */
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
 	struct keyd_client *kc = arg;
-	for (int i = 0; i < READ_BATCH && kc->fd == fd; i++) {
-		/* MSG_TRUNC: the packet's real length, so an oversize one is seen as such. */
-		ssize_t n = recv(fd, kc->rbuf, sizeof(kc->rbuf), MSG_DONTWAIT | MSG_TRUNC);
+	struct mmsghdr msgs[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	for (unsigned round = 0; round < READ_BATCH / RECV_BATCH && kc->fd == fd; round++) {
+		memset(msgs, 0, sizeof(msgs));
+		for (unsigned i = 0; i < RECV_BATCH; i++) {
+			iov[i].iov_base = kc->rbuf[i];
+			iov[i].iov_len = sizeof(kc->rbuf[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		/* MSG_TRUNC: each packet's real length, so an oversize one is seen as such. */
+		int n = recvmmsg(fd, msgs, RECV_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -312,25 +354,16 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 				connection_lost(kc, strerror(errno));
 			return;
 		}
-		if (n == 0) {
-			if (kc->state == KC_HELLO)
-				lost_before_hello(kc);
-			else
-				connection_lost(kc, "keyd closed the connection");
-			return;
+		for (int i = 0; i < n; i++) {
+			/* A reply's callback may have lost the connection (and freed what these packets were for). */
+			if (kc->fd != fd)
+				return;
+			bool truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+			if (!handle_packet(kc, kc->rbuf[i], msgs[i].msg_len, truncated))
+				return;
 		}
-		struct moat_ipc_header h;
-		struct moat_cursor body;
-		if ((size_t)n > sizeof(kc->rbuf) || moat_ipc_header_decode(kc->rbuf, (size_t)n, &h, &body) < 0) {
-			moat_error_clear();
-			connection_lost(kc, "malformed packet");
+		if (n < (int)RECV_BATCH)
 			return;
-		}
-		if (h.opcode == (MOAT_IPC_HELLO | MOAT_IPC_REPLY))
-			hello_reply(kc, &h, body);
-		else
-			sign_reply(kc, &h, body);
-		moat_error_clear();
 	}
 }
 
@@ -343,18 +376,35 @@ static void write_cb(evutil_socket_t fd, short what, void *arg)
 	schedule_flush(kc);
 }
 
-/* Put queued requests on the socket while keyd has room for them. */
+/*
+ * Put queued requests on the socket while keyd has room for them: all
+ * those queued since the last loop iteration in one sendmmsg.
+ */
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct keyd_client *kc = arg;
+	struct mmsghdr msgs[SEND_BATCH];
+	struct iovec iov[SEND_BATCH];
+	struct keyd_req *batch[SEND_BATCH];
 	while (kc->state == KC_READY && !kc->write_blocked && kc->inflight < kc->max_inflight) {
-		struct keyd_req *r = TAILQ_FIRST(&kc->sendq);
-		if (r == NULL)
+		uint32_t room = kc->max_inflight - kc->inflight;
+		unsigned n = 0;
+		memset(msgs, 0, sizeof(msgs));
+		for (struct keyd_req *r = TAILQ_FIRST(&kc->sendq); r != NULL && n < SEND_BATCH && n < room;
+		     r = TAILQ_NEXT(r, link)) {
+			iov[n].iov_base = r->pkt;
+			iov[n].iov_len = r->pkt_len;
+			msgs[n].msg_hdr.msg_iov = &iov[n];
+			msgs[n].msg_hdr.msg_iovlen = 1;
+			batch[n++] = r;
+		}
+		if (n == 0)
 			return;
-		ssize_t n = send(kc->fd, r->pkt, r->pkt_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
+		/* SOCK_SEQPACKET: each packet goes whole or not at all. */
+		int sent = sendmmsg(kc->fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -365,9 +415,11 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 			connection_lost(kc, strerror(errno));
 			return;
 		}
-		TAILQ_REMOVE(&kc->sendq, r, link);
-		r->state = REQ_SENT;
-		kc->inflight++;
+		for (int i = 0; i < sent; i++) {
+			TAILQ_REMOVE(&kc->sendq, batch[i], link);
+			batch[i]->state = REQ_SENT;
+			kc->inflight++;
+		}
 	}
 }
 

@@ -2,19 +2,23 @@
  * After the handshake: connect to the site's backend and move bytes both
  * ways until both directions are finished.
  *
- * One function, the pump, does all the work: it moves what it can in each
- * of the four steps (client -> buffer, buffer -> backend, backend ->
- * buffer, buffer -> client) and repeats while anything moved, then
- * registers interest only in what blocked. Each direction has one bounded
- * buffer (FRONTD_PIPE_SIZE): when it is full that side is simply not read,
- * so a slow reader slows the writer through TCP flow control and frontd
- * never buffers more than two buffers and the library's record queue per
- * connection. Bytes are copied once into the buffer and once by the TLS
- * library into records; plaintext from the client is decrypted in place
- * by the library and copied once into the buffer.
+ * One function, the pump, does all the work: in each round it moves what
+ * it can client -> backend and backend -> client, and repeats while
+ * anything moved. A direction reads into a buffer shared by the whole
+ * process and hands the bytes at once to their receiver (send() to the
+ * backend, moat_send to the client); only what the receiver did not take
+ * stays with the connection (struct frontd_pipe, allocated then), and
+ * while it does, that direction's source is not read. So a slow reader
+ * slows the writer through TCP flow control, frontd holds at most one
+ * read's rest per direction plus the library's record queue, and an idle
+ * connection holds no buffer at all: when nothing is held and nothing
+ * moves, the TLS library gives its I/O buffers back too. Bytes are copied
+ * once by the kernel into the read buffer and once by the TLS library
+ * into records (plaintext from the client is decrypted in place and
+ * copied once); a rest that is kept is copied once more only when small.
  *
  * Half-close: the client's close_notify (or EOF) becomes shutdown(SHUT_WR)
- * towards the backend once the buffer is drained; the backend's EOF
+ * towards the backend once nothing is held for it; the backend's EOF
  * becomes our close_notify once everything before it is sent; the
  * connection closes when both have happened. A backend that resets the
  * connection makes us close the client's without close_notify, so the
@@ -35,31 +39,121 @@
 #include "common/log.h"
 #include "frontd/conn.h"
 
-/* Rounds of the pump per event before yielding to other connections. */
+/* Rounds of the pump, and bytes moved, per event before yielding to other connections. */
 #define PUMP_ROUNDS 8
-/* Move the buffered bytes to the front when less than this is left at the end. */
-#define COMPACT_BELOW 4096u
+#define PUMP_BUDGET (1024u * 1024u)
+/*
+ * Reads ask for between these: the most while the receiver keeps up, the
+ * least after it pushed back. Large reads matter most for downloads: each
+ * recv from the backend has a fixed price (system call, socket lock, often
+ * a window update) that 1 MiB shares out better than 32 KiB does.
+ */
+#define READ_MAX (1024u * 1024u)
+#define READ_MIN (16u * 1024u)
+/* Bytes left over up to this are copied out of the read buffer, more keep the buffer itself. */
+#define HOLD_COPY_MAX (64u * 1024u)
+/* Read buffers kept for reuse. */
+#define POOL_KEEP 2
+/*
+ * Whole read buffers held by stalled connections, at most, before reads
+ * shrink to HOLD_COPY_MAX: clients that stop reading in numbers then cost
+ * what the fixed per-connection buffers used to (a few tens of KiB each),
+ * not a megabyte each.
+ */
+#define BIG_HELD_MAX 8
 
-static size_t pipe_used(const struct frontd_pipe *p)
+/*
+ * Read buffers, READ_MAX each, shared by every connection: the loop is
+ * single-threaded, and bytes only stay in one when their receiver did not
+ * take them all, so all connections read into pool[pool_n - 1]. When bytes
+ * must stay, the connection keeps a copy if they are few, or the buffer
+ * itself (and the pool makes another when next needed); it comes back when
+ * drained. Per connection, frontd holds at most the rest of one read, and
+ * reads are only large while the receiver takes everything (adapt): what
+ * is held after a receiver stops is about what its socket took at once.
+ */
+static struct frontd_pipe *pool[POOL_KEEP];
+static size_t pool_n;
+static size_t big_held; /* read buffers held by connections (hold) */
+
+/* What a read may ask for now: want, unless too many whole buffers are held already. */
+static size_t read_size(uint32_t want)
 {
-	return p->tail - p->head;
+	return big_held < BIG_HELD_MAX || want <= HOLD_COPY_MAX ? want : HOLD_COPY_MAX;
 }
 
-static size_t pipe_room(const struct frontd_pipe *p)
+static struct frontd_pipe *scratch(void)
 {
-	return FRONTD_PIPE_SIZE - p->tail;
-}
-
-static void pipe_consumed(struct frontd_pipe *p, size_t n)
-{
-	p->head += n;
-	if (p->head == p->tail) {
-		p->head = p->tail = 0;
-	} else if (FRONTD_PIPE_SIZE - p->tail < COMPACT_BELOW) {
-		memmove(p->data, p->data + p->head, p->tail - p->head);
-		p->tail -= p->head;
-		p->head = 0;
+	if (pool_n == 0) {
+		struct frontd_pipe *p = malloc(sizeof(*p) + READ_MAX);
+		if (p == NULL)
+			return NULL;
+		p->cap = READ_MAX;
+		pool[pool_n++] = p;
 	}
+	return pool[pool_n - 1];
+}
+
+static void pipe_free(struct frontd_pipe **pp)
+{
+	struct frontd_pipe *p = *pp;
+	*pp = NULL;
+	if (p == NULL)
+		return;
+	if (p->cap == READ_MAX)
+		big_held--;
+	if (p->cap == READ_MAX && pool_n < POOL_KEEP)
+		pool[pool_n++] = p;
+	else
+		free(p);
+}
+
+void frontd_proxy_pool_free(void)
+{
+	while (pool_n > 0)
+		free(pool[--pool_n]);
+}
+
+void frontd_proxy_free(struct frontd_conn *c)
+{
+	pipe_free(&c->up);
+	pipe_free(&c->down);
+}
+
+/*
+ * The receiver took the first `taken` of the `len` bytes just read into the
+ * scratch buffer: keep the rest in *held. false: out of memory.
+ */
+static bool hold(struct frontd_pipe **held, struct frontd_pipe *buf, size_t taken, size_t len)
+{
+	size_t rest = len - taken;
+	if (rest > HOLD_COPY_MAX) {
+		/* The buffer itself: no copy. It is the top of the pool (scratch). */
+		pool_n--;
+		big_held++;
+		buf->head = taken;
+		buf->tail = len;
+		*held = buf;
+		return true;
+	}
+	struct frontd_pipe *p = malloc(sizeof(*p) + rest);
+	if (p == NULL)
+		return false;
+	p->cap = rest;
+	p->head = 0;
+	p->tail = rest;
+	memcpy(p->data, buf->data + taken, rest);
+	*held = p;
+	return true;
+}
+
+/* Read sizes: double while the receiver takes everything, back to the least when it does not. */
+static void adapt(uint32_t *read_len, bool all_taken)
+{
+	if (!all_taken)
+		*read_len = READ_MIN;
+	else if (*read_len < READ_MAX)
+		*read_len = *read_len * 2 > READ_MAX ? READ_MAX : *read_len * 2;
 }
 
 static void backend_failed(struct frontd_conn *c, const char *why)
@@ -92,6 +186,12 @@ static int backend_connect(struct frontd_conn *c, const char **why)
 		(void)setsockopt(c->bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	TRY(frontd_conn_backend_events(c));
+	/*
+	 * Not read before an event says there is something: the first
+	 * registration reports the socket's state (edge-triggered) or waits
+	 * for it (level-triggered), so a read now would only find EAGAIN.
+	 */
+	c->bread_blocked = true;
 	if (connect(c->bfd, (const struct sockaddr *)&b->addr, b->addr_len) == 0) {
 		backend_connected(c);
 		return MOAT_SUCCESS;
@@ -108,11 +208,9 @@ static int backend_connect(struct frontd_conn *c, const char **why)
 
 int frontd_proxy_start(struct frontd_conn *c)
 {
-	c->up = malloc(sizeof(*c->up));
-	c->down = malloc(sizeof(*c->down));
-	ENSURE(c->up != NULL && c->down != NULL, MOAT_ERR_ALLOC);
-	c->up->head = c->up->tail = 0;
-	c->down->head = c->down->tail = 0;
+	/* Reads grow from here as the receivers prove they keep up. */
+	c->up_read = c->down_read = HOLD_COPY_MAX;
+	c->tls_io = true;
 	c->state = CONN_PROXY;
 	c->cread_blocked = c->cwrite_blocked = false;
 
@@ -151,54 +249,106 @@ static bool would_block(int err)
 	return err == EAGAIN || err == EWOULDBLOCK;
 }
 
-/* Step 1: TLS -> up. false: the connection is gone. */
-static bool client_to_up(struct frontd_conn *c, bool *progress)
+/* A write to the backend; false: the connection is gone. *n is how much it took. */
+static bool backend_send(struct frontd_conn *c, const uint8_t *data, size_t len, size_t *n, bool *progress)
 {
-	struct frontd_pipe *p = c->up;
-	if (c->up_eof || c->cread_blocked || pipe_room(p) == 0)
-		return true;
-	moat_blocked_status blocked;
-	ssize_t n = moat_recv(c->tls, p->data + p->tail, (ssize_t)pipe_room(p), &blocked);
-	if (n > 0) {
-		p->tail += (size_t)n;
+	*n = 0;
+	ssize_t w = send(c->bfd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w > 0) {
+		*n = (size_t)w;
+		c->bytes_up += (uint64_t)w;
 		*progress = true;
-	} else if (n == 0) {
-		c->up_eof = true;
+	} else if (w < 0 && would_block(errno)) {
+		c->bwrite_blocked = true;
+	} else if (w < 0 && errno == EINTR) {
 		*progress = true;
-	} else if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
-		moat_error_clear();
-		c->cread_blocked = true;
 	} else {
-		moat_log(MOAT_LOG_DEBUG, "%s: TLS receive failed: %s", c->peer, moat_strerror_name(moat_errno));
-		moat_error_clear();
-		frontd_conn_abort(c, "client TLS error");
+		frontd_conn_abort(c, "backend write failed");
 		return false;
 	}
 	return true;
 }
 
-/* Step 2: up -> backend, then our FIN once the client has finished. */
-static bool up_to_backend(struct frontd_conn *c, bool *progress)
+/* Plaintext to the TLS library; false: the connection is gone. *n is how much it took. */
+static bool tls_send(struct frontd_conn *c, const uint8_t *data, size_t len, size_t *n, bool *progress)
 {
-	struct frontd_pipe *p = c->up;
+	moat_blocked_status blocked = MOAT_NOT_BLOCKED;
+	*n = 0;
+	c->tls_io = true;
+	ssize_t w = moat_send(c->tls, data, (ssize_t)len, &blocked);
+	if (w > 0) {
+		*n = (size_t)w;
+		c->bytes_down += (uint64_t)w;
+		c->tls_out_pending = blocked == MOAT_BLOCKED_ON_WRITE;
+		c->cwrite_blocked = c->tls_out_pending;
+		*progress = true;
+		return true;
+	}
+	if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
+		moat_error_clear();
+		c->cwrite_blocked = true;
+		c->tls_out_pending = true;
+		return true;
+	}
+	moat_log(MOAT_LOG_DEBUG, "%s: TLS send failed: %s", c->peer, moat_strerror_name(moat_errno));
+	moat_error_clear();
+	frontd_conn_abort(c, "client write failed");
+	return false;
+}
+
+/*
+ * Client -> backend. What the backend did not take is held, and the client
+ * is not read again until it is out: the client's bytes then wait in the
+ * TLS library and the kernel, and TCP flow control slows the client down.
+ * Then our FIN once the client has finished. false: the connection is gone.
+ */
+static bool up_step(struct frontd_conn *c, bool *progress)
+{
 	if (!c->backend_connected)
 		return true;
-	if (!c->bwrite_blocked && pipe_used(p) > 0) {
-		ssize_t n = send(c->bfd, p->data + p->head, pipe_used(p), MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			pipe_consumed(p, (size_t)n);
-			c->bytes_up += (uint64_t)n;
+	struct frontd_pipe *p = c->up;
+	if (p != NULL) {
+		size_t n;
+		if (c->bwrite_blocked)
+			return true;
+		if (!backend_send(c, p->data + p->head, p->tail - p->head, &n, progress))
+			return false;
+		p->head += n;
+		if (p->head == p->tail)
+			pipe_free(&c->up);
+	} else if (!c->up_eof && !c->cread_blocked && !c->bwrite_blocked) {
+		struct frontd_pipe *buf = scratch();
+		if (buf == NULL) {
+			frontd_conn_abort(c, "out of memory");
+			return false;
+		}
+		moat_blocked_status blocked;
+		c->tls_io = true;
+		ssize_t got = moat_recv(c->tls, buf->data, (ssize_t)read_size(c->up_read), &blocked);
+		if (got > 0) {
+			size_t n;
 			*progress = true;
-		} else if (n < 0 && would_block(errno)) {
-			c->bwrite_blocked = true;
-		} else if (n < 0 && errno == EINTR) {
+			if (!backend_send(c, buf->data, (size_t)got, &n, progress))
+				return false;
+			adapt(&c->up_read, n == (size_t)got);
+			if (n < (size_t)got && !hold(&c->up, buf, n, (size_t)got)) {
+				frontd_conn_abort(c, "out of memory");
+				return false;
+			}
+		} else if (got == 0) {
+			c->up_eof = true;
 			*progress = true;
+		} else if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
+			moat_error_clear();
+			c->cread_blocked = true;
 		} else {
-			frontd_conn_abort(c, "backend write failed");
+			moat_log(MOAT_LOG_DEBUG, "%s: TLS receive failed: %s", c->peer, moat_strerror_name(moat_errno));
+			moat_error_clear();
+			frontd_conn_abort(c, "client TLS error");
 			return false;
 		}
 	}
-	if (c->up_eof && !c->up_shut && pipe_used(p) == 0) {
+	if (c->up_eof && !c->up_shut && c->up == NULL) {
 		(void)shutdown(c->bfd, SHUT_WR);
 		c->up_shut = true;
 		*progress = true;
@@ -206,61 +356,69 @@ static bool up_to_backend(struct frontd_conn *c, bool *progress)
 	return true;
 }
 
-/* Step 3: backend -> down. */
-static bool backend_to_down(struct frontd_conn *c, bool *progress)
+/*
+ * Backend -> client, the same way round; then our close_notify once the
+ * backend has finished and everything before it is out. false: the
+ * connection is gone.
+ */
+static bool down_step(struct frontd_conn *c, bool *progress)
 {
 	struct frontd_pipe *p = c->down;
-	if (!c->backend_connected || c->down_eof || c->bread_blocked || pipe_room(p) == 0)
-		return true;
-	ssize_t n = recv(c->bfd, p->data + p->tail, pipe_room(p), MSG_DONTWAIT);
-	if (n > 0) {
-		p->tail += (size_t)n;
-		*progress = true;
-	} else if (n == 0) {
-		c->down_eof = true;
-		*progress = true;
-	} else if (would_block(errno)) {
-		c->bread_blocked = true;
-	} else if (errno == EINTR) {
-		*progress = true;
-	} else {
-		/* No close_notify: the client must see the response as truncated. */
-		frontd_conn_abort(c, "backend read failed");
-		return false;
-	}
-	return true;
-}
-
-/* Step 4: down -> TLS, then our close_notify once the backend has finished. */
-static bool down_to_client(struct frontd_conn *c, bool *progress)
-{
-	struct frontd_pipe *p = c->down;
-	moat_blocked_status blocked = MOAT_NOT_BLOCKED;
 	if (c->cwrite_blocked || c->down_shut)
 		return true;
+	if (p != NULL) {
+		size_t n;
+		if (!tls_send(c, p->data + p->head, p->tail - p->head, &n, progress))
+			return false;
+		p->head += n;
+		if (p->head == p->tail)
+			pipe_free(&c->down);
+		return true;
+	}
+	moat_blocked_status blocked = MOAT_NOT_BLOCKED;
 	int rc = MOAT_SUCCESS;
-	if (pipe_used(p) > 0) {
-		ssize_t n = moat_send(c->tls, p->data + p->head, (ssize_t)pipe_used(p), &blocked);
-		if (n > 0) {
-			pipe_consumed(p, (size_t)n);
-			c->bytes_down += (uint64_t)n;
-			c->tls_out_pending = blocked == MOAT_BLOCKED_ON_WRITE;
-			c->cwrite_blocked = c->tls_out_pending;
-			*progress = true;
-			return true;
-		}
-		rc = MOAT_FAILURE;
-	} else if (c->tls_out_pending) {
+	if (c->tls_out_pending) {
+		c->tls_io = true;
 		rc = moat_flush(c->tls, &blocked);
 		if (rc == MOAT_SUCCESS) {
 			c->tls_out_pending = false;
 			*progress = true;
 		}
 	} else if (c->down_eof) {
+		c->tls_io = true;
 		rc = moat_shutdown_send(c->tls, &blocked);
 		if (rc == MOAT_SUCCESS) {
 			c->down_shut = true;
 			*progress = true;
+		}
+	} else if (c->backend_connected && !c->bread_blocked) {
+		struct frontd_pipe *buf = scratch();
+		if (buf == NULL) {
+			frontd_conn_abort(c, "out of memory");
+			return false;
+		}
+		ssize_t got = recv(c->bfd, buf->data, read_size(c->down_read), MSG_DONTWAIT);
+		if (got > 0) {
+			size_t n;
+			*progress = true;
+			if (!tls_send(c, buf->data, (size_t)got, &n, progress))
+				return false;
+			adapt(&c->down_read, n == (size_t)got && !c->tls_out_pending);
+			if (n < (size_t)got && !hold(&c->down, buf, n, (size_t)got)) {
+				frontd_conn_abort(c, "out of memory");
+				return false;
+			}
+		} else if (got == 0) {
+			c->down_eof = true;
+			*progress = true;
+		} else if (would_block(errno)) {
+			c->bread_blocked = true;
+		} else if (errno == EINTR) {
+			*progress = true;
+		} else {
+			/* No close_notify: the client must see the response as truncated. */
+			frontd_conn_abort(c, "backend read failed");
+			return false;
 		}
 	}
 	if (rc == MOAT_SUCCESS)
@@ -283,7 +441,8 @@ static bool check_connect(struct frontd_conn *c)
 		return true;
 	int err = 0;
 	socklen_t len = sizeof(err);
-	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	/* An edge that says writable and nothing else has no error to ask about (an error is EPOLLERR). */
+	if (!c->connect_clean && getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err != 0) {
 		backend_failed(c, strerror(err));
@@ -291,6 +450,22 @@ static bool check_connect(struct frontd_conn *c)
 	}
 	backend_connected(c);
 	return true;
+}
+
+/*
+ * Nothing held here or in the TLS library and nothing moving: give the
+ * library's I/O buffers back, so an idle connection costs little memory.
+ * (With a partial record still buffered the library keeps them; fine.)
+ */
+static void release_when_idle(struct frontd_conn *c)
+{
+	if (!c->tls_io || c->up != NULL || c->down != NULL || c->tls_out_pending || moat_peek(c->tls) != 0)
+		return;
+	if (moat_connection_release_buffers(c->tls) < 0)
+		moat_error_clear();
+	else
+		c->idle_releases++;
+	c->tls_io = false;
 }
 
 void frontd_proxy_pump(struct frontd_conn *c)
@@ -301,18 +476,21 @@ void frontd_proxy_pump(struct frontd_conn *c)
 	bool progress = true;
 	for (int round = 0; progress && round < PUMP_ROUNDS; round++) {
 		progress = false;
-		if (!client_to_up(c, &progress) || !up_to_backend(c, &progress) || !backend_to_down(c, &progress) ||
-		    !down_to_client(c, &progress))
+		if (!up_step(c, &progress) || !down_step(c, &progress))
 			return;
 		if (c->up_shut && c->down_shut) {
 			frontd_conn_finish(c);
 			return;
 		}
+		if (c->bytes_up + c->bytes_down - before >= PUMP_BUDGET)
+			break;
 	}
 	if (c->bytes_up + c->bytes_down != before)
 		c->last_activity_ms = frontd_conn_now_ms(c);
-	/* Still moving after our share of rounds: come back after the other connections had theirs. */
-	if (progress)
-		event_active(c->ev_pump, EV_TIMEOUT, 0);
 	frontd_conn_watch(c);
+	/* Still moving after our share: come back after the other connections had theirs. */
+	if (progress)
+		frontd_conn_kick(c);
+	else
+		release_when_idle(c);
 }

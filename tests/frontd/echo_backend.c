@@ -5,9 +5,12 @@
  * site's backend answered), echoes every byte, and on EOF from its client
  * shuts its own side down, which is the half-close frontd must carry.
  *
- * usage: echo_backend [-g GREETING] [-u UNIXPATH]
+ * usage: echo_backend [-g GREETING] [-u UNIXPATH] [-d MS] [-b BYTES]
  * Listens on 127.0.0.1 on a free port and prints "listening on PORT"
  * (or on UNIXPATH, printing "listening on UNIXPATH").
+ * -d: after the greeting, read nothing for MS milliseconds (a backend that
+ * pushes back on frontd); -b: socket buffers of BYTES each way, so that
+ * the kernel absorbs little of what a test sends.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static int write_all(int fd, const char *p, size_t n)
@@ -34,11 +38,16 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static void serve(int fd, const char *greeting)
+static void serve(int fd, const char *greeting, long delay_ms)
 {
 	char buf[16384];
 	if (greeting != NULL && (write_all(fd, greeting, strlen(greeting)) < 0 || write_all(fd, "\n", 1) < 0))
 		_exit(1);
+	if (delay_ms > 0) {
+		struct timespec ts = { .tv_sec = delay_ms / 1000, .tv_nsec = (delay_ms % 1000) * 1000000 };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -56,8 +65,9 @@ static void serve(int fd, const char *greeting)
 int main(int argc, char **argv)
 {
 	const char *greeting = NULL, *unix_path = NULL;
-	int ch;
-	while ((ch = getopt(argc, argv, "g:u:")) != -1) {
+	long delay_ms = 0;
+	int bufsize = 0, ch;
+	while ((ch = getopt(argc, argv, "g:u:d:b:")) != -1) {
 		switch (ch) {
 		case 'g':
 			greeting = optarg;
@@ -65,8 +75,14 @@ int main(int argc, char **argv)
 		case 'u':
 			unix_path = optarg;
 			break;
+		case 'd':
+			delay_ms = atol(optarg);
+			break;
+		case 'b':
+			bufsize = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: echo_backend [-g GREETING] [-u UNIXPATH]\n");
+			fprintf(stderr, "usage: echo_backend [-g GREETING] [-u UNIXPATH] [-d MS] [-b BYTES]\n");
 			return 2;
 		}
 	}
@@ -89,6 +105,13 @@ int main(int argc, char **argv)
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		socklen_t len = sizeof(sin);
 		lfd = socket(AF_INET, SOCK_STREAM, 0);
+		/* Set before listen: accepted sockets inherit them, and the window scale is chosen at SYN time. */
+		if (lfd >= 0 && bufsize > 0 &&
+		    (setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) < 0 ||
+		     setsockopt(lfd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize)) < 0)) {
+			perror("echo_backend: socket buffers");
+			return 1;
+		}
 		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 64) < 0 ||
 		    getsockname(lfd, (struct sockaddr *)&sin, &len) < 0) {
 			perror("echo_backend");
@@ -108,7 +131,7 @@ int main(int argc, char **argv)
 		pid_t pid = fork();
 		if (pid == 0) {
 			close(lfd);
-			serve(fd, greeting);
+			serve(fd, greeting, delay_ms);
 		}
 		close(fd);
 	}

@@ -127,14 +127,16 @@ start_keyd()
 	rm -f keyd.out
 }
 
-# start_backend NAME GREETING: an echo backend greeting with GREETING; sets NAME_PORT.
+# start_backend NAME GREETING [ARGS...]: an echo backend greeting with GREETING; sets NAME_PORT.
 start_backend()
 {
-	"$ECHO_BACKEND" -g "$2" >"$1.out" 2>"$1.err" &
+	_n=$1 _g=$2
+	shift 2
+	"$ECHO_BACKEND" -g "$_g" "$@" >"$_n.out" 2>"$_n.err" &
 	BG_PIDS="$BG_PIDS $!"
-	eval "$1_PID=$!"
-	wait_line "$1.out" '^listening on [0-9]+$' $! || atf_fail "echo backend $1 did not start"
-	eval "$1_PORT=$(sed -n 's/^listening on //p' "$1.out")"
+	eval "${_n}_PID=$!"
+	wait_line "$_n.out" '^listening on [0-9]+$' $! || atf_fail "echo backend $_n did not start"
+	eval "${_n}_PORT=$(sed -n 's/^listening on //p' "$_n.out")"
 }
 
 # start_frontd: frontd on conf.in with @PORT@ replaced by a free port (FPORT); waits for
@@ -414,6 +416,106 @@ EOF
 	stop_frontd
 }
 
+# pipe_stalls NAME SITE ARGS...: tls_pipe_client sends ./big (64 MiB) to SITE; it must stall before
+# the end (what frontd and the kernel hold between the peers is bounded), then get the whole echo.
+pipe_stalls()
+{
+	_name=$1 _site=$2
+	shift 2
+	"$PIPE_CLIENT" -c "127.0.0.1:$FPORT" -n "$_site" -a ca.pem -s big -t 120 -b 65536 "$@" >"$_name.out" \
+		2>"$_name.err" || { show "$_name.err" frontd.err; atf_fail "$_name: transfer failed"; }
+	_stalled=$(sed -n 's/^tls_pipe_client: stalled after sending \([0-9]*\) of .*/\1/p' "$_name.err")
+	[ -n "$_stalled" ] || { show "$_name.err"; atf_fail "$_name: the client never stalled: no backpressure"; }
+	[ "$_stalled" -lt 67108864 ] || atf_fail "$_name: stalled only at the end"
+	echo "$_name: stalled after $_stalled bytes" >&2
+}
+
+# The backpressure cases: site a's backend reads nothing for 3 s (frontd must stop reading the
+# client), and a client that reads nothing until it stalls (frontd must stop reading the backend
+# and, once the echo backend is blocked, the client).
+backpressure_checks()
+{
+	head -c 67108864 /dev/urandom >big
+	{ echo backend-a; cat big; } >want_a
+	{ echo backend-b; cat big; } >want_b
+	pipe_stalls up a.test
+	expect_same want_a up.out
+	pipe_stalls down b.test -p
+	expect_same want_b down.out
+}
+
+backpressure_setup()
+{
+	make_pki
+	start_keyd
+	start_backend A backend-a -d 3000 -b 65536
+	start_backend B backend-b -b 65536
+	two_sites_conf
+	start_frontd
+}
+
+atf_test_case backpressure
+backpressure_head()
+{
+	atf_set "descr" "a backend that does not read stops frontd reading the client, a client that does not read stops frontd reading the backend; 64 MiB each way arrive intact after the stall"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "300"
+}
+backpressure_body()
+{
+	backpressure_setup
+	backpressure_checks
+	stop_frontd
+}
+
+# idle_checks: pieces of a file with pauses in between: each pause lets the connection go idle
+# (frontd has the TLS library give its buffers back), and the next piece must still arrive whole.
+idle_checks()
+{
+	head -c 1200000 /dev/urandom >pieces
+	{ echo backend-b; cat pieces; } >want_pieces
+	"$PIPE_CLIENT" -c "127.0.0.1:$FPORT" -n b.test -a ca.pem -s pieces -k 300000 -w 500 -t 60 >pieces.out \
+		2>pieces.err || { show pieces.err frontd.err; atf_fail "pieces with pauses"; }
+	expect_same want_pieces pieces.out
+	wait_line frontd.err 'done \(1200000 bytes up, 1200010 down, idle ([3-9]|[1-9][0-9]+) times\)' ||
+		{ show frontd.err; atf_fail "the idle connection kept its buffers"; }
+}
+
+atf_test_case idle_release
+idle_release_head()
+{
+	atf_set "descr" "a connection that goes idle between pieces of data gives its TLS buffers back and still carries every byte afterwards"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "90"
+}
+idle_release_body()
+{
+	setup_all
+	idle_checks
+	stop_frontd
+}
+
+atf_test_case level_triggered
+level_triggered_head()
+{
+	atf_set "descr" "with libevent on poll (EVENT_NOEPOLL: no edge-triggered events) frontd still proxies, releases idle buffers and pushes back both ways"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "300"
+}
+level_triggered_body()
+{
+	export EVENT_NOEPOLL=1 EVENT_SHOW_METHOD=1
+	backpressure_setup
+	expect_line frontd.err 'libevent using: poll'
+	head -c 20000 /dev/urandom | base64 >data
+	{ echo backend-b; cat data; } >want_b
+	EXPECT=$(file_size want_b) sclient b data -servername b.test || { show b.err frontd.err; atf_fail "b.test"; }
+	expect_same want_b b.out
+	idle_checks
+	backpressure_checks
+	stop_frontd
+}
+
 atf_test_case keyd_outage
 keyd_outage_head()
 {
@@ -626,6 +728,9 @@ atf_init_test_cases()
 	atf_add_test_case config_errors
 	atf_add_test_case echo_and_sni
 	atf_add_test_case half_close_and_large
+	atf_add_test_case backpressure
+	atf_add_test_case idle_release
+	atf_add_test_case level_triggered
 	atf_add_test_case keyd_outage
 	atf_add_test_case keyd_slow
 	atf_add_test_case backend_down

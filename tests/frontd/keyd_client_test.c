@@ -490,6 +490,74 @@ ATF_TC_BODY(garbage_resets_connection, tc)
 	env_down(&e);
 }
 
+/*
+ * More requests than one sendmmsg carries and more replies than one read
+ * event takes (the client batches both ways): every request arrives as its
+ * own packet, every requester gets its own signature.
+ */
+#define BURST 70
+ATF_TC_WITHOUT_HEAD(bursts_both_ways);
+ATF_TC_BODY(bursts_both_ways, tc)
+{
+	struct env e;
+	static struct result r[BURST];
+	static uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	struct moat_ipc_sign req;
+	uint32_t sent[BURST], got[BURST];
+	memset(r, 0, sizeof(r));
+	env_up(&e, 5000, 128);
+	for (int i = 0; i < BURST; i++)
+		sent[i] = submit(e.kc, &r[i], (uint8_t)i);
+	for (int i = 0; i < BURST; i++) {
+		got[i] = fake_get_sign(&e.f, e.base, &req, pkt);
+		ATF_REQUIRE_EQ(got[i], sent[i]);
+		ATF_REQUIRE_EQ(moat_cursor_data(&req.input)[98], i);
+	}
+	/* All answers queued before the client's loop runs again, last first. */
+	for (int i = BURST - 1; i >= 0; i--)
+		fake_sign_reply(&e.f, got[i], (uint8_t)(0x80 + i));
+	spin_until(e.base, &total_calls, BURST);
+	for (int i = 0; i < BURST; i++) {
+		ATF_REQUIRE_EQ(r[i].calls, 1);
+		ATF_REQUIRE_EQ(r[i].result, KEYD_OK);
+		ATF_REQUIRE_EQ(r[i].sig_tag, 0x80 + i);
+	}
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->signed_ok, BURST);
+	env_down(&e);
+}
+
+/*
+ * A packet longer than any keyd may send is malformed even when its first
+ * MOAT_IPC_MAX_MESSAGE bytes would frame a harmless reply (one to an id
+ * nobody waits for, which alone is dropped): the client must see the
+ * packet's real length, not a truncated copy.
+ */
+ATF_TC_WITHOUT_HEAD(oversize_packet_resets_connection);
+ATF_TC_BODY(oversize_packet_resets_connection, tc)
+{
+	struct env e;
+	struct result r = { 0 };
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	static uint8_t big[MOAT_IPC_MAX_MESSAGE + 808];
+	struct moat_ipc_sign req;
+	env_up(&e, 2000, 8);
+	uint32_t id = submit(e.kc, &r, 1);
+	(void)fake_get_sign(&e.f, e.base, &req, pkt);
+	uint32_t body_len = MOAT_IPC_MAX_BODY, other = id ^ 0x4000u;
+	memset(big, 0, sizeof(big));
+	big[0] = MOAT_IPC_VERSION;
+	big[1] = MOAT_IPC_SIGN | MOAT_IPC_REPLY;
+	for (int i = 0; i < 4; i++) {
+		big[4 + i] = (uint8_t)(other >> (24 - 8 * i));
+		big[8 + i] = (uint8_t)(body_len >> (24 - 8 * i));
+	}
+	ATF_REQUIRE(send(e.f.cfd, big, sizeof(big), MSG_NOSIGNAL) == (ssize_t)sizeof(big));
+	spin_until(e.base, &total_calls, 1);
+	ATF_REQUIRE_EQ(r.result, KEYD_UNAVAILABLE);
+	ATF_REQUIRE(!keyd_client_is_ready(e.kc));
+	env_down(&e);
+}
+
 ATF_TC_WITHOUT_HEAD(hello_refused);
 ATF_TC_BODY(hello_refused, tc)
 {
@@ -574,6 +642,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cancel);
 	ATF_TP_ADD_TC(tp, max_inflight_respected);
 	ATF_TP_ADD_TC(tp, garbage_resets_connection);
+	ATF_TP_ADD_TC(tp, bursts_both_ways);
+	ATF_TP_ADD_TC(tp, oversize_packet_resets_connection);
 	ATF_TP_ADD_TC(tp, hello_refused);
 	ATF_TP_ADD_TC(tp, closed_before_hello);
 	ATF_TP_ADD_TC(tp, bad_input_refused_locally);

@@ -6,8 +6,19 @@
  * poll loop, so a large transfer through an echo backend cannot deadlock.
  * Received bytes go to stdout; the test compares them.
  *
- * usage: tls_pipe_client -c 127.0.0.1:PORT -n SERVER_NAME -a CA.pem -s FILE [-t SECONDS]
+ * usage: tls_pipe_client -c 127.0.0.1:PORT -n SERVER_NAME -a CA.pem -s FILE [-t SECONDS] [-b BYTES] [-p]
+ *                        [-k BYTES -w MS]
  * Exit 0 when the server closed after we sent everything, 1 on any error.
+ *
+ * Backpressure tests: when sending makes no progress for half a second,
+ * "stalled after sending N of TOTAL bytes" goes to stderr (once). -p reads
+ * nothing until then (or until everything is sent), so that what the
+ * server sends back piles up; -b gives the socket buffers of BYTES each
+ * way, so that the kernel absorbs little.
+ *
+ * -k and -w send the file in pieces of BYTES with MS milliseconds of
+ * silence after each (still reading), so that frontd sees the connection
+ * go idle in between.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,7 +43,7 @@ static int fail(const char *what)
 	return 1;
 }
 
-static int connect_to(const char *hostport)
+static int connect_to(const char *hostport, int bufsize)
 {
 	char host[64];
 	const char *colon = strrchr(hostport, ':');
@@ -44,10 +55,21 @@ static int connect_to(const char *hostport)
 	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
 		return -1;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd >= 0 && bufsize > 0 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize)) < 0 ||
+	     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize)) < 0))
+		return -1;
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		return -1;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static int write_all(const uint8_t *p, size_t n)
@@ -68,7 +90,11 @@ int main(int argc, char **argv)
 {
 	const char *target = NULL, *name = NULL, *ca = NULL, *file = NULL;
 	int timeout_s = 20, ch;
-	while ((ch = getopt(argc, argv, "c:n:a:s:t:")) != -1) {
+	int bufsize = 0;
+	bool pause_reading = false;
+	size_t piece = 0;
+	uint64_t piece_wait_ms = 0;
+	while ((ch = getopt(argc, argv, "c:n:a:s:t:b:pk:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			target = optarg;
@@ -85,12 +111,25 @@ int main(int argc, char **argv)
 		case 't':
 			timeout_s = atoi(optarg);
 			break;
+		case 'b':
+			bufsize = atoi(optarg);
+			break;
+		case 'p':
+			pause_reading = true;
+			break;
+		case 'k':
+			piece = (size_t)atol(optarg);
+			break;
+		case 'w':
+			piece_wait_ms = (uint64_t)atol(optarg);
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (target == NULL || name == NULL || ca == NULL || file == NULL) {
-		fprintf(stderr, "usage: tls_pipe_client -c HOST:PORT -n NAME -a CA -s FILE [-t SECONDS]\n");
+		fprintf(stderr, "usage: tls_pipe_client -c HOST:PORT -n NAME -a CA -s FILE [-t SECONDS] [-b BYTES] [-p]\n"
+				"                       [-k BYTES -w MS]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -109,7 +148,7 @@ int main(int argc, char **argv)
 	}
 	close(in);
 
-	int fd = connect_to(target);
+	int fd = connect_to(target, bufsize);
 	if (fd < 0) {
 		perror(target);
 		return 1;
@@ -131,7 +170,9 @@ int main(int argc, char **argv)
 			return fail("handshake timed out");
 	}
 
-	bool shut = false, eof = false, want_write = false;
+	bool shut = false, eof = false, want_write = false, stalled = false, paused = pause_reading;
+	uint64_t last_progress = now_ms(), resume_at = 0;
+	size_t paused_at = 0;
 	uint8_t buf[16384];
 	while (!eof) {
 		if (time(NULL) > deadline) {
@@ -139,7 +180,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		/* Receive whatever is there. */
-		for (;;) {
+		while (!paused) {
 			ssize_t n = moat_recv(conn, buf, sizeof(buf), &blocked);
 			if (n > 0) {
 				if (write_all(buf, (size_t)n) < 0)
@@ -156,11 +197,24 @@ int main(int argc, char **argv)
 		}
 		if (eof)
 			break;
-		/* Send what the socket takes, then half-close. */
+		/* Send what the socket takes (up to the end of the piece), then half-close. */
+		size_t sent_before = sent, limit = total;
+		if (piece > 0) {
+			if (sent > 0 && sent % piece == 0 && sent < total && paused_at != sent) {
+				paused_at = sent;
+				resume_at = now_ms() + piece_wait_ms;
+			}
+			if (now_ms() < resume_at) {
+				limit = sent;
+				last_progress = now_ms(); /* a pause of our own is no stall */
+			} else if (total - sent > piece - sent % piece) {
+				limit = sent + (piece - sent % piece);
+			}
+		}
 		want_write = false;
-		while (!shut) {
+		while (!shut && (sent < limit || sent == total)) {
 			if (sent < total) {
-				ssize_t n = moat_send(conn, data + sent, (ssize_t)(total - sent), &blocked);
+				ssize_t n = moat_send(conn, data + sent, (ssize_t)(limit - sent), &blocked);
 				if (n > 0) {
 					sent += (size_t)n;
 					if (blocked == MOAT_BLOCKED_ON_WRITE) {
@@ -178,8 +232,18 @@ int main(int argc, char **argv)
 			want_write = true;
 			break;
 		}
-		struct pollfd p = { .fd = fd, .events = (short)(POLLIN | (want_write ? POLLOUT : 0)) };
-		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+		uint64_t now = now_ms();
+		if (sent != sent_before)
+			last_progress = now;
+		if (!stalled && sent < total && now - last_progress >= 500) {
+			fprintf(stderr, "tls_pipe_client: stalled after sending %zu of %zu bytes\n", sent, total);
+			stalled = true;
+			paused = false;
+		}
+		if (shut)
+			paused = false;
+		struct pollfd p = { .fd = fd, .events = (short)((paused ? 0 : POLLIN) | (want_write ? POLLOUT : 0)) };
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
 			return 1;
 	}
 	if (!shut) {
