@@ -14,7 +14,7 @@
 #include <sys/un.h>
 
 static const char *const top_directives[] = {
-	"socket", "control-socket", "allow", "key", "max-inflight", "workers", "user",
+	"socket", "control-socket", "allow", "key", "max-inflight", "workers", "inline-sign", "user",
 };
 static const char *const key_directives[] = { "name" };
 
@@ -295,6 +295,7 @@ static int interpret(struct moat_conf *conf, struct keyd_config *cfg)
 	TRY(read_keys(conf, cfg));
 	TRY(read_uint(conf, "max-inflight", 1, KEYD_MAX_INFLIGHT_LIMIT, KEYD_DEFAULT_MAX_INFLIGHT, &cfg->max_inflight));
 	TRY(read_uint(conf, "workers", 1, KEYD_MAX_WORKERS, 0, &cfg->workers));
+	TRY(read_uint(conf, "inline-sign", 0, KEYD_MAX_INLINE_SIGN_US, KEYD_INLINE_SIGN_AUTO, &cfg->inline_sign_us));
 	TRY(read_user(conf, cfg));
 	return MOAT_SUCCESS;
 }

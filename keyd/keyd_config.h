@@ -8,6 +8,7 @@
  *	key "/etc/moat/keys/example.key" { name "example" }
  *	max-inflight 64
  *	workers 2
+ *	inline-sign 100              # microseconds; 0: every operation goes to the threads
  *	user "moat-keyd"
  *
  * Every mistake becomes one "file:line: message" in the moat_conf, which is
@@ -19,6 +20,7 @@
 #ifndef MOAT_KEYD_KEYD_CONFIG_H
 #define MOAT_KEYD_KEYD_CONFIG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +35,8 @@
 #define KEYD_DEFAULT_MAX_INFLIGHT 64
 #define KEYD_MAX_INFLIGHT_LIMIT 1024
 #define KEYD_MAX_WORKERS 64
+#define KEYD_MAX_INLINE_SIGN_US 100000
+#define KEYD_INLINE_SIGN_AUTO UINT_MAX /* no inline-sign directive: the event loop chooses (server.c) */
 #define KEYD_MAX_KEY_FILES 256 /* MOAT_IPC_MAX_KEYS: LIST_KEYS cannot name more */
 
 enum keyd_allow_kind {
@@ -63,6 +67,7 @@ struct keyd_config {
 	size_t key_count;
 	unsigned max_inflight;
 	unsigned workers; /* 0: one per online CPU, at most 8 */
+	unsigned inline_sign_us; /* the event loop signs itself what takes at most this long; 0: never */
 	bool has_user;
 	char *user_name;
 	uid_t user_uid;

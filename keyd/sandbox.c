@@ -76,6 +76,8 @@ int keyd_sandbox_harden(enum keyd_lock_state *state)
 static const char *const allowed[] = {
 	/* the event loop (epoll_pwait is epoll_wait on architectures without the older call) */
 	"epoll_wait", "epoll_pwait", "epoll_ctl", "accept4", "recvfrom", "sendto", "read", "write", "close",
+	/* the event loop reads a peer's packets, and sends it a turn's replies, several per call (server.c) */
+	"recvmmsg", "sendmmsg",
 	/* signing threads: locks and condition variables; at shutdown, thread exit blocks signals */
 	"futex", "rt_sigprocmask", "exit",
 	/* memory: malloc and libcrypto (brk when the main heap grows, mremap when realloc moves a large block) */

@@ -6,10 +6,15 @@
  * until the signing threads have returned every job that points to it.
  * Peers are only freed at the end of a loop turn, so no handler ever holds a
  * pointer to freed memory, whatever it closed.
+ *
+ * Key operations: the handlers only check them and put them on the turn's
+ * list; at the end of the turn run_turn decides, for each, whether the loop
+ * signs it itself or hands it to the signing threads (see there).
  */
 #include "keyd/server.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,8 +32,32 @@
 
 #define READ_BUDGET 16   /* packets read from one peer per wake-up */
 #define ACCEPT_BUDGET 16 /* connections accepted per wake-up */
+#define SEND_BATCH 64    /* replies given to one sendmmsg */
 #define MAX_EVENTS 64
 #define MAX_PEER_GROUPS 64
+/*
+ * How long the loop may spend signing in one turn (at least one operation is
+ * allowed): what inline signing may add to a PING's or another peer's wait.
+ */
+#define INLINE_TURN_NS (1 * MOAT_NS_PER_MS)
+/*
+ * inline-sign when the config does not say: ECDSA P-256 (20-30 us) is signed
+ * inline, RSA-2048 (~300 us), P-384 and P-521 go to the threads, which
+ * sign them in parallel on other cores for about 5% more CPU. When keyd may
+ * run on one CPU only (its affinity at startup, as with taskset or a
+ * systemd CPUAffinity= of one CPU), the threads cannot sign in parallel and
+ * only add the hand-off: then whatever fits in a turn is signed inline, and
+ * only what is slower than INLINE_TURN_NS (RSA-4096) still goes to them,
+ * so that it never holds up the loop.
+ */
+#define INLINE_DEFAULT_NS (100 * 1000)
+/*
+ * Inline work in a turn above which, on a machine where keyd may use
+ * several CPUs, idle threads are given a share: the loop is falling behind
+ * (about eight P-256 signatures came at once), and waking a thread costs
+ * less than that.
+ */
+#define SPLIT_MIN_NS (200 * 1000)
 
 enum handle_kind {
 	H_DATA_LISTENER,
@@ -63,6 +92,8 @@ struct peer {
 	uint32_t events;
 	struct reply *out, *out_tail;
 	size_t out_count;
+	bool to_flush;           /* on the server's flush list */
+	struct peer *flush_next;
 };
 
 struct keyd_server {
@@ -76,7 +107,12 @@ struct keyd_server {
 	bool listeners_paused;
 	bool stop;
 	uid_t self_uid;
-	uint8_t rx[MOAT_IPC_MAX_MESSAGE + 1]; /* one more, so an oversize packet is seen as one */
+	struct keyd_job *turn, *turn_tail; /* key operations read this turn, neither signed nor handed over yet */
+	struct peer *flush;                /* peers with replies made this turn */
+	uint64_t inline_max_ns;            /* inline-sign */
+	bool one_cpu;                      /* keyd's affinity allows one CPU: the threads cannot sign in parallel */
+	uint64_t *key_ns;                  /* per key (index in the keyset): its fastest operation so far, 0 if none */
+	uint8_t rx[READ_BUDGET][MOAT_IPC_MAX_MESSAGE + 1]; /* one more, so an oversize packet is seen as one */
 	uint8_t tx[MOAT_IPC_MAX_MESSAGE];
 };
 
@@ -107,6 +143,8 @@ static void list_push(struct peer **head, struct peer *p)
 	*head = p;
 }
 
+/* ---- reply queues (see output) ---- */
+
 static void free_replies(struct peer *p)
 {
 	while (p->out != NULL) {
@@ -119,6 +157,48 @@ static void free_replies(struct peer *p)
 	p->out_tail = NULL;
 	p->out_count = 0;
 }
+
+/*
+ * Hand p's queued replies to the kernel, oldest first, until the queue is
+ * empty or p's socket is full. 0 or EAGAIN (full), else the errno that
+ * stopped it (EMSGSIZE for a short send).
+ */
+static int send_queued(struct peer *p)
+{
+	while (p->out != NULL) {
+		struct mmsghdr msgs[SEND_BATCH];
+		struct iovec iov[SEND_BATCH];
+		unsigned n = 0;
+		memset(msgs, 0, sizeof(msgs));
+		for (struct reply *r = p->out; r != NULL && n < SEND_BATCH; r = r->next, n++) {
+			iov[n].iov_base = r->data;
+			iov[n].iov_len = r->len;
+			msgs[n].msg_hdr.msg_iov = &iov[n];
+			msgs[n].msg_hdr.msg_iovlen = 1;
+		}
+		int sent = sendmmsg(p->fd, msgs, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent < 0)
+			return errno == EWOULDBLOCK || errno == EINTR ? EAGAIN : errno;
+		for (int i = 0; i < sent; i++) {
+			struct reply *r = p->out;
+			if (msgs[i].msg_len != r->len)
+				return EMSGSIZE;
+			p->out = r->next;
+			if (p->out == NULL)
+				p->out_tail = NULL;
+			p->out_count--;
+			/* Replies may hold a premaster secret. */
+			moat_wipe(r->data, r->len);
+			free(r);
+		}
+		/* Fewer sent than offered: the socket is full (the next call would say EAGAIN). */
+		if ((unsigned)sent < n)
+			return EAGAIN;
+	}
+	return 0;
+}
+
+/* ---- closing ---- */
 
 static void set_listeners(struct keyd_server *s, uint32_t events)
 {
@@ -141,6 +221,13 @@ static void peer_close(struct keyd_server *s, struct peer *p, moat_log_level lev
 	moat_log(level, "peer #%llu (%s socket, pid %d, uid %u): %s", (unsigned long long)p->serial,
 		 socket_name(p->sock), (int)p->pid, (unsigned)p->uid, why);
 
+	/*
+	 * Replies still queued answer requests that came before whatever cost
+	 * the connection (they wait for the end of the turn): they still go,
+	 * if the socket takes them.
+	 */
+	if (p->out != NULL)
+		(void)send_queued(p);
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
 	close(p->fd);
 	p->fd = -1;
@@ -184,6 +271,16 @@ static void reap_zombies(struct keyd_server *s)
 
 /* ---- output ---- */
 
+/*
+ * Replies are not sent as they are made: each goes on its peer's queue, and
+ * the queues are flushed at the end of the loop turn, each with one
+ * sendmmsg. A peer whose requests came in together (several read in one
+ * turn, or finished by the threads together) gets their replies with one
+ * system call and one wake-up, rather than one each; on a busy machine each
+ * wake-up can also preempt the loop to run that peer. A PING's reply waits
+ * at most for the end of the turn.
+ */
+
 static void update_events(struct keyd_server *s, struct peer *p)
 {
 	/* Read only while nothing waits to be written: a peer that does not read is not read either. */
@@ -198,8 +295,10 @@ static void update_events(struct keyd_server *s, struct peer *p)
 	p->events = want;
 }
 
-static void queue_reply(struct keyd_server *s, struct peer *p, const uint8_t *data, size_t len)
+static void send_packet(struct keyd_server *s, struct peer *p, const uint8_t *data, size_t len)
 {
+	if (p->closed)
+		return;
 	if (p->out_count >= s->p.cfg->max_inflight + (size_t)READ_BUDGET) {
 		peer_drop(s, p, "dropped: does not read its replies");
 		return;
@@ -218,48 +317,39 @@ static void queue_reply(struct keyd_server *s, struct peer *p, const uint8_t *da
 		p->out = r;
 	p->out_tail = r;
 	p->out_count++;
-	update_events(s, p);
+	/* A peer waiting for EPOLLOUT is flushed when epoll says it can take more. */
+	if (!p->to_flush && p->events != EPOLLOUT) {
+		p->to_flush = true;
+		p->flush_next = s->flush;
+		s->flush = p;
+	}
 }
 
-static void send_packet(struct keyd_server *s, struct peer *p, const uint8_t *data, size_t len)
+/* Send what p's queue holds; then read p again, or wait until it can take the rest. */
+static void flush_peer(struct keyd_server *s, struct peer *p)
 {
-	if (p->closed)
+	int err = send_queued(p);
+	if (err == EMSGSIZE) {
+		peer_drop(s, p, "dropped: short send");
 		return;
-	if (p->out == NULL) {
-		ssize_t n = send(p->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n >= 0 && (size_t)n == len)
-			return;
-		if (n >= 0) {
-			peer_drop(s, p, "dropped: short send");
-			return;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			peer_close(s, p, MOAT_LOG_DEBUG, "closed: send: %s", strerror(errno));
-			return;
-		}
 	}
-	queue_reply(s, p, data, len);
-}
-
-static void peer_writable(struct keyd_server *s, struct peer *p)
-{
-	while (p->out != NULL) {
-		struct reply *r = p->out;
-		ssize_t n = send(p->fd, r->data, r->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-			break;
-		if (n < 0 || (size_t)n != r->len) {
-			peer_close(s, p, MOAT_LOG_DEBUG, "closed: send: %s", n < 0 ? strerror(errno) : "short send");
-			return;
-		}
-		p->out = r->next;
-		if (p->out == NULL)
-			p->out_tail = NULL;
-		p->out_count--;
-		moat_wipe(r->data, r->len);
-		free(r);
+	if (err != 0 && err != EAGAIN) {
+		peer_close(s, p, MOAT_LOG_DEBUG, "closed: send: %s", strerror(err));
+		return;
 	}
 	update_events(s, p);
+}
+
+static void flush_replies(struct keyd_server *s)
+{
+	while (s->flush != NULL) {
+		struct peer *p = s->flush;
+		s->flush = p->flush_next;
+		p->flush_next = NULL;
+		p->to_flush = false;
+		if (!p->closed)
+			flush_peer(s, p);
+	}
 }
 
 static void count_status(struct keyd_server *s, moat_ipc_status st)
@@ -382,8 +472,14 @@ static void on_key_op(struct keyd_server *s, struct peer *p, const struct moat_i
 	job->owner = p;
 	job->request_id = h->request_id;
 	job->reply_len = 0;
+	job->run_ns = 0;
+	job->next = NULL;
 	p->in_flight++;
-	keyd_workers_submit(s->p.workers, job);
+	if (s->turn_tail != NULL)
+		s->turn_tail->next = job;
+	else
+		s->turn = job;
+	s->turn_tail = job;
 }
 
 static void handle_packet(struct keyd_server *s, struct peer *p, const uint8_t *pkt, size_t len)
@@ -432,29 +528,159 @@ static void handle_packet(struct keyd_server *s, struct peer *p, const uint8_t *
 	}
 }
 
+/*
+ * Up to READ_BUDGET packets with one recvmmsg: a peer that sent several
+ * requests costs one system call for them all, and one that sent a single
+ * request is not asked again just to hear EAGAIN.
+ */
 static void peer_readable(struct keyd_server *s, struct peer *p)
 {
-	for (int i = 0; i < READ_BUDGET && !p->closed && p->out == NULL; i++) {
-		ssize_t n = recv(p->fd, s->rx, sizeof(s->rx), MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EINTR)
-				continue;
+	struct mmsghdr msgs[READ_BUDGET];
+	struct iovec iov[READ_BUDGET];
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < READ_BUDGET; i++) {
+		iov[i].iov_base = s->rx[i];
+		iov[i].iov_len = sizeof(s->rx[i]);
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	int n;
+	while ((n = recvmmsg(p->fd, msgs, READ_BUDGET, MSG_DONTWAIT | MSG_TRUNC, NULL)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			peer_close(s, p, MOAT_LOG_DEBUG, "closed: recv: %s", strerror(errno));
-			return;
-		}
-		if (n == 0) {
+		return;
+	}
+	for (int i = 0; i < n && !p->closed; i++) {
+		if (msgs[i].msg_len == 0) {
 			peer_close(s, p, MOAT_LOG_DEBUG, "disconnected");
 			return;
 		}
 		/* MSG_TRUNC gives the real length: an oversize packet reaches the decoder as longer than the limit. */
-		size_t len = (size_t)n < sizeof(s->rx) ? (size_t)n : sizeof(s->rx);
-		handle_packet(s, p, s->rx, len);
+		size_t len = msgs[i].msg_len < sizeof(s->rx[i]) ? msgs[i].msg_len : sizeof(s->rx[i]);
+		handle_packet(s, p, s->rx[i], len);
 	}
 }
 
-/* ---- completions ---- */
+/* ---- key operations: signed here or by the threads ---- */
+
+static uint64_t *key_cost(struct keyd_server *s, const struct keyd_job *job)
+{
+	return &s->key_ns[job->op.key - s->p.keys->keys];
+}
+
+/* Answer a job that was run (here or by a thread) and free it. */
+static void finish_job(struct keyd_server *s, struct keyd_job *job)
+{
+	struct peer *p = job->owner;
+	p->in_flight--;
+	if (job->status == MOAT_IPC_OK) {
+		/*
+		 * The fastest run is the estimate: a run is only ever made slower
+		 * (the thread was preempted), so the minimum is the key's real
+		 * cost. Failures are not counted: they may stop early.
+		 */
+		uint64_t *cost = key_cost(s, job);
+		if (*cost == 0 || job->run_ns < *cost)
+			*cost = job->run_ns > 0 ? job->run_ns : 1;
+		if (job->op.opcode == MOAT_IPC_SIGN)
+			s->p.stats->signs++;
+		else
+			s->p.stats->decrypts++;
+	} else {
+		count_status(s, job->status);
+	}
+	if (!p->closed) {
+		if (job->reply_len == 0)
+			peer_drop(s, p, "dropped: no reply could be built");
+		else
+			send_packet(s, p, job->reply, job->reply_len);
+	}
+	keyd_jobs_free(job);
+}
+
+/* Free a job whose peer went away before it was run: a flood then a hang-up wastes no signatures. */
+static void forget_job(struct keyd_job *job)
+{
+	struct peer *p = job->owner;
+	p->in_flight--;
+	keyd_jobs_free(job);
+}
+
+/*
+ * The key operations read this turn. A thread hand-off costs two wake-ups
+ * and their context switches, which is more than an ECDSA P-256 signature:
+ * such cheap operations are signed here, by the loop, and answered with the
+ * turn's other replies. Cheap means that the key's fastest operation so far
+ * took at most inline-sign; a key not measured yet goes to the threads,
+ * which measure it. The turn's inline signing stops at INLINE_TURN_NS (one
+ * operation at least), so a PING or another peer waits at most about that;
+ * the rest, and every slow operation (RSA, P-384), go to the threads in one
+ * batch, handed over first so that on a machine with several cores they
+ * sign while the loop does.
+ *
+ * When more cheap work came than the loop does quickly (SPLIT_MIN_NS) and
+ * keyd may use several CPUs, the loop keeps only its share of it, as if it
+ * were one more thread, and the idle threads get the rest: under load the
+ * cores still sign in parallel.
+ */
+static void run_turn(struct keyd_server *s)
+{
+	struct keyd_job *list = s->turn;
+	struct keyd_job *here = NULL, *here_tail = NULL, *pool = NULL, *pool_tail = NULL;
+	uint64_t planned = 0;
+	s->turn = s->turn_tail = NULL;
+	while (list != NULL) {
+		struct keyd_job *job = list;
+		list = job->next;
+		job->next = NULL;
+		if (((struct peer *)job->owner)->closed) {
+			forget_job(job);
+			continue;
+		}
+		uint64_t cost = *key_cost(s, job);
+		bool inline_ok = cost != 0 && cost <= s->inline_max_ns &&
+				 (planned == 0 || planned + cost <= INLINE_TURN_NS);
+		struct keyd_job **head = inline_ok ? &here : &pool, **tail = inline_ok ? &here_tail : &pool_tail;
+		if (inline_ok)
+			planned += cost;
+		if (*tail != NULL)
+			(*tail)->next = job;
+		else
+			*head = job;
+		*tail = job;
+	}
+	if (planned > SPLIT_MIN_NS && !s->one_cpu) {
+		size_t idle = keyd_workers_idle(s->p.workers);
+		uint64_t keep = planned / (idle + 1), kept = 0;
+		for (struct keyd_job **j = &here; idle > 0 && *j != NULL; j = &(*j)->next) {
+			kept += *key_cost(s, *j);
+			if (kept > keep && j != &here) {
+				/* *j and the jobs after it go to the threads. */
+				if (pool_tail != NULL)
+					pool_tail->next = *j;
+				else
+					pool = *j;
+				*j = NULL;
+				break;
+			}
+		}
+	}
+	keyd_workers_submit(s->p.workers, pool);
+	while (here != NULL) {
+		struct keyd_job *job = here;
+		here = job->next;
+		job->next = NULL;
+		/* An earlier reply may have cost the peer its connection (its queue was full). */
+		if (((struct peer *)job->owner)->closed) {
+			forget_job(job);
+			continue;
+		}
+		keyd_job_run(job);
+		finish_job(s, job);
+	}
+}
 
 static void jobs_done(struct keyd_server *s)
 {
@@ -463,23 +689,7 @@ static void jobs_done(struct keyd_server *s)
 		struct keyd_job *job = list;
 		list = job->next;
 		job->next = NULL;
-		struct peer *p = job->owner;
-		p->in_flight--;
-		if (job->status == MOAT_IPC_OK) {
-			if (job->op.opcode == MOAT_IPC_SIGN)
-				s->p.stats->signs++;
-			else
-				s->p.stats->decrypts++;
-		} else {
-			count_status(s, job->status);
-		}
-		if (!p->closed) {
-			if (job->reply_len == 0)
-				peer_drop(s, p, "dropped: no reply could be built");
-			else
-				send_packet(s, p, job->reply, job->reply_len);
-		}
-		keyd_jobs_free(job);
+		finish_job(s, job);
 	}
 }
 
@@ -626,6 +836,8 @@ static int watch(struct keyd_server *s, int fd, struct handle *h, enum handle_ki
 
 static int setup(struct keyd_server *s)
 {
+	s->key_ns = calloc(s->p.keys->count > 0 ? s->p.keys->count : 1, sizeof(*s->key_ns));
+	ENSURE(s->key_ns != NULL, MOAT_ERR_ALLOC);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	ENSURE(s->epfd >= 0, MOAT_ERR_IO);
 	sigset_t set;
@@ -637,6 +849,20 @@ static int setup(struct keyd_server *s)
 	TRY(watch(s, s->sigfd, &s->sig_h, H_SIGNAL));
 	TRY(watch(s, keyd_workers_fd(s->p.workers), &s->workers_h, H_WORKERS));
 	return MOAT_SUCCESS;
+}
+
+static bool one_cpu(void)
+{
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	return sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) == 1;
+}
+
+static uint64_t inline_max_ns(const struct keyd_server *s)
+{
+	if (s->p.cfg->inline_sign_us != KEYD_INLINE_SIGN_AUTO)
+		return (uint64_t)s->p.cfg->inline_sign_us * 1000u;
+	return s->one_cpu ? INLINE_TURN_NS : INLINE_DEFAULT_NS;
 }
 
 int keyd_server_new(struct keyd_server **out, const struct keyd_server_params *p)
@@ -656,12 +882,21 @@ int keyd_server_new(struct keyd_server **out, const struct keyd_server_params *p
 	s->self_uid = geteuid();
 	s->epfd = -1;
 	s->sigfd = -1;
+	s->one_cpu = one_cpu();
+	s->inline_max_ns = inline_max_ns(s);
 	if (setup(s) != MOAT_SUCCESS) {
 		int err = moat_errno;
 		keyd_server_free(s);
 		moat_error_raise(err, MOAT_HERE);
 		return MOAT_FAILURE;
 	}
+	if (s->inline_max_ns == 0)
+		moat_log(MOAT_LOG_INFO, "every key operation goes to the signing threads (inline-sign 0)");
+	else
+		moat_log(MOAT_LOG_INFO, "the event loop signs operations of at most %llu us itself%s",
+			 (unsigned long long)(s->inline_max_ns / 1000u),
+			 p->cfg->inline_sign_us != KEYD_INLINE_SIGN_AUTO ? ""
+			 : s->inline_max_ns == INLINE_TURN_NS ? " (default for a single CPU)" : " (default)");
 	*out = s;
 	return MOAT_SUCCESS;
 }
@@ -692,7 +927,7 @@ static void dispatch(struct keyd_server *s, const struct epoll_event *ev)
 			break;
 		}
 		if (ev->events & EPOLLOUT)
-			peer_writable(s, p);
+			flush_peer(s, p);
 		if ((ev->events & EPOLLIN) && !p->closed)
 			peer_readable(s, p);
 		break;
@@ -713,6 +948,8 @@ int keyd_server_run(struct keyd_server *s)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(s, &events[i]);
+		run_turn(s);
+		flush_replies(s);
 		reap_zombies(s);
 	}
 	return MOAT_SUCCESS;
@@ -724,6 +961,9 @@ void keyd_server_free(struct keyd_server *s)
 		return;
 	keyd_jobs_free(keyd_workers_stop(s->p.workers));
 	s->p.workers = NULL;
+	keyd_jobs_free(s->turn);
+	s->turn = s->turn_tail = NULL;
+	free(s->key_ns);
 	while (s->live != NULL)
 		peer_close(s, s->live, MOAT_LOG_DEBUG, "closed: keyd is stopping");
 	while (s->zombies != NULL) {

@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/secmem.h"
 
 #define WORKER_STACK (256u * 1024u)
@@ -27,6 +28,7 @@ struct keyd_workers {
 	int event_fd;
 	size_t count;
 	size_t running; /* threads past their start-up, see keyd_workers_start */
+	size_t idle;    /* threads waiting for a job: how many a batch may need to wake */
 	pthread_t threads[];
 };
 
@@ -40,8 +42,9 @@ static void append(struct keyd_job **head, struct keyd_job **tail, struct keyd_j
 	*tail = job;
 }
 
-static void run_job(struct keyd_job *job)
+void keyd_job_run(struct keyd_job *job)
 {
+	uint64_t start = moat_clock_monotonic_ns();
 	struct moat_buf out;
 	moat_buf_init_fixed(&out, job->reply, sizeof(job->reply));
 	if (keyd_op_perform(&job->op, job->request_id, &out, &job->status) != MOAT_SUCCESS) {
@@ -50,6 +53,7 @@ static void run_job(struct keyd_job *job)
 		out.len = 0;
 	}
 	job->reply_len = out.len;
+	job->run_ns = moat_clock_monotonic_ns() - start;
 }
 
 static void *worker_main(void *arg)
@@ -59,8 +63,11 @@ static void *worker_main(void *arg)
 	w->running++;
 	pthread_cond_broadcast(&w->wake);
 	for (;;) {
-		while (w->pending == NULL && !w->stopping)
+		while (w->pending == NULL && !w->stopping) {
+			w->idle++;
 			pthread_cond_wait(&w->wake, &w->lock);
+			w->idle--;
+		}
 		if (w->stopping)
 			break;
 		struct keyd_job *job = w->pending;
@@ -69,7 +76,7 @@ static void *worker_main(void *arg)
 			w->pending_tail = NULL;
 		pthread_mutex_unlock(&w->lock);
 
-		run_job(job);
+		keyd_job_run(job);
 
 		pthread_mutex_lock(&w->lock);
 		bool was_empty = w->done == NULL;
@@ -128,12 +135,40 @@ int keyd_workers_fd(const struct keyd_workers *w)
 	return w->event_fd;
 }
 
-void keyd_workers_submit(struct keyd_workers *w, struct keyd_job *job)
+void keyd_workers_submit(struct keyd_workers *w, struct keyd_job *list)
+{
+	if (list == NULL)
+		return;
+	size_t n = 0;
+	pthread_mutex_lock(&w->lock);
+	for (struct keyd_job *j = list, *next; j != NULL; j = next) {
+		next = j->next;
+		append(&w->pending, &w->pending_tail, j);
+		n++;
+	}
+	/*
+	 * A woken thread keeps taking jobs until the queue is empty, so one
+	 * wake-up per job is only needed while threads are idle; waking the
+	 * others would cost each a context switch to find nothing left.
+	 */
+	if (n >= w->idle)
+		pthread_cond_broadcast(&w->wake);
+	else
+		for (size_t i = 0; i < n; i++)
+			pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+size_t keyd_workers_idle(struct keyd_workers *w)
 {
 	pthread_mutex_lock(&w->lock);
-	append(&w->pending, &w->pending_tail, job);
-	pthread_cond_signal(&w->wake);
+	/* Jobs already queued will wake threads that now count as idle. */
+	size_t queued = 0;
+	for (const struct keyd_job *j = w->pending; j != NULL && queued < w->idle; j = j->next)
+		queued++;
+	size_t idle = w->idle - queued;
 	pthread_mutex_unlock(&w->lock);
+	return idle;
 }
 
 struct keyd_job *keyd_workers_take_done(struct keyd_workers *w)

@@ -12,6 +12,13 @@
  * polls. The loop owns a job except between submit and done. The threads are
  * started before the sandbox is installed (the seccomp filter is synced to
  * every thread) so serving needs no clone.
+ *
+ * A hand-off costs two thread wake-ups (worker, then loop) and their context
+ * switches: more than an ECDSA P-256 signature itself. So the loop signs
+ * cheap operations itself (server.c), and what it does hand over goes in
+ * batches: one lock and at most one wake-up per idle thread for all the jobs
+ * of a loop turn, one eventfd write for all the jobs finished before the
+ * loop comes to take them.
  */
 #ifndef MOAT_KEYD_WORKERS_H
 #define MOAT_KEYD_WORKERS_H
@@ -28,8 +35,9 @@ struct keyd_job {
 	void *owner;            /* the peer, for the loop; workers never look at it */
 	uint32_t request_id;
 	struct keyd_op op;
-	moat_ipc_status status; /* set by the worker */
-	size_t reply_len;       /* set by the worker */
+	moat_ipc_status status; /* set by keyd_job_run */
+	size_t reply_len;       /* set by keyd_job_run */
+	uint64_t run_ns;        /* set by keyd_job_run: how long the operation took (wall clock) */
 	uint8_t reply[KEYD_OP_REPLY_MAX];
 };
 
@@ -39,13 +47,19 @@ struct keyd_workers;
 MOAT_MUST_USE int keyd_workers_start(struct keyd_workers **out, size_t n);
 /* The eventfd that becomes readable when jobs are done. */
 int keyd_workers_fd(const struct keyd_workers *w);
-void keyd_workers_submit(struct keyd_workers *w, struct keyd_job *job);
+/* Hand over a list of jobs (linked by next, NULL-terminated), in order. */
+void keyd_workers_submit(struct keyd_workers *w, struct keyd_job *list);
+/* How many threads wait for a job now (a hint: it may change as soon as it is read). */
+size_t keyd_workers_idle(struct keyd_workers *w);
 /* Clear the eventfd and take every finished job, oldest first (NULL if none). */
 struct keyd_job *keyd_workers_take_done(struct keyd_workers *w);
 /* Take back the jobs of owner that no thread has started yet (its peer went away). */
 struct keyd_job *keyd_workers_cancel(struct keyd_workers *w, const void *owner);
 /* Stop and join the threads; return every job not yet taken back (pending or done). */
 struct keyd_job *keyd_workers_stop(struct keyd_workers *w);
+
+/* Do the job's operation in the calling thread: what a worker does with it. */
+void keyd_job_run(struct keyd_job *job);
 
 /* Wipe and free a list of jobs. */
 void keyd_jobs_free(struct keyd_job *list);

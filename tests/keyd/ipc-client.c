@@ -18,6 +18,13 @@
  *	raw HEX                     send bytes; "raw reply opcode=0xNN id=N status=NAME", "raw closed" or "raw timeout"
  *	burst N KEY SCHEME          N SIGNs at once, then every reply: "burst ok=A busy=B other=C missing=D"
  *	concurrent N M KEY SCHEME   N more connections, M SIGNs each, interleaved: "concurrent ok=A failed=B"
+ *	mixed N M KEY1 SCHEME1 PUB1 KEY2 SCHEME2 PUB2
+ *	                            N more connections, M rounds; each round every connection has a SIGN
+ *	                            with KEY1, a PING and a SIGN with KEY2 in flight at once, answered in
+ *	                            any order; every signature is verified with its PUB (DER file):
+ *	                            "mixed ok=A failed=B unexpected=C missing=D"
+ *	pipeline HEX[,HEX...]       send every packet at once, then print each reply as raw does,
+ *	                            until "pipeline closed" or "pipeline timeout"
  *	fuzz N SEED                 N random packets, reconnecting when dropped:
  *	                            "fuzz sent=N answerable=A replies=R drops=D unexpected=U"
  *	stall N KEY SCHEME          N SIGNs, never read; print "stalling" and sleep until killed
@@ -502,6 +509,133 @@ static void step_concurrent(unsigned long nconn, unsigned long m, struct sign_ar
 	printf("concurrent ok=%u failed=%u\n", ok, failed);
 }
 
+static void load_pub(const char *path, struct moat_pkey *pub)
+{
+	uint8_t der[4096];
+	size_t der_len;
+	read_file(path, der, sizeof(der), &der_len);
+	if (moat_pkey_from_public_der(pub, der, der_len) != MOAT_SUCCESS)
+		die("%s is not a DER public key", path);
+}
+
+static void send_request(int fd, encoder enc, uint32_t id, const void *arg)
+{
+	uint8_t mem[MOAT_IPC_MAX_MESSAGE];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	if (enc(&b, id, arg) != MOAT_SUCCESS)
+		die("cannot encode a request");
+	send_all(fd, b.data, b.len);
+}
+
+/*
+ * The loop signs some operations itself and hands others to its threads, so
+ * replies come back in any order: each must come exactly once, to its own
+ * connection, with its own id, and be right.
+ */
+static void step_mixed(unsigned long nconn, unsigned long rounds, struct sign_arg a[2], const char *pub_path[2])
+{
+	struct moat_pkey pub[2];
+	load_pub(pub_path[0], &pub[0]);
+	load_pub(pub_path[1], &pub[1]);
+	int *fds = calloc(nconn, sizeof(int));
+	if (fds == NULL)
+		die("out of memory");
+	struct reply r;
+	const struct hello_arg h = { 1, 1 };
+	for (unsigned long i = 0; i < nconn; i++) {
+		fds[i] = connect_keyd();
+		if (!transact(fds[i], "hello", MOAT_IPC_HELLO, enc_hello, &h, &r))
+			die("HELLO failed on connection %lu", i);
+	}
+	unsigned ok = 0, failed = 0, unexpected = 0, missing = 0;
+	for (unsigned long round = 0; round < rounds; round++) {
+		uint32_t base = next_id;
+		/* Per connection: base + 3i is key 1, + 1 the PING, + 2 key 2. */
+		for (unsigned long i = 0; i < nconn; i++) {
+			uint32_t id = base + 3 * (uint32_t)i;
+			send_request(fds[i], enc_sign, id, &a[0]);
+			send_request(fds[i], enc_ping, id + 1, NULL);
+			send_request(fds[i], enc_sign, id + 2, &a[1]);
+		}
+		next_id += 3 * (uint32_t)nconn;
+		for (unsigned long i = 0; i < nconn; i++) {
+			uint32_t id = base + 3 * (uint32_t)i;
+			bool seen[3] = { false, false, false };
+			for (int got = 0; got < 3; got++) {
+				ssize_t n = recv_packet(fds[i], r.pkt, sizeof(r.pkt), timeout_ms);
+				if (n <= 0) {
+					missing += 3 - (unsigned)got;
+					break;
+				}
+				if (moat_ipc_header_decode(r.pkt, (size_t)n, &r.h, &r.body) != MOAT_SUCCESS)
+					die("keyd sent a packet that does not frame");
+				uint32_t k = r.h.request_id - id;
+				if (r.h.request_id < id || k > 2 || seen[k] ||
+				    moat_ipc_reply_check(&r.h, &r.body, k == 1 ? MOAT_IPC_PING : MOAT_IPC_SIGN) != MOAT_SUCCESS) {
+					unexpected++;
+					continue;
+				}
+				seen[k] = true;
+				struct moat_cursor c;
+				bool right;
+				if (k == 1) {
+					right = r.h.status == MOAT_IPC_OK &&
+						moat_ipc_ping_reply_decode(r.body, &c, NULL) == MOAT_SUCCESS &&
+						moat_cursor_remaining(&c) == 4 && memcmp(moat_cursor_data(&c), "moat", 4) == 0;
+				} else {
+					const struct sign_arg *sa = &a[k / 2];
+					right = r.h.status == MOAT_IPC_OK &&
+						moat_ipc_sign_reply_decode(r.body, &c, NULL) == MOAT_SUCCESS &&
+						moat_sig_verify(&pub[k / 2], sa->scheme, sa->input, sa->len, moat_cursor_data(&c),
+								moat_cursor_remaining(&c)) == MOAT_SUCCESS;
+				}
+				if (right)
+					ok++;
+				else
+					failed++;
+			}
+		}
+	}
+	for (unsigned long i = 0; i < nconn; i++)
+		close(fds[i]);
+	free(fds);
+	moat_pkey_free(&pub[0]);
+	moat_pkey_free(&pub[1]);
+	printf("mixed ok=%u failed=%u unexpected=%u missing=%u\n", ok, failed, unexpected, missing);
+}
+
+static void step_pipeline(int fd, const char *list)
+{
+	static uint8_t pkt[MAX_PKT];
+	char hex[2 * MAX_PKT + 1];
+	for (const char *p = list; *p != '\0';) {
+		size_t n = strcspn(p, ",");
+		if (n >= sizeof(hex))
+			die("pipeline packet too long");
+		memcpy(hex, p, n);
+		hex[n] = '\0';
+		size_t len = parse_hex(hex, pkt, sizeof(pkt));
+		if (send(fd, pkt, len, MSG_NOSIGNAL) < 0)
+			die("send: %s", strerror(errno));
+		p += n + (p[n] == ',');
+	}
+	for (;;) {
+		uint8_t buf[MAX_PKT];
+		ssize_t got = recv_packet(fd, buf, sizeof(buf), timeout_ms);
+		if (got <= 0) {
+			printf("pipeline %s\n", got == 0 ? "closed" : "timeout");
+			return;
+		}
+		struct moat_ipc_header h;
+		struct moat_cursor body;
+		if (moat_ipc_header_decode(buf, (size_t)got, &h, &body) != MOAT_SUCCESS)
+			die("keyd's reply does not frame");
+		printf("pipeline reply opcode=0x%02x id=%u status=%s\n", h.opcode, (unsigned)h.request_id,
+		       moat_ipc_status_name(h.status));
+	}
+}
+
 static uint64_t rng_state;
 
 static uint32_t rnd(void)
@@ -752,6 +886,24 @@ int main(int argc, char **argv)
 			sign_input(&a);
 			i += 4;
 			step_concurrent(n, m, &a);
+		} else if (strcmp(step, "mixed") == 0) {
+			need(argc, i, 8, step);
+			struct sign_arg a[2];
+			const char *pub[2];
+			memset(a, 0, sizeof(a));
+			unsigned long n = parse_num(argv[i + 1]), m = parse_num(argv[i + 2]);
+			for (int k = 0; k < 2; k++) {
+				parse_key(argv[i + 3 + 3 * k], a[k].key);
+				a[k].scheme = parse_scheme(argv[i + 4 + 3 * k]);
+				pub[k] = argv[i + 5 + 3 * k];
+				a[k].kind = MOAT_IPC_SIGN_TLS13_CV;
+				sign_input(&a[k]);
+			}
+			i += 8;
+			step_mixed(n, m, a, pub);
+		} else if (strcmp(step, "pipeline") == 0) {
+			need(argc, i, 1, step);
+			step_pipeline(fd, argv[++i]);
 		} else if (strcmp(step, "fuzz") == 0) {
 			need(argc, i, 2, step);
 			fd = step_fuzz(fd, parse_num(argv[i + 1]), parse_num(argv[i + 2]));

@@ -23,7 +23,7 @@ check_ok_head()
 check_ok_body()
 {
 	make_keys rsa p256
-	write_conf rsa p256 -- "max-inflight 10" "workers 2"
+	write_conf rsa p256 -- "max-inflight 10" "workers 2" "inline-sign 0"
 	atf_check -s exit:0 -o inline:"configuration OK\n" -e empty "$KEYD" -t -f "$(pwd)/keyd.conf"
 	[ -e "$(data_sock)" ] && atf_fail "-t created a socket"
 	# Includes are followed, relative to the including file.
@@ -70,6 +70,10 @@ value_errors_body()
 	expect_error 5 "\"max-inflight\": \"100000\" is out of range (1..1024)"
 	write_conf p256 -- "workers x"
 	expect_error 5 "\"workers\": \"x\" is not a number"
+	write_conf p256 -- "inline-sign 200000"
+	expect_error 5 "\"inline-sign\": \"200000\" is out of range (0..100000)"
+	write_conf p256 -- "inline-sign fast"
+	expect_error 5 "\"inline-sign\": \"fast\" is not a number"
 	write_conf p256 -- 'allow host "a"'
 	expect_error 5 "allow: \"host\" is not one of user, uid, group, gid"
 	write_conf p256 -- 'allow user "no-such-user-moat"'

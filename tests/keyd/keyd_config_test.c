@@ -58,6 +58,7 @@ ATF_TC_BODY(full, tc)
 		"key \"/abs/b.pem\"\n"
 		"max-inflight 5\n"
 		"workers 3\n"
+		"inline-sign 250\n"
 		"user \"nobody\"\n",
 		&conf, &cfg);
 	ATF_REQUIRE_STREQ(cfg.socket_path, "/run/x/keyd.sock");
@@ -81,6 +82,7 @@ ATF_TC_BODY(full, tc)
 	ATF_REQUIRE_STREQ(cfg.keys[1].name, "b.pem");
 	ATF_REQUIRE_EQ(cfg.max_inflight, 5);
 	ATF_REQUIRE_EQ(cfg.workers, 3);
+	ATF_REQUIRE_EQ(cfg.inline_sign_us, 250);
 	struct passwd *pw = getpwnam("nobody");
 	ATF_REQUIRE(pw != NULL);
 	ATF_REQUIRE(cfg.has_user);
@@ -100,8 +102,14 @@ ATF_TC_BODY(defaults, tc)
 	ATF_REQUIRE_STREQ(cfg.control_path, "/run/moat/keyctl.sock");
 	ATF_REQUIRE_EQ(cfg.max_inflight, 64);
 	ATF_REQUIRE_EQ(cfg.workers, 0);
+	ATF_REQUIRE_EQ(cfg.inline_sign_us, KEYD_INLINE_SIGN_AUTO);
 	ATF_REQUIRE(!cfg.has_user);
 	ATF_REQUIRE_STREQ(cfg.keys[0].name, "k.pem");
+	keyd_config_free(&cfg);
+	moat_conf_free(&conf);
+	/* 0 is a value, not "unset": every operation goes to the threads. */
+	read_ok("t.conf", "allow uid 0\nkey \"/k.pem\"\ninline-sign 0\n", &conf, &cfg);
+	ATF_REQUIRE_EQ(cfg.inline_sign_us, 0);
 	keyd_config_free(&cfg);
 	moat_conf_free(&conf);
 }
@@ -123,6 +131,14 @@ ATF_TC_BODY(errors, tc)
 		     "t.conf:3: \"max-inflight\": \"1025\" is out of range (1..1024)");
 	expect_error("allow uid 0\nkey \"/k.pem\"\nworkers lots\n",
 		     "t.conf:3: \"workers\": \"lots\" is not a number");
+	expect_error("allow uid 0\nkey \"/k.pem\"\ninline-sign 100001\n",
+		     "t.conf:3: \"inline-sign\": \"100001\" is out of range (0..100000)");
+	expect_error("allow uid 0\nkey \"/k.pem\"\ninline-sign -1\n",
+		     "t.conf:3: \"inline-sign\": \"-1\" is not a number");
+	expect_error("allow uid 0\nkey \"/k.pem\"\ninline-sign 50 50\n",
+		     "t.conf:3: \"inline-sign\" takes exactly 1 argument, got 2");
+	expect_error("allow uid 0\nkey \"/k.pem\"\ninline-sign 0\ninline-sign 5\n",
+		     "t.conf:4: \"inline-sign\" given twice (first at t.conf:3)");
 	/* allow rules. */
 	expect_error("key \"/k.pem\"\nallow host \"x\"\n",
 		     "t.conf:2: allow: \"host\" is not one of user, uid, group, gid");

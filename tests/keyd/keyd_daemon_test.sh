@@ -177,8 +177,13 @@ list not_permitted
 	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nraw closed\n" "$CLIENT" -s "$(data_sock)" hello raw 01040000
 	atf_check -o inline:"raw closed\n" "$CLIENT" -s "$(data_sock)" raw 01
 	atf_check -o ignore grep "dropped: unanswerable packet of 4 bytes" keyd.log
+	# Requests read in the same turn as the packet that costs the connection are still answered first.
+	atf_check -o inline:"pipeline reply opcode=0x81 id=1 status=ok
+pipeline reply opcode=0x84 id=2 status=ok
+pipeline closed
+" "$CLIENT" -s "$(data_sock)" pipeline 010100000000000100000004""01010000,010400000000000200000002""0000,01040000
 	keyd_alive 64
-	[ "$(stat_value dropped)" = 2 ] || atf_fail "dropped counter is $(stat_value dropped), expected 2"
+	[ "$(stat_value dropped)" = 3 ] || atf_fail "dropped counter is $(stat_value dropped), expected 3"
 	[ "$(stat_value malformed)" -ge 9 ] || atf_fail "malformed counter is $(stat_value malformed)"
 	stop_keyd
 }
@@ -268,6 +273,149 @@ concurrent_clients_body()
 	done
 	[ "$(stat_value signs)" = 360 ] || atf_fail "signs counter is $(stat_value signs), expected 360"
 	keyd_alive 16
+	stop_keyd
+}
+
+atf_test_case inline_and_pooled
+inline_and_pooled_head()
+{
+	atf_set "descr" "ECDSA signed by the event loop, RSA by the threads, PINGs between: each request one right reply, whatever inline-sign says"
+}
+inline_and_pooled_body()
+{
+	make_keys rsa p256
+	_w=$(pwd)
+	# Default (the loop signs P-256 and the threads RSA-2048), all to the threads, all in the loop.
+	for _mode in "" "inline-sign 0" "inline-sign 100000"; do
+		echo "mode: ${_mode:-default}"
+		write_conf rsa p256 -- "max-inflight 16" "workers 2" "$_mode"
+		start_keyd
+		_pids=""
+		for i in 1 2 3 4; do
+			client -t 10000 mixed 4 10 "$(key_id p256)" ecdsa_secp256r1_sha256 "$_w/p256.pub.der" \
+				"$(key_id rsa)" rsa_pss_rsae_sha256 "$_w/rsa.pub.der" >m$i.out &
+			_pids="$_pids $!"
+		done
+		BG_PIDS="$_pids"
+		for p in $_pids; do
+			wait_exit "$p"
+			[ "$EXIT_STATUS" = 0 ] || atf_fail "a client failed"
+		done
+		BG_PIDS=""
+		for i in 1 2 3 4; do
+			atf_check -o inline:"mixed ok=120 failed=0 unexpected=0 missing=0\n" cat m$i.out
+		done
+		[ "$(stat_value signs)" = 320 ] || atf_fail "signs counter is $(stat_value signs), expected 320"
+		# And one more: moat-keyctl's, which found keyd ready.
+		[ "$(stat_value pings)" = 161 ] || atf_fail "pings counter is $(stat_value pings), expected 161"
+		keyd_alive 16
+		stop_keyd
+	done
+}
+
+atf_test_case inline_signing
+inline_signing_head()
+{
+	atf_set "descr" "cheap operations are signed by the event loop, without waking a signing thread; inline-sign 0 turns that off"
+}
+inline_signing_body()
+{
+	make_keys p256
+	# 1 ms: far above what a P-256 signature takes in any build, so the loop signs them all. One
+	# request at a time: never enough work at once for the loop to share it with the threads.
+	write_conf p256 -- "inline-sign 1000"
+	start_keyd
+	grep -q "the event loop signs operations of at most 1000 us itself" keyd.log || atf_fail "inline-sign not logged"
+	# The first signature with a key goes to a thread, which measures what the key costs.
+	atf_check -o match:"^sign ok" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1
+	_before=$(worker_switches)
+	atf_check -o inline:"concurrent ok=100 failed=0\n" "$CLIENT" -s "$(data_sock)" concurrent 1 100 "$(key_id p256)" ecdsa_secp256r1_sha256
+	_after=$(worker_switches)
+	echo "signing threads' context switches: $_before -> $_after"
+	[ $((_after - _before)) -lt 10 ] || atf_fail "the signing threads woke $((_after - _before)) times for inline signatures"
+	stop_keyd
+
+	write_conf p256 -- "inline-sign 0"
+	start_keyd
+	grep -q "every key operation goes to the signing threads (inline-sign 0)" keyd.log || atf_fail "inline-sign 0 not logged"
+	atf_check -o match:"^sign ok" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1
+	_before=$(worker_switches)
+	atf_check -o inline:"concurrent ok=100 failed=0\n" "$CLIENT" -s "$(data_sock)" concurrent 1 100 "$(key_id p256)" ecdsa_secp256r1_sha256
+	_after=$(worker_switches)
+	echo "signing threads' context switches: $_before -> $_after"
+	# Each request waits for its reply, so a thread sleeps and wakes for each.
+	[ $((_after - _before)) -ge 50 ] || atf_fail "the signing threads woke only $((_after - _before)) times"
+	stop_keyd
+}
+
+atf_test_case inline_signing_shared
+inline_signing_shared_head()
+{
+	atf_set "descr" "when many cheap operations come at once and keyd may use several CPUs, idle threads get a share; on one CPU the default signs RSA-2048 inline too"
+	atf_set "require.progs" "taskset nproc"
+}
+inline_signing_shared_body()
+{
+	make_keys p256
+	[ "$(nproc)" -ge 2 ] || atf_skip "needs two CPUs"
+	write_conf p256 -- "inline-sign 1000" "max-inflight 64"
+	start_keyd
+	atf_check -o match:"^sign ok" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1
+	_before=$(worker_switches)
+	# 64 requests at once: the loop reads them 16 at a time, more than it keeps for itself.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nburst ok=64 busy=0 other=0 missing=0\n" \
+		"$CLIENT" -s "$(data_sock)" hello burst 64 "$(key_id p256)" ecdsa_secp256r1_sha256
+	_after=$(worker_switches)
+	echo "signing threads' context switches: $_before -> $_after"
+	[ $((_after - _before)) -ge 1 ] || atf_fail "the signing threads never woke for a burst"
+	stop_keyd
+
+	# Without inline-sign, the default depends on the CPUs keyd may use.
+	write_conf p256
+	start_keyd
+	atf_check -o ignore grep "the event loop signs operations of at most 100 us itself (default)" keyd.log
+	stop_keyd
+	# taskset execs keyd: the pid is keyd's.
+	taskset -c 0 "$KEYD" -d -f "$(pwd)/keyd.conf" >keyd.log 2>&1 &
+	KEYD_PID=$!
+	wait_ready "$KEYD_PID"
+	atf_check -o ignore grep "the event loop signs operations of at most 1000 us itself (default for a single CPU)" keyd.log
+	stop_keyd
+}
+
+atf_test_case slow_operations_and_ping
+slow_operations_and_ping_head()
+{
+	atf_set "descr" "even with inline-sign at its maximum, RSA-4096 signatures do not hold up PING and other peers"
+}
+slow_operations_and_ping_body()
+{
+	make_keys rsa4096 p256
+	# Everything may be signed inline; the loop's per-turn limit must still keep it responsive.
+	write_conf rsa4096 p256 -- "max-inflight 64" "workers 1" "inline-sign 100000"
+	start_keyd
+	# The first signature with each key goes to the thread, which measures it: not behind the burst.
+	atf_check -o match:"^sign ok" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id rsa4096)" rsa_pss_rsae_sha256 1 \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 1
+	# About a second of RSA-4096 signatures, queued at once, one worker.
+	client -t 30000 hello burst 64 "$(key_id rsa4096)" rsa_pss_rsae_sha256 >burst.out &
+	BG_PIDS=$!
+	sleep 0.2
+	# Meanwhile a PING and a P-256 signature are answered within 250 ms each (signing the queued
+	# RSA-4096 work in the loop would take a second).
+	_late=0
+	for i in 1 2 3 4 5; do
+		client -t 250 hello ping sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 >ping.out
+		cat ping.out
+		grep -q "^ping ok$" ping.out && grep -q "^sign ok" ping.out || _late=$((_late + 1))
+	done
+	wait_exit "$BG_PIDS"
+	BG_PIDS=""
+	cat burst.out
+	grep -q "^burst ok=64 busy=0 other=0 missing=0$" burst.out || atf_fail "the burst was not answered in full"
+	# One late answer is the machine's fault, not keyd's.
+	[ $_late -le 1 ] || atf_fail "$_late of 5 PING+SIGN exchanges took longer than 250 ms"
+	keyd_alive 64
 	stop_keyd
 }
 
@@ -458,6 +606,10 @@ atf_init_test_cases()
 	atf_add_test_case busy
 	atf_add_test_case slow_peer
 	atf_add_test_case concurrent_clients
+	atf_add_test_case inline_and_pooled
+	atf_add_test_case inline_signing
+	atf_add_test_case inline_signing_shared
+	atf_add_test_case slow_operations_and_ping
 	atf_add_test_case fuzz_robustness
 	atf_add_test_case unauthorised_uid
 	atf_add_test_case background_start

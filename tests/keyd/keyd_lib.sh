@@ -40,7 +40,7 @@ require_binaries()
 	done
 }
 
-# make_keys NAME...: NAME.key (PEM), NAME.pub.der and NAME.id for each of rsa pss p256 p384.
+# make_keys NAME...: NAME.key (PEM), NAME.pub.der and NAME.id for each of rsa pss p256 p384 rsa4096.
 make_keys()
 {
 	require_binaries
@@ -50,6 +50,7 @@ make_keys()
 		pss) openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out pss.key 2>/dev/null ;;
 		p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out p256.key 2>/dev/null ;;
 		p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out p384.key 2>/dev/null ;;
+		rsa4096) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out rsa4096.key 2>/dev/null ;;
 		*) atf_fail "make_keys: unknown key $_k" ;;
 		esac || atf_fail "generating the $_k key failed"
 		chmod 600 "$_k.key"
@@ -166,6 +167,16 @@ keyd_alive()
 client()
 {
 	"$CLIENT" -s "$(data_sock)" "$@"
+}
+
+# worker_switches: voluntary context switches of keyd's threads other than the main one (the
+# signing threads): each sleep of a signing thread between jobs is one.
+worker_switches()
+{
+	for _t in /proc/"$KEYD_PID"/task/*; do
+		[ "${_t##*/}" = "$KEYD_PID" ] && continue
+		awk '/^voluntary_ctxt_switches:/ { print $2 }' "$_t/status"
+	done | awk '{ n += $1 } END { print n + 0 }'
 }
 
 # stat_value NAME: a STATS counter.
