@@ -273,9 +273,19 @@ ssize_t moat_sendv_with_offset(struct moat_connection *conn, const struct iovec 
 	in_iov = skip;
 	uint8_t record[MOAT_MAX_PLAINTEXT];
 	while (i < count) {
-		/* Gather up to one record's worth across iovecs. */
+		/* A whole record inside one iovec is protected from there; only records that span iovecs are gathered. */
+		const uint8_t *src = record;
 		size_t n = 0;
-		while (i < count && n < limit) {
+		if (bufs[i].iov_len - in_iov >= limit) {
+			src = (const uint8_t *)bufs[i].iov_base + in_iov;
+			n = limit;
+			in_iov += limit;
+			if (in_iov == bufs[i].iov_len) {
+				i++;
+				in_iov = 0;
+			}
+		}
+		while (i < count && n < limit && src == record) {
 			size_t avail = bufs[i].iov_len - in_iov;
 			size_t take = avail < limit - n ? avail : limit - n;
 			if (take > 0)
@@ -289,7 +299,7 @@ ssize_t moat_sendv_with_offset(struct moat_connection *conn, const struct iovec 
 		}
 		if (n == 0)
 			break;
-		if (moat_record_write(&conn->rl, MOAT_CT_APPLICATION_DATA, record, n, 0, &conn->io.out) < 0) {
+		if (moat_record_write(&conn->rl, MOAT_CT_APPLICATION_DATA, src, n, 0, &conn->io.out) < 0) {
 			moat_wipe(record, n);
 			return fail_io(conn);
 		}
