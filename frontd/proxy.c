@@ -269,6 +269,21 @@ static bool backend_send(struct frontd_conn *c, const uint8_t *data, size_t len,
 	return true;
 }
 
+/* A TLS write that did not complete: blocked means wait for the client, anything else ends the connection. */
+static bool tls_write_failed(struct frontd_conn *c)
+{
+	if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
+		moat_error_clear();
+		c->cwrite_blocked = true;
+		c->tls_out_pending = true;
+		return true;
+	}
+	moat_log(MOAT_LOG_DEBUG, "%s: TLS send failed: %s", c->peer, moat_strerror_name(moat_errno));
+	moat_error_clear();
+	frontd_conn_abort(c, "client write failed");
+	return false;
+}
+
 /* Plaintext to the TLS library; false: the connection is gone. *n is how much it took. */
 static bool tls_send(struct frontd_conn *c, const uint8_t *data, size_t len, size_t *n, bool *progress)
 {
@@ -284,16 +299,7 @@ static bool tls_send(struct frontd_conn *c, const uint8_t *data, size_t len, siz
 		*progress = true;
 		return true;
 	}
-	if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
-		moat_error_clear();
-		c->cwrite_blocked = true;
-		c->tls_out_pending = true;
-		return true;
-	}
-	moat_log(MOAT_LOG_DEBUG, "%s: TLS send failed: %s", c->peer, moat_strerror_name(moat_errno));
-	moat_error_clear();
-	frontd_conn_abort(c, "client write failed");
-	return false;
+	return tls_write_failed(c);
 }
 
 /*
@@ -423,16 +429,7 @@ static bool down_step(struct frontd_conn *c, bool *progress)
 	}
 	if (rc == MOAT_SUCCESS)
 		return true;
-	if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
-		moat_error_clear();
-		c->cwrite_blocked = true;
-		c->tls_out_pending = true;
-		return true;
-	}
-	moat_log(MOAT_LOG_DEBUG, "%s: TLS send failed: %s", c->peer, moat_strerror_name(moat_errno));
-	moat_error_clear();
-	frontd_conn_abort(c, "client write failed");
-	return false;
+	return tls_write_failed(c);
 }
 
 static bool check_connect(struct frontd_conn *c)

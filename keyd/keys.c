@@ -156,8 +156,7 @@ void keyd_key_free(struct keyd_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
-/* Read a whole key file into secure memory; errno explains a failure. */
-static int read_key_file(const char *path, char **out, size_t *out_len, bool *world_readable)
+int keyd_key_file_read(const char *path, char **out, size_t *out_len, bool *world_readable)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	ENSURE(fd >= 0, MOAT_ERR_FILE);
@@ -175,7 +174,8 @@ static int read_key_file(const char *path, char **out, size_t *out_len, bool *wo
 	} else if (moat_secmem_alloc((size_t)st.st_size, (void **)&buf) != MOAT_SUCCESS) {
 		err = ENOMEM;
 	} else {
-		*world_readable = (st.st_mode & S_IROTH) != 0;
+		if (world_readable != NULL)
+			*world_readable = (st.st_mode & S_IROTH) != 0;
 		while (len < (size_t)st.st_size) {
 			ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
 			if (n < 0 && errno == EINTR)
@@ -214,7 +214,7 @@ static int load_one(struct keyd_keyset *ks, const struct keyd_key_conf *kc, stru
 	bool world_readable = false;
 	char why[160];
 
-	if (read_key_file(kc->path, &pem, &len, &world_readable) != MOAT_SUCCESS) {
+	if (keyd_key_file_read(kc->path, &pem, &len, &world_readable) != MOAT_SUCCESS) {
 		int err = errno;
 		return moat_conf_fail(conf, kc->node, "cannot read key \"%.200s\": %s", kc->path, file_error(err));
 	}

@@ -61,6 +61,11 @@ struct keyd_keyset {
 MOAT_MUST_USE int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const char *name, char *why,
 				    size_t why_len);
 void keyd_key_free(struct keyd_key *k);
+/*
+ * Read a whole key file into secure memory (*out, freed with
+ * moat_secmem_free); errno explains a failure. world_readable may be NULL.
+ */
+MOAT_MUST_USE int keyd_key_file_read(const char *path, char **out, size_t *out_len, bool *world_readable);
 
 /*
  * Load every key of cfg into ks (zeroed first). A failure is a config error

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,7 +277,10 @@ static size_t worker_count(const struct keyd_config *cfg)
 {
 	if (cfg->workers > 0)
 		return cfg->workers;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	/* The CPUs keyd may run on (taskset, systemd CPUAffinity=), not every CPU online: more threads would only queue. */
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	long n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
 		return 1;
 	return n > DEFAULT_MAX_WORKERS ? DEFAULT_MAX_WORKERS : (size_t)n;

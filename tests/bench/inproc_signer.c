@@ -34,12 +34,10 @@
 
 #include <errno.h>
 #include <event2/event.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -247,52 +245,12 @@ void keyd_client_cancel(struct keyd_client *kc, uint32_t id)
 
 /* ---- keys ---------------------------------------------------------------------- */
 
-/* A whole key file into secure memory, as keyd reads it (keys.c); errno explains a failure. */
-static int read_pem(const char *path, char **out, size_t *out_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	ENSURE(fd >= 0, MOAT_ERR_FILE);
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	int err = 0;
-	if (fstat(fd, &st) != 0) {
-		err = errno;
-	} else if (!S_ISREG(st.st_mode)) {
-		err = EINVAL;
-	} else if (st.st_size <= 0 || st.st_size > KEYD_KEY_FILE_MAX) {
-		err = EFBIG;
-	} else if (moat_secmem_alloc((size_t)st.st_size, (void **)&buf) != MOAT_SUCCESS) {
-		err = ENOMEM;
-	} else {
-		while (len < (size_t)st.st_size) {
-			ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				err = n < 0 ? errno : EIO;
-				break;
-			}
-			len += (size_t)n;
-		}
-	}
-	close(fd);
-	if (err != 0) {
-		moat_secmem_free(buf);
-		errno = err;
-		BAIL(MOAT_ERR_FILE);
-	}
-	*out = buf;
-	*out_len = len;
-	return MOAT_SUCCESS;
-}
-
 static int load_key(struct keyd_keyset *ks, const char *path)
 {
 	char *pem = NULL;
 	size_t len = 0;
 	char why[160];
-	if (read_pem(path, &pem, &len) != MOAT_SUCCESS) {
+	if (keyd_key_file_read(path, &pem, &len, NULL) != MOAT_SUCCESS) {
 		moat_log(MOAT_LOG_ERR, "%s: cannot read key \"%s\": %s", KEYS_ENV, path, strerror(errno));
 		BAIL(MOAT_ERR_FILE);
 	}
