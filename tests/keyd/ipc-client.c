@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,24 @@ static ssize_t recv_packet(int fd, uint8_t *buf, size_t cap, int ms)
 	if (n < 0)
 		die("recv: %s", strerror(errno));
 	return n;
+}
+
+/* Print keyd's next reply as "<what> reply opcode=.. id=.. status=..", or "<what> closed|timeout"; false if none came. */
+static bool print_next_reply(int fd, const char *what)
+{
+	uint8_t buf[MAX_PKT];
+	ssize_t got = recv_packet(fd, buf, sizeof(buf), timeout_ms);
+	if (got <= 0) {
+		printf("%s %s\n", what, got == 0 ? "closed" : "timeout");
+		return false;
+	}
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+	if (moat_ipc_header_decode(buf, (size_t)got, &h, &body) != MOAT_SUCCESS)
+		die("keyd's reply does not frame");
+	printf("%s reply opcode=0x%02x id=%u status=%s\n", what, h.opcode, (unsigned)h.request_id,
+	       moat_ipc_status_name(h.status));
+	return true;
 }
 
 struct reply {
@@ -395,18 +414,7 @@ static void step_raw(int fd, const char *hex)
 	}
 	if (n < 0)
 		die("send: %s", strerror(errno));
-	uint8_t buf[MAX_PKT];
-	ssize_t got = recv_packet(fd, buf, sizeof(buf), timeout_ms);
-	if (got <= 0) {
-		printf("raw %s\n", got == 0 ? "closed" : "timeout");
-		return;
-	}
-	struct moat_ipc_header h;
-	struct moat_cursor body;
-	if (moat_ipc_header_decode(buf, (size_t)got, &h, &body) != MOAT_SUCCESS)
-		die("keyd's reply does not frame");
-	printf("raw reply opcode=0x%02x id=%u status=%s\n", h.opcode, (unsigned)h.request_id,
-	       moat_ipc_status_name(h.status));
+	(void)print_next_reply(fd, "raw");
 }
 
 /* ---- floods ---- */
@@ -620,20 +628,8 @@ static void step_pipeline(int fd, const char *list)
 			die("send: %s", strerror(errno));
 		p += n + (p[n] == ',');
 	}
-	for (;;) {
-		uint8_t buf[MAX_PKT];
-		ssize_t got = recv_packet(fd, buf, sizeof(buf), timeout_ms);
-		if (got <= 0) {
-			printf("pipeline %s\n", got == 0 ? "closed" : "timeout");
-			return;
-		}
-		struct moat_ipc_header h;
-		struct moat_cursor body;
-		if (moat_ipc_header_decode(buf, (size_t)got, &h, &body) != MOAT_SUCCESS)
-			die("keyd's reply does not frame");
-		printf("pipeline reply opcode=0x%02x id=%u status=%s\n", h.opcode, (unsigned)h.request_id,
-		       moat_ipc_status_name(h.status));
-	}
+	while (print_next_reply(fd, "pipeline"))
+		;
 }
 
 static uint64_t rng_state;
