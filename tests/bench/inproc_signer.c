@@ -49,17 +49,12 @@
 #include "keyd/ops.h"
 
 #define KEYS_ENV "MOAT_BENCH_INPROC_KEYS"
-/* The real client's slot scheme (keyd_client.c): ids are (generation << SLOT_BITS) | slot, never 0. */
-#define SLOT_BITS 12u
-#define MAX_SLOTS (1u << SLOT_BITS)
-#define SLOT_MASK (MAX_SLOTS - 1u)
-#define GEN_MAX ((1u << (32u - SLOT_BITS)) - 1u)
+/* Requests pending at most, as many as the real client has slots (keyd_client.c): beyond, fail fast. */
+#define MAX_PENDING 4096u
 #define SIGN_PKT_MAX MOAT_IPC_MIN_MAX_MESSAGE
 
 struct inproc_req {
 	uint32_t id;
-	uint32_t gen;
-	bool queued;
 	keyd_sign_done_fn done;
 	void *arg;
 	TAILQ_ENTRY(inproc_req) link;
@@ -74,45 +69,44 @@ struct keyd_client {
 	bool started;
 	struct keyd_keyset keys;
 	struct event *ev_sign;
-	struct inproc_queue queue;
-	size_t queued;
-	struct inproc_req *slots[MAX_SLOTS];
-	uint32_t free_slots[MAX_SLOTS];
-	size_t free_count;
+	struct inproc_queue queue; /* requests to sign, in order */
+	struct inproc_queue spare; /* request records to reuse */
+	size_t queued, allocated;
+	uint32_t next_id; /* never 0: keyd_client.h keeps 0 for "none" */
 	struct keyd_client_stats stats;
 	struct keyd_op op; /* keyd's job memory, reused and wiped after each request */
 	uint8_t reply[KEYD_OP_REPLY_MAX];
 };
 
-/* ---- slots ---------------------------------------------------------------- */
+/* ---- requests --------------------------------------------------------------- */
 
-static struct inproc_req *slot_take(struct keyd_client *kc)
+/*
+ * In process nothing answers late, so a request id needs no generation: a
+ * counter that skips 0 is enough, and cancel finds the id in the queue.
+ */
+static struct inproc_req *req_take(struct keyd_client *kc)
 {
-	if (kc->free_count == 0)
-		return NULL;
-	uint32_t slot = kc->free_slots[kc->free_count - 1];
-	struct inproc_req *r = kc->slots[slot];
-	if (r == NULL) {
-		r = calloc(1, sizeof(*r));
-		if (r == NULL)
+	struct inproc_req *r = TAILQ_FIRST(&kc->spare);
+	if (r != NULL) {
+		TAILQ_REMOVE(&kc->spare, r, link);
+	} else {
+		if (kc->allocated == MAX_PENDING || (r = calloc(1, sizeof(*r))) == NULL)
 			return NULL;
-		kc->slots[slot] = r;
+		kc->allocated++;
 	}
-	kc->free_count--;
-	r->gen = r->gen == GEN_MAX ? 1u : r->gen + 1u;
-	r->id = (r->gen << SLOT_BITS) | slot;
-	r->queued = false;
+	if (++kc->next_id == 0)
+		kc->next_id = 1;
+	r->id = kc->next_id;
 	r->done = NULL;
 	r->arg = NULL;
 	return r;
 }
 
-static void slot_release(struct keyd_client *kc, struct inproc_req *r)
+static void req_release(struct keyd_client *kc, struct inproc_req *r)
 {
-	r->queued = false;
 	r->done = NULL;
 	r->arg = NULL;
-	kc->free_slots[kc->free_count++] = r->id & SLOT_MASK;
+	TAILQ_INSERT_HEAD(&kc->spare, r, link);
 }
 
 /* ---- signing ---------------------------------------------------------------- */
@@ -123,7 +117,7 @@ static void finish(struct keyd_client *kc, struct inproc_req *r, enum keyd_resul
 {
 	keyd_sign_done_fn done = r->done;
 	void *arg = r->arg;
-	slot_release(kc, r);
+	req_release(kc, r);
 	if (done != NULL)
 		done(arg, result, status, sig, sig_len);
 }
@@ -189,7 +183,6 @@ static void sign_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		TAILQ_REMOVE(&kc->queue, r, link);
 		kc->queued--;
-		r->queued = false;
 		sign_one(kc, r);
 	}
 	if (!TAILQ_EMPTY(&kc->queue))
@@ -206,7 +199,7 @@ int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t 
 		kc->stats.failed_fast++;
 		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
 	}
-	struct inproc_req *r = slot_take(kc);
+	struct inproc_req *r = req_take(kc);
 	if (r == NULL) {
 		kc->stats.failed_fast++;
 		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
@@ -215,13 +208,12 @@ int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t 
 	moat_buf_init_fixed(&b, r->pkt, sizeof(r->pkt));
 	if (moat_ipc_sign_encode(&b, r->id, key_id, scheme, kind, input, len) < 0) {
 		int err = moat_errno;
-		slot_release(kc, r);
+		req_release(kc, r);
 		BAIL(err == MOAT_ERR_ALLOC ? MOAT_ERR_ALLOC : MOAT_ERR_INVALID_ARG);
 	}
 	r->pkt_len = b.len;
 	r->done = done;
 	r->arg = arg;
-	r->queued = true;
 	TAILQ_INSERT_TAIL(&kc->queue, r, link);
 	kc->queued++;
 	kc->stats.requests++;
@@ -234,13 +226,16 @@ void keyd_client_cancel(struct keyd_client *kc, uint32_t id)
 {
 	if (kc == NULL || id == 0)
 		return;
-	struct inproc_req *r = kc->slots[id & SLOT_MASK];
 	/* Only a queued request can be pending: a signed one has already been finished. */
-	if (r == NULL || r->id != id || !r->queued)
+	struct inproc_req *r;
+	TAILQ_FOREACH(r, &kc->queue, link)
+		if (r->id == id)
+			break;
+	if (r == NULL)
 		return;
 	TAILQ_REMOVE(&kc->queue, r, link);
 	kc->queued--;
-	slot_release(kc, r);
+	req_release(kc, r);
 }
 
 /* ---- keys ---------------------------------------------------------------------- */
@@ -306,9 +301,7 @@ struct keyd_client *keyd_client_new(struct event_base *base, const char *path, u
 		return NULL;
 	kc->base = base;
 	TAILQ_INIT(&kc->queue);
-	for (uint32_t s = 0; s < MAX_SLOTS; s++)
-		kc->free_slots[s] = MAX_SLOTS - 1u - s;
-	kc->free_count = MAX_SLOTS;
+	TAILQ_INIT(&kc->spare);
 	kc->ev_sign = event_new(base, -1, 0, sign_cb, kc);
 	if (kc->ev_sign == NULL) {
 		free(kc);
@@ -351,8 +344,15 @@ void keyd_client_free(struct keyd_client *kc)
 {
 	if (kc == NULL)
 		return;
-	for (uint32_t s = 0; s < MAX_SLOTS; s++)
-		free(kc->slots[s]);
+	struct inproc_req *r;
+	while ((r = TAILQ_FIRST(&kc->queue)) != NULL) {
+		TAILQ_REMOVE(&kc->queue, r, link);
+		free(r);
+	}
+	while ((r = TAILQ_FIRST(&kc->spare)) != NULL) {
+		TAILQ_REMOVE(&kc->spare, r, link);
+		free(r);
+	}
 	event_free(kc->ev_sign);
 	keyd_keys_free(&kc->keys);
 	moat_wipe(kc->reply, sizeof(kc->reply));
