@@ -401,7 +401,8 @@ static void setup_once(void)
 	if (listen_fd >= 0)
 		return;
 	moat_log_set_level(MOAT_LOG_ERR);
-	snprintf(sock_path, sizeof(sock_path), "/tmp/moat-fuzz-keyd-%ld.sock", (long)getpid());
+	/* In the working directory: Kyua gives each test its own, libFuzzer runs where it is started. */
+	snprintf(sock_path, sizeof(sock_path), "fuzz_keyd_reply.%ld.sock", (long)getpid());
 	unlink(sock_path);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	memcpy(sun.sun_path, sock_path, strlen(sock_path) + 1);
