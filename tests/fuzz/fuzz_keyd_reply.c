@@ -396,6 +396,11 @@ static void step_cancel(struct run *r, struct script *s)
 
 /* ---- one run ----------------------------------------------------------------------- */
 
+static void remove_socket(void)
+{
+	unlink(sock_path);
+}
+
 static void setup_once(void)
 {
 	if (listen_fd >= 0)
@@ -410,6 +415,7 @@ static void setup_once(void)
 	require(listen_fd >= 0, "socket");
 	require(bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) == 0, "bind");
 	require(listen(listen_fd, 16) == 0, "listen");
+	atexit(remove_socket);
 }
 
 static void drain_listener(void)
@@ -551,7 +557,6 @@ int main(void)
 		}
 		printf("ok - %s\n", builtins[i].name);
 	}
-	unlink(sock_path);
 	return 0;
 }
 #endif
