@@ -206,9 +206,12 @@ ATF_TC_BODY(server_no_common_cipher_suite, tc)
 ATF_TC_WITHOUT_HEAD(server_no_common_group);
 ATF_TC_BODY(server_no_common_group, tc)
 {
-	/* RFC 8446 §4.1.1: no overlap between supported_groups and ours is handshake_failure. */
-	static const uint16_t groups[] = { MOAT_GROUP_X448, 0x0100 };
-	static const uint16_t shares[] = { MOAT_GROUP_X448 };
+	/*
+	 * RFC 8446 §4.1.1: no overlap between supported_groups and ours is handshake_failure.
+	 * secp224r1 is no group of ours; ffdhe2048 is, but not in the default policy.
+	 */
+	static const uint16_t groups[] = { 0x0015, MOAT_GROUP_FFDHE2048 };
+	static const uint16_t shares[] = { 0x0015 };
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
 	o.groups = groups;
@@ -891,7 +894,8 @@ ATF_TC_BODY(client_hrr_for_group_already_sent, tc)
 	struct sp_sh_opts o;
 	hrr_defaults(&o, MOAT_GROUP_X25519);
 	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
-	hrr_defaults(&o, MOAT_GROUP_X448);
+	/* A group we can compute with, but one the default policy does not list. */
+	hrr_defaults(&o, MOAT_GROUP_FFDHE2048);
 	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
