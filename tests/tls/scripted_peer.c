@@ -442,6 +442,11 @@ static void write_key_shares(struct sp_peer *p, const struct sp_ch_opts *o, stru
 			/* A group we cannot compute with: any non-empty key_exchange parses. */
 			memset(keys[i], 0x42, n);
 		}
+		if (i == 0 && o->first_share != NULL) {
+			ATF_REQUIRE(o->first_share_len <= sizeof(keys[0]));
+			n = o->first_share_len;
+			memcpy(keys[0], o->first_share, n);
+		}
 		shares[i].group = g;
 		moat_cursor_init(&shares[i].key_exchange, keys[i], n);
 	}
@@ -657,7 +662,7 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 	/* RFC 8446 §4.1.3: "DOWNGRD" and 01 (TLS 1.2) or 00 (TLS 1.1 and below). */
 	static const uint8_t downgrade[7] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44 };
 	struct sp_peer *p = &f->peer;
-	uint8_t ext_mem[1024], random[MOAT_RANDOM_LEN], sid[MOAT_MAX_SESSION_ID_LEN];
+	uint8_t ext_mem[MOAT_KEX_MAX_SHARE_LEN + 1024], random[MOAT_RANDOM_LEN], sid[MOAT_MAX_SESSION_ID_LEN];
 	size_t sid_len = p->session_id_len;
 	struct moat_buf ext, msg;
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
@@ -665,13 +670,15 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 	const struct moat_cipher_suite *suite = moat_cipher_suite_find(o->suite);
 	bool keys = !o->hrr && !p->hrr_sent && suite != NULL && suite->min_version == MOAT_TLS13 &&
 		    !o->no_supported_versions && o->version == MOAT_TLS13 && !o->bad_session_id &&
-		    o->key_share_group == p->group && o->extra_ext_len == 0 && o->downgrade == 0;
+		    o->key_share_group == p->group && o->extra_ext_len == 0 && o->downgrade == 0 && o->share == NULL;
 	p->hrr_sent |= o->hrr;
 	if (!o->no_supported_versions)
 		EXPECT_OK(moat_ext_write_supported_versions_sh(&ext, o->version));
 	if (o->key_share_group != 0) {
 		if (o->hrr) {
 			EXPECT_OK(moat_ext_write_key_share_hrr(&ext, o->key_share_group));
+		} else if (o->share != NULL) {
+			EXPECT_OK(moat_ext_write_key_share_sh(&ext, o->key_share_group, o->share, o->share_len));
 		} else {
 			moat_kex_free(&p->kex);
 			EXPECT_OK(moat_kex_generate(&p->kex, o->key_share_group, p->share, &p->share_len));
