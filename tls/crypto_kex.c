@@ -125,9 +125,8 @@ static void make_templates(void)
 		struct kex_template *t = &templates[i];
 		switch (g->kind) {
 		case KEX_MONTGOMERY:
-			t->key = EVP_PKEY_new_raw_public_key_ex(NULL, g->ossl, NULL,
-								g->share_len == 32 ? x25519_base : x448_base,
-								g->share_len);
+			t->key = EVP_PKEY_new_raw_public_key_ex(
+				NULL, g->ossl, NULL, g->group == MOAT_GROUP_X25519 ? x25519_base : x448_base, g->share_len);
 			break;
 		case KEX_NIST:
 			t->key = make_param_template("EC", g->ossl);
