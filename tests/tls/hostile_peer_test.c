@@ -635,6 +635,51 @@ ATF_TC_BODY(server_control_hello_retry, tc)
 	sp_free(f);
 }
 
+/*
+ * RFC 8446 §4.1.4 with the groups beyond the chart's: the client's only
+ * share is for secp224r1, which we do not have; it also lists one group we
+ * have under "default_tls13_ffdhe", so our server asks for that one and
+ * completes the handshake on the second ClientHello's share.
+ */
+ATF_TC_WITHOUT_HEAD(server_hello_retry_for_new_groups);
+ATF_TC_BODY(server_hello_retry_for_new_groups, tc)
+{
+	static const uint16_t secp224r1[] = { 0x0015 };
+	static const uint16_t wanted[] = { MOAT_GROUP_X448, MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE4096 };
+	for (size_t i = 0; i < COUNT(wanted); i++) {
+		const uint16_t listed[] = { 0x0015, wanted[i] };
+		struct sp_fixture *f = sp_new(MOAT_SERVER, "default_tls13_ffdhe");
+		struct sp_ch_opts o;
+		sp_ch_defaults(&o);
+		o.groups = listed;
+		o.n_groups = COUNT(listed);
+		o.share_groups = secp224r1;
+		o.n_shares = COUNT(secp224r1);
+		sp_client_send_hello(f, &o);
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+		sp_client_read_hrr(f);
+		ATF_REQUIRE_EQ(f->peer.hrr_group, wanted[i]);
+		sp_send_ccs(f);
+
+		sp_ch_defaults(&o);
+		o.second = true;
+		o.groups = listed;
+		o.n_groups = COUNT(listed);
+		o.share_groups = &wanted[i];
+		o.n_shares = 1;
+		o.cookie = f->peer.cookie;
+		o.cookie_len = f->peer.cookie_len;
+		sp_client_send_hello(f, &o);
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+		sp_client_read_flight(f);
+		ATF_REQUIRE_EQ(f->peer.group, wanted[i]);
+		sp_client_complete(f);
+		ATF_REQUIRE_STREQ(moat_connection_get_curve(f->conn), moat_kex_group_name(wanted[i]));
+		ATF_REQUIRE_EQ(moat_connection_is_hello_retried(f->conn), 1);
+		sp_free(f);
+	}
+}
+
 /* A second ClientHello changed by change() must end the handshake. */
 static void server_rejects_second_hello(void (*change)(struct sp_fixture *f, struct sp_ch_opts *o), int err,
 					uint8_t alert)
@@ -1285,6 +1330,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_finished_not_at_record_end);
 	ATF_TP_ADD_TC(tp, server_client_hello_not_at_record_end);
 	ATF_TP_ADD_TC(tp, server_control_hello_retry);
+	ATF_TP_ADD_TC(tp, server_hello_retry_for_new_groups);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_group);
 	ATF_TP_ADD_TC(tp, server_second_hello_cookie);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_suite);

@@ -62,6 +62,7 @@ struct sp_peer {
 	struct moat_buf ch;                  /* the ClientHello message (sent or received) */
 	uint8_t their_share[MOAT_KEX_MAX_SHARE_LEN]; /* scripted server: our client's share */
 	size_t their_share_len;
+	struct moat_buf hrr_prefix;          /* scripted client after a HelloRetryRequest: message_hash(CH1) || HRR */
 	uint8_t cookie[256];                 /* scripted client: cookie from a HelloRetryRequest */
 	size_t cookie_len;
 	uint16_t hrr_group;
