@@ -168,12 +168,6 @@ bool moat_kex_group_supported(uint16_t group)
 	return find_group(group, NULL) != NULL;
 }
 
-bool moat_kex_group_is_ffdhe(uint16_t group)
-{
-	const struct kex_group *g = find_group(group, NULL);
-	return g != NULL && g->kind == KEX_FFDHE;
-}
-
 size_t moat_kex_share_len(uint16_t group)
 {
 	const struct kex_group *g = find_group(group, NULL);

@@ -29,8 +29,6 @@
 
 /* x25519, x448, secp256r1, secp384r1, secp521r1, ffdhe2048/3072/4096/6144/8192. */
 bool moat_kex_group_supported(uint16_t group);
-/* True for the RFC 7919 finite field groups. */
-bool moat_kex_group_is_ffdhe(uint16_t group);
 /*
  * Length of a key_exchange for the group (x25519 32, x448 56, secp256r1 65,
  * secp384r1 97, secp521r1 133, ffdheN N/8); 0 if unsupported.

@@ -60,7 +60,6 @@ ATF_TC_BODY(group_table, tc)
 		ATF_CHECK_MSG(moat_kex_group_supported(g), "0x%04x", g);
 		ATF_CHECK_EQ_MSG(moat_kex_share_len(g), want[i].share, "0x%04x", g);
 		ATF_CHECK_EQ_MSG(moat_kex_secret_len(g), want[i].secret, "0x%04x", g);
-		ATF_CHECK_EQ_MSG(moat_kex_group_is_ffdhe(g), want[i].ffdhe, "0x%04x", g);
 		ATF_REQUIRE(moat_kex_group_name(g) != NULL);
 		ATF_CHECK_STREQ(moat_kex_group_name(g), want[i].name);
 		max_share = want[i].share > max_share ? want[i].share : max_share;
@@ -80,7 +79,6 @@ ATF_TC_BODY(group_table, tc)
 	for (size_t i = 0; i < COUNT(unsupported); i++) {
 		uint16_t g = unsupported[i];
 		ATF_CHECK(!moat_kex_group_supported(g));
-		ATF_CHECK(!moat_kex_group_is_ffdhe(g));
 		ATF_CHECK_EQ(moat_kex_share_len(g), 0);
 		ATF_CHECK_EQ(moat_kex_secret_len(g), 0);
 		ATF_CHECK(moat_kex_group_name(g) == NULL);
