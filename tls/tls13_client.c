@@ -295,13 +295,19 @@ int moat_tls13_client_recv_cr(struct moat_connection *conn, struct moat_cursor b
 	/* §4.3.2: in the main handshake the context is empty. */
 	ENSURE(moat_cursor_remaining(&cr.context) == 0, MOAT_ERR_ILLEGAL_PARAMETER);
 	hs->cr_context_len = 0;
-	TRY(moat_tls13_save_peer_sig_schemes(hs, &cr.ext));
+	struct moat_u16_set offered;
+	TRY(moat_tls13_peer_sig_schemes(&cr.ext, &offered));
+	/* certificate_authorities is not used to choose, but a malformed one is still decode_error. */
+	if (moat_ext_present(&cr.ext, MOAT_EXTI_CERTIFICATE_AUTHORITIES)) {
+		struct moat_cursor cas;
+		TRY(moat_ext_certificate_authorities_decode(cr.ext.data[MOAT_EXTI_CERTIFICATE_AUTHORITIES], &cas));
+	}
 	hs->flags |= MOAT_HS_F_CLIENT_AUTH;
 	/* §4.4.2: with no suitable certificate the client answers with an empty Certificate. */
 	struct moat_config *config = conn->config;
 	for (size_t c = 0; c < config->cert_count && conn->selected_cert == NULL; c++) {
 		uint16_t scheme;
-		if (moat_tls13_choose_sig_scheme(conn, config->certs[c], &scheme) == MOAT_SUCCESS) {
+		if (moat_tls13_choose_sig_scheme(conn, config->certs[c], &offered, &scheme) == MOAT_SUCCESS) {
 			conn->selected_cert = config->certs[c];
 			conn->client_sig_scheme = scheme;
 		}
