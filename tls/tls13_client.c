@@ -264,6 +264,11 @@ int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor b
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_MAX_FRAGMENT_LENGTH), MOAT_ERR_UNSUPPORTED_EXTENSION);
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_RECORD_SIZE_LIMIT), MOAT_ERR_UNSUPPORTED_EXTENSION);
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_EARLY_DATA), MOAT_ERR_UNSUPPORTED_EXTENSION);
+	/* §4.2.7: the server's groups are only for later connections, but a malformed list is still decode_error. */
+	if (moat_ext_present(&ext, MOAT_EXTI_SUPPORTED_GROUPS)) {
+		struct moat_cursor groups;
+		TRY(moat_ext_u16_list_decode(ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &groups));
+	}
 	if (moat_ext_present(&ext, MOAT_EXTI_ALPN)) {
 		ENSURE(hs->ch_sent_alpn, MOAT_ERR_UNSUPPORTED_EXTENSION);
 		struct moat_cursor name;

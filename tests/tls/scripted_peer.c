@@ -789,7 +789,7 @@ void sp_server_flush(struct sp_fixture *f)
 void sp_server_queue_ee(struct sp_fixture *f, const uint8_t *ext, size_t ext_len)
 {
 	struct moat_buf msg;
-	moat_buf_init(&msg, 4096);
+	moat_buf_init(&msg, HS_MSG_MAX);
 	EXPECT_OK(moat_encrypted_extensions_encode(&msg, ext, ext_len));
 	sp_server_queue(f, msg.data, msg.len);
 	moat_buf_free(&msg);
@@ -855,6 +855,63 @@ void sp_server_complete(struct sp_fixture *f)
 	derive_master(p);
 	set_keys(p, true, p->sec->server_app);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ_MSG(type, MOAT_HS_FINISHED, "handshake message %u where the client's Finished was expected", type);
+	check_finished(p, msg, len);
+	transcript_add(p, msg, len);
+	set_keys(p, false, p->sec->client_app);
+}
+
+void sp_server_queue_certificate_request(struct sp_fixture *f, const uint8_t *ext, size_t ext_len)
+{
+	struct moat_buf msg;
+	moat_buf_init(&msg, HS_MSG_MAX);
+	/* RFC 8446 §4.3.2: an empty context during the handshake. */
+	EXPECT_OK(moat_certificate_request_encode(&msg, NULL, 0, ext, ext_len));
+	sp_server_queue(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
+void sp_server_complete_client_auth(struct sp_fixture *f, uint16_t scheme)
+{
+	struct sp_peer *p = &f->peer;
+	uint8_t type, hash[MOAT_MAX_HASH_LEN], content_mem[MOAT_CV_CONTENT_MAX];
+	const uint8_t *msg;
+	size_t len;
+	struct moat_cursor c, body;
+	derive_master(p);
+	set_keys(p, true, p->sec->server_app);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ_MSG(type, MOAT_HS_CERTIFICATE, "handshake message %u where the client's Certificate was expected",
+			   type);
+	struct moat_certificate_msg cert;
+	moat_cursor_init(&c, msg, len);
+	EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
+	EXPECT_OK(moat_certificate_decode(body, &cert));
+	transcript_add(p, msg, len);
+	if (scheme == 0) {
+		ATF_REQUIRE_EQ_MSG(cert.count, 0, "our client sent %zu certificates where it has none to offer", cert.count);
+	} else {
+		ATF_REQUIRE_MSG(cert.count > 0, "our client sent an empty Certificate");
+		/* The CertificateVerify: the scheme expected, signed over the transcript up to the Certificate. */
+		transcript_hash(p, hash);
+		sp_next_handshake_message(f, &type, &msg, &len);
+		ATF_REQUIRE_EQ_MSG(type, MOAT_HS_CERTIFICATE_VERIFY, "handshake message %u where CertificateVerify was expected",
+				   type);
+		struct moat_certificate_verify cv;
+		struct moat_buf content;
+		moat_cursor_init(&c, msg, len);
+		EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
+		EXPECT_OK(moat_certificate_verify_decode(body, &cv));
+		ATF_REQUIRE_EQ_MSG(cv.scheme, scheme, "our client signed with 0x%04x, expected 0x%04x", cv.scheme, scheme);
+		moat_buf_init_fixed(&content, content_mem, sizeof(content_mem));
+		EXPECT_OK(moat_cv_content_build(false, hash, hash_len(p), &content));
+		EXPECT_OK(moat_sig_verify(&f->ck->chain.leaf_key, cv.scheme, content.data, content.len,
+					  moat_cursor_data(&cv.signature), moat_cursor_remaining(&cv.signature)));
+		transcript_add(p, msg, len);
+	}
 	sp_next_handshake_message(f, &type, &msg, &len);
 	ATF_REQUIRE_EQ_MSG(type, MOAT_HS_FINISHED, "handshake message %u where the client's Finished was expected", type);
 	check_finished(p, msg, len);

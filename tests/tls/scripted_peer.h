@@ -236,6 +236,14 @@ void sp_server_queue_finished(struct sp_fixture *f, bool corrupt);
 void sp_server_hello_ok(struct sp_fixture *f);
 /* After a good flight: master secret, our client finishes, its Finished is read and checked, application keys in both directions. */
 void sp_server_complete(struct sp_fixture *f);
+/* A CertificateRequest (empty context) with the given extensions block. */
+void sp_server_queue_certificate_request(struct sp_fixture *f, const uint8_t *ext, size_t ext_len);
+/*
+ * As sp_server_complete, after a CertificateRequest: our client's Certificate
+ * (empty when scheme is 0), its CertificateVerify, which must use scheme and
+ * verify with the fixture's P-256 key, then its Finished.
+ */
+void sp_server_complete_client_auth(struct sp_fixture *f, uint16_t scheme);
 /* sp_server_read_hello, hello, a good flight, complete. */
 void sp_server_handshake(struct sp_fixture *f);
 
