@@ -98,14 +98,16 @@ static int put_entry(struct moat_buf *b, uint16_t group, const uint8_t *key_exch
 int moat_ext_write_key_share_ch(struct moat_buf *b, const struct moat_key_share *shares, size_t n)
 {
 	ENSURE(n == 0 || shares != NULL, MOAT_ERR_NULL_ARG);
+	struct moat_u16_set seen;
 	size_t total = 0;
+	moat_u16_set_clear(&seen);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = moat_cursor_remaining(&shares[i].key_exchange);
 		ENSURE(len >= 1 && len <= 0xffff, MOAT_ERR_INVALID_ARG);
 		total += 4 + len;
 		ENSURE(total <= 0xffff, MOAT_ERR_INVALID_ARG);
-		for (size_t j = 0; j < i; j++)
-			ENSURE(shares[j].group != shares[i].group, MOAT_ERR_INVALID_ARG);
+		ENSURE(!moat_u16_set_has(&seen, shares[i].group), MOAT_ERR_INVALID_ARG);
+		moat_u16_set_add(&seen, shares[i].group);
 	}
 	TRY(moat_ext_begin(b, MOAT_EXT_KEY_SHARE));
 	TRY(moat_buf_open_prefixed(b, 2));

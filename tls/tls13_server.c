@@ -246,6 +246,8 @@ static int negotiate_first(struct moat_connection *conn)
 	conn->version = MOAT_TLS13;
 	conn->suite = choose_suite(p, ch->cipher_suites);
 	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
+	/* §9.2: a hello without signature_algorithms is missing_extension, whatever else is wrong with it. */
+	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS), MOAT_ERR_MISSING_EXTENSION);
 	TRY(choose_group(conn, ch, &share));
 	TRY(select_certificate(conn, ch));
 	TRY(choose_alpn(conn, ch));
