@@ -3,14 +3,12 @@
  *
  * The client's list is validated entry by entry to the end and kept as a
  * cursor over the message, so a share is found wherever it sits in a list
- * of any length (up to 13107 five-byte entries fit in an extension). A
+ * of any length (a ClientHello has room for 13105 five-byte entries). A
  * 65536-bit set of groups seen finds a repeated group in constant time.
  * Group support and key_exchange contents (§4.2.8.1-2) are checked by the
  * key exchange code.
  */
 #include "tls/extensions.h"
-
-#include <string.h>
 
 #include "tls/iana.h"
 
