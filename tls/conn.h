@@ -143,10 +143,6 @@ struct moat_handshake {
 	/* Client: the peer's certificate request context and schemes. */
 	uint8_t cr_context[255];
 	size_t cr_context_len;
-	uint16_t peer_sig_schemes[64];       /* from signature_algorithms (CH or CR) */
-	size_t peer_sig_schemes_count;
-	uint16_t client_groups[32];          /* server: the client's supported_groups */
-	size_t client_groups_count;
 
 	struct moat_async_pkey_op *op;       /* in flight, owned jointly with the application */
 	uint8_t signature[MOAT_MAX_SIG_LEN]; /* applied signature for CertificateVerify */
@@ -270,11 +266,13 @@ MOAT_MUST_USE int moat_hs_set_keys(struct moat_connection *conn, bool write, con
 
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
 MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);
-MOAT_MUST_USE int moat_tls13_save_peer_sig_schemes(struct moat_handshake *hs, const struct moat_ext_block *ext);
+/* signature_algorithms of a ClientHello or CertificateRequest; absent → MISSING_EXTENSION. */
+MOAT_MUST_USE int moat_tls13_peer_sig_schemes(const struct moat_ext_block *ext, struct moat_u16_set *offered);
 MOAT_MUST_USE int moat_tls13_write_finished(struct moat_connection *conn, struct moat_buf *msg);
 MOAT_MUST_USE int moat_tls13_read_finished(struct moat_connection *conn, struct moat_cursor body);
+/* Our policy's first scheme that fits ck's key and that the peer offered. */
 MOAT_MUST_USE int moat_tls13_choose_sig_scheme(struct moat_connection *conn, const struct moat_cert_chain_and_key *ck,
-					       uint16_t *scheme);
+					       const struct moat_u16_set *offered, uint16_t *scheme);
 
 /* async_pkey.c */
 MOAT_MUST_USE int moat_async_pkey_sign(struct moat_connection *conn, uint16_t scheme, const uint8_t *content,

@@ -27,10 +27,17 @@ int moat_conn_alloc_handshake(struct moat_connection *conn)
 	 */
 	struct moat_handshake *hs;
 	TRY(moat_secmem_alloc(sizeof(*hs), (void **)&hs));
-	moat_buf_init(&hs->transcript_raw, 2 * 65536);
-	moat_buf_init(&hs->in, 2 * 65536 + 2 * MOAT_MAX_PLAINTEXT);
+	/*
+	 * Caps, not allocations (each grows as needed). The raw transcript holds
+	 * the messages before the hash is known: a ClientHello of the largest
+	 * size we accept (server), or our ClientHello and the peer's ServerHello
+	 * or HelloRetryRequest (client). Reassembly holds one message of that
+	 * size and the record that completes it, with the next one's header.
+	 */
+	moat_buf_init(&hs->transcript_raw, 2 * (MOAT_MAX_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN));
+	moat_buf_init(&hs->in, MOAT_MAX_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN + 2 * MOAT_MAX_PLAINTEXT);
 	moat_buf_init(&hs->out, 4 * 65536);
-	moat_buf_init(&hs->client_hello_raw, 65536 + MOAT_HS_HEADER_LEN);
+	moat_buf_init(&hs->client_hello_raw, MOAT_MAX_HANDSHAKE_MESSAGE);
 	conn->hs = hs;
 	return MOAT_SUCCESS;
 }

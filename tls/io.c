@@ -122,7 +122,7 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 	case MOAT_CT_HANDSHAKE:
 		if (conn->handshake_complete) {
 			ENSURE(conn->post_hs.len + len <= MAX_POST_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN,
-			       MOAT_ERR_ILLEGAL_PARAMETER);
+			       MOAT_ERR_DECODE);
 			TRY(moat_buf_put_bytes(&conn->post_hs, plain, len));
 			return moat_conn_handle_post_handshake(conn);
 		}
@@ -209,7 +209,7 @@ int moat_conn_handle_post_handshake(struct moat_connection *conn)
 		moat_cursor_init(&c, conn->post_hs.data, conn->post_hs.len);
 		TRY(moat_cursor_get_u8(&c, &type));
 		TRY(moat_cursor_get_u24(&c, &body_len));
-		ENSURE(body_len <= MAX_POST_HANDSHAKE_MESSAGE, MOAT_ERR_ILLEGAL_PARAMETER);
+		ENSURE(body_len <= MAX_POST_HANDSHAKE_MESSAGE, MOAT_ERR_DECODE);
 	}
 	if (conn->post_hs.len == 0)
 		moat_buf_free(&conn->post_hs);

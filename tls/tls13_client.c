@@ -264,6 +264,11 @@ int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor b
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_MAX_FRAGMENT_LENGTH), MOAT_ERR_UNSUPPORTED_EXTENSION);
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_RECORD_SIZE_LIMIT), MOAT_ERR_UNSUPPORTED_EXTENSION);
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_EARLY_DATA), MOAT_ERR_UNSUPPORTED_EXTENSION);
+	/* §4.2.7: the server's groups are only for later connections, but a malformed list is still decode_error. */
+	if (moat_ext_present(&ext, MOAT_EXTI_SUPPORTED_GROUPS)) {
+		struct moat_cursor groups;
+		TRY(moat_ext_u16_list_decode(ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &groups));
+	}
 	if (moat_ext_present(&ext, MOAT_EXTI_ALPN)) {
 		ENSURE(hs->ch_sent_alpn, MOAT_ERR_UNSUPPORTED_EXTENSION);
 		struct moat_cursor name;
@@ -295,13 +300,19 @@ int moat_tls13_client_recv_cr(struct moat_connection *conn, struct moat_cursor b
 	/* §4.3.2: in the main handshake the context is empty. */
 	ENSURE(moat_cursor_remaining(&cr.context) == 0, MOAT_ERR_ILLEGAL_PARAMETER);
 	hs->cr_context_len = 0;
-	TRY(moat_tls13_save_peer_sig_schemes(hs, &cr.ext));
+	struct moat_u16_set offered;
+	TRY(moat_tls13_peer_sig_schemes(&cr.ext, &offered));
+	/* certificate_authorities is not used to choose, but a malformed one is still decode_error. */
+	if (moat_ext_present(&cr.ext, MOAT_EXTI_CERTIFICATE_AUTHORITIES)) {
+		struct moat_cursor cas;
+		TRY(moat_ext_certificate_authorities_decode(cr.ext.data[MOAT_EXTI_CERTIFICATE_AUTHORITIES], &cas));
+	}
 	hs->flags |= MOAT_HS_F_CLIENT_AUTH;
 	/* §4.4.2: with no suitable certificate the client answers with an empty Certificate. */
 	struct moat_config *config = conn->config;
 	for (size_t c = 0; c < config->cert_count && conn->selected_cert == NULL; c++) {
 		uint16_t scheme;
-		if (moat_tls13_choose_sig_scheme(conn, config->certs[c], &scheme) == MOAT_SUCCESS) {
+		if (moat_tls13_choose_sig_scheme(conn, config->certs[c], &offered, &scheme) == MOAT_SUCCESS) {
 			conn->selected_cert = config->certs[c];
 			conn->client_sig_scheme = scheme;
 		}

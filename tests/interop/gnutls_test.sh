@@ -181,6 +181,19 @@ hrr_body()
 		fi
 	fi
 
+	# With one key share, for X25519, against our server without x25519: a HelloRetryRequest
+	# for P-256, and GnuTLS's second ClientHello must pass our check against its first
+	# (RFC 8446 §4.1.2: the same hello but for the changes a retry allows).
+	combo hrr_server
+	if vs_cli data --cert p256.pem --key p256.key --echo --policy 20190802 --hello-cb -- \
+		--single-key-share --priority "$(priority "$ALL_CIPHERS" X25519:SECP256R1)"; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^hrr: yes\$" "^curve: secp256r1\$" && pass
+		fi
+	fi
+
 	# Our client shares x25519 first; gnutls-serv takes only P-384.
 	combo hrr_client
 	if vs_serv --x509certfile p256.pem --x509keyfile p256.key --priority "$(priority "$ALL_CIPHERS" SECP384R1)" -- \

@@ -578,12 +578,14 @@ ATF_TC_BODY(server_client_hello_not_at_record_end, tc)
 
 /* ---- HelloRetryRequest ---- */
 
-/* Our server (no x25519 in "20190802") has asked the scripted client's x25519-only hello to retry with P-256. */
-static struct sp_fixture *server_after_hrr(void)
+/* As server_after_hrr, the first hello changed by first() (NULL: none). */
+static struct sp_fixture *server_after_hrr_with(void (*first)(struct sp_ch_opts *o))
 {
 	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190802");
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
+	if (first != NULL)
+		first(&o);
 	sp_client_send_hello(f, &o);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
 	sp_client_read_hrr(f);
@@ -592,6 +594,12 @@ static struct sp_fixture *server_after_hrr(void)
 	/* Appendix D.4: a compatibility-mode client's change_cipher_spec before its second flight. */
 	sp_send_ccs(f);
 	return f;
+}
+
+/* Our server (no x25519 in "20190802") has asked the scripted client's x25519-only hello to retry with P-256. */
+static struct sp_fixture *server_after_hrr(void)
+{
+	return server_after_hrr_with(NULL);
 }
 
 static const uint16_t share_p256[] = { MOAT_GROUP_SECP256R1 };
@@ -754,6 +762,172 @@ ATF_TC_BODY(server_second_hello_other_suite, tc)
 {
 	/* RFC 8446 §4.1.4: the server must negotiate the same suite; a retried hello without it is illegal_parameter. */
 	server_rejects_second_hello(other_suite, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+/*
+ * RFC 8446 §4.1.2: the second ClientHello is the first "without
+ * modification" but for the listed exceptions. Each case below builds the
+ * first hello with first() and the second with second() on top of the
+ * conforming answer.
+ */
+static void retry_hello(void (*first)(struct sp_ch_opts *o), void (*second)(struct sp_ch_opts *o), int err,
+			uint8_t alert)
+{
+	struct sp_fixture *f = server_after_hrr_with(first);
+	struct sp_ch_opts o;
+	second_hello(f, &o);
+	if (first != NULL)
+		first(&o);
+	if (second != NULL)
+		second(&o);
+	sp_client_send_hello(f, &o);
+	if (err != MOAT_ERR_OK) {
+		sp_expect_fatal(f, sp_negotiate(f), err, alert);
+		sp_free(f);
+		return;
+	}
+	/* Accepted: the ServerHello for the group asked for. */
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	struct moat_cursor c, body;
+	struct moat_server_hello sh;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	moat_cursor_init(&c, msg, len);
+	EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
+	ATF_REQUIRE_EQ(type, MOAT_HS_SERVER_HELLO);
+	EXPECT_OK(moat_server_hello_decode(body, &sh));
+	ATF_REQUIRE(!sh.is_hrr);
+	sp_free(f);
+}
+
+/* Raw extensions for the cases: an unknown one, padding of two sizes, early_data, PSK offers. */
+static const uint8_t ext_padding_3[] = { 0x00, 0x15, 0x00, 0x03, 0, 0, 0 };
+static const uint8_t ext_padding_40[44] = { 0x00, 0x15, 0x00, 40 };
+static const uint8_t ext_early_data[] = { 0x00, 0x2a, 0x00, 0x00 };
+static const uint8_t ext_unknown_then_padding[] = { 0x7a, 0x7a, 0x00, 0x00, 0x00, 0x15, 0x00, 0x03, 0, 0, 0 };
+/* psk_key_exchange_modes {psk_dhe_ke}, then pre_shared_key with identities "a" and "b" and their binders. */
+#define PSK_MODES 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01
+#define BINDER(x) 32, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const uint8_t ext_psk_a_b[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x54, 0x00, 0x0e, 0x00, 0x01, 'a', 0, 0, 0, 1,
+				       0x00, 0x01, 'b', 0, 0, 0, 2, 0x00, 0x42, BINDER(0x11), BINDER(0x12) };
+static const uint8_t ext_psk_b[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x2c, 0x00, 0x07, 0x00, 0x01, 'b', 0, 0, 0, 9,
+				     0x00, 0x21, BINDER(0x22) };
+static const uint8_t ext_psk_c[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x2c, 0x00, 0x07, 0x00, 0x01, 'c', 0, 0, 0, 9,
+				     0x00, 0x21, BINDER(0x22) };
+static const uint8_t ext_psk_b_a[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x54, 0x00, 0x0e, 0x00, 0x01, 'b', 0, 0, 0, 1,
+				       0x00, 0x01, 'a', 0, 0, 0, 2, 0x00, 0x42, BINDER(0x11), BINDER(0x12) };
+static const uint8_t ext_psk_modes_only[] = { PSK_MODES };
+
+#define EXTRA(o, a) ((o)->extra_ext = (a), (o)->extra_ext_len = sizeof(a))
+static void with_unknown_first(struct sp_ch_opts *o)
+{
+	o->prefix_ext = ext_unknown;
+	o->prefix_ext_len = sizeof(ext_unknown);
+}
+static void with_unknown_last(struct sp_ch_opts *o)
+{
+	o->prefix_ext = NULL;
+	o->prefix_ext_len = 0;
+	EXTRA(o, ext_unknown);
+}
+static void with_unknown(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_unknown);
+}
+static void without_extra(struct sp_ch_opts *o)
+{
+	o->extra_ext = NULL;
+	o->extra_ext_len = 0;
+}
+static void with_padding_3(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_padding_3);
+}
+static void with_padding_40_first(struct sp_ch_opts *o)
+{
+	without_extra(o);
+	o->prefix_ext = ext_padding_40;
+	o->prefix_ext_len = sizeof(ext_padding_40);
+}
+static void with_early_data(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_early_data);
+}
+static void with_unknown_then_padding(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_unknown_then_padding);
+}
+static void with_psk_a_b(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_a_b);
+}
+static void with_psk_b(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_b);
+}
+static void with_psk_c(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_c);
+}
+static void with_psk_b_a(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_b_a);
+}
+static void with_psk_modes_only(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_modes_only);
+}
+static void other_schemes(struct sp_ch_opts *o)
+{
+	static const uint16_t schemes[] = { MOAT_SIG_RSA_PSS_RSAE_SHA256, MOAT_SIG_ECDSA_SECP256R1_SHA256 };
+	o->sig_algs = schemes;
+	o->n_sig_algs = COUNT(schemes);
+}
+static void other_groups(struct sp_ch_opts *o)
+{
+	static const uint16_t groups[] = { MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1 };
+	o->groups = groups;
+	o->n_groups = COUNT(groups);
+}
+static void legacy_version_tls10(struct sp_ch_opts *o)
+{
+	o->legacy_version = MOAT_TLS10;
+}
+
+ATF_TC_WITHOUT_HEAD(server_second_hello_allowed_changes);
+ATF_TC_BODY(server_second_hello_allowed_changes, tc)
+{
+	/* RFC 8446 §4.1.2: padding added, removed, resized or moved; early_data removed; the same hello. */
+	retry_hello(NULL, NULL, MOAT_ERR_OK, 0);
+	retry_hello(NULL, with_padding_3, MOAT_ERR_OK, 0);
+	retry_hello(with_padding_3, without_extra, MOAT_ERR_OK, 0);
+	retry_hello(with_padding_3, with_padding_40_first, MOAT_ERR_OK, 0);
+	retry_hello(with_early_data, without_extra, MOAT_ERR_OK, 0);
+	retry_hello(with_unknown_then_padding, with_unknown, MOAT_ERR_OK, 0);
+	/* pre_shared_key: ages and binders recomputed, identities dropped, or the whole offer dropped. */
+	retry_hello(with_psk_a_b, with_psk_b, MOAT_ERR_OK, 0);
+	retry_hello(with_psk_a_b, with_psk_modes_only, MOAT_ERR_OK, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(server_second_hello_other_changes);
+ATF_TC_BODY(server_second_hello_other_changes, tc)
+{
+	/* RFC 8446 §4.1.2: any other change is illegal_parameter; a new order of the same extensions too. */
+	retry_hello(with_unknown_first, with_unknown_last, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, with_unknown, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(with_unknown, without_extra, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, other_schemes, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, other_groups, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, legacy_version_tls10, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	/* §4.2.10: early_data may only go; sending it again (or first now) is illegal. */
+	retry_hello(with_early_data, NULL, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, with_early_data, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	/* pre_shared_key: an identity the first hello did not offer, a new order, or an offer that was not there. */
+	retry_hello(with_psk_a_b, with_psk_c, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(with_psk_a_b, with_psk_b_a, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(with_psk_modes_only, with_psk_b, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
 /* ---- after the handshake ---- */
@@ -1334,6 +1508,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_second_hello_other_group);
 	ATF_TP_ADD_TC(tp, server_second_hello_cookie);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_suite);
+	ATF_TP_ADD_TC(tp, server_second_hello_allowed_changes);
+	ATF_TP_ADD_TC(tp, server_second_hello_other_changes);
 	ATF_TP_ADD_TC(tp, server_renegotiation);
 	ATF_TP_ADD_TC(tp, server_key_update_bad_value);
 	ATF_TP_ADD_TC(tp, server_record_version);
