@@ -105,8 +105,12 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 {
 	uint8_t *plain;
 	size_t len;
+	bool skip;
 	ENSURE(!conn->read_closed, MOAT_ERR_CLOSED);
-	TRY(moat_record_io_read(&conn->io, &conn->rl, content_type, &plain, &len));
+	do {
+		int rc = moat_record_io_read(&conn->io, &conn->rl, content_type, &plain, &len);
+		TRY(moat_early_data_skip(conn, rc, conn->io.last_type, conn->io.last_len, &skip));
+	} while (skip);
 	switch (*content_type) {
 	case MOAT_CT_CHANGE_CIPHER_SPEC:
 		/*
@@ -128,7 +132,7 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 		}
 		return moat_buf_put_bytes(&conn->hs->in, plain, len);
 	case MOAT_CT_APPLICATION_DATA:
-		/* No early data is accepted, so application data before the handshake ends is wrong. */
+		/* Early data is never accepted (what is rejected was skipped above): none may come before the handshake ends. */
 		ENSURE(conn->handshake_complete, MOAT_ERR_UNEXPECTED_MESSAGE);
 		/* §5.1: handshake messages must not be interleaved with other record types. */
 		ENSURE(conn->post_hs.len == 0, MOAT_ERR_UNEXPECTED_MESSAGE);

@@ -102,6 +102,7 @@ struct sp_fixture *sp_new(moat_mode ours, const char *policy)
 	moat_buf_init(&p->hs_in, HS_MSG_MAX + MOAT_RECORD_MAX_WIRE_LEN);
 	moat_buf_init(&p->ch, HS_MSG_MAX);
 	moat_buf_init(&p->out_hs, HS_MSG_MAX);
+	moat_buf_init(&p->hrr_prefix, HS_MSG_MAX);
 	return f;
 }
 
@@ -119,6 +120,7 @@ void sp_free(struct sp_fixture *f)
 	moat_buf_free(&p->hs_in);
 	moat_buf_free(&p->ch);
 	moat_buf_free(&p->out_hs);
+	moat_buf_free(&p->hrr_prefix);
 	free(p->in);
 	free(p->rec);
 	free(p->hs_msg);
@@ -309,6 +311,8 @@ static void transcript_start(struct sp_peer *p, const uint8_t *sh, size_t sh_len
 	ATF_REQUIRE(p->suite != NULL && p->suite->min_version == MOAT_TLS13);
 	moat_hash_free(&p->transcript);
 	EXPECT_OK(moat_hash_init(&p->transcript, p->suite->prf_hash));
+	if (p->hrr_prefix.len > 0)
+		EXPECT_OK(moat_hash_update(&p->transcript, p->hrr_prefix.data, p->hrr_prefix.len));
 	EXPECT_OK(moat_hash_update(&p->transcript, p->ch.data, p->ch.len));
 	EXPECT_OK(moat_hash_update(&p->transcript, sh, sh_len));
 	p->transcript_started = true;
@@ -510,6 +514,17 @@ void sp_client_read_hrr(struct sp_fixture *f)
 	sp_next_handshake_message(f, &type, &msg, &len);
 	decode_server_hello(msg, len, &sh);
 	ATF_REQUIRE_MSG(sh.is_hrr, "expected a HelloRetryRequest");
+	/* RFC 8446 §4.4.1: the transcript goes on as message_hash, Hash(ClientHello1), then the HelloRetryRequest. */
+	const struct moat_cipher_suite *suite = moat_cipher_suite_find(sh.cipher_suite);
+	ATF_REQUIRE(suite != NULL);
+	uint8_t ch1_hash[MOAT_MAX_HASH_LEN];
+	size_t ch1_hash_len = moat_hash_len(suite->prf_hash);
+	const uint8_t header[4] = { MOAT_HS_MESSAGE_HASH, 0, 0, (uint8_t)ch1_hash_len };
+	EXPECT_OK(moat_hash_oneshot(suite->prf_hash, p->ch.data, p->ch.len, ch1_hash));
+	moat_buf_reset(&p->hrr_prefix);
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, header, sizeof(header)));
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, ch1_hash, ch1_hash_len));
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, msg, len));
 	ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_KEY_SHARE));
 	EXPECT_OK(moat_ext_key_share_decode_hrr(sh.ext.data[MOAT_EXTI_KEY_SHARE], &p->hrr_group));
 	p->cookie_len = 0;

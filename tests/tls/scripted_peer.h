@@ -65,6 +65,7 @@ struct sp_peer {
 	uint8_t cookie[256];                 /* scripted client: cookie from a HelloRetryRequest */
 	size_t cookie_len;
 	uint16_t hrr_group;
+	struct moat_buf hrr_prefix;          /* scripted client: message_hash(ClientHello1) and the HelloRetryRequest (RFC 8446 §4.4.1) */
 	bool hrr_sent;                       /* scripted server: it keeps no transcript across a HelloRetryRequest */
 	struct moat_buf out_hs;              /* handshake messages queued by the scripted server */
 };
@@ -159,7 +160,11 @@ void sp_ch_defaults(struct sp_ch_opts *o);
 void sp_client_build_hello(struct sp_fixture *f, const struct sp_ch_opts *o, struct moat_buf *msg);
 /* Build and send a ClientHello in one record, and keep it for the transcript. */
 void sp_client_send_hello(struct sp_fixture *f, const struct sp_ch_opts *o);
-/* Read our server's HelloRetryRequest (and its change_cipher_spec): keeps the cookie and the group asked for. */
+/*
+ * Read our server's HelloRetryRequest (and its change_cipher_spec): keeps the
+ * cookie and the group asked for, and the start of the transcript, so that a
+ * second ClientHello can go on to a completed handshake.
+ */
 void sp_client_read_hrr(struct sp_fixture *f);
 /* Read our server's ServerHello and install the handshake keys (the read side: server_handshake_traffic_secret). */
 void sp_client_read_server_hello(struct sp_fixture *f);
