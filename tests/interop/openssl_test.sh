@@ -359,6 +359,15 @@ feed_key_updates()
 	printf 'after k\n'
 }
 
+# K (update_requested), then time for s_client to read the answer before it closes.
+feed_one_key_update()
+{
+	printf 'data before the update\n'
+	sleep 0.3
+	printf 'K\n'
+	sleep 1
+}
+
 atf_test_case key_update
 key_update_head()
 {
@@ -401,6 +410,23 @@ key_update_body()
 			fail "expected 2 KeyUpdates sent and 1 received by s_client"
 		else
 			same ku_expect "$N.out" && pass
+		fi
+	fi
+
+	# A server that only receives answers K's update_requested at once, not with data it never sends.
+	combo ku_receive_only
+	if server_start --cert p256.pem --key p256.key; then
+		peer_run @feed_one_key_update 0 openssl s_client -connect "127.0.0.1:$PORT" \
+			-tls1_3 -brief -CAfile ca.pem -servername localhost -msg -msgfile "$N.msg"
+		RC=$?
+		server_status
+		SRC=$?
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		elif [ "$(grep -c '>>> .*KeyUpdate' "$N.msg")" -ne 1 ] || [ "$(grep -c '<<< .*KeyUpdate' "$N.msg")" -ne 1 ]; then
+			fail "expected 1 KeyUpdate sent and 1 received by s_client"
+		else
+			expect "$N.srv.out" "^received: 23 bytes\$" && pass
 		fi
 	fi
 

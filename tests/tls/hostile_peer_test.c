@@ -9,6 +9,7 @@
  * alert our side sends under the keys the peer expects at that point, and
  * that nothing follows it.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -880,6 +881,101 @@ ATF_TC_BODY(server_key_update_bad_value, tc)
 	sp_free(f);
 }
 
+static const uint8_t key_update_requested[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 1 };
+
+/* Our side's next record must be its KeyUpdate (update_not_requested); the peer then reads under the next keys. */
+static void expect_key_update_answer(struct sp_fixture *f)
+{
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE_MSG(sp_next_record(f, &type, &plain, &len), "our side did not answer the KeyUpdate");
+	ATF_REQUIRE(type == MOAT_CT_HANDSHAKE && len == sizeof(key_update_not_requested) &&
+		    memcmp(plain, key_update_not_requested, len) == 0);
+	sp_next_traffic_keys(f, false);
+	ATF_REQUIRE(!sp_next_record(f, &type, &plain, &len));
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_update_answered_at_once);
+ATF_TC_BODY(server_key_update_answered_at_once, tc)
+{
+	/*
+	 * RFC 8446 §4.6.3: a KeyUpdate with update_requested in a read of its
+	 * own is answered by that moat_recv, though nothing was read and our
+	 * side has nothing to send: a server that only receives still answers.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	uint8_t buf[16];
+	moat_blocked_status blocked;
+	sp_client_handshake(f);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, key_update_requested, sizeof(key_update_requested));
+	sp_next_traffic_keys(f, true);
+	moat_error_clear();
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), -1);
+	SP_REQUIRE_RESULT(moat_errno, MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_READ);
+	expect_key_update_answer(f);
+
+	/* Both sides on their next keys: data each way. */
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
+/* A send callback the test can block (EAGAIN) and unblock. */
+struct gate {
+	int fd;
+	bool closed;
+};
+
+static int gate_send(void *ctx, const uint8_t *data, uint32_t len)
+{
+	struct gate *g = ctx;
+	if (g->closed) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return moat_fd_send(&g->fd, data, len);
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_update_answer_blocked);
+ATF_TC_BODY(server_key_update_answer_blocked, tc)
+{
+	/*
+	 * The answer cannot be written: moat_recv says MOAT_BLOCKED_ON_WRITE,
+	 * with or without bytes, and moat_flush sends it once the transport
+	 * takes bytes again.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	uint8_t buf[16];
+	moat_blocked_status blocked;
+	sp_client_handshake(f);
+	struct gate g = { f->fds[0], true };
+	EXPECT_OK(moat_connection_set_send_cb(f->conn, gate_send));
+	EXPECT_OK(moat_connection_set_send_ctx(f->conn, &g));
+
+	sp_send_record(f, MOAT_CT_HANDSHAKE, key_update_requested, sizeof(key_update_requested));
+	sp_next_traffic_keys(f, true);
+	moat_error_clear();
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), -1);
+	SP_REQUIRE_RESULT(moat_errno, MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_WRITE);
+	/* Still blocked: data is returned, and the caller is told to wait for writability. */
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "x", 1);
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), 1);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_WRITE);
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(!sp_next_record(f, &type, &plain, &len));
+
+	g.closed = false;
+	EXPECT_OK(moat_flush(f->conn, &blocked));
+	ATF_REQUIRE_EQ(blocked, MOAT_NOT_BLOCKED);
+	expect_key_update_answer(f);
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(server_record_version);
 ATF_TC_BODY(server_record_version, tc)
 {
@@ -1363,6 +1459,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_early_data_skipping_ends);
 	ATF_TP_ADD_TC(tp, server_renegotiation);
 	ATF_TP_ADD_TC(tp, server_key_update_bad_value);
+	ATF_TP_ADD_TC(tp, server_key_update_answered_at_once);
+	ATF_TP_ADD_TC(tp, server_key_update_answer_blocked);
 	ATF_TP_ADD_TC(tp, server_record_version);
 	ATF_TP_ADD_TC(tp, client_control_handshake);
 	ATF_TP_ADD_TC(tp, client_suite_not_offered);
