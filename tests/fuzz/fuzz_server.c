@@ -50,7 +50,8 @@
  * server completes a handshake only after the client sent a good Finished.
  *
  * Built with -DMOAT_FUZZ_STANDALONE it gets a main() that runs built-in
- * scripts and checks what each must reach: a full handshake with data and a
+ * scripts (or, with --write-seeds DIR, writes them out as a seed corpus for
+ * the libFuzzer build) and checks what each must reach: a full handshake with data and a
  * KeyUpdate, the HelloRetryRequest path to the end, skipped early data (with
  * and without a HelloRetryRequest), a transport that gives one byte at a
  * time, client authentication, and a broken ClientHello and a broken
@@ -741,9 +742,26 @@ static const struct builtin builtins[] = {
 	  MOAT_ALERT_UNEXPECTED_MESSAGE, 0 },
 };
 
-int main(void)
+/* With --write-seeds DIR: the built-in scripts as files, a seed corpus for the libFuzzer build. */
+static int write_seeds(const char *dir)
+{
+	for (size_t i = 0; i < COUNT(builtins); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/builtin-%02zu", dir, i);
+		FILE *f = fopen(path, "wb");
+		if (f == NULL || fwrite(builtins[i].script, 1, builtins[i].len, f) != builtins[i].len || fclose(f) != 0) {
+			perror(path);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	int failed = 0;
+	if (argc == 3 && strcmp(argv[1], "--write-seeds") == 0)
+		return write_seeds(argv[2]);
 	for (size_t i = 0; i < COUNT(builtins); i++) {
 		const struct builtin *b = &builtins[i];
 		struct outcome out;
