@@ -106,12 +106,21 @@ struct moat_handshake {
 	struct moat_buf out;
 
 	struct moat_kex kex;                 /* our ephemeral key share */
-	uint8_t our_share[MOAT_KEX_MAX_SHARE_LEN];
+	/*
+	 * Our key_exchange, and the (EC)DHE output between key exchange and the
+	 * handshake secret (wiped right after use). The elliptic curve groups'
+	 * fit these arrays. An FFDHE group's (up to 1024 bytes each, RFC 8446
+	 * §4.2.8.1) go to kex_large, taken from the secure heap only for such a
+	 * group: room for them here would push this struct past the secure
+	 * heap's largest slab chunk (4 KiB), and every handshake would then pay
+	 * for a locked mapping of its own. moat_hs_kex_buffers hands out the pair.
+	 */
+	uint8_t our_share[MOAT_KEX_MAX_EC_SHARE_LEN];
 	size_t our_share_len;
 	struct moat_key_share kex_share;     /* server: the client's share we chose */
-	/* (EC)DHE output between key exchange and the handshake secret; wiped right after use. */
-	uint8_t shared_secret[MOAT_KEX_MAX_SECRET_LEN];
+	uint8_t shared_secret[MOAT_KEX_MAX_EC_SECRET_LEN];
 	size_t shared_secret_len;
+	uint8_t *kex_large;                  /* FFDHE: share, then secret; MOAT_KEX_MAX_*_LEN each */
 	size_t cur_msg_len;                  /* length of the received message being handled */
 	size_t ch1_len;                      /* client: our first ClientHello, for the HRR transcript */
 	uint8_t mfl_code;                    /* server: accepted max_fragment_length, 0 if none */
@@ -233,6 +242,14 @@ size_t moat_conn_record_limit(const struct moat_connection *conn);
 const uint8_t *moat_conn_alpn(const struct moat_connection *conn, size_t *len);
 MOAT_MUST_USE int moat_conn_alloc_handshake(struct moat_connection *conn);
 void moat_conn_free_handshake_state(struct moat_connection *conn);
+/*
+ * Where our key share and the shared secret for group go: hs->our_share and
+ * hs->shared_secret, or for an FFDHE group hs->kex_large (allocated on first
+ * use). Either pointer may be NULL if not wanted.
+ */
+MOAT_MUST_USE int moat_hs_kex_buffers(struct moat_handshake *hs, uint16_t group, uint8_t **share, uint8_t **secret);
+/* Give back hs->kex_large (wiped) once the shared secret has gone into the key schedule. */
+void moat_hs_kex_release(struct moat_handshake *hs);
 
 /*
  * The most 0-RTT data a server takes in (RFC 8446 §4.6.1 max_early_data_size):

@@ -35,6 +35,30 @@ int moat_conn_alloc_handshake(struct moat_connection *conn)
 	return MOAT_SUCCESS;
 }
 
+int moat_hs_kex_buffers(struct moat_handshake *hs, uint16_t group, uint8_t **share, uint8_t **secret)
+{
+	ENSURE_REF(hs);
+	ENSURE(moat_kex_group_supported(group), MOAT_ERR_NOT_SUPPORTED);
+	uint8_t *s = hs->our_share, *z = hs->shared_secret;
+	if (moat_kex_share_len(group) > sizeof(hs->our_share) || moat_kex_secret_len(group) > sizeof(hs->shared_secret)) {
+		if (hs->kex_large == NULL)
+			TRY(moat_secmem_alloc(MOAT_KEX_MAX_SHARE_LEN + MOAT_KEX_MAX_SECRET_LEN, (void **)&hs->kex_large));
+		s = hs->kex_large;
+		z = hs->kex_large + MOAT_KEX_MAX_SHARE_LEN;
+	}
+	if (share != NULL)
+		*share = s;
+	if (secret != NULL)
+		*secret = z;
+	return MOAT_SUCCESS;
+}
+
+void moat_hs_kex_release(struct moat_handshake *hs)
+{
+	moat_secmem_free(hs->kex_large);
+	hs->kex_large = NULL;
+}
+
 void moat_conn_free_handshake_state(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
@@ -46,6 +70,7 @@ void moat_conn_free_handshake_state(struct moat_connection *conn)
 	moat_buf_free(&hs->in);
 	moat_buf_free(&hs->out);
 	moat_kex_free(&hs->kex);
+	moat_hs_kex_release(hs);
 	moat_buf_free(&hs->client_hello_raw);
 	moat_secmem_free(hs);
 	conn->hs = NULL;
@@ -377,18 +402,8 @@ int moat_connection_get_cipher_iana_value(struct moat_connection *conn, uint8_t 
 
 const char *moat_connection_get_curve(struct moat_connection *conn)
 {
-	if (conn == NULL)
-		return "NONE";
-	switch (conn->group) {
-	case MOAT_GROUP_X25519:
-		return "x25519";
-	case MOAT_GROUP_SECP256R1:
-		return "secp256r1";
-	case MOAT_GROUP_SECP384R1:
-		return "secp384r1";
-	default:
-		return "NONE";
-	}
+	const char *name = conn != NULL ? moat_kex_group_name(conn->group) : NULL;
+	return name != NULL ? name : "NONE";
 }
 
 uint16_t moat_connection_get_server_sig_scheme(struct moat_connection *conn)

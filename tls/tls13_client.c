@@ -67,11 +67,13 @@ static int write_client_extensions(struct moat_connection *conn, struct moat_buf
 
 	/* One share: the policy's favourite group, or the one a HelloRetryRequest asked for. */
 	uint16_t group = hs->hrr_done ? hs->hrr_group : groups[0];
+	uint8_t *ours;
 	moat_kex_free(&hs->kex);
-	TRY(moat_kex_generate(&hs->kex, group, hs->our_share, &hs->our_share_len));
+	TRY(moat_hs_kex_buffers(hs, group, &ours, NULL));
+	TRY(moat_kex_generate(&hs->kex, group, ours, &hs->our_share_len));
 	struct moat_key_share share;
 	share.group = group;
-	moat_cursor_init(&share.key_exchange, hs->our_share, hs->our_share_len);
+	moat_cursor_init(&share.key_exchange, ours, hs->our_share_len);
 	TRY(moat_ext_write_key_share_ch(ext, &share, 1));
 	conn->group = group;
 
@@ -228,8 +230,10 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	TRY(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
 	ENSURE(share.group == conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
 	size_t secret_len = 0;
+	uint8_t *secret;
+	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
 	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share.key_exchange), moat_cursor_remaining(&share.key_exchange),
-			    hs->shared_secret, &secret_len));
+			    secret, &secret_len));
 	moat_kex_free(&hs->kex);
 
 	uint8_t hello_hash[MOAT_MAX_HASH_LEN];
@@ -237,8 +241,9 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
 	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, NULL, 0);
 	if (rc == MOAT_SUCCESS)
-		rc = moat_tls13_derive_handshake(conn->secrets, hs->shared_secret, secret_len, hello_hash);
-	moat_wipe(hs->shared_secret, sizeof(hs->shared_secret));
+		rc = moat_tls13_derive_handshake(conn->secrets, secret, secret_len, hello_hash);
+	moat_wipe(secret, secret_len);
+	moat_hs_kex_release(hs);
 	TRY(rc);
 	TRY(moat_tls13_prepare_finished_keys(conn));
 	TRY(moat_hs_set_keys(conn, false, conn->secrets->server_hs));

@@ -237,10 +237,12 @@ static int select_certificate(struct moat_connection *conn)
 static int compute_shared_secret(struct moat_connection *conn, const struct moat_key_share *share)
 {
 	struct moat_handshake *hs = conn->hs;
+	uint8_t *ours, *secret;
 	size_t len = 0;
-	TRY(moat_kex_generate(&hs->kex, conn->group, hs->our_share, &hs->our_share_len));
+	TRY(moat_hs_kex_buffers(hs, conn->group, &ours, &secret));
+	TRY(moat_kex_generate(&hs->kex, conn->group, ours, &hs->our_share_len));
 	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share->key_exchange), moat_cursor_remaining(&share->key_exchange),
-			    hs->shared_secret, &len));
+			    secret, &len));
 	hs->shared_secret_len = len;
 	moat_kex_free(&hs->kex);
 	return MOAT_SUCCESS;
@@ -320,16 +322,19 @@ static int send_server_hello_like(struct moat_connection *conn, const uint8_t *r
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_buf ext, msg;
-	uint8_t ext_mem[512];
+	/* Room for a cookie or an ffdhe8192 share, and the few fixed-size extensions. */
+	uint8_t ext_mem[MOAT_KEX_MAX_SHARE_LEN + 128];
 	/* Messages are built on the stack and copied into the flight: no heap buffer per message. */
-	uint8_t msg_mem[1024];
+	uint8_t msg_mem[sizeof(ext_mem) + 128];
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
 	TRY(moat_ext_write_supported_versions_sh(&ext, MOAT_TLS13));
 	if (hrr) {
 		TRY(moat_ext_write_key_share_hrr(&ext, conn->group));
 		TRY(moat_ext_write_cookie(&ext, hs->cookie, hs->cookie_len));
 	} else {
-		TRY(moat_ext_write_key_share_sh(&ext, conn->group, hs->our_share, hs->our_share_len));
+		uint8_t *ours;
+		TRY(moat_hs_kex_buffers(hs, conn->group, &ours, NULL));
+		TRY(moat_ext_write_key_share_sh(&ext, conn->group, ours, hs->our_share_len));
 	}
 	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
 	TRY(moat_server_hello_encode(&msg, random, hs->session_id, hs->session_id_len, conn->suite->iana, ext.data,
@@ -359,10 +364,13 @@ int moat_tls13_server_send_hello(struct moat_connection *conn)
 	TRY(send_server_hello_like(conn, random, false));
 	TRY(moat_hs_flush_messages(conn));
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
+	uint8_t *secret;
+	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
 	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, NULL, 0);
 	if (rc == MOAT_SUCCESS)
-		rc = moat_tls13_derive_handshake(conn->secrets, hs->shared_secret, hs->shared_secret_len, hello_hash);
-	moat_wipe(hs->shared_secret, sizeof(hs->shared_secret));
+		rc = moat_tls13_derive_handshake(conn->secrets, secret, hs->shared_secret_len, hello_hash);
+	moat_wipe(secret, hs->shared_secret_len);
+	moat_hs_kex_release(hs);
 	TRY(rc);
 	TRY(moat_tls13_prepare_finished_keys(conn));
 	TRY(moat_hs_set_keys(conn, true, conn->secrets->server_hs));

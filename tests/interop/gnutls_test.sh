@@ -194,6 +194,57 @@ hrr_body()
 	finish
 }
 
+# Every group we have, in GnuTLS priority syntax. GnuTLS negotiates all of them in TLS 1.3.
+ALL_GROUPS="X25519 SECP256R1 SECP384R1 X448 SECP521R1 FFDHE2048 FFDHE3072 FFDHE4096 FFDHE6144 FFDHE8192"
+
+# How gnutls-cli's session description names a group's key exchange.
+gnutls_kx()
+{
+	case $1 in
+	FFDHE*) echo "DHE-$1" ;;
+	*) echo "ECDHE-$1" ;;
+	esac
+}
+
+atf_test_case groups
+groups_head()
+{
+	atf_set "descr" "every group both ways: gnutls-cli offering only it, gnutls-serv accepting only it (HRR from our client's x25519)"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "180"
+}
+groups_server_one()
+{
+	group=$1
+	vs_cli data --cert p256.pem --key p256.key --echo --policy default_tls13_ffdhe --hello-cb -- \
+		--priority "$(priority "$ALL_CIPHERS" "$group")" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "gnutls-cli exit $RC, server exit $SRC"; return; }
+	same data "$N.out" && expect "$N.glog" "Description: \(TLS1.3-X.509\)-\($(gnutls_kx "$group")\)" &&
+		expect "$N.srv.out" "^curve: $(moat_curve "$group")\$" "^hrr: no\$" "^closed: ok" && pass
+}
+groups_client_one()
+{
+	group=$1
+	# Our client shares x25519 first: for any other group gnutls-serv answers with a HelloRetryRequest.
+	vs_serv --x509certfile p256.pem --x509keyfile p256.key --priority "$(priority "$ALL_CIPHERS" "$group")" -- \
+		--ca ca.pem --server-name localhost --print --echo-check --policy default_tls13_ffdhe <data || return
+	[ $RC -eq 0 ] || { fail "client exit $RC"; return; }
+	hrr=yes
+	[ "$group" = X25519 ] && hrr=no
+	expect "$N.cli.err" "^curve: $(moat_curve "$group")\$" "^hello_retry_request: $hrr\$" \
+		"^echo: $(file_size data) bytes ok\$" "^closed: ok\$" && pass
+}
+groups_body()
+{
+	make_pki p256
+	make_data data 5000
+	for group in $ALL_GROUPS; do
+		spawn "groups_server_$group" groups_server_one "$group"
+		spawn "groups_client_$group" groups_client_one "$group"
+	done
+	finish
+}
+
 atf_test_case mutual_auth
 mutual_auth_head()
 {
@@ -458,6 +509,7 @@ atf_init_test_cases()
 	atf_add_test_case server_matrix
 	atf_add_test_case client_matrix
 	atf_add_test_case hrr
+	atf_add_test_case groups
 	atf_add_test_case mutual_auth
 	atf_add_test_case alpn
 	atf_add_test_case key_update

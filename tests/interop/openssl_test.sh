@@ -68,8 +68,15 @@ s_client_key_line()
 	X25519) echo "^Server Temp Key: X25519" ;;
 	P-256) echo "^Server Temp Key: ECDH, prime256v1" ;;
 	P-384) echo "^Server Temp Key: ECDH, secp384r1" ;;
+	X448) echo "^Server Temp Key: X448" ;;
+	P-521) echo "^Server Temp Key: ECDH, secp521r1" ;;
+	ffdhe*) echo "^Server Temp Key: DH, ${1#ffdhe} bits" ;;
 	esac
 }
+
+# Every group we have, by OpenSSL's names. OpenSSL 3.0 negotiates all of them in TLS 1.3,
+# the FFDHE ones included (RFC 8446 §4.2.8.1 key shares).
+ALL_GROUPS="X25519 P-256 P-384 X448 P-521 ffdhe2048 ffdhe3072 ffdhe4096 ffdhe6144 ffdhe8192"
 
 atf_test_case server_matrix
 server_matrix_head()
@@ -195,6 +202,75 @@ hrr_body()
 			expect "$N.cli.err" "^curve: $(moat_curve "$group")\$" "^echo: 5000 bytes ok\$" && pass
 		fi
 	done
+	finish
+}
+
+atf_test_case groups
+groups_head()
+{
+	atf_set "descr" "every group both ways: s_client offering only it, s_server accepting only it (HRR from our client's x25519)"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "180"
+}
+groups_server_one()
+{
+	group=$1
+	# s_client sends its one share first: our server takes it, no HelloRetryRequest.
+	vs_s_client data --cert p256.pem --key p256.key --echo --policy default_tls13_ffdhe --hello-cb -- \
+		-groups "$group" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; return; }
+	same data "$N.out" && expect "$N.err" "$(s_client_key_line "$group")" "^Verification: OK" &&
+		expect "$N.srv.out" "^curve: $(moat_curve "$group")\$" "^hrr: no\$" "^hello_retry_request: no\$" \
+			"^closed: ok" && pass
+}
+groups_client_one()
+{
+	group=$1
+	# Our client shares x25519 first: for any other group s_server answers with a HelloRetryRequest.
+	vs_s_server -cert p256.pem -key p256.key -groups "$group" -msg -msgfile "$N.msg" -- \
+		--ca ca.pem --server-name localhost --print --echo-check --send-bytes 5000 --policy default_tls13_ffdhe ||
+		return
+	[ $RC -eq 0 ] && [ $PRC -eq 0 ] || { fail "client exit $RC, s_server exit $PRC"; return; }
+	hellos=2
+	[ "$group" = X25519 ] && hellos=1
+	if [ "$(grep -c '<<< .*ClientHello' "$N.msg")" -ne $hellos ]; then
+		fail "s_server saw $(grep -c '<<< .*ClientHello' "$N.msg") ClientHellos, expected $hellos"
+		return
+	fi
+	hrr=yes
+	[ "$group" = X25519 ] && hrr=no
+	expect "$N.cli.err" "^curve: $(moat_curve "$group")\$" "^hello_retry_request: $hrr\$" "^echo: 5000 bytes ok\$" \
+		"^closed: ok\$" && pass
+}
+groups_body()
+{
+	make_pki p256
+	make_data data 5000
+	for group in $ALL_GROUPS; do
+		spawn "groups_server_$group" groups_server_one "$group"
+		spawn "groups_client_$group" groups_client_one "$group"
+	done
+	wait_jobs
+
+	# Without default_tls13_ffdhe there is no FFDHE: our server refuses an FFDHE-only client
+	# (handshake_failure), and our client does not list FFDHE, so s_server finds no group.
+	combo groups_server_no_ffdhe
+	if vs_s_client data --cert p256.pem --key p256.key --echo -- -groups ffdhe2048; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "an FFDHE-only client got in under default_tls13 (s_client exit $RC, server exit $SRC)"
+		else
+			expect "$N.srv.err" "alert sent: handshake_failure" && pass
+		fi
+	fi
+	combo groups_client_no_ffdhe
+	if vs_s_server -cert p256.pem -key p256.key -groups ffdhe2048 -- \
+		--ca ca.pem --server-name localhost --echo-check --send-bytes 100; then
+		if [ $RC -eq 0 ]; then
+			fail "our client negotiated FFDHE under default_tls13"
+		else
+			expect "$N.cli.err" "alert received: handshake_failure" && pass
+		fi
+	fi
 	finish
 }
 
@@ -775,6 +851,7 @@ atf_init_test_cases()
 	atf_add_test_case server_matrix
 	atf_add_test_case client_matrix
 	atf_add_test_case hrr
+	atf_add_test_case groups
 	atf_add_test_case mutual_auth
 	atf_add_test_case alpn
 	atf_add_test_case key_update

@@ -161,6 +161,65 @@ ATF_TC_BODY(server_key_share_group_check_uses_the_list, tc)
 	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
+ATF_TC_WITHOUT_HEAD(server_ffdhe_share_out_of_range);
+ATF_TC_BODY(server_ffdhe_share_out_of_range, tc)
+{
+	/*
+	 * RFC 8446 §4.2.8.1, RFC 7919 §5.1: 1 < Y < p-1, padded to the size of p.
+	 * ffdhe2048's p ends in 64 one bits, so p-1 ends in ...fe. A share of 2
+	 * (the smallest legal value) is the positive control.
+	 */
+	static const uint16_t ffdhe[] = { MOAT_GROUP_FFDHE2048 };
+	uint8_t y[257];
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.groups = ffdhe;
+	o.n_groups = COUNT(ffdhe);
+	o.share_groups = ffdhe;
+	o.n_shares = COUNT(ffdhe);
+	o.first_share = y;
+
+	static const uint8_t last_byte[] = { 0x00, 0x01 };
+	for (size_t i = 0; i < COUNT(last_byte); i++) {
+		memset(y, 0, sizeof(y));
+		y[255] = last_byte[i];
+		o.first_share_len = 256;
+		server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	}
+	/* All ones is above p; 255 bytes of a legal value is not padded; 257 is padded too far. */
+	memset(y, 0xff, sizeof(y));
+	o.first_share_len = 256;
+	server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	memset(y, 0, sizeof(y));
+	y[254] = 2;
+	o.first_share_len = 255;
+	server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	memset(y, 0, sizeof(y));
+	y[256] = 2;
+	o.first_share_len = 257;
+	server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+
+	/* Y = 2 is accepted: our server answers with its ServerHello. */
+	memset(y, 0, sizeof(y));
+	y[255] = 2;
+	o.first_share_len = 256;
+	struct sp_fixture *f = sp_new(MOAT_SERVER, "default_tls13_ffdhe");
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ(type, MOAT_HS_SERVER_HELLO);
+	/* Its key_share: group ffdhe2048 (0x0100), a 256-byte share. */
+	static const uint8_t ks[] = { 0x00, 0x33, 0x01, 0x04, 0x01, 0x00, 0x01, 0x00 };
+	bool found = false;
+	for (size_t i = 0; i + sizeof(ks) <= len && !found; i++)
+		found = memcmp(msg + i, ks, sizeof(ks)) == 0;
+	ATF_REQUIRE_MSG(found, "no ffdhe2048 key_share in the ServerHello");
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(server_duplicate_extension);
 ATF_TC_BODY(server_duplicate_extension, tc)
 {
@@ -208,9 +267,12 @@ ATF_TC_BODY(server_no_common_cipher_suite, tc)
 ATF_TC_WITHOUT_HEAD(server_no_common_group);
 ATF_TC_BODY(server_no_common_group, tc)
 {
-	/* RFC 8446 §4.1.1: no overlap between supported_groups and ours is handshake_failure. */
-	static const uint16_t groups[] = { MOAT_GROUP_X448, 0x0100 };
-	static const uint16_t shares[] = { MOAT_GROUP_X448 };
+	/*
+	 * RFC 8446 §4.1.1: no overlap between supported_groups and ours is handshake_failure.
+	 * secp224r1 is no group of ours; ffdhe2048 is, but not in the default policy.
+	 */
+	static const uint16_t groups[] = { 0x0015, MOAT_GROUP_FFDHE2048 };
+	static const uint16_t shares[] = { 0x0015 };
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
 	o.groups = groups;
@@ -573,6 +635,51 @@ ATF_TC_BODY(server_control_hello_retry, tc)
 	EXPECT_OK(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
 	ATF_REQUIRE_EQ(share.group, MOAT_GROUP_SECP256R1);
 	sp_free(f);
+}
+
+/*
+ * RFC 8446 §4.1.4 with the groups beyond the chart's: the client's only
+ * share is for secp224r1, which we do not have; it also lists one group we
+ * have under "default_tls13_ffdhe", so our server asks for that one and
+ * completes the handshake on the second ClientHello's share.
+ */
+ATF_TC_WITHOUT_HEAD(server_hello_retry_for_new_groups);
+ATF_TC_BODY(server_hello_retry_for_new_groups, tc)
+{
+	static const uint16_t secp224r1[] = { 0x0015 };
+	static const uint16_t wanted[] = { MOAT_GROUP_X448, MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE4096 };
+	for (size_t i = 0; i < COUNT(wanted); i++) {
+		const uint16_t listed[] = { 0x0015, wanted[i] };
+		struct sp_fixture *f = sp_new(MOAT_SERVER, "default_tls13_ffdhe");
+		struct sp_ch_opts o;
+		sp_ch_defaults(&o);
+		o.groups = listed;
+		o.n_groups = COUNT(listed);
+		o.share_groups = secp224r1;
+		o.n_shares = COUNT(secp224r1);
+		sp_client_send_hello(f, &o);
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+		sp_client_read_hrr(f);
+		ATF_REQUIRE_EQ(f->peer.hrr_group, wanted[i]);
+		sp_send_ccs(f);
+
+		sp_ch_defaults(&o);
+		o.second = true;
+		o.groups = listed;
+		o.n_groups = COUNT(listed);
+		o.share_groups = &wanted[i];
+		o.n_shares = 1;
+		o.cookie = f->peer.cookie;
+		o.cookie_len = f->peer.cookie_len;
+		sp_client_send_hello(f, &o);
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+		sp_client_read_flight(f);
+		ATF_REQUIRE_EQ(f->peer.group, wanted[i]);
+		sp_client_complete(f);
+		ATF_REQUIRE_STREQ(moat_connection_get_curve(f->conn), moat_kex_group_name(wanted[i]));
+		ATF_REQUIRE_EQ(moat_connection_is_hello_retried(f->conn), 1);
+		sp_free(f);
+	}
 }
 
 /* A second ClientHello changed by change() must end the handshake. */
@@ -1182,7 +1289,8 @@ ATF_TC_BODY(client_hrr_for_group_already_sent, tc)
 	struct sp_sh_opts o;
 	hrr_defaults(&o, MOAT_GROUP_X25519);
 	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
-	hrr_defaults(&o, MOAT_GROUP_X448);
+	/* A group we can compute with, but one the default policy does not list. */
+	hrr_defaults(&o, MOAT_GROUP_FFDHE2048);
 	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
@@ -1209,6 +1317,70 @@ static struct sp_fixture *client_after_hrr(void)
 	sp_server_read_hello(f);
 	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_SECP256R1);
 	return f;
+}
+
+/*
+ * RFC 8446 §4.2.8.1, RFC 7919 §5.1 from our client's side: a server asks
+ * for ffdhe2048 with a HelloRetryRequest, our client sends that share, and
+ * the ServerHello's Y must be 1 < Y < p-1 and exactly 256 bytes (p-1 and
+ * p themselves are refused in tests/crypto/kex_test.c, which knows p).
+ */
+static struct sp_fixture *client_after_hrr_for_ffdhe2048(void)
+{
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, "default_tls13_ffdhe");
+	struct sp_sh_opts o;
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_X25519);
+	hrr_defaults(&o, MOAT_GROUP_FFDHE2048);
+	sp_server_send_hello(f, &o);
+	sp_send_ccs(f);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_FFDHE2048);
+	ATF_REQUIRE_EQ(f->peer.their_share_len, 256);
+	return f;
+}
+
+ATF_TC_WITHOUT_HEAD(client_ffdhe_share_out_of_range);
+ATF_TC_BODY(client_ffdhe_share_out_of_range, tc)
+{
+	uint8_t y[257];
+	struct sp_sh_opts o;
+	static const struct {
+		uint8_t fill, last;
+		size_t len;
+	} bad[] = {
+		{ 0x00, 0x00, 256 }, /* 0 */
+		{ 0x00, 0x01, 256 }, /* 1 */
+		{ 0xff, 0xff, 256 }, /* above p */
+		{ 0x00, 0x02, 255 }, /* 2, not padded */
+		{ 0x00, 0x02, 257 }, /* 2, padded too far */
+	};
+	for (size_t i = 0; i < COUNT(bad); i++) {
+		struct sp_fixture *f = client_after_hrr_for_ffdhe2048();
+		memset(y, bad[i].fill, sizeof(y));
+		y[bad[i].len - 1] = bad[i].last;
+		sp_sh_defaults(&o);
+		o.key_share_group = MOAT_GROUP_FFDHE2048;
+		o.share = y;
+		o.share_len = bad[i].len;
+		sp_server_send_hello(f, &o);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+		sp_free(f);
+	}
+
+	/* The positive control: Y = 2 is taken, and our client waits for the encrypted flight. */
+	struct sp_fixture *f = client_after_hrr_for_ffdhe2048();
+	memset(y, 0, sizeof(y));
+	y[255] = 2;
+	sp_sh_defaults(&o);
+	o.key_share_group = MOAT_GROUP_FFDHE2048;
+	o.share = y;
+	o.share_len = 256;
+	sp_server_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_free(f);
 }
 
 ATF_TC_WITHOUT_HEAD(client_two_hrrs);
@@ -1432,6 +1604,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_compression_not_null_only);
 	ATF_TP_ADD_TC(tp, server_no_common_cipher_suite);
 	ATF_TP_ADD_TC(tp, server_no_common_group);
+	ATF_TP_ADD_TC(tp, server_ffdhe_share_out_of_range);
 	ATF_TP_ADD_TC(tp, server_truncated_client_hello);
 	ATF_TP_ADD_TC(tp, server_finished_as_first_message);
 	ATF_TP_ADD_TC(tp, server_application_data_before_handshake);
@@ -1448,6 +1621,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_finished_not_at_record_end);
 	ATF_TP_ADD_TC(tp, server_client_hello_not_at_record_end);
 	ATF_TP_ADD_TC(tp, server_control_hello_retry);
+	ATF_TP_ADD_TC(tp, server_hello_retry_for_new_groups);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_group);
 	ATF_TP_ADD_TC(tp, server_second_hello_cookie);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_suite);
@@ -1474,6 +1648,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, client_hrr_for_group_already_sent);
 	ATF_TP_ADD_TC(tp, client_hrr_changing_nothing);
 	ATF_TP_ADD_TC(tp, client_two_hrrs);
+	ATF_TP_ADD_TC(tp, client_ffdhe_share_out_of_range);
 	ATF_TP_ADD_TC(tp, client_server_hello_after_hrr);
 	ATF_TP_ADD_TC(tp, client_unsolicited_encrypted_extension);
 	ATF_TP_ADD_TC(tp, client_ccs_not_one);

@@ -101,8 +101,8 @@ struct sp_fixture *sp_new(moat_mode ours, const char *policy)
 	ATF_REQUIRE(p->in != NULL && p->rec != NULL && p->hs_msg != NULL && p->sec != NULL);
 	moat_buf_init(&p->hs_in, HS_MSG_MAX + MOAT_RECORD_MAX_WIRE_LEN);
 	moat_buf_init(&p->ch, HS_MSG_MAX);
-	moat_buf_init(&p->out_hs, HS_MSG_MAX);
 	moat_buf_init(&p->hrr_prefix, HS_MSG_MAX);
+	moat_buf_init(&p->out_hs, HS_MSG_MAX);
 	return f;
 }
 
@@ -119,8 +119,8 @@ void sp_free(struct sp_fixture *f)
 	moat_kex_free(&p->kex);
 	moat_buf_free(&p->hs_in);
 	moat_buf_free(&p->ch);
-	moat_buf_free(&p->out_hs);
 	moat_buf_free(&p->hrr_prefix);
+	moat_buf_free(&p->out_hs);
 	free(p->in);
 	free(p->rec);
 	free(p->hs_msg);
@@ -446,6 +446,11 @@ static void write_key_shares(struct sp_peer *p, const struct sp_ch_opts *o, stru
 			/* A group we cannot compute with: any non-empty key_exchange parses. */
 			memset(keys[i], 0x42, n);
 		}
+		if (i == 0 && o->first_share != NULL) {
+			ATF_REQUIRE(o->first_share_len <= sizeof(keys[0]));
+			n = o->first_share_len;
+			memcpy(keys[0], o->first_share, n);
+		}
 		shares[i].group = g;
 		moat_cursor_init(&shares[i].key_exchange, keys[i], n);
 	}
@@ -514,16 +519,16 @@ void sp_client_read_hrr(struct sp_fixture *f)
 	sp_next_handshake_message(f, &type, &msg, &len);
 	decode_server_hello(msg, len, &sh);
 	ATF_REQUIRE_MSG(sh.is_hrr, "expected a HelloRetryRequest");
-	/* RFC 8446 §4.4.1: the transcript goes on as message_hash, Hash(ClientHello1), then the HelloRetryRequest. */
+	/* RFC 8446 §4.4.1: the transcript goes on as message_hash(Hash(ClientHello1)) || HelloRetryRequest. */
 	const struct moat_cipher_suite *suite = moat_cipher_suite_find(sh.cipher_suite);
 	ATF_REQUIRE(suite != NULL);
 	uint8_t ch1_hash[MOAT_MAX_HASH_LEN];
-	size_t ch1_hash_len = moat_hash_len(suite->prf_hash);
-	const uint8_t header[4] = { MOAT_HS_MESSAGE_HASH, 0, 0, (uint8_t)ch1_hash_len };
+	size_t hlen = moat_hash_len(suite->prf_hash);
 	EXPECT_OK(moat_hash_oneshot(suite->prf_hash, p->ch.data, p->ch.len, ch1_hash));
+	const uint8_t message_hash[4] = { MOAT_HS_MESSAGE_HASH, 0, 0, (uint8_t)hlen };
 	moat_buf_reset(&p->hrr_prefix);
-	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, header, sizeof(header)));
-	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, ch1_hash, ch1_hash_len));
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, message_hash, sizeof(message_hash)));
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, ch1_hash, hlen));
 	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, msg, len));
 	ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_KEY_SHARE));
 	EXPECT_OK(moat_ext_key_share_decode_hrr(sh.ext.data[MOAT_EXTI_KEY_SHARE], &p->hrr_group));
@@ -672,7 +677,7 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 	/* RFC 8446 §4.1.3: "DOWNGRD" and 01 (TLS 1.2) or 00 (TLS 1.1 and below). */
 	static const uint8_t downgrade[7] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44 };
 	struct sp_peer *p = &f->peer;
-	uint8_t ext_mem[1024], random[MOAT_RANDOM_LEN], sid[MOAT_MAX_SESSION_ID_LEN];
+	uint8_t ext_mem[MOAT_KEX_MAX_SHARE_LEN + 1024], random[MOAT_RANDOM_LEN], sid[MOAT_MAX_SESSION_ID_LEN];
 	size_t sid_len = p->session_id_len;
 	struct moat_buf ext, msg;
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
@@ -680,13 +685,15 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 	const struct moat_cipher_suite *suite = moat_cipher_suite_find(o->suite);
 	bool keys = !o->hrr && !p->hrr_sent && suite != NULL && suite->min_version == MOAT_TLS13 &&
 		    !o->no_supported_versions && o->version == MOAT_TLS13 && !o->bad_session_id &&
-		    o->key_share_group == p->group && o->extra_ext_len == 0 && o->downgrade == 0;
+		    o->key_share_group == p->group && o->extra_ext_len == 0 && o->downgrade == 0 && o->share == NULL;
 	p->hrr_sent |= o->hrr;
 	if (!o->no_supported_versions)
 		EXPECT_OK(moat_ext_write_supported_versions_sh(&ext, o->version));
 	if (o->key_share_group != 0) {
 		if (o->hrr) {
 			EXPECT_OK(moat_ext_write_key_share_hrr(&ext, o->key_share_group));
+		} else if (o->share != NULL) {
+			EXPECT_OK(moat_ext_write_key_share_sh(&ext, o->key_share_group, o->share, o->share_len));
 		} else {
 			moat_kex_free(&p->kex);
 			EXPECT_OK(moat_kex_generate(&p->kex, o->key_share_group, p->share, &p->share_len));

@@ -60,12 +60,12 @@ struct sp_peer {
 	uint8_t session_id[MOAT_MAX_SESSION_ID_LEN];
 	size_t session_id_len;
 	struct moat_buf ch;                  /* the ClientHello message (sent or received) */
-	uint8_t their_share[MOAT_KEX_MAX_SHARE_LEN]; /* scripted server: our client's x25519 share */
+	uint8_t their_share[MOAT_KEX_MAX_SHARE_LEN]; /* scripted server: our client's share */
 	size_t their_share_len;
+	struct moat_buf hrr_prefix;          /* scripted client after a HelloRetryRequest: message_hash(CH1) || HRR */
 	uint8_t cookie[256];                 /* scripted client: cookie from a HelloRetryRequest */
 	size_t cookie_len;
 	uint16_t hrr_group;
-	struct moat_buf hrr_prefix;          /* scripted client: message_hash(ClientHello1) and the HelloRetryRequest (RFC 8446 §4.4.1) */
 	bool hrr_sent;                       /* scripted server: it keeps no transcript across a HelloRetryRequest */
 	struct moat_buf out_hs;              /* handshake messages queued by the scripted server */
 };
@@ -149,6 +149,8 @@ struct sp_ch_opts {
 	/* One share per group: a real key for the groups we implement, filler bytes otherwise. */
 	const uint16_t *share_groups;        /* { x25519 } */
 	size_t n_shares;
+	const uint8_t *first_share;          /* NULL, or the first share's key_exchange as sent, verbatim */
+	size_t first_share_len;
 	const uint8_t *cookie;               /* NULL: no cookie extension */
 	size_t cookie_len;
 	const uint8_t *extra_ext;            /* raw extensions appended after the others */
@@ -160,11 +162,7 @@ void sp_ch_defaults(struct sp_ch_opts *o);
 void sp_client_build_hello(struct sp_fixture *f, const struct sp_ch_opts *o, struct moat_buf *msg);
 /* Build and send a ClientHello in one record, and keep it for the transcript. */
 void sp_client_send_hello(struct sp_fixture *f, const struct sp_ch_opts *o);
-/*
- * Read our server's HelloRetryRequest (and its change_cipher_spec): keeps the
- * cookie and the group asked for, and the start of the transcript, so that a
- * second ClientHello can go on to a completed handshake.
- */
+/* Read our server's HelloRetryRequest (and its change_cipher_spec): keeps the cookie and the group asked for. */
 void sp_client_read_hrr(struct sp_fixture *f);
 /* Read our server's ServerHello and install the handshake keys (the read side: server_handshake_traffic_secret). */
 void sp_client_read_server_hello(struct sp_fixture *f);
@@ -193,6 +191,8 @@ struct sp_sh_opts {
 	bool no_supported_versions;
 	uint16_t version;                    /* 0x0304 */
 	uint16_t key_share_group;            /* SH: our share's group (x25519); HRR: selected_group; 0: omit */
+	const uint8_t *share;                /* SH: NULL, or key_exchange sent verbatim (no keys installed) */
+	size_t share_len;
 	const uint8_t *cookie;               /* HRR only */
 	size_t cookie_len;
 	const uint8_t *extra_ext;            /* raw extensions appended */
