@@ -158,6 +158,11 @@ struct moat_handshake {
 	bool ch_sent_alpn;
 	bool sent_server_name;
 	bool ch_sent_record_size_limit;
+
+	/* Server: 0-RTT we do not accept, skipped (RFC 8446 §4.2.10; early_data_skip.c). */
+	bool early_data_offered;             /* the first ClientHello carried early_data */
+	bool early_data_over;                /* a record opened with the handshake keys: no more skipping */
+	size_t early_data_skipped;           /* bytes of 0-RTT data skipped so far, at most the limit */
 };
 
 struct moat_connection {
@@ -241,6 +246,23 @@ void moat_conn_free_handshake_state(struct moat_connection *conn);
 MOAT_MUST_USE int moat_hs_kex_buffers(struct moat_handshake *hs, uint16_t group, uint8_t **share, uint8_t **secret);
 /* Give back hs->kex_large (wiped) once the shared secret has gone into the key schedule. */
 void moat_hs_kex_release(struct moat_handshake *hs);
+
+/*
+ * The most 0-RTT data a server takes in (RFC 8446 §4.6.1 max_early_data_size):
+ * what it would advertise in its tickets, and what it skips of early data it
+ * rejects (connection.c).
+ */
+uint32_t moat_conn_max_early_data_size(const struct moat_connection *conn);
+
+/*
+ * early_data_skip.c: whether the record just read (opened by rc, its outer
+ * type in rec_type, its wire length rec_len) is rejected 0-RTT data to skip
+ * (RFC 8446 §4.2.10). *skip true: the record is consumed and counted, and
+ * moat_errno is clear. Otherwise the record is the caller's as it came: rc's
+ * error, if any, stands. Fails with TOO_MUCH_EARLY_DATA past the limit.
+ */
+MOAT_MUST_USE int moat_early_data_skip(struct moat_connection *conn, int rc, uint8_t rec_type, size_t rec_len,
+				       bool *skip);
 
 /* io.c: fatal error path. Records err, queues the alert it maps to and tries to send it. */
 int moat_conn_fail(struct moat_connection *conn, int err);

@@ -350,6 +350,23 @@ size_t moat_conn_record_limit(const struct moat_connection *conn)
 	return limit;
 }
 
+/*
+ * No resumption yet, so no configured max_early_data_size: this is the
+ * value a ticket of ours would carry, and the budget for skipping the 0-RTT
+ * data of clients whose tickets came from elsewhere (another server of the
+ * same name). One full record of plaintext is what OpenSSL servers offer
+ * by default (and what they skip when rejecting), so a client resuming a
+ * ticket from such a server fits. Resumption replaces this with the
+ * config's and the connection's setting.
+ */
+#define DEFAULT_MAX_EARLY_DATA_SIZE MOAT_MAX_PLAINTEXT
+
+uint32_t moat_conn_max_early_data_size(const struct moat_connection *conn)
+{
+	(void)conn;
+	return DEFAULT_MAX_EARLY_DATA_SIZE;
+}
+
 /* ---- getters ---- */
 
 int moat_connection_get_client_protocol_version(struct moat_connection *conn)

@@ -63,6 +63,8 @@ static int parse_first_client_hello(struct moat_connection *conn, struct moat_cu
 		conn->server_name[n] = '\0';
 		memcpy(hs->server_name, conn->server_name, n + 1);
 	}
+	/* §4.2.10: early data is never accepted, but what the client sends of it must be skipped. */
+	hs->early_data_offered = moat_ext_present(&ch->ext, MOAT_EXTI_EARLY_DATA);
 	/* Appendix D.4: a client in compatibility mode sends a session id; answer with a CCS. */
 	if (hs->session_id_len > 0)
 		hs->flags |= MOAT_HS_F_MIDDLEBOX;

@@ -439,6 +439,49 @@ key_update_body()
 	finish
 }
 
+atf_test_case early_data
+early_data_head()
+{
+	atf_set "descr" "gnutls-cli resumes, with 0-RTT data, a session from gnutls-serv at our server (behind a relay): our server skips the early data and completes a full handshake"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "60"
+}
+early_data_body()
+{
+	make_pki p256
+	make_data data 1000
+	make_data early 4000
+	RELAY="$(atf_get_srcdir)/first_relay"
+
+	combo early_data_elsewhere
+	if peer_start gnutls-serv -p 0 --echo --x509certfile p256.pem --x509keyfile p256.key --earlydata \
+		--maxearlydata=16384; then
+		GPORT=$PORT
+		if server_start --cert p256.pem --key p256.key --echo; then
+			timeout "$PEER_LIFETIME" "$RELAY" "$GPORT" "$PORT" >"$N.relay" 2>&1 &
+			BG_PIDS="$BG_PIDS $!"
+			if wait_line "$N.relay" '^listening on [0-9]+$' || fail "relay did not start"; then
+				PORT=$(sed -n 's/^listening on //p' "$N.relay")
+				cli_echo data -r --waitresumption --earlydata=early
+				RC=$?
+				server_status
+				SRC=$?
+				if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+					fail "gnutls-cli exit $RC, server exit $SRC"
+				elif ! grep -Eq '^connection 2: 22( 20)? 23' "$N.relay"; then
+					fail "gnutls-cli sent no 0-RTT data to our server"
+				elif grep -q 'This is a resumed session' "$N.glog"; then
+					fail "our server resumed a session it cannot have"
+				else
+					same data "$N.out" && expect "$N.srv.out" "^received: 1000 bytes" && pass
+				fi
+			fi
+		fi
+		peer_stop
+	fi
+	finish
+}
+
 atf_test_case large_data
 large_data_head()
 {
@@ -483,5 +526,6 @@ atf_init_test_cases()
 	atf_add_test_case mutual_auth
 	atf_add_test_case alpn
 	atf_add_test_case key_update
+	atf_add_test_case early_data
 	atf_add_test_case large_data
 }

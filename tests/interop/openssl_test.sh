@@ -435,6 +435,15 @@ feed_key_updates()
 	printf 'after k\n'
 }
 
+# K (update_requested), then time for s_client to read the answer before it closes.
+feed_one_key_update()
+{
+	printf 'data before the update\n'
+	sleep 0.3
+	printf 'K\n'
+	sleep 1
+}
+
 atf_test_case key_update
 key_update_head()
 {
@@ -480,6 +489,23 @@ key_update_body()
 		fi
 	fi
 
+	# A server that only receives answers K's update_requested at once, not with data it never sends.
+	combo ku_receive_only
+	if server_start --cert p256.pem --key p256.key; then
+		peer_run @feed_one_key_update 0 openssl s_client -connect "127.0.0.1:$PORT" \
+			-tls1_3 -brief -CAfile ca.pem -servername localhost -msg -msgfile "$N.msg"
+		RC=$?
+		server_status
+		SRC=$?
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		elif [ "$(grep -c '>>> .*KeyUpdate' "$N.msg")" -ne 1 ] || [ "$(grep -c '<<< .*KeyUpdate' "$N.msg")" -ne 1 ]; then
+			fail "expected 1 KeyUpdate sent and 1 received by s_client"
+		else
+			expect "$N.srv.out" "^received: 23 bytes\$" && pass
+		fi
+	fi
+
 	# Our client updates (and asks s_server to) before sending.
 	combo ku_client
 	if vs_s_server -cert p256.pem -key p256.key -msg -msgfile "$N.msg" -- \
@@ -491,6 +517,89 @@ key_update_body()
 		else
 			expect "$N.cli.err" "^key_update: sent\$" "^echo: 100000 bytes ok\$" && pass
 		fi
+	fi
+	finish
+}
+
+# s_server_session FILE S_SERVER_ARGS...: a TLS 1.3 session for localhost, with a ticket that
+# allows early data, from openssl s_server (another server of the same name): s_client saves it in FILE.
+s_server_session()
+{
+	_sess=$1
+	shift
+	echo_loop_start openssl s_server -accept 0 -naccept 1 -quiet -tls1_3 -cert p256.pem -key p256.key \
+		-early_data "$@" || return 1
+	printf 'get a ticket\n' >"$N.ticket_data"
+	peer_run "$N.ticket_data" "$(file_size "$N.ticket_data")" openssl s_client -connect "127.0.0.1:$PORT" \
+		-tls1_3 -brief -CAfile ca.pem -servername localhost -sess_out "$_sess"
+	wait_exit "$PEER_PID"
+	[ -s "$_sess" ] || fail "s_client saved no session" || return 1
+	openssl sess_id -in "$_sess" -noout -text >"$N.sess.txt" 2>&1
+	rm -f "$N.in"
+}
+
+# early_records MSGFILE: protected records s_client sent before our first message (its 0-RTT data).
+early_records()
+{
+	awk '/^<<</ { exit } />>> .*InnerContent/ { n++ } END { print n + 0 }' "$1"
+}
+
+atf_test_case early_data
+early_data_head()
+{
+	atf_set "descr" "s_client resuming another server's session sends 0-RTT data: our server skips it (after a HelloRetryRequest too) and completes the handshake; more than 16384 bytes is unexpected_message"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "90"
+}
+early_data_body()
+{
+	make_pki p256
+	make_data data 1000
+	# As much early data as the ticket allows: s_client sends it in two records.
+	make_data early 16384
+	make_data too_much 20000
+
+	# Our server cannot open the ticket: it rejects the early data, skips it and serves.
+	combo early_data_rejected
+	if s_server_session sess; then
+		expect "$N.sess.txt" "Max Early Data: 16384" &&
+			vs_s_client data --cert p256.pem --key p256.key --echo -- \
+				-sess_in sess -early_data early -msg -msgfile "$N.msg" &&
+			if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+				fail "s_client exit $RC, server exit $SRC"
+			elif [ "$(early_records "$N.msg")" -ne 2 ]; then
+				fail "s_client did not send its early data in two records"
+			else
+				same data "$N.out" && pass
+			fi
+	fi
+
+	# The same after a HelloRetryRequest (no x25519 in 20190802): application_data records are skipped.
+	combo early_data_after_hrr
+	if s_server_session sess_hrr; then
+		vs_s_client data --cert p256.pem --key p256.key --echo --policy 20190802 -- \
+			-sess_in sess_hrr -early_data early -msg -msgfile "$N.msg" &&
+			if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+				fail "s_client exit $RC, server exit $SRC"
+			elif [ "$(early_records "$N.msg")" -ne 2 ]; then
+				fail "s_client did not send its early data in two records"
+			elif [ "$(grep -c '>>> .*ClientHello' "$N.msg")" -ne 2 ]; then
+				fail "s_client did not send a second ClientHello"
+			else
+				same data "$N.out" && expect "$N.srv.out" "^curve: secp256r1\$" && pass
+			fi
+	fi
+
+	# A ticket that allows 20000 bytes: past our 16384 the handshake ends with unexpected_message.
+	combo early_data_too_much
+	if s_server_session sess_big -max_early_data 20000; then
+		expect "$N.sess.txt" "Max Early Data: 20000" &&
+			vs_s_client data --cert p256.pem --key p256.key --echo -- -sess_in sess_big -early_data too_much &&
+			if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+				fail "s_client exit $RC, server exit $SRC: the handshake should have failed"
+			else
+				expect "$N.srv.err" "MOAT_ERR_TOO_MUCH_EARLY_DATA" && expect "$N.err" "alert unexpected message" && pass
+			fi
 	fi
 	finish
 }
@@ -746,6 +855,7 @@ atf_init_test_cases()
 	atf_add_test_case mutual_auth
 	atf_add_test_case alpn
 	atf_add_test_case key_update
+	atf_add_test_case early_data
 	atf_add_test_case large_data
 	atf_add_test_case async_pkey
 	atf_add_test_case hello_cb

@@ -9,11 +9,13 @@
  * alert our side sends under the keys the peer expects at that point, and
  * that nothing follows it.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
+#include "tls/crypto_util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -930,6 +932,212 @@ ATF_TC_BODY(server_second_hello_other_changes, tc)
 	retry_hello(with_psk_modes_only, with_psk_b, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
+/* ---- early data (RFC 8446 §4.2.10): never accepted, skipped up to max_early_data_size ---- */
+
+/*
+ * What a client resuming a session with a ticket from elsewhere offers: the
+ * PSK key exchange modes, early_data, and a pre_shared_key (last, §4.2.11)
+ * whose identity and binder mean nothing to us.
+ */
+static const uint8_t ext_early_data_offer[] = {
+	0x00, 0x2d, 0x00, 0x02, 0x01, 0x01,		/* psk_key_exchange_modes: psk_dhe_ke */
+	0x00, 0x2a, 0x00, 0x00,				/* early_data */
+	0x00, 0x29, 0x00, 0x3b,				/* pre_shared_key */
+	0x00, 0x16, 0x00, 0x10, 't', 'i', 'c', 'k', 'e', 't', ' ', 'f', 'r', 'o', 'm', ' ', 'e', 'l', 's', 'e',
+	0x00, 0x00, 0x12, 0x34,				/* obfuscated_ticket_age */
+	0x00, 0x21, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	27, 28, 29, 30, 31, 32,
+};
+
+/* The same offer in the second ClientHello: early_data gone, the rest as it was (RFC 8446 §4.1.2). */
+static const uint8_t ext_early_data_offer_retry[] = {
+	0x00, 0x2d, 0x00, 0x02, 0x01, 0x01,		/* psk_key_exchange_modes: psk_dhe_ke */
+	0x00, 0x29, 0x00, 0x3b,				/* pre_shared_key */
+	0x00, 0x16, 0x00, 0x10, 't', 'i', 'c', 'k', 'e', 't', ' ', 'f', 'r', 'o', 'm', ' ', 'e', 'l', 's', 'e',
+	0x00, 0x00, 0x12, 0x34,				/* obfuscated_ticket_age */
+	0x00, 0x21, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	27, 28, 29, 30, 31, 32,
+};
+
+/*
+ * A 0-RTT record as the client would protect it with keys from its PSK,
+ * which we do not have: content_len bytes of data, the type byte and the tag
+ * (random bytes to us), outer type application_data.
+ */
+static void send_early_data_record(struct sp_fixture *f, size_t content_len)
+{
+	size_t frag = content_len + 1 + MOAT_AEAD_TAG_LEN;
+	uint8_t *rec = malloc(MOAT_RECORD_HEADER_LEN + frag);
+	ATF_REQUIRE(rec != NULL);
+	rec[0] = MOAT_CT_APPLICATION_DATA;
+	rec[1] = 0x03;
+	rec[2] = 0x03;
+	rec[3] = (uint8_t)(frag >> 8);
+	rec[4] = (uint8_t)(frag & 0xff);
+	EXPECT_OK(moat_random_bytes(rec + MOAT_RECORD_HEADER_LEN, frag));
+	sp_send_raw(f, rec, MOAT_RECORD_HEADER_LEN + frag);
+	free(rec);
+}
+
+/* Early data of exactly max_early_data_size (16384 bytes) in two records; one byte more in a third when over. */
+static void send_early_data(struct sp_fixture *f, bool over)
+{
+	send_early_data_record(f, MOAT_MAX_PLAINTEXT - 100);
+	send_early_data_record(f, 100);
+	if (over)
+		send_early_data_record(f, 1);
+}
+
+/* A first ClientHello offering early data, the change_cipher_spec right behind it (Appendix D.4), then the data. */
+static struct sp_fixture *server_offered_early_data(const char *policy, bool over)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, policy);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_early_data_offer;
+	o.extra_ext_len = sizeof(ext_early_data_offer);
+	sp_client_send_hello(f, &o);
+	sp_send_ccs(f);
+	send_early_data(f, over);
+	return f;
+}
+
+/* The handshake is done: data both ways under the application keys. */
+static void server_exchanges_data(struct sp_fixture *f)
+{
+	uint8_t buf[64];
+	size_t got;
+	moat_blocked_status blocked;
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "ping", 4);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 4 && memcmp(buf, "ping", 4) == 0);
+	ATF_REQUIRE_EQ(moat_send(f->conn, "pong", 4, &blocked), 4);
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA && len == 4 && memcmp(plain, "pong", 4) == 0);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_skipped);
+ATF_TC_BODY(server_early_data_skipped, tc)
+{
+	/*
+	 * §4.2.10: records that fail to open with the handshake keys are skipped,
+	 * up to max_early_data_size (here all of it); the client's Finished then
+	 * completes an ordinary 1-RTT handshake, and EncryptedExtensions says
+	 * nothing of early data.
+	 */
+	struct sp_fixture *f = server_offered_early_data(NULL, false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_flight(f);
+	sp_client_complete(f);
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_over_limit);
+ATF_TC_BODY(server_early_data_over_limit, tc)
+{
+	/* §4.6.1: more than max_early_data_size bytes of 0-RTT data is unexpected_message. */
+	struct sp_fixture *f = server_offered_early_data(NULL, true);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_TOO_MUCH_EARLY_DATA);
+	sp_client_read_flight(f);
+	sp_expect_fatal(f, got, MOAT_ERR_TOO_MUCH_EARLY_DATA, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_after_hello_retry);
+ATF_TC_BODY(server_early_data_after_hello_retry, tc)
+{
+	/*
+	 * §4.2.10: after a HelloRetryRequest the server skips records of outer
+	 * type application_data up to max_early_data_size, and the second
+	 * ClientHello (no early_data) goes on to a completed handshake.
+	 */
+	struct sp_fixture *f = server_offered_early_data("20190802", false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_hrr(f);
+	struct sp_ch_opts o;
+	second_hello(f, &o);
+	o.extra_ext = ext_early_data_offer_retry;
+	o.extra_ext_len = sizeof(ext_early_data_offer_retry);
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_flight(f);
+	sp_client_complete(f);
+	ATF_REQUIRE_STREQ(moat_connection_get_curve(f->conn), "secp256r1");
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_after_hello_retry_over_limit);
+ATF_TC_BODY(server_early_data_after_hello_retry_over_limit, tc)
+{
+	/* §4.6.1 after a HelloRetryRequest too; we have no keys yet, so the alert is in the clear. */
+	struct sp_fixture *f = server_offered_early_data("20190802", true);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_TOO_MUCH_EARLY_DATA);
+	sp_client_read_hrr(f);
+	sp_expect_fatal(f, got, MOAT_ERR_TOO_MUCH_EARLY_DATA, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_not_offered);
+ATF_TC_BODY(server_early_data_not_offered, tc)
+{
+	/* Without early_data in the ClientHello nothing is skipped: a record that does not open is bad_record_mac (§5.2). */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	send_early_data_record(f, 100);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_BAD_RECORD_MAC);
+	sp_client_read_flight(f);
+	sp_expect_fatal(f, got, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	sp_free(f);
+
+	/* ... and application data after a HelloRetryRequest is unexpected_message. */
+	f = sp_new(MOAT_SERVER, "20190802");
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	send_early_data_record(f, 100);
+	got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_UNEXPECTED_MESSAGE);
+	sp_client_read_hrr(f);
+	sp_expect_fatal(f, got, MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_skipping_ends);
+ATF_TC_BODY(server_early_data_skipping_ends, tc)
+{
+	/*
+	 * §4.2.10: "Once a record is deprotected successfully, it is treated as
+	 * the start of the client's second flight": a record that fails after it
+	 * is bad_record_mac, even with budget left.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_early_data_offer;
+	o.extra_ext_len = sizeof(ext_early_data_offer);
+	sp_client_send_hello(f, &o);
+	send_early_data_record(f, 100);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_flight(f);
+	uint8_t fin[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN];
+	(void)sp_client_finished(f, fin);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, fin, 2);
+	send_early_data_record(f, 100);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_BAD_RECORD_MAC);
+	sp_expect_fatal(f, got, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	sp_free(f);
+}
+
 /* ---- after the handshake ---- */
 
 ATF_TC_WITHOUT_HEAD(server_renegotiation);
@@ -963,6 +1171,101 @@ ATF_TC_BODY(server_key_update_bad_value, tc)
 	sp_client_handshake(f);
 	sp_send_record(f, MOAT_CT_HANDSHAKE, ku, sizeof(ku));
 	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+}
+
+static const uint8_t key_update_requested[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 1 };
+
+/* Our side's next record must be its KeyUpdate (update_not_requested); the peer then reads under the next keys. */
+static void expect_key_update_answer(struct sp_fixture *f)
+{
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE_MSG(sp_next_record(f, &type, &plain, &len), "our side did not answer the KeyUpdate");
+	ATF_REQUIRE(type == MOAT_CT_HANDSHAKE && len == sizeof(key_update_not_requested) &&
+		    memcmp(plain, key_update_not_requested, len) == 0);
+	sp_next_traffic_keys(f, false);
+	ATF_REQUIRE(!sp_next_record(f, &type, &plain, &len));
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_update_answered_at_once);
+ATF_TC_BODY(server_key_update_answered_at_once, tc)
+{
+	/*
+	 * RFC 8446 §4.6.3: a KeyUpdate with update_requested in a read of its
+	 * own is answered by that moat_recv, though nothing was read and our
+	 * side has nothing to send: a server that only receives still answers.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	uint8_t buf[16];
+	moat_blocked_status blocked;
+	sp_client_handshake(f);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, key_update_requested, sizeof(key_update_requested));
+	sp_next_traffic_keys(f, true);
+	moat_error_clear();
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), -1);
+	SP_REQUIRE_RESULT(moat_errno, MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_READ);
+	expect_key_update_answer(f);
+
+	/* Both sides on their next keys: data each way. */
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
+/* A send callback the test can block (EAGAIN) and unblock. */
+struct gate {
+	int fd;
+	bool closed;
+};
+
+static int gate_send(void *ctx, const uint8_t *data, uint32_t len)
+{
+	struct gate *g = ctx;
+	if (g->closed) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return moat_fd_send(&g->fd, data, len);
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_update_answer_blocked);
+ATF_TC_BODY(server_key_update_answer_blocked, tc)
+{
+	/*
+	 * The answer cannot be written: moat_recv says MOAT_BLOCKED_ON_WRITE,
+	 * with or without bytes, and moat_flush sends it once the transport
+	 * takes bytes again.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	uint8_t buf[16];
+	moat_blocked_status blocked;
+	sp_client_handshake(f);
+	struct gate g = { f->fds[0], true };
+	EXPECT_OK(moat_connection_set_send_cb(f->conn, gate_send));
+	EXPECT_OK(moat_connection_set_send_ctx(f->conn, &g));
+
+	sp_send_record(f, MOAT_CT_HANDSHAKE, key_update_requested, sizeof(key_update_requested));
+	sp_next_traffic_keys(f, true);
+	moat_error_clear();
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), -1);
+	SP_REQUIRE_RESULT(moat_errno, MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_WRITE);
+	/* Still blocked: data is returned, and the caller is told to wait for writability. */
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "x", 1);
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), 1);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_WRITE);
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(!sp_next_record(f, &type, &plain, &len));
+
+	g.closed = false;
+	EXPECT_OK(moat_flush(f->conn, &blocked));
+	ATF_REQUIRE_EQ(blocked, MOAT_NOT_BLOCKED);
+	expect_key_update_answer(f);
+	server_exchanges_data(f);
 	sp_free(f);
 }
 
@@ -1510,8 +1813,16 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_second_hello_other_suite);
 	ATF_TP_ADD_TC(tp, server_second_hello_allowed_changes);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_changes);
+	ATF_TP_ADD_TC(tp, server_early_data_skipped);
+	ATF_TP_ADD_TC(tp, server_early_data_over_limit);
+	ATF_TP_ADD_TC(tp, server_early_data_after_hello_retry);
+	ATF_TP_ADD_TC(tp, server_early_data_after_hello_retry_over_limit);
+	ATF_TP_ADD_TC(tp, server_early_data_not_offered);
+	ATF_TP_ADD_TC(tp, server_early_data_skipping_ends);
 	ATF_TP_ADD_TC(tp, server_renegotiation);
 	ATF_TP_ADD_TC(tp, server_key_update_bad_value);
+	ATF_TP_ADD_TC(tp, server_key_update_answered_at_once);
+	ATF_TP_ADD_TC(tp, server_key_update_answer_blocked);
 	ATF_TP_ADD_TC(tp, server_record_version);
 	ATF_TP_ADD_TC(tp, client_control_handshake);
 	ATF_TP_ADD_TC(tp, client_suite_not_offered);
