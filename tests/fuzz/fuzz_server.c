@@ -303,9 +303,11 @@ static void build_hello(struct client *c, bool second)
 		CHECK(moat_ext_write_record_size_limit(&ext, 4097) == 0);
 	if (second && c->cookie_len > 0)
 		CHECK(moat_ext_write_cookie(&ext, c->cookie, c->cookie_len) == 0);
-	if (!second && (c->header & H_EARLY_DATA)) {
+	/* The second ClientHello is the first without early_data (RFC 8446 §4.1.2). */
+	if (c->header & H_EARLY_DATA) {
 		CHECK(moat_ext_write_psk_modes(&ext, psk_modes, COUNT(psk_modes)) == 0);
-		CHECK(moat_ext_write_empty(&ext, MOAT_EXT_EARLY_DATA) == 0);
+		if (!second)
+			CHECK(moat_ext_write_empty(&ext, MOAT_EXT_EARLY_DATA) == 0);
 		CHECK(moat_buf_put_bytes(&ext, psk_ext, sizeof(psk_ext)) == 0);
 	}
 
