@@ -89,12 +89,11 @@ int moat_hs_flush_messages(struct moat_connection *conn)
 	return MOAT_SUCCESS;
 }
 
-/* RFC 8446 Appendix D.4: the compatibility CCS is always the same unprotected record. */
+/* RFC 8446 Appendix D.4: the compatibility CCS, written by the record layer after what is queued. */
 int moat_hs_write_ccs(struct moat_connection *conn)
 {
-	static const uint8_t ccs[] = { MOAT_CT_CHANGE_CIPHER_SPEC, 0x03, 0x03, 0x00, 0x01, 0x01 };
 	TRY(moat_hs_flush_messages(conn));
-	return moat_buf_put_bytes(&conn->io.out, ccs, sizeof(ccs));
+	return moat_record_write_ccs(&conn->rl, &conn->io.out);
 }
 
 int moat_tls13_send_ccs(struct moat_connection *conn)
