@@ -95,10 +95,18 @@ struct moat_handshake {
 	unsigned position;                   /* index into the current path */
 	bool msg_pending;                    /* received message's handler stopped blocked: call it again */
 
-	/* Transcript: raw messages until the hash is known, then a running hash. */
+	/*
+	 * Transcript: raw messages until the hash is known, then a running hash.
+	 * A version that also signs the messages themselves with another hash
+	 * (TLS 1.2 CertificateVerify hashes them with its signature scheme's
+	 * hash, not the PRF hash: RFC 5246 §7.4.8) sets transcript_keep_raw
+	 * before the hash starts; the raw copy then grows beside the hash until
+	 * moat_hs_transcript_drop_raw. TLS 1.3 never sets it and keeps no copy.
+	 */
 	struct moat_buf transcript_raw;
 	struct moat_hash transcript;
 	bool transcript_ready;
+	bool transcript_keep_raw;
 
 	/* Handshake message reassembly (RFC 8446 §5.1: messages may span records). */
 	struct moat_buf in;
@@ -175,7 +183,7 @@ struct moat_connection {
 	int read_fd, write_fd;
 
 	struct moat_handshake *hs;           /* NULL after free_handshake */
-	struct moat_tls13_secrets *secrets;  /* secure heap */
+	struct moat_secrets *secrets;  /* secure heap */
 	bool handshake_complete;
 	unsigned hs_flags;                   /* the handshake's path flags, kept after free_handshake */
 
@@ -279,6 +287,8 @@ MOAT_MUST_USE int moat_hs_flush_messages(struct moat_connection *conn);
 MOAT_MUST_USE int moat_hs_transcript_add(struct moat_connection *conn, const uint8_t *msg, size_t len);
 MOAT_MUST_USE int moat_hs_transcript_start(struct moat_connection *conn, moat_hash_alg alg);
 MOAT_MUST_USE int moat_hs_transcript_hash(struct moat_connection *conn, uint8_t *out);
+/* Give back the raw copy kept for transcript_keep_raw once nothing will sign it. */
+void moat_hs_transcript_drop_raw(struct moat_connection *conn);
 MOAT_MUST_USE int moat_hs_transcript_hrr_rewrite(struct moat_connection *conn);
 /* Start the transcript as message_hash(Hash(ClientHello1)) (RFC 8446 §4.4.1). */
 MOAT_MUST_USE int moat_hs_transcript_start_message_hash(struct moat_connection *conn, moat_hash_alg alg,

@@ -3,7 +3,7 @@
 tls_libmoat_a_SOURCES += tls/crypto_hash.c tls/crypto_hash.h
 tls_libmoat_a_SOURCES += tls/crypto_hkdf.c tls/crypto_hkdf.h
 tls_libmoat_a_SOURCES += tls/crypto_aead.c tls/crypto_aead.h
-tls_libmoat_a_SOURCES += tls/tls13_key_schedule.c tls/tls13_key_schedule.h
+tls_libmoat_a_SOURCES += tls/tls13_key_schedule.c tls/tls13_key_schedule.h tls/secrets.h
 # ECDHE key shares, keys and signatures, certificate chains and trust.
 tls_libmoat_a_SOURCES += tls/crypto_kex.c tls/crypto_kex.h
 tls_libmoat_a_SOURCES += tls/crypto_sig.c tls/crypto_sig.h

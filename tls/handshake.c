@@ -12,7 +12,8 @@
  *   records only when the flight ends or the write keys change, so a server
  *   flight (EncryptedExtensions..Finished) costs one record and one AEAD call.
  * - The transcript starts as a plain buffer: the hash function is known only
- *   once the cipher suite is (RFC 8446 §4.4.1).
+ *   once the cipher suite is (RFC 8446 §4.4.1). It is dropped when the hash
+ *   starts unless the version asked to keep it (hs->transcript_keep_raw).
  */
 #include "tls/handshake_tables.h"
 
@@ -23,8 +24,11 @@
 int moat_hs_transcript_add(struct moat_connection *conn, const uint8_t *msg, size_t len)
 {
 	struct moat_handshake *hs = conn->hs;
-	if (hs->transcript_ready)
-		return moat_hash_update(&hs->transcript, msg, len);
+	if (hs->transcript_ready) {
+		TRY(moat_hash_update(&hs->transcript, msg, len));
+		if (!hs->transcript_keep_raw)
+			return MOAT_SUCCESS;
+	}
 	return moat_buf_put_bytes(&hs->transcript_raw, msg, len);
 }
 
@@ -36,8 +40,16 @@ int moat_hs_transcript_start(struct moat_connection *conn, moat_hash_alg alg)
 	TRY(moat_hash_init(&hs->transcript, alg));
 	TRY(moat_hash_update(&hs->transcript, hs->transcript_raw.data, hs->transcript_raw.len));
 	hs->transcript_ready = true;
-	moat_buf_free(&hs->transcript_raw);
+	if (!hs->transcript_keep_raw)
+		moat_buf_free(&hs->transcript_raw);
 	return MOAT_SUCCESS;
+}
+
+void moat_hs_transcript_drop_raw(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	hs->transcript_keep_raw = false;
+	moat_buf_free(&hs->transcript_raw);
 }
 
 int moat_hs_transcript_hash(struct moat_connection *conn, uint8_t *out)

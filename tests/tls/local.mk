@@ -18,3 +18,9 @@ tests_tls_hostile_lists_test_SOURCES = tests/tls/hostile_lists_test.c tests/tls/
 	tests/tls/scripted_peer.h tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
 tests_tls_hostile_lists_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_hostile_lists_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
+# The handshake transcript: raw messages, the running hash, and the raw copy a version may keep.
+check_PROGRAMS += tests/tls/transcript_test
+tests_tls_transcript_test_SOURCES = tests/tls/transcript_test.c $(TEST_UTIL_SOURCES)
+tests_tls_transcript_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_transcript_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
