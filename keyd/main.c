@@ -7,7 +7,9 @@
  *   2. background (before anything secret: memory locks do not survive fork);
  *   3. no core dumps, not dumpable, memory locked; libcrypto's secure heap;
  *   4. keys, each tested (a bad one is a config error: one line, exit 1);
- *      only then the startup log; sockets; then root is dropped (config "user");
+ *      no key file a served peer could read (unless insecure-same-user);
+ *      only then the startup log; sockets; then root is dropped (config
+ *      "user"; root without it only with insecure-run-as-root);
  *   5. signing threads; the event loop's descriptors;
  *   6. the seccomp allow-list, after which no file or socket can be opened;
  *   7. serve until SIGTERM or SIGINT.
@@ -40,6 +42,7 @@
 #include "keyd/keyd_config.h"
 #include "keyd/crypto_secure_heap.h"
 #include "keyd/daemon.h"
+#include "keyd/key_exposure.h"
 #include "keyd/keys.h"
 #include "keyd/names.h"
 #include "keyd/privdrop.h"
@@ -76,6 +79,7 @@ struct options {
 	bool check;
 	bool foreground;
 	bool verbose;
+	bool insecure_same_user;
 	const char *forbidden_syscall; /* test build only */
 	bool no_seccomp;               /* test build only */
 };
@@ -118,17 +122,19 @@ static void die_error(const char *what)
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: moat-keyd [-dtv] [-f file]\n"
+	fprintf(to, "usage: moat-keyd [-dtv] [-f file] [--insecure-same-user]\n"
 		    "  -f file  configuration (default " KEYD_DEFAULT_CONFIG ")\n"
 		    "  -t       check the configuration and the keys, then exit\n"
 		    "  -d       stay in the foreground and log to stderr\n"
-		    "  -v       log more (debug)\n");
+		    "  -v       log more (debug)\n"
+		    "  --insecure-same-user  serve although a served user can read a key file (no isolation)\n");
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP };
+	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP, OPT_INSECURE_SAME_USER };
 	static const struct option longopts[] = {
+		{ "insecure-same-user", no_argument, NULL, OPT_INSECURE_SAME_USER },
 #ifdef MOAT_KEYD_TESTING
 		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
 		{ "test-no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
@@ -148,6 +154,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		case OPT_FORBIDDEN: o->forbidden_syscall = optarg; break;
 		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
+		case OPT_INSECURE_SAME_USER: o->insecure_same_user = true; break;
 		default: usage(stderr); exit(1);
 		}
 	}
@@ -172,6 +179,11 @@ static void log_key(const struct keyd_key *k)
 	}
 	moat_log(MOAT_LOG_INFO, "key %s: id %s, %s %u bits, schemes %s", k->name, id,
 		 moat_ipc_key_type_name(k->ipc_type), (unsigned)k->bits, schemes);
+	moat_log(MOAT_LOG_INFO, "key %s: role %s, tls12 %s%s", k->name,
+		 k->policy.server ? (k->policy.client ? "both" : "server") : (k->policy.client ? "client" : "none"),
+		 k->policy.tls12 ? "yes" : "no",
+		 k->ipc_type != MOAT_IPC_KEY_RSA ? "" : k->policy.rsa_key_exchange ? ", rsa-key-exchange yes"
+										     : ", rsa-key-exchange no");
 	for (size_t i = 0; i < k->unusable_count; i++)
 		moat_log(MOAT_LOG_WARNING, "key %s: cannot sign with %s (its parameters forbid it), not offered", k->name,
 			 keyd_scheme_name(k->unusable[i]));
@@ -179,17 +191,53 @@ static void log_key(const struct keyd_key *k)
 		moat_log(MOAT_LOG_WARNING, "key %s: its file is readable by every user; chmod o-r it", k->name);
 }
 
+/*
+ * A key file a served peer can read gives no isolation at all (key_exposure.h):
+ * refuse, or with insecure-same-user, say so for every such file. Returns
+ * false, with the refusal in msg, when keyd must not start.
+ */
+static bool check_exposure(const struct keyd_config *cfg, const struct keyd_keyset *keys, bool insecure, char *msg,
+			   size_t msg_len)
+{
+	for (size_t i = 0; i < keys->count; i++) {
+		const struct keyd_key *k = &keys->keys[i];
+		for (size_t j = 0; j < cfg->allow_count; j++) {
+			const char *why = "";
+			if (!keyd_key_readable_by(k, &cfg->allow[j], &why))
+				continue;
+			if (!insecure) {
+				snprintf(msg, msg_len,
+					 "key %s: its file can be read by the served %s (%s), so keyd would isolate "
+					 "nothing; give frontd and the key files different users (moat-keyd(8), "
+					 "SECURITY), or accept that with insecure-same-user yes or --insecure-same-user",
+					 k->name, cfg->allow[j].what, why);
+				return false;
+			}
+			moat_log(MOAT_LOG_WARNING,
+				 "INSECURE: key %s can be read by the served %s (%s): no key isolation "
+				 "(insecure-same-user)", k->name, cfg->allow[j].what, why);
+		}
+	}
+	return true;
+}
+
 /* -t: everything that can be wrong with the files, without touching sockets or privileges. */
-static int check_only(struct moat_conf *conf, struct keyd_config *cfg, bool verbose)
+static int check_only(struct moat_conf *conf, struct keyd_config *cfg, const struct options *o)
 {
 	struct keyd_keyset keys;
-	moat_log_open("moat-keyd", false, verbose ? MOAT_LOG_DEBUG : MOAT_LOG_ERR);
+	char msg[800];
+	moat_log_open("moat-keyd", false, o->verbose ? MOAT_LOG_DEBUG : MOAT_LOG_ERR);
 	if (keyd_keys_load(&keys, cfg, conf) != MOAT_SUCCESS) {
 		fprintf(stderr, "%s\n", moat_conf_error(conf));
 		keyd_keys_free(&keys);
 		return 1;
 	}
+	bool ok = check_exposure(cfg, &keys, cfg->insecure_same_user || o->insecure_same_user, msg, sizeof(msg));
 	keyd_keys_free(&keys);
+	if (!ok) {
+		fprintf(stderr, "moat-keyd: %s\n", msg);
+		return 1;
+	}
 	printf("configuration OK\n");
 	return 0;
 }
@@ -255,6 +303,27 @@ static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *contr
 	moat_log(MOAT_LOG_INFO, "control socket %s (mode 0600)", cfg->control_path);
 	for (size_t i = 0; i < cfg->allow_count; i++)
 		moat_log(MOAT_LOG_INFO, "allow %s", cfg->allow[i].what);
+}
+
+/*
+ * Root without "user" would serve with every capability: refused unless
+ * insecure-run-as-root says the operator wants exactly that. Checked
+ * before anything is read, so the refusal costs nothing.
+ */
+static void check_root(const struct keyd_config *cfg)
+{
+	if (geteuid() != 0 || cfg->has_user)
+		return;
+	if (!cfg->insecure_run_as_root)
+		die("started as root without \"user\": keyd would serve with every root capability; name an "
+		    "unprivileged user to run as (user \"moat-keyd\"), or set insecure-run-as-root yes");
+}
+
+static void warn_root(const struct keyd_config *cfg)
+{
+	if (geteuid() == 0 && !cfg->has_user)
+		moat_log(MOAT_LOG_WARNING, "INSECURE: running as root with every capability (insecure-run-as-root): "
+					   "a bug in keyd is a root compromise");
 }
 
 static void drop_root(const struct keyd_config *cfg, bool locked)
@@ -350,7 +419,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.check) {
-		int rc = check_only(&conf, &cfg, o.verbose);
+		int rc = check_only(&conf, &cfg, &o);
 		keyd_config_free(&cfg);
 		moat_conf_free(&conf);
 		return rc;
@@ -358,6 +427,9 @@ int main(int argc, char **argv)
 
 	foreground = o.foreground;
 	moat_log_open("moat-keyd", !foreground, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+	errors_to_stderr = !foreground;
+	check_root(&cfg);
+	errors_to_stderr = false;
 	if (!foreground) {
 		if (keyd_daemon_detach(&daemon) != MOAT_SUCCESS) {
 			fprintf(stderr, "moat-keyd: cannot go to the background: %s\n", strerror(errno));
@@ -374,6 +446,12 @@ int main(int argc, char **argv)
 	log_hardening(&hardening);
 	for (size_t i = 0; i < keys.count; i++)
 		log_key(&keys.keys[i]);
+	{
+		char msg[800];
+		if (!check_exposure(&cfg, &keys, cfg.insecure_same_user || o.insecure_same_user, msg, sizeof(msg)))
+			die("%s", msg);
+	}
+	warn_root(&cfg);
 	open_sockets(&cfg, &data_fd, &control_fd);
 	drop_root(&cfg, hardening.locked);
 
