@@ -97,33 +97,147 @@ ping ok
 atf_test_case rsa_decrypt
 rsa_decrypt_head()
 {
-	atf_set "descr" "RSA_DECRYPT of an openssl-made ciphertext; bad ones get 48 random bytes, never an error"
+	atf_set "descr" "RSA_DECRYPT of an openssl-made ciphertext whatever its version bytes; bad ones get deterministic 48 bytes"
 }
 rsa_decrypt_body()
 {
 	make_keys rsa pss
 	write_conf rsa pss
 	start_keyd
-	# A premaster: client_version 3,3 then 46 random bytes, encrypted with PKCS#1 v1.5 by openssl.
-	{ printf '\003\003'; head -c 46 /dev/urandom; } >pm.bin
+	# A premaster: version bytes then 46 random bytes, encrypted with PKCS#1 v1.5 by openssl.
+	{ printf '\003\001'; head -c 46 /dev/urandom; } >pm.bin
 	openssl pkeyutl -encrypt -pubin -keyform DER -inkey rsa.pub.der -pkeyopt rsa_padding_mode:pkcs1 \
 		-in pm.bin -out ct.bin 2>/dev/null || atf_fail "openssl pkeyutl -encrypt failed"
 	_pm=$(od -An -tx1 pm.bin | tr -d ' \n')
 	_ct=$(od -An -tx1 ct.bin | tr -d ' \n')
-	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt ok $_pm\n" \
-		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id rsa)" 0x0303 "$_ct"
-	# Wrong client_version, garbage, short ciphertext: OK, 48 bytes, not the premaster, different each time.
+	# keyd does not look at client_version (RFC 5246 §7.4.7.1's check is the TLS side's): the premaster comes back.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt ok $_pm\ndecrypt ok $_pm\ndecrypt ok $_pm\n" \
+		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id rsa)" 0x0303 "$_ct" \
+		decrypt "$(key_id rsa)" 0x0301 "$_ct" decrypt "$(key_id rsa)" 0x0203 "$_ct"
+	# Garbage, short ciphertext: OK, 48 bytes, not the premaster, the same answer each time it is asked.
 	_garbage=$(head -c 256 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	client hello decrypt "$(key_id rsa)" 0x0301 "$_ct" decrypt "$(key_id rsa)" 0x0301 "$_ct" \
-		decrypt "$(key_id rsa)" 0x0303 "$_garbage" decrypt "$(key_id rsa)" 0x0303 "$_garbage" \
-		decrypt "$(key_id rsa)" 0x0303 0102 >bad.out
-	[ "$(grep -c '^decrypt ok [0-9a-f]\{96\}$' bad.out)" = 5 ] || { cat bad.out; atf_fail "not five 48-byte answers"; }
-	grep -q "$_pm" bad.out && atf_fail "the premaster came back for a wrong version"
-	[ "$(sort -u bad.out | wc -l)" = 6 ] || { cat bad.out; atf_fail "implicit rejection answers repeat"; }
-	# Only rsaEncryption keys decrypt; client_version must be 3,x.
-	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt not_permitted\ndecrypt bad_input\n" \
-		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id pss)" 0x0303 "$_ct" decrypt "$(key_id rsa)" 0x0203 "$_ct"
-	[ "$(stat_value decrypts)" = 6 ] || atf_fail "decrypts counter is $(stat_value decrypts), expected 6"
+	client hello decrypt "$(key_id rsa)" 0x0303 "$_garbage" decrypt "$(key_id rsa)" 0x0301 "$_garbage" \
+		decrypt "$(key_id rsa)" 0x0303 0102 decrypt "$(key_id rsa)" 0x0303 0102 >bad.out
+	[ "$(grep -c '^decrypt ok [0-9a-f]\{96\}$' bad.out)" = 4 ] || { cat bad.out; atf_fail "not four 48-byte answers"; }
+	grep -q "$_pm" bad.out && atf_fail "the premaster came back for a bad ciphertext"
+	[ "$(sed -n 2p bad.out)" = "$(sed -n 3p bad.out)" ] || { cat bad.out; atf_fail "two answers to one bad ciphertext"; }
+	[ "$(sed -n 4p bad.out)" = "$(sed -n 5p bad.out)" ] || { cat bad.out; atf_fail "two answers to one short ciphertext"; }
+	[ "$(sort -u bad.out | wc -l)" = 3 ] || { cat bad.out; atf_fail "different ciphertexts, same answer"; }
+	# Only rsaEncryption keys decrypt.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt not_permitted\n" \
+		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id pss)" 0x0303 "$_ct"
+	[ "$(stat_value decrypts)" = 7 ] || atf_fail "decrypts counter is $(stat_value decrypts), expected 7"
+	stop_keyd
+}
+
+atf_test_case rsa_decrypt_no_oracle
+rsa_decrypt_no_oracle_head()
+{
+	atf_set "descr" "1000 invalid ciphertexts: 1000 different answers, the same on a second run, for another client_version and after a restart"
+}
+rsa_decrypt_no_oracle_body()
+{
+	make_keys rsa
+	write_conf rsa
+	start_keyd
+	# 1000 random 256-byte ciphertexts (below the modulus or not: both are invalid, neither may be told apart).
+	{ head -c 256000 /dev/urandom | od -An -tx1 -v | tr -d ' \n' | fold -w 512; echo; } >cts.txt
+	[ "$(wc -l <cts.txt)" = 1000 ] || atf_fail "expected 1000 ciphertexts"
+	_id=$(key_id rsa)
+	# run VERSION OUT: every ciphertext once, on one connection.
+	run()
+	{
+		set -- "$1" "$2"
+		_v=$1
+		_out=$2
+		set --
+		while read -r _c; do
+			set -- "$@" decrypt "$_id" "$_v" "$_c"
+		done <cts.txt
+		"$CLIENT" -s "$(data_sock)" hello "$@" | sed 1d >"$_out" || atf_fail "client failed"
+		[ "$(grep -c '^decrypt ok [0-9a-f]\{96\}$' "$_out")" = 1000 ] || atf_fail "$_out: not 1000 answers"
+	}
+	run 0x0303 first.out
+	run 0x0301 other_version.out
+	stop_keyd
+	start_keyd
+	run 0x0303 restarted.out
+	cmp -s first.out other_version.out || atf_fail "the answers depend on client_version"
+	cmp -s first.out restarted.out || atf_fail "the answers changed after a restart with the same key"
+	[ "$(sort -u first.out | wc -l)" = 1000 ] || atf_fail "two ciphertexts got the same answer"
+	stop_keyd
+}
+
+atf_test_case key_policy
+key_policy_head()
+{
+	atf_set "descr" "a key signs only what its role and tls12 allow, decrypts only with rsa-key-exchange yes; refusals are logged"
+}
+key_policy_body()
+{
+	make_keys rsa p256
+	# The defaults: role server, tls12 no, rsa-key-exchange no.
+	KEYD_CONF_DEFAULTS=1 write_conf rsa p256 -- "insecure-same-user yes"
+	[ "$(id -u)" != 0 ] || echo "insecure-run-as-root yes" >>keyd.conf
+	start_keyd
+	_ct=$(printf '%0512d' 1)
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign ok 256
+sign key_policy
+sign key_policy
+decrypt key_policy
+sign key_policy
+ping ok
+" "$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 client \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 2 \
+		decrypt "$(key_id rsa)" 0x0303 "$_ct" \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 client \
+		ping
+	atf_check -o ignore grep "key rsa: role server, tls12 no, rsa-key-exchange no" keyd.log
+	atf_check -o ignore grep "key rsa: TLS 1.3 client CertificateVerify refused: the key's role is server" keyd.log
+	# Rate-limited: four refusals, one line.
+	[ "$(grep -c 'refused: the key' keyd.log)" = 1 ] || { cat keyd.log; atf_fail "refusals not rate-limited"; }
+	[ "$(stat_value key_policy)" = 4 ] || atf_fail "key_policy counter is $(stat_value key_policy), expected 4"
+	stop_keyd
+	# role client; role both; tls12 yes; rsa-key-exchange yes.
+	sed -i -e 's/key "rsa.key" { name "rsa" }/key "rsa.key" { name "rsa"; role client; tls12 yes; rsa-key-exchange yes }/' \
+		-e 's/key "p256.key" { name "p256" }/key "p256.key" { name "p256"; role both }/' keyd.conf
+	start_keyd
+	"$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 client \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 2 \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 client | sed 's/^sign ok [0-9]*$/sign ok/' >out.txt
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign key_policy
+sign ok
+sign ok
+sign ok
+sign ok
+" cat out.txt
+	atf_check -o match:"^decrypt ok [0-9a-f]{96}$" "$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id rsa)" 0x0303 "$_ct"
+	stop_keyd
+}
+
+atf_test_case ske_point_off_curve
+ske_point_off_curve_head()
+{
+	atf_set "descr" "a TLS 1.2 ServerKeyExchange whose P-256 point is not on the curve is refused with bad_input"
+}
+ske_point_off_curve_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	_randoms=$(printf '%0128d' 0)
+	_g=046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5
+	_bad=046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f4
+	atf_check -o match:"^sign ok [0-9]+$" -o match:"^sign bad_input$" "$CLIENT" -s "$(data_sock)" hello \
+		sign-input "$(key_id p256)" ecdsa_secp256r1_sha256 2 "${_randoms}03001741$_g" \
+		sign-input "$(key_id p256)" ecdsa_secp256r1_sha256 2 "${_randoms}03001741$_bad"
 	stop_keyd
 }
 
@@ -605,6 +719,9 @@ atf_init_test_cases()
 	atf_add_test_case keyctl_commands
 	atf_add_test_case sign_every_key_type
 	atf_add_test_case rsa_decrypt
+	atf_add_test_case rsa_decrypt_no_oracle
+	atf_add_test_case key_policy
+	atf_add_test_case ske_point_off_curve
 	atf_add_test_case malformed_messages
 	atf_add_test_case busy
 	atf_add_test_case slow_peer
