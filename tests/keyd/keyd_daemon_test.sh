@@ -654,6 +654,92 @@ stale_socket_body()
 	atf_check -o inline:"precious\n" cat "$(data_sock)"
 }
 
+atf_test_case same_user_refused
+same_user_refused_head()
+{
+	atf_set "descr" "keyd refuses to start when a served uid can read a key file, unless insecure-same-user or --insecure-same-user"
+}
+same_user_refused_body()
+{
+	make_keys p256
+	KEYD_CONF_DEFAULTS=1 write_conf p256
+	[ "$(id -u)" != 0 ] || echo "insecure-run-as-root yes" >>keyd.conf
+	# The test serves its own uid from a file it owns (root: reads anything).
+	_msg="key p256: its file can be read by the served uid $(id -u) \((owner|root)\), so keyd would isolate nothing"
+	atf_check -s exit:1 -o empty -e match:"$_msg" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	atf_check -s exit:1 -o empty -e match:"$_msg" "$KEYD" -d -f "$(pwd)/keyd.conf"
+	[ -e "$(data_sock)" ] && atf_fail "a refused start left a socket"
+	# The flag: serves, and says loudly what it gives up.
+	start_keyd "$KEYD" --insecure-same-user
+	atf_check -o ignore grep "INSECURE: key p256 can be read by the served uid $(id -u)" keyd.log
+	stop_keyd
+	# The directive does the same.
+	echo "insecure-same-user yes" >>keyd.conf
+	atf_check -o inline:"configuration OK\n" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	start_keyd
+	atf_check -o ignore grep "INSECURE: key p256 can be read" keyd.log
+	stop_keyd
+}
+
+atf_test_case key_file_modes
+key_file_modes_head()
+{
+	atf_set "descr" "a key file readable by a served user through its group or by everyone is refused; root-only is accepted"
+	atf_set "require.user" "root"
+}
+key_file_modes_body()
+{
+	make_keys p256
+	KEYD_CONF_DEFAULTS=1 write_conf p256
+	sed -i "s/^allow uid .*/allow user \"nobody\"/" keyd.conf
+	_g=$(id -g nobody)
+	chown 0:"$_g" p256.key
+	chmod 0600 p256.key
+	atf_check -o inline:"configuration OK\n" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	chmod 0640 p256.key
+	atf_check -s exit:1 -e match:"key p256: its file can be read by the served user nobody \(uid [0-9]+\) \(group\)" \
+		"$KEYD" -t -f "$(pwd)/keyd.conf"
+	chown 0:0 p256.key
+	chmod 0604 p256.key
+	atf_check -s exit:1 -e match:"key p256: its file can be read by the served user nobody \(uid [0-9]+\) \(other\)" \
+		"$KEYD" -t -f "$(pwd)/keyd.conf"
+	chown nobody p256.key
+	chmod 0600 p256.key
+	atf_check -s exit:1 -e match:"\(owner\)" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	# A group rule: the group's members read a group-readable file.
+	sed -i "s/^allow user .*/allow gid $_g/" keyd.conf
+	chown 0:"$_g" p256.key
+	chmod 0640 p256.key
+	atf_check -s exit:1 -e match:"served gid $_g \(group\)" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	chmod 0600 p256.key
+	atf_check -o inline:"configuration OK\n" "$KEYD" -t -f "$(pwd)/keyd.conf"
+}
+
+atf_test_case root_without_user
+root_without_user_head()
+{
+	atf_set "descr" "started as root without user, keyd refuses to start unless insecure-run-as-root, and then warns"
+	atf_set "require.user" "root"
+}
+root_without_user_body()
+{
+	make_keys p256
+	KEYD_CONF_DEFAULTS=1 write_conf p256 -- "insecure-same-user yes"
+	atf_check -s exit:1 -o empty -e match:"started as root without \"user\": keyd would serve with every root capability" \
+		"$KEYD" -d -f "$(pwd)/keyd.conf"
+	[ -e "$(data_sock)" ] && atf_fail "a refused start left a socket"
+	echo "insecure-run-as-root yes" >>keyd.conf
+	start_keyd
+	atf_check -o ignore grep "INSECURE: running as root with every capability" keyd.log
+	atf_check -o match:"^Uid:[[:space:]]+0[[:space:]]" grep "^Uid:" /proc/$KEYD_PID/status
+	stop_keyd
+	# With user, no override is needed.
+	KEYD_CONF_DEFAULTS=1 write_conf p256 -- "insecure-same-user yes" 'user "nobody"'
+	start_keyd
+	grep -q "INSECURE: running as root" keyd.log && atf_fail "warned although keyd dropped root"
+	stop_keyd
+}
+
 atf_test_case privilege_drop
 privilege_drop_head()
 {
@@ -735,5 +821,8 @@ atf_init_test_cases()
 	atf_add_test_case background_start
 	atf_add_test_case stale_socket
 	atf_add_test_case privilege_drop
+	atf_add_test_case same_user_refused
+	atf_add_test_case key_file_modes
+	atf_add_test_case root_without_user
 	atf_add_test_case clean_shutdown
 }
