@@ -25,7 +25,8 @@ $(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ec
 " "$KEYCTL" -s "$(ctl_sock)" list
 	client hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 >/dev/null
 	"$KEYCTL" -s "$(ctl_sock)" stats >stats.out || atf_fail "stats failed"
-	for n in uptime_seconds keys workers peers connections refused dropped requests signs decrypts pings \
+	for n in uptime_seconds keys workers peers connections refused refused_limit hello_timeouts idle_timeouts \
+		key_policy dropped requests signs decrypts pings \
 		errors busy malformed; do
 		grep -Eq "^$n [0-9]+$" stats.out || atf_fail "stats lacks $n"
 	done
@@ -740,6 +741,62 @@ root_without_user_body()
 	stop_keyd
 }
 
+atf_test_case peer_limits
+peer_limits_head()
+{
+	atf_set "descr" "max-peers-per-uid, hello-timeout and idle-timeout: one uid cannot hold keyd's connections, refusals are counted"
+}
+peer_limits_body()
+{
+	make_keys p256
+	write_conf p256 -- "max-peers-per-uid 3" "hello-timeout 700ms" "idle-timeout 1s"
+	start_keyd
+	# Three connections that never say HELLO: the uid's whole allowance.
+	for _i in 1 2 3; do
+		client -t 5000 sleep 4000 >/dev/null 2>&1 &
+		BG_PIDS="$BG_PIDS $!"
+	done
+	sleep 0.3
+	# A fourth from the same uid is closed at once, and counted.
+	atf_check -o inline:"closed\n" "$CLIENT" -s "$(data_sock)" -t 2000 expect-close
+	[ "$(stat_value refused_limit)" = 1 ] || atf_fail "refused_limit is $(stat_value refused_limit), expected 1"
+	atf_check -o ignore grep "its uid holds max-peers-per-uid connections already" keyd.log
+	# hello-timeout closes the three silent ones; then the uid may connect again.
+	_i=0
+	until [ "$(stat_value hello_timeouts)" = 3 ]; do
+		[ $_i -lt 50 ] || atf_fail "hello_timeouts is $(stat_value hello_timeouts) after 5 s, expected 3"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	atf_check -o ignore grep "closed: no HELLO within 700 ms" keyd.log
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nping ok\n" "$CLIENT" -s "$(data_sock)" hello ping
+	# A peer that keeps asking stays; one that goes quiet for idle-timeout is closed.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nping ok\nping ok\nping ok\n" \
+		"$CLIENT" -s "$(data_sock)" hello sleep 600 ping sleep 600 ping sleep 600 ping
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nclosed\n" "$CLIENT" -s "$(data_sock)" -t 4000 hello expect-close
+	[ "$(stat_value idle_timeouts)" -ge 1 ] || atf_fail "idle_timeouts is $(stat_value idle_timeouts)"
+	keyd_alive 64
+	stop_keyd
+}
+
+atf_test_case peer_limits_defaults
+peer_limits_defaults_head()
+{
+	atf_set "descr" "without the directives: 64 connections per uid, a 5 s HELLO deadline, no idle timeout"
+}
+peer_limits_defaults_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	# A connection with HELLO done and no request stays (no idle timeout by default)...
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nopen\n" "$CLIENT" -s "$(data_sock)" -t 1500 hello expect-close
+	# ...one without HELLO does not.
+	atf_check -o inline:"closed\n" "$CLIENT" -s "$(data_sock)" -t 9000 expect-close
+	[ "$(stat_value hello_timeouts)" = 1 ] || atf_fail "hello_timeouts is $(stat_value hello_timeouts)"
+	stop_keyd
+}
+
 atf_test_case privilege_drop
 privilege_drop_head()
 {
@@ -821,6 +878,8 @@ atf_init_test_cases()
 	atf_add_test_case background_start
 	atf_add_test_case stale_socket
 	atf_add_test_case privilege_drop
+	atf_add_test_case peer_limits
+	atf_add_test_case peer_limits_defaults
 	atf_add_test_case same_user_refused
 	atf_add_test_case key_file_modes
 	atf_add_test_case root_without_user
