@@ -18,9 +18,11 @@
  *
  * The test build (tests/keyd/moat-keyd-test, -DMOAT_KEYD_TESTING) has two
  * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|execve|mmap-exec
- * tries that call once the sandbox is on (the tests expect SIGSYS), and
+ * tries that call once the sandbox is on (the tests expect SIGSYS),
  * --test-no-seccomp serves without the filter (for leak checks under
- * AddressSanitizer, whose exit-time leak check the filter forbids).
+ * AddressSanitizer, whose exit-time leak check the filter forbids), and
+ * --test-plant-symlink=TARGET plays the attacker who swaps the data socket
+ * for a symlink to TARGET right after bind (sockets.h).
  */
 #include <config.h> /* PACKAGE_VERSION */
 
@@ -81,6 +83,7 @@ struct options {
 	bool verbose;
 	bool insecure_same_user;
 	const char *forbidden_syscall; /* test build only */
+	const char *plant_symlink;     /* test build only */
 	bool no_seccomp;               /* test build only */
 };
 
@@ -132,12 +135,13 @@ static void usage(FILE *to)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP, OPT_INSECURE_SAME_USER };
+	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP, OPT_INSECURE_SAME_USER, OPT_PLANT_SYMLINK };
 	static const struct option longopts[] = {
 		{ "insecure-same-user", no_argument, NULL, OPT_INSECURE_SAME_USER },
 #ifdef MOAT_KEYD_TESTING
 		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
 		{ "test-no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "test-plant-symlink", required_argument, NULL, OPT_PLANT_SYMLINK },
 #endif
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -154,6 +158,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		case OPT_FORBIDDEN: o->forbidden_syscall = optarg; break;
 		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
+		case OPT_PLANT_SYMLINK: o->plant_symlink = optarg; break;
 		case OPT_INSECURE_SAME_USER: o->insecure_same_user = true; break;
 		default: usage(stderr); exit(1);
 		}
@@ -356,6 +361,20 @@ static size_t worker_count(const struct keyd_config *cfg)
 }
 
 #ifdef MOAT_KEYD_TESTING
+static const char *plant_target;
+
+/* The socket test's attacker: the path now names a symlink to the target (once, for the data socket). */
+static void plant_symlink(const char *path)
+{
+	if (plant_target == NULL)
+		return;
+	(void)unlink(path);
+	if (symlink(plant_target, path) != 0)
+		die("test build: cannot plant a symlink at %s: %s", path, strerror(errno));
+	moat_log(MOAT_LOG_NOTICE, "test build: planted %s -> %s", path, plant_target);
+	plant_target = NULL;
+}
+
 /* The sandbox test: this must not return, the filter kills the process with SIGSYS. */
 static void try_forbidden_syscall(const char *which)
 {
@@ -439,6 +458,12 @@ int main(int argc, char **argv)
 	}
 
 	struct hardening hardening;
+#ifdef MOAT_KEYD_TESTING
+	if (o.plant_symlink != NULL) {
+		plant_target = o.plant_symlink;
+		keyd_socket_bound_hook = plant_symlink;
+	}
+#endif
 	harden(cfg.key_count, &hardening);
 	load_keys(&conf, &cfg, &keys);
 	moat_conf_free(&conf);

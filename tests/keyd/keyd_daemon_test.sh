@@ -797,6 +797,41 @@ peer_limits_defaults_body()
 	stop_keyd
 }
 
+atf_test_case socket_symlink
+socket_symlink_head()
+{
+	atf_set "descr" "a symlink at the socket path, planted before start or right after bind, never makes keyd chown or chmod its target"
+	atf_set "require.user" "root"
+}
+socket_symlink_body()
+{
+	make_keys p256
+	write_conf p256 -- 'user "nobody"'
+	echo "precious" >target
+	chmod 0644 target
+	# Planted before keyd starts: refused, the target untouched.
+	ln -s "$(pwd)/target" "$(data_sock)"
+	atf_check -s exit:1 -o empty -e match:"keyd.sock exists and is not a socket; not replacing it" \
+		"$KEYD" -d -f "$(pwd)/keyd.conf"
+	atf_check -o inline:"0 0 644\n" stat -c "%u %g %a" target
+	rm "$(data_sock)"
+	# Planted in the window between bind and setting owner and mode (the race an attacker who may write
+	# the socket's directory would run): keyd set them on the socket it made, which it then cannot move
+	# over the planted link, so it refuses to start; the target still belongs to root with its mode.
+	atf_check -s exit:1 -o empty -e match:"keyd.sock appeared while keyd was binding it; not replacing it" \
+		"$KEYD_TEST" -d -f "$(pwd)/keyd.conf" --test-plant-symlink="$(pwd)/target"
+	atf_check -o inline:"0 0 644\n" stat -c "%u %g %a" target
+	[ -L "$(data_sock)" ] || atf_fail "the planted link was replaced"
+	# No private directory is left behind.
+	ls -a | grep -q '^\.keyd-' && atf_fail "a private bind directory was left behind"
+	rm "$(data_sock)"
+	# And without an attacker, the socket gets its owner, group and mode.
+	start_keyd
+	atf_check -o inline:"$(id -u nobody) 660\n" stat -c "%u %a" "$(data_sock)"
+	atf_check -o inline:"socket\n" stat -c "%F" "$(data_sock)"
+	stop_keyd
+}
+
 atf_test_case privilege_drop
 privilege_drop_head()
 {
@@ -878,6 +913,7 @@ atf_init_test_cases()
 	atf_add_test_case background_start
 	atf_add_test_case stale_socket
 	atf_add_test_case privilege_drop
+	atf_add_test_case socket_symlink
 	atf_add_test_case peer_limits
 	atf_add_test_case peer_limits_defaults
 	atf_add_test_case same_user_refused
