@@ -17,12 +17,14 @@
  * running keyd.
  *
  * The test build (tests/keyd/moat-keyd-test, -DMOAT_KEYD_TESTING) has two
- * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|execve|mmap-exec
+ * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|socket-unix|connect|
+ * sendto-addr|sendmmsg-log|execve|mmap-exec
  * tries that call once the sandbox is on (the tests expect SIGSYS),
  * --test-no-seccomp serves without the filter (for leak checks under
  * AddressSanitizer, whose exit-time leak check the filter forbids), and
  * --test-plant-symlink=TARGET plays the attacker who swaps the data socket
- * for a symlink to TARGET right after bind (sockets.h).
+ * for a symlink to TARGET right after bind (sockets.h); --test-syslog=PATH
+ * logs to the datagram socket PATH instead of /dev/log.
  */
 #include <config.h> /* PACKAGE_VERSION */
 
@@ -35,7 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -84,6 +89,7 @@ struct options {
 	bool insecure_same_user;
 	const char *forbidden_syscall; /* test build only */
 	const char *plant_symlink;     /* test build only */
+	const char *syslog_path;       /* test build only: instead of /dev/log */
 	bool no_seccomp;               /* test build only */
 };
 
@@ -135,13 +141,14 @@ static void usage(FILE *to)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP, OPT_INSECURE_SAME_USER, OPT_PLANT_SYMLINK };
+	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP, OPT_INSECURE_SAME_USER, OPT_PLANT_SYMLINK, OPT_SYSLOG };
 	static const struct option longopts[] = {
 		{ "insecure-same-user", no_argument, NULL, OPT_INSECURE_SAME_USER },
 #ifdef MOAT_KEYD_TESTING
 		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
 		{ "test-no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "test-plant-symlink", required_argument, NULL, OPT_PLANT_SYMLINK },
+		{ "test-syslog", required_argument, NULL, OPT_SYSLOG },
 #endif
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -159,6 +166,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_FORBIDDEN: o->forbidden_syscall = optarg; break;
 		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
 		case OPT_PLANT_SYMLINK: o->plant_symlink = optarg; break;
+		case OPT_SYSLOG: o->syslog_path = optarg; break;
 		case OPT_INSECURE_SAME_USER: o->insecure_same_user = true; break;
 		default: usage(stderr); exit(1);
 		}
@@ -360,6 +368,25 @@ static size_t worker_count(const struct keyd_config *cfg)
 	return n > DEFAULT_MAX_WORKERS ? DEFAULT_MAX_WORKERS : (size_t)n;
 }
 
+/*
+ * keyd needs KEYD_MAX_PEERS descriptors for peers and a few of its own:
+ * RLIMIT_NOFILE is lowered to that (never raised), and its last descriptor
+ * is the one the syslog socket gets.
+ */
+#define KEYD_NOFILE (KEYD_MAX_PEERS + 64)
+static int top_descriptor(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > KEYD_NOFILE) {
+		rl.rlim_cur = KEYD_NOFILE;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return -1;
+	}
+	return rl.rlim_cur >= 16 ? (int)rl.rlim_cur - 1 : -1;
+}
+
 #ifdef MOAT_KEYD_TESTING
 static const char *plant_target;
 
@@ -385,6 +412,30 @@ static void try_forbidden_syscall(const char *which)
 	} else if (strcmp(which, "socket") == 0) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		moat_log(MOAT_LOG_ERR, "test build: socket returned %d", fd);
+	} else if (strcmp(which, "socket-unix") == 0) {
+		/* What glibc's syslog() would do to reconnect: never allowed now, even when logging to syslog. */
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		moat_log(MOAT_LOG_ERR, "test build: socket-unix returned %d", fd);
+	} else if (strcmp(which, "connect") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+		int rc = connect(moat_log_syslog_fd(), (const struct sockaddr *)&sun, sizeof(sun));
+		moat_log(MOAT_LOG_ERR, "test build: connect returned %d", rc);
+	} else if (strcmp(which, "sendto-addr") == 0) {
+		/* A datagram aimed at another socket through the log socket. */
+		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+		ssize_t n = sendto(moat_log_syslog_fd(), "x", 1, 0, (const struct sockaddr *)&sun, sizeof(sun));
+		moat_log(MOAT_LOG_ERR, "test build: sendto-addr returned %zd", n);
+	} else if (strcmp(which, "sendmmsg-log") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+		struct iovec iov = { .iov_base = (void *)(uintptr_t)"x", .iov_len = 1 };
+		struct mmsghdr m;
+		memset(&m, 0, sizeof(m));
+		m.msg_hdr.msg_name = &sun;
+		m.msg_hdr.msg_namelen = sizeof(sun);
+		m.msg_hdr.msg_iov = &iov;
+		m.msg_hdr.msg_iovlen = 1;
+		int n = sendmmsg(moat_log_syslog_fd(), &m, 1, 0);
+		moat_log(MOAT_LOG_ERR, "test build: sendmmsg-log returned %d", n);
 	} else if (strcmp(which, "mmap-exec") == 0) {
 		/* Allowed as a syscall, but never with PROT_EXEC: the argument condition must kill too. */
 		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -412,7 +463,7 @@ static void sandbox(const struct options *o)
 		return;
 	}
 	size_t rules = 0;
-	if (keyd_sandbox_seccomp(!o->foreground, &rules) != MOAT_SUCCESS)
+	if (keyd_sandbox_seccomp(moat_log_syslog_fd(), &rules) != MOAT_SUCCESS)
 		die_error("installing the seccomp filter");
 	moat_log(MOAT_LOG_INFO, "sandbox on: no_new_privs, seccomp allow-list of %zu syscalls, anything else kills keyd",
 		 rules);
@@ -445,7 +496,23 @@ int main(int argc, char **argv)
 	}
 
 	foreground = o.foreground;
-	moat_log_open("moat-keyd", !foreground, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+	moat_log_open("moat-keyd", false, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+	if (!foreground) {
+		/*
+		 * One socket, connected now and never reopened: the sandbox forbids
+		 * socket and connect. It sits on the highest descriptor, so the
+		 * filter can tell it from every peer's (sandbox.c).
+		 */
+		const char *log_path = o.syslog_path != NULL ? o.syslog_path : _PATH_LOG;
+		int top = top_descriptor();
+		if (top < 0) {
+			fprintf(stderr, "moat-keyd: cannot set RLIMIT_NOFILE: %s\n", strerror(errno));
+			return 1;
+		}
+		if (moat_log_open_syslog_socket(log_path, top) < 0)
+			fprintf(stderr, "moat-keyd: cannot reach the log daemon at %s: %s; logging nothing\n", log_path,
+				strerror(errno));
+	}
 	errors_to_stderr = !foreground;
 	check_root(&cfg);
 	errors_to_stderr = false;

@@ -162,6 +162,17 @@ wait_exit()
 	EXIT_STATUS=$?
 }
 
+# wait_exit_any PID: wait (bounded) for a process that is not our child to end.
+wait_exit_any()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $_i -lt $((WAIT_SECONDS * 10)) ] || atf_fail "process $1 did not exit within ${WAIT_SECONDS}s"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
 # stop_keyd: SIGTERM, and keyd must exit 0.
 stop_keyd()
 {

@@ -9,7 +9,7 @@
 KEYD_TESTS = \
 	tests/keyd/keyd_ops_test \
 	tests/keyd/keyd_config_test
-check_PROGRAMS += $(KEYD_TESTS) tests/keyd/ipc-client tests/keyd/moat-keyd-test
+check_PROGRAMS += $(KEYD_TESTS) tests/keyd/ipc-client tests/keyd/moat-keyd-test tests/keyd/syslog-sink
 
 tests_keyd_keyd_ops_test_SOURCES = tests/keyd/keyd_ops_test.c tests/keyd/keyd_test_keys.c \
 	tests/keyd/keyd_test_keys.h $(TEST_UTIL_SOURCES)
@@ -22,6 +22,8 @@ tests_keyd_keyd_config_test_LDADD = $(MOAT_KEYD_LIBS) $(ATF_C_LIBS)
 
 tests_keyd_ipc_client_SOURCES = tests/keyd/ipc-client.c
 tests_keyd_ipc_client_LDADD = $(MOAT_KEYD_LIBS)
+
+tests_keyd_syslog_sink_SOURCES = tests/keyd/syslog-sink.c
 
 tests_keyd_moat_keyd_test_SOURCES = keyd/main.c
 tests_keyd_moat_keyd_test_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS) -DMOAT_KEYD_TESTING
