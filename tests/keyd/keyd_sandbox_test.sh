@@ -203,6 +203,61 @@ sandbox_state_body()
 	stop_keyd
 }
 
+atf_test_case security_properties
+security_properties_head()
+{
+	atf_set "descr" "moat-keyd(8) SECURITY, read off /proc of a serving keyd started as root: uid, groups, capabilities, NoNewPrivs, Seccomp, dumpable, core limit, locked memory"
+	atf_set "require.user" "root"
+}
+security_properties_body()
+{
+	id daemon >/dev/null 2>&1 || atf_skip "no user daemon to run keyd as"
+	make_keys p256
+	write_conf p256 -- 'user "daemon"' "workers 2"
+	start_keyd
+	_p=/proc/$KEYD_PID
+	_uid=$(id -u daemon)
+	_gid=$(id -g daemon)
+	# uid and gid: keyd's own user, real, effective, saved and filesystem; no other group.
+	atf_check -o match:"^Uid:[[:space:]]+$_uid[[:space:]]+$_uid[[:space:]]+$_uid[[:space:]]+$_uid$" grep "^Uid:" $_p/status
+	atf_check -o match:"^Gid:[[:space:]]+$_gid[[:space:]]+$_gid[[:space:]]+$_gid[[:space:]]+$_gid$" grep "^Gid:" $_p/status
+	atf_check -o match:"^Groups:[[:space:]]+$_gid[[:space:]]*$" grep "^Groups:" $_p/status
+	# Capabilities: none inheritable or ambient; permitted = effective = CAP_IPC_LOCK (bit 14) if memory is locked.
+	_want=0000000000000000
+	grep -q "keeping only CAP_IPC_LOCK" keyd.log && _want=0000000000004000
+	atf_check -o match:"^CapPrm:[[:space:]]+$_want$" grep "^CapPrm:" $_p/status
+	atf_check -o match:"^CapEff:[[:space:]]+$_want$" grep "^CapEff:" $_p/status
+	atf_check -o match:"^CapInh:[[:space:]]+0000000000000000$" grep "^CapInh:" $_p/status
+	atf_check -o match:"^CapAmb:[[:space:]]+0000000000000000$" grep "^CapAmb:" $_p/status
+	# no_new_privs and the seccomp filter (mode 2), on every thread: the loop and the two signing threads.
+	[ "$(ls $_p/task | wc -l)" = 3 ] || atf_fail "expected 3 threads, found $(ls $_p/task | wc -l)"
+	for t in $_p/task/*; do
+		atf_check -o match:"^NoNewPrivs:[[:space:]]+1$" grep "^NoNewPrivs:" $t/status
+		atf_check -o match:"^Seccomp:[[:space:]]+2$" grep "^Seccomp:" $t/status
+	done
+	# Not dumpable: its /proc files belong to root although it runs as daemon (no ptrace, no /proc/PID/mem).
+	atf_check -o inline:"0\n" stat -c %u $_p/status
+	atf_check -o inline:"0\n" stat -c %u $_p/mem
+	# No core file.
+	atf_check -o match:"^Max core file size +0 +0 " grep "^Max core file size" $_p/limits
+	# Memory locked: everything resident.
+	if [ -z "${MOAT_DONT_MLOCK:-}" ] && ! grep -q "AddressSanitizer build" keyd.log; then
+		_lck=$(awk '/^VmLck:/ { print $2 }' $_p/status)
+		_rss=$(awk '/^VmRSS:/ { print $2 }' $_p/status)
+		[ "$_lck" -gt 0 ] && [ "$_lck" -ge $((_rss * 9 / 10)) ] || atf_fail "VmLck $_lck kB of VmRSS $_rss kB"
+	fi
+	# No file descriptor but its sockets, epoll, signalfd, eventfd and stdio: no file of the file system stays open.
+	for fd in $_p/fd/*; do
+		_t=$(readlink "$fd")
+		case $_t in
+		socket:* | anon_inode:* | /dev/null | /dev/pts/* | pipe:* | "$(pwd)"/keyd.log) ;;
+		*) atf_fail "keyd holds $_t open" ;;
+		esac
+	done
+	keyd_alive 64
+	stop_keyd
+}
+
 atf_test_case dont_mlock
 dont_mlock_head()
 {
@@ -293,6 +348,7 @@ atf_init_test_cases()
 	atf_add_test_case syslog_mode_serves
 	atf_add_test_case hidden_options_test_build_only
 	atf_add_test_case sandbox_state
+	atf_add_test_case security_properties
 	atf_add_test_case dont_mlock
 	atf_add_test_case allow_list_matches_strace
 }
