@@ -99,7 +99,7 @@ typedef enum {
 	MOAT_IPC_NOT_PERMITTED = 9, /* opcode not allowed on this socket / for this peer / with this key */
 	MOAT_IPC_NEED_HELLO = 10,   /* the peer must send HELLO first */
 	MOAT_IPC_TOO_LARGE = 11,    /* a field over its limit, or a reply that would not fit a packet */
-	MOAT_IPC_KEY_POLICY = 12,   /* a well-formed request the key's configuration does not allow (role, tls12, rsa-key-exchange) */
+	MOAT_IPC_KEY_POLICY = 12,   /* well formed, but the key's configuration forbids it (role, tls12, rsa-key-exchange) */
 } moat_ipc_status;
 #define MOAT_IPC_STATUS_MAX MOAT_IPC_KEY_POLICY
 

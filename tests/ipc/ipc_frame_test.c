@@ -219,7 +219,8 @@ ATF_TC_BODY(status_replies, tc)
 	}
 	pkt_init(&p);
 	EXPECT_ERR(moat_ipc_encode_status(&p.b, MOAT_IPC_SIGN, 1, MOAT_IPC_OK), MOAT_ERR_INVALID_ARG);
-	EXPECT_ERR(moat_ipc_encode_status(&p.b, MOAT_IPC_SIGN, 1, (moat_ipc_status)(MOAT_IPC_STATUS_MAX + 1)), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ipc_encode_status(&p.b, MOAT_IPC_SIGN, 1, (moat_ipc_status)(MOAT_IPC_STATUS_MAX + 1)),
+		   MOAT_ERR_INVALID_ARG);
 }
 
 ATF_TC_WITHOUT_HEAD(begin_end_rules);
