@@ -65,22 +65,24 @@ static const char *const allowed[] = {
 	 * exit libevent putting back the SIGTERM and SIGINT handlers it replaced
 	 */
 	"rt_sigreturn", "restart_syscall", "rt_sigaction",
-	"exit_group", "exit",
+	"exit_group",
 };
 
 #ifdef MOAT_SANITIZERS
 /*
- * --enable-sanitizers builds only (configure defines MOAT_SANITIZERS), as
- * strace shows them: AddressSanitizer's allocator and thread registry, and
- * LeakSanitizer's check at exit, which stops the process's threads from a
- * helper task that reads /proc/self and ptrace-attaches to them. A
- * production build allows none of this.
+ * --enable-sanitizers builds only (configure defines MOAT_SANITIZERS; a
+ * production build allows none of this). Found by running those builds'
+ * suites with the filter logging instead of killing: AddressSanitizer's
+ * allocator yields and asks for thread ids, and its alternate signal stack
+ * goes at exit; LeakSanitizer's check at exit makes the process dumpable
+ * again, clones a helper task that lists /proc/self/task, ptrace-stops
+ * every thread and is waited for. glibc's open() is the openat call, which
+ * stays forbidden: the runtime uses the older open directly. A sanitizer's
+ * error report (symbolising, in another process) dies of SIGSYS here.
  */
 static const char *const allowed_sanitizers[] = {
-	"sigaltstack", "sched_yield", "gettid", "rt_sigprocmask", "prctl",
-	"clone", "clone3", "ptrace", "wait4", "waitid", "openat", "open", "getdents64", "fstat", "newfstatat",
-	"lseek", "pread64", "readlink", "readlinkat", "tgkill", "kill", "getppid", "dup", "dup2", "dup3",
-	"sched_getaffinity", "set_robust_list", "getrlimit", "prlimit64", "setrlimit",
+	"sched_yield", "gettid", "getppid", "geteuid", "sigaltstack", "rt_sigprocmask", "prctl",
+	"clone", "ptrace", "wait4", "open", "getdents", "lseek",
 };
 #endif
 
