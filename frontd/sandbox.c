@@ -21,11 +21,13 @@
 
 #include "frontd/sandbox.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 
 #include "common/log.h"
 #include "common/seccomp.h"
@@ -71,18 +73,20 @@ static const char *const allowed[] = {
 #ifdef MOAT_SANITIZERS
 /*
  * --enable-sanitizers builds only (configure defines MOAT_SANITIZERS; a
- * production build allows none of this). Found by running those builds'
- * suites with the filter logging instead of killing: AddressSanitizer's
- * allocator yields and asks for thread ids, and its alternate signal stack
- * goes at exit; LeakSanitizer's check at exit makes the process dumpable
- * again, clones a helper task that lists /proc/self/task, ptrace-stops
- * every thread and is waited for. glibc's open() is the openat call, which
- * stays forbidden: the runtime uses the older open directly. A sanitizer's
- * error report (symbolising, in another process) dies of SIGSYS here.
+ * production build allows none of this), found by running those builds'
+ * suites, and a leak planted on purpose, and reading the calls the filter
+ * refused in the kernel's audit log. AddressSanitizer's allocator yields and asks for thread ids, and
+ * its alternate signal stack goes at exit. LeakSanitizer's check at exit
+ * makes the process dumpable again, clones a helper task that lists
+ * /proc/self/task, ptrace-stops every thread, is waited for and exits; a
+ * leak report then reads /proc/self/maps and the program's own file
+ * (read-only openat, fstat, readlink, lseek) and asks whether stderr is a
+ * terminal (ioctl TCGETS only). UndefinedBehaviorSanitizer prints its
+ * report line, then dies of SIGSYS when it starts an external symbolizer.
  */
 static const char *const allowed_sanitizers[] = {
-	"sched_yield", "gettid", "getppid", "geteuid", "sigaltstack", "rt_sigprocmask", "prctl",
-	"clone", "ptrace", "wait4", "open", "getdents", "lseek",
+	"sched_yield", "gettid", "getppid", "geteuid", "sigaltstack", "rt_sigprocmask", "prctl", "clone",
+	"ptrace", "wait4", "exit", "open", "getdents", "lseek", "fcntl", "fstat", "newfstatat", "readlink",
 };
 #endif
 
@@ -111,6 +115,11 @@ static int build(const struct frontd_config *cfg, const char *event_method, stru
 	TRY(moat_seccomp_allow(f, allowed, sizeof(allowed) / sizeof(allowed[0])));
 #ifdef MOAT_SANITIZERS
 	TRY(moat_seccomp_allow(f, allowed_sanitizers, sizeof(allowed_sanitizers) / sizeof(allowed_sanitizers[0])));
+	const struct moat_seccomp_cond read_only = { .arg = 2, .op = MOAT_SECCOMP_MASKED_EQ, .mask = O_ACCMODE,
+						     .value = O_RDONLY };
+	TRY(moat_seccomp_allow_if(f, "openat", &read_only, 1));
+	const struct moat_seccomp_cond is_tty = { .arg = 1, .op = MOAT_SECCOMP_EQ, .value = TCGETS };
+	TRY(moat_seccomp_allow_if(f, "ioctl", &is_tty, 1));
 #endif
 
 	/* New mappings and changed ones are data, never code. */
