@@ -21,8 +21,6 @@
  * one hidden option the real daemon lacks: --test-forbidden-syscall=CALL
  * makes a forbidden call once the sandbox is on (the tests expect SIGSYS).
  */
-#include <config.h>
-
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
@@ -182,6 +180,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 	}
 	moat_log(MOAT_LOG_NOTICE, "started: %zu site%s, keyd %s", srv->cfg->sites.n, srv->cfg->sites.n == 1 ? "" : "s",
 		 srv->cfg->keyd_path);
+	/* After a first log line: syslog() reads the time zone file on its first message. */
 	if (enter_sandbox(srv, o) < 0)
 		goto out;
 	if (event_base_dispatch(srv->base) < 0) {

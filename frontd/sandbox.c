@@ -21,13 +21,15 @@
 
 #include "frontd/sandbox.h"
 
-#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#ifdef MOAT_SANITIZERS
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#endif
 
 #include "common/log.h"
 #include "common/seccomp.h"
