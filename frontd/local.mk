@@ -7,11 +7,12 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/keyd_client.c frontd/keyd_client.h \
 	frontd/listen.c frontd/listen.h \
 	frontd/proxy.c \
+	frontd/sandbox.c frontd/sandbox.h \
 	frontd/server.h \
 	frontd/sites.c frontd/sites.h
-frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
+frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(LIBSECCOMP_CFLAGS)
 
-FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS)
+FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS) $(LIBSECCOMP_LIBS)
 
 sbin_PROGRAMS += frontd/moat-frontd
 frontd_moat_frontd_SOURCES = frontd/main.c

@@ -8,9 +8,9 @@
 # included, so the scripts get their own list and rule (the same as the
 # generic one) and are hung on check-local.
 E2E_SH_TESTS = tests/e2e/lib tests/e2e/traffic_test tests/e2e/isolation_test \
-	tests/e2e/faults_test tests/e2e/config_test
+	tests/e2e/faults_test tests/e2e/config_test tests/e2e/sandbox_test
 EXTRA_DIST += tests/e2e/Kyuafile tests/e2e/lib.sh tests/e2e/traffic_test.sh tests/e2e/isolation_test.sh \
-	tests/e2e/faults_test.sh tests/e2e/config_test.sh
+	tests/e2e/faults_test.sh tests/e2e/config_test.sh tests/e2e/sandbox_test.sh
 CLEANFILES += $(E2E_SH_TESTS)
 
 check_PROGRAMS += tests/e2e/memscan
