@@ -78,7 +78,13 @@ struct moat_record_dir;
  * copies what it keeps; the caller wipes its own copies.
  */
 struct moat_record_keys {
-	moat_aead_alg aead;              /* AEAD protections */
+	/*
+	 * AEAD protections. The explicit nonce length (8 for 1.2 AES-GCM, 0
+	 * otherwise) follows from the protection; a CBC protection adds its
+	 * block cipher beside this, and the block size gives its explicit IV
+	 * and padding (RFC 5246 §6.2.3.2).
+	 */
+	moat_aead_alg aead;
 	const uint8_t *key;              /* cipher key, moat_aead_key_len(aead) bytes */
 	size_t key_len;
 	const uint8_t *iv;               /* 1.3: the 12-byte write IV (§7.3); 1.2: client/server_write_IV */
