@@ -97,7 +97,7 @@ static int conn_init(struct moat_connection *conn, moat_mode mode)
 	if (mode == MOAT_SERVER)
 		conn->rl.write_version = MOAT_TLS12;
 	moat_record_io_init(&conn->io);
-	moat_buf_init(&conn->post_hs, 65536 + 2 * MOAT_HS_HEADER_LEN);
+	moat_buf_init(&conn->post_hs, MOAT_MAX_POST_HANDSHAKE_MESSAGE + 2 * MOAT_HS_HEADER_LEN);
 	TRY(moat_secmem_alloc(sizeof(*conn->secrets), (void **)&conn->secrets));
 	if (moat_conn_alloc_handshake(conn) < 0) {
 		moat_secmem_free(conn->secrets);
