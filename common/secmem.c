@@ -251,6 +251,9 @@ int moat_secmem_alloc(size_t n, void **out)
 		h->class_index = CLASS_LARGE;
 		h->locked = locked;
 		h->size = bytes - sizeof(*h);
+		pthread_mutex_lock(&heap_lock);
+		stats.in_use_bytes += bytes;
+		pthread_mutex_unlock(&heap_lock);
 	} else {
 		unsigned c = class_for(n);
 		pthread_mutex_lock(&heap_lock);
@@ -265,6 +268,7 @@ int moat_secmem_alloc(size_t n, void **out)
 			empty_slabs[c]--;
 		if (s->free == NULL)
 			partial_remove(s);
+		stats.in_use_bytes += (size_t)1 << (SLAB_MIN_SHIFT + c);
 		pthread_mutex_unlock(&heap_lock);
 		h = &f->header;
 		/* The link pointer shares the payload: clear it so callers get zeros. */
@@ -305,6 +309,7 @@ void moat_secmem_free(void *p)
 		bool locked = h->locked != 0;
 		moat_wipe(h, sizeof(*h));
 		pthread_mutex_lock(&heap_lock);
+		stats.in_use_bytes -= bytes;
 		unmap_secure(h, bytes, locked);
 		pthread_mutex_unlock(&heap_lock);
 		return;
@@ -316,6 +321,7 @@ void moat_secmem_free(void *p)
 	h->magic = MAGIC_FREE;
 	unsigned c = s->class_index;
 	pthread_mutex_lock(&heap_lock);
+	stats.in_use_bytes -= (size_t)1 << (SLAB_MIN_SHIFT + c);
 	if (s->free == NULL)
 		partial_insert(s);
 	f->next = s->free;

@@ -46,6 +46,7 @@ void moat_secmem_allow_unlocked(bool allow);
 struct moat_secmem_stats {
 	size_t locked_bytes;      /* mapped and locked now */
 	size_t unlocked_bytes;    /* mapped now without a lock (fallback or MOAT_DONT_MLOCK) */
+	size_t in_use_bytes;      /* of the mapped bytes, those in blocks handed out (headers included) */
 	uint64_t lock_failures;   /* mlock refusals since start, whether or not they fell back */
 	uint64_t unlocked_maps;   /* of those, mappings kept unlocked (moat_secmem_allow_unlocked) */
 };
