@@ -5,10 +5,13 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/config.c frontd/config.h \
 	frontd/conn.c frontd/conn.h \
 	frontd/keyd_client.c frontd/keyd_client.h \
+	frontd/limits.c frontd/limits.h \
 	frontd/listen.c frontd/listen.h \
 	frontd/proxy.c \
+	frontd/ratelimit.c frontd/ratelimit.h \
 	frontd/server.h \
-	frontd/sites.c frontd/sites.h
+	frontd/sites.c frontd/sites.h \
+	frontd/stats.c
 frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
 FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS)
