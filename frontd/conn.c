@@ -232,7 +232,11 @@ static void handshake_failed(struct frontd_conn *c)
 		conn_free(c);
 		return;
 	}
-	c->srv->stats.handshake_failures++;
+	if (c->hello != HELLO_NONE &&
+	    (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED))
+		c->srv->stats.closed_before_hello++;
+	else
+		c->srv->stats.handshake_failures++;
 	if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
 		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: client sent alert %s",
 				moat_alert_name(moat_connection_get_alert(c->tls)));
@@ -283,6 +287,14 @@ static void handshake_step(struct frontd_conn *c)
 	switch (blocked) {
 	case MOAT_BLOCKED_ON_READ:
 		c->cread_blocked = true;
+		/*
+		 * Waiting for more of the ClientHello: what was read is in the
+		 * library's handshake buffer; its record buffer (two records'
+		 * room) need not wait with it (it fails, harmlessly, while part of a
+		 * record is in it).
+		 */
+		if (c->hello != HELLO_NONE && moat_connection_release_buffers(c->tls) < 0)
+			moat_error_clear();
 		break;
 	case MOAT_BLOCKED_ON_WRITE:
 		c->cwrite_blocked = true;

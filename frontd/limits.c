@@ -30,6 +30,7 @@
 /* A flood that went away: give its heap back when the load fell to an eighth of these. */
 #define TRIM_MIN_HANDSHAKES 512u
 #define TRIM_MIN_HELLO_BYTES (4u * 1024u * 1024u)
+#define TRIM_DELAY_MS 500u
 
 struct frontd_source {
 	struct frontd_source *next;
@@ -215,18 +216,37 @@ bool frontd_limits_hello_read(struct frontd_conn *c, size_t n)
 	return true;
 }
 
-/* Give a flood's heap back once it has gone (glibc keeps freed memory otherwise). */
-static void maybe_trim(struct frontd_limits *lim)
+static void trim_cb(evutil_socket_t fd, short what, void *arg)
 {
-	bool many = lim->peak_handshakes >= TRIM_MIN_HANDSHAKES && lim->handshakes <= lim->peak_handshakes / 8;
-	bool big = lim->peak_hello_bytes >= TRIM_MIN_HELLO_BYTES && lim->hello_bytes <= lim->peak_hello_bytes / 8;
-	if (!many && !big)
-		return;
+	(void)fd;
+	(void)what;
+	struct frontd_limits *lim = arg;
 #if defined(__GLIBC__)
 	malloc_trim(0);
 #endif
 	lim->peak_handshakes = lim->handshakes;
 	lim->peak_hello_bytes = lim->hello_bytes;
+}
+
+/*
+ * Give a flood's heap back once it has gone: glibc keeps freed memory
+ * between live blocks otherwise, and thousands of connections leave plenty.
+ * Once the load fell to an eighth of its peak, a trim runs a moment later
+ * (by then the rest of the flood has usually gone too).
+ */
+static void maybe_trim(struct frontd_server *srv)
+{
+	struct frontd_limits *lim = &srv->limits;
+	bool many = lim->peak_handshakes >= TRIM_MIN_HANDSHAKES && lim->handshakes <= lim->peak_handshakes / 8;
+	bool big = lim->peak_hello_bytes >= TRIM_MIN_HELLO_BYTES && lim->hello_bytes <= lim->peak_hello_bytes / 8;
+	if (!many && !big)
+		return;
+	if (lim->ev_trim == NULL && (lim->ev_trim = evtimer_new(srv->base, trim_cb, lim)) == NULL)
+		return;
+	if (!evtimer_pending(lim->ev_trim, NULL)) {
+		struct timeval tv = { .tv_sec = TRIM_DELAY_MS / 1000u, .tv_usec = (TRIM_DELAY_MS % 1000u) * 1000u };
+		evtimer_add(lim->ev_trim, &tv);
+	}
 }
 
 void frontd_limits_hello_done(struct frontd_conn *c)
@@ -255,7 +275,7 @@ void frontd_limits_handshake_over(struct frontd_conn *c)
 		source_release(lim, c->source);
 	}
 	c->source = NULL;
-	maybe_trim(lim);
+	maybe_trim(c->srv);
 }
 
 void frontd_limits_check_secmem(struct frontd_server *srv)
@@ -274,6 +294,10 @@ void frontd_limits_check_secmem(struct frontd_server *srv)
 void frontd_limits_free(struct frontd_server *srv)
 {
 	struct frontd_limits *lim = &srv->limits;
+	if (lim->ev_trim != NULL) {
+		event_free(lim->ev_trim);
+		lim->ev_trim = NULL;
+	}
 	if (lim->sources == NULL)
 		return;
 	for (size_t b = 0; b < SOURCE_BUCKETS; b++) {

@@ -36,6 +36,7 @@
 
 #include "frontd/ratelimit.h"
 
+struct event;
 struct frontd_conn;
 struct frontd_server;
 struct frontd_source;
@@ -50,6 +51,7 @@ struct frontd_limits {
 	size_t handshakes;              /* connections in the HANDSHAKE state */
 	size_t hello_bytes;             /* read by the partial queue's connections */
 	size_t peak_handshakes, peak_hello_bytes; /* since the heap was last trimmed */
+	struct event *ev_trim;          /* the heap trim after a flood (limits.c) */
 	uint64_t secmem_unlocked_seen;  /* unlocked secure mappings already reported */
 	struct frontd_ratelimit rl_conn;   /* per-connection lines */
 	struct frontd_ratelimit rl_limit;  /* "limit reached" lines */

@@ -30,7 +30,8 @@ struct frontd_listener {
 struct frontd_stats {
 	uint64_t accepted;
 	uint64_t handshakes;        /* completed */
-	uint64_t handshake_failures; /* the TLS library failed the handshake (timeouts and closes counted below) */
+	uint64_t handshake_failures; /* the TLS library failed the handshake (timeouts counted below) */
+	uint64_t closed_before_hello; /* the client left before its ClientHello was whole */
 	uint64_t backend_failures;  /* connect failed or timed out */
 	/* Deadlines (moat-frontd.conf(5)). */
 	uint64_t timeouts_first_byte;
