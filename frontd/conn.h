@@ -64,7 +64,8 @@ struct frontd_conn {
 	char peer[64];
 
 	/* Until the ClientHello is whole (limits.h). */
-	TAILQ_ENTRY(frontd_conn) hello_link;
+	TAILQ_ENTRY(frontd_conn) hello_link;   /* in the waiting or partial queue */
+	TAILQ_ENTRY(frontd_conn) source_link;  /* in its source's waiters */
 	enum frontd_hello_state hello;
 	size_t hello_bytes;       /* read while in the partial queue */
 	struct frontd_source *source; /* counted against max-handshakes-per-source while in_handshake */

@@ -36,6 +36,7 @@ struct frontd_source {
 	struct frontd_source *next;
 	uint8_t key[SOURCE_KEY_LEN];
 	uint32_t handshakes;
+	struct frontd_conn_queue waiters; /* its connections before their ClientHello is whole, oldest first */
 };
 
 static uint64_t now_ms(struct frontd_server *srv)
@@ -106,6 +107,7 @@ static struct frontd_source *source_get(struct frontd_limits *lim, const uint8_t
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
+	TAILQ_INIT(&s->waiters);
 	size_t b = source_bucket(lim, key);
 	memcpy(s->key, key, SOURCE_KEY_LEN);
 	s->next = lim->sources[b];
@@ -158,9 +160,15 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 		return false;
 	struct frontd_source *s = source_find(lim, key);
 	if (s != NULL && s->handshakes >= cfg->max_handshakes_per_source) {
-		srv->stats.refused_per_source++;
+		/* As at max-handshakes, but among this source's own connections. */
+		struct frontd_conn *old = TAILQ_FIRST(&s->waiters);
 		limit_reached(srv, "max-handshakes-per-source");
-		return false;
+		if (old == NULL) {
+			srv->stats.refused_per_source++;
+			return false;
+		}
+		srv->stats.evicted_per_source++;
+		frontd_conn_abort(old, "closed to make room (max-handshakes-per-source)");
 	}
 	if (lim->handshakes >= cfg->max_handshakes) {
 		struct frontd_conn *old = oldest_waiter(lim);
@@ -185,6 +193,7 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 		lim->peak_handshakes = lim->handshakes;
 	c->hello = HELLO_WAITING;
 	TAILQ_INSERT_TAIL(&lim->waiting, c, hello_link);
+	TAILQ_INSERT_TAIL(&s->waiters, c, source_link);
 	return true;
 }
 
@@ -252,6 +261,8 @@ static void maybe_trim(struct frontd_server *srv)
 void frontd_limits_hello_done(struct frontd_conn *c)
 {
 	struct frontd_limits *lim = &c->srv->limits;
+	if (c->hello != HELLO_NONE && c->source != NULL)
+		TAILQ_REMOVE(&c->source->waiters, c, source_link);
 	if (c->hello == HELLO_WAITING) {
 		TAILQ_REMOVE(&lim->waiting, c, hello_link);
 	} else if (c->hello == HELLO_PARTIAL) {

@@ -7,15 +7,16 @@
  * The threat: anyone can open TCP connections and send nothing, or half a
  * ClientHello, for free. Each such connection costs frontd memory and a
  * descriptor, and a flood of them must not lock out real clients. So:
- *   - a connection is admitted at accept only while the process is under
- *     max-connections and its source under max-handshakes-per-source
- *     (IPv4: per address; IPv6: per /64, what one host is commonly given);
- *     otherwise it is closed at once;
- *   - at max-handshakes the oldest connection still waiting for (the rest
- *     of) its ClientHello is closed to make room: a real client sends its
- *     ClientHello within a round trip, so the oldest waiter is the likeliest
- *     to be idle on purpose. When no connection is waiting for a ClientHello
- *     the new one is closed instead;
+ *   - at max-connections a new connection is closed at once (max-handshakes,
+ *     below it, keeps connections that never say hello from filling it);
+ *   - at max-handshakes, or at max-handshakes-per-source for the new
+ *     connection's source (IPv4: per address; IPv6: per /64, what one host
+ *     is commonly given), the oldest connection (of that source) still
+ *     waiting for (the rest of) its ClientHello is closed to make room: a
+ *     real client sends its ClientHello within a round trip, so the oldest
+ *     waiter is the likeliest to be idle on purpose, and a real client
+ *     behind the same address as a flood still gets in. When no such
+ *     connection is waiting, the new one is closed instead;
  *   - connections waiting for their ClientHello sit in two queues, oldest
  *     first: "waiting" (no byte yet, first-byte-timeout) and "partial" (some
  *     bytes, client-hello-timeout). The bytes read by partial connections

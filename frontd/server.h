@@ -42,6 +42,7 @@ struct frontd_stats {
 	uint64_t refused_max_handshakes;
 	uint64_t refused_per_source;
 	uint64_t evicted_max_handshakes;
+	uint64_t evicted_per_source;
 	uint64_t evicted_hello_budget;
 };
 

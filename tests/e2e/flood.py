@@ -7,8 +7,8 @@
 # the server closes is opened again at once (the "reconnecting" flood); a
 # socket that cannot be opened now is retried after a moment.
 #
-# Prints "ready OPEN" once every socket is open and has sent what it
-# sends, "open N holding N closed-by-peer N" every --status-every seconds,
+# Prints "ready HOLDING" once as many sockets as asked for have been open
+# and sent what they send (the server may have closed some since), "open N holding N closed-by-peer N" every --status-every seconds,
 # and "closed-by-peer N" at exit. Stops after --duration seconds or on
 # SIGTERM; leaving closes every socket at once.
 import argparse
@@ -46,6 +46,7 @@ class Flood:
         self.pending = {"idle": a.idle, "partial": a.partial}
         self.closed_by_peer = 0
         self.holding = 0
+        self.reached = 0  # sockets that got to holding, counting each time
         self.connecting = 0
         self.stop = False
 
@@ -99,6 +100,7 @@ class Flood:
             state = "sending" if self.payload and kind == "partial" else "holding"
             if state == "holding":
                 self.holding += 1
+                self.reached += 1
         elif mask & selectors.EVENT_READ:
             # The server spoke (an alert) or closed: read it, and see which.
             try:
@@ -121,6 +123,7 @@ class Flood:
             if sent >= len(self.payload):
                 state = "holding"
                 self.holding += 1
+                self.reached += 1
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if state == "sending" else 0)
         self.sel.modify(s, events, [kind, state, sent])
 
@@ -133,7 +136,7 @@ class Flood:
             self.fill()
             for key, mask in self.sel.select(timeout=0.1):
                 self.event(key, mask)
-            if not said_ready and self.holding >= total:
+            if not said_ready and self.reached >= total:
                 print("ready %d" % self.holding, flush=True)
                 said_ready = True
             if next_status is not None and time.monotonic() >= next_status:
