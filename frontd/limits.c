@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -133,15 +134,48 @@ static void limit_reached(struct frontd_server *srv, const char *what)
 			     "%s reached: closing connections (moat-frontd.conf(5)); counters: SIGUSR1", what);
 }
 
+/*
+ * A waiter whose next bytes are already in its socket is about to be read
+ * (its readiness event is queued): a real client that was slow to send
+ * its ClientHello by a few milliseconds, not an idle one. Pass it over,
+ * looking at a few more from the old end.
+ */
+#define VICTIM_SCAN 16
+
+static bool idle_now(const struct frontd_conn *c)
+{
+	int pending = 0;
+	return ioctl(c->fd, FIONREAD, &pending) != 0 || pending == 0;
+}
+
+static struct frontd_conn *victim_in(struct frontd_conn_queue *q)
+{
+	struct frontd_conn *c = TAILQ_FIRST(q);
+	for (int i = 0; c != NULL && i < VICTIM_SCAN; i++, c = TAILQ_NEXT(c, hello_link))
+		if (idle_now(c))
+			return c;
+	return TAILQ_FIRST(q);
+}
+
 /* The connection waiting longest for its ClientHello, or NULL. */
 static struct frontd_conn *oldest_waiter(struct frontd_limits *lim)
 {
-	struct frontd_conn *w = TAILQ_FIRST(&lim->waiting), *p = TAILQ_FIRST(&lim->partial);
+	struct frontd_conn *w = victim_in(&lim->waiting), *p = victim_in(&lim->partial);
 	if (w == NULL)
 		return p;
 	if (p == NULL)
 		return w;
 	return p->accepted_ms < w->accepted_ms ? p : w;
+}
+
+/* The same among one source's connections. */
+static struct frontd_conn *oldest_waiter_of(struct frontd_source *s)
+{
+	struct frontd_conn *c = TAILQ_FIRST(&s->waiters);
+	for (int i = 0; c != NULL && i < VICTIM_SCAN; i++, c = TAILQ_NEXT(c, source_link))
+		if (idle_now(c))
+			return c;
+	return TAILQ_FIRST(&s->waiters);
 }
 
 bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const struct sockaddr_storage *peer,
@@ -161,7 +195,7 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 	struct frontd_source *s = source_find(lim, key);
 	if (s != NULL && s->handshakes >= cfg->max_handshakes_per_source) {
 		/* As at max-handshakes, but among this source's own connections. */
-		struct frontd_conn *old = TAILQ_FIRST(&s->waiters);
+		struct frontd_conn *old = oldest_waiter_of(s);
 		limit_reached(srv, "max-handshakes-per-source");
 		if (old == NULL) {
 			srv->stats.refused_per_source++;
