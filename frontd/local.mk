@@ -4,6 +4,7 @@ noinst_LIBRARIES += frontd/libfrontd.a
 frontd_libfrontd_a_SOURCES = \
 	frontd/config.c frontd/config.h \
 	frontd/conn.c frontd/conn.h \
+	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \
 	frontd/limits.c frontd/limits.h \
 	frontd/listen.c frontd/listen.h \

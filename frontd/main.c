@@ -28,6 +28,7 @@
 #include "common/secmem.h"
 #include "frontd/config.h"
 #include "frontd/conn.h"
+#include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
 #include "frontd/listen.h"
 #include "frontd/server.h"
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
 	frontd_limits_init(&srv.limits);
 	/* Out of lockable memory is no reason to stop serving (moat-frontd.conf(5): LimitMEMLOCK). */
 	moat_secmem_allow_unlocked(true);
+	frontd_evmem_install();
 	int status = 1;
 	if (frontd_listeners_bind(&srv) < 0 || drop_privileges(&cfg) < 0)
 		goto out;
