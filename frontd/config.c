@@ -430,8 +430,8 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		uint64_t bytes;
 		TRY(moat_conf_expect_args(conf, n, 1, 1));
 		TRY(moat_conf_expect_no_block(conf, n));
-		/* At least one whole ClientHello of the largest size the TLS library takes (128 KiB). */
-		TRY(moat_conf_arg_size(conf, n, 0, 128u * 1024u, 64ull * 1024u * 1024u * 1024u, &bytes));
+		/* Room for one whole ClientHello of the largest size the TLS library takes (128 KiB) in its records. */
+		TRY(moat_conf_arg_size(conf, n, 0, 256u * 1024u, 64ull * 1024u * 1024u * 1024u, &bytes));
 		cfg->handshake_buffer_budget = (size_t)bytes;
 	}
 

@@ -225,6 +225,9 @@ void frontd_conn_finish(struct frontd_conn *c)
 static void handshake_failed(struct frontd_conn *c)
 {
 	int err = moat_errno;
+	bool before_hello = c->hello != HELLO_NONE;
+	/* Whatever follows (a linger of up to LINGER_MS) no longer holds a handshake's place. */
+	frontd_limits_handshake_over(c);
 	if (c->evicted) {
 		/* Closed by handshake-buffer-budget while reading: counted there. */
 		moat_error_clear();
@@ -232,7 +235,7 @@ static void handshake_failed(struct frontd_conn *c)
 		conn_free(c);
 		return;
 	}
-	if (c->hello != HELLO_NONE &&
+	if (before_hello &&
 	    (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED))
 		c->srv->stats.closed_before_hello++;
 	else

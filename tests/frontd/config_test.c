@@ -77,7 +77,7 @@ ATF_TC_BODY(limit_values, tc)
 	bad("keyd \"/k\"\nclient-hello-timeout soon\n",
 	    "t.conf:2: \"client-hello-timeout\": \"soon\" is not a duration (a number with ms, s, m or h)");
 	bad("keyd \"/k\"\nhandshake-buffer-budget 64k\n",
-	    "t.conf:2: \"handshake-buffer-budget\": \"64k\" is out of range (131072..68719476736 bytes)");
+	    "t.conf:2: \"handshake-buffer-budget\": \"64k\" is out of range (262144..68719476736 bytes)");
 	bad("keyd \"/k\"\nmax-handshakes 10\nmax-handshakes 20\n",
 	    "t.conf:3: \"max-handshakes\" given twice (first at t.conf:2)");
 }
