@@ -83,7 +83,8 @@ int moat_buf_reserve(struct moat_buf *b, size_t n, uint8_t **out)
 	ENSURE_REF(b);
 	ENSURE(n <= SIZE_MAX - b->len, MOAT_ERR_BUF_FULL);
 	TRY(grow(b, b->len + n));
-	*out = b->data + b->len;
+	/* Nothing reserved in a buffer that has no memory yet: NULL + 0 is undefined in C. */
+	*out = b->data == NULL ? NULL : b->data + b->len;
 	b->len += n;
 	return MOAT_SUCCESS;
 }

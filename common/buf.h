@@ -53,7 +53,8 @@ MOAT_MUST_USE int moat_buf_put_u64(struct moat_buf *b, uint64_t v);
 MOAT_MUST_USE int moat_buf_put_bytes(struct moat_buf *b, const void *data, size_t n);
 /* A vector: width-byte length, then the bytes. */
 MOAT_MUST_USE int moat_buf_put_prefixed(struct moat_buf *b, unsigned width, const void *data, size_t n);
-/* Make room for n bytes and return where they go, for callers that produce output in place. */
+/* Make room for n bytes and return where they go, for callers that produce output in place
+ * (NULL for n == 0 in a buffer that has no memory yet). */
 MOAT_MUST_USE int moat_buf_reserve(struct moat_buf *b, size_t n, uint8_t **out);
 
 MOAT_MUST_USE int moat_buf_open_prefixed(struct moat_buf *b, unsigned width);

@@ -56,7 +56,8 @@
 	X(UNRECOGNIZED_NAME, PROTO, UNRECOGNIZED_NAME, "no configuration for the requested server name") \
 	X(NO_APPLICATION_PROTOCOL, PROTO, NO_APPLICATION_PROTOCOL, "no mutually supported application protocol") \
 	X(PEER_INTERNAL, PROTO, INTERNAL_ERROR, "peer misbehaved in a way that prevents continuing") \
-	X(IPC_BAD_MESSAGE, PROTO, NONE, "malformed key daemon message")
+	X(IPC_BAD_MESSAGE, PROTO, NONE, "malformed key daemon message") \
+	X(TOO_MUCH_EARLY_DATA, PROTO, UNEXPECTED_MESSAGE, "more early data than the server takes")
 
 #define MOAT_ERROR_LIST_INTERNAL(X) \
 	X(INTERNAL, INTERNAL, INTERNAL_ERROR, "internal error") \

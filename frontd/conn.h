@@ -92,7 +92,7 @@ struct frontd_conn {
 	bool connect_clean;       /* edge-triggered: the connect completed with EV_WRITE alone */
 	bool up_eof, up_shut;     /* client sent close_notify; backend got our FIN */
 	bool down_eof, down_shut; /* backend sent FIN; client got our close_notify */
-	bool tls_out_pending;     /* moat_send took bytes it could not write yet */
+	bool tls_out_pending;     /* the TLS library holds records it could not write yet (moat_send, moat_recv) */
 	bool tls_io;              /* the TLS library may hold I/O buffers (released when idle) */
 	uint64_t last_activity_ms;
 	uint64_t bytes_up, bytes_down;

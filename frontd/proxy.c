@@ -328,9 +328,17 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 			frontd_conn_abort(c, "out of memory");
 			return false;
 		}
-		moat_blocked_status blocked;
+		moat_blocked_status blocked = MOAT_NOT_BLOCKED;
 		c->tls_io = true;
 		ssize_t got = moat_recv(c->tls, buf->data, (ssize_t)read_size(c->up_read), &blocked);
+		/*
+		 * moat_recv writes too (the KeyUpdate a client asked for): what the
+		 * client's socket did not take, down_step flushes when it is writable.
+		 */
+		if (blocked == MOAT_BLOCKED_ON_WRITE) {
+			c->tls_out_pending = true;
+			c->cwrite_blocked = true;
+		}
 		if (got > 0) {
 			size_t n;
 			*progress = true;
@@ -345,6 +353,7 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 			c->up_eof = true;
 			*progress = true;
 		} else if (moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
+			/* Blocked on write or on read, nothing could be read. */
 			moat_error_clear();
 			c->cread_blocked = true;
 		} else {

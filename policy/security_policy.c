@@ -40,6 +40,19 @@
  * CertificateVerify: the handshake filters them, the policy lists them for
  * TLS 1.2. Groups (third chart): x25519 where present, then secp256r1,
  * secp384r1.
+ *
+ * Groups beyond the chart's three columns. The numbered policies are fixed
+ * ("Numbered versions are fixed and will never change"), so they keep exactly
+ * the chart's groups. "default_tls13", which the guide lets change, adds x448
+ * and secp521r1 after them: x25519 stays first, and a client that shares one
+ * of the charted groups is served with it as before. No row of the chart has
+ * a finite field group, and s2n-tls's own default policies offer none for TLS
+ * 1.3 (an FFDHE share is 256 to 1024 bytes and costs a modular
+ * exponentiation per side, far more than any curve), so FFDHE is only in a
+ * policy of our own, "default_tls13_ffdhe": "default_tls13" with ffdhe2048,
+ * ffdhe3072, ffdhe4096, ffdhe6144 and ffdhe8192 after every curve, for
+ * peers that can do nothing else. It follows "default_tls13" as that changes.
+ * "default" allows no TLS 1.3 and keeps the chart's groups.
  */
 #include <string.h>
 
@@ -315,6 +328,16 @@ static const uint16_t sigs_tls13[] = {
 /* Named groups, RFC 8446 §4.2.7. */
 static const uint16_t groups_nist[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1 };
 static const uint16_t groups_x25519_nist[] = { MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1 };
+/* "default_tls13": the chart's three, then the other curves libcrypto has, cheapest first. */
+static const uint16_t groups_default_tls13[] = {
+	MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_X448, MOAT_GROUP_SECP521R1,
+};
+/* "default_tls13_ffdhe": those, then the RFC 7919 groups, smallest (cheapest) prime first. */
+static const uint16_t groups_default_tls13_ffdhe[] = {
+	MOAT_GROUP_X25519,    MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_X448,
+	MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096,
+	MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
+};
 
 #define POLICY(name_, max_, suites_, sigs_, groups_) \
 	{ .name = (name_), .min_version = MOAT_TLS10, .max_version = (max_), \
@@ -343,10 +366,13 @@ static const struct moat_security_policy policies[] = {
 	POLICY("20190120", MOAT_TLS12, suites_cbc_gcm_3des_ecdhe, sigs_tls12, groups_nist),
 	POLICY("20190121", MOAT_TLS12, suites_cbc_gcm_3des_ecdhe, sigs_tls12, groups_nist),
 	POLICY("20190122", MOAT_TLS12, suites_cbc_ecdsa_gcm_3des_dhe_ecdhe, sigs_tls12, groups_nist),
-	POLICY("default_tls13", MOAT_TLS13, suites_tls13_cbc_chacha_ecdsa_gcm_ecdhe, sigs_tls13, groups_x25519_nist),
+	POLICY("default_tls13", MOAT_TLS13, suites_tls13_cbc_chacha_ecdsa_gcm_ecdhe, sigs_tls13, groups_default_tls13),
 	POLICY("20190801", MOAT_TLS13, suites_tls13_cbc_chacha_gcm_ecdhe, sigs_tls13, groups_x25519_nist),
 	POLICY("20190802", MOAT_TLS13, suites_tls13_cbc_chacha_gcm_ecdhe, sigs_tls13, groups_nist),
 	POLICY("20200207", MOAT_TLS13, suites_tls13_cbc_chacha_gcm, sigs_tls13, groups_x25519_nist),
+	/* Ours, after the charts' rows: "default_tls13" that also negotiates FFDHE. */
+	POLICY("default_tls13_ffdhe", MOAT_TLS13, suites_tls13_cbc_chacha_ecdsa_gcm_ecdhe, sigs_tls13,
+	       groups_default_tls13_ffdhe),
 };
 
 const struct moat_security_policy *moat_security_policy_find(const char *name)

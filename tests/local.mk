@@ -56,6 +56,8 @@ include tests/fuzz/ipc.mk
 include tests/fuzz/record.mk
 include tests/fuzz/messages.mk
 include tests/fuzz/conf.mk
+include tests/fuzz/keyd_reply.mk
+include tests/fuzz/server.mk
 
 # atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.
 ATF_SH_TESTS = tests/smoke_test

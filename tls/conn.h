@@ -106,12 +106,21 @@ struct moat_handshake {
 	struct moat_buf out;
 
 	struct moat_kex kex;                 /* our ephemeral key share */
-	uint8_t our_share[MOAT_KEX_MAX_SHARE_LEN];
+	/*
+	 * Our key_exchange, and the (EC)DHE output between key exchange and the
+	 * handshake secret (wiped right after use). The elliptic curve groups'
+	 * fit these arrays. An FFDHE group's (up to 1024 bytes each, RFC 8446
+	 * §4.2.8.1) go to kex_large, taken from the secure heap only for such a
+	 * group: room for them here would push this struct past the secure
+	 * heap's largest slab chunk (4 KiB), and every handshake would then pay
+	 * for a locked mapping of its own. moat_hs_kex_buffers hands out the pair.
+	 */
+	uint8_t our_share[MOAT_KEX_MAX_EC_SHARE_LEN];
 	size_t our_share_len;
 	struct moat_key_share kex_share;     /* server: the client's share we chose */
-	/* (EC)DHE output between key exchange and the handshake secret; wiped right after use. */
-	uint8_t shared_secret[MOAT_KEX_MAX_SECRET_LEN];
+	uint8_t shared_secret[MOAT_KEX_MAX_EC_SECRET_LEN];
 	size_t shared_secret_len;
+	uint8_t *kex_large;                  /* FFDHE: share, then secret; MOAT_KEX_MAX_*_LEN each */
 	size_t cur_msg_len;                  /* length of the received message being handled */
 	size_t ch1_len;                      /* client: our first ClientHello, for the HRR transcript */
 	uint8_t mfl_code;                    /* server: accepted max_fragment_length, 0 if none */
@@ -134,10 +143,6 @@ struct moat_handshake {
 	/* Client: the peer's certificate request context and schemes. */
 	uint8_t cr_context[255];
 	size_t cr_context_len;
-	uint16_t peer_sig_schemes[64];       /* from signature_algorithms (CH or CR) */
-	size_t peer_sig_schemes_count;
-	uint16_t client_groups[32];          /* server: the client's supported_groups */
-	size_t client_groups_count;
 
 	struct moat_async_pkey_op *op;       /* in flight, owned jointly with the application */
 	uint8_t signature[MOAT_MAX_SIG_LEN]; /* applied signature for CertificateVerify */
@@ -153,6 +158,11 @@ struct moat_handshake {
 	bool ch_sent_alpn;
 	bool sent_server_name;
 	bool ch_sent_record_size_limit;
+
+	/* Server: 0-RTT we do not accept, skipped (RFC 8446 §4.2.10; early_data_skip.c). */
+	bool early_data_offered;             /* the first ClientHello carried early_data */
+	bool early_data_over;                /* a record opened with the handshake keys: no more skipping */
+	size_t early_data_skipped;           /* bytes of 0-RTT data skipped so far, at most the limit */
 };
 
 struct moat_connection {
@@ -231,6 +241,31 @@ MOAT_MUST_USE int moat_conn_alloc_handshake(struct moat_connection *conn);
 /* The whole ClientHello is in: move the handshake state to the secure heap, with the secrets. */
 MOAT_MUST_USE int moat_conn_secure_handshake(struct moat_connection *conn);
 void moat_conn_free_handshake_state(struct moat_connection *conn);
+/*
+ * Where our key share and the shared secret for group go: hs->our_share and
+ * hs->shared_secret, or for an FFDHE group hs->kex_large (allocated on first
+ * use). Either pointer may be NULL if not wanted.
+ */
+MOAT_MUST_USE int moat_hs_kex_buffers(struct moat_handshake *hs, uint16_t group, uint8_t **share, uint8_t **secret);
+/* Give back hs->kex_large (wiped) once the shared secret has gone into the key schedule. */
+void moat_hs_kex_release(struct moat_handshake *hs);
+
+/*
+ * The most 0-RTT data a server takes in (RFC 8446 §4.6.1 max_early_data_size):
+ * what it would advertise in its tickets, and what it skips of early data it
+ * rejects (connection.c).
+ */
+uint32_t moat_conn_max_early_data_size(const struct moat_connection *conn);
+
+/*
+ * early_data_skip.c: whether the record just read (opened by rc, its outer
+ * type in rec_type, its wire length rec_len) is rejected 0-RTT data to skip
+ * (RFC 8446 §4.2.10). *skip true: the record is consumed and counted, and
+ * moat_errno is clear. Otherwise the record is the caller's as it came: rc's
+ * error, if any, stands. Fails with TOO_MUCH_EARLY_DATA past the limit.
+ */
+MOAT_MUST_USE int moat_early_data_skip(struct moat_connection *conn, int rc, uint8_t rec_type, size_t rec_len,
+				       bool *skip);
 
 /* io.c: fatal error path. Records err, queues the alert it maps to and tries to send it. */
 int moat_conn_fail(struct moat_connection *conn, int err);
@@ -256,11 +291,13 @@ MOAT_MUST_USE int moat_hs_set_keys(struct moat_connection *conn, bool write, con
 
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
 MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);
-MOAT_MUST_USE int moat_tls13_save_peer_sig_schemes(struct moat_handshake *hs, const struct moat_ext_block *ext);
+/* signature_algorithms of a ClientHello or CertificateRequest; absent → MISSING_EXTENSION. */
+MOAT_MUST_USE int moat_tls13_peer_sig_schemes(const struct moat_ext_block *ext, struct moat_u16_set *offered);
 MOAT_MUST_USE int moat_tls13_write_finished(struct moat_connection *conn, struct moat_buf *msg);
 MOAT_MUST_USE int moat_tls13_read_finished(struct moat_connection *conn, struct moat_cursor body);
+/* Our policy's first scheme that fits ck's key and that the peer offered. */
 MOAT_MUST_USE int moat_tls13_choose_sig_scheme(struct moat_connection *conn, const struct moat_cert_chain_and_key *ck,
-					       uint16_t *scheme);
+					       const struct moat_u16_set *offered, uint16_t *scheme);
 
 /* async_pkey.c */
 MOAT_MUST_USE int moat_async_pkey_sign(struct moat_connection *conn, uint16_t scheme, const uint8_t *content,

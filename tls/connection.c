@@ -37,10 +37,17 @@ static int alloc_secrets(struct moat_connection *conn)
 
 static void handshake_buffers_init(struct moat_handshake *hs)
 {
-	moat_buf_init(&hs->transcript_raw, 2 * 65536);
-	moat_buf_init(&hs->in, 2 * 65536 + 2 * MOAT_MAX_PLAINTEXT);
+	/*
+	 * Caps, not allocations (each grows as needed). The raw transcript holds
+	 * the messages before the hash is known: a ClientHello of the largest
+	 * size we accept (server), or our ClientHello and the peer's ServerHello
+	 * or HelloRetryRequest (client). Reassembly holds one message of that
+	 * size and the record that completes it, with the next one's header.
+	 */
+	moat_buf_init(&hs->transcript_raw, 2 * (MOAT_MAX_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN));
+	moat_buf_init(&hs->in, MOAT_MAX_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN + 2 * MOAT_MAX_PLAINTEXT);
 	moat_buf_init(&hs->out, 4 * 65536);
-	moat_buf_init(&hs->client_hello_raw, 65536 + MOAT_HS_HEADER_LEN);
+	moat_buf_init(&hs->client_hello_raw, MOAT_MAX_HANDSHAKE_MESSAGE);
 }
 
 int moat_conn_alloc_handshake(struct moat_connection *conn)
@@ -83,6 +90,30 @@ int moat_conn_secure_handshake(struct moat_connection *conn)
 	return MOAT_SUCCESS;
 }
 
+int moat_hs_kex_buffers(struct moat_handshake *hs, uint16_t group, uint8_t **share, uint8_t **secret)
+{
+	ENSURE_REF(hs);
+	ENSURE(moat_kex_group_supported(group), MOAT_ERR_NOT_SUPPORTED);
+	uint8_t *s = hs->our_share, *z = hs->shared_secret;
+	if (moat_kex_share_len(group) > sizeof(hs->our_share) || moat_kex_secret_len(group) > sizeof(hs->shared_secret)) {
+		if (hs->kex_large == NULL)
+			TRY(moat_secmem_alloc(MOAT_KEX_MAX_SHARE_LEN + MOAT_KEX_MAX_SECRET_LEN, (void **)&hs->kex_large));
+		s = hs->kex_large;
+		z = hs->kex_large + MOAT_KEX_MAX_SHARE_LEN;
+	}
+	if (share != NULL)
+		*share = s;
+	if (secret != NULL)
+		*secret = z;
+	return MOAT_SUCCESS;
+}
+
+void moat_hs_kex_release(struct moat_handshake *hs)
+{
+	moat_secmem_free(hs->kex_large);
+	hs->kex_large = NULL;
+}
+
 void moat_conn_free_handshake_state(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
@@ -94,6 +125,7 @@ void moat_conn_free_handshake_state(struct moat_connection *conn)
 	moat_buf_free(&hs->in);
 	moat_buf_free(&hs->out);
 	moat_kex_free(&hs->kex);
+	moat_hs_kex_release(hs);
 	moat_buf_free(&hs->client_hello_raw);
 	if (conn->hs_secure) {
 		moat_secmem_free(hs);
@@ -362,6 +394,23 @@ size_t moat_conn_record_limit(const struct moat_connection *conn)
 	return limit;
 }
 
+/*
+ * No resumption yet, so no configured max_early_data_size: this is the
+ * value a ticket of ours would carry, and the budget for skipping the 0-RTT
+ * data of clients whose tickets came from elsewhere (another server of the
+ * same name). One full record of plaintext is what OpenSSL servers offer
+ * by default (and what they skip when rejecting), so a client resuming a
+ * ticket from such a server fits. Resumption replaces this with the
+ * config's and the connection's setting.
+ */
+#define DEFAULT_MAX_EARLY_DATA_SIZE MOAT_MAX_PLAINTEXT
+
+uint32_t moat_conn_max_early_data_size(const struct moat_connection *conn)
+{
+	(void)conn;
+	return DEFAULT_MAX_EARLY_DATA_SIZE;
+}
+
 /* ---- getters ---- */
 
 int moat_connection_get_client_protocol_version(struct moat_connection *conn)
@@ -404,18 +453,8 @@ int moat_connection_get_cipher_iana_value(struct moat_connection *conn, uint8_t 
 
 const char *moat_connection_get_curve(struct moat_connection *conn)
 {
-	if (conn == NULL)
-		return "NONE";
-	switch (conn->group) {
-	case MOAT_GROUP_X25519:
-		return "x25519";
-	case MOAT_GROUP_SECP256R1:
-		return "secp256r1";
-	case MOAT_GROUP_SECP384R1:
-		return "secp384r1";
-	default:
-		return "NONE";
-	}
+	const char *name = conn != NULL ? moat_kex_group_name(conn->group) : NULL;
+	return name != NULL ? name : "NONE";
 }
 
 uint16_t moat_connection_get_server_sig_scheme(struct moat_connection *conn)

@@ -1,12 +1,14 @@
 /*
- * Ephemeral ECDHE key shares for TLS 1.3 (RFC 8446 §4.2.8, §7.4).
+ * Ephemeral key shares for TLS 1.3 (RFC 8446 §4.2.8, §7.4): ECDHE on
+ * x25519, x448, secp256r1, secp384r1, secp521r1 and finite field DHE on the
+ * RFC 7919 groups ffdhe2048 to ffdhe8192.
  *
  * One struct per share we generate: the private key stays inside libcrypto
  * (an EVP_PKEY behind a void pointer, so no other file needs OpenSSL headers)
  * and only the public key_exchange bytes and the shared secret come out.
  * The peer's bytes are validated here, not by callers, because RFC 8446
- * §4.2.8.2 makes validation part of the key exchange itself; every rejection
- * is MOAT_ERR_ILLEGAL_PARAMETER (alert illegal_parameter).
+ * §4.2.8.1-2 makes validation part of the key exchange itself; every
+ * rejection is MOAT_ERR_ILLEGAL_PARAMETER (alert illegal_parameter).
  */
 #ifndef MOAT_TLS_CRYPTO_KEX_H
 #define MOAT_TLS_CRYPTO_KEX_H
@@ -18,15 +20,27 @@
 #include "common/error.h"
 #include "tls/iana.h"
 
-#define MOAT_KEX_MAX_SHARE_LEN 97    /* P-384 uncompressed point */
-#define MOAT_KEX_MAX_SECRET_LEN 48
+/* Any group: ffdhe8192's share and secret are the size of its 8192-bit prime (RFC 8446 §4.2.8.1, §7.4.1). */
+#define MOAT_KEX_MAX_SHARE_LEN 1024
+#define MOAT_KEX_MAX_SECRET_LEN 1024
+/* The elliptic curve groups only: a secp521r1 uncompressed point, its 66-byte x coordinate. */
+#define MOAT_KEX_MAX_EC_SHARE_LEN 133
+#define MOAT_KEX_MAX_EC_SECRET_LEN 66
 
-/* x25519, secp256r1, secp384r1. */
+/* x25519, x448, secp256r1, secp384r1, secp521r1, ffdhe2048/3072/4096/6144/8192. */
 bool moat_kex_group_supported(uint16_t group);
-/* Length of a key_exchange for the group: 32, 65, 97; 0 if unsupported. */
+/*
+ * Length of a key_exchange for the group (x25519 32, x448 56, secp256r1 65,
+ * secp384r1 97, secp521r1 133, ffdheN N/8); 0 if unsupported.
+ */
 size_t moat_kex_share_len(uint16_t group);
-/* Length of the shared secret for the group: 32, 32, 48; 0 if unsupported. */
+/*
+ * Length of the shared secret for the group (x25519 32, x448 56, secp256r1
+ * 32, secp384r1 48, secp521r1 66, ffdheN N/8); 0 if unsupported.
+ */
 size_t moat_kex_secret_len(uint16_t group);
+/* The group's name in the IANA registry ("x25519", "ffdhe2048"), or NULL if unsupported. */
+const char *moat_kex_group_name(uint16_t group);
 
 /* pkey is an EVP_PKEY holding our ephemeral private key. A zeroed struct holds no key. */
 struct moat_kex {
@@ -35,20 +49,22 @@ struct moat_kex {
 };
 
 /*
- * Generate an ephemeral key; writes our key_exchange bytes (share_len of the
- * group) to share_out, which must hold MOAT_KEX_MAX_SHARE_LEN bytes; *share_len
- * is output only. k is overwritten, not freed: free a used one first.
+ * Generate an ephemeral key; writes our key_exchange bytes to share_out,
+ * which must hold moat_kex_share_len(group) bytes (MOAT_KEX_MAX_SHARE_LEN for
+ * any group); *share_len is output only. k is overwritten, not freed: free a used one first.
  * Unsupported group → MOAT_ERR_NOT_SUPPORTED.
  */
 MOAT_MUST_USE int moat_kex_generate(struct moat_kex *k, uint16_t group, uint8_t *share_out, size_t *share_len);
 
 /*
  * Validate the peer's key_exchange (exact length; for NIST curves uncompressed
- * form 0x04, point on curve, not infinity; x25519 shared secret all zeros
- * rejected) → MOAT_ERR_ILLEGAL_PARAMETER, and compute the shared secret
- * (x25519: 32 bytes; NIST: the x coordinate, 32/48 bytes). secret_out must
- * hold MOAT_KEX_MAX_SECRET_LEN bytes; *secret_len is output only. The caller
- * owns the secret and wipes it. k is not consumed: free it when done.
+ * form 0x04, point on curve, not infinity; x25519/x448 shared secret all
+ * zeros rejected; FFDHE 1 < Y < p-1) → MOAT_ERR_ILLEGAL_PARAMETER, and
+ * compute the shared secret (x25519/x448: the u coordinate; NIST: the x
+ * coordinate; FFDHE: Z left-padded to the size of p). secret_out must hold
+ * moat_kex_secret_len(k->group) bytes (MOAT_KEX_MAX_SECRET_LEN for any
+ * group); *secret_len is output only. The caller owns the secret and wipes
+ * it. k is not consumed: free it when done.
  */
 MOAT_MUST_USE int moat_kex_derive(const struct moat_kex *k, const uint8_t *peer, size_t peer_len,
 				  uint8_t *secret_out, size_t *secret_len);

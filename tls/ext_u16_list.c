@@ -6,6 +6,8 @@
  */
 #include "tls/extensions.h"
 
+#include <string.h>
+
 /* <2..2^16-2>: the upper bound is the largest even length (RFC 8446 §4.2.3). */
 #define U16_LIST_MAX 0xfffe
 
@@ -35,6 +37,28 @@ bool moat_u16_list_contains(struct moat_cursor list, uint16_t v)
 			return true;
 	}
 	return false;
+}
+
+void moat_u16_set_clear(struct moat_u16_set *s)
+{
+	memset(s->bits, 0, sizeof(s->bits));
+}
+
+void moat_u16_set_add(struct moat_u16_set *s, uint16_t v)
+{
+	s->bits[v / 64] |= UINT64_C(1) << (v % 64);
+}
+
+bool moat_u16_set_has(const struct moat_u16_set *s, uint16_t v)
+{
+	return (s->bits[v / 64] & (UINT64_C(1) << (v % 64))) != 0;
+}
+
+void moat_u16_set_add_list(struct moat_u16_set *s, struct moat_cursor list)
+{
+	uint16_t v;
+	while (moat_cursor_remaining(&list) >= 2 && moat_cursor_get_u16(&list, &v) == MOAT_SUCCESS)
+		moat_u16_set_add(s, v);
 }
 
 int moat_ext_write_u16_list(struct moat_buf *b, uint16_t type, const uint16_t *v, size_t n)

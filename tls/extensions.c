@@ -107,8 +107,8 @@ int moat_ext_block_parse_raw(struct moat_cursor raw, unsigned msg, struct moat_e
 {
 	ENSURE_REF(out);
 	ENSURE(one_message(msg), MOAT_ERR_INVALID_ARG);
-	uint64_t seen[65536 / 64];
-	memset(seen, 0, sizeof(seen));
+	struct moat_u16_set seen;
+	moat_u16_set_clear(&seen);
 	memset(out, 0, sizeof(*out));
 
 	while (moat_cursor_remaining(&raw) > 0) {
@@ -117,9 +117,8 @@ int moat_ext_block_parse_raw(struct moat_cursor raw, unsigned msg, struct moat_e
 		TRY(moat_cursor_get_u16(&raw, &type));
 		TRY(moat_cursor_get_prefixed(&raw, 2, &data));
 		/* RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type". */
-		uint64_t bit = UINT64_C(1) << (type % 64);
-		ENSURE((seen[type / 64] & bit) == 0, MOAT_ERR_DUPLICATE_EXTENSION);
-		seen[type / 64] |= bit;
+		ENSURE(!moat_u16_set_has(&seen, type), MOAT_ERR_DUPLICATE_EXTENSION);
+		moat_u16_set_add(&seen, type);
 		out->count++;
 		out->last_type = type;
 

@@ -143,6 +143,20 @@ MOAT_MUST_USE int moat_ext_u16_list_decode(struct moat_cursor d, struct moat_cur
 /* Next value; MOAT_ERR_DECODE at the end (loop while moat_cursor_remaining(list) > 0). */
 MOAT_MUST_USE int moat_u16_list_next(struct moat_cursor *list, uint16_t *v);
 bool moat_u16_list_contains(struct moat_cursor list, uint16_t v);
+/*
+ * A set of 16-bit code points (8 KiB: for the stack, never for a
+ * connection). Filled from a peer's list in one pass, it answers "did the
+ * peer offer x" in constant time, so a server can walk its own preferences
+ * against a list of any length without a quadratic scan.
+ */
+struct moat_u16_set {
+	uint64_t bits[65536 / 64];
+};
+void moat_u16_set_clear(struct moat_u16_set *s);
+/* Add every value of a validated u16 list. */
+void moat_u16_set_add_list(struct moat_u16_set *s, struct moat_cursor list);
+void moat_u16_set_add(struct moat_u16_set *s, uint16_t v);
+bool moat_u16_set_has(const struct moat_u16_set *s, uint16_t v);
 
 /* supported_versions (RFC 8446 §4.2.1): CH → versions<2..254> of u16; SH/HRR → one u16. */
 MOAT_MUST_USE int moat_ext_supported_versions_decode_ch(struct moat_cursor d, struct moat_cursor *list);
@@ -151,21 +165,24 @@ MOAT_MUST_USE int moat_ext_supported_versions_decode_sh(struct moat_cursor d, ui
 /*
  * key_share (RFC 8446 §4.2.8). CH: client_shares<0..2^16-1> of
  * KeyShareEntry {group, key_exchange<1..2^16-1>}; the same group twice is
- * ILLEGAL_PARAMETER. All entries are validated; the first
- * MOAT_MAX_KEY_SHARES are kept and `truncated` says whether more were sent.
- * SH: exactly one entry. HRR: selected_group.
+ * ILLEGAL_PARAMETER. The whole list is validated and handed back as a cursor
+ * over its entries (nothing is copied, no entry is dropped however many the
+ * client sent): walk it with moat_key_share_next, or look a group up with
+ * moat_key_share_find. SH: exactly one entry. HRR: selected_group.
  */
-#define MOAT_MAX_KEY_SHARES 8
 struct moat_key_share {
 	uint16_t group;
 	struct moat_cursor key_exchange;
 };
 struct moat_key_share_list {
-	struct moat_key_share entry[MOAT_MAX_KEY_SHARES];
+	struct moat_cursor entries; /* the validated KeyShareEntry bytes */
 	size_t count;
-	bool truncated;
 };
 MOAT_MUST_USE int moat_ext_key_share_decode_ch(struct moat_cursor d, struct moat_key_share_list *out);
+/* Next entry of a validated list; MOAT_ERR_DECODE at the end (loop while entries are left). */
+MOAT_MUST_USE int moat_key_share_next(struct moat_cursor *entries, struct moat_key_share *e);
+/* The client's share for group, if it sent one. */
+bool moat_key_share_find(const struct moat_key_share_list *l, uint16_t group, struct moat_key_share *out);
 MOAT_MUST_USE int moat_ext_key_share_decode_sh(struct moat_cursor d, struct moat_key_share *out);
 MOAT_MUST_USE int moat_ext_key_share_decode_hrr(struct moat_cursor d, uint16_t *group);
 

@@ -20,8 +20,6 @@
 
 #include "common/secmem.h"
 
-#define MAX_HANDSHAKE_MESSAGE (128u * 1024u)
-
 int moat_hs_transcript_add(struct moat_connection *conn, const uint8_t *msg, size_t len)
 {
 	struct moat_handshake *hs = conn->hs;
@@ -138,7 +136,7 @@ static int read_message(struct moat_connection *conn, uint8_t *type, struct moat
 			moat_cursor_init(&c, hs->in.data, hs->in.len);
 			TRY(moat_cursor_get_u8(&c, &t));
 			TRY(moat_cursor_get_u24(&c, &body_len));
-			ENSURE(body_len <= MAX_HANDSHAKE_MESSAGE, MOAT_ERR_ILLEGAL_PARAMETER);
+			ENSURE(body_len <= MOAT_MAX_HANDSHAKE_MESSAGE, MOAT_ERR_DECODE);
 		}
 		uint8_t ct;
 		TRY(moat_conn_read_record(conn, &ct));

@@ -11,6 +11,11 @@
  * - moat_recv returns 0 once the peer sent close_notify or closed the
  *   transport. A TLS 1.3 alert other than close_notify and user_canceled ends
  *   the connection (RFC 8446 §6.2) with an error of type ALERT.
+ * - moat_recv also writes: the KeyUpdate a peer asked for, and output an
+ *   earlier call left queued. If that blocks, *blocked says
+ *   MOAT_BLOCKED_ON_WRITE, whether it returns bytes or -1 (then nothing
+ *   was read either); the caller waits for writability and calls
+ *   moat_flush (or moat_send, moat_recv).
  * - Output is bounded: at most SEND_BATCH bytes are encrypted before a flush,
  *   so a large send never buffers more than that.
  */
@@ -105,8 +110,12 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 {
 	uint8_t *plain;
 	size_t len;
+	bool skip;
 	ENSURE(!conn->read_closed, MOAT_ERR_CLOSED);
-	TRY(moat_record_io_read(&conn->io, &conn->rl, content_type, &plain, &len));
+	do {
+		int rc = moat_record_io_read(&conn->io, &conn->rl, content_type, &plain, &len);
+		TRY(moat_early_data_skip(conn, rc, conn->io.last_type, conn->io.last_len, &skip));
+	} while (skip);
 	switch (*content_type) {
 	case MOAT_CT_CHANGE_CIPHER_SPEC:
 		/*
@@ -123,7 +132,7 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 	case MOAT_CT_HANDSHAKE:
 		if (conn->handshake_complete) {
 			ENSURE(conn->post_hs.len + len <= MAX_POST_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN,
-			       MOAT_ERR_ILLEGAL_PARAMETER);
+			       MOAT_ERR_DECODE);
 			TRY(moat_buf_put_bytes(&conn->post_hs, plain, len));
 			return moat_conn_handle_post_handshake(conn);
 		}
@@ -131,7 +140,7 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 		ENSURE(conn->hs != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
 		return moat_buf_put_bytes(&conn->hs->in, plain, len);
 	case MOAT_CT_APPLICATION_DATA:
-		/* No early data is accepted, so application data before the handshake ends is wrong. */
+		/* Early data is never accepted (what is rejected was skipped above): none may come before the handshake ends. */
 		ENSURE(conn->handshake_complete, MOAT_ERR_UNEXPECTED_MESSAGE);
 		/* §5.1: handshake messages must not be interleaved with other record types. */
 		ENSURE(conn->post_hs.len == 0, MOAT_ERR_UNEXPECTED_MESSAGE);
@@ -212,7 +221,7 @@ int moat_conn_handle_post_handshake(struct moat_connection *conn)
 		moat_cursor_init(&c, conn->post_hs.data, conn->post_hs.len);
 		TRY(moat_cursor_get_u8(&c, &type));
 		TRY(moat_cursor_get_u24(&c, &body_len));
-		ENSURE(body_len <= MAX_POST_HANDSHAKE_MESSAGE, MOAT_ERR_ILLEGAL_PARAMETER);
+		ENSURE(body_len <= MAX_POST_HANDSHAKE_MESSAGE, MOAT_ERR_DECODE);
 	}
 	if (conn->post_hs.len == 0)
 		moat_buf_free(&conn->post_hs);
@@ -341,6 +350,28 @@ ssize_t moat_send(struct moat_connection *conn, const void *buf, ssize_t size, m
 	return moat_sendv_with_offset(conn, &iov, 1, 0, blocked);
 }
 
+/*
+ * After reading: write what we owe the peer at once. A KeyUpdate with
+ * update_requested is answered now, not with our next data (RFC 8446 §4.6.3:
+ * the receiver "MUST send its own KeyUpdate ... prior to sending its next
+ * Application Data record", and a server that only receives would never
+ * send any). Output an earlier send left queued goes first. When the
+ * transport would block, what is queued stays queued, *blocked says
+ * MOAT_BLOCKED_ON_WRITE, and the next moat_recv, moat_send or moat_flush
+ * goes on with it.
+ */
+static int answer_peer(struct moat_connection *conn, moat_blocked_status *blocked)
+{
+	if (conn->write_closed)
+		return MOAT_SUCCESS;
+	TRY(moat_conn_flush(conn, blocked));
+	if (conn->key_update_pending) {
+		TRY(send_key_update(conn));
+		TRY(moat_conn_flush(conn, blocked));
+	}
+	return MOAT_SUCCESS;
+}
+
 ssize_t moat_recv(struct moat_connection *conn, void *buf, ssize_t size, moat_blocked_status *blocked)
 {
 	if (blocked == NULL || (buf == NULL && size > 0) || size < 0) {
@@ -352,6 +383,7 @@ ssize_t moat_recv(struct moat_connection *conn, void *buf, ssize_t size, moat_bl
 		return -1;
 	size_t want = (size_t)size;
 	size_t got = 0;
+	bool read_blocked = false;
 	while (got < want) {
 		if (conn->app_in_len > 0) {
 			size_t n = conn->app_in_len < want - got ? conn->app_in_len : want - got;
@@ -373,21 +405,20 @@ ssize_t moat_recv(struct moat_connection *conn, void *buf, ssize_t size, moat_bl
 				break;
 			}
 			if (moat_errno == MOAT_ERR_IO_BLOCKED) {
-				if (got > 0)
-					break;
-				*blocked = MOAT_BLOCKED_ON_READ;
-				return -1;
+				read_blocked = got == 0;
+				break;
 			}
 			return fail_io(conn);
 		}
 	}
-	/* A KeyUpdate asked us to update: answer promptly when nothing else is pending. */
-	if (conn->key_update_pending && !conn->write_closed && conn->io.out.len == 0) {
-		moat_blocked_status ignored;
-		if (send_key_update(conn) < 0 || moat_conn_flush(conn, &ignored) < 0) {
-			if (moat_errno != MOAT_ERR_IO_BLOCKED)
-				return fail_io(conn);
-		}
+	if (answer_peer(conn, blocked) < 0 && moat_errno != MOAT_ERR_IO_BLOCKED)
+		return fail_io(conn);
+	if (read_blocked) {
+		/* Blocked both ways: the write side is the one to wait for (*blocked says which). */
+		if (*blocked == MOAT_NOT_BLOCKED)
+			*blocked = MOAT_BLOCKED_ON_READ;
+		moat_error_raise(MOAT_ERR_IO_BLOCKED, MOAT_HERE);
+		return -1;
 	}
 	return (ssize_t)got;
 }

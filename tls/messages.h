@@ -29,6 +29,15 @@
 /* ---- Handshake header (RFC 8446 §4) ---- */
 
 /*
+ * The largest handshake message body we buffer (the u24 length allows 16 MiB).
+ * It must hold every legal ClientHello we can meet in practice: a hello with
+ * the longest cipher_suites<2..2^16-2> and a long extensions<0..2^16-1> block
+ * is about 128 KiB. A longer announced length is decode_error, like any
+ * other length we cannot accept (RFC 8446 §6).
+ */
+#define MOAT_MAX_HANDSHAKE_MESSAGE (128u * 1024u)
+
+/*
  * Split one message off a reassembly buffer: *type, and *body as a
  * sub-cursor; c advances past the message. An incomplete message is
  * MOAT_ERR_DECODE and leaves c unchanged.
@@ -64,6 +73,16 @@ struct moat_client_hello {
  * as moat_ext_block_parse with MOAT_MSG_CH (pre_shared_key last, ...).
  */
 MOAT_MUST_USE int moat_client_hello_decode(struct moat_cursor body, struct moat_client_hello *ch);
+/*
+ * RFC 8446 §4.1.2: is ch2, the answer to a HelloRetryRequest, ch1 with only
+ * the changes allowed after one (key_share replaced, early_data removed,
+ * cookie added, pre_shared_key updated or dropped, padding changed)? Any
+ * other difference, a new order of extensions included, is
+ * MOAT_ERR_ILLEGAL_PARAMETER. The new share and the cookie's value are left
+ * to the caller, which knows the group and the cookie it asked for.
+ */
+MOAT_MUST_USE int moat_client_hello_check_retry(const struct moat_client_hello *ch1,
+						const struct moat_client_hello *ch2);
 /* True when compression_methods is exactly {null}, as a TLS 1.3 ClientHello must have (RFC 8446 §4.1.2). */
 bool moat_client_hello_null_compression_only(const struct moat_client_hello *ch);
 /*

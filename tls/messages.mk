@@ -19,6 +19,7 @@ tls_libmoat_a_SOURCES += \
 	tls/messages.h \
 	tls/msg_header.c \
 	tls/msg_client_hello.c \
+	tls/msg_client_hello_retry.c \
 	tls/msg_server_hello.c \
 	tls/msg_encrypted_extensions.c \
 	tls/msg_certificate_request.c \

@@ -172,7 +172,14 @@ ssize_t moat_send(struct moat_connection *conn, const void *buf, ssize_t size, m
 ssize_t moat_sendv(struct moat_connection *conn, const struct iovec *bufs, ssize_t count, moat_blocked_status *blocked);
 ssize_t moat_sendv_with_offset(struct moat_connection *conn, const struct iovec *bufs, ssize_t count, ssize_t offs,
 			       moat_blocked_status *blocked);
-/* Returns bytes read, 0 once the peer has sent close_notify (or closed), -1 on error. */
+/*
+ * Returns bytes read, 0 once the peer has sent close_notify (or closed), -1 on
+ * error. It also writes what the peer is owed at once (the KeyUpdate it
+ * requested) and what an earlier call left queued: when that would block,
+ * *blocked is MOAT_BLOCKED_ON_WRITE, with bytes returned or with -1 (nothing
+ * to read either), and moat_flush finishes the write once the transport is
+ * writable.
+ */
 ssize_t moat_recv(struct moat_connection *conn, void *buf, ssize_t size, moat_blocked_status *blocked);
 /* Decrypted bytes ready to be returned by moat_recv without reading the transport. */
 uint32_t moat_peek(struct moat_connection *conn);
@@ -181,7 +188,7 @@ MOAT_MUST_USE int moat_shutdown(struct moat_connection *conn, moat_blocked_statu
 /* Send close_notify only (half close): reading may continue until the peer closes. */
 MOAT_MUST_USE int moat_shutdown_send(struct moat_connection *conn, moat_blocked_status *blocked);
 
-/* TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): sent before the next application data, or by moat_flush. */
+/* TLS 1.3 KeyUpdate (RFC 8446 §4.6.3): sent before the next application data, or by moat_flush or moat_recv. */
 MOAT_MUST_USE int moat_connection_request_key_update(struct moat_connection *conn, bool peer_update_requested);
 /* Write out anything queued (KeyUpdate, alerts). */
 MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *blocked);
@@ -195,7 +202,7 @@ int moat_connection_get_client_hello_version(struct moat_connection *conn);
 /* IANA name of the negotiated suite ("TLS_AES_128_GCM_SHA256"), or "NONE". */
 const char *moat_connection_get_cipher(struct moat_connection *conn);
 MOAT_MUST_USE int moat_connection_get_cipher_iana_value(struct moat_connection *conn, uint8_t *first, uint8_t *second);
-/* Key exchange group ("x25519", "secp256r1", "secp384r1") or "NONE". */
+/* Key exchange group by its IANA name ("x25519", "secp521r1", "ffdhe2048", ...) or "NONE". */
 const char *moat_connection_get_curve(struct moat_connection *conn);
 /* Signature scheme used by the server (and the client, with client auth), IANA value or 0. */
 uint16_t moat_connection_get_server_sig_scheme(struct moat_connection *conn);

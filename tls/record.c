@@ -305,8 +305,13 @@ int moat_record_open(struct moat_record_layer *rl, uint8_t *rec, size_t rec_len,
 		       MOAT_ERR_UNEXPECTED_MESSAGE);
 	}
 
-	/* §5.1: TLSPlaintext.length MUST NOT exceed 2^14 (or the negotiated limit). */
-	ENSURE(frag_len <= limit(rl->max_plaintext_in), MOAT_ERR_RECORD_OVERFLOW);
+	/*
+	 * §5.1: TLSPlaintext.length MUST NOT exceed 2^14 (or the negotiated
+	 * limit). Application data without read keys is a protected record we
+	 * cannot open (0-RTT after a HelloRetryRequest, §4.2.10): its bound is
+	 * TLSCiphertext's, checked above, and the caller skips or refuses it.
+	 */
+	ENSURE(frag_len <= limit(rl->max_plaintext_in) || type == MOAT_CT_APPLICATION_DATA, MOAT_ERR_RECORD_OVERFLOW);
 	/* §5.1: zero-length handshake fragments are forbidden; an alert record holds exactly one alert. */
 	ENSURE(frag_len > 0 || (type != MOAT_CT_HANDSHAKE && type != MOAT_CT_ALERT), MOAT_ERR_UNEXPECTED_MESSAGE);
 	*content_type = type;

@@ -108,10 +108,11 @@ size_t moat_record_wire_len(const struct moat_record_layer *rl, size_t len, size
  * plaintext with no type (unexpected_message); an inner type other than
  * handshake, alert or application_data (unexpected_message); zero-length
  * handshake or alert fragment (unexpected_message); unprotected fragment >
- * max_plaintext_in (record_overflow). Before read keys are installed every
- * known type is returned as-is, application_data included: only the caller
- * knows whether that is early data to skip after a HelloRetryRequest
- * (RFC 8446 §4.2.10) or an unexpected_message.
+ * max_plaintext_in (record_overflow; application_data excepted, below).
+ * Before read keys are installed every known type is returned as-is,
+ * application_data included and bounded only as a TLSCiphertext (2^14 + 256):
+ * only the caller knows whether that is early data to skip after a
+ * HelloRetryRequest (RFC 8446 §4.2.10) or an unexpected_message.
  */
 MOAT_MUST_USE int moat_record_open(struct moat_record_layer *rl, uint8_t *rec, size_t rec_len,
 				   uint8_t *content_type, uint8_t **plain, size_t *plain_len);

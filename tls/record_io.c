@@ -182,6 +182,8 @@ int moat_record_io_read(struct moat_record_io *io, struct moat_record_layer *rl,
 				uint8_t *rec = io->in.data + io->in_start;
 				/* Consumed whether or not it opens: see the header on skipping records. */
 				io->in_start += total;
+				io->last_type = rec[0];
+				io->last_len = total;
 				return moat_record_open(rl, rec, total, content_type, plain, plain_len);
 			}
 		}

@@ -53,6 +53,8 @@ struct moat_record_io {
 	struct moat_buf out;
 	size_t out_sent;                 /* records waiting to be sent start here */
 	bool eof;                        /* recv reported end of stream */
+	uint8_t last_type;               /* outer content type of the record last consumed, opened or not */
+	size_t last_len;                 /* ... and its length on the wire */
 };
 
 void moat_record_io_init(struct moat_record_io *io);
@@ -81,7 +83,8 @@ size_t moat_record_io_pending_out(const struct moat_record_io *io);
  * partial bytes: moat_record_io_has_buffered); I/O error → MOAT_ERR_IO.
  * Protocol errors are moat_record_open's; a record that fails to open is
  * consumed all the same, so a caller that may skip it (rejected 0-RTT,
- * RFC 8446 §4.2.10) can read on. The returned plaintext stays valid until the
+ * RFC 8446 §4.2.10) can read on; io->last_type and io->last_len say what it
+ * was. The returned plaintext stays valid until the
  * next call (which discards the consumed record).
  */
 MOAT_MUST_USE int moat_record_io_read(struct moat_record_io *io, struct moat_record_layer *rl,

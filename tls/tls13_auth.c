@@ -56,37 +56,31 @@ int moat_tls13_read_finished(struct moat_connection *conn, struct moat_cursor bo
 	return MOAT_SUCCESS;
 }
 
-/* The peer's signature_algorithms (ClientHello on a server, CertificateRequest on a client). */
-int moat_tls13_save_peer_sig_schemes(struct moat_handshake *hs, const struct moat_ext_block *ext)
+/*
+ * The peer's signature_algorithms (ClientHello on a server, CertificateRequest
+ * on a client) as a set: the whole list, however long, in one pass, so a
+ * scheme counts wherever the peer put it.
+ */
+int moat_tls13_peer_sig_schemes(const struct moat_ext_block *ext, struct moat_u16_set *offered)
 {
 	struct moat_cursor list;
 	/* RFC 8446 §9.2: a certificate-authenticated handshake needs signature_algorithms. */
 	ENSURE(moat_ext_present(ext, MOAT_EXTI_SIGNATURE_ALGORITHMS), MOAT_ERR_MISSING_EXTENSION);
 	TRY(moat_ext_u16_list_decode(ext->data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
-	hs->peer_sig_schemes_count = 0;
-	while (moat_cursor_remaining(&list) > 0) {
-		uint16_t s;
-		TRY(moat_u16_list_next(&list, &s));
-		if (hs->peer_sig_schemes_count < sizeof(hs->peer_sig_schemes) / sizeof(hs->peer_sig_schemes[0]))
-			hs->peer_sig_schemes[hs->peer_sig_schemes_count++] = s;
-	}
+	moat_u16_set_clear(offered);
+	moat_u16_set_add_list(offered, list);
 	return MOAT_SUCCESS;
 }
 
 int moat_tls13_choose_sig_scheme(struct moat_connection *conn, const struct moat_cert_chain_and_key *ck,
-				 uint16_t *scheme)
+				 const struct moat_u16_set *offered, uint16_t *scheme)
 {
 	const struct moat_security_policy *p = moat_conn_policy(conn);
-	const struct moat_handshake *hs = conn->hs;
 	for (size_t i = 0; i < p->sig_schemes_count; i++) {
 		uint16_t s = p->sig_schemes[i];
-		if (!moat_sig_scheme_usable_tls13(s, ck->key_type))
-			continue;
-		for (size_t j = 0; j < hs->peer_sig_schemes_count; j++) {
-			if (hs->peer_sig_schemes[j] == s) {
-				*scheme = s;
-				return MOAT_SUCCESS;
-			}
+		if (moat_sig_scheme_usable_tls13(s, ck->key_type) && moat_u16_set_has(offered, s)) {
+			*scheme = s;
+			return MOAT_SUCCESS;
 		}
 	}
 	BAIL(MOAT_ERR_HANDSHAKE_FAILURE);

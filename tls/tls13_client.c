@@ -67,11 +67,13 @@ static int write_client_extensions(struct moat_connection *conn, struct moat_buf
 
 	/* One share: the policy's favourite group, or the one a HelloRetryRequest asked for. */
 	uint16_t group = hs->hrr_done ? hs->hrr_group : groups[0];
+	uint8_t *ours;
 	moat_kex_free(&hs->kex);
-	TRY(moat_kex_generate(&hs->kex, group, hs->our_share, &hs->our_share_len));
+	TRY(moat_hs_kex_buffers(hs, group, &ours, NULL));
+	TRY(moat_kex_generate(&hs->kex, group, ours, &hs->our_share_len));
 	struct moat_key_share share;
 	share.group = group;
-	moat_cursor_init(&share.key_exchange, hs->our_share, hs->our_share_len);
+	moat_cursor_init(&share.key_exchange, ours, hs->our_share_len);
 	TRY(moat_ext_write_key_share_ch(ext, &share, 1));
 	conn->group = group;
 
@@ -228,8 +230,10 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	TRY(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
 	ENSURE(share.group == conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
 	size_t secret_len = 0;
+	uint8_t *secret;
+	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
 	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share.key_exchange), moat_cursor_remaining(&share.key_exchange),
-			    hs->shared_secret, &secret_len));
+			    secret, &secret_len));
 	moat_kex_free(&hs->kex);
 
 	uint8_t hello_hash[MOAT_MAX_HASH_LEN];
@@ -237,8 +241,9 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
 	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, NULL, 0);
 	if (rc == MOAT_SUCCESS)
-		rc = moat_tls13_derive_handshake(conn->secrets, hs->shared_secret, secret_len, hello_hash);
-	moat_wipe(hs->shared_secret, sizeof(hs->shared_secret));
+		rc = moat_tls13_derive_handshake(conn->secrets, secret, secret_len, hello_hash);
+	moat_wipe(secret, secret_len);
+	moat_hs_kex_release(hs);
 	TRY(rc);
 	TRY(moat_tls13_prepare_finished_keys(conn));
 	TRY(moat_hs_set_keys(conn, false, conn->secrets->server_hs));
@@ -259,6 +264,11 @@ int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor b
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_MAX_FRAGMENT_LENGTH), MOAT_ERR_UNSUPPORTED_EXTENSION);
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_RECORD_SIZE_LIMIT), MOAT_ERR_UNSUPPORTED_EXTENSION);
 	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_EARLY_DATA), MOAT_ERR_UNSUPPORTED_EXTENSION);
+	/* §4.2.7: the server's groups are only for later connections, but a malformed list is still decode_error. */
+	if (moat_ext_present(&ext, MOAT_EXTI_SUPPORTED_GROUPS)) {
+		struct moat_cursor groups;
+		TRY(moat_ext_u16_list_decode(ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &groups));
+	}
 	if (moat_ext_present(&ext, MOAT_EXTI_ALPN)) {
 		ENSURE(hs->ch_sent_alpn, MOAT_ERR_UNSUPPORTED_EXTENSION);
 		struct moat_cursor name;
@@ -290,13 +300,19 @@ int moat_tls13_client_recv_cr(struct moat_connection *conn, struct moat_cursor b
 	/* §4.3.2: in the main handshake the context is empty. */
 	ENSURE(moat_cursor_remaining(&cr.context) == 0, MOAT_ERR_ILLEGAL_PARAMETER);
 	hs->cr_context_len = 0;
-	TRY(moat_tls13_save_peer_sig_schemes(hs, &cr.ext));
+	struct moat_u16_set offered;
+	TRY(moat_tls13_peer_sig_schemes(&cr.ext, &offered));
+	/* certificate_authorities is not used to choose, but a malformed one is still decode_error. */
+	if (moat_ext_present(&cr.ext, MOAT_EXTI_CERTIFICATE_AUTHORITIES)) {
+		struct moat_cursor cas;
+		TRY(moat_ext_certificate_authorities_decode(cr.ext.data[MOAT_EXTI_CERTIFICATE_AUTHORITIES], &cas));
+	}
 	hs->flags |= MOAT_HS_F_CLIENT_AUTH;
 	/* §4.4.2: with no suitable certificate the client answers with an empty Certificate. */
 	struct moat_config *config = conn->config;
 	for (size_t c = 0; c < config->cert_count && conn->selected_cert == NULL; c++) {
 		uint16_t scheme;
-		if (moat_tls13_choose_sig_scheme(conn, config->certs[c], &scheme) == MOAT_SUCCESS) {
+		if (moat_tls13_choose_sig_scheme(conn, config->certs[c], &offered, &scheme) == MOAT_SUCCESS) {
 			conn->selected_cert = config->certs[c];
 			conn->client_sig_scheme = scheme;
 		}

@@ -63,6 +63,8 @@ static int parse_first_client_hello(struct moat_connection *conn, struct moat_cu
 		conn->server_name[n] = '\0';
 		memcpy(hs->server_name, conn->server_name, n + 1);
 	}
+	/* §4.2.10: early data is never accepted, but what the client sends of it must be skipped. */
+	hs->early_data_offered = moat_ext_present(&ch->ext, MOAT_EXTI_EARLY_DATA);
 	/* Appendix D.4: a client in compatibility mode sends a session id; answer with a CCS. */
 	if (hs->session_id_len > 0)
 		hs->flags |= MOAT_HS_F_MIDDLEBOX;
@@ -101,59 +103,48 @@ static const struct moat_cipher_suite *choose_suite(const struct moat_security_p
 	return NULL;
 }
 
-static bool group_in(const uint16_t *groups, size_t n, uint16_t g)
-{
-	for (size_t i = 0; i < n; i++)
-		if (groups[i] == g)
-			return true;
-	return false;
-}
-
-/* Group and key share: the best group in the policy the client supports, with a share if possible. */
+/*
+ * Group and key share: the best group in the policy that the client supports,
+ * with the client's share for it if it sent one. Both of the client's lists
+ * are read whole from the ClientHello (a set for supported_groups, a walk of
+ * the shares), so where a group sits in them, or how long they are, does not
+ * change the answer. The loops run over the policy's groups: a group the key
+ * exchange code learns is chosen here without a change.
+ */
 static int choose_group(struct moat_connection *conn, const struct moat_client_hello *ch,
 			const struct moat_key_share **share_out)
 {
 	struct moat_handshake *hs = conn->hs;
 	const struct moat_security_policy *p = moat_conn_policy(conn);
-	struct moat_cursor list;
+	struct moat_cursor listed, it;
 	struct moat_key_share_list shares;
+	struct moat_u16_set offered;
 
 	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SUPPORTED_GROUPS), MOAT_ERR_MISSING_EXTENSION);
 	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_KEY_SHARE), MOAT_ERR_MISSING_EXTENSION);
-	TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &list));
-	const struct moat_cursor listed = list;
-	hs->client_groups_count = 0;
-	while (moat_cursor_remaining(&list) > 0) {
-		uint16_t g;
-		TRY(moat_u16_list_next(&list, &g));
-		if (hs->client_groups_count < sizeof(hs->client_groups) / sizeof(hs->client_groups[0]))
-			hs->client_groups[hs->client_groups_count++] = g;
-	}
+	TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &listed));
 	TRY(moat_ext_key_share_decode_ch(ch->ext.data[MOAT_EXTI_KEY_SHARE], &shares));
+	moat_u16_set_clear(&offered);
+	moat_u16_set_add_list(&offered, listed);
 	/* §4.2.8: every share must be for a group the client listed in supported_groups. */
-	for (size_t i = 0; i < shares.count; i++)
-		ENSURE(moat_u16_list_contains(listed, shares.entry[i].group), MOAT_ERR_ILLEGAL_PARAMETER);
+	for (it = shares.entries; moat_cursor_remaining(&it) > 0;) {
+		struct moat_key_share e;
+		TRY(moat_key_share_next(&it, &e));
+		ENSURE(moat_u16_set_has(&offered, e.group), MOAT_ERR_ILLEGAL_PARAMETER);
+	}
 
 	*share_out = NULL;
 	/* First choice: a group the client already sent a share for, avoiding a round trip. */
-	for (size_t i = 0; i < p->groups_count && *share_out == NULL; i++) {
-		if (!moat_kex_group_supported(p->groups[i]))
-			continue;
-		for (size_t j = 0; j < shares.count; j++) {
-			if (shares.entry[j].group == p->groups[i]) {
-				conn->group = p->groups[i];
-				hs->kex_share = shares.entry[j];
-				*share_out = &hs->kex_share;
-				break;
-			}
+	for (size_t i = 0; i < p->groups_count; i++) {
+		if (moat_kex_group_supported(p->groups[i]) && moat_key_share_find(&shares, p->groups[i], &hs->kex_share)) {
+			conn->group = p->groups[i];
+			*share_out = &hs->kex_share;
+			return MOAT_SUCCESS;
 		}
 	}
-	if (*share_out != NULL)
-		return MOAT_SUCCESS;
 	/* Otherwise the best mutually supported group, asked for with a HelloRetryRequest. */
 	for (size_t i = 0; i < p->groups_count; i++) {
-		if (moat_kex_group_supported(p->groups[i]) &&
-		    group_in(hs->client_groups, hs->client_groups_count, p->groups[i])) {
+		if (moat_kex_group_supported(p->groups[i]) && moat_u16_set_has(&offered, p->groups[i])) {
 			conn->group = p->groups[i];
 			return MOAT_SUCCESS;
 		}
@@ -208,18 +199,17 @@ static int choose_record_limits(struct moat_connection *conn, const struct moat_
 	return MOAT_SUCCESS;
 }
 
-static int select_certificate(struct moat_connection *conn)
+static int select_certificate(struct moat_connection *conn, const struct moat_client_hello *ch)
 {
 	struct moat_config *config = conn->config;
 	ENSURE(config->cert_count > 0, MOAT_ERR_CONFIG);
 	const struct moat_security_policy *p = moat_conn_policy(conn);
+	struct moat_u16_set offered;
+	TRY(moat_tls13_peer_sig_schemes(&ch->ext, &offered));
 	/* The policy's order of schemes decides, among the client's, which certificate serves. */
 	for (size_t i = 0; i < p->sig_schemes_count; i++) {
 		uint16_t scheme = p->sig_schemes[i];
-		bool offered = false;
-		for (size_t j = 0; j < conn->hs->peer_sig_schemes_count; j++)
-			offered |= conn->hs->peer_sig_schemes[j] == scheme;
-		if (!offered)
+		if (!moat_u16_set_has(&offered, scheme))
 			continue;
 		for (size_t c = 0; c < config->cert_count; c++) {
 			if (moat_sig_scheme_usable_tls13(scheme, config->certs[c]->key_type)) {
@@ -235,10 +225,12 @@ static int select_certificate(struct moat_connection *conn)
 static int compute_shared_secret(struct moat_connection *conn, const struct moat_key_share *share)
 {
 	struct moat_handshake *hs = conn->hs;
+	uint8_t *ours, *secret;
 	size_t len = 0;
-	TRY(moat_kex_generate(&hs->kex, conn->group, hs->our_share, &hs->our_share_len));
+	TRY(moat_hs_kex_buffers(hs, conn->group, &ours, &secret));
+	TRY(moat_kex_generate(&hs->kex, conn->group, ours, &hs->our_share_len));
 	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share->key_exchange), moat_cursor_remaining(&share->key_exchange),
-			    hs->shared_secret, &len));
+			    secret, &len));
 	hs->shared_secret_len = len;
 	moat_kex_free(&hs->kex);
 	return MOAT_SUCCESS;
@@ -256,9 +248,10 @@ static int negotiate_first(struct moat_connection *conn)
 	conn->version = MOAT_TLS13;
 	conn->suite = choose_suite(p, ch->cipher_suites);
 	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
-	TRY(moat_tls13_save_peer_sig_schemes(hs, &ch->ext));
+	/* §9.2: a hello without signature_algorithms is missing_extension, whatever else is wrong with it. */
+	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS), MOAT_ERR_MISSING_EXTENSION);
 	TRY(choose_group(conn, ch, &share));
-	TRY(select_certificate(conn));
+	TRY(select_certificate(conn, ch));
 	TRY(choose_alpn(conn, ch));
 	TRY(choose_record_limits(conn, ch));
 	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE)
@@ -272,35 +265,29 @@ static int negotiate_first(struct moat_connection *conn)
 }
 
 /*
- * The second ClientHello (§4.1.2) must answer our HelloRetryRequest: one share
- * for the group we asked for and our cookie unchanged. Other fields are the
- * client's to keep identical; we check what our choices depend on.
+ * The second ClientHello (§4.1.2) must be the first one with only the
+ * changes our HelloRetryRequest allows (moat_client_hello_check_retry), one
+ * share for the group we asked for, and our cookie unchanged. Everything our
+ * choices were made from is therefore what the first ClientHello said.
  */
 static int process_second_client_hello(struct moat_connection *conn, struct moat_cursor body)
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_client_hello ch2;
 	struct moat_key_share_list shares;
+	struct moat_key_share share;
 	TRY(moat_client_hello_decode(body, &ch2));
-	ENSURE(moat_cursor_remaining(&ch2.session_id) == hs->session_id_len &&
-		       memcmp(moat_cursor_data(&ch2.session_id), hs->session_id, hs->session_id_len) == 0,
-	       MOAT_ERR_ILLEGAL_PARAMETER);
-	ENSURE(memcmp(ch2.random, hs->client_random, MOAT_RANDOM_LEN) == 0, MOAT_ERR_ILLEGAL_PARAMETER);
-	ENSURE(moat_u16_list_contains(ch2.cipher_suites, conn->suite->iana), MOAT_ERR_ILLEGAL_PARAMETER);
-	ENSURE(moat_ext_present(&ch2.ext, MOAT_EXTI_SUPPORTED_VERSIONS), MOAT_ERR_ILLEGAL_PARAMETER);
 	ENSURE(moat_ext_present(&ch2.ext, MOAT_EXTI_KEY_SHARE), MOAT_ERR_MISSING_EXTENSION);
-	/* Early data is never allowed after a HelloRetryRequest (§4.2.10). */
-	ENSURE(!moat_ext_present(&ch2.ext, MOAT_EXTI_EARLY_DATA), MOAT_ERR_ILLEGAL_PARAMETER);
 	ENSURE(moat_ext_present(&ch2.ext, MOAT_EXTI_COOKIE), MOAT_ERR_MISSING_EXTENSION);
+	TRY(moat_client_hello_check_retry(&hs->client_hello, &ch2));
 	struct moat_cursor cookie;
 	TRY(moat_ext_cookie_decode(ch2.ext.data[MOAT_EXTI_COOKIE], &cookie));
 	ENSURE(moat_cursor_remaining(&cookie) == hs->cookie_len &&
 		       moat_ct_equal(moat_cursor_data(&cookie), hs->cookie, hs->cookie_len),
 	       MOAT_ERR_ILLEGAL_PARAMETER);
 	TRY(moat_ext_key_share_decode_ch(ch2.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
-	ENSURE(shares.count == 1 && shares.entry[0].group == conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
-	TRY(moat_tls13_save_peer_sig_schemes(hs, &ch2.ext));
-	return compute_shared_secret(conn, &shares.entry[0]);
+	ENSURE(shares.count == 1 && moat_key_share_find(&shares, conn->group, &share), MOAT_ERR_ILLEGAL_PARAMETER);
+	return compute_shared_secret(conn, &share);
 }
 
 int moat_tls13_server_recv_hello(struct moat_connection *conn, struct moat_cursor body)
@@ -318,16 +305,19 @@ static int send_server_hello_like(struct moat_connection *conn, const uint8_t *r
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_buf ext, msg;
-	uint8_t ext_mem[512];
+	/* Room for a cookie or an ffdhe8192 share, and the few fixed-size extensions. */
+	uint8_t ext_mem[MOAT_KEX_MAX_SHARE_LEN + 128];
 	/* Messages are built on the stack and copied into the flight: no heap buffer per message. */
-	uint8_t msg_mem[1024];
+	uint8_t msg_mem[sizeof(ext_mem) + 128];
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
 	TRY(moat_ext_write_supported_versions_sh(&ext, MOAT_TLS13));
 	if (hrr) {
 		TRY(moat_ext_write_key_share_hrr(&ext, conn->group));
 		TRY(moat_ext_write_cookie(&ext, hs->cookie, hs->cookie_len));
 	} else {
-		TRY(moat_ext_write_key_share_sh(&ext, conn->group, hs->our_share, hs->our_share_len));
+		uint8_t *ours;
+		TRY(moat_hs_kex_buffers(hs, conn->group, &ours, NULL));
+		TRY(moat_ext_write_key_share_sh(&ext, conn->group, ours, hs->our_share_len));
 	}
 	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
 	TRY(moat_server_hello_encode(&msg, random, hs->session_id, hs->session_id_len, conn->suite->iana, ext.data,
@@ -357,10 +347,13 @@ int moat_tls13_server_send_hello(struct moat_connection *conn)
 	TRY(send_server_hello_like(conn, random, false));
 	TRY(moat_hs_flush_messages(conn));
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
+	uint8_t *secret;
+	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
 	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, NULL, 0);
 	if (rc == MOAT_SUCCESS)
-		rc = moat_tls13_derive_handshake(conn->secrets, hs->shared_secret, hs->shared_secret_len, hello_hash);
-	moat_wipe(hs->shared_secret, sizeof(hs->shared_secret));
+		rc = moat_tls13_derive_handshake(conn->secrets, secret, hs->shared_secret_len, hello_hash);
+	moat_wipe(secret, hs->shared_secret_len);
+	moat_hs_kex_release(hs);
 	TRY(rc);
 	TRY(moat_tls13_prepare_finished_keys(conn));
 	TRY(moat_hs_set_keys(conn, true, conn->secrets->server_hs));

@@ -176,6 +176,22 @@ ATF_TC_BODY(sensitive_is_secure_and_wiped, tc)
 	ATF_REQUIRE(b.data == NULL);
 }
 
+ATF_TC_WITHOUT_HEAD(empty_put_into_empty_buffer);
+ATF_TC_BODY(empty_put_into_empty_buffer, tc)
+{
+	/* Zero bytes into a buffer with no memory yet: allowed, and no pointer arithmetic on NULL (UBSan). */
+	struct moat_buf b;
+	uint8_t *p = (uint8_t *)&b;
+	moat_buf_init(&b, 64);
+	EXPECT_OK(moat_buf_put_bytes(&b, NULL, 0));
+	EXPECT_OK(moat_buf_reserve(&b, 0, &p));
+	ATF_REQUIRE(p == NULL);
+	ATF_REQUIRE_EQ(b.len, 0);
+	EXPECT_OK(moat_buf_put_bytes(&b, "x", 1));
+	ATF_REQUIRE_EQ(b.len, 1);
+	moat_buf_free(&b);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, integers_round_trip);
@@ -183,5 +199,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, prefix_overflow_and_nesting);
 	ATF_TP_ADD_TC(tp, cap_and_fixed_memory);
 	ATF_TP_ADD_TC(tp, sensitive_is_secure_and_wiped);
+	ATF_TP_ADD_TC(tp, empty_put_into_empty_buffer);
 	return atf_no_error();
 }

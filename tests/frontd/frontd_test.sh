@@ -146,6 +146,8 @@ start_frontd()
 	for _try in 1 2 3 4 5 6 7 8; do
 		FPORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
 		sed "s/@PORT@/$FPORT/g" conf.in >f.conf
+		# Emptied here, not only by the redirection in the background child: a restart must not find the last run's "started".
+		: >frontd.err
 		"$FRONTD" -d -v -f f.conf >frontd.out 2>frontd.err &
 		FRONTD_PID=$!
 		if wait_line frontd.err 'notice\]: started' $FRONTD_PID; then
@@ -516,6 +518,40 @@ level_triggered_body()
 	stop_frontd
 }
 
+atf_test_case key_update
+key_update_head()
+{
+	atf_set "descr" "a client's KeyUpdate with update_requested is answered at once, though the backend sends nothing (RFC 8446 §4.6.3)"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "60"
+}
+key_update_body()
+{
+	make_pki
+	start_keyd
+	# Backend a says hello, then neither reads nor writes for a while: frontd has nothing to send.
+	start_backend A backend-a -d 4000
+	start_backend B backend-b
+	two_sites_conf
+	start_frontd
+	mkfifo ku.in
+	: >ku.out
+	timeout $WAIT openssl s_client -connect "127.0.0.1:$FPORT" -tls1_3 -brief -CAfile ca.pem \
+		-verify_return_error -servername a.test -msg -msgfile ku.msg <ku.in >ku.out 2>ku.err &
+	_pid=$!
+	exec 4>ku.in
+	wait_size ku.out 10 $_pid
+	# s_client's K command: KeyUpdate with update_requested; then time to read the answer.
+	printf 'K\n' >&4
+	sleep 1
+	exec 4>&-
+	wait_exit $_pid
+	expect_line ku.out '^backend-a$'
+	[ "$(grep -c '>>> .*KeyUpdate' ku.msg)" -eq 1 ] || { show ku.msg ku.err; atf_fail "s_client sent no KeyUpdate"; }
+	[ "$(grep -c '<<< .*KeyUpdate' ku.msg)" -eq 1 ] || { show ku.msg frontd.err; atf_fail "frontd did not answer the KeyUpdate"; }
+	stop_frontd
+}
+
 atf_test_case keyd_outage
 keyd_outage_head()
 {
@@ -731,6 +767,7 @@ atf_init_test_cases()
 	atf_add_test_case backpressure
 	atf_add_test_case idle_release
 	atf_add_test_case level_triggered
+	atf_add_test_case key_update
 	atf_add_test_case keyd_outage
 	atf_add_test_case keyd_slow
 	atf_add_test_case backend_down

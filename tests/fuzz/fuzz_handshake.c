@@ -427,12 +427,17 @@ static void fuzz_extension(enum target t, struct moat_cursor d)
 		}
 		break;
 	case T_EXT_KEY_SHARE_CH:
-		if (moat_ext_key_share_decode_ch(d, &ksl) == MOAT_SUCCESS) {
-			CHECK(ksl.count <= MOAT_MAX_KEY_SHARES);
-			if (!ksl.truncated && fits) {
-				CHECK(moat_ext_write_key_share_ch(&out, ksl.entry, ksl.count) == MOAT_SUCCESS);
-				expect_extension(d);
-			}
+		if (moat_ext_key_share_decode_ch(d, &ksl) == MOAT_SUCCESS && fits) {
+			/* Every entry is there to walk, and they encode back to the same bytes. */
+			struct moat_key_share *all = calloc(ksl.count + 1, sizeof(*all));
+			struct moat_cursor it = ksl.entries;
+			CHECK(all != NULL);
+			for (size_t i = 0; i < ksl.count; i++)
+				CHECK(moat_key_share_next(&it, &all[i]) == MOAT_SUCCESS);
+			CHECK(moat_cursor_remaining(&it) == 0);
+			CHECK(moat_ext_write_key_share_ch(&out, all, ksl.count) == MOAT_SUCCESS);
+			expect_extension(d);
+			free(all);
 		}
 		break;
 	case T_EXT_KEY_SHARE_SH:

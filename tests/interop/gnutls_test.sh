@@ -181,6 +181,19 @@ hrr_body()
 		fi
 	fi
 
+	# With one key share, for X25519, against our server without x25519: a HelloRetryRequest
+	# for P-256, and GnuTLS's second ClientHello must pass our check against its first
+	# (RFC 8446 §4.1.2: the same hello but for the changes a retry allows).
+	combo hrr_server
+	if vs_cli data --cert p256.pem --key p256.key --echo --policy 20190802 --hello-cb -- \
+		--single-key-share --priority "$(priority "$ALL_CIPHERS" X25519:SECP256R1)"; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.srv.out" "^hrr: yes\$" "^curve: secp256r1\$" && pass
+		fi
+	fi
+
 	# Our client shares x25519 first; gnutls-serv takes only P-384.
 	combo hrr_client
 	if vs_serv --x509certfile p256.pem --x509keyfile p256.key --priority "$(priority "$ALL_CIPHERS" SECP384R1)" -- \
@@ -191,6 +204,57 @@ hrr_body()
 			expect "$N.cli.err" "^curve: secp384r1\$" "^echo: 2000 bytes ok\$" && pass
 		fi
 	fi
+	finish
+}
+
+# Every group we have, in GnuTLS priority syntax. GnuTLS negotiates all of them in TLS 1.3.
+ALL_GROUPS="X25519 SECP256R1 SECP384R1 X448 SECP521R1 FFDHE2048 FFDHE3072 FFDHE4096 FFDHE6144 FFDHE8192"
+
+# How gnutls-cli's session description names a group's key exchange.
+gnutls_kx()
+{
+	case $1 in
+	FFDHE*) echo "DHE-$1" ;;
+	*) echo "ECDHE-$1" ;;
+	esac
+}
+
+atf_test_case groups
+groups_head()
+{
+	atf_set "descr" "every group both ways: gnutls-cli offering only it, gnutls-serv accepting only it (HRR from our client's x25519)"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "180"
+}
+groups_server_one()
+{
+	group=$1
+	vs_cli data --cert p256.pem --key p256.key --echo --policy default_tls13_ffdhe --hello-cb -- \
+		--priority "$(priority "$ALL_CIPHERS" "$group")" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "gnutls-cli exit $RC, server exit $SRC"; return; }
+	same data "$N.out" && expect "$N.glog" "Description: \(TLS1.3-X.509\)-\($(gnutls_kx "$group")\)" &&
+		expect "$N.srv.out" "^curve: $(moat_curve "$group")\$" "^hrr: no\$" "^closed: ok" && pass
+}
+groups_client_one()
+{
+	group=$1
+	# Our client shares x25519 first: for any other group gnutls-serv answers with a HelloRetryRequest.
+	vs_serv --x509certfile p256.pem --x509keyfile p256.key --priority "$(priority "$ALL_CIPHERS" "$group")" -- \
+		--ca ca.pem --server-name localhost --print --echo-check --policy default_tls13_ffdhe <data || return
+	[ $RC -eq 0 ] || { fail "client exit $RC"; return; }
+	hrr=yes
+	[ "$group" = X25519 ] && hrr=no
+	expect "$N.cli.err" "^curve: $(moat_curve "$group")\$" "^hello_retry_request: $hrr\$" \
+		"^echo: $(file_size data) bytes ok\$" "^closed: ok\$" && pass
+}
+groups_body()
+{
+	make_pki p256
+	make_data data 5000
+	for group in $ALL_GROUPS; do
+		spawn "groups_server_$group" groups_server_one "$group"
+		spawn "groups_client_$group" groups_client_one "$group"
+	done
 	finish
 }
 
@@ -375,6 +439,49 @@ key_update_body()
 	finish
 }
 
+atf_test_case early_data
+early_data_head()
+{
+	atf_set "descr" "gnutls-cli resumes, with 0-RTT data, a session from gnutls-serv at our server (behind a relay): our server skips the early data and completes a full handshake"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "60"
+}
+early_data_body()
+{
+	make_pki p256
+	make_data data 1000
+	make_data early 4000
+	RELAY="$(atf_get_srcdir)/first_relay"
+
+	combo early_data_elsewhere
+	if peer_start gnutls-serv -p 0 --echo --x509certfile p256.pem --x509keyfile p256.key --earlydata \
+		--maxearlydata=16384; then
+		GPORT=$PORT
+		if server_start --cert p256.pem --key p256.key --echo; then
+			timeout "$PEER_LIFETIME" "$RELAY" "$GPORT" "$PORT" >"$N.relay" 2>&1 &
+			BG_PIDS="$BG_PIDS $!"
+			if wait_line "$N.relay" '^listening on [0-9]+$' || fail "relay did not start"; then
+				PORT=$(sed -n 's/^listening on //p' "$N.relay")
+				cli_echo data -r --waitresumption --earlydata=early
+				RC=$?
+				server_status
+				SRC=$?
+				if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+					fail "gnutls-cli exit $RC, server exit $SRC"
+				elif ! grep -Eq '^connection 2: 22( 20)? 23' "$N.relay"; then
+					fail "gnutls-cli sent no 0-RTT data to our server"
+				elif grep -q 'This is a resumed session' "$N.glog"; then
+					fail "our server resumed a session it cannot have"
+				else
+					same data "$N.out" && expect "$N.srv.out" "^received: 1000 bytes" && pass
+				fi
+			fi
+		fi
+		peer_stop
+	fi
+	finish
+}
+
 atf_test_case large_data
 large_data_head()
 {
@@ -415,8 +522,10 @@ atf_init_test_cases()
 	atf_add_test_case server_matrix
 	atf_add_test_case client_matrix
 	atf_add_test_case hrr
+	atf_add_test_case groups
 	atf_add_test_case mutual_auth
 	atf_add_test_case alpn
 	atf_add_test_case key_update
+	atf_add_test_case early_data
 	atf_add_test_case large_data
 }

@@ -378,6 +378,9 @@ moat_curve()
 	X25519 | x25519) echo x25519 ;;
 	P-256 | SECP256R1 | prime256v1) echo secp256r1 ;;
 	P-384 | SECP384R1 | secp384r1) echo secp384r1 ;;
+	X448 | x448) echo x448 ;;
+	P-521 | SECP521R1 | secp521r1) echo secp521r1 ;;
+	ffdhe* | FFDHE*) echo "$1" | tr 'A-Z' 'a-z' ;;
 	esac
 }
 

@@ -13,3 +13,7 @@ $(INTEROP_SH_TESTS): %: %.sh
 	$(AM_V_GEN)mkdir -p $(@D) && { echo '#! $(ATF_SH)'; cat $<; } > $@ && chmod +x $@
 
 check-local: $(INTEROP_SH_TESTS)
+
+# A relay that sends the first connection to one server and the rest to another (gnutls-cli's 0-RTT).
+check_PROGRAMS += tests/interop/first_relay
+tests_interop_first_relay_SOURCES = tests/interop/first_relay.c

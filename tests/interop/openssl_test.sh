@@ -68,8 +68,15 @@ s_client_key_line()
 	X25519) echo "^Server Temp Key: X25519" ;;
 	P-256) echo "^Server Temp Key: ECDH, prime256v1" ;;
 	P-384) echo "^Server Temp Key: ECDH, secp384r1" ;;
+	X448) echo "^Server Temp Key: X448" ;;
+	P-521) echo "^Server Temp Key: ECDH, secp521r1" ;;
+	ffdhe*) echo "^Server Temp Key: DH, ${1#ffdhe} bits" ;;
 	esac
 }
+
+# Every group we have, by OpenSSL's names. OpenSSL 3.0 negotiates all of them in TLS 1.3,
+# the FFDHE ones included (RFC 8446 §4.2.8.1 key shares).
+ALL_GROUPS="X25519 P-256 P-384 X448 P-521 ffdhe2048 ffdhe3072 ffdhe4096 ffdhe6144 ffdhe8192"
 
 atf_test_case server_matrix
 server_matrix_head()
@@ -195,6 +202,75 @@ hrr_body()
 			expect "$N.cli.err" "^curve: $(moat_curve "$group")\$" "^echo: 5000 bytes ok\$" && pass
 		fi
 	done
+	finish
+}
+
+atf_test_case groups
+groups_head()
+{
+	atf_set "descr" "every group both ways: s_client offering only it, s_server accepting only it (HRR from our client's x25519)"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "180"
+}
+groups_server_one()
+{
+	group=$1
+	# s_client sends its one share first: our server takes it, no HelloRetryRequest.
+	vs_s_client data --cert p256.pem --key p256.key --echo --policy default_tls13_ffdhe --hello-cb -- \
+		-groups "$group" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; return; }
+	same data "$N.out" && expect "$N.err" "$(s_client_key_line "$group")" "^Verification: OK" &&
+		expect "$N.srv.out" "^curve: $(moat_curve "$group")\$" "^hrr: no\$" "^hello_retry_request: no\$" \
+			"^closed: ok" && pass
+}
+groups_client_one()
+{
+	group=$1
+	# Our client shares x25519 first: for any other group s_server answers with a HelloRetryRequest.
+	vs_s_server -cert p256.pem -key p256.key -groups "$group" -msg -msgfile "$N.msg" -- \
+		--ca ca.pem --server-name localhost --print --echo-check --send-bytes 5000 --policy default_tls13_ffdhe ||
+		return
+	[ $RC -eq 0 ] && [ $PRC -eq 0 ] || { fail "client exit $RC, s_server exit $PRC"; return; }
+	hellos=2
+	[ "$group" = X25519 ] && hellos=1
+	if [ "$(grep -c '<<< .*ClientHello' "$N.msg")" -ne $hellos ]; then
+		fail "s_server saw $(grep -c '<<< .*ClientHello' "$N.msg") ClientHellos, expected $hellos"
+		return
+	fi
+	hrr=yes
+	[ "$group" = X25519 ] && hrr=no
+	expect "$N.cli.err" "^curve: $(moat_curve "$group")\$" "^hello_retry_request: $hrr\$" "^echo: 5000 bytes ok\$" \
+		"^closed: ok\$" && pass
+}
+groups_body()
+{
+	make_pki p256
+	make_data data 5000
+	for group in $ALL_GROUPS; do
+		spawn "groups_server_$group" groups_server_one "$group"
+		spawn "groups_client_$group" groups_client_one "$group"
+	done
+	wait_jobs
+
+	# Without default_tls13_ffdhe there is no FFDHE: our server refuses an FFDHE-only client
+	# (handshake_failure), and our client does not list FFDHE, so s_server finds no group.
+	combo groups_server_no_ffdhe
+	if vs_s_client data --cert p256.pem --key p256.key --echo -- -groups ffdhe2048; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "an FFDHE-only client got in under default_tls13 (s_client exit $RC, server exit $SRC)"
+		else
+			expect "$N.srv.err" "alert sent: handshake_failure" && pass
+		fi
+	fi
+	combo groups_client_no_ffdhe
+	if vs_s_server -cert p256.pem -key p256.key -groups ffdhe2048 -- \
+		--ca ca.pem --server-name localhost --echo-check --send-bytes 100; then
+		if [ $RC -eq 0 ]; then
+			fail "our client negotiated FFDHE under default_tls13"
+		else
+			expect "$N.cli.err" "alert received: handshake_failure" && pass
+		fi
+	fi
 	finish
 }
 
@@ -359,6 +435,15 @@ feed_key_updates()
 	printf 'after k\n'
 }
 
+# K (update_requested), then time for s_client to read the answer before it closes.
+feed_one_key_update()
+{
+	printf 'data before the update\n'
+	sleep 0.3
+	printf 'K\n'
+	sleep 1
+}
+
 atf_test_case key_update
 key_update_head()
 {
@@ -404,6 +489,23 @@ key_update_body()
 		fi
 	fi
 
+	# A server that only receives answers K's update_requested at once, not with data it never sends.
+	combo ku_receive_only
+	if server_start --cert p256.pem --key p256.key; then
+		peer_run @feed_one_key_update 0 openssl s_client -connect "127.0.0.1:$PORT" \
+			-tls1_3 -brief -CAfile ca.pem -servername localhost -msg -msgfile "$N.msg"
+		RC=$?
+		server_status
+		SRC=$?
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		elif [ "$(grep -c '>>> .*KeyUpdate' "$N.msg")" -ne 1 ] || [ "$(grep -c '<<< .*KeyUpdate' "$N.msg")" -ne 1 ]; then
+			fail "expected 1 KeyUpdate sent and 1 received by s_client"
+		else
+			expect "$N.srv.out" "^received: 23 bytes\$" && pass
+		fi
+	fi
+
 	# Our client updates (and asks s_server to) before sending.
 	combo ku_client
 	if vs_s_server -cert p256.pem -key p256.key -msg -msgfile "$N.msg" -- \
@@ -415,6 +517,89 @@ key_update_body()
 		else
 			expect "$N.cli.err" "^key_update: sent\$" "^echo: 100000 bytes ok\$" && pass
 		fi
+	fi
+	finish
+}
+
+# s_server_session FILE S_SERVER_ARGS...: a TLS 1.3 session for localhost, with a ticket that
+# allows early data, from openssl s_server (another server of the same name): s_client saves it in FILE.
+s_server_session()
+{
+	_sess=$1
+	shift
+	echo_loop_start openssl s_server -accept 0 -naccept 1 -quiet -tls1_3 -cert p256.pem -key p256.key \
+		-early_data "$@" || return 1
+	printf 'get a ticket\n' >"$N.ticket_data"
+	peer_run "$N.ticket_data" "$(file_size "$N.ticket_data")" openssl s_client -connect "127.0.0.1:$PORT" \
+		-tls1_3 -brief -CAfile ca.pem -servername localhost -sess_out "$_sess"
+	wait_exit "$PEER_PID"
+	[ -s "$_sess" ] || fail "s_client saved no session" || return 1
+	openssl sess_id -in "$_sess" -noout -text >"$N.sess.txt" 2>&1
+	rm -f "$N.in"
+}
+
+# early_records MSGFILE: protected records s_client sent before our first message (its 0-RTT data).
+early_records()
+{
+	awk '/^<<</ { exit } />>> .*InnerContent/ { n++ } END { print n + 0 }' "$1"
+}
+
+atf_test_case early_data
+early_data_head()
+{
+	atf_set "descr" "s_client resuming another server's session sends 0-RTT data: our server skips it (after a HelloRetryRequest too) and completes the handshake; more than 16384 bytes is unexpected_message"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "90"
+}
+early_data_body()
+{
+	make_pki p256
+	make_data data 1000
+	# As much early data as the ticket allows: s_client sends it in two records.
+	make_data early 16384
+	make_data too_much 20000
+
+	# Our server cannot open the ticket: it rejects the early data, skips it and serves.
+	combo early_data_rejected
+	if s_server_session sess; then
+		expect "$N.sess.txt" "Max Early Data: 16384" &&
+			vs_s_client data --cert p256.pem --key p256.key --echo -- \
+				-sess_in sess -early_data early -msg -msgfile "$N.msg" &&
+			if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+				fail "s_client exit $RC, server exit $SRC"
+			elif [ "$(early_records "$N.msg")" -ne 2 ]; then
+				fail "s_client did not send its early data in two records"
+			else
+				same data "$N.out" && pass
+			fi
+	fi
+
+	# The same after a HelloRetryRequest (no x25519 in 20190802): application_data records are skipped.
+	combo early_data_after_hrr
+	if s_server_session sess_hrr; then
+		vs_s_client data --cert p256.pem --key p256.key --echo --policy 20190802 -- \
+			-sess_in sess_hrr -early_data early -msg -msgfile "$N.msg" &&
+			if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+				fail "s_client exit $RC, server exit $SRC"
+			elif [ "$(early_records "$N.msg")" -ne 2 ]; then
+				fail "s_client did not send its early data in two records"
+			elif [ "$(grep -c '>>> .*ClientHello' "$N.msg")" -ne 2 ]; then
+				fail "s_client did not send a second ClientHello"
+			else
+				same data "$N.out" && expect "$N.srv.out" "^curve: secp256r1\$" && pass
+			fi
+	fi
+
+	# A ticket that allows 20000 bytes: past our 16384 the handshake ends with unexpected_message.
+	combo early_data_too_much
+	if s_server_session sess_big -max_early_data 20000; then
+		expect "$N.sess.txt" "Max Early Data: 20000" &&
+			vs_s_client data --cert p256.pem --key p256.key --echo -- -sess_in sess_big -early_data too_much &&
+			if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+				fail "s_client exit $RC, server exit $SRC: the handshake should have failed"
+			else
+				expect "$N.srv.err" "MOAT_ERR_TOO_MUCH_EARLY_DATA" && expect "$N.err" "alert unexpected message" && pass
+			fi
 	fi
 	finish
 }
@@ -666,9 +851,11 @@ atf_init_test_cases()
 	atf_add_test_case server_matrix
 	atf_add_test_case client_matrix
 	atf_add_test_case hrr
+	atf_add_test_case groups
 	atf_add_test_case mutual_auth
 	atf_add_test_case alpn
 	atf_add_test_case key_update
+	atf_add_test_case early_data
 	atf_add_test_case large_data
 	atf_add_test_case async_pkey
 	atf_add_test_case hello_cb

@@ -245,11 +245,19 @@ ATF_TC_BODY(key_share_ch, tc)
 	struct moat_cursor d = codec_ext_data(&b, MOAT_EXT_KEY_SHARE);
 	EXPECT_OK(dec_ks_ch(d));
 	ATF_REQUIRE_EQ(out_shares.count, 2);
-	ATF_REQUIRE(!out_shares.truncated);
-	ATF_REQUIRE_EQ(out_shares.entry[0].group, MOAT_GROUP_X25519);
-	ATF_REQUIRE(codec_cursor_eq(out_shares.entry[0].key_exchange, x25519_pub, 32));
-	ATF_REQUIRE_EQ(out_shares.entry[1].group, MOAT_GROUP_SECP256R1);
-	ATF_REQUIRE(codec_cursor_eq(out_shares.entry[1].key_exchange, p256_pub, 65));
+	struct moat_cursor it = out_shares.entries;
+	struct moat_key_share e;
+	EXPECT_OK(moat_key_share_next(&it, &e));
+	ATF_REQUIRE_EQ(e.group, MOAT_GROUP_X25519);
+	ATF_REQUIRE(codec_cursor_eq(e.key_exchange, x25519_pub, 32));
+	EXPECT_OK(moat_key_share_next(&it, &e));
+	ATF_REQUIRE_EQ(e.group, MOAT_GROUP_SECP256R1);
+	ATF_REQUIRE(codec_cursor_eq(e.key_exchange, p256_pub, 65));
+	ATF_REQUIRE_EQ(moat_cursor_remaining(&it), 0);
+	EXPECT_ERR(moat_key_share_next(&it, &e), MOAT_ERR_DECODE);
+	ATF_REQUIRE(moat_key_share_find(&out_shares, MOAT_GROUP_SECP256R1, &e));
+	ATF_REQUIRE(codec_cursor_eq(e.key_exchange, p256_pub, 65));
+	ATF_REQUIRE(!moat_key_share_find(&out_shares, MOAT_GROUP_SECP384R1, &e));
 	/* client_shares length at 0, first key_exchange length at 4, second at 2+4+32+2. */
 	static const size_t offs[] = { 0, 4, 40 };
 	static const unsigned widths[] = { 2, 2, 2 };
@@ -281,22 +289,31 @@ ATF_TC_BODY(key_share_ch_values, tc)
 	EXPECT_ERR(dec_ks_ch(cur(dup, sizeof(dup))), MOAT_ERR_ILLEGAL_PARAMETER);
 	EXPECT_ERR(dec_ks_ch(cur(empty_key, sizeof(empty_key))), MOAT_ERR_DECODE);
 
-	/* Ten distinct shares: eight kept, the rest still validated. */
+	/*
+	 * Many distinct shares: every one is kept, however long the list, and
+	 * the last one is found. 13105 five-byte entries are the most a
+	 * ClientHello can carry: the extension (4-byte header, 2-byte list
+	 * length) must fit an extensions block of at most 65535 bytes.
+	 */
 	struct moat_buf b;
 	uint8_t key = 0x42;
-	struct moat_key_share many[10];
-	for (size_t i = 0; i < 10; i++) {
+	enum { MANY = 13105 };
+	struct moat_key_share *many = calloc(MANY, sizeof(*many));
+	ATF_REQUIRE(many != NULL);
+	for (size_t i = 0; i < MANY; i++) {
 		many[i].group = (uint16_t)(0x100 + i);
 		moat_cursor_init(&many[i].key_exchange, &key, 1);
 	}
-	moat_buf_init(&b, 1024);
-	EXPECT_OK(moat_ext_write_key_share_ch(&b, many, 10));
+	moat_buf_init(&b, 1 << 17);
+	EXPECT_OK(moat_ext_write_key_share_ch(&b, many, MANY));
+	free(many);
 	struct moat_cursor d = codec_ext_data(&b, MOAT_EXT_KEY_SHARE);
 	EXPECT_OK(dec_ks_ch(d));
-	ATF_REQUIRE_EQ(out_shares.count, MOAT_MAX_KEY_SHARES);
-	ATF_REQUIRE(out_shares.truncated);
-	ATF_REQUIRE_EQ(out_shares.entry[7].group, 0x107);
-	/* A duplicate past the kept ones is still found: make the 10th group equal the 1st. */
+	ATF_REQUIRE_EQ(out_shares.count, MANY);
+	struct moat_key_share last;
+	ATF_REQUIRE(moat_key_share_find(&out_shares, (uint16_t)(0x100 + MANY - 1), &last));
+	ATF_REQUIRE(codec_cursor_eq(last.key_exchange, &key, 1));
+	/* A duplicate far down the list is found: make the 10th group equal the 1st. */
 	uint8_t *copy = malloc(moat_cursor_remaining(&d));
 	ATF_REQUIRE(copy != NULL);
 	memcpy(copy, moat_cursor_data(&d), moat_cursor_remaining(&d));
@@ -304,8 +321,10 @@ ATF_TC_BODY(key_share_ch_values, tc)
 	copy[tenth] = 0x01;
 	copy[tenth + 1] = 0x00;
 	EXPECT_ERR(dec_ks_ch(cur(copy, moat_cursor_remaining(&d))), MOAT_ERR_ILLEGAL_PARAMETER);
-	/* And a malformed tail past the kept ones is still a decode error. */
-	copy[tenth + 3] = 0x02;
+	/* And a malformed last entry (its key_exchange runs past the list) is a decode error. */
+	copy[tenth] = 0x01;
+	copy[tenth + 1] = 0x09;
+	copy[2 + (MANY - 1) * 5 + 3] = 0x02;
 	EXPECT_ERR(dec_ks_ch(cur(copy, moat_cursor_remaining(&d))), MOAT_ERR_DECODE);
 	free(copy);
 	moat_buf_free(&b);

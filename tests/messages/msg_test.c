@@ -181,7 +181,9 @@ ATF_TC_BODY(client_hello_round_trip, tc)
 	ATF_REQUIRE(moat_u16_list_contains(list, MOAT_TLS13));
 	EXPECT_OK(moat_ext_key_share_decode_ch(out_ch.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ATF_REQUIRE_EQ(shares.count, 1);
-	ATF_REQUIRE(codec_cursor_eq(shares.entry[0].key_exchange, test_key, 32));
+	struct moat_key_share share;
+	EXPECT_OK(moat_key_share_next(&shares.entries, &share));
+	ATF_REQUIRE(codec_cursor_eq(share.key_exchange, test_key, 32));
 	EXPECT_OK(moat_ext_record_size_limit_decode(out_ch.ext.data[MOAT_EXTI_RECORD_SIZE_LIMIT], &limit));
 	ATF_REQUIRE_EQ(limit, 0x4001);
 	moat_buf_free(&b);

@@ -111,9 +111,10 @@ ATF_TC_BODY(s3_client_hello, tc)
 
 	EXPECT_OK(moat_ext_key_share_decode_ch(ch.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ATF_REQUIRE_EQ(shares.count, 1);
-	ATF_REQUIRE(!shares.truncated);
-	ATF_REQUIRE_EQ(shares.entry[0].group, MOAT_GROUP_X25519);
-	ATF_REQUIRE(hex_eq(shares.entry[0].key_exchange, RFC8448_S3_CLIENT_X25519_PUB));
+	struct moat_key_share share;
+	EXPECT_OK(moat_key_share_next(&shares.entries, &share));
+	ATF_REQUIRE_EQ(share.group, MOAT_GROUP_X25519);
+	ATF_REQUIRE(hex_eq(share.key_exchange, RFC8448_S3_CLIENT_X25519_PUB));
 
 	/* Rebuilt from its fields with our encoder, it is the same message. */
 	struct moat_buf b;
@@ -304,7 +305,7 @@ ATF_TC_BODY(s5_hello_retry_request, tc)
 	require_common_ch_extensions(&ch1, 3);
 	EXPECT_OK(moat_ext_key_share_decode_ch(ch1.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ATF_REQUIRE_EQ(shares.count, 1);
-	ATF_REQUIRE_EQ(shares.entry[0].group, MOAT_GROUP_X25519);
+	ATF_REQUIRE(moat_key_share_find(&shares, MOAT_GROUP_X25519, &share));
 
 	load(&m_hrr, RFC8448_S5_HELLO_RETRY_REQUEST);
 	EXPECT_OK(moat_server_hello_decode(BODY(m_hrr, MOAT_HS_SERVER_HELLO), &hrr));
@@ -336,8 +337,10 @@ ATF_TC_BODY(s5_hello_retry_request, tc)
 	ATF_REQUIRE(codec_cursor_eq(cookie2, moat_cursor_data(&cookie), moat_cursor_remaining(&cookie)));
 	EXPECT_OK(moat_ext_key_share_decode_ch(ch2.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ATF_REQUIRE_EQ(shares.count, 1);
-	ATF_REQUIRE_EQ(shares.entry[0].group, MOAT_GROUP_SECP256R1);
-	ATF_REQUIRE_EQ(moat_cursor_remaining(&shares.entry[0].key_exchange), 65);
+	ATF_REQUIRE(moat_key_share_find(&shares, MOAT_GROUP_SECP256R1, &share));
+	ATF_REQUIRE_EQ(moat_cursor_remaining(&share.key_exchange), 65);
+	/* RFC 8446 §4.1.2: it is the first ClientHello with only the changes a HelloRetryRequest allows. */
+	EXPECT_OK(moat_client_hello_check_retry(&ch1, &ch2));
 
 	load(&m_sh, RFC8448_S5_SERVER_HELLO);
 	EXPECT_OK(moat_server_hello_decode(BODY(m_sh, MOAT_HS_SERVER_HELLO), &sh));

@@ -157,14 +157,23 @@ static bool is_ecdhe(const struct moat_cipher_suite *s) { return s->kx == MOAT_K
 static bool is_tls13(const struct moat_cipher_suite *s) { return s->kx == MOAT_KX_TLS13; }
 static bool is_rc4(const struct moat_cipher_suite *s) { return strstr(s->name, "RC4") != NULL; }
 
+/* Policies of our own, after the charts' rows (see policy/security_policy.c). */
+static const char *const own_policies[] = { "default_tls13_ffdhe" };
+
 ATF_TC_WITHOUT_HEAD(charts_cover_every_policy);
 ATF_TC_BODY(charts_cover_every_policy, tc)
 {
 	size_t n = moat_security_policy_count();
-	ATF_REQUIRE_EQ(n, COUNT(chart1));
+	ATF_REQUIRE_EQ(n, COUNT(chart1) + COUNT(own_policies));
 	ATF_REQUIRE_EQ(COUNT(chart2), COUNT(chart1));
 	ATF_REQUIRE_EQ(COUNT(chart3), COUNT(chart1));
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = COUNT(chart1); i < n; i++) {
+		const struct moat_security_policy *p = moat_security_policy_at(i);
+		ATF_REQUIRE(p != NULL);
+		ATF_CHECK_STREQ(p->name, own_policies[i - COUNT(chart1)]);
+		ATF_CHECK(moat_security_policy_find(p->name) == p);
+	}
+	for (size_t i = 0; i < COUNT(chart1); i++) {
 		/* The three charts list the same rows in the same order, and so does the library. */
 		ATF_REQUIRE_STREQ(chart2[i].name, chart1[i].name);
 		ATF_REQUIRE_STREQ(chart3[i].name, chart1[i].name);
@@ -315,8 +324,12 @@ static const struct {
 	{ MOAT_GROUP_SECP384R1, 2 },
 	{ MOAT_GROUP_SECP521R1, -1 },
 	{ MOAT_GROUP_X448, -1 },
-	{ 0x0100, -1 },   /* ffdhe2048 */
+	{ MOAT_GROUP_FFDHE2048, -1 },
+	{ MOAT_GROUP_FFDHE8192, -1 },
 };
+
+/* Groups in no chart column: only "default_tls13" (which may change) has any, after the charted ones. */
+static const uint16_t default_tls13_beyond_chart[] = { MOAT_GROUP_X448, MOAT_GROUP_SECP521R1 };
 
 ATF_TC_WITHOUT_HEAD(chart_groups);
 ATF_TC_BODY(chart_groups, tc)
@@ -324,9 +337,12 @@ ATF_TC_BODY(chart_groups, tc)
 	for (size_t i = 0; i < COUNT(chart3); i++) {
 		const struct moat_security_policy *p = get(chart3[i].name);
 		const bool cols[3] = { chart3[i].x25519, chart3[i].p256, chart3[i].p384 };
+		bool is_default13 = strcmp(p->name, "default_tls13") == 0;
 		size_t k = 0;
 		for (size_t j = 0; j < COUNT(group_order); j++) {
 			bool want = group_order[j].column >= 0 && cols[group_order[j].column];
+			if (group_order[j].column < 0)
+				continue;
 			ATF_CHECK_EQ_MSG(moat_security_policy_has_group(p, group_order[j].group), want,
 					 "%s: 0x%04x", p->name, group_order[j].group);
 			if (!want)
@@ -335,7 +351,52 @@ ATF_TC_BODY(chart_groups, tc)
 			ATF_CHECK_EQ_MSG(p->groups[k], group_order[j].group, "%s: position %zu", p->name, k);
 			k++;
 		}
+		for (size_t j = 0; is_default13 && j < COUNT(default_tls13_beyond_chart); j++) {
+			ATF_REQUIRE_MSG(k < p->groups_count, "%s: list too short", p->name);
+			ATF_CHECK_EQ_MSG(p->groups[k], default_tls13_beyond_chart[j], "%s: position %zu", p->name, k);
+			k++;
+		}
+		for (size_t j = 0; !is_default13 && j < COUNT(group_order); j++) {
+			if (group_order[j].column < 0)
+				ATF_CHECK_MSG(!moat_security_policy_has_group(p, group_order[j].group), "%s: 0x%04x",
+					      p->name, group_order[j].group);
+		}
 		ATF_CHECK_EQ_MSG(p->groups_count, k, "%s", p->name);
+	}
+}
+
+/*
+ * "default_tls13_ffdhe" is "default_tls13" plus the five RFC 7919 groups
+ * after every curve; no other policy has a finite field group.
+ */
+ATF_TC_WITHOUT_HEAD(ffdhe_policy);
+ATF_TC_BODY(ffdhe_policy, tc)
+{
+	static const uint16_t want[] = {
+		MOAT_GROUP_X25519,    MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_X448,
+		MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096,
+		MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
+	};
+	const struct moat_security_policy *p = get("default_tls13_ffdhe");
+	const struct moat_security_policy *d = get("default_tls13");
+	ATF_CHECK(p->cipher_suites == d->cipher_suites && p->cipher_suites_count == d->cipher_suites_count);
+	ATF_CHECK(p->sig_schemes == d->sig_schemes && p->sig_schemes_count == d->sig_schemes_count);
+	ATF_CHECK_EQ(p->min_version, d->min_version);
+	ATF_CHECK_EQ(p->max_version, d->max_version);
+	ATF_REQUIRE_EQ(p->groups_count, COUNT(want));
+	for (size_t i = 0; i < COUNT(want); i++)
+		ATF_CHECK_EQ_MSG(p->groups[i], want[i], "position %zu", i);
+	/* The same curves as "default_tls13", in its order. */
+	ATF_REQUIRE(d->groups_count <= p->groups_count);
+	for (size_t i = 0; i < d->groups_count; i++)
+		ATF_CHECK_EQ(p->groups[i], d->groups[i]);
+
+	for (size_t i = 0; i < moat_security_policy_count(); i++) {
+		const struct moat_security_policy *q = moat_security_policy_at(i);
+		if (q == p)
+			continue;
+		for (uint16_t g = MOAT_GROUP_FFDHE2048; g <= MOAT_GROUP_FFDHE8192; g++)
+			ATF_CHECK_MSG(!moat_security_policy_has_group(q, g), "%s: 0x%04x", q->name, g);
 	}
 }
 
@@ -485,6 +546,7 @@ ATF_TC_BODY(known_answer_lists, tc)
 	ATF_CHECK(get("default")->cipher_suites == get("20170210")->cipher_suites);
 	ATF_CHECK(get("20190801")->cipher_suites == get("20190802")->cipher_suites);
 	ATF_CHECK(get("20190801")->groups_count == 3 && get("20190802")->groups_count == 2);
+	ATF_CHECK(get("default_tls13")->groups_count == 5);
 }
 
 ATF_TC_WITHOUT_HEAD(unknown_names_and_null);
@@ -534,6 +596,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, chart_exact_suite_sets);
 	ATF_TP_ADD_TC(tp, chart_sig_schemes);
 	ATF_TP_ADD_TC(tp, chart_groups);
+	ATF_TP_ADD_TC(tp, ffdhe_policy);
 	ATF_TP_ADD_TC(tp, suites_known_and_in_range);
 	ATF_TP_ADD_TC(tp, preference_order);
 	ATF_TP_ADD_TC(tp, known_answer_lists);

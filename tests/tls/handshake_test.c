@@ -15,6 +15,8 @@
 #include "common/secmem.h"
 #include "tests/moat_test.h"
 #include "tests/tls/test_certs.h"
+#include "tls/conn.h"
+#include "tls/crypto_kex.h"
 #include "tls/iana.h"
 #include "tls/moat.h"
 
@@ -195,6 +197,98 @@ ATF_TC_BODY(hello_retry_request, tc)
 	ATF_REQUIRE_STREQ(moat_connection_get_curve(p.server), "secp256r1");
 	transfer(p.client, p.server, 20000);
 	pair_free(&p);
+}
+
+/*
+ * Policies with groups of the test's choosing: "default_tls13_ffdhe" with
+ * its group list replaced. The config keeps a pointer, so the struct must
+ * outlive the pair.
+ */
+static void policy_with_groups(struct moat_security_policy *pol, const uint16_t *groups, size_t n)
+{
+	const struct moat_security_policy *base = moat_security_policy_find("default_tls13_ffdhe");
+	ATF_REQUIRE(base != NULL);
+	*pol = *base;
+	pol->groups = groups;
+	pol->groups_count = n;
+}
+
+static const uint16_t every_group[] = {
+	MOAT_GROUP_X25519,    MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_X448,
+	MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096,
+	MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
+};
+
+/*
+ * Every group, both ways round. A client whose policy has only that group
+ * sends its share first and a "default_tls13_ffdhe" server takes it with no
+ * HelloRetryRequest; a "default_tls13_ffdhe" client shares x25519 and a
+ * server whose policy has only that group asks for it with a
+ * HelloRetryRequest, which the client answers with a share for it.
+ */
+ATF_TC_WITHOUT_HEAD(each_group_each_way);
+ATF_TC_BODY(each_group_each_way, tc)
+{
+	for (size_t i = 0; i < sizeof(every_group) / sizeof(every_group[0]); i++) {
+		const char *name = moat_kex_group_name(every_group[i]);
+		struct moat_security_policy only;
+		policy_with_groups(&only, &every_group[i], 1);
+		for (int server_only = 0; server_only < 2; server_only++) {
+			struct pair p;
+			pair_init(&p, TEST_KEY_P256, "default_tls13_ffdhe");
+			EXPECT_OK(moat_config_set_cipher_preferences(p.ccfg, "default_tls13_ffdhe"));
+			if (server_only)
+				p.scfg->policy = &only;
+			else
+				p.ccfg->policy = &only;
+			REQUIRE_HANDSHAKE(&p);
+			ATF_REQUIRE_STREQ_MSG(moat_connection_get_curve(p.client), name, "client, server_only %d", server_only);
+			ATF_REQUIRE_STREQ_MSG(moat_connection_get_curve(p.server), name, "server, server_only %d", server_only);
+			bool hrr = server_only && every_group[i] != MOAT_GROUP_X25519;
+			ATF_REQUIRE_EQ_MSG(moat_connection_is_hello_retried(p.client), hrr, "%s, server_only %d", name,
+					   server_only);
+			ATF_REQUIRE_EQ_MSG(moat_connection_is_hello_retried(p.server), hrr, "%s, server_only %d", name,
+					   server_only);
+			transfer(p.client, p.server, 5000);
+			transfer(p.server, p.client, 5000);
+			pair_free(&p);
+		}
+	}
+}
+
+/*
+ * RFC 8446 §4.1.4: the client's share (x25519) is for a group the server
+ * does not take; the server asks for the best group of its own list that the
+ * client supports (ffdhe3072 before secp521r1 in this server's order), and
+ * the second ClientHello carries exactly that share. A "default_tls13"
+ * client, which does not list FFDHE, is asked for secp521r1 instead.
+ */
+ATF_TC_WITHOUT_HEAD(hello_retry_request_new_groups);
+ATF_TC_BODY(hello_retry_request_new_groups, tc)
+{
+	static const uint16_t server_groups[] = { MOAT_GROUP_FFDHE3072, MOAT_GROUP_SECP521R1 };
+	static const struct {
+		const char *client_policy;
+		const char *want;
+	} cases[] = {
+		{ "default_tls13_ffdhe", "ffdhe3072" },
+		{ "default_tls13", "secp521r1" },
+	};
+	struct moat_security_policy server_policy;
+	policy_with_groups(&server_policy, server_groups, 2);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pair p;
+		pair_init(&p, TEST_KEY_RSA2048, NULL);
+		p.scfg->policy = &server_policy;
+		EXPECT_OK(moat_config_set_cipher_preferences(p.ccfg, cases[i].client_policy));
+		REQUIRE_HANDSHAKE(&p);
+		ATF_REQUIRE_EQ(moat_connection_is_hello_retried(p.client), 1);
+		ATF_REQUIRE_EQ(moat_connection_is_hello_retried(p.server), 1);
+		ATF_REQUIRE_STREQ(moat_connection_get_curve(p.client), cases[i].want);
+		ATF_REQUIRE_STREQ(moat_connection_get_curve(p.server), cases[i].want);
+		transfer(p.client, p.server, 20000);
+		pair_free(&p);
+	}
 }
 
 ATF_TC_WITHOUT_HEAD(alpn_server_preference);
@@ -667,6 +761,8 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, full_handshake_each_key_type);
 	ATF_TP_ADD_TC(tp, hello_retry_request);
+	ATF_TP_ADD_TC(tp, each_group_each_way);
+	ATF_TP_ADD_TC(tp, hello_retry_request_new_groups);
 	ATF_TP_ADD_TC(tp, alpn_server_preference);
 	ATF_TP_ADD_TC(tp, mutual_auth);
 	ATF_TP_ADD_TC(tp, async_pkey_sync_callback);

@@ -9,11 +9,13 @@
  * alert our side sends under the keys the peer expects at that point, and
  * that nothing follows it.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
+#include "tls/crypto_util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -159,6 +161,65 @@ ATF_TC_BODY(server_key_share_group_check_uses_the_list, tc)
 	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
+ATF_TC_WITHOUT_HEAD(server_ffdhe_share_out_of_range);
+ATF_TC_BODY(server_ffdhe_share_out_of_range, tc)
+{
+	/*
+	 * RFC 8446 §4.2.8.1, RFC 7919 §5.1: 1 < Y < p-1, padded to the size of p.
+	 * ffdhe2048's p ends in 64 one bits, so p-1 ends in ...fe. A share of 2
+	 * (the smallest legal value) is the positive control.
+	 */
+	static const uint16_t ffdhe[] = { MOAT_GROUP_FFDHE2048 };
+	uint8_t y[257];
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.groups = ffdhe;
+	o.n_groups = COUNT(ffdhe);
+	o.share_groups = ffdhe;
+	o.n_shares = COUNT(ffdhe);
+	o.first_share = y;
+
+	static const uint8_t last_byte[] = { 0x00, 0x01 };
+	for (size_t i = 0; i < COUNT(last_byte); i++) {
+		memset(y, 0, sizeof(y));
+		y[255] = last_byte[i];
+		o.first_share_len = 256;
+		server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	}
+	/* All ones is above p; 255 bytes of a legal value is not padded; 257 is padded too far. */
+	memset(y, 0xff, sizeof(y));
+	o.first_share_len = 256;
+	server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	memset(y, 0, sizeof(y));
+	y[254] = 2;
+	o.first_share_len = 255;
+	server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	memset(y, 0, sizeof(y));
+	y[256] = 2;
+	o.first_share_len = 257;
+	server_rejects_hello("default_tls13_ffdhe", &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+
+	/* Y = 2 is accepted: our server answers with its ServerHello. */
+	memset(y, 0, sizeof(y));
+	y[255] = 2;
+	o.first_share_len = 256;
+	struct sp_fixture *f = sp_new(MOAT_SERVER, "default_tls13_ffdhe");
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ(type, MOAT_HS_SERVER_HELLO);
+	/* Its key_share: group ffdhe2048 (0x0100), a 256-byte share. */
+	static const uint8_t ks[] = { 0x00, 0x33, 0x01, 0x04, 0x01, 0x00, 0x01, 0x00 };
+	bool found = false;
+	for (size_t i = 0; i + sizeof(ks) <= len && !found; i++)
+		found = memcmp(msg + i, ks, sizeof(ks)) == 0;
+	ATF_REQUIRE_MSG(found, "no ffdhe2048 key_share in the ServerHello");
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(server_duplicate_extension);
 ATF_TC_BODY(server_duplicate_extension, tc)
 {
@@ -206,9 +267,12 @@ ATF_TC_BODY(server_no_common_cipher_suite, tc)
 ATF_TC_WITHOUT_HEAD(server_no_common_group);
 ATF_TC_BODY(server_no_common_group, tc)
 {
-	/* RFC 8446 §4.1.1: no overlap between supported_groups and ours is handshake_failure. */
-	static const uint16_t groups[] = { MOAT_GROUP_X448, 0x0100 };
-	static const uint16_t shares[] = { MOAT_GROUP_X448 };
+	/*
+	 * RFC 8446 §4.1.1: no overlap between supported_groups and ours is handshake_failure.
+	 * secp224r1 is no group of ours; ffdhe2048 is, but not in the default policy.
+	 */
+	static const uint16_t groups[] = { 0x0015, MOAT_GROUP_FFDHE2048 };
+	static const uint16_t shares[] = { 0x0015 };
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
 	o.groups = groups;
@@ -516,12 +580,14 @@ ATF_TC_BODY(server_client_hello_not_at_record_end, tc)
 
 /* ---- HelloRetryRequest ---- */
 
-/* Our server (no x25519 in "20190802") has asked the scripted client's x25519-only hello to retry with P-256. */
-static struct sp_fixture *server_after_hrr(void)
+/* As server_after_hrr, the first hello changed by first() (NULL: none). */
+static struct sp_fixture *server_after_hrr_with(void (*first)(struct sp_ch_opts *o))
 {
 	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190802");
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
+	if (first != NULL)
+		first(&o);
 	sp_client_send_hello(f, &o);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
 	sp_client_read_hrr(f);
@@ -530,6 +596,12 @@ static struct sp_fixture *server_after_hrr(void)
 	/* Appendix D.4: a compatibility-mode client's change_cipher_spec before its second flight. */
 	sp_send_ccs(f);
 	return f;
+}
+
+/* Our server (no x25519 in "20190802") has asked the scripted client's x25519-only hello to retry with P-256. */
+static struct sp_fixture *server_after_hrr(void)
+{
+	return server_after_hrr_with(NULL);
 }
 
 static const uint16_t share_p256[] = { MOAT_GROUP_SECP256R1 };
@@ -571,6 +643,51 @@ ATF_TC_BODY(server_control_hello_retry, tc)
 	EXPECT_OK(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
 	ATF_REQUIRE_EQ(share.group, MOAT_GROUP_SECP256R1);
 	sp_free(f);
+}
+
+/*
+ * RFC 8446 §4.1.4 with the groups beyond the chart's: the client's only
+ * share is for secp224r1, which we do not have; it also lists one group we
+ * have under "default_tls13_ffdhe", so our server asks for that one and
+ * completes the handshake on the second ClientHello's share.
+ */
+ATF_TC_WITHOUT_HEAD(server_hello_retry_for_new_groups);
+ATF_TC_BODY(server_hello_retry_for_new_groups, tc)
+{
+	static const uint16_t secp224r1[] = { 0x0015 };
+	static const uint16_t wanted[] = { MOAT_GROUP_X448, MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE4096 };
+	for (size_t i = 0; i < COUNT(wanted); i++) {
+		const uint16_t listed[] = { 0x0015, wanted[i] };
+		struct sp_fixture *f = sp_new(MOAT_SERVER, "default_tls13_ffdhe");
+		struct sp_ch_opts o;
+		sp_ch_defaults(&o);
+		o.groups = listed;
+		o.n_groups = COUNT(listed);
+		o.share_groups = secp224r1;
+		o.n_shares = COUNT(secp224r1);
+		sp_client_send_hello(f, &o);
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+		sp_client_read_hrr(f);
+		ATF_REQUIRE_EQ(f->peer.hrr_group, wanted[i]);
+		sp_send_ccs(f);
+
+		sp_ch_defaults(&o);
+		o.second = true;
+		o.groups = listed;
+		o.n_groups = COUNT(listed);
+		o.share_groups = &wanted[i];
+		o.n_shares = 1;
+		o.cookie = f->peer.cookie;
+		o.cookie_len = f->peer.cookie_len;
+		sp_client_send_hello(f, &o);
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+		sp_client_read_flight(f);
+		ATF_REQUIRE_EQ(f->peer.group, wanted[i]);
+		sp_client_complete(f);
+		ATF_REQUIRE_STREQ(moat_connection_get_curve(f->conn), moat_kex_group_name(wanted[i]));
+		ATF_REQUIRE_EQ(moat_connection_is_hello_retried(f->conn), 1);
+		sp_free(f);
+	}
 }
 
 /* A second ClientHello changed by change() must end the handshake. */
@@ -649,6 +766,378 @@ ATF_TC_BODY(server_second_hello_other_suite, tc)
 	server_rejects_second_hello(other_suite, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
+/*
+ * RFC 8446 §4.1.2: the second ClientHello is the first "without
+ * modification" but for the listed exceptions. Each case below builds the
+ * first hello with first() and the second with second() on top of the
+ * conforming answer.
+ */
+static void retry_hello(void (*first)(struct sp_ch_opts *o), void (*second)(struct sp_ch_opts *o), int err,
+			uint8_t alert)
+{
+	struct sp_fixture *f = server_after_hrr_with(first);
+	struct sp_ch_opts o;
+	second_hello(f, &o);
+	if (first != NULL)
+		first(&o);
+	if (second != NULL)
+		second(&o);
+	sp_client_send_hello(f, &o);
+	if (err != MOAT_ERR_OK) {
+		sp_expect_fatal(f, sp_negotiate(f), err, alert);
+		sp_free(f);
+		return;
+	}
+	/* Accepted: the ServerHello for the group asked for. */
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	struct moat_cursor c, body;
+	struct moat_server_hello sh;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	moat_cursor_init(&c, msg, len);
+	EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
+	ATF_REQUIRE_EQ(type, MOAT_HS_SERVER_HELLO);
+	EXPECT_OK(moat_server_hello_decode(body, &sh));
+	ATF_REQUIRE(!sh.is_hrr);
+	sp_free(f);
+}
+
+/* Raw extensions for the cases: an unknown one, padding of two sizes, early_data, PSK offers. */
+static const uint8_t ext_padding_3[] = { 0x00, 0x15, 0x00, 0x03, 0, 0, 0 };
+static const uint8_t ext_padding_40[44] = { 0x00, 0x15, 0x00, 40 };
+static const uint8_t ext_early_data[] = { 0x00, 0x2a, 0x00, 0x00 };
+static const uint8_t ext_unknown_then_padding[] = { 0x7a, 0x7a, 0x00, 0x00, 0x00, 0x15, 0x00, 0x03, 0, 0, 0 };
+/* psk_key_exchange_modes {psk_dhe_ke}, then pre_shared_key with identities "a" and "b" and their binders. */
+#define PSK_MODES 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01
+#define BINDER(x) 32, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const uint8_t ext_psk_a_b[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x54, 0x00, 0x0e, 0x00, 0x01, 'a', 0, 0, 0, 1,
+				       0x00, 0x01, 'b', 0, 0, 0, 2, 0x00, 0x42, BINDER(0x11), BINDER(0x12) };
+static const uint8_t ext_psk_b[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x2c, 0x00, 0x07, 0x00, 0x01, 'b', 0, 0, 0, 9,
+				     0x00, 0x21, BINDER(0x22) };
+static const uint8_t ext_psk_c[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x2c, 0x00, 0x07, 0x00, 0x01, 'c', 0, 0, 0, 9,
+				     0x00, 0x21, BINDER(0x22) };
+static const uint8_t ext_psk_b_a[] = { PSK_MODES, 0x00, 0x29, 0x00, 0x54, 0x00, 0x0e, 0x00, 0x01, 'b', 0, 0, 0, 1,
+				       0x00, 0x01, 'a', 0, 0, 0, 2, 0x00, 0x42, BINDER(0x11), BINDER(0x12) };
+static const uint8_t ext_psk_modes_only[] = { PSK_MODES };
+
+#define EXTRA(o, a) ((o)->extra_ext = (a), (o)->extra_ext_len = sizeof(a))
+static void with_unknown_first(struct sp_ch_opts *o)
+{
+	o->prefix_ext = ext_unknown;
+	o->prefix_ext_len = sizeof(ext_unknown);
+}
+static void with_unknown_last(struct sp_ch_opts *o)
+{
+	o->prefix_ext = NULL;
+	o->prefix_ext_len = 0;
+	EXTRA(o, ext_unknown);
+}
+static void with_unknown(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_unknown);
+}
+static void without_extra(struct sp_ch_opts *o)
+{
+	o->extra_ext = NULL;
+	o->extra_ext_len = 0;
+}
+static void with_padding_3(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_padding_3);
+}
+static void with_padding_40_first(struct sp_ch_opts *o)
+{
+	without_extra(o);
+	o->prefix_ext = ext_padding_40;
+	o->prefix_ext_len = sizeof(ext_padding_40);
+}
+static void with_early_data(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_early_data);
+}
+static void with_unknown_then_padding(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_unknown_then_padding);
+}
+static void with_psk_a_b(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_a_b);
+}
+static void with_psk_b(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_b);
+}
+static void with_psk_c(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_c);
+}
+static void with_psk_b_a(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_b_a);
+}
+static void with_psk_modes_only(struct sp_ch_opts *o)
+{
+	EXTRA(o, ext_psk_modes_only);
+}
+static void other_schemes(struct sp_ch_opts *o)
+{
+	static const uint16_t schemes[] = { MOAT_SIG_RSA_PSS_RSAE_SHA256, MOAT_SIG_ECDSA_SECP256R1_SHA256 };
+	o->sig_algs = schemes;
+	o->n_sig_algs = COUNT(schemes);
+}
+static void other_groups(struct sp_ch_opts *o)
+{
+	static const uint16_t groups[] = { MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1 };
+	o->groups = groups;
+	o->n_groups = COUNT(groups);
+}
+static void legacy_version_tls10(struct sp_ch_opts *o)
+{
+	o->legacy_version = MOAT_TLS10;
+}
+
+ATF_TC_WITHOUT_HEAD(server_second_hello_allowed_changes);
+ATF_TC_BODY(server_second_hello_allowed_changes, tc)
+{
+	/* RFC 8446 §4.1.2: padding added, removed, resized or moved; early_data removed; the same hello. */
+	retry_hello(NULL, NULL, MOAT_ERR_OK, 0);
+	retry_hello(NULL, with_padding_3, MOAT_ERR_OK, 0);
+	retry_hello(with_padding_3, without_extra, MOAT_ERR_OK, 0);
+	retry_hello(with_padding_3, with_padding_40_first, MOAT_ERR_OK, 0);
+	retry_hello(with_early_data, without_extra, MOAT_ERR_OK, 0);
+	retry_hello(with_unknown_then_padding, with_unknown, MOAT_ERR_OK, 0);
+	/* pre_shared_key: ages and binders recomputed, identities dropped, or the whole offer dropped. */
+	retry_hello(with_psk_a_b, with_psk_b, MOAT_ERR_OK, 0);
+	retry_hello(with_psk_a_b, with_psk_modes_only, MOAT_ERR_OK, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(server_second_hello_other_changes);
+ATF_TC_BODY(server_second_hello_other_changes, tc)
+{
+	/* RFC 8446 §4.1.2: any other change is illegal_parameter; a new order of the same extensions too. */
+	retry_hello(with_unknown_first, with_unknown_last, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, with_unknown, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(with_unknown, without_extra, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, other_schemes, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, other_groups, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, legacy_version_tls10, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	/* §4.2.10: early_data may only go; sending it again (or first now) is illegal. */
+	retry_hello(with_early_data, NULL, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(NULL, with_early_data, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	/* pre_shared_key: an identity the first hello did not offer, a new order, or an offer that was not there. */
+	retry_hello(with_psk_a_b, with_psk_c, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(with_psk_a_b, with_psk_b_a, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	retry_hello(with_psk_modes_only, with_psk_b, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+/* ---- early data (RFC 8446 §4.2.10): never accepted, skipped up to max_early_data_size ---- */
+
+/*
+ * What a client resuming a session with a ticket from elsewhere offers: the
+ * PSK key exchange modes, early_data, and a pre_shared_key (last, §4.2.11)
+ * whose identity and binder mean nothing to us.
+ */
+static const uint8_t ext_early_data_offer[] = {
+	0x00, 0x2d, 0x00, 0x02, 0x01, 0x01,		/* psk_key_exchange_modes: psk_dhe_ke */
+	0x00, 0x2a, 0x00, 0x00,				/* early_data */
+	0x00, 0x29, 0x00, 0x3b,				/* pre_shared_key */
+	0x00, 0x16, 0x00, 0x10, 't', 'i', 'c', 'k', 'e', 't', ' ', 'f', 'r', 'o', 'm', ' ', 'e', 'l', 's', 'e',
+	0x00, 0x00, 0x12, 0x34,				/* obfuscated_ticket_age */
+	0x00, 0x21, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	27, 28, 29, 30, 31, 32,
+};
+
+/* The same offer in the second ClientHello: early_data gone, the rest as it was (RFC 8446 §4.1.2). */
+static const uint8_t ext_early_data_offer_retry[] = {
+	0x00, 0x2d, 0x00, 0x02, 0x01, 0x01,		/* psk_key_exchange_modes: psk_dhe_ke */
+	0x00, 0x29, 0x00, 0x3b,				/* pre_shared_key */
+	0x00, 0x16, 0x00, 0x10, 't', 'i', 'c', 'k', 'e', 't', ' ', 'f', 'r', 'o', 'm', ' ', 'e', 'l', 's', 'e',
+	0x00, 0x00, 0x12, 0x34,				/* obfuscated_ticket_age */
+	0x00, 0x21, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+	27, 28, 29, 30, 31, 32,
+};
+
+/*
+ * A 0-RTT record as the client would protect it with keys from its PSK,
+ * which we do not have: content_len bytes of data, the type byte and the tag
+ * (random bytes to us), outer type application_data.
+ */
+static void send_early_data_record(struct sp_fixture *f, size_t content_len)
+{
+	size_t frag = content_len + 1 + MOAT_AEAD_TAG_LEN;
+	uint8_t *rec = malloc(MOAT_RECORD_HEADER_LEN + frag);
+	ATF_REQUIRE(rec != NULL);
+	rec[0] = MOAT_CT_APPLICATION_DATA;
+	rec[1] = 0x03;
+	rec[2] = 0x03;
+	rec[3] = (uint8_t)(frag >> 8);
+	rec[4] = (uint8_t)(frag & 0xff);
+	EXPECT_OK(moat_random_bytes(rec + MOAT_RECORD_HEADER_LEN, frag));
+	sp_send_raw(f, rec, MOAT_RECORD_HEADER_LEN + frag);
+	free(rec);
+}
+
+/* Early data of exactly max_early_data_size (16384 bytes) in two records; one byte more in a third when over. */
+static void send_early_data(struct sp_fixture *f, bool over)
+{
+	send_early_data_record(f, MOAT_MAX_PLAINTEXT - 100);
+	send_early_data_record(f, 100);
+	if (over)
+		send_early_data_record(f, 1);
+}
+
+/* A first ClientHello offering early data, the change_cipher_spec right behind it (Appendix D.4), then the data. */
+static struct sp_fixture *server_offered_early_data(const char *policy, bool over)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, policy);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_early_data_offer;
+	o.extra_ext_len = sizeof(ext_early_data_offer);
+	sp_client_send_hello(f, &o);
+	sp_send_ccs(f);
+	send_early_data(f, over);
+	return f;
+}
+
+/* The handshake is done: data both ways under the application keys. */
+static void server_exchanges_data(struct sp_fixture *f)
+{
+	uint8_t buf[64];
+	size_t got;
+	moat_blocked_status blocked;
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "ping", 4);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 4 && memcmp(buf, "ping", 4) == 0);
+	ATF_REQUIRE_EQ(moat_send(f->conn, "pong", 4, &blocked), 4);
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA && len == 4 && memcmp(plain, "pong", 4) == 0);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_skipped);
+ATF_TC_BODY(server_early_data_skipped, tc)
+{
+	/*
+	 * §4.2.10: records that fail to open with the handshake keys are skipped,
+	 * up to max_early_data_size (here all of it); the client's Finished then
+	 * completes an ordinary 1-RTT handshake, and EncryptedExtensions says
+	 * nothing of early data.
+	 */
+	struct sp_fixture *f = server_offered_early_data(NULL, false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_flight(f);
+	sp_client_complete(f);
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_over_limit);
+ATF_TC_BODY(server_early_data_over_limit, tc)
+{
+	/* §4.6.1: more than max_early_data_size bytes of 0-RTT data is unexpected_message. */
+	struct sp_fixture *f = server_offered_early_data(NULL, true);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_TOO_MUCH_EARLY_DATA);
+	sp_client_read_flight(f);
+	sp_expect_fatal(f, got, MOAT_ERR_TOO_MUCH_EARLY_DATA, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_after_hello_retry);
+ATF_TC_BODY(server_early_data_after_hello_retry, tc)
+{
+	/*
+	 * §4.2.10: after a HelloRetryRequest the server skips records of outer
+	 * type application_data up to max_early_data_size, and the second
+	 * ClientHello (no early_data) goes on to a completed handshake.
+	 */
+	struct sp_fixture *f = server_offered_early_data("20190802", false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_hrr(f);
+	struct sp_ch_opts o;
+	second_hello(f, &o);
+	o.extra_ext = ext_early_data_offer_retry;
+	o.extra_ext_len = sizeof(ext_early_data_offer_retry);
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_flight(f);
+	sp_client_complete(f);
+	ATF_REQUIRE_STREQ(moat_connection_get_curve(f->conn), "secp256r1");
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_after_hello_retry_over_limit);
+ATF_TC_BODY(server_early_data_after_hello_retry_over_limit, tc)
+{
+	/* §4.6.1 after a HelloRetryRequest too; we have no keys yet, so the alert is in the clear. */
+	struct sp_fixture *f = server_offered_early_data("20190802", true);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_TOO_MUCH_EARLY_DATA);
+	sp_client_read_hrr(f);
+	sp_expect_fatal(f, got, MOAT_ERR_TOO_MUCH_EARLY_DATA, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_not_offered);
+ATF_TC_BODY(server_early_data_not_offered, tc)
+{
+	/* Without early_data in the ClientHello nothing is skipped: a record that does not open is bad_record_mac (§5.2). */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	send_early_data_record(f, 100);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_BAD_RECORD_MAC);
+	sp_client_read_flight(f);
+	sp_expect_fatal(f, got, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	sp_free(f);
+
+	/* ... and application data after a HelloRetryRequest is unexpected_message. */
+	f = sp_new(MOAT_SERVER, "20190802");
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	send_early_data_record(f, 100);
+	got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_UNEXPECTED_MESSAGE);
+	sp_client_read_hrr(f);
+	sp_expect_fatal(f, got, MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_skipping_ends);
+ATF_TC_BODY(server_early_data_skipping_ends, tc)
+{
+	/*
+	 * §4.2.10: "Once a record is deprotected successfully, it is treated as
+	 * the start of the client's second flight": a record that fails after it
+	 * is bad_record_mac, even with budget left.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_early_data_offer;
+	o.extra_ext_len = sizeof(ext_early_data_offer);
+	sp_client_send_hello(f, &o);
+	send_early_data_record(f, 100);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_client_read_flight(f);
+	uint8_t fin[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN];
+	(void)sp_client_finished(f, fin);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, fin, 2);
+	send_early_data_record(f, 100);
+	int got = sp_negotiate(f);
+	SP_REQUIRE_RESULT(got, MOAT_ERR_BAD_RECORD_MAC);
+	sp_expect_fatal(f, got, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	sp_free(f);
+}
+
 /* ---- after the handshake ---- */
 
 ATF_TC_WITHOUT_HEAD(server_renegotiation);
@@ -682,6 +1171,101 @@ ATF_TC_BODY(server_key_update_bad_value, tc)
 	sp_client_handshake(f);
 	sp_send_record(f, MOAT_CT_HANDSHAKE, ku, sizeof(ku));
 	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+}
+
+static const uint8_t key_update_requested[] = { MOAT_HS_KEY_UPDATE, 0, 0, 1, 1 };
+
+/* Our side's next record must be its KeyUpdate (update_not_requested); the peer then reads under the next keys. */
+static void expect_key_update_answer(struct sp_fixture *f)
+{
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE_MSG(sp_next_record(f, &type, &plain, &len), "our side did not answer the KeyUpdate");
+	ATF_REQUIRE(type == MOAT_CT_HANDSHAKE && len == sizeof(key_update_not_requested) &&
+		    memcmp(plain, key_update_not_requested, len) == 0);
+	sp_next_traffic_keys(f, false);
+	ATF_REQUIRE(!sp_next_record(f, &type, &plain, &len));
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_update_answered_at_once);
+ATF_TC_BODY(server_key_update_answered_at_once, tc)
+{
+	/*
+	 * RFC 8446 §4.6.3: a KeyUpdate with update_requested in a read of its
+	 * own is answered by that moat_recv, though nothing was read and our
+	 * side has nothing to send: a server that only receives still answers.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	uint8_t buf[16];
+	moat_blocked_status blocked;
+	sp_client_handshake(f);
+	sp_send_record(f, MOAT_CT_HANDSHAKE, key_update_requested, sizeof(key_update_requested));
+	sp_next_traffic_keys(f, true);
+	moat_error_clear();
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), -1);
+	SP_REQUIRE_RESULT(moat_errno, MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_READ);
+	expect_key_update_answer(f);
+
+	/* Both sides on their next keys: data each way. */
+	server_exchanges_data(f);
+	sp_free(f);
+}
+
+/* A send callback the test can block (EAGAIN) and unblock. */
+struct gate {
+	int fd;
+	bool closed;
+};
+
+static int gate_send(void *ctx, const uint8_t *data, uint32_t len)
+{
+	struct gate *g = ctx;
+	if (g->closed) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return moat_fd_send(&g->fd, data, len);
+}
+
+ATF_TC_WITHOUT_HEAD(server_key_update_answer_blocked);
+ATF_TC_BODY(server_key_update_answer_blocked, tc)
+{
+	/*
+	 * The answer cannot be written: moat_recv says MOAT_BLOCKED_ON_WRITE,
+	 * with or without bytes, and moat_flush sends it once the transport
+	 * takes bytes again.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	uint8_t buf[16];
+	moat_blocked_status blocked;
+	sp_client_handshake(f);
+	struct gate g = { f->fds[0], true };
+	EXPECT_OK(moat_connection_set_send_cb(f->conn, gate_send));
+	EXPECT_OK(moat_connection_set_send_ctx(f->conn, &g));
+
+	sp_send_record(f, MOAT_CT_HANDSHAKE, key_update_requested, sizeof(key_update_requested));
+	sp_next_traffic_keys(f, true);
+	moat_error_clear();
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), -1);
+	SP_REQUIRE_RESULT(moat_errno, MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_WRITE);
+	/* Still blocked: data is returned, and the caller is told to wait for writability. */
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "x", 1);
+	ATF_REQUIRE_EQ(moat_recv(f->conn, buf, sizeof(buf), &blocked), 1);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_WRITE);
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(!sp_next_record(f, &type, &plain, &len));
+
+	g.closed = false;
+	EXPECT_OK(moat_flush(f->conn, &blocked));
+	ATF_REQUIRE_EQ(blocked, MOAT_NOT_BLOCKED);
+	expect_key_update_answer(f);
+	server_exchanges_data(f);
 	sp_free(f);
 }
 
@@ -891,7 +1475,8 @@ ATF_TC_BODY(client_hrr_for_group_already_sent, tc)
 	struct sp_sh_opts o;
 	hrr_defaults(&o, MOAT_GROUP_X25519);
 	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
-	hrr_defaults(&o, MOAT_GROUP_X448);
+	/* A group we can compute with, but one the default policy does not list. */
+	hrr_defaults(&o, MOAT_GROUP_FFDHE2048);
 	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
@@ -918,6 +1503,70 @@ static struct sp_fixture *client_after_hrr(void)
 	sp_server_read_hello(f);
 	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_SECP256R1);
 	return f;
+}
+
+/*
+ * RFC 8446 §4.2.8.1, RFC 7919 §5.1 from our client's side: a server asks
+ * for ffdhe2048 with a HelloRetryRequest, our client sends that share, and
+ * the ServerHello's Y must be 1 < Y < p-1 and exactly 256 bytes (p-1 and
+ * p themselves are refused in tests/crypto/kex_test.c, which knows p).
+ */
+static struct sp_fixture *client_after_hrr_for_ffdhe2048(void)
+{
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, "default_tls13_ffdhe");
+	struct sp_sh_opts o;
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_X25519);
+	hrr_defaults(&o, MOAT_GROUP_FFDHE2048);
+	sp_server_send_hello(f, &o);
+	sp_send_ccs(f);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	ATF_REQUIRE_EQ(f->peer.group, MOAT_GROUP_FFDHE2048);
+	ATF_REQUIRE_EQ(f->peer.their_share_len, 256);
+	return f;
+}
+
+ATF_TC_WITHOUT_HEAD(client_ffdhe_share_out_of_range);
+ATF_TC_BODY(client_ffdhe_share_out_of_range, tc)
+{
+	uint8_t y[257];
+	struct sp_sh_opts o;
+	static const struct {
+		uint8_t fill, last;
+		size_t len;
+	} bad[] = {
+		{ 0x00, 0x00, 256 }, /* 0 */
+		{ 0x00, 0x01, 256 }, /* 1 */
+		{ 0xff, 0xff, 256 }, /* above p */
+		{ 0x00, 0x02, 255 }, /* 2, not padded */
+		{ 0x00, 0x02, 257 }, /* 2, padded too far */
+	};
+	for (size_t i = 0; i < COUNT(bad); i++) {
+		struct sp_fixture *f = client_after_hrr_for_ffdhe2048();
+		memset(y, bad[i].fill, sizeof(y));
+		y[bad[i].len - 1] = bad[i].last;
+		sp_sh_defaults(&o);
+		o.key_share_group = MOAT_GROUP_FFDHE2048;
+		o.share = y;
+		o.share_len = bad[i].len;
+		sp_server_send_hello(f, &o);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+		sp_free(f);
+	}
+
+	/* The positive control: Y = 2 is taken, and our client waits for the encrypted flight. */
+	struct sp_fixture *f = client_after_hrr_for_ffdhe2048();
+	memset(y, 0, sizeof(y));
+	y[255] = 2;
+	sp_sh_defaults(&o);
+	o.key_share_group = MOAT_GROUP_FFDHE2048;
+	o.share = y;
+	o.share_len = 256;
+	sp_server_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_free(f);
 }
 
 ATF_TC_WITHOUT_HEAD(client_two_hrrs);
@@ -1141,6 +1790,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_compression_not_null_only);
 	ATF_TP_ADD_TC(tp, server_no_common_cipher_suite);
 	ATF_TP_ADD_TC(tp, server_no_common_group);
+	ATF_TP_ADD_TC(tp, server_ffdhe_share_out_of_range);
 	ATF_TP_ADD_TC(tp, server_truncated_client_hello);
 	ATF_TP_ADD_TC(tp, server_finished_as_first_message);
 	ATF_TP_ADD_TC(tp, server_application_data_before_handshake);
@@ -1157,11 +1807,22 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_finished_not_at_record_end);
 	ATF_TP_ADD_TC(tp, server_client_hello_not_at_record_end);
 	ATF_TP_ADD_TC(tp, server_control_hello_retry);
+	ATF_TP_ADD_TC(tp, server_hello_retry_for_new_groups);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_group);
 	ATF_TP_ADD_TC(tp, server_second_hello_cookie);
 	ATF_TP_ADD_TC(tp, server_second_hello_other_suite);
+	ATF_TP_ADD_TC(tp, server_second_hello_allowed_changes);
+	ATF_TP_ADD_TC(tp, server_second_hello_other_changes);
+	ATF_TP_ADD_TC(tp, server_early_data_skipped);
+	ATF_TP_ADD_TC(tp, server_early_data_over_limit);
+	ATF_TP_ADD_TC(tp, server_early_data_after_hello_retry);
+	ATF_TP_ADD_TC(tp, server_early_data_after_hello_retry_over_limit);
+	ATF_TP_ADD_TC(tp, server_early_data_not_offered);
+	ATF_TP_ADD_TC(tp, server_early_data_skipping_ends);
 	ATF_TP_ADD_TC(tp, server_renegotiation);
 	ATF_TP_ADD_TC(tp, server_key_update_bad_value);
+	ATF_TP_ADD_TC(tp, server_key_update_answered_at_once);
+	ATF_TP_ADD_TC(tp, server_key_update_answer_blocked);
 	ATF_TP_ADD_TC(tp, server_record_version);
 	ATF_TP_ADD_TC(tp, client_control_handshake);
 	ATF_TP_ADD_TC(tp, client_suite_not_offered);
@@ -1175,6 +1836,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, client_hrr_for_group_already_sent);
 	ATF_TP_ADD_TC(tp, client_hrr_changing_nothing);
 	ATF_TP_ADD_TC(tp, client_two_hrrs);
+	ATF_TP_ADD_TC(tp, client_ffdhe_share_out_of_range);
 	ATF_TP_ADD_TC(tp, client_server_hello_after_hrr);
 	ATF_TP_ADD_TC(tp, client_unsolicited_encrypted_extension);
 	ATF_TP_ADD_TC(tp, client_ccs_not_one);

@@ -21,7 +21,8 @@
 #include "tls/crypto_util.h"
 
 #define IN_MAX (4 * MOAT_RECORD_MAX_WIRE_LEN)
-#define HS_MSG_MAX (1u << 17)
+/* Room for a message over our side's limit, to test that limit. */
+#define HS_MSG_MAX (MOAT_MAX_HANDSHAKE_MESSAGE + 1024)
 
 /* The fixture in use (see the header). */
 static struct sp_fixture *live;
@@ -101,6 +102,7 @@ struct sp_fixture *sp_new(moat_mode ours, const char *policy)
 	ATF_REQUIRE(p->in != NULL && p->rec != NULL && p->hs_msg != NULL && p->sec != NULL);
 	moat_buf_init(&p->hs_in, HS_MSG_MAX + MOAT_RECORD_MAX_WIRE_LEN);
 	moat_buf_init(&p->ch, HS_MSG_MAX);
+	moat_buf_init(&p->hrr_prefix, HS_MSG_MAX);
 	moat_buf_init(&p->out_hs, HS_MSG_MAX);
 	return f;
 }
@@ -118,6 +120,7 @@ void sp_free(struct sp_fixture *f)
 	moat_kex_free(&p->kex);
 	moat_buf_free(&p->hs_in);
 	moat_buf_free(&p->ch);
+	moat_buf_free(&p->hrr_prefix);
 	moat_buf_free(&p->out_hs);
 	free(p->in);
 	free(p->rec);
@@ -171,6 +174,17 @@ void sp_send_record(struct sp_fixture *f, uint8_t type, const void *data, size_t
 	EXPECT_OK(moat_record_write(&f->peer.rl, type, data, len, 0, &out));
 	sp_send_raw(f, out.data, out.len);
 	moat_buf_free(&out);
+}
+
+void sp_send_handshake(struct sp_fixture *f, const uint8_t *msg, size_t len)
+{
+	/* RFC 8446 §5.1: a handshake message may be split over any number of records. */
+	size_t off = 0;
+	do {
+		size_t n = len - off < MOAT_MAX_PLAINTEXT ? len - off : MOAT_MAX_PLAINTEXT;
+		sp_send_record(f, MOAT_CT_HANDSHAKE, msg + off, n);
+		off += n;
+	} while (off < len);
 }
 
 void sp_send_sealed_inner(struct sp_fixture *f, const uint8_t *inner, size_t inner_len)
@@ -309,6 +323,8 @@ static void transcript_start(struct sp_peer *p, const uint8_t *sh, size_t sh_len
 	ATF_REQUIRE(p->suite != NULL && p->suite->min_version == MOAT_TLS13);
 	moat_hash_free(&p->transcript);
 	EXPECT_OK(moat_hash_init(&p->transcript, p->suite->prf_hash));
+	if (p->hrr_prefix.len > 0)
+		EXPECT_OK(moat_hash_update(&p->transcript, p->hrr_prefix.data, p->hrr_prefix.len));
 	EXPECT_OK(moat_hash_update(&p->transcript, p->ch.data, p->ch.len));
 	EXPECT_OK(moat_hash_update(&p->transcript, sh, sh_len));
 	p->transcript_started = true;
@@ -415,37 +431,52 @@ void sp_ch_defaults(struct sp_ch_opts *o)
 	o->n_groups = COUNT(default_groups);
 	o->share_groups = default_shares;
 	o->n_shares = COUNT(default_shares);
+	o->sig_algs = sig_algs;
+	o->n_sig_algs = COUNT(sig_algs);
 }
 
 static void write_key_shares(struct sp_peer *p, const struct sp_ch_opts *o, struct moat_buf *ext)
 {
-	struct moat_key_share shares[MOAT_MAX_KEY_SHARES];
-	uint8_t keys[MOAT_MAX_KEY_SHARES][MOAT_KEX_MAX_SHARE_LEN];
-	ATF_REQUIRE(o->n_shares <= MOAT_MAX_KEY_SHARES);
+	/* Lists of any length: a test may send as many shares as an extension holds. */
+	struct moat_key_share *shares = calloc(o->n_shares + 1, sizeof(*shares));
+	uint8_t *keys = calloc(o->n_shares + 1, MOAT_KEX_MAX_SHARE_LEN);
+	bool kept = false;
+	ATF_REQUIRE(shares != NULL && keys != NULL);
 	for (size_t i = 0; i < o->n_shares; i++) {
 		uint16_t g = o->share_groups[i];
-		size_t n = 32;
+		uint8_t *key = keys + i * MOAT_KEX_MAX_SHARE_LEN;
+		size_t n = 1;
 		if (moat_kex_group_supported(g)) {
 			struct moat_kex k;
+			n = MOAT_KEX_MAX_SHARE_LEN;
 			memset(&k, 0, sizeof(k));
-			EXPECT_OK(moat_kex_generate(&k, g, keys[i], &n));
-			if (i == 0) {
+			EXPECT_OK(moat_kex_generate(&k, g, key, &n));
+			/* The peer keeps the key of the first share in a group we implement. */
+			if (!kept) {
 				moat_kex_free(&p->kex);
 				p->kex = k;
 				p->group = g;
-				memcpy(p->share, keys[i], n);
+				memcpy(p->share, key, n);
 				p->share_len = n;
+				kept = true;
 			} else {
 				moat_kex_free(&k);
 			}
 		} else {
 			/* A group we cannot compute with: any non-empty key_exchange parses. */
-			memset(keys[i], 0x42, n);
+			key[0] = 0x42;
+		}
+		if (i == 0 && o->first_share != NULL) {
+			ATF_REQUIRE(o->first_share_len <= MOAT_KEX_MAX_SHARE_LEN);
+			n = o->first_share_len;
+			memcpy(key, o->first_share, n);
 		}
 		shares[i].group = g;
-		moat_cursor_init(&shares[i].key_exchange, keys[i], n);
+		moat_cursor_init(&shares[i].key_exchange, key, n);
 	}
 	EXPECT_OK(moat_ext_write_key_share_ch(ext, shares, o->n_shares));
+	free(shares);
+	free(keys);
 }
 
 void sp_client_build_hello(struct sp_fixture *f, const struct sp_ch_opts *o, struct moat_buf *msg)
@@ -459,12 +490,14 @@ void sp_client_build_hello(struct sp_fixture *f, const struct sp_ch_opts *o, str
 	}
 	struct moat_buf ext;
 	moat_buf_init(&ext, 65535);
+	if (o->prefix_ext_len > 0)
+		EXPECT_OK(moat_buf_put_bytes(&ext, o->prefix_ext, o->prefix_ext_len));
 	if (!o->no_supported_versions)
 		EXPECT_OK(moat_ext_write_supported_versions_ch(&ext, o->versions, o->n_versions));
 	if (!o->no_supported_groups)
 		EXPECT_OK(moat_ext_write_u16_list(&ext, MOAT_EXT_SUPPORTED_GROUPS, o->groups, o->n_groups));
 	if (!o->no_signature_algorithms)
-		EXPECT_OK(moat_ext_write_u16_list(&ext, MOAT_EXT_SIGNATURE_ALGORITHMS, sig_algs, COUNT(sig_algs)));
+		EXPECT_OK(moat_ext_write_u16_list(&ext, MOAT_EXT_SIGNATURE_ALGORITHMS, o->sig_algs, o->n_sig_algs));
 	if (!o->no_key_share)
 		write_key_shares(p, o, &ext);
 	if (o->cookie != NULL)
@@ -496,7 +529,7 @@ void sp_client_send_hello(struct sp_fixture *f, const struct sp_ch_opts *o)
 	sp_client_build_hello(f, o, &p->ch);
 	/* RFC 8446 §5.1: 0x0301 is allowed only on the first ClientHello's record. */
 	p->rl.write_version = o->second ? MOAT_TLS12 : MOAT_TLS10;
-	sp_send_record(f, MOAT_CT_HANDSHAKE, p->ch.data, p->ch.len);
+	sp_send_handshake(f, p->ch.data, p->ch.len);
 	p->rl.write_version = MOAT_TLS12;
 }
 
@@ -510,6 +543,17 @@ void sp_client_read_hrr(struct sp_fixture *f)
 	sp_next_handshake_message(f, &type, &msg, &len);
 	decode_server_hello(msg, len, &sh);
 	ATF_REQUIRE_MSG(sh.is_hrr, "expected a HelloRetryRequest");
+	/* RFC 8446 §4.4.1: the transcript goes on as message_hash(Hash(ClientHello1)) || HelloRetryRequest. */
+	const struct moat_cipher_suite *suite = moat_cipher_suite_find(sh.cipher_suite);
+	ATF_REQUIRE(suite != NULL);
+	uint8_t ch1_hash[MOAT_MAX_HASH_LEN];
+	size_t hlen = moat_hash_len(suite->prf_hash);
+	EXPECT_OK(moat_hash_oneshot(suite->prf_hash, p->ch.data, p->ch.len, ch1_hash));
+	const uint8_t message_hash[4] = { MOAT_HS_MESSAGE_HASH, 0, 0, (uint8_t)hlen };
+	moat_buf_reset(&p->hrr_prefix);
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, message_hash, sizeof(message_hash)));
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, ch1_hash, hlen));
+	EXPECT_OK(moat_buf_put_bytes(&p->hrr_prefix, msg, len));
 	ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_KEY_SHARE));
 	EXPECT_OK(moat_ext_key_share_decode_hrr(sh.ext.data[MOAT_EXTI_KEY_SHARE], &p->hrr_group));
 	p->cookie_len = 0;
@@ -646,10 +690,12 @@ void sp_server_read_hello(struct sp_fixture *f)
 	ATF_REQUIRE(moat_ext_present(&ch.ext, MOAT_EXTI_KEY_SHARE));
 	EXPECT_OK(moat_ext_key_share_decode_ch(ch.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ATF_REQUIRE(shares.count >= 1);
-	p->their_share_len = moat_cursor_remaining(&shares.entry[0].key_exchange);
+	struct moat_key_share first;
+	EXPECT_OK(moat_key_share_next(&shares.entries, &first));
+	p->their_share_len = moat_cursor_remaining(&first.key_exchange);
 	ATF_REQUIRE(p->their_share_len <= sizeof(p->their_share));
-	memcpy(p->their_share, moat_cursor_data(&shares.entry[0].key_exchange), p->their_share_len);
-	p->group = shares.entry[0].group;
+	memcpy(p->their_share, moat_cursor_data(&first.key_exchange), p->their_share_len);
+	p->group = first.group;
 }
 
 void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
@@ -657,7 +703,7 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 	/* RFC 8446 §4.1.3: "DOWNGRD" and 01 (TLS 1.2) or 00 (TLS 1.1 and below). */
 	static const uint8_t downgrade[7] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44 };
 	struct sp_peer *p = &f->peer;
-	uint8_t ext_mem[1024], random[MOAT_RANDOM_LEN], sid[MOAT_MAX_SESSION_ID_LEN];
+	uint8_t ext_mem[MOAT_KEX_MAX_SHARE_LEN + 1024], random[MOAT_RANDOM_LEN], sid[MOAT_MAX_SESSION_ID_LEN];
 	size_t sid_len = p->session_id_len;
 	struct moat_buf ext, msg;
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
@@ -665,13 +711,15 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 	const struct moat_cipher_suite *suite = moat_cipher_suite_find(o->suite);
 	bool keys = !o->hrr && !p->hrr_sent && suite != NULL && suite->min_version == MOAT_TLS13 &&
 		    !o->no_supported_versions && o->version == MOAT_TLS13 && !o->bad_session_id &&
-		    o->key_share_group == p->group && o->extra_ext_len == 0 && o->downgrade == 0;
+		    o->key_share_group == p->group && o->extra_ext_len == 0 && o->downgrade == 0 && o->share == NULL;
 	p->hrr_sent |= o->hrr;
 	if (!o->no_supported_versions)
 		EXPECT_OK(moat_ext_write_supported_versions_sh(&ext, o->version));
 	if (o->key_share_group != 0) {
 		if (o->hrr) {
 			EXPECT_OK(moat_ext_write_key_share_hrr(&ext, o->key_share_group));
+		} else if (o->share != NULL) {
+			EXPECT_OK(moat_ext_write_key_share_sh(&ext, o->key_share_group, o->share, o->share_len));
 		} else {
 			moat_kex_free(&p->kex);
 			EXPECT_OK(moat_kex_generate(&p->kex, o->key_share_group, p->share, &p->share_len));
@@ -741,7 +789,7 @@ void sp_server_flush(struct sp_fixture *f)
 void sp_server_queue_ee(struct sp_fixture *f, const uint8_t *ext, size_t ext_len)
 {
 	struct moat_buf msg;
-	moat_buf_init(&msg, 4096);
+	moat_buf_init(&msg, HS_MSG_MAX);
 	EXPECT_OK(moat_encrypted_extensions_encode(&msg, ext, ext_len));
 	sp_server_queue(f, msg.data, msg.len);
 	moat_buf_free(&msg);
@@ -807,6 +855,63 @@ void sp_server_complete(struct sp_fixture *f)
 	derive_master(p);
 	set_keys(p, true, p->sec->server_app);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ_MSG(type, MOAT_HS_FINISHED, "handshake message %u where the client's Finished was expected", type);
+	check_finished(p, msg, len);
+	transcript_add(p, msg, len);
+	set_keys(p, false, p->sec->client_app);
+}
+
+void sp_server_queue_certificate_request(struct sp_fixture *f, const uint8_t *ext, size_t ext_len)
+{
+	struct moat_buf msg;
+	moat_buf_init(&msg, HS_MSG_MAX);
+	/* RFC 8446 §4.3.2: an empty context during the handshake. */
+	EXPECT_OK(moat_certificate_request_encode(&msg, NULL, 0, ext, ext_len));
+	sp_server_queue(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
+void sp_server_complete_client_auth(struct sp_fixture *f, uint16_t scheme)
+{
+	struct sp_peer *p = &f->peer;
+	uint8_t type, hash[MOAT_MAX_HASH_LEN], content_mem[MOAT_CV_CONTENT_MAX];
+	const uint8_t *msg;
+	size_t len;
+	struct moat_cursor c, body;
+	derive_master(p);
+	set_keys(p, true, p->sec->server_app);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ_MSG(type, MOAT_HS_CERTIFICATE, "handshake message %u where the client's Certificate was expected",
+			   type);
+	struct moat_certificate_msg cert;
+	moat_cursor_init(&c, msg, len);
+	EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
+	EXPECT_OK(moat_certificate_decode(body, &cert));
+	transcript_add(p, msg, len);
+	if (scheme == 0) {
+		ATF_REQUIRE_EQ_MSG(cert.count, 0, "our client sent %zu certificates where it has none to offer", cert.count);
+	} else {
+		ATF_REQUIRE_MSG(cert.count > 0, "our client sent an empty Certificate");
+		/* The CertificateVerify: the scheme expected, signed over the transcript up to the Certificate. */
+		transcript_hash(p, hash);
+		sp_next_handshake_message(f, &type, &msg, &len);
+		ATF_REQUIRE_EQ_MSG(type, MOAT_HS_CERTIFICATE_VERIFY, "handshake message %u where CertificateVerify was expected",
+				   type);
+		struct moat_certificate_verify cv;
+		struct moat_buf content;
+		moat_cursor_init(&c, msg, len);
+		EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
+		EXPECT_OK(moat_certificate_verify_decode(body, &cv));
+		ATF_REQUIRE_EQ_MSG(cv.scheme, scheme, "our client signed with 0x%04x, expected 0x%04x", cv.scheme, scheme);
+		moat_buf_init_fixed(&content, content_mem, sizeof(content_mem));
+		EXPECT_OK(moat_cv_content_build(false, hash, hash_len(p), &content));
+		EXPECT_OK(moat_sig_verify(&f->ck->chain.leaf_key, cv.scheme, content.data, content.len,
+					  moat_cursor_data(&cv.signature), moat_cursor_remaining(&cv.signature)));
+		transcript_add(p, msg, len);
+	}
 	sp_next_handshake_message(f, &type, &msg, &len);
 	ATF_REQUIRE_EQ_MSG(type, MOAT_HS_FINISHED, "handshake message %u where the client's Finished was expected", type);
 	check_finished(p, msg, len);

@@ -60,8 +60,9 @@ struct sp_peer {
 	uint8_t session_id[MOAT_MAX_SESSION_ID_LEN];
 	size_t session_id_len;
 	struct moat_buf ch;                  /* the ClientHello message (sent or received) */
-	uint8_t their_share[MOAT_KEX_MAX_SHARE_LEN]; /* scripted server: our client's x25519 share */
+	uint8_t their_share[MOAT_KEX_MAX_SHARE_LEN]; /* scripted server: our client's share */
 	size_t their_share_len;
+	struct moat_buf hrr_prefix;          /* scripted client after a HelloRetryRequest: message_hash(CH1) || HRR */
 	uint8_t cookie[256];                 /* scripted client: cookie from a HelloRetryRequest */
 	size_t cookie_len;
 	uint16_t hrr_group;
@@ -106,6 +107,8 @@ int sp_recv(struct sp_fixture *f, uint8_t *buf, size_t len, size_t *got);
 
 /* Bytes exactly as given. */
 void sp_send_raw(struct sp_fixture *f, const void *data, size_t len);
+/* A handshake message (or several) in as many records as it needs. */
+void sp_send_handshake(struct sp_fixture *f, const uint8_t *msg, size_t len);
 /* One record through the peer's record layer (protected once its write keys are set). */
 void sp_send_record(struct sp_fixture *f, uint8_t type, const void *data, size_t len);
 /*
@@ -144,12 +147,22 @@ struct sp_ch_opts {
 	const uint16_t *groups;              /* { x25519, secp256r1, secp384r1 } */
 	size_t n_groups;
 	bool no_signature_algorithms;
+	const uint16_t *sig_algs;            /* { ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256 } */
+	size_t n_sig_algs;
 	bool no_key_share;
-	/* One share per group: a real key for the groups we implement, filler bytes otherwise. */
+	/*
+	 * One share per group, as many as wanted: a real key for the groups we
+	 * implement (the first of those is the peer's key), one filler byte for
+	 * the others.
+	 */
 	const uint16_t *share_groups;        /* { x25519 } */
 	size_t n_shares;
+	const uint8_t *first_share;          /* NULL, or the first share's key_exchange as sent, verbatim */
+	size_t first_share_len;
 	const uint8_t *cookie;               /* NULL: no cookie extension */
 	size_t cookie_len;
+	const uint8_t *prefix_ext;           /* raw extensions before the others */
+	size_t prefix_ext_len;
 	const uint8_t *extra_ext;            /* raw extensions appended after the others */
 	size_t extra_ext_len;
 	bool second;                         /* a second ClientHello: same random and session id as the first */
@@ -157,7 +170,7 @@ struct sp_ch_opts {
 void sp_ch_defaults(struct sp_ch_opts *o);
 /* Build a ClientHello message into msg (initialised by the caller); the first share's key is kept. */
 void sp_client_build_hello(struct sp_fixture *f, const struct sp_ch_opts *o, struct moat_buf *msg);
-/* Build and send a ClientHello in one record, and keep it for the transcript. */
+/* Build and send a ClientHello (in as many records as it needs), and keep it for the transcript. */
 void sp_client_send_hello(struct sp_fixture *f, const struct sp_ch_opts *o);
 /* Read our server's HelloRetryRequest (and its change_cipher_spec): keeps the cookie and the group asked for. */
 void sp_client_read_hrr(struct sp_fixture *f);
@@ -188,6 +201,8 @@ struct sp_sh_opts {
 	bool no_supported_versions;
 	uint16_t version;                    /* 0x0304 */
 	uint16_t key_share_group;            /* SH: our share's group (x25519); HRR: selected_group; 0: omit */
+	const uint8_t *share;                /* SH: NULL, or key_exchange sent verbatim (no keys installed) */
+	size_t share_len;
 	const uint8_t *cookie;               /* HRR only */
 	size_t cookie_len;
 	const uint8_t *extra_ext;            /* raw extensions appended */
@@ -221,6 +236,14 @@ void sp_server_queue_finished(struct sp_fixture *f, bool corrupt);
 void sp_server_hello_ok(struct sp_fixture *f);
 /* After a good flight: master secret, our client finishes, its Finished is read and checked, application keys in both directions. */
 void sp_server_complete(struct sp_fixture *f);
+/* A CertificateRequest (empty context) with the given extensions block. */
+void sp_server_queue_certificate_request(struct sp_fixture *f, const uint8_t *ext, size_t ext_len);
+/*
+ * As sp_server_complete, after a CertificateRequest: our client's Certificate
+ * (empty when scheme is 0), its CertificateVerify, which must use scheme and
+ * verify with the fixture's P-256 key, then its Finished.
+ */
+void sp_server_complete_client_auth(struct sp_fixture *f, uint16_t scheme);
 /* sp_server_read_hello, hello, a good flight, complete. */
 void sp_server_handshake(struct sp_fixture *f);
 

@@ -309,6 +309,7 @@ void ex_print_params(struct moat_connection *conn, FILE *out)
 	fprintf(out, "protocol: %s\n", ex_protocol_name(moat_connection_get_actual_protocol_version(conn)));
 	fprintf(out, "cipher: %s\n", moat_connection_get_cipher(conn));
 	fprintf(out, "curve: %s\n", moat_connection_get_curve(conn));
+	fprintf(out, "hello_retry_request: %s\n", moat_connection_is_hello_retried(conn) ? "yes" : "no");
 	fprintf(out, "sig: 0x%04x\n", moat_connection_get_server_sig_scheme(conn));
 	fprintf(out, "client_sig: 0x%04x\n", moat_connection_get_client_sig_scheme(conn));
 	fprintf(out, "alpn: %s\n", alpn ? alpn : "none");

@@ -267,7 +267,8 @@ static int finish_async_op(struct moat_connection *conn, struct conn_state *st)
 /* Which groups the client sent key shares for (RFC 8446 §4.2.8): tells us whether HRR was needed. */
 static void record_key_shares(struct conn_state *st, struct moat_client_hello *ch)
 {
-	uint8_t ext[1024];
+	/* Any extension fits (2^16-1 bytes): one ffdhe8192 share alone is 1024. */
+	uint8_t ext[65535];
 	ssize_t n = moat_client_hello_get_extension_by_id(ch, TLS_EXT_KEY_SHARE, ext, sizeof(ext));
 	if (n <= 0)
 		return;
@@ -311,14 +312,21 @@ static int client_hello_cb(struct moat_connection *conn, void *ctx)
 	return 0;
 }
 
+/* NamedGroup code points (RFC 8446 §4.2.7) of the names moat_connection_get_curve returns. */
 static uint16_t group_code(const char *curve)
 {
-	if (strcmp(curve, "x25519") == 0)
-		return 0x001d;
-	if (strcmp(curve, "secp256r1") == 0)
-		return 0x0017;
-	if (strcmp(curve, "secp384r1") == 0)
-		return 0x0018;
+	static const struct {
+		const char *name;
+		uint16_t code;
+	} names[] = {
+		{ "secp256r1", 0x0017 }, { "secp384r1", 0x0018 }, { "secp521r1", 0x0019 },
+		{ "x25519", 0x001d },    { "x448", 0x001e },      { "ffdhe2048", 0x0100 },
+		{ "ffdhe3072", 0x0101 }, { "ffdhe4096", 0x0102 }, { "ffdhe6144", 0x0103 },
+		{ "ffdhe8192", 0x0104 },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(curve, names[i].name) == 0)
+			return names[i].code;
 	return 0;
 }
 
