@@ -123,7 +123,8 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 		 * ClientHello; a server must have received one.
 		 */
 		ENSURE(!conn->handshake_complete && len == 1 && plain[0] == 0x01, MOAT_ERR_UNEXPECTED_MESSAGE);
-		ENSURE(conn->mode == MOAT_CLIENT || conn->hs->client_hello_parsed, MOAT_ERR_UNEXPECTED_MESSAGE);
+		ENSURE(conn->mode == MOAT_CLIENT || (conn->hs != NULL && conn->hs->client_hello_parsed),
+		       MOAT_ERR_UNEXPECTED_MESSAGE);
 		return MOAT_SUCCESS;
 	case MOAT_CT_ALERT:
 		return handle_alert(conn, plain, len);
@@ -134,6 +135,8 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 			TRY(moat_buf_put_bytes(&conn->post_hs, plain, len));
 			return moat_conn_handle_post_handshake(conn);
 		}
+		/* A server's handshake state exists once negotiate ran (connection.c). */
+		ENSURE(conn->hs != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
 		return moat_buf_put_bytes(&conn->hs->in, plain, len);
 	case MOAT_CT_APPLICATION_DATA:
 		/* Early data is never accepted (what is rejected was skipped above): none may come before the handshake ends. */
