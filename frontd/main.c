@@ -32,8 +32,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/secmem.h"
 #include "frontd/config.h"
 #include "frontd/conn.h"
+#include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
 #include "frontd/listen.h"
 #include "frontd/sandbox.h"
@@ -174,7 +176,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 		goto out;
 	}
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
-	    keyd_client_start(srv->keyd) < 0 || frontd_listeners_start(srv) < 0) {
+	    keyd_client_start(srv->keyd) < 0 || frontd_stats_start(srv) < 0 || frontd_listeners_start(srv) < 0) {
 		moat_log_error(MOAT_LOG_ERR, "cannot start");
 		goto out;
 	}
@@ -188,15 +190,9 @@ static int serve(struct frontd_server *srv, const struct options *o)
 		goto out;
 	}
 	rc = 0;
-	const struct keyd_client_stats *ks = keyd_client_get_stats(srv->keyd);
-	moat_log(MOAT_LOG_INFO,
-		 "served %llu connections: %llu handshakes, %llu failed, %llu backend failures; "
-		 "keyd: %llu signatures, %llu refused, %llu timed out, %llu failed fast",
-		 (unsigned long long)srv->stats.accepted, (unsigned long long)srv->stats.handshakes,
-		 (unsigned long long)srv->stats.handshake_failures, (unsigned long long)srv->stats.backend_failures,
-		 (unsigned long long)ks->signed_ok, (unsigned long long)ks->refused, (unsigned long long)ks->timeouts,
-		 (unsigned long long)ks->failed_fast);
+	frontd_stats_log(srv, "exit");
 out:
+	frontd_stats_stop(srv);
 	frontd_listeners_close(srv);
 	frontd_conn_close_all(srv);
 	keyd_client_free(srv->keyd);
@@ -238,6 +234,10 @@ int main(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	LIST_INIT(&srv.conns);
+	frontd_limits_init(&srv.limits);
+	/* Out of lockable memory is no reason to stop serving (moat-frontd.conf(5): LimitMEMLOCK). */
+	moat_secmem_allow_unlocked(true);
+	frontd_evmem_install();
 	int status = 1;
 	if (frontd_listeners_bind(&srv) < 0 || drop_privileges(&cfg) < 0)
 		goto out;

@@ -421,7 +421,9 @@ e2e_site()
 	} >>"$E2E_SITES"
 }
 
-# frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT with the sites so far.
+# frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT with the sites so
+# far, after the top-level lines of $RUN/frontd.extra if there is one
+# (limits, timeouts; handshake-timeout is 10s unless it names one).
 frontd_conf()
 {
 	{
@@ -429,8 +431,9 @@ frontd_conf()
 		[ "$(id -u)" -eq 0 ] && echo "user \"$FRONTD_USER\""
 		echo "keyd \"$RUN/keyd.sock\""
 		echo "keyd-timeout 2s"
-		echo "handshake-timeout 10s"
+		grep -q '^handshake-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "handshake-timeout 10s"
 		echo "listen 127.0.0.1:$FRONTD_PORT"
+		[ -f "$RUN/frontd.extra" ] && cat "$RUN/frontd.extra"
 		cat "$E2E_SITES"
 	} >"$RUN/frontd.conf"
 }
@@ -457,6 +460,40 @@ frontd_start()
 frontd_alive()
 {
 	kill -0 "$FRONTD_PID" 2>/dev/null || e2e_fail "moat-frontd died"
+}
+
+# frontd_stat NAME: one counter from frontd's statistics line, asked for
+# with SIGUSR1 (moat-frontd(8)); fails the test if no fresh line comes.
+frontd_stat()
+{
+	_before=$(grep -c 'stats (SIGUSR1)' "$RUN/frontd.log")
+	kill -USR1 "$FRONTD_PID"
+	_i=0
+	while [ "$(grep -c 'stats (SIGUSR1)' "$RUN/frontd.log")" -le "$_before" ]; do
+		[ $_i -lt $((WAIT_SECONDS * 20)) ] || e2e_fail "frontd did not log its statistics on SIGUSR1"
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	grep 'stats (SIGUSR1)' "$RUN/frontd.log" | tail -n 1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+
+# wait_for_stat NAME OP VALUE [SECONDS]: until frontd's counter NAME compares
+# so with VALUE (test(1) operators: -eq, -ge, -le, ...).
+wait_for_stat()
+{
+	_end=$(($(date +%s) + ${4:-$WAIT_SECONDS}))
+	while :; do
+		_v=$(frontd_stat "$1")
+		[ "$_v" "$2" "$3" ] && return 0
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# proc_status PID FIELD: a field of /proc/PID/status in kB (VmLck, VmRSS).
+proc_status()
+{
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
 # ---- clients ----------------------------------------------------------------------
