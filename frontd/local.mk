@@ -11,7 +11,7 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/sites.c frontd/sites.h
 frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
-FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS)
+FRONTD_LIBS = frontd/libfrontd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) $(LIBEVENT_LIBS)
 
 sbin_PROGRAMS += frontd/moat-frontd
 frontd_moat_frontd_SOURCES = frontd/main.c

@@ -1,6 +1,6 @@
 /*
  * The keys keyd serves: loaded from PEM files once at startup, each named by
- * its key id (SHA-256 of the DER SubjectPublicKeyInfo, tls/cert.h) and
+ * its key id (SHA-256 of the DER SubjectPublicKeyInfo, tls/crypto/key_id.h) and
  * carrying the fixed facts every request is checked against: its ipc key
  * type, its size and the schemes it may sign with.
  *
@@ -26,7 +26,7 @@
 #include "common/error.h"
 #include "ipc/ipc.h"
 #include "keyd/keyd_config.h"
-#include "tls/crypto_sig.h"
+#include "tls/crypto/sig.h"
 
 #define KEYD_RSA_MIN_BITS 2048
 #define KEYD_RSA_MAX_BITS 4096 /* RSA_DECRYPT ciphertext<1..512> */

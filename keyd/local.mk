@@ -21,8 +21,9 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/daemon.c keyd/daemon.h
 keyd_libkeyd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS)
 
-# What a keyd program links (the archive first: it uses the ipc codec and the TLS library).
-MOAT_KEYD_LIBS = keyd/libkeyd.a $(MOAT_IPC_LIBS) $(LIBSECCOMP_LIBS)
+# What a keyd program links (the archive first: it uses the config parser, the
+# ipc codec and the crypto layer). No TLS protocol code: tests/keyd/keyd_link_test.
+MOAT_KEYD_LIBS = keyd/libkeyd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_LIBS) $(LIBSECCOMP_LIBS)
 
 sbin_PROGRAMS += keyd/moat-keyd
 keyd_moat_keyd_SOURCES = keyd/main.c

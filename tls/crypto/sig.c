@@ -22,7 +22,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "tls/crypto_sig.h"
+#include "tls/crypto/sig.h"
 
 enum sig_kind { SIG_PKCS1, SIG_ECDSA, SIG_PSS, SIG_EDDSA };
 
