@@ -1,4 +1,28 @@
 /*
+ * tls/crypto/: the crypto layer, the lowest part of the TLS library and an
+ * archive of its own (libmoat_crypto.a). Its note is here, at the top of
+ * the header the layer's code points come from; the code points follow.
+ *
+ * Layering (who may include and link whom):
+ *
+ *	common <- tls/crypto <- tls (protocol) <- frontd
+ *	common <- tls/crypto <- ipc <- keyd, frontd
+ *	policy/ sits beside tls: its suites and policies are part of the TLS
+ *	library's archive, its config parser (policy/conf*) is an archive on
+ *	common alone, used by both daemons.
+ *
+ * Files here include common/ and each other, never a protocol header of tls/
+ * (records, handshake, messages, extensions, connection) nor ipc/ or keyd/.
+ * That is what lets keyd link this archive alone: its attack surface is the
+ * IPC decoder, the signed-content checks (signed_content.h) and libcrypto,
+ * and tests/keyd/keyd_link_test fails if a protocol object reaches it. What
+ * the layer holds: hashes, HMAC and HKDF (hash.h, hkdf.h), record AEADs
+ * (aead.h), key exchange (kex.h), keys and signatures (sig.h), key ids
+ * (key_id.h), certificates and trust (cert.h), randomness and constant-time
+ * compare (util.h), and the shapes keyd signs (signed_content.h). The TLS 1.3
+ * key schedule is protocol (tls/tls13_key_schedule.c); a TLS 1.2 PRF will be
+ * too, built on hash.h.
+ *
  * The code points of the crypto layer (IANA TLS registries): named groups,
  * signature schemes and the TLS 1.3 cipher suites, with their registry
  * names. Values are the wire values.
