@@ -3,10 +3,22 @@
  *
  * The allow-list is a table of names (resolved by libseccomp for the native
  * architecture, so a name the architecture lacks is skipped rather than
- * breaking the build) and, for the few calls whose arguments matter, one
- * condition: mmap and mprotect never with PROT_EXEC, so a bug cannot map new
- * code; getsockopt only for the peer credentials. Calls from a foreign
- * architecture (x32, i386 on x86_64) kill the process too.
+ * breaking the build) and, for the few calls whose arguments matter, a
+ * condition:
+ *  - mmap and mprotect never with PROT_EXEC, so a bug cannot map new code;
+ *  - getsockopt only for the peer credentials;
+ *  - sendto only without an address (send(2) on a connected socket), so no
+ *    datagram can be aimed at another socket;
+ *  - sendmmsg (the replies to peers) only on descriptors below the syslog
+ *    socket's: that one is an AF_UNIX datagram socket, where a message's
+ *    own address would override the peer. keyd puts the log socket on the
+ *    highest descriptor its RLIMIT_NOFILE allows (main.c), so every other
+ *    descriptor is below it; one unsigned 64-bit "less than" also rejects a
+ *    value with high bits set, which the kernel would truncate to an int.
+ * No socket, no connect: syslog goes through one socket connected before
+ * the filter (common/log.h, moat_log_open_syslog_socket), which is never
+ * reopened. Calls from a foreign architecture (x32, i386 on x86_64) kill
+ * the process too.
  */
 #include "keyd/sandbox.h"
 
@@ -75,9 +87,9 @@ int keyd_sandbox_harden(enum keyd_lock_state *state)
  */
 static const char *const allowed[] = {
 	/* the event loop (epoll_pwait is epoll_wait on architectures without the older call) */
-	"epoll_wait", "epoll_pwait", "epoll_ctl", "accept4", "recvfrom", "sendto", "read", "write", "close",
-	/* the event loop reads a peer's packets, and sends it a turn's replies, several per call (server.c) */
-	"recvmmsg", "sendmmsg",
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "accept4", "read", "write", "close",
+	/* the event loop reads a peer's packets several per call (server.c); sendto, sendmmsg: see build() */
+	"recvmmsg",
 	/* signing threads: locks and condition variables; at shutdown, thread exit blocks signals */
 	"futex", "rt_sigprocmask", "exit",
 	/* memory: malloc and libcrypto (brk when the main heap grows, mremap when realloc moves a large block) */
@@ -121,7 +133,7 @@ static struct scmp_arg_cmp cmp(unsigned arg, enum scmp_compare op, uint64_t a, u
 	return c;
 }
 
-static int build(scmp_filter_ctx ctx, bool to_syslog, size_t *rules)
+static int build(scmp_filter_ctx ctx, int log_fd, size_t *rules)
 {
 	ENSURE(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) == 0, MOAT_ERR_INTERNAL);
 	ENSURE(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) == 0, MOAT_ERR_INTERNAL);
@@ -147,14 +159,15 @@ static int build(scmp_filter_ctx ctx, bool to_syslog, size_t *rules)
 	TRY(add(ctx, SCMP_ACT_ALLOW, "getsockopt", 2, peergroups, &getsockopt_rules));
 	*rules += getsockopt_rules > 0;
 
-	/*
-	 * Not allowed, but refused softly: glibc's syslog() reconnects to
-	 * /dev/log with socket() and connect() when the log daemon restarted.
-	 * Failing those loses log lines; killing keyd for it would be worse.
-	 */
-	if (to_syslog) {
-		TRY(add(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 0, NULL, rules));
-		TRY(add(ctx, SCMP_ACT_ERRNO(EACCES), "connect", 0, NULL, rules));
+	/* send(2) is sendto with no address (the syslog socket); any address kills. */
+	const struct scmp_arg_cmp no_address[] = { cmp(4, SCMP_CMP_EQ, 0, 0) };
+	TRY(add(ctx, SCMP_ACT_ALLOW, "sendto", 1, no_address, rules));
+
+	if (log_fd >= 0) {
+		const struct scmp_arg_cmp below_log[] = { cmp(0, SCMP_CMP_LT, (uint64_t)log_fd, 0) };
+		TRY(add(ctx, SCMP_ACT_ALLOW, "sendmmsg", 1, below_log, rules));
+	} else {
+		TRY(add(ctx, SCMP_ACT_ALLOW, "sendmmsg", 0, NULL, rules));
 	}
 	return MOAT_SUCCESS;
 }
@@ -178,17 +191,17 @@ void keyd_sandbox_describe(char *buf, size_t len)
 	for (size_t i = 0; i < sizeof(allowed_asan) / sizeof(allowed_asan[0]); i++)
 		append_name(buf, len, &used, allowed_asan[i]);
 #endif
-	append_name(buf, len, &used, "mmap mprotect getsockopt");
+	append_name(buf, len, &used, "mmap mprotect getsockopt sendto sendmmsg");
 }
 
-int keyd_sandbox_seccomp(bool to_syslog, size_t *rules)
+int keyd_sandbox_seccomp(int log_fd, size_t *rules)
 {
 	ENSURE_REF(rules);
 	*rules = 0;
 	ENSURE(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, MOAT_ERR_INTERNAL);
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	ENSURE(ctx != NULL, MOAT_ERR_ALLOC);
-	int rc = build(ctx, to_syslog, rules);
+	int rc = build(ctx, log_fd, rules);
 	if (rc == MOAT_SUCCESS && seccomp_load(ctx) != 0) {
 		moat_error_raise(MOAT_ERR_INTERNAL, MOAT_HERE);
 		rc = MOAT_FAILURE;

@@ -297,6 +297,17 @@ keyd_conf()
 		for _k in "$@"; do
 			echo "key \"$RUN/$_k.key\""
 		done
+		if [ "$(id -u)" -eq 0 ]; then
+			# As in production: keyd drops root for a user of its own, not frontd's.
+			if id daemon >/dev/null 2>&1; then
+				echo "user \"daemon\""
+			else
+				echo "insecure-run-as-root yes"
+			fi
+		else
+			# One account runs everything: frontd could read the key files itself (moat-keyd(8), SECURITY).
+			echo "insecure-same-user yes"
+		fi
 	} >"$RUN/keyd.conf"
 }
 
