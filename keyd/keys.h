@@ -5,7 +5,7 @@
  * type, its size and the schemes it may sign with.
  *
  * Why the scheme list is computed once: a SIGN is refused unless its scheme
- * fits the key by the rules of the TLS version of its kind (crypto_sig.h),
+ * fits the key by the rules of the TLS version of its kind (tls/crypto/sig.h),
  * and LIST_KEYS must tell frontd the same list keyd enforces. Each scheme is
  * also tried (sign and verify) at load, which proves the key works, drops
  * schemes an RSA-PSS key's own parameters forbid, and makes libcrypto do its
