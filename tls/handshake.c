@@ -168,6 +168,9 @@ static int step_read(struct moat_connection *conn, moat_hs_msg msg)
 	size_t raw_len;
 
 	TRY(read_message(conn, &type, &body, &raw, &raw_len));
+	/* A server's first whole message: nothing secret was held before it (connection.c). */
+	TRY(moat_conn_secure_handshake(conn));
+	hs = conn->hs;
 	hs->cur_msg_len = raw_len;
 	if (!hs->msg_pending) {
 		const struct moat_hs_action *act = &moat_hs_actions[msg];
@@ -216,7 +219,7 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 		BAIL(conn->error);
 	if (conn->handshake_complete)
 		return MOAT_SUCCESS;
-	ENSURE(conn->hs != NULL, MOAT_ERR_INVALID_STATE);
+	TRY(moat_conn_alloc_handshake(conn));
 
 	for (;;) {
 		struct moat_handshake *hs = conn->hs;
@@ -249,7 +252,8 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 		}
 		if (rc < 0)
 			goto stopped;
-		hs->position++;
+		/* Not hs: step_read may have moved the state to the secure heap. */
+		conn->hs->position++;
 	}
 
 stopped:
