@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls/crypto_hash.h"
+#include "tls/crypto/hash.h"
 
 /* RFC 5246 §8.1: "The master secret is always exactly 48 bytes in length." */
 #define MOAT_TLS12_MASTER_SECRET_LEN 48

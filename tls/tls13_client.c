@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
 
 /* RFC 8446 §4.1.3: the last 8 bytes of a downgraded server's random. */
