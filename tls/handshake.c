@@ -158,8 +158,8 @@ static int read_message(struct moat_connection *conn, uint8_t *type, struct moat
 		}
 		uint8_t ct;
 		TRY(moat_conn_read_record(conn, &ct));
-		/* Only handshake records reach here: moat_conn_read_record drops CCS, handles alerts,
-		 * and refuses application data while the handshake runs. */
+		/* Only handshake records reach here: moat_conn_read_record gives a CCS to its row
+		 * (moat_hs_recv_ccs), handles alerts, and refuses application data while the handshake runs. */
 	}
 	struct moat_cursor c;
 	moat_cursor_init(&c, hs->in.data, msg_len);

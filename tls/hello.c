@@ -29,7 +29,9 @@ static const uint8_t downgrade_tls11[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 
 /* hs->client_versions has one bit per version from TLS 1.0 (0x0301) to TLS 1.3 (0x0304). */
 static uint8_t version_bit(uint16_t v)
 {
-	return v >= MOAT_TLS10 && v <= MOAT_TLS13 ? (uint8_t)(1u << (v - MOAT_TLS10)) : 0;
+	if (v < MOAT_TLS10 || v > MOAT_TLS13)
+		return 0;
+	return (uint8_t)(1u << (v - MOAT_TLS10));
 }
 
 /* Phase one: what holds whatever config ends up in force. */
