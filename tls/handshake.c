@@ -341,7 +341,7 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 		}
 		if (rc < 0)
 			goto stopped;
-		hs->position++;
+		conn->hs->position++;
 	}
 
 stopped:
