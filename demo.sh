@@ -12,17 +12,18 @@
 #      removes their sockets.
 #
 # Who runs what:
-#   - as root: moat-keyd reads the key file (mode 0600, owned by root) and
-#     moat-frontd drops to `nobody`, which cannot read it: the process that
-#     talks to clients never has the key, and could not open it if it tried.
-#     (In production keyd would also run as a user of its own: `user` in
-#     moat-keyd.conf.)
+#   - as root: moat-keyd reads the key file (mode 0600, owned by root), then
+#     drops to `daemon` (its own user), and moat-frontd drops to `nobody`,
+#     which cannot read the key file: the process that talks to clients
+#     never has the key, and could not open it if it tried.
 #   - as a normal user: all three run as that user, since without root
-#     there is no other user to switch to; the key still lives only in
-#     keyd. If the memlock limit (ulimit -l) is too small for keyd to lock
-#     all its memory, keyd is started again with MOAT_DONT_MLOCK=1 (secrets
-#     are then not locked in RAM, but still excluded from core dumps and
-#     wiped).
+#     there is no other user to switch to. Then frontd COULD read the key
+#     file itself, so keyd isolates nothing; keyd refuses such a setup
+#     unless told, and the demo tells it (insecure-same-user yes). That mode
+#     shows moat working, not key isolation. If the memlock limit (ulimit
+#     -l) is too small for keyd to lock all its memory, keyd is started
+#     again with MOAT_DONT_MLOCK=1 (secrets are then not locked in RAM, but
+#     still excluded from core dumps and wiped).
 #
 # MOAT_DEMO_PORT picks another port than 8443; if the port is taken, a free
 # one is used and printed.
@@ -137,10 +138,19 @@ if [ "$(id -u)" -eq 0 ]; then
 	frontd_user=nobody
 	allow="user \"nobody\""
 	user_line="user \"nobody\""
+	if id daemon >/dev/null 2>&1; then
+		keyd_user=daemon
+		keyd_line="user \"daemon\""
+	else
+		keyd_user=root
+		keyd_line="insecure-run-as-root yes # no user \"daemon\" here to run as"
+	fi
 else
 	frontd_user=$(id -un)
+	keyd_user=$frontd_user
 	allow="uid $(id -u)"
 	user_line="# not root: frontd runs as $frontd_user, like everything else"
+	keyd_line="insecure-same-user yes # one user for everything: frontd could read the key file, no isolation"
 fi
 
 port=${MOAT_DEMO_PORT:-8443}
@@ -159,6 +169,7 @@ socket "$run/keyd.sock"
 control-socket "$run/keyctl.sock"
 allow $allow
 key "$demo/localhost.key"
+$keyd_line
 EOF
 
 # ---- start -----------------------------------------------------------------------------
@@ -219,9 +230,19 @@ cat <<EOF
 
 moat demo: running
   moat-demo-backend  http://127.0.0.1:$backend_port (plain HTTP, pid $backend_pid)
-  moat-keyd          holds build/demo/localhost.key (pid $keyd_pid, as $(id -un))
+  moat-keyd          holds build/demo/localhost.key (pid $keyd_pid, as $keyd_user)
   moat-frontd        https://127.0.0.1:$port (pid $frontd_pid, as $frontd_user; it has only the certificate)
   configuration and logs: build/demo/
+EOF
+if [ "$(id -u)" -ne 0 ]; then
+	cat <<EOF
+
+  NOT ISOLATED: started as a normal user, frontd runs as the same user as keyd and
+  could read the key file itself (moat-keyd.conf says insecure-same-user yes). Run
+  as root to see frontd (as nobody) unable to reach the key.
+EOF
+fi
+cat <<EOF
 
 Fetch the page through moat:
 

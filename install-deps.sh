@@ -4,7 +4,8 @@
 set -eu
 PACKAGES="build-essential autoconf automake pkg-config
 libssl-dev libevent-dev libseccomp-dev libatf-dev atf-sh kyua
-openssl gnutls-bin curl"
+openssl gnutls-bin curl
+valgrind strace"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -4,17 +4,27 @@
  */
 #include "common/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/error.h"
 
 static const char *log_ident = "moat";
 static bool log_syslog;
 static moat_log_level log_max = MOAT_LOG_INFO;
+/* moat_log_open_syslog_socket: the connected datagram socket; log_fd_wanted even when it failed. */
+static int log_fd = -1;
+static bool log_fd_wanted;
+static atomic_ulong log_dropped;
 
 static const char *const level_names[] = {
 	[MOAT_LOG_ERR] = "err",
@@ -38,6 +48,82 @@ void moat_log_close(void)
 	if (log_syslog)
 		closelog();
 	log_syslog = false;
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+	log_fd_wanted = false;
+}
+
+int moat_log_open_syslog_socket(const char *path, int fd_at)
+{
+	struct sockaddr_un sun;
+	log_fd_wanted = true;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (path == NULL || strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	/* Above stdio: a daemon later points 0-2 at /dev/null with dup2, which must not close this. */
+	if (fd_at >= 0 && fd != fd_at) {
+		int moved = dup3(fd, fd_at, O_CLOEXEC);
+		int err = errno;
+		close(fd);
+		if (moved < 0) {
+			errno = err;
+			return -1;
+		}
+		fd = moved;
+	} else if (fd <= 2) {
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		int err = errno;
+		close(fd);
+		if (high < 0) {
+			errno = err;
+			return -1;
+		}
+		fd = high;
+	}
+	log_fd = fd;
+	return fd;
+}
+
+int moat_log_syslog_fd(void)
+{
+	return log_fd;
+}
+
+unsigned long moat_log_dropped(void)
+{
+	return atomic_load(&log_dropped);
+}
+
+/* RFC 3164 as syslog(3) writes it: "<PRI>Mmm dd hh:mm:ss ident[pid]: message", facility daemon. */
+static void send_syslog(moat_log_level level, const char *msg)
+{
+	char line[1200];
+	char stamp[32] = "";
+	time_t now = time(NULL);
+	struct tm tm;
+	if (localtime_r(&now, &tm) != NULL)
+		strftime(stamp, sizeof(stamp), "%h %e %T", &tm);
+	int n = snprintf(line, sizeof(line), "<%d>%s %s[%d]: %s", LOG_DAEMON | (int)level, stamp, log_ident,
+			 (int)getpid(), msg);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	if (log_fd < 0 || send(log_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+		atomic_fetch_add(&log_dropped, 1);
 }
 
 void moat_log_set_level(moat_log_level max_level)
@@ -78,6 +164,10 @@ static void vlog(moat_log_level level, const char *fmt, va_list ap)
 	}
 	char msg[1024];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_fd_wanted) {
+		send_syslog(level, msg);
+		return;
+	}
 	struct timespec ts;
 	struct tm tm;
 	char stamp[32] = "";

@@ -18,6 +18,25 @@ typedef enum {
 /* ident names the program ("moat-keyd"); messages above max_level are dropped. */
 void moat_log_open(const char *ident, bool to_syslog, moat_log_level max_level);
 void moat_log_close(void);
+
+/*
+ * Syslog for a sandboxed process: connect one datagram socket to path
+ * (normally "/dev/log") now, and send every later message on it with
+ * send(2), never reconnecting. glibc's syslog() reopens its socket with
+ * socket(2) and connect(2) whenever a send fails (the log daemon
+ * restarted), which a seccomp filter that forbids creating sockets must
+ * not meet. So a process that calls this may forbid socket and connect;
+ * the price is that messages sent while the log daemon is away, or after
+ * it came back on a new socket, are lost (counted, moat_log_dropped). Call
+ * after moat_log_open(ident, false, ...). The socket gets descriptor fd_at
+ * if that is >= 0, else any descriptor above stdio. Returns the socket, or
+ * -1 (errno set) if path cannot be reached: messages are then dropped.
+ */
+int moat_log_open_syslog_socket(const char *path, int fd_at);
+/* The socket of moat_log_open_syslog_socket, -1 if none. */
+int moat_log_syslog_fd(void);
+/* Messages the syslog socket did not take. */
+unsigned long moat_log_dropped(void);
 void moat_log_set_level(moat_log_level max_level);
 bool moat_log_enabled(moat_log_level level);
 

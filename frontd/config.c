@@ -34,6 +34,8 @@
 
 static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
+	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
+	"max-handshakes-per-source", "handshake-buffer-budget",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "backend", "default",
@@ -124,6 +126,16 @@ static int timeout_arg(struct moat_conf *conf, const struct moat_conf_node *n, u
 	if (ms == 0 || ms > MAX_TIMEOUT_MS)
 		return moat_conf_fail(conf, n, "\"%s\": %s is out of range (1ms..24h)", n->name, n->args[0].text);
 	*out = (uint32_t)ms;
+	return MOAT_SUCCESS;
+}
+
+static int count_arg(struct moat_conf *conf, const struct moat_conf_node *n, size_t *out)
+{
+	uint64_t v;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_uint(conf, n, 0, 1, 10000000u, &v));
+	*out = (size_t)v;
 	return MOAT_SUCCESS;
 }
 
@@ -398,6 +410,30 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 	TRY(moat_conf_find_unique(conf, root, "idle-timeout", &n));
 	if (n != NULL)
 		TRY(timeout_arg(conf, n, &cfg->idle_timeout_ms));
+	TRY(moat_conf_find_unique(conf, root, "first-byte-timeout", &n));
+	if (n != NULL)
+		TRY(timeout_arg(conf, n, &cfg->first_byte_timeout_ms));
+	TRY(moat_conf_find_unique(conf, root, "client-hello-timeout", &n));
+	if (n != NULL)
+		TRY(timeout_arg(conf, n, &cfg->client_hello_timeout_ms));
+	TRY(moat_conf_find_unique(conf, root, "max-connections", &n));
+	if (n != NULL)
+		TRY(count_arg(conf, n, &cfg->max_connections));
+	TRY(moat_conf_find_unique(conf, root, "max-handshakes", &n));
+	if (n != NULL)
+		TRY(count_arg(conf, n, &cfg->max_handshakes));
+	TRY(moat_conf_find_unique(conf, root, "max-handshakes-per-source", &n));
+	if (n != NULL)
+		TRY(count_arg(conf, n, &cfg->max_handshakes_per_source));
+	TRY(moat_conf_find_unique(conf, root, "handshake-buffer-budget", &n));
+	if (n != NULL) {
+		uint64_t bytes;
+		TRY(moat_conf_expect_args(conf, n, 1, 1));
+		TRY(moat_conf_expect_no_block(conf, n));
+		/* Room for one whole ClientHello of the largest size the TLS library takes (128 KiB) in its records. */
+		TRY(moat_conf_arg_size(conf, n, 0, 256u * 1024u, 64ull * 1024u * 1024u * 1024u, &bytes));
+		cfg->handshake_buffer_budget = (size_t)bytes;
+	}
 
 	if (keyd != NULL) {
 		struct sockaddr_storage ss;
@@ -433,6 +469,12 @@ static void config_init(struct frontd_config *cfg)
 	cfg->keyd_timeout_ms = FRONTD_DEFAULT_KEYD_TIMEOUT_MS;
 	cfg->handshake_timeout_ms = FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 	cfg->idle_timeout_ms = FRONTD_DEFAULT_IDLE_TIMEOUT_MS;
+	cfg->first_byte_timeout_ms = FRONTD_DEFAULT_FIRST_BYTE_TIMEOUT_MS;
+	cfg->client_hello_timeout_ms = FRONTD_DEFAULT_CLIENT_HELLO_TIMEOUT_MS;
+	cfg->max_connections = FRONTD_DEFAULT_MAX_CONNECTIONS;
+	cfg->max_handshakes = FRONTD_DEFAULT_MAX_HANDSHAKES;
+	cfg->max_handshakes_per_source = FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE;
+	cfg->handshake_buffer_budget = FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET;
 }
 
 int frontd_config_load(struct frontd_config *cfg, struct moat_conf *conf, const char *path)

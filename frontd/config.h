@@ -24,6 +24,12 @@
 #define FRONTD_DEFAULT_KEYD_TIMEOUT_MS 2000u
 #define FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000u
 #define FRONTD_DEFAULT_IDLE_TIMEOUT_MS 300000u
+#define FRONTD_DEFAULT_FIRST_BYTE_TIMEOUT_MS 3000u
+#define FRONTD_DEFAULT_CLIENT_HELLO_TIMEOUT_MS 5000u
+#define FRONTD_DEFAULT_MAX_CONNECTIONS 16384u
+#define FRONTD_DEFAULT_MAX_HANDSHAKES 4096u
+#define FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE 256u
+#define FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET (32u * 1024u * 1024u)
 #define FRONTD_MAX_LISTEN 64
 
 struct frontd_listen {
@@ -40,7 +46,13 @@ struct frontd_config {
 	char *keyd_path;
 	uint32_t keyd_timeout_ms;
 	uint32_t handshake_timeout_ms;
+	uint32_t first_byte_timeout_ms;   /* capped by client_hello_timeout_ms when used */
+	uint32_t client_hello_timeout_ms; /* capped by handshake_timeout_ms when used */
 	uint32_t idle_timeout_ms;
+	size_t max_connections;
+	size_t max_handshakes;
+	size_t max_handshakes_per_source;
+	size_t handshake_buffer_budget;   /* bytes read by connections whose ClientHello is not whole */
 	struct frontd_listen listen[FRONTD_MAX_LISTEN];
 	size_t listen_count;
 	struct frontd_sites sites;

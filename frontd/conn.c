@@ -19,6 +19,9 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,9 +96,22 @@ static void free_event(struct event **ev)
 	}
 }
 
+void frontd_conn_log(struct frontd_conn *c, moat_log_level level, const char *fmt, ...)
+{
+	if (!moat_log_enabled(level))
+		return;
+	char line[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	frontd_ratelimit_log(&c->srv->limits.rl_conn, frontd_conn_now_ms(c), level, "%s: %s", c->peer, line);
+}
+
 static void conn_free(struct frontd_conn *c)
 {
 	struct frontd_server *srv = c->srv;
+	frontd_limits_handshake_over(c);
 	if (c->op != NULL) {
 		/* Nobody will take keyd's answer now: forget the request, then the operation. */
 		keyd_client_cancel(srv->keyd, c->keyd_id);
@@ -120,7 +136,7 @@ static void conn_free(struct frontd_conn *c)
 
 void frontd_conn_abort(struct frontd_conn *c, const char *why)
 {
-	moat_log(MOAT_LOG_DEBUG, "%s: closed: %s", c->peer, why);
+	frontd_conn_log(c, MOAT_LOG_DEBUG, "closed: %s", why);
 	conn_free(c);
 }
 
@@ -183,7 +199,7 @@ static void closing_step(struct frontd_conn *c)
 
 void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
 {
-	moat_log(MOAT_LOG_DEBUG, "%s: closing: %s", c->peer, why);
+	frontd_conn_log(c, MOAT_LOG_DEBUG, "closing: %s", why);
 	c->state = CONN_CLOSING;
 	c->kicked = false;
 	c->cread_blocked = c->cwrite_blocked = c->bread_blocked = c->bwrite_blocked = false;
@@ -195,25 +211,43 @@ void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
 
 void frontd_conn_finish(struct frontd_conn *c)
 {
-	moat_log(MOAT_LOG_DEBUG, "%s: done (%llu bytes up, %llu down, idle %u times)", c->peer,
-		 (unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases);
+	frontd_conn_log(c, MOAT_LOG_DEBUG, "done (%llu bytes up, %llu down, idle %u times)",
+			(unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases);
 	conn_free(c);
 }
 
 /* ---- handshake ------------------------------------------------------------------ */
 
+/*
+ * Anyone can make a handshake fail, as often as they like: a counter, and a
+ * sampled debug line (frontd_conn_log), never a line per failure.
+ */
 static void handshake_failed(struct frontd_conn *c)
 {
 	int err = moat_errno;
-	c->srv->stats.handshake_failures++;
-	if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
-		moat_log(MOAT_LOG_INFO, "%s: handshake failed: client sent alert %s", c->peer,
-			 moat_alert_name(moat_connection_get_alert(c->tls)));
-	else if (c->sign_error != NULL)
-		moat_log(MOAT_LOG_INFO, "%s: handshake failed: no signature from keyd: %s", c->peer, c->sign_error);
+	bool before_hello = c->hello != HELLO_NONE;
+	/* Whatever follows (a linger of up to LINGER_MS) no longer holds a handshake's place. */
+	frontd_limits_handshake_over(c);
+	if (c->evicted) {
+		/* Closed by handshake-buffer-budget while reading: counted there. */
+		moat_error_clear();
+		frontd_conn_log(c, MOAT_LOG_DEBUG, "closed to stay within handshake-buffer-budget");
+		conn_free(c);
+		return;
+	}
+	if (before_hello &&
+	    (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED))
+		c->srv->stats.closed_before_hello++;
 	else
-		moat_log(MOAT_LOG_INFO, "%s: handshake failed: %s (%s)", c->peer, moat_strerror(err, NULL),
-			 moat_strerror_name(err));
+		c->srv->stats.handshake_failures++;
+	if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
+		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: client sent alert %s",
+				moat_alert_name(moat_connection_get_alert(c->tls)));
+	else if (c->sign_error != NULL)
+		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: no signature from keyd: %s", c->sign_error);
+	else
+		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: %s (%s)", moat_strerror(err, NULL),
+				moat_strerror_name(err));
 	moat_error_clear();
 	/* The library has sent whatever alert the error calls for; let it reach the client. */
 	if (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED)
@@ -229,13 +263,16 @@ static void handshake_step(struct frontd_conn *c)
 	if (c->op != NULL)
 		return;
 	c->cread_blocked = c->cwrite_blocked = false;
-	if (moat_negotiate(c->tls, &blocked) == MOAT_SUCCESS) {
+	int rc = moat_negotiate(c->tls, &blocked);
+	frontd_limits_check_secmem(c->srv);
+	if (rc == MOAT_SUCCESS) {
 		c->srv->stats.handshakes++;
+		frontd_limits_handshake_over(c);
 		if (moat_log_enabled(MOAT_LOG_DEBUG)) {
 			const char *alpn = moat_get_application_protocol(c->tls);
-			moat_log(MOAT_LOG_DEBUG, "%s: handshake done: site %s, %s, %s, alpn %s", c->peer, c->site->name,
-				 moat_connection_get_cipher(c->tls), moat_connection_get_curve(c->tls),
-				 alpn != NULL ? alpn : "none");
+			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake done: site %s, %s, %s, alpn %s", c->site->name,
+					moat_connection_get_cipher(c->tls), moat_connection_get_curve(c->tls),
+					alpn != NULL ? alpn : "none");
 		}
 		if (moat_connection_free_handshake(c->tls) < 0)
 			moat_error_clear();
@@ -253,6 +290,14 @@ static void handshake_step(struct frontd_conn *c)
 	switch (blocked) {
 	case MOAT_BLOCKED_ON_READ:
 		c->cread_blocked = true;
+		/*
+		 * Waiting for more of the ClientHello: what was read is in the
+		 * library's handshake buffer; its record buffer (two records'
+		 * room) need not wait with it (it fails, harmlessly, while part of a
+		 * record is in it).
+		 */
+		if (c->hello != HELLO_NONE && moat_connection_release_buffers(c->tls) < 0)
+			moat_error_clear();
 		break;
 	case MOAT_BLOCKED_ON_WRITE:
 		c->cwrite_blocked = true;
@@ -271,6 +316,43 @@ static void handshake_step(struct frontd_conn *c)
 	frontd_conn_watch(c);
 }
 
+/* Arm the one timer for a deadline counted from accept. */
+static void set_deadline(struct frontd_conn *c, uint32_t ms_from_accept)
+{
+	uint64_t elapsed = frontd_conn_now_ms(c) - c->accepted_ms;
+	frontd_conn_set_timer(c, elapsed < ms_from_accept ? (uint32_t)(ms_from_accept - elapsed) : 1u);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * The socket transport while the ClientHello is incomplete: every byte read
+ * is held by the TLS library until the hello is whole, so it is counted
+ * against handshake-buffer-budget (limits.c). The first byte moves the
+ * deadline from first-byte-timeout to client-hello-timeout.
+ */
+static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
+{
+	struct frontd_conn *c = ctx;
+	ssize_t n;
+	do
+		n = read(c->fd, buf, len > INT_MAX ? INT_MAX : len);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	if (c->hello == HELLO_WAITING)
+		set_deadline(c, min_u32(c->srv->cfg->client_hello_timeout_ms, c->srv->cfg->handshake_timeout_ms));
+	if (!frontd_limits_hello_read(c, (size_t)n)) {
+		c->evicted = true;
+		errno = ECONNRESET;
+		return -1;
+	}
+	return (int)n;
+}
+
 int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
 {
 	struct frontd_server *srv = ctx;
@@ -287,6 +369,13 @@ int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
 	if (matched && moat_connection_server_name_extension_used(tls) < 0)
 		return -1;
 	c->site = site;
+	/* The hello is whole: the socket is read directly again, under the handshake deadline. */
+	if (c->hello != HELLO_NONE) {
+		frontd_limits_hello_done(c);
+		if (moat_connection_set_read_fd(tls, c->fd) < 0)
+			return -1;
+		set_deadline(c, srv->cfg->handshake_timeout_ms);
+	}
 	return 0;
 }
 
@@ -424,8 +513,16 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct frontd_conn *c = arg;
 	switch (c->state) {
 	case CONN_HANDSHAKE:
-		c->srv->stats.handshake_failures++;
-		moat_log(MOAT_LOG_INFO, "%s: handshake timed out", c->peer);
+		if (c->hello == HELLO_WAITING) {
+			c->srv->stats.timeouts_first_byte++;
+			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out: no ClientHello byte (first-byte-timeout)");
+		} else if (c->hello == HELLO_PARTIAL) {
+			c->srv->stats.timeouts_client_hello++;
+			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out: ClientHello incomplete (client-hello-timeout)");
+		} else {
+			c->srv->stats.timeouts_handshake++;
+			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out (handshake-timeout)");
+		}
 		conn_free(c);
 		break;
 	case CONN_PROXY:
@@ -458,10 +555,19 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 	c->bfd = -1;
 	c->state = CONN_HANDSHAKE;
 	c->site = srv->cfg->sites.fallback;
+	srv->stats.accepted++;
+	/* Before anything else is allocated for it: over a limit, it goes at once. */
+	struct timeval tv;
+	event_base_gettimeofday_cached(srv->base, &tv);
+	c->accepted_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+	if (!frontd_limits_admit(srv, c, peer, peer_len)) {
+		free(c);
+		close(fd);
+		return MOAT_SUCCESS;
+	}
 	frontd_sockaddr_format(peer, peer_len, c->peer, sizeof(c->peer));
 	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->conn_count++;
-	srv->stats.accepted++;
 
 	/* TCP_NODELAY comes from the listener (listen.c). */
 	c->edge = (event_base_get_features(srv->base) & EV_FEATURE_ET) != 0;
@@ -470,12 +576,15 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 	c->ev_timer = evtimer_new(srv->base, timer_cb, c);
 	if (c->tls == NULL || c->ev_client == NULL || c->ev_timer == NULL ||
 	    moat_connection_set_config(c->tls, c->site->tls) < 0 || moat_connection_set_fd(c->tls, fd) < 0 ||
+	    moat_connection_set_recv_cb(c->tls, hello_recv) < 0 || moat_connection_set_recv_ctx(c->tls, c) < 0 ||
 	    moat_connection_set_ctx(c->tls, c) < 0) {
 		int err = moat_errno ? moat_errno : MOAT_ERR_ALLOC;
 		conn_free(c);
 		BAIL(err);
 	}
-	frontd_conn_set_timer(c, srv->cfg->handshake_timeout_ms);
+	const struct frontd_config *cfg = srv->cfg;
+	set_deadline(c, min_u32(cfg->first_byte_timeout_ms, min_u32(cfg->client_hello_timeout_ms,
+								  cfg->handshake_timeout_ms)));
 	/*
 	 * Nothing to do before the ClientHello arrives. Edge-triggered, the
 	 * event reports at once what is already there.
@@ -494,4 +603,5 @@ void frontd_conn_close_all(struct frontd_server *srv)
 	while (!LIST_EMPTY(&srv->conns))
 		conn_free(LIST_FIRST(&srv->conns));
 	frontd_proxy_pool_free();
+	frontd_limits_free(srv);
 }

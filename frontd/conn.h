@@ -35,6 +35,8 @@
 #include <sys/socket.h>
 
 #include "common/error.h"
+#include "common/log.h"
+#include "frontd/limits.h"
 #include "frontd/server.h"
 #include "tls/moat.h"
 
@@ -60,6 +62,16 @@ struct frontd_conn {
 	struct moat_connection *tls;
 	struct frontd_site *site;
 	char peer[64];
+
+	/* Until the ClientHello is whole (limits.h). */
+	TAILQ_ENTRY(frontd_conn) hello_link;   /* in the waiting or partial queue */
+	TAILQ_ENTRY(frontd_conn) source_link;  /* in its source's waiters */
+	enum frontd_hello_state hello;
+	size_t hello_bytes;       /* read while in the partial queue */
+	struct frontd_source *source; /* counted against max-handshakes-per-source while in_handshake */
+	bool in_handshake;        /* counted against max-handshakes */
+	bool evicted;             /* closed by a limit: not a handshake failure */
+	uint64_t accepted_ms;
 
 	struct event *ev_client, *ev_backend, *ev_timer;
 	short client_on, backend_on; /* what each event is registered for (EV_READ | EV_WRITE) */
@@ -105,6 +117,9 @@ void frontd_conn_watch(struct frontd_conn *c);
 void frontd_conn_kick(struct frontd_conn *c);
 /* Close now, without a word to the client (after an error or a TLS failure already alerted). */
 void frontd_conn_abort(struct frontd_conn *c, const char *why);
+/* A per-connection log line, rate-limited (ratelimit.h). */
+void frontd_conn_log(struct frontd_conn *c, moat_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Send close_notify, then linger and close (backend down, idle timeout). */
 void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why);
 /* Both directions finished: close. */

@@ -213,16 +213,16 @@ static void connection_lost(struct keyd_client *kc, const char *why)
 }
 
 /*
- * keyd closes a peer it does not serve right after accepting it (SO_PEERCRED
- * against its allow rules), so a close before the HELLO reply means that:
- * say so, since keyd's own log is on the other side of the fence.
+ * keyd disconnects a peer it does not serve without a reply (moat-keyd(8)),
+ * and frontd cannot tell that apart from keyd going away at that moment:
+ * say what was seen (end of file, or the errno) and where the reason is.
  */
-static void lost_before_hello(struct keyd_client *kc)
+static void lost_before_hello(struct keyd_client *kc, const char *seen)
 {
 	char why[160];
 	snprintf(why, sizeof(why),
-		 "keyd refused the connection (closed it before answering HELLO): is uid %u allowed in moat-keyd.conf?",
-		 (unsigned)geteuid());
+		 "keyd closed the connection before answering HELLO (%s); keyd logs the reason when it refuses a peer",
+		 seen);
 	connection_lost(kc, why);
 }
 
@@ -301,7 +301,7 @@ static bool handle_packet(struct keyd_client *kc, const uint8_t *pkt, size_t n, 
 {
 	if (n == 0) {
 		if (kc->state == KC_HELLO)
-			lost_before_hello(kc);
+			lost_before_hello(kc, "end of file");
 		else
 			connection_lost(kc, "keyd closed the connection");
 		return false;
@@ -349,7 +349,7 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (kc->state == KC_HELLO && errno == ECONNRESET)
-				lost_before_hello(kc);
+				lost_before_hello(kc, strerror(errno));
 			else
 				connection_lost(kc, strerror(errno));
 			return;
@@ -477,8 +477,9 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 	if (try_connect(kc) < 0) {
 		if (kc->fd >= 0 && (errno == EPIPE || errno == ECONNRESET)) {
 			/* Connected, then closed before our HELLO went out. */
+			int err = errno;
 			moat_error_clear();
-			lost_before_hello(kc);
+			lost_before_hello(kc, strerror(err));
 			return;
 		}
 		char why[160];

@@ -23,6 +23,13 @@
 #define LISTEN_BACKLOG 511
 #define ACCEPT_PAUSE_MS 500
 
+static uint64_t now_ms(struct frontd_server *srv)
+{
+	struct timeval tv;
+	event_base_gettimeofday_cached(srv->base, &tv);
+	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
+
 static void pause_accepting(struct frontd_server *srv)
 {
 	for (size_t i = 0; i < srv->listener_count; i++)
@@ -54,16 +61,19 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				moat_log(MOAT_LOG_WARNING, "listener %s: accept: %s; pausing %d ms", l->desc, strerror(errno),
-					 ACCEPT_PAUSE_MS);
+				frontd_ratelimit_log(&l->srv->limits.rl_limit, now_ms(l->srv), MOAT_LOG_WARNING,
+						     "listener %s: accept: %s; pausing %d ms", l->desc, strerror(errno),
+						     ACCEPT_PAUSE_MS);
 				pause_accepting(l->srv);
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				moat_log(MOAT_LOG_WARNING, "listener %s: accept: %s", l->desc, strerror(errno));
+				frontd_ratelimit_log(&l->srv->limits.rl_limit, now_ms(l->srv), MOAT_LOG_WARNING,
+						     "listener %s: accept: %s", l->desc, strerror(errno));
 			}
 			return;
 		}
 		if (frontd_conn_start(l->srv, cfd, &peer, len) < 0) {
-			moat_log_error(MOAT_LOG_WARNING, "cannot set up a connection");
+			frontd_ratelimit_log(&l->srv->limits.rl_limit, now_ms(l->srv), MOAT_LOG_WARNING,
+					     "cannot set up a connection: %s", moat_strerror(moat_errno, NULL));
 			moat_error_clear();
 		}
 	}

@@ -4,14 +4,19 @@ noinst_LIBRARIES += frontd/libfrontd.a
 frontd_libfrontd_a_SOURCES = \
 	frontd/config.c frontd/config.h \
 	frontd/conn.c frontd/conn.h \
+	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \
+	frontd/limits.c frontd/limits.h \
 	frontd/listen.c frontd/listen.h \
 	frontd/proxy.c \
+	frontd/ratelimit.c frontd/ratelimit.h \
+	frontd/sandbox.c frontd/sandbox.h \
 	frontd/server.h \
-	frontd/sites.c frontd/sites.h
-frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
+	frontd/sites.c frontd/sites.h \
+	frontd/stats.c
+frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(LIBSECCOMP_CFLAGS)
 
-FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS)
+FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS) $(LIBSECCOMP_LIBS)
 
 sbin_PROGRAMS += frontd/moat-frontd
 frontd_moat_frontd_SOURCES = frontd/main.c

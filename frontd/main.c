@@ -11,12 +11,19 @@
  *   4. daemonize unless -d, then create the event base (after fork: an
  *      epoll descriptor must not be shared with a parent);
  *   5. connect to keyd (in the background, with backoff: frontd starts and
- *      serves even when keyd comes up later) and start accepting.
+ *      serves even when keyd comes up later) and start accepting;
+ *   6. enter the sandbox (frontd/sandbox.h): not dumpable, no_new_privs, a
+ *      seccomp allow-list; from here on no file can be opened.
  * SIGTERM and SIGINT stop accepting and end the loop; open connections are
  * then closed and everything freed, so sanitizers see a clean exit.
+ *
+ * The test build (tests/frontd/moat-frontd-test, -DMOAT_FRONTD_TESTING) has
+ * one hidden option the real daemon lacks: --test-forbidden-syscall=CALL
+ * makes a forbidden call once the sandbox is on (the tests expect SIGSYS).
  */
 #include <errno.h>
 #include <event2/event.h>
+#include <getopt.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,11 +32,17 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/secmem.h"
 #include "frontd/config.h"
 #include "frontd/conn.h"
+#include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
 #include "frontd/listen.h"
+#include "frontd/sandbox.h"
 #include "frontd/server.h"
+#ifdef MOAT_FRONTD_TESTING
+#include "tests/frontd/sandbox_trigger.h"
+#endif
 
 #define IDENT "moat-frontd"
 
@@ -38,6 +51,7 @@ struct options {
 	bool test_only;
 	bool foreground;
 	bool verbose;
+	const char *forbidden_syscall; /* test build only */
 };
 
 static void usage(void)
@@ -51,9 +65,16 @@ static void usage(void)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
+	enum { OPT_FORBIDDEN = 0x100 };
+	static const struct option longopts[] = {
+#ifdef MOAT_FRONTD_TESTING
+		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
+#endif
+		{ NULL, 0, NULL, 0 },
+	};
 	int ch;
 	o->config = FRONTD_DEFAULT_CONFIG;
-	while ((ch = getopt(argc, argv, "f:tdvh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:tdvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			o->config = optarg;
@@ -66,6 +87,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case OPT_FORBIDDEN:
+			o->forbidden_syscall = optarg;
 			break;
 		default:
 			usage();
@@ -105,6 +129,26 @@ static int drop_privileges(const struct frontd_config *cfg)
 	return 0;
 }
 
+/* Step 6 of the startup order. */
+static int enter_sandbox(const struct frontd_server *srv, const struct options *o)
+{
+	size_t allowed = 0;
+	if (frontd_sandbox_enter(srv->cfg, event_base_get_method(srv->base), &allowed) != MOAT_SUCCESS) {
+		moat_log_error(MOAT_LOG_ERR, "cannot enter the sandbox");
+		return -1;
+	}
+	moat_log(MOAT_LOG_INFO,
+		 "sandbox on: not dumpable, no_new_privs, seccomp allow-list of %zu syscalls, anything else kills frontd",
+		 allowed);
+#ifdef MOAT_FRONTD_TESTING
+	if (o->forbidden_syscall != NULL)
+		frontd_test_forbidden_syscall(o->forbidden_syscall);
+#else
+	(void)o;
+#endif
+	return 0;
+}
+
 static void stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
@@ -114,7 +158,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(srv->base);
 }
 
-static int serve(struct frontd_server *srv)
+static int serve(struct frontd_server *srv, const struct options *o)
 {
 	struct event *ev_term = NULL, *ev_int = NULL;
 	int rc = -1;
@@ -132,26 +176,23 @@ static int serve(struct frontd_server *srv)
 		goto out;
 	}
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
-	    keyd_client_start(srv->keyd) < 0 || frontd_listeners_start(srv) < 0) {
+	    keyd_client_start(srv->keyd) < 0 || frontd_stats_start(srv) < 0 || frontd_listeners_start(srv) < 0) {
 		moat_log_error(MOAT_LOG_ERR, "cannot start");
 		goto out;
 	}
 	moat_log(MOAT_LOG_NOTICE, "started: %zu site%s, keyd %s", srv->cfg->sites.n, srv->cfg->sites.n == 1 ? "" : "s",
 		 srv->cfg->keyd_path);
+	/* After a first log line: syslog() reads the time zone file on its first message. */
+	if (enter_sandbox(srv, o) < 0)
+		goto out;
 	if (event_base_dispatch(srv->base) < 0) {
 		moat_log(MOAT_LOG_ERR, "event loop failed");
 		goto out;
 	}
 	rc = 0;
-	const struct keyd_client_stats *ks = keyd_client_get_stats(srv->keyd);
-	moat_log(MOAT_LOG_INFO,
-		 "served %llu connections: %llu handshakes, %llu failed, %llu backend failures; "
-		 "keyd: %llu signatures, %llu refused, %llu timed out, %llu failed fast",
-		 (unsigned long long)srv->stats.accepted, (unsigned long long)srv->stats.handshakes,
-		 (unsigned long long)srv->stats.handshake_failures, (unsigned long long)srv->stats.backend_failures,
-		 (unsigned long long)ks->signed_ok, (unsigned long long)ks->refused, (unsigned long long)ks->timeouts,
-		 (unsigned long long)ks->failed_fast);
+	frontd_stats_log(srv, "exit");
 out:
+	frontd_stats_stop(srv);
 	frontd_listeners_close(srv);
 	frontd_conn_close_all(srv);
 	keyd_client_free(srv->keyd);
@@ -193,6 +234,10 @@ int main(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	LIST_INIT(&srv.conns);
+	frontd_limits_init(&srv.limits);
+	/* Out of lockable memory is no reason to stop serving (moat-frontd.conf(5): LimitMEMLOCK). */
+	moat_secmem_allow_unlocked(true);
+	frontd_evmem_install();
 	int status = 1;
 	if (frontd_listeners_bind(&srv) < 0 || drop_privileges(&cfg) < 0)
 		goto out;
@@ -203,7 +248,7 @@ int main(int argc, char **argv)
 		}
 		moat_log_open(IDENT, true, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
 	}
-	status = serve(&srv) == 0 ? 0 : 1;
+	status = serve(&srv, &o) == 0 ? 0 : 1;
 out:
 	frontd_listeners_close(&srv);
 	frontd_config_free(&cfg);

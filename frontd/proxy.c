@@ -159,7 +159,7 @@ static void adapt(uint32_t *read_len, bool all_taken)
 static void backend_failed(struct frontd_conn *c, const char *why)
 {
 	c->srv->stats.backend_failures++;
-	moat_log(MOAT_LOG_WARNING, "%s: site %s: backend %s: %s", c->peer, c->site->name, c->site->backend.desc, why);
+	frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: backend %s: %s", c->site->name, c->site->backend.desc, why);
 	frontd_conn_close_gracefully(c, "backend unavailable");
 }
 
@@ -278,7 +278,7 @@ static bool tls_write_failed(struct frontd_conn *c)
 		c->tls_out_pending = true;
 		return true;
 	}
-	moat_log(MOAT_LOG_DEBUG, "%s: TLS send failed: %s", c->peer, moat_strerror_name(moat_errno));
+	frontd_conn_log(c, MOAT_LOG_DEBUG, "TLS send failed: %s", moat_strerror_name(moat_errno));
 	moat_error_clear();
 	frontd_conn_abort(c, "client write failed");
 	return false;
@@ -357,7 +357,7 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 			moat_error_clear();
 			c->cread_blocked = true;
 		} else {
-			moat_log(MOAT_LOG_DEBUG, "%s: TLS receive failed: %s", c->peer, moat_strerror_name(moat_errno));
+			frontd_conn_log(c, MOAT_LOG_DEBUG, "TLS receive failed: %s", moat_strerror_name(moat_errno));
 			moat_error_clear();
 			frontd_conn_abort(c, "client TLS error");
 			return false;

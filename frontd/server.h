@@ -13,6 +13,7 @@
 
 #include "frontd/config.h"
 #include "frontd/keyd_client.h"
+#include "frontd/limits.h"
 
 struct event;
 struct event_base;
@@ -25,11 +26,24 @@ struct frontd_listener {
 	char desc[64];
 };
 
+/* Counters since start, logged on SIGUSR1 and at exit (stats.c, moat-frontd(8)). */
 struct frontd_stats {
 	uint64_t accepted;
 	uint64_t handshakes;        /* completed */
-	uint64_t handshake_failures;
+	uint64_t handshake_failures; /* the TLS library failed the handshake (timeouts counted below) */
+	uint64_t closed_before_hello; /* the client left before its ClientHello was whole */
 	uint64_t backend_failures;  /* connect failed or timed out */
+	/* Deadlines (moat-frontd.conf(5)). */
+	uint64_t timeouts_first_byte;
+	uint64_t timeouts_client_hello;
+	uint64_t timeouts_handshake;
+	/* Limits (limits.h): new connections closed at accept, older ones closed to make room. */
+	uint64_t refused_max_connections;
+	uint64_t refused_max_handshakes;
+	uint64_t refused_per_source;
+	uint64_t evicted_max_handshakes;
+	uint64_t evicted_per_source;
+	uint64_t evicted_hello_budget;
 };
 
 struct frontd_server {
@@ -42,6 +56,14 @@ struct frontd_server {
 	LIST_HEAD(frontd_conn_list, frontd_conn) conns;
 	size_t conn_count;
 	struct frontd_stats stats;
+	struct frontd_limits limits;
+	struct event *ev_stats;     /* SIGUSR1 */
 };
+
+/* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */
+void frontd_stats_log(struct frontd_server *srv, const char *why);
+/* Log the counters on SIGUSR1 from now on. */
+int frontd_stats_start(struct frontd_server *srv);
+void frontd_stats_stop(struct frontd_server *srv);
 
 #endif

@@ -93,14 +93,15 @@ typedef enum {
 	MOAT_IPC_MALFORMED = 3,     /* framing or body does not parse */
 	MOAT_IPC_UNKNOWN_KEY = 4,   /* no key with that key_id */
 	MOAT_IPC_BAD_SCHEME = 5,    /* scheme not allowed for the kind, or not usable with the key */
-	MOAT_IPC_BAD_INPUT = 6,     /* sign input of the wrong shape, bad kind or client_version */
+	MOAT_IPC_BAD_INPUT = 6,     /* sign input of the wrong shape or bad kind */
 	MOAT_IPC_BUSY = 7,          /* too many requests in flight; retry later */
 	MOAT_IPC_INTERNAL = 8,      /* keyd failed; the request may be fine */
 	MOAT_IPC_NOT_PERMITTED = 9, /* opcode not allowed on this socket / for this peer / with this key */
 	MOAT_IPC_NEED_HELLO = 10,   /* the peer must send HELLO first */
 	MOAT_IPC_TOO_LARGE = 11,    /* a field over its limit, or a reply that would not fit a packet */
+	MOAT_IPC_KEY_POLICY = 12,   /* well formed, but the key's configuration forbids it (role, tls12, rsa-key-exchange) */
 } moat_ipc_status;
-#define MOAT_IPC_STATUS_MAX MOAT_IPC_TOO_LARGE
+#define MOAT_IPC_STATUS_MAX MOAT_IPC_KEY_POLICY
 
 /* ---- Header ---- */
 
@@ -230,16 +231,22 @@ MOAT_MUST_USE int moat_ipc_sign_reply_decode(struct moat_cursor body, struct moa
 
 /* ---- RSA_DECRYPT 0x03 ---- */
 
+/*
+ * client_version is carried for the log and for compatibility with version 1
+ * peers, and is never looked at by keyd: the answer must not depend on it
+ * (an answer that does is a padding oracle, moat-ipc(7)). The TLS side
+ * compares the premaster's first two bytes with ClientHello.client_version
+ * itself, RFC 5246 §7.4.7.1.
+ */
 struct moat_ipc_rsa_decrypt {
 	uint8_t key_id[MOAT_IPC_KEY_ID_LEN];
-	uint16_t client_version;       /* ClientHello.client_version, major byte 3 */
+	uint16_t client_version;       /* ClientHello.client_version, any value */
 	struct moat_cursor ciphertext; /* 1..512 bytes */
 };
 
 MOAT_MUST_USE int moat_ipc_rsa_decrypt_encode(struct moat_buf *b, uint32_t request_id,
 					      const uint8_t key_id[MOAT_IPC_KEY_ID_LEN], uint16_t client_version,
 					      const uint8_t *ciphertext, size_t len);
-/* client_version without major byte 3 → BAD_INPUT. */
 MOAT_MUST_USE int moat_ipc_rsa_decrypt_decode(struct moat_cursor body, struct moat_ipc_rsa_decrypt *req,
 					      moat_ipc_status *st);
 /* The reply body is the 48-byte premaster secret and nothing else (no length prefix). */

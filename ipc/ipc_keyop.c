@@ -5,18 +5,13 @@
  * request that decodes is one keyd may sign once it has found the key and
  * checked the scheme against it; keyd has no way to skip the check. The
  * RSA_DECRYPT reply is exactly 48 bytes with no length prefix: keyd performs
- * implicit rejection (RFC 5246 §7.4.7.1) and always answers a premaster, so
- * the protocol has no way to say "padding error" and leaks nothing about it.
+ * implicit rejection and always answers a premaster, so the protocol has no
+ * way to say "padding error" and leaks nothing about it. client_version is
+ * not judged here either: it is not an input of keyd's answer (ipc.h).
  */
 #include "ipc/ipc.h"
 
 #include "ipc/ipc_internal.h"
-
-/* ClientHello.client_version: major version 3 (TLS 1.0 = 3,1 ... TLS 1.2 = 3,3; RFC 5246 App. E). */
-static bool client_version_ok(uint16_t v)
-{
-	return (v >> 8) == 3;
-}
 
 int moat_ipc_sign_encode(struct moat_buf *b, uint32_t request_id, const uint8_t key_id[MOAT_IPC_KEY_ID_LEN],
 			 uint16_t scheme, uint8_t kind, const uint8_t *input, size_t len)
@@ -71,7 +66,6 @@ int moat_ipc_rsa_decrypt_encode(struct moat_buf *b, uint32_t request_id, const u
 	ENSURE_REF(key_id);
 	ENSURE_REF(ciphertext);
 	ENSURE(len >= 1 && len <= MOAT_IPC_CIPHERTEXT_MAX, MOAT_ERR_INVALID_ARG);
-	ENSURE(client_version_ok(client_version), MOAT_ERR_INVALID_ARG);
 	TRY(moat_ipc_begin(b, MOAT_IPC_RSA_DECRYPT, MOAT_IPC_OK, request_id));
 	TRY(moat_buf_put_bytes(b, key_id, MOAT_IPC_KEY_ID_LEN));
 	TRY(moat_buf_put_u16(b, client_version));
@@ -87,7 +81,6 @@ int moat_ipc_rsa_decrypt_decode(struct moat_cursor body, struct moat_ipc_rsa_dec
 	IPC_WIRE(moat_cursor_get_u16(&body, &r.client_version), st);
 	TRY(moat_ipc_get_vector(&body, 2, 1, MOAT_IPC_CIPHERTEXT_MAX, &r.ciphertext, st));
 	IPC_WIRE(moat_cursor_expect_end(&body), st);
-	IPC_ENSURE(client_version_ok(r.client_version), st, MOAT_IPC_BAD_INPUT);
 	*req = r;
 	return moat_ipc_ok(st);
 }

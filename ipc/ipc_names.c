@@ -19,6 +19,7 @@ const char *moat_ipc_status_name(uint16_t st)
 		[MOAT_IPC_NOT_PERMITTED] = "not_permitted",
 		[MOAT_IPC_NEED_HELLO] = "need_hello",
 		[MOAT_IPC_TOO_LARGE] = "too_large",
+		[MOAT_IPC_KEY_POLICY] = "key_policy",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == MOAT_IPC_STATUS_MAX + 1, "a name for every status");
 	if (st > MOAT_IPC_STATUS_MAX)

@@ -15,8 +15,13 @@
 
 static const char *const top_directives[] = {
 	"socket", "control-socket", "allow", "key", "max-inflight", "workers", "inline-sign", "user",
+	"max-peers-per-uid", "hello-timeout", "idle-timeout", "insecure-same-user", "insecure-run-as-root",
 };
-static const char *const key_directives[] = { "name" };
+static const char *const key_directives[] = { "name", "role", "tls12", "rsa-key-exchange" };
+
+const struct keyd_key_policy keyd_key_policy_default = {
+	.server = true, .client = false, .tls12 = false, .rsa_key_exchange = false,
+};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -155,18 +160,59 @@ static int check_key_name(struct moat_conf *conf, const struct moat_conf_node *n
 	return MOAT_SUCCESS;
 }
 
+/* A yes/no directive in a block: *out keeps its default when the directive is absent. */
+static int block_bool(struct moat_conf *conf, const struct moat_conf_node *parent, const char *name, bool *out)
+{
+	const struct moat_conf_node *n = NULL;
+	TRY(moat_conf_find_unique(conf, parent, name, &n));
+	if (n == NULL)
+		return MOAT_SUCCESS;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	return moat_conf_arg_bool(conf, n, 0, out);
+}
+
+static int key_role(struct moat_conf *conf, const struct moat_conf_node *block, struct keyd_key_policy *p)
+{
+	const struct moat_conf_node *n = NULL;
+	const char *role;
+	TRY(moat_conf_find_unique(conf, block, "role", &n));
+	if (n == NULL)
+		return MOAT_SUCCESS;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &role));
+	if (strcmp(role, "server") == 0) {
+		p->server = true;
+		p->client = false;
+	} else if (strcmp(role, "client") == 0) {
+		p->server = false;
+		p->client = true;
+	} else if (strcmp(role, "both") == 0) {
+		p->server = true;
+		p->client = true;
+	} else {
+		return moat_conf_fail(conf, n, "role: \"%.32s\" is not one of server, client, both", role);
+	}
+	return MOAT_SUCCESS;
+}
+
 static int one_key(struct moat_conf *conf, const struct moat_conf_node *n, struct keyd_key_conf *k)
 {
 	const char *path;
 	TRY(moat_conf_expect_args(conf, n, 1, 1));
 	TRY(moat_conf_arg_text(conf, n, 0, &path));
 	k->node = n;
+	k->policy = keyd_key_policy_default;
 	TRY(resolve_path(conf, n, path, &k->path));
 
 	const struct moat_conf_node *name_node = NULL;
 	if (n->has_block) {
 		TRY(moat_conf_check_names(conf, n, key_directives, N_OF(key_directives)));
 		TRY(moat_conf_find_unique(conf, n, "name", &name_node));
+		TRY(key_role(conf, n, &k->policy));
+		TRY(block_bool(conf, n, "tls12", &k->policy.tls12));
+		TRY(block_bool(conf, n, "rsa-key-exchange", &k->policy.rsa_key_exchange));
 	}
 	const char *name;
 	if (name_node != NULL) {
@@ -254,6 +300,24 @@ static int read_uint(struct moat_conf *conf, const char *name, uint64_t min, uin
 	return MOAT_SUCCESS;
 }
 
+static int read_duration(struct moat_conf *conf, const char *name, uint64_t min_ms, uint64_t max_ms, uint64_t dflt,
+			 uint64_t *out)
+{
+	const struct moat_conf_node *n = NULL;
+	uint64_t v = dflt;
+	TRY(moat_conf_find_unique(conf, &conf->root, name, &n));
+	if (n != NULL) {
+		TRY(moat_conf_expect_args(conf, n, 1, 1));
+		TRY(moat_conf_expect_no_block(conf, n));
+		TRY(moat_conf_arg_duration_ms(conf, n, 0, &v));
+		if (v < min_ms || v > max_ms)
+			return moat_conf_fail(conf, n, "%s: from %llu ms to %llu seconds", name,
+					      (unsigned long long)min_ms, (unsigned long long)(max_ms / 1000));
+	}
+	*out = v;
+	return MOAT_SUCCESS;
+}
+
 static int read_user(struct moat_conf *conf, struct keyd_config *cfg)
 {
 	const struct moat_conf_node *n = NULL;
@@ -297,6 +361,13 @@ static int interpret(struct moat_conf *conf, struct keyd_config *cfg)
 	TRY(read_uint(conf, "workers", 1, KEYD_MAX_WORKERS, 0, &cfg->workers));
 	TRY(read_uint(conf, "inline-sign", 0, KEYD_MAX_INLINE_SIGN_US, KEYD_INLINE_SIGN_AUTO, &cfg->inline_sign_us));
 	TRY(read_user(conf, cfg));
+	TRY(read_uint(conf, "max-peers-per-uid", 1, KEYD_MAX_PEERS_LIMIT, KEYD_DEFAULT_MAX_PEERS_PER_UID,
+		      &cfg->max_peers_per_uid));
+	TRY(read_duration(conf, "hello-timeout", 1, KEYD_MAX_TIMEOUT_MS, KEYD_DEFAULT_HELLO_TIMEOUT_MS,
+			  &cfg->hello_timeout_ms));
+	TRY(read_duration(conf, "idle-timeout", 0, KEYD_MAX_TIMEOUT_MS, 0, &cfg->idle_timeout_ms));
+	TRY(block_bool(conf, &conf->root, "insecure-same-user", &cfg->insecure_same_user));
+	TRY(block_bool(conf, &conf->root, "insecure-run-as-root", &cfg->insecure_run_as_root));
 	return MOAT_SUCCESS;
 }
 

@@ -10,6 +10,16 @@
  *	workers 2
  *	inline-sign 100              # microseconds; 0: every operation goes to the threads
  *	user "moat-keyd"
+ *	max-peers-per-uid 64
+ *	hello-timeout 5s
+ *	idle-timeout 0               # off
+ *	insecure-same-user no        # yes: a served uid may read a key file (no isolation)
+ *	insecure-run-as-root no      # yes: started as root without "user", keyd keeps root
+ *	key "/etc/moat/keys/rsa.key" {
+ *		role server              # server | client | both: which CertificateVerify contexts
+ *		tls12 no                 # TLS 1.2 ServerKeyExchange shapes
+ *		rsa-key-exchange no      # RSA_DECRYPT (TLS 1.2 static RSA key exchange)
+ *	}
  *
  * Every mistake becomes one "file:line: message" in the moat_conf, which is
  * what `moat-keyd -t` prints. User and group names are resolved here, at
@@ -38,6 +48,10 @@
 #define KEYD_MAX_INLINE_SIGN_US 100000
 #define KEYD_INLINE_SIGN_AUTO UINT_MAX /* no inline-sign directive: the event loop chooses (server.c) */
 #define KEYD_MAX_KEY_FILES 256 /* MOAT_IPC_MAX_KEYS: LIST_KEYS cannot name more */
+#define KEYD_MAX_PEERS_LIMIT 1000        /* server.h KEYD_MAX_PEERS: the whole table */
+#define KEYD_DEFAULT_MAX_PEERS_PER_UID 64
+#define KEYD_DEFAULT_HELLO_TIMEOUT_MS 5000
+#define KEYD_MAX_TIMEOUT_MS (24ull * 3600 * 1000)
 
 enum keyd_allow_kind {
 	KEYD_ALLOW_UID,
@@ -52,9 +66,26 @@ struct keyd_allow {
 	char what[96];   /* for logs: "user moat (uid 999)" */
 };
 
+/*
+ * What a key may be used for beyond its type (moat-keyd.conf(5)). The
+ * defaults are the narrowest that serve moat's TLS 1.3 server: a
+ * compromised frontd must not get a client CertificateVerify signature (to
+ * log in as this certificate to a mutual-TLS service), a TLS 1.2 signature
+ * or an RSA decryption from a key the operator never meant for that.
+ */
+struct keyd_key_policy {
+	bool server;           /* TLS 1.3 "server CertificateVerify" content (role server or both) */
+	bool client;           /* TLS 1.3 "client CertificateVerify" content (role client or both) */
+	bool tls12;            /* TLS 1.2 ServerKeyExchange shapes (server-only by their nature) */
+	bool rsa_key_exchange; /* RSA_DECRYPT: TLS 1.2 static RSA key exchange */
+};
+/* role server, tls12 no, rsa-key-exchange no */
+extern const struct keyd_key_policy keyd_key_policy_default;
+
 struct keyd_key_conf {
 	char *path;                        /* resolved against the config file's directory */
 	char *name;                        /* name "x" in the block, else the file's base name */
+	struct keyd_key_policy policy;
 	const struct moat_conf_node *node; /* for error messages; owned by the moat_conf */
 };
 
@@ -72,6 +103,11 @@ struct keyd_config {
 	char *user_name;
 	uid_t user_uid;
 	gid_t user_gid;
+	unsigned max_peers_per_uid;  /* data-socket connections one uid may hold */
+	uint64_t hello_timeout_ms;   /* a peer that has not completed HELLO by then is closed */
+	uint64_t idle_timeout_ms;    /* a peer that sent no request for that long is closed; 0: never */
+	bool insecure_same_user;     /* start although a served uid can read a key file */
+	bool insecure_run_as_root;   /* started as root without "user": keep root instead of refusing */
 };
 
 /*

@@ -110,12 +110,15 @@ static int fill_schemes(struct keyd_key *k, char *why, size_t why_len)
 	return MOAT_SUCCESS;
 }
 
-/* RSA_DECRYPT serves rsaEncryption keys: try a round trip now rather than on the first client. */
-static int rsa_self_test(const struct keyd_key *k, char *why, size_t why_len)
+/*
+ * RSA_DECRYPT serves rsaEncryption keys: derive the implicit-rejection
+ * secret and try a round trip now rather than on the first client.
+ */
+static int rsa_kex_setup(struct keyd_key *k, char *why, size_t why_len)
 {
 	if (k->ipc_type != MOAT_IPC_KEY_RSA)
 		return MOAT_SUCCESS;
-	if (keyd_rsa_decrypt_self_test(k->pkey.pkey) != MOAT_SUCCESS) {
+	if (keyd_rsa_kex_new(&k->rsa_kex, k->pkey.pkey) != MOAT_SUCCESS) {
 		say(why, why_len, "RSA decryption self-test failed");
 		return MOAT_FAILURE;
 	}
@@ -130,6 +133,7 @@ int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const cha
 	say(why, why_len, "internal error");
 	ENSURE(strlen(name) <= MOAT_IPC_KEY_NAME_MAX, MOAT_ERR_INVALID_ARG);
 	memcpy(k->name, name, strlen(name) + 1);
+	k->policy = keyd_key_policy_default;
 
 	if (moat_pkey_from_private_pem(&k->pkey, pem, len) != MOAT_SUCCESS) {
 		if (moat_errno == MOAT_ERR_NOT_SUPPORTED)
@@ -139,8 +143,10 @@ int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const cha
 		return MOAT_FAILURE;
 	}
 	if (check_key(k, why, why_len) != MOAT_SUCCESS || fill_schemes(k, why, why_len) != MOAT_SUCCESS ||
-	    rsa_self_test(k, why, why_len) != MOAT_SUCCESS || moat_pkey_spki_sha256(&k->pkey, k->id) != MOAT_SUCCESS) {
+	    rsa_kex_setup(k, why, why_len) != MOAT_SUCCESS || moat_pkey_spki_sha256(&k->pkey, k->id) != MOAT_SUCCESS) {
 		int err = moat_errno;
+		keyd_rsa_kex_free(k->rsa_kex);
+		k->rsa_kex = NULL;
 		moat_pkey_free(&k->pkey);
 		moat_error_raise(err, MOAT_HERE);
 		return MOAT_FAILURE;
@@ -152,11 +158,12 @@ void keyd_key_free(struct keyd_key *k)
 {
 	if (k == NULL)
 		return;
+	keyd_rsa_kex_free(k->rsa_kex);
 	moat_pkey_free(&k->pkey);
 	memset(k, 0, sizeof(*k));
 }
 
-int keyd_key_file_read(const char *path, char **out, size_t *out_len, bool *world_readable)
+int keyd_key_file_read(const char *path, char **out, size_t *out_len, struct stat *st_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	ENSURE(fd >= 0, MOAT_ERR_FILE);
@@ -174,8 +181,8 @@ int keyd_key_file_read(const char *path, char **out, size_t *out_len, bool *worl
 	} else if (moat_secmem_alloc((size_t)st.st_size, (void **)&buf) != MOAT_SUCCESS) {
 		err = ENOMEM;
 	} else {
-		if (world_readable != NULL)
-			*world_readable = (st.st_mode & S_IROTH) != 0;
+		if (st_out != NULL)
+			*st_out = st;
 		while (len < (size_t)st.st_size) {
 			ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
 			if (n < 0 && errno == EINTR)
@@ -211,10 +218,10 @@ static int load_one(struct keyd_keyset *ks, const struct keyd_key_conf *kc, stru
 {
 	char *pem = NULL;
 	size_t len = 0;
-	bool world_readable = false;
+	struct stat st;
 	char why[160];
 
-	if (keyd_key_file_read(kc->path, &pem, &len, &world_readable) != MOAT_SUCCESS) {
+	if (keyd_key_file_read(kc->path, &pem, &len, &st) != MOAT_SUCCESS) {
 		int err = errno;
 		return moat_conf_fail(conf, kc->node, "cannot read key \"%.200s\": %s", kc->path, file_error(err));
 	}
@@ -230,7 +237,20 @@ static int load_one(struct keyd_keyset *ks, const struct keyd_key_conf *kc, stru
 		return moat_conf_fail(conf, kc->node, "key \"%.200s\" is the same key as \"%.200s\" listed before",
 				      kc->path, twin->name);
 	}
-	k.world_readable = world_readable;
+	/* moat-ipc(7): only rsaEncryption keys decrypt; an RSA-PSS key is for signatures alone (RFC 4055 §1.2). */
+	if (kc->policy.rsa_key_exchange && k.ipc_type != MOAT_IPC_KEY_RSA) {
+		const char *type = moat_ipc_key_type_name(k.ipc_type);
+		keyd_key_free(&k);
+		return moat_conf_fail(conf, kc->node,
+				      "key \"%.200s\": rsa-key-exchange needs an RSA (rsaEncryption) key, this is %s",
+				      kc->path, type);
+	}
+	k.world_readable = (st.st_mode & S_IROTH) != 0;
+	k.has_file = true;
+	k.file_uid = st.st_uid;
+	k.file_gid = st.st_gid;
+	k.file_mode = st.st_mode;
+	k.policy = kc->policy;
 	return keyd_keys_add(ks, &k);
 }
 

@@ -22,9 +22,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 #include "ipc/ipc.h"
+#include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/keyd_config.h"
 #include "tls/crypto_sig.h"
 
@@ -35,6 +38,7 @@
 struct keyd_key {
 	uint8_t id[MOAT_IPC_KEY_ID_LEN];
 	struct moat_pkey pkey;
+	struct keyd_rsa_kex *rsa_kex; /* rsaEncryption keys: RSA_DECRYPT state (crypto_rsa_decrypt.h); else NULL */
 	uint8_t ipc_type; /* moat_ipc_key_type */
 	uint16_t bits;
 	uint16_t schemes[MOAT_IPC_MAX_KEY_SCHEMES];
@@ -44,6 +48,13 @@ struct keyd_key {
 	uint16_t unusable[MOAT_IPC_MAX_KEY_SCHEMES]; /* schemes of its type the key failed to make */
 	size_t unusable_count;
 	bool world_readable; /* its file is readable by every user */
+	/* Its file's owner, group and mode, for the check that no served uid can read it (key_exposure.h). */
+	bool has_file;
+	uid_t file_uid;
+	gid_t file_gid;
+	mode_t file_mode;
+	/* What the configuration lets it be used for; keyd_key_from_pem sets the default. */
+	struct keyd_key_policy policy;
 };
 
 struct keyd_keyset {
@@ -63,9 +74,10 @@ MOAT_MUST_USE int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t 
 void keyd_key_free(struct keyd_key *k);
 /*
  * Read a whole key file into secure memory (*out, freed with
- * moat_secmem_free); errno explains a failure. world_readable may be NULL.
+ * moat_secmem_free); errno explains a failure. st (may be NULL) gets the
+ * file's fstat.
  */
-MOAT_MUST_USE int keyd_key_file_read(const char *path, char **out, size_t *out_len, bool *world_readable);
+MOAT_MUST_USE int keyd_key_file_read(const char *path, char **out, size_t *out_len, struct stat *st);
 
 /*
  * Load every key of cfg into ks (zeroed first). A failure is a config error

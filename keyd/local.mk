@@ -7,9 +7,11 @@ noinst_LIBRARIES += keyd/libkeyd.a
 keyd_libkeyd_a_SOURCES = \
 	keyd/keyd_config.c keyd/keyd_config.h \
 	keyd/keys.c keyd/keys.h \
+	keyd/key_exposure.c keyd/key_exposure.h \
 	keyd/names.c keyd/names.h \
 	keyd/ops.c keyd/ops.h \
 	keyd/crypto_rsa_decrypt.c keyd/crypto_rsa_decrypt.h \
+	keyd/crypto_ec_point.c keyd/crypto_ec_point.h \
 	keyd/crypto_secure_heap.c keyd/crypto_secure_heap.h \
 	keyd/control.c keyd/control.h \
 	keyd/stats.h \

@@ -7,7 +7,9 @@
  *   2. background (before anything secret: memory locks do not survive fork);
  *   3. no core dumps, not dumpable, memory locked; libcrypto's secure heap;
  *   4. keys, each tested (a bad one is a config error: one line, exit 1);
- *      only then the startup log; sockets; then root is dropped (config "user");
+ *      no key file a served peer could read (unless insecure-same-user);
+ *      only then the startup log; sockets; then root is dropped (config
+ *      "user"; root without it only with insecure-run-as-root);
  *   5. signing threads; the event loop's descriptors;
  *   6. the seccomp allow-list, after which no file or socket can be opened;
  *   7. serve until SIGTERM or SIGINT.
@@ -15,10 +17,14 @@
  * running keyd.
  *
  * The test build (tests/keyd/moat-keyd-test, -DMOAT_KEYD_TESTING) has two
- * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|execve|mmap-exec
- * tries that call once the sandbox is on (the tests expect SIGSYS), and
+ * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|socket-unix|connect|
+ * sendto-addr|sendmmsg-log|execve|mmap-exec
+ * tries that call once the sandbox is on (the tests expect SIGSYS),
  * --test-no-seccomp serves without the filter (for leak checks under
- * AddressSanitizer, whose exit-time leak check the filter forbids).
+ * AddressSanitizer, whose exit-time leak check the filter forbids), and
+ * --test-plant-symlink=TARGET plays the attacker who swaps the data socket
+ * for a symlink to TARGET right after bind (sockets.h); --test-syslog=PATH
+ * logs to the datagram socket PATH instead of /dev/log.
  */
 #include <config.h> /* PACKAGE_VERSION */
 
@@ -31,7 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -40,6 +49,7 @@
 #include "keyd/keyd_config.h"
 #include "keyd/crypto_secure_heap.h"
 #include "keyd/daemon.h"
+#include "keyd/key_exposure.h"
 #include "keyd/keys.h"
 #include "keyd/names.h"
 #include "keyd/privdrop.h"
@@ -76,7 +86,10 @@ struct options {
 	bool check;
 	bool foreground;
 	bool verbose;
+	bool insecure_same_user;
 	const char *forbidden_syscall; /* test build only */
+	const char *plant_symlink;     /* test build only */
+	const char *syslog_path;       /* test build only: instead of /dev/log */
 	bool no_seccomp;               /* test build only */
 };
 
@@ -118,20 +131,24 @@ static void die_error(const char *what)
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: moat-keyd [-dtv] [-f file]\n"
+	fprintf(to, "usage: moat-keyd [-dtv] [-f file] [--insecure-same-user]\n"
 		    "  -f file  configuration (default " KEYD_DEFAULT_CONFIG ")\n"
 		    "  -t       check the configuration and the keys, then exit\n"
 		    "  -d       stay in the foreground and log to stderr\n"
-		    "  -v       log more (debug)\n");
+		    "  -v       log more (debug)\n"
+		    "  --insecure-same-user  serve although a served user can read a key file (no isolation)\n");
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP };
+	enum { OPT_FORBIDDEN = 0x100, OPT_NO_SECCOMP, OPT_INSECURE_SAME_USER, OPT_PLANT_SYMLINK, OPT_SYSLOG };
 	static const struct option longopts[] = {
+		{ "insecure-same-user", no_argument, NULL, OPT_INSECURE_SAME_USER },
 #ifdef MOAT_KEYD_TESTING
 		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
 		{ "test-no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "test-plant-symlink", required_argument, NULL, OPT_PLANT_SYMLINK },
+		{ "test-syslog", required_argument, NULL, OPT_SYSLOG },
 #endif
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -148,6 +165,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'h': usage(stdout); exit(0);
 		case OPT_FORBIDDEN: o->forbidden_syscall = optarg; break;
 		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
+		case OPT_PLANT_SYMLINK: o->plant_symlink = optarg; break;
+		case OPT_SYSLOG: o->syslog_path = optarg; break;
+		case OPT_INSECURE_SAME_USER: o->insecure_same_user = true; break;
 		default: usage(stderr); exit(1);
 		}
 	}
@@ -172,6 +192,11 @@ static void log_key(const struct keyd_key *k)
 	}
 	moat_log(MOAT_LOG_INFO, "key %s: id %s, %s %u bits, schemes %s", k->name, id,
 		 moat_ipc_key_type_name(k->ipc_type), (unsigned)k->bits, schemes);
+	moat_log(MOAT_LOG_INFO, "key %s: role %s, tls12 %s%s", k->name,
+		 k->policy.server ? (k->policy.client ? "both" : "server") : (k->policy.client ? "client" : "none"),
+		 k->policy.tls12 ? "yes" : "no",
+		 k->ipc_type != MOAT_IPC_KEY_RSA ? "" : k->policy.rsa_key_exchange ? ", rsa-key-exchange yes"
+										     : ", rsa-key-exchange no");
 	for (size_t i = 0; i < k->unusable_count; i++)
 		moat_log(MOAT_LOG_WARNING, "key %s: cannot sign with %s (its parameters forbid it), not offered", k->name,
 			 keyd_scheme_name(k->unusable[i]));
@@ -179,17 +204,53 @@ static void log_key(const struct keyd_key *k)
 		moat_log(MOAT_LOG_WARNING, "key %s: its file is readable by every user; chmod o-r it", k->name);
 }
 
+/*
+ * A key file a served peer can read gives no isolation at all (key_exposure.h):
+ * refuse, or with insecure-same-user, say so for every such file. Returns
+ * false, with the refusal in msg, when keyd must not start.
+ */
+static bool check_exposure(const struct keyd_config *cfg, const struct keyd_keyset *keys, bool insecure, char *msg,
+			   size_t msg_len)
+{
+	for (size_t i = 0; i < keys->count; i++) {
+		const struct keyd_key *k = &keys->keys[i];
+		for (size_t j = 0; j < cfg->allow_count; j++) {
+			const char *why = "";
+			if (!keyd_key_readable_by(k, &cfg->allow[j], &why))
+				continue;
+			if (!insecure) {
+				snprintf(msg, msg_len,
+					 "key %s: its file can be read by the served %s (%s), so keyd would isolate "
+					 "nothing; give frontd and the key files different users (moat-keyd(8), "
+					 "SECURITY), or accept that with insecure-same-user yes or --insecure-same-user",
+					 k->name, cfg->allow[j].what, why);
+				return false;
+			}
+			moat_log(MOAT_LOG_WARNING,
+				 "INSECURE: key %s can be read by the served %s (%s): no key isolation "
+				 "(insecure-same-user)", k->name, cfg->allow[j].what, why);
+		}
+	}
+	return true;
+}
+
 /* -t: everything that can be wrong with the files, without touching sockets or privileges. */
-static int check_only(struct moat_conf *conf, struct keyd_config *cfg, bool verbose)
+static int check_only(struct moat_conf *conf, struct keyd_config *cfg, const struct options *o)
 {
 	struct keyd_keyset keys;
-	moat_log_open("moat-keyd", false, verbose ? MOAT_LOG_DEBUG : MOAT_LOG_ERR);
+	char msg[800];
+	moat_log_open("moat-keyd", false, o->verbose ? MOAT_LOG_DEBUG : MOAT_LOG_ERR);
 	if (keyd_keys_load(&keys, cfg, conf) != MOAT_SUCCESS) {
 		fprintf(stderr, "%s\n", moat_conf_error(conf));
 		keyd_keys_free(&keys);
 		return 1;
 	}
+	bool ok = check_exposure(cfg, &keys, cfg->insecure_same_user || o->insecure_same_user, msg, sizeof(msg));
 	keyd_keys_free(&keys);
+	if (!ok) {
+		fprintf(stderr, "moat-keyd: %s\n", msg);
+		return 1;
+	}
 	printf("configuration OK\n");
 	return 0;
 }
@@ -257,6 +318,27 @@ static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *contr
 		moat_log(MOAT_LOG_INFO, "allow %s", cfg->allow[i].what);
 }
 
+/*
+ * Root without "user" would serve with every capability: refused unless
+ * insecure-run-as-root says the operator wants exactly that. Checked
+ * before anything is read, so the refusal costs nothing.
+ */
+static void check_root(const struct keyd_config *cfg)
+{
+	if (geteuid() != 0 || cfg->has_user)
+		return;
+	if (!cfg->insecure_run_as_root)
+		die("started as root without \"user\": keyd would serve with every root capability; name an "
+		    "unprivileged user to run as (user \"moat-keyd\"), or set insecure-run-as-root yes");
+}
+
+static void warn_root(const struct keyd_config *cfg)
+{
+	if (geteuid() == 0 && !cfg->has_user)
+		moat_log(MOAT_LOG_WARNING, "INSECURE: running as root with every capability (insecure-run-as-root): "
+					   "a bug in keyd is a root compromise");
+}
+
 static void drop_root(const struct keyd_config *cfg, bool locked)
 {
 	if (!cfg->has_user)
@@ -286,7 +368,40 @@ static size_t worker_count(const struct keyd_config *cfg)
 	return n > DEFAULT_MAX_WORKERS ? DEFAULT_MAX_WORKERS : (size_t)n;
 }
 
+/*
+ * keyd needs KEYD_MAX_PEERS descriptors for peers and a few of its own:
+ * RLIMIT_NOFILE is lowered to that (never raised), and its last descriptor
+ * is the one the syslog socket gets.
+ */
+#define KEYD_NOFILE (KEYD_MAX_PEERS + 64)
+static int top_descriptor(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > KEYD_NOFILE) {
+		rl.rlim_cur = KEYD_NOFILE;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return -1;
+	}
+	return rl.rlim_cur >= 16 ? (int)rl.rlim_cur - 1 : -1;
+}
+
 #ifdef MOAT_KEYD_TESTING
+static const char *plant_target;
+
+/* The socket test's attacker: the path now names a symlink to the target (once, for the data socket). */
+static void plant_symlink(const char *path)
+{
+	if (plant_target == NULL)
+		return;
+	(void)unlink(path);
+	if (symlink(plant_target, path) != 0)
+		die("test build: cannot plant a symlink at %s: %s", path, strerror(errno));
+	moat_log(MOAT_LOG_NOTICE, "test build: planted %s -> %s", path, plant_target);
+	plant_target = NULL;
+}
+
 /* The sandbox test: this must not return, the filter kills the process with SIGSYS. */
 static void try_forbidden_syscall(const char *which)
 {
@@ -297,6 +412,30 @@ static void try_forbidden_syscall(const char *which)
 	} else if (strcmp(which, "socket") == 0) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		moat_log(MOAT_LOG_ERR, "test build: socket returned %d", fd);
+	} else if (strcmp(which, "socket-unix") == 0) {
+		/* What glibc's syslog() would do to reconnect: never allowed now, even when logging to syslog. */
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		moat_log(MOAT_LOG_ERR, "test build: socket-unix returned %d", fd);
+	} else if (strcmp(which, "connect") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+		int rc = connect(moat_log_syslog_fd(), (const struct sockaddr *)&sun, sizeof(sun));
+		moat_log(MOAT_LOG_ERR, "test build: connect returned %d", rc);
+	} else if (strcmp(which, "sendto-addr") == 0) {
+		/* A datagram aimed at another socket through the log socket. */
+		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+		ssize_t n = sendto(moat_log_syslog_fd(), "x", 1, 0, (const struct sockaddr *)&sun, sizeof(sun));
+		moat_log(MOAT_LOG_ERR, "test build: sendto-addr returned %zd", n);
+	} else if (strcmp(which, "sendmmsg-log") == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+		struct iovec iov = { .iov_base = (void *)(uintptr_t)"x", .iov_len = 1 };
+		struct mmsghdr m;
+		memset(&m, 0, sizeof(m));
+		m.msg_hdr.msg_name = &sun;
+		m.msg_hdr.msg_namelen = sizeof(sun);
+		m.msg_hdr.msg_iov = &iov;
+		m.msg_hdr.msg_iovlen = 1;
+		int n = sendmmsg(moat_log_syslog_fd(), &m, 1, 0);
+		moat_log(MOAT_LOG_ERR, "test build: sendmmsg-log returned %d", n);
 	} else if (strcmp(which, "mmap-exec") == 0) {
 		/* Allowed as a syscall, but never with PROT_EXEC: the argument condition must kill too. */
 		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -324,7 +463,7 @@ static void sandbox(const struct options *o)
 		return;
 	}
 	size_t rules = 0;
-	if (keyd_sandbox_seccomp(!o->foreground, &rules) != MOAT_SUCCESS)
+	if (keyd_sandbox_seccomp(moat_log_syslog_fd(), &rules) != MOAT_SUCCESS)
 		die_error("installing the seccomp filter");
 	moat_log(MOAT_LOG_INFO, "sandbox on: no_new_privs, seccomp allow-list of %zu syscalls, anything else kills keyd",
 		 rules);
@@ -350,14 +489,33 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.check) {
-		int rc = check_only(&conf, &cfg, o.verbose);
+		int rc = check_only(&conf, &cfg, &o);
 		keyd_config_free(&cfg);
 		moat_conf_free(&conf);
 		return rc;
 	}
 
 	foreground = o.foreground;
-	moat_log_open("moat-keyd", !foreground, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+	moat_log_open("moat-keyd", false, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
+	if (!foreground) {
+		/*
+		 * One socket, connected now and never reopened: the sandbox forbids
+		 * socket and connect. It sits on the highest descriptor, so the
+		 * filter can tell it from every peer's (sandbox.c).
+		 */
+		const char *log_path = o.syslog_path != NULL ? o.syslog_path : _PATH_LOG;
+		int top = top_descriptor();
+		if (top < 0) {
+			fprintf(stderr, "moat-keyd: cannot set RLIMIT_NOFILE: %s\n", strerror(errno));
+			return 1;
+		}
+		if (moat_log_open_syslog_socket(log_path, top) < 0)
+			fprintf(stderr, "moat-keyd: cannot reach the log daemon at %s: %s; logging nothing\n", log_path,
+				strerror(errno));
+	}
+	errors_to_stderr = !foreground;
+	check_root(&cfg);
+	errors_to_stderr = false;
 	if (!foreground) {
 		if (keyd_daemon_detach(&daemon) != MOAT_SUCCESS) {
 			fprintf(stderr, "moat-keyd: cannot go to the background: %s\n", strerror(errno));
@@ -367,6 +525,12 @@ int main(int argc, char **argv)
 	}
 
 	struct hardening hardening;
+#ifdef MOAT_KEYD_TESTING
+	if (o.plant_symlink != NULL) {
+		plant_target = o.plant_symlink;
+		keyd_socket_bound_hook = plant_symlink;
+	}
+#endif
 	harden(cfg.key_count, &hardening);
 	load_keys(&conf, &cfg, &keys);
 	moat_conf_free(&conf);
@@ -374,6 +538,12 @@ int main(int argc, char **argv)
 	log_hardening(&hardening);
 	for (size_t i = 0; i < keys.count; i++)
 		log_key(&keys.keys[i]);
+	{
+		char msg[800];
+		if (!check_exposure(&cfg, &keys, cfg.insecure_same_user || o.insecure_same_user, msg, sizeof(msg)))
+			die("%s", msg);
+	}
+	warn_root(&cfg);
 	open_sockets(&cfg, &data_fd, &control_fd);
 	drop_root(&cfg, hardening.locked);
 

@@ -8,8 +8,10 @@
 
 #include "common/log.h"
 #include "common/secmem.h"
+#include "keyd/crypto_ec_point.h"
 #include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/names.h"
+#include "tls/messages.h"
 
 /* Refuse the request with status s (the ipc decoders' convention: IPC_BAD_MESSAGE plus a status). */
 static int refuse(moat_ipc_status *st, moat_ipc_status s, const char *where)
@@ -29,6 +31,43 @@ static int copy_input(struct keyd_op *op, struct moat_cursor *c)
 	return MOAT_SUCCESS;
 }
 
+/* The ServerECDHParams' group and point: the shape check has passed, so they are where RFC 8422 §5.4 puts them. */
+static bool ske_point_valid(const struct moat_cursor *input)
+{
+	struct moat_cursor c = *input, point;
+	uint8_t curve_type;
+	uint16_t group;
+	if (moat_cursor_skip(&c, 2 * MOAT_RANDOM_LEN) != MOAT_SUCCESS ||
+	    moat_cursor_get_u8(&c, &curve_type) != MOAT_SUCCESS || moat_cursor_get_u16(&c, &group) != MOAT_SUCCESS ||
+	    moat_cursor_get_prefixed(&c, 1, &point) != MOAT_SUCCESS)
+		return false;
+	return keyd_ecdh_point_valid(group, moat_cursor_data(&point), moat_cursor_remaining(&point));
+}
+
+/*
+ * What the key's configuration allows (keyd_config.h, keyd_key_policy).
+ * The context string tells a TLS 1.3 server signature from a client one
+ * (RFC 8446 §4.4.3); a client signature made by keyd would let a
+ * compromised frontd authenticate as this certificate to a mutual-TLS
+ * service. A TLS 1.2 ServerKeyExchange is a server signature by its shape;
+ * a TLS 1.2 client CertificateVerify (over a handshake hash) is not a
+ * shape keyd accepts at all, so the client role is TLS 1.3 only.
+ */
+static const char *policy_refusal(const struct keyd_key *k, const struct moat_ipc_sign *req)
+{
+	if (req->kind == MOAT_IPC_SIGN_TLS12_SKE)
+		return k->policy.tls12 ? NULL : "TLS 1.2 ServerKeyExchange refused: the key has no \"tls12 yes\"";
+	bool server = true;
+	if (moat_cv_content_check(moat_cursor_data(&req->input), moat_cursor_remaining(&req->input), &server, NULL) !=
+	    MOAT_SUCCESS)
+		return "CertificateVerify content of no known context"; /* the decoder checked it: cannot happen */
+	if (server && !k->policy.server)
+		return "TLS 1.3 server CertificateVerify refused: the key's role is client";
+	if (!server && !k->policy.client)
+		return "TLS 1.3 client CertificateVerify refused: the key's role is server";
+	return NULL;
+}
+
 static int prepare_sign(const struct keyd_keyset *ks, struct moat_cursor body, struct keyd_op *op,
 			moat_ipc_status *st)
 {
@@ -40,6 +79,11 @@ static int prepare_sign(const struct keyd_keyset *ks, struct moat_cursor body, s
 	if (!keyd_key_scheme_ok(k, req.kind, req.scheme))
 		return refuse(st, MOAT_IPC_BAD_SCHEME, MOAT_HERE);
 	op->key = k;
+	op->refusal = policy_refusal(k, &req);
+	if (op->refusal != NULL)
+		return refuse(st, MOAT_IPC_KEY_POLICY, MOAT_HERE);
+	if (req.kind == MOAT_IPC_SIGN_TLS12_SKE && !ske_point_valid(&req.input))
+		return refuse(st, MOAT_IPC_BAD_INPUT, MOAT_HERE);
 	op->scheme = req.scheme;
 	op->kind = req.kind;
 	return copy_input(op, &req.input);
@@ -57,7 +101,10 @@ static int prepare_decrypt(const struct keyd_keyset *ks, struct moat_cursor body
 	if (k->ipc_type != MOAT_IPC_KEY_RSA)
 		return refuse(st, MOAT_IPC_NOT_PERMITTED, MOAT_HERE);
 	op->key = k;
-	op->client_version = req.client_version;
+	if (!k->policy.rsa_key_exchange) {
+		op->refusal = "RSA_DECRYPT refused: the key has no \"rsa-key-exchange yes\"";
+		return refuse(st, MOAT_IPC_KEY_POLICY, MOAT_HERE);
+	}
 	return copy_input(op, &req.ciphertext);
 }
 
@@ -99,7 +146,7 @@ static int perform_sign(const struct keyd_op *op, uint32_t request_id, struct mo
 static int perform_decrypt(const struct keyd_op *op, uint32_t request_id, struct moat_buf *out)
 {
 	uint8_t pm[KEYD_PREMASTER_LEN];
-	int rc = keyd_rsa_decrypt_premaster(op->key->pkey.pkey, op->client_version, op->input, op->input_len, pm);
+	int rc = keyd_rsa_decrypt_premaster(op->key->rsa_kex, op->input, op->input_len, pm);
 	if (rc != MOAT_SUCCESS) {
 		char what[MOAT_IPC_KEY_NAME_MAX + 64];
 		snprintf(what, sizeof(what), "RSA decryption with key %s", op->key->name);

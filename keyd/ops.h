@@ -12,10 +12,14 @@
  * Checks, in the order moat-ipc(7) gives them:
  *   SIGN: kind, scheme for the kind, input shape (decoder: BAD_INPUT,
  *   BAD_SCHEME, TOO_LARGE, MALFORMED); key id (UNKNOWN_KEY); scheme for the
- *   key by the rules of the kind's TLS version (BAD_SCHEME).
- *   RSA_DECRYPT: framing and client_version (decoder: MALFORMED, TOO_LARGE,
- *   BAD_INPUT); key id (UNKNOWN_KEY); an rsaEncryption key (NOT_PERMITTED).
- *   Then it always answers 48 bytes (crypto_rsa_decrypt.h).
+ *   key by the rules of the kind's TLS version (BAD_SCHEME); the key's
+ *   policy (KEY_POLICY): a TLS 1.3 CertificateVerify content's context
+ *   string against the key's role, a TLS 1.2 shape against "tls12"; for a
+ *   TLS 1.2 shape, the ECDH point on its curve (BAD_INPUT).
+ *   RSA_DECRYPT: framing (decoder: MALFORMED, TOO_LARGE); key id
+ *   (UNKNOWN_KEY); an rsaEncryption key (NOT_PERMITTED); "rsa-key-exchange
+ *   yes" for the key (KEY_POLICY). client_version is not looked at. Then it
+ *   always answers 48 bytes (crypto_rsa_decrypt.h).
  */
 #ifndef MOAT_KEYD_OPS_H
 #define MOAT_KEYD_OPS_H
@@ -37,14 +41,15 @@ struct keyd_op {
 	const struct keyd_key *key;
 	uint16_t scheme;         /* SIGN */
 	uint8_t kind;            /* SIGN */
-	uint16_t client_version; /* RSA_DECRYPT */
 	size_t input_len;        /* sign input, or ciphertext */
+	const char *refusal;     /* after a KEY_POLICY refusal: why, for the log */
 	uint8_t input[MOAT_IPC_SIGN_INPUT_MAX];
 };
 
 /*
  * Check a SIGN or RSA_DECRYPT body against ks and fill op. On failure
- * (MOAT_ERR_IPC_BAD_MESSAGE) *st is the status to answer.
+ * (MOAT_ERR_IPC_BAD_MESSAGE) *st is the status to answer; for KEY_POLICY,
+ * op->key and op->refusal say which key refused what.
  */
 MOAT_MUST_USE int keyd_op_prepare(const struct keyd_keyset *ks, uint8_t opcode, struct moat_cursor body,
 				  struct keyd_op *op, moat_ipc_status *st);

@@ -1,18 +1,28 @@
 /*
  * Core dumps off, memory locked, seccomp allow-list (see sandbox.h).
  *
- * The allow-list is a table of names (resolved by libseccomp for the native
- * architecture, so a name the architecture lacks is skipped rather than
- * breaking the build) and, for the few calls whose arguments matter, one
- * condition: mmap and mprotect never with PROT_EXEC, so a bug cannot map new
- * code; getsockopt only for the peer credentials. Calls from a foreign
- * architecture (x32, i386 on x86_64) kill the process too.
+ * The allow-list is a table of names (built with common/seccomp.h, which
+ * resolves them for the native architecture, so a name the architecture
+ * lacks is skipped rather than breaking the build, and kills calls from a
+ * foreign one: x32, i386 on x86_64) and, for the few calls whose arguments
+ * matter, a condition:
+ *  - mmap and mprotect never with PROT_EXEC, so a bug cannot map new code;
+ *  - getsockopt only for the peer credentials;
+ *  - sendto only without an address (send(2) on a connected socket), so no
+ *    datagram can be aimed at another socket;
+ *  - sendmmsg (the replies to peers) only on descriptors below the syslog
+ *    socket's: that one is an AF_UNIX datagram socket, where a message's
+ *    own address would override the peer. keyd puts the log socket on the
+ *    highest descriptor its RLIMIT_NOFILE allows (main.c), so every other
+ *    descriptor is below it; one unsigned 64-bit "less than" also rejects a
+ *    value with high bits set, which the kernel would truncate to an int.
+ * No socket, no connect: syslog goes through one socket connected before
+ * the filter (common/log.h, moat_log_open_syslog_socket), which is never
+ * reopened.
  */
 #include "keyd/sandbox.h"
 
 #include <errno.h>
-#include <seccomp.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -20,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/seccomp.h"
 #include "common/secmem.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -75,9 +86,9 @@ int keyd_sandbox_harden(enum keyd_lock_state *state)
  */
 static const char *const allowed[] = {
 	/* the event loop (epoll_pwait is epoll_wait on architectures without the older call) */
-	"epoll_wait", "epoll_pwait", "epoll_ctl", "accept4", "recvfrom", "sendto", "read", "write", "close",
-	/* the event loop reads a peer's packets, and sends it a turn's replies, several per call (server.c) */
-	"recvmmsg", "sendmmsg",
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "accept4", "read", "write", "close",
+	/* the event loop reads a peer's packets several per call (server.c); sendto, sendmmsg: see build() */
+	"recvmmsg",
 	/* signing threads: locks and condition variables; at shutdown, thread exit blocks signals */
 	"futex", "rt_sigprocmask", "exit",
 	/* memory: malloc and libcrypto (brk when the main heap grows, mremap when realloc moves a large block) */
@@ -102,97 +113,64 @@ static const char *const allowed[] = {
 static const char *const allowed_asan[] = { "sigaltstack", "sched_yield", "gettid" };
 #endif
 
-static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned argc,
-	       const struct scmp_arg_cmp *args, size_t *rules)
+static int build(struct moat_seccomp *f, int log_fd)
 {
-	int nr = seccomp_syscall_resolve_name(name);
-	if (nr == __NR_SCMP_ERROR)
-		return MOAT_SUCCESS; /* not a syscall on this architecture */
-	ENSURE(seccomp_rule_add_array(ctx, action, nr, argc, args) == 0, MOAT_ERR_INTERNAL);
-	if (action == SCMP_ACT_ALLOW)
-		(*rules)++;
-	return MOAT_SUCCESS;
-}
-
-/* One argument condition, every field set (libseccomp's SCMP_A* macros leave datum_b to the compiler). */
-static struct scmp_arg_cmp cmp(unsigned arg, enum scmp_compare op, uint64_t a, uint64_t b)
-{
-	const struct scmp_arg_cmp c = { .arg = arg, .op = op, .datum_a = a, .datum_b = b };
-	return c;
-}
-
-static int build(scmp_filter_ctx ctx, bool to_syslog, size_t *rules)
-{
-	ENSURE(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) == 0, MOAT_ERR_INTERNAL);
-	ENSURE(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) == 0, MOAT_ERR_INTERNAL);
-	ENSURE(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0, MOAT_ERR_INTERNAL);
-
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		TRY(add(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL, rules));
+	TRY(moat_seccomp_allow(f, allowed, sizeof(allowed) / sizeof(allowed[0])));
 #ifdef KEYD_ASAN
-	for (size_t i = 0; i < sizeof(allowed_asan) / sizeof(allowed_asan[0]); i++)
-		TRY(add(ctx, SCMP_ACT_ALLOW, allowed_asan[i], 0, NULL, rules));
+	TRY(moat_seccomp_allow(f, allowed_asan, sizeof(allowed_asan) / sizeof(allowed_asan[0])));
 #endif
 
-	/* For MASKED_EQ, datum_a is the mask and datum_b the value; for EQ, datum_a is the value. */
-	const struct scmp_arg_cmp no_exec[] = { cmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0) };
-	TRY(add(ctx, SCMP_ACT_ALLOW, "mmap", 1, no_exec, rules));
-	TRY(add(ctx, SCMP_ACT_ALLOW, "mprotect", 1, no_exec, rules));
+	const struct moat_seccomp_cond no_exec = { .arg = 2, .op = MOAT_SECCOMP_MASKED_EQ, .mask = PROT_EXEC, .value = 0 };
+	TRY(moat_seccomp_allow_if(f, "mmap", &no_exec, 1));
+	TRY(moat_seccomp_allow_if(f, "mprotect", &no_exec, 1));
 
-	const struct scmp_arg_cmp peercred[] = { cmp(1, SCMP_CMP_EQ, SOL_SOCKET, 0), cmp(2, SCMP_CMP_EQ, SO_PEERCRED, 0) };
-	const struct scmp_arg_cmp peergroups[] = { cmp(1, SCMP_CMP_EQ, SOL_SOCKET, 0),
-						   cmp(2, SCMP_CMP_EQ, SO_PEERGROUPS, 0) };
-	size_t getsockopt_rules = 0;
-	TRY(add(ctx, SCMP_ACT_ALLOW, "getsockopt", 2, peercred, &getsockopt_rules));
-	TRY(add(ctx, SCMP_ACT_ALLOW, "getsockopt", 2, peergroups, &getsockopt_rules));
-	*rules += getsockopt_rules > 0;
+	const struct moat_seccomp_cond peercred[] = {
+		{ .arg = 1, .op = MOAT_SECCOMP_EQ, .value = SOL_SOCKET },
+		{ .arg = 2, .op = MOAT_SECCOMP_EQ, .value = SO_PEERCRED },
+	};
+	const struct moat_seccomp_cond peergroups[] = {
+		{ .arg = 1, .op = MOAT_SECCOMP_EQ, .value = SOL_SOCKET },
+		{ .arg = 2, .op = MOAT_SECCOMP_EQ, .value = SO_PEERGROUPS },
+	};
+	TRY(moat_seccomp_allow_if(f, "getsockopt", peercred, 2));
+	TRY(moat_seccomp_allow_if(f, "getsockopt", peergroups, 2));
 
-	/*
-	 * Not allowed, but refused softly: glibc's syslog() reconnects to
-	 * /dev/log with socket() and connect() when the log daemon restarted.
-	 * Failing those loses log lines; killing keyd for it would be worse.
-	 */
-	if (to_syslog) {
-		TRY(add(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 0, NULL, rules));
-		TRY(add(ctx, SCMP_ACT_ERRNO(EACCES), "connect", 0, NULL, rules));
+	/* send(2) is sendto with no address (the syslog socket); any address kills. */
+	const struct moat_seccomp_cond no_address = { .arg = 4, .op = MOAT_SECCOMP_EQ, .value = 0 };
+	TRY(moat_seccomp_allow_if(f, "sendto", &no_address, 1));
+
+	if (log_fd >= 0) {
+		const struct moat_seccomp_cond below_log = { .arg = 0, .op = MOAT_SECCOMP_LT, .value = (uint64_t)log_fd };
+		TRY(moat_seccomp_allow_if(f, "sendmmsg", &below_log, 1));
+	} else {
+		static const char *const sendmmsg_any[] = { "sendmmsg" };
+		TRY(moat_seccomp_allow(f, sendmmsg_any, 1));
 	}
 	return MOAT_SUCCESS;
-}
-
-static void append_name(char *buf, size_t len, size_t *used, const char *name)
-{
-	int n = snprintf(buf + *used, len - *used, "%s%s", *used > 0 ? " " : "", name);
-	if (n > 0 && (size_t)n < len - *used)
-		*used += (size_t)n;
 }
 
 void keyd_sandbox_describe(char *buf, size_t len)
 {
-	size_t used = 0;
+	struct moat_seccomp *f = NULL;
 	if (len == 0)
 		return;
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
-		append_name(buf, len, &used, allowed[i]);
-#ifdef KEYD_ASAN
-	for (size_t i = 0; i < sizeof(allowed_asan) / sizeof(allowed_asan[0]); i++)
-		append_name(buf, len, &used, allowed_asan[i]);
-#endif
-	append_name(buf, len, &used, "mmap mprotect getsockopt");
+	if (moat_seccomp_new(&f) == MOAT_SUCCESS && build(f, -1) == MOAT_SUCCESS)
+		snprintf(buf, len, "%s", moat_seccomp_names(f));
+	moat_seccomp_free(f);
 }
 
-int keyd_sandbox_seccomp(bool to_syslog, size_t *rules)
+int keyd_sandbox_seccomp(int log_fd, size_t *rules)
 {
 	ENSURE_REF(rules);
 	*rules = 0;
-	ENSURE(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, MOAT_ERR_INTERNAL);
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	ENSURE(ctx != NULL, MOAT_ERR_ALLOC);
-	int rc = build(ctx, to_syslog, rules);
-	if (rc == MOAT_SUCCESS && seccomp_load(ctx) != 0) {
-		moat_error_raise(MOAT_ERR_INTERNAL, MOAT_HERE);
-		rc = MOAT_FAILURE;
+	struct moat_seccomp *f = NULL;
+	TRY(moat_seccomp_new(&f));
+	int rc = build(f, log_fd);
+	if (rc == MOAT_SUCCESS) {
+		*rules = moat_seccomp_allowed(f);
+		rc = moat_seccomp_load(f);
 	}
-	seccomp_release(ctx);
+	moat_seccomp_free(f);
 	return rc;
 }

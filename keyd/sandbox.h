@@ -33,10 +33,11 @@ MOAT_MUST_USE int keyd_sandbox_harden(enum keyd_lock_state *state);
 MOAT_MUST_USE int keyd_sandbox_not_dumpable(void);
 /*
  * Install the filter on every thread of the process; *rules is the number of
- * syscalls allowed. to_syslog: logs go to syslog, whose reconnection
- * attempts (socket, connect) are then refused with EACCES instead of killing.
+ * syscalls allowed. log_fd: the connected syslog socket (-1 for none), the
+ * process's highest descriptor: sendmmsg is allowed only below it
+ * (sandbox.c says why).
  */
-MOAT_MUST_USE int keyd_sandbox_seccomp(bool to_syslog, size_t *rules);
+MOAT_MUST_USE int keyd_sandbox_seccomp(int log_fd, size_t *rules);
 /* The allowed syscalls' names, space-separated, for the debug log and the strace test. */
 void keyd_sandbox_describe(char *buf, size_t len);
 

@@ -58,6 +58,8 @@
  * less than that.
  */
 #define SPLIT_MIN_NS (200 * 1000)
+/* How often refusals by a key's policy are logged at most: a hostile frontd must not flood the log. */
+#define POLICY_LOG_INTERVAL_NS (10 * MOAT_NS_PER_SEC)
 
 enum handle_kind {
 	H_DATA_LISTENER,
@@ -88,6 +90,7 @@ struct peer {
 	gid_t gid;
 	bool hello;
 	bool closed;
+	uint64_t deadline_ns;    /* HELLO deadline, then (idle-timeout) last request + idle-timeout; 0: none */
 	unsigned in_flight;
 	uint32_t events;
 	struct reply *out, *out_tail;
@@ -112,6 +115,9 @@ struct keyd_server {
 	uint64_t inline_max_ns;            /* inline-sign */
 	bool one_cpu;                      /* keyd's affinity allows one CPU: the threads cannot sign in parallel */
 	uint64_t *key_ns;                  /* per key (index in the keyset): its fastest operation so far, 0 if none */
+	uint64_t next_sweep_ns;            /* earliest peer deadline (0: none): when the loop looks at them */
+	uint64_t policy_log_ns;            /* when a key-policy refusal was last logged */
+	uint64_t policy_unlogged;          /* key-policy refusals since then not logged */
 	uint8_t rx[READ_BUDGET][MOAT_IPC_MAX_MESSAGE + 1]; /* one more, so an oversize packet is seen as one */
 	uint8_t tx[MOAT_IPC_MAX_MESSAGE];
 };
@@ -387,6 +393,70 @@ static void answer_built(struct keyd_server *s, struct peer *p, struct moat_buf 
 	send_packet(s, p, b->data, b->len);
 }
 
+/* ---- deadlines ---- */
+
+static void schedule(struct keyd_server *s, uint64_t deadline_ns)
+{
+	if (deadline_ns != 0 && (s->next_sweep_ns == 0 || deadline_ns < s->next_sweep_ns))
+		s->next_sweep_ns = deadline_ns;
+}
+
+/* A request came: with idle-timeout, the peer's clock starts again. */
+static void peer_active(struct keyd_server *s, struct peer *p, uint64_t now_ns)
+{
+	if (!p->hello)
+		return;
+	p->deadline_ns = s->p.cfg->idle_timeout_ms > 0 ? now_ns + s->p.cfg->idle_timeout_ms * MOAT_NS_PER_MS : 0;
+	/* The sweep already planned comes earlier or reschedules: nothing to do unless none is. */
+	schedule(s, p->deadline_ns);
+}
+
+/*
+ * Close the peers whose deadline passed; plan the next look. Deadlines only
+ * move later as peers work, so a planned sweep may find nothing due: it then
+ * just plans the next one.
+ */
+static void sweep_deadlines(struct keyd_server *s, uint64_t now_ns)
+{
+	if (s->next_sweep_ns == 0 || now_ns < s->next_sweep_ns)
+		return;
+	s->next_sweep_ns = 0;
+	for (struct peer *p = s->live, *next; p != NULL; p = next) {
+		next = p->next;
+		if (p->deadline_ns == 0)
+			continue;
+		if (p->deadline_ns > now_ns) {
+			schedule(s, p->deadline_ns);
+			continue;
+		}
+		if (!p->hello) {
+			s->p.stats->hello_timeouts++;
+			peer_close(s, p, MOAT_LOG_NOTICE, "closed: no HELLO within %llu ms",
+				   (unsigned long long)s->p.cfg->hello_timeout_ms);
+		} else if (p->in_flight > 0 || p->out != NULL) {
+			/* Waiting for its own replies is not idle. */
+			p->deadline_ns = now_ns + s->p.cfg->idle_timeout_ms * MOAT_NS_PER_MS;
+			schedule(s, p->deadline_ns);
+		} else {
+			s->p.stats->idle_timeouts++;
+			peer_close(s, p, MOAT_LOG_INFO, "closed: no request for %llu ms",
+				   (unsigned long long)s->p.cfg->idle_timeout_ms);
+		}
+	}
+}
+
+/* epoll_wait's timeout: until the next sweep, rounded up to a whole millisecond; -1 for none. */
+static int wait_ms(const struct keyd_server *s)
+{
+	if (s->next_sweep_ns == 0)
+		return -1;
+	uint64_t now = moat_clock_monotonic_ns();
+	if (s->next_sweep_ns <= now)
+		return 0;
+	uint64_t ms = (s->next_sweep_ns - now + MOAT_NS_PER_MS - 1) / MOAT_NS_PER_MS;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
 /* ---- requests ---- */
 
 static void on_hello(struct keyd_server *s, struct peer *p, const struct moat_ipc_header *h, struct moat_cursor body)
@@ -408,8 +478,10 @@ static void on_hello(struct keyd_server *s, struct peer *p, const struct moat_ip
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, s->tx, sizeof(s->tx));
 	int rc = moat_ipc_hello_reply_encode(&b, h->request_id, &reply);
-	if (rc == MOAT_SUCCESS)
+	if (rc == MOAT_SUCCESS) {
 		p->hello = true;
+		peer_active(s, p, moat_clock_monotonic_ns());
+	}
 	answer_built(s, p, &b, rc, h->opcode, h->request_id);
 }
 
@@ -449,6 +521,27 @@ static void on_control(struct keyd_server *s, struct peer *p, const struct moat_
 	answer_built(s, p, &b, rc, h->opcode, h->request_id);
 }
 
+/*
+ * A request the key's configuration forbids is what a compromised frontd
+ * would send: the operator must hear of it, but at most once per
+ * POLICY_LOG_INTERVAL_NS, with the count of those not logged.
+ */
+static void policy_refused(struct keyd_server *s, struct peer *p, const struct keyd_op *op)
+{
+	s->p.stats->key_policy++;
+	uint64_t now = moat_clock_monotonic_ns();
+	if (s->policy_log_ns != 0 && now - s->policy_log_ns < POLICY_LOG_INTERVAL_NS) {
+		s->policy_unlogged++;
+		return;
+	}
+	moat_log(MOAT_LOG_WARNING, "peer #%llu (pid %d, uid %u): key %s: %s%s", (unsigned long long)p->serial,
+		 (int)p->pid, (unsigned)p->uid, op->key != NULL ? op->key->name : "?",
+		 op->refusal != NULL ? op->refusal : "refused by the key's policy",
+		 s->policy_unlogged > 0 ? " (and more refusals not logged, see STATS key_policy)" : "");
+	s->policy_log_ns = now;
+	s->policy_unlogged = 0;
+}
+
 static void on_key_op(struct keyd_server *s, struct peer *p, const struct moat_ipc_header *h,
 		      struct moat_cursor body)
 {
@@ -464,6 +557,8 @@ static void on_key_op(struct keyd_server *s, struct peer *p, const struct moat_i
 	}
 	moat_ipc_status st = MOAT_IPC_INTERNAL;
 	if (keyd_op_prepare(s->p.keys, h->opcode, body, &job->op, &st) != MOAT_SUCCESS) {
+		if (st == MOAT_IPC_KEY_POLICY)
+			policy_refused(s, p, &job->op);
 		job->next = NULL;
 		keyd_jobs_free(job);
 		answer_status(s, p, h->opcode, h->request_id, st);
@@ -503,6 +598,8 @@ static void handle_packet(struct keyd_server *s, struct peer *p, const uint8_t *
 		answer_status(s, p, h.opcode, h.request_id, MOAT_IPC_NEED_HELLO);
 		return;
 	}
+	if (s->p.cfg->idle_timeout_ms > 0)
+		peer_active(s, p, moat_clock_monotonic_ns());
 	if ((p->hello && h.opcode == MOAT_IPC_HELLO) || !moat_ipc_opcode_allowed(h.opcode, p->sock)) {
 		answer_status(s, p, h.opcode, h.request_id, MOAT_IPC_NOT_PERMITTED);
 		return;
@@ -721,6 +818,15 @@ static bool peer_allowed(struct keyd_server *s, moat_ipc_socket sock, int fd, co
 	return keyd_config_allows(s->p.cfg, (uint32_t)cred->uid, gids, n);
 }
 
+/* Live peers of uid on that socket (at most KEYD_MAX_PEERS to count, once per accepted connection). */
+static unsigned peers_of(const struct keyd_server *s, moat_ipc_socket sock, uid_t uid)
+{
+	unsigned n = 0;
+	for (const struct peer *p = s->live; p != NULL; p = p->next)
+		n += p->sock == sock && p->uid == uid;
+	return n;
+}
+
 static void accept_one(struct keyd_server *s, moat_ipc_socket sock, int fd)
 {
 	struct ucred cred;
@@ -733,9 +839,17 @@ static void accept_one(struct keyd_server *s, moat_ipc_socket sock, int fd)
 		return;
 	}
 	const char *why = NULL;
-	if (!peer_allowed(s, sock, fd, &cred, &why) || s->live_count >= KEYD_MAX_PEERS) {
-		if (why == NULL || s->live_count >= KEYD_MAX_PEERS)
-			why = "too many peers";
+	bool allowed = peer_allowed(s, sock, fd, &cred, &why);
+	if (allowed && s->live_count >= KEYD_MAX_PEERS) {
+		allowed = false;
+		why = "too many peers";
+		s->p.stats->refused_limit++;
+	} else if (allowed && peers_of(s, sock, cred.uid) >= s->p.cfg->max_peers_per_uid) {
+		allowed = false;
+		why = "its uid holds max-peers-per-uid connections already";
+		s->p.stats->refused_limit++;
+	}
+	if (!allowed) {
 		moat_log(MOAT_LOG_NOTICE, "refused %s-socket peer (pid %d, uid %u, gid %u): %s", socket_name(sock),
 			 (int)cred.pid, (unsigned)cred.uid, (unsigned)cred.gid, why);
 		s->p.stats->refused++;
@@ -756,6 +870,7 @@ static void accept_one(struct keyd_server *s, moat_ipc_socket sock, int fd)
 	p->uid = cred.uid;
 	p->gid = cred.gid;
 	p->events = EPOLLIN;
+	p->deadline_ns = moat_clock_monotonic_ns() + s->p.cfg->hello_timeout_ms * MOAT_NS_PER_MS;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &p->h };
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		moat_log(MOAT_LOG_ERR, "epoll_ctl: %s", strerror(errno));
@@ -765,6 +880,7 @@ static void accept_one(struct keyd_server *s, moat_ipc_socket sock, int fd)
 	}
 	list_push(&s->live, p);
 	s->live_count++;
+	schedule(s, p->deadline_ns);
 	s->p.stats->peers++;
 	s->p.stats->connections++;
 	moat_log(MOAT_LOG_DEBUG, "peer #%llu connected to the %s socket (pid %d, uid %u, gid %u)",
@@ -940,7 +1056,7 @@ int keyd_server_run(struct keyd_server *s)
 	ENSURE_REF(s);
 	struct epoll_event events[MAX_EVENTS];
 	while (!s->stop) {
-		int n = epoll_wait(s->epfd, events, MAX_EVENTS, -1);
+		int n = epoll_wait(s->epfd, events, MAX_EVENTS, wait_ms(s));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -950,6 +1066,8 @@ int keyd_server_run(struct keyd_server *s)
 			dispatch(s, &events[i]);
 		run_turn(s);
 		flush_replies(s);
+		if (s->next_sweep_ns != 0)
+			sweep_deadlines(s, moat_clock_monotonic_ns());
 		reap_zombies(s);
 	}
 	return MOAT_SUCCESS;

@@ -19,6 +19,13 @@
  * Bad input: a request that can be answered (8 bytes or more) is answered
  * with its status and the peer stays connected; a packet too short to name
  * its request is unanswerable, and the peer that sent it is disconnected.
+ *
+ * Connection limits, so that one allowed uid cannot lock frontd out by
+ * holding connections: each uid may hold max-peers-per-uid connections per
+ * socket (all uids together KEYD_MAX_PEERS); a peer that has not completed
+ * HELLO within hello-timeout is closed, and with idle-timeout set, so is a
+ * peer that sent no request for that long and has nothing in flight.
+ * Refusals and closings are counted in STATS and logged.
  */
 #ifndef MOAT_KEYD_SERVER_H
 #define MOAT_KEYD_SERVER_H

@@ -3,10 +3,12 @@
  * message (moat-ipc(7)).
  *
  * The file is created with its final mode (umask set around bind), so there
- * is no moment when it is wider than asked. A path that already exists is
- * replaced only if it is a socket nobody listens on (a stale one from a keyd
- * that died): a live keyd is never displaced, and a file that is not a socket
- * is never deleted.
+ * is no moment when it is wider than asked, in a private directory beside
+ * the final path, where its owner and mode are set; then it is moved into
+ * place (sockets.c says why: no path is followed as root). A path that
+ * already exists is replaced only if it is a socket nobody listens on (a
+ * stale one from a keyd that died): a live keyd is never displaced, and a
+ * file that is not a socket, or a symlink, is never deleted or followed.
  */
 #ifndef MOAT_KEYD_SOCKETS_H
 #define MOAT_KEYD_SOCKETS_H
@@ -23,5 +25,12 @@
  */
 MOAT_MUST_USE int keyd_socket_listen(const char *path, mode_t mode, bool chown_it, uid_t owner, gid_t group,
 				     int *fd, char *why, size_t why_len);
+
+/*
+ * Test builds only (moat-keyd-test's --test-plant-symlink): called with
+ * the final path right after bind, before owner and mode are set, to plant
+ * what an attacker racing keyd would. NULL in the real daemon.
+ */
+extern void (*keyd_socket_bound_hook)(const char *path);
 
 #endif

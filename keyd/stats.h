@@ -15,6 +15,10 @@ struct keyd_stats {
 	uint64_t peers;       /* connected now, both sockets */
 	uint64_t connections; /* accepted since startup */
 	uint64_t refused;     /* peers refused by their credentials */
+	uint64_t refused_limit;    /* peers refused: max-peers-per-uid or the total table full */
+	uint64_t hello_timeouts;   /* peers closed for not completing HELLO within hello-timeout */
+	uint64_t idle_timeouts;    /* peers closed after idle-timeout without a request */
+	uint64_t key_policy;       /* requests refused by a key's policy (role, tls12, rsa-key-exchange) */
 	uint64_t dropped;     /* peers disconnected for unanswerable packets or I/O errors */
 	uint64_t requests;    /* packets received */
 	uint64_t signs;       /* signatures made */

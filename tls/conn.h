@@ -196,8 +196,9 @@ struct moat_connection {
 	struct moat_record_io io;
 	int read_fd, write_fd;
 
-	struct moat_handshake *hs;           /* NULL after free_handshake */
-	struct moat_tls13_secrets *secrets;  /* secure heap */
+	struct moat_handshake *hs;           /* NULL until the first negotiate and after free_handshake */
+	bool hs_secure;                      /* hs is in the secure heap (connection.c: why not always) */
+	struct moat_tls13_secrets *secrets;  /* secure heap; NULL until the handshake needs it */
 	bool handshake_complete;
 	uint32_t hs_flags;                   /* the handshake's path flags, kept after free_handshake */
 
@@ -259,6 +260,8 @@ size_t moat_conn_record_limit(const struct moat_connection *conn);
 /* Our ALPN list (wire form): the connection's if set, else the config's. */
 const uint8_t *moat_conn_alpn(const struct moat_connection *conn, size_t *len);
 MOAT_MUST_USE int moat_conn_alloc_handshake(struct moat_connection *conn);
+/* The whole ClientHello is in: move the handshake state to the secure heap, with the secrets. */
+MOAT_MUST_USE int moat_conn_secure_handshake(struct moat_connection *conn);
 void moat_conn_free_handshake_state(struct moat_connection *conn);
 /*
  * Where our key share and the shared secret for group go: hs->our_share and

@@ -6,6 +6,17 @@
  * allocation (struct moat_handshake) freed by free_handshake, and the traffic
  * secrets sit in the secure heap. wipe returns the connection to its freshly
  * created state for reuse with another peer.
+ *
+ * Why a server allocates late: locked memory is scarce (RLIMIT_MEMLOCK), and
+ * a server cannot choose who connects. A new server connection holds no
+ * handshake state and no locked memory; the handshake state comes from the
+ * ordinary heap when the first negotiate runs (it holds nothing secret while
+ * the ClientHello is being reassembled) and moves to the secure heap, with
+ * the secrets struct, once the whole ClientHello has arrived
+ * (moat_conn_secure_handshake), before any key exchange. Sockets that
+ * connect and send nothing, or a part of a ClientHello, then cost no locked
+ * memory at all. A client's handshake state is secure from the start: it
+ * makes its key share before it sends anything.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +28,15 @@
 
 int moat_alpn_wire_from_list(const char *const *protocols, int count, uint8_t *wire, size_t cap, size_t *len);
 
-int moat_conn_alloc_handshake(struct moat_connection *conn)
+static int alloc_secrets(struct moat_connection *conn)
 {
-	if (conn->hs != NULL)
-		return MOAT_SUCCESS;
-	/*
-	 * The handshake state holds the (EC)DHE output and the Finished keys
-	 * between key schedule steps: keep it in the secure heap like the secrets.
-	 */
-	struct moat_handshake *hs;
-	TRY(moat_secmem_alloc(sizeof(*hs), (void **)&hs));
+	if (conn->secrets == NULL)
+		TRY(moat_secmem_alloc(sizeof(*conn->secrets), (void **)&conn->secrets));
+	return MOAT_SUCCESS;
+}
+
+static void handshake_buffers_init(struct moat_handshake *hs)
+{
 	/*
 	 * Caps, not allocations (each grows as needed). The raw transcript holds
 	 * the messages before the hash is known: a ClientHello of the largest
@@ -38,7 +48,45 @@ int moat_conn_alloc_handshake(struct moat_connection *conn)
 	moat_buf_init(&hs->in, MOAT_MAX_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN + 2 * MOAT_MAX_PLAINTEXT);
 	moat_buf_init(&hs->out, 4 * 65536);
 	moat_buf_init(&hs->client_hello_raw, MOAT_MAX_HANDSHAKE_MESSAGE);
+}
+
+int moat_conn_alloc_handshake(struct moat_connection *conn)
+{
+	if (conn->hs != NULL)
+		return MOAT_SUCCESS;
+	struct moat_handshake *hs;
+	if (conn->mode == MOAT_SERVER) {
+		hs = calloc(1, sizeof(*hs));
+		ENSURE(hs != NULL, MOAT_ERR_ALLOC);
+		conn->hs_secure = false;
+	} else {
+		TRY(alloc_secrets(conn));
+		TRY(moat_secmem_alloc(sizeof(*hs), (void **)&hs));
+		conn->hs_secure = true;
+	}
+	handshake_buffers_init(hs);
 	conn->hs = hs;
+	return MOAT_SUCCESS;
+}
+
+int moat_conn_secure_handshake(struct moat_connection *conn)
+{
+	ENSURE(conn->hs != NULL, MOAT_ERR_INTERNAL);
+	if (conn->hs_secure)
+		return MOAT_SUCCESS;
+	/*
+	 * From here on the handshake state holds the (EC)DHE output and the
+	 * Finished keys between key schedule steps: move it to the secure heap.
+	 * Its buffers and cursors point outside the struct, so a copy is enough.
+	 */
+	TRY(alloc_secrets(conn));
+	struct moat_handshake *hs;
+	TRY(moat_secmem_alloc(sizeof(*hs), (void **)&hs));
+	memcpy(hs, conn->hs, sizeof(*hs));
+	moat_wipe(conn->hs, sizeof(*hs));
+	free(conn->hs);
+	conn->hs = hs;
+	conn->hs_secure = true;
 	return MOAT_SUCCESS;
 }
 
@@ -79,11 +127,17 @@ void moat_conn_free_handshake_state(struct moat_connection *conn)
 	moat_kex_free(&hs->kex);
 	moat_hs_kex_release(hs);
 	moat_buf_free(&hs->client_hello_raw);
-	moat_secmem_free(hs);
+	if (conn->hs_secure) {
+		moat_secmem_free(hs);
+	} else {
+		moat_wipe(hs, sizeof(*hs));
+		free(hs);
+	}
 	conn->hs = NULL;
+	conn->hs_secure = false;
 }
 
-static int conn_init(struct moat_connection *conn, moat_mode mode)
+static void conn_init(struct moat_connection *conn, moat_mode mode)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->mode = mode;
@@ -97,14 +151,7 @@ static int conn_init(struct moat_connection *conn, moat_mode mode)
 	if (mode == MOAT_SERVER)
 		conn->rl.write_version = MOAT_TLS12;
 	moat_record_io_init(&conn->io);
-	moat_buf_init(&conn->post_hs, 65536 + 2 * MOAT_HS_HEADER_LEN);
-	TRY(moat_secmem_alloc(sizeof(*conn->secrets), (void **)&conn->secrets));
-	if (moat_conn_alloc_handshake(conn) < 0) {
-		moat_secmem_free(conn->secrets);
-		conn->secrets = NULL;
-		return MOAT_FAILURE;
-	}
-	return MOAT_SUCCESS;
+	moat_buf_init(&conn->post_hs, MOAT_MAX_POST_HANDSHAKE_MESSAGE + 2 * MOAT_HS_HEADER_LEN);
 }
 
 static void conn_release(struct moat_connection *conn)
@@ -125,10 +172,7 @@ struct moat_connection *moat_connection_new(moat_mode mode)
 	ENSURE_PTR(mode == MOAT_SERVER || mode == MOAT_CLIENT, MOAT_ERR_INVALID_ARG);
 	struct moat_connection *conn = malloc(sizeof(*conn));
 	ENSURE_PTR(conn != NULL, MOAT_ERR_ALLOC);
-	if (conn_init(conn, mode) < 0) {
-		free(conn);
-		return NULL;
-	}
+	conn_init(conn, mode);
 	return conn;
 }
 
@@ -148,7 +192,7 @@ int moat_connection_wipe(struct moat_connection *conn)
 	moat_mode mode = conn->mode;
 	struct moat_config *config = conn->config;
 	conn_release(conn);
-	TRY(conn_init(conn, mode));
+	conn_init(conn, mode);
 	conn->config = config;
 	return MOAT_SUCCESS;
 }
@@ -175,7 +219,7 @@ int moat_connection_set_config(struct moat_connection *conn, struct moat_config 
 	ENSURE_REF(conn);
 	ENSURE_REF(config);
 	/* The client hello callback may switch configs; after the ServerHello it is too late. */
-	ENSURE(conn->hs != NULL && conn->suite == NULL, MOAT_ERR_INVALID_STATE);
+	ENSURE(!conn->handshake_complete && conn->suite == NULL, MOAT_ERR_INVALID_STATE);
 	conn->config = config;
 	return MOAT_SUCCESS;
 }

@@ -225,6 +225,9 @@ static int step_read(struct moat_connection *conn, moat_hs_msg msg)
 	size_t raw_len;
 
 	TRY(read_message(conn, &type, &body, &raw, &raw_len));
+	/* A server's first whole message: nothing secret was held before it (connection.c). */
+	TRY(moat_conn_secure_handshake(conn));
+	hs = conn->hs;
 	hs->cur_msg_len = raw_len;
 	if (hs->pending == NULL) {
 		const struct moat_hs_machine *m = machine_of(hs);
@@ -306,7 +309,7 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 		BAIL(conn->error);
 	if (conn->handshake_complete)
 		return MOAT_SUCCESS;
-	ENSURE(conn->hs != NULL, MOAT_ERR_INVALID_STATE);
+	TRY(moat_conn_alloc_handshake(conn));
 
 	for (;;) {
 		struct moat_handshake *hs = conn->hs;
@@ -341,6 +344,7 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 		}
 		if (rc < 0)
 			goto stopped;
+		/* Not hs: step_read may have moved the state to the secure heap. */
 		conn->hs->position++;
 	}
 

@@ -27,7 +27,6 @@
 #define SEND_BATCH (4u * (MOAT_MAX_PLAINTEXT + 256u))
 /* AES-GCM's confidentiality bound (RFC 8446 §5.5) is 2^24.5 full records; update well before. */
 #define KEY_UPDATE_AFTER_RECORDS (UINT64_C(1) << 23)
-#define MAX_POST_HANDSHAKE_MESSAGE (64u * 1024u)
 
 int moat_conn_flush(struct moat_connection *conn, moat_blocked_status *blocked)
 {
@@ -124,11 +123,13 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 		return handle_alert(conn, plain, len);
 	case MOAT_CT_HANDSHAKE:
 		if (conn->handshake_complete) {
-			ENSURE(conn->post_hs.len + len <= MAX_POST_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN,
+			ENSURE(conn->post_hs.len + len <= MOAT_MAX_POST_HANDSHAKE_MESSAGE + MOAT_HS_HEADER_LEN,
 			       MOAT_ERR_DECODE);
 			TRY(moat_buf_put_bytes(&conn->post_hs, plain, len));
 			return moat_conn_handle_post_handshake(conn);
 		}
+		/* A server's handshake state exists once negotiate ran (connection.c). */
+		ENSURE(conn->hs != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
 		return moat_buf_put_bytes(&conn->hs->in, plain, len);
 	case MOAT_CT_APPLICATION_DATA:
 		/* Early data is never accepted (what is rejected was skipped above): none may come before the handshake ends. */
@@ -212,7 +213,7 @@ int moat_conn_handle_post_handshake(struct moat_connection *conn)
 		moat_cursor_init(&c, conn->post_hs.data, conn->post_hs.len);
 		TRY(moat_cursor_get_u8(&c, &type));
 		TRY(moat_cursor_get_u24(&c, &body_len));
-		ENSURE(body_len <= MAX_POST_HANDSHAKE_MESSAGE, MOAT_ERR_DECODE);
+		ENSURE(body_len <= MOAT_MAX_POST_HANDSHAKE_MESSAGE, MOAT_ERR_DECODE);
 	}
 	if (conn->post_hs.len == 0)
 		moat_buf_free(&conn->post_hs);

@@ -36,6 +36,13 @@
  * other length we cannot accept (RFC 8446 §6).
  */
 #define MOAT_MAX_HANDSHAKE_MESSAGE (128u * 1024u)
+/*
+ * The largest post-handshake message a peer may send: a NewSessionTicket
+ * with every field at its wire maximum (RFC 8446 §4.6.1: lifetime, age_add,
+ * nonce<0..255>, ticket<1..2^16-1>, extensions<0..2^16-2>), 131,337 bytes.
+ * KeyUpdate is one byte; post-handshake CertificateRequest is not offered.
+ */
+#define MOAT_MAX_POST_HANDSHAKE_MESSAGE (4u + 4u + 1u + 255u + 2u + 65535u + 2u + 65534u)
 
 /*
  * Split one message off a reassembly buffer: *type, and *body as a

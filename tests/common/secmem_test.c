@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/secmem.h"
 #include "tests/moat_test.h"
@@ -78,8 +81,9 @@ ATF_TC_BODY(freed_blocks_are_wiped_and_reused_zeroed, tc)
 	memset(p, 0x5c, 200);
 	moat_secmem_free(p);
 	/*
-	 * The slab stays mapped, so the freed bytes can be inspected: all zero
-	 * past the free-list link the heap keeps in the first word.
+	 * The slab stays mapped (the one empty slab a class keeps back), so the
+	 * freed bytes can be inspected: all zero past the free-list link the
+	 * heap keeps in the first word.
 	 */
 	for (size_t i = sizeof(void *); i < 200; i++)
 		ATF_REQUIRE_EQ(p[i], 0);
@@ -149,6 +153,100 @@ ATF_TC_BODY(double_free_aborts, tc)
 	moat_secmem_free(p);
 }
 
+/*
+ * Locked memory goes back when the blocks in it are freed: a thousand
+ * 4000-byte blocks span many slabs, and once they are freed at most one
+ * empty slab per class stays mapped.
+ */
+ATF_TC_WITHOUT_HEAD(empty_slabs_are_returned);
+ATF_TC_BODY(empty_slabs_are_returned, tc)
+{
+	enum { N = 1000 };
+	static void *blocks[N];
+	struct moat_secmem_stats before, during, after;
+	unsetenv("MOAT_DONT_MLOCK");
+	moat_secmem_get_stats(&before);
+	for (size_t i = 0; i < N; i++)
+		EXPECT_OK(moat_secmem_alloc(i % 2 ? 4000 : 400, &blocks[i]));
+	moat_secmem_get_stats(&during);
+	ATF_REQUIRE_MSG(during.locked_bytes >= before.locked_bytes + N / 2 * 4096,
+			"locked %zu -> %zu", before.locked_bytes, during.locked_bytes);
+	for (size_t i = 0; i < N; i++)
+		moat_secmem_free(blocks[i]);
+	moat_secmem_get_stats(&after);
+	ATF_REQUIRE_MSG(after.locked_bytes <= before.locked_bytes + 2 * 64 * 1024,
+			"locked %zu before, %zu after", before.locked_bytes, after.locked_bytes);
+	/* Blocks still come out zeroed from whatever slab is left. */
+	uint8_t *p;
+	EXPECT_OK(moat_secmem_alloc(4000, (void **)&p));
+	for (size_t i = 0; i < 4000; i++)
+		ATF_REQUIRE_EQ(p[i], 0);
+	moat_secmem_free(p);
+}
+
+/*
+ * Under a small RLIMIT_MEMLOCK: strict by default (MOAT_ERR_MLOCK), and with
+ * moat_secmem_allow_unlocked the blocks come from unlocked, undumpable
+ * mappings, counted. Run in a child that drops root first: CAP_IPC_LOCK
+ * would ignore the limit.
+ */
+static int memlock_scenario(void)
+{
+	enum { N = 200 };
+	static void *blocks[N];
+	char flags[512];
+	struct rlimit rl = { .rlim_cur = 64 * 1024, .rlim_max = 64 * 1024 };
+	if (geteuid() == 0 && setuid(65534) != 0)
+		return 10;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+		return 11;
+	unsetenv("MOAT_DONT_MLOCK");
+	size_t got = 0;
+	bool refused = false;
+	for (; got < N; got++) {
+		if (moat_secmem_alloc(4000, &blocks[got]) < 0) {
+			refused = moat_errno == MOAT_ERR_MLOCK;
+			moat_error_clear();
+			break;
+		}
+	}
+	if (!refused)
+		return 12;
+	moat_secmem_allow_unlocked(true);
+	for (; got < N; got++)
+		if (moat_secmem_alloc(4000, &blocks[got]) < 0)
+			return 13;
+	struct moat_secmem_stats st;
+	moat_secmem_get_stats(&st);
+	if (st.unlocked_maps == 0 || st.unlocked_bytes == 0 || st.lock_failures < st.unlocked_maps)
+		return 14;
+	vmflags_of(blocks[N - 1], flags, sizeof(flags));
+	if (has_flag(flags, "lo") || !has_flag(flags, "dd"))
+		return 15;
+	memset(blocks[N - 1], 0x77, 4000);
+	for (size_t i = 0; i < N; i++)
+		moat_secmem_free(blocks[i]);
+	moat_secmem_get_stats(&st);
+	if (st.unlocked_bytes > 64 * 1024)
+		return 16;
+	/* Back to strict: nothing changes for what is allocated from now on. */
+	moat_secmem_allow_unlocked(false);
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(unlocked_fallback_is_opt_in);
+ATF_TC_BODY(unlocked_fallback_is_opt_in, tc)
+{
+	pid_t pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0)
+		_exit(memlock_scenario());
+	int status;
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "scenario step %d failed",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 ATF_TC_WITHOUT_HEAD(wipe);
 ATF_TC_BODY(wipe, tc)
 {
@@ -168,6 +266,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pages_locked_and_not_dumped);
 	ATF_TP_ADD_TC(tp, dont_mlock_switch);
 	ATF_TP_ADD_TC(tp, double_free_aborts);
+	ATF_TP_ADD_TC(tp, empty_slabs_are_returned);
+	ATF_TP_ADD_TC(tp, unlocked_fallback_is_opt_in);
 	ATF_TP_ADD_TC(tp, wipe);
 	return atf_no_error();
 }

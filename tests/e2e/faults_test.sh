@@ -153,7 +153,7 @@ backend_down_cleanup()
 atf_test_case unauthorised_uid cleanup
 unauthorised_uid_head()
 {
-	atf_set "descr" "keyd refuses a frontd whose uid it does not serve: handshakes fail with an alert, and both daemons log why"
+	atf_set "descr" "keyd refuses a frontd whose uid it does not serve: handshakes fail with an alert, keyd logs why and frontd what it saw (end of file or the errno)"
 	atf_set "require.progs" "openssl"
 	atf_set "timeout" "120"
 }
@@ -184,6 +184,9 @@ unauthorised_uid_body()
 		e2e_fail "keyd does not log the refused uid $frontd_uid"
 	grep -Eiq "refus|denied|not allowed|unauthori|permission|rejected" "$RUN/frontd.log" ||
 		e2e_fail "frontd does not log why keyd refused it"
+	# What frontd saw, as it saw it: keyd answers a refused peer with no reply, only a close.
+	grep -Eq "keyd closed the connection before answering HELLO \((end of file|Connection reset by peer|Broken pipe)\)" \
+		"$RUN/frontd.log" || e2e_fail "frontd does not say what it saw of keyd's refusal"
 	grep -Ei "refus|denied|not allowed|unauthori|permission|rejected" "$RUN/keyd.log" "$RUN/frontd.log"
 	frontd_alive
 }

@@ -73,7 +73,7 @@ key_unreadable_to_frontd_cleanup()
 atf_test_case frontd_memory_holds_no_key cleanup
 frontd_memory_holds_no_key_head()
 {
-	atf_set "descr" "after handshakes with RSA, RSA-PSS, P-256 and P-384 keys, no 16-byte piece of any private value is in frontd's memory, while the same scan finds the public values in frontd and the private ones in processes that loaded the keys"
+	atf_set "descr" "after over 200 handshakes with RSA, RSA-PSS, P-256 and P-384 keys, no 16-byte piece of any private value (d, p, q, dP, dQ, qInv, the EC scalar, the key's private PKCS#8 DER and PEM text) is in frontd's memory, while the same scan finds the public values in frontd and the private ones in processes that loaded the keys"
 	atf_set "require.progs" "curl openssl"
 	atf_set "timeout" "150"
 }
@@ -83,7 +83,7 @@ frontd_memory_holds_no_key_body()
 	e2e_ca
 	keys="rsa pss p256 p384"
 	for k in $keys; do
-		e2e_leaf "$k" "$k" "localhost-$k" DNS:localhost IP:127.0.0.1
+		e2e_leaf "$k" "$k" "localhost-$k" DNS:localhost IP:127.0.0.1 "DNS:$k.test"
 	done
 	# shellcheck disable=SC2086
 	keyd_conf "$(frontd_allow)" $keys
@@ -91,6 +91,9 @@ frontd_memory_holds_no_key_body()
 	backend_start web
 	# shellcheck disable=SC2086
 	e2e_site localhost "$BACKEND" $keys -- 'alpn "http/1.1"'
+	# One key each, for the bulk of the handshakes: the name picks the key type.
+	e2e_site rsa.test "$BACKEND" rsa -- 'alpn "http/1.1"'
+	e2e_site p256.test "$BACKEND" p256 -- 'alpn "http/1.1"'
 	frontd_start
 
 	# Serve handshakes with every key, so every key has been used through keyd.
@@ -101,13 +104,25 @@ frontd_memory_holds_no_key_body()
 		done
 	done
 	e2e_curl localhost / -o /dev/null 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
+	# And many more, so that whatever a handshake leaves behind has had every
+	# chance to pile up: 120 each with the RSA and the ECDSA key, every one a
+	# new connection (Connection: close) and a full handshake (no session
+	# reuse), one curl process each.
+	for host in rsa.test p256.test; do
+		e2e_curl "$host" "/[1-120]" --no-sessionid -H "Connection: close" -w '%{num_connects}\n' \
+			>"$RUN/bulk-$host.out" 2>"$RUN/curl.err" || e2e_fail "curl $host failed: $(cat "$RUN/curl.err")"
+		n=$(grep -c '^1$' "$RUN/bulk-$host.out")
+		[ "$n" -eq 120 ] || e2e_fail "$host: $n new connections of 120"
+	done
 
 	secrets=""
 	publics=""
 	for k in $keys; do
 		s=$(e2e_secret "$RUN/$k.key")
 		[ -n "$s" ] || atf_fail "could not extract the private values of $k.key"
-		secrets="$secrets $s"
+		enc=$(e2e_secret_encoded "$RUN/$k.key")
+		[ "$(echo "$enc" | wc -l)" -eq 2 ] || atf_fail "could not find the private part of $k.key's DER and PEM"
+		secrets="$secrets $s $enc"
 		publics="$publics $(e2e_public "$RUN/$k.key")"
 	done
 
@@ -130,10 +145,31 @@ frontd_memory_holds_no_key_body()
 		e2e_track s_server "$holder"
 		wait_for_line "$RUN/holder-$k.out" '^ACCEPT' || e2e_fail "openssl s_server with $k.key did not start"
 		# shellcheck disable=SC2046 # one argument per secret value
-		"$MEMSCAN" "$holder" $(e2e_secret "$RUN/$k.key") >"$RUN/scan-holder-$k.out" 2>&1
+		"$MEMSCAN" "$holder" $(e2e_secret "$RUN/$k.key") $(e2e_secret_encoded "$RUN/$k.key") \
+			>"$RUN/scan-holder-$k.out" 2>&1
 		rc=$?
 		kill "$holder"
 		[ $rc -eq 1 ] || e2e_fail "control: $k's private values not found in a process that loaded it (memscan: $rc): $(cat "$RUN/scan-holder-$k.out")"
+	done
+
+	# Control 2b: the encoded forms are found where they are, in a process
+	# holding the key file's text, or its DER bytes (awk, reading a whole
+	# file as one record, then waiting).
+	for k in $keys; do
+		sed '/^-----/d' "$RUN/$k.key" | base64 -d >"$RUN/$k.der" || atf_fail "cannot decode $k.key"
+		line=1
+		for form in der key; do
+			awk 'BEGIN { RS = "\001\002\003"; while ((getline r < ARGV[1]) > 0) t = t r; system("sleep 30") }' \
+				"$RUN/$k.$form" &
+			holder=$!
+			e2e_track awk "$holder"
+			sleep 0.2
+			"$MEMSCAN" -q "$holder" "$(e2e_secret_encoded "$RUN/$k.key" | sed -n "${line}p")"
+			rc=$?
+			kill "$holder"
+			[ $rc -eq 1 ] || e2e_fail "control: $k's private $form encoding not found in a process holding it (memscan: $rc)"
+			line=2
+		done
 	done
 
 	# Control 3: keyd holds them (readable as root even though keyd is not dumpable).

@@ -247,18 +247,68 @@ e2e_leaf()
 }
 
 # e2e_secret KEYFILE: the private key's secret components as hex, one per
-# line: RSA (and RSA-PSS) d, p and q; EC the private scalar.
+# line: RSA (and RSA-PSS) d, p, q, dP, dQ and qInv; EC the private scalar.
 e2e_secret()
 {
 	openssl pkey -in "$1" -text -noout 2>/dev/null | awk '
 		/^[A-Za-z]/ {
 			if (cur != "") print cur
 			cur = ""
-			on = ($1 == "privateExponent:" || $1 == "prime1:" || $1 == "prime2:" || $1 == "priv:")
+			on = ($1 == "privateExponent:" || $1 == "prime1:" || $1 == "prime2:" || $1 == "exponent1:" ||
+			      $1 == "exponent2:" || $1 == "coefficient:" || $1 == "priv:")
 			next
 		}
 		on && /^ / { gsub(/[ :]/, ""); cur = cur $0 }
 		END { if (cur != "") print cur }'
+}
+
+# e2e_secret_encoded KEYFILE: the key file's private part as it is encoded,
+# two lines of hex: the PKCS#8 DER from the DER header of the first secret
+# component to the end of the last (RSA: d..qInv; EC: the private scalar's
+# OCTET STRING), and the PEM text (base64 lines and their newlines) that
+# encodes exactly those bytes. The public parts around them (algorithm
+# identifier, modulus, public point) are left out: frontd holds those, in its
+# certificates, and they would be found for the wrong reason.
+e2e_secret_encoded()
+{
+	_der=$(sed '/^-----/d' "$1" | base64 -d | od -An -tx1 -v | tr -d ' \n')
+	_pem=$(sed '/^-----/d' "$1" | od -An -tx1 -v | tr -d ' \n')
+	e2e_secret "$1" | awk -v der="$_der" -v pem="$_pem" '
+		# The first even (byte-aligned) position of s in der, 1-based; 0 if none.
+		function at(s,   p, off) {
+			off = 0
+			while ((p = index(substr(der, off + 1), s)) > 0) {
+				off += p
+				if ((off - 1) % 2 == 0)
+					return off
+			}
+			return 0
+		}
+		{
+			v = $0
+			sub(/^(00)+/, "", v)
+			p = at(v)
+			if (p == 0) { missing = 1; exit }
+			if (first == 0 || p < first) first = p
+			if (p + length(v) > last) last = p + length(v)
+		}
+		END {
+			if (missing || first == 0) exit 1
+			# Four bytes before the first value: its tag and length (the windows must hold private bytes anyway).
+			start = first - 8
+			if (start < 1) start = 1
+			print substr(der, start, last - start)
+			# Whole base64 groups (3 bytes, 4 characters) inside the bytes [sb, eb); 64 characters a line.
+			sb = (start - 1) / 2
+			eb = (last - 1) / 2
+			g0 = int((sb + 2) / 3)
+			g1 = int(eb / 3)
+			c0 = 4 * g0
+			c1 = 4 * g1
+			t0 = c0 + int(c0 / 64)
+			t1 = (c1 - 1) + int((c1 - 1) / 64) + 1
+			print substr(pem, 2 * t0 + 1, 2 * (t1 - t0))
+		}'
 }
 
 # ---- the demo backend -------------------------------------------------------
@@ -297,6 +347,17 @@ keyd_conf()
 		for _k in "$@"; do
 			echo "key \"$RUN/$_k.key\""
 		done
+		if [ "$(id -u)" -eq 0 ]; then
+			# As in production: keyd drops root for a user of its own, not frontd's.
+			if id daemon >/dev/null 2>&1; then
+				echo "user \"daemon\""
+			else
+				echo "insecure-run-as-root yes"
+			fi
+		else
+			# One account runs everything: frontd could read the key files itself (moat-keyd(8), SECURITY).
+			echo "insecure-same-user yes"
+		fi
 	} >"$RUN/keyd.conf"
 }
 
@@ -360,7 +421,9 @@ e2e_site()
 	} >>"$E2E_SITES"
 }
 
-# frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT with the sites so far.
+# frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT with the sites so
+# far, after the top-level lines of $RUN/frontd.extra if there is one
+# (limits, timeouts; handshake-timeout is 10s unless it names one).
 frontd_conf()
 {
 	{
@@ -368,8 +431,9 @@ frontd_conf()
 		[ "$(id -u)" -eq 0 ] && echo "user \"$FRONTD_USER\""
 		echo "keyd \"$RUN/keyd.sock\""
 		echo "keyd-timeout 2s"
-		echo "handshake-timeout 10s"
+		grep -q '^handshake-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "handshake-timeout 10s"
 		echo "listen 127.0.0.1:$FRONTD_PORT"
+		[ -f "$RUN/frontd.extra" ] && cat "$RUN/frontd.extra"
 		cat "$E2E_SITES"
 	} >"$RUN/frontd.conf"
 }
@@ -396,6 +460,40 @@ frontd_start()
 frontd_alive()
 {
 	kill -0 "$FRONTD_PID" 2>/dev/null || e2e_fail "moat-frontd died"
+}
+
+# frontd_stat NAME: one counter from frontd's statistics line, asked for
+# with SIGUSR1 (moat-frontd(8)); fails the test if no fresh line comes.
+frontd_stat()
+{
+	_before=$(grep -c 'stats (SIGUSR1)' "$RUN/frontd.log")
+	kill -USR1 "$FRONTD_PID"
+	_i=0
+	while [ "$(grep -c 'stats (SIGUSR1)' "$RUN/frontd.log")" -le "$_before" ]; do
+		[ $_i -lt $((WAIT_SECONDS * 20)) ] || e2e_fail "frontd did not log its statistics on SIGUSR1"
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	grep 'stats (SIGUSR1)' "$RUN/frontd.log" | tail -n 1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+
+# wait_for_stat NAME OP VALUE [SECONDS]: until frontd's counter NAME compares
+# so with VALUE (test(1) operators: -eq, -ge, -le, ...).
+wait_for_stat()
+{
+	_end=$(($(date +%s) + ${4:-$WAIT_SECONDS}))
+	while :; do
+		_v=$(frontd_stat "$1")
+		[ "$_v" "$2" "$3" ] && return 0
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# proc_status PID FIELD: a field of /proc/PID/status in kB (VmLck, VmRSS).
+proc_status()
+{
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
 # ---- clients ----------------------------------------------------------------------

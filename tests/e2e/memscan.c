@@ -33,8 +33,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_SECRETS 16
-#define MAX_SECRET_LEN 1024        /* an RSA-8192 d is 1024 bytes */
+#define MAX_SECRETS 64
+#define MAX_SECRET_LEN 2048        /* an RSA-8192 d is 1024 bytes; an RSA-2048 key's private PEM text 1260 */
 #define DEFAULT_WINDOW 16
 #define MIN_WINDOW 8               /* the index key is 8 bytes */
 #define READ_CHUNK (1u << 20)

@@ -64,6 +64,24 @@ ATF_TC_BODY(bad_values, tc)
 	bad(text, "t.conf:1: \"keyd\": socket path is longer than 107 bytes");
 }
 
+/* The limits and ClientHello deadlines (moat-frontd.conf(5), RESOURCE LIMITS). */
+ATF_TC_WITHOUT_HEAD(limit_values);
+ATF_TC_BODY(limit_values, tc)
+{
+	bad("keyd \"/k\"\nmax-connections 0\n", "t.conf:2: \"max-connections\": \"0\" is out of range (1..10000000)");
+	bad("keyd \"/k\"\nmax-handshakes 20000000\n", "t.conf:2: \"max-handshakes\": \"20000000\" is out of range (1..10000000)");
+	bad("keyd \"/k\"\nmax-handshakes-per-source -1\n",
+	    "t.conf:2: \"max-handshakes-per-source\": \"-1\" is not a number");
+	bad("keyd \"/k\"\nmax-connections 10 20\n", "t.conf:2: \"max-connections\" takes exactly 1 argument, got 2");
+	bad("keyd \"/k\"\nfirst-byte-timeout 0s\n", "t.conf:2: \"first-byte-timeout\": 0s is out of range (1ms..24h)");
+	bad("keyd \"/k\"\nclient-hello-timeout soon\n",
+	    "t.conf:2: \"client-hello-timeout\": \"soon\" is not a duration (a number with ms, s, m or h)");
+	bad("keyd \"/k\"\nhandshake-buffer-budget 64k\n",
+	    "t.conf:2: \"handshake-buffer-budget\": \"64k\" is out of range (262144..68719476736 bytes)");
+	bad("keyd \"/k\"\nmax-handshakes 10\nmax-handshakes 20\n",
+	    "t.conf:3: \"max-handshakes\" given twice (first at t.conf:2)");
+}
+
 ATF_TC_WITHOUT_HEAD(site_mistakes);
 ATF_TC_BODY(site_mistakes, tc)
 {
@@ -116,6 +134,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, missing_directives);
 	ATF_TP_ADD_TC(tp, unknown_directives);
 	ATF_TP_ADD_TC(tp, bad_values);
+	ATF_TP_ADD_TC(tp, limit_values);
 	ATF_TP_ADD_TC(tp, site_mistakes);
 	ATF_TP_ADD_TC(tp, relative_paths);
 	return atf_no_error();

@@ -146,9 +146,10 @@ start_frontd()
 	for _try in 1 2 3 4 5 6 7 8; do
 		FPORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
 		sed "s/@PORT@/$FPORT/g" conf.in >f.conf
-		# Emptied here, not only by the redirection in the background child: a restart must not find the last run's "started".
+		# Emptied here, not by the redirection below: that happens in the
+		# child, and the waits could still read the last frontd's "started".
 		: >frontd.err
-		"$FRONTD" -d -v -f f.conf >frontd.out 2>frontd.err &
+		"$FRONTD" -d -v -f f.conf >frontd.out 2>>frontd.err &
 		FRONTD_PID=$!
 		if wait_line frontd.err 'notice\]: started' $FRONTD_PID; then
 			BG_PIDS="$BG_PIDS $FRONTD_PID"

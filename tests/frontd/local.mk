@@ -33,3 +33,10 @@ $(FRONTD_SH_TESTS): %: %.sh
 	$(AM_V_GEN)mkdir -p $(@D) && { echo '#! $(ATF_SH)'; cat $<; } > $@ && chmod +x $@
 
 check-local: $(FRONTD_SH_TESTS)
+
+# A test build of the daemon: the same main.c and archive, plus the hidden
+# option that makes a forbidden call once the sandbox is on.
+check_PROGRAMS += tests/frontd/moat-frontd-test
+tests_frontd_moat_frontd_test_SOURCES = frontd/main.c tests/frontd/sandbox_trigger.c tests/frontd/sandbox_trigger.h
+tests_frontd_moat_frontd_test_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) -DMOAT_FRONTD_TESTING
+tests_frontd_moat_frontd_test_LDADD = $(FRONTD_LIBS)

@@ -73,6 +73,7 @@ enum target {
 	T_EXT_STATUS_REQUEST_CH,
 	T_EXT_STATUS_REQUEST_CT,
 	T_EXT_CERTIFICATE_AUTHORITIES,
+	T_CLIENT_HELLO_RETRY,
 	T_COUNT
 };
 
@@ -213,6 +214,31 @@ static void fuzz_client_hello(struct moat_cursor body)
 				       moat_cursor_remaining(&ch.extensions_raw)) == MOAT_SUCCESS);
 	free(suites);
 	expect_message(MOAT_HS_CLIENT_HELLO, body);
+}
+
+/*
+ * Two ClientHellos (a u16 length, the first body, the second body) through
+ * the §4.1.2 comparison. Oracles: a hello is always a valid answer to
+ * itself when it offers neither early_data nor a PSK (the comparison must
+ * not depend on anything else), and a refusal is always illegal_parameter
+ * or, for a malformed pre_shared_key, a decode failure.
+ */
+static void fuzz_client_hello_retry(struct moat_cursor in)
+{
+	uint16_t len1;
+	struct moat_cursor b1, b2 = in;
+	struct moat_client_hello ch1, ch2;
+	if (moat_cursor_get_u16(&b2, &len1) < 0 || moat_cursor_get_sub(&b2, len1, &b1) < 0)
+		return;
+	if (moat_client_hello_decode(b1, &ch1) != MOAT_SUCCESS)
+		return;
+	if (!moat_ext_present(&ch1.ext, MOAT_EXTI_EARLY_DATA) && !moat_ext_present(&ch1.ext, MOAT_EXTI_PRE_SHARED_KEY))
+		CHECK(moat_client_hello_check_retry(&ch1, &ch1) == MOAT_SUCCESS);
+	if (moat_client_hello_decode(b2, &ch2) != MOAT_SUCCESS)
+		return;
+	moat_error_clear();
+	if (moat_client_hello_check_retry(&ch1, &ch2) != MOAT_SUCCESS)
+		CHECK(moat_errno == MOAT_ERR_ILLEGAL_PARAMETER || moat_errno == MOAT_ERR_DECODE);
 }
 
 static void fuzz_server_hello(struct moat_cursor body)
@@ -598,6 +624,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case T_CV_CONTENT:
 		fuzz_cv_content(in);
 		break;
+	case T_CLIENT_HELLO_RETRY:
+		fuzz_client_hello_retry(in);
+		break;
 	case T_BLOCK_CH:
 	case T_BLOCK_SH:
 	case T_BLOCK_HRR:
@@ -646,6 +675,15 @@ int main(void)
 		{ T_EXT_RECORD_SIZE_LIMIT, 0x40, 0x01 },
 	};
 	LLVMFuzzerTestOneInput(client_hello, sizeof(client_hello));
+	/* The same hello twice as a HelloRetryRequest pair: the comparison runs and accepts it. */
+	uint8_t pair[1 + 2 + 2 * (sizeof(client_hello) - 1)];
+	size_t body = sizeof(client_hello) - 1;
+	pair[0] = T_CLIENT_HELLO_RETRY;
+	pair[1] = (uint8_t)(body >> 8);
+	pair[2] = (uint8_t)body;
+	memcpy(pair + 3, client_hello + 1, body);
+	memcpy(pair + 3 + body, client_hello + 1, body);
+	LLVMFuzzerTestOneInput(pair, sizeof(pair));
 	LLVMFuzzerTestOneInput(server_hello, sizeof(server_hello));
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		LLVMFuzzerTestOneInput(others[i], sizeof(others[i]));

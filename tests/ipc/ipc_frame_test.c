@@ -219,7 +219,8 @@ ATF_TC_BODY(status_replies, tc)
 	}
 	pkt_init(&p);
 	EXPECT_ERR(moat_ipc_encode_status(&p.b, MOAT_IPC_SIGN, 1, MOAT_IPC_OK), MOAT_ERR_INVALID_ARG);
-	EXPECT_ERR(moat_ipc_encode_status(&p.b, MOAT_IPC_SIGN, 1, (moat_ipc_status)12), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ipc_encode_status(&p.b, MOAT_IPC_SIGN, 1, (moat_ipc_status)(MOAT_IPC_STATUS_MAX + 1)),
+		   MOAT_ERR_INVALID_ARG);
 }
 
 ATF_TC_WITHOUT_HEAD(begin_end_rules);
@@ -231,7 +232,7 @@ ATF_TC_BODY(begin_end_rules, tc)
 	pkt_init(&p);
 	/* A request may not carry a status; a status must be known. */
 	EXPECT_ERR(moat_ipc_begin(&p.b, MOAT_IPC_SIGN, MOAT_IPC_BUSY, 1), MOAT_ERR_INVALID_ARG);
-	EXPECT_ERR(moat_ipc_begin(&p.b, MOAT_IPC_SIGN | MOAT_IPC_REPLY, 12, 1), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ipc_begin(&p.b, MOAT_IPC_SIGN | MOAT_IPC_REPLY, MOAT_IPC_STATUS_MAX + 1, 1), MOAT_ERR_INVALID_ARG);
 	ATF_REQUIRE_EQ(p.b.len, 0);
 	/* One message per buffer. */
 	EXPECT_OK(moat_ipc_begin(&p.b, MOAT_IPC_PING, MOAT_IPC_OK, 1));
@@ -322,11 +323,11 @@ ATF_TC_BODY(names, tc)
 {
 	static const char *const want[] = { "ok", "bad_version", "bad_opcode", "malformed", "unknown_key",
 					    "bad_scheme", "bad_input", "busy", "internal", "not_permitted",
-					    "need_hello", "too_large" };
+					    "need_hello", "too_large", "key_policy" };
 	ATF_REQUIRE_EQ(sizeof(want) / sizeof(want[0]), MOAT_IPC_STATUS_MAX + 1);
 	for (uint16_t s = 0; s <= MOAT_IPC_STATUS_MAX; s++)
 		ATF_REQUIRE_STREQ(moat_ipc_status_name(s), want[s]);
-	ATF_REQUIRE_STREQ(moat_ipc_status_name(12), "unknown_status");
+	ATF_REQUIRE_STREQ(moat_ipc_status_name(MOAT_IPC_STATUS_MAX + 1), "unknown_status");
 	ATF_REQUIRE_STREQ(moat_ipc_status_name(0xffff), "unknown_status");
 
 	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(MOAT_IPC_HELLO), "hello");

@@ -11,7 +11,10 @@
  *	hello-range MIN MAX         HELLO with that version range
  *	ping                        "ping ok" (payload echoed) or "ping STATUS"
  *	sign KEY SCHEME KIND [PUB]  a valid input of the kind's shape; "sign ok LEN", and
- *	                            "verified" when PUB (a DER SubjectPublicKeyInfo file) checks it
+ *	                            "verified" when PUB (a DER SubjectPublicKeyInfo file) checks it;
+ *	                            KIND 1 is a TLS 1.3 server CertificateVerify content, "client" the
+ *	                            client one (sent as kind 1), 2 a TLS 1.2 ServerKeyExchange with a
+ *	                            point on P-256
  *	sign-input KEY SCHEME KIND HEX
  *	decrypt KEY VERSION HEX     "decrypt ok HEX" or "decrypt STATUS"
  *	list | stats                "list ok N" / "stats ok N" or the status
@@ -319,8 +322,16 @@ static int enc_decrypt(struct moat_buf *b, uint32_t id, const void *arg)
 	return moat_ipc_end(b);
 }
 
-/* A valid input of the kind's shape (moat-ipc(7) "SIGN INPUT SHAPE"). */
-static void sign_input(struct sign_arg *a)
+/* The P-256 base point, SEC 2 §2.4.2, uncompressed: a point keyd's curve check accepts. */
+static const uint8_t p256_generator[65] = {
+	0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2,
+	0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
+	0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16,
+	0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5,
+};
+
+/* A valid input of the kind's shape (moat-ipc(7) "SIGN INPUT SHAPE"); client: the client context. */
+static void sign_input(struct sign_arg *a, bool client)
 {
 	size_t n = 0;
 	if (a->kind == MOAT_IPC_SIGN_TLS12_SKE) {
@@ -330,15 +341,14 @@ static void sign_input(struct sign_arg *a)
 		a->input[n++] = 0x00; /* secp256r1 */
 		a->input[n++] = 0x17;
 		a->input[n++] = 65;
-		a->input[n++] = 0x04;
-		for (int i = 0; i < 64; i++)
-			a->input[n++] = (uint8_t)(i + 1);
+		memcpy(a->input + n, p256_generator, sizeof(p256_generator));
+		n += sizeof(p256_generator);
 	} else {
-		static const char ctx[] = "TLS 1.3, server CertificateVerify";
+		const char *ctx = client ? "TLS 1.3, client CertificateVerify" : "TLS 1.3, server CertificateVerify";
 		memset(a->input, 0x20, 64);
 		n = 64;
-		memcpy(a->input + n, ctx, sizeof(ctx)); /* with its NUL separator */
-		n += sizeof(ctx);
+		memcpy(a->input + n, ctx, strlen(ctx) + 1); /* with its NUL separator */
+		n += strlen(ctx) + 1;
 		for (int i = 0; i < 32; i++)
 			a->input[n++] = (uint8_t)(0xa0 + i);
 	}
@@ -823,14 +833,15 @@ int main(int argc, char **argv)
 			memset(&a, 0, sizeof(a));
 			parse_key(argv[i + 1], a.key);
 			a.scheme = parse_scheme(argv[i + 2]);
-			a.kind = (uint8_t)parse_num(argv[i + 3]);
+			bool client = strcmp(argv[i + 3], "client") == 0;
+			a.kind = client ? MOAT_IPC_SIGN_TLS13_CV : (uint8_t)parse_num(argv[i + 3]);
 			const char *pub = NULL;
 			if (strcmp(step, "sign-input") == 0) {
 				need(argc, i, 4, step);
 				a.len = parse_hex(argv[i + 4], a.input, sizeof(a.input));
 				i += 4;
 			} else {
-				sign_input(&a);
+				sign_input(&a, client);
 				i += 3;
 				if (i + 1 < argc && strchr(argv[i + 1], '/') != NULL)
 					pub = argv[++i];
@@ -865,7 +876,7 @@ int main(int argc, char **argv)
 			parse_key(argv[i + 2], a.key);
 			a.scheme = parse_scheme(argv[i + 3]);
 			a.kind = MOAT_IPC_SIGN_TLS13_CV;
-			sign_input(&a);
+			sign_input(&a, false);
 			i += 3;
 			if (step[1] == 'u')
 				step_burst(fd, n, &a);
@@ -879,7 +890,7 @@ int main(int argc, char **argv)
 			parse_key(argv[i + 3], a.key);
 			a.scheme = parse_scheme(argv[i + 4]);
 			a.kind = MOAT_IPC_SIGN_TLS13_CV;
-			sign_input(&a);
+			sign_input(&a, false);
 			i += 4;
 			step_concurrent(n, m, &a);
 		} else if (strcmp(step, "mixed") == 0) {
@@ -893,7 +904,7 @@ int main(int argc, char **argv)
 				a[k].scheme = parse_scheme(argv[i + 4 + 3 * k]);
 				pub[k] = argv[i + 5 + 3 * k];
 				a[k].kind = MOAT_IPC_SIGN_TLS13_CV;
-				sign_input(&a[k]);
+				sign_input(&a[k], false);
 			}
 			i += 8;
 			step_mixed(n, m, a, pub);

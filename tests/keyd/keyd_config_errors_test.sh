@@ -117,6 +117,10 @@ key_errors_body()
 	cp p256.key copy.key
 	write_conf p256 copy
 	expect_error 5 "key \"$(pwd)/copy.key\" is the same key as \"p256\" listed before"
+	# RSA_DECRYPT only for rsaEncryption keys: asking it of another is a configuration error.
+	write_conf p256
+	sed -i 's/{ name "p256"; tls12 yes }/{ name "p256"; rsa-key-exchange yes }/' keyd.conf
+	expect_error 4 "key \"$(pwd)/p256.key\": rsa-key-exchange needs an RSA (rsaEncryption) key, this is ec_p256"
 	# An error inside an included file names that file and its line.
 	write_conf p256 -- 'include "more.conf"'
 	printf '\n\nkey "missing.key"\n' >more.conf

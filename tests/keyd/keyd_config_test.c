@@ -292,10 +292,70 @@ ATF_TC_BODY(key_files, tc)
 			 "key \"$CWD/link.pem\" is the same key as \"one\" listed before");
 }
 
+/* Per-key policy, connection limits and the insecure overrides (moat-keyd.conf(5)). */
+ATF_TC_WITHOUT_HEAD(hardening_directives);
+ATF_TC_BODY(hardening_directives, tc)
+{
+	struct moat_conf conf;
+	struct keyd_config cfg;
+	/* Defaults: role server, no TLS 1.2, no RSA key exchange; 64 peers per uid, HELLO in 5 s, no idle limit. */
+	read_ok("t.conf", minimal, &conf, &cfg);
+	ATF_REQUIRE(cfg.keys[0].policy.server && !cfg.keys[0].policy.client);
+	ATF_REQUIRE(!cfg.keys[0].policy.tls12 && !cfg.keys[0].policy.rsa_key_exchange);
+	ATF_REQUIRE_EQ(cfg.max_peers_per_uid, 64);
+	ATF_REQUIRE_EQ(cfg.hello_timeout_ms, 5000);
+	ATF_REQUIRE_EQ(cfg.idle_timeout_ms, 0);
+	ATF_REQUIRE(!cfg.insecure_same_user && !cfg.insecure_run_as_root);
+	keyd_config_free(&cfg);
+	moat_conf_free(&conf);
+
+	read_ok("t.conf",
+		"allow uid 0\n"
+		"key \"/a.pem\" { role client; tls12 yes; rsa-key-exchange yes }\n"
+		"key \"/b.pem\" { role both }\n"
+		"key \"/c.pem\" { role server; tls12 no }\n"
+		"max-peers-per-uid 7\n"
+		"hello-timeout 250ms\n"
+		"idle-timeout 10m\n"
+		"insecure-same-user yes\n"
+		"insecure-run-as-root yes\n",
+		&conf, &cfg);
+	ATF_REQUIRE(!cfg.keys[0].policy.server && cfg.keys[0].policy.client);
+	ATF_REQUIRE(cfg.keys[0].policy.tls12 && cfg.keys[0].policy.rsa_key_exchange);
+	ATF_REQUIRE(cfg.keys[1].policy.server && cfg.keys[1].policy.client && !cfg.keys[1].policy.tls12);
+	ATF_REQUIRE(cfg.keys[2].policy.server && !cfg.keys[2].policy.client && !cfg.keys[2].policy.tls12);
+	ATF_REQUIRE_EQ(cfg.max_peers_per_uid, 7);
+	ATF_REQUIRE_EQ(cfg.hello_timeout_ms, 250);
+	ATF_REQUIRE_EQ(cfg.idle_timeout_ms, 600000);
+	ATF_REQUIRE(cfg.insecure_same_user && cfg.insecure_run_as_root);
+	keyd_config_free(&cfg);
+	moat_conf_free(&conf);
+
+	expect_error("allow uid 0\nkey \"/k.pem\" {\n  role admin\n}\n",
+		     "t.conf:3: role: \"admin\" is not one of server, client, both");
+	expect_error("allow uid 0\nkey \"/k.pem\" { role server; role client }\n",
+		     "t.conf:2: \"role\" given twice (first at t.conf:2)");
+	expect_error("allow uid 0\nkey \"/k.pem\" { tls12 maybe }\n",
+		     "t.conf:2: \"tls12\": \"maybe\" is not yes/no, on/off or true/false");
+	expect_error("allow uid 0\nkey \"/k.pem\" { rsa-key-exchange }\n",
+		     "t.conf:2: \"rsa-key-exchange\" takes exactly 1 argument, got 0");
+	expect_error("allow uid 0\nkey \"/k.pem\"\nmax-peers-per-uid 0\n",
+		     "t.conf:3: \"max-peers-per-uid\": \"0\" is out of range (1..1000)");
+	expect_error("allow uid 0\nkey \"/k.pem\"\nhello-timeout 0\n",
+		     "t.conf:3: hello-timeout: from 1 ms to 86400 seconds");
+	expect_error("allow uid 0\nkey \"/k.pem\"\nidle-timeout 2d\n",
+		     "t.conf:3: \"idle-timeout\": \"2d\" is not a duration (a number with ms, s, m or h)");
+	expect_error("allow uid 0\nkey \"/k.pem\"\ninsecure-same-user 1\n",
+		     "t.conf:3: \"insecure-same-user\": \"1\" is not yes/no, on/off or true/false");
+	/* A key block directive at the top level is unknown there. */
+	expect_error("allow uid 0\nkey \"/k.pem\"\ntls12 yes\n", "t.conf:3: unknown directive \"tls12\"");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, full);
 	ATF_TP_ADD_TC(tp, defaults);
+	ATF_TP_ADD_TC(tp, hardening_directives);
 	ATF_TP_ADD_TC(tp, errors);
 	ATF_TP_ADD_TC(tp, allows);
 	ATF_TP_ADD_TC(tp, key_files);

@@ -25,7 +25,8 @@ $(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ec
 " "$KEYCTL" -s "$(ctl_sock)" list
 	client hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 >/dev/null
 	"$KEYCTL" -s "$(ctl_sock)" stats >stats.out || atf_fail "stats failed"
-	for n in uptime_seconds keys workers peers connections refused dropped requests signs decrypts pings \
+	for n in uptime_seconds keys workers peers connections refused refused_limit hello_timeouts idle_timeouts \
+		key_policy dropped requests signs decrypts pings \
 		errors busy malformed; do
 		grep -Eq "^$n [0-9]+$" stats.out || atf_fail "stats lacks $n"
 	done
@@ -97,33 +98,147 @@ ping ok
 atf_test_case rsa_decrypt
 rsa_decrypt_head()
 {
-	atf_set "descr" "RSA_DECRYPT of an openssl-made ciphertext; bad ones get 48 random bytes, never an error"
+	atf_set "descr" "RSA_DECRYPT of an openssl-made ciphertext whatever its version bytes; bad ones get deterministic 48 bytes"
 }
 rsa_decrypt_body()
 {
 	make_keys rsa pss
 	write_conf rsa pss
 	start_keyd
-	# A premaster: client_version 3,3 then 46 random bytes, encrypted with PKCS#1 v1.5 by openssl.
-	{ printf '\003\003'; head -c 46 /dev/urandom; } >pm.bin
+	# A premaster: version bytes then 46 random bytes, encrypted with PKCS#1 v1.5 by openssl.
+	{ printf '\003\001'; head -c 46 /dev/urandom; } >pm.bin
 	openssl pkeyutl -encrypt -pubin -keyform DER -inkey rsa.pub.der -pkeyopt rsa_padding_mode:pkcs1 \
 		-in pm.bin -out ct.bin 2>/dev/null || atf_fail "openssl pkeyutl -encrypt failed"
 	_pm=$(od -An -tx1 pm.bin | tr -d ' \n')
 	_ct=$(od -An -tx1 ct.bin | tr -d ' \n')
-	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt ok $_pm\n" \
-		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id rsa)" 0x0303 "$_ct"
-	# Wrong client_version, garbage, short ciphertext: OK, 48 bytes, not the premaster, different each time.
+	# keyd does not look at client_version (RFC 5246 §7.4.7.1's check is the TLS side's): the premaster comes back.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt ok $_pm\ndecrypt ok $_pm\ndecrypt ok $_pm\n" \
+		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id rsa)" 0x0303 "$_ct" \
+		decrypt "$(key_id rsa)" 0x0301 "$_ct" decrypt "$(key_id rsa)" 0x0203 "$_ct"
+	# Garbage, short ciphertext: OK, 48 bytes, not the premaster, the same answer each time it is asked.
 	_garbage=$(head -c 256 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	client hello decrypt "$(key_id rsa)" 0x0301 "$_ct" decrypt "$(key_id rsa)" 0x0301 "$_ct" \
-		decrypt "$(key_id rsa)" 0x0303 "$_garbage" decrypt "$(key_id rsa)" 0x0303 "$_garbage" \
-		decrypt "$(key_id rsa)" 0x0303 0102 >bad.out
-	[ "$(grep -c '^decrypt ok [0-9a-f]\{96\}$' bad.out)" = 5 ] || { cat bad.out; atf_fail "not five 48-byte answers"; }
-	grep -q "$_pm" bad.out && atf_fail "the premaster came back for a wrong version"
-	[ "$(sort -u bad.out | wc -l)" = 6 ] || { cat bad.out; atf_fail "implicit rejection answers repeat"; }
-	# Only rsaEncryption keys decrypt; client_version must be 3,x.
-	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt not_permitted\ndecrypt bad_input\n" \
-		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id pss)" 0x0303 "$_ct" decrypt "$(key_id rsa)" 0x0203 "$_ct"
-	[ "$(stat_value decrypts)" = 6 ] || atf_fail "decrypts counter is $(stat_value decrypts), expected 6"
+	client hello decrypt "$(key_id rsa)" 0x0303 "$_garbage" decrypt "$(key_id rsa)" 0x0301 "$_garbage" \
+		decrypt "$(key_id rsa)" 0x0303 0102 decrypt "$(key_id rsa)" 0x0303 0102 >bad.out
+	[ "$(grep -c '^decrypt ok [0-9a-f]\{96\}$' bad.out)" = 4 ] || { cat bad.out; atf_fail "not four 48-byte answers"; }
+	grep -q "$_pm" bad.out && atf_fail "the premaster came back for a bad ciphertext"
+	[ "$(sed -n 2p bad.out)" = "$(sed -n 3p bad.out)" ] || { cat bad.out; atf_fail "two answers to one bad ciphertext"; }
+	[ "$(sed -n 4p bad.out)" = "$(sed -n 5p bad.out)" ] || { cat bad.out; atf_fail "two answers to one short ciphertext"; }
+	[ "$(sort -u bad.out | wc -l)" = 3 ] || { cat bad.out; atf_fail "different ciphertexts, same answer"; }
+	# Only rsaEncryption keys decrypt.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt not_permitted\n" \
+		"$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id pss)" 0x0303 "$_ct"
+	[ "$(stat_value decrypts)" = 7 ] || atf_fail "decrypts counter is $(stat_value decrypts), expected 7"
+	stop_keyd
+}
+
+atf_test_case rsa_decrypt_no_oracle
+rsa_decrypt_no_oracle_head()
+{
+	atf_set "descr" "1000 invalid ciphertexts: 1000 different answers, the same on a second run, for another client_version and after a restart"
+}
+rsa_decrypt_no_oracle_body()
+{
+	make_keys rsa
+	write_conf rsa
+	start_keyd
+	# 1000 random 256-byte ciphertexts (below the modulus or not: both are invalid, neither may be told apart).
+	{ head -c 256000 /dev/urandom | od -An -tx1 -v | tr -d ' \n' | fold -w 512; echo; } >cts.txt
+	[ "$(wc -l <cts.txt)" = 1000 ] || atf_fail "expected 1000 ciphertexts"
+	_id=$(key_id rsa)
+	# run VERSION OUT: every ciphertext once, on one connection.
+	run()
+	{
+		set -- "$1" "$2"
+		_v=$1
+		_out=$2
+		set --
+		while read -r _c; do
+			set -- "$@" decrypt "$_id" "$_v" "$_c"
+		done <cts.txt
+		"$CLIENT" -s "$(data_sock)" hello "$@" | sed 1d >"$_out" || atf_fail "client failed"
+		[ "$(grep -c '^decrypt ok [0-9a-f]\{96\}$' "$_out")" = 1000 ] || atf_fail "$_out: not 1000 answers"
+	}
+	run 0x0303 first.out
+	run 0x0301 other_version.out
+	stop_keyd
+	start_keyd
+	run 0x0303 restarted.out
+	cmp -s first.out other_version.out || atf_fail "the answers depend on client_version"
+	cmp -s first.out restarted.out || atf_fail "the answers changed after a restart with the same key"
+	[ "$(sort -u first.out | wc -l)" = 1000 ] || atf_fail "two ciphertexts got the same answer"
+	stop_keyd
+}
+
+atf_test_case key_policy
+key_policy_head()
+{
+	atf_set "descr" "a key signs only what its role and tls12 allow, decrypts only with rsa-key-exchange yes; refusals are logged"
+}
+key_policy_body()
+{
+	make_keys rsa p256
+	# The defaults: role server, tls12 no, rsa-key-exchange no.
+	KEYD_CONF_DEFAULTS=1 write_conf rsa p256 -- "insecure-same-user yes"
+	[ "$(id -u)" != 0 ] || echo "insecure-run-as-root yes" >>keyd.conf
+	start_keyd
+	_ct=$(printf '%0512d' 1)
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign ok 256
+sign key_policy
+sign key_policy
+decrypt key_policy
+sign key_policy
+ping ok
+" "$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 client \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 2 \
+		decrypt "$(key_id rsa)" 0x0303 "$_ct" \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 client \
+		ping
+	atf_check -o ignore grep "key rsa: role server, tls12 no, rsa-key-exchange no" keyd.log
+	atf_check -o ignore grep "key rsa: TLS 1.3 client CertificateVerify refused: the key's role is server" keyd.log
+	# Rate-limited: four refusals, one line.
+	[ "$(grep -c 'refused: the key' keyd.log)" = 1 ] || { cat keyd.log; atf_fail "refusals not rate-limited"; }
+	[ "$(stat_value key_policy)" = 4 ] || atf_fail "key_policy counter is $(stat_value key_policy), expected 4"
+	stop_keyd
+	# role client; role both; tls12 yes; rsa-key-exchange yes.
+	sed -i -e 's/key "rsa.key" { name "rsa" }/key "rsa.key" { name "rsa"; role client; tls12 yes; rsa-key-exchange yes }/' \
+		-e 's/key "p256.key" { name "p256" }/key "p256.key" { name "p256"; role both }/' keyd.conf
+	start_keyd
+	"$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 \
+		sign "$(key_id rsa)" rsa_pss_rsae_sha256 client \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 2 \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 client | sed 's/^sign ok [0-9]*$/sign ok/' >out.txt
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign key_policy
+sign ok
+sign ok
+sign ok
+sign ok
+" cat out.txt
+	atf_check -o match:"^decrypt ok [0-9a-f]{96}$" "$CLIENT" -s "$(data_sock)" hello decrypt "$(key_id rsa)" 0x0303 "$_ct"
+	stop_keyd
+}
+
+atf_test_case ske_point_off_curve
+ske_point_off_curve_head()
+{
+	atf_set "descr" "a TLS 1.2 ServerKeyExchange whose P-256 point is not on the curve is refused with bad_input"
+}
+ske_point_off_curve_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	_randoms=$(printf '%0128d' 0)
+	_g=046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5
+	_bad=046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f4
+	atf_check -o match:"^sign ok [0-9]+$" -o match:"^sign bad_input$" "$CLIENT" -s "$(data_sock)" hello \
+		sign-input "$(key_id p256)" ecdsa_secp256r1_sha256 2 "${_randoms}03001741$_g" \
+		sign-input "$(key_id p256)" ecdsa_secp256r1_sha256 2 "${_randoms}03001741$_bad"
 	stop_keyd
 }
 
@@ -499,7 +614,10 @@ background_start_body()
 {
 	make_keys p256
 	write_conf p256
-	atf_check -s exit:0 -o empty -e empty "$KEYD" -f "$(pwd)/keyd.conf"
+	# Detached, keyd logs to /dev/log; where there is none it says so once, while it still has stderr.
+	_err=empty
+	[ -S /dev/log ] || _err="inline:moat-keyd: cannot reach the log daemon at /dev/log: No such file or directory; logging nothing\n"
+	atf_check -s exit:0 -o empty -e "$_err" "$KEYD" -f "$(pwd)/keyd.conf"
 	atf_check -o ignore "$KEYCTL" -s "$(ctl_sock)" ping
 	_pid=$(pgrep -f "moat-keyd -f $(pwd)/keyd.conf\$")
 	[ -n "$_pid" ] || atf_fail "cannot find the background keyd"
@@ -538,6 +656,183 @@ stale_socket_body()
 	atf_check -s exit:1 -e match:"keyd.sock exists and is not a socket; not replacing it" \
 		"$KEYD" -d -f "$(pwd)/keyd.conf"
 	atf_check -o inline:"precious\n" cat "$(data_sock)"
+}
+
+atf_test_case same_user_refused
+same_user_refused_head()
+{
+	atf_set "descr" "keyd refuses to start when a served uid can read a key file, unless insecure-same-user or --insecure-same-user"
+}
+same_user_refused_body()
+{
+	make_keys p256
+	KEYD_CONF_DEFAULTS=1 write_conf p256
+	[ "$(id -u)" != 0 ] || echo "insecure-run-as-root yes" >>keyd.conf
+	# The test serves its own uid from a file it owns (root: reads anything).
+	_msg="key p256: its file can be read by the served uid $(id -u) \((owner|root)\), so keyd would isolate nothing"
+	atf_check -s exit:1 -o empty -e match:"$_msg" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	atf_check -s exit:1 -o empty -e match:"$_msg" "$KEYD" -d -f "$(pwd)/keyd.conf"
+	[ -e "$(data_sock)" ] && atf_fail "a refused start left a socket"
+	# The flag: serves, and says loudly what it gives up.
+	start_keyd "$KEYD" --insecure-same-user
+	atf_check -o ignore grep "INSECURE: key p256 can be read by the served uid $(id -u)" keyd.log
+	stop_keyd
+	# The directive does the same.
+	echo "insecure-same-user yes" >>keyd.conf
+	atf_check -o inline:"configuration OK\n" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	start_keyd
+	atf_check -o ignore grep "INSECURE: key p256 can be read" keyd.log
+	stop_keyd
+}
+
+atf_test_case key_file_modes
+key_file_modes_head()
+{
+	atf_set "descr" "a key file readable by a served user through its group or by everyone is refused; root-only is accepted"
+	atf_set "require.user" "root"
+}
+key_file_modes_body()
+{
+	make_keys p256
+	KEYD_CONF_DEFAULTS=1 write_conf p256
+	sed -i "s/^allow uid .*/allow user \"nobody\"/" keyd.conf
+	_g=$(id -g nobody)
+	chown 0:"$_g" p256.key
+	chmod 0600 p256.key
+	atf_check -o inline:"configuration OK\n" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	chmod 0640 p256.key
+	atf_check -s exit:1 -e match:"key p256: its file can be read by the served user nobody \(uid [0-9]+\) \(group\)" \
+		"$KEYD" -t -f "$(pwd)/keyd.conf"
+	chown 0:0 p256.key
+	chmod 0604 p256.key
+	atf_check -s exit:1 -e match:"key p256: its file can be read by the served user nobody \(uid [0-9]+\) \(other\)" \
+		"$KEYD" -t -f "$(pwd)/keyd.conf"
+	chown nobody p256.key
+	chmod 0600 p256.key
+	atf_check -s exit:1 -e match:"\(owner\)" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	# A group rule: the group's members read a group-readable file.
+	sed -i "s/^allow user .*/allow gid $_g/" keyd.conf
+	chown 0:"$_g" p256.key
+	chmod 0640 p256.key
+	atf_check -s exit:1 -e match:"served gid $_g \(group\)" "$KEYD" -t -f "$(pwd)/keyd.conf"
+	chmod 0600 p256.key
+	atf_check -o inline:"configuration OK\n" "$KEYD" -t -f "$(pwd)/keyd.conf"
+}
+
+atf_test_case root_without_user
+root_without_user_head()
+{
+	atf_set "descr" "started as root without user, keyd refuses to start unless insecure-run-as-root, and then warns"
+	atf_set "require.user" "root"
+}
+root_without_user_body()
+{
+	make_keys p256
+	KEYD_CONF_DEFAULTS=1 write_conf p256 -- "insecure-same-user yes"
+	atf_check -s exit:1 -o empty -e match:"started as root without \"user\": keyd would serve with every root capability" \
+		"$KEYD" -d -f "$(pwd)/keyd.conf"
+	[ -e "$(data_sock)" ] && atf_fail "a refused start left a socket"
+	echo "insecure-run-as-root yes" >>keyd.conf
+	start_keyd
+	atf_check -o ignore grep "INSECURE: running as root with every capability" keyd.log
+	atf_check -o match:"^Uid:[[:space:]]+0[[:space:]]" grep "^Uid:" /proc/$KEYD_PID/status
+	stop_keyd
+	# With user, no override is needed.
+	KEYD_CONF_DEFAULTS=1 write_conf p256 -- "insecure-same-user yes" 'user "nobody"'
+	start_keyd
+	grep -q "INSECURE: running as root" keyd.log && atf_fail "warned although keyd dropped root"
+	stop_keyd
+}
+
+atf_test_case peer_limits
+peer_limits_head()
+{
+	atf_set "descr" "max-peers-per-uid, hello-timeout and idle-timeout: one uid cannot hold keyd's connections, refusals are counted"
+}
+peer_limits_body()
+{
+	make_keys p256
+	write_conf p256 -- "max-peers-per-uid 3" "hello-timeout 700ms" "idle-timeout 1s"
+	start_keyd
+	# Three connections that never say HELLO: the uid's whole allowance.
+	for _i in 1 2 3; do
+		client -t 5000 sleep 4000 >/dev/null 2>&1 &
+		BG_PIDS="$BG_PIDS $!"
+	done
+	sleep 0.3
+	# A fourth from the same uid is closed at once, and counted.
+	atf_check -o inline:"closed\n" "$CLIENT" -s "$(data_sock)" -t 2000 expect-close
+	[ "$(stat_value refused_limit)" = 1 ] || atf_fail "refused_limit is $(stat_value refused_limit), expected 1"
+	atf_check -o ignore grep "its uid holds max-peers-per-uid connections already" keyd.log
+	# hello-timeout closes the three silent ones; then the uid may connect again.
+	_i=0
+	until [ "$(stat_value hello_timeouts)" = 3 ]; do
+		[ $_i -lt 50 ] || atf_fail "hello_timeouts is $(stat_value hello_timeouts) after 5 s, expected 3"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	atf_check -o ignore grep "closed: no HELLO within 700 ms" keyd.log
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nping ok\n" "$CLIENT" -s "$(data_sock)" hello ping
+	# A peer that keeps asking stays; one that goes quiet for idle-timeout is closed.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nping ok\nping ok\nping ok\n" \
+		"$CLIENT" -s "$(data_sock)" hello sleep 600 ping sleep 600 ping sleep 600 ping
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nclosed\n" "$CLIENT" -s "$(data_sock)" -t 4000 hello expect-close
+	[ "$(stat_value idle_timeouts)" -ge 1 ] || atf_fail "idle_timeouts is $(stat_value idle_timeouts)"
+	keyd_alive 64
+	stop_keyd
+}
+
+atf_test_case peer_limits_defaults
+peer_limits_defaults_head()
+{
+	atf_set "descr" "without the directives: 64 connections per uid, a 5 s HELLO deadline, no idle timeout"
+}
+peer_limits_defaults_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	# A connection with HELLO done and no request stays (no idle timeout by default)...
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nopen\n" "$CLIENT" -s "$(data_sock)" -t 1500 hello expect-close
+	# ...one without HELLO does not.
+	atf_check -o inline:"closed\n" "$CLIENT" -s "$(data_sock)" -t 9000 expect-close
+	[ "$(stat_value hello_timeouts)" = 1 ] || atf_fail "hello_timeouts is $(stat_value hello_timeouts)"
+	stop_keyd
+}
+
+atf_test_case socket_symlink
+socket_symlink_head()
+{
+	atf_set "descr" "a symlink at the socket path, planted before start or right after bind, never makes keyd chown or chmod its target"
+	atf_set "require.user" "root"
+}
+socket_symlink_body()
+{
+	make_keys p256
+	write_conf p256 -- 'user "nobody"'
+	echo "precious" >target
+	chmod 0644 target
+	# Planted before keyd starts: refused, the target untouched.
+	ln -s "$(pwd)/target" "$(data_sock)"
+	atf_check -s exit:1 -o empty -e match:"keyd.sock exists and is not a socket; not replacing it" \
+		"$KEYD" -d -f "$(pwd)/keyd.conf"
+	atf_check -o inline:"0 0 644\n" stat -c "%u %g %a" target
+	rm "$(data_sock)"
+	# Planted in the window between bind and setting owner and mode (the race an attacker who may write
+	# the socket's directory would run): keyd set them on the socket it made, which it then cannot move
+	# over the planted link, so it refuses to start; the target still belongs to root with its mode.
+	atf_check -s exit:1 -o empty -e match:"keyd.sock appeared while keyd was binding it; not replacing it" \
+		"$KEYD_TEST" -d -f "$(pwd)/keyd.conf" --test-plant-symlink="$(pwd)/target"
+	atf_check -o inline:"0 0 644\n" stat -c "%u %g %a" target
+	[ -L "$(data_sock)" ] || atf_fail "the planted link was replaced"
+	# No private directory is left behind.
+	ls -a | grep -q '^\.keyd-' && atf_fail "a private bind directory was left behind"
+	rm "$(data_sock)"
+	# And without an attacker, the socket gets its owner, group and mode.
+	start_keyd
+	atf_check -o inline:"$(id -u nobody) 660\n" stat -c "%u %a" "$(data_sock)"
+	atf_check -o inline:"socket\n" stat -c "%F" "$(data_sock)"
+	stop_keyd
 }
 
 atf_test_case privilege_drop
@@ -605,6 +900,9 @@ atf_init_test_cases()
 	atf_add_test_case keyctl_commands
 	atf_add_test_case sign_every_key_type
 	atf_add_test_case rsa_decrypt
+	atf_add_test_case rsa_decrypt_no_oracle
+	atf_add_test_case key_policy
+	atf_add_test_case ske_point_off_curve
 	atf_add_test_case malformed_messages
 	atf_add_test_case busy
 	atf_add_test_case slow_peer
@@ -618,5 +916,11 @@ atf_init_test_cases()
 	atf_add_test_case background_start
 	atf_add_test_case stale_socket
 	atf_add_test_case privilege_drop
+	atf_add_test_case socket_symlink
+	atf_add_test_case peer_limits
+	atf_add_test_case peer_limits_defaults
+	atf_add_test_case same_user_refused
+	atf_add_test_case key_file_modes
+	atf_add_test_case root_without_user
 	atf_add_test_case clean_shutdown
 }

@@ -82,6 +82,14 @@ ctl_sock()
 }
 
 # write_conf KEY... [-- DIRECTIVE...]: keyd.conf serving KEY.key, allowing the current user.
+#
+# The test serves its own uid from key files it owns, and runs keyd as root
+# without "user" when it is root: both are what keyd refuses unless told
+# (insecure-same-user, insecure-run-as-root), so the file says so, after the
+# test's own directives (their line numbers stay those the tests expect).
+# Keys may make every signature and decryption the tests ask for (tls12,
+# and rsa-key-exchange for the RSA keys); KEYD_CONF_DEFAULTS=1 leaves the
+# keys, and keyd, at their defaults.
 write_conf()
 {
 	{
@@ -89,13 +97,25 @@ write_conf()
 		echo "control-socket \"$(ctl_sock)\""
 		echo "allow uid $(id -u)"
 		while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-			echo "key \"$1.key\" { name \"$1\" }"
+			if [ -n "${KEYD_CONF_DEFAULTS:-}" ]; then
+				echo "key \"$1.key\" { name \"$1\" }"
+			else
+				case $1 in
+				rsa | rsa4096) _use="; tls12 yes; rsa-key-exchange yes" ;;
+				*) _use="; tls12 yes" ;;
+				esac
+				echo "key \"$1.key\" { name \"$1\"$_use }"
+			fi
 			shift
 		done
 		[ $# -gt 0 ] && shift
 		for _d in "$@"; do
 			echo "$_d"
 		done
+		if [ -z "${KEYD_CONF_DEFAULTS:-}" ]; then
+			echo "insecure-same-user yes"
+			[ "$(id -u)" != 0 ] || echo "insecure-run-as-root yes"
+		fi
 	} >keyd.conf
 }
 
@@ -140,6 +160,17 @@ wait_exit()
 	done
 	wait "$1"
 	EXIT_STATUS=$?
+}
+
+# wait_exit_any PID: wait (bounded) for a process that is not our child to end.
+wait_exit_any()
+{
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $_i -lt $((WAIT_SECONDS * 10)) ] || atf_fail "process $1 did not exit within ${WAIT_SECONDS}s"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 }
 
 # stop_keyd: SIGTERM, and keyd must exit 0.

@@ -100,6 +100,15 @@ static size_t ske_input(uint8_t *out, uint16_t group, size_t point_len)
 	out[n++] = (uint8_t)(group >> 8);
 	out[n++] = (uint8_t)group;
 	out[n++] = (uint8_t)point_len;
+	/* A NIST group and its exact length get a real point: keyd checks that it is on the curve. */
+	const char *curve = group == MOAT_GROUP_SECP256R1 && point_len == 65   ? "P-256"
+			    : group == MOAT_GROUP_SECP384R1 && point_len == 97 ? "P-384"
+			    : group == MOAT_GROUP_SECP521R1 && point_len == 133 ? "P-521"
+										: NULL;
+	if (curve != NULL) {
+		ATF_REQUIRE_EQ(test_ec_point(curve, out + n, point_len), point_len);
+		return n + point_len;
+	}
 	for (size_t i = 0; i < point_len; i++)
 		out[n++] = (uint8_t)(i == 0 && point_len != 32 && point_len != 56 ? 0x04 : i);
 	return n;
@@ -205,14 +214,27 @@ static const char *const kind_names[] = {
 	[TK_RSA2048] = "rsa", [TK_RSA_PSS] = "rsa_pss", [TK_P256] = "p256", [TK_P384] = "p384", [TK_P521] = "p521",
 };
 
-static void keyset_of(struct keyd_keyset *ks, const test_key_kind *kinds, size_t n)
+/* Every use a key's configuration can allow (the policy tests below start from the default instead). */
+static const struct keyd_key_policy policy_all = {
+	.server = true, .client = true, .tls12 = true, .rsa_key_exchange = true,
+};
+
+static void keyset_with(struct keyd_keyset *ks, const test_key_kind *kinds, size_t n,
+			const struct keyd_key_policy *policy)
 {
 	memset(ks, 0, sizeof(*ks));
 	for (size_t i = 0; i < n; i++) {
 		struct keyd_key k;
 		test_key_load(&k, kinds[i], kind_names[kinds[i]]);
+		if (policy != NULL)
+			k.policy = *policy;
 		EXPECT_OK(keyd_keys_add(ks, &k));
 	}
+}
+
+static void keyset_of(struct keyd_keyset *ks, const test_key_kind *kinds, size_t n)
+{
+	keyset_with(ks, kinds, n, &policy_all);
 }
 
 /* Sign with every scheme and both kinds; verify each signature with a public-only copy of the key. */
@@ -529,17 +551,21 @@ static void decrypt_ok(struct decrypt_fixture *f, uint16_t version, const uint8_
 	memcpy(pm, moat_cursor_data(&c), 48);
 }
 
-/* A bad ciphertext: still OK and 48 bytes, not the premaster, and different every time (random). */
+/*
+ * A bad ciphertext: still OK and 48 bytes, not the premaster, and the same
+ * 48 bytes every time, whatever client_version says: a valid and an invalid
+ * ciphertext must look alike when asked twice (implicit rejection).
+ */
 static void expect_rejected(struct decrypt_fixture *f, const char *what, uint16_t version, const uint8_t *ct,
 			    size_t len, const uint8_t original[48])
 {
 	uint8_t a[48], b[48], c[48];
 	decrypt_ok(f, version, ct, len, a);
 	decrypt_ok(f, version, ct, len, b);
-	decrypt_ok(f, version, ct, len, c);
+	decrypt_ok(f, (uint16_t)(version ^ 0x0102), ct, len, c);
 	ATF_REQUIRE_MSG(memcmp(a, original, 48) != 0, "%s: the premaster came back", what);
-	ATF_REQUIRE_MSG(memcmp(a, b, 48) != 0 && memcmp(b, c, 48) != 0 && memcmp(a, c, 48) != 0,
-			"%s: the same 48 bytes twice", what);
+	ATF_REQUIRE_MSG(memcmp(a, b, 48) == 0, "%s: two different answers to the same ciphertext", what);
+	ATF_REQUIRE_MSG(memcmp(a, c, 48) == 0, "%s: the answer depends on client_version", what);
 }
 
 /* The premaster of RFC 5246 §7.4.7.1: client_version, then 46 random bytes. */
@@ -571,12 +597,20 @@ ATF_TC_BODY(rsa_decrypt_good, tc)
 	struct decrypt_fixture f;
 	decrypt_setup(&f);
 	uint8_t pm[48], got[48], ct[512], em[512];
-	const uint16_t versions[] = { 0x0303, 0x0302, 0x0301, 0x0300 };
+	const uint16_t versions[] = { 0x0303, 0x0302, 0x0301, 0x0300, 0x0000, 0xffff };
+	/*
+	 * keyd returns the premaster whatever its version bytes and whatever
+	 * client_version the request names: RFC 5246 §7.4.7.1's version check
+	 * is the TLS side's (moat-ipc(7)).
+	 */
 	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
-		make_premaster(pm, versions[i]);
-		size_t len = test_rsa_encrypt(f.rsa, pm, 48, false, ct, sizeof(ct));
-		decrypt_ok(&f, versions[i], ct, len, got);
-		ATF_REQUIRE_MSG(memcmp(got, pm, 48) == 0, "version %04x: wrong premaster", versions[i]);
+		for (size_t j = 0; j < sizeof(versions) / sizeof(versions[0]); j++) {
+			make_premaster(pm, versions[i]);
+			size_t len = test_rsa_encrypt(f.rsa, pm, 48, false, ct, sizeof(ct));
+			decrypt_ok(&f, versions[j], ct, len, got);
+			ATF_REQUIRE_MSG(memcmp(got, pm, 48) == 0, "premaster %04x, client_version %04x: wrong premaster",
+					versions[i], versions[j]);
+		}
 	}
 	/* Our own block encrypted raw: the exact layout keyd checks is PKCS#1 v1.5 as libcrypto writes it. */
 	make_premaster(pm, 0x0303);
@@ -595,15 +629,6 @@ ATF_TC_BODY(rsa_decrypt_implicit_rejection, tc)
 	const size_t k = f.k;
 	uint8_t pm[48], ct[600], em[512], m[64];
 	size_t len;
-
-	/* Right padding, wrong version: the version check is folded into the rejection (moat-ipc(7)). */
-	make_premaster(pm, 0x0301);
-	len = test_rsa_encrypt(f.rsa, pm, 48, false, ct, sizeof(ct));
-	expect_rejected(&f, "wrong version", 0x0303, ct, len, pm);
-	make_premaster(pm, 0x0303);
-	pm[1] = 0x04;
-	len = test_rsa_encrypt(f.rsa, pm, 48, false, ct, sizeof(ct));
-	expect_rejected(&f, "wrong minor version", 0x0303, ct, len, pm);
 
 	/* Right padding, wrong length: 47 and 49 bytes, and an empty message. */
 	make_premaster(pm, 0x0303);
@@ -673,13 +698,6 @@ ATF_TC_BODY(rsa_decrypt_refused, tc)
 	b = decrypt_body(f.ks.keys[2].id, 0x0303, ct, 256);
 	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_NOT_PERMITTED);
-	/* client_version must have major byte 3. */
-	b = decrypt_body(f.rsa->id, 0x0203, ct, 256);
-	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
-	EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
-	b = decrypt_body(f.rsa->id, 0xfeff, ct, 256);
-	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
-	EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
 	/* Framing: empty, over 512 bytes, cut short, trailing byte. */
 	b = decrypt_body(f.rsa->id, 0x0303, ct, 0);
 	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
@@ -695,10 +713,228 @@ ATF_TC_BODY(rsa_decrypt_refused, tc)
 	b.mem[b.len++] = 1;
 	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_MALFORMED);
-	/* The crypto function itself refuses a non-RSA key rather than answer. */
-	uint8_t out[48];
-	EXPECT_ERR(keyd_rsa_decrypt_premaster(f.ks.keys[2].pkey.pkey, 0x0303, ct, 256, out), MOAT_ERR_INVALID_ARG);
+	/* Only rsaEncryption keys get the decryption state; setting it up for another key type fails. */
+	ATF_REQUIRE(f.rsa->rsa_kex != NULL && f.ks.keys[1].rsa_kex == NULL && f.ks.keys[2].rsa_kex == NULL);
+	struct keyd_rsa_kex *rk = NULL;
+	EXPECT_ERR(keyd_rsa_kex_new(&rk, f.ks.keys[2].pkey.pkey), MOAT_ERR_INVALID_ARG);
+	ATF_REQUIRE(rk == NULL);
 	keyd_keys_free(&f.ks);
+}
+
+/* ---- RSA implicit rejection: deterministic, per key and ciphertext ---- */
+
+#define N_INVALID 1000
+
+/* The answers of ks's first key to N_INVALID fixed invalid ciphertexts (ct[i] derived from i, below n). */
+static void invalid_answers(struct keyd_keyset *ks, const uint8_t seeds[N_INVALID][4], uint8_t (*out)[48],
+			    uint16_t version)
+{
+	const struct keyd_key *rsa = &ks->keys[0];
+	size_t k = test_rsa_size(rsa);
+	for (size_t i = 0; i < N_INVALID; i++) {
+		uint8_t ct[512];
+		/* Below the modulus (top byte 0x01; RSA-2048 moduli start at 0x80), different for each i. */
+		memset(ct, 0x5c, k);
+		ct[0] = 0x01;
+		memcpy(ct + 1, seeds[i], 4);
+		struct body b = decrypt_body(rsa->id, version, ct, k);
+		struct result r;
+		run_op(ks, MOAT_IPC_RSA_DECRYPT, &b, (uint32_t)i, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_OK);
+		struct moat_cursor c;
+		EXPECT_OK(moat_ipc_rsa_decrypt_reply_decode(r.body, &c, NULL));
+		memcpy(out[i], moat_cursor_data(&c), 48);
+	}
+}
+
+static int cmp48(const void *a, const void *b)
+{
+	return memcmp(a, b, 48);
+}
+
+ATF_TC_WITHOUT_HEAD(rsa_decrypt_deterministic_rejection);
+ATF_TC_BODY(rsa_decrypt_deterministic_rejection, tc)
+{
+	/* One key as PEM, loaded twice: the second keyset is keyd restarted with the same key file. */
+	char *pem = test_key_pem(TK_RSA2048);
+	struct keyd_keyset ks1, ks2, ks_other;
+	struct keyd_key k;
+	memset(&ks1, 0, sizeof(ks1));
+	memset(&ks2, 0, sizeof(ks2));
+	EXPECT_OK(keyd_key_from_pem(&k, pem, strlen(pem), "rsa", NULL, 0));
+	k.policy = policy_all;
+	EXPECT_OK(keyd_keys_add(&ks1, &k));
+	EXPECT_OK(keyd_key_from_pem(&k, pem, strlen(pem), "rsa", NULL, 0));
+	k.policy = policy_all;
+	EXPECT_OK(keyd_keys_add(&ks2, &k));
+	const test_key_kind other_kind = TK_RSA2048;
+	keyset_of(&ks_other, &other_kind, 1);
+
+	static uint8_t seeds[N_INVALID][4];
+	for (uint32_t i = 0; i < N_INVALID; i++) {
+		seeds[i][0] = (uint8_t)(i >> 24);
+		seeds[i][1] = (uint8_t)(i >> 16);
+		seeds[i][2] = (uint8_t)(i >> 8);
+		seeds[i][3] = (uint8_t)i;
+	}
+	static uint8_t first[N_INVALID][48], again[N_INVALID][48], restarted[N_INVALID][48], other_version[N_INVALID][48],
+		other_key[N_INVALID][48], sorted[N_INVALID][48];
+	invalid_answers(&ks1, seeds, first, 0x0303);
+	invalid_answers(&ks1, seeds, again, 0x0303);
+	invalid_answers(&ks2, seeds, restarted, 0x0303);
+	invalid_answers(&ks1, seeds, other_version, 0x0301);
+	invalid_answers(&ks_other, seeds, other_key, 0x0303);
+
+	/* Reproducible: the same answers on a second run, after a "restart", and for another client_version. */
+	ATF_REQUIRE(memcmp(first, again, sizeof(first)) == 0);
+	ATF_REQUIRE(memcmp(first, restarted, sizeof(first)) == 0);
+	ATF_REQUIRE(memcmp(first, other_version, sizeof(first)) == 0);
+	/* Different ciphertexts, different answers (48 bytes derived by HMAC: a collision would be a bug). */
+	memcpy(sorted, first, sizeof(sorted));
+	qsort(sorted, N_INVALID, 48, cmp48);
+	for (size_t i = 1; i < N_INVALID; i++)
+		ATF_REQUIRE_MSG(memcmp(sorted[i - 1], sorted[i], 48) != 0, "two ciphertexts got the same answer");
+	/* A key-held secret: another key answers the same ciphertexts differently. */
+	for (size_t i = 0; i < N_INVALID; i++)
+		ATF_REQUIRE_MSG(memcmp(first[i], other_key[i], 48) != 0, "ciphertext %zu: same answer from another key", i);
+
+	/* A valid ciphertext still decrypts after all that, in both keysets. */
+	uint8_t pm[48], ct[512];
+	test_random(pm, 48);
+	size_t len = test_rsa_encrypt(&ks1.keys[0], pm, 48, false, ct, sizeof(ct));
+	struct decrypt_fixture f = { .ks = ks2, .rsa = &ks2.keys[0], .k = 256 };
+	uint8_t got[48];
+	decrypt_ok(&f, 0x0303, ct, len, got);
+	ATF_REQUIRE(memcmp(got, pm, 48) == 0);
+
+	keyd_keys_free(&ks1);
+	keyd_keys_free(&ks2);
+	keyd_keys_free(&ks_other);
+	free(pem);
+}
+
+/* The constant-time selection alone: message for a good block, the synthetic value for every broken one. */
+ATF_TC_WITHOUT_HEAD(rsa_select_premaster);
+ATF_TC_BODY(rsa_select_premaster, tc)
+{
+	const size_t k = 256;
+	uint8_t em[256], pm[48], syn[48], out[48];
+	test_random(pm, 48);
+	memset(syn, 0xa5, sizeof(syn));
+	make_block(em, k, pm, 48);
+	keyd_rsa_select_premaster(em, k, syn, out);
+	ATF_REQUIRE(memcmp(out, pm, 48) == 0);
+	const size_t broken[] = { 0, 1, 2, 100, k - 50, k - 49 };
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		make_block(em, k, pm, 48);
+		size_t at = broken[i];
+		em[at] = at == 0 ? 0x01 : at == 1 ? 0x01 : at == k - 49 ? 0x07 : 0x00;
+		keyd_rsa_select_premaster(em, k, syn, out);
+		ATF_REQUIRE_MSG(memcmp(out, syn, 48) == 0, "byte %zu broken: not the synthetic value", at);
+	}
+}
+
+/* ---- per-key policy: role, tls12, rsa-key-exchange ---- */
+
+ATF_TC_WITHOUT_HEAD(policy_default);
+ATF_TC_BODY(policy_default, tc)
+{
+	const test_key_kind kinds[] = { TK_P256, TK_RSA2048 };
+	struct keyd_keyset ks;
+	keyset_with(&ks, kinds, 2, NULL); /* as keyd_key_from_pem left them: the default policy */
+	ATF_REQUIRE(ks.keys[0].policy.server && !ks.keys[0].policy.client && !ks.keys[0].policy.tls12 &&
+		    !ks.keys[0].policy.rsa_key_exchange);
+	uint8_t in[300], ct[256] = { 0 };
+	struct result r;
+	struct body b;
+	/* Server CertificateVerify: signed. Client CertificateVerify: refused, it would log in as this certificate. */
+	size_t len = cv_input(in, 32, true);
+	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1, in, len);
+	run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
+	EXPECT_STATUS(&r, MOAT_IPC_OK);
+	len = cv_input(in, 32, false);
+	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1, in, len);
+	run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
+	EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
+	/* TLS 1.2 ServerKeyExchange: refused without tls12 yes. */
+	len = ske_input(in, MOAT_GROUP_SECP256R1, 65);
+	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+	run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
+	EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
+	/* RSA_DECRYPT: refused without rsa-key-exchange yes. */
+	b = decrypt_body(ks.keys[1].id, 0x0303, ct, 256);
+	run_op(&ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
+	EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
+	keyd_keys_free(&ks);
+}
+
+ATF_TC_WITHOUT_HEAD(policy_roles);
+ATF_TC_BODY(policy_roles, tc)
+{
+	const struct {
+		bool server, client;
+	} roles[] = { { true, false }, { false, true }, { true, true } };
+	const test_key_kind kind = TK_RSA2048;
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		struct keyd_key_policy p = keyd_key_policy_default;
+		p.server = roles[i].server;
+		p.client = roles[i].client;
+		struct keyd_keyset ks;
+		keyset_with(&ks, &kind, 1, &p);
+		uint8_t in[300];
+		struct result r;
+		for (int server = 0; server <= 1; server++) {
+			size_t len = cv_input(in, 32, server != 0);
+			struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PSS_RSAE_SHA256, 1, in, len);
+			run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
+			bool want = server ? roles[i].server : roles[i].client;
+			EXPECT_STATUS(&r, want ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
+		}
+		/* A TLS 1.2 shape is a server signature: tls12 alone decides, whatever the role. */
+		size_t len = ske_input(in, MOAT_GROUP_X25519, 32);
+		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 2, in, len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
+		keyd_keys_free(&ks);
+	}
+}
+
+/* TLS 1.2 ServerECDHParams: a point that is not on its curve is refused before anything is signed. */
+ATF_TC_WITHOUT_HEAD(ske_point_validated);
+ATF_TC_BODY(ske_point_validated, tc)
+{
+	const test_key_kind kinds[] = { TK_P256 };
+	struct keyd_keyset ks;
+	keyset_of(&ks, kinds, 1);
+	const struct {
+		uint16_t group;
+		size_t len;
+	} groups[] = { { MOAT_GROUP_SECP256R1, 65 }, { MOAT_GROUP_SECP384R1, 97 }, { MOAT_GROUP_SECP521R1, 133 } };
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		uint8_t in[300];
+		struct result r;
+		size_t len = ske_input(in, groups[g].group, groups[g].len);
+		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_OK);
+		/* y changed by one bit: off the curve. */
+		in[len - 1] ^= 0x01;
+		b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
+		ATF_REQUIRE_MSG(status_of(&r) == MOAT_IPC_BAD_INPUT, "group %04x: point off the curve signed",
+				groups[g].group);
+		/* x = y = 0: not on any of these curves (b != 0), and no encoding of infinity. */
+		memset(in + len - groups[g].len + 1, 0, groups[g].len - 1);
+		b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
+		/* Coordinates of all ones: not below p. */
+		memset(in + len - groups[g].len + 1, 0xff, groups[g].len - 1);
+		b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 4, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
+	}
+	keyd_keys_free(&ks);
 }
 
 /* ---- keys ---- */
@@ -1012,6 +1248,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rsa_decrypt_good);
 	ATF_TP_ADD_TC(tp, rsa_decrypt_implicit_rejection);
 	ATF_TP_ADD_TC(tp, rsa_decrypt_refused);
+	ATF_TP_ADD_TC(tp, rsa_decrypt_deterministic_rejection);
+	ATF_TP_ADD_TC(tp, rsa_select_premaster);
+	ATF_TP_ADD_TC(tp, policy_default);
+	ATF_TP_ADD_TC(tp, policy_roles);
+	ATF_TP_ADD_TC(tp, ske_point_validated);
 	ATF_TP_ADD_TC(tp, key_ids_types_schemes);
 	ATF_TP_ADD_TC(tp, key_pss_restricted);
 	ATF_TP_ADD_TC(tp, key_refused);

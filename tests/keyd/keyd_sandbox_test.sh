@@ -62,6 +62,101 @@ forbidden_mmap_exec_body()
 	forbidden mmap-exec
 }
 
+atf_test_case forbidden_sendto_address
+forbidden_sendto_address_head()
+{
+	atf_set "descr" "sendto is allowed only without an address: sendto with one kills keyd with SIGSYS"
+}
+forbidden_sendto_address_body()
+{
+	forbidden sendto-addr
+}
+
+# syslog_keyd ARGS...: keyd in the background (no -d), logging to a syslog-sink on log.sock, whose
+# lines go to syslog.txt. Returns keyd's exit status (the parent's: 0 once the child serves).
+SINK="$(atf_get_srcdir)/syslog-sink"
+syslog_keyd()
+{
+	[ -x "$SINK" ] || atf_fail "$SINK not built"
+	"$SINK" "$(pwd)/log.sock" 30 >syslog.txt &
+	BG_PIDS="$BG_PIDS $!"
+	_i=0
+	until [ -S log.sock ]; do
+		[ $_i -lt 50 ] || atf_fail "syslog-sink did not start"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	"$KEYD_TEST" -f "$(pwd)/keyd.conf" --test-syslog="$(pwd)/log.sock" "$@" >keyd.out 2>&1
+}
+
+# forbidden_syslog CALL: as forbidden, with keyd logging to syslog (its filter then knows the log socket).
+forbidden_syslog()
+{
+	make_keys p256
+	write_conf p256
+	syslog_keyd --test-forbidden-syscall="$1" && atf_fail "keyd started although its child should have died"
+	sleep 0.3
+	atf_check -o ignore grep "sandbox on: no_new_privs, seccomp allow-list" syslog.txt
+	atf_check -o ignore grep "test build: trying forbidden syscall $1" syslog.txt
+	grep "test build: $1 \(returned\|failed\)" syslog.txt && atf_fail "$1 returned instead of killing keyd"
+	return 0
+}
+
+atf_test_case forbidden_syslog_socket
+forbidden_syslog_socket_head()
+{
+	atf_set "descr" "logging to syslog, socket(AF_UNIX, SOCK_DGRAM) (glibc's syslog reconnect) kills keyd instead of failing softly"
+}
+forbidden_syslog_socket_body()
+{
+	forbidden_syslog socket-unix
+}
+
+atf_test_case forbidden_syslog_connect
+forbidden_syslog_connect_head()
+{
+	atf_set "descr" "logging to syslog, connect kills keyd"
+}
+forbidden_syslog_connect_body()
+{
+	forbidden_syslog connect
+}
+
+atf_test_case forbidden_syslog_sendmmsg
+forbidden_syslog_sendmmsg_head()
+{
+	atf_set "descr" "sendmmsg on the syslog socket (where a message's address would override the peer) kills keyd"
+}
+forbidden_syslog_sendmmsg_body()
+{
+	forbidden_syslog sendmmsg-log
+}
+
+atf_test_case syslog_mode_serves
+syslog_mode_serves_head()
+{
+	atf_set "descr" "a background keyd logs to syslog through its one socket, serves, and stops cleanly under the filter"
+}
+syslog_mode_serves_body()
+{
+	make_keys p256
+	write_conf p256
+	syslog_keyd || { cat keyd.out syslog.txt >&2; atf_fail "keyd did not start"; }
+	KEYD_PID=$(sed -n 's/.*moat-keyd\[\([0-9]*\)\]: serving .*/\1/p' syslog.txt | head -n 1)
+	[ -n "$KEYD_PID" ] || { cat syslog.txt >&2; atf_fail "no 'serving' line in syslog"; }
+	atf_check -o match:"^<30>.* moat-keyd\[$KEYD_PID\]: sandbox on" cat syslog.txt
+	atf_check -o match:"^sign ok" "$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1
+	# A key-policy refusal is logged from the serving loop (a warning, priority 28) under the filter.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nsign key_policy\n" \
+		"$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 client
+	kill -TERM "$KEYD_PID"
+	wait_exit_any "$KEYD_PID"
+	sleep 0.2
+	atf_check -o match:"^<28>.*client CertificateVerify refused" cat syslog.txt
+	atf_check -o ignore grep "moat-keyd\[$KEYD_PID\]: stopped" syslog.txt
+	KEYD_PID=""
+}
+
 atf_test_case hidden_options_test_build_only
 hidden_options_test_build_only_head()
 {
@@ -104,6 +199,61 @@ sandbox_state_body()
 		# mlockall: everything resident is locked.
 		[ "$_lck" -gt 0 ] && [ "$_lck" -ge $((_rss * 9 / 10)) ] || atf_fail "VmLck $_lck kB of VmRSS $_rss kB"
 	fi
+	keyd_alive 64
+	stop_keyd
+}
+
+atf_test_case security_properties
+security_properties_head()
+{
+	atf_set "descr" "moat-keyd(8) SECURITY, read off /proc of a serving keyd started as root: uid, groups, capabilities, NoNewPrivs, Seccomp, dumpable, core limit, locked memory"
+	atf_set "require.user" "root"
+}
+security_properties_body()
+{
+	id daemon >/dev/null 2>&1 || atf_skip "no user daemon to run keyd as"
+	make_keys p256
+	write_conf p256 -- 'user "daemon"' "workers 2"
+	start_keyd
+	_p=/proc/$KEYD_PID
+	_uid=$(id -u daemon)
+	_gid=$(id -g daemon)
+	# uid and gid: keyd's own user, real, effective, saved and filesystem; no other group.
+	atf_check -o match:"^Uid:[[:space:]]+$_uid[[:space:]]+$_uid[[:space:]]+$_uid[[:space:]]+$_uid$" grep "^Uid:" $_p/status
+	atf_check -o match:"^Gid:[[:space:]]+$_gid[[:space:]]+$_gid[[:space:]]+$_gid[[:space:]]+$_gid$" grep "^Gid:" $_p/status
+	atf_check -o match:"^Groups:[[:space:]]+$_gid[[:space:]]*$" grep "^Groups:" $_p/status
+	# Capabilities: none inheritable or ambient; permitted = effective = CAP_IPC_LOCK (bit 14) if memory is locked.
+	_want=0000000000000000
+	grep -q "keeping only CAP_IPC_LOCK" keyd.log && _want=0000000000004000
+	atf_check -o match:"^CapPrm:[[:space:]]+$_want$" grep "^CapPrm:" $_p/status
+	atf_check -o match:"^CapEff:[[:space:]]+$_want$" grep "^CapEff:" $_p/status
+	atf_check -o match:"^CapInh:[[:space:]]+0000000000000000$" grep "^CapInh:" $_p/status
+	atf_check -o match:"^CapAmb:[[:space:]]+0000000000000000$" grep "^CapAmb:" $_p/status
+	# no_new_privs and the seccomp filter (mode 2), on every thread: the loop and the two signing threads.
+	[ "$(ls $_p/task | wc -l)" = 3 ] || atf_fail "expected 3 threads, found $(ls $_p/task | wc -l)"
+	for t in $_p/task/*; do
+		atf_check -o match:"^NoNewPrivs:[[:space:]]+1$" grep "^NoNewPrivs:" $t/status
+		atf_check -o match:"^Seccomp:[[:space:]]+2$" grep "^Seccomp:" $t/status
+	done
+	# Not dumpable: its /proc files belong to root although it runs as daemon (no ptrace, no /proc/PID/mem).
+	atf_check -o inline:"0\n" stat -c %u $_p/status
+	atf_check -o inline:"0\n" stat -c %u $_p/mem
+	# No core file.
+	atf_check -o match:"^Max core file size +0 +0 " grep "^Max core file size" $_p/limits
+	# Memory locked: everything resident.
+	if [ -z "${MOAT_DONT_MLOCK:-}" ] && ! grep -q "AddressSanitizer build" keyd.log; then
+		_lck=$(awk '/^VmLck:/ { print $2 }' $_p/status)
+		_rss=$(awk '/^VmRSS:/ { print $2 }' $_p/status)
+		[ "$_lck" -gt 0 ] && [ "$_lck" -ge $((_rss * 9 / 10)) ] || atf_fail "VmLck $_lck kB of VmRSS $_rss kB"
+	fi
+	# No file descriptor but its sockets, epoll, signalfd, eventfd and stdio: no file of the file system stays open.
+	for fd in $_p/fd/*; do
+		_t=$(readlink "$fd")
+		case $_t in
+		socket:* | anon_inode:* | /dev/null | /dev/pts/* | pipe:* | "$(pwd)"/keyd.log) ;;
+		*) atf_fail "keyd holds $_t open" ;;
+		esac
+	done
 	keyd_alive 64
 	stop_keyd
 }
@@ -191,8 +341,14 @@ atf_init_test_cases()
 	atf_add_test_case forbidden_socket
 	atf_add_test_case forbidden_execve
 	atf_add_test_case forbidden_mmap_exec
+	atf_add_test_case forbidden_sendto_address
+	atf_add_test_case forbidden_syslog_socket
+	atf_add_test_case forbidden_syslog_connect
+	atf_add_test_case forbidden_syslog_sendmmsg
+	atf_add_test_case syslog_mode_serves
 	atf_add_test_case hidden_options_test_build_only
 	atf_add_test_case sandbox_state
+	atf_add_test_case security_properties
 	atf_add_test_case dont_mlock
 	atf_add_test_case allow_list_matches_strace
 }

@@ -129,3 +129,14 @@ void test_write_file(const char *path, const char *text)
 	ATF_REQUIRE(fputs(text, f) >= 0);
 	ATF_REQUIRE(fclose(f) == 0);
 }
+
+size_t test_ec_point(const char *curve, uint8_t *out, size_t cap)
+{
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
+	ATF_REQUIRE(pkey != NULL);
+	size_t len = 0;
+	ATF_REQUIRE(EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, cap, &len) == 1);
+	EVP_PKEY_free(pkey);
+	ATF_REQUIRE(len > 0 && out[0] == 0x04);
+	return len;
+}

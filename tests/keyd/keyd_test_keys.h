@@ -38,6 +38,8 @@ size_t test_rsa_encrypt(const struct keyd_key *k, const uint8_t *m, size_t len, 
 /* The RSA modulus size in bytes. */
 size_t test_rsa_size(const struct keyd_key *k);
 void test_random(uint8_t *out, size_t len);
+/* A fresh key's public point on the curve ("P-256", "P-384", "P-521"), uncompressed; its length. */
+size_t test_ec_point(const char *curve, uint8_t *out, size_t cap);
 /* Write text to a file in the current directory (ATF gives each case its own). */
 void test_write_file(const char *path, const char *text);
 

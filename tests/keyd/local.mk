@@ -9,7 +9,8 @@
 KEYD_TESTS = \
 	tests/keyd/keyd_ops_test \
 	tests/keyd/keyd_config_test
-check_PROGRAMS += $(KEYD_TESTS) tests/keyd/ipc-client tests/keyd/moat-keyd-test
+check_PROGRAMS += $(KEYD_TESTS) tests/keyd/ipc-client tests/keyd/moat-keyd-test tests/keyd/syslog-sink \
+	tests/keyd/ct-select
 
 tests_keyd_keyd_ops_test_SOURCES = tests/keyd/keyd_ops_test.c tests/keyd/keyd_test_keys.c \
 	tests/keyd/keyd_test_keys.h $(TEST_UTIL_SOURCES)
@@ -23,14 +24,18 @@ tests_keyd_keyd_config_test_LDADD = $(MOAT_KEYD_LIBS) $(ATF_C_LIBS)
 tests_keyd_ipc_client_SOURCES = tests/keyd/ipc-client.c
 tests_keyd_ipc_client_LDADD = $(MOAT_KEYD_LIBS)
 
+tests_keyd_syslog_sink_SOURCES = tests/keyd/syslog-sink.c
+tests_keyd_ct_select_SOURCES = tests/keyd/ct-select.c
+tests_keyd_ct_select_LDADD = $(MOAT_KEYD_LIBS)
+
 tests_keyd_moat_keyd_test_SOURCES = keyd/main.c
 tests_keyd_moat_keyd_test_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS) -DMOAT_KEYD_TESTING
 tests_keyd_moat_keyd_test_LDADD = $(MOAT_KEYD_LIBS)
 
 KEYD_SH_TESTS = tests/keyd/keyd_lib tests/keyd/keyd_daemon_test tests/keyd/keyd_config_errors_test \
-	tests/keyd/keyd_sandbox_test
+	tests/keyd/keyd_sandbox_test tests/keyd/keyd_ct_check
 EXTRA_DIST += tests/keyd/Kyuafile tests/keyd/keyd_lib.sh tests/keyd/keyd_daemon_test.sh \
-	tests/keyd/keyd_config_errors_test.sh tests/keyd/keyd_sandbox_test.sh
+	tests/keyd/keyd_config_errors_test.sh tests/keyd/keyd_sandbox_test.sh tests/keyd/keyd_ct_check.sh
 CLEANFILES += $(KEYD_SH_TESTS)
 
 $(KEYD_SH_TESTS): %: %.sh

@@ -5,12 +5,14 @@
  * async pkey in each style, the client hello callback, KeyUpdate, shutdown,
  * and the failures a client must report).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/secmem.h"
 #include "tests/moat_test.h"
 #include "tests/tls/test_certs.h"
 #include "tls/conn.h"
@@ -540,6 +542,102 @@ ATF_TC_BODY(connection_reuse_and_buffers, tc)
 	pair_free(&p);
 }
 
+/*
+ * Locked memory a server connection holds, stage by stage: none while its
+ * ClientHello is missing or partial (a flood of idle or slow sockets must not
+ * use up RLIMIT_MEMLOCK), the handshake state and secrets while it runs, and
+ * the secrets struct alone once the handshake state is freed.
+ */
+struct trickle {
+	int fd;
+	size_t allowance; /* bytes the server may still read */
+};
+
+static int trickle_recv(void *ctx, uint8_t *buf, uint32_t len)
+{
+	struct trickle *t = ctx;
+	if (t->allowance == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	size_t n = len < t->allowance ? len : t->allowance;
+	ssize_t r = read(t->fd, buf, n);
+	if (r > 0)
+		t->allowance -= (size_t)r;
+	return (int)r;
+}
+
+static size_t secmem_in_use(void)
+{
+	struct moat_secmem_stats st;
+	moat_secmem_get_stats(&st);
+	return st.in_use_bytes;
+}
+
+ATF_TC_WITHOUT_HEAD(server_locks_nothing_before_client_hello);
+ATF_TC_BODY(server_locks_nothing_before_client_hello, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	struct trickle t = { .fd = p.fds[0], .allowance = 0 };
+	EXPECT_OK(moat_connection_set_recv_cb(p.server, trickle_recv));
+	EXPECT_OK(moat_connection_set_recv_ctx(p.server, &t));
+	moat_blocked_status blocked;
+
+	/* The client's ClientHello is on its way; the server has read none of it. */
+	EXPECT_ERR(moat_negotiate(p.client, &blocked), MOAT_ERR_IO_BLOCKED);
+	size_t base = secmem_in_use();
+	EXPECT_ERR(moat_negotiate(p.server, &blocked), MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(blocked, MOAT_BLOCKED_ON_READ);
+	ATF_REQUIRE_EQ(secmem_in_use(), base);
+
+	/* Most of it: still nothing locked. */
+	t.allowance = 100;
+	EXPECT_ERR(moat_negotiate(p.server, &blocked), MOAT_ERR_IO_BLOCKED);
+	ATF_REQUIRE_EQ(t.allowance, 0);
+	ATF_REQUIRE_EQ(secmem_in_use(), base);
+
+	/* All of it: the handshake runs in the secure heap. */
+	t.allowance = SIZE_MAX;
+	EXPECT_ERR(moat_negotiate(p.server, &blocked), MOAT_ERR_IO_BLOCKED);
+	size_t during = secmem_in_use();
+	ATF_REQUIRE_MSG(during >= base + 4096, "in use %zu -> %zu", base, during);
+	REQUIRE_HANDSHAKE(&p);
+
+	/* Established: the server keeps only its traffic secrets locked. */
+	EXPECT_OK(moat_connection_free_handshake(p.server));
+	size_t established = secmem_in_use();
+	ATF_REQUIRE_MSG(established <= base + 512, "in use %zu before the ClientHello, %zu established", base,
+			established);
+	transfer(p.client, p.server, 1000);
+	transfer(p.server, p.client, 1000);
+
+	/* And nothing once it is gone. */
+	EXPECT_OK(moat_connection_free(p.server));
+	p.server = NULL;
+	ATF_REQUIRE_EQ(secmem_in_use(), base - 0);
+	pair_free(&p);
+}
+
+/* A server connection that never saw a byte frees cleanly and can be reconfigured. */
+ATF_TC_WITHOUT_HEAD(server_idle_connection_free_and_wipe);
+ATF_TC_BODY(server_idle_connection_free_and_wipe, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, NULL);
+	size_t base = secmem_in_use();
+	EXPECT_OK(moat_connection_set_config(p.server, p.scfg));
+	ATF_REQUIRE_STREQ(moat_connection_get_handshake_type_name(p.server), "INITIAL");
+	ATF_REQUIRE(moat_connection_get_client_hello(p.server) == NULL);
+	moat_error_clear();
+	EXPECT_OK(moat_connection_wipe(p.server));
+	EXPECT_OK(moat_connection_set_config(p.server, p.scfg));
+	EXPECT_OK(moat_connection_set_fd(p.server, p.fds[0]));
+	ATF_REQUIRE_EQ(secmem_in_use(), base);
+	REQUIRE_HANDSHAKE(&p);
+	pair_free(&p);
+}
+
 /* ---- client hello callback ---- */
 
 static struct moat_config *switch_to;
@@ -672,6 +770,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, async_pkey_strict_rejects_bad_signature);
 	ATF_TP_ADD_TC(tp, async_pkey_failed_op_sends_alert);
 	ATF_TP_ADD_TC(tp, connection_reuse_and_buffers);
+	ATF_TP_ADD_TC(tp, server_locks_nothing_before_client_hello);
+	ATF_TP_ADD_TC(tp, server_idle_connection_free_and_wipe);
 	ATF_TP_ADD_TC(tp, client_hello_callback_switches_config);
 	ATF_TP_ADD_TC(tp, key_update_both_directions);
 	ATF_TP_ADD_TC(tp, shutdown_close_notify);

@@ -1346,6 +1346,66 @@ ATF_TC_BODY(client_control_handshake, tc)
 	sp_free(f);
 }
 
+/* A NewSessionTicket body: lifetime, age_add, nonce, ticket and extensions of the given sizes. */
+static uint8_t *new_session_ticket(size_t nonce, size_t ticket, size_t ext, size_t *len)
+{
+	size_t body = 4 + 4 + 1 + nonce + 2 + ticket + 2 + ext;
+	uint8_t *m = calloc(1, MOAT_HS_HEADER_LEN + body);
+	ATF_REQUIRE(m != NULL);
+	size_t o = 0;
+	m[o++] = MOAT_HS_NEW_SESSION_TICKET;
+	m[o++] = (uint8_t)(body >> 16);
+	m[o++] = (uint8_t)(body >> 8);
+	m[o++] = (uint8_t)body;
+	o += 8;
+	m[o++] = (uint8_t)nonce;
+	o += nonce;
+	m[o++] = (uint8_t)(ticket >> 8);
+	m[o++] = (uint8_t)ticket;
+	o += ticket;
+	m[o++] = (uint8_t)(ext >> 8);
+	m[o++] = (uint8_t)ext;
+	/* The extensions: unknown type 0xfafa holding the rest (any number of them is legal). */
+	if (ext >= 4) {
+		m[o] = 0xfa;
+		m[o + 1] = 0xfa;
+		m[o + 2] = (uint8_t)((ext - 4) >> 8);
+		m[o + 3] = (uint8_t)(ext - 4);
+	}
+	*len = MOAT_HS_HEADER_LEN + body;
+	return m;
+}
+
+ATF_TC_WITHOUT_HEAD(client_new_session_ticket_largest);
+ATF_TC_BODY(client_new_session_ticket_largest, tc)
+{
+	/*
+	 * RFC 8446 §4.6.1: a ticket with every field at its wire maximum (131,337
+	 * bytes of body) is legal; our client drops it and reads on. One byte
+	 * more than any NewSessionTicket can be is decode_error.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, NULL);
+	uint8_t buf[64];
+	size_t got, len;
+	sp_server_handshake(f);
+	uint8_t *nst = new_session_ticket(255, 65535, 65534, &len);
+	sp_send_handshake(f, nst, len);
+	free(nst);
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "hello", 5);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 5 && memcmp(buf, "hello", 5) == 0);
+	sp_free(f);
+
+	f = sp_new(MOAT_CLIENT, NULL);
+	sp_server_handshake(f);
+	nst = new_session_ticket(255, 65535, 65535, &len);
+	sp_send_handshake(f, nst, len);
+	free(nst);
+	int rc = sp_recv(f, buf, sizeof(buf), &got);
+	sp_expect_fatal(f, rc, MOAT_ERR_DECODE, MOAT_ALERT_DECODE_ERROR);
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(client_suite_not_offered);
 ATF_TC_BODY(client_suite_not_offered, tc)
 {
@@ -1825,6 +1885,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_key_update_answer_blocked);
 	ATF_TP_ADD_TC(tp, server_record_version);
 	ATF_TP_ADD_TC(tp, client_control_handshake);
+	ATF_TP_ADD_TC(tp, client_new_session_ticket_largest);
 	ATF_TP_ADD_TC(tp, client_suite_not_offered);
 	ATF_TP_ADD_TC(tp, client_wrong_session_id_echo);
 	ATF_TP_ADD_TC(tp, client_downgrade_sentinel);
