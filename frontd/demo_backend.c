@@ -47,7 +47,7 @@
 #include "common/cursor.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "tls/crypto_hash.h"
+#include "tls/crypto/hash.h"
 
 #define HEAD_MAX 16384                 /* request line + headers */
 #define BODY_MAX ((uint64_t)1 << 32)   /* POST /sha256 */

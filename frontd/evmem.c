@@ -14,6 +14,8 @@
  * and realloc need no lookup. The pool only grows, by 64 KiB at a time, up
  * to what libevent held at once; freed blocks are reused.
  */
+#include <config.h>
+
 #include "frontd/evmem.h"
 
 #include <event2/event.h>
@@ -21,6 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#ifdef MOAT_SANITIZERS
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #define POOL_SLAB (64u * 1024u)
 #define POOL_BLOCK 64u /* header included */
@@ -49,6 +55,10 @@ static void *pool_take(void)
 		uint8_t *slab = mmap(NULL, POOL_SLAB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (slab == MAP_FAILED)
 			return NULL;
+#ifdef MOAT_SANITIZERS
+		/* LeakSanitizer does not scan mmap'd memory: blocks the pool's records point to would look leaked. */
+		__lsan_register_root_region(slab, POOL_SLAB);
+#endif
 		for (size_t off = POOL_SLAB; off >= POOL_BLOCK; off -= POOL_BLOCK) {
 			struct free_block *b = (struct free_block *)(slab + off - POOL_BLOCK);
 			b->next = pool_free;

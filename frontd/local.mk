@@ -16,7 +16,7 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/stats.c
 frontd_libfrontd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(LIBSECCOMP_CFLAGS)
 
-FRONTD_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS) $(LIBSECCOMP_LIBS)
+FRONTD_LIBS = frontd/libfrontd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) $(LIBEVENT_LIBS) $(LIBSECCOMP_LIBS)
 
 sbin_PROGRAMS += frontd/moat-frontd
 frontd_moat_frontd_SOURCES = frontd/main.c

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "ipc/ipc_internal.h"
-#include "tls/iana.h"
+#include "tls/crypto/iana.h"
 
 /* Which signature schemes a key of each type can make (RFC 8446 §4.2.3). */
 static bool scheme_fits_key(uint8_t key_type, uint16_t scheme)

@@ -1,5 +1,6 @@
 # The IPC wire codec (frontd <-> keyd, keyctl <-> keyd), an archive of its own.
-# It uses tls/messages.h's moat_cv_content_check, so link it before the TLS library.
+# It uses the crypto layer (the signed-content checks, the scheme table), so
+# link it before tls/crypto/libmoat_crypto.a.
 noinst_LIBRARIES += ipc/libmoat_ipc.a
 ipc_libmoat_ipc_a_SOURCES = \
 	ipc/ipc.h ipc/ipc_internal.h \
@@ -10,7 +11,9 @@ ipc_libmoat_ipc_a_SOURCES = \
 	ipc/ipc_sign_input.c \
 	ipc/ipc_control.c
 
-# What a program speaking the protocol links (keyd, frontd, keyctl, the ipc tests).
-MOAT_IPC_LIBS = ipc/libmoat_ipc.a $(MOAT_TLS_LIBS)
+# What a program speaking the protocol links: keyd, keyctl and the ipc tests
+# with the crypto layer alone; frontd, which also runs TLS, with the TLS library.
+MOAT_IPC_LIBS = ipc/libmoat_ipc.a $(MOAT_CRYPTO_LIBS)
+MOAT_IPC_TLS_LIBS = ipc/libmoat_ipc.a $(MOAT_TLS_LIBS)
 
 dist_man_MANS += man/moat-ipc.7

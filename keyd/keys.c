@@ -18,7 +18,10 @@
 #include "common/secmem.h"
 #include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/names.h"
-#include "tls/cert.h"
+#include "tls/crypto/key_id.h"
+#include "tls/crypto/signed_content.h"
+
+_Static_assert(MOAT_IPC_KEY_ID_LEN == MOAT_KEY_ID_LEN, "the ipc key id is the crypto layer's");
 
 __attribute__((format(printf, 3, 4)))
 static void say(char *why, size_t why_len, const char *fmt, ...)
@@ -43,25 +46,25 @@ static int ipc_type_of(moat_key_type t, uint8_t *out)
 	}
 }
 
-/* The largest input a scheme is tested with: a TLS 1.3 CertificateVerify content, RFC 8446 §4.4.3. */
-static void self_test_input(uint8_t msg[130])
-{
-	static const char context[] = "TLS 1.3, server CertificateVerify";
-	memset(msg, 0x20, 64);
-	memcpy(msg + 64, context, sizeof(context)); /* with its terminating 0, the separator */
-	for (size_t i = 0; i < 32; i++)
-		msg[98 + i] = (uint8_t)i;
-}
-
-/* Sign and verify once: the key can make this scheme (an RSA-PSS key's parameters may forbid a hash). */
+/*
+ * Sign and verify once: the key can make this scheme (an RSA-PSS key's
+ * parameters may forbid a hash). The input is a TLS 1.3 server
+ * CertificateVerify content (SHA-256 transcript hash), made by the builder
+ * the handshake uses.
+ */
 static bool scheme_works(const struct moat_pkey *pkey, uint16_t scheme)
 {
-	uint8_t msg[130], sig[MOAT_IPC_SIGNATURE_MAX];
+	uint8_t hash[32], msg_mem[MOAT_CV_CONTENT_MAX], sig[MOAT_IPC_SIGNATURE_MAX];
+	struct moat_buf msg;
 	size_t sig_len = sizeof(sig);
-	self_test_input(msg);
-	if (moat_sig_sign(pkey, scheme, msg, sizeof(msg), sig, &sig_len) != MOAT_SUCCESS)
+	for (size_t i = 0; i < sizeof(hash); i++)
+		hash[i] = (uint8_t)i;
+	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
+	if (moat_cv_content_build(true, hash, sizeof(hash), &msg) != MOAT_SUCCESS)
 		return false;
-	return moat_sig_verify(pkey, scheme, msg, sizeof(msg), sig, sig_len) == MOAT_SUCCESS;
+	if (moat_sig_sign(pkey, scheme, msg.data, msg.len, sig, &sig_len) != MOAT_SUCCESS)
+		return false;
+	return moat_sig_verify(pkey, scheme, msg.data, msg.len, sig, sig_len) == MOAT_SUCCESS;
 }
 
 static bool scheme_fits(uint16_t scheme, moat_key_type type)
@@ -94,8 +97,8 @@ static int check_key(struct keyd_key *k, char *why, size_t why_len)
 static int fill_schemes(struct keyd_key *k, char *why, size_t why_len)
 {
 	k->scheme_count = 0;
-	for (size_t i = 0; i < keyd_ipc_scheme_count && k->scheme_count < MOAT_IPC_MAX_KEY_SCHEMES; i++) {
-		uint16_t s = keyd_ipc_schemes[i];
+	size_t at = 0;
+	for (uint16_t s; (s = keyd_ipc_scheme_at(&at)) != 0 && k->scheme_count < MOAT_IPC_MAX_KEY_SCHEMES;) {
 		if (!scheme_fits(s, k->pkey.type))
 			continue;
 		if (scheme_works(&k->pkey, s))

@@ -1,11 +1,11 @@
 /*
  * The keys keyd serves: loaded from PEM files once at startup, each named by
- * its key id (SHA-256 of the DER SubjectPublicKeyInfo, tls/cert.h) and
+ * its key id (SHA-256 of the DER SubjectPublicKeyInfo, tls/crypto/key_id.h) and
  * carrying the fixed facts every request is checked against: its ipc key
  * type, its size and the schemes it may sign with.
  *
  * Why the scheme list is computed once: a SIGN is refused unless its scheme
- * fits the key by the rules of the TLS version of its kind (crypto_sig.h),
+ * fits the key by the rules of the TLS version of its kind (tls/crypto/sig.h),
  * and LIST_KEYS must tell frontd the same list keyd enforces. Each scheme is
  * also tried (sign and verify) at load, which proves the key works, drops
  * schemes an RSA-PSS key's own parameters forbid, and makes libcrypto do its
@@ -29,7 +29,7 @@
 #include "ipc/ipc.h"
 #include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/keyd_config.h"
-#include "tls/crypto_sig.h"
+#include "tls/crypto/sig.h"
 
 #define KEYD_RSA_MIN_BITS 2048
 #define KEYD_RSA_MAX_BITS 4096 /* RSA_DECRYPT ciphertext<1..512> */

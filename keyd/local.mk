@@ -11,7 +11,6 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/names.c keyd/names.h \
 	keyd/ops.c keyd/ops.h \
 	keyd/crypto_rsa_decrypt.c keyd/crypto_rsa_decrypt.h \
-	keyd/crypto_ec_point.c keyd/crypto_ec_point.h \
 	keyd/crypto_secure_heap.c keyd/crypto_secure_heap.h \
 	keyd/control.c keyd/control.h \
 	keyd/stats.h \
@@ -23,8 +22,9 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/daemon.c keyd/daemon.h
 keyd_libkeyd_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS)
 
-# What a keyd program links (the archive first: it uses the ipc codec and the TLS library).
-MOAT_KEYD_LIBS = keyd/libkeyd.a $(MOAT_IPC_LIBS) $(LIBSECCOMP_LIBS)
+# What a keyd program links (the archive first: it uses the config parser, the
+# ipc codec and the crypto layer). No TLS protocol code: tests/keyd/keyd_link_test.
+MOAT_KEYD_LIBS = keyd/libkeyd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_LIBS) $(LIBSECCOMP_LIBS)
 
 sbin_PROGRAMS += keyd/moat-keyd
 keyd_moat_keyd_SOURCES = keyd/main.c

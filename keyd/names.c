@@ -1,46 +1,29 @@
 /*
  * Scheme names and hex output (see names.h). Kept apart from the daemon so
- * moat-keyctl links only this and the ipc codec.
+ * moat-keyctl links only this and the ipc codec. The names and the order
+ * are the crypto layer's scheme table (tls/crypto/iana.h); which schemes
+ * keyd signs with is the ipc codec's rule (moat_ipc_scheme_allowed).
  */
 #include "keyd/names.h"
 
-#include "tls/iana.h"
+#include "ipc/ipc.h"
+#include "tls/crypto/iana.h"
 
-static const struct {
-	uint16_t scheme;
-	const char *name;
-} scheme_names[] = {
-	{ MOAT_SIG_ECDSA_SECP256R1_SHA256, "ecdsa_secp256r1_sha256" },
-	{ MOAT_SIG_ECDSA_SECP384R1_SHA384, "ecdsa_secp384r1_sha384" },
-	{ MOAT_SIG_ECDSA_SECP521R1_SHA512, "ecdsa_secp521r1_sha512" },
-	{ MOAT_SIG_RSA_PSS_RSAE_SHA256, "rsa_pss_rsae_sha256" },
-	{ MOAT_SIG_RSA_PSS_RSAE_SHA384, "rsa_pss_rsae_sha384" },
-	{ MOAT_SIG_RSA_PSS_RSAE_SHA512, "rsa_pss_rsae_sha512" },
-	{ MOAT_SIG_RSA_PSS_PSS_SHA256, "rsa_pss_pss_sha256" },
-	{ MOAT_SIG_RSA_PSS_PSS_SHA384, "rsa_pss_pss_sha384" },
-	{ MOAT_SIG_RSA_PSS_PSS_SHA512, "rsa_pss_pss_sha512" },
-	{ MOAT_SIG_RSA_PKCS1_SHA256, "rsa_pkcs1_sha256" },
-	{ MOAT_SIG_RSA_PKCS1_SHA384, "rsa_pkcs1_sha384" },
-	{ MOAT_SIG_RSA_PKCS1_SHA512, "rsa_pkcs1_sha512" },
-	{ MOAT_SIG_RSA_PKCS1_SHA1, "rsa_pkcs1_sha1" },
-	{ MOAT_SIG_ECDSA_SHA1, "ecdsa_sha1" },
-};
-
-const uint16_t keyd_ipc_schemes[] = {
-	MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_ECDSA_SECP384R1_SHA384, MOAT_SIG_ECDSA_SECP521R1_SHA512,
-	MOAT_SIG_RSA_PSS_RSAE_SHA256,    MOAT_SIG_RSA_PSS_RSAE_SHA384,    MOAT_SIG_RSA_PSS_RSAE_SHA512,
-	MOAT_SIG_RSA_PSS_PSS_SHA256,     MOAT_SIG_RSA_PSS_PSS_SHA384,     MOAT_SIG_RSA_PSS_PSS_SHA512,
-	MOAT_SIG_RSA_PKCS1_SHA256,       MOAT_SIG_RSA_PKCS1_SHA384,       MOAT_SIG_RSA_PKCS1_SHA512,
-	MOAT_SIG_RSA_PKCS1_SHA1,         MOAT_SIG_ECDSA_SHA1,
-};
-const size_t keyd_ipc_scheme_count = sizeof(keyd_ipc_schemes) / sizeof(keyd_ipc_schemes[0]);
+uint16_t keyd_ipc_scheme_at(size_t *i)
+{
+	for (const struct moat_sig_scheme_info *s; (s = moat_sig_scheme_at(*i)) != NULL;) {
+		++*i;
+		if (moat_ipc_scheme_allowed(MOAT_IPC_SIGN_TLS13_CV, s->scheme) ||
+		    moat_ipc_scheme_allowed(MOAT_IPC_SIGN_TLS12_SKE, s->scheme))
+			return s->scheme;
+	}
+	return 0;
+}
 
 const char *keyd_scheme_name(uint16_t scheme)
 {
-	for (size_t i = 0; i < sizeof(scheme_names) / sizeof(scheme_names[0]); i++)
-		if (scheme_names[i].scheme == scheme)
-			return scheme_names[i].name;
-	return "unknown_scheme";
+	const char *name = moat_sig_scheme_name(scheme);
+	return name != NULL ? name : "unknown_scheme";
 }
 
 void keyd_hex(char *out, const uint8_t *in, size_t len)

@@ -8,10 +8,10 @@
 
 #include "common/log.h"
 #include "common/secmem.h"
-#include "keyd/crypto_ec_point.h"
 #include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/names.h"
-#include "tls/messages.h"
+#include "tls/crypto/kex.h"
+#include "tls/crypto/signed_content.h"
 
 /* Refuse the request with status s (the ipc decoders' convention: IPC_BAD_MESSAGE plus a status). */
 static int refuse(moat_ipc_status *st, moat_ipc_status s, const char *where)
@@ -31,17 +31,29 @@ static int copy_input(struct keyd_op *op, struct moat_cursor *c)
 	return MOAT_SUCCESS;
 }
 
-/* The ServerECDHParams' group and point: the shape check has passed, so they are where RFC 8422 §5.4 puts them. */
+/*
+ * Whether the public value inside a TLS 1.2 ServerECDHParams is a point of
+ * its named group (RFC 8422 §5.4, RFC 8446 §4.2.8.2 for the checks).
+ *
+ * Why keyd checks it: the shape check (moat_ske_ecdh_content_check) proves
+ * lengths and the uncompressed-form byte, but any 64 bytes after 0x04 pass
+ * it. keyd signing params whose "point" is not on the curve would vouch for
+ * bytes no honest server ever sends, and a client that does not validate
+ * the point could be led into an invalid-curve attack under this
+ * certificate's name. So for P-256, P-384 and P-521 the point must decode,
+ * lie on the curve and not be the point at infinity; X25519 and X448 public
+ * values are any string of their exact length (RFC 7748 §5). These are the
+ * checks the handshake makes on a peer's share (moat_kex_public_check), so
+ * keyd and the TLS code cannot disagree on what a valid point is.
+ */
 static bool ske_point_valid(const struct moat_cursor *input)
 {
-	struct moat_cursor c = *input, point;
-	uint8_t curve_type;
 	uint16_t group;
-	if (moat_cursor_skip(&c, 2 * MOAT_RANDOM_LEN) != MOAT_SUCCESS ||
-	    moat_cursor_get_u8(&c, &curve_type) != MOAT_SUCCESS || moat_cursor_get_u16(&c, &group) != MOAT_SUCCESS ||
-	    moat_cursor_get_prefixed(&c, 1, &point) != MOAT_SUCCESS)
+	struct moat_cursor point;
+	if (moat_ske_ecdh_content_check(moat_cursor_data(input), moat_cursor_remaining(input), &group, &point) !=
+	    MOAT_SUCCESS)
 		return false;
-	return keyd_ecdh_point_valid(group, moat_cursor_data(&point), moat_cursor_remaining(&point));
+	return moat_kex_public_check(group, moat_cursor_data(&point), moat_cursor_remaining(&point)) == MOAT_SUCCESS;
 }
 
 /*

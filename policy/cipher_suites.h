@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls/crypto_aead.h"
-#include "tls/crypto_hash.h"
+#include "tls/crypto/aead.h"
+#include "tls/crypto/hash.h"
 
 /* Key exchange. TLS 1.3 suites leave it to key_share (RFC 8446 §4.2.8). */
 typedef enum { MOAT_KX_TLS13 = 1, MOAT_KX_ECDHE, MOAT_KX_DHE, MOAT_KX_RSA } moat_kx_kind;

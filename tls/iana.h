@@ -1,9 +1,17 @@
 /*
- * TLS code points (IANA registries), shared by every part of tls/, policy/
- * and ipc/. Values are the wire values.
+ * TLS protocol code points (IANA registries) for tls/ and policy/: versions,
+ * content and handshake types, extensions, signalling suites, record limits.
+ * Values are the wire values.
+ *
+ * The code points the crypto layer needs (groups, signature schemes, the
+ * TLS 1.3 suites) are in tls/crypto/iana.h, which this header includes: the
+ * protocol code sees one registry, and ipc/ and keyd/ see only the part
+ * they may use.
  */
 #ifndef MOAT_TLS_IANA_H
 #define MOAT_TLS_IANA_H
+
+#include "tls/crypto/iana.h"
 
 /* ProtocolVersion: the two bytes as one number (RFC 8446 §4.1.2, RFC 5246 §6.2.1). */
 #define MOAT_TLS10 0x0301
@@ -60,42 +68,6 @@
 #define MOAT_EXT_KEY_SHARE 51
 #define MOAT_EXT_RENEGOTIATION_INFO 0xff01     /* RFC 5746 (TLS 1.2) */
 
-/* NamedGroup, RFC 8446 §4.2.7. */
-#define MOAT_GROUP_SECP256R1 0x0017
-#define MOAT_GROUP_SECP384R1 0x0018
-#define MOAT_GROUP_SECP521R1 0x0019
-#define MOAT_GROUP_X25519 0x001d
-#define MOAT_GROUP_X448 0x001e
-/* RFC 7919 §7 finite field groups (RFC 8446 §4.2.7 "ffdhe"). */
-#define MOAT_GROUP_FFDHE2048 0x0100
-#define MOAT_GROUP_FFDHE3072 0x0101
-#define MOAT_GROUP_FFDHE4096 0x0102
-#define MOAT_GROUP_FFDHE6144 0x0103
-#define MOAT_GROUP_FFDHE8192 0x0104
-
-/* SignatureScheme, RFC 8446 §4.2.3. */
-#define MOAT_SIG_RSA_PKCS1_SHA1 0x0201
-#define MOAT_SIG_ECDSA_SHA1 0x0203
-#define MOAT_SIG_RSA_PKCS1_SHA256 0x0401
-#define MOAT_SIG_RSA_PKCS1_SHA384 0x0501
-#define MOAT_SIG_RSA_PKCS1_SHA512 0x0601
-#define MOAT_SIG_ECDSA_SECP256R1_SHA256 0x0403
-#define MOAT_SIG_ECDSA_SECP384R1_SHA384 0x0503
-#define MOAT_SIG_ECDSA_SECP521R1_SHA512 0x0603
-#define MOAT_SIG_RSA_PSS_RSAE_SHA256 0x0804
-#define MOAT_SIG_RSA_PSS_RSAE_SHA384 0x0805
-#define MOAT_SIG_RSA_PSS_RSAE_SHA512 0x0806
-#define MOAT_SIG_ED25519 0x0807
-#define MOAT_SIG_ED448 0x0808
-#define MOAT_SIG_RSA_PSS_PSS_SHA256 0x0809
-#define MOAT_SIG_RSA_PSS_PSS_SHA384 0x080a
-#define MOAT_SIG_RSA_PSS_PSS_SHA512 0x080b
-
-/* TLS 1.3 cipher suites, RFC 8446 §B.4. */
-#define MOAT_TLS_AES_128_GCM_SHA256 0x1301
-#define MOAT_TLS_AES_256_GCM_SHA384 0x1302
-#define MOAT_TLS_CHACHA20_POLY1305_SHA256 0x1303
-
 /* Signalling values. */
 #define MOAT_TLS_EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff /* RFC 5746 */
 #define MOAT_TLS_FALLBACK_SCSV 0x5600                 /* RFC 7507 */
@@ -105,8 +77,6 @@
 #define MOAT_MAX_CIPHERTEXT_13 (16384 + 256)
 #define MOAT_RECORD_HEADER_LEN 5
 #define MOAT_HS_HEADER_LEN 4
-#define MOAT_RANDOM_LEN 32
 #define MOAT_MAX_SESSION_ID_LEN 32
-#define MOAT_MAX_HASH_LEN 48
 
 #endif

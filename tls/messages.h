@@ -24,6 +24,7 @@
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "common/error.h"
+#include "tls/crypto/signed_content.h"
 #include "tls/extensions.h"
 
 /* ---- Handshake header (RFC 8446 §4) ---- */
@@ -174,18 +175,9 @@ MOAT_MUST_USE int moat_certificate_verify_decode(struct moat_cursor body, struct
 MOAT_MUST_USE int moat_certificate_verify_encode(struct moat_buf *b, uint16_t scheme, const uint8_t *sig, size_t len);
 
 /*
- * §4.4.3: the content signed in CertificateVerify: 64 x 0x20, the context
- * string, 0x00, then the transcript hash (32 or 48 bytes: the TLS 1.3 suites'
- * SHA-256 / SHA-384).
+ * The content the signature covers (§4.4.3): moat_cv_content_build and
+ * moat_cv_content_check in tls/crypto/signed_content.h.
  */
-#define MOAT_TLS13_SERVER_CV_CONTEXT "TLS 1.3, server CertificateVerify"
-#define MOAT_TLS13_CLIENT_CV_CONTEXT "TLS 1.3, client CertificateVerify"
-#define MOAT_CV_CONTENT_MAX (64 + 33 + 1 + 48)
-/* Appends the content to out; hash_len not 32 or 48 → INVALID_ARG. */
-MOAT_MUST_USE int moat_cv_content_build(bool server, const uint8_t *transcript_hash, size_t hash_len,
-					struct moat_buf *out);
-/* Accepts exactly what moat_cv_content_build produces (either side), else INVALID_ARG. */
-MOAT_MUST_USE int moat_cv_content_check(const uint8_t *content, size_t len, bool *server, size_t *hash_len);
 
 /* ---- Finished (RFC 8446 §4.4.4) ---- */
 

@@ -31,8 +31,8 @@
 
 #include "common/buf.h"
 #include "common/error.h"
-#include "tls/crypto_aead.h"
-#include "tls/crypto_hash.h"
+#include "tls/crypto/aead.h"
+#include "tls/crypto/hash.h"
 #include "tls/iana.h"
 
 /* Largest record on the wire: header + 2^14 + 256 (RFC 8446 §5.2). */

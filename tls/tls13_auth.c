@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
 
 static bool is_server(const struct moat_connection *conn)

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
 
 size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);

@@ -46,8 +46,8 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_hkdf.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/hkdf.h"
+#include "tls/crypto/util.h"
 #include "tls/tls13_key_schedule.h"
 
 /* The no-PSK constants of one hash; ok is false if computing them failed. */

@@ -29,8 +29,8 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "tls/crypto_aead.h"
-#include "tls/crypto_hash.h"
+#include "tls/crypto/aead.h"
+#include "tls/crypto/hash.h"
 #include "tls/iana.h"
 
 /*

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
 
 static const struct moat_cipher_suite *choose_suite(const struct moat_security_policy *p, struct moat_cursor offered)

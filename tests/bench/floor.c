@@ -18,7 +18,7 @@
  * Output: one key=value line per figure, for the harness.
  *
  * (Benchmark tools may include OpenSSL headers; the library proper keeps
- * them to tls/crypto_*.c.)
+ * them to the crypto layer, tls/crypto/.)
  */
 #include <getopt.h>
 #include <stdbool.h>

@@ -18,7 +18,8 @@ tests_bench_backend_SOURCES = tests/bench/backend.c
 noinst_PROGRAMS += tests/bench/moat-frontd-inproc
 tests_bench_moat_frontd_inproc_SOURCES = frontd/main.c tests/bench/inproc_signer.c
 tests_bench_moat_frontd_inproc_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
-tests_bench_moat_frontd_inproc_LDADD = frontd/libfrontd.a $(MOAT_KEYD_LIBS) $(LIBEVENT_LIBS)
+tests_bench_moat_frontd_inproc_LDADD = frontd/libfrontd.a keyd/libkeyd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) \
+	$(LIBSECCOMP_LIBS) $(LIBEVENT_LIBS)
 include tests/bench/hs_loop.mk
 EXTRA_DIST += tests/bench/run
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "tls/crypto_aead.h"
+#include "tls/crypto/aead.h"
 #include "tls/iana.h"
 #include "tests/moat_test.h"
 #include "tests/rfc8448_vectors.h"

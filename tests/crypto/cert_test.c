@@ -21,7 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "tls/cert.h"
+#include "tls/crypto/cert.h"
 #include "tests/moat_test.h"
 
 #define DAY 86400L

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tls/crypto_hash.h"
-#include "tls/crypto_hkdf.h"
+#include "tls/crypto/hash.h"
+#include "tls/crypto/hkdf.h"
 #include "tests/moat_test.h"
 #include "tests/rfc8448_vectors.h"
 #include "tests/test_hex.h"

@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "tls/crypto_kex.h"
+#include "tls/crypto/kex.h"
 #include "tests/moat_test.h"
 #include "tests/rfc8448_vectors.h"
 #include "tests/test_hex.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_hash.h"
+#include "tls/crypto/hash.h"
 #include "tls/tls13_key_schedule.h"
 #include "tests/moat_test.h"
 #include "tests/rfc8448_vectors.h"

@@ -21,3 +21,8 @@ tests_crypto_sig_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 tests_crypto_cert_test_SOURCES = tests/crypto/cert_test.c $(TEST_UTIL_SOURCES)
 tests_crypto_cert_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_cert_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+# The crypto layer alone: signed-content shapes, public-value checks, the scheme table.
+check_PROGRAMS += tests/crypto/signed_content_test
+tests_crypto_signed_content_test_SOURCES = tests/crypto/signed_content_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_signed_content_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_crypto_signed_content_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)

@@ -15,7 +15,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "tls/crypto_sig.h"
+#include "tls/crypto/sig.h"
 #include "tests/moat_test.h"
 
 static const uint16_t all_schemes[] = {

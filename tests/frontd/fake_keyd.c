@@ -28,7 +28,7 @@
 
 #include "common/buf.h"
 #include "ipc/ipc.h"
-#include "tls/cert.h"
+#include "tls/crypto/cert.h"
 
 #define MAX_KEYS 8
 #define MAX_CLIENTS 64

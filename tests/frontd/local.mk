@@ -3,7 +3,7 @@
 # fake_keyd (the data-socket side of moat-keyd, signing with key files:
 # tests only), echo_backend (the plaintext server behind frontd) and
 # tls_pipe_client (a client that half-closes, which s_client cannot).
-FRONTD_TEST_LIBS = frontd/libfrontd.a $(MOAT_IPC_LIBS) $(LIBEVENT_LIBS) $(ATF_C_LIBS)
+FRONTD_TEST_LIBS = frontd/libfrontd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) $(LIBEVENT_LIBS) $(ATF_C_LIBS)
 FRONTD_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
 check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test

@@ -4,7 +4,7 @@
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_conf
 tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c
-tests_fuzz_fuzz_conf_LDADD = $(MOAT_TLS_LIBS)
+tests_fuzz_fuzz_conf_LDADD = $(MOAT_CONF_LIBS) $(MOAT_TLS_LIBS)
 tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 fuzz-conf-check: tests/fuzz/fuzz_conf
@@ -15,5 +15,5 @@ if !FUZZING
 check_PROGRAMS += tests/fuzz/fuzz_conf_build_check
 tests_fuzz_fuzz_conf_build_check_SOURCES = tests/fuzz/fuzz_conf.c
 tests_fuzz_fuzz_conf_build_check_CPPFLAGS = $(AM_CPPFLAGS) -DMOAT_FUZZ_STANDALONE
-tests_fuzz_fuzz_conf_build_check_LDADD = $(MOAT_TLS_LIBS)
+tests_fuzz_fuzz_conf_build_check_LDADD = $(MOAT_CONF_LIBS) $(MOAT_TLS_LIBS)
 endif

@@ -67,7 +67,7 @@
 #include "common/cursor.h"
 #include "common/secmem.h"
 #include "tls/conn.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

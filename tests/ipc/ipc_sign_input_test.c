@@ -7,7 +7,7 @@
  */
 #include "tests/ipc/ipc_test_util.h"
 
-#include "tls/messages.h"
+#include "tls/crypto/signed_content.h"
 
 static uint8_t in[512];
 

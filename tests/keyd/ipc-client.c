@@ -53,7 +53,7 @@
 #include "common/clock.h"
 #include "ipc/ipc.h"
 #include "keyd/names.h"
-#include "tls/crypto_sig.h"
+#include "tls/crypto/sig.h"
 
 #define MAX_PKT (MOAT_IPC_MAX_MESSAGE + 1024)
 
@@ -119,9 +119,10 @@ static void parse_key(const char *hex, uint8_t id[MOAT_IPC_KEY_ID_LEN])
 
 static uint16_t parse_scheme(const char *s)
 {
-	for (size_t i = 0; i < keyd_ipc_scheme_count; i++)
-		if (strcmp(keyd_scheme_name(keyd_ipc_schemes[i]), s) == 0)
-			return keyd_ipc_schemes[i];
+	size_t at = 0;
+	for (uint16_t scheme; (scheme = keyd_ipc_scheme_at(&at)) != 0;)
+		if (strcmp(keyd_scheme_name(scheme), s) == 0)
+			return scheme;
 	char *end;
 	unsigned long v = strtoul(s, &end, 0);
 	if (*end != '\0' || v > 0xffff)

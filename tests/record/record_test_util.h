@@ -11,8 +11,8 @@
 
 #include <atf-c.h>
 
-#include "tls/crypto_aead.h"
-#include "tls/crypto_hash.h"
+#include "tls/crypto/aead.h"
+#include "tls/crypto/hash.h"
 
 struct suite {
 	const char *name;

@@ -16,7 +16,7 @@
 #include "tests/moat_test.h"
 #include "tests/tls/test_certs.h"
 #include "tls/conn.h"
-#include "tls/crypto_kex.h"
+#include "tls/crypto/kex.h"
 #include "tls/iana.h"
 #include "tls/moat.h"
 

@@ -15,7 +15,7 @@
 
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "tests/moat_test.h"
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 
 #define IN_MAX (4 * MOAT_RECORD_MAX_WIRE_LEN)
 /* Room for a message over our side's limit, to test that limit. */

@@ -12,7 +12,7 @@
 
 #include "common/buf.h"
 #include "common/secmem.h"
-#include "tls/crypto_hkdf.h"
+#include "tls/crypto/hkdf.h"
 
 #define HKDF_LABEL_PREFIX "tls13 "
 #define HKDF_LABEL_PREFIX_LEN (sizeof(HKDF_LABEL_PREFIX) - 1)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "tls/crypto_hash.h"
+#include "tls/crypto/hash.h"
 
 /* Longest Label accepted by expand_label: "tls13 " + label must fit label<7..255>. */
 #define MOAT_HKDF_MAX_LABEL_LEN (255 - 6)

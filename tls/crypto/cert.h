@@ -8,17 +8,20 @@
  * libcrypto's (X509_verify_cert); this module decides the policy around them
  * (purpose, time, key strength) and maps each failure to the alert
  * RFC 8446 §6.2 names. Split in two files: cert_chain.c builds and inspects
- * chains, cert_verify.c holds the trust store and the verdicts.
+ * chains, cert_verify.c holds the trust store and the verdicts. keyd, which
+ * holds keys and no certificates, links neither: the key id it shares with
+ * frontd is key_id.c's.
  */
-#ifndef MOAT_TLS_CERT_H
-#define MOAT_TLS_CERT_H
+#ifndef MOAT_TLS_CRYPTO_CERT_H
+#define MOAT_TLS_CRYPTO_CERT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
-#include "tls/crypto_sig.h"
+#include "tls/crypto/key_id.h"
+#include "tls/crypto/sig.h"
 
 #define MOAT_MAX_CHAIN_LEN 10
 
@@ -49,13 +52,8 @@ MOAT_MUST_USE int moat_cert_chain_add_der(struct moat_cert_chain *c, const uint8
 /* Safe on a zeroed struct and twice. */
 void moat_cert_chain_free(struct moat_cert_chain *c);
 
-/* SHA-256 of the leaf's DER SubjectPublicKeyInfo (the key id keyd and frontd agree on). */
-MOAT_MUST_USE int moat_cert_spki_sha256(const struct moat_cert_chain *c, uint8_t out[32]);
-/*
- * SHA-256 of i2d_PUBKEY(k) (public half only, so a private key and its
- * certificate give the same id).
- */
-MOAT_MUST_USE int moat_pkey_spki_sha256(const struct moat_pkey *k, uint8_t out[32]);
+/* The leaf's key id (key_id.h): what frontd asks keyd for. */
+MOAT_MUST_USE int moat_cert_spki_sha256(const struct moat_cert_chain *c, uint8_t out[MOAT_KEY_ID_LEN]);
 
 /*
  * Call fn for each DNS name of the leaf: the subjectAltName dNSName entries;

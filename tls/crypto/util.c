@@ -1,4 +1,4 @@
-#include "tls/crypto_util.h"
+#include "tls/crypto/util.h"
 
 #include <limits.h>
 #include <openssl/crypto.h>

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "tls/iana.h"
+#include "tls/crypto/iana.h"
 
 /* Any group: ffdhe8192's share and secret are the size of its 8192-bit prime (RFC 8446 §4.2.8.1, §7.4.1). */
 #define MOAT_KEX_MAX_SHARE_LEN 1024
@@ -41,6 +41,26 @@ size_t moat_kex_share_len(uint16_t group);
 size_t moat_kex_secret_len(uint16_t group);
 /* The group's name in the IANA registry ("x25519", "ffdhe2048"), or NULL if unsupported. */
 const char *moat_kex_group_name(uint16_t group);
+/*
+ * An elliptic curve group of ours (x25519, x448, secp256r1/384r1/521r1):
+ * the groups a TLS 1.2 ServerECDHParams may name (RFC 8422 §5.1.1).
+ */
+bool moat_kex_group_is_ec(uint16_t group);
+/*
+ * The shape of a public value for the group: the exact length and, for the
+ * NIST curves, the uncompressed form 0x04 (RFC 8446 §4.2.8.2, RFC 8422
+ * §5.4.1). No arithmetic: for what a peer's value must also satisfy, see
+ * moat_kex_public_check.
+ */
+bool moat_kex_share_shape_ok(uint16_t group, const uint8_t *share, size_t len);
+/*
+ * Validate a public value on its own, without a key of ours: the checks
+ * moat_kex_derive makes on the peer's share (shape; NIST: on the curve, not
+ * infinity; FFDHE: 1 < Y < p-1). X25519/X448 values of the right length all
+ * pass (RFC 7748 §5). Invalid → MOAT_ERR_ILLEGAL_PARAMETER; unsupported
+ * group → MOAT_ERR_NOT_SUPPORTED.
+ */
+MOAT_MUST_USE int moat_kex_public_check(uint16_t group, const uint8_t *share, size_t len);
 
 /* pkey is an EVP_PKEY holding our ephemeral private key. A zeroed struct holds no key. */
 struct moat_kex {

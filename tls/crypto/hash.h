@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "tls/iana.h"
+#include "tls/crypto/iana.h"
 
 typedef enum {
 	MOAT_HASH_NONE = 0,

@@ -44,7 +44,7 @@
 #include <openssl/evp.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_kex.h"
+#include "tls/crypto/kex.h"
 
 enum kex_kind {
 	KEX_MONTGOMERY,   /* X25519, X448 (RFC 7748) */
@@ -186,6 +186,23 @@ const char *moat_kex_group_name(uint16_t group)
 	return g != NULL ? g->name : NULL;
 }
 
+bool moat_kex_group_is_ec(uint16_t group)
+{
+	const struct kex_group *g = find_group(group, NULL);
+	return g != NULL && g->kind != KEX_FFDHE;
+}
+
+static bool shape_ok(const struct kex_group *g, const uint8_t *share, size_t len)
+{
+	return len == g->share_len && (g->kind != KEX_NIST || share[0] == 0x04);
+}
+
+bool moat_kex_share_shape_ok(uint16_t group, const uint8_t *share, size_t len)
+{
+	const struct kex_group *g = find_group(group, NULL);
+	return g != NULL && share != NULL && shape_ok(g, share, len);
+}
+
 static int kex_generate_with(EVP_PKEY_CTX **ctx, EVP_PKEY **key, const struct kex_template *t,
 			     const struct kex_group *g, uint8_t *share_out, size_t *share_len)
 {
@@ -261,9 +278,7 @@ static int kex_derive_with(EVP_PKEY **peer_key, EVP_PKEY_CTX **check, EVP_PKEY_C
 	size_t len = g->secret_len;
 
 	/* RFC 8446 §4.2.8.1-2: exact length (FFDHE: padded to p); NIST points only as legacy_form = 4. */
-	ENSURE(peer_len == g->share_len, MOAT_ERR_ILLEGAL_PARAMETER);
-	if (g->kind == KEX_NIST)
-		ENSURE(peer[0] == 0x04, MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(shape_ok(g, peer, peer_len), MOAT_ERR_ILLEGAL_PARAMETER);
 	if (g->kind == KEX_FFDHE)
 		TRY(check_ffdhe_range(t, peer, peer_len));
 
@@ -321,6 +336,47 @@ int moat_kex_derive(const struct moat_kex *k, const uint8_t *peer, size_t peer_l
 		moat_wipe(secret_out, g->secret_len);
 		ERR_clear_error();
 	}
+	return rc;
+}
+
+/* The peer checks of kex_derive_with, on a key made from the group's template parameters. */
+static int public_check_with(EVP_PKEY **key, EVP_PKEY_CTX **check, const struct kex_group *g,
+			     const struct kex_template *t, const uint8_t *share, size_t len)
+{
+	ENSURE(shape_ok(g, share, len), MOAT_ERR_ILLEGAL_PARAMETER);
+	switch (g->kind) {
+	case KEX_MONTGOMERY:
+		return MOAT_SUCCESS;
+	case KEX_FFDHE:
+		return check_ffdhe_range(t, share, len);
+	case KEX_NIST:
+		break;
+	}
+	ENSURE(t->key != NULL, MOAT_ERR_CRYPTO);
+	*key = EVP_PKEY_new();
+	ENSURE(*key != NULL, MOAT_ERR_ALLOC);
+	TRY_OSSL(EVP_PKEY_copy_parameters(*key, t->key), MOAT_ERR_CRYPTO);
+	TRY_OSSL(EVP_PKEY_set1_encoded_public_key(*key, share, len), MOAT_ERR_ILLEGAL_PARAMETER);
+	*check = EVP_PKEY_CTX_new_from_pkey(NULL, *key, NULL);
+	ENSURE(*check != NULL, MOAT_ERR_ALLOC);
+	TRY_OSSL(EVP_PKEY_public_check_quick(*check), MOAT_ERR_ILLEGAL_PARAMETER);
+	return MOAT_SUCCESS;
+}
+
+int moat_kex_public_check(uint16_t group, const uint8_t *share, size_t len)
+{
+	const struct kex_template *t = NULL;
+	EVP_PKEY *key = NULL;
+	EVP_PKEY_CTX *check = NULL;
+
+	ENSURE_REF(share);
+	const struct kex_group *g = find_group(group, &t);
+	ENSURE(g != NULL, MOAT_ERR_NOT_SUPPORTED);
+	int rc = public_check_with(&key, &check, g, t, share, len);
+	EVP_PKEY_CTX_free(check);
+	EVP_PKEY_free(key);
+	if (rc != MOAT_SUCCESS)
+		ERR_clear_error();
 	return rc;
 }
 

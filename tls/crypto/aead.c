@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 
 #include "common/secmem.h"
-#include "tls/crypto_aead.h"
+#include "tls/crypto/aead.h"
 
 #define AEAD_SLOTS 4
 

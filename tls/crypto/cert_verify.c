@@ -25,7 +25,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "tls/cert.h"
+#include "tls/crypto/cert.h"
 
 /* libcrypto security level 2: 112-bit keys (RSA/DH >= 2048, EC >= 224), no SHA-1 signatures. */
 #define MOAT_CERT_AUTH_LEVEL 2

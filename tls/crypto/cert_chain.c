@@ -19,7 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "tls/cert.h"
+#include "tls/crypto/cert.h"
 
 /* A SubjectPublicKeyInfo algorithm we know: if its key fails to decode, the certificate is corrupt. */
 static bool known_key_algorithm(X509 *x)
@@ -168,26 +168,7 @@ void moat_cert_chain_free(struct moat_cert_chain *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int moat_pkey_spki_sha256(const struct moat_pkey *k, uint8_t out[32])
-{
-	unsigned char *der = NULL;
-	unsigned int md_len = 0;
-
-	ENSURE_REF(k);
-	ENSURE_REF(out);
-	ENSURE(k->pkey != NULL, MOAT_ERR_INVALID_ARG);
-	int len = i2d_PUBKEY(k->pkey, &der);
-	ENSURE(len > 0, MOAT_ERR_CRYPTO);
-	int ok = EVP_Digest(der, (size_t)len, out, &md_len, EVP_sha256(), NULL);
-	OPENSSL_free(der);
-	if (ok != 1 || md_len != 32) {
-		ERR_clear_error();
-		BAIL(MOAT_ERR_CRYPTO);
-	}
-	return MOAT_SUCCESS;
-}
-
-int moat_cert_spki_sha256(const struct moat_cert_chain *c, uint8_t out[32])
+int moat_cert_spki_sha256(const struct moat_cert_chain *c, uint8_t out[MOAT_KEY_ID_LEN])
 {
 	ENSURE_REF(c);
 	ENSURE(c->count > 0, MOAT_ERR_INVALID_ARG);

@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "tls/crypto_hash.h"
+#include "tls/crypto/hash.h"
 
 #define HASH_SLOTS 5
 

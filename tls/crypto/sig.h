@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "tls/iana.h"
+#include "tls/crypto/iana.h"
 
 typedef enum {
 	MOAT_KEY_NONE = 0,

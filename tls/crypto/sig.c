@@ -2,9 +2,10 @@
  * Keys and signatures on OpenSSL 3 EVP_DigestSign/EVP_DigestVerify.
  *
  * One table row per SignatureScheme we implement says everything the code
- * needs: padding family, digest, the key type it belongs to and whether
- * TLS 1.3 allows it. The usable_* predicates and sign/verify all read the
- * same row, so a scheme cannot be accepted by one and refused by the other.
+ * needs: padding family, digest and the key type it belongs to; whether
+ * TLS 1.3 allows it is the registry's column (iana.h). The usable_*
+ * predicates and sign/verify all read the same row, so a scheme cannot be
+ * accepted by one and refused by the other.
  * SHA-1 schemes and ed448 have no row: moat never signs or verifies them.
  *
  * Messages are passed unhashed and signed one-shot (Ed25519 has no
@@ -22,7 +23,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "tls/crypto_sig.h"
+#include "tls/crypto/sig.h"
 
 enum sig_kind { SIG_PKCS1, SIG_ECDSA, SIG_PSS, SIG_EDDSA };
 
@@ -32,24 +33,23 @@ struct sig_scheme {
 	const char *md;        /* libcrypto digest name; NULL for PureEdDSA */
 	size_t md_len;
 	moat_key_type key;     /* the key type; for ECDSA the curve TLS 1.3 binds it to */
-	bool tls13;            /* allowed in a TLS 1.3 CertificateVerify (RFC 8446 §4.4.3) */
 };
 
 static const struct sig_scheme sig_schemes[] = {
 	/* RFC 8446 §4.2.3: PKCS#1 v1.5 only for certificates and TLS 1.2. */
-	{ MOAT_SIG_RSA_PKCS1_SHA256, SIG_PKCS1, "SHA256", 32, MOAT_KEY_RSA, false },
-	{ MOAT_SIG_RSA_PKCS1_SHA384, SIG_PKCS1, "SHA384", 48, MOAT_KEY_RSA, false },
-	{ MOAT_SIG_RSA_PKCS1_SHA512, SIG_PKCS1, "SHA512", 64, MOAT_KEY_RSA, false },
-	{ MOAT_SIG_ECDSA_SECP256R1_SHA256, SIG_ECDSA, "SHA256", 32, MOAT_KEY_EC_P256, true },
-	{ MOAT_SIG_ECDSA_SECP384R1_SHA384, SIG_ECDSA, "SHA384", 48, MOAT_KEY_EC_P384, true },
-	{ MOAT_SIG_ECDSA_SECP521R1_SHA512, SIG_ECDSA, "SHA512", 64, MOAT_KEY_EC_P521, true },
-	{ MOAT_SIG_RSA_PSS_RSAE_SHA256, SIG_PSS, "SHA256", 32, MOAT_KEY_RSA, true },
-	{ MOAT_SIG_RSA_PSS_RSAE_SHA384, SIG_PSS, "SHA384", 48, MOAT_KEY_RSA, true },
-	{ MOAT_SIG_RSA_PSS_RSAE_SHA512, SIG_PSS, "SHA512", 64, MOAT_KEY_RSA, true },
-	{ MOAT_SIG_ED25519, SIG_EDDSA, NULL, 0, MOAT_KEY_ED25519, true },
-	{ MOAT_SIG_RSA_PSS_PSS_SHA256, SIG_PSS, "SHA256", 32, MOAT_KEY_RSA_PSS, true },
-	{ MOAT_SIG_RSA_PSS_PSS_SHA384, SIG_PSS, "SHA384", 48, MOAT_KEY_RSA_PSS, true },
-	{ MOAT_SIG_RSA_PSS_PSS_SHA512, SIG_PSS, "SHA512", 64, MOAT_KEY_RSA_PSS, true },
+	{ MOAT_SIG_RSA_PKCS1_SHA256, SIG_PKCS1, "SHA256", 32, MOAT_KEY_RSA },
+	{ MOAT_SIG_RSA_PKCS1_SHA384, SIG_PKCS1, "SHA384", 48, MOAT_KEY_RSA },
+	{ MOAT_SIG_RSA_PKCS1_SHA512, SIG_PKCS1, "SHA512", 64, MOAT_KEY_RSA },
+	{ MOAT_SIG_ECDSA_SECP256R1_SHA256, SIG_ECDSA, "SHA256", 32, MOAT_KEY_EC_P256 },
+	{ MOAT_SIG_ECDSA_SECP384R1_SHA384, SIG_ECDSA, "SHA384", 48, MOAT_KEY_EC_P384 },
+	{ MOAT_SIG_ECDSA_SECP521R1_SHA512, SIG_ECDSA, "SHA512", 64, MOAT_KEY_EC_P521 },
+	{ MOAT_SIG_RSA_PSS_RSAE_SHA256, SIG_PSS, "SHA256", 32, MOAT_KEY_RSA },
+	{ MOAT_SIG_RSA_PSS_RSAE_SHA384, SIG_PSS, "SHA384", 48, MOAT_KEY_RSA },
+	{ MOAT_SIG_RSA_PSS_RSAE_SHA512, SIG_PSS, "SHA512", 64, MOAT_KEY_RSA },
+	{ MOAT_SIG_ED25519, SIG_EDDSA, NULL, 0, MOAT_KEY_ED25519 },
+	{ MOAT_SIG_RSA_PSS_PSS_SHA256, SIG_PSS, "SHA256", 32, MOAT_KEY_RSA_PSS },
+	{ MOAT_SIG_RSA_PSS_PSS_SHA384, SIG_PSS, "SHA384", 48, MOAT_KEY_RSA_PSS },
+	{ MOAT_SIG_RSA_PSS_PSS_SHA512, SIG_PSS, "SHA512", 64, MOAT_KEY_RSA_PSS },
 };
 
 static const struct sig_scheme *find_scheme(uint16_t scheme)
@@ -69,7 +69,8 @@ static bool is_ec(moat_key_type type)
 bool moat_sig_scheme_usable_tls13(uint16_t scheme, moat_key_type type)
 {
 	const struct sig_scheme *s = find_scheme(scheme);
-	return s != NULL && s->tls13 && type != MOAT_KEY_NONE && s->key == type;
+	const struct moat_sig_scheme_info *reg = moat_sig_scheme_find(scheme);
+	return s != NULL && reg != NULL && reg->tls13 && type != MOAT_KEY_NONE && s->key == type;
 }
 
 static bool usable_tls12(const struct sig_scheme *s, moat_key_type type)

@@ -1,0 +1,76 @@
+/*
+ * Signed content: every byte string moat signs with a certificate's key,
+ * built and checked by the same code.
+ *
+ * Why one module: the handshake builds these strings and keyd signs them,
+ * and keyd must sign nothing else (it is not a general signing oracle,
+ * moat-ipc(7)): a compromised frontd that could get arbitrary bytes signed
+ * could forge a TLS 1.2 ServerKeyExchange for another server's handshake or
+ * sign data unrelated to TLS under the certificate's name. So for each shape
+ * there is a builder, used by the protocol code (and by keyd's self-test),
+ * and a check that accepts exactly what the builder can produce, down to the
+ * last byte, used by the ipc codec before keyd signs. Both live here, in the
+ * crypto layer, so keyd gets them without linking any message codec.
+ *
+ * Shapes:
+ *  - TLS 1.3 CertificateVerify content, RFC 8446 §4.4.3: 64 octets 0x20, the
+ *    context string, 0x00, the transcript hash (32 or 48 bytes: SHA-256 or
+ *    SHA-384, the TLS 1.3 suites' hashes);
+ *  - TLS 1.2 ServerKeyExchange for ECDHE, RFC 5246 §7.4.3 with RFC 8422
+ *    §5.4: client_random, server_random and ServerECDHParams (named_curve,
+ *    a group of ours, the point at that group's exact length, uncompressed
+ *    for the NIST curves) — nothing before, between or after.
+ * TLS 1.0/1.1 ServerKeyExchange signs the same params (RFC 4346 §7.4.3); the
+ * version only changes how the hash is made, which is the signer's choice of
+ * scheme, not the content's shape.
+ */
+#ifndef MOAT_TLS_CRYPTO_SIGNED_CONTENT_H
+#define MOAT_TLS_CRYPTO_SIGNED_CONTENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/cursor.h"
+#include "common/error.h"
+#include "tls/crypto/iana.h"
+#include "tls/crypto/kex.h"
+
+/* ---- TLS 1.3 CertificateVerify content, RFC 8446 §4.4.3 ---- */
+
+#define MOAT_TLS13_SERVER_CV_CONTEXT "TLS 1.3, server CertificateVerify"
+#define MOAT_TLS13_CLIENT_CV_CONTEXT "TLS 1.3, client CertificateVerify"
+#define MOAT_CV_CONTENT_MAX (64 + 33 + 1 + MOAT_MAX_HASH_LEN)
+/* Appends the content to out; hash_len not 32 or 48 → INVALID_ARG. */
+MOAT_MUST_USE int moat_cv_content_build(bool server, const uint8_t *transcript_hash, size_t hash_len,
+					struct moat_buf *out);
+/*
+ * Accepts exactly what moat_cv_content_build produces (either side), else
+ * INVALID_ARG. server and hash_len (either may be NULL) say which side's
+ * context it carries and how long the hash is.
+ */
+MOAT_MUST_USE int moat_cv_content_check(const uint8_t *content, size_t len, bool *server, size_t *hash_len);
+
+/* ---- TLS 1.2 (and 1.0/1.1) ECDHE ServerKeyExchange, RFC 5246 §7.4.3, RFC 8422 §5.4 ---- */
+
+/* client_random + server_random + curve_type(1) + named_curve(2) + point<1..2^8-1>, secp521r1 the longest. */
+#define MOAT_SKE_ECDH_CONTENT_MAX (2 * MOAT_RANDOM_LEN + 1 + 2 + 1 + MOAT_KEX_MAX_EC_SHARE_LEN)
+/*
+ * Appends client_random, server_random and ServerECDHParams to out. A group
+ * that is not an elliptic curve group of ours, or a point of the wrong
+ * length or form for it → INVALID_ARG.
+ */
+MOAT_MUST_USE int moat_ske_ecdh_content_build(const uint8_t client_random[MOAT_RANDOM_LEN],
+					      const uint8_t server_random[MOAT_RANDOM_LEN], uint16_t group,
+					      const uint8_t *point, size_t point_len, struct moat_buf *out);
+/*
+ * Accepts exactly what moat_ske_ecdh_content_build can produce, else
+ * INVALID_ARG. group and point (either may be NULL) receive the named group
+ * and a view of the point inside content. The point's length and form are
+ * checked, not whether it lies on the curve: that is moat_kex_public_check.
+ */
+MOAT_MUST_USE int moat_ske_ecdh_content_check(const uint8_t *content, size_t len, uint16_t *group,
+					      struct moat_cursor *point);
+
+#endif
