@@ -18,3 +18,9 @@ tests_tls_hostile_lists_test_SOURCES = tests/tls/hostile_lists_test.c tests/tls/
 	tests/tls/scripted_peer.h tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
 tests_tls_hostile_lists_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_hostile_lists_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
+# The handshake state machines against RFC 8446 Appendix A, and every reachable row's handler.
+check_PROGRAMS += tests/tls/hs_tables_test
+tests_tls_hs_tables_test_SOURCES = tests/tls/hs_tables_test.c $(TEST_UTIL_SOURCES)
+tests_tls_hs_tables_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_hs_tables_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
