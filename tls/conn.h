@@ -69,12 +69,26 @@ struct moat_config {
 	void *ctx;
 };
 
-/* Handshake path flags (tls/handshake_tables.c indexes its paths with them). */
-#define MOAT_HS_F_HRR            (1u << 0)
-#define MOAT_HS_F_CLIENT_AUTH    (1u << 1)
-#define MOAT_HS_F_NO_CLIENT_CERT (1u << 2)
-#define MOAT_HS_F_MIDDLEBOX      (1u << 3)
-#define MOAT_HS_F_COUNT          16
+/*
+ * Handshake path flags: a machine's paths are found by them
+ * (tls/handshake_tables.h). 32 bits, so the handshakes still to come each
+ * get one without a change of type.
+ */
+#define MOAT_HS_F_HRR            (1u << 0)  /* 1.3: HelloRetryRequest */
+#define MOAT_HS_F_CLIENT_AUTH    (1u << 1)  /* the server asked for a certificate */
+#define MOAT_HS_F_NO_CLIENT_CERT (1u << 2)  /* ... and the client had none (empty Certificate) */
+#define MOAT_HS_F_MIDDLEBOX      (1u << 3)  /* 1.3: compatibility change_cipher_spec (RFC 8446 D.4) */
+/* Set aside for the handshakes to come; no path uses them yet. */
+#define MOAT_HS_F_PSK            (1u << 4)  /* 1.3: PSK, no certificates (RFC 8446 §2.2) */
+#define MOAT_HS_F_EARLY_DATA     (1u << 5)  /* 1.3: 0-RTT accepted, EndOfEarlyData (§4.5) */
+#define MOAT_HS_F_RESUMED        (1u << 6)  /* 1.2: abbreviated handshake (RFC 5246 §7.3) */
+#define MOAT_HS_F_TICKET         (1u << 7)  /* 1.2: NewSessionTicket (RFC 5077 §3.3) */
+#define MOAT_HS_F_OCSP           (1u << 8)  /* 1.2: CertificateStatus (RFC 6066 §8) */
+#define MOAT_HS_F_ECDHE          (1u << 9)  /* 1.2: ServerKeyExchange (RFC 8422 §2) */
+
+struct moat_hs_machine;
+struct moat_hs_path;
+struct moat_hs_action;
 
 struct moat_async_pkey_op {
 	moat_async_pkey_op_type type;
@@ -91,9 +105,16 @@ struct moat_async_pkey_op {
 
 /* What the handshake needs and an established connection does not. */
 struct moat_handshake {
-	unsigned flags;
+	const struct moat_hs_machine *machine; /* NULL: the hello machine, until a version is chosen */
+	uint32_t flags;                      /* MOAT_HS_F_* */
 	unsigned position;                   /* index into the current path */
-	bool msg_pending;                    /* received message's handler stopped blocked: call it again */
+	/* The path for (machine, flags) as last looked up: the driver looks again when either changes. */
+	const struct moat_hs_path *path;
+	const struct moat_hs_machine *path_machine;
+	uint32_t path_flags;
+	size_t path_len;
+	/* The row whose recv handler stopped blocked on the message in hs->in: call it again. */
+	const struct moat_hs_action *pending;
 
 	/*
 	 * Transcript: raw messages until the hash is known, then a running hash.
@@ -140,6 +161,7 @@ struct moat_handshake {
 	struct moat_buf client_hello_raw;
 	struct moat_client_hello client_hello;
 	bool client_hello_parsed;
+	uint8_t client_versions;             /* versions the ClientHello offers: bit n for 0x0301 + n (hello.c) */
 	bool client_hello_cb_called;
 	bool client_hello_cb_done;
 	bool server_name_used;
@@ -186,7 +208,7 @@ struct moat_connection {
 	bool hs_secure;                      /* hs is in the secure heap (connection.c: why not always) */
 	struct moat_secrets *secrets;        /* secure heap; NULL until the handshake needs it */
 	bool handshake_complete;
-	unsigned hs_flags;                   /* the handshake's path flags, kept after free_handshake */
+	uint32_t hs_flags;                   /* the handshake's path flags, kept after free_handshake */
 
 	/* Negotiated. */
 	uint16_t version;
@@ -296,8 +318,9 @@ MOAT_MUST_USE int moat_hs_transcript_hrr_rewrite(struct moat_connection *conn);
 /* Start the transcript as message_hash(Hash(ClientHello1)) (RFC 8446 §4.4.1). */
 MOAT_MUST_USE int moat_hs_transcript_start_message_hash(struct moat_connection *conn, moat_hash_alg alg,
 							 const uint8_t *ch1_hash);
-MOAT_MUST_USE int moat_hs_write_ccs(struct moat_connection *conn);
 MOAT_MUST_USE int moat_hs_set_keys(struct moat_connection *conn, bool write, const uint8_t *secret);
+/* A change_cipher_spec record read before the handshake is complete: its machine's row judges it. */
+MOAT_MUST_USE int moat_hs_recv_ccs(struct moat_connection *conn, const uint8_t *data, size_t len);
 
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
 MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);

@@ -495,7 +495,7 @@ const char *moat_connection_get_handshake_type_name(struct moat_connection *conn
 	static _Thread_local char name[128];
 	if (conn == NULL)
 		return "NONE";
-	unsigned flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
+	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
 	if (!conn->handshake_complete && conn->suite == NULL)
 		return "INITIAL";
 	snprintf(name, sizeof(name), "NEGOTIATED|FULL_HANDSHAKE%s%s%s%s",
@@ -510,7 +510,7 @@ int moat_connection_is_hello_retried(struct moat_connection *conn)
 {
 	if (conn == NULL)
 		return 0;
-	unsigned flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
+	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
 	return (flags & MOAT_HS_F_HRR) ? 1 : 0;
 }
 

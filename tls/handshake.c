@@ -1,19 +1,53 @@
 /*
- * The handshake driver: walks the path from handshake_tables.c, reading and
- * writing one message per step, and keeps the transcript.
+ * The handshake driver: walks the path of the connection's state machine
+ * (handshake_tables.h), reading and writing one message per step, and keeps
+ * the transcript.
  *
  * Why it is shaped like this:
  * - Any step may stop. I/O stops (blocked on read/write) leave the position
  *   unchanged; a handler that waits for the application (async pkey, client
  *   hello callback) returns ASYNC_BLOCKED and is called again with the same
  *   message, so received messages stay in hs->in and in the transcript until
- *   their handler finishes (hs_msg_pending).
+ *   their handler finishes (hs->pending names the row to call again).
  * - Our outgoing handshake messages are queued in hs->out and turned into
  *   records only when the flight ends or the write keys change, so a server
  *   flight (EncryptedExtensions..Finished) costs one record and one AEAD call.
+ *   A row's `sent` hook runs once its message is queued; a write key change
+ *   there first turns what is queued into records under the old keys.
  * - The transcript starts as a plain buffer: the hash function is known only
  *   once the cipher suite is (RFC 8446 §4.4.1). It is dropped when the hash
  *   starts unless the version asked to keep it (hs->transcript_keep_raw).
+ * - The version is not known when the handshake starts. Every connection
+ *   begins in the hello machine, whose ClientHello (server) or ServerHello
+ *   (client) handler in hello.c chooses the version and sets hs->machine;
+ *   the driver then reads the chosen machine's path at the same position
+ *   (moat_hs_machine_recv hands it the message that chose it).
+ * - change_cipher_spec is a row like the others. Ours is written by its row
+ *   through the record layer; the peer's reaches the machine's CCS row from
+ *   the record reader (moat_hs_recv_ccs), wherever in the path it comes, as
+ *   RFC 8446 §5 allows for TLS 1.3.
+ *
+ * Where TLS 1.2 plugs in (RFC 5246 §7.3; 1.0 and 1.1 share it):
+ * - A moat_tls12_machine (tls12_tables.c) listed in moat_hs_machines: rows
+ *   for ServerKeyExchange, ServerHelloDone, ClientKeyExchange,
+ *   CertificateStatus, NewSessionTicket and the two CCS, paths for the
+ *   full, resumed and ticket handshakes found by the MOAT_HS_F_RESUMED,
+ *   _TICKET, _OCSP, _ECDHE, _CLIENT_AUTH flags, and its handlers in
+ *   tls12_server.c / tls12_client.c.
+ * - hello.c: the server's choose_version finds it for a client that offers
+ *   1.2 (legacy_version or supported_versions) when the policy allows it;
+ *   parse_client_hello then takes a ClientHello without supported_versions
+ *   instead of refusing it. The client offers 1.2 in its ClientHello and
+ *   moat_hs_server_hello_version accepts a ServerHello without
+ *   supported_versions once the downgrade check has passed.
+ * - Its CCS rows are not optional: in 1.2 a CCS comes at exactly one place
+ *   and switches the read keys there. The driver reads it at that place in
+ *   the path (a CCS row the peer writes and that is not optional: read one
+ *   record, which must be a CCS, and call the row's recv handler), and
+ *   moat_hs_recv_ccs refuses a CCS that arrives anywhere else, as it already
+ *   does for a row that is not optional.
+ * - Its `sent` hooks: our CCS row's hook installs the pending write keys;
+ *   Finished hooks need none.
  */
 #include "tls/handshake_tables.h"
 
@@ -101,21 +135,6 @@ int moat_hs_flush_messages(struct moat_connection *conn)
 	return MOAT_SUCCESS;
 }
 
-/* RFC 8446 Appendix D.4: the compatibility CCS, written by the record layer after what is queued. */
-int moat_hs_write_ccs(struct moat_connection *conn)
-{
-	TRY(moat_hs_flush_messages(conn));
-	return moat_record_write_ccs(&conn->rl, &conn->io.out);
-}
-
-int moat_tls13_send_ccs(struct moat_connection *conn)
-{
-	if (conn->hs->sent_ccs)
-		return MOAT_SUCCESS;
-	conn->hs->sent_ccs = true;
-	return moat_hs_write_ccs(conn);
-}
-
 int moat_hs_set_keys(struct moat_connection *conn, bool write, const uint8_t *secret)
 {
 	if (write) {
@@ -151,8 +170,8 @@ static int read_message(struct moat_connection *conn, uint8_t *type, struct moat
 		}
 		uint8_t ct;
 		TRY(moat_conn_read_record(conn, &ct));
-		/* Only handshake records reach here: moat_conn_read_record drops CCS, handles alerts,
-		 * and refuses application data while the handshake runs. */
+		/* Only handshake records reach here: moat_conn_read_record gives a CCS to its row
+		 * (moat_hs_recv_ccs), handles alerts, and refuses application data while the handshake runs. */
 	}
 	struct moat_cursor c;
 	moat_cursor_init(&c, hs->in.data, msg_len);
@@ -170,6 +189,45 @@ static void consume_message(struct moat_handshake *hs, size_t len)
 	hs->in.len = rest;
 }
 
+static const struct moat_hs_machine *machine_of(const struct moat_handshake *hs)
+{
+	return hs->machine != NULL ? hs->machine : &moat_hs_hello_machine;
+}
+
+/*
+ * The row at the current position of the machine in force. The path is
+ * looked up again only when the machine or the flags changed since the last
+ * step, which is a handful of times per handshake.
+ */
+static int current_row(struct moat_handshake *hs, moat_hs_msg *msg)
+{
+	const struct moat_hs_machine *m = machine_of(hs);
+	if (hs->path == NULL || hs->path_machine != m || hs->path_flags != hs->flags) {
+		const struct moat_hs_path *path = moat_hs_path_find(m, hs->flags);
+		ENSURE(path != NULL, MOAT_ERR_INTERNAL);
+		hs->path = path;
+		hs->path_machine = m;
+		hs->path_flags = hs->flags;
+		hs->path_len = moat_hs_path_len(path);
+	}
+	ENSURE(hs->position < hs->path_len, MOAT_ERR_INTERNAL);
+	*msg = (moat_hs_msg)hs->path->msgs[hs->position];
+	/* The hello machine hands over before its path ends: it never finishes a handshake. */
+	ENSURE(!m->neutral || *msg != MOAT_MSG_APPLICATION_DATA, MOAT_ERR_INTERNAL);
+	return MOAT_SUCCESS;
+}
+
+int moat_hs_machine_recv(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	moat_hs_msg msg;
+	ENSURE(hs->machine != NULL, MOAT_ERR_INTERNAL);
+	TRY(current_row(hs, &msg));
+	const struct moat_hs_action *act = &hs->machine->actions[msg];
+	ENSURE(act->recv != NULL && act->writer != conn->mode, MOAT_ERR_INTERNAL);
+	return act->recv(conn, body);
+}
+
 static int step_read(struct moat_connection *conn, moat_hs_msg msg)
 {
 	struct moat_handshake *hs = conn->hs;
@@ -183,33 +241,66 @@ static int step_read(struct moat_connection *conn, moat_hs_msg msg)
 	TRY(moat_conn_secure_handshake(conn));
 	hs = conn->hs;
 	hs->cur_msg_len = raw_len;
-	if (!hs->msg_pending) {
-		const struct moat_hs_action *act = &moat_hs_actions[msg];
+	if (hs->pending == NULL) {
+		const struct moat_hs_machine *m = machine_of(hs);
+		const struct moat_hs_action *act = &m->actions[msg];
 		if (type != act->hs_type) {
 			/* An optional message may switch the path at this position. */
 			bool switched = false;
-			for (size_t i = 0; i < moat_hs_path_switch_count; i++) {
-				const struct moat_hs_path_switch *sw = &moat_hs_path_switches[i];
+			for (size_t i = 0; i < m->switch_count; i++) {
+				const struct moat_hs_path_switch *sw = &m->switches[i];
 				if (sw->expected == msg && sw->seen_type == type) {
 					hs->flags |= sw->set_flag;
 					switched = true;
 				}
 			}
 			ENSURE(switched, MOAT_ERR_UNEXPECTED_MESSAGE);
-			msg = moat_hs_path_at(hs->flags, hs->position);
-			ENSURE(moat_hs_actions[msg].hs_type == type, MOAT_ERR_UNEXPECTED_MESSAGE);
+			TRY(current_row(hs, &msg));
+			act = &m->actions[msg];
+			ENSURE(act->hs_type == type, MOAT_ERR_UNEXPECTED_MESSAGE);
 		}
+		ENSURE(act->recv != NULL, MOAT_ERR_INTERNAL);
 		/* CertificateVerify and Finished cover the transcript up to, not including, themselves. */
 		if (hs->transcript_ready)
 			TRY(moat_hs_transcript_hash(conn, hs->finished_hash));
 		TRY(moat_hs_transcript_add(conn, raw, raw_len));
-		hs->msg_pending = true;
+		hs->pending = act;
 	}
-	TRY(moat_hs_actions[msg].recv(conn, body));
-	hs->msg_pending = false;
+	/* The row that took the message, even if its handler has since chosen another machine. */
+	TRY(hs->pending->recv(conn, body));
+	hs->pending = NULL;
 	consume_message(hs, raw_len);
 	hs->cur_msg_len = 0;
 	return MOAT_SUCCESS;
+}
+
+/*
+ * A change_cipher_spec record, from the record reader (io.c). RFC 8446 §5:
+ * one may come "at any time after the first ClientHello message has been
+ * sent or received and before the peer's Finished message has been
+ * received"; anything else is unexpected_message. After the peer's Finished
+ * the handshake is complete. Before the first ClientHello a server is still
+ * in the hello machine, which has no row for the client's CCS. The row's
+ * recv handler checks the record itself.
+ */
+int moat_hs_recv_ccs(struct moat_connection *conn, const uint8_t *data, size_t len)
+{
+	struct moat_handshake *hs = conn->hs;
+	ENSURE(!conn->handshake_complete && hs != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
+	const struct moat_hs_action *row = moat_hs_peer_ccs_row(machine_of(hs), conn->mode);
+	/* A row that is not optional is read at its place in the path, never out of band. */
+	ENSURE(row != NULL && row->optional && row->recv != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
+	struct moat_cursor body;
+	moat_cursor_init(&body, data, len);
+	return row->recv(conn, body);
+}
+
+/* Our message: the writer queues it, then its `sent` hook runs (key changes, RFC 8446 Appendix A). */
+static int send_row(struct moat_connection *conn, const struct moat_hs_action *act)
+{
+	ENSURE(act->send != NULL, MOAT_ERR_INTERNAL);
+	TRY(act->send(conn));
+	return act->sent != NULL ? act->sent(conn) : MOAT_SUCCESS;
 }
 
 static void finish_handshake(struct moat_connection *conn)
@@ -234,9 +325,11 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 
 	for (;;) {
 		struct moat_handshake *hs = conn->hs;
-		moat_hs_msg msg = moat_hs_path_at(hs->flags, hs->position);
-		const struct moat_hs_action *act = &moat_hs_actions[msg];
-		int rc;
+		moat_hs_msg msg;
+		int rc = current_row(hs, &msg);
+		if (rc < 0)
+			goto stopped;
+		const struct moat_hs_action *act = &machine_of(hs)->actions[msg];
 
 		if (msg == MOAT_MSG_APPLICATION_DATA) {
 			rc = moat_hs_flush_messages(conn);
@@ -249,9 +342,9 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 		}
 
 		if (act->writer == conn->mode) {
-			rc = act->send(conn);
-		} else if (act->record_type == MOAT_CT_CHANGE_CIPHER_SPEC) {
-			/* The peer's CCS is dropped by the record reader whenever it comes. */
+			rc = send_row(conn, act);
+		} else if (act->optional) {
+			/* The peer's compatibility CCS: its row takes it whenever it comes (moat_hs_recv_ccs). */
 			rc = MOAT_SUCCESS;
 		} else {
 			/* Our flight is complete: send it before waiting for the peer. */

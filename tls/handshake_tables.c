@@ -1,114 +1,91 @@
 /*
- * The TLS 1.3 message table and paths. Compare with RFC 8446 §2 figure 1
- * (full handshake), figure 2 (HelloRetryRequest), §4.3.2 (CertificateRequest)
- * and Appendix D.4 (middlebox compatibility: a change_cipher_spec record from
- * the server right after its first handshake message, from the client right
- * before its second flight). Incoming change_cipher_spec records are dropped
- * by the record reader (RFC 8446 §5), so the CCS rows matter only to their
- * writer; the reader steps over them.
+ * The version-neutral start of every handshake, the list of machines, and
+ * path lookup.
+ *
+ * The hello machine holds the two hellos and nothing else (s2n-tls's
+ * INITIAL handshake type). Its recv handlers (hello.c) choose the protocol
+ * version and the machine that runs the rest; a side leaves it at the first
+ * message it receives: the server at the ClientHello, the client at the
+ * ServerHello. It has a row for the server's change_cipher_spec because a
+ * TLS 1.3 server in compatibility mode may send one right behind its
+ * ServerHello (RFC 8446 D.4), read by a client that does not know the version
+ * yet; it has none for the client's, which may not come before a ClientHello
+ * (§5).
  */
 #include "tls/handshake_tables.h"
 
 #define HS MOAT_CT_HANDSHAKE
 #define CCS MOAT_CT_CHANGE_CIPHER_SPEC
 
-const struct moat_hs_action moat_hs_actions[MOAT_MSG_KIND_COUNT] = {
-	[MOAT_MSG_CLIENT_HELLO] = { "ClientHello", HS, MOAT_HS_CLIENT_HELLO, MOAT_CLIENT,
-		moat_tls13_client_send_hello, moat_tls13_server_recv_hello },
-	[MOAT_MSG_HELLO_RETRY_REQUEST] = { "HelloRetryRequest", HS, MOAT_HS_SERVER_HELLO, MOAT_SERVER,
-		moat_tls13_server_send_hrr, moat_tls13_client_recv_server_hello },
-	[MOAT_MSG_SERVER_HELLO] = { "ServerHello", HS, MOAT_HS_SERVER_HELLO, MOAT_SERVER,
-		moat_tls13_server_send_hello, moat_tls13_client_recv_server_hello },
-	[MOAT_MSG_SERVER_CCS] = { "ChangeCipherSpec (server)", CCS, 0, MOAT_SERVER,
-		moat_tls13_send_ccs, NULL },
-	[MOAT_MSG_ENCRYPTED_EXTENSIONS] = { "EncryptedExtensions", HS, MOAT_HS_ENCRYPTED_EXTENSIONS, MOAT_SERVER,
-		moat_tls13_server_send_ee, moat_tls13_client_recv_ee },
-	[MOAT_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest", HS, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER,
-		moat_tls13_server_send_cr, moat_tls13_client_recv_cr },
-	[MOAT_MSG_SERVER_CERTIFICATE] = { "Certificate (server)", HS, MOAT_HS_CERTIFICATE, MOAT_SERVER,
-		moat_tls13_send_certificate, moat_tls13_recv_certificate },
-	[MOAT_MSG_SERVER_CERTIFICATE_VERIFY] = { "CertificateVerify (server)", HS, MOAT_HS_CERTIFICATE_VERIFY,
-		MOAT_SERVER, moat_tls13_send_certificate_verify, moat_tls13_recv_certificate_verify },
-	[MOAT_MSG_SERVER_FINISHED] = { "Finished (server)", HS, MOAT_HS_FINISHED, MOAT_SERVER,
-		moat_tls13_server_send_finished, moat_tls13_client_recv_server_finished },
-	[MOAT_MSG_CLIENT_CCS] = { "ChangeCipherSpec (client)", CCS, 0, MOAT_CLIENT,
-		moat_tls13_send_ccs, NULL },
-	[MOAT_MSG_CLIENT_CERTIFICATE] = { "Certificate (client)", HS, MOAT_HS_CERTIFICATE, MOAT_CLIENT,
-		moat_tls13_send_certificate, moat_tls13_recv_certificate },
-	[MOAT_MSG_CLIENT_CERTIFICATE_VERIFY] = { "CertificateVerify (client)", HS, MOAT_HS_CERTIFICATE_VERIFY,
-		MOAT_CLIENT, moat_tls13_send_certificate_verify, moat_tls13_recv_certificate_verify },
-	[MOAT_MSG_CLIENT_FINISHED] = { "Finished (client)", HS, MOAT_HS_FINISHED, MOAT_CLIENT,
-		moat_tls13_client_send_finished, moat_tls13_server_recv_client_finished },
-	[MOAT_MSG_APPLICATION_DATA] = { "ApplicationData", MOAT_CT_APPLICATION_DATA, 0, MOAT_SERVER, NULL, NULL },
+static const struct moat_hs_action hello_actions[MOAT_MSG_KIND_COUNT] = {
+	/* The ClientHello offers every version we implement: today TLS 1.3 alone, so its writer is 1.3's. */
+	[MOAT_MSG_CLIENT_HELLO] = { "ClientHello", HS, MOAT_HS_CLIENT_HELLO, MOAT_CLIENT, false,
+		moat_tls13_client_send_hello, moat_hs_server_recv_client_hello, NULL },
+	/* A server has chosen its machine before it writes: only the client's recv is reachable. */
+	[MOAT_MSG_SERVER_HELLO] = { "ServerHello", HS, MOAT_HS_SERVER_HELLO, MOAT_SERVER, false,
+		NULL, moat_hs_client_recv_server_hello, NULL },
+	[MOAT_MSG_SERVER_CCS] = { "ChangeCipherSpec (server)", CCS, 0, MOAT_SERVER, true,
+		NULL, moat_tls13_recv_ccs, NULL },
 };
 
-/* A client expecting the server's Certificate may get a CertificateRequest first (§4.3.2). */
-const struct moat_hs_path_switch moat_hs_path_switches[] = {
-	{ MOAT_MSG_SERVER_CERTIFICATE, MOAT_HS_CERTIFICATE_REQUEST, MOAT_HS_F_CLIENT_AUTH },
-};
-const size_t moat_hs_path_switch_count = sizeof(moat_hs_path_switches) / sizeof(moat_hs_path_switches[0]);
-
-#define CH MOAT_MSG_CLIENT_HELLO
-#define HRR MOAT_MSG_HELLO_RETRY_REQUEST
-#define SH MOAT_MSG_SERVER_HELLO
-#define S_CCS MOAT_MSG_SERVER_CCS
-#define EE MOAT_MSG_ENCRYPTED_EXTENSIONS
-#define CR MOAT_MSG_CERTIFICATE_REQUEST
-#define S_CERT MOAT_MSG_SERVER_CERTIFICATE
-#define S_CV MOAT_MSG_SERVER_CERTIFICATE_VERIFY
-#define S_FIN MOAT_MSG_SERVER_FINISHED
-#define C_CCS MOAT_MSG_CLIENT_CCS
-#define C_CERT MOAT_MSG_CLIENT_CERTIFICATE
-#define C_CV MOAT_MSG_CLIENT_CERTIFICATE_VERIFY
-#define C_FIN MOAT_MSG_CLIENT_FINISHED
-#define APP MOAT_MSG_APPLICATION_DATA
-
-#define F_HRR MOAT_HS_F_HRR
-#define F_CA MOAT_HS_F_CLIENT_AUTH
-#define F_NC MOAT_HS_F_NO_CLIENT_CERT
-#define F_MB MOAT_HS_F_MIDDLEBOX
-
-#define MAX_PATH 20
-static const uint8_t paths[MOAT_HS_F_COUNT][MAX_PATH] = {
-	/* Full 1-RTT handshake. */
-	[0] = { CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP },
-	[F_CA] = { CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP },
-	[F_CA | F_NC] = { CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP },
-	[F_MB] = { CH, SH, S_CCS, EE, S_CERT, S_CV, S_FIN, C_CCS, C_FIN, APP },
-	[F_MB | F_CA] = { CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_CV, C_FIN, APP },
-	[F_MB | F_CA | F_NC] = { CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_FIN, APP },
-	/* HelloRetryRequest: the client tries again with the group (or cookie) asked for. */
-	[F_HRR] = { CH, HRR, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP },
-	[F_HRR | F_CA] = { CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP },
-	[F_HRR | F_CA | F_NC] = { CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP },
-	/* With HRR the CCS records follow the HRR and precede the second ClientHello (D.4). */
-	[F_HRR | F_MB] = { CH, HRR, S_CCS, C_CCS, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP },
-	[F_HRR | F_MB | F_CA] = { CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV,
-				  C_FIN, APP },
-	[F_HRR | F_MB | F_CA | F_NC] = { CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT,
-					 C_FIN, APP },
+static const struct moat_hs_path hello_paths[] = {
+	{ 0, { MOAT_MSG_CLIENT_HELLO, MOAT_MSG_SERVER_HELLO, MOAT_MSG_APPLICATION_DATA } },
 };
 
-bool moat_hs_path_valid(unsigned flags)
+const struct moat_hs_machine moat_hs_hello_machine = {
+	.name = "hello",
+	.version = 0,
+	.neutral = true,
+	.flags = 0,
+	.actions = hello_actions,
+	.paths = hello_paths,
+	.path_count = sizeof(hello_paths) / sizeof(hello_paths[0]),
+	.switches = NULL,
+	.switch_count = 0,
+};
+
+/*
+ * Where TLS 1.2 plugs in: a moat_tls12_machine here (and for TLS 1.0/1.1,
+ * which share its messages), with its own actions, paths and switches; see
+ * the head of handshake.c.
+ */
+const struct moat_hs_machine *const moat_hs_machines[] = {
+	&moat_hs_hello_machine,
+	&moat_tls13_machine,
+	NULL,
+};
+
+const struct moat_hs_machine *moat_hs_machine_for_version(uint16_t version)
 {
-	/* Rows left out of the table are all zeros and never reach APP. */
-	return moat_hs_path_len(flags) > 0;
+	for (size_t i = 0; moat_hs_machines[i] != NULL; i++)
+		if (!moat_hs_machines[i]->neutral && moat_hs_machines[i]->version == version)
+			return moat_hs_machines[i];
+	return NULL;
 }
 
-size_t moat_hs_path_len(unsigned flags)
+const struct moat_hs_path *moat_hs_path_find(const struct moat_hs_machine *m, uint32_t flags)
 {
-	if (flags >= MOAT_HS_F_COUNT)
-		return 0;
-	for (size_t i = 0; i < MAX_PATH; i++)
-		if (paths[flags][i] == APP)
+	flags &= m->flags;
+	for (size_t i = 0; i < m->path_count; i++)
+		if (m->paths[i].flags == flags)
+			return &m->paths[i];
+	return NULL;
+}
+
+size_t moat_hs_path_len(const struct moat_hs_path *path)
+{
+	for (size_t i = 0; i < MOAT_HS_MAX_PATH; i++)
+		if (path->msgs[i] == MOAT_MSG_APPLICATION_DATA)
 			return i + 1;
 	return 0;
 }
 
-moat_hs_msg moat_hs_path_at(unsigned flags, unsigned pos)
+const struct moat_hs_action *moat_hs_peer_ccs_row(const struct moat_hs_machine *m, moat_mode self)
 {
-	size_t len = moat_hs_path_len(flags);
-	if (len == 0 || pos >= len)
-		return APP;
-	return (moat_hs_msg)paths[flags][pos];
+	for (size_t i = 0; i < MOAT_MSG_KIND_COUNT; i++) {
+		const struct moat_hs_action *a = &m->actions[i];
+		if (a->record_type == MOAT_CT_CHANGE_CIPHER_SPEC && a->writer != self)
+			return a;
+	}
+	return NULL;
 }

@@ -1,19 +1,35 @@
 /*
- * The TLS 1.3 handshake as data (RFC 8446 §2, Appendix A).
+ * The handshake as data: per-version state machines (RFC 8446 §2, Appendix A).
  *
- * Two tables, as in s2n-tls: one row per message kind saying who writes it
- * and how each side handles it, and one path (sequence of message kinds) per
- * handshake type, indexed by the MOAT_HS_F_* flags. The driver
- * (handshake.c) walks the current path; handlers that learn something that
- * changes the handshake type (a HelloRetryRequest, a CertificateRequest, an
- * empty client Certificate) set a flag and the path is re-read at the same
- * position, so every path agrees with the others on the prefix already done.
+ * A machine is three tables, as in s2n-tls: actions, one row per message
+ * kind saying who writes it and how each side handles it; paths, one
+ * sequence of message kinds per handshake type, found by the MOAT_HS_F_*
+ * flags; and switches, the messages a reader may meet instead of the one
+ * its path expects, which set a flag and so choose another path. The driver
+ * (handshake.c) walks the current path of the connection's machine
+ * (hs->machine). Handlers that learn something that changes the handshake
+ * type (a HelloRetryRequest, a CertificateRequest, an empty client
+ * Certificate) set a flag, and the path is re-read at the same position, so
+ * every path of a machine agrees with the others on the prefix already done.
+ *
+ * Every handshake starts in the hello machine, which knows only the two
+ * hellos (s2n's INITIAL handshake type). Its version-neutral handlers
+ * (hello.c) read the ClientHello (server) or ServerHello (client), choose the
+ * protocol version and point hs->machine at that version's machine (s2n's
+ * NEGOTIATED); the driver goes on at the same position in it. Every
+ * machine's paths therefore begin with the hello machine's messages.
+ *
+ * Each row may have a `sent` hook (LibreSSL's tls13_handshake.c), run once
+ * the row's message is in the transcript and queued: that is where our write
+ * keys change, as RFC 8446 Appendix A places K_send. Read keys change in the
+ * recv handler of the message after which Appendix A places K_recv.
  */
 #ifndef MOAT_TLS_HANDSHAKE_TABLES_H
 #define MOAT_TLS_HANDSHAKE_TABLES_H
 
 #include "tls/conn.h"
 
+/* Message kinds: one enum for all machines, so a path is a list of small numbers. */
 typedef enum {
 	MOAT_MSG_CLIENT_HELLO,
 	MOAT_MSG_HELLO_RETRY_REQUEST,
@@ -28,45 +44,103 @@ typedef enum {
 	MOAT_MSG_CLIENT_CERTIFICATE,
 	MOAT_MSG_CLIENT_CERTIFICATE_VERIFY,
 	MOAT_MSG_CLIENT_FINISHED,
-	MOAT_MSG_APPLICATION_DATA,
+	MOAT_MSG_APPLICATION_DATA,           /* the end of every path */
 	MOAT_MSG_KIND_COUNT,
 } moat_hs_msg;
 
 struct moat_hs_action {
 	const char *name;
 	uint8_t record_type;                 /* MOAT_CT_HANDSHAKE or MOAT_CT_CHANGE_CIPHER_SPEC */
-	uint8_t hs_type;                     /* handshake type on the wire */
+	uint8_t hs_type;                     /* handshake type on the wire (0 for CCS) */
 	moat_mode writer;
+	/*
+	 * The reader steps over this row: the peer may leave the message out,
+	 * and it may come earlier than its place in the path. Only the TLS 1.3
+	 * compatibility change_cipher_spec is such a row (RFC 8446 §5, D.4).
+	 */
+	bool optional;
 	/* The writer builds and queues the message; may stop blocked and is then called again. */
 	int (*send)(struct moat_connection *conn);
 	/* The reader processes the body (transcript already includes the message); may stop
 	 * blocked on application input and is then called again with the same body. */
 	int (*recv)(struct moat_connection *conn, struct moat_cursor body);
+	/* After send succeeded: the message is in the transcript and queued. Never blocks. */
+	int (*sent)(struct moat_connection *conn);
 };
 
 /* A message the reader may see instead of the expected one, which switches the path. */
 struct moat_hs_path_switch {
 	moat_hs_msg expected;
 	uint8_t seen_type;
-	unsigned set_flag;
+	uint32_t set_flag;
 };
 
-extern const struct moat_hs_action moat_hs_actions[MOAT_MSG_KIND_COUNT];
-extern const struct moat_hs_path_switch moat_hs_path_switches[];
-extern const size_t moat_hs_path_switch_count;
+#define MOAT_HS_MAX_PATH 20
 
-/* The message kind at position pos of the path for flags; APPLICATION_DATA past the end. */
-moat_hs_msg moat_hs_path_at(unsigned flags, unsigned pos);
-/* Whether flags name a handshake type that exists (tests walk every valid one). */
-bool moat_hs_path_valid(unsigned flags);
-size_t moat_hs_path_len(unsigned flags);
+/* One handshake type: its flags and its messages, ending with MOAT_MSG_APPLICATION_DATA. */
+struct moat_hs_path {
+	uint32_t flags;
+	uint8_t msgs[MOAT_HS_MAX_PATH];
+};
 
-/* Handlers, by side (tls13_server.c, tls13_client.c). */
+struct moat_hs_machine {
+	const char *name;
+	uint16_t version;                    /* 0 for the version-neutral hello machine */
+	/*
+	 * Version-neutral: the first message a side receives through this
+	 * machine chooses the machine for the rest of the handshake (hello.c).
+	 */
+	bool neutral;
+	uint32_t flags;                      /* the MOAT_HS_F_* its paths use; others are ignored */
+	const struct moat_hs_action *actions; /* indexed by moat_hs_msg; MOAT_MSG_KIND_COUNT rows */
+	const struct moat_hs_path *paths;
+	size_t path_count;
+	const struct moat_hs_path_switch *switches;
+	size_t switch_count;
+};
+
+/* The machines: the version-neutral start (handshake_tables.c) and TLS 1.3 (tls13_tables.c). */
+extern const struct moat_hs_machine moat_hs_hello_machine;
+extern const struct moat_hs_machine moat_tls13_machine;
+
+/* Every machine, for the table tests; NULL-terminated. */
+extern const struct moat_hs_machine *const moat_hs_machines[];
+
+/* The machine for a negotiated protocol version, NULL if the library has none. */
+const struct moat_hs_machine *moat_hs_machine_for_version(uint16_t version);
+
+/* The path of m for flags (m->flags picks the bits that count), NULL if m has none. */
+const struct moat_hs_path *moat_hs_path_find(const struct moat_hs_machine *m, uint32_t flags);
+/* Messages in a path, APPLICATION_DATA included. */
+size_t moat_hs_path_len(const struct moat_hs_path *path);
+
+/* The row for the peer's change_cipher_spec in m, NULL if m has none. */
+const struct moat_hs_action *moat_hs_peer_ccs_row(const struct moat_hs_machine *m, moat_mode self);
+
+/* hello.c: the version-neutral hello handlers. */
+int moat_hs_server_recv_client_hello(struct moat_connection *conn, struct moat_cursor body);
+int moat_hs_client_recv_server_hello(struct moat_connection *conn, struct moat_cursor body);
+/*
+ * The version a ServerHello selects: its supported_versions, which must be
+ * one we offered (illegal_parameter otherwise); without it the server chose
+ * TLS 1.2 or older, refused as protocol_version after the downgrade check of
+ * RFC 8446 §4.1.3 (illegal_parameter).
+ */
+MOAT_MUST_USE int moat_hs_server_hello_version(const struct moat_server_hello *sh, uint16_t *version);
+
+/*
+ * handshake.c: hand the message being received to the row at the current
+ * position of hs->machine, which the caller (a hello handler) just chose.
+ */
+MOAT_MUST_USE int moat_hs_machine_recv(struct moat_connection *conn, struct moat_cursor body);
+
+/* TLS 1.3 handlers, by side (tls13_server.c, tls13_client.c, tls13_auth.c, tls13_ccs.c). */
 int moat_tls13_client_send_hello(struct moat_connection *conn);
 int moat_tls13_server_recv_hello(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_server_send_hrr(struct moat_connection *conn);
 int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_server_send_hello(struct moat_connection *conn);
+int moat_tls13_server_hello_sent(struct moat_connection *conn);
 int moat_tls13_server_send_ee(struct moat_connection *conn);
 int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_server_send_cr(struct moat_connection *conn);
@@ -76,9 +150,12 @@ int moat_tls13_recv_certificate(struct moat_connection *conn, struct moat_cursor
 int moat_tls13_send_certificate_verify(struct moat_connection *conn);
 int moat_tls13_recv_certificate_verify(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_server_send_finished(struct moat_connection *conn);
+int moat_tls13_server_finished_sent(struct moat_connection *conn);
 int moat_tls13_client_recv_server_finished(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_client_send_finished(struct moat_connection *conn);
+int moat_tls13_client_finished_sent(struct moat_connection *conn);
 int moat_tls13_server_recv_client_finished(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_send_ccs(struct moat_connection *conn);
+int moat_tls13_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
 
 #endif

@@ -120,15 +120,8 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 	} while (skip);
 	switch (*content_type) {
 	case MOAT_CT_CHANGE_CIPHER_SPEC:
-		/*
-		 * §5: a single 0x01 byte between the first ClientHello and the peer's
-		 * Finished is dropped. A client reads only after sending its
-		 * ClientHello; a server must have received one.
-		 */
-		ENSURE(!conn->handshake_complete && len == 1 && plain[0] == 0x01, MOAT_ERR_UNEXPECTED_MESSAGE);
-		ENSURE(conn->mode == MOAT_CLIENT || (conn->hs != NULL && conn->hs->client_hello_parsed),
-		       MOAT_ERR_UNEXPECTED_MESSAGE);
-		return MOAT_SUCCESS;
+		/* RFC 8446 §5: a message of the handshake, which its state machine judges (a row with a recv handler). */
+		return moat_hs_recv_ccs(conn, plain, len);
 	case MOAT_CT_ALERT:
 		return handle_alert(conn, plain, len);
 	case MOAT_CT_HANDSHAKE:

@@ -16,10 +16,6 @@
 #include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
 
-/* RFC 8446 §4.1.3: the last 8 bytes of a downgraded server's random. */
-static const uint8_t downgrade_tls12[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
-static const uint8_t downgrade_tls11[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00 };
-
 size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
 
 static int tls13_suites(const struct moat_security_policy *p, uint16_t *out, size_t cap, size_t *n)
@@ -199,17 +195,13 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	conn->rl.write_version = MOAT_TLS12;
 	TRY(moat_server_hello_decode(body, &sh));
 
-	if (!moat_ext_present(&sh.ext, MOAT_EXTI_SUPPORTED_VERSIONS)) {
-		/* A TLS 1.2-or-older answer. A downgrade sentinel means an attacker is in the middle. */
-		const uint8_t *tail = sh.random + MOAT_RANDOM_LEN - 8;
-		ENSURE(memcmp(tail, downgrade_tls12, 8) != 0 && memcmp(tail, downgrade_tls11, 8) != 0,
-		       MOAT_ERR_ILLEGAL_PARAMETER);
-		BAIL(MOAT_ERR_PROTOCOL_VERSION);
-	}
+	/*
+	 * hello.c chose this machine from the first ServerHello's version; one
+	 * after a HelloRetryRequest comes straight here and must choose TLS 1.3
+	 * again, so every ServerHello is checked.
+	 */
 	uint16_t version;
-	TRY(moat_ext_supported_versions_decode_sh(sh.ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], &version));
-	/* §4.2.1: only a version we offered; legacy_version is ignored once supported_versions is there. */
-	ENSURE(version == MOAT_TLS13, MOAT_ERR_ILLEGAL_PARAMETER);
+	TRY(moat_hs_server_hello_version(&sh, &version));
 	ENSURE(moat_cursor_remaining(&sh.session_id_echo) == hs->session_id_len &&
 		       memcmp(moat_cursor_data(&sh.session_id_echo), hs->session_id, hs->session_id_len) == 0,
 	       MOAT_ERR_ILLEGAL_PARAMETER);
@@ -246,8 +238,16 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	moat_hs_kex_release(hs);
 	TRY(rc);
 	TRY(moat_tls13_prepare_finished_keys(conn));
+	/*
+	 * Appendix A.1:
+	 *                                 | Recv ServerHello
+	 *                                 | K_recv = handshake
+	 * K_send = handshake comes along, though A.1 draws it after the server's
+	 * Finished: the note below the figure says a client with an alert to
+	 * send before then "SHOULD first rekey to the handshake keys if
+	 * possible". Our compatibility CCS stays unprotected (record layer).
+	 */
 	TRY(moat_hs_set_keys(conn, false, conn->secrets->server_hs));
-	/* Our CCS (compatibility mode) is written unprotected by its own path; the rest uses these. */
 	return moat_hs_set_keys(conn, true, conn->secrets->client_hs);
 }
 
@@ -327,7 +327,13 @@ int moat_tls13_client_recv_server_finished(struct moat_connection *conn, struct 
 {
 	uint8_t hash[MOAT_MAX_HASH_LEN];
 	TRY(moat_tls13_read_finished(conn, body));
-	/* Appendix A.2: the server's application keys follow its Finished. */
+	/*
+	 * The server's application secrets cover the transcript through its
+	 * Finished (§7.1), so K_recv = application, which A.1 draws after our
+	 * own Finished, is installed now: we read nothing in between, and a
+	 * record that carried more than this Finished is refused here, before
+	 * we answer (moat_hs_set_keys).
+	 */
 	TRY(moat_hs_transcript_hash(conn, hash));
 	TRY(moat_tls13_derive_master(conn->secrets, hash));
 	return moat_hs_set_keys(conn, false, conn->secrets->server_app);
@@ -339,7 +345,17 @@ int moat_tls13_client_send_finished(struct moat_connection *conn)
 	uint8_t mem[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN];
 	moat_buf_init_fixed(&msg, mem, sizeof(mem));
 	TRY(moat_tls13_write_finished(conn, &msg));
-	TRY(moat_hs_queue_message(conn, msg.data, msg.len));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
+}
+
+/*
+ * Appendix A.1:
+ *                                 | Send Finished
+ *                                 | K_send = K_recv = application
+ * Our second flight goes out under the handshake keys first.
+ */
+int moat_tls13_client_finished_sent(struct moat_connection *conn)
+{
 	TRY(moat_hs_flush_messages(conn));
 	return moat_hs_set_keys(conn, true, conn->secrets->client_app);
 }

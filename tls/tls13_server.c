@@ -5,93 +5,16 @@
  * both sides use them.
  *
  * Negotiation follows the server's preference (the policy's order) for the
- * cipher suite, the group and the ALPN protocol, as s2n-tls does. The
- * ClientHello is processed in two phases so the client hello callback can
- * stop the handshake in between (non-blocking mode) and switch the config:
- * phase one parses and validates what does not depend on the config; phase
- * two chooses parameters with the config in force when it runs.
+ * cipher suite, the group and the ALPN protocol, as s2n-tls does. The first
+ * ClientHello reaches this machine from hello.c, which has decoded it, run
+ * the client hello callback and chosen TLS 1.3; here the parameters are
+ * chosen with the config in force by then.
  */
 #include <string.h>
 
 #include "common/secmem.h"
 #include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
-
-/* Phase one: what holds whatever config ends up in force. */
-static int parse_first_client_hello(struct moat_connection *conn, struct moat_cursor body)
-{
-	struct moat_handshake *hs = conn->hs;
-	struct moat_client_hello *ch = &hs->client_hello;
-
-	/* Keep our own copy: the getters and the callback read it after the record buffer moves on. */
-	moat_buf_reset(&hs->client_hello_raw);
-	TRY(moat_buf_put_bytes(&hs->client_hello_raw, moat_cursor_data(&body), moat_cursor_remaining(&body)));
-	struct moat_cursor copy;
-	moat_cursor_init(&copy, hs->client_hello_raw.data, hs->client_hello_raw.len);
-	TRY(moat_client_hello_decode(copy, ch));
-	hs->client_hello_parsed = true;
-	conn->client_hello_version = ch->legacy_version;
-	memcpy(hs->client_random, ch->random, MOAT_RANDOM_LEN);
-	hs->session_id_len = moat_cursor_remaining(&ch->session_id);
-	TRY(moat_cursor_get_bytes(&ch->session_id, hs->session_id, hs->session_id_len));
-	moat_cursor_init(&ch->session_id, hs->session_id, hs->session_id_len);
-
-	/* §4.2.1: without supported_versions the client speaks TLS 1.2 or older, which we do not. */
-	conn->client_version = ch->legacy_version > MOAT_TLS12 ? MOAT_TLS12 : ch->legacy_version;
-	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SUPPORTED_VERSIONS), MOAT_ERR_PROTOCOL_VERSION);
-	struct moat_cursor versions;
-	TRY(moat_ext_supported_versions_decode_ch(ch->ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], &versions));
-	bool tls13 = false;
-	while (moat_cursor_remaining(&versions) > 0) {
-		uint16_t v;
-		TRY(moat_u16_list_next(&versions, &v));
-		if (v == MOAT_TLS13)
-			tls13 = true;
-		if (v <= MOAT_TLS13 && v > conn->client_version)
-			conn->client_version = v;
-	}
-	ENSURE(tls13, MOAT_ERR_PROTOCOL_VERSION);
-	/* §4.1.2: a TLS 1.3 ClientHello offers exactly the null compression method. */
-	ENSURE(moat_client_hello_null_compression_only(ch), MOAT_ERR_ILLEGAL_PARAMETER);
-
-	if (moat_ext_present(&ch->ext, MOAT_EXTI_SERVER_NAME)) {
-		struct moat_cursor host;
-		TRY(moat_ext_server_name_decode_ch(ch->ext.data[MOAT_EXTI_SERVER_NAME], &host));
-		size_t n = moat_cursor_remaining(&host);
-		ENSURE(n <= MOAT_MAX_SERVER_NAME, MOAT_ERR_DECODE);
-		TRY(moat_cursor_get_bytes(&host, conn->server_name, n));
-		conn->server_name[n] = '\0';
-		memcpy(hs->server_name, conn->server_name, n + 1);
-	}
-	/* §4.2.10: early data is never accepted, but what the client sends of it must be skipped. */
-	hs->early_data_offered = moat_ext_present(&ch->ext, MOAT_EXTI_EARLY_DATA);
-	/* Appendix D.4: a client in compatibility mode sends a session id; answer with a CCS. */
-	if (hs->session_id_len > 0)
-		hs->flags |= MOAT_HS_F_MIDDLEBOX;
-	return MOAT_SUCCESS;
-}
-
-static int run_client_hello_callback(struct moat_connection *conn)
-{
-	struct moat_handshake *hs = conn->hs;
-	struct moat_config *config = conn->config;
-	if (config->client_hello_cb == NULL)
-		return MOAT_SUCCESS;
-	if (!hs->client_hello_cb_called) {
-		hs->client_hello_cb_called = true;
-		int rc = config->client_hello_cb(conn, config->client_hello_ctx);
-		/* A negative answer ends the handshake with handshake_failure, as the guide says. */
-		ENSURE(rc >= 0, MOAT_ERR_HANDSHAKE_FAILURE);
-		if (config->client_hello_mode == MOAT_CLIENT_HELLO_CB_BLOCKING) {
-			if (rc > 0)
-				hs->server_name_used = true;
-			hs->client_hello_cb_done = true;
-		}
-	}
-	/* The callback may have switched configs: the mode that counts is the one it was called under. */
-	ENSURE(hs->client_hello_cb_done, MOAT_ERR_ASYNC_BLOCKED);
-	return MOAT_SUCCESS;
-}
 
 static const struct moat_cipher_suite *choose_suite(const struct moat_security_policy *p, struct moat_cursor offered)
 {
@@ -236,7 +159,7 @@ static int compute_shared_secret(struct moat_connection *conn, const struct moat
 	return MOAT_SUCCESS;
 }
 
-/* Phase two, first ClientHello. */
+/* The first ClientHello, decoded by hello.c (hs->client_hello). */
 static int negotiate_first(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
@@ -244,8 +167,9 @@ static int negotiate_first(struct moat_connection *conn)
 	const struct moat_security_policy *p = moat_conn_policy(conn);
 	const struct moat_key_share *share;
 
-	ENSURE(p->max_version >= MOAT_TLS13, MOAT_ERR_PROTOCOL_VERSION);
-	conn->version = MOAT_TLS13;
+	/* Appendix D.4: a client in compatibility mode sends a session id; answer with a CCS. */
+	if (hs->session_id_len > 0)
+		hs->flags |= MOAT_HS_F_MIDDLEBOX;
 	conn->suite = choose_suite(p, ch->cipher_suites);
 	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
 	/* §9.2: a hello without signature_algorithms is missing_extension, whatever else is wrong with it. */
@@ -292,12 +216,8 @@ static int process_second_client_hello(struct moat_connection *conn, struct moat
 
 int moat_tls13_server_recv_hello(struct moat_connection *conn, struct moat_cursor body)
 {
-	struct moat_handshake *hs = conn->hs;
-	if (hs->hrr_done)
+	if (conn->hs->hrr_done)
 		return process_second_client_hello(conn, body);
-	if (!hs->client_hello_parsed)
-		TRY(parse_first_client_hello(conn, body));
-	TRY(run_client_hello_callback(conn));
 	return negotiate_first(conn);
 }
 
@@ -339,12 +259,26 @@ int moat_tls13_server_send_hrr(struct moat_connection *conn)
 
 int moat_tls13_server_send_hello(struct moat_connection *conn)
 {
-	struct moat_handshake *hs = conn->hs;
 	uint8_t random[MOAT_RANDOM_LEN];
-	uint8_t hello_hash[MOAT_MAX_HASH_LEN];
 	/* Negotiating TLS 1.3 itself: no downgrade sentinel (§4.1.3) applies. */
 	TRY(moat_random_bytes(random, sizeof(random)));
-	TRY(send_server_hello_like(conn, random, false));
+	return send_server_hello_like(conn, random, false);
+}
+
+/*
+ * Appendix A.2:
+ *                                 | Send ServerHello
+ *                                 | K_send = handshake
+ * The handshake secrets need the transcript through the ServerHello, which
+ * the queue now holds. K_recv = handshake comes along, though A.2 draws it
+ * after our Finished: we read nothing before then, and installing it here
+ * checks at once that nothing the client sent behind its ClientHello
+ * would cross the key change (§5.1, moat_hs_set_keys).
+ */
+int moat_tls13_server_hello_sent(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	uint8_t hello_hash[MOAT_MAX_HASH_LEN];
 	TRY(moat_hs_flush_messages(conn));
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
 	uint8_t *secret;
@@ -417,22 +351,36 @@ int moat_tls13_server_send_finished(struct moat_connection *conn)
 {
 	struct moat_buf msg;
 	uint8_t mem[MOAT_HS_HEADER_LEN + MOAT_MAX_HASH_LEN];
-	uint8_t hash[MOAT_MAX_HASH_LEN];
 	moat_buf_init_fixed(&msg, mem, sizeof(mem));
 	TRY(moat_tls13_write_finished(conn, &msg));
-	TRY(moat_hs_queue_message(conn, msg.data, msg.len));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
+}
+
+/*
+ * Appendix A.2:
+ *                                 | Send Finished
+ *                                 | K_send = application
+ * The application secrets cover the transcript through our Finished (§7.1);
+ * the flight so far goes out under the handshake keys first.
+ */
+int moat_tls13_server_finished_sent(struct moat_connection *conn)
+{
+	uint8_t hash[MOAT_MAX_HASH_LEN];
 	TRY(moat_hs_flush_messages(conn));
-	/* Appendix A.1: application write keys right after our Finished. */
 	TRY(moat_hs_transcript_hash(conn, hash));
 	TRY(moat_tls13_derive_master(conn->secrets, hash));
 	return moat_hs_set_keys(conn, true, conn->secrets->server_app);
 }
 
+/*
+ * Appendix A.2:
+ *                                 | Recv Finished
+ *                                 | K_recv = application
+ * The client's Finished must end its record: nothing else may ride on
+ * handshake keys (moat_hs_set_keys checks).
+ */
 int moat_tls13_server_recv_client_finished(struct moat_connection *conn, struct moat_cursor body)
 {
-	struct moat_handshake *hs = conn->hs;
 	TRY(moat_tls13_read_finished(conn, body));
-	/* The client's Finished must end its record: nothing else may ride on handshake keys. */
-	(void)hs;
 	return moat_hs_set_keys(conn, false, conn->secrets->client_app);
 }

@@ -89,13 +89,27 @@ syslog_keyd()
 	"$KEYD_TEST" -f "$(pwd)/keyd.conf" --test-syslog="$(pwd)/log.sock" "$@" >keyd.out 2>&1
 }
 
+# wait_syslog PATTERN: until the sink has written a line matching PATTERN (at most 10 s).
+wait_syslog()
+{
+	_i=0
+	until grep -q "$1" syslog.txt; do
+		[ $_i -lt 100 ] || { cat syslog.txt >&2; atf_fail "no '$1' in syslog"; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
 # forbidden_syslog CALL: as forbidden, with keyd logging to syslog (its filter then knows the log socket).
 forbidden_syslog()
 {
 	make_keys p256
 	write_conf p256
 	syslog_keyd --test-forbidden-syscall="$1" && atf_fail "keyd started although its child should have died"
-	sleep 0.3
+	# keyd's child is dead once its parent has failed; a line of ours after its last one (datagrams on
+	# one socket stay in order) says the sink has written everything keyd sent.
+	logger -d -u "$(pwd)/log.sock" "end of keyd's lines" || atf_fail "logger cannot write to the sink"
+	wait_syslog "end of keyd's lines"
 	atf_check -o ignore grep "sandbox on: no_new_privs, seccomp allow-list" syslog.txt
 	atf_check -o ignore grep "test build: trying forbidden syscall $1" syslog.txt
 	grep "test build: $1 \(returned\|failed\)" syslog.txt && atf_fail "$1 returned instead of killing keyd"
@@ -151,7 +165,7 @@ syslog_mode_serves_body()
 		"$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 client
 	kill -TERM "$KEYD_PID"
 	wait_exit_any "$KEYD_PID"
-	sleep 0.2
+	wait_syslog "moat-keyd\[$KEYD_PID\]: stopped"
 	atf_check -o match:"^<28>.*client CertificateVerify refused" cat syslog.txt
 	atf_check -o ignore grep "moat-keyd\[$KEYD_PID\]: stopped" syslog.txt
 	KEYD_PID=""

@@ -24,3 +24,9 @@ check_PROGRAMS += tests/tls/transcript_test
 tests_tls_transcript_test_SOURCES = tests/tls/transcript_test.c $(TEST_UTIL_SOURCES)
 tests_tls_transcript_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_transcript_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
+# The handshake state machines against RFC 8446 Appendix A, and every reachable row's handler.
+check_PROGRAMS += tests/tls/hs_tables_test
+tests_tls_hs_tables_test_SOURCES = tests/tls/hs_tables_test.c $(TEST_UTIL_SOURCES)
+tests_tls_hs_tables_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_hs_tables_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)

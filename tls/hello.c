@@ -1,0 +1,178 @@
+/*
+ * The version-neutral hellos: the server reads a ClientHello and the client
+ * a ServerHello before either knows which protocol version the handshake
+ * runs. These handlers are the hello machine's (handshake_tables.c): they
+ * choose the version, point hs->machine at that version's machine, and hand
+ * the message to the chosen machine's row at the same position
+ * (moat_hs_machine_recv), s2n-tls's INITIAL -> NEGOTIATED.
+ *
+ * The server reads the ClientHello in two phases so the client hello
+ * callback can stop the handshake in between (non-blocking mode) and switch
+ * the config: phase one decodes and checks what holds whatever config ends
+ * up in force, and records the versions the client offers; the version is
+ * chosen after the callback, with the policy then in force, and the chosen
+ * machine's ClientHello handler makes the rest of the choices.
+ *
+ * Today the library has one machine, TLS 1.3, so a ClientHello without
+ * supported_versions and a ServerHello choosing TLS 1.2 end with
+ * protocol_version here; the head of handshake.c says what changes when
+ * TLS 1.2 comes.
+ */
+#include <string.h>
+
+#include "tls/handshake_tables.h"
+
+/* RFC 8446 §4.1.3: the last 8 bytes of a downgraded server's random. */
+static const uint8_t downgrade_tls12[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
+static const uint8_t downgrade_tls11[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00 };
+
+/* hs->client_versions has one bit per version from TLS 1.0 (0x0301) to TLS 1.3 (0x0304). */
+static uint8_t version_bit(uint16_t v)
+{
+	if (v < MOAT_TLS10 || v > MOAT_TLS13)
+		return 0;
+	return (uint8_t)(1u << (v - MOAT_TLS10));
+}
+
+/* Phase one: what holds whatever config ends up in force. */
+static int parse_client_hello(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_client_hello *ch = &hs->client_hello;
+
+	/* Keep our own copy: the getters and the callback read it after the record buffer moves on. */
+	moat_buf_reset(&hs->client_hello_raw);
+	TRY(moat_buf_put_bytes(&hs->client_hello_raw, moat_cursor_data(&body), moat_cursor_remaining(&body)));
+	struct moat_cursor copy;
+	moat_cursor_init(&copy, hs->client_hello_raw.data, hs->client_hello_raw.len);
+	TRY(moat_client_hello_decode(copy, ch));
+	hs->client_hello_parsed = true;
+	conn->client_hello_version = ch->legacy_version;
+	memcpy(hs->client_random, ch->random, MOAT_RANDOM_LEN);
+	hs->session_id_len = moat_cursor_remaining(&ch->session_id);
+	TRY(moat_cursor_get_bytes(&ch->session_id, hs->session_id, hs->session_id_len));
+	moat_cursor_init(&ch->session_id, hs->session_id, hs->session_id_len);
+
+	/*
+	 * §4.2.1: without supported_versions the client speaks TLS 1.2 or older,
+	 * which no machine here speaks yet (TLS 1.2 takes legacy_version here).
+	 */
+	conn->client_version = ch->legacy_version > MOAT_TLS12 ? MOAT_TLS12 : ch->legacy_version;
+	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SUPPORTED_VERSIONS), MOAT_ERR_PROTOCOL_VERSION);
+	struct moat_cursor versions;
+	TRY(moat_ext_supported_versions_decode_ch(ch->ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], &versions));
+	hs->client_versions = 0;
+	while (moat_cursor_remaining(&versions) > 0) {
+		uint16_t v;
+		TRY(moat_u16_list_next(&versions, &v));
+		hs->client_versions |= version_bit(v);
+		if (v <= MOAT_TLS13 && v > conn->client_version)
+			conn->client_version = v;
+	}
+	bool tls13 = (hs->client_versions & version_bit(MOAT_TLS13)) != 0;
+	ENSURE(tls13, MOAT_ERR_PROTOCOL_VERSION);
+	/*
+	 * §4.1.2: "For every TLS 1.3 ClientHello" (one that offers 1.3) the
+	 * compression methods are exactly null, whichever version is chosen.
+	 */
+	ENSURE(moat_client_hello_null_compression_only(ch), MOAT_ERR_ILLEGAL_PARAMETER);
+
+	if (moat_ext_present(&ch->ext, MOAT_EXTI_SERVER_NAME)) {
+		struct moat_cursor host;
+		TRY(moat_ext_server_name_decode_ch(ch->ext.data[MOAT_EXTI_SERVER_NAME], &host));
+		size_t n = moat_cursor_remaining(&host);
+		ENSURE(n <= MOAT_MAX_SERVER_NAME, MOAT_ERR_DECODE);
+		TRY(moat_cursor_get_bytes(&host, conn->server_name, n));
+		conn->server_name[n] = '\0';
+		memcpy(hs->server_name, conn->server_name, n + 1);
+	}
+	/* §4.2.10: early data is never accepted, but what the client sends of it must be skipped. */
+	hs->early_data_offered = moat_ext_present(&ch->ext, MOAT_EXTI_EARLY_DATA);
+	return MOAT_SUCCESS;
+}
+
+static int run_client_hello_callback(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_config *config = conn->config;
+	if (config->client_hello_cb == NULL)
+		return MOAT_SUCCESS;
+	if (!hs->client_hello_cb_called) {
+		hs->client_hello_cb_called = true;
+		int rc = config->client_hello_cb(conn, config->client_hello_ctx);
+		/* A negative answer ends the handshake with handshake_failure, as the guide says. */
+		ENSURE(rc >= 0, MOAT_ERR_HANDSHAKE_FAILURE);
+		if (config->client_hello_mode == MOAT_CLIENT_HELLO_CB_BLOCKING) {
+			if (rc > 0)
+				hs->server_name_used = true;
+			hs->client_hello_cb_done = true;
+		}
+	}
+	/* The callback may have switched configs: the mode that counts is the one it was called under. */
+	ENSURE(hs->client_hello_cb_done, MOAT_ERR_ASYNC_BLOCKED);
+	return MOAT_SUCCESS;
+}
+
+/*
+ * The highest version the client offers that the policy in force allows and
+ * a machine exists for (RFC 8446 §4.2.1: the server picks from the client's
+ * list; RFC 5246 Appendix E.1: otherwise the highest both support).
+ */
+static int choose_version(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	for (uint16_t v = MOAT_TLS13; v >= MOAT_TLS10; v--) {
+		if ((hs->client_versions & version_bit(v)) == 0 || !moat_security_policy_supports_version(p, v))
+			continue;
+		const struct moat_hs_machine *m = moat_hs_machine_for_version(v);
+		if (m != NULL) {
+			conn->version = v;
+			hs->machine = m;
+			return MOAT_SUCCESS;
+		}
+	}
+	BAIL(MOAT_ERR_PROTOCOL_VERSION);
+}
+
+int moat_hs_server_recv_client_hello(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	if (!hs->client_hello_parsed)
+		TRY(parse_client_hello(conn, body));
+	TRY(run_client_hello_callback(conn));
+	if (hs->machine == NULL)
+		TRY(choose_version(conn));
+	return moat_hs_machine_recv(conn, body);
+}
+
+int moat_hs_server_hello_version(const struct moat_server_hello *sh, uint16_t *version)
+{
+	if (!moat_ext_present(&sh->ext, MOAT_EXTI_SUPPORTED_VERSIONS)) {
+		/* A TLS 1.2-or-older answer. A downgrade sentinel means an attacker is in the middle. */
+		const uint8_t *tail = sh->random + MOAT_RANDOM_LEN - 8;
+		ENSURE(memcmp(tail, downgrade_tls12, 8) != 0 && memcmp(tail, downgrade_tls11, 8) != 0,
+		       MOAT_ERR_ILLEGAL_PARAMETER);
+		/* We offer no version below 1.3 yet; TLS 1.2 takes legacy_version here. */
+		BAIL(MOAT_ERR_PROTOCOL_VERSION);
+	}
+	TRY(moat_ext_supported_versions_decode_sh(sh->ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], version));
+	/* §4.2.1: only a version we offered; legacy_version is ignored once supported_versions is there. */
+	ENSURE(*version == MOAT_TLS13, MOAT_ERR_ILLEGAL_PARAMETER);
+	return MOAT_SUCCESS;
+}
+
+int moat_hs_client_recv_server_hello(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_server_hello sh;
+	uint16_t version;
+	/* §5.1: everything after the first ClientHello, alerts included, carries 0x0303. */
+	conn->rl.write_version = MOAT_TLS12;
+	TRY(moat_server_hello_decode(body, &sh));
+	TRY(moat_hs_server_hello_version(&sh, &version));
+	const struct moat_hs_machine *m = moat_hs_machine_for_version(version);
+	ENSURE(m != NULL, MOAT_ERR_PROTOCOL_VERSION);
+	conn->hs->machine = m;
+	/* The chosen machine reads the same ServerHello (or HelloRetryRequest) again, whole. */
+	return moat_hs_machine_recv(conn, body);
+}

@@ -1,0 +1,110 @@
+/*
+ * The TLS 1.3 machine: message table, paths and switches. Compare with
+ * RFC 8446 §2 figure 1 (full handshake), figure 2 (HelloRetryRequest),
+ * §4.3.2 (CertificateRequest) and Appendix D.4 (middlebox compatibility: a
+ * change_cipher_spec record from the server right after its first handshake
+ * message, from the client right before its second flight).
+ *
+ * The change_cipher_spec rows are optional: §5 lets the peer send its CCS
+ * "at any time after the first ClientHello message has been sent or
+ * received and before the peer's Finished message has been received", or
+ * not at all, so the reader steps over the row and the record layer hands
+ * every CCS record to the row's recv handler whenever it comes
+ * (moat_hs_recv_ccs). To the writer the row is where the CCS goes.
+ *
+ * Key changes (Appendix A) sit in the `sent` hooks of the rows after which
+ * our write keys change, and in the recv handlers of the messages after
+ * which our read keys change; each quotes the figure.
+ */
+#include "tls/handshake_tables.h"
+
+#define HS MOAT_CT_HANDSHAKE
+#define CCS MOAT_CT_CHANGE_CIPHER_SPEC
+
+static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
+	[MOAT_MSG_CLIENT_HELLO] = { "ClientHello", HS, MOAT_HS_CLIENT_HELLO, MOAT_CLIENT, false,
+		moat_tls13_client_send_hello, moat_tls13_server_recv_hello, NULL },
+	[MOAT_MSG_HELLO_RETRY_REQUEST] = { "HelloRetryRequest", HS, MOAT_HS_SERVER_HELLO, MOAT_SERVER, false,
+		moat_tls13_server_send_hrr, moat_tls13_client_recv_server_hello, NULL },
+	[MOAT_MSG_SERVER_HELLO] = { "ServerHello", HS, MOAT_HS_SERVER_HELLO, MOAT_SERVER, false,
+		moat_tls13_server_send_hello, moat_tls13_client_recv_server_hello, moat_tls13_server_hello_sent },
+	[MOAT_MSG_SERVER_CCS] = { "ChangeCipherSpec (server)", CCS, 0, MOAT_SERVER, true,
+		moat_tls13_send_ccs, moat_tls13_recv_ccs, NULL },
+	[MOAT_MSG_ENCRYPTED_EXTENSIONS] = { "EncryptedExtensions", HS, MOAT_HS_ENCRYPTED_EXTENSIONS, MOAT_SERVER,
+		false, moat_tls13_server_send_ee, moat_tls13_client_recv_ee, NULL },
+	[MOAT_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest", HS, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER,
+		false, moat_tls13_server_send_cr, moat_tls13_client_recv_cr, NULL },
+	[MOAT_MSG_SERVER_CERTIFICATE] = { "Certificate (server)", HS, MOAT_HS_CERTIFICATE, MOAT_SERVER, false,
+		moat_tls13_send_certificate, moat_tls13_recv_certificate, NULL },
+	[MOAT_MSG_SERVER_CERTIFICATE_VERIFY] = { "CertificateVerify (server)", HS, MOAT_HS_CERTIFICATE_VERIFY,
+		MOAT_SERVER, false, moat_tls13_send_certificate_verify, moat_tls13_recv_certificate_verify, NULL },
+	[MOAT_MSG_SERVER_FINISHED] = { "Finished (server)", HS, MOAT_HS_FINISHED, MOAT_SERVER, false,
+		moat_tls13_server_send_finished, moat_tls13_client_recv_server_finished,
+		moat_tls13_server_finished_sent },
+	[MOAT_MSG_CLIENT_CCS] = { "ChangeCipherSpec (client)", CCS, 0, MOAT_CLIENT, true,
+		moat_tls13_send_ccs, moat_tls13_recv_ccs, NULL },
+	[MOAT_MSG_CLIENT_CERTIFICATE] = { "Certificate (client)", HS, MOAT_HS_CERTIFICATE, MOAT_CLIENT, false,
+		moat_tls13_send_certificate, moat_tls13_recv_certificate, NULL },
+	[MOAT_MSG_CLIENT_CERTIFICATE_VERIFY] = { "CertificateVerify (client)", HS, MOAT_HS_CERTIFICATE_VERIFY,
+		MOAT_CLIENT, false, moat_tls13_send_certificate_verify, moat_tls13_recv_certificate_verify, NULL },
+	[MOAT_MSG_CLIENT_FINISHED] = { "Finished (client)", HS, MOAT_HS_FINISHED, MOAT_CLIENT, false,
+		moat_tls13_client_send_finished, moat_tls13_server_recv_client_finished,
+		moat_tls13_client_finished_sent },
+};
+
+/* A client expecting the server's Certificate may get a CertificateRequest first (§4.3.2). */
+static const struct moat_hs_path_switch switches[] = {
+	{ MOAT_MSG_SERVER_CERTIFICATE, MOAT_HS_CERTIFICATE_REQUEST, MOAT_HS_F_CLIENT_AUTH },
+};
+
+#define CH MOAT_MSG_CLIENT_HELLO
+#define HRR MOAT_MSG_HELLO_RETRY_REQUEST
+#define SH MOAT_MSG_SERVER_HELLO
+#define S_CCS MOAT_MSG_SERVER_CCS
+#define EE MOAT_MSG_ENCRYPTED_EXTENSIONS
+#define CR MOAT_MSG_CERTIFICATE_REQUEST
+#define S_CERT MOAT_MSG_SERVER_CERTIFICATE
+#define S_CV MOAT_MSG_SERVER_CERTIFICATE_VERIFY
+#define S_FIN MOAT_MSG_SERVER_FINISHED
+#define C_CCS MOAT_MSG_CLIENT_CCS
+#define C_CERT MOAT_MSG_CLIENT_CERTIFICATE
+#define C_CV MOAT_MSG_CLIENT_CERTIFICATE_VERIFY
+#define C_FIN MOAT_MSG_CLIENT_FINISHED
+#define APP MOAT_MSG_APPLICATION_DATA
+
+#define F_HRR MOAT_HS_F_HRR
+#define F_CA MOAT_HS_F_CLIENT_AUTH
+#define F_NC MOAT_HS_F_NO_CLIENT_CERT
+#define F_MB MOAT_HS_F_MIDDLEBOX
+
+static const struct moat_hs_path paths[] = {
+	/* Full 1-RTT handshake. */
+	{ 0, { CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP } },
+	{ F_CA, { CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP } },
+	{ F_CA | F_NC, { CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP } },
+	{ F_MB, { CH, SH, S_CCS, EE, S_CERT, S_CV, S_FIN, C_CCS, C_FIN, APP } },
+	{ F_MB | F_CA, { CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_CV, C_FIN, APP } },
+	{ F_MB | F_CA | F_NC, { CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_FIN, APP } },
+	/* HelloRetryRequest: the client tries again with the group (or cookie) asked for. */
+	{ F_HRR, { CH, HRR, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP } },
+	{ F_HRR | F_CA, { CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP } },
+	{ F_HRR | F_CA | F_NC, { CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP } },
+	/* With HRR the CCS records follow the HRR and precede the second ClientHello (D.4). */
+	{ F_HRR | F_MB, { CH, HRR, S_CCS, C_CCS, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP } },
+	{ F_HRR | F_MB | F_CA,
+	  { CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP } },
+	{ F_HRR | F_MB | F_CA | F_NC,
+	  { CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP } },
+};
+
+const struct moat_hs_machine moat_tls13_machine = {
+	.name = "TLS 1.3",
+	.version = MOAT_TLS13,
+	.neutral = false,
+	.flags = F_HRR | F_CA | F_NC | F_MB,
+	.actions = actions,
+	.paths = paths,
+	.path_count = sizeof(paths) / sizeof(paths[0]),
+	.switches = switches,
+	.switch_count = sizeof(switches) / sizeof(switches[0]),
+};
