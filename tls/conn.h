@@ -322,6 +322,9 @@ MOAT_MUST_USE int moat_hs_set_keys(struct moat_connection *conn, bool write, con
 /* A change_cipher_spec record read before the handshake is complete: its machine's row judges it. */
 MOAT_MUST_USE int moat_hs_recv_ccs(struct moat_connection *conn, const uint8_t *data, size_t len);
 
+/* tls13_server.c: the signature schemes the policy accepts in a TLS 1.3 CertificateVerify (up to cap, the count). */
+size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
+
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
 MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);
 /* signature_algorithms of a ClientHello or CertificateRequest; absent → MISSING_EXTENSION. */

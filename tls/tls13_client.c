@@ -16,8 +16,6 @@
 #include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
 
-size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
-
 static int tls13_suites(const struct moat_security_policy *p, uint16_t *out, size_t cap, size_t *n)
 {
 	*n = 0;

@@ -316,7 +316,6 @@ int moat_tls13_server_send_ee(struct moat_connection *conn)
 }
 
 /* Schemes we accept in the client's CertificateVerify: the policy's, minus those TLS 1.3 forbids there. */
-size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
 size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap)
 {
 	static const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384,
