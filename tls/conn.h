@@ -116,10 +116,18 @@ struct moat_handshake {
 	/* The row whose recv handler stopped blocked on the message in hs->in: call it again. */
 	const struct moat_hs_action *pending;
 
-	/* Transcript: raw messages until the hash is known, then a running hash. */
+	/*
+	 * Transcript: raw messages until the hash is known, then a running hash.
+	 * A version that also signs the messages themselves with another hash
+	 * (TLS 1.2 CertificateVerify hashes them with its signature scheme's
+	 * hash, not the PRF hash: RFC 5246 §7.4.8) sets transcript_keep_raw
+	 * before the hash starts; the raw copy then grows beside the hash until
+	 * moat_hs_transcript_drop_raw. TLS 1.3 never sets it and keeps no copy.
+	 */
 	struct moat_buf transcript_raw;
 	struct moat_hash transcript;
 	bool transcript_ready;
+	bool transcript_keep_raw;
 
 	/* Handshake message reassembly (RFC 8446 §5.1: messages may span records). */
 	struct moat_buf in;
@@ -198,7 +206,7 @@ struct moat_connection {
 
 	struct moat_handshake *hs;           /* NULL until the first negotiate and after free_handshake */
 	bool hs_secure;                      /* hs is in the secure heap (connection.c: why not always) */
-	struct moat_tls13_secrets *secrets;  /* secure heap; NULL until the handshake needs it */
+	struct moat_secrets *secrets;        /* secure heap; NULL until the handshake needs it */
 	bool handshake_complete;
 	uint32_t hs_flags;                   /* the handshake's path flags, kept after free_handshake */
 
@@ -304,6 +312,8 @@ MOAT_MUST_USE int moat_hs_flush_messages(struct moat_connection *conn);
 MOAT_MUST_USE int moat_hs_transcript_add(struct moat_connection *conn, const uint8_t *msg, size_t len);
 MOAT_MUST_USE int moat_hs_transcript_start(struct moat_connection *conn, moat_hash_alg alg);
 MOAT_MUST_USE int moat_hs_transcript_hash(struct moat_connection *conn, uint8_t *out);
+/* Give back the raw copy kept for transcript_keep_raw once nothing will sign it. */
+void moat_hs_transcript_drop_raw(struct moat_connection *conn);
 MOAT_MUST_USE int moat_hs_transcript_hrr_rewrite(struct moat_connection *conn);
 /* Start the transcript as message_hash(Hash(ClientHello1)) (RFC 8446 §4.4.1). */
 MOAT_MUST_USE int moat_hs_transcript_start_message_hash(struct moat_connection *conn, moat_hash_alg alg,

@@ -15,7 +15,8 @@
  *   A row's `sent` hook runs once its message is queued; a write key change
  *   there first turns what is queued into records under the old keys.
  * - The transcript starts as a plain buffer: the hash function is known only
- *   once the cipher suite is (RFC 8446 §4.4.1).
+ *   once the cipher suite is (RFC 8446 §4.4.1). It is dropped when the hash
+ *   starts unless the version asked to keep it (hs->transcript_keep_raw).
  * - The version is not known when the handshake starts. Every connection
  *   begins in the hello machine, whose ClientHello (server) or ServerHello
  *   (client) handler in hello.c chooses the version and sets hs->machine;
@@ -57,8 +58,11 @@
 int moat_hs_transcript_add(struct moat_connection *conn, const uint8_t *msg, size_t len)
 {
 	struct moat_handshake *hs = conn->hs;
-	if (hs->transcript_ready)
-		return moat_hash_update(&hs->transcript, msg, len);
+	if (hs->transcript_ready) {
+		TRY(moat_hash_update(&hs->transcript, msg, len));
+		if (!hs->transcript_keep_raw)
+			return MOAT_SUCCESS;
+	}
 	return moat_buf_put_bytes(&hs->transcript_raw, msg, len);
 }
 
@@ -70,8 +74,16 @@ int moat_hs_transcript_start(struct moat_connection *conn, moat_hash_alg alg)
 	TRY(moat_hash_init(&hs->transcript, alg));
 	TRY(moat_hash_update(&hs->transcript, hs->transcript_raw.data, hs->transcript_raw.len));
 	hs->transcript_ready = true;
-	moat_buf_free(&hs->transcript_raw);
+	if (!hs->transcript_keep_raw)
+		moat_buf_free(&hs->transcript_raw);
 	return MOAT_SUCCESS;
+}
+
+void moat_hs_transcript_drop_raw(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	hs->transcript_keep_raw = false;
+	moat_buf_free(&hs->transcript_raw);
 }
 
 int moat_hs_transcript_hash(struct moat_connection *conn, uint8_t *out)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/secmem.h"
+#include "tls/alert.h"
 #include "tls/conn.h"
 
 #define SEND_BATCH (4u * (MOAT_MAX_PLAINTEXT + 256u))
@@ -54,8 +55,7 @@ int moat_conn_write_records(struct moat_connection *conn, uint8_t content_type, 
 
 static int write_alert(struct moat_connection *conn, uint8_t level, uint8_t desc)
 {
-	uint8_t alert[2] = { level, desc };
-	return moat_conn_write_records(conn, MOAT_CT_ALERT, alert, sizeof(alert));
+	return moat_record_write_alert(&conn->rl, level, desc, &conn->io.out);
 }
 
 int moat_conn_fail(struct moat_connection *conn, int err)
@@ -74,7 +74,7 @@ int moat_conn_fail(struct moat_connection *conn, int err)
 			if (conn->hs != NULL)
 				moat_buf_reset(&conn->hs->out);
 			/* Best effort: the connection is already lost if this cannot be sent. */
-			if (write_alert(conn, 2, (uint8_t)alert) == MOAT_SUCCESS && moat_record_io_flush(&conn->io) < 0)
+			if (write_alert(conn, MOAT_ALERT_LEVEL_FATAL, (uint8_t)alert) == MOAT_SUCCESS && moat_record_io_flush(&conn->io) < 0)
 				moat_error_clear();
 			conn->write_closed = true;
 		}
@@ -92,13 +92,16 @@ static int handle_alert(struct moat_connection *conn, const uint8_t *data, size_
 	TRY(moat_cursor_get_u8(&c, &desc));
 	/* RFC 8446 §5.1: an alert record holds exactly one alert. */
 	TRY(moat_cursor_expect_end(&c));
-	if (desc == MOAT_ALERT_CLOSE_NOTIFY) {
+	/* Only TLS 1.3 is spoken so far; tls/alert.h says where 1.2's rule (warnings go on) plugs in. */
+	switch (moat_alert_effect_tls13(level, desc)) {
+	case MOAT_ALERT_EFFECT_CLOSE:
 		conn->read_closed = true;
 		BAIL(MOAT_ERR_CLOSED);
-	}
-	/* §6.1: user_canceled is followed by close_notify; it ends nothing by itself. */
-	if (desc == MOAT_ALERT_USER_CANCELED)
+	case MOAT_ALERT_EFFECT_CONTINUE:
 		return MOAT_SUCCESS;
+	case MOAT_ALERT_EFFECT_FATAL:
+		break;
+	}
 	conn->alert_received = desc;
 	conn->read_closed = true;
 	conn->write_closed = true; /* §6.2: no alert is sent in reply to a fatal alert */
@@ -449,7 +452,7 @@ int moat_shutdown_send(struct moat_connection *conn, moat_blocked_status *blocke
 	if (!conn->write_closed && !conn->failed) {
 		if (!conn->close_notify_queued) {
 			TRY(moat_conn_flush(conn, blocked));
-			TRY(write_alert(conn, 1, MOAT_ALERT_CLOSE_NOTIFY));
+			TRY(write_alert(conn, MOAT_ALERT_LEVEL_WARNING, MOAT_ALERT_CLOSE_NOTIFY));
 			conn->close_notify_queued = true;
 		}
 		TRY(moat_conn_flush(conn, blocked));

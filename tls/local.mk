@@ -7,7 +7,7 @@ include policy/local.mk
 noinst_LIBRARIES += tls/libmoat.a
 tls_libmoat_a_SOURCES = tls/iana.h
 # The TLS 1.3 key schedule (RFC 8446 §7.1) is protocol: it is built on hkdf.
-tls_libmoat_a_SOURCES += tls/tls13_key_schedule.c tls/tls13_key_schedule.h
+tls_libmoat_a_SOURCES += tls/tls13_key_schedule.c tls/tls13_key_schedule.h tls/secrets.h
 include tls/record.mk
 include tls/messages.mk
 include tls/conn.mk

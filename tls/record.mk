@@ -1,4 +1,5 @@
-# TLS 1.3 record protection (RFC 8446 §5) and buffered transport I/O.
+# The record layer and its protections (RFC 8446 §5, RFC 5246 §6.2), buffered transport I/O.
 tls_libmoat_a_SOURCES += \
 	tls/record.c tls/record.h \
+	tls/record_null.c tls/record_aead13.c \
 	tls/record_io.c tls/record_io.h

@@ -124,14 +124,14 @@ bool moat_record_io_has_buffered(const struct moat_record_io *io)
 }
 
 /* Make the free tail of io->in at least one maximum record long, moving unconsumed bytes to the front. */
-static void compact_in(struct moat_record_io *io)
+static void compact_in(struct moat_record_io *io, size_t max_record)
 {
 	if (io->in_start == io->in.len) {
 		io->in.len = 0;
 		io->in_start = 0;
 		return;
 	}
-	if (io->in_start == 0 || io->in.max - io->in.len >= MOAT_RECORD_MAX_WIRE_LEN)
+	if (io->in_start == 0 || io->in.max - io->in.len >= max_record)
 		return;
 	size_t keep = io->in.len - io->in_start;
 	memmove(io->in.data, io->in.data + io->in_start, keep);
@@ -140,10 +140,10 @@ static void compact_in(struct moat_record_io *io)
 }
 
 /* One recv into the free tail of io->in. */
-static int fill_in(struct moat_record_io *io)
+static int fill_in(struct moat_record_io *io, size_t max_record)
 {
 	ENSURE(io->recv != NULL, MOAT_ERR_INVALID_STATE);
-	compact_in(io);
+	compact_in(io, max_record);
 	size_t old_len = io->in.len;
 	size_t room = io->in.max - old_len;
 	uint8_t *tail;
@@ -177,7 +177,7 @@ int moat_record_io_read(struct moat_record_io *io, struct moat_record_layer *rl,
 		size_t avail = io->in.len - io->in_start;
 		if (avail >= MOAT_RECORD_HEADER_LEN) {
 			size_t total;
-			TRY(moat_record_total_len(io->in.data + io->in_start, &total));
+			TRY(moat_record_layer_total_len(rl, io->in.data + io->in_start, &total));
 			if (avail >= total) {
 				uint8_t *rec = io->in.data + io->in_start;
 				/* Consumed whether or not it opens: see the header on skipping records. */
@@ -188,7 +188,7 @@ int moat_record_io_read(struct moat_record_io *io, struct moat_record_layer *rl,
 			}
 		}
 		ENSURE(!io->eof, MOAT_ERR_CLOSED);
-		TRY(fill_in(io));
+		TRY(fill_in(io, moat_record_max_wire_len(rl)));
 	}
 }
 

@@ -30,7 +30,12 @@
 #include "common/error.h"
 #include "tls/record.h"
 
-/* Receive buffer: the record being returned plus at most one maximum record of read-ahead. */
+/*
+ * Receive buffer: the record being returned plus at most one maximum record
+ * of read-ahead, sized for TLS 1.3's bound. It still holds a whole TLS 1.2
+ * record (2^14 + 2048, moat_record_set_version) with room to read ahead:
+ * compaction keeps a free tail of the layer's own maximum record.
+ */
 #define MOAT_RECORD_IO_IN_MAX (2 * MOAT_RECORD_MAX_WIRE_LEN)
 /* Default cap on queued output; callers may change io->out.max after init. */
 #define MOAT_RECORD_IO_OUT_MAX (1024 * 1024)

@@ -70,7 +70,7 @@ static MOAT_MUST_USE int schedule_hash_len(moat_hash_alg alg, size_t *hash_len)
 	return MOAT_SUCCESS;
 }
 
-static MOAT_MUST_USE int check_secrets(const struct moat_tls13_secrets *s)
+static MOAT_MUST_USE int check_secrets(const struct moat_secrets *s)
 {
 	size_t hash_len;
 
@@ -173,7 +173,7 @@ static MOAT_MUST_USE int next_stage(struct moat_hmac_ctx *m, moat_hash_alg alg, 
 	return MOAT_SUCCESS;
 }
 
-int moat_tls13_init(struct moat_tls13_secrets *s, moat_hash_alg alg, const uint8_t *psk, size_t psk_len)
+int moat_tls13_init(struct moat_secrets *s, moat_hash_alg alg, const uint8_t *psk, size_t psk_len)
 {
 	static const uint8_t zeros[MOAT_MAX_HASH_LEN];
 	size_t hash_len;
@@ -198,7 +198,7 @@ int moat_tls13_init(struct moat_tls13_secrets *s, moat_hash_alg alg, const uint8
 	return MOAT_SUCCESS;
 }
 
-static MOAT_MUST_USE int handshake_stage(struct moat_hmac_ctx *m, struct moat_tls13_secrets *s, const uint8_t *ecdhe,
+static MOAT_MUST_USE int handshake_stage(struct moat_hmac_ctx *m, struct moat_secrets *s, const uint8_t *ecdhe,
 					 size_t ecdhe_len, const uint8_t *hello_hash)
 {
 	TRY(next_stage(m, s->hash, s->hash_len, s->early, true, ecdhe, ecdhe_len, s->handshake));
@@ -208,7 +208,7 @@ static MOAT_MUST_USE int handshake_stage(struct moat_hmac_ctx *m, struct moat_tl
 	return MOAT_SUCCESS;
 }
 
-int moat_tls13_derive_handshake(struct moat_tls13_secrets *s, const uint8_t *ecdhe, size_t ecdhe_len,
+int moat_tls13_derive_handshake(struct moat_secrets *s, const uint8_t *ecdhe, size_t ecdhe_len,
 				const uint8_t *hello_hash)
 {
 	struct moat_hmac_ctx m = { 0 };
@@ -223,7 +223,7 @@ int moat_tls13_derive_handshake(struct moat_tls13_secrets *s, const uint8_t *ecd
 	return rc;
 }
 
-static MOAT_MUST_USE int master_stage(struct moat_hmac_ctx *m, struct moat_tls13_secrets *s,
+static MOAT_MUST_USE int master_stage(struct moat_hmac_ctx *m, struct moat_secrets *s,
 				      const uint8_t *server_finished_hash)
 {
 	static const uint8_t zeros[MOAT_MAX_HASH_LEN];
@@ -238,7 +238,7 @@ static MOAT_MUST_USE int master_stage(struct moat_hmac_ctx *m, struct moat_tls13
 	return MOAT_SUCCESS;
 }
 
-int moat_tls13_derive_master(struct moat_tls13_secrets *s, const uint8_t *server_finished_hash)
+int moat_tls13_derive_master(struct moat_secrets *s, const uint8_t *server_finished_hash)
 {
 	struct moat_hmac_ctx m = { 0 };
 
@@ -250,7 +250,7 @@ int moat_tls13_derive_master(struct moat_tls13_secrets *s, const uint8_t *server
 	return rc;
 }
 
-int moat_tls13_derive_resumption(struct moat_tls13_secrets *s, const uint8_t *client_finished_hash)
+int moat_tls13_derive_resumption(struct moat_secrets *s, const uint8_t *client_finished_hash)
 {
 	TRY(check_secrets(s));
 	ENSURE_REF(client_finished_hash);
@@ -378,7 +378,7 @@ int moat_tls13_export_from(moat_hash_alg alg, const uint8_t *exporter_secret, co
 	return rc;
 }
 
-int moat_tls13_export(const struct moat_tls13_secrets *s, const char *label, const uint8_t *context,
+int moat_tls13_export(const struct moat_secrets *s, const char *label, const uint8_t *context,
 		      size_t context_len, uint8_t *out, size_t out_len)
 {
 	TRY(check_secrets(s));
@@ -386,7 +386,7 @@ int moat_tls13_export(const struct moat_tls13_secrets *s, const char *label, con
 	return MOAT_SUCCESS;
 }
 
-int moat_tls13_binder_key(const struct moat_tls13_secrets *s, bool external_psk, uint8_t *out)
+int moat_tls13_binder_key(const struct moat_secrets *s, bool external_psk, uint8_t *out)
 {
 	uint8_t empty[MOAT_MAX_HASH_LEN];
 
@@ -396,7 +396,7 @@ int moat_tls13_binder_key(const struct moat_tls13_secrets *s, bool external_psk,
 	return MOAT_SUCCESS;
 }
 
-int moat_tls13_derive_early(const struct moat_tls13_secrets *s, const uint8_t *client_hello_hash,
+int moat_tls13_derive_early(const struct moat_secrets *s, const uint8_t *client_hello_hash,
 			    uint8_t *client_early_traffic, uint8_t *early_exporter)
 {
 	TRY(check_secrets(s));

@@ -1,8 +1,8 @@
 /*
  * The TLS 1.3 key schedule, RFC 8446 §7.1 - §7.5.
  *
- * One struct holds every secret of a connection's schedule in fixed arrays.
- * The stages run in the RFC's order and each one wipes the secret it no
+ * One struct (struct moat_secrets, tls/secrets.h) holds every secret of a
+ * connection's schedule in fixed arrays. The stages run in the RFC's order and each one wipes the secret it no
  * longer needs, so a memory disclosure late in a connection cannot reach back
  * to the handshake:
  *
@@ -32,38 +32,30 @@
 #include "tls/crypto/aead.h"
 #include "tls/crypto/hash.h"
 #include "tls/iana.h"
+#include "tls/secrets.h"
 
 /*
- * The caller allocates the struct from the secure heap (moat_secmem_alloc) and wipes it;
- * each stage wipes the previous stage's secret.
+ * The stage secrets live in the version-neutral struct moat_secrets
+ * (tls/secrets.h). The caller allocates it from the secure heap
+ * (moat_secmem_alloc) and wipes it; each stage wipes the previous stage's secret.
  */
-struct moat_tls13_secrets {
-	moat_hash_alg hash;
-	size_t hash_len;
-	uint8_t early[MOAT_MAX_HASH_LEN];
-	uint8_t handshake[MOAT_MAX_HASH_LEN];
-	uint8_t master[MOAT_MAX_HASH_LEN];
-	uint8_t client_hs[MOAT_MAX_HASH_LEN], server_hs[MOAT_MAX_HASH_LEN];
-	uint8_t client_app[MOAT_MAX_HASH_LEN], server_app[MOAT_MAX_HASH_LEN];
-	uint8_t exporter[MOAT_MAX_HASH_LEN], resumption[MOAT_MAX_HASH_LEN];
-};
 
 /* Early Secret = HKDF-Extract(0, PSK or zeros). psk may be NULL with psk_len 0 (no PSK). */
-MOAT_MUST_USE int moat_tls13_init(struct moat_tls13_secrets *s, moat_hash_alg alg, const uint8_t *psk, size_t psk_len);
+MOAT_MUST_USE int moat_tls13_init(struct moat_secrets *s, moat_hash_alg alg, const uint8_t *psk, size_t psk_len);
 /*
  * hello_hash = Transcript-Hash(ClientHello..ServerHello). Derives handshake secret, client_hs,
  * server_hs; wipes early.
  */
-MOAT_MUST_USE int moat_tls13_derive_handshake(struct moat_tls13_secrets *s, const uint8_t *ecdhe, size_t ecdhe_len,
+MOAT_MUST_USE int moat_tls13_derive_handshake(struct moat_secrets *s, const uint8_t *ecdhe, size_t ecdhe_len,
 					      const uint8_t *hello_hash);
 /*
  * server_finished_hash = Transcript-Hash(ClientHello..server Finished). Derives master, client_app,
  * server_app, exporter; wipes handshake and the hs traffic secrets (client_hs too: take the
  * client's Finished key with moat_tls13_finished_key first if it is still needed).
  */
-MOAT_MUST_USE int moat_tls13_derive_master(struct moat_tls13_secrets *s, const uint8_t *server_finished_hash);
+MOAT_MUST_USE int moat_tls13_derive_master(struct moat_secrets *s, const uint8_t *server_finished_hash);
 /* client_finished_hash = Transcript-Hash(ClientHello..client Finished). Derives resumption; wipes master. */
-MOAT_MUST_USE int moat_tls13_derive_resumption(struct moat_tls13_secrets *s, const uint8_t *client_finished_hash);
+MOAT_MUST_USE int moat_tls13_derive_resumption(struct moat_secrets *s, const uint8_t *client_finished_hash);
 /* verify_data = HMAC(HKDF-Expand-Label(base_key, "finished", "", Hash.length), transcript_hash) (§4.4.4) */
 MOAT_MUST_USE int moat_tls13_finished_mac(moat_hash_alg alg, const uint8_t *base_key, const uint8_t *transcript_hash,
 					  uint8_t *out);
@@ -73,7 +65,7 @@ MOAT_MUST_USE int moat_tls13_traffic_key_iv(moat_hash_alg alg, moat_aead_alg aea
 /* §7.2: secret = HKDF-Expand-Label(secret, "traffic upd", "", Hash.length), in place. */
 MOAT_MUST_USE int moat_tls13_next_traffic_secret(moat_hash_alg alg, uint8_t *secret);
 /* §7.5 exporter: out_len bytes for label/context from the exporter secret. */
-MOAT_MUST_USE int moat_tls13_export(const struct moat_tls13_secrets *s, const char *label,
+MOAT_MUST_USE int moat_tls13_export(const struct moat_secrets *s, const char *label,
 				    const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
 
 /* ---- Additions beyond the core stages ---- */
@@ -87,12 +79,12 @@ MOAT_MUST_USE int moat_tls13_derive_secret(moat_hash_alg alg, const uint8_t *sec
  */
 MOAT_MUST_USE int moat_tls13_finished_key(moat_hash_alg alg, const uint8_t *base_key, uint8_t *out);
 /* binder_key = Derive-Secret(early, "res binder" or "ext binder", "") (§7.1); call before derive_handshake. */
-MOAT_MUST_USE int moat_tls13_binder_key(const struct moat_tls13_secrets *s, bool external_psk, uint8_t *out);
+MOAT_MUST_USE int moat_tls13_binder_key(const struct moat_secrets *s, bool external_psk, uint8_t *out);
 /*
  * client_early_traffic_secret and early_exporter_master_secret from the early secret (§7.1);
  * client_hello_hash = Transcript-Hash(ClientHello). Either output may be NULL. Call before derive_handshake.
  */
-MOAT_MUST_USE int moat_tls13_derive_early(const struct moat_tls13_secrets *s, const uint8_t *client_hello_hash,
+MOAT_MUST_USE int moat_tls13_derive_early(const struct moat_secrets *s, const uint8_t *client_hello_hash,
 					  uint8_t *client_early_traffic, uint8_t *early_exporter);
 /* §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
 MOAT_MUST_USE int moat_tls13_resumption_psk(moat_hash_alg alg, const uint8_t *resumption_secret,

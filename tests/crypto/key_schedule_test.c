@@ -33,10 +33,10 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 #define REQUIRE_WIPED(arr) ATF_REQUIRE_MSG(all_zero((arr), sizeof(arr)), "%s was not wiped", #arr)
 
-static struct moat_tls13_secrets *new_secrets(void)
+static struct moat_secrets *new_secrets(void)
 {
 	void *p = NULL;
-	EXPECT_OK(moat_secmem_alloc(sizeof(struct moat_tls13_secrets), &p));
+	EXPECT_OK(moat_secmem_alloc(sizeof(struct moat_secrets), &p));
 	return p;
 }
 
@@ -46,7 +46,7 @@ static struct moat_tls13_secrets *new_secrets(void)
 ATF_TC_WITHOUT_HEAD(rfc8448_simple_1rtt);
 ATF_TC_BODY(rfc8448_simple_1rtt, tc)
 {
-	struct moat_tls13_secrets *s = new_secrets();
+	struct moat_secrets *s = new_secrets();
 	struct moat_hash th = { 0 };
 	uint8_t msg[1024], shared[32], hash[32], key[16], iv[MOAT_AEAD_NONCE_LEN], mac[32], client_fk[32];
 	size_t n;
@@ -152,7 +152,7 @@ ATF_TC_BODY(rfc8448_simple_1rtt, tc)
 ATF_TC_WITHOUT_HEAD(rfc8448_resumed_0rtt);
 ATF_TC_BODY(rfc8448_resumed_0rtt, tc)
 {
-	struct moat_tls13_secrets *s = new_secrets();
+	struct moat_secrets *s = new_secrets();
 	uint8_t msg[1024], psk[32], hash[32], bk[32], ext_bk[32], out[32], out2[32], key[16], iv[MOAT_AEAD_NONCE_LEN];
 
 	ATF_REQUIRE_EQ(test_unhex(RFC8448_S3_TICKET_PSK, psk, sizeof(psk)), 32);
@@ -215,7 +215,7 @@ ATF_TC_BODY(key_update, tc)
 ATF_TC_WITHOUT_HEAD(exporter);
 ATF_TC_BODY(exporter, tc)
 {
-	struct moat_tls13_secrets *s = new_secrets();
+	struct moat_secrets *s = new_secrets();
 	uint8_t out[64], out2[64], secret[48];
 
 	/*
@@ -257,7 +257,7 @@ ATF_TC_BODY(exporter, tc)
 ATF_TC_WITHOUT_HEAD(sha384_schedule);
 ATF_TC_BODY(sha384_schedule, tc)
 {
-	struct moat_tls13_secrets *s = new_secrets();
+	struct moat_secrets *s = new_secrets();
 	uint8_t shared[48], hello[48], sfin[48], cfin[48], key[32], iv[MOAT_AEAD_NONCE_LEN], mac[48];
 
 	/*
@@ -311,7 +311,7 @@ ATF_TC_BODY(sha384_schedule, tc)
 ATF_TC_WITHOUT_HEAD(misuse);
 ATF_TC_BODY(misuse, tc)
 {
-	struct moat_tls13_secrets *s = new_secrets();
+	struct moat_secrets *s = new_secrets();
 	uint8_t buf[64] = { 0 }, key[32], iv[MOAT_AEAD_NONCE_LEN];
 	char long_label[300];
 

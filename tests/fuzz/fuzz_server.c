@@ -207,7 +207,7 @@ struct client {
 	const struct moat_cipher_suite *suite;
 	struct moat_hash transcript;
 	bool transcript_started;
-	struct moat_tls13_secrets *sec;
+	struct moat_secrets *sec;
 	struct moat_kex kex;
 	uint16_t group;
 	uint8_t finished_key[MOAT_MAX_HASH_LEN]; /* the client's */

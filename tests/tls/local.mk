@@ -19,6 +19,12 @@ tests_tls_hostile_lists_test_SOURCES = tests/tls/hostile_lists_test.c tests/tls/
 tests_tls_hostile_lists_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_hostile_lists_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 
+# The handshake transcript: raw messages, the running hash, and the raw copy a version may keep.
+check_PROGRAMS += tests/tls/transcript_test
+tests_tls_transcript_test_SOURCES = tests/tls/transcript_test.c $(TEST_UTIL_SOURCES)
+tests_tls_transcript_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_transcript_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
 # The handshake state machines against RFC 8446 Appendix A, and every reachable row's handler.
 check_PROGRAMS += tests/tls/hs_tables_test
 tests_tls_hs_tables_test_SOURCES = tests/tls/hs_tables_test.c $(TEST_UTIL_SOURCES)

@@ -47,7 +47,7 @@ struct sp_peer {
 	const struct moat_cipher_suite *suite;
 	struct moat_hash transcript;
 	bool transcript_started;
-	struct moat_tls13_secrets *sec;
+	struct moat_secrets *sec;
 	struct moat_kex kex;                 /* the peer's ephemeral key */
 	uint16_t group;
 	uint8_t share[MOAT_KEX_MAX_SHARE_LEN];
