@@ -13,12 +13,11 @@
 
 int moat_tls13_send_ccs(struct moat_connection *conn)
 {
-	static const uint8_t one = 0x01;
 	if (conn->hs->sent_ccs)
 		return MOAT_SUCCESS;
 	/* What is queued goes first, in its own records: the CCS is a record of its own. */
 	TRY(moat_hs_flush_messages(conn));
-	TRY(moat_conn_write_records(conn, MOAT_CT_CHANGE_CIPHER_SPEC, &one, 1));
+	TRY(moat_record_write_ccs(&conn->rl, &conn->io.out));
 	conn->hs->sent_ccs = true;
 	return MOAT_SUCCESS;
 }
