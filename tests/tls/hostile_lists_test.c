@@ -239,20 +239,7 @@ ATF_TC_BODY(server_supported_groups_longest_retry, tc)
 	o.cookie_len = f->peer.cookie_len;
 	sp_client_send_hello(f, &o);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
-	uint8_t type;
-	const uint8_t *msg;
-	size_t len;
-	struct moat_cursor c, body;
-	struct moat_server_hello sh;
-	struct moat_key_share share;
-	sp_next_handshake_message(f, &type, &msg, &len);
-	moat_cursor_init(&c, msg, len);
-	EXPECT_OK(moat_hs_header_decode(&c, &type, &body));
-	ATF_REQUIRE_EQ(type, MOAT_HS_SERVER_HELLO);
-	EXPECT_OK(moat_server_hello_decode(body, &sh));
-	ATF_REQUIRE(!sh.is_hrr);
-	EXPECT_OK(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
-	ATF_REQUIRE_EQ(share.group, MOAT_GROUP_SECP256R1);
+	sp_expect_server_hello_for(f, MOAT_GROUP_SECP256R1);
 	free(groups);
 	sp_free(f);
 }

@@ -572,6 +572,21 @@ void sp_client_read_hrr(struct sp_fixture *f)
 	}
 }
 
+void sp_expect_server_hello_for(struct sp_fixture *f, uint16_t group)
+{
+	struct moat_server_hello sh;
+	struct moat_key_share share;
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	decode_server_hello(msg, len, &sh);
+	ATF_REQUIRE_MSG(!sh.is_hrr, "unexpected HelloRetryRequest");
+	ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_KEY_SHARE));
+	EXPECT_OK(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
+	ATF_REQUIRE_EQ(share.group, group);
+}
+
 void sp_client_read_server_hello(struct sp_fixture *f)
 {
 	struct sp_peer *p = &f->peer;

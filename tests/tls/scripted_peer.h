@@ -176,6 +176,8 @@ void sp_client_send_hello(struct sp_fixture *f, const struct sp_ch_opts *o);
 void sp_client_read_hrr(struct sp_fixture *f);
 /* Read our server's ServerHello and install the handshake keys (the read side: server_handshake_traffic_secret). */
 void sp_client_read_server_hello(struct sp_fixture *f);
+/* Only check the next message: a ServerHello (not a HelloRetryRequest) whose key_share is for group. */
+void sp_expect_server_hello_for(struct sp_fixture *f, uint16_t group);
 /* Read and check EncryptedExtensions..Finished; then the master secret; read keys become the server's application keys. */
 void sp_client_read_rest_of_flight(struct sp_fixture *f);
 /* The two above. */
