@@ -149,19 +149,6 @@ start_keyd()
 	wait_ready "$KEYD_PID"
 }
 
-# wait_exit PID: wait (bounded) for PID to end; its status in $EXIT_STATUS.
-wait_exit()
-{
-	_i=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $_i -lt $((WAIT_SECONDS * 10)) ] || atf_fail "process $1 did not exit within ${WAIT_SECONDS}s"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	wait "$1"
-	EXIT_STATUS=$?
-}
-
 # wait_exit_any PID: wait (bounded) for a process that is not our child to end.
 wait_exit_any()
 {
@@ -171,6 +158,14 @@ wait_exit_any()
 		sleep 0.1
 		_i=$((_i + 1))
 	done
+}
+
+# wait_exit PID: wait (bounded) for our child PID to end; its status in $EXIT_STATUS.
+wait_exit()
+{
+	wait_exit_any "$1"
+	wait "$1"
+	EXIT_STATUS=$?
 }
 
 # stop_keyd: SIGTERM, and keyd must exit 0.
