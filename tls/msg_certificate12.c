@@ -37,9 +37,13 @@ int moat_certificate12_decode(struct moat_cursor body, struct moat_certificate_m
 int moat_certificate12_encode(struct moat_buf *b, const uint8_t *const *der, const size_t *der_len, size_t count)
 {
 	ENSURE(count == 0 || (der != NULL && der_len != NULL), MOAT_ERR_NULL_ARG);
+	/* The list and its length prefix must fit the body's u24 length. */
+	size_t total = 3;
 	for (size_t i = 0; i < count; i++) {
 		ENSURE_REF(der[i]);
 		ENSURE(der_len[i] >= 1 && der_len[i] <= CERT_DATA_MAX, MOAT_ERR_INVALID_ARG);
+		total += 3 + der_len[i];
+		ENSURE(total <= CERT_DATA_MAX, MOAT_ERR_INVALID_ARG);
 	}
 	TRY(moat_hs_begin(b, MOAT_HS_CERTIFICATE));
 	TRY(moat_buf_open_prefixed(b, 3));
