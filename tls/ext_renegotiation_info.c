@@ -1,9 +1,10 @@
 /*
  * renegotiation_info, RFC 5746 §3.2: renegotiated_connection<0..255>,
- * empty on an initial handshake. moat does not renegotiate, but sends and
- * checks the empty form (or the SCSV) so that peers know it is not
- * vulnerable to the prefix attack of RFC 5746 §1; the comparison with the
- * expected value belongs to the handshake.
+ * empty on an initial handshake, the Finished verify_data of the previous
+ * one on a renegotiation. The extension (or the SCSV) tells a peer that the
+ * sender is not open to the prefix attack of RFC 5746 §1; comparing the
+ * value with the expected one, and whether to renegotiate at all, belong to
+ * the handshake.
  */
 #include "tls/extensions12.h"
 

@@ -154,8 +154,9 @@ MOAT_MUST_USE int moat_server_key_exchange_dhe_encode(struct moat_buf *b, uint16
  *   RSA    EncryptedPreMasterSecret: the RSA ciphertext as a vector
  *          <0..2^16-1>, with its two length bytes in every TLS version
  *          (RFC 5246 §7.4.7.1: only SSLv3 implementations left them out,
- *          and SSLv3 is not implemented). Whether the length matches the
- *          key is the RSA code's question, answered in constant time.
+ *          and SSLv3 is not implemented). Whether the length fits the key
+ *          is left to the RSA decryption (§7.4.7.1: its failures must not
+ *          be distinguishable).
  */
 MOAT_MUST_USE int moat_client_key_exchange_decode(struct moat_cursor body, enum moat_kx12 kx,
 						  struct moat_cursor *exchange);

@@ -8,8 +8,10 @@
  * speak, and RFC 2246 (TLS 1.0) already encodes it as a vector. So every
  * version reads and writes the vector, and a body without the length bytes
  * fails to frame (DECODE). Its length is public, so refusing a misframed
- * body early reveals nothing about the plaintext; anything that frames goes
- * on to the constant-time RSA decryption, whatever its size.
+ * body early reveals nothing about the plaintext; a ciphertext that frames
+ * is handed on whatever its size, and whether that size fits the key is a
+ * question for the RSA decryption, whose failures must not be told apart
+ * from success (RFC 5246 §7.4.7.1).
  */
 #include "tls/messages12.h"
 

@@ -1,8 +1,8 @@
 /*
  * HelloRequest, RFC 5246 §7.4.1.1: `struct { } HelloRequest;`, an empty
- * body. It asks the client to renegotiate; whether to ignore it (with a
- * no_renegotiation warning) or refuse is the client's policy, not the
- * codec's. It is not part of the Finished transcript (§7.4.9), which is the
+ * body. It asks the client to renegotiate; whether to ignore it or answer
+ * with a no_renegotiation alert is the client's policy, not the codec's.
+ * It "MUST NOT be included in the message hashes" (§7.4.1.1), which is the
  * handshake's to remember as well.
  */
 #include "tls/messages12.h"

@@ -44,11 +44,26 @@ static struct moat_new_session_ticket12 out_nst;
 static struct moat_cursor out_cursor;
 
 static int dec_sh(struct moat_cursor d) { return moat_server_hello_decode(d, &out_sh); }
-static int dec_ske_ecdhe12(struct moat_cursor d) { return moat_server_key_exchange_decode(d, MOAT_TLS12, MOAT_KX12_ECDHE, &out_ske); }
-static int dec_ske_ecdhe10(struct moat_cursor d) { return moat_server_key_exchange_decode(d, MOAT_TLS10, MOAT_KX12_ECDHE, &out_ske); }
-static int dec_ske_ecdhe11(struct moat_cursor d) { return moat_server_key_exchange_decode(d, MOAT_TLS11, MOAT_KX12_ECDHE, &out_ske); }
-static int dec_ske_dhe12(struct moat_cursor d) { return moat_server_key_exchange_decode(d, MOAT_TLS12, MOAT_KX12_DHE, &out_ske); }
-static int dec_ske_dhe11(struct moat_cursor d) { return moat_server_key_exchange_decode(d, MOAT_TLS11, MOAT_KX12_DHE, &out_ske); }
+static int dec_ske_ecdhe12(struct moat_cursor d)
+{
+	return moat_server_key_exchange_decode(d, MOAT_TLS12, MOAT_KX12_ECDHE, &out_ske);
+}
+static int dec_ske_ecdhe10(struct moat_cursor d)
+{
+	return moat_server_key_exchange_decode(d, MOAT_TLS10, MOAT_KX12_ECDHE, &out_ske);
+}
+static int dec_ske_ecdhe11(struct moat_cursor d)
+{
+	return moat_server_key_exchange_decode(d, MOAT_TLS11, MOAT_KX12_ECDHE, &out_ske);
+}
+static int dec_ske_dhe12(struct moat_cursor d)
+{
+	return moat_server_key_exchange_decode(d, MOAT_TLS12, MOAT_KX12_DHE, &out_ske);
+}
+static int dec_ske_dhe11(struct moat_cursor d)
+{
+	return moat_server_key_exchange_decode(d, MOAT_TLS11, MOAT_KX12_DHE, &out_ske);
+}
 static int dec_cke_ecdhe(struct moat_cursor d) { return moat_client_key_exchange_decode(d, MOAT_KX12_ECDHE, &out_cursor); }
 static int dec_cke_dhe(struct moat_cursor d) { return moat_client_key_exchange_decode(d, MOAT_KX12_DHE, &out_cursor); }
 static int dec_cke_rsa(struct moat_cursor d) { return moat_client_key_exchange_decode(d, MOAT_KX12_RSA, &out_cursor); }
@@ -214,6 +229,11 @@ ATF_TC_BODY(server_hello12_captured, tc)
 		EXPECT_OK(moat_ext_session_ticket_decode(out_sh.ext.data[MOAT_EXTI_SESSION_TICKET], &ticket));
 		ATF_REQUIRE_EQ(moat_cursor_remaining(&ticket), 0);
 		EXPECT_OK(moat_downgrade_sentinel_check(out_sh.random, cases[i].version, MOAT_TLS13));
+		/* Only the null compression method is accepted, in every version (CRIME, RFC 7457 §2.6). */
+		size_t comp_at = 2 + 32 + 1 + moat_cursor_remaining(&out_sh.session_id_echo) + 2;
+		ATF_REQUIRE_EQ(moat_cursor_data(&v.body)[comp_at], 0);
+		ATF_REQUIRE_EQ(decode_patched(dec_sh, v.body, comp_at, 1), MOAT_FAILURE);
+		ATF_REQUIRE_EQ(moat_errno, MOAT_ERR_ILLEGAL_PARAMETER);
 
 		struct moat_buf b;
 		moat_buf_init(&b, 4096);
