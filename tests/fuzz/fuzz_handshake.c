@@ -8,10 +8,10 @@
  * extension's data, a stream of whole messages, or CertificateVerify signed
  * content. The TLS 1.0-1.2 decoders whose shape depends on the negotiated
  * version or key exchange take it from the byte after the selector. Beyond
- * "no crash, no sanitizer report", every successful decode
- * must be canonical: re-encoding the decoded fields with our encoders gives
- * back exactly the input (the codecs have one wire form per value), and the
- * views a decoder returns must iterate to their end without error.
+ * "no crash, no sanitizer report", every successful decode must be
+ * canonical: re-encoding the decoded fields with our encoders gives back
+ * exactly the input (the codecs have one wire form per value), and the views
+ * a decoder returns must iterate to their end without error.
  *
  * Built with -DMOAT_FUZZ_STANDALONE it gets a main() that runs a few built-in
  * inputs, so ordinary builds compile and exercise the target without a
