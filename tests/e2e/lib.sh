@@ -19,7 +19,7 @@ E2E_TOP="$(atf_get_srcdir)/../.."
 MOAT_KEYD="$E2E_TOP/keyd/moat-keyd"
 MOAT_KEYCTL="$E2E_TOP/keyd/moat-keyctl"
 MOAT_FRONTD="$E2E_TOP/frontd/moat-frontd"
-MOAT_BACKEND="$E2E_TOP/frontd/moat-demo-backend"
+MOAT_BACKEND="$E2E_TOP/tls/examples/moat-demo-backend"
 MEMSCAN="$(atf_get_srcdir)/memscan"
 
 WAIT_SECONDS=${MOAT_E2E_WAIT:-15}
