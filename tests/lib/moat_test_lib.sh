@@ -351,7 +351,7 @@ make_cert()
 		-out "$_mc_d/$_mc_n.pem" -days 2 -config "$_mc_d/$_mc_n.cnf" "$@" 2>"$_mc_d/$_mc_n.err") ||
 		{ show "$_mc_d/$_mc_n.err"; atf_fail "making the certificate $_mc_n ($_mc_t, CN=$_mc_cn) failed"; }
 	chmod 0644 "$_mc_d/$_mc_n.pem"
-	rm -f "$_mc_d/$_mc_n.err"
+	rm -f "$_mc_d/$_mc_n.err" "$_mc_d/$_mc_n.cnf"
 }
 
 # make_ca [NAME [CN]]: a throwaway ECDSA P-256 CA, CERT_DIR/NAME.pem and NAME.key (default ca).
