@@ -40,7 +40,7 @@ wait_until()
 	done
 	_wu_i=0
 	while ! "$@"; do
-		if [ -n "$_wu_pid" ] && ! kill -0 "$_wu_pid" 2>/dev/null; then
+		if [ -n "$_wu_pid" ] && is_gone "$_wu_pid"; then
 			"$@" && return 0
 			echo "wait: process $_wu_pid exited while waiting for: $*" >&2
 			return 1
