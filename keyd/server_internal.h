@@ -19,8 +19,9 @@
  *
  * All of their state is in struct keyd_server, passed to every function:
  * no file-static globals, so nothing here assumes one loop per process.
- * Each group of fields below names the file that owns it; the others only
- * read it.
+ * Each group of fields below is the state of the file it names, which
+ * alone changes it after setup (server.c); the p.stats counters and the tx
+ * scratch buffer are shared.
  */
 #ifndef MOAT_KEYD_SERVER_INTERNAL_H
 #define MOAT_KEYD_SERVER_INTERNAL_H
@@ -79,17 +80,16 @@ struct peer {
 };
 
 struct keyd_server {
-	struct keyd_server_params p;
+	struct keyd_server_params p;       /* the counters in p.stats are counted by every file */
 	/* server.c */
 	int epfd;
 	struct handle data_h, control_h, sig_h, workers_h;
-	bool stop;                         /* set by signals.c */
-	uint8_t rx[READ_BUDGET][MOAT_IPC_MAX_MESSAGE + 1]; /* requests.c: one more, so an oversize packet is seen as one */
-	uint8_t tx[MOAT_IPC_MAX_MESSAGE];  /* replies.c and requests.c: the reply being encoded */
+	uint8_t tx[MOAT_IPC_MAX_MESSAGE];  /* scratch: the reply being encoded (requests.c, replies.c) */
 	/* signals.c */
 	int sigfd;
+	bool stop;                         /* SIGTERM or SIGINT came: server.c ends the loop after this turn */
 	/* admission.c */
-	uid_t self_uid;
+	uid_t self_uid;                    /* keyd's own uid, after the privilege drop (set up by server.c) */
 	/* peer.c */
 	struct peer *live, *zombies;
 	size_t live_count;
@@ -99,6 +99,7 @@ struct keyd_server {
 	/* requests.c */
 	uint64_t policy_log_ns;            /* when a key-policy refusal was last logged */
 	uint64_t policy_unlogged;          /* key-policy refusals since then not logged */
+	uint8_t rx[READ_BUDGET][MOAT_IPC_MAX_MESSAGE + 1]; /* one more, so an oversize packet is seen as one */
 	/* schedule.c */
 	struct keyd_job *turn, *turn_tail; /* key operations read this turn, neither signed nor handed over yet */
 	uint64_t inline_max_ns;            /* inline-sign */
@@ -139,10 +140,10 @@ void keyd_peers_accept(struct keyd_server *s, moat_ipc_socket sock, int lfd);
 __attribute__((format(printf, 4, 5)))
 void keyd_peer_close(struct keyd_server *s, struct peer *p, moat_log_level level, const char *fmt, ...);
 /* Close p for what it did (counted in STATS dropped). */
-#define keyd_peer_drop(s, p, ...) \
+#define keyd_peer_drop(srv, peer, ...) \
 	do { \
-		(s)->p.stats->dropped++; \
-		keyd_peer_close((s), (p), MOAT_LOG_NOTICE, __VA_ARGS__); \
+		(srv)->p.stats->dropped++; \
+		keyd_peer_close((srv), (peer), MOAT_LOG_NOTICE, __VA_ARGS__); \
 	} while (0)
 /* p sent a request at now_ns: with idle-timeout, its clock starts again. */
 void keyd_peer_active(struct keyd_server *s, struct peer *p, uint64_t now_ns);
