@@ -146,6 +146,8 @@ syslog_mode_serves_body()
 	make_keys p256
 	write_conf p256
 	syslog_keyd || { cat keyd.out syslog.txt >&2; atf_fail "keyd did not start"; }
+	# The parent exits once keyd is ready, just before keyd logs 'serving': wait for the line.
+	wait_syslog "moat-keyd\[[0-9]*\]: serving "
 	KEYD_PID=$(sed -n 's/.*moat-keyd\[\([0-9]*\)\]: serving .*/\1/p' syslog.txt | head -n 1)
 	[ -n "$KEYD_PID" ] || { cat syslog.txt >&2; atf_fail "no 'serving' line in syslog"; }
 	atf_check -o match:"^<30>.* moat-keyd\[$KEYD_PID\]: sandbox on" cat syslog.txt
