@@ -63,6 +63,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "tls/crypto/aead.h"
+#include "tls/crypto/cbc.h"
 #include "tls/crypto/hash.h"
 #include "tls/iana.h"
 
@@ -85,13 +86,16 @@ struct moat_record_keys {
 	 * and padding (RFC 5246 §6.2.3.2).
 	 */
 	moat_aead_alg aead;
-	const uint8_t *key;              /* cipher key, moat_aead_key_len(aead) bytes */
+	moat_cbc_alg cbc;                /* 1.2 CBC protections: the block cipher (aead is NONE) */
+	const uint8_t *key;              /* cipher key, moat_aead_key_len(aead) or moat_cbc_key_len(cbc) bytes */
 	size_t key_len;
 	const uint8_t *iv;               /* 1.3: the 12-byte write IV (§7.3); 1.2: client/server_write_IV */
 	size_t iv_len;
 	const uint8_t *mac_key;          /* 1.2 CBC + HMAC only: client/server_write_MAC_key */
 	size_t mac_key_len;
 	moat_hash_alg mac_hash;
+	/* 1.2 CBC protections: 0x0301 chains IVs and splits application data 1/n-1, 0x0302+ sends an IV per record. */
+	uint16_t version;
 };
 
 /* One protection: see the file comment. Functions get the direction they protect. */
@@ -124,6 +128,18 @@ struct moat_record_protection {
 extern const struct moat_record_protection moat_record_null;
 /* TLS 1.3 AEAD: key.len = moat_aead_key_len(aead), iv_len = 12. */
 extern const struct moat_record_protection moat_record_aead13;
+/* TLS 1.2 AES-GCM (RFC 5288 §3): iv_len = 4, the salt; an 8-byte explicit nonce per record. */
+extern const struct moat_record_protection moat_record_aead12_explicit;
+/* TLS 1.2 ChaCha20-Poly1305 (RFC 7905 §2): iv_len = 12, nonce = IV XOR seq as in 1.3. */
+extern const struct moat_record_protection moat_record_aead12_implicit;
+/*
+ * TLS 1.0 - 1.2 CBC + HMAC (RFC 5246 §6.2.3.2, tls/record_cbc.c): keys.cbc,
+ * key, mac_key / mac_hash, version; iv_len = the block length for 0x0301
+ * (the first IV, from the key block), 0 after.
+ */
+extern const struct moat_record_protection moat_record_cbc;
+
+struct moat_record_cbc;
 
 /*
  * One direction of the record layer: the protection and its state. The
@@ -135,6 +151,7 @@ struct moat_record_dir {
 	uint64_t seq;
 	struct moat_aead aead;
 	uint8_t iv[MOAT_AEAD_NONCE_LEN];
+	struct moat_record_cbc *cbc;     /* CBC protections only: cipher, HMAC and IV state in moat_secmem */
 };
 
 struct moat_record_layer {

@@ -5,7 +5,8 @@ RECORD_TESTS = \
 	tests/record/record_test \
 	tests/record/record_rfc8448_test \
 	tests/record/record_io_test \
-	tests/record/record_protection_test
+	tests/record/record_protection_test \
+	tests/record/record_tls12_test
 check_PROGRAMS += $(RECORD_TESTS)
 
 tests_record_record_test_SOURCES = tests/record/record_test.c tests/record/record_test_util.h $(TEST_UTIL_SOURCES)
@@ -21,3 +22,6 @@ tests_record_record_protection_test_SOURCES = tests/record/record_protection_tes
 	$(TEST_UTIL_SOURCES)
 tests_record_record_protection_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_record_record_protection_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+tests_record_record_tls12_test_SOURCES = tests/record/record_tls12_test.c $(TEST_UTIL_SOURCES)
+tests_record_record_tls12_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_record_record_tls12_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
