@@ -229,7 +229,7 @@ size_t moat_record_cbc_check(const struct moat_hmac_ct *mac, size_t mac_len, con
 	size_t good = moat_ct_le(pad + 1 + mac_len, n);
 	/* Every byte of the padding equals padding_length; all `scan` tail bytes are read. */
 	for (size_t i = 0; i < scan; i++) {
-		size_t b = p[n - 1 - i];
+		size_t b = p[moat_ct_barrier(n - 1 - i)];
 		size_t in_pad = moat_ct_le(i, pad);
 		good &= ~(in_pad & ~moat_ct_eq(b, pad));
 	}
@@ -253,7 +253,7 @@ size_t moat_record_cbc_check(const struct moat_hmac_ct *mac, size_t mac_len, con
 	for (size_t start = min_content; start <= max_content; start++) {
 		uint8_t here = (uint8_t)moat_ct_eq(start, len);
 		for (size_t j = 0; j < mac_len; j++)
-			got[j] |= (uint8_t)(p[start + j] & here);
+			got[j] |= (uint8_t)(p[moat_ct_barrier(start + j)] & here);
 	}
 	uint8_t diff = 0;
 	for (size_t j = 0; j < mac_len; j++)

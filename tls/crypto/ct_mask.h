@@ -34,6 +34,18 @@ static inline size_t moat_ct_le(size_t a, size_t b)
 	return ~moat_ct_lt(b, a);
 }
 
+/*
+ * x, opaque to the optimiser. Used on public indices next to secret masks:
+ * without it the compiler may merge the loop counter with (secret - counter)
+ * into one induction variable and address memory through the secret, which
+ * is exactly the leak the masks avoid (memcheck saw gcc -O2 do it).
+ */
+static inline size_t moat_ct_barrier(size_t x)
+{
+	__asm__("" : "+r"(x));
+	return x;
+}
+
 /* mask ? a : b. */
 static inline size_t moat_ct_select(size_t mask, size_t a, size_t b)
 {
