@@ -20,18 +20,19 @@
  *                        seq (§5.3), AAD = the record header (§5.2), the
  *                        real content type inside (§5.4).
  *
- * Where TLS 1.2 plugs in: its protections are new vtables of the same shape,
- * keyed through moat_record_set_keys from the key block of RFC 5246 §6.3
- * (MAC key, cipher key, IV per direction: struct moat_record_keys carries
- * each of them), and nothing else in the layer changes:
- *   - AEAD with an explicit nonce (AES-GCM, RFC 5288 §3): a 4-byte implicit
- *     salt (keys.iv) and an 8-byte explicit nonce sent before the ciphertext;
- *   - AEAD with an implicit nonce (ChaCha20-Poly1305, RFC 7905 §2): IV XOR
- *     seq as in 1.3, nothing sent;
- *   - CBC + HMAC (RFC 5246 §6.2.3.2): keys.mac_key / keys.mac_hash, the
- *     cipher's block size for the explicit IV and the padding, and a
- *     padding-and-MAC check on open that runs in constant time (the way the
- *     1.3 inner-type scan does, for the same reason: Lucky Thirteen).
+ * TLS 1.0 - 1.2 protections, keyed from the key block of RFC 5246 §6.3 by
+ * moat_record_set_tls12_keys (tls/record_tls12.h), which picks one from the
+ * cipher suite's row:
+ *   moat_record_aead12_explicit  AES-GCM (RFC 5288 §3): a 4-byte implicit
+ *                        salt (keys.iv) and an 8-byte explicit nonce sent
+ *                        before the ciphertext (tls/record_aead12.c);
+ *   moat_record_aead12_implicit  ChaCha20-Poly1305 (RFC 7905 §2): IV XOR
+ *                        seq as in 1.3, nothing sent;
+ *   moat_record_cbc      CBC + HMAC (RFC 5246 §6.2.3.2, tls/record_cbc.c):
+ *                        an explicit random IV per record from TLS 1.1, the
+ *                        chained IV and 1/n-1 split of application data in
+ *                        TLS 1.0, and a padding-and-MAC check on open that
+ *                        runs in constant time (Lucky Thirteen).
  * All three authenticate seq_num || type || version || length (RFC 5246
  * §6.2.3.1, §6.2.3.3): seal gets the type and the record version, open the
  * whole header, and both the direction's sequence number. A protection whose
@@ -80,10 +81,10 @@ struct moat_record_dir;
  */
 struct moat_record_keys {
 	/*
-	 * AEAD protections. The explicit nonce length (8 for 1.2 AES-GCM, 0
-	 * otherwise) follows from the protection; a CBC protection adds its
-	 * block cipher beside this, and the block size gives its explicit IV
-	 * and padding (RFC 5246 §6.2.3.2).
+	 * AEAD protections use aead; the explicit nonce length (8 for 1.2
+	 * AES-GCM, 0 otherwise) follows from the protection. CBC protections
+	 * use cbc, whose block size gives the explicit IV and the padding
+	 * (RFC 5246 §6.2.3.2), with mac_key / mac_hash and version.
 	 */
 	moat_aead_alg aead;
 	moat_cbc_alg cbc;                /* 1.2 CBC protections: the block cipher (aead is NONE) */
@@ -207,6 +208,9 @@ MOAT_MUST_USE int moat_record_set_traffic_secret(struct moat_record_layer *rl, b
  * Unprotected (and change_cipher_spec, which is never protected, §5):
  * TLSPlaintext with write_version; padding must be 0.
  * Zero-length handshake and alert fragments are refused (§5.1, §5.4).
+ * TLS 1.0 - 1.2 protections take no padding (MOAT_ERR_INVALID_ARG), write the
+ * real type and the layer's write_version in the header, and under TLS 1.0
+ * CBC a write of 2 or more bytes of application data appends two records.
  * Fails with MOAT_ERR_INVALID_STATE when seq would wrap (2^64-1), and with
  * MOAT_ERR_INVALID_ARG for bad sizes or an unknown type. data must not point
  * into out. On failure out is left as it was.
