@@ -2,7 +2,7 @@
  * TLS 1.0 - 1.2 crypto building blocks: the PRF (RFC 5246 §5, RFC 2246 §5)
  * against published vectors and against a P_hash written here on moat_hmac,
  * the master secret, extended master secret, key block and Finished
- * derivations, the constant-time record HMAC against the ordinary HMAC for
+ * derivations, the RFC 5705 exporter, the constant-time record HMAC against the ordinary HMAC for
  * every length inside its bounds, and the CBC ciphers against libcrypto.
  */
 #include <stdbool.h>
@@ -155,6 +155,41 @@ ATF_TC_BODY(derivations_follow_the_rfc, tc)
 	}
 }
 
+/* RFC 5705 §4: the randoms, then the context with its 2-byte length when there is one. */
+ATF_TC_WITHOUT_HEAD(exporter_follows_rfc5705);
+ATF_TC_BODY(exporter_follows_rfc5705, tc)
+{
+	uint8_t ms[48], cr[32], sr[32], ctx[40], seed[32 + 64 + 2 + 40], out[70], want[70], none[70], empty[70];
+	for (size_t i = 0; i < 48; i++)
+		ms[i] = (uint8_t)(0x11 * i);
+	memset(cr, 0xc1, 32);
+	memset(sr, 0x5e, 32);
+	memset(ctx, 0x7c, sizeof(ctx));
+	const char *label = "EXPORTER-test-label"; /* 19 characters */
+	EXPECT_OK(moat_prf_exporter(0x0303, MOAT_HASH_SHA256, ms, cr, sr, label, ctx, 40, true, out, 70));
+	memcpy(seed, label, 19);
+	memcpy(seed + 19, cr, 32);
+	memcpy(seed + 51, sr, 32);
+	seed[83] = 0, seed[84] = 40;
+	memcpy(seed + 85, ctx, 40);
+	ref_p_hash(MOAT_HASH_SHA256, ms, 48, seed, 125, want, 70);
+	ATF_REQUIRE(memcmp(out, want, 70) == 0);
+	EXPECT_OK(moat_prf_exporter(0x0303, MOAT_HASH_SHA256, ms, cr, sr, label, NULL, 0, false, none, 70));
+	ref_p_hash(MOAT_HASH_SHA256, ms, 48, seed, 83, want, 70);
+	ATF_REQUIRE(memcmp(none, want, 70) == 0);
+	EXPECT_OK(moat_prf_exporter(0x0303, MOAT_HASH_SHA256, ms, cr, sr, label, NULL, 0, true, empty, 70));
+	seed[84] = 0;
+	ref_p_hash(MOAT_HASH_SHA256, ms, 48, seed, 85, want, 70);
+	ATF_REQUIRE(memcmp(empty, want, 70) == 0);
+	ATF_REQUIRE(memcmp(none, empty, 70) != 0);
+	EXPECT_ERR(moat_prf_exporter(0x0303, MOAT_HASH_SHA256, ms, cr, sr, "key expansion", NULL, 0, false, out, 70),
+		   MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_prf_exporter(0x0303, MOAT_HASH_SHA256, ms, cr, sr, "master secret", NULL, 0, false, out, 70),
+		   MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_prf_exporter(0x0303, MOAT_HASH_SHA256, ms, cr, sr, label, ctx, 65536, true, out, 70),
+		   MOAT_ERR_INVALID_ARG);
+}
+
 ATF_TC_WITHOUT_HEAD(prf_rejects_bad_arguments);
 ATF_TC_BODY(prf_rejects_bad_arguments, tc)
 {
@@ -247,6 +282,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, prf12_known_answers);
 	ATF_TP_ADD_TC(tp, prf10_known_answer);
 	ATF_TP_ADD_TC(tp, derivations_follow_the_rfc);
+	ATF_TP_ADD_TC(tp, exporter_follows_rfc5705);
 	ATF_TP_ADD_TC(tp, prf_rejects_bad_arguments);
 	ATF_TP_ADD_TC(tp, hmac_ct_matches_hmac);
 	ATF_TP_ADD_TC(tp, cbc_matches_libcrypto);

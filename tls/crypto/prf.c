@@ -42,17 +42,20 @@ static const char *digest_name(uint16_t version, moat_hash_alg hash)
 	}
 }
 
-int moat_prf(uint16_t version, moat_hash_alg hash, const uint8_t *secret, size_t secret_len, const char *label,
-	     const uint8_t *seed1, size_t seed1_len, const uint8_t *seed2, size_t seed2_len, uint8_t *out,
-	     size_t out_len)
+/* Up to four seed pieces after the label; libcrypto concatenates them. */
+struct seed_piece {
+	const uint8_t *p;
+	size_t len;
+};
+
+static int prf_pieces(uint16_t version, moat_hash_alg hash, const uint8_t *secret, size_t secret_len,
+		      const char *label, const struct seed_piece *pieces, size_t n_pieces, uint8_t *out, size_t out_len)
 {
 	ENSURE_REF(label);
 	ENSURE_REF(out);
 	ENSURE(secret != NULL || secret_len == 0, MOAT_ERR_NULL_ARG);
-	ENSURE(seed1 != NULL || seed1_len == 0, MOAT_ERR_NULL_ARG);
-	ENSURE(seed2 != NULL || seed2_len == 0, MOAT_ERR_NULL_ARG);
 	ENSURE(version >= PRF_TLS10 && version <= PRF_TLS12, MOAT_ERR_INVALID_ARG);
-	ENSURE(out_len > 0, MOAT_ERR_INVALID_ARG);
+	ENSURE(out_len > 0 && n_pieces <= 4, MOAT_ERR_INVALID_ARG);
 	const char *md = digest_name(version, hash);
 	ENSURE(md != NULL, MOAT_ERR_INVALID_ARG);
 	ENSURE(pthread_once(&fetch_once, fetch_kdf) == 0, MOAT_ERR_INTERNAL);
@@ -60,17 +63,19 @@ int moat_prf(uint16_t version, moat_hash_alg hash, const uint8_t *secret, size_t
 
 	/* An empty octet string parameter still needs a non-NULL pointer. */
 	static const uint8_t empty[1];
-	OSSL_PARAM params[6];
+	OSSL_PARAM params[8];
 	size_t n = 0;
 	/* The casts drop const from buffers libcrypto only reads. */
 	params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)(uintptr_t)md, 0);
 	params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET,
 							(void *)(uintptr_t)(secret_len ? secret : empty), secret_len);
 	params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)(uintptr_t)label, strlen(label));
-	if (seed1_len > 0)
-		params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)(uintptr_t)seed1, seed1_len);
-	if (seed2_len > 0)
-		params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)(uintptr_t)seed2, seed2_len);
+	for (size_t i = 0; i < n_pieces; i++) {
+		ENSURE(pieces[i].p != NULL || pieces[i].len == 0, MOAT_ERR_NULL_ARG);
+		if (pieces[i].len > 0)
+			params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED,
+									(void *)(uintptr_t)pieces[i].p, pieces[i].len);
+	}
 	params[n] = OSSL_PARAM_construct_end();
 
 	EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(tls1_prf);
@@ -82,6 +87,14 @@ int moat_prf(uint16_t version, moat_hash_alg hash, const uint8_t *secret, size_t
 		BAIL(MOAT_ERR_CRYPTO);
 	}
 	return MOAT_SUCCESS;
+}
+
+int moat_prf(uint16_t version, moat_hash_alg hash, const uint8_t *secret, size_t secret_len, const char *label,
+	     const uint8_t *seed1, size_t seed1_len, const uint8_t *seed2, size_t seed2_len, uint8_t *out,
+	     size_t out_len)
+{
+	const struct seed_piece pieces[2] = { { seed1, seed1_len }, { seed2, seed2_len } };
+	return prf_pieces(version, hash, secret, secret_len, label, pieces, 2, out, out_len);
 }
 
 int moat_prf_master_secret(uint16_t version, moat_hash_alg hash, const uint8_t *pms, size_t pms_len,
@@ -128,4 +141,31 @@ int moat_prf_finished(uint16_t version, moat_hash_alg hash, const uint8_t master
 	return moat_prf(version, hash, master, MOAT_PRF_MASTER_SECRET_LEN,
 			from_client ? "client finished" : "server finished", handshake_hash, handshake_hash_len, NULL, 0,
 			out, MOAT_PRF_VERIFY_DATA_LEN);
+}
+
+int moat_prf_exporter(uint16_t version, moat_hash_alg hash, const uint8_t master[MOAT_PRF_MASTER_SECRET_LEN],
+		      const uint8_t client_random[MOAT_PRF_RANDOM_LEN],
+		      const uint8_t server_random[MOAT_PRF_RANDOM_LEN], const char *label, const uint8_t *context,
+		      size_t context_len, bool use_context, uint8_t *out, size_t out_len)
+{
+	static const char *const reserved[] = { "client finished", "server finished", "master secret",
+						"key expansion", "extended master secret" };
+	ENSURE_REF(master);
+	ENSURE_REF(client_random);
+	ENSURE_REF(server_random);
+	ENSURE_REF(label);
+	/* RFC 5705 §4: the labels the handshake itself uses are not for export. */
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		ENSURE(strcmp(label, reserved[i]) != 0, MOAT_ERR_INVALID_ARG);
+	ENSURE(!use_context || context_len <= 0xffff, MOAT_ERR_INVALID_ARG);
+	ENSURE(!use_context || context != NULL || context_len == 0, MOAT_ERR_NULL_ARG);
+	/* RFC 5705 §4: client_random + server_random [+ context_value_length + context_value]. */
+	uint8_t clen[2] = { (uint8_t)(context_len >> 8), (uint8_t)(context_len & 0xff) };
+	const struct seed_piece pieces[4] = {
+		{ client_random, MOAT_PRF_RANDOM_LEN },
+		{ server_random, MOAT_PRF_RANDOM_LEN },
+		{ clen, use_context ? 2 : 0 },
+		{ context, use_context ? context_len : 0 },
+	};
+	return prf_pieces(version, hash, master, MOAT_PRF_MASTER_SECRET_LEN, label, pieces, 4, out, out_len);
 }

@@ -1,8 +1,8 @@
 /*
  * The TLS 1.0 - 1.2 pseudorandom function and what the handshake derives
  * with it: the master secret (RFC 5246 §8.1) or the extended master secret
- * (RFC 7627 §4), the key block (RFC 5246 §6.3) and Finished's verify_data
- * (RFC 5246 §7.4.9).
+ * (RFC 7627 §4), the key block (RFC 5246 §6.3), Finished's verify_data
+ * (RFC 5246 §7.4.9) and exported keying material (RFC 5705 §4).
  *
  * PRF(secret, label, seed) is P_<hash>(secret, label || seed) in TLS 1.2
  * (RFC 5246 §5), the hash being the cipher suite's PRF hash (SHA-256 unless
@@ -88,5 +88,19 @@ MOAT_MUST_USE int moat_prf_finished(uint16_t version, moat_hash_alg hash,
 				    const uint8_t master[MOAT_PRF_MASTER_SECRET_LEN], bool from_client,
 				    const uint8_t *handshake_hash, size_t handshake_hash_len,
 				    uint8_t out[MOAT_PRF_VERIFY_DATA_LEN]);
+
+/*
+ * RFC 5705 §4 keying material exporter for TLS 1.0 - 1.2:
+ * PRF(master_secret, label, client_random + server_random [+
+ * context_value_length + context_value]). An empty context and no context
+ * (use_context false) give different outputs, as the RFC requires. The
+ * handshake's own labels are refused (MOAT_ERR_INVALID_ARG).
+ */
+MOAT_MUST_USE int moat_prf_exporter(uint16_t version, moat_hash_alg hash,
+				    const uint8_t master[MOAT_PRF_MASTER_SECRET_LEN],
+				    const uint8_t client_random[MOAT_PRF_RANDOM_LEN],
+				    const uint8_t server_random[MOAT_PRF_RANDOM_LEN], const char *label,
+				    const uint8_t *context, size_t context_len, bool use_context, uint8_t *out,
+				    size_t out_len);
 
 #endif
