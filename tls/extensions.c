@@ -72,7 +72,7 @@ static const struct ext_row ext_table[MOAT_EXTI_COUNT] = {
 
 bool moat_ext_present(const struct moat_ext_block *b, moat_ext_index i)
 {
-	return b != NULL && (unsigned)i < MOAT_EXTI_COUNT && (b->present & (UINT32_C(1) << i)) != 0;
+	return b != NULL && moat_ext_set_has(b->present, i);
 }
 
 int moat_ext_index_of(uint16_t type)
@@ -130,7 +130,7 @@ int moat_ext_block_parse_raw(struct moat_cursor raw, unsigned msg, struct moat_e
 		}
 		/* RFC 8446 §4.2: recognised but not specified for this message → illegal_parameter. */
 		ENSURE((ext_table[i].allowed & msg) != 0, MOAT_ERR_ILLEGAL_PARAMETER);
-		out->present |= UINT32_C(1) << i;
+		out->present |= MOAT_EXT_BIT(i);
 		out->data[i] = data;
 	}
 	/* RFC 8446 §4.2.11: pre_shared_key MUST be the last extension in the ClientHello. */

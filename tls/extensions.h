@@ -83,8 +83,24 @@ typedef enum {
 	MOAT_EXTI_COUNT
 } moat_ext_index;
 
+/*
+ * A set of moat_ext_index values, one bit each: which extensions a block
+ * holds, which we offered. A row added past the set's width would make the
+ * shift below undefined and the set silently drop it, so the build stops
+ * instead: widen moat_ext_set when MOAT_EXTI_COUNT reaches 64.
+ */
+typedef uint64_t moat_ext_set;
+#define MOAT_EXT_SET_CAPACITY (sizeof(moat_ext_set) * 8)
+_Static_assert(MOAT_EXTI_COUNT <= MOAT_EXT_SET_CAPACITY, "moat_ext_set is too narrow for MOAT_EXTI_COUNT");
+#define MOAT_EXT_BIT(i) ((moat_ext_set)1 << (i))
+
+static inline bool moat_ext_set_has(moat_ext_set s, moat_ext_index i)
+{
+	return (unsigned)i < MOAT_EXTI_COUNT && (s & MOAT_EXT_BIT(i)) != 0;
+}
+
 struct moat_ext_block {
-	uint32_t present;                         /* bit per moat_ext_index */
+	moat_ext_set present;                     /* bit per moat_ext_index */
 	struct moat_cursor data[MOAT_EXTI_COUNT]; /* extension_data of each present extension */
 	uint16_t last_type;                       /* type of the last extension in the block */
 	size_t count;                             /* all extensions, known or not */
