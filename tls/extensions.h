@@ -211,6 +211,15 @@ MOAT_MUST_USE int moat_ext_alpn_decode_list(struct moat_cursor d, struct moat_cu
 /* Next name; MOAT_ERR_DECODE at the end. */
 MOAT_MUST_USE int moat_alpn_list_next(struct moat_cursor *list, struct moat_cursor *name);
 MOAT_MUST_USE int moat_ext_alpn_decode_selected(struct moat_cursor d, struct moat_cursor *name);
+/*
+ * The first name of ours (a validated ProtocolNameList body, in our order of
+ * preference) that theirs (a validated list) also holds: *found says whether
+ * there was one, *chosen is then our copy of it. The server passes the
+ * client's list; the client passes the server's answer, a list of one, to
+ * check that it is a name we offered (RFC 7301 §3.2).
+ */
+MOAT_MUST_USE int moat_alpn_select(struct moat_cursor ours, struct moat_cursor theirs, struct moat_cursor *chosen,
+				   bool *found);
 
 /* cookie (RFC 8446 §4.2.2): opaque cookie<1..2^16-1>. */
 MOAT_MUST_USE int moat_ext_cookie_decode(struct moat_cursor d, struct moat_cursor *cookie);
