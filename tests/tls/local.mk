@@ -30,3 +30,9 @@ check_PROGRAMS += tests/tls/hs_tables_test
 tests_tls_hs_tables_test_SOURCES = tests/tls/hs_tables_test.c $(TEST_UTIL_SOURCES)
 tests_tls_hs_tables_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_hs_tables_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
+# The extension rows and per-message lists against RFC 8446 §4.2, and the walks over them.
+check_PROGRAMS += tests/tls/ext_rows_test
+tests_tls_ext_rows_test_SOURCES = tests/tls/ext_rows_test.c $(TEST_UTIL_SOURCES)
+tests_tls_ext_rows_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_ext_rows_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
