@@ -210,10 +210,10 @@ int moat_ext_recv_missing(struct moat_connection *conn, const struct moat_ext_li
 	ENSURE(col < MOAT_EXT_COLUMNS, MOAT_ERR_INTERNAL);
 	if (list->response) {
 		/* RFC 8446 §4.2: a response holds only what we asked for (the parser refused unknown types). */
-		for (unsigned i = 0; i < MOAT_EXTI_COUNT; i++)
-			if (moat_ext_set_has(blk->present, (moat_ext_index)i))
-				ENSURE(moat_ext_set_has(offered, (moat_ext_index)i) || moat_ext_rows[i].on[col].unsolicited,
-				       MOAT_ERR_UNSUPPORTED_EXTENSION);
+		moat_ext_set unasked = blk->present & ~offered;
+		for (unsigned i = 0; unasked != 0 && i < MOAT_EXTI_COUNT; i++)
+			if (moat_ext_set_has(unasked, (moat_ext_index)i))
+				ENSURE(moat_ext_rows[i].on[col].unsolicited, MOAT_ERR_UNSUPPORTED_EXTENSION);
 	}
 	for (size_t k = 0; k < list->count; k++) {
 		const struct moat_ext_column *c = &moat_ext_rows[list->exts[k]].on[col];

@@ -2,7 +2,12 @@
  * The extension table and the extensions-block parser.
  *
  * One row per extension we recognise: its code point, the messages RFC 8446
- * §4.2 allows it in, and its registry name. The parser walks the block once,
+ * §4.2 allows it in, and its registry name. What the handshake does with
+ * each (send / recv / if_missing per message) is the same row's other half,
+ * moat_ext_rows[] in ext_rows.c; a new extension adds a row to both, and a
+ * TLS 1.2 ServerHello extension (renegotiation_info, extended_master_secret,
+ * ec_point_formats, session_ticket: SH12 below) gets its behaviour there as
+ * an SH12 column. The parser walks the block once,
  * checking each extension against the row for its type; it remembers every
  * type it has seen in a 65536-bit set on the stack so that a duplicate is
  * found in constant time whatever the type (a block may hold up to 16383

@@ -2,6 +2,17 @@
  * TLS extensions: the table of every extension moat recognises, the parser
  * for an extensions<..> block, and one decoder/encoder pair per extension.
  *
+ * This is the codec half of an extension's row: its code point, the
+ * messages it may appear in and its name. The behaviour half (what the
+ * handshake writes in each message and in which order, what it does with
+ * one it reads, what it does when one is missing) is in the connection
+ * layer, tls/ext_rows.h, indexed by the same moat_ext_index; codecs make no
+ * protocol decisions. TLS 1.2's ServerHello extensions (renegotiation_info,
+ * extended_master_secret, ec_point_formats, session_ticket) already have
+ * rows here with their SH12 placement, so a TLS 1.2 ServerHello block is
+ * parsed and checked today; TLS 1.2 adds their SH12 columns in ext_rows.c
+ * and a ServerHello list, not new parsing code.
+ *
  * Why it is shaped this way:
  *  - The block parser does only what can be decided from the block itself and
  *    the message it sits in (RFC 8446 §4.2): exact framing, no type twice,

@@ -7,7 +7,8 @@
  * random legacy_session_id and a CCS before its second flight, as OpenSSL
  * and most browsers do, because middleboxes still drop "unusual" handshakes.
  * It offers one key share, for the policy's first group, and answers a
- * HelloRetryRequest for another.
+ * HelloRetryRequest for another. The extensions it writes and reads are the
+ * extension rows' (ext_rows.h; handlers in tls13_ext_client.c).
  */
 #include <string.h>
 

@@ -8,10 +8,10 @@
  * cipher suite, the group and the ALPN protocol, as s2n-tls does. The first
  * ClientHello reaches this machine from hello.c, which has decoded it, run
  * the client hello callback and chosen TLS 1.3; here the parameters are
- * chosen with the config in force by then.
+ * chosen with the config in force by then: the suite here, everything an
+ * extension carries by the extension rows (ext_rows.h, whose handlers are in
+ * tls13_ext_server.c), which also write our messages' extensions.
  */
-#include <string.h>
-
 #include "common/secmem.h"
 #include "tls/crypto/util.h"
 #include "tls/ext_rows.h"

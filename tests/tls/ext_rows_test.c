@@ -86,7 +86,8 @@ static bool is_send_list(const struct moat_ext_list *l)
 
 static bool column_empty(const struct moat_ext_column *c)
 {
-	return c->should_send == NULL && c->write == NULL && c->recv == NULL && c->if_missing == NULL && !c->unsolicited;
+	return c->should_send == NULL && c->write == NULL && c->recv == NULL && c->if_missing == NULL &&
+	       !c->unsolicited;
 }
 
 static bool list_has(const struct moat_ext_list *l, moat_ext_index i)
@@ -180,10 +181,10 @@ ATF_TC_BODY(every_column_reached, tc)
 			const char *name = moat_ext_name((moat_ext_index)i);
 			ATF_REQUIRE_MSG((c->write != NULL) == sent, "%s in %#x: writer %d, in a send list %d", name,
 					all_msgs[m], c->write != NULL, sent);
-			ATF_REQUIRE_MSG(c->should_send == NULL || c->write != NULL, "%s: predicate without writer", name);
+			ATF_REQUIRE_MSG(c->should_send == NULL || c->write != NULL, "%s: should_send, no writer", name);
 			ATF_REQUIRE_MSG((c->recv != NULL) == read, "%s in %#x: handler %d, in a receive list %d", name,
 					all_msgs[m], c->recv != NULL, read);
-			ATF_REQUIRE_MSG(c->if_missing == NULL || c->recv != NULL, "%s: if_missing without handler", name);
+			ATF_REQUIRE_MSG(c->if_missing == NULL || c->recv != NULL, "%s: if_missing, no handler", name);
 		}
 	}
 }
@@ -205,7 +206,8 @@ ATF_TC_BODY(send_lists_wire_order, tc)
 		{ &moat_ext_sh_send, SH, { MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_KEY_SHARE }, 2 },
 		{ &moat_ext_hrr_send, HRR, { MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_KEY_SHARE, MOAT_EXT_COOKIE }, 3 },
 		{ &moat_ext_ee_send, EE,
-		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_RECORD_SIZE_LIMIT, MOAT_EXT_MAX_FRAGMENT_LENGTH }, 4 },
+		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_RECORD_SIZE_LIMIT, MOAT_EXT_MAX_FRAGMENT_LENGTH },
+		  4 },
 		{ &moat_ext_cr_send, CR, { MOAT_EXT_SIGNATURE_ALGORITHMS }, 1 },
 	};
 	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
@@ -213,8 +215,8 @@ ATF_TC_BODY(send_lists_wire_order, tc)
 		ATF_REQUIRE_EQ(l->msg, want[w].msg);
 		ATF_REQUIRE_EQ_MSG(l->count, want[w].n, "%s", l->name);
 		for (size_t k = 0; k < l->count; k++)
-			ATF_REQUIRE_EQ_MSG(moat_ext_type_of((moat_ext_index)l->exts[k]), want[w].types[k], "%s, entry %zu",
-					   l->name, k);
+			ATF_REQUIRE_EQ_MSG(moat_ext_type_of((moat_ext_index)l->exts[k]), want[w].types[k],
+					   "%s, entry %zu", l->name, k);
 	}
 	/* §4.1.4: a HelloRetryRequest carries supported_versions; §4.1.3: so does a TLS 1.3 ServerHello. */
 	ATF_REQUIRE(list_has(&moat_ext_hrr_send, MOAT_EXTI_SUPPORTED_VERSIONS));
@@ -233,7 +235,8 @@ ATF_TC_BODY(responses_read_what_we_offer, tc)
 	for (size_t r = 0; r < 3; r++) {
 		for (size_t k = 0; k < moat_ext_ch_send.count; k++) {
 			moat_ext_index i = (moat_ext_index)moat_ext_ch_send.exts[k];
-			if (!(rfc_allowed(moat_ext_type_of(i)) & responses[r]->msg) || i == MOAT_EXTI_SUPPORTED_VERSIONS)
+			bool can_answer = (rfc_allowed(moat_ext_type_of(i)) & responses[r]->msg) != 0;
+			if (!can_answer || i == MOAT_EXTI_SUPPORTED_VERSIONS)
 				continue;
 			ATF_REQUIRE_MSG(list_has(responses[r], i), "%s does not read %s", responses[r]->name,
 					moat_ext_name(i));
