@@ -45,6 +45,7 @@ include tests/record/local.mk
 include tests/messages/local.mk
 include tests/policy/local.mk
 include tests/tls/local.mk
+include tests/lib/local.mk
 include tests/interop/local.mk
 include tests/conf/local.mk
 include tests/keyd/local.mk

@@ -12,6 +12,7 @@
 
 #include "common/buf.h"
 #include "common/cursor.h"
+#include "common/error.h"
 #include "policy/cipher_suites.h"
 #include "policy/security_policy.h"
 #include "tls/crypto/cert.h"

@@ -36,3 +36,9 @@ check_PROGRAMS += tests/tls/ext_rows_test
 tests_tls_ext_rows_test_SOURCES = tests/tls/ext_rows_test.c $(TEST_UTIL_SOURCES)
 tests_tls_ext_rows_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_ext_rows_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
+# The public header: enough for an application's error handling, and free of the library's internal macros.
+check_PROGRAMS += tests/tls/public_header_test
+tests_tls_public_header_test_SOURCES = tests/tls/public_header_test.c $(TEST_UTIL_SOURCES)
+tests_tls_public_header_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_public_header_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
