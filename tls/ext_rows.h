@@ -40,9 +40,12 @@
  *
  * TLS 1.2's ServerHello extensions (renegotiation_info, RFC 5746 §3.6;
  * extended_master_secret, RFC 7627 §5.1; ec_point_formats, RFC 8422 §5.2;
- * session_ticket, RFC 5077 §3.2) plug in as SH12 columns of their rows and a
- * TLS 1.2 ServerHello send list and receive list beside the TLS 1.3 ones;
- * the walks and the codec's SH12 placement rules are already version-neutral.
+ * session_ticket, RFC 5077 §3.2) plug in as SH12 columns of their rows, with
+ * writers and handlers over the codecs of extensions12.h, and a TLS 1.2
+ * ServerHello send list and receive list beside the TLS 1.3 ones; the
+ * ClientHello send list gains what a client offering TLS 1.2 adds, since one
+ * ClientHello offers every version. The walks and the codec's SH12
+ * placement rules are already version-neutral.
  */
 #ifndef MOAT_TLS_EXT_ROWS_H
 #define MOAT_TLS_EXT_ROWS_H

@@ -10,8 +10,9 @@
  * protocol decisions. TLS 1.2's ServerHello extensions (renegotiation_info,
  * extended_master_secret, ec_point_formats, session_ticket) already have
  * rows here with their SH12 placement, so a TLS 1.2 ServerHello block is
- * parsed and checked today; TLS 1.2 adds their SH12 columns in ext_rows.c
- * and a ServerHello list, not new parsing code.
+ * parsed and checked today, and their codecs are in extensions12.h; TLS 1.2
+ * adds their SH12 columns in ext_rows.c and a ServerHello list, not new
+ * parsing code.
  *
  * Why it is shaped this way:
  *  - The block parser does only what can be decided from the block itself and
