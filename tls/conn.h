@@ -185,9 +185,14 @@ struct moat_handshake {
 	uint8_t finished_key_ours[MOAT_MAX_HASH_LEN];
 	uint8_t finished_key_peer[MOAT_MAX_HASH_LEN];
 	bool sent_ccs;
+	bool ccs_due;                        /* the driver waits at a CCS row that is not optional (1.2) */
 	bool hrr_done;
 	bool ch_sent_record_size_limit;
 	moat_ext_set ext_offered;            /* client: the extensions of our last ClientHello (ext_rows.c) */
+
+	/* TLS 1.2 server (tls12_server.c). */
+	uint8_t server_random[MOAT_RANDOM_LEN];
+	bool client_secure_reneg;            /* the client sent the SCSV or an empty renegotiation_info (RFC 5746) */
 
 	/* Server: 0-RTT we do not accept, skipped (RFC 8446 §4.2.10; early_data_skip.c). */
 	bool early_data_offered;             /* the first ClientHello carried early_data */
@@ -243,6 +248,8 @@ struct moat_connection {
 	/* Application data already decrypted and not yet returned by recv. */
 	uint8_t *app_in;
 	size_t app_in_len;
+
+	bool renegotiation_refused;          /* TLS 1.2: a no_renegotiation warning was sent (io.c) */
 
 	/* KeyUpdate. */
 	bool key_update_pending;             /* we owe the peer a KeyUpdate */
