@@ -87,6 +87,37 @@ static bool key_fits_auth(moat_auth_kind auth, moat_key_type type)
 	       type == MOAT_KEY_ED25519;
 }
 
+/*
+ * RFC 8422 §5.1: the client's supported_groups also bind the curve of an
+ * ECDSA certificate; a client that lists none takes any (§4).
+ */
+static bool curve_acceptable(const struct moat_connection *conn, moat_key_type type)
+{
+	const struct moat_ext_block *ext = &conn->hs->client_hello.ext;
+	uint16_t group;
+	switch (type) {
+	case MOAT_KEY_EC_P256:
+		group = MOAT_GROUP_SECP256R1;
+		break;
+	case MOAT_KEY_EC_P384:
+		group = MOAT_GROUP_SECP384R1;
+		break;
+	case MOAT_KEY_EC_P521:
+		group = MOAT_GROUP_SECP521R1;
+		break;
+	default:
+		return true;
+	}
+	struct moat_cursor listed;
+	if (!moat_ext_present(ext, MOAT_EXTI_SUPPORTED_GROUPS))
+		return true;
+	if (moat_ext_u16_list_decode(ext->data[MOAT_EXTI_SUPPORTED_GROUPS], &listed) < 0) {
+		moat_error_clear();
+		return false;
+	}
+	return moat_u16_list_contains(listed, group);
+}
+
 /* A certificate for the suite's authentication and the policy's first scheme for it that the client offers. */
 static bool find_signer(struct moat_connection *conn, const struct moat_cipher_suite *s,
 			const struct moat_u16_set *offered)
@@ -99,7 +130,8 @@ static bool find_signer(struct moat_connection *conn, const struct moat_cipher_s
 			continue;
 		for (size_t c = 0; c < config->cert_count; c++) {
 			moat_key_type type = config->certs[c]->key_type;
-			if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_tls12(scheme, type)) {
+			if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_tls12(scheme, type) &&
+			    curve_acceptable(conn, type)) {
 				conn->selected_cert = config->certs[c];
 				conn->server_sig_scheme = scheme;
 				return true;
