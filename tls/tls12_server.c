@@ -184,6 +184,11 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 	struct moat_handshake *hs = conn->hs;
 	struct moat_client_hello *ch = &hs->client_hello;
 	(void)body;
+	/*
+	 * Client certificates are not asked for in TLS 1.2 yet: a config that
+	 * wants them must not let a TLS 1.2 client in without one.
+	 */
+	ENSURE(moat_conn_client_auth(conn) == MOAT_CERT_AUTH_NONE, MOAT_ERR_HANDSHAKE_FAILURE);
 	/* RFC 5246 §7.4.1.2: the list "MUST contain" null, the only method we take. */
 	ENSURE(offers_null_compression(ch->compression_methods), MOAT_ERR_ILLEGAL_PARAMETER);
 	if (moat_u16_list_contains(ch->cipher_suites, MOAT_TLS_EMPTY_RENEGOTIATION_INFO_SCSV))

@@ -2084,6 +2084,21 @@ ATF_TC_BODY(tls12_server_fallback_scsv, tc)
 	c12_rejects_hello(true, false, true, MOAT_ERR_INAPPROPRIATE_FALLBACK, MOAT_ALERT_INAPPROPRIATE_FALLBACK);
 }
 
+ATF_TC_WITHOUT_HEAD(tls12_server_client_auth_not_yet);
+ATF_TC_BODY(tls12_server_client_auth_not_yet, tc)
+{
+	/* No CertificateRequest in TLS 1.2 yet: a server that wants client certificates refuses 1.2. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	EXPECT_OK(moat_config_set_client_auth_type(f->cfg, MOAT_CERT_AUTH_REQUIRED));
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	c12_hello_opts(&o, ext, &ext_len, true, true);
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(tls12_server_ccs_before_client_key_exchange);
 ATF_TC_BODY(tls12_server_ccs_before_client_key_exchange, tc)
 {
@@ -2182,6 +2197,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_server_no_extended_master_secret);
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_info_not_empty);
 	ATF_TP_ADD_TC(tp, tls12_server_fallback_scsv);
+	ATF_TP_ADD_TC(tp, tls12_server_client_auth_not_yet);
 	ATF_TP_ADD_TC(tp, tls12_server_ccs_before_client_key_exchange);
 	ATF_TP_ADD_TC(tp, tls12_server_finished_before_ccs);
 	ATF_TP_ADD_TC(tp, tls12_server_bad_finished);
