@@ -27,26 +27,27 @@
  *   the record reader (moat_hs_recv_ccs), wherever in the path it comes, as
  *   RFC 8446 §5 allows for TLS 1.3.
  *
- * Where TLS 1.2 plugs in (RFC 5246 §7.3; 1.0 and 1.1 share it):
- * - A moat_tls12_machine (tls12_tables.c) listed in moat_hs_machines: rows
- *   for ServerKeyExchange, ServerHelloDone, ClientKeyExchange,
- *   CertificateStatus, NewSessionTicket and the two CCS, paths for the
- *   full, resumed and ticket handshakes found by the MOAT_HS_F_RESUMED,
- *   _TICKET, _OCSP, _ECDHE, _CLIENT_AUTH flags, and its handlers in
- *   tls12_server.c / tls12_client.c.
+ * TLS 1.2 (RFC 5246 §7.3; 1.0 and 1.1 will share it):
+ * - moat_tls12_machine (tls12_tables.c), listed in moat_hs_machines, with
+ *   rows for ServerKeyExchange, ServerHelloDone, ClientKeyExchange and the
+ *   two CCS and, for now, the full ECDHE handshake's path; its server
+ *   handlers are in tls12_server.c. CertificateRequest and the client's
+ *   Certificate and CertificateVerify, CertificateStatus, NewSessionTicket
+ *   and the resumed handshake come as rows and paths under the
+ *   MOAT_HS_F_CLIENT_AUTH, _OCSP, _TICKET and _RESUMED flags, and a client
+ *   side in tls12_client.c.
  * - hello.c: the server's choose_version finds it for a client that offers
- *   1.2 (legacy_version or supported_versions) when the policy allows it;
- *   parse_client_hello then takes a ClientHello without supported_versions
- *   instead of refusing it. The client offers 1.2 in its ClientHello and
- *   moat_hs_server_hello_version accepts a ServerHello without
- *   supported_versions once the downgrade check has passed.
+ *   1.2 (legacy_version or supported_versions) when the policy allows it.
+ *   The client does not offer 1.2 yet: moat_hs_server_hello_version still
+ *   refuses a ServerHello without supported_versions, after the downgrade
+ *   check.
  * - Its CCS rows are not optional: in 1.2 a CCS comes at exactly one place
  *   and switches the read keys there. The driver reads it at that place in
  *   the path (step_read_ccs: read one record, which must be a CCS, and the
  *   row's recv handler takes it), and moat_hs_recv_ccs refuses a CCS that
  *   arrives anywhere else.
- * - Its `sent` hooks: our CCS row's hook installs the pending write keys;
- *   Finished hooks need none.
+ * - Its `sent` hooks: our CCS row's hook installs the write keys; Finished
+ *   hooks need none.
  */
 #include "tls/handshake_tables.h"
 
