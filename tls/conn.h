@@ -333,6 +333,8 @@ MOAT_MUST_USE int moat_hs_recv_ccs(struct moat_connection *conn, const uint8_t *
 size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
 
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
+/* A peer's non-empty certificate list into conn->peer_chain, verified as the config says (1.3 and 1.2). */
+MOAT_MUST_USE int moat_peer_chain_load(struct moat_connection *conn, const struct moat_certificate_msg *m);
 MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);
 /* signature_algorithms of a ClientHello or CertificateRequest; absent → MISSING_EXTENSION. */
 MOAT_MUST_USE int moat_tls13_peer_sig_schemes(const struct moat_ext_block *ext, struct moat_u16_set *offered);

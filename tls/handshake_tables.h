@@ -186,7 +186,10 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 int moat_tls12_server_send_hello(struct moat_connection *conn);
 int moat_tls12_server_send_certificate(struct moat_connection *conn);
 int moat_tls12_server_send_key_exchange(struct moat_connection *conn);
+int moat_tls12_server_send_certificate_request(struct moat_connection *conn);
 int moat_tls12_server_send_hello_done(struct moat_connection *conn);
+int moat_tls12_server_recv_certificate(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_server_recv_certificate_verify(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls12_server_recv_key_exchange(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls12_server_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cursor body);

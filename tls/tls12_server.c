@@ -1,8 +1,9 @@
 /*
  * TLS 1.2 server handlers (RFC 5246 §7.3, RFC 8422 for ECDHE): ClientHello
- * in; ServerHello, Certificate, ServerKeyExchange and ServerHelloDone out;
- * ClientKeyExchange, the client's ChangeCipherSpec and Finished in; our
- * ChangeCipherSpec and Finished out.
+ * in; ServerHello, Certificate, ServerKeyExchange, CertificateRequest and
+ * ServerHelloDone out; the client's Certificate, ClientKeyExchange,
+ * CertificateVerify, ChangeCipherSpec and Finished in; our ChangeCipherSpec
+ * and Finished out.
  *
  * What is served, and why it is this much:
  *  - Key exchange: ECDHE only (x25519, x448, secp256r1/384r1/521r1 as the
@@ -184,17 +185,17 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 	struct moat_handshake *hs = conn->hs;
 	struct moat_client_hello *ch = &hs->client_hello;
 	(void)body;
-	/*
-	 * Client certificates are not asked for in TLS 1.2 yet: a config that
-	 * wants them must not let a TLS 1.2 client in without one.
-	 */
-	ENSURE(moat_conn_client_auth(conn) == MOAT_CERT_AUTH_NONE, MOAT_ERR_HANDSHAKE_FAILURE);
 	/* RFC 5246 §7.4.1.2: the list "MUST contain" null, the only method we take. */
 	ENSURE(offers_null_compression(ch->compression_methods), MOAT_ERR_ILLEGAL_PARAMETER);
 	if (moat_u16_list_contains(ch->cipher_suites, MOAT_TLS_EMPTY_RENEGOTIATION_INFO_SCSV))
 		hs->client_secure_reneg = true;
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch12_recv, &ch->ext, 0));
 	TRY(choose_suite(conn));
+	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
+		hs->flags |= MOAT_HS_F_CLIENT_AUTH;
+		/* §7.4.8: the client signs the messages themselves, hashed with its scheme's hash: keep them. */
+		hs->transcript_keep_raw = true;
+	}
 	/* RFC 5246 §7.4.9, RFC 7627 §3: Finished and the session hash use the suite's PRF hash. */
 	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
 	conn->secrets->hash = conn->suite->prf_hash;
@@ -262,6 +263,86 @@ int moat_tls12_server_send_key_exchange(struct moat_connection *conn)
 	moat_buf_free(&msg);
 	hs->signature_ready = false;
 	return rc;
+}
+
+/*
+ * The schemes we take in the client's CertificateVerify: the policy's that
+ * TLS 1.2 allows with some key type we verify (SHA-1 never, RFC 9155).
+ */
+static size_t verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap)
+{
+	static const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384,
+					       MOAT_KEY_EC_P521, MOAT_KEY_ED25519 };
+	size_t n = 0;
+	for (size_t i = 0; i < p->sig_schemes_count && n < cap; i++) {
+		bool usable = false;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			usable |= moat_sig_scheme_usable_tls12(p->sig_schemes[i], types[t]);
+		if (usable)
+			out[n++] = p->sig_schemes[i];
+	}
+	return n;
+}
+
+/* RFC 5246 §7.4.4: RSA and ECDSA certificates (RFC 8422 §5.5), our schemes, any CA. */
+int moat_tls12_server_send_certificate_request(struct moat_connection *conn)
+{
+	static const uint8_t types[] = { MOAT_CLIENT_CERT_RSA_SIGN, MOAT_CLIENT_CERT_ECDSA_SIGN };
+	uint16_t schemes[64];
+	size_t n = verify_schemes(moat_conn_policy(conn), schemes, 64);
+	ENSURE(n > 0, MOAT_ERR_CONFIG);
+	struct moat_buf msg;
+	uint8_t mem[256];
+	moat_buf_init_fixed(&msg, mem, sizeof(mem));
+	TRY(moat_certificate_request12_encode(&msg, conn->version, types, sizeof(types), schemes, n, NULL, 0));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
+}
+
+/*
+ * RFC 5246 §7.4.6: the client's certificates. An empty list where one is
+ * required is handshake_failure (TLS 1.2 has no certificate_required);
+ * otherwise the handshake goes on without a CertificateVerify, and the
+ * messages kept for it are given back.
+ */
+int moat_tls12_server_recv_certificate(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_certificate_msg m;
+	TRY(moat_certificate12_decode(body, &m));
+	if (m.count == 0) {
+		ENSURE(moat_conn_client_auth(conn) != MOAT_CERT_AUTH_REQUIRED, MOAT_ERR_HANDSHAKE_FAILURE);
+		conn->hs->flags |= MOAT_HS_F_NO_CLIENT_CERT;
+		moat_hs_transcript_drop_raw(conn);
+		return MOAT_SUCCESS;
+	}
+	return moat_peer_chain_load(conn, &m);
+}
+
+/*
+ * RFC 5246 §7.4.8: a signature over every handshake message before this
+ * one, with a scheme from our CertificateRequest that fits the client's key
+ * (illegal_parameter otherwise); a bad signature is decrypt_error.
+ */
+int moat_tls12_server_recv_certificate_verify(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_digitally_signed cv;
+	uint16_t schemes[64];
+	TRY(moat_certificate_verify12_decode(body, conn->version, &cv));
+	ENSURE(conn->peer_chain_loaded && conn->peer_chain.count > 0, MOAT_ERR_UNEXPECTED_MESSAGE);
+	size_t n = verify_schemes(moat_conn_policy(conn), schemes, 64);
+	bool offered = false;
+	for (size_t i = 0; i < n; i++)
+		offered |= schemes[i] == cv.scheme;
+	ENSURE(offered && moat_sig_scheme_usable_tls12(cv.scheme, conn->peer_chain.leaf_key.type),
+	       MOAT_ERR_ILLEGAL_PARAMETER);
+	/* The driver has added this message to the kept messages: it is not signed. */
+	ENSURE(hs->transcript_raw.len >= hs->cur_msg_len, MOAT_ERR_INTERNAL);
+	TRY(moat_sig_verify(&conn->peer_chain.leaf_key, cv.scheme, hs->transcript_raw.data,
+			    hs->transcript_raw.len - hs->cur_msg_len, moat_cursor_data(&cv.signature),
+			    moat_cursor_remaining(&cv.signature)));
+	conn->client_sig_scheme = cv.scheme;
+	moat_hs_transcript_drop_raw(conn);
+	return MOAT_SUCCESS;
 }
 
 int moat_tls12_server_send_hello_done(struct moat_connection *conn)

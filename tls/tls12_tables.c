@@ -20,10 +20,12 @@
  * Only what the server handles today has rows and paths: the full
  * handshake with an ephemeral ECDH key exchange (MOAT_HS_F_ECDHE, RFC 8422
  * §2: a ServerKeyExchange; every suite served now is ECDHE, so the
- * handshake starts with the flag). Client authentication, CertificateStatus,
- * the RSA and DHE key exchanges, the abbreviated (resumed) handshake and
- * NewSessionTicket come with the features that handle them, as new rows and
- * paths under the flags conn.h sets aside.
+ * handshake starts with the flag), with or without client authentication
+ * (MOAT_HS_F_CLIENT_AUTH; MOAT_HS_F_NO_CLIENT_CERT when the client's
+ * Certificate is empty). CertificateStatus, the RSA and DHE key exchanges,
+ * the abbreviated (resumed) handshake and NewSessionTicket come with the
+ * features that handle them, as new rows and paths under the flags conn.h
+ * sets aside.
  *
  * The change_cipher_spec rows are not optional: in TLS 1.2 the CCS is the
  * switch to the new read keys (RFC 5246 §7.1), so it comes at exactly one
@@ -46,8 +48,14 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 		moat_tls12_server_send_certificate, NULL, NULL },
 	[MOAT_MSG_SERVER_KEY_EXCHANGE] = { "ServerKeyExchange", HS, MOAT_HS_SERVER_KEY_EXCHANGE, MOAT_SERVER, false,
 		moat_tls12_server_send_key_exchange, NULL, NULL },
+	[MOAT_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest", HS, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER, false,
+		moat_tls12_server_send_certificate_request, NULL, NULL },
 	[MOAT_MSG_SERVER_HELLO_DONE] = { "ServerHelloDone", HS, MOAT_HS_SERVER_HELLO_DONE, MOAT_SERVER, false,
 		moat_tls12_server_send_hello_done, NULL, NULL },
+	[MOAT_MSG_CLIENT_CERTIFICATE] = { "Certificate (client)", HS, MOAT_HS_CERTIFICATE, MOAT_CLIENT, false,
+		NULL, moat_tls12_server_recv_certificate, NULL },
+	[MOAT_MSG_CLIENT_CERTIFICATE_VERIFY] = { "CertificateVerify (client)", HS, MOAT_HS_CERTIFICATE_VERIFY,
+		MOAT_CLIENT, false, NULL, moat_tls12_server_recv_certificate_verify, NULL },
 	[MOAT_MSG_CLIENT_KEY_EXCHANGE] = { "ClientKeyExchange", HS, MOAT_HS_CLIENT_KEY_EXCHANGE, MOAT_CLIENT, false,
 		NULL, moat_tls12_server_recv_key_exchange, NULL },
 	[MOAT_MSG_CLIENT_CCS] = { "ChangeCipherSpec (client)", CCS, 0, MOAT_CLIENT, false,
@@ -64,7 +72,10 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 #define SH MOAT_MSG_SERVER_HELLO
 #define S_CERT MOAT_MSG_SERVER_CERTIFICATE
 #define SKE MOAT_MSG_SERVER_KEY_EXCHANGE
+#define CR MOAT_MSG_CERTIFICATE_REQUEST
 #define SHD MOAT_MSG_SERVER_HELLO_DONE
+#define C_CERT MOAT_MSG_CLIENT_CERTIFICATE
+#define C_CV MOAT_MSG_CLIENT_CERTIFICATE_VERIFY
 #define CKE MOAT_MSG_CLIENT_KEY_EXCHANGE
 #define C_CCS MOAT_MSG_CLIENT_CCS
 #define C_FIN MOAT_MSG_CLIENT_FINISHED
@@ -75,6 +86,11 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 static const struct moat_hs_path paths[] = {
 	/* Full handshake, ECDHE_RSA or ECDHE_ECDSA (RFC 8422 §2.1, §2.2), no client certificate. */
 	{ MOAT_HS_F_ECDHE, { CH, SH, S_CERT, SKE, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	/* Client authentication (§7.4.4, §7.4.6, §7.4.8); an empty client Certificate has no CertificateVerify. */
+	{ MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH,
+	  { CH, SH, S_CERT, SKE, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	  { CH, SH, S_CERT, SKE, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 };
 
 const struct moat_hs_machine moat_tls12_machine = {
@@ -82,7 +98,7 @@ const struct moat_hs_machine moat_tls12_machine = {
 	.version = MOAT_TLS12,
 	.neutral = false,
 	.server_only = true,
-	.flags = MOAT_HS_F_ECDHE,
+	.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
 	.initial_flags = MOAT_HS_F_ECDHE,
 	.actions = actions,
 	.paths = paths,

@@ -356,6 +356,25 @@ mutual_auth_body()
 			pass
 	done
 
+	# The same over TLS 1.2 (RFC 5246 §7.4.4-§7.4.8): s_client signs the handshake messages.
+	for ccert in client client_rsa; do
+		combo "mutual_server_tls12_$ccert"
+		S_CLIENT_VERSION=-tls1_2 vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem -- \
+			-cert "$ccert.pem" -key "$ccert.key" || continue
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; continue; }
+		same data "$N.out" && expect "$N.srv.out" "^protocol: TLSv1.2\$" "^client_cert: yes\$" "^peer_cert: yes\$" &&
+			pass
+	done
+	# TLS 1.2 without a certificate: handshake_failure (§7.4.6; 1.2 has no certificate_required).
+	combo mutual_server_tls12_no_cert
+	if S_CLIENT_VERSION=-tls1_2 vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem --; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			expect "$N.srv.err" "MOAT_ERR_HANDSHAKE_FAILURE" "alert sent: handshake_failure" && pass
+		fi
+	fi
+
 	# No certificate: refused with certificate_required (RFC 8446 §4.4.2.4).
 	combo mutual_server_no_cert
 	if vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem --; then

@@ -1835,6 +1835,8 @@ static const uint8_t ext12_point_formats[] = { 0x00, 0x0b, 0x00, 0x02, 0x01, 0x0
 
 struct c12 {
 	struct moat_hash transcript;
+	struct moat_buf raw;             /* the messages themselves, for a CertificateVerify */
+	bool got_cr;
 	uint8_t server_random[MOAT_RANDOM_LEN];
 	uint16_t group;
 	uint8_t server_point[MOAT_KEX_MAX_EC_SHARE_LEN];
@@ -1842,6 +1844,18 @@ struct c12 {
 	uint8_t master[MOAT_PRF_MASTER_SECRET_LEN];
 	const struct moat_cipher_suite *suite;
 };
+
+static void c12_add(struct c12 *c, const uint8_t *msg, size_t len)
+{
+	EXPECT_OK(moat_hash_update(&c->transcript, msg, len));
+	EXPECT_OK(moat_buf_put_bytes(&c->raw, msg, len));
+}
+
+static void c12_free(struct c12 *c)
+{
+	moat_hash_free(&c->transcript);
+	moat_buf_free(&c->raw);
+}
 
 static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, bool ems, bool reneg)
 {
@@ -1869,10 +1883,17 @@ static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, 
 	o->extra_ext_len = *ext_len;
 }
 
-/* Send the ClientHello and read the server's flight up to ServerHelloDone. */
-static struct sp_fixture *c12_start(struct c12 *c)
+/* Send the ClientHello and read the server's flight up to ServerHelloDone; auth: the server's client_auth. */
+static struct sp_fixture *c12_start_auth(struct c12 *c, moat_cert_auth_type auth)
 {
 	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	if (auth != MOAT_CERT_AUTH_NONE) {
+		EXPECT_OK(moat_config_set_client_auth_type(f->cfg, auth));
+		EXPECT_OK(moat_config_wipe_trust_store(f->cfg));
+		EXPECT_OK(moat_config_add_pem_to_trust_store(f->cfg, f->pki.ca_pem));
+	}
+	memset(c, 0, sizeof(*c));
+	moat_buf_init(&c->raw, 4096);
 	struct sp_ch_opts o;
 	uint8_t ext[64];
 	size_t ext_len;
@@ -1881,16 +1902,19 @@ static struct sp_fixture *c12_start(struct c12 *c)
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
 	c->suite = moat_cipher_suite_find(0xc02b);
 	EXPECT_OK(moat_hash_init(&c->transcript, c->suite->prf_hash));
-	EXPECT_OK(moat_hash_update(&c->transcript, f->peer.ch.data, f->peer.ch.len));
-	static const uint8_t want[] = { MOAT_HS_SERVER_HELLO, MOAT_HS_CERTIFICATE, MOAT_HS_SERVER_KEY_EXCHANGE,
-					MOAT_HS_SERVER_HELLO_DONE };
-	for (size_t i = 0; i < sizeof(want); i++) {
+	c12_add(c, f->peer.ch.data, f->peer.ch.len);
+	/* RFC 5246 §7.3: CertificateRequest only when the server asks for client certificates. */
+	const uint8_t want[] = { MOAT_HS_SERVER_HELLO, MOAT_HS_CERTIFICATE, MOAT_HS_SERVER_KEY_EXCHANGE,
+				 auth != MOAT_CERT_AUTH_NONE ? MOAT_HS_CERTIFICATE_REQUEST : MOAT_HS_SERVER_HELLO_DONE,
+				 MOAT_HS_SERVER_HELLO_DONE };
+	size_t n_want = auth != MOAT_CERT_AUTH_NONE ? 5 : 4;
+	for (size_t i = 0; i < n_want; i++) {
 		uint8_t type;
 		const uint8_t *msg;
 		size_t len;
 		sp_next_handshake_message(f, &type, &msg, &len);
 		ATF_REQUIRE_EQ_MSG(type, want[i], "message %zu of the flight", i);
-		EXPECT_OK(moat_hash_update(&c->transcript, msg, len));
+		c12_add(c, msg, len);
 		struct moat_cursor body;
 		moat_cursor_init(&body, msg + MOAT_HS_HEADER_LEN, len - MOAT_HS_HEADER_LEN);
 		if (type == MOAT_HS_SERVER_HELLO) {
@@ -1925,6 +1949,41 @@ static struct sp_fixture *c12_start(struct c12 *c)
 	return f;
 }
 
+static struct sp_fixture *c12_start(struct c12 *c)
+{
+	return c12_start_auth(c, MOAT_CERT_AUTH_NONE);
+}
+
+/* The client's Certificate: the fixture's own P-256 chain (its CA is trusted), or none. */
+static void c12_send_certificate(struct sp_fixture *f, struct c12 *c, bool empty)
+{
+	const struct moat_cert_chain *chain = &f->ck->chain;
+	struct moat_buf msg;
+	moat_buf_init(&msg, 8192);
+	EXPECT_OK(moat_certificate12_encode(&msg, (const uint8_t *const *)chain->der, chain->der_len,
+					    empty ? 0 : chain->count));
+	c12_add(c, msg.data, msg.len);
+	sp_send_handshake(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
+/* RFC 5246 §7.4.8: ecdsa_secp256r1_sha256 over the messages so far. */
+static void c12_send_certificate_verify(struct sp_fixture *f, struct c12 *c, bool corrupt)
+{
+	uint8_t sig[MOAT_MAX_SIG_LEN];
+	size_t sig_len = sizeof(sig);
+	EXPECT_OK(moat_sig_sign(&f->ck->private_key, MOAT_SIG_ECDSA_SECP256R1_SHA256, c->raw.data, c->raw.len, sig,
+				&sig_len));
+	if (corrupt)
+		sig[sig_len / 2] ^= 0x01;
+	struct moat_buf msg;
+	moat_buf_init(&msg, sig_len + 16);
+	EXPECT_OK(moat_certificate_verify12_encode(&msg, MOAT_TLS12, MOAT_SIG_ECDSA_SECP256R1_SHA256, sig, sig_len));
+	c12_add(c, msg.data, msg.len);
+	sp_send_handshake(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
 /* The ClientKeyExchange with point (NULL: a fresh key's), plus extra trailing bytes; derives the master secret. */
 static void c12_send_cke(struct sp_fixture *f, struct c12 *c, const uint8_t *point, size_t point_len, size_t extra)
 {
@@ -1945,7 +2004,7 @@ static void c12_send_cke(struct sp_fixture *f, struct c12 *c, const uint8_t *poi
 		EXPECT_OK(moat_buf_put_u8(&msg, 0));
 	/* The body length covers the extra bytes: they are inside the message, after the point. */
 	msg.data[3] = (uint8_t)(msg.len - MOAT_HS_HEADER_LEN);
-	EXPECT_OK(moat_hash_update(&c->transcript, msg.data, msg.len));
+	c12_add(c, msg.data, msg.len);
 	sp_send_handshake(f, msg.data, msg.len);
 	moat_buf_free(&msg);
 	uint8_t session_hash[MOAT_MAX_HASH_LEN];
@@ -1980,7 +2039,7 @@ static void c12_send_finished(struct sp_fixture *f, struct c12 *c, bool corrupt)
 				    moat_hash_len(c->suite->prf_hash), msg + MOAT_HS_HEADER_LEN));
 	if (corrupt)
 		msg[MOAT_HS_HEADER_LEN + 5] ^= 0x01;
-	EXPECT_OK(moat_hash_update(&c->transcript, msg, sizeof(msg)));
+	c12_add(c, msg, sizeof(msg));
 	sp_send_record(f, MOAT_CT_HANDSHAKE, msg, sizeof(msg));
 }
 
@@ -2037,7 +2096,7 @@ ATF_TC_BODY(tls12_server_control_handshake, tc)
 	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "more", 4);
 	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
 	ATF_REQUIRE(got == 4 && memcmp(buf, "more", 4) == 0);
-	moat_hash_free(&c.transcript);
+	c12_free(&c);
 	sp_free(f);
 }
 
@@ -2084,19 +2143,49 @@ ATF_TC_BODY(tls12_server_fallback_scsv, tc)
 	c12_rejects_hello(true, false, true, MOAT_ERR_INAPPROPRIATE_FALLBACK, MOAT_ALERT_INAPPROPRIATE_FALLBACK);
 }
 
-ATF_TC_WITHOUT_HEAD(tls12_server_client_auth_not_yet);
-ATF_TC_BODY(tls12_server_client_auth_not_yet, tc)
+/* RFC 5246 §7.4.4-§7.4.8: a client certificate and its CertificateVerify (bad: corrupted), or an empty one. */
+static void c12_client_auth(moat_cert_auth_type auth, bool empty, bool bad_cv, int err, uint8_t alert)
 {
-	/* No CertificateRequest in TLS 1.2 yet: a server that wants client certificates refuses 1.2. */
-	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
-	EXPECT_OK(moat_config_set_client_auth_type(f->cfg, MOAT_CERT_AUTH_REQUIRED));
-	struct sp_ch_opts o;
-	uint8_t ext[64];
-	size_t ext_len;
-	c12_hello_opts(&o, ext, &ext_len, true, true);
-	sp_client_send_hello(f, &o);
-	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	struct c12 c;
+	struct sp_fixture *f = c12_start_auth(&c, auth);
+	c12_send_certificate(f, &c, empty);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	if (!empty)
+		c12_send_certificate_verify(f, &c, bad_cv);
+	c12_send_ccs(f, &c);
+	c12_send_finished(f, &c, false);
+	if (err != MOAT_ERR_OK) {
+		sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	} else {
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+		c12_read_server_finish(f, &c);
+		const uint8_t *der = NULL;
+		uint32_t len = 0;
+		int rc = moat_connection_get_peer_cert_der(f->conn, &der, &len);
+		ATF_REQUIRE_EQ_MSG(rc == MOAT_SUCCESS && len > 0, !empty, "peer certificate: rc %d, %u bytes", rc, len);
+	}
+	c12_free(&c);
 	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_client_auth);
+ATF_TC_BODY(tls12_server_client_auth, tc)
+{
+	c12_client_auth(MOAT_CERT_AUTH_REQUIRED, false, false, MOAT_ERR_OK, 0);
+	c12_client_auth(MOAT_CERT_AUTH_OPTIONAL, true, false, MOAT_ERR_OK, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_client_auth_bad_certificate_verify);
+ATF_TC_BODY(tls12_server_client_auth_bad_certificate_verify, tc)
+{
+	c12_client_auth(MOAT_CERT_AUTH_REQUIRED, false, true, MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_client_auth_no_certificate);
+ATF_TC_BODY(tls12_server_client_auth_no_certificate, tc)
+{
+	/* §7.4.6: a server that requires one "MAY respond with a fatal handshake_failure alert". */
+	c12_client_auth(MOAT_CERT_AUTH_REQUIRED, true, false, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
 }
 
 ATF_TC_WITHOUT_HEAD(tls12_server_ccs_before_client_key_exchange);
@@ -2108,7 +2197,7 @@ ATF_TC_BODY(tls12_server_ccs_before_client_key_exchange, tc)
 	static const uint8_t one = 1;
 	sp_send_record(f, MOAT_CT_CHANGE_CIPHER_SPEC, &one, 1);
 	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
-	moat_hash_free(&c.transcript);
+	c12_free(&c);
 	sp_free(f);
 }
 
@@ -2120,7 +2209,7 @@ ATF_TC_BODY(tls12_server_finished_before_ccs, tc)
 	c12_send_cke(f, &c, NULL, 0, 0);
 	c12_send_finished(f, &c, false);
 	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
-	moat_hash_free(&c.transcript);
+	c12_free(&c);
 	sp_free(f);
 }
 
@@ -2134,7 +2223,7 @@ ATF_TC_BODY(tls12_server_bad_finished, tc)
 	c12_send_ccs(f, &c);
 	c12_send_finished(f, &c, true);
 	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
-	moat_hash_free(&c.transcript);
+	c12_free(&c);
 	sp_free(f);
 }
 
@@ -2149,7 +2238,7 @@ ATF_TC_BODY(tls12_server_point_not_on_curve, tc)
 	struct sp_fixture *f = c12_start(&c);
 	c12_send_cke(f, &c, point, sizeof(point), 0);
 	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
-	moat_hash_free(&c.transcript);
+	c12_free(&c);
 	sp_free(f);
 }
 
@@ -2160,7 +2249,7 @@ ATF_TC_BODY(tls12_server_client_key_exchange_trailing_bytes, tc)
 	struct sp_fixture *f = c12_start(&c);
 	c12_send_cke(f, &c, NULL, 0, 1);
 	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_TRAILING_DATA, MOAT_ALERT_DECODE_ERROR);
-	moat_hash_free(&c.transcript);
+	c12_free(&c);
 	sp_free(f);
 }
 
@@ -2184,7 +2273,7 @@ ATF_TC_BODY(tls12_server_renegotiation_refused, tc)
 	sp_send_record(f, MOAT_CT_HANDSHAKE, f->peer.ch.data, f->peer.ch.len);
 	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_UNEXPECTED_MESSAGE,
 			MOAT_ALERT_UNEXPECTED_MESSAGE);
-	moat_hash_free(&c.transcript);
+	c12_free(&c);
 	sp_free(f);
 }
 
@@ -2197,7 +2286,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_server_no_extended_master_secret);
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_info_not_empty);
 	ATF_TP_ADD_TC(tp, tls12_server_fallback_scsv);
-	ATF_TP_ADD_TC(tp, tls12_server_client_auth_not_yet);
+	ATF_TP_ADD_TC(tp, tls12_server_client_auth);
+	ATF_TP_ADD_TC(tp, tls12_server_client_auth_bad_certificate_verify);
+	ATF_TP_ADD_TC(tp, tls12_server_client_auth_no_certificate);
 	ATF_TP_ADD_TC(tp, tls12_server_ccs_before_client_key_exchange);
 	ATF_TP_ADD_TC(tp, tls12_server_finished_before_ccs);
 	ATF_TP_ADD_TC(tp, tls12_server_bad_finished);
