@@ -1883,8 +1883,12 @@ static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, 
 	o->extra_ext_len = *ext_len;
 }
 
-/* Send the ClientHello and read the server's flight up to ServerHelloDone; auth: the server's client_auth. */
-static struct sp_fixture *c12_start_auth(struct c12 *c, moat_cert_auth_type auth)
+/*
+ * Send the ClientHello (with more extensions, raw, if more_ext) and read the
+ * server's flight up to ServerHelloDone; auth: the server's client_auth.
+ */
+static struct sp_fixture *c12_start_with(struct c12 *c, moat_cert_auth_type auth, const uint8_t *more_ext,
+					 size_t more_len)
 {
 	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
 	if (auth != MOAT_CERT_AUTH_NONE) {
@@ -1898,6 +1902,10 @@ static struct sp_fixture *c12_start_auth(struct c12 *c, moat_cert_auth_type auth
 	uint8_t ext[64];
 	size_t ext_len;
 	c12_hello_opts(&o, ext, &ext_len, true, true);
+	ATF_REQUIRE(ext_len + more_len <= sizeof(ext));
+	if (more_len > 0)
+		memcpy(ext + ext_len, more_ext, more_len);
+	o.extra_ext_len = ext_len + more_len;
 	sp_client_send_hello(f, &o);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
 	c->suite = moat_cipher_suite_find(0xc02b);
@@ -1949,9 +1957,14 @@ static struct sp_fixture *c12_start_auth(struct c12 *c, moat_cert_auth_type auth
 	return f;
 }
 
+static struct sp_fixture *c12_start_auth(struct c12 *c, moat_cert_auth_type auth)
+{
+	return c12_start_with(c, auth, NULL, 0);
+}
+
 static struct sp_fixture *c12_start(struct c12 *c)
 {
-	return c12_start_auth(c, MOAT_CERT_AUTH_NONE);
+	return c12_start_with(c, MOAT_CERT_AUTH_NONE, NULL, 0);
 }
 
 /* The client's Certificate: the fixture's own P-256 chain (its CA is trusted), or none. */
@@ -2227,6 +2240,28 @@ ATF_TC_BODY(tls12_server_bad_finished, tc)
 	sp_free(f);
 }
 
+ATF_TC_WITHOUT_HEAD(tls12_server_early_data_extension_skips_nothing);
+ATF_TC_BODY(tls12_server_early_data_extension_skips_nothing, tc)
+{
+	/*
+	 * A TLS 1.2 ClientHello carrying early_data: 0-RTT is TLS 1.3's
+	 * (RFC 8446 §4.2.10), so a record that fails authentication after the
+	 * CCS is bad_record_mac, not rejected early data to skip.
+	 */
+	static const uint8_t early_data[] = { 0x00, 0x2a, 0x00, 0x00 };
+	struct c12 c;
+	struct sp_fixture *f = c12_start_with(&c, MOAT_CERT_AUTH_NONE, early_data, sizeof(early_data));
+	ATF_REQUIRE(f->conn->hs->early_data_offered);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_send_ccs(f, &c);
+	/* A record under keys the server does not have: what 0-RTT data would look like to it. */
+	static const uint8_t garbage[5 + 40] = { MOAT_CT_APPLICATION_DATA, 0x03, 0x03, 0x00, 40, 1, 2, 3 };
+	sp_send_raw(f, garbage, sizeof(garbage));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	c12_free(&c);
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(tls12_server_point_not_on_curve);
 ATF_TC_BODY(tls12_server_point_not_on_curve, tc)
 {
@@ -2293,6 +2328,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_server_finished_before_ccs);
 	ATF_TP_ADD_TC(tp, tls12_server_bad_finished);
 	ATF_TP_ADD_TC(tp, tls12_server_point_not_on_curve);
+	ATF_TP_ADD_TC(tp, tls12_server_early_data_extension_skips_nothing);
 	ATF_TP_ADD_TC(tp, tls12_server_client_key_exchange_trailing_bytes);
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_refused);
 	ATF_TP_ADD_TC(tp, server_no_key_share);
