@@ -452,6 +452,11 @@ int moat_tls12_server_send_finished(struct moat_connection *conn)
 	uint8_t mem[MOAT_HS_HEADER_LEN + MOAT_TLS12_VERIFY_DATA_LEN];
 	TRY(moat_hs_transcript_hash(conn, hash));
 	TRY(finished_verify_data(conn, false, hash, verify));
+	/*
+	 * Both directions' keys are installed and both Finished done: nothing
+	 * needs the master secret any more until resumption keeps sessions.
+	 */
+	moat_wipe(conn->secrets->tls12.master_secret, sizeof(conn->secrets->tls12.master_secret));
 	moat_buf_init_fixed(&msg, mem, sizeof(mem));
 	TRY(moat_finished_encode(&msg, verify, sizeof(verify)));
 	return moat_hs_queue_message(conn, msg.data, msg.len);
