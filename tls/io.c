@@ -204,28 +204,30 @@ int moat_conn_handle_post_handshake(struct moat_connection *conn)
 		uint8_t type;
 		moat_cursor_init(&c, conn->post_hs.data, msg_len);
 		TRY(moat_hs_header_decode(&c, &type, &body));
-		if (conn->version == MOAT_TLS12)
+		if (conn->version == MOAT_TLS12) {
 			TRY(refuse_renegotiation(conn, type));
-		else switch (type) {
-		case MOAT_HS_KEY_UPDATE: {
-			bool requested;
-			TRY(moat_key_update_decode(body, &requested));
-			/* §5.1: KeyUpdate must end its record: nothing may follow under the old keys. */
-			ENSURE(conn->post_hs.len == msg_len, MOAT_ERR_UNEXPECTED_MESSAGE);
-			TRY(update_keys(conn, false));
-			if (requested && !conn->write_closed && !conn->key_update_pending) {
-				conn->key_update_pending = true;
-				conn->key_update_request_peer = false;
+		} else {
+			switch (type) {
+			case MOAT_HS_KEY_UPDATE: {
+				bool requested;
+				TRY(moat_key_update_decode(body, &requested));
+				/* §5.1: KeyUpdate must end its record: nothing may follow under the old keys. */
+				ENSURE(conn->post_hs.len == msg_len, MOAT_ERR_UNEXPECTED_MESSAGE);
+				TRY(update_keys(conn, false));
+				if (requested && !conn->write_closed && !conn->key_update_pending) {
+					conn->key_update_pending = true;
+					conn->key_update_request_peer = false;
+				}
+				break;
 			}
-			break;
-		}
-		case MOAT_HS_NEW_SESSION_TICKET:
-			/* Resumption is not offered yet: a client may drop tickets (§4.6.1). */
-			ENSURE(conn->mode == MOAT_CLIENT, MOAT_ERR_UNEXPECTED_MESSAGE);
-			break;
-		default:
-			/* No post_handshake_auth is offered, so a CertificateRequest is unexpected too. */
-			BAIL(MOAT_ERR_UNEXPECTED_MESSAGE);
+			case MOAT_HS_NEW_SESSION_TICKET:
+				/* Resumption is not offered yet: a client may drop tickets (§4.6.1). */
+				ENSURE(conn->mode == MOAT_CLIENT, MOAT_ERR_UNEXPECTED_MESSAGE);
+				break;
+			default:
+				/* No post_handshake_auth is offered, so a CertificateRequest is unexpected too. */
+				BAIL(MOAT_ERR_UNEXPECTED_MESSAGE);
+			}
 		}
 		size_t rest = conn->post_hs.len - msg_len;
 		if (rest > 0)
@@ -260,7 +262,12 @@ static int prepare_send(struct moat_connection *conn, moat_blocked_status *block
 	TRY(check_open_for_app_data(conn));
 	ENSURE(!conn->write_closed, MOAT_ERR_CLOSED);
 	TRY(moat_conn_flush(conn, blocked));
-	/* TLS 1.2 has no KeyUpdate; its suites' record limits are far beyond a connection's life. */
+	/*
+	 * TLS 1.2 has no KeyUpdate, and renegotiation (its only rekeying) is
+	 * refused: a 1.2 connection keeps its keys for its life, as 1.2 peers
+	 * without renegotiation do; the record layer still refuses to let the
+	 * sequence number wrap.
+	 */
 	if (conn->version == MOAT_TLS13 && conn->records_since_update >= KEY_UPDATE_AFTER_RECORDS &&
 	    !conn->key_update_pending)
 		conn->key_update_pending = true;
