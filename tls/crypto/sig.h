@@ -84,14 +84,21 @@ bool moat_sig_scheme_usable_tls13(uint16_t scheme, moat_key_type type);
  * (RFC 9155 deprecates it for TLS 1.2 signatures).
  */
 bool moat_sig_scheme_usable_tls12(uint16_t scheme, moat_key_type type);
-/* Digest length of a scheme we can sign with (32, 48, 64; 0 for ed25519 and unknown schemes). */
+/*
+ * Same for TLS 1.0/1.1 ServerKeyExchange signatures, which only the private
+ * legacy code points name (iana.h): legacy_rsa_pkcs1_md5_sha1 with
+ * rsaEncryption keys, legacy_ecdsa_sha1 with any supported curve. Those two
+ * are usable nowhere else.
+ */
+bool moat_sig_scheme_usable_legacy(uint16_t scheme, moat_key_type type);
+/* Digest length of a scheme we can sign with (32, 48, 64; legacy 36 and 20; 0 for ed25519 and unknown schemes). */
 size_t moat_sig_scheme_digest_len(uint16_t scheme);
 
 /*
  * Sign msg (unhashed; the scheme decides digest and padding; RSA-PSS salt = digest
  * length, MGF1 same digest). *sig_len is in: capacity, out: length; a capacity
  * below moat_pkey_max_sig_len → MOAT_ERR_BUF_FULL. A scheme no TLS version
- * allows with this key → MOAT_ERR_ILLEGAL_PARAMETER; callers pick the scheme
+ * (1.0 to 1.3) allows with this key → MOAT_ERR_ILLEGAL_PARAMETER; callers pick the scheme
  * with the usable_* check for their version first.
  */
 MOAT_MUST_USE int moat_sig_sign(const struct moat_pkey *k, uint16_t scheme, const uint8_t *msg, size_t msg_len,

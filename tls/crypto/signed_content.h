@@ -19,7 +19,12 @@
  *  - TLS 1.2 ServerKeyExchange for ECDHE, RFC 5246 §7.4.3 with RFC 8422
  *    §5.4: client_random, server_random and ServerECDHParams (named_curve,
  *    a group of ours, the point at that group's exact length, uncompressed
- *    for the NIST curves) — nothing before, between or after.
+ *    for the NIST curves, and a point on the curve) — nothing before,
+ *    between or after;
+ *  - TLS 1.2 ServerKeyExchange for DHE, RFC 5246 §7.4.3 with RFC 7919 §4:
+ *    client_random, server_random and ServerDHParams whose (dh_p, dh_g) are
+ *    exactly one of the RFC 7919 groups we implement and whose dh_Ys is in
+ *    range, 1 < Ys < p-1 (RFC 7919 §5.1), in its minimal encoding.
  * TLS 1.0/1.1 ServerKeyExchange signs the same params (RFC 4346 §7.4.3); the
  * version only changes how the hash is made, which is the signer's choice of
  * scheme, not the content's shape.
@@ -66,11 +71,40 @@ MOAT_MUST_USE int moat_ske_ecdh_content_build(const uint8_t client_random[MOAT_R
 					      const uint8_t *point, size_t point_len, struct moat_buf *out);
 /*
  * Accepts exactly what moat_ske_ecdh_content_build can produce, else
- * INVALID_ARG. group and point (either may be NULL) receive the named group
- * and a view of the point inside content. The point's length and form are
- * checked, not whether it lies on the curve: that is moat_kex_public_check.
+ * INVALID_ARG, and more: the point must also be a valid public value of its
+ * group (moat_kex_public_check: on the curve and not infinity for the NIST
+ * curves). The builder does not run that arithmetic on the share it is given
+ * (it is our own, fresh from moat_kex_generate); the check does, because a
+ * "point" that is not on the curve is bytes no honest server sends, and
+ * signing it would vouch for an invalid-curve attack under the
+ * certificate's name. group and point (either may be NULL) receive the
+ * named group and a view of the point inside content.
  */
 MOAT_MUST_USE int moat_ske_ecdh_content_check(const uint8_t *content, size_t len, uint16_t *group,
 					      struct moat_cursor *point);
+
+/* ---- TLS 1.2 (and 1.0/1.1) DHE ServerKeyExchange, RFC 5246 §7.4.3, RFC 7919 §4 ---- */
+
+/* client_random + server_random + dh_p<1..2^16-1> + dh_g<1..2^16-1> + dh_Ys<1..2^16-1>, ffdhe8192 the largest. */
+#define MOAT_SKE_DH_CONTENT_MAX (2 * MOAT_RANDOM_LEN + 2 + MOAT_KEX_MAX_SHARE_LEN + 2 + 1 + 2 + MOAT_KEX_MAX_SHARE_LEN)
+/*
+ * Appends client_random, server_random and ServerDHParams for an RFC 7919
+ * group of ours: dh_p the group's prime, dh_g the single byte 2, dh_Ys the
+ * public value with its leading zero bytes removed (TLS 1.2 integers are
+ * minimal, RFC 5246 §8.1.2; the value is given as moat_kex_generate makes it,
+ * padded to the size of p). Not an ffdhe group, a share of another length
+ * or a value out of range → INVALID_ARG.
+ */
+MOAT_MUST_USE int moat_ske_dh_content_build(const uint8_t client_random[MOAT_RANDOM_LEN],
+					    const uint8_t server_random[MOAT_RANDOM_LEN], uint16_t group,
+					    const uint8_t *ys, size_t ys_len, struct moat_buf *out);
+/*
+ * Accepts exactly what moat_ske_dh_content_build can produce, else
+ * INVALID_ARG: (dh_p, dh_g) byte for byte one of our ffdhe groups, dh_Ys not
+ * longer than p, without a leading zero byte, and 1 < Ys < p-1. group and ys
+ * (either may be NULL) receive the group and a view of dh_Ys inside content.
+ */
+MOAT_MUST_USE int moat_ske_dh_content_check(const uint8_t *content, size_t len, uint16_t *group,
+					    struct moat_cursor *ys);
 
 #endif
