@@ -310,8 +310,8 @@ bool keyd_key_scheme_ok(const struct keyd_key *k, uint8_t kind, uint16_t scheme)
 		return false;
 	if (kind == MOAT_IPC_SIGN_TLS13_CV)
 		return moat_sig_scheme_usable_tls13(scheme, k->pkey.type);
-	/* A ServerKeyExchange is signed by the TLS 1.2 rules or, with a legacy scheme, the TLS 1.0/1.1 ones. */
-	if (MOAT_IPC_SIGN_KIND_IS_SKE(kind))
+	/* ServerKeyExchange and the client digest: the TLS 1.2 rules or, with a legacy scheme, the TLS 1.0/1.1 ones. */
+	if (MOAT_IPC_SIGN_KIND_IS_SKE(kind) || kind == MOAT_IPC_SIGN_TLS12_CLIENT_CV)
 		return moat_sig_scheme_usable_tls12(scheme, k->pkey.type) ||
 		       moat_sig_scheme_usable_legacy(scheme, k->pkey.type);
 	return false;

@@ -39,12 +39,23 @@ static int copy_input(struct keyd_op *op, struct moat_cursor *c)
  * service. A TLS 1.2 ServerKeyExchange is a server signature by its shape;
  * signed with a TLS 1.0/1.1 scheme (MD5+SHA-1, SHA-1) it needs its own
  * switch, "tls10": a key allowed for TLS 1.2 does not sign with the weaker
- * hashes unless the operator asked for it. A TLS 1.2 client
- * CertificateVerify (over a handshake hash) is not a shape keyd accepts at
- * all, so the client role is TLS 1.3 only.
+ * hashes unless the operator asked for it. A TLS 1.2 (or 1.0/1.1) client
+ * CertificateVerify is a digest keyd cannot check (signed_content.h): it
+ * needs the client role and the version's switch, tls12 or tls10.
  */
 static const char *policy_refusal(const struct keyd_key *k, const struct moat_ipc_sign *req)
 {
+	if (req->kind == MOAT_IPC_SIGN_TLS12_CLIENT_CV) {
+		const struct moat_sig_scheme_info *s = moat_sig_scheme_find(req->scheme);
+		bool legacy = s != NULL && s->legacy;
+		if (!k->policy.client)
+			return "TLS 1.2 client CertificateVerify refused: the key's role is server";
+		if (legacy && !k->policy.tls10)
+			return "TLS 1.0/1.1 client CertificateVerify refused: the key has no \"tls10 yes\"";
+		if (!legacy && !k->policy.tls12)
+			return "TLS 1.2 client CertificateVerify refused: the key has no \"tls12 yes\"";
+		return NULL;
+	}
 	if (MOAT_IPC_SIGN_KIND_IS_SKE(req->kind)) {
 		const struct moat_sig_scheme_info *s = moat_sig_scheme_find(req->scheme);
 		if (s != NULL && s->legacy)
@@ -127,7 +138,11 @@ static int perform_sign(const struct keyd_op *op, uint32_t request_id, struct mo
 {
 	uint8_t sig[MOAT_IPC_SIGNATURE_MAX];
 	size_t sig_len = sizeof(sig);
-	if (moat_sig_sign(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len) != MOAT_SUCCESS) {
+	/* Kind 4 is a digest already (RFC 5246 §7.4.8's handshake_messages, hashed by the requester). */
+	int rc = op->kind == MOAT_IPC_SIGN_TLS12_CLIENT_CV
+			 ? moat_sig_sign_digest(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len)
+			 : moat_sig_sign(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len);
+	if (rc != MOAT_SUCCESS) {
 		char what[MOAT_IPC_KEY_NAME_MAX + 64];
 		snprintf(what, sizeof(what), "signing with key %s (%s)", op->key->name, keyd_scheme_name(op->scheme));
 		moat_log_error(MOAT_LOG_ERR, what);

@@ -158,6 +158,7 @@ static const char *md_of(uint16_t scheme)
 	case MOAT_SIG_RSA_PSS_RSAE_SHA384: case MOAT_SIG_RSA_PSS_PSS_SHA384: return "SHA384";
 	case MOAT_SIG_RSA_PSS_RSAE_SHA512: case MOAT_SIG_RSA_PSS_PSS_SHA512: return "SHA512";
 	case MOAT_SIG_LEGACY_ECDSA_SHA1: return "SHA1";
+	case MOAT_SIG_LEGACY_RSA_MD5_SHA1: return "MD5-SHA1";
 	default: return NULL;
 	}
 }
@@ -410,6 +411,53 @@ ATF_TC_BODY(legacy_schemes, tc)
 	moat_pkey_free(&rsa);
 	moat_pkey_free(&ec);
 	moat_pkey_free(&pss);
+}
+
+/*
+ * A signature over a digest (the TLS 1.2 / 1.0 client CertificateVerify
+ * path) is the signature over the message that hashes to it: sign either
+ * way, verify the other way, for every scheme each key type makes in
+ * TLS 1.2 or 1.0/1.1.
+ */
+ATF_TC_WITHOUT_HEAD(digest_sign_verify);
+ATF_TC_BODY(digest_sign_verify, tc)
+{
+	const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384 };
+	const uint16_t schemes[] = {
+		MOAT_SIG_RSA_PKCS1_SHA256,       MOAT_SIG_RSA_PKCS1_SHA384,       MOAT_SIG_RSA_PKCS1_SHA512,
+		MOAT_SIG_RSA_PSS_RSAE_SHA256,    MOAT_SIG_RSA_PSS_RSAE_SHA512,    MOAT_SIG_RSA_PSS_PSS_SHA256,
+		MOAT_SIG_RSA_PSS_PSS_SHA384,     MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_ECDSA_SECP384R1_SHA384,
+		MOAT_SIG_ECDSA_SECP521R1_SHA512, MOAT_SIG_LEGACY_RSA_MD5_SHA1,    MOAT_SIG_LEGACY_ECDSA_SHA1,
+	};
+	size_t done = 0;
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		struct moat_pkey k;
+		gen_key(&k, types[t]);
+		for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+			uint16_t sc = schemes[i];
+			if (!moat_sig_scheme_usable_tls12(sc, types[t]) && !moat_sig_scheme_usable_legacy(sc, types[t]))
+				continue;
+			uint8_t digest[64], sig[512];
+			unsigned int dlen = 0;
+			ATF_REQUIRE(EVP_Digest(msg1, sizeof(msg1), digest, &dlen, EVP_get_digestbyname(md_of(sc)), NULL) == 1);
+			ATF_REQUIRE_EQ(dlen, moat_sig_scheme_digest_len(sc));
+			size_t sig_len = sizeof(sig);
+			EXPECT_OK(moat_sig_sign_digest(&k, sc, digest, dlen, sig, &sig_len));
+			EXPECT_OK(moat_sig_verify(&k, sc, msg1, sizeof(msg1), sig, sig_len));
+			EXPECT_ERR(moat_sig_verify(&k, sc, msg2, sizeof(msg2), sig, sig_len), MOAT_ERR_DECRYPT_ERROR);
+			sig_len = sizeof(sig);
+			EXPECT_OK(moat_sig_sign(&k, sc, msg1, sizeof(msg1), sig, &sig_len));
+			EXPECT_OK(moat_sig_verify_digest(&k, sc, digest, dlen, sig, sig_len));
+			digest[0] ^= 1;
+			EXPECT_ERR(moat_sig_verify_digest(&k, sc, digest, dlen, sig, sig_len), MOAT_ERR_DECRYPT_ERROR);
+			/* A digest of the wrong length is never signed. */
+			sig_len = sizeof(sig);
+			EXPECT_ERR(moat_sig_sign_digest(&k, sc, digest, dlen - 1, sig, &sig_len), MOAT_ERR_ILLEGAL_PARAMETER);
+			done++;
+		}
+		moat_pkey_free(&k);
+	}
+	ATF_REQUIRE(done >= 12);
 }
 
 ATF_TC_WITHOUT_HEAD(other_key_refused);
@@ -679,6 +727,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pss_wrong_salt_refused);
 	ATF_TP_ADD_TC(tp, other_key_refused);
 	ATF_TP_ADD_TC(tp, legacy_schemes);
+	ATF_TP_ADD_TC(tp, digest_sign_verify);
 	ATF_TP_ADD_TC(tp, key_sizes);
 	ATF_TP_ADD_TC(tp, pem_pkcs8_and_traditional);
 	ATF_TP_ADD_TC(tp, pem_failures);

@@ -382,6 +382,25 @@ ATF_TC_BODY(ske_dh_wrong_shapes, tc)
 	EXPECT_ERR(moat_ske_dh_content_check(NULL, 0, NULL, NULL), MOAT_ERR_NULL_ARG);
 }
 
+/* The TLS 1.2 client CertificateVerify digest: the scheme's hash length exactly, schemes moat signs with only. */
+ATF_TC_WITHOUT_HEAD(client_cv_digest);
+ATF_TC_BODY(client_cv_digest, tc)
+{
+	uint8_t d[65] = { 0 };
+	EXPECT_OK(moat_tls12_client_cv_digest_check(MOAT_SIG_RSA_PKCS1_SHA256, d, 32));
+	EXPECT_OK(moat_tls12_client_cv_digest_check(MOAT_SIG_ECDSA_SECP384R1_SHA384, d, 48));
+	EXPECT_OK(moat_tls12_client_cv_digest_check(MOAT_SIG_RSA_PSS_PSS_SHA512, d, 64));
+	EXPECT_OK(moat_tls12_client_cv_digest_check(MOAT_SIG_LEGACY_RSA_MD5_SHA1, d, 36));
+	EXPECT_OK(moat_tls12_client_cv_digest_check(MOAT_SIG_LEGACY_ECDSA_SHA1, d, 20));
+	EXPECT_ERR(moat_tls12_client_cv_digest_check(MOAT_SIG_RSA_PKCS1_SHA256, d, 31), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_tls12_client_cv_digest_check(MOAT_SIG_RSA_PKCS1_SHA256, d, 33), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_tls12_client_cv_digest_check(MOAT_SIG_RSA_PKCS1_SHA256, d, 48), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_tls12_client_cv_digest_check(MOAT_SIG_RSA_PKCS1_SHA1, d, 20), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_tls12_client_cv_digest_check(MOAT_SIG_ED25519, d, 32), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_tls12_client_cv_digest_check(0xfe00, d, 32), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_tls12_client_cv_digest_check(MOAT_SIG_RSA_PKCS1_SHA256, NULL, 32), MOAT_ERR_NULL_ARG);
+}
+
 ATF_TC_WITHOUT_HEAD(scheme_table);
 ATF_TC_BODY(scheme_table, tc)
 {
@@ -436,6 +455,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, public_check);
 	ATF_TP_ADD_TC(tp, ske_dh_round_trip);
 	ATF_TP_ADD_TC(tp, ske_dh_wrong_shapes);
+	ATF_TP_ADD_TC(tp, client_cv_digest);
 	ATF_TP_ADD_TC(tp, scheme_table);
 	return atf_no_error();
 }

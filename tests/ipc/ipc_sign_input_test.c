@@ -64,6 +64,7 @@ static moat_ipc_status via_decoder(uint8_t kind, uint16_t scheme, const uint8_t 
 #define K13 MOAT_IPC_SIGN_TLS13_CV
 #define K12 MOAT_IPC_SIGN_TLS12_SKE
 #define KDH MOAT_IPC_SIGN_TLS12_SKE_DHE
+#define KCV MOAT_IPC_SIGN_TLS12_CLIENT_CV
 #define PSS256 MOAT_SIG_RSA_PSS_RSAE_SHA256
 #define PKCS256 MOAT_SIG_RSA_PKCS1_SHA256
 
@@ -271,6 +272,37 @@ ATF_TC_BODY(tls12_dhe, tc)
 	EXPECT_INPUT(KDH, PKCS256, in, n, MOAT_IPC_BAD_INPUT);
 }
 
+/* Kind 4: a digest of exactly the scheme's hash length (RFC 5246 §7.4.8), TLS 1.2 and 1.0/1.1 schemes only. */
+ATF_TC_WITHOUT_HEAD(tls12_client_cv_digest);
+ATF_TC_BODY(tls12_client_cv_digest, tc)
+{
+	static const struct {
+		uint16_t scheme;
+		size_t len;
+	} ok[] = {
+		{ MOAT_SIG_RSA_PKCS1_SHA256, 32 },    { MOAT_SIG_RSA_PKCS1_SHA384, 48 },
+		{ MOAT_SIG_RSA_PKCS1_SHA512, 64 },    { MOAT_SIG_RSA_PSS_RSAE_SHA256, 32 },
+		{ MOAT_SIG_RSA_PSS_PSS_SHA384, 48 },  { MOAT_SIG_ECDSA_SECP256R1_SHA256, 32 },
+		{ MOAT_SIG_ECDSA_SECP521R1_SHA512, 64 }, { MOAT_SIG_LEGACY_RSA_MD5_SHA1, 36 },
+		{ MOAT_SIG_LEGACY_ECDSA_SHA1, 20 },
+	};
+	uint8_t d[65];
+	memset(d, 0x7e, sizeof(d));
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ATF_REQUIRE(moat_ipc_scheme_allowed(KCV, ok[i].scheme));
+		EXPECT_INPUT(KCV, ok[i].scheme, d, ok[i].len, MOAT_IPC_OK);
+		EXPECT_INPUT(KCV, ok[i].scheme, d, ok[i].len - 1, MOAT_IPC_BAD_INPUT);
+		EXPECT_INPUT(KCV, ok[i].scheme, d, ok[i].len + 1, MOAT_IPC_BAD_INPUT);
+	}
+	/* SHA-1 in TLS 1.2 is never signed (a digest of 20 bytes has no scheme there); EdDSA is not a scheme here. */
+	EXPECT_INPUT(KCV, MOAT_SIG_RSA_PKCS1_SHA1, d, 20, MOAT_IPC_BAD_INPUT);
+	EXPECT_INPUT(KCV, MOAT_SIG_ECDSA_SHA1, d, 20, MOAT_IPC_BAD_INPUT);
+	EXPECT_INPUT(KCV, MOAT_SIG_ED25519, d, 32, MOAT_IPC_BAD_SCHEME);
+	/* A TLS 1.3 CertificateVerify content is not a digest. */
+	size_t n = build_tls13_cv(in, false, 32);
+	EXPECT_INPUT(KCV, PSS256, in, n, MOAT_IPC_BAD_INPUT);
+}
+
 ATF_TC_WITHOUT_HEAD(scheme_rules);
 ATF_TC_BODY(scheme_rules, tc)
 {
@@ -315,15 +347,15 @@ ATF_TC_BODY(scheme_rules, tc)
 		EXPECT_INPUT(K13, legacy[i], in13, n13, MOAT_IPC_BAD_SCHEME);
 		EXPECT_INPUT(K12, legacy[i], in12, n12, MOAT_IPC_OK);
 	}
-	/* Only kinds 1, 2 and 3 exist. */
+	/* Only kinds 1 to 4 exist. */
 	for (unsigned kind = 0; kind < 256; kind++) {
-		if (kind == K13 || kind == K12 || kind == KDH)
+		if (kind == K13 || kind == K12 || kind == KDH || kind == KCV)
 			continue;
 		ATF_REQUIRE(!moat_ipc_scheme_allowed((uint8_t)kind, PSS256));
 		EXPECT_INPUT((uint8_t)kind, PSS256, in13, n13, MOAT_IPC_BAD_INPUT);
 	}
 	/* Order: kind, then scheme, then shape. */
-	EXPECT_INPUT(4, 0x0101, in13, 5, MOAT_IPC_BAD_INPUT);
+	EXPECT_INPUT(5, 0x0101, in13, 5, MOAT_IPC_BAD_INPUT);
 	EXPECT_INPUT(K13, 0x0101, in13, 5, MOAT_IPC_BAD_SCHEME);
 	EXPECT_INPUT(K13, PKCS256, in13, 5, MOAT_IPC_BAD_SCHEME);
 	EXPECT_INPUT(K13, PSS256, in13, 5, MOAT_IPC_BAD_INPUT);
@@ -348,6 +380,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_bad_params);
 	ATF_TP_ADD_TC(tp, tls12_point_on_curve);
 	ATF_TP_ADD_TC(tp, tls12_dhe);
+	ATF_TP_ADD_TC(tp, tls12_client_cv_digest);
 	ATF_TP_ADD_TC(tp, scheme_rules);
 	ATF_TP_ADD_TC(tp, null_and_empty_input);
 	return atf_no_error();

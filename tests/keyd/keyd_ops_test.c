@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/cursor.h"
@@ -1016,6 +1018,66 @@ ATF_TC_BODY(policy_tls10, tc)
 	}
 }
 
+/*
+ * Kind 4, the TLS 1.2 / 1.0 client CertificateVerify digest: only for keys
+ * with the client role, and the version's switch; the signature is the one
+ * over the handshake messages that hash to the digest.
+ */
+ATF_TC_WITHOUT_HEAD(policy_tls12_client_cv);
+ATF_TC_BODY(policy_tls12_client_cv, tc)
+{
+	static const uint8_t messages[] = "ClientHello ... ServerHelloDone Certificate ClientKeyExchange";
+	uint8_t d256[32], dmd5sha1[36];
+	unsigned int n = 0;
+	ATF_REQUIRE(EVP_Digest(messages, sizeof(messages), d256, &n, EVP_sha256(), NULL) == 1);
+	ATF_REQUIRE(EVP_Digest(messages, sizeof(messages), dmd5sha1, &n, EVP_md5_sha1(), NULL) == 1);
+	const struct {
+		bool server, client, tls12, tls10;
+		moat_ipc_status modern, legacy;
+	} cases[] = {
+		{ true, false, true, true, MOAT_IPC_KEY_POLICY, MOAT_IPC_KEY_POLICY }, /* role server */
+		{ false, true, false, false, MOAT_IPC_KEY_POLICY, MOAT_IPC_KEY_POLICY },
+		{ false, true, true, false, MOAT_IPC_OK, MOAT_IPC_KEY_POLICY },
+		{ true, true, false, true, MOAT_IPC_KEY_POLICY, MOAT_IPC_OK },
+	};
+	const test_key_kind kind = TK_RSA2048;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct keyd_key_policy p = keyd_key_policy_default;
+		p.server = cases[i].server;
+		p.client = cases[i].client;
+		p.tls12 = cases[i].tls12;
+		p.tls10 = cases[i].tls10;
+		struct keyd_keyset ks;
+		keyset_with(&ks, &kind, 1, &p);
+		struct moat_pkey pub;
+		EXPECT_OK(moat_pkey_copy_public(&pub, &ks.keys[0].pkey));
+		struct result r;
+		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, sizeof(d256));
+		run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
+		EXPECT_STATUS(&r, cases[i].modern);
+		struct moat_cursor sig;
+		if (cases[i].modern == MOAT_IPC_OK) {
+			EXPECT_OK(moat_ipc_sign_reply_decode(r.body, &sig, NULL));
+			EXPECT_OK(moat_sig_verify(&pub, MOAT_SIG_RSA_PKCS1_SHA256, messages, sizeof(messages),
+						  moat_cursor_data(&sig), moat_cursor_remaining(&sig)));
+		}
+		b = sign_body(ks.keys[0].id, MOAT_SIG_LEGACY_RSA_MD5_SHA1, 4, dmd5sha1, sizeof(dmd5sha1));
+		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
+		EXPECT_STATUS(&r, cases[i].legacy);
+		if (cases[i].legacy == MOAT_IPC_OK) {
+			EXPECT_OK(moat_ipc_sign_reply_decode(r.body, &sig, NULL));
+			EXPECT_OK(moat_sig_verify(&pub, MOAT_SIG_LEGACY_RSA_MD5_SHA1, messages, sizeof(messages),
+						  moat_cursor_data(&sig), moat_cursor_remaining(&sig)));
+		}
+		/* A digest of the wrong length is BAD_INPUT whatever the policy. */
+		b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, 31);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
+		moat_pkey_free(&pub);
+		keyd_keys_free(&ks);
+	}
+}
+
 /* TLS 1.2 ServerECDHParams: a point that is not on its curve is refused before anything is signed. */
 ATF_TC_WITHOUT_HEAD(ske_point_validated);
 ATF_TC_BODY(ske_point_validated, tc)
@@ -1371,6 +1433,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, policy_default);
 	ATF_TP_ADD_TC(tp, policy_roles);
 	ATF_TP_ADD_TC(tp, policy_tls10);
+	ATF_TP_ADD_TC(tp, policy_tls12_client_cv);
 	ATF_TP_ADD_TC(tp, ske_point_validated);
 	ATF_TP_ADD_TC(tp, key_ids_types_schemes);
 	ATF_TP_ADD_TC(tp, key_pss_restricted);

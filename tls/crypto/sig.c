@@ -386,3 +386,81 @@ int moat_sig_verify(const struct moat_pkey *k, uint16_t scheme, const uint8_t *m
 		ERR_clear_error();
 	return rc;
 }
+
+/*
+ * Set up ctx (EVP_PKEY_sign/verify on a digest) for one scheme: the same
+ * padding, MGF1 digest and salt as sig_init, with the digest named so that
+ * libcrypto checks its length and, for PKCS#1 v1.5, writes its DigestInfo
+ * (none for MD5-SHA1, RFC 2246 §4.7).
+ */
+static int digest_init(EVP_PKEY_CTX *pctx, const struct moat_pkey *k, const struct sig_scheme *s, bool sign)
+{
+	int init_err = k->type == MOAT_KEY_RSA_PSS ? MOAT_ERR_ILLEGAL_PARAMETER : MOAT_ERR_CRYPTO;
+	if (sign)
+		TRY_OSSL(EVP_PKEY_sign_init(pctx), init_err);
+	else
+		TRY_OSSL(EVP_PKEY_verify_init(pctx), init_err);
+	if (s->kind == SIG_PSS) {
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), init_err);
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, s->md, NULL), init_err);
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST), init_err);
+	} else if (s->kind == SIG_PKCS1) {
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING), MOAT_ERR_CRYPTO);
+	}
+	TRY_OSSL(EVP_PKEY_CTX_set_signature_md(pctx, EVP_get_digestbyname(s->md)), init_err);
+	return MOAT_SUCCESS;
+}
+
+static int check_digest_scheme(const struct moat_pkey *k, uint16_t scheme, size_t len, const struct sig_scheme **out)
+{
+	TRY(check_scheme(k, scheme, out));
+	/* PureEdDSA has no prehashed form here; the digest must be the scheme's. */
+	ENSURE((*out)->kind != SIG_EDDSA && len == (*out)->md_len, MOAT_ERR_ILLEGAL_PARAMETER);
+	return MOAT_SUCCESS;
+}
+
+int moat_sig_sign_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest, size_t len, uint8_t *sig,
+			 size_t *sig_len)
+{
+	const struct sig_scheme *s = NULL;
+	ENSURE_REF(digest);
+	TRY(check_digest_scheme(k, scheme, len, &s));
+	ENSURE_REF(sig);
+	ENSURE_REF(sig_len);
+	size_t cap = *sig_len;
+	ENSURE(cap >= moat_pkey_max_sig_len(k), MOAT_ERR_BUF_FULL);
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+	ENSURE(pctx != NULL, MOAT_ERR_ALLOC);
+	int rc = digest_init(pctx, k, s, true);
+	if (rc == MOAT_SUCCESS && EVP_PKEY_sign(pctx, sig, &cap, digest, len) != 1) {
+		moat_error_raise(MOAT_ERR_CRYPTO, MOAT_HERE);
+		rc = MOAT_FAILURE;
+	}
+	EVP_PKEY_CTX_free(pctx);
+	if (rc != MOAT_SUCCESS) {
+		ERR_clear_error();
+		return rc;
+	}
+	*sig_len = cap;
+	return MOAT_SUCCESS;
+}
+
+int moat_sig_verify_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest, size_t len,
+			   const uint8_t *sig, size_t sig_len)
+{
+	const struct sig_scheme *s = NULL;
+	ENSURE_REF(digest);
+	TRY(check_digest_scheme(k, scheme, len, &s));
+	ENSURE_REF(sig);
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+	ENSURE(pctx != NULL, MOAT_ERR_ALLOC);
+	int rc = digest_init(pctx, k, s, false);
+	if (rc == MOAT_SUCCESS && EVP_PKEY_verify(pctx, sig, sig_len, digest, len) != 1) {
+		moat_error_raise(MOAT_ERR_DECRYPT_ERROR, MOAT_HERE);
+		rc = MOAT_FAILURE;
+	}
+	EVP_PKEY_CTX_free(pctx);
+	if (rc != MOAT_SUCCESS)
+		ERR_clear_error();
+	return rc;
+}

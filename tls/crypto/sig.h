@@ -111,6 +111,19 @@ MOAT_MUST_USE int moat_sig_sign(const struct moat_pkey *k, uint16_t scheme, cons
 MOAT_MUST_USE int moat_sig_verify(const struct moat_pkey *k, uint16_t scheme, const uint8_t *msg, size_t msg_len,
 				  const uint8_t *sig, size_t sig_len);
 
+/*
+ * Sign / verify a digest the caller made: the same signature moat_sig_sign
+ * makes over a message whose hash (the scheme's, moat_sig_scheme_digest_len
+ * bytes; MD5 || SHA-1 for legacy_rsa_pkcs1_md5_sha1) is digest. For the
+ * TLS 1.2 and 1.0/1.1 client CertificateVerify, whose input is the whole
+ * handshake so far (RFC 5246 §7.4.8): the handshake hashes as it goes. A
+ * digest of another length, or EdDSA → MOAT_ERR_ILLEGAL_PARAMETER; the
+ * other errors as moat_sig_sign / moat_sig_verify.
+ */
+MOAT_MUST_USE int moat_sig_sign_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest, size_t len,
+				       uint8_t *sig, size_t *sig_len /* in: capacity, out: length */);
+MOAT_MUST_USE int moat_sig_verify_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest,
+					 size_t len, const uint8_t *sig, size_t sig_len);
 /* libcrypto passphrase callback that refuses: loading an encrypted PEM fails instead of prompting. */
 int moat_pem_no_passphrase(char *buf, int size, int rwflag, void *arg);
 

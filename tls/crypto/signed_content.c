@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "tls/crypto/sig.h"
+
 #define CV_PAD_LEN 64
 #define CV_PAD_BYTE 0x20
 #define CV_CONTEXT_LEN (sizeof(MOAT_TLS13_SERVER_CV_CONTEXT) - 1)
@@ -186,5 +188,15 @@ int moat_ske_dh_content_check(const uint8_t *content, size_t len, uint16_t *grou
 		*group = grp;
 	if (ys != NULL)
 		*ys = y;
+	return MOAT_SUCCESS;
+}
+
+int moat_tls12_client_cv_digest_check(uint16_t scheme, const uint8_t *digest, size_t len)
+{
+	ENSURE_REF(digest);
+	const struct moat_sig_scheme_info *info = moat_sig_scheme_find(scheme);
+	size_t want = moat_sig_scheme_digest_len(scheme);
+	/* digest_len is 0 for schemes moat never signs with (SHA-1 in TLS 1.2, EdDSA, unknown). */
+	ENSURE(info != NULL && !info->eddsa && want > 0 && len == want, MOAT_ERR_INVALID_ARG);
 	return MOAT_SUCCESS;
 }

@@ -28,6 +28,36 @@
  * TLS 1.0/1.1 ServerKeyExchange signs the same params (RFC 4346 §7.4.3); the
  * version only changes how the hash is made, which is the signer's choice of
  * scheme, not the content's shape.
+ *
+ * And one that is not a content: the TLS 1.2 (and 1.0/1.1) client
+ * CertificateVerify, RFC 5246 §7.4.8, signs handshake_messages, every
+ * handshake message from the ClientHello to the ClientKeyExchange. keyd is
+ * given the digest of those messages under the scheme's hash, not the
+ * messages, and checks only its length. Why, and what it costs:
+ *  - The messages cannot be sent. They include the server's and the
+ *    client's certificate chains, commonly several KiB each and up to
+ *    2^24 bytes by the RFC, against a SIGN input of 1024 bytes and a packet
+ *    of 8192. A cap that fits the protocol would refuse most real
+ *    handshakes.
+ *  - Sending them would not stop the attack that matters. A compromised
+ *    frontd runs the handshake itself, so it can hand keyd a transcript of
+ *    any handshake with any server, correctly shaped down to the last byte:
+ *    checking that the input parses as ClientHello ... ClientKeyExchange
+ *    proves the shape, not that frontd is honest. Logging in as the
+ *    client's certificate to any server is therefore open to whoever holds
+ *    a frontd that keyd signs client signatures for, with the transcript or
+ *    without it, exactly as with the TLS 1.3 client CertificateVerify (whose
+ *    content keyd can check, but whose transcript hash it cannot).
+ *  - What the digest gives away beyond that is the domain separation: a
+ *    signature over a digest of frontd's choice is a signature over any
+ *    message with that hash, TLS or not (a certificate request, a document,
+ *    another protocol's login), made with PKCS#1 v1.5, PSS or ECDSA as the
+ *    scheme says. A transcript check would have kept those out.
+ * So the digest kind is served only where that trade is the operator's
+ * explicit choice: keys with role client (or both), and tls12 yes (tls10
+ * yes for the legacy schemes), never by default; moat-keyd.conf(5) says a
+ * key given the client role must be used for TLS client authentication
+ * only. The check here is the digest's length for the scheme.
  */
 #ifndef MOAT_TLS_CRYPTO_SIGNED_CONTENT_H
 #define MOAT_TLS_CRYPTO_SIGNED_CONTENT_H
@@ -106,5 +136,14 @@ MOAT_MUST_USE int moat_ske_dh_content_build(const uint8_t client_random[MOAT_RAN
  */
 MOAT_MUST_USE int moat_ske_dh_content_check(const uint8_t *content, size_t len, uint16_t *group,
 					    struct moat_cursor *ys);
+
+/* ---- TLS 1.2 (and 1.0/1.1) client CertificateVerify digest, RFC 5246 §7.4.8 (see the top) ---- */
+
+/*
+ * The digest of handshake_messages for scheme: exactly its hash's length
+ * (32, 48 or 64; 36 for MD5 || SHA-1, 20 for SHA-1), a scheme moat signs
+ * with in TLS 1.2 or 1.0/1.1 and not EdDSA. Else INVALID_ARG.
+ */
+MOAT_MUST_USE int moat_tls12_client_cv_digest_check(uint16_t scheme, const uint8_t *digest, size_t len);
 
 #endif
