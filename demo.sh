@@ -41,7 +41,7 @@ make -j"$(nproc)"
 
 KEYD=$top/build/keyd/moat-keyd
 FRONTD=$top/build/frontd/moat-frontd
-BACKEND=$top/build/frontd/moat-demo-backend
+BACKEND=$top/build/tls/examples/moat-demo-backend
 demo=$top/build/demo
 mkdir -p "$demo"
 cd "$demo"

@@ -3,7 +3,7 @@ common_libmoat_common_a_SOURCES = \
 	common/buf.c common/buf.h \
 	common/clock.c common/clock.h \
 	common/cursor.c common/cursor.h \
-	common/error.c common/error.h common/error_codes.h \
+	common/error.c common/error.h common/error_public.h common/error_codes.h \
 	common/log.c common/log.h \
 	common/seccomp.c common/seccomp.h \
 	common/secmem.c common/secmem.h

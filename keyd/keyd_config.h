@@ -47,7 +47,7 @@
 #define KEYD_MAX_INFLIGHT_LIMIT 1024
 #define KEYD_MAX_WORKERS 64
 #define KEYD_MAX_INLINE_SIGN_US 100000
-#define KEYD_INLINE_SIGN_AUTO UINT_MAX /* no inline-sign directive: the event loop chooses (server.c) */
+#define KEYD_INLINE_SIGN_AUTO UINT_MAX /* no inline-sign directive: the event loop chooses (schedule.c) */
 #define KEYD_MAX_KEY_FILES 256 /* MOAT_IPC_MAX_KEYS: LIST_KEYS cannot name more */
 #define KEYD_MAX_PEERS_LIMIT 1000        /* server.h KEYD_MAX_PEERS: the whole table */
 #define KEYD_DEFAULT_MAX_PEERS_PER_UID 64

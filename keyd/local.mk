@@ -15,7 +15,13 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/control.c keyd/control.h \
 	keyd/stats.h \
 	keyd/workers.c keyd/workers.h \
-	keyd/server.c keyd/server.h \
+	keyd/server.c keyd/server.h keyd/server_internal.h \
+	keyd/signals.c \
+	keyd/admission.c \
+	keyd/peer.c \
+	keyd/requests.c \
+	keyd/schedule.c \
+	keyd/replies.c \
 	keyd/sockets.c keyd/sockets.h \
 	keyd/sandbox.c keyd/sandbox.h \
 	keyd/privdrop.c keyd/privdrop.h \

@@ -87,7 +87,7 @@ int keyd_sandbox_harden(enum keyd_lock_state *state)
 static const char *const allowed[] = {
 	/* the event loop (epoll_pwait is epoll_wait on architectures without the older call) */
 	"epoll_wait", "epoll_pwait", "epoll_ctl", "accept4", "read", "write", "close",
-	/* the event loop reads a peer's packets several per call (server.c); sendto, sendmmsg: see build() */
+	/* the event loop reads a peer's packets several per call (requests.c); sendto, sendmmsg: see build() */
 	"recvmmsg",
 	/* signing threads: locks and condition variables; at shutdown, thread exit blocks signals */
 	"futex", "rt_sigprocmask", "exit",

@@ -15,7 +15,7 @@
  *
  * A hand-off costs two thread wake-ups (worker, then loop) and their context
  * switches: more than an ECDSA P-256 signature itself. So the loop signs
- * cheap operations itself (server.c), and what it does hand over goes in
+ * cheap operations itself (schedule.c), and what it does hand over goes in
  * batches: one lock and at most one wake-up per idle thread for all the jobs
  * of a loop turn, one eventfd write for all the jobs finished before the
  * loop comes to take them.

@@ -45,6 +45,7 @@ include tests/record/local.mk
 include tests/messages/local.mk
 include tests/policy/local.mk
 include tests/tls/local.mk
+include tests/lib/local.mk
 include tests/interop/local.mk
 include tests/conf/local.mk
 include tests/keyd/local.mk
@@ -54,6 +55,7 @@ include tests/bench/local.mk
 include tests/ipc/local.mk
 include tests/fuzz/ipc.mk
 include tests/fuzz/record.mk
+include tests/fuzz/record_cbc.mk
 include tests/fuzz/messages.mk
 include tests/fuzz/conf.mk
 include tests/fuzz/keyd_reply.mk

@@ -12,10 +12,10 @@
  *    (§6.2).
  *  - TLS 1.2 (RFC 5246 §7.2) is where the level matters: "If an alert with
  *    a level of warning is sent and received, generally the connection can
- *    continue normally" — no_renegotiation (§7.2.2) is such a warning. The
- *    TLS 1.2 issue adds moat_alert_effect_tls12 beside the 1.3 function,
- *    and the connection picks by negotiated version; the caller already acts
- *    on all three effects.
+ *    continue normally" — no_renegotiation (§7.2.2) is such a warning.
+ *    Only TLS 1.3 is spoken today; 1.2's rule plugs in as a second function
+ *    beside the 1.3 one, picked by the negotiated version, and the caller
+ *    already acts on all three effects.
  */
 #ifndef MOAT_TLS_ALERT_H
 #define MOAT_TLS_ALERT_H

@@ -12,6 +12,7 @@
 
 #include "common/buf.h"
 #include "common/cursor.h"
+#include "common/error.h"
 #include "policy/cipher_suites.h"
 #include "policy/security_policy.h"
 #include "tls/crypto/cert.h"
@@ -155,7 +156,7 @@ struct moat_handshake {
 	size_t ch1_len;                      /* client: our first ClientHello, for the HRR transcript */
 	uint8_t mfl_code;                    /* server: accepted max_fragment_length, 0 if none */
 	uint16_t hrr_group;                  /* group requested by HRR (client: what we must send) */
-	uint8_t cookie[512];                 /* client: cookie from HRR to echo */
+	uint8_t cookie[512];                 /* client: cookie from HRR to echo; server: the one we sent */
 	size_t cookie_len;
 
 	/* ClientHello as received (server) — the getters and callback read it. */
@@ -190,9 +191,8 @@ struct moat_handshake {
 	uint8_t finished_key_peer[MOAT_MAX_HASH_LEN];
 	bool sent_ccs;
 	bool hrr_done;
-	bool ch_sent_alpn;
-	bool sent_server_name;
 	bool ch_sent_record_size_limit;
+	moat_ext_set ext_offered;            /* client: the extensions of our last ClientHello (ext_rows.c) */
 
 	/* Server: 0-RTT we do not accept, skipped (RFC 8446 §4.2.10; early_data_skip.c). */
 	bool early_data_offered;             /* the first ClientHello carried early_data */

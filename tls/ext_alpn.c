@@ -3,9 +3,13 @@
  *
  * The client's ProtocolNameList is validated name by name and handed back as
  * a cursor to iterate; the server's answer is the same structure with exactly
- * one name. Matching names against our preferences is policy.
+ * one name. moat_alpn_select is the one place names are matched: the server
+ * picks with it from the client's list, and the client checks the server's
+ * answer with it, the answer being a list of one.
  */
 #include "tls/extensions.h"
+
+#include <string.h>
 
 #include "tls/iana.h"
 
@@ -31,6 +35,34 @@ int moat_ext_alpn_decode_list(struct moat_cursor d, struct moat_cursor *list)
 int moat_alpn_list_next(struct moat_cursor *list, struct moat_cursor *name)
 {
 	return moat_cursor_get_vector(list, 1, 1, 0xff, name);
+}
+
+int moat_alpn_select(struct moat_cursor ours, struct moat_cursor theirs, struct moat_cursor *chosen, bool *found)
+{
+	ENSURE_REF(chosen);
+	ENSURE_REF(found);
+	*found = false;
+	/*
+	 * Our names on the outside: RFC 7301 §3.2, the server "SHOULD select
+	 * the most highly preferred protocol that it supports and that is also
+	 * advertised by the client". Ours is the configured list, a few names
+	 * in practice, so the walk is a few passes over theirs.
+	 */
+	while (moat_cursor_remaining(&ours) > 0) {
+		struct moat_cursor name, it = theirs, candidate;
+		TRY(moat_alpn_list_next(&ours, &name));
+		size_t n = moat_cursor_remaining(&name);
+		while (moat_cursor_remaining(&it) > 0) {
+			TRY(moat_alpn_list_next(&it, &candidate));
+			if (moat_cursor_remaining(&candidate) == n &&
+			    memcmp(moat_cursor_data(&candidate), moat_cursor_data(&name), n) == 0) {
+				*chosen = name;
+				*found = true;
+				return MOAT_SUCCESS;
+			}
+		}
+	}
+	return MOAT_SUCCESS;
 }
 
 int moat_ext_alpn_decode_selected(struct moat_cursor d, struct moat_cursor *name)

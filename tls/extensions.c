@@ -2,7 +2,12 @@
  * The extension table and the extensions-block parser.
  *
  * One row per extension we recognise: its code point, the messages RFC 8446
- * §4.2 allows it in, and its registry name. The parser walks the block once,
+ * §4.2 allows it in, and its registry name. What the handshake does with
+ * each (send / recv / if_missing per message) is the same row's other half,
+ * moat_ext_rows[] in ext_rows.c; a new extension adds a row to both, and a
+ * TLS 1.2 ServerHello extension (renegotiation_info, extended_master_secret,
+ * ec_point_formats, session_ticket: SH12 below) gets its behaviour there as
+ * an SH12 column. The parser walks the block once,
  * checking each extension against the row for its type; it remembers every
  * type it has seen in a 65536-bit set on the stack so that a duplicate is
  * found in constant time whatever the type (a block may hold up to 16383
@@ -72,7 +77,7 @@ static const struct ext_row ext_table[MOAT_EXTI_COUNT] = {
 
 bool moat_ext_present(const struct moat_ext_block *b, moat_ext_index i)
 {
-	return b != NULL && (unsigned)i < MOAT_EXTI_COUNT && (b->present & (UINT32_C(1) << i)) != 0;
+	return b != NULL && moat_ext_set_has(b->present, i);
 }
 
 int moat_ext_index_of(uint16_t type)
@@ -130,7 +135,7 @@ int moat_ext_block_parse_raw(struct moat_cursor raw, unsigned msg, struct moat_e
 		}
 		/* RFC 8446 §4.2: recognised but not specified for this message → illegal_parameter. */
 		ENSURE((ext_table[i].allowed & msg) != 0, MOAT_ERR_ILLEGAL_PARAMETER);
-		out->present |= UINT32_C(1) << i;
+		out->present |= MOAT_EXT_BIT(i);
 		out->data[i] = data;
 	}
 	/* RFC 8446 §4.2.11: pre_shared_key MUST be the last extension in the ClientHello. */

@@ -2,6 +2,18 @@
  * TLS extensions: the table of every extension moat recognises, the parser
  * for an extensions<..> block, and one decoder/encoder pair per extension.
  *
+ * This is the codec half of an extension's row: its code point, the
+ * messages it may appear in and its name. The behaviour half (what the
+ * handshake writes in each message and in which order, what it does with
+ * one it reads, what it does when one is missing) is in the connection
+ * layer, tls/ext_rows.h, indexed by the same moat_ext_index; codecs make no
+ * protocol decisions. TLS 1.2's ServerHello extensions (renegotiation_info,
+ * extended_master_secret, ec_point_formats, session_ticket) already have
+ * rows here with their SH12 placement, so a TLS 1.2 ServerHello block is
+ * parsed and checked today, and their codecs are in extensions12.h; TLS 1.2
+ * adds their SH12 columns in ext_rows.c and a ServerHello list, not new
+ * parsing code.
+ *
  * Why it is shaped this way:
  *  - The block parser does only what can be decided from the block itself and
  *    the message it sits in (RFC 8446 §4.2): exact framing, no type twice,
@@ -83,8 +95,24 @@ typedef enum {
 	MOAT_EXTI_COUNT
 } moat_ext_index;
 
+/*
+ * A set of moat_ext_index values, one bit each: which extensions a block
+ * holds, which we offered. A row added past the set's width would make the
+ * shift below undefined and the set silently drop it, so the build stops
+ * instead: widen moat_ext_set when MOAT_EXTI_COUNT reaches 64.
+ */
+typedef uint64_t moat_ext_set;
+#define MOAT_EXT_SET_CAPACITY (sizeof(moat_ext_set) * 8)
+_Static_assert(MOAT_EXTI_COUNT <= MOAT_EXT_SET_CAPACITY, "moat_ext_set is too narrow for MOAT_EXTI_COUNT");
+#define MOAT_EXT_BIT(i) ((moat_ext_set)1 << (i))
+
+static inline bool moat_ext_set_has(moat_ext_set s, moat_ext_index i)
+{
+	return (unsigned)i < MOAT_EXTI_COUNT && (s & MOAT_EXT_BIT(i)) != 0;
+}
+
 struct moat_ext_block {
-	uint32_t present;                         /* bit per moat_ext_index */
+	moat_ext_set present;                     /* bit per moat_ext_index */
 	struct moat_cursor data[MOAT_EXTI_COUNT]; /* extension_data of each present extension */
 	uint16_t last_type;                       /* type of the last extension in the block */
 	size_t count;                             /* all extensions, known or not */
@@ -195,6 +223,15 @@ MOAT_MUST_USE int moat_ext_alpn_decode_list(struct moat_cursor d, struct moat_cu
 /* Next name; MOAT_ERR_DECODE at the end. */
 MOAT_MUST_USE int moat_alpn_list_next(struct moat_cursor *list, struct moat_cursor *name);
 MOAT_MUST_USE int moat_ext_alpn_decode_selected(struct moat_cursor d, struct moat_cursor *name);
+/*
+ * The first name of ours (a validated ProtocolNameList body, in our order of
+ * preference) that theirs (a validated list) also holds: *found says whether
+ * there was one, *chosen is then our copy of it. The server passes the
+ * client's list; the client passes the server's answer, a list of one, to
+ * check that it is a name we offered (RFC 7301 §3.2).
+ */
+MOAT_MUST_USE int moat_alpn_select(struct moat_cursor ours, struct moat_cursor theirs, struct moat_cursor *chosen,
+				   bool *found);
 
 /* cookie (RFC 8446 §4.2.2): opaque cookie<1..2^16-1>. */
 MOAT_MUST_USE int moat_ext_cookie_decode(struct moat_cursor d, struct moat_cursor *cookie);

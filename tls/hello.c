@@ -20,6 +20,7 @@
  */
 #include <string.h>
 
+#include "tls/ext_handlers.h"
 #include "tls/handshake_tables.h"
 
 /* RFC 8446 §4.1.3: the last 8 bytes of a downgraded server's random. */
@@ -56,11 +57,24 @@ static int parse_client_hello(struct moat_connection *conn, struct moat_cursor b
 	/*
 	 * §4.2.1: without supported_versions the client speaks TLS 1.2 or older,
 	 * which no machine here speaks yet (TLS 1.2 takes legacy_version here).
+	 * The rows of moat_ext_ch_hello_recv read the versions offered, the
+	 * server name and the early_data flag.
 	 */
 	conn->client_version = ch->legacy_version > MOAT_TLS12 ? MOAT_TLS12 : ch->legacy_version;
-	ENSURE(moat_ext_present(&ch->ext, MOAT_EXTI_SUPPORTED_VERSIONS), MOAT_ERR_PROTOCOL_VERSION);
+	return moat_ext_recv_list(conn, &moat_ext_ch_hello_recv, &ch->ext, 0);
+}
+
+int moat_ext_supported_versions_ch_missing(struct moat_connection *conn)
+{
+	(void)conn;
+	BAIL(MOAT_ERR_PROTOCOL_VERSION);
+}
+
+int moat_ext_supported_versions_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
+{
+	struct moat_handshake *hs = conn->hs;
 	struct moat_cursor versions;
-	TRY(moat_ext_supported_versions_decode_ch(ch->ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], &versions));
+	TRY(moat_ext_supported_versions_decode_ch(blk->data[MOAT_EXTI_SUPPORTED_VERSIONS], &versions));
 	hs->client_versions = 0;
 	while (moat_cursor_remaining(&versions) > 0) {
 		uint16_t v;
@@ -75,19 +89,27 @@ static int parse_client_hello(struct moat_connection *conn, struct moat_cursor b
 	 * §4.1.2: "For every TLS 1.3 ClientHello" (one that offers 1.3) the
 	 * compression methods are exactly null, whichever version is chosen.
 	 */
-	ENSURE(moat_client_hello_null_compression_only(ch), MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(moat_client_hello_null_compression_only(&hs->client_hello), MOAT_ERR_ILLEGAL_PARAMETER);
+	return MOAT_SUCCESS;
+}
 
-	if (moat_ext_present(&ch->ext, MOAT_EXTI_SERVER_NAME)) {
-		struct moat_cursor host;
-		TRY(moat_ext_server_name_decode_ch(ch->ext.data[MOAT_EXTI_SERVER_NAME], &host));
-		size_t n = moat_cursor_remaining(&host);
-		ENSURE(n <= MOAT_MAX_SERVER_NAME, MOAT_ERR_DECODE);
-		TRY(moat_cursor_get_bytes(&host, conn->server_name, n));
-		conn->server_name[n] = '\0';
-		memcpy(hs->server_name, conn->server_name, n + 1);
-	}
-	/* §4.2.10: early data is never accepted, but what the client sends of it must be skipped. */
-	hs->early_data_offered = moat_ext_present(&ch->ext, MOAT_EXTI_EARLY_DATA);
+int moat_ext_server_name_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
+{
+	struct moat_cursor host;
+	TRY(moat_ext_server_name_decode_ch(blk->data[MOAT_EXTI_SERVER_NAME], &host));
+	size_t n = moat_cursor_remaining(&host);
+	ENSURE(n <= MOAT_MAX_SERVER_NAME, MOAT_ERR_DECODE);
+	TRY(moat_cursor_get_bytes(&host, conn->server_name, n));
+	conn->server_name[n] = '\0';
+	memcpy(conn->hs->server_name, conn->server_name, n + 1);
+	return MOAT_SUCCESS;
+}
+
+/* §4.2.10: early data is never accepted, but what the client sends of it must be skipped. */
+int moat_ext_early_data_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
+{
+	(void)blk;
+	conn->hs->early_data_offered = true;
 	return MOAT_SUCCESS;
 }
 

@@ -29,3 +29,21 @@ tls_libmoat_a_SOURCES += \
 	tls/msg_new_session_ticket.c \
 	tls/msg_end_of_early_data.c \
 	tls/msg_key_update.c
+# TLS 1.2, 1.1 and 1.0 messages and the extensions only they use.
+tls_libmoat_a_SOURCES += \
+	tls/messages12.h \
+	tls/extensions12.h \
+	tls/ext_renegotiation_info.c \
+	tls/ext_ec_point_formats.c \
+	tls/ext_session_ticket.c \
+	tls/msg_digitally_signed.c \
+	tls/msg_server_hello12.c \
+	tls/msg_server_key_exchange.c \
+	tls/msg_client_key_exchange.c \
+	tls/msg_server_hello_done.c \
+	tls/msg_hello_request.c \
+	tls/msg_certificate_request12.c \
+	tls/msg_certificate12.c \
+	tls/msg_certificate_verify12.c \
+	tls/msg_certificate_status.c \
+	tls/msg_new_session_ticket12.c

@@ -27,7 +27,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "common/error.h"
+#include "common/error_public.h"
 
 #define MOAT_TLS10 0x0301
 #define MOAT_TLS11 0x0302

@@ -3,7 +3,8 @@
  * through a direction's protection (RFC 8446 §5, RFC 5246 §6.2).
  *
  * The protections themselves live in their own files (record_null.c,
- * record_aead13.c); this file never touches a key. What it decides:
+ * record_aead13.c, record_aead12.c, record_cbc.c); this file never touches a
+ * key. What it decides:
  *
  *  - On write, change_cipher_spec bypasses a TLS 1.3 protection (§5: it is
  *    never protected); every other record goes to the write protection.

@@ -20,18 +20,19 @@
  *                        seq (§5.3), AAD = the record header (§5.2), the
  *                        real content type inside (§5.4).
  *
- * Where TLS 1.2 plugs in: its protections are new vtables of the same shape,
- * keyed through moat_record_set_keys from the key block of RFC 5246 §6.3
- * (MAC key, cipher key, IV per direction: struct moat_record_keys carries
- * each of them), and nothing else in the layer changes:
- *   - AEAD with an explicit nonce (AES-GCM, RFC 5288 §3): a 4-byte implicit
- *     salt (keys.iv) and an 8-byte explicit nonce sent before the ciphertext;
- *   - AEAD with an implicit nonce (ChaCha20-Poly1305, RFC 7905 §2): IV XOR
- *     seq as in 1.3, nothing sent;
- *   - CBC + HMAC (RFC 5246 §6.2.3.2): keys.mac_key / keys.mac_hash, the
- *     cipher's block size for the explicit IV and the padding, and a
- *     padding-and-MAC check on open that runs in constant time (the way the
- *     1.3 inner-type scan does, for the same reason: Lucky Thirteen).
+ * TLS 1.0 - 1.2 protections, keyed from the key block of RFC 5246 §6.3 by
+ * moat_record_set_tls12_keys (tls/record_tls12.h), which picks one from the
+ * cipher suite's row:
+ *   moat_record_aead12_explicit  AES-GCM (RFC 5288 §3): a 4-byte implicit
+ *                        salt (keys.iv) and an 8-byte explicit nonce sent
+ *                        before the ciphertext (tls/record_aead12.c);
+ *   moat_record_aead12_implicit  ChaCha20-Poly1305 (RFC 7905 §2): IV XOR
+ *                        seq as in 1.3, nothing sent;
+ *   moat_record_cbc      CBC + HMAC (RFC 5246 §6.2.3.2, tls/record_cbc.c):
+ *                        an explicit random IV per record from TLS 1.1, the
+ *                        chained IV and 1/n-1 split of application data in
+ *                        TLS 1.0, and a padding-and-MAC check on open that
+ *                        runs in constant time (Lucky Thirteen).
  * All three authenticate seq_num || type || version || length (RFC 5246
  * §6.2.3.1, §6.2.3.3): seal gets the type and the record version, open the
  * whole header, and both the direction's sequence number. A protection whose
@@ -63,6 +64,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "tls/crypto/aead.h"
+#include "tls/crypto/cbc.h"
 #include "tls/crypto/hash.h"
 #include "tls/iana.h"
 
@@ -79,19 +81,22 @@ struct moat_record_dir;
  */
 struct moat_record_keys {
 	/*
-	 * AEAD protections. The explicit nonce length (8 for 1.2 AES-GCM, 0
-	 * otherwise) follows from the protection; a CBC protection adds its
-	 * block cipher beside this, and the block size gives its explicit IV
-	 * and padding (RFC 5246 §6.2.3.2).
+	 * AEAD protections use aead; the explicit nonce length (8 for 1.2
+	 * AES-GCM, 0 otherwise) follows from the protection. CBC protections
+	 * use cbc, whose block size gives the explicit IV and the padding
+	 * (RFC 5246 §6.2.3.2), with mac_key / mac_hash and version.
 	 */
 	moat_aead_alg aead;
-	const uint8_t *key;              /* cipher key, moat_aead_key_len(aead) bytes */
+	moat_cbc_alg cbc;                /* 1.2 CBC protections: the block cipher (aead is NONE) */
+	const uint8_t *key;              /* cipher key, moat_aead_key_len(aead) or moat_cbc_key_len(cbc) bytes */
 	size_t key_len;
 	const uint8_t *iv;               /* 1.3: the 12-byte write IV (§7.3); 1.2: client/server_write_IV */
 	size_t iv_len;
 	const uint8_t *mac_key;          /* 1.2 CBC + HMAC only: client/server_write_MAC_key */
 	size_t mac_key_len;
 	moat_hash_alg mac_hash;
+	/* 1.2 CBC protections: 0x0301 chains IVs and splits application data 1/n-1, 0x0302+ sends an IV per record. */
+	uint16_t version;
 };
 
 /* One protection: see the file comment. Functions get the direction they protect. */
@@ -124,6 +129,18 @@ struct moat_record_protection {
 extern const struct moat_record_protection moat_record_null;
 /* TLS 1.3 AEAD: key.len = moat_aead_key_len(aead), iv_len = 12. */
 extern const struct moat_record_protection moat_record_aead13;
+/* TLS 1.2 AES-GCM (RFC 5288 §3): iv_len = 4, the salt; an 8-byte explicit nonce per record. */
+extern const struct moat_record_protection moat_record_aead12_explicit;
+/* TLS 1.2 ChaCha20-Poly1305 (RFC 7905 §2): iv_len = 12, nonce = IV XOR seq as in 1.3. */
+extern const struct moat_record_protection moat_record_aead12_implicit;
+/*
+ * TLS 1.0 - 1.2 CBC + HMAC (RFC 5246 §6.2.3.2, tls/record_cbc.c): keys.cbc,
+ * key, mac_key / mac_hash, version; iv_len = the block length for 0x0301
+ * (the first IV, from the key block), 0 after.
+ */
+extern const struct moat_record_protection moat_record_cbc;
+
+struct moat_record_cbc;
 
 /*
  * One direction of the record layer: the protection and its state. The
@@ -135,6 +152,7 @@ struct moat_record_dir {
 	uint64_t seq;
 	struct moat_aead aead;
 	uint8_t iv[MOAT_AEAD_NONCE_LEN];
+	struct moat_record_cbc *cbc;     /* CBC protections only: cipher, HMAC and IV state in moat_secmem */
 };
 
 struct moat_record_layer {
@@ -190,6 +208,9 @@ MOAT_MUST_USE int moat_record_set_traffic_secret(struct moat_record_layer *rl, b
  * Unprotected (and change_cipher_spec, which is never protected, §5):
  * TLSPlaintext with write_version; padding must be 0.
  * Zero-length handshake and alert fragments are refused (§5.1, §5.4).
+ * TLS 1.0 - 1.2 protections take no padding (MOAT_ERR_INVALID_ARG), write the
+ * real type and the layer's write_version in the header, and under TLS 1.0
+ * CBC a write of 2 or more bytes of application data appends two records.
  * Fails with MOAT_ERR_INVALID_STATE when seq would wrap (2^64-1), and with
  * MOAT_ERR_INVALID_ARG for bad sizes or an unknown type. data must not point
  * into out. On failure out is left as it was.

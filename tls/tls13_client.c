@@ -7,13 +7,14 @@
  * random legacy_session_id and a CCS before its second flight, as OpenSSL
  * and most browsers do, because middleboxes still drop "unusual" handshakes.
  * It offers one key share, for the policy's first group, and answers a
- * HelloRetryRequest for another.
+ * HelloRetryRequest for another. The extensions it writes and reads are the
+ * extension rows' (ext_rows.h; handlers in tls13_ext_client.c).
  */
-#include <arpa/inet.h>
 #include <string.h>
 
 #include "common/secmem.h"
 #include "tls/crypto/util.h"
+#include "tls/ext_rows.h"
 #include "tls/handshake_tables.h"
 
 static int tls13_suites(const struct moat_security_policy *p, uint16_t *out, size_t cap, size_t *n)
@@ -26,59 +27,6 @@ static int tls13_suites(const struct moat_security_policy *p, uint16_t *out, siz
 	}
 	/* TLS 1.2 and older are not implemented yet: a policy must allow TLS 1.3. */
 	ENSURE(*n > 0, MOAT_ERR_PROTOCOL_VERSION);
-	return MOAT_SUCCESS;
-}
-
-static size_t client_groups(const struct moat_security_policy *p, uint16_t *out, size_t cap)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < p->groups_count && n < cap; i++)
-		if (moat_kex_group_supported(p->groups[i]))
-			out[n++] = p->groups[i];
-	return n;
-}
-
-static int write_client_extensions(struct moat_connection *conn, struct moat_buf *ext)
-{
-	struct moat_handshake *hs = conn->hs;
-	const struct moat_security_policy *p = moat_conn_policy(conn);
-	uint16_t groups[16], schemes[64];
-	size_t n_groups = client_groups(p, groups, 16);
-	size_t n_schemes = moat_tls13_verify_schemes(p, schemes, 64);
-	ENSURE(n_groups > 0 && n_schemes > 0, MOAT_ERR_CONFIG);
-
-	/* RFC 6066 §3: literal IP addresses are not sent as server names (they are still checked). */
-	struct in6_addr ip;
-	if (conn->server_name[0] != '\0' && inet_pton(AF_INET, conn->server_name, &ip) != 1 &&
-	    inet_pton(AF_INET6, conn->server_name, &ip) != 1) {
-		TRY(moat_ext_write_server_name(ext, conn->server_name));
-		hs->sent_server_name = true;
-	}
-	static const uint16_t versions[] = { MOAT_TLS13 };
-	TRY(moat_ext_write_supported_versions_ch(ext, versions, 1));
-	TRY(moat_ext_write_u16_list(ext, MOAT_EXT_SUPPORTED_GROUPS, groups, n_groups));
-	TRY(moat_ext_write_u16_list(ext, MOAT_EXT_SIGNATURE_ALGORITHMS, schemes, n_schemes));
-
-	/* One share: the policy's favourite group, or the one a HelloRetryRequest asked for. */
-	uint16_t group = hs->hrr_done ? hs->hrr_group : groups[0];
-	uint8_t *ours;
-	moat_kex_free(&hs->kex);
-	TRY(moat_hs_kex_buffers(hs, group, &ours, NULL));
-	TRY(moat_kex_generate(&hs->kex, group, ours, &hs->our_share_len));
-	struct moat_key_share share;
-	share.group = group;
-	moat_cursor_init(&share.key_exchange, ours, hs->our_share_len);
-	TRY(moat_ext_write_key_share_ch(ext, &share, 1));
-	conn->group = group;
-
-	size_t alpn_len;
-	const uint8_t *alpn = moat_conn_alpn(conn, &alpn_len);
-	if (alpn_len > 0) {
-		TRY(moat_ext_write_alpn_list(ext, alpn, alpn_len));
-		hs->ch_sent_alpn = true;
-	}
-	if (hs->cookie_len > 0)
-		TRY(moat_ext_write_cookie(ext, hs->cookie, hs->cookie_len));
 	return MOAT_SUCCESS;
 }
 
@@ -104,7 +52,8 @@ int moat_tls13_client_send_hello(struct moat_connection *conn)
 	struct moat_buf ext, msg;
 	moat_buf_init(&ext, 65535);
 	moat_buf_init(&msg, 65535 + 512);
-	int rc = write_client_extensions(conn, &ext);
+	/* The second ClientHello from the same list: the same extensions in the same order (§4.1.2). */
+	int rc = moat_ext_write_list(conn, &moat_ext_ch_send, &ext, &hs->ext_offered);
 	/* The same random and session id in both ClientHellos (§4.1.2). */
 	if (rc == MOAT_SUCCESS)
 		rc = moat_client_hello_encode(&msg, MOAT_TLS12, hs->client_random, hs->session_id, hs->session_id_len,
@@ -153,32 +102,10 @@ static int recv_hrr(struct moat_connection *conn, const struct moat_server_hello
 	ENSURE(!hs->hrr_done, MOAT_ERR_UNEXPECTED_MESSAGE);
 	conn->suite = moat_cipher_suite_find(sh->cipher_suite);
 	conn->version = MOAT_TLS13;
-	bool changes = false;
-	if (moat_ext_present(&sh->ext, MOAT_EXTI_KEY_SHARE)) {
-		uint16_t group;
-		TRY(moat_ext_key_share_decode_hrr(sh->ext.data[MOAT_EXTI_KEY_SHARE], &group));
-		/* It must be a group we offered, and not the one we already sent a share for. */
-		uint16_t groups[16];
-		size_t n = client_groups(moat_conn_policy(conn), groups, 16);
-		bool listed = false;
-		for (size_t i = 0; i < n; i++)
-			listed |= groups[i] == group;
-		ENSURE(listed && group != conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
-		hs->hrr_group = group;
-		changes = true;
-	} else {
-		hs->hrr_group = conn->group;
-	}
-	if (moat_ext_present(&sh->ext, MOAT_EXTI_COOKIE)) {
-		struct moat_cursor cookie;
-		TRY(moat_ext_cookie_decode(sh->ext.data[MOAT_EXTI_COOKIE], &cookie));
-		ENSURE(moat_cursor_remaining(&cookie) <= sizeof(hs->cookie), MOAT_ERR_ILLEGAL_PARAMETER);
-		hs->cookie_len = moat_cursor_remaining(&cookie);
-		TRY(moat_cursor_get_bytes(&cookie, hs->cookie, hs->cookie_len));
-		changes = true;
-	}
+	TRY(moat_ext_recv_list(conn, &moat_ext_hrr13_recv, &sh->ext, hs->ext_offered));
 	/* §4.1.4: a HelloRetryRequest that would not change the ClientHello is illegal. */
-	ENSURE(changes, MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(moat_ext_present(&sh->ext, MOAT_EXTI_KEY_SHARE) || moat_ext_present(&sh->ext, MOAT_EXTI_COOKIE),
+	       MOAT_ERR_ILLEGAL_PARAMETER);
 	TRY(restart_transcript_for_hrr(conn));
 	hs->flags |= MOAT_HS_F_HRR;
 	hs->hrr_done = true;
@@ -204,8 +131,6 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 		       memcmp(moat_cursor_data(&sh.session_id_echo), hs->session_id, hs->session_id_len) == 0,
 	       MOAT_ERR_ILLEGAL_PARAMETER);
 	ENSURE(offered_suite(conn, sh.cipher_suite), MOAT_ERR_ILLEGAL_PARAMETER);
-	/* We offer no PSK, so the server cannot pick one. */
-	ENSURE(!moat_ext_present(&sh.ext, MOAT_EXTI_PRE_SHARED_KEY), MOAT_ERR_UNSUPPORTED_EXTENSION);
 
 	if (sh.is_hrr)
 		return recv_hrr(conn, &sh);
@@ -215,16 +140,11 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	conn->suite = moat_cipher_suite_find(sh.cipher_suite);
 	conn->version = MOAT_TLS13;
 
-	ENSURE(moat_ext_present(&sh.ext, MOAT_EXTI_KEY_SHARE), MOAT_ERR_MISSING_EXTENSION);
-	struct moat_key_share share;
-	TRY(moat_ext_key_share_decode_sh(sh.ext.data[MOAT_EXTI_KEY_SHARE], &share));
-	ENSURE(share.group == conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
-	size_t secret_len = 0;
+	/* Only what we offered may come back (we offer no PSK, so pre_shared_key cannot); key_share is required. */
+	TRY(moat_ext_recv_list(conn, &moat_ext_sh13_recv, &sh.ext, hs->ext_offered));
 	uint8_t *secret;
+	size_t secret_len = hs->shared_secret_len;
 	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
-	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share.key_exchange), moat_cursor_remaining(&share.key_exchange),
-			    secret, &secret_len));
-	moat_kex_free(&hs->kex);
 
 	uint8_t hello_hash[MOAT_MAX_HASH_LEN];
 	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
@@ -254,40 +174,8 @@ int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor b
 	struct moat_handshake *hs = conn->hs;
 	struct moat_ext_block ext;
 	TRY(moat_encrypted_extensions_decode(body, &ext));
-	/* §4.2: only what we offered may come back. */
-	if (moat_ext_present(&ext, MOAT_EXTI_SERVER_NAME)) {
-		ENSURE(hs->sent_server_name, MOAT_ERR_UNSUPPORTED_EXTENSION);
-		TRY(moat_ext_empty_decode(ext.data[MOAT_EXTI_SERVER_NAME]));
-	}
-	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_MAX_FRAGMENT_LENGTH), MOAT_ERR_UNSUPPORTED_EXTENSION);
-	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_RECORD_SIZE_LIMIT), MOAT_ERR_UNSUPPORTED_EXTENSION);
-	ENSURE(!moat_ext_present(&ext, MOAT_EXTI_EARLY_DATA), MOAT_ERR_UNSUPPORTED_EXTENSION);
-	/* §4.2.7: the server's groups are only for later connections, but a malformed list is still decode_error. */
-	if (moat_ext_present(&ext, MOAT_EXTI_SUPPORTED_GROUPS)) {
-		struct moat_cursor groups;
-		TRY(moat_ext_u16_list_decode(ext.data[MOAT_EXTI_SUPPORTED_GROUPS], &groups));
-	}
-	if (moat_ext_present(&ext, MOAT_EXTI_ALPN)) {
-		ENSURE(hs->ch_sent_alpn, MOAT_ERR_UNSUPPORTED_EXTENSION);
-		struct moat_cursor name;
-		TRY(moat_ext_alpn_decode_selected(ext.data[MOAT_EXTI_ALPN], &name));
-		/* RFC 7301 §3.2: the server's choice must be one we offered. */
-		size_t alpn_len;
-		const uint8_t *alpn = moat_conn_alpn(conn, &alpn_len);
-		struct moat_cursor mine, candidate;
-		moat_cursor_init(&mine, alpn, alpn_len);
-		bool found = false;
-		size_t n = moat_cursor_remaining(&name);
-		while (!found && moat_cursor_remaining(&mine) > 0) {
-			TRY(moat_cursor_get_prefixed(&mine, 1, &candidate));
-			found = moat_cursor_remaining(&candidate) == n &&
-				memcmp(moat_cursor_data(&candidate), moat_cursor_data(&name), n) == 0;
-		}
-		ENSURE(found, MOAT_ERR_ILLEGAL_PARAMETER);
-		memcpy(conn->alpn, moat_cursor_data(&name), n);
-		conn->alpn[n] = '\0';
-	}
-	return MOAT_SUCCESS;
+	/* §4.2: only what we offered may come back; the rows check and read it. */
+	return moat_ext_recv_list(conn, &moat_ext_ee13_recv, &ext, hs->ext_offered);
 }
 
 int moat_tls13_client_recv_cr(struct moat_connection *conn, struct moat_cursor body)
@@ -298,26 +186,9 @@ int moat_tls13_client_recv_cr(struct moat_connection *conn, struct moat_cursor b
 	/* §4.3.2: in the main handshake the context is empty. */
 	ENSURE(moat_cursor_remaining(&cr.context) == 0, MOAT_ERR_ILLEGAL_PARAMETER);
 	hs->cr_context_len = 0;
-	struct moat_u16_set offered;
-	TRY(moat_tls13_peer_sig_schemes(&cr.ext, &offered));
-	/* certificate_authorities is not used to choose, but a malformed one is still decode_error. */
-	if (moat_ext_present(&cr.ext, MOAT_EXTI_CERTIFICATE_AUTHORITIES)) {
-		struct moat_cursor cas;
-		TRY(moat_ext_certificate_authorities_decode(cr.ext.data[MOAT_EXTI_CERTIFICATE_AUTHORITIES], &cas));
-	}
+	/* The rows pick our certificate by the server's schemes, or mark an empty Certificate (§4.4.2). */
+	TRY(moat_ext_recv_list(conn, &moat_ext_cr13_recv, &cr.ext, 0));
 	hs->flags |= MOAT_HS_F_CLIENT_AUTH;
-	/* §4.4.2: with no suitable certificate the client answers with an empty Certificate. */
-	struct moat_config *config = conn->config;
-	for (size_t c = 0; c < config->cert_count && conn->selected_cert == NULL; c++) {
-		uint16_t scheme;
-		if (moat_tls13_choose_sig_scheme(conn, config->certs[c], &offered, &scheme) == MOAT_SUCCESS) {
-			conn->selected_cert = config->certs[c];
-			conn->client_sig_scheme = scheme;
-		}
-	}
-	moat_error_clear();
-	if (conn->selected_cert == NULL)
-		hs->flags |= MOAT_HS_F_NO_CLIENT_CERT;
 	return MOAT_SUCCESS;
 }
 

@@ -1,7 +1,7 @@
 /*
  * moat-bench-backend: the plaintext server behind every terminator in the
  * benchmark. It answers the demo backend's `GET /bytes/N` (byte i of the
- * body = (i*7+3) & 0xff, the same bytes as frontd/moat-demo-backend) and
+ * body = (i*7+3) & 0xff, the same bytes as tls/examples/moat-demo-backend) and
  * nothing else a benchmark does not need.
  *
  * Why not the demo backend itself: it forks one process per connection,

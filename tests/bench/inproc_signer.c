@@ -123,7 +123,7 @@ static void finish(struct keyd_client *kc, struct inproc_req *r, enum keyd_resul
 		done(arg, result, status, sig, sig_len);
 }
 
-/* keyd's side (server.c on_key_op, workers.c run_job): the whole reply packet into out. */
+/* keyd's side (requests.c on_key_op, workers.c keyd_job_run): the whole reply packet into out. */
 static int keyd_side(struct keyd_client *kc, const struct inproc_req *r, struct moat_buf *out)
 {
 	struct moat_ipc_header h;

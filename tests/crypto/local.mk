@@ -26,3 +26,8 @@ check_PROGRAMS += tests/crypto/signed_content_test
 tests_crypto_signed_content_test_SOURCES = tests/crypto/signed_content_test.c $(TEST_UTIL_SOURCES)
 tests_crypto_signed_content_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_signed_content_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
+# TLS 1.0 - 1.2: the PRF and its derivations, the constant-time record HMAC, CBC ciphers.
+check_PROGRAMS += tests/crypto/prf_cbc_test
+tests_crypto_prf_cbc_test_SOURCES = tests/crypto/prf_cbc_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_prf_cbc_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_crypto_prf_cbc_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)

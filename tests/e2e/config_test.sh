@@ -81,9 +81,9 @@ frontd_bad_configs_head()
 frontd_bad_configs_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf ec p256 localhost
-	e2e_leaf ec2 p256 other.test
+	make_ca ca moat-e2e-ca
+	make_cert ec p256 localhost
+	make_cert ec2 p256 other.test
 	F=$MOAT_FRONTD
 	K="keyd \"$RUN/keyd.sock\""
 	C="certificate \"$RUN/ec.pem\""
@@ -164,11 +164,10 @@ keyd_bad_configs_head()
 keyd_bad_configs_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf ec p256 localhost
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$RUN/rsa1024.key" 2>/dev/null ||
-		atf_fail "genpkey RSA-1024 failed"
-	openssl genpkey -algorithm ED25519 -out "$RUN/ed25519.key" 2>/dev/null || atf_fail "genpkey Ed25519 failed"
+	make_ca ca moat-e2e-ca
+	make_cert ec p256 localhost
+	make_key rsa1024.key rsa1024
+	make_key ed25519.key ed25519
 	D=$MOAT_KEYD
 	S="socket \"$RUN/keyd.sock\""
 	CS="control-socket \"$RUN/keyctl.sock\""

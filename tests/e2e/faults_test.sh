@@ -40,12 +40,12 @@ count_after()
 # wait_count MARK RESULT N: until count_after reaches N.
 wait_count()
 {
-	_i=0
-	while [ "$(count_after "$1" "$2")" -lt "$3" ]; do
-		[ $_i -lt $((WAIT_SECONDS * 10)) ] || return 1
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_until count_reaches "$@"
+}
+
+count_reaches()
+{
+	[ "$(count_after "$1" "$2")" -ge "$3" ]
 }
 
 atf_test_case keyd_restart cleanup
@@ -58,9 +58,9 @@ keyd_restart_head()
 keyd_restart_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf rsa rsa localhost
-	e2e_leaf echo p256 echo.test
+	make_ca ca moat-e2e-ca
+	make_cert rsa rsa localhost
+	make_cert echo p256 echo.test
 	keyd_conf "$(frontd_allow)" rsa echo
 	keyd_start
 	backend_start web
@@ -114,13 +114,13 @@ backend_down_head()
 backend_down_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf local p256 localhost
-	e2e_leaf up p256 up.test
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
+	make_cert up p256 up.test
 	keyd_conf "$(frontd_allow)" local up
 	keyd_start
 	backend_start web
-	e2e_site localhost "127.0.0.1:$(e2e_free_port)" local -- 'alpn "http/1.1"'
+	e2e_site localhost "127.0.0.1:$(free_port)" local -- 'alpn "http/1.1"'
 	e2e_site up.test "$BACKEND" up -- 'alpn "http/1.1"'
 	frontd_start
 
@@ -160,8 +160,8 @@ unauthorised_uid_head()
 unauthorised_uid_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf local p256 localhost
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
 	# Serve some other uid only.
 	if [ "$(id -u)" -eq 0 ]; then
 		other=$(id -u daemon 2>/dev/null || echo 1)
@@ -180,7 +180,7 @@ unauthorised_uid_body()
 	e2e_s_client localhost >"$RUN/refused.out" && e2e_fail "a handshake succeeded though keyd refuses frontd"
 	grep -qi "alert" "$RUN/refused.out" || e2e_fail "the handshake failed without an alert: $(tail -n 5 "$RUN/refused.out")"
 	frontd_uid=$(awk '/^Uid:/ { print $3 }' "/proc/$FRONTD_PID/status")
-	wait_for_line "$RUN/keyd.log" "$frontd_uid" ||
+	wait_line "$RUN/keyd.log" "$frontd_uid" ||
 		e2e_fail "keyd does not log the refused uid $frontd_uid"
 	grep -Eiq "refus|denied|not allowed|unauthori|permission|rejected" "$RUN/frontd.log" ||
 		e2e_fail "frontd does not log why keyd refused it"
@@ -205,8 +205,8 @@ signals_exit_cleanly_head()
 signals_exit_cleanly_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf local p256 localhost
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
 	keyd_conf "$(frontd_allow)" local
 	keyd_start
 	backend_start echo echo
@@ -225,7 +225,7 @@ signals_exit_cleanly_body()
 	backend_stop TERM
 	rc=$?
 	[ $rc -eq 0 ] || e2e_fail "the backend exited with status $rc on SIGTERM"
-	e2e_port_listening "$FRONTD_PORT" && e2e_fail "frontd's port still listens"
+	port_listening "$FRONTD_PORT" && e2e_fail "frontd's port still listens"
 	return 0
 }
 signals_exit_cleanly_cleanup()

@@ -20,8 +20,8 @@ HTTP11='alpn "http/1.1"'
 flood_setup()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf ec p256 localhost
+	make_ca ca moat-e2e-ca
+	make_cert ec p256 localhost
 	keyd_conf "$(frontd_allow)" ec
 	keyd_start
 	backend_start web
@@ -41,7 +41,7 @@ flood_start()
 	python3 "$FLOOD" --port "$FRONTD_PORT" "$@" >"$RUN/$_n.out" 2>"$RUN/$_n.log" &
 	FLOOD_PID=$!
 	e2e_track "$FLOOD" "$FLOOD_PID"
-	wait_for_line "$RUN/$_n.out" '^ready ' || e2e_fail "flood $_n did not get its sockets open: $(cat "$RUN/$_n.log")"
+	wait_line "$RUN/$_n.out" '^ready ' || e2e_fail "flood $_n did not get its sockets open: $(cat "$RUN/$_n.log")"
 }
 
 flood_stop()

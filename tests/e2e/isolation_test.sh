@@ -22,9 +22,9 @@ key_unreadable_to_frontd_head()
 key_unreadable_to_frontd_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf rsa rsa localhost
-	e2e_leaf ec p256 ec.test
+	make_ca ca moat-e2e-ca
+	make_cert rsa rsa localhost
+	make_cert ec p256 ec.test
 	keyd_conf "$(frontd_allow)" rsa ec
 	keyd_start
 	backend_start web
@@ -80,10 +80,10 @@ frontd_memory_holds_no_key_head()
 frontd_memory_holds_no_key_body()
 {
 	e2e_init
-	e2e_ca
+	make_ca ca moat-e2e-ca
 	keys="rsa pss p256 p384"
 	for k in $keys; do
-		e2e_leaf "$k" "$k" "localhost-$k" DNS:localhost IP:127.0.0.1 "DNS:$k.test"
+		make_cert "$k" "$k" "localhost-$k" DNS:localhost IP:127.0.0.1 "DNS:$k.test"
 	done
 	# shellcheck disable=SC2086
 	keyd_conf "$(frontd_allow)" $keys
@@ -143,7 +143,7 @@ frontd_memory_holds_no_key_body()
 			>"$RUN/holder-$k.out" 2>&1 &
 		holder=$!
 		e2e_track s_server "$holder"
-		wait_for_line "$RUN/holder-$k.out" '^ACCEPT' || e2e_fail "openssl s_server with $k.key did not start"
+		wait_line "$RUN/holder-$k.out" '^ACCEPT' || e2e_fail "openssl s_server with $k.key did not start"
 		# shellcheck disable=SC2046 # one argument per secret value
 		"$MEMSCAN" "$holder" $(e2e_secret "$RUN/$k.key") $(e2e_secret_encoded "$RUN/$k.key") \
 			>"$RUN/scan-holder-$k.out" 2>&1

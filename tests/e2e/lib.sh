@@ -14,28 +14,33 @@
 # routine can stop exactly those, by id, and remove the run directory.
 #
 # Every wait is bounded by WAIT_SECONDS; every client runs under a timeout.
+# Waits, ports and certificates: tests/lib/moat_test_lib. The processes are
+# tracked here, on disk, not in the library's BG_PIDS: the cleanup routine
+# that stops them runs in a shell of its own.
+
+. "$(atf_get_srcdir)/../lib/moat_test_lib"
 
 E2E_TOP="$(atf_get_srcdir)/../.."
 MOAT_KEYD="$E2E_TOP/keyd/moat-keyd"
 MOAT_KEYCTL="$E2E_TOP/keyd/moat-keyctl"
 MOAT_FRONTD="$E2E_TOP/frontd/moat-frontd"
-MOAT_BACKEND="$E2E_TOP/frontd/moat-demo-backend"
+MOAT_BACKEND="$E2E_TOP/tls/examples/moat-demo-backend"
 MEMSCAN="$(atf_get_srcdir)/memscan"
 
 WAIT_SECONDS=${MOAT_E2E_WAIT:-15}
 
 # ---- setup and cleanup --------------------------------------------------
 
-# e2e_init: check the programs exist, make the run directory. Sets RUN and
+# e2e_init: check the programs exist, make the run directory. Sets RUN, CERT_DIR and
 # FRONTD_USER (nobody when root, else the current user: then everything
 # runs as one user and the isolation checks that need two users skip).
 e2e_init()
 {
-	for _p in "$MOAT_KEYD" "$MOAT_FRONTD" "$MOAT_BACKEND"; do
-		[ -x "$_p" ] || atf_fail "$_p is not built"
-	done
+	require_built "$MOAT_KEYD" "$MOAT_FRONTD" "$MOAT_BACKEND"
 	RUN=$(mktemp -d /tmp/moat-e2e.XXXXXX) || atf_fail "mktemp failed"
 	chmod 0755 "$RUN"
+	# Keys and certificates (make_ca, make_cert) go to the run directory.
+	CERT_DIR=$RUN
 	echo "$RUN" >e2e.rundir
 	: >e2e.pids
 	if [ "$(id -u)" -eq 0 ]; then
@@ -119,132 +124,7 @@ e2e_fail()
 	atf_fail "$1"
 }
 
-# ---- waiting ------------------------------------------------------------
-
-# e2e_port_listening PORT: something listens on 127.0.0.1:PORT or [::]:PORT
-# (/proc/net/tcp*, state 0A = LISTEN); no connection is made.
-e2e_port_listening()
-{
-	_hex=$(printf '%04X' "$1")
-	awk -v p=":$_hex" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-		/proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-
-# wait_for_port PORT [PID]: until the port listens; fails early if PID dies.
-wait_for_port()
-{
-	_i=0
-	while ! e2e_port_listening "$1"; do
-		if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
-			return 1
-		fi
-		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
-# wait_for_socket PATH [PID]: until a Unix socket exists at PATH.
-wait_for_socket()
-{
-	_i=0
-	while [ ! -S "$1" ]; do
-		if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then
-			return 1
-		fi
-		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
-# wait_for_line FILE REGEX: until a line of FILE matches.
-wait_for_line()
-{
-	_i=0
-	while ! grep -Eq "$2" "$1" 2>/dev/null; do
-		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
-# wait_for_exit PID [SECONDS]: until PID is gone (only our own children can be
-# waited for; others are polled).
-wait_for_exit()
-{
-	_i=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $_i -lt $((${2:-$WAIT_SECONDS} * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
-# e2e_free_port: a TCP port nothing uses, outside the kernel's ephemeral range
-# (so no outgoing connection takes it between this check and the bind).
-e2e_free_port()
-{
-	read -r _lo _hi </proc/sys/net/ipv4/ip_local_port_range
-	for _try in 1 2 3 4 5 6 7 8 9 10; do
-		_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-		if [ "$_lo" -gt 12000 ]; then
-			_port=$((10000 + _r % (_lo - 10000)))
-		else
-			_port=$((_hi + 1 + _r % (65535 - _hi)))
-		fi
-		_hex=$(printf '%04X' "$_port")
-		if ! awk -v p=":$_hex" 'substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-			/proc/net/tcp /proc/net/tcp6 2>/dev/null; then
-			echo "$_port"
-			return 0
-		fi
-	done
-	atf_fail "no free port found"
-}
-
-# ---- PKI ------------------------------------------------------------------
-
-# e2e_ca: a throwaway CA, $RUN/ca.pem (every client trusts it) and $RUN/ca.key.
-e2e_ca()
-{
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$RUN/ca.key" \
-		-out "$RUN/ca.pem" -days 2 -subj /CN=moat-e2e-ca 2>/dev/null || atf_fail "CA generation failed"
-}
-
-# e2e_leaf NAME TYPE CN [SAN...]: $RUN/NAME.key (mode 0600) and $RUN/NAME.pem
-# signed by the CA, for a server named CN. TYPE: rsa (2048), rsa3072, pss, p256, p384.
-# SANs default to DNS:CN, plus DNS:localhost and IP:127.0.0.1 for CN=localhost.
-e2e_leaf()
-{
-	_n=$1 _t=$2 _cn=$3
-	shift 3
-	_san=""
-	for _s in "$@"; do
-		_san="$_san${_san:+,}$_s"
-	done
-	if [ -z "$_san" ]; then
-		_san="DNS:$_cn"
-		[ "$_cn" = localhost ] && _san="$_san,IP:127.0.0.1"
-	fi
-	case $_t in
-	rsa) set -- -algorithm RSA -pkeyopt rsa_keygen_bits:2048 ;;
-	rsa3072) set -- -algorithm RSA -pkeyopt rsa_keygen_bits:3072 ;;
-	pss) set -- -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 ;;
-	p256) set -- -algorithm EC -pkeyopt ec_paramgen_curve:P-256 ;;
-	p384) set -- -algorithm EC -pkeyopt ec_paramgen_curve:P-384 ;;
-	*) atf_fail "e2e_leaf: unknown key type $_t" ;;
-	esac
-	(umask 077 && openssl genpkey "$@" -out "$RUN/$_n.key" 2>/dev/null) || atf_fail "genpkey $_n failed"
-	chmod 0600 "$RUN/$_n.key"
-	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' \
-		"$_san" >"$RUN/$_n.ext"
-	openssl req -new -key "$RUN/$_n.key" -subj "/CN=$_cn" -out "$RUN/$_n.csr" 2>/dev/null ||
-		atf_fail "req $_n failed"
-	openssl x509 -req -in "$RUN/$_n.csr" -CA "$RUN/ca.pem" -CAkey "$RUN/ca.key" -CAcreateserial -days 2 \
-		-extfile "$RUN/$_n.ext" -out "$RUN/$_n.pem" 2>/dev/null || atf_fail "signing $_n failed"
-	chmod 0644 "$RUN/$_n.pem"
-}
+# ---- key material --------------------------------------------------------------
 
 # e2e_secret KEYFILE: the private key's secret components as hex, one per
 # line: RSA (and RSA-PSS) d, p, q, dP, dQ and qInv; EC the private scalar.
@@ -322,11 +202,10 @@ backend_start()
 	"$MOAT_BACKEND" --listen "$_listen" --mode "$_mode" >"$RUN/$_name.out" 2>"$RUN/$_name.log" &
 	BACKEND_PID=$!
 	e2e_track "$MOAT_BACKEND" "$BACKEND_PID"
-	wait_for_line "$RUN/$_name.out" '^listening on ' || e2e_fail "backend $_name did not start"
-	_at=$(sed -n 's/^listening on //p' "$RUN/$_name.out")
-	case $_at in
-	unix:*) BACKEND="unix \"${_at#unix:}\"" ;;
-	*) BACKEND="127.0.0.1:$_at" ;;
+	wait_listening "$RUN/$_name.out" "$BACKEND_PID" || e2e_fail "backend $_name did not start"
+	case $LISTEN_AT in
+	unix:*) BACKEND="unix \"${LISTEN_AT#unix:}\"" ;;
+	*) BACKEND="127.0.0.1:$LISTEN_AT" ;;
 	esac
 }
 
@@ -385,16 +264,15 @@ keyd_start()
 	env $_env "$MOAT_KEYD" -d -f "$RUN/keyd.conf" >>"$RUN/keyd.log" 2>&1 &
 	KEYD_PID=$!
 	e2e_track "$MOAT_KEYD" "$KEYD_PID"
-	wait_for_socket "$RUN/keyd.sock" "$KEYD_PID" || e2e_fail "moat-keyd did not start"
+	wait_until -p "$KEYD_PID" test -S "$RUN/keyd.sock" || e2e_fail "moat-keyd did not start"
 	if [ -x "$MOAT_KEYCTL" ]; then
-		_i=0
-		until "$MOAT_KEYCTL" -s "$RUN/keyctl.sock" ping >/dev/null 2>&1; do
-			kill -0 "$KEYD_PID" 2>/dev/null || e2e_fail "moat-keyd exited"
-			[ $_i -lt $((WAIT_SECONDS * 10)) ] || e2e_fail "moat-keyd does not answer ping"
-			sleep 0.1
-			_i=$((_i + 1))
-		done
+		wait_until -p "$KEYD_PID" keyd_answers || e2e_fail "moat-keyd does not answer ping"
 	fi
+}
+
+keyd_answers()
+{
+	"$MOAT_KEYCTL" -s "$RUN/keyctl.sock" ping >/dev/null 2>&1
 }
 
 # ---- moat-frontd ----------------------------------------------------------------
@@ -444,12 +322,12 @@ frontd_conf()
 frontd_start()
 {
 	for _try in 1 2 3; do
-		FRONTD_PORT=$(e2e_free_port)
+		FRONTD_PORT=$(free_port)
 		frontd_conf
 		"$MOAT_FRONTD" -d -f "$RUN/frontd.conf" >>"$RUN/frontd.log" 2>&1 &
 		FRONTD_PID=$!
 		e2e_track "$MOAT_FRONTD" "$FRONTD_PID"
-		wait_for_port "$FRONTD_PORT" "$FRONTD_PID" && return 0
+		wait_port "$FRONTD_PORT" "$FRONTD_PID" && return 0
 		kill -0 "$FRONTD_PID" 2>/dev/null && break
 		grep -qi "in use" "$RUN/frontd.log" || break
 	done
@@ -462,18 +340,23 @@ frontd_alive()
 	kill -0 "$FRONTD_PID" 2>/dev/null || e2e_fail "moat-frontd died"
 }
 
+stats_lines()
+{
+	grep -c 'stats (SIGUSR1)' "$RUN/frontd.log"
+}
+
+stats_lines_above()
+{
+	[ "$(stats_lines)" -gt "$1" ]
+}
+
 # frontd_stat NAME: one counter from frontd's statistics line, asked for
 # with SIGUSR1 (moat-frontd(8)); fails the test if no fresh line comes.
 frontd_stat()
 {
-	_before=$(grep -c 'stats (SIGUSR1)' "$RUN/frontd.log")
+	_before=$(stats_lines)
 	kill -USR1 "$FRONTD_PID"
-	_i=0
-	while [ "$(grep -c 'stats (SIGUSR1)' "$RUN/frontd.log")" -le "$_before" ]; do
-		[ $_i -lt $((WAIT_SECONDS * 20)) ] || e2e_fail "frontd did not log its statistics on SIGUSR1"
-		sleep 0.05
-		_i=$((_i + 1))
-	done
+	wait_until stats_lines_above "$_before" || e2e_fail "frontd did not log its statistics on SIGUSR1"
 	grep 'stats (SIGUSR1)' "$RUN/frontd.log" | tail -n 1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
 }
 
@@ -578,14 +461,13 @@ session_start()
 session_say()
 {
 	printf '%s\n' "$1" >&7
-	wait_for_line "$RUN/session.out" "^$1\$"
+	wait_line "$RUN/session.out" "^$1\$"
 }
 
 session_end()
 {
 	exec 7>&-
-	wait_for_exit "$SESSION_PID" || kill "$SESSION_PID" 2>/dev/null
-	wait "$SESSION_PID"
+	wait_exit "$SESSION_PID"
 }
 
 # http_request FILE PATH: an HTTP/1.1 GET that asks the backend to close after answering.
@@ -618,12 +500,7 @@ e2e_public()
 e2e_stop()
 {
 	kill "-${2:-TERM}" "$1" 2>/dev/null
-	if ! wait_for_exit "$1"; then
-		kill -KILL "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		return 124
-	fi
-	wait "$1"
+	wait_exit "$1"
 }
 
 keyd_stop()

@@ -1,5 +1,5 @@
 # End-to-end tests: moat-keyd, moat-frontd and the demo backend
-# (frontd/moat-demo-backend) started for real and driven with curl and
+# (tls/examples/moat-demo-backend) started for real and driven with curl and
 # openssl s_client (atf-sh scripts; a missing client is a skip through
 # require.progs). lib is sourced by the scripts, not run by Kyua; memscan
 # is a tool the isolation test runs, not a test program, and so is flood

@@ -25,8 +25,8 @@ sanitizer_build()
 sandbox_site()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf local p256 localhost
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
 	keyd_conf "$(frontd_allow)" local
 	keyd_start
 	if [ "${1:-}" = unix ]; then
@@ -35,7 +35,7 @@ sandbox_site()
 		backend_start web
 	fi
 	e2e_site localhost "$BACKEND" local -- 'alpn "http/1.1"'
-	FRONTD_PORT=$(e2e_free_port)
+	FRONTD_PORT=$(free_port)
 	frontd_conf
 }
 

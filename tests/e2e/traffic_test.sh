@@ -21,9 +21,9 @@ curl_rsa_ecdsa_head()
 curl_rsa_ecdsa_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf rsa rsa localhost
-	e2e_leaf ec p256 ec.test
+	make_ca ca moat-e2e-ca
+	make_cert rsa rsa localhost
+	make_cert ec p256 ec.test
 	keyd_conf "$(frontd_allow)" rsa ec
 	keyd_start
 	backend_start web
@@ -64,9 +64,9 @@ s_client_key_types_head()
 s_client_key_types_body()
 {
 	e2e_init
-	e2e_ca
+	make_ca ca moat-e2e-ca
 	for k in rsa pss p256 p384; do
-		e2e_leaf "$k" "$k" "localhost-$k" DNS:localhost IP:127.0.0.1
+		make_cert "$k" "$k" "localhost-$k" DNS:localhost IP:127.0.0.1
 	done
 	keyd_conf "$(frontd_allow)" rsa pss p256 p384
 	keyd_start
@@ -115,10 +115,10 @@ sni_head()
 sni_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf local p256 localhost
-	e2e_leaf alpha p256 alpha.test
-	e2e_leaf beta p256 beta.test DNS:beta.test 'DNS:*.beta.test'
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
+	make_cert alpha p256 alpha.test
+	make_cert beta p256 beta.test DNS:beta.test 'DNS:*.beta.test'
 	keyd_conf "$(frontd_allow)" local alpha beta
 	keyd_start
 	backend_start web
@@ -162,9 +162,9 @@ alpn_head()
 alpn_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf local p256 localhost
-	e2e_leaf plain p256 plain.test
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
+	make_cert plain p256 plain.test
 	keyd_conf "$(frontd_allow)" local plain
 	keyd_start
 	backend_start web
@@ -202,8 +202,8 @@ transfer_10mib_head()
 transfer_10mib_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf rsa rsa localhost
+	make_ca ca moat-e2e-ca
+	make_cert rsa rsa localhost
 	keyd_conf "$(frontd_allow)" rsa
 	keyd_start
 	backend_start web
@@ -238,9 +238,9 @@ parallel_clients_head()
 parallel_clients_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf rsa rsa localhost
-	e2e_leaf ec p256 ec.test
+	make_ca ca moat-e2e-ca
+	make_cert rsa rsa localhost
+	make_cert ec p256 ec.test
 	keyd_conf "$(frontd_allow)" rsa ec
 	keyd_start
 	backend_start web
@@ -287,8 +287,8 @@ unix_backend_head()
 unix_backend_body()
 {
 	e2e_init
-	e2e_ca
-	e2e_leaf ec p256 localhost
+	make_ca ca moat-e2e-ca
+	make_cert ec p256 localhost
 	keyd_conf "$(frontd_allow)" ec
 	keyd_start
 	backend_start web http "unix:$RUN/app.sock"

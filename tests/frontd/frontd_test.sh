@@ -7,105 +7,26 @@
 # gets the signals (kill -9 keyd, SIGTERM frontd), and the EXIT trap kills
 # them. Every wait is bounded. frontd's listen port is
 # picked at random and retried if taken (its config cannot say port 0).
+# Waits, background processes, ports and certificates: tests/lib/moat_test_lib.
+
+. "$(atf_get_srcdir)/../lib/moat_test_lib"
 
 FRONTD="$(atf_get_srcdir)/../../frontd/moat-frontd"
 FAKE_KEYD="$(atf_get_srcdir)/fake_keyd"
 ECHO_BACKEND="$(atf_get_srcdir)/echo_backend"
 PIPE_CLIENT="$(atf_get_srcdir)/tls_pipe_client"
-WAIT=10
-BG_PIDS=""
-
-cleanup()
-{
-	for p in $BG_PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	return 0
-}
-trap cleanup EXIT
-
-# ---- waiting -----------------------------------------------------------------
-
-# wait_line FILE REGEX [PID]: until a line matches, PID exits, or WAIT seconds pass.
-wait_line()
-{
-	_i=0
-	while ! grep -Eq "$2" "$1" 2>/dev/null; do
-		if [ -n "$3" ] && ! kill -0 "$3" 2>/dev/null; then
-			grep -Eq "$2" "$1" 2>/dev/null
-			return
-		fi
-		[ $_i -lt $((WAIT * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
-file_size()
-{
-	wc -c <"$1" 2>/dev/null || echo 0
-}
-
-# wait_size FILE BYTES PID: until FILE holds BYTES, PID exits, or WAIT seconds pass.
-wait_size()
-{
-	_i=0
-	while [ "$(file_size "$1")" -lt "$2" ] && [ $_i -lt $((WAIT * 20)) ]; do
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	[ "$(file_size "$1")" -ge "$2" ]
-}
-
-# wait_exit PID [SECONDS]: its exit status, or 124 after killing it when it outlives SECONDS (default WAIT).
-wait_exit()
-{
-	_i=0
-	_max=$(( ${2:-$WAIT} * 20 ))
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt $_max ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		return 124
-	fi
-	wait "$1"
-}
-
-show()
-{
-	for _f in "$@"; do
-		echo "--- $_f:" >&2
-		head -c 4000 "$_f" >&2 2>/dev/null
-	done
-}
+WAIT_SECONDS=10
 
 # ---- certificates ----------------------------------------------------------------
-
-# leaf NAME CN SAN genpkey-args...: NAME.key and NAME.pem signed by the test CA.
-leaf()
-{
-	_n=$1 _cn=$2 _san=$3
-	shift 3
-	openssl genpkey "$@" -out "$_n.key" 2>/dev/null || atf_fail "genpkey $_n"
-	openssl req -new -key "$_n.key" -subj "/CN=$_cn" -out "$_n.csr" 2>/dev/null || atf_fail "req $_n"
-	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' "$_san" >ext.cnf
-	openssl x509 -req -in "$_n.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf \
-		-out "$_n.pem" 2>/dev/null || atf_fail "x509 $_n"
-}
 
 # make_pki [rsa]: CA, a.test and b.test (+ *.b.test) on ECDSA P-256, and an RSA a.test with "rsa".
 make_pki()
 {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 \
-		-subj /CN=frontd-test-ca 2>/dev/null || atf_fail "CA"
-	leaf a a.test DNS:a.test -algorithm EC -pkeyopt ec_paramgen_curve:P-256
-	leaf b b.test DNS:b.test,DNS:*.b.test -algorithm EC -pkeyopt ec_paramgen_curve:P-256
-	if [ "$1" = rsa ]; then
-		leaf r a.test DNS:a.test -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+	make_ca ca frontd-test-ca
+	make_cert a p256 a.test
+	make_cert b p256 b.test DNS:b.test 'DNS:*.b.test'
+	if [ "${1:-}" = rsa ]; then
+		make_cert r rsa a.test
 	fi
 	return 0
 }
@@ -122,7 +43,7 @@ start_keyd()
 	# shellcheck disable=SC2086
 	"$FAKE_KEYD" -s "$PWD/keyd.sock" $_keys "$@" >keyd.out 2>>keyd.err &
 	KEYD_PID=$!
-	BG_PIDS="$BG_PIDS $KEYD_PID"
+	bg_track "$KEYD_PID"
 	wait_line keyd.out '^ready$' $KEYD_PID || { show keyd.err; atf_fail "fake_keyd did not start"; }
 	rm -f keyd.out
 }
@@ -133,10 +54,11 @@ start_backend()
 	_n=$1 _g=$2
 	shift 2
 	"$ECHO_BACKEND" -g "$_g" "$@" >"$_n.out" 2>"$_n.err" &
-	BG_PIDS="$BG_PIDS $!"
-	eval "${_n}_PID=$!"
-	wait_line "$_n.out" '^listening on [0-9]+$' $! || atf_fail "echo backend $_n did not start"
-	eval "${_n}_PORT=$(sed -n 's/^listening on //p' "$_n.out")"
+	_sb_pid=$!
+	bg_track $_sb_pid
+	eval "${_n}_PID=$_sb_pid"
+	wait_listening "$_n.out" $_sb_pid || atf_fail "echo backend $_n did not start"
+	eval "${_n}_PORT=$LISTEN_AT"
 }
 
 # start_frontd: frontd on conf.in with @PORT@ replaced by a free port (FPORT); waits for
@@ -144,7 +66,7 @@ start_backend()
 start_frontd()
 {
 	for _try in 1 2 3 4 5 6 7 8; do
-		FPORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		FPORT=$(free_port)
 		sed "s/@PORT@/$FPORT/g" conf.in >f.conf
 		# Emptied here, not by the redirection below: that happens in the
 		# child, and the waits could still read the last frontd's "started".
@@ -152,7 +74,7 @@ start_frontd()
 		"$FRONTD" -d -v -f f.conf >frontd.out 2>>frontd.err &
 		FRONTD_PID=$!
 		if wait_line frontd.err 'notice\]: started' $FRONTD_PID; then
-			BG_PIDS="$BG_PIDS $FRONTD_PID"
+			bg_track "$FRONTD_PID"
 			[ -n "$NO_KEYD" ] && return 0
 			wait_line frontd.err 'keyd .*: connected' $FRONTD_PID && return 0
 			show frontd.err
@@ -174,7 +96,7 @@ sclient()
 	_want=${EXPECT:-$(file_size "$_data")}
 	rm -f "$_name.in"
 	mkfifo "$_name.in"
-	timeout $WAIT openssl s_client -connect "127.0.0.1:$FPORT" -brief -nocommands -CAfile ca.pem \
+	timeout $WAIT_SECONDS openssl s_client -connect "127.0.0.1:$FPORT" -brief -nocommands -CAfile ca.pem \
 		-verify_return_error "$@" <"$_name.in" >"$_name.out" 2>"$_name.err" &
 	_pid=$!
 	exec 4>"$_name.in"
@@ -368,7 +290,7 @@ echo_and_sni_body()
 	expect_line keyd.err 'scheme 0x0403 ok'
 
 	# ALPN: the server's preference among what the client offers.
-	echo | timeout $WAIT openssl s_client -connect "127.0.0.1:$FPORT" -servername a.test -CAfile ca.pem \
+	echo | timeout $WAIT_SECONDS openssl s_client -connect "127.0.0.1:$FPORT" -servername a.test -CAfile ca.pem \
 		-alpn foo,http/1.1 >alpn.out 2>&1
 	expect_line alpn.out '^ALPN protocol: http/1.1$'
 
@@ -400,8 +322,8 @@ half_close_and_large_body()
 
 	# The same through a Unix-socket backend.
 	"$ECHO_BACKEND" -g backend-u -u "$PWD/app.sock" >u.out 2>u.err &
-	BG_PIDS="$BG_PIDS $!"
-	wait_line u.out '^listening on ' $! || atf_fail "unix backend did not start"
+	bg_track $!
+	wait_listening u.out $! || atf_fail "unix backend did not start"
 	stop_frontd
 	cat >conf.in <<EOF
 keyd "keyd.sock"
@@ -537,7 +459,7 @@ key_update_body()
 	start_frontd
 	mkfifo ku.in
 	: >ku.out
-	timeout $WAIT openssl s_client -connect "127.0.0.1:$FPORT" -tls1_3 -brief -CAfile ca.pem \
+	timeout $WAIT_SECONDS openssl s_client -connect "127.0.0.1:$FPORT" -tls1_3 -brief -CAfile ca.pem \
 		-verify_return_error -servername a.test -msg -msgfile ku.msg <ku.in >ku.out 2>ku.err &
 	_pid=$!
 	exec 4>ku.in
@@ -723,7 +645,7 @@ handshake_timeout_body()
 	start_frontd
 	_t0=$(date +%s)
 	# bash's /dev/tcp: a connection that never sends a ClientHello; cat ends when frontd closes.
-	timeout $WAIT bash -c "exec 3<>/dev/tcp/127.0.0.1/$FPORT && cat <&3" >silent.out 2>silent.err
+	timeout $WAIT_SECONDS bash -c "exec 3<>/dev/tcp/127.0.0.1/$FPORT && cat <&3" >silent.out 2>silent.err
 	_rc=$?
 	_t1=$(date +%s)
 	[ $_rc -ne 124 ] || { show frontd.err; atf_fail "the silent connection was not closed"; }

@@ -1,14 +1,17 @@
 /*
  * libFuzzer target for the handshake message and extension codecs
- * (tls/messages.h, tls/extensions.h).
+ * (tls/messages.h, tls/extensions.h; the TLS 1.0-1.2 ones in
+ * tls/messages12.h and tls/extensions12.h).
  *
  * The first input byte picks a decoder, the rest is what it decodes: a
  * handshake message body, an extensions block (one per message kind), one
  * extension's data, a stream of whole messages, or CertificateVerify signed
- * content. Beyond "no crash, no sanitizer report", every successful decode
- * must be canonical: re-encoding the decoded fields with our encoders gives
- * back exactly the input (the codecs have one wire form per value), and the
- * views a decoder returns must iterate to their end without error.
+ * content. The TLS 1.0-1.2 decoders whose shape depends on the negotiated
+ * version or key exchange take it from the byte after the selector. Beyond
+ * "no crash, no sanitizer report", every successful decode must be
+ * canonical: re-encoding the decoded fields with our encoders gives back
+ * exactly the input (the codecs have one wire form per value), and the views
+ * a decoder returns must iterate to their end without error.
  *
  * Built with -DMOAT_FUZZ_STANDALONE it gets a main() that runs a few built-in
  * inputs, so ordinary builds compile and exercise the target without a
@@ -16,14 +19,17 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "tls/extensions.h"
+#include "tls/extensions12.h"
 #include "tls/iana.h"
 #include "tls/messages.h"
+#include "tls/messages12.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -74,10 +80,26 @@ enum target {
 	T_EXT_STATUS_REQUEST_CT,
 	T_EXT_CERTIFICATE_AUTHORITIES,
 	T_CLIENT_HELLO_RETRY,
+	/* TLS 1.0-1.2; those marked (v) read a parameter byte first. */
+	T_SERVER_HELLO12,
+	T_SERVER_KEY_EXCHANGE,  /* (v) version and kx */
+	T_CLIENT_KEY_EXCHANGE,  /* (v) kx */
+	T_SERVER_HELLO_DONE,
+	T_HELLO_REQUEST,
+	T_CERTIFICATE_REQUEST12, /* (v) version */
+	T_CERTIFICATE12,
+	T_CERTIFICATE_VERIFY12, /* (v) version */
+	T_CERTIFICATE_STATUS,
+	T_NEW_SESSION_TICKET12,
+	T_EXT_RENEGOTIATION_INFO,
+	T_EXT_EC_POINT_FORMATS,
+	T_EXT_SESSION_TICKET,
 	T_COUNT
 };
 
 static struct moat_buf out;
+/* Successful re-encodings so far: the standalone seeds check that theirs got that far. */
+static size_t round_trips;
 
 /* Decoders whose result does not matter (coverage only); GCC does not let (void) drop a must-use result. */
 static void ignore(int rc)
@@ -93,6 +115,7 @@ static void expect_message(uint8_t type, struct moat_cursor body)
 	CHECK(out.data[0] == type);
 	CHECK(((size_t)out.data[1] << 16 | (size_t)out.data[2] << 8 | out.data[3]) == n);
 	CHECK(n == 0 || memcmp(out.data + 4, moat_cursor_data(&body), n) == 0);
+	round_trips++;
 }
 
 /* The extension the encoder just wrote into `out` must carry exactly the input as its data. */
@@ -101,6 +124,7 @@ static void expect_extension(struct moat_cursor d)
 	size_t n = moat_cursor_remaining(&d);
 	CHECK(out.len == n + 4);
 	CHECK(n == 0 || memcmp(out.data + 4, moat_cursor_data(&d), n) == 0);
+	round_trips++;
 }
 
 static void walk_u16_list(struct moat_cursor list)
@@ -569,11 +593,209 @@ static void fuzz_extension(enum target t, struct moat_cursor d)
 	}
 }
 
+/* ---- TLS 1.0-1.2 ---- */
+
+static const uint16_t versions12[] = { MOAT_TLS10, MOAT_TLS11, MOAT_TLS12 };
+
+/*
+ * A ServerHello of TLS 1.2 or older re-encodes to itself with the versioned
+ * encoder, and the downgrade sentinel helpers agree with each other: what a
+ * server writes, a client of the same reach refuses exactly when it must.
+ */
+static void fuzz_server_hello12(struct moat_cursor body)
+{
+	struct moat_server_hello sh;
+	if (moat_server_hello_decode(body, &sh) != MOAT_SUCCESS)
+		return;
+	if (!moat_tls12_codec_version(sh.legacy_version) || sh.is_hrr ||
+	    moat_ext_present(&sh.ext, MOAT_EXTI_SUPPORTED_VERSIONS))
+		return;
+	bool has_ext = moat_cursor_remaining(&body) > 38 + moat_cursor_remaining(&sh.session_id_echo);
+	CHECK(moat_server_hello12_encode(&out, sh.legacy_version, sh.random, moat_cursor_data(&sh.session_id_echo),
+					 moat_cursor_remaining(&sh.session_id_echo), sh.cipher_suite,
+					 has_ext ? moat_cursor_data(&sh.extensions_raw) : NULL,
+					 moat_cursor_remaining(&sh.extensions_raw)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_SERVER_HELLO, body);
+	for (uint16_t highest = MOAT_TLS10; highest <= MOAT_TLS13; highest++) {
+		if (sh.legacy_version > highest)
+			continue;
+		ignore(moat_downgrade_sentinel_check(sh.random, sh.legacy_version, highest));
+		uint8_t r[32];
+		memcpy(r, sh.random, sizeof(r));
+		CHECK(moat_downgrade_sentinel_set(r, sh.legacy_version, highest) == MOAT_SUCCESS);
+		bool protected = (highest >= MOAT_TLS13) || (highest == MOAT_TLS12 && sh.legacy_version <= MOAT_TLS11);
+		CHECK((moat_downgrade_sentinel_check(r, sh.legacy_version, highest) == MOAT_SUCCESS) == !protected);
+	}
+}
+
+static void fuzz_server_key_exchange(uint8_t param, struct moat_cursor body)
+{
+	uint16_t version = versions12[param % 3];
+	enum moat_kx12 kx = (enum moat_kx12)(MOAT_KX12_ECDHE + (param / 3) % 3);
+	struct moat_server_key_exchange ske;
+	int rc = moat_server_key_exchange_decode(body, version, kx, &ske);
+	if (kx == MOAT_KX12_RSA)
+		CHECK(rc == MOAT_FAILURE && moat_errno == MOAT_ERR_INVALID_ARG);
+	if (rc != MOAT_SUCCESS)
+		return;
+	CHECK(ske.kx == kx && ske.sig.has_scheme == (version == MOAT_TLS12));
+	/* The params view is the front of the body and is what the params writer makes of the fields. */
+	CHECK(moat_cursor_data(&ske.params) == moat_cursor_data(&body));
+	if (kx == MOAT_KX12_ECDHE) {
+		CHECK(moat_server_ecdh_params_write(&out, ske.group, moat_cursor_data(&ske.point),
+						    moat_cursor_remaining(&ske.point)) == MOAT_SUCCESS);
+	} else {
+		CHECK(moat_server_dh_params_write(&out, moat_cursor_data(&ske.dh_p), moat_cursor_remaining(&ske.dh_p),
+						  moat_cursor_data(&ske.dh_g), moat_cursor_remaining(&ske.dh_g),
+						  moat_cursor_data(&ske.dh_ys),
+						  moat_cursor_remaining(&ske.dh_ys)) == MOAT_SUCCESS);
+	}
+	CHECK(out.len == moat_cursor_remaining(&ske.params));
+	CHECK(memcmp(out.data, moat_cursor_data(&ske.params), out.len) == 0);
+	moat_buf_reset(&out);
+	const uint8_t *sig = moat_cursor_data(&ske.sig.signature);
+	size_t sig_len = moat_cursor_remaining(&ske.sig.signature);
+	if (kx == MOAT_KX12_ECDHE)
+		CHECK(moat_server_key_exchange_ecdhe_encode(&out, version, ske.group, moat_cursor_data(&ske.point),
+							    moat_cursor_remaining(&ske.point), ske.sig.scheme, sig,
+							    sig_len) == MOAT_SUCCESS);
+	else
+		CHECK(moat_server_key_exchange_dhe_encode(
+			      &out, version, moat_cursor_data(&ske.dh_p), moat_cursor_remaining(&ske.dh_p),
+			      moat_cursor_data(&ske.dh_g), moat_cursor_remaining(&ske.dh_g), moat_cursor_data(&ske.dh_ys),
+			      moat_cursor_remaining(&ske.dh_ys), ske.sig.scheme, sig, sig_len) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_SERVER_KEY_EXCHANGE, body);
+}
+
+static void fuzz_client_key_exchange(uint8_t param, struct moat_cursor body)
+{
+	enum moat_kx12 kx = (enum moat_kx12)(MOAT_KX12_ECDHE + param % 3);
+	struct moat_cursor x;
+	if (moat_client_key_exchange_decode(body, kx, &x) != MOAT_SUCCESS)
+		return;
+	CHECK(moat_client_key_exchange_encode(&out, kx, moat_cursor_data(&x), moat_cursor_remaining(&x)) ==
+	      MOAT_SUCCESS);
+	expect_message(MOAT_HS_CLIENT_KEY_EXCHANGE, body);
+}
+
+static void fuzz_certificate_request12(uint8_t param, struct moat_cursor body)
+{
+	uint16_t version = versions12[param % 3];
+	struct moat_certificate_request12 cr;
+	if (moat_certificate_request12_decode(body, version, &cr) != MOAT_SUCCESS)
+		return;
+	CHECK(cr.has_sig_algs == (version == MOAT_TLS12));
+	size_t n = moat_cursor_remaining(&cr.sig_algs) / 2;
+	uint16_t *algs = malloc((n + 1) * sizeof(*algs));
+	CHECK(algs != NULL);
+	struct moat_cursor it = cr.sig_algs, dn;
+	for (size_t i = 0; i < n; i++)
+		CHECK(moat_u16_list_next(&it, &algs[i]) == MOAT_SUCCESS);
+	CHECK(moat_cursor_remaining(&it) == 0);
+	for (it = cr.authorities; moat_cursor_remaining(&it) > 0;)
+		CHECK(moat_ca_list_next(&it, &dn) == MOAT_SUCCESS);
+	CHECK(moat_certificate_request12_encode(&out, version, moat_cursor_data(&cr.certificate_types),
+						moat_cursor_remaining(&cr.certificate_types), algs, n,
+						moat_cursor_data(&cr.authorities),
+						moat_cursor_remaining(&cr.authorities)) == MOAT_SUCCESS);
+	free(algs);
+	expect_message(MOAT_HS_CERTIFICATE_REQUEST, body);
+}
+
+static void fuzz_certificate12(struct moat_cursor body)
+{
+	struct moat_certificate_msg m;
+	if (moat_certificate12_decode(body, &m) != MOAT_SUCCESS)
+		return;
+	CHECK(m.count <= MOAT_MAX_CERT_ENTRIES && moat_cursor_remaining(&m.context) == 0);
+	const uint8_t *der[MOAT_MAX_CERT_ENTRIES];
+	size_t der_len[MOAT_MAX_CERT_ENTRIES];
+	for (size_t i = 0; i < m.count; i++) {
+		CHECK(moat_cursor_remaining(&m.ext_raw[i]) == 0);
+		der[i] = moat_cursor_data(&m.cert[i]);
+		der_len[i] = moat_cursor_remaining(&m.cert[i]);
+	}
+	CHECK(moat_certificate12_encode(&out, der, der_len, m.count) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_CERTIFICATE, body);
+}
+
+static void fuzz_certificate_verify12(uint8_t param, struct moat_cursor body)
+{
+	uint16_t version = versions12[param % 3];
+	struct moat_digitally_signed cv;
+	if (moat_certificate_verify12_decode(body, version, &cv) != MOAT_SUCCESS)
+		return;
+	CHECK(cv.has_scheme == (version == MOAT_TLS12));
+	CHECK(moat_certificate_verify12_encode(&out, version, cv.scheme, moat_cursor_data(&cv.signature),
+					       moat_cursor_remaining(&cv.signature)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_CERTIFICATE_VERIFY, body);
+}
+
+static void fuzz_certificate_status(struct moat_cursor body)
+{
+	struct moat_cursor r;
+	if (moat_certificate_status_decode(body, &r) != MOAT_SUCCESS)
+		return;
+	CHECK(moat_certificate_status_encode(&out, moat_cursor_data(&r), moat_cursor_remaining(&r)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_CERTIFICATE_STATUS, body);
+}
+
+static void fuzz_new_session_ticket12(struct moat_cursor body)
+{
+	struct moat_new_session_ticket12 nst;
+	if (moat_new_session_ticket12_decode(body, &nst) != MOAT_SUCCESS)
+		return;
+	CHECK(moat_new_session_ticket12_encode(&out, nst.lifetime_hint, moat_cursor_data(&nst.ticket),
+					       moat_cursor_remaining(&nst.ticket)) == MOAT_SUCCESS);
+	expect_message(MOAT_HS_NEW_SESSION_TICKET, body);
+}
+
+static void fuzz_extension12(enum target t, struct moat_cursor d)
+{
+	struct moat_cursor c;
+	const bool fits = moat_cursor_remaining(&d) <= 0xffff;
+	switch (t) {
+	case T_EXT_RENEGOTIATION_INFO:
+		if (moat_ext_renegotiation_info_decode(d, &c) == MOAT_SUCCESS) {
+			CHECK(moat_ext_write_renegotiation_info(&out, moat_cursor_data(&c), moat_cursor_remaining(&c)) ==
+			      MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_EC_POINT_FORMATS:
+		if (moat_ext_ec_point_formats_decode(d, &c) == MOAT_SUCCESS) {
+			CHECK(memchr(moat_cursor_data(&c), MOAT_EC_POINT_FORMAT_UNCOMPRESSED, moat_cursor_remaining(&c)) !=
+			      NULL);
+			CHECK(moat_ext_write_ec_point_formats(&out, moat_cursor_data(&c), moat_cursor_remaining(&c)) ==
+			      MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	case T_EXT_SESSION_TICKET:
+		CHECK(moat_ext_session_ticket_decode(d, &c) == MOAT_SUCCESS);
+		if (fits) {
+			CHECK(moat_ext_write_session_ticket(&out, moat_cursor_data(&c), moat_cursor_remaining(&c)) ==
+			      MOAT_SUCCESS);
+			expect_extension(d);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* The parameter byte of the (v) targets, and the body after it. */
+static bool take_param(struct moat_cursor *in, uint8_t *param)
+{
+	return moat_cursor_get_u8(in, param) == MOAT_SUCCESS;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned block_msgs[] = { MOAT_MSG_CH, MOAT_MSG_SH, MOAT_MSG_HRR, MOAT_MSG_EE,
 					       MOAT_MSG_CT, MOAT_MSG_CR, MOAT_MSG_NST, MOAT_MSG_SH12 };
 	struct moat_cursor in;
+	uint8_t param;
 
 	/* A selector byte, then at most a handshake message body (2^24-1 bytes). */
 	if (size < 1 || size - 1 > 0xffffff)
@@ -627,6 +849,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case T_CLIENT_HELLO_RETRY:
 		fuzz_client_hello_retry(in);
 		break;
+	case T_SERVER_HELLO12:
+		fuzz_server_hello12(in);
+		break;
+	case T_SERVER_KEY_EXCHANGE:
+		if (take_param(&in, &param))
+			fuzz_server_key_exchange(param, in);
+		break;
+	case T_CLIENT_KEY_EXCHANGE:
+		if (take_param(&in, &param))
+			fuzz_client_key_exchange(param, in);
+		break;
+	case T_SERVER_HELLO_DONE:
+		CHECK(moat_server_hello_done_decode(in) == (size == 1 ? MOAT_SUCCESS : MOAT_FAILURE));
+		break;
+	case T_HELLO_REQUEST:
+		CHECK(moat_hello_request_decode(in) == (size == 1 ? MOAT_SUCCESS : MOAT_FAILURE));
+		break;
+	case T_CERTIFICATE_REQUEST12:
+		if (take_param(&in, &param))
+			fuzz_certificate_request12(param, in);
+		break;
+	case T_CERTIFICATE12:
+		fuzz_certificate12(in);
+		break;
+	case T_CERTIFICATE_VERIFY12:
+		if (take_param(&in, &param))
+			fuzz_certificate_verify12(param, in);
+		break;
+	case T_CERTIFICATE_STATUS:
+		fuzz_certificate_status(in);
+		break;
+	case T_NEW_SESSION_TICKET12:
+		fuzz_new_session_ticket12(in);
+		break;
+	case T_EXT_RENEGOTIATION_INFO:
+	case T_EXT_EC_POINT_FORMATS:
+	case T_EXT_SESSION_TICKET:
+		fuzz_extension12(t, in);
+		break;
 	case T_BLOCK_CH:
 	case T_BLOCK_SH:
 	case T_BLOCK_HRR:
@@ -647,6 +908,55 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef MOAT_FUZZ_STANDALONE
+#include "tests/messages/tls12_vectors.h"
+
+/* A captured TLS 1.0-1.2 message as an input: selector, parameter byte if any, then the body (header dropped). */
+static void run_captured(uint8_t selector, int param, const char *hex)
+{
+	size_t n = strlen(hex) / 2;
+	uint8_t *in = malloc(n + 2);
+	CHECK(in != NULL && n >= 4);
+	size_t at = 0;
+	in[at++] = selector;
+	if (param >= 0)
+		in[at++] = (uint8_t)param;
+	for (size_t i = 4; i < n; i++) {
+		unsigned v;
+		CHECK(sscanf(hex + 2 * i, "%2x", &v) == 1);
+		in[at++] = (uint8_t)v;
+	}
+	size_t before = round_trips;
+	LLVMFuzzerTestOneInput(in, at);
+	CHECK(selector == T_SERVER_HELLO_DONE || round_trips == before + 1);
+	free(in);
+}
+
+/* The captured messages, each under its target, as seeds that must decode and re-encode. */
+static void run_captured_tls12(void)
+{
+	/* Parameter bytes: version index (0 TLS 1.0, 1 TLS 1.1, 2 TLS 1.2) + 3 * (kx - ECDHE). */
+	run_captured(T_SERVER_HELLO12, -1, V12_ECDHE_RSA_SH);
+	run_captured(T_SERVER_HELLO12, -1, V12_TLS10_SH);
+	run_captured(T_SERVER_HELLO12, -1, V12_TLS11DHE_SH);
+	run_captured(T_SERVER_KEY_EXCHANGE, 2, V12_ECDHE_RSA_SKE);
+	run_captured(T_SERVER_KEY_EXCHANGE, 2, V12_ECDHE_ECDSA_SKE);
+	run_captured(T_SERVER_KEY_EXCHANGE, 2 + 3, V12_DHE_RSA_SKE);
+	run_captured(T_SERVER_KEY_EXCHANGE, 0, V12_TLS10_SKE);
+	run_captured(T_SERVER_KEY_EXCHANGE, 1 + 3, V12_TLS11DHE_SKE);
+	run_captured(T_CLIENT_KEY_EXCHANGE, 0, V12_ECDHE_RSA_CKE);
+	run_captured(T_CLIENT_KEY_EXCHANGE, 1, V12_DHE_RSA_CKE);
+	run_captured(T_CLIENT_KEY_EXCHANGE, 2, V12_RSA_CKE);
+	run_captured(T_SERVER_HELLO_DONE, -1, V12_ECDHE_RSA_SHD);
+	run_captured(T_CERTIFICATE_REQUEST12, 2, V12_ECDHE_RSA_CR);
+	run_captured(T_CERTIFICATE_REQUEST12, 0, V12_TLS10_CR);
+	run_captured(T_CERTIFICATE12, -1, V12_ECDHE_RSA_CERT);
+	run_captured(T_CERTIFICATE12, -1, V12_ECDHE_RSA_CLIENT_CERT);
+	run_captured(T_CERTIFICATE_VERIFY12, 2, V12_ECDHE_RSA_CV);
+	run_captured(T_CERTIFICATE_VERIFY12, 0, V12_TLS10_CV);
+	run_captured(T_CERTIFICATE_STATUS, -1, V12_OCSP_CERT_STATUS);
+	run_captured(T_NEW_SESSION_TICKET12, -1, V12_ECDHE_RSA_NST);
+}
+
 int main(void)
 {
 	/* One input per target: a selector byte then a small valid (or nearly valid) body. */
@@ -673,6 +983,10 @@ int main(void)
 		{ T_EXT_KEY_SHARE_CH, 0x00, 0x05, 0x00, 0x1d, 0x00, 0x01, 0x42 },
 		{ T_EXT_ALPN_LIST, 0x00, 0x03, 0x02, 'h', '2' },
 		{ T_EXT_RECORD_SIZE_LIMIT, 0x40, 0x01 },
+		{ T_HELLO_REQUEST },
+		{ T_EXT_RENEGOTIATION_INFO, 0x00 },
+		{ T_EXT_EC_POINT_FORMATS, 0x03, 0x00, 0x01, 0x02 },
+		{ T_EXT_SESSION_TICKET, 0xaa, 0xbb },
 	};
 	LLVMFuzzerTestOneInput(client_hello, sizeof(client_hello));
 	/* The same hello twice as a HelloRetryRequest pair: the comparison runs and accepts it. */
@@ -685,6 +999,7 @@ int main(void)
 	memcpy(pair + 3 + body, client_hello + 1, body);
 	LLVMFuzzerTestOneInput(pair, sizeof(pair));
 	LLVMFuzzerTestOneInput(server_hello, sizeof(server_hello));
+	run_captured_tls12();
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		LLVMFuzzerTestOneInput(others[i], sizeof(others[i]));
 	/* Every selector on an all-zero and an all-0xff body. */

@@ -14,7 +14,7 @@ fuzz-handshake-check: tests/fuzz/fuzz_handshake
 .PHONY: fuzz-handshake-check
 else
 check_PROGRAMS += tests/fuzz/fuzz_handshake_build_check
-tests_fuzz_fuzz_handshake_build_check_SOURCES = tests/fuzz/fuzz_handshake.c
+tests_fuzz_fuzz_handshake_build_check_SOURCES = tests/fuzz/fuzz_handshake.c tests/messages/tls12_vectors.h
 tests_fuzz_fuzz_handshake_build_check_CPPFLAGS = $(AM_CPPFLAGS) -DMOAT_FUZZ_STANDALONE
 tests_fuzz_fuzz_handshake_build_check_LDADD = $(MOAT_TLS_LIBS)
 endif

@@ -459,9 +459,9 @@ early_data_body()
 		GPORT=$PORT
 		if server_start --cert p256.pem --key p256.key --echo; then
 			timeout "$PEER_LIFETIME" "$RELAY" "$GPORT" "$PORT" >"$N.relay" 2>&1 &
-			BG_PIDS="$BG_PIDS $!"
-			if wait_line "$N.relay" '^listening on [0-9]+$' || fail "relay did not start"; then
-				PORT=$(sed -n 's/^listening on //p' "$N.relay")
+			bg_track $!
+			if wait_listening "$N.relay" $! || fail "relay did not start"; then
+				PORT=$LISTEN_AT
 				cli_echo data -r --waitresumption --earlydata=early
 				RC=$?
 				server_status

@@ -10,6 +10,10 @@
 # Each test case runs its combinations (several at a time: spawn) and
 # collects the failures by name, so one broken combination does not hide the
 # others and the report says exactly which ones broke.
+#
+# Waits, background processes, ports and certificates: tests/lib/moat_test_lib.
+
+. "$(atf_get_srcdir)/../lib/moat_test_lib"
 
 MOAT_EXAMPLES="$(atf_get_srcdir)/../../tls/examples"
 MOAT_SERVER="${MOAT_EXAMPLES}/moat-tls-server"
@@ -19,30 +23,7 @@ MOAT_CLIENT="${MOAT_EXAMPLES}/moat-tls-client"
 PEER_LIFETIME=60
 WAIT_SECONDS=15
 
-BG_PIDS=""
-
-interop_cleanup()
-{
-	for p in $BG_PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	return 0
-}
-trap interop_cleanup EXIT
-
 # ---- certificates ------------------------------------------------------
-
-# leaf NAME CA SUBJECT_CN genpkey-args...: key NAME.key and certificate NAME.pem signed by CA.
-leaf()
-{
-	_n=$1 _ca=$2 _cn=$3
-	shift 3
-	openssl genpkey "$@" -out "$_n.key" 2>/dev/null || atf_fail "genpkey $_n failed"
-	openssl req -new -key "$_n.key" -subj "/CN=$_cn" -out "$_n.csr" 2>/dev/null || atf_fail "req $_n failed"
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' >ext.cnf
-	openssl x509 -req -in "$_n.csr" -CA "$_ca.pem" -CAkey "$_ca.key" -CAcreateserial -days 2 \
-		-extfile ext.cnf -out "$_n.pem" 2>/dev/null || atf_fail "signing $_n failed"
-}
 
 # make_pki [LEAF...]: a throwaway PKI in the work directory (default: every leaf):
 #   ca                 the CA every peer trusts
@@ -53,22 +34,18 @@ leaf()
 # Only the leaves a case uses are made: RSA key generation dominates the setup time.
 make_pki()
 {
-	[ -x "$MOAT_SERVER" ] && [ -x "$MOAT_CLIENT" ] ||
-		atf_fail "example programs not built (is tls/examples/local.mk included from tls/local.mk?)"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-		-days 2 -subj /CN=moat-interop-ca 2>/dev/null || atf_fail "CA generation failed"
+	require_built "$MOAT_SERVER" "$MOAT_CLIENT"
+	make_ca ca moat-interop-ca
 	[ $# -gt 0 ] || set -- rsa p256 p384 pss client client_rsa untrusted
 	for _leaf in "$@"; do
 		case $_leaf in
-		rsa | client_rsa) leaf $_leaf ca localhost -algorithm RSA -pkeyopt rsa_keygen_bits:2048 ;;
-		p256 | client) leaf $_leaf ca localhost -algorithm EC -pkeyopt ec_paramgen_curve:P-256 ;;
-		p384) leaf $_leaf ca localhost -algorithm EC -pkeyopt ec_paramgen_curve:P-384 ;;
-		pss) leaf $_leaf ca localhost -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 ;;
+		rsa | client_rsa) make_cert $_leaf rsa localhost ;;
+		p256 | client) make_cert $_leaf p256 localhost ;;
+		p384) make_cert $_leaf p384 localhost ;;
+		pss) make_cert $_leaf pss localhost ;;
 		untrusted)
-			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other_ca.key \
-				-out other_ca.pem -days 2 -subj /CN=moat-untrusted-ca 2>/dev/null ||
-				atf_fail "CA generation failed"
-			leaf untrusted other_ca localhost -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+			make_ca other_ca moat-untrusted-ca
+			make_cert -c other_ca untrusted p256 localhost
 			;;
 		*) atf_fail "make_pki: unknown leaf $_leaf" ;;
 		esac
@@ -82,101 +59,6 @@ make_data()
 	# End on a newline so a line-based echo returns everything.
 	{ head -c "$(($2 - 1))" "$1.tmp"; echo; } >"$1"
 	rm -f "$1.tmp"
-}
-
-# ---- waiting -----------------------------------------------------------
-
-file_size()
-{
-	wc -c <"$1" 2>/dev/null || echo 0
-}
-
-# wait_size FILE BYTES PID: until FILE holds BYTES, PID exits, or WAIT_SECONDS pass.
-wait_size()
-{
-	_i=0
-	while [ "$(file_size "$1")" -lt "$2" ] && [ $_i -lt $((WAIT_SECONDS * 20)) ]; do
-		if [ -n "$3" ] && ! kill -0 "$3" 2>/dev/null; then
-			return 1
-		fi
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	[ "$(file_size "$1")" -ge "$2" ]
-}
-
-# wait_line FILE REGEX: until a line matches, or WAIT_SECONDS pass.
-wait_line()
-{
-	_i=0
-	while ! grep -Eq "$2" "$1" 2>/dev/null; do
-		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
-
-# wait_exit PID: its exit status, killing it after WAIT_SECONDS (status 124).
-wait_exit()
-{
-	_i=0
-	while kill -0 "$1" 2>/dev/null && [ $_i -lt $((WAIT_SECONDS * 20)) ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		return 124
-	fi
-	wait "$1"
-}
-
-# ---- ports from /proc ----------------------------------------------------
-
-# The process and its descendants (timeout's child is the tool itself). No `local`:
-# each loop list is expanded before the recursion can change the variables.
-proc_tree()
-{
-	echo "$1"
-	for _t in /proc/"$1"/task/*/children; do
-		[ -r "$_t" ] || continue
-		_kids=""
-		read -r _kids <"$_t" || true
-		for _c in $_kids; do
-			proc_tree "$_c"
-		done
-	done
-}
-
-# The TCP port a process (or a descendant) listens on, IPv4 first: its socket
-# inodes from /proc/PID/fd, looked up in /proc/net/tcp{,6}. Two processes per
-# call: forks are the slow part of these tests.
-listen_port_of()
-{
-	_dirs=""
-	for _p in $(proc_tree "$1"); do
-		_dirs="$_dirs /proc/$_p/fd/"
-	done
-	_hex=$(ls -l $_dirs 2>/dev/null | awk '
-		match($0, /socket:\[[0-9]+\]$/) {
-			inode[substr($0, RSTART + 8, RLENGTH - 9)] = 1
-			next
-		}
-		$4 == "0A" && ($10 in inode) { n = split($2, a, ":"); print a[n]; exit }
-	' - /proc/net/tcp /proc/net/tcp6)
-	[ -n "$_hex" ] && printf '%d\n' "0x$_hex"
-}
-
-wait_listen_port()
-{
-	_i=0
-	while ! PORT=$(listen_port_of "$1"); do
-		kill -0 "$1" 2>/dev/null || return 1
-		[ $_i -lt $((WAIT_SECONDS * 20)) ] || return 1
-		sleep 0.05
-		_i=$((_i + 1))
-	done
 }
 
 # ---- combinations and failures ------------------------------------------------
@@ -297,9 +179,9 @@ server_start()
 	timeout "$PEER_LIFETIME" "$MOAT_SERVER" --listen 127.0.0.1:0 --timeout 10 "$@" \
 		>"$N.srv.out" 2>"$N.srv.err" &
 	SERVER_PID=$!
-	BG_PIDS="$BG_PIDS $SERVER_PID"
-	wait_line "$N.srv.out" '^listening on [0-9]+$' || fail "our server did not start" || return 1
-	PORT=$(sed -n 's/^listening on //p' "$N.srv.out")
+	bg_track "$SERVER_PID"
+	wait_listening "$N.srv.out" "$SERVER_PID" || fail "our server did not start" || return 1
+	PORT=$LISTEN_AT
 }
 
 # server_status: our server's exit status (it exits after --count connections).
@@ -349,7 +231,7 @@ echo_loop_start()
 	timeout "$PEER_LIFETIME" "$@" <&5 >&5 2>"$N.peer.err" &
 	PEER_PID=$!
 	exec 5>&-
-	BG_PIDS="$BG_PIDS $PEER_PID"
+	bg_track "$PEER_PID"
 	wait_listen_port "$PEER_PID" || fail "peer server did not start"
 }
 
@@ -358,7 +240,7 @@ peer_start()
 {
 	timeout "$PEER_LIFETIME" "$@" </dev/null >"$N.peer.out" 2>"$N.peer.err" &
 	PEER_PID=$!
-	BG_PIDS="$BG_PIDS $PEER_PID"
+	bg_track "$PEER_PID"
 	wait_listen_port "$PEER_PID" || fail "peer server did not start"
 }
 

@@ -102,13 +102,15 @@ key_errors_body()
 	make_keys p256
 	write_conf p256 nothere
 	expect_error 5 "cannot read key \"$(pwd)/nothere.key\": No such file or directory"
-	openssl req -x509 -key p256.key -subj /CN=x -days 1 -out cert.key 2>/dev/null || atf_fail "openssl req failed"
+	# A certificate where a key should be.
+	make_cert -s selfsigned p256 x
+	mv selfsigned.pem cert.key
 	write_conf p256 cert
 	expect_error 5 "key \"$(pwd)/cert.key\": no unencrypted PEM private key found"
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out small.key 2>/dev/null
+	make_key small.key rsa1024
 	write_conf small
 	expect_error 4 "key \"$(pwd)/small.key\": RSA key of 1024 bits; keyd serves 2048 to 4096 bits"
-	openssl genpkey -algorithm ED25519 -out ed.key 2>/dev/null
+	make_key ed.key ed25519
 	write_conf ed
 	expect_error 4 "key \"$(pwd)/ed.key\": Ed25519 keys are not served (moat-ipc(7) has no EdDSA scheme)"
 	openssl pkey -in p256.key -aes128 -passout pass:secret -out enc.key 2>/dev/null

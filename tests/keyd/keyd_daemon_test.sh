@@ -431,12 +431,7 @@ slow_peer_body()
 	client hello stall 5000 "$(key_id rsa)" rsa_pss_rsae_sha256 >stall.out &
 	_staller=$!
 	BG_PIDS="$_staller"
-	_i=0
-	until grep -q stalling stall.out 2>/dev/null; do
-		[ $_i -lt 100 ] || atf_fail "the stalling client did not start"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_line stall.out stalling "$_staller" || atf_fail "the stalling client did not start"
 	# Others are served promptly (each step has a 3 s timeout) while the staller holds its slots.
 	atf_check -o inline:"hello ok version=1 max_inflight=8 max_message=8192\nping ok\nsign ok 256\nping ok\n" \
 		"$CLIENT" -s "$(data_sock)" -t 3000 hello ping sign "$(key_id rsa)" rsa_pss_rsae_sha256 1 ping
@@ -717,12 +712,7 @@ background_start_body()
 	atf_check -s exit:1 -e match:"data socket: .*keyd.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
 	atf_check -s exit:1 -e match:"is in use by a running keyd" "$KEYD" -d -f "$(pwd)/keyd.conf"
 	kill -TERM "$_pid"
-	_i=0
-	while kill -0 "$_pid" 2>/dev/null; do
-		[ $_i -lt $((WAIT_SECONDS * 10)) ] || atf_fail "background keyd did not stop"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_gone "$_pid" || atf_fail "background keyd did not stop"
 	KEYD_PID=""
 }
 
@@ -835,6 +825,12 @@ root_without_user_body()
 	stop_keyd
 }
 
+# hello_timeouts_are N: keyd's hello_timeouts counter is N.
+hello_timeouts_are()
+{
+	[ "$(stat_value hello_timeouts)" = "$1" ]
+}
+
 atf_test_case peer_limits
 peer_limits_head()
 {
@@ -848,7 +844,7 @@ peer_limits_body()
 	# Three connections that never say HELLO: the uid's whole allowance.
 	for _i in 1 2 3; do
 		client -t 5000 sleep 4000 >/dev/null 2>&1 &
-		BG_PIDS="$BG_PIDS $!"
+		bg_track $!
 	done
 	sleep 0.3
 	# A fourth from the same uid is closed at once, and counted.
@@ -856,12 +852,8 @@ peer_limits_body()
 	[ "$(stat_value refused_limit)" = 1 ] || atf_fail "refused_limit is $(stat_value refused_limit), expected 1"
 	atf_check -o ignore grep "its uid holds max-peers-per-uid connections already" keyd.log
 	# hello-timeout closes the three silent ones; then the uid may connect again.
-	_i=0
-	until [ "$(stat_value hello_timeouts)" = 3 ]; do
-		[ $_i -lt 50 ] || atf_fail "hello_timeouts is $(stat_value hello_timeouts) after 5 s, expected 3"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_until -t 5 hello_timeouts_are 3 ||
+		atf_fail "hello_timeouts is $(stat_value hello_timeouts) after 5 s, expected 3"
 	atf_check -o ignore grep "closed: no HELLO within 700 ms" keyd.log
 	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nping ok\n" "$CLIENT" -s "$(data_sock)" hello ping
 	# A peer that keeps asking stays; one that goes quiet for idle-timeout is closed.

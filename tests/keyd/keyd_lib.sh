@@ -6,6 +6,9 @@
 # with bounded polls; a trap stops whatever is still running when the test
 # ends, pass or fail. Key ids are computed here with openssl alone (SHA-256 of
 # the DER SubjectPublicKeyInfo), so keyd's own ids are checked, not trusted.
+# Waits, background processes and keys: tests/lib/moat_test_lib.
+
+. "$(atf_get_srcdir)/../lib/moat_test_lib"
 
 KEYD_BIN="$(atf_get_srcdir)/../../keyd"
 KEYD="${KEYD_BIN}/moat-keyd"
@@ -20,40 +23,27 @@ WAIT_SECONDS=20
 [ "$(id -u)" = 0 ] || export MOAT_DONT_MLOCK=1
 
 KEYD_PID=""
-BG_PIDS=""
 SOCKDIR=""
 
+# After the library's cleanup of BG_PIDS: the keyd under test (SIGKILL: a test
+# may have left it stopped) and the socket directory.
 keyd_cleanup()
 {
-	for p in $BG_PIDS $KEYD_PID; do
-		kill -KILL "$p" 2>/dev/null
-	done
+	[ -n "$KEYD_PID" ] && kill -KILL "$KEYD_PID" 2>/dev/null
 	[ -n "$SOCKDIR" ] && rm -rf "$SOCKDIR"
 	return 0
 }
-trap keyd_cleanup EXIT
-
-require_binaries()
-{
-	for b in "$KEYD" "$KEYCTL" "$KEYD_TEST" "$CLIENT"; do
-		[ -x "$b" ] || atf_fail "$b not built (is keyd/local.mk included?)"
-	done
-}
+MOAT_CLEANUP=keyd_cleanup
 
 # make_keys NAME...: NAME.key (PEM), NAME.pub.der and NAME.id for each of rsa pss p256 p384 rsa4096.
 make_keys()
 {
-	require_binaries
+	require_built "$KEYD" "$KEYCTL" "$KEYD_TEST" "$CLIENT"
 	for _k in "$@"; do
 		case $_k in
-		rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null ;;
-		pss) openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out pss.key 2>/dev/null ;;
-		p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out p256.key 2>/dev/null ;;
-		p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out p384.key 2>/dev/null ;;
-		rsa4096) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out rsa4096.key 2>/dev/null ;;
+		rsa | pss | p256 | p384 | rsa4096) make_key "$_k.key" "$_k" ;;
 		*) atf_fail "make_keys: unknown key $_k" ;;
-		esac || atf_fail "generating the $_k key failed"
-		chmod 600 "$_k.key"
+		esac
 		openssl pkey -in "$_k.key" -pubout -outform DER -out "$_k.pub.der" 2>/dev/null ||
 			atf_fail "extracting the $_k public key failed"
 		openssl dgst -sha256 -r "$_k.pub.der" | cut -d' ' -f1 >"$_k.id"
@@ -119,20 +109,17 @@ write_conf()
 	} >keyd.conf
 }
 
+keyd_answers()
+{
+	"$KEYCTL" -s "$(ctl_sock)" ping >/dev/null 2>&1
+}
+
 # wait_ready PID: until keyd answers on its control socket; fails if it dies or takes too long.
 wait_ready()
 {
-	_i=0
-	while [ $_i -lt $((WAIT_SECONDS * 10)) ]; do
-		if ! kill -0 "$1" 2>/dev/null; then
-			cat keyd.log >&2
-			atf_fail "keyd exited during startup"
-		fi
-		"$KEYCTL" -s "$(ctl_sock)" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_until -p "$1" keyd_answers && return 0
 	cat keyd.log >&2
+	is_gone "$1" && atf_fail "keyd exited during startup"
 	atf_fail "keyd did not start within ${WAIT_SECONDS}s"
 }
 
@@ -147,25 +134,6 @@ start_keyd()
 	"$_bin" -d -f "$(pwd)/keyd.conf" "$@" >keyd.log 2>&1 &
 	KEYD_PID=$!
 	wait_ready "$KEYD_PID"
-}
-
-# wait_exit_any PID: wait (bounded) for a process that is not our child to end.
-wait_exit_any()
-{
-	_i=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $_i -lt $((WAIT_SECONDS * 10)) ] || atf_fail "process $1 did not exit within ${WAIT_SECONDS}s"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
-
-# wait_exit PID: wait (bounded) for our child PID to end; its status in $EXIT_STATUS.
-wait_exit()
-{
-	wait_exit_any "$1"
-	wait "$1"
-	EXIT_STATUS=$?
 }
 
 # stop_keyd: SIGTERM, and keyd must exit 0.

@@ -79,25 +79,15 @@ syslog_keyd()
 {
 	[ -x "$SINK" ] || atf_fail "$SINK not built"
 	"$SINK" "$(pwd)/log.sock" 30 >syslog.txt &
-	BG_PIDS="$BG_PIDS $!"
-	_i=0
-	until [ -S log.sock ]; do
-		[ $_i -lt 50 ] || atf_fail "syslog-sink did not start"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	bg_track $!
+	wait_until -t 5 test -S log.sock || atf_fail "syslog-sink did not start"
 	"$KEYD_TEST" -f "$(pwd)/keyd.conf" --test-syslog="$(pwd)/log.sock" "$@" >keyd.out 2>&1
 }
 
 # wait_syslog PATTERN: until the sink has written a line matching PATTERN (at most 10 s).
 wait_syslog()
 {
-	_i=0
-	until grep -q "$1" syslog.txt; do
-		[ $_i -lt 100 ] || { cat syslog.txt >&2; atf_fail "no '$1' in syslog"; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_until -t 10 grep -q "$1" syslog.txt || { cat syslog.txt >&2; atf_fail "no '$1' in syslog"; }
 }
 
 # forbidden_syslog CALL: as forbidden, with keyd logging to syslog (its filter then knows the log socket).
@@ -156,6 +146,8 @@ syslog_mode_serves_body()
 	make_keys p256
 	write_conf p256
 	syslog_keyd || { cat keyd.out syslog.txt >&2; atf_fail "keyd did not start"; }
+	# The parent exits once keyd is ready, just before keyd logs 'serving': wait for the line.
+	wait_syslog "moat-keyd\[[0-9]*\]: serving "
 	KEYD_PID=$(sed -n 's/.*moat-keyd\[\([0-9]*\)\]: serving .*/\1/p' syslog.txt | head -n 1)
 	[ -n "$KEYD_PID" ] || { cat syslog.txt >&2; atf_fail "no 'serving' line in syslog"; }
 	atf_check -o match:"^<30>.* moat-keyd\[$KEYD_PID\]: sandbox on" cat syslog.txt
@@ -164,7 +156,7 @@ syslog_mode_serves_body()
 	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nsign key_policy\n" \
 		"$CLIENT" -s "$(data_sock)" hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 client
 	kill -TERM "$KEYD_PID"
-	wait_exit_any "$KEYD_PID"
+	wait_gone "$KEYD_PID" || atf_fail "keyd did not exit"
 	wait_syslog "moat-keyd\[$KEYD_PID\]: stopped"
 	atf_check -o match:"^<28>.*client CertificateVerify refused" cat syslog.txt
 	atf_check -o ignore grep "moat-keyd\[$KEYD_PID\]: stopped" syslog.txt

@@ -19,3 +19,13 @@ tests_messages_msg_test_LDADD = $(MOAT_TEST_TLS_LIBS)
 tests_messages_rfc8448_test_SOURCES = tests/messages/rfc8448_test.c tests/rfc8448_vectors.h $(MESSAGES_TEST_UTIL)
 tests_messages_rfc8448_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_messages_rfc8448_test_LDADD = $(MOAT_TEST_TLS_LIBS)
+
+# TLS 1.2, 1.1 and 1.0 codecs (tls/messages12.h, tls/extensions12.h).
+MESSAGES12_TESTS = tests/messages/msg12_test tests/messages/ext12_test
+check_PROGRAMS += $(MESSAGES12_TESTS)
+tests_messages_msg12_test_SOURCES = tests/messages/msg12_test.c tests/messages/tls12_vectors.h $(MESSAGES_TEST_UTIL)
+tests_messages_msg12_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_messages_msg12_test_LDADD = $(MOAT_TEST_TLS_LIBS)
+tests_messages_ext12_test_SOURCES = tests/messages/ext12_test.c $(MESSAGES_TEST_UTIL)
+tests_messages_ext12_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_messages_ext12_test_LDADD = $(MOAT_TEST_TLS_LIBS)

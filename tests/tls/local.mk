@@ -31,6 +31,18 @@ tests_tls_hs_tables_test_SOURCES = tests/tls/hs_tables_test.c $(TEST_UTIL_SOURCE
 tests_tls_hs_tables_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_hs_tables_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 
+# The extension rows and per-message lists against RFC 8446 §4.2, and the walks over them.
+check_PROGRAMS += tests/tls/ext_rows_test
+tests_tls_ext_rows_test_SOURCES = tests/tls/ext_rows_test.c $(TEST_UTIL_SOURCES)
+tests_tls_ext_rows_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_ext_rows_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
+# The public header: enough for an application's error handling, and free of the library's internal macros.
+check_PROGRAMS += tests/tls/public_header_test
+tests_tls_public_header_test_SOURCES = tests/tls/public_header_test.c $(TEST_UTIL_SOURCES)
+tests_tls_public_header_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_public_header_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
 # The TLS 1.2 RSA key exchange below the handshake: the async DECRYPT operation and the premaster version step.
 check_PROGRAMS += tests/tls/tls12_rsa_kex_test
 tests_tls_tls12_rsa_kex_test_SOURCES = tests/tls/tls12_rsa_kex_test.c tests/tls/test_certs.c tests/tls/test_certs.h \

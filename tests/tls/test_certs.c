@@ -1,5 +1,17 @@
 /*
- * Certificate factory for tests. Only tests include OpenSSL directly.
+ * Certificate factory for the in-process C tests. Only tests include OpenSSL
+ * directly.
+ *
+ * There are two factories, one per language: this one, for tests that hold
+ * the PKI in memory and never touch a file, and make_ca/make_cert in the
+ * shell suites' library (tests/lib/moat_test_lib.sh), for the daemons and
+ * peer programs that read key and certificate files. They make the same
+ * things: a P-256 CA (critical CA:TRUE, keyCertSign and cRLSign) and leaves
+ * with CA:FALSE, keyUsage digitalSignature and extendedKeyUsage serverAuth and
+ * clientAuth, on the key types RSA-2048, RSA-PSS-2048, ECDSA P-256 and P-384.
+ * The shell side also has the types only daemon-level tests need (RSA-3072
+ * and -4096, and RSA-1024 and Ed25519 for keys that must be refused).
+ * A change to one should be made to the other.
  */
 #include "tests/tls/test_certs.h"
 
@@ -62,6 +74,7 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 		add_ext(cert, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
 	} else {
 		add_ext(cert, iss, NID_basic_constraints, "CA:FALSE");
+		add_ext(cert, iss, NID_key_usage, "digitalSignature");
 		add_ext(cert, iss, NID_subject_alt_name, "DNS:localhost,DNS:*.example.test,IP:127.0.0.1");
 		add_ext(cert, iss, NID_ext_key_usage, "serverAuth,clientAuth");
 	}

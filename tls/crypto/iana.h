@@ -19,9 +19,10 @@
  * the layer holds: hashes, HMAC and HKDF (hash.h, hkdf.h), record AEADs
  * (aead.h), key exchange (kex.h), keys and signatures (sig.h), key ids
  * (key_id.h), certificates and trust (cert.h), randomness and constant-time
- * compare (util.h), and the shapes keyd signs (signed_content.h). The TLS 1.3
- * key schedule is protocol (tls/tls13_key_schedule.c); a TLS 1.2 PRF will be
- * too, built on hash.h.
+ * compare (util.h), and the shapes keyd signs (signed_content.h). Key
+ * schedules are protocol, not crypto layer: the TLS 1.3 one is
+ * tls/tls13_key_schedule.c, on hkdf.h, and another version's (the TLS 1.2
+ * PRF) belongs beside it, on hash.h.
  *
  * The code points of the crypto layer (IANA TLS registries): named groups,
  * signature schemes and the TLS 1.3 cipher suites, with their registry

@@ -9,7 +9,10 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/util.c tls/crypto/util.h \
 	tls/crypto/hash.c tls/crypto/hash.h \
 	tls/crypto/hkdf.c tls/crypto/hkdf.h \
+	tls/crypto/prf.c tls/crypto/prf.h \
 	tls/crypto/aead.c tls/crypto/aead.h \
+	tls/crypto/cbc.c tls/crypto/cbc.h tls/crypto/ct_mask.h \
+	tls/crypto/hmac_ct.c tls/crypto/hmac_ct.h \
 	tls/crypto/kex.c tls/crypto/kex.h \
 	tls/crypto/sig.c tls/crypto/sig.h \
 	tls/crypto/key_id.c tls/crypto/key_id.h \

@@ -7,3 +7,11 @@ tls_examples_moat_tls_client_SOURCES = tls/examples/moat-tls-client.c $(EXAMPLE_
 tls_examples_moat_tls_client_LDADD = $(MOAT_TLS_LIBS)
 tls_examples_moat_tls_server_SOURCES = tls/examples/moat-tls-server.c $(EXAMPLE_COMMON_SOURCES)
 tls_examples_moat_tls_server_LDADD = $(MOAT_TLS_LIBS)
+
+# The demo backend: the plaintext HTTP/echo server that demo.sh and the
+# end-to-end tests (tests/e2e) put behind moat-frontd. Not part of any daemon,
+# so it lives with the other example programs. It links the crypto layer only,
+# for SHA-256 (tls/crypto/hash.h), which keeps libcrypto's headers out of it.
+noinst_PROGRAMS += tls/examples/moat-demo-backend
+tls_examples_moat_demo_backend_SOURCES = tls/examples/demo_backend.c
+tls_examples_moat_demo_backend_LDADD = $(MOAT_CRYPTO_LIBS)

@@ -1,0 +1,201 @@
+/*
+ * What the pieces of keyd's event loop share (not for the rest of keyd,
+ * which sees only server.h).
+ *
+ * The loop is split by job, one file each:
+ *   server.c     setup, one loop turn after another, teardown
+ *   signals.c    the stop signals, read from a signalfd in the loop
+ *   admission.c  who may connect: peer credentials and connection limits
+ *   peer.c       a peer's life: accepted, timed out, closed, freed
+ *   requests.c   packets read from a peer, decoded and routed to a handler
+ *   schedule.c   each key operation: signed by the loop or by the threads
+ *   replies.c    replies queued per peer, sent at the end of the turn
+ *
+ * A turn: the handlers run for each epoll event (accepting, reading,
+ * answering what needs no key), key operations wait on the turn's list,
+ * schedule.c signs or hands them over, replies.c flushes every queue the
+ * turn filled, peer.c closes the peers whose deadline passed and frees
+ * those no signing thread still points to.
+ *
+ * All of their state is in struct keyd_server, passed to every function:
+ * no file-static globals, so nothing here assumes one loop per process.
+ * Each group of fields below is the state of the file it names, which
+ * alone changes it after setup (server.c); the p.stats counters and the tx
+ * scratch buffer are shared.
+ */
+#ifndef MOAT_KEYD_SERVER_INTERNAL_H
+#define MOAT_KEYD_SERVER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "common/buf.h"
+#include "common/cursor.h"
+#include "common/log.h"
+#include "ipc/ipc.h"
+#include "keyd/server.h"
+
+#define READ_BUDGET 16 /* packets read from one peer per wake-up */
+
+/* What an epoll event's data points to: the first member of each watched object. */
+enum handle_kind {
+	H_DATA_LISTENER,
+	H_CONTROL_LISTENER,
+	H_SIGNAL,
+	H_WORKERS,
+	H_PEER,
+};
+
+struct handle {
+	enum handle_kind kind;
+};
+
+struct reply {
+	struct reply *next;
+	size_t len;
+	uint8_t data[];
+};
+
+struct peer {
+	struct handle h; /* first: epoll data points here */
+	struct peer *prev, *next;
+	int fd;
+	moat_ipc_socket sock;
+	uint64_t serial;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	bool hello;
+	bool closed;
+	uint64_t deadline_ns;    /* HELLO deadline, then (idle-timeout) last request + idle-timeout; 0: none */
+	unsigned in_flight;      /* its key operations on the turn's list, with the threads, or done and not answered */
+	uint32_t events;
+	struct reply *out, *out_tail;
+	size_t out_count;
+	bool to_flush;           /* on the server's flush list */
+	struct peer *flush_next;
+};
+
+struct keyd_server {
+	struct keyd_server_params p;       /* the counters in p.stats are counted by every file */
+	/* server.c */
+	int epfd;
+	struct handle data_h, control_h, sig_h, workers_h;
+	uint8_t tx[MOAT_IPC_MAX_MESSAGE];  /* scratch: the reply being encoded (requests.c, replies.c) */
+	/* signals.c */
+	int sigfd;
+	bool stop;                         /* SIGTERM or SIGINT came: server.c ends the loop after this turn */
+	/* admission.c */
+	uid_t self_uid;                    /* keyd's own uid, after the privilege drop (set up by server.c) */
+	/* peer.c */
+	struct peer *live, *zombies;
+	size_t live_count;
+	uint64_t next_serial;
+	bool listeners_paused;
+	uint64_t next_sweep_ns;            /* earliest peer deadline (0: none): when the loop looks at them */
+	/* requests.c */
+	uint64_t policy_log_ns;            /* when a key-policy refusal was last logged */
+	uint64_t policy_unlogged;          /* key-policy refusals since then not logged */
+	uint8_t rx[READ_BUDGET][MOAT_IPC_MAX_MESSAGE + 1]; /* one more, so an oversize packet is seen as one */
+	/* schedule.c */
+	struct keyd_job *turn, *turn_tail; /* key operations read this turn, neither signed nor handed over yet */
+	uint64_t inline_max_ns;            /* inline-sign */
+	bool one_cpu;                      /* keyd's affinity allows one CPU: the threads cannot sign in parallel */
+	uint64_t *key_ns;                  /* per key (index in the keyset): its fastest operation so far, 0 if none */
+	/* replies.c */
+	struct peer *flush;                /* peers with replies made this turn */
+};
+
+static inline const char *keyd_socket_name(moat_ipc_socket sock)
+{
+	return sock == MOAT_IPC_DATA_SOCKET ? "data" : "control";
+}
+
+/* ---- signals.c ---- */
+
+/* Open the signalfd that reports the signals keyd_server_block_signals blocked. */
+MOAT_MUST_USE int keyd_signals_open(struct keyd_server *s);
+/* Read every pending signal: SIGTERM and SIGINT set s->stop, SIGHUP is only logged. */
+void keyd_signals_read(struct keyd_server *s);
+
+/* ---- admission.c ---- */
+
+/*
+ * Whether the peer on fd, just accepted on sock, may stay; its credentials
+ * in *cred. A refusal is logged and counted; the caller closes fd.
+ */
+bool keyd_admit(struct keyd_server *s, moat_ipc_socket sock, int fd, struct ucred *cred);
+
+/* ---- peer.c ---- */
+
+/* Accept what is waiting on the listening socket lfd, at most a budget per wake-up. */
+void keyd_peers_accept(struct keyd_server *s, moat_ipc_socket sock, int lfd);
+/*
+ * Close p's socket and log why; p becomes a zombie until no job points to it.
+ * Replies already queued are still offered to the socket.
+ */
+__attribute__((format(printf, 4, 5)))
+void keyd_peer_close(struct keyd_server *s, struct peer *p, moat_log_level level, const char *fmt, ...);
+/* Close p for what it did (counted in STATS dropped). */
+#define keyd_peer_drop(srv, peer, ...) \
+	do { \
+		(srv)->p.stats->dropped++; \
+		keyd_peer_close((srv), (peer), MOAT_LOG_NOTICE, __VA_ARGS__); \
+	} while (0)
+/* p sent a request at now_ns: with idle-timeout, its clock starts again. */
+void keyd_peer_active(struct keyd_server *s, struct peer *p, uint64_t now_ns);
+/* Close the peers whose deadline passed; plan the next look. */
+void keyd_peers_sweep(struct keyd_server *s, uint64_t now_ns);
+/* epoll_wait's timeout: until the next sweep, in whole milliseconds; -1 for none. */
+int keyd_peers_wait_ms(const struct keyd_server *s);
+/* Free the zombies no job points to any more. */
+void keyd_peers_reap(struct keyd_server *s);
+/* Close every live peer and free every zombie: keyd is stopping and the threads are joined. */
+void keyd_peers_free_all(struct keyd_server *s);
+
+/* ---- requests.c ---- */
+
+/* Read what p sent, up to READ_BUDGET packets, and handle each. */
+void keyd_peer_read(struct keyd_server *s, struct peer *p);
+
+/* ---- schedule.c ---- */
+
+/* Measure keyd's CPU affinity and choose the inline-sign limit; allocate the per-key costs. */
+MOAT_MUST_USE int keyd_schedule_init(struct keyd_server *s);
+/* Put a prepared key operation of p on the turn's list. */
+void keyd_schedule_add(struct keyd_server *s, struct peer *p, struct keyd_job *job);
+/* Sign the turn's cheap operations here, hand the rest to the threads. */
+void keyd_schedule_run_turn(struct keyd_server *s);
+/* Answer the operations the threads have finished. */
+void keyd_schedule_take_done(struct keyd_server *s);
+/* Free the turn's list (keyd is stopping) and the per-key costs. */
+void keyd_schedule_free(struct keyd_server *s);
+
+/* ---- replies.c ---- */
+
+/* Queue a reply to p; it is sent at the end of the turn (or when p's socket takes more). */
+void keyd_send_packet(struct keyd_server *s, struct peer *p, const uint8_t *data, size_t len);
+/* Answer a request with a bare status. */
+void keyd_answer_status(struct keyd_server *s, struct peer *p, uint8_t opcode, uint32_t id, moat_ipc_status st);
+/* Send the reply built in b by an encoder that returned rc; an encoder failure is answered INTERNAL. */
+void keyd_answer_built(struct keyd_server *s, struct peer *p, struct moat_buf *b, int rc, uint8_t opcode,
+		       uint32_t id);
+/* Count a reply's status in STATS (busy, errors). */
+void keyd_count_status(struct keyd_server *s, moat_ipc_status st);
+/* Send what p's queue holds; then read p again, or wait until it can take the rest. */
+void keyd_peer_flush(struct keyd_server *s, struct peer *p);
+/* Flush every queue the turn filled. */
+void keyd_replies_flush(struct keyd_server *s);
+/*
+ * Hand p's queued replies to the kernel, oldest first, until the queue is
+ * empty or p's socket is full. 0 or EAGAIN (full), else the errno that
+ * stopped it (EMSGSIZE for a short send).
+ */
+int keyd_replies_send(struct peer *p);
+/* Wipe and free p's queued replies. */
+void keyd_replies_discard(struct peer *p);
+
+#endif

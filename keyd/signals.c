@@ -1,0 +1,63 @@
+/*
+ * keyd's stop signals: SIGTERM and SIGINT end the loop, SIGHUP is refused.
+ *
+ * The signals are blocked in every thread (before the signing threads
+ * start, so they inherit the mask) and read from a signalfd in the epoll
+ * set, so a signal is just one more event of the loop: no handler runs in
+ * the middle of a turn, and nothing needs to be async-signal-safe. A
+ * shutdown asked for mid-turn ends the loop after that turn, once its
+ * replies are out.
+ *
+ * SIGHUP only logs: a reload would open the configuration and key files,
+ * which the sandbox (sandbox.c) forbids once keyd serves; restarting is the
+ * way to load new keys. It is still caught, so that the conventional reload
+ * signal does not kill the daemon.
+ *
+ * SIGPIPE is ignored as well: a peer that hangs up while keyd writes to it
+ * must cost keyd an EPIPE, not its life (replies are also sent with
+ * MSG_NOSIGNAL).
+ */
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "keyd/server_internal.h"
+
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+int keyd_server_block_signals(void)
+{
+	sigset_t set;
+	stop_signals(&set);
+	ENSURE(pthread_sigmask(SIG_BLOCK, &set, NULL) == 0, MOAT_ERR_INTERNAL);
+	ENSURE(signal(SIGPIPE, SIG_IGN) != SIG_ERR, MOAT_ERR_INTERNAL);
+	return MOAT_SUCCESS;
+}
+
+int keyd_signals_open(struct keyd_server *s)
+{
+	sigset_t set;
+	stop_signals(&set);
+	s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	ENSURE(s->sigfd >= 0, MOAT_ERR_IO);
+	return MOAT_SUCCESS;
+}
+
+void keyd_signals_read(struct keyd_server *s)
+{
+	struct signalfd_siginfo si;
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			moat_log(MOAT_LOG_NOTICE, "SIGHUP: keyd cannot reload (its sandbox forbids opening files); restart it");
+			continue;
+		}
+		moat_log(MOAT_LOG_NOTICE, "%s: shutting down", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+		s->stop = true;
+	}
+}

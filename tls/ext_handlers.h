@@ -1,0 +1,71 @@
+/*
+ * The functions the extension rows (ext_rows.c) point at, by side and
+ * stage: the version-neutral ClientHello stage in hello.c, TLS 1.3's server
+ * in tls13_ext_server.c and its client in tls13_ext_client.c. Only the rows
+ * call them; the handshake calls the walks of ext_rows.h.
+ *
+ * Naming: <extension>_<message>_<what>, the message being the column.
+ */
+#ifndef MOAT_TLS_EXT_HANDLERS_H
+#define MOAT_TLS_EXT_HANDLERS_H
+
+#include "tls/ext_rows.h"
+
+/* Shared if_missing: the extension is required (RFC 8446 §9.2). */
+MOAT_MUST_USE int moat_ext_missing_extension(struct moat_connection *conn);
+
+/* hello.c: a ClientHello before the version is chosen. */
+MOAT_MUST_USE int moat_ext_supported_versions_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_supported_versions_ch_missing(struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_server_name_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_early_data_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+
+/* tls13_ext_server.c: the ClientHello read, what we write in SH / HRR / EE / CR. */
+MOAT_MUST_USE int moat_ext_supported_groups_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_key_share_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_signature_algorithms_ch_recv(struct moat_connection *conn,
+							const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_alpn_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_record_size_limit_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_max_fragment_length_ch_recv(struct moat_connection *conn,
+						       const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_cookie_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+
+MOAT_MUST_USE int moat_ext_supported_versions_sh_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_key_share_sh_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_key_share_hrr_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_cookie_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_server_name_ee_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_server_name_ee_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_alpn_ee_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_alpn_ee_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_record_size_limit_ee_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_record_size_limit_ee_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_max_fragment_length_ee_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_max_fragment_length_ee_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_signature_algorithms_cr_write(struct moat_connection *conn, struct moat_buf *out);
+
+/* tls13_ext_client.c: what we write in the ClientHello, what we read in SH / HRR / EE / CR. */
+bool moat_ext_server_name_ch_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_server_name_ch_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_supported_versions_ch_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_supported_groups_ch_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_signature_algorithms_ch_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_key_share_ch_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_alpn_ch_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_alpn_ch_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_cookie_ch_should_send(const struct moat_connection *conn);
+
+MOAT_MUST_USE int moat_ext_key_share_sh_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_key_share_hrr_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_key_share_hrr_missing(struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_cookie_hrr_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_server_name_ee_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_supported_groups_ee_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_alpn_ee_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_signature_algorithms_cr_recv(struct moat_connection *conn,
+							const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_certificate_authorities_cr_recv(struct moat_connection *conn,
+							   const struct moat_ext_block *blk);
+
+#endif
