@@ -50,6 +50,7 @@ include tests/conf/local.mk
 include tests/keyd/local.mk
 include tests/frontd/local.mk
 include tests/e2e/local.mk
+include tests/deploy/local.mk
 include tests/bench/local.mk
 include tests/ipc/local.mk
 include tests/fuzz/ipc.mk

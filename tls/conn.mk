@@ -5,5 +5,4 @@ tls_libmoat_a_SOURCES += tls/moat.h tls/conn.h \
 	tls/tls13_tables.c tls/tls13_server.c tls/tls13_client.c tls/tls13_auth.c tls/tls13_ccs.c \
 	tls/async_pkey.c tls/client_hello_api.c
 
-# The library manual.
-dist_man_MANS += man/moat.3
+# The library manual, man/moat.3, is listed in man/local.mk.
