@@ -312,6 +312,15 @@ static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *contr
 	/* Mode 0660: the allowed peers reach the file through its group. */
 	(void)keyd_config_socket_group(cfg, &group);
 
+	/*
+	 * A keyd already running is looked for at its control socket first: the
+	 * check (connect, close) is then a peer it serves (root, or its own
+	 * user), at debug level in its log, not a stranger on the data socket
+	 * that it refuses and reports as one.
+	 */
+	if (keyd_socket_in_use(cfg->control_path))
+		die("control socket: %s is in use by a running keyd", cfg->control_path);
+
 	if (keyd_socket_listen(cfg->socket_path, 0660, root, owner, group, data_fd, why, sizeof(why)) != MOAT_SUCCESS)
 		die("data socket: %s", why);
 	moat_log(MOAT_LOG_INFO, "data socket %s (mode 0660, uid %u, gid %u)", cfg->socket_path,
