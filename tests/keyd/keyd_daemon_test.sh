@@ -623,7 +623,7 @@ background_start_body()
 	[ -n "$_pid" ] || atf_fail "cannot find the background keyd"
 	KEYD_PID=$_pid
 	# A second keyd on the same sockets refuses to displace the first, and says so on stderr.
-	atf_check -s exit:1 -e match:"data socket: .*keyd.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
+	atf_check -s exit:1 -e match:"control socket: .*ctl.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
 	atf_check -s exit:1 -e match:"is in use by a running keyd" "$KEYD" -d -f "$(pwd)/keyd.conf"
 	kill -TERM "$_pid"
 	_i=0
