@@ -211,8 +211,9 @@ void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
 
 void frontd_conn_finish(struct frontd_conn *c)
 {
-	frontd_conn_log(c, MOAT_LOG_DEBUG, "done (%llu bytes up, %llu down, idle %u times)",
-			(unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases);
+	frontd_conn_log(c, MOAT_LOG_DEBUG, "done (%llu bytes up, %llu down, idle %u time%s)",
+			(unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases,
+			c->idle_releases == 1 ? "" : "s");
 	conn_free(c);
 }
 

@@ -38,11 +38,12 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "policy/conf.h"
 
-#define KEYD_DEFAULT_CONFIG "/etc/moat/moat-keyd.conf"
-#define KEYD_DEFAULT_SOCKET "/run/moat/keyd.sock"
-#define KEYD_DEFAULT_CONTROL_SOCKET "/run/moat/keyctl.sock"
+#define KEYD_DEFAULT_CONFIG MOAT_CONFDIR "/moat-keyd.conf"
+#define KEYD_DEFAULT_SOCKET MOAT_RUNDIR "/keyd.sock"
+#define KEYD_DEFAULT_CONTROL_SOCKET MOAT_RUNDIR "/keyctl.sock"
 #define KEYD_DEFAULT_MAX_INFLIGHT 64
 #define KEYD_MAX_INFLIGHT_LIMIT 1024
 #define KEYD_MAX_WORKERS 64

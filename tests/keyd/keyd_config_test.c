@@ -98,8 +98,8 @@ ATF_TC_BODY(defaults, tc)
 	struct moat_conf conf;
 	struct keyd_config cfg;
 	read_ok("t.conf", minimal, &conf, &cfg);
-	ATF_REQUIRE_STREQ(cfg.socket_path, "/run/moat/keyd.sock");
-	ATF_REQUIRE_STREQ(cfg.control_path, "/run/moat/keyctl.sock");
+	ATF_REQUIRE_STREQ(cfg.socket_path, KEYD_DEFAULT_SOCKET);
+	ATF_REQUIRE_STREQ(cfg.control_path, KEYD_DEFAULT_CONTROL_SOCKET);
 	ATF_REQUIRE_EQ(cfg.max_inflight, 64);
 	ATF_REQUIRE_EQ(cfg.workers, 0);
 	ATF_REQUIRE_EQ(cfg.inline_sign_us, KEYD_INLINE_SIGN_AUTO);

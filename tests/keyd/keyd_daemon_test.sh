@@ -38,7 +38,7 @@ $(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ec
 	atf_check -o ignore grep "sandbox on: no_new_privs, seccomp allow-list" keyd.log
 	atf_check -o ignore grep "data socket $(data_sock) (mode 0660" keyd.log
 	# Errors: unknown command, no keyd.
-	atf_check -s exit:1 -e match:"unknown command" "$KEYCTL" -s "$(ctl_sock)" rotate
+	atf_check -s exit:2 -e match:"unknown command" "$KEYCTL" -s "$(ctl_sock)" rotate
 	atf_check -s exit:1 -e match:"cannot connect to .*nothere.sock" "$KEYCTL" -s "$(pwd)/nothere.sock" ping
 	# The data socket does not answer control requests.
 	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nlist not_permitted\nstats not_permitted\n" \
@@ -709,7 +709,7 @@ background_start_body()
 	[ -n "$_pid" ] || atf_fail "cannot find the background keyd"
 	KEYD_PID=$_pid
 	# A second keyd on the same sockets refuses to displace the first, and says so on stderr.
-	atf_check -s exit:1 -e match:"data socket: .*keyd.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
+	atf_check -s exit:1 -e match:"control socket: .*ctl.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
 	atf_check -s exit:1 -e match:"is in use by a running keyd" "$KEYD" -d -f "$(pwd)/keyd.conf"
 	kill -TERM "$_pid"
 	wait_gone "$_pid" || atf_fail "background keyd did not stop"
