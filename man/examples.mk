@@ -2,12 +2,12 @@
 # own (configure's --sysconfdir, then "moat"), as *.example: make install
 # never overwrites an administrator's file. Their paths are this build's
 # (@CONFDIR@, @RUNDIR@: common/paths.h), so each works as it stands once the
-# certificate and key it names are in place (tests/install checks that).
+# certificate and key it names are in place (tests/deploy/install_test checks that).
 moatconfdir = $(sysconfdir)/moat
-moatconf_DATA += etc/moat-frontd.conf.example etc/moat-keyd.conf.example
-EXTRA_DIST += etc/moat-frontd.conf.in etc/moat-keyd.conf.in
+moatconf_DATA += man/examples/moat-frontd.conf.example man/examples/moat-keyd.conf.example
+EXTRA_DIST += man/examples/moat-frontd.conf.in man/examples/moat-keyd.conf.in
 CLEANFILES += $(moatconf_DATA)
 
-$(moatconf_DATA): etc/%.example: etc/%.in Makefile
+$(moatconf_DATA): man/examples/%.example: man/examples/%.in Makefile
 	$(AM_V_GEN)mkdir -p $(@D) && sed -e 's|@CONFDIR@|$(sysconfdir)/moat|g' \
 		-e 's|@RUNDIR@|$(runstatedir)/moat|g' $< > $@.tmp && mv $@.tmp $@
