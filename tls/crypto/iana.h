@@ -16,13 +16,17 @@
  * That is what lets keyd link this archive alone: its attack surface is the
  * IPC decoder, the signed-content checks (signed_content.h) and libcrypto,
  * and tests/keyd/keyd_link_test fails if a protocol object reaches it. What
- * the layer holds: hashes, HMAC and HKDF (hash.h, hkdf.h), record AEADs
- * (aead.h), key exchange (kex.h), keys and signatures (sig.h), key ids
- * (key_id.h), certificates and trust (cert.h), randomness and constant-time
- * compare (util.h), and the shapes keyd signs (signed_content.h). Key
- * schedules are protocol, not crypto layer: the TLS 1.3 one is
- * tls/tls13_key_schedule.c, on hkdf.h, and another version's (the TLS 1.2
- * PRF) belongs beside it, on hash.h.
+ * the layer holds: hashes, HMAC and HKDF (hash.h, hkdf.h), the TLS 1.0-1.2
+ * PRF and what RFC 5246 and RFC 7627 derive with it (prf.h), record AEADs
+ * (aead.h), CBC ciphers and an HMAC whose time does not depend on a secret
+ * length (cbc.h, hmac_ct.h, ct_mask.h), key exchange (kex.h), keys and
+ * signatures (sig.h), key ids (key_id.h), certificates and trust (cert.h),
+ * randomness and constant-time compare (util.h), version strings
+ * (version.h) and the shapes keyd signs (signed_content.h). The TLS 1.3 key
+ * schedule is protocol, not crypto layer (tls/tls13_key_schedule.c, on
+ * hkdf.h): it walks the handshake's stages. The 1.2 PRF functions are
+ * primitives over their inputs, so they live here; the record layer's use
+ * of a key block (tls/record_tls12.c) is protocol again.
  *
  * The code points of the crypto layer (IANA TLS registries): named groups,
  * signature schemes and the TLS 1.3 cipher suites, with their registry
