@@ -590,6 +590,7 @@ int main(int argc, char **argv)
 	if (!o.foreground)
 		keyd_daemon_ready(&daemon);
 	moat_log(MOAT_LOG_NOTICE, "serving %zu key%s on %s", keys.count, keys.count == 1 ? "" : "s", cfg.socket_path);
+	moat_log_serving();
 
 	int rc = keyd_server_run(server);
 	if (rc != MOAT_SUCCESS)
