@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -25,6 +26,18 @@ static moat_log_level log_max = MOAT_LOG_INFO;
 static int log_fd = -1;
 static bool log_fd_wanted;
 static atomic_ulong log_dropped;
+/*
+ * Until the daemon serves (moat_log_serving), a full syslog socket is
+ * waited for, up to SO_SNDTIMEO per message; afterwards a message it does
+ * not take at once is dropped. Before serving nobody waits on us, and the
+ * lines of that phase (configuration, keys, sandbox) are the ones an
+ * operator most needs; while serving, a slow log reader must never stall
+ * the event loop. A burst of startup lines easily outruns a busy reader:
+ * the kernel queues only net.unix.max_dgram_qlen (10) datagrams.
+ */
+static _Atomic bool log_serving;
+static bool log_startup_wait; /* SO_SNDTIMEO is set: a blocking send is bounded */
+#define LOG_STARTUP_SEND_TIMEOUT_MS 250
 
 static const char *const level_names[] = {
 	[MOAT_LOG_ERR] = "err",
@@ -94,8 +107,17 @@ int moat_log_open_syslog_socket(const char *path, int fd_at)
 		}
 		fd = high;
 	}
+	/* Bounds each wait of the startup phase. If it cannot be set, no send ever waits (send_syslog):
+	 * an unbounded wait is worse than a lost line. */
+	struct timeval tv = { .tv_sec = 0, .tv_usec = LOG_STARTUP_SEND_TIMEOUT_MS * 1000 };
+	log_startup_wait = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0;
 	log_fd = fd;
 	return fd;
+}
+
+void moat_log_serving(void)
+{
+	atomic_store(&log_serving, true);
 }
 
 int moat_log_syslog_fd(void)
@@ -122,7 +144,10 @@ static void send_syslog(moat_log_level level, const char *msg)
 	if (n < 0)
 		return;
 	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	if (log_fd < 0 || send(log_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+	int flags = MSG_NOSIGNAL;
+	if (!log_startup_wait || atomic_load(&log_serving))
+		flags |= MSG_DONTWAIT;
+	if (log_fd < 0 || send(log_fd, line, len, flags) != (ssize_t)len)
 		atomic_fetch_add(&log_dropped, 1);
 }
 

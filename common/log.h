@@ -27,12 +27,17 @@ void moat_log_close(void);
  * restarted), which a seccomp filter that forbids creating sockets must
  * not meet. So a process that calls this may forbid socket and connect;
  * the price is that messages sent while the log daemon is away, or after
- * it came back on a new socket, are lost (counted, moat_log_dropped). Call
+ * it came back on a new socket, are lost (counted, moat_log_dropped). Until
+ * moat_log_serving is called, a message waits up to 250 ms for room on a
+ * full socket; after it, a message the socket does not take at once is
+ * dropped, so a slow log reader never stalls a serving daemon. Call
  * after moat_log_open(ident, false, ...). The socket gets descriptor fd_at
  * if that is >= 0, else any descriptor above stdio. Returns the socket, or
  * -1 (errno set) if path cannot be reached: messages are then dropped.
  */
 int moat_log_open_syslog_socket(const char *path, int fd_at);
+/* The daemon now serves: from here on a full syslog socket drops messages instead of waiting. */
+void moat_log_serving(void);
 /* The socket of moat_log_open_syslog_socket, -1 if none. */
 int moat_log_syslog_fd(void);
 /* Messages the syslog socket did not take. */

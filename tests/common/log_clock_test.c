@@ -1,8 +1,13 @@
 /*
  * Logging levels and format on stderr; clocks move the right way.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,10 +93,84 @@ ATF_TC_BODY(clocks, tc)
 	ATF_REQUIRE(wall + 1 >= now && wall <= now + 1);
 }
 
+/* A syslog reader that starts late, then reads until told to stop. */
+struct late_reader {
+	int fd;
+	unsigned delay_ms;
+	int lines;
+	_Atomic bool stop;
+};
+
+static void *late_reader_run(void *arg)
+{
+	struct late_reader *r = arg;
+	struct timespec pause = { 0, (long)r->delay_ms * 1000 * 1000 };
+	nanosleep(&pause, NULL);
+	char buf[2048];
+	while (!atomic_load(&r->stop)) {
+		if (recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			r->lines++;
+		else
+			nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
+	}
+	while (recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		r->lines++;
+	return NULL;
+}
+
+static int bind_sink(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ATF_REQUIRE(fd >= 0);
+	ATF_REQUIRE(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	return fd;
+}
+
+/*
+ * Startup lines outnumber the kernel's datagram queue (net.unix.max_dgram_qlen,
+ * 10 by default) and the reader is late: before moat_log_serving every line
+ * waits for room and arrives; after it, lines the full socket does not take
+ * are dropped at once, and logging never waits.
+ */
+ATF_TC_WITHOUT_HEAD(syslog_startup_waits_serving_drops);
+ATF_TC_BODY(syslog_startup_waits_serving_drops, tc)
+{
+	int sink = bind_sink("log.sock");
+	moat_log_open("moat-test", false, MOAT_LOG_INFO);
+	ATF_REQUIRE(moat_log_open_syslog_socket("log.sock", -1) >= 0);
+
+	struct late_reader r = { .fd = sink, .delay_ms = 50 };
+	pthread_t t;
+	ATF_REQUIRE(pthread_create(&t, NULL, late_reader_run, &r) == 0);
+	for (int i = 0; i < 40; i++)
+		moat_log(MOAT_LOG_INFO, "startup line %d", i);
+	atomic_store(&r.stop, true);
+	ATF_REQUIRE(pthread_join(t, NULL) == 0);
+	ATF_CHECK_EQ_MSG(r.lines, 40, "%d of 40 startup lines arrived", r.lines);
+	ATF_CHECK_EQ(moat_log_dropped(), 0);
+
+	/* Serving, nobody reading: the queue fills and the rest are dropped without waiting. */
+	moat_log_serving();
+	uint64_t start = moat_clock_monotonic_ns();
+	for (int i = 0; i < 40; i++)
+		moat_log(MOAT_LOG_INFO, "serving line %d", i);
+	uint64_t took = moat_clock_monotonic_ns() - start;
+	ATF_CHECK(moat_log_dropped() >= 20);
+	/* Not a timing test: 40 waits of 250 ms would be 10 s; anything near that means it waited. */
+	ATF_CHECK_MSG(took < 5 * MOAT_NS_PER_SEC, "serving-phase logging took %llu ms",
+		      (unsigned long long)(took / MOAT_NS_PER_MS));
+	moat_log_close();
+	close(sink);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, stderr_levels_and_format);
 	ATF_TP_ADD_TC(tp, level_names);
 	ATF_TP_ADD_TC(tp, clocks);
+	ATF_TP_ADD_TC(tp, syslog_startup_waits_serving_drops);
 	return atf_no_error();
 }
