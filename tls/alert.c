@@ -15,3 +15,10 @@ enum moat_alert_effect moat_alert_effect_tls13(uint8_t level, uint8_t descriptio
 		return MOAT_ALERT_EFFECT_CONTINUE;
 	return MOAT_ALERT_EFFECT_FATAL;
 }
+
+enum moat_alert_effect moat_alert_effect_tls12(uint8_t level, uint8_t description)
+{
+	if (description == MOAT_ALERT_CLOSE_NOTIFY)
+		return MOAT_ALERT_EFFECT_CLOSE;
+	return level == MOAT_ALERT_LEVEL_WARNING ? MOAT_ALERT_EFFECT_CONTINUE : MOAT_ALERT_EFFECT_FATAL;
+}

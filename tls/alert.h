@@ -13,9 +13,12 @@
  *  - TLS 1.2 (RFC 5246 §7.2) is where the level matters: "If an alert with
  *    a level of warning is sent and received, generally the connection can
  *    continue normally" — no_renegotiation (§7.2.2) is such a warning.
- *    Only TLS 1.3 is spoken today; 1.2's rule plugs in as a second function
- *    beside the 1.3 one, picked by the negotiated version, and the caller
- *    already acts on all three effects.
+ *    close_notify still closes, any other warning lets the connection go
+ *    on, and a fatal alert ends it (§7.2.2: "the connection MUST be
+ *    terminated immediately").
+ * The caller picks the function by the negotiated version; before one is
+ * negotiated the 1.3 rule (every alert but close_notify and user_canceled
+ * ends the handshake) is the stricter and applies.
  */
 #ifndef MOAT_TLS_ALERT_H
 #define MOAT_TLS_ALERT_H
@@ -34,5 +37,7 @@ enum moat_alert_effect {
 
 /* RFC 8446 §6: level ignored. */
 enum moat_alert_effect moat_alert_effect_tls13(uint8_t level, uint8_t description);
+/* RFC 5246 §7.2: the level decides. */
+enum moat_alert_effect moat_alert_effect_tls12(uint8_t level, uint8_t description);
 
 #endif

@@ -190,9 +190,14 @@ struct moat_handshake {
 	uint8_t finished_key_ours[MOAT_MAX_HASH_LEN];
 	uint8_t finished_key_peer[MOAT_MAX_HASH_LEN];
 	bool sent_ccs;
+	bool ccs_due;                        /* the driver waits at a CCS row that is not optional (1.2) */
 	bool hrr_done;
 	bool ch_sent_record_size_limit;
 	moat_ext_set ext_offered;            /* client: the extensions of our last ClientHello (ext_rows.c) */
+
+	/* TLS 1.2 server (tls12_server.c). */
+	uint8_t server_random[MOAT_RANDOM_LEN];
+	bool client_secure_reneg;            /* the client sent the SCSV or an empty renegotiation_info (RFC 5746) */
 
 	/* Server: 0-RTT we do not accept, skipped (RFC 8446 §4.2.10; early_data_skip.c). */
 	bool early_data_offered;             /* the first ClientHello carried early_data */
@@ -248,6 +253,8 @@ struct moat_connection {
 	/* Application data already decrypted and not yet returned by recv. */
 	uint8_t *app_in;
 	size_t app_in_len;
+
+	bool renegotiation_refused;          /* TLS 1.2: a no_renegotiation warning was sent (io.c) */
 
 	/* KeyUpdate. */
 	bool key_update_pending;             /* we owe the peer a KeyUpdate */
@@ -331,6 +338,8 @@ MOAT_MUST_USE int moat_hs_recv_ccs(struct moat_connection *conn, const uint8_t *
 size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
 
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */
+/* A peer's non-empty certificate list into conn->peer_chain, verified as the config says (1.3 and 1.2). */
+MOAT_MUST_USE int moat_peer_chain_load(struct moat_connection *conn, const struct moat_certificate_msg *m);
 MOAT_MUST_USE int moat_tls13_prepare_finished_keys(struct moat_connection *conn);
 /* signature_algorithms of a ClientHello or CertificateRequest; absent → MISSING_EXTENSION. */
 MOAT_MUST_USE int moat_tls13_peer_sig_schemes(const struct moat_ext_block *ext, struct moat_u16_set *offered);

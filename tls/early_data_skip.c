@@ -39,7 +39,9 @@ int moat_early_data_skip(struct moat_connection *conn, int rc, uint8_t rec_type,
 {
 	struct moat_handshake *hs = conn->hs;
 	*skip = false;
-	if (conn->mode != MOAT_SERVER || hs == NULL || !hs->early_data_offered || hs->early_data_over)
+	/* 0-RTT is TLS 1.3's: under TLS 1.2 an early_data extension changes nothing, and every bad record is fatal. */
+	if (conn->mode != MOAT_SERVER || hs == NULL || !hs->early_data_offered || hs->early_data_over ||
+	    conn->version != MOAT_TLS13)
 		return rc;
 	bool read_keys = moat_record_is_protected(&conn->rl, false);
 	if (read_keys && !hs->hrr_done) {

@@ -45,6 +45,18 @@ bool moat_ext_max_fragment_length_ee_should_send(const struct moat_connection *c
 MOAT_MUST_USE int moat_ext_max_fragment_length_ee_write(struct moat_connection *conn, struct moat_buf *out);
 MOAT_MUST_USE int moat_ext_signature_algorithms_cr_write(struct moat_connection *conn, struct moat_buf *out);
 
+/* tls12_ext_server.c: a TLS 1.2 server's ClientHello extensions and ServerHello answers. */
+MOAT_MUST_USE int moat_ext_ec_point_formats_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+bool moat_ext_ec_point_formats_sh12_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_ec_point_formats_sh12_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_extended_master_secret_ch_recv(struct moat_connection *conn,
+							  const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_extended_master_secret_ch_missing(struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_extended_master_secret_sh12_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_renegotiation_info_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+bool moat_ext_renegotiation_info_sh12_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_renegotiation_info_sh12_write(struct moat_connection *conn, struct moat_buf *out);
+
 /* tls13_ext_client.c: what we write in the ClientHello, what we read in SH / HRR / EE / CR. */
 bool moat_ext_server_name_ch_should_send(const struct moat_connection *conn);
 MOAT_MUST_USE int moat_ext_server_name_ch_write(struct moat_connection *conn, struct moat_buf *out);

@@ -48,6 +48,9 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_EE] = { .should_send = moat_ext_server_name_ee_should_send,
 			     .write = moat_ext_server_name_ee_write,
 			     .recv = moat_ext_server_name_ee_recv },
+		/* RFC 6066 §3: in TLS 1.2 the empty acknowledgement rides in the ServerHello. */
+		[COL_SH12] = { .should_send = moat_ext_server_name_ee_should_send,
+			       .write = moat_ext_server_name_ee_write },
 	} },
 	[MOAT_EXTI_MAX_FRAGMENT_LENGTH] = { .on = {
 		[COL_CH] = { .recv = moat_ext_max_fragment_length_ch_recv },
@@ -75,6 +78,9 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_EE] = { .should_send = moat_ext_alpn_ee_should_send,
 			     .write = moat_ext_alpn_ee_write,
 			     .recv = moat_ext_alpn_ee_recv },
+		/* RFC 7301 §3.1: TLS 1.2's answer is in the ServerHello. */
+		[COL_SH12] = { .should_send = moat_ext_alpn_ee_should_send,
+			       .write = moat_ext_alpn_ee_write },
 	} },
 	[MOAT_EXTI_RECORD_SIZE_LIMIT] = { .on = {
 		[COL_CH] = { .recv = moat_ext_record_size_limit_ch_recv },
@@ -103,6 +109,22 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 	} },
 	[MOAT_EXTI_CERTIFICATE_AUTHORITIES] = { .on = {
 		[COL_CR] = { .recv = moat_ext_certificate_authorities_cr_recv },
+	} },
+	/* The TLS 1.2-era rows: read in a ClientHello that chose TLS 1.2, answered in its ServerHello. */
+	[MOAT_EXTI_EC_POINT_FORMATS] = { .on = {
+		[COL_CH] = { .recv = moat_ext_ec_point_formats_ch_recv },
+		[COL_SH12] = { .should_send = moat_ext_ec_point_formats_sh12_should_send,
+			       .write = moat_ext_ec_point_formats_sh12_write },
+	} },
+	[MOAT_EXTI_EXTENDED_MASTER_SECRET] = { .on = {
+		[COL_CH] = { .recv = moat_ext_extended_master_secret_ch_recv,
+			     .if_missing = moat_ext_extended_master_secret_ch_missing },
+		[COL_SH12] = { .write = moat_ext_extended_master_secret_sh12_write },
+	} },
+	[MOAT_EXTI_RENEGOTIATION_INFO] = { .on = {
+		[COL_CH] = { .recv = moat_ext_renegotiation_info_ch_recv },
+		[COL_SH12] = { .should_send = moat_ext_renegotiation_info_sh12_should_send,
+			       .write = moat_ext_renegotiation_info_sh12_write },
 	} },
 	[MOAT_EXTI_KEY_SHARE] = { .on = {
 		[COL_CH] = { .write = moat_ext_key_share_ch_write,
@@ -133,6 +155,9 @@ LIST(moat_ext_hrr_send, "HelloRetryRequest (sent)", MOAT_MSG_HRR, false, MOAT_EX
 LIST(moat_ext_ee_send, "EncryptedExtensions (sent)", MOAT_MSG_EE, false, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN,
      MOAT_EXTI_RECORD_SIZE_LIMIT, MOAT_EXTI_MAX_FRAGMENT_LENGTH);
 LIST(moat_ext_cr_send, "CertificateRequest (sent)", MOAT_MSG_CR, false, MOAT_EXTI_SIGNATURE_ALGORITHMS);
+/* RFC 5746 §3.6 first: a client's renegotiation_info is checked before anything is answered. */
+LIST(moat_ext_sh12_send, "ServerHello (TLS 1.2, sent)", MOAT_MSG_SH12, false, MOAT_EXTI_RENEGOTIATION_INFO,
+     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN);
 
 /*
  * Received: the order the handlers run in. The hello stage reads what
@@ -150,6 +175,14 @@ LIST(moat_ext_ch13_recv, "ClientHello (TLS 1.3)", MOAT_MSG_CH, false, MOAT_EXTI_
 /* §4.1.2: our cookie checked before the new share is used. */
 LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", MOAT_MSG_CH, false,
      MOAT_EXTI_COOKIE, MOAT_EXTI_KEY_SHARE);
+/*
+ * TLS 1.2 chosen: renegotiation_info (RFC 5746 §3.6) and
+ * extended_master_secret (RFC 7627 §5.2) decide whether the handshake goes
+ * on at all. supported_groups, signature_algorithms and the suites are read
+ * together by the suite choice (tls12_server.c), which needs all three.
+ */
+LIST(moat_ext_ch12_recv, "ClientHello (TLS 1.2)", MOAT_MSG_CH, false, MOAT_EXTI_RENEGOTIATION_INFO,
+     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN);
 LIST(moat_ext_sh13_recv, "ServerHello (TLS 1.3)", MOAT_MSG_SH, true, MOAT_EXTI_KEY_SHARE);
 LIST(moat_ext_hrr13_recv, "HelloRetryRequest (TLS 1.3)", MOAT_MSG_HRR, true, MOAT_EXTI_KEY_SHARE,
      MOAT_EXTI_COOKIE);
@@ -162,6 +195,7 @@ const struct moat_ext_list *const moat_ext_lists[] = {
 	&moat_ext_ch_send,       &moat_ext_sh_send,   &moat_ext_hrr_send,        &moat_ext_ee_send,
 	&moat_ext_cr_send,       &moat_ext_ch_hello_recv, &moat_ext_ch13_recv, &moat_ext_ch13_retry_recv,
 	&moat_ext_sh13_recv,     &moat_ext_hrr13_recv, &moat_ext_ee13_recv,     &moat_ext_cr13_recv,
+	&moat_ext_sh12_send,     &moat_ext_ch12_recv,
 	NULL,
 };
 

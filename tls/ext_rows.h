@@ -40,12 +40,14 @@
  *
  * TLS 1.2's ServerHello extensions (renegotiation_info, RFC 5746 §3.6;
  * extended_master_secret, RFC 7627 §5.1; ec_point_formats, RFC 8422 §5.2;
- * session_ticket, RFC 5077 §3.2) plug in as SH12 columns of their rows, with
- * writers and handlers over the codecs of extensions12.h, and a TLS 1.2
- * ServerHello send list and receive list beside the TLS 1.3 ones; the
- * ClientHello send list gains what a client offering TLS 1.2 adds, since one
- * ClientHello offers every version. The walks and the codec's SH12
- * placement rules are already version-neutral.
+ * and server_name and ALPN, which 1.2 answers there) are SH12 columns of
+ * their rows, with writers over the codecs of extensions12.h
+ * (tls12_ext_server.c), written from the TLS 1.2 ServerHello send list; a
+ * ClientHello that chose TLS 1.2 is read with its own list. Still to come:
+ * session_ticket (RFC 5077 §3.2) with resumption, a client's TLS 1.2 lists
+ * (its ClientHello send list gains what a client offering TLS 1.2 adds,
+ * since one ClientHello offers every version, and a ServerHello receive
+ * list).
  */
 #ifndef MOAT_TLS_EXT_ROWS_H
 #define MOAT_TLS_EXT_ROWS_H
@@ -100,6 +102,10 @@ extern const struct moat_ext_list moat_ext_sh13_recv;     /* the server's Server
 extern const struct moat_ext_list moat_ext_hrr13_recv;    /* the server's HelloRetryRequest */
 extern const struct moat_ext_list moat_ext_ee13_recv;     /* the server's EncryptedExtensions */
 extern const struct moat_ext_list moat_ext_cr13_recv;     /* the server's CertificateRequest */
+
+/* TLS 1.2 (server side), RFC 5246 §7.4.1.4. */
+extern const struct moat_ext_list moat_ext_sh12_send;     /* our TLS 1.2 ServerHello */
+extern const struct moat_ext_list moat_ext_ch12_recv;     /* the ClientHello, TLS 1.2 chosen */
 
 /* Every list, for the table tests; NULL-terminated. */
 extern const struct moat_ext_list *const moat_ext_lists[];

@@ -27,27 +27,27 @@
  *   the record reader (moat_hs_recv_ccs), wherever in the path it comes, as
  *   RFC 8446 §5 allows for TLS 1.3.
  *
- * Where TLS 1.2 plugs in (RFC 5246 §7.3; 1.0 and 1.1 share it):
- * - A moat_tls12_machine (tls12_tables.c) listed in moat_hs_machines: rows
- *   for ServerKeyExchange, ServerHelloDone, ClientKeyExchange,
- *   CertificateStatus, NewSessionTicket and the two CCS, paths for the
- *   full, resumed and ticket handshakes found by the MOAT_HS_F_RESUMED,
- *   _TICKET, _OCSP, _ECDHE, _CLIENT_AUTH flags, and its handlers in
- *   tls12_server.c / tls12_client.c.
+ * TLS 1.2 (RFC 5246 §7.3; 1.0 and 1.1 will share it):
+ * - moat_tls12_machine (tls12_tables.c), listed in moat_hs_machines, with
+ *   rows for ServerKeyExchange, ServerHelloDone, ClientKeyExchange and the
+ *   two CCS and, for now, the full ECDHE handshake's path; its server
+ *   handlers are in tls12_server.c. CertificateRequest and the client's
+ *   Certificate and CertificateVerify, CertificateStatus, NewSessionTicket
+ *   and the resumed handshake come as rows and paths under the
+ *   MOAT_HS_F_CLIENT_AUTH, _OCSP, _TICKET and _RESUMED flags, and a client
+ *   side in tls12_client.c.
  * - hello.c: the server's choose_version finds it for a client that offers
- *   1.2 (legacy_version or supported_versions) when the policy allows it;
- *   parse_client_hello then takes a ClientHello without supported_versions
- *   instead of refusing it. The client offers 1.2 in its ClientHello and
- *   moat_hs_server_hello_version accepts a ServerHello without
- *   supported_versions once the downgrade check has passed.
+ *   1.2 (legacy_version or supported_versions) when the policy allows it.
+ *   The client does not offer 1.2 yet: moat_hs_server_hello_version still
+ *   refuses a ServerHello without supported_versions, after the downgrade
+ *   check.
  * - Its CCS rows are not optional: in 1.2 a CCS comes at exactly one place
  *   and switches the read keys there. The driver reads it at that place in
- *   the path (a CCS row the peer writes and that is not optional: read one
- *   record, which must be a CCS, and call the row's recv handler), and
- *   moat_hs_recv_ccs refuses a CCS that arrives anywhere else, as it already
- *   does for a row that is not optional.
- * - Its `sent` hooks: our CCS row's hook installs the pending write keys;
- *   Finished hooks need none.
+ *   the path (step_read_ccs: read one record, which must be a CCS, and the
+ *   row's recv handler takes it), and moat_hs_recv_ccs refuses a CCS that
+ *   arrives anywhere else.
+ * - Its `sent` hooks: our CCS row's hook installs the write keys; Finished
+ *   hooks need none.
  */
 #include "tls/handshake_tables.h"
 
@@ -288,11 +288,33 @@ int moat_hs_recv_ccs(struct moat_connection *conn, const uint8_t *data, size_t l
 	struct moat_handshake *hs = conn->hs;
 	ENSURE(!conn->handshake_complete && hs != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
 	const struct moat_hs_action *row = moat_hs_peer_ccs_row(machine_of(hs), conn->mode);
-	/* A row that is not optional is read at its place in the path, never out of band. */
-	ENSURE(row != NULL && row->optional && row->recv != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
+	/* A row that is not optional is read at its place in the path (step_read_ccs), never out of band. */
+	ENSURE(row != NULL && (row->optional || hs->ccs_due) && row->recv != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
 	struct moat_cursor body;
 	moat_cursor_init(&body, data, len);
 	return row->recv(conn, body);
+}
+
+/*
+ * The peer's change_cipher_spec at its one place (TLS 1.2, RFC 5246 §7.1):
+ * the next record must be it. A handshake record instead (a Finished
+ * before the CCS) is unexpected_message; so is a handshake message begun
+ * before the CCS and not finished, which would straddle the key change.
+ * Warning alerts on the way are taken by the record reader and skipped.
+ */
+static int step_read_ccs(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	uint8_t ct;
+	ENSURE(hs->in.len == 0, MOAT_ERR_UNEXPECTED_MESSAGE);
+	do {
+		hs->ccs_due = true;
+		int rc = moat_conn_read_record(conn, &ct);
+		hs->ccs_due = false;
+		TRY(rc);
+	} while (ct == MOAT_CT_ALERT);
+	ENSURE(ct == MOAT_CT_CHANGE_CIPHER_SPEC, MOAT_ERR_UNEXPECTED_MESSAGE);
+	return MOAT_SUCCESS;
 }
 
 /* Our message: the writer queues it, then its `sent` hook runs (key changes, RFC 8446 Appendix A). */
@@ -346,6 +368,12 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 		} else if (act->optional) {
 			/* The peer's compatibility CCS: its row takes it whenever it comes (moat_hs_recv_ccs). */
 			rc = MOAT_SUCCESS;
+		} else if (act->record_type == MOAT_CT_CHANGE_CIPHER_SPEC) {
+			rc = moat_hs_flush_messages(conn);
+			if (rc == MOAT_SUCCESS)
+				rc = moat_conn_flush(conn, blocked);
+			if (rc == MOAT_SUCCESS)
+				rc = step_read_ccs(conn);
 		} else {
 			/* Our flight is complete: send it before waiting for the peer. */
 			rc = moat_hs_flush_messages(conn);

@@ -44,14 +44,11 @@ const struct moat_hs_machine moat_hs_hello_machine = {
 	.switch_count = 0,
 };
 
-/*
- * Where TLS 1.2 plugs in: a moat_tls12_machine here (and for TLS 1.0/1.1,
- * which share its messages), with its own actions, paths and switches; see
- * the head of handshake.c.
- */
+/* TLS 1.0 and 1.1 share TLS 1.2's messages: their machines, when they come, are copies of its tables. */
 const struct moat_hs_machine *const moat_hs_machines[] = {
 	&moat_hs_hello_machine,
 	&moat_tls13_machine,
+	&moat_tls12_machine,
 	NULL,
 };
 

@@ -44,6 +44,10 @@ typedef enum {
 	MOAT_MSG_CLIENT_CERTIFICATE,
 	MOAT_MSG_CLIENT_CERTIFICATE_VERIFY,
 	MOAT_MSG_CLIENT_FINISHED,
+	/* TLS 1.2 (RFC 5246 §7.3): the messages TLS 1.3 does not have. */
+	MOAT_MSG_SERVER_KEY_EXCHANGE,
+	MOAT_MSG_SERVER_HELLO_DONE,
+	MOAT_MSG_CLIENT_KEY_EXCHANGE,
 	MOAT_MSG_APPLICATION_DATA,           /* the end of every path */
 	MOAT_MSG_KIND_COUNT,
 } moat_hs_msg;
@@ -57,6 +61,8 @@ struct moat_hs_action {
 	 * The reader steps over this row: the peer may leave the message out,
 	 * and it may come earlier than its place in the path. Only the TLS 1.3
 	 * compatibility change_cipher_spec is such a row (RFC 8446 §5, D.4).
+	 * A change_cipher_spec row that is not optional (TLS 1.2, RFC 5246
+	 * §7.1) is read at its place: the next record must be the CCS.
 	 */
 	bool optional;
 	/* The writer builds and queues the message; may stop blocked and is then called again. */
@@ -91,7 +97,15 @@ struct moat_hs_machine {
 	 * machine chooses the machine for the rest of the handshake (hello.c).
 	 */
 	bool neutral;
+	/*
+	 * Only a server enters it: the library has no client side for this
+	 * version yet (our ClientHello does not offer it), so its rows have
+	 * no client handlers.
+	 */
+	bool server_only;
 	uint32_t flags;                      /* the MOAT_HS_F_* its paths use; others are ignored */
+	/* Set when the hello handler enters the machine: the handshake type it starts as. */
+	uint32_t initial_flags;
 	const struct moat_hs_action *actions; /* indexed by moat_hs_msg; MOAT_MSG_KIND_COUNT rows */
 	const struct moat_hs_path *paths;
 	size_t path_count;
@@ -99,9 +113,13 @@ struct moat_hs_machine {
 	size_t switch_count;
 };
 
-/* The machines: the version-neutral start (handshake_tables.c) and TLS 1.3 (tls13_tables.c). */
+/*
+ * The machines: the version-neutral start (handshake_tables.c), TLS 1.3
+ * (tls13_tables.c) and TLS 1.2 (tls12_tables.c).
+ */
 extern const struct moat_hs_machine moat_hs_hello_machine;
 extern const struct moat_hs_machine moat_tls13_machine;
+extern const struct moat_hs_machine moat_tls12_machine;
 
 /* Every machine, for the table tests; NULL-terminated. */
 extern const struct moat_hs_machine *const moat_hs_machines[];
@@ -118,6 +136,8 @@ size_t moat_hs_path_len(const struct moat_hs_path *path);
 const struct moat_hs_action *moat_hs_peer_ccs_row(const struct moat_hs_machine *m, moat_mode self);
 
 /* hello.c: the version-neutral hello handlers. */
+/* The highest version the policy in force allows and a machine exists for (0 if none). */
+uint16_t moat_hs_server_highest_version(const struct moat_connection *conn);
 int moat_hs_server_recv_client_hello(struct moat_connection *conn, struct moat_cursor body);
 int moat_hs_client_recv_server_hello(struct moat_connection *conn, struct moat_cursor body);
 /*
@@ -157,5 +177,24 @@ int moat_tls13_client_finished_sent(struct moat_connection *conn);
 int moat_tls13_server_recv_client_finished(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_send_ccs(struct moat_connection *conn);
 int moat_tls13_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
+
+/*
+ * TLS 1.2 server handlers (tls12_server.c). No client side yet: our
+ * ClientHello offers TLS 1.3 only, so a client never enters this machine.
+ */
+int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_server_send_hello(struct moat_connection *conn);
+int moat_tls12_server_send_certificate(struct moat_connection *conn);
+int moat_tls12_server_send_key_exchange(struct moat_connection *conn);
+int moat_tls12_server_send_certificate_request(struct moat_connection *conn);
+int moat_tls12_server_send_hello_done(struct moat_connection *conn);
+int moat_tls12_server_recv_certificate(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_server_recv_certificate_verify(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_server_recv_key_exchange(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_server_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_server_send_ccs(struct moat_connection *conn);
+int moat_tls12_server_ccs_sent(struct moat_connection *conn);
+int moat_tls12_server_send_finished(struct moat_connection *conn);
 
 #endif

@@ -13,10 +13,11 @@
  * chosen after the callback, with the policy then in force, and the chosen
  * machine's ClientHello handler makes the rest of the choices.
  *
- * Today the library has one machine, TLS 1.3, so a ClientHello without
- * supported_versions and a ServerHello choosing TLS 1.2 end with
- * protocol_version here; the head of handshake.c says what changes when
- * TLS 1.2 comes.
+ * A server serves TLS 1.3 and TLS 1.2: a ClientHello without
+ * supported_versions offers the versions up to its legacy_version (RFC 5246
+ * Appendix E.1), and the highest the policy allows and a machine exists for
+ * is chosen. Our client offers TLS 1.3 alone, so a ServerHello choosing
+ * TLS 1.2 still ends with protocol_version (after the downgrade check).
  */
 #include <string.h>
 
@@ -55,19 +56,27 @@ static int parse_client_hello(struct moat_connection *conn, struct moat_cursor b
 	moat_cursor_init(&ch->session_id, hs->session_id, hs->session_id_len);
 
 	/*
-	 * §4.2.1: without supported_versions the client speaks TLS 1.2 or older,
-	 * which no machine here speaks yet (TLS 1.2 takes legacy_version here).
-	 * The rows of moat_ext_ch_hello_recv read the versions offered, the
-	 * server name and the early_data flag.
+	 * §4.2.1: without supported_versions the client speaks TLS 1.2 or older
+	 * and legacy_version is the highest it offers. The rows of
+	 * moat_ext_ch_hello_recv read the versions offered, the server name and
+	 * the early_data flag.
 	 */
 	conn->client_version = ch->legacy_version > MOAT_TLS12 ? MOAT_TLS12 : ch->legacy_version;
 	return moat_ext_recv_list(conn, &moat_ext_ch_hello_recv, &ch->ext, 0);
 }
 
+/*
+ * RFC 5246 Appendix E.1: a client without supported_versions offers every
+ * version up to legacy_version; RFC 8446 §4.2.1 and D.2: one above 0x0303
+ * (without supported_versions) gets TLS 1.2 at most.
+ */
 int moat_ext_supported_versions_ch_missing(struct moat_connection *conn)
 {
-	(void)conn;
-	BAIL(MOAT_ERR_PROTOCOL_VERSION);
+	struct moat_handshake *hs = conn->hs;
+	hs->client_versions = 0;
+	for (uint16_t v = MOAT_TLS10; v <= conn->client_version; v++)
+		hs->client_versions |= version_bit(v);
+	return MOAT_SUCCESS;
 }
 
 int moat_ext_supported_versions_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
@@ -83,13 +92,12 @@ int moat_ext_supported_versions_ch_recv(struct moat_connection *conn, const stru
 		if (v <= MOAT_TLS13 && v > conn->client_version)
 			conn->client_version = v;
 	}
-	bool tls13 = (hs->client_versions & version_bit(MOAT_TLS13)) != 0;
-	ENSURE(tls13, MOAT_ERR_PROTOCOL_VERSION);
 	/*
 	 * §4.1.2: "For every TLS 1.3 ClientHello" (one that offers 1.3) the
 	 * compression methods are exactly null, whichever version is chosen.
 	 */
-	ENSURE(moat_client_hello_null_compression_only(&hs->client_hello), MOAT_ERR_ILLEGAL_PARAMETER);
+	if ((hs->client_versions & version_bit(MOAT_TLS13)) != 0)
+		ENSURE(moat_client_hello_null_compression_only(&hs->client_hello), MOAT_ERR_ILLEGAL_PARAMETER);
 	return MOAT_SUCCESS;
 }
 
@@ -140,17 +148,47 @@ static int run_client_hello_callback(struct moat_connection *conn)
  * a machine exists for (RFC 8446 §4.2.1: the server picks from the client's
  * list; RFC 5246 Appendix E.1: otherwise the highest both support).
  */
+static const struct moat_hs_machine *server_machine(const struct moat_connection *conn, uint16_t v)
+{
+	if (!moat_security_policy_supports_version(moat_conn_policy(conn), v))
+		return NULL;
+	return moat_hs_machine_for_version(v);
+}
+
+uint16_t moat_hs_server_highest_version(const struct moat_connection *conn)
+{
+	for (uint16_t v = MOAT_TLS13; v >= MOAT_TLS10; v--)
+		if (server_machine(conn, v) != NULL)
+			return v;
+	return 0;
+}
+
+/*
+ * RFC 7507 §3: a client retrying with a lower version than it supports
+ * says so with TLS_FALLBACK_SCSV; if we could have served a higher version
+ * than the highest it offers now, someone in the middle broke the first
+ * attempt: inappropriate_fallback.
+ */
+static int check_fallback(struct moat_connection *conn)
+{
+	if (!moat_u16_list_contains(conn->hs->client_hello.cipher_suites, MOAT_TLS_FALLBACK_SCSV))
+		return MOAT_SUCCESS;
+	ENSURE(moat_hs_server_highest_version(conn) <= conn->client_version, MOAT_ERR_INAPPROPRIATE_FALLBACK);
+	return MOAT_SUCCESS;
+}
+
 static int choose_version(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
-	const struct moat_security_policy *p = moat_conn_policy(conn);
+	TRY(check_fallback(conn));
 	for (uint16_t v = MOAT_TLS13; v >= MOAT_TLS10; v--) {
-		if ((hs->client_versions & version_bit(v)) == 0 || !moat_security_policy_supports_version(p, v))
+		if ((hs->client_versions & version_bit(v)) == 0)
 			continue;
-		const struct moat_hs_machine *m = moat_hs_machine_for_version(v);
+		const struct moat_hs_machine *m = server_machine(conn, v);
 		if (m != NULL) {
 			conn->version = v;
 			hs->machine = m;
+			hs->flags |= m->initial_flags;
 			return MOAT_SUCCESS;
 		}
 	}
@@ -193,8 +231,9 @@ int moat_hs_client_recv_server_hello(struct moat_connection *conn, struct moat_c
 	TRY(moat_server_hello_decode(body, &sh));
 	TRY(moat_hs_server_hello_version(&sh, &version));
 	const struct moat_hs_machine *m = moat_hs_machine_for_version(version);
-	ENSURE(m != NULL, MOAT_ERR_PROTOCOL_VERSION);
+	ENSURE(m != NULL && !m->server_only, MOAT_ERR_PROTOCOL_VERSION);
 	conn->hs->machine = m;
+	conn->hs->flags |= m->initial_flags;
 	/* The chosen machine reads the same ServerHello (or HelloRetryRequest) again, whole. */
 	return moat_hs_machine_recv(conn, body);
 }

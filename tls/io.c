@@ -92,8 +92,10 @@ static int handle_alert(struct moat_connection *conn, const uint8_t *data, size_
 	TRY(moat_cursor_get_u8(&c, &desc));
 	/* RFC 8446 §5.1: an alert record holds exactly one alert. */
 	TRY(moat_cursor_expect_end(&c));
-	/* Only TLS 1.3 is spoken so far; tls/alert.h says where 1.2's rule (warnings go on) plugs in. */
-	switch (moat_alert_effect_tls13(level, desc)) {
+	/* tls/alert.h: TLS 1.2's levels count once it is negotiated; until then 1.3's stricter rule. */
+	enum moat_alert_effect effect = conn->version == MOAT_TLS12 ? moat_alert_effect_tls12(level, desc)
+								    : moat_alert_effect_tls13(level, desc);
+	switch (effect) {
 	case MOAT_ALERT_EFFECT_CLOSE:
 		conn->read_closed = true;
 		BAIL(MOAT_ERR_CLOSED);
@@ -175,6 +177,25 @@ static int send_key_update(struct moat_connection *conn)
 	return MOAT_SUCCESS;
 }
 
+/*
+ * TLS 1.2 after the handshake: renegotiation is never done (RFC 5746 is
+ * honoured only to say so). A server answers the client's ClientHello with
+ * a no_renegotiation warning (RFC 5246 §7.2.2) and drops it; a client that
+ * sends another has not taken the answer and the connection ends with
+ * unexpected_message (no_renegotiation itself is "always a warning"). Any
+ * other handshake message, KeyUpdate included (TLS 1.3 only), is
+ * unexpected_message.
+ */
+static int refuse_renegotiation(struct moat_connection *conn, uint8_t type)
+{
+	ENSURE(conn->mode == MOAT_SERVER && type == MOAT_HS_CLIENT_HELLO && !conn->renegotiation_refused,
+	       MOAT_ERR_UNEXPECTED_MESSAGE);
+	conn->renegotiation_refused = true;
+	if (conn->write_closed)
+		return MOAT_SUCCESS;
+	return write_alert(conn, MOAT_ALERT_LEVEL_WARNING, MOAT_ALERT_NO_RENEGOTIATION);
+}
+
 int moat_conn_handle_post_handshake(struct moat_connection *conn)
 {
 	size_t msg_len;
@@ -183,26 +204,30 @@ int moat_conn_handle_post_handshake(struct moat_connection *conn)
 		uint8_t type;
 		moat_cursor_init(&c, conn->post_hs.data, msg_len);
 		TRY(moat_hs_header_decode(&c, &type, &body));
-		switch (type) {
-		case MOAT_HS_KEY_UPDATE: {
-			bool requested;
-			TRY(moat_key_update_decode(body, &requested));
-			/* §5.1: KeyUpdate must end its record: nothing may follow under the old keys. */
-			ENSURE(conn->post_hs.len == msg_len, MOAT_ERR_UNEXPECTED_MESSAGE);
-			TRY(update_keys(conn, false));
-			if (requested && !conn->write_closed && !conn->key_update_pending) {
-				conn->key_update_pending = true;
-				conn->key_update_request_peer = false;
+		if (conn->version == MOAT_TLS12) {
+			TRY(refuse_renegotiation(conn, type));
+		} else {
+			switch (type) {
+			case MOAT_HS_KEY_UPDATE: {
+				bool requested;
+				TRY(moat_key_update_decode(body, &requested));
+				/* §5.1: KeyUpdate must end its record: nothing may follow under the old keys. */
+				ENSURE(conn->post_hs.len == msg_len, MOAT_ERR_UNEXPECTED_MESSAGE);
+				TRY(update_keys(conn, false));
+				if (requested && !conn->write_closed && !conn->key_update_pending) {
+					conn->key_update_pending = true;
+					conn->key_update_request_peer = false;
+				}
+				break;
 			}
-			break;
-		}
-		case MOAT_HS_NEW_SESSION_TICKET:
-			/* Resumption is not offered yet: a client may drop tickets (§4.6.1). */
-			ENSURE(conn->mode == MOAT_CLIENT, MOAT_ERR_UNEXPECTED_MESSAGE);
-			break;
-		default:
-			/* No post_handshake_auth is offered, so a CertificateRequest is unexpected too. */
-			BAIL(MOAT_ERR_UNEXPECTED_MESSAGE);
+			case MOAT_HS_NEW_SESSION_TICKET:
+				/* Resumption is not offered yet: a client may drop tickets (§4.6.1). */
+				ENSURE(conn->mode == MOAT_CLIENT, MOAT_ERR_UNEXPECTED_MESSAGE);
+				break;
+			default:
+				/* No post_handshake_auth is offered, so a CertificateRequest is unexpected too. */
+				BAIL(MOAT_ERR_UNEXPECTED_MESSAGE);
+			}
 		}
 		size_t rest = conn->post_hs.len - msg_len;
 		if (rest > 0)
@@ -237,7 +262,14 @@ static int prepare_send(struct moat_connection *conn, moat_blocked_status *block
 	TRY(check_open_for_app_data(conn));
 	ENSURE(!conn->write_closed, MOAT_ERR_CLOSED);
 	TRY(moat_conn_flush(conn, blocked));
-	if (conn->records_since_update >= KEY_UPDATE_AFTER_RECORDS && !conn->key_update_pending)
+	/*
+	 * TLS 1.2 has no KeyUpdate, and renegotiation (its only rekeying) is
+	 * refused: a 1.2 connection keeps its keys for its life, as 1.2 peers
+	 * without renegotiation do; the record layer still refuses to let the
+	 * sequence number wrap.
+	 */
+	if (conn->version == MOAT_TLS13 && conn->records_since_update >= KEY_UPDATE_AFTER_RECORDS &&
+	    !conn->key_update_pending)
 		conn->key_update_pending = true;
 	if (conn->key_update_pending)
 		TRY(send_key_update(conn));
@@ -439,6 +471,8 @@ int moat_connection_request_key_update(struct moat_connection *conn, bool peer_u
 {
 	TRY(check_open_for_app_data(conn));
 	ENSURE(!conn->write_closed, MOAT_ERR_CLOSED);
+	/* RFC 8446 §4.6.3: KeyUpdate is TLS 1.3's. */
+	ENSURE(conn->version == MOAT_TLS13, MOAT_ERR_INVALID_STATE);
 	conn->key_update_pending = true;
 	conn->key_update_request_peer = peer_update_requested;
 	return MOAT_SUCCESS;

@@ -155,6 +155,13 @@ int moat_tls13_recv_certificate(struct moat_connection *conn, struct moat_cursor
 		/* §4.4.2.4: a server must send a certificate. */
 		ENSURE(m.count > 0, MOAT_ERR_DECODE);
 	}
+	return moat_peer_chain_load(conn, &m);
+}
+
+/* The peer's certificates become conn->peer_chain, verified when the config asks (TLS 1.2 uses it too). */
+int moat_peer_chain_load(struct moat_connection *conn, const struct moat_certificate_msg *msg)
+{
+	const struct moat_certificate_msg m = *msg;
 	if (conn->peer_chain_loaded)
 		moat_cert_chain_free(&conn->peer_chain);
 	memset(&conn->peer_chain, 0, sizeof(conn->peer_chain));

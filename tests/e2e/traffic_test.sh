@@ -54,6 +54,51 @@ curl_rsa_ecdsa_cleanup()
 	e2e_cleanup
 }
 
+atf_test_case curl_tls12 cleanup
+curl_tls12_head()
+{
+	atf_set "descr" "curl --tls-max 1.2 fetches the demo page through frontd from an RSA site and an ECDSA site; keyd signs the ServerKeyExchange only for keys with tls12 yes"
+	atf_set "require.progs" "curl openssl"
+	atf_set "timeout" "120"
+}
+curl_tls12_body()
+{
+	e2e_init
+	make_ca ca moat-e2e-ca
+	make_cert rsa rsa localhost
+	make_cert ec p256 ec.test
+	make_cert no12 p256 no12.test
+	keyd_conf "$(frontd_allow)" rsa ec no12
+	# moat-keyd.conf(5): a key signs TLS 1.2 ServerKeyExchange params only with "tls12 yes".
+	sed -e "s|^key \"\($RUN/rsa.key\)\"\$|key \"\1\" { tls12 yes }|" \
+		-e "s|^key \"\($RUN/ec.key\)\"\$|key \"\1\" { tls12 yes }|" "$RUN/keyd.conf" >"$RUN/keyd.conf.new"
+	mv "$RUN/keyd.conf.new" "$RUN/keyd.conf"
+	keyd_start
+	backend_start web
+	e2e_site localhost "$BACKEND" rsa -- "$HTTP11"
+	e2e_site ec.test "$BACKEND" ec -- "$HTTP11"
+	e2e_site no12.test "$BACKEND" no12 -- "$HTTP11"
+	frontd_start
+
+	for host in localhost ec.test; do
+		e2e_curl "$host" / --tls-max 1.2 -v -o "$RUN/$host.html" 2>"$RUN/$host.curl" ||
+			e2e_fail "curl --tls-max 1.2 https://$host/ failed: $(tail -n 3 "$RUN/$host.curl")"
+		grep -q "moat demo backend: it works" "$RUN/$host.html" || e2e_fail "$host: not the demo page"
+		grep -q "SSL connection using TLSv1.2 / ECDHE-" "$RUN/$host.curl" || e2e_fail "$host: not TLS 1.2 with ECDHE"
+		grep -q "SSL certificate verify ok" "$RUN/$host.curl" || e2e_fail "$host: certificate not verified"
+	done
+	# keyd refuses a TLS 1.2 signature with a key not configured for it: the handshake fails, frontd goes on.
+	e2e_curl no12.test / --tls-max 1.2 -o /dev/null 2>"$RUN/no12.curl" &&
+		e2e_fail "a key without tls12 yes signed a ServerKeyExchange"
+	e2e_curl no12.test / -o "$RUN/no12.html" 2>"$RUN/no12-13.curl" ||
+		e2e_fail "the same site over TLS 1.3 failed: $(tail -n 3 "$RUN/no12-13.curl")"
+	frontd_alive
+}
+curl_tls12_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case s_client_key_types cleanup
 s_client_key_types_head()
 {
@@ -305,6 +350,7 @@ unix_backend_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case curl_rsa_ecdsa
+	atf_add_test_case curl_tls12
 	atf_add_test_case s_client_key_types
 	atf_add_test_case sni
 	atf_add_test_case alpn

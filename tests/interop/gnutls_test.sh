@@ -119,6 +119,38 @@ server_matrix_body()
 	finish
 }
 
+atf_test_case tls12_server
+tls12_server_head()
+{
+	atf_set "descr" "our server <- gnutls-cli with a TLS 1.2-only priority string: GCM, ChaCha20 and CBC ciphers, RSA and P-256 certificates, extended master secret"
+	atf_set "require.progs" "gnutls-cli"
+	atf_set "timeout" "120"
+}
+tls12_server_one()
+{
+	cert=$1 cipher=$2 mac=$3
+	vs_cli data --cert "$cert.pem" --key "$cert.key" --echo -- \
+		--priority "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+$cipher:-MAC-ALL:+$mac:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA" ||
+		return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "gnutls-cli exit $RC, server exit $SRC"; return; }
+	same data "$N.out" &&
+		expect "$N.glog" "Description: \(TLS1.2-X.509\)-\(ECDHE-[A-Z0-9]*\)-\((RSA|ECDSA)[^)]*\)-\($cipher\)" \
+			"Options: extended master secret, safe renegotiation" "certificate is trusted" &&
+		expect "$N.srv.out" "^protocol: TLSv1.2\$" "^server_name: localhost\$" "^closed: ok" && pass
+}
+tls12_server_body()
+{
+	make_pki rsa p256
+	make_data data 40000
+	for cert in rsa p256; do
+		for spec in AES-128-GCM:AEAD AES-256-GCM:AEAD CHACHA20-POLY1305:AEAD AES-128-CBC:SHA1 AES-256-CBC:SHA1 \
+			AES-128-CBC:SHA256; do
+			spawn "srv12_${cert}_${spec%%:*}_${spec#*:}" tls12_server_one "$cert" "${spec%%:*}" "${spec#*:}"
+		done
+	done
+	finish
+}
+
 atf_test_case client_matrix
 client_matrix_head()
 {
@@ -520,6 +552,7 @@ large_data_body()
 atf_init_test_cases()
 {
 	atf_add_test_case server_matrix
+	atf_add_test_case tls12_server
 	atf_add_test_case client_matrix
 	atf_add_test_case hrr
 	atf_add_test_case groups

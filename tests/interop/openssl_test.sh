@@ -16,12 +16,13 @@ TLS_GROUPS="X25519 P-256 P-384"
 
 # s_client_echo DATA ARGS...: s_client against our server on $PORT, sending DATA and
 # waiting for it to come back; $N.out holds what came back, $N.err the summary.
+# S_CLIENT_VERSION (default -tls1_3) is the version option it runs with.
 s_client_echo()
 {
 	_data=$1
 	shift
 	peer_run "$_data" "$(file_size "$_data")" openssl s_client -connect "127.0.0.1:$PORT" \
-		-tls1_3 -brief -nocommands -CAfile ca.pem -verify_return_error -servername localhost "$@"
+		"${S_CLIENT_VERSION:--tls1_3}" -brief -nocommands -CAfile ca.pem -verify_return_error -servername localhost "$@"
 }
 
 # vs_s_client DATA SERVER_ARGS... -- S_CLIENT_ARGS...: our server for one connection and
@@ -115,6 +116,64 @@ server_matrix_body()
 		done
 	done
 	finish
+}
+
+# The TLS 1.2 suites our server serves today (ECDHE only), by OpenSSL's names, per certificate type.
+TLS12_RSA_SUITES="ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305
+ECDHE-RSA-AES128-SHA256 ECDHE-RSA-AES256-SHA384 ECDHE-RSA-AES128-SHA ECDHE-RSA-AES256-SHA"
+TLS12_ECDSA_SUITES="ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA-CHACHA20-POLY1305
+ECDHE-ECDSA-AES128-SHA256 ECDHE-ECDSA-AES256-SHA384 ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA"
+
+atf_test_case tls12_server_matrix
+tls12_server_matrix_head()
+{
+	atf_set "descr" "our server <- openssl s_client -tls1_2: every ECDHE suite with RSA and P-256 certificates, each group, ALPN, echo"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "180"
+}
+tls12_server_one()
+{
+	cert=$1 suite=$2 group=$3
+	shift 3
+	S_CLIENT_VERSION=-tls1_2 vs_s_client data --cert "$cert.pem" --key "$cert.key" --echo "$@" -- \
+		-cipher "$suite" -groups "$group" ${ALPN_OFFER:+-alpn "$ALPN_OFFER"} || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; return; }
+	same data "$N.out" &&
+		expect "$N.err" "^Protocol version: TLSv1.2\$" "^Ciphersuite: ${WANT_SUITE:-$suite}\$" "$(s_client_key_line "$group")" \
+			"^Verification: OK" &&
+		expect "$N.srv.out" "^protocol: TLSv1.2\$" "^curve: $(moat_curve "$group")\$" \
+			"^server_name: localhost\$" "^received: 40000 bytes \(echoed\)\$" "^closed: ok" &&
+		pass
+}
+tls12_server_matrix_body()
+{
+	make_pki rsa p256
+	make_data data 40000
+	for suite in $TLS12_RSA_SUITES; do
+		spawn "srv12_rsa_$suite" tls12_server_one rsa "$suite" P-256
+	done
+	for suite in $TLS12_ECDSA_SUITES; do
+		spawn "srv12_p256_$suite" tls12_server_one p256 "$suite" P-256
+	done
+	# With an RSA certificate: an ECDSA one binds the client's groups to its own curve too (RFC 8422 §5.1).
+	for group in X25519 P-384 P-521; do
+		spawn "srv12_group_$group" tls12_server_one rsa ECDHE-RSA-AES128-GCM-SHA256 "$group"
+	done
+	# A P-256 certificate and a client whose groups leave P-256 out: the RSA certificate serves instead.
+	WANT_SUITE=ECDHE-RSA-AES128-GCM-SHA256 spawn srv12_curve_binds tls12_server_curve_binds
+	# ALPN rides in the TLS 1.2 ServerHello (RFC 7301 §3.1).
+	ALPN_OFFER=http/1.1,h2 spawn srv12_alpn tls12_server_alpn
+	finish
+}
+tls12_server_curve_binds()
+{
+	tls12_server_one p256 ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256 X25519 \
+		--cert rsa.pem --key rsa.key
+}
+tls12_server_alpn()
+{
+	tls12_server_one p256 ECDHE-ECDSA-AES128-GCM-SHA256 P-256 --alpn h2,http/1.1 &&
+		expect "$N.srv.out" "^alpn: h2\$" && pass
 }
 
 atf_test_case client_matrix
@@ -296,6 +355,25 @@ mutual_auth_body()
 			expect "$N.srv.out" "^client_cert: yes\$" "^peer_cert: yes\$" "^client_sig: $(expected_sig "$ccert")\$" &&
 			pass
 	done
+
+	# The same over TLS 1.2 (RFC 5246 §7.4.4-§7.4.8): s_client signs the handshake messages.
+	for ccert in client client_rsa; do
+		combo "mutual_server_tls12_$ccert"
+		S_CLIENT_VERSION=-tls1_2 vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem -- \
+			-cert "$ccert.pem" -key "$ccert.key" || continue
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; continue; }
+		same data "$N.out" && expect "$N.srv.out" "^protocol: TLSv1.2\$" "^client_cert: yes\$" "^peer_cert: yes\$" &&
+			pass
+	done
+	# TLS 1.2 without a certificate: handshake_failure (§7.4.6; 1.2 has no certificate_required).
+	combo mutual_server_tls12_no_cert
+	if S_CLIENT_VERSION=-tls1_2 vs_s_client data --cert rsa.pem --key rsa.key --echo --mutual --ca ca.pem --; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			expect "$N.srv.err" "MOAT_ERR_HANDSHAKE_FAILURE" "alert sent: handshake_failure" && pass
+		fi
+	fi
 
 	# No certificate: refused with certificate_required (RFC 8446 §4.4.2.4).
 	combo mutual_server_no_cert
@@ -849,6 +927,7 @@ negative_body()
 atf_init_test_cases()
 {
 	atf_add_test_case server_matrix
+	atf_add_test_case tls12_server_matrix
 	atf_add_test_case client_matrix
 	atf_add_test_case hrr
 	atf_add_test_case groups

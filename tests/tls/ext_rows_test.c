@@ -81,7 +81,7 @@ static unsigned rfc_allowed(uint16_t type)
 static bool is_send_list(const struct moat_ext_list *l)
 {
 	return l == &moat_ext_ch_send || l == &moat_ext_sh_send || l == &moat_ext_hrr_send || l == &moat_ext_ee_send ||
-	       l == &moat_ext_cr_send;
+	       l == &moat_ext_cr_send || l == &moat_ext_sh12_send;
 }
 
 static bool column_empty(const struct moat_ext_column *c)
@@ -159,7 +159,7 @@ ATF_TC_BODY(lists_within_rfc_table, tc)
 				ATF_REQUIRE_MSG(c->recv != NULL, "%s: %s has no handler", l->name, moat_ext_name(i));
 		}
 	}
-	ATF_REQUIRE_EQ(n, 12);
+	ATF_REQUIRE_EQ(n, 14);
 }
 
 /* No dead behaviour: a writer is in the send list of its message, a handler in some receive list. */
@@ -209,6 +209,10 @@ ATF_TC_BODY(send_lists_wire_order, tc)
 		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_RECORD_SIZE_LIMIT, MOAT_EXT_MAX_FRAGMENT_LENGTH },
 		  4 },
 		{ &moat_ext_cr_send, CR, { MOAT_EXT_SIGNATURE_ALGORITHMS }, 1 },
+		{ &moat_ext_sh12_send, SH12,
+		  { MOAT_EXT_RENEGOTIATION_INFO, MOAT_EXT_EXTENDED_MASTER_SECRET, MOAT_EXT_EC_POINT_FORMATS,
+		    MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN },
+		  5 },
 	};
 	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
 		const struct moat_ext_list *l = want[w].list;

@@ -15,7 +15,12 @@
 
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
+#include "tls/alert.h"
+#include "tls/crypto/prf.h"
+#include "tls/crypto/signed_content.h"
 #include "tls/crypto/util.h"
+#include "tls/messages12.h"
+#include "tls/record_tls12.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -90,17 +95,18 @@ ATF_TC_BODY(server_control_handshake, tc)
 ATF_TC_WITHOUT_HEAD(server_no_supported_versions);
 ATF_TC_BODY(server_no_supported_versions, tc)
 {
-	/* RFC 8446 §4.2.1: without supported_versions the client offers TLS 1.2 at most, which we do not speak. */
+	/* RFC 5246 E.1: without supported_versions legacy_version is the client's highest: TLS 1.1, not served. */
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
 	o.no_supported_versions = true;
+	o.legacy_version = MOAT_TLS11;
 	server_rejects_hello(NULL, &o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
 }
 
-ATF_TC_WITHOUT_HEAD(server_supported_versions_without_tls13);
-ATF_TC_BODY(server_supported_versions_without_tls13, tc)
+ATF_TC_WITHOUT_HEAD(server_supported_versions_below_tls12);
+ATF_TC_BODY(server_supported_versions_below_tls12, tc)
 {
-	static const uint16_t old[] = { MOAT_TLS12, MOAT_TLS11 };
+	static const uint16_t old[] = { MOAT_TLS11, MOAT_TLS10 };
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
 	o.versions = old;
@@ -1814,11 +1820,517 @@ ATF_TC_BODY(client_record_version, tc)
 	sp_free(f);
 }
 
+/* ---- TLS 1.2 server (RFC 5246 §7.3, RFC 8422, RFC 7627, RFC 5746, RFC 7507) ---- */
+
+/*
+ * A TLS 1.2 client written out here over the library's own primitives: a
+ * ClientHello without supported_versions, offering one ECDHE_ECDSA suite
+ * and the extensions a TLS 1.2 server requires (extended_master_secret,
+ * renegotiation_info), then the ClientKeyExchange, ChangeCipherSpec and
+ * Finished, each of which a case may change.
+ */
+static const uint8_t ext12_ems[] = { 0x00, 0x17, 0x00, 0x00 };
+static const uint8_t ext12_reneg[] = { 0xff, 0x01, 0x00, 0x01, 0x00 };
+static const uint8_t ext12_point_formats[] = { 0x00, 0x0b, 0x00, 0x02, 0x01, 0x00 };
+
+struct c12 {
+	struct moat_hash transcript;
+	struct moat_buf raw;             /* the messages themselves, for a CertificateVerify */
+	bool got_cr;
+	uint8_t server_random[MOAT_RANDOM_LEN];
+	uint16_t group;
+	uint8_t server_point[MOAT_KEX_MAX_EC_SHARE_LEN];
+	size_t server_point_len;
+	uint8_t master[MOAT_PRF_MASTER_SECRET_LEN];
+	const struct moat_cipher_suite *suite;
+};
+
+static void c12_add(struct c12 *c, const uint8_t *msg, size_t len)
+{
+	EXPECT_OK(moat_hash_update(&c->transcript, msg, len));
+	EXPECT_OK(moat_buf_put_bytes(&c->raw, msg, len));
+}
+
+static void c12_free(struct c12 *c)
+{
+	moat_hash_free(&c->transcript);
+	moat_buf_free(&c->raw);
+}
+
+static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, bool ems, bool reneg)
+{
+	static const uint16_t suites[] = { 0xc02b }; /* ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
+	static const uint16_t p256[] = { MOAT_GROUP_SECP256R1 };
+	sp_ch_defaults(o);
+	o->no_supported_versions = true;
+	o->no_key_share = true;
+	o->suites = suites;
+	o->n_suites = COUNT(suites);
+	o->groups = p256;
+	o->n_groups = COUNT(p256);
+	*ext_len = 0;
+	if (ems) {
+		memcpy(ext + *ext_len, ext12_ems, sizeof(ext12_ems));
+		*ext_len += sizeof(ext12_ems);
+	}
+	if (reneg) {
+		memcpy(ext + *ext_len, ext12_reneg, sizeof(ext12_reneg));
+		*ext_len += sizeof(ext12_reneg);
+	}
+	memcpy(ext + *ext_len, ext12_point_formats, sizeof(ext12_point_formats));
+	*ext_len += sizeof(ext12_point_formats);
+	o->extra_ext = ext;
+	o->extra_ext_len = *ext_len;
+}
+
+/*
+ * Send the ClientHello (with more extensions, raw, if more_ext) and read the
+ * server's flight up to ServerHelloDone; auth: the server's client_auth.
+ */
+static struct sp_fixture *c12_start_with(struct c12 *c, moat_cert_auth_type auth, const uint8_t *more_ext,
+					 size_t more_len)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	if (auth != MOAT_CERT_AUTH_NONE) {
+		EXPECT_OK(moat_config_set_client_auth_type(f->cfg, auth));
+		EXPECT_OK(moat_config_wipe_trust_store(f->cfg));
+		EXPECT_OK(moat_config_add_pem_to_trust_store(f->cfg, f->pki.ca_pem));
+	}
+	memset(c, 0, sizeof(*c));
+	moat_buf_init(&c->raw, 4096);
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	c12_hello_opts(&o, ext, &ext_len, true, true);
+	ATF_REQUIRE(ext_len + more_len <= sizeof(ext));
+	if (more_len > 0)
+		memcpy(ext + ext_len, more_ext, more_len);
+	o.extra_ext_len = ext_len + more_len;
+	sp_client_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	c->suite = moat_cipher_suite_find(0xc02b);
+	EXPECT_OK(moat_hash_init(&c->transcript, c->suite->prf_hash));
+	c12_add(c, f->peer.ch.data, f->peer.ch.len);
+	/* RFC 5246 §7.3: CertificateRequest only when the server asks for client certificates. */
+	const uint8_t want[] = { MOAT_HS_SERVER_HELLO, MOAT_HS_CERTIFICATE, MOAT_HS_SERVER_KEY_EXCHANGE,
+				 auth != MOAT_CERT_AUTH_NONE ? MOAT_HS_CERTIFICATE_REQUEST : MOAT_HS_SERVER_HELLO_DONE,
+				 MOAT_HS_SERVER_HELLO_DONE };
+	size_t n_want = auth != MOAT_CERT_AUTH_NONE ? 5 : 4;
+	for (size_t i = 0; i < n_want; i++) {
+		uint8_t type;
+		const uint8_t *msg;
+		size_t len;
+		sp_next_handshake_message(f, &type, &msg, &len);
+		ATF_REQUIRE_EQ_MSG(type, want[i], "message %zu of the flight", i);
+		c12_add(c, msg, len);
+		struct moat_cursor body;
+		moat_cursor_init(&body, msg + MOAT_HS_HEADER_LEN, len - MOAT_HS_HEADER_LEN);
+		if (type == MOAT_HS_SERVER_HELLO) {
+			struct moat_server_hello sh;
+			EXPECT_OK(moat_server_hello_decode(body, &sh));
+			ATF_REQUIRE_EQ(sh.cipher_suite, 0xc02b);
+			memcpy(c->server_random, sh.random, MOAT_RANDOM_LEN);
+			/* RFC 8446 §4.1.3: our server speaks TLS 1.3 too, so it marks the downgrade. */
+			EXPECT_OK(moat_downgrade_sentinel_check(sh.random, MOAT_TLS12, MOAT_TLS12));
+			ATF_REQUIRE(memcmp(sh.random + 24, moat_downgrade_tls12, 8) == 0);
+			ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_EXTENDED_MASTER_SECRET));
+			ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_RENEGOTIATION_INFO));
+		} else if (type == MOAT_HS_SERVER_KEY_EXCHANGE) {
+			struct moat_server_key_exchange ske;
+			EXPECT_OK(moat_server_key_exchange_decode(body, MOAT_TLS12, MOAT_KX12_ECDHE, &ske));
+			c->group = ske.group;
+			c->server_point_len = moat_cursor_remaining(&ske.point);
+			ATF_REQUIRE(c->server_point_len <= sizeof(c->server_point));
+			memcpy(c->server_point, moat_cursor_data(&ske.point), c->server_point_len);
+			/* The signature verifies with the certificate's key over the content keyd would sign. */
+			uint8_t content[MOAT_SKE_ECDH_CONTENT_MAX];
+			struct moat_buf cb;
+			moat_buf_init_fixed(&cb, content, sizeof(content));
+			EXPECT_OK(moat_ske_ecdh_content_build(f->peer.random, c->server_random, c->group, c->server_point,
+							      c->server_point_len, &cb));
+			EXPECT_OK(moat_sig_verify(&f->ck->chain.leaf_key, ske.sig.scheme, cb.data, cb.len,
+						  moat_cursor_data(&ske.sig.signature),
+						  moat_cursor_remaining(&ske.sig.signature)));
+		}
+	}
+	ATF_REQUIRE_EQ(c->group, MOAT_GROUP_SECP256R1);
+	return f;
+}
+
+static struct sp_fixture *c12_start_auth(struct c12 *c, moat_cert_auth_type auth)
+{
+	return c12_start_with(c, auth, NULL, 0);
+}
+
+static struct sp_fixture *c12_start(struct c12 *c)
+{
+	return c12_start_with(c, MOAT_CERT_AUTH_NONE, NULL, 0);
+}
+
+/* The client's Certificate: the fixture's own P-256 chain (its CA is trusted), or none. */
+static void c12_send_certificate(struct sp_fixture *f, struct c12 *c, bool empty)
+{
+	const struct moat_cert_chain *chain = &f->ck->chain;
+	struct moat_buf msg;
+	moat_buf_init(&msg, 8192);
+	EXPECT_OK(moat_certificate12_encode(&msg, (const uint8_t *const *)chain->der, chain->der_len,
+					    empty ? 0 : chain->count));
+	c12_add(c, msg.data, msg.len);
+	sp_send_handshake(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
+/* RFC 5246 §7.4.8: ecdsa_secp256r1_sha256 over the messages so far. */
+static void c12_send_certificate_verify(struct sp_fixture *f, struct c12 *c, bool corrupt)
+{
+	uint8_t sig[MOAT_MAX_SIG_LEN];
+	size_t sig_len = sizeof(sig);
+	EXPECT_OK(moat_sig_sign(&f->ck->private_key, MOAT_SIG_ECDSA_SECP256R1_SHA256, c->raw.data, c->raw.len, sig,
+				&sig_len));
+	if (corrupt)
+		sig[sig_len / 2] ^= 0x01;
+	struct moat_buf msg;
+	moat_buf_init(&msg, sig_len + 16);
+	EXPECT_OK(moat_certificate_verify12_encode(&msg, MOAT_TLS12, MOAT_SIG_ECDSA_SECP256R1_SHA256, sig, sig_len));
+	c12_add(c, msg.data, msg.len);
+	sp_send_handshake(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
+/* The ClientKeyExchange with point (NULL: a fresh key's), plus extra trailing bytes; derives the master secret. */
+static void c12_send_cke(struct sp_fixture *f, struct c12 *c, const uint8_t *point, size_t point_len, size_t extra)
+{
+	uint8_t share[MOAT_KEX_MAX_EC_SHARE_LEN], pms[MOAT_KEX_MAX_EC_SECRET_LEN];
+	size_t share_len, pms_len;
+	struct moat_kex kex = { 0 };
+	EXPECT_OK(moat_kex_generate(&kex, c->group, share, &share_len));
+	EXPECT_OK(moat_kex_derive(&kex, c->server_point, c->server_point_len, pms, &pms_len));
+	moat_kex_free(&kex);
+	if (point == NULL) {
+		point = share;
+		point_len = share_len;
+	}
+	struct moat_buf msg;
+	moat_buf_init(&msg, 256);
+	EXPECT_OK(moat_client_key_exchange_encode(&msg, MOAT_KX12_ECDHE, point, point_len));
+	for (size_t i = 0; i < extra; i++)
+		EXPECT_OK(moat_buf_put_u8(&msg, 0));
+	/* The body length covers the extra bytes: they are inside the message, after the point. */
+	msg.data[3] = (uint8_t)(msg.len - MOAT_HS_HEADER_LEN);
+	c12_add(c, msg.data, msg.len);
+	sp_send_handshake(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+	uint8_t session_hash[MOAT_MAX_HASH_LEN];
+	EXPECT_OK(moat_hash_current(&c->transcript, session_hash));
+	EXPECT_OK(moat_prf_extended_master_secret(MOAT_TLS12, c->suite->prf_hash, pms, pms_len, session_hash,
+						  moat_hash_len(c->suite->prf_hash), c->master));
+}
+
+static void c12_set_keys(struct sp_fixture *f, struct c12 *c, bool write)
+{
+	struct moat_tls12_key_layout l;
+	uint8_t block[MOAT_TLS12_MAX_KEY_BLOCK_LEN];
+	EXPECT_OK(moat_tls12_key_layout(c->suite, MOAT_TLS12, &l));
+	size_t n = moat_tls12_key_block_len(&l);
+	EXPECT_OK(moat_prf_key_block(MOAT_TLS12, c->suite->prf_hash, c->master, f->peer.random, c->server_random, block,
+				     n));
+	EXPECT_OK(moat_record_set_tls12_keys(&f->peer.rl, write, true, c->suite, MOAT_TLS12, block, n));
+}
+
+static void c12_send_ccs(struct sp_fixture *f, struct c12 *c)
+{
+	static const uint8_t one = 1;
+	sp_send_record(f, MOAT_CT_CHANGE_CIPHER_SPEC, &one, 1);
+	c12_set_keys(f, c, true);
+}
+
+static void c12_send_finished(struct sp_fixture *f, struct c12 *c, bool corrupt)
+{
+	uint8_t hash[MOAT_MAX_HASH_LEN], msg[MOAT_HS_HEADER_LEN + MOAT_TLS12_VERIFY_DATA_LEN] = { 20, 0, 0, 12 };
+	EXPECT_OK(moat_hash_current(&c->transcript, hash));
+	EXPECT_OK(moat_prf_finished(MOAT_TLS12, c->suite->prf_hash, c->master, true, hash,
+				    moat_hash_len(c->suite->prf_hash), msg + MOAT_HS_HEADER_LEN));
+	if (corrupt)
+		msg[MOAT_HS_HEADER_LEN + 5] ^= 0x01;
+	c12_add(c, msg, sizeof(msg));
+	sp_send_record(f, MOAT_CT_HANDSHAKE, msg, sizeof(msg));
+}
+
+/* The server's CCS, then its Finished under the new keys, checked. */
+static void c12_read_server_finish(struct sp_fixture *f, struct c12 *c)
+{
+	uint8_t type, hash[MOAT_MAX_HASH_LEN], want[MOAT_TLS12_VERIFY_DATA_LEN];
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_CHANGE_CIPHER_SPEC && len == 1 && plain[0] == 1);
+	c12_set_keys(f, c, false);
+	EXPECT_OK(moat_hash_current(&c->transcript, hash));
+	EXPECT_OK(moat_prf_finished(MOAT_TLS12, c->suite->prf_hash, c->master, false, hash,
+				    moat_hash_len(c->suite->prf_hash), want));
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_HANDSHAKE && len == MOAT_HS_HEADER_LEN + sizeof(want) && plain[0] == 20);
+	ATF_REQUIRE(memcmp(plain + MOAT_HS_HEADER_LEN, want, sizeof(want)) == 0);
+}
+
+static struct sp_fixture *c12_handshake(struct c12 *c)
+{
+	struct sp_fixture *f = c12_start(c);
+	c12_send_cke(f, c, NULL, 0, 0);
+	c12_send_ccs(f, c);
+	c12_send_finished(f, c, false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+	c12_read_server_finish(f, c);
+	return f;
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_control_handshake);
+ATF_TC_BODY(tls12_server_control_handshake, tc)
+{
+	struct c12 c;
+	struct sp_fixture *f = c12_handshake(&c);
+	ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(f->conn), MOAT_TLS12);
+	ATF_REQUIRE_STREQ(moat_connection_get_cipher(f->conn), "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+	uint8_t buf[16];
+	size_t got;
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "ping", 4);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 4 && memcmp(buf, "ping", 4) == 0);
+	moat_blocked_status blocked;
+	ATF_REQUIRE_EQ(moat_send(f->conn, "pong", 4, &blocked), 4);
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA && len == 4 && memcmp(plain, "pong", 4) == 0);
+	/* RFC 5246 §7.2: a warning other than close_notify lets the connection go on. */
+	static const uint8_t warning[] = { MOAT_ALERT_LEVEL_WARNING, MOAT_ALERT_USER_CANCELED };
+	sp_send_record(f, MOAT_CT_ALERT, warning, sizeof(warning));
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "more", 4);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 4 && memcmp(buf, "more", 4) == 0);
+	c12_free(&c);
+	sp_free(f);
+}
+
+static void c12_rejects_hello(bool ems, bool reneg_bad, bool fallback, int err, uint8_t alert)
+{
+	static const uint16_t with_scsv[] = { 0xc02b, MOAT_TLS_FALLBACK_SCSV };
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	c12_hello_opts(&o, ext, &ext_len, ems, !reneg_bad);
+	if (reneg_bad) {
+		static const uint8_t bad[] = { 0xff, 0x01, 0x00, 0x02, 0x01, 0x00 };
+		memcpy(ext + ext_len, bad, sizeof(bad));
+		o.extra_ext_len = ext_len + sizeof(bad);
+	}
+	if (fallback) {
+		o.suites = with_scsv;
+		o.n_suites = COUNT(with_scsv);
+	}
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_no_extended_master_secret);
+ATF_TC_BODY(tls12_server_no_extended_master_secret, tc)
+{
+	/* RFC 7627 §5.2: the server may abort; moat requires the extended master secret. */
+	c12_rejects_hello(false, false, false, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_renegotiation_info_not_empty);
+ATF_TC_BODY(tls12_server_renegotiation_info_not_empty, tc)
+{
+	/* RFC 5746 §3.6: on an initial handshake renegotiated_connection must be empty. */
+	c12_rejects_hello(true, true, false, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_fallback_scsv);
+ATF_TC_BODY(tls12_server_fallback_scsv, tc)
+{
+	/* RFC 7507 §3: a TLS 1.2 client signalling fallback to a server that speaks TLS 1.3. */
+	c12_rejects_hello(true, false, true, MOAT_ERR_INAPPROPRIATE_FALLBACK, MOAT_ALERT_INAPPROPRIATE_FALLBACK);
+}
+
+/* RFC 5246 §7.4.4-§7.4.8: a client certificate and its CertificateVerify (bad: corrupted), or an empty one. */
+static void c12_client_auth(moat_cert_auth_type auth, bool empty, bool bad_cv, int err, uint8_t alert)
+{
+	struct c12 c;
+	struct sp_fixture *f = c12_start_auth(&c, auth);
+	c12_send_certificate(f, &c, empty);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	if (!empty)
+		c12_send_certificate_verify(f, &c, bad_cv);
+	c12_send_ccs(f, &c);
+	c12_send_finished(f, &c, false);
+	if (err != MOAT_ERR_OK) {
+		sp_expect_fatal(f, sp_negotiate(f), err, alert);
+	} else {
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+		c12_read_server_finish(f, &c);
+		const uint8_t *der = NULL;
+		uint32_t len = 0;
+		int rc = moat_connection_get_peer_cert_der(f->conn, &der, &len);
+		ATF_REQUIRE_EQ_MSG(rc == MOAT_SUCCESS && len > 0, !empty, "peer certificate: rc %d, %u bytes", rc, len);
+	}
+	c12_free(&c);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_client_auth);
+ATF_TC_BODY(tls12_server_client_auth, tc)
+{
+	c12_client_auth(MOAT_CERT_AUTH_REQUIRED, false, false, MOAT_ERR_OK, 0);
+	c12_client_auth(MOAT_CERT_AUTH_OPTIONAL, true, false, MOAT_ERR_OK, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_client_auth_bad_certificate_verify);
+ATF_TC_BODY(tls12_server_client_auth_bad_certificate_verify, tc)
+{
+	c12_client_auth(MOAT_CERT_AUTH_REQUIRED, false, true, MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_client_auth_no_certificate);
+ATF_TC_BODY(tls12_server_client_auth_no_certificate, tc)
+{
+	/* §7.4.6: a server that requires one "MAY respond with a fatal handshake_failure alert". */
+	c12_client_auth(MOAT_CERT_AUTH_REQUIRED, true, false, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_ccs_before_client_key_exchange);
+ATF_TC_BODY(tls12_server_ccs_before_client_key_exchange, tc)
+{
+	/* RFC 5246 §7.1: the CCS comes after the ClientKeyExchange; anywhere else it is unexpected. */
+	struct c12 c;
+	struct sp_fixture *f = c12_start(&c);
+	static const uint8_t one = 1;
+	sp_send_record(f, MOAT_CT_CHANGE_CIPHER_SPEC, &one, 1);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	c12_free(&c);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_finished_before_ccs);
+ATF_TC_BODY(tls12_server_finished_before_ccs, tc)
+{
+	struct c12 c;
+	struct sp_fixture *f = c12_start(&c);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_send_finished(f, &c, false);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	c12_free(&c);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_bad_finished);
+ATF_TC_BODY(tls12_server_bad_finished, tc)
+{
+	/* RFC 5246 §7.4.9: verify_data must match; a mismatch is decrypt_error. */
+	struct c12 c;
+	struct sp_fixture *f = c12_start(&c);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_send_ccs(f, &c);
+	c12_send_finished(f, &c, true);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
+	c12_free(&c);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_early_data_extension_skips_nothing);
+ATF_TC_BODY(tls12_server_early_data_extension_skips_nothing, tc)
+{
+	/*
+	 * A TLS 1.2 ClientHello carrying early_data: 0-RTT is TLS 1.3's
+	 * (RFC 8446 §4.2.10), so a record that fails authentication after the
+	 * CCS is bad_record_mac, not rejected early data to skip.
+	 */
+	static const uint8_t early_data[] = { 0x00, 0x2a, 0x00, 0x00 };
+	struct c12 c;
+	struct sp_fixture *f = c12_start_with(&c, MOAT_CERT_AUTH_NONE, early_data, sizeof(early_data));
+	ATF_REQUIRE(f->conn->hs->early_data_offered);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_send_ccs(f, &c);
+	/* A record under keys the server does not have: what 0-RTT data would look like to it. */
+	static const uint8_t garbage[5 + 40] = { MOAT_CT_APPLICATION_DATA, 0x03, 0x03, 0x00, 40, 1, 2, 3 };
+	sp_send_raw(f, garbage, sizeof(garbage));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	c12_free(&c);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_point_not_on_curve);
+ATF_TC_BODY(tls12_server_point_not_on_curve, tc)
+{
+	/* RFC 8422 §5.7 (and §5.11's validation): an uncompressed P-256 point with x = y = 1 is not on the curve. */
+	uint8_t point[65] = { 0x04 };
+	point[32] = 1;
+	point[64] = 1;
+	struct c12 c;
+	struct sp_fixture *f = c12_start(&c);
+	c12_send_cke(f, &c, point, sizeof(point), 0);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	c12_free(&c);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_client_key_exchange_trailing_bytes);
+ATF_TC_BODY(tls12_server_client_key_exchange_trailing_bytes, tc)
+{
+	struct c12 c;
+	struct sp_fixture *f = c12_start(&c);
+	c12_send_cke(f, &c, NULL, 0, 1);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_TRAILING_DATA, MOAT_ALERT_DECODE_ERROR);
+	c12_free(&c);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_renegotiation_refused);
+ATF_TC_BODY(tls12_server_renegotiation_refused, tc)
+{
+	/* RFC 5246 §7.2.2, RFC 5746: a ClientHello after the handshake gets a no_renegotiation warning. */
+	struct c12 c;
+	struct sp_fixture *f = c12_handshake(&c);
+	uint8_t buf[16], type;
+	size_t got, len;
+	const uint8_t *plain;
+	sp_send_record(f, MOAT_CT_HANDSHAKE, f->peer.ch.data, f->peer.ch.len);
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "data", 4);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 4 && memcmp(buf, "data", 4) == 0);
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_ALERT && len == 2);
+	ATF_REQUIRE(plain[0] == MOAT_ALERT_LEVEL_WARNING && plain[1] == MOAT_ALERT_NO_RENEGOTIATION);
+	/* The peer insists: the connection ends. */
+	sp_send_record(f, MOAT_CT_HANDSHAKE, f->peer.ch.data, f->peer.ch.len);
+	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_UNEXPECTED_MESSAGE,
+			MOAT_ALERT_UNEXPECTED_MESSAGE);
+	c12_free(&c);
+	sp_free(f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, server_control_handshake);
 	ATF_TP_ADD_TC(tp, server_no_supported_versions);
-	ATF_TP_ADD_TC(tp, server_supported_versions_without_tls13);
+	ATF_TP_ADD_TC(tp, server_supported_versions_below_tls12);
+	ATF_TP_ADD_TC(tp, tls12_server_control_handshake);
+	ATF_TP_ADD_TC(tp, tls12_server_no_extended_master_secret);
+	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_info_not_empty);
+	ATF_TP_ADD_TC(tp, tls12_server_fallback_scsv);
+	ATF_TP_ADD_TC(tp, tls12_server_client_auth);
+	ATF_TP_ADD_TC(tp, tls12_server_client_auth_bad_certificate_verify);
+	ATF_TP_ADD_TC(tp, tls12_server_client_auth_no_certificate);
+	ATF_TP_ADD_TC(tp, tls12_server_ccs_before_client_key_exchange);
+	ATF_TP_ADD_TC(tp, tls12_server_finished_before_ccs);
+	ATF_TP_ADD_TC(tp, tls12_server_bad_finished);
+	ATF_TP_ADD_TC(tp, tls12_server_point_not_on_curve);
+	ATF_TP_ADD_TC(tp, tls12_server_early_data_extension_skips_nothing);
+	ATF_TP_ADD_TC(tp, tls12_server_client_key_exchange_trailing_bytes);
+	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_refused);
 	ATF_TP_ADD_TC(tp, server_no_key_share);
 	ATF_TP_ADD_TC(tp, server_no_signature_algorithms);
 	ATF_TP_ADD_TC(tp, server_key_share_not_in_supported_groups);

@@ -11,7 +11,9 @@
  * path, and our write keys change in `sent` hooks exactly where Appendix A
  * draws "K_send =" after a message of ours.
  *
- * When TLS 1.2 lands, its machine gets the same walk through RFC 5246 §7.3.
+ * The TLS 1.2 machine's paths are checked against RFC 5246 §7.3 figure 1,
+ * its change_cipher_spec rows against §7.1 (at one place each, right before
+ * the sender's Finished, not optional) and its key changes against §7.1.
  */
 #include <atf-c.h>
 #include <stdio.h>
@@ -334,6 +336,9 @@ ATF_TC_BODY(every_reachable_row_has_its_handler, tc)
 				ATF_REQUIRE_MSG(m->paths[j].flags != p->flags, "%s: two paths", path_name(m, p));
 			for (int side = 0; side < 2; side++) {
 				moat_mode self = side == 0 ? MOAT_CLIENT : MOAT_SERVER;
+				/* A client never enters a server-only machine (its hello handler refuses it). */
+				if (m->server_only && self == MOAT_CLIENT)
+					continue;
 				for (size_t i = 0; i + 1 < len; i++) {
 					const struct moat_hs_action *a = row_at(m, p, i);
 					used[p->msgs[i]] = true;
@@ -352,6 +357,8 @@ ATF_TC_BODY(every_reachable_row_has_its_handler, tc)
 			}
 		}
 		for (int side = 0; side < 2; side++) {
+			if (m->server_only && side == 0)
+				continue;
 			const struct moat_hs_action *ccs = moat_hs_peer_ccs_row(m, side == 0 ? MOAT_CLIENT : MOAT_SERVER);
 			if (ccs != NULL)
 				ATF_REQUIRE_MSG(ccs->recv != NULL, "%s: %s has no reader", m->name, ccs->name);
@@ -455,8 +462,89 @@ ATF_TC_BODY(tls13_write_keys_change_in_sent_hooks, tc)
 		ATF_REQUIRE_MSG(moat_hs_hello_machine.actions[i].sent == NULL, "hello machine: no key changes");
 }
 
+/*
+ * RFC 5246 §7.3 figure 1, the full handshake; each entry with the flags
+ * under which it is sent ("*": situation-dependent). The server's
+ * Certificate is always sent: moat serves no anonymous suite.
+ */
+struct fig12_row {
+	uint8_t record_type;
+	uint8_t hs_type;
+	moat_mode sender;
+	uint32_t need;   /* sent when all of these flags are set */
+	uint32_t unless; /* ... and none of these */
+};
+
+static const struct fig12_row fig12[] = {
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_CLIENT_HELLO, MOAT_CLIENT, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_SERVER_HELLO, MOAT_SERVER, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_CERTIFICATE, MOAT_SERVER, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_SERVER_KEY_EXCHANGE, MOAT_SERVER, MOAT_HS_F_ECDHE, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER, MOAT_HS_F_CLIENT_AUTH, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_SERVER_HELLO_DONE, MOAT_SERVER, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_CERTIFICATE, MOAT_CLIENT, MOAT_HS_F_CLIENT_AUTH, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_CLIENT_KEY_EXCHANGE, MOAT_CLIENT, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_CERTIFICATE_VERIFY, MOAT_CLIENT, MOAT_HS_F_CLIENT_AUTH, MOAT_HS_F_NO_CLIENT_CERT },
+	{ MOAT_CT_CHANGE_CIPHER_SPEC, 0, MOAT_CLIENT, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_FINISHED, MOAT_CLIENT, 0, 0 },
+	{ MOAT_CT_CHANGE_CIPHER_SPEC, 0, MOAT_SERVER, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_FINISHED, MOAT_SERVER, 0, 0 },
+};
+
+ATF_TC_WITHOUT_HEAD(tls12_paths_follow_rfc5246_figure_1);
+ATF_TC_BODY(tls12_paths_follow_rfc5246_figure_1, tc)
+{
+	const struct moat_hs_machine *m = &moat_tls12_machine;
+	ATF_REQUIRE_EQ(moat_hs_machine_for_version(MOAT_TLS12), m);
+	/* Handshakes the figure does not draw, not served yet: no path may claim them. */
+	ATF_REQUIRE((m->flags & (MOAT_HS_F_RESUMED | MOAT_HS_F_TICKET | MOAT_HS_F_HRR | MOAT_HS_F_MIDDLEBOX)) == 0);
+	ATF_REQUIRE((m->initial_flags & ~m->flags) == 0);
+	ATF_REQUIRE(moat_hs_path_find(m, m->initial_flags) != NULL);
+	for (size_t k = 0; k < m->path_count; k++) {
+		const struct moat_hs_path *p = &m->paths[k];
+		size_t len = moat_hs_path_len(p), at = 0;
+		for (size_t r = 0; r < sizeof(fig12) / sizeof(fig12[0]); r++) {
+			const struct fig12_row *want = &fig12[r];
+			if ((p->flags & want->need) != want->need || (p->flags & want->unless) != 0)
+				continue;
+			ATF_REQUIRE_MSG(at + 1 < len, "%s: ends before figure row %zu", path_name(m, p), r);
+			const struct moat_hs_action *a = row_at(m, p, at);
+			ATF_REQUIRE_MSG(a->record_type == want->record_type && a->hs_type == want->hs_type &&
+						a->writer == want->sender,
+					"%s: %s at %zu, the figure has row %zu", path_name(m, p), a->name, at, r);
+			/* §7.1: the CCS is the key change, at exactly this place: never optional. */
+			ATF_REQUIRE_MSG(!a->optional, "%s: %s is optional", path_name(m, p), a->name);
+			at++;
+		}
+		ATF_REQUIRE_MSG(at + 1 == len, "%s: longer than the figure", path_name(m, p));
+	}
+}
+
+/*
+ * RFC 5246 §7.1: a side's write keys change right after its
+ * ChangeCipherSpec: our CCS row's `sent` hook, and no other. The peer's
+ * CCS changes our read keys in its recv handler.
+ */
+ATF_TC_WITHOUT_HEAD(tls12_write_keys_change_after_our_ccs);
+ATF_TC_BODY(tls12_write_keys_change_after_our_ccs, tc)
+{
+	const struct moat_hs_machine *m = &moat_tls12_machine;
+	for (size_t i = 0; i < MOAT_MSG_KIND_COUNT; i++) {
+		const struct moat_hs_action *a = &m->actions[i];
+		if (a->name == NULL)
+			continue;
+		bool our_ccs = a->record_type == MOAT_CT_CHANGE_CIPHER_SPEC && a->writer == MOAT_SERVER;
+		ATF_REQUIRE_MSG((a->sent != NULL) == our_ccs, "%s: sent hook %s", a->name,
+				our_ccs ? "missing" : "where §7.1 changes no key");
+	}
+	const struct moat_hs_action *peer = moat_hs_peer_ccs_row(m, MOAT_SERVER);
+	ATF_REQUIRE(peer != NULL && !peer->optional && peer->recv != NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, tls12_paths_follow_rfc5246_figure_1);
+	ATF_TP_ADD_TC(tp, tls12_write_keys_change_after_our_ccs);
 	ATF_TP_ADD_TC(tp, tls13_paths_follow_appendix_a);
 	ATF_TP_ADD_TC(tp, tls13_ccs_rows_follow_appendix_d4);
 	ATF_TP_ADD_TC(tp, every_reachable_row_has_its_handler);

@@ -1,0 +1,463 @@
+/*
+ * TLS 1.2 server handlers (RFC 5246 §7.3, RFC 8422 for ECDHE): ClientHello
+ * in; ServerHello, Certificate, ServerKeyExchange, CertificateRequest and
+ * ServerHelloDone out; the client's Certificate, ClientKeyExchange,
+ * CertificateVerify, ChangeCipherSpec and Finished in; our ChangeCipherSpec
+ * and Finished out.
+ *
+ * What is served, and why it is this much:
+ *  - Key exchange: ECDHE only (x25519, x448, secp256r1/384r1/521r1 as the
+ *    policy lists them), with RSA or ECDSA certificates. The static RSA and
+ *    DHE key exchanges are not served yet: a policy's suites with them are
+ *    skipped by the suite choice.
+ *  - Suite: the policy's first TLS 1.2 ECDHE suite, in the policy's order,
+ *    that the client offers, whose record protection exists
+ *    (moat_tls12_key_layout), and for which a certificate of the suite's
+ *    key type can sign with a scheme both the policy and the client's
+ *    signature_algorithms list (RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.1).
+ *    Without signature_algorithms the client gets the SHA-1 defaults of
+ *    §7.4.1.4.1, which moat does not sign with (RFC 9155): no suite then.
+ *  - The master secret is always the extended one (RFC 7627): a client
+ *    that does not offer it is refused (tls12_ext_server.c says why).
+ *  - The ServerKeyExchange signature goes through moat_async_pkey_sign,
+ *    over the exact content keyd checks (tls/crypto/signed_content.h).
+ *  - Key changes: the client's CCS installs the read keys at its one place
+ *    (RFC 5246 §7.1), our CCS row's `sent` hook the write keys. The key
+ *    block is derived from the master secret for each direction as it is
+ *    installed and wiped at once, so no key block outlives its use.
+ *  - The ServerHello carries the RFC 8446 §4.1.3 downgrade sentinel when
+ *    the policy in force would have served TLS 1.3, and no session id: no
+ *    session is cached until resumption comes (RFC 5246 §7.4.1.3).
+ */
+#include <string.h>
+
+#include "common/secmem.h"
+#include "tls/crypto/prf.h"
+#include "tls/crypto/signed_content.h"
+#include "tls/crypto/util.h"
+#include "tls/ext_rows.h"
+#include "tls/extensions12.h"
+#include "tls/handshake_tables.h"
+#include "tls/messages12.h"
+#include "tls/record_tls12.h"
+
+static bool offers_null_compression(struct moat_cursor methods)
+{
+	while (moat_cursor_remaining(&methods) > 0) {
+		uint8_t m;
+		if (moat_cursor_get_u8(&methods, &m) < 0)
+			return false;
+		if (m == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The group for ECDHE: the policy's first elliptic curve group the client
+ * lists. RFC 8422 §4: a client that sends no supported_groups leaves the
+ * choice to the server; we take secp256r1, the curve such (older) clients
+ * are most likely to have.
+ */
+static int choose_group(struct moat_connection *conn, uint16_t *group)
+{
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	const struct moat_ext_block *ext = &conn->hs->client_hello.ext;
+	struct moat_cursor listed;
+	bool any = !moat_ext_present(ext, MOAT_EXTI_SUPPORTED_GROUPS);
+	if (!any)
+		TRY(moat_ext_u16_list_decode(ext->data[MOAT_EXTI_SUPPORTED_GROUPS], &listed));
+	for (size_t i = 0; i < p->groups_count; i++) {
+		uint16_t g = p->groups[i];
+		if (!moat_kex_group_is_ec(g) || !moat_kex_group_supported(g))
+			continue;
+		if (any ? g == MOAT_GROUP_SECP256R1 : moat_u16_list_contains(listed, g)) {
+			*group = g;
+			return MOAT_SUCCESS;
+		}
+	}
+	BAIL(MOAT_ERR_HANDSHAKE_FAILURE);
+}
+
+static bool key_fits_auth(moat_auth_kind auth, moat_key_type type)
+{
+	if (auth == MOAT_AUTH_RSA)
+		return type == MOAT_KEY_RSA || type == MOAT_KEY_RSA_PSS;
+	/* RFC 8422 §2.1, RFC 8422 §3 with Ed25519: ECDHE_ECDSA suites take any of our EC signing keys. */
+	return type == MOAT_KEY_EC_P256 || type == MOAT_KEY_EC_P384 || type == MOAT_KEY_EC_P521 ||
+	       type == MOAT_KEY_ED25519;
+}
+
+/*
+ * RFC 8422 §5.1: the client's supported_groups also bind the curve of an
+ * ECDSA certificate; a client that lists none takes any (§4).
+ */
+static bool curve_acceptable(const struct moat_connection *conn, moat_key_type type)
+{
+	const struct moat_ext_block *ext = &conn->hs->client_hello.ext;
+	uint16_t group;
+	switch (type) {
+	case MOAT_KEY_EC_P256:
+		group = MOAT_GROUP_SECP256R1;
+		break;
+	case MOAT_KEY_EC_P384:
+		group = MOAT_GROUP_SECP384R1;
+		break;
+	case MOAT_KEY_EC_P521:
+		group = MOAT_GROUP_SECP521R1;
+		break;
+	default:
+		return true;
+	}
+	struct moat_cursor listed;
+	if (!moat_ext_present(ext, MOAT_EXTI_SUPPORTED_GROUPS))
+		return true;
+	if (moat_ext_u16_list_decode(ext->data[MOAT_EXTI_SUPPORTED_GROUPS], &listed) < 0) {
+		moat_error_clear();
+		return false;
+	}
+	return moat_u16_list_contains(listed, group);
+}
+
+/* A certificate for the suite's authentication and the policy's first scheme for it that the client offers. */
+static bool find_signer(struct moat_connection *conn, const struct moat_cipher_suite *s,
+			const struct moat_u16_set *offered)
+{
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	struct moat_config *config = conn->config;
+	for (size_t i = 0; i < p->sig_schemes_count; i++) {
+		uint16_t scheme = p->sig_schemes[i];
+		if (!moat_u16_set_has(offered, scheme))
+			continue;
+		for (size_t c = 0; c < config->cert_count; c++) {
+			moat_key_type type = config->certs[c]->key_type;
+			if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_tls12(scheme, type) &&
+			    curve_acceptable(conn, type)) {
+				conn->selected_cert = config->certs[c];
+				conn->server_sig_scheme = scheme;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int choose_suite(struct moat_connection *conn)
+{
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	struct moat_client_hello *ch = &conn->hs->client_hello;
+	struct moat_u16_set offered;
+	ENSURE(conn->config->cert_count > 0, MOAT_ERR_CONFIG);
+	moat_u16_set_clear(&offered);
+	/* Without the extension only the SHA-1 defaults of RFC 5246 §7.4.1.4.1 count: none we sign with. */
+	if (moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS)) {
+		struct moat_cursor list;
+		TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
+		moat_u16_set_add_list(&offered, list);
+	}
+	uint16_t group;
+	TRY(choose_group(conn, &group));
+	for (size_t i = 0; i < p->cipher_suites_count; i++) {
+		const struct moat_cipher_suite *s = p->cipher_suites[i];
+		struct moat_tls12_key_layout layout;
+		if (s->kx != MOAT_KX_ECDHE || !moat_cipher_suite_supports_version(s, conn->version) ||
+		    !moat_u16_list_contains(ch->cipher_suites, s->iana))
+			continue;
+		if (moat_tls12_key_layout(s, conn->version, &layout) < 0) {
+			moat_error_clear();
+			continue;
+		}
+		if (find_signer(conn, s, &offered)) {
+			conn->suite = s;
+			conn->group = group;
+			return MOAT_SUCCESS;
+		}
+	}
+	BAIL(MOAT_ERR_HANDSHAKE_FAILURE);
+}
+
+/*
+ * The ClientHello, decoded by hello.c, which chose TLS 1.2. RFC 5746 §3.6:
+ * the SCSV counts as an empty renegotiation_info.
+ */
+int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_client_hello *ch = &hs->client_hello;
+	(void)body;
+	/* RFC 5246 §7.4.1.2: the list "MUST contain" null, the only method we take. */
+	ENSURE(offers_null_compression(ch->compression_methods), MOAT_ERR_ILLEGAL_PARAMETER);
+	if (moat_u16_list_contains(ch->cipher_suites, MOAT_TLS_EMPTY_RENEGOTIATION_INFO_SCSV))
+		hs->client_secure_reneg = true;
+	TRY(moat_ext_recv_list(conn, &moat_ext_ch12_recv, &ch->ext, 0));
+	TRY(choose_suite(conn));
+	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
+		hs->flags |= MOAT_HS_F_CLIENT_AUTH;
+		/* §7.4.8: the client signs the messages themselves, hashed with its scheme's hash: keep them. */
+		hs->transcript_keep_raw = true;
+	}
+	/* RFC 5246 §7.4.9, RFC 7627 §3: Finished and the session hash use the suite's PRF hash. */
+	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
+	conn->secrets->hash = conn->suite->prf_hash;
+	conn->secrets->hash_len = moat_hash_len(conn->suite->prf_hash);
+	return MOAT_SUCCESS;
+}
+
+int moat_tls12_server_send_hello(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_buf ext, msg;
+	uint8_t ext_mem[512], msg_mem[512 + 128];
+	TRY(moat_random_bytes(hs->server_random, MOAT_RANDOM_LEN));
+	/* RFC 8446 §4.1.3: a server that would have spoken TLS 1.3 says it was not asked to. */
+	TRY(moat_downgrade_sentinel_set(hs->server_random, conn->version, moat_hs_server_highest_version(conn)));
+	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
+	TRY(moat_ext_write_list(conn, &moat_ext_sh12_send, &ext, NULL));
+	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
+	TRY(moat_server_hello12_encode(&msg, conn->version, hs->server_random, NULL, 0, conn->suite->iana, ext.data,
+				       ext.len));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
+}
+
+int moat_tls12_server_send_certificate(struct moat_connection *conn)
+{
+	const struct moat_cert_chain *chain = &conn->selected_cert->chain;
+	struct moat_buf msg;
+	size_t total = 64;
+	for (size_t i = 0; i < chain->count; i++)
+		total += chain->der_len[i] + 8;
+	moat_buf_init(&msg, total);
+	int rc = moat_certificate12_encode(&msg, (const uint8_t *const *)chain->der, chain->der_len, chain->count);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_hs_queue_message(conn, msg.data, msg.len);
+	moat_buf_free(&msg);
+	return rc;
+}
+
+/*
+ * RFC 8422 §5.4: our ephemeral point and the signature over client_random,
+ * server_random and ServerECDHParams. The key is made once; a signature that
+ * blocks on the application brings us back here with it.
+ */
+int moat_tls12_server_send_key_exchange(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	uint8_t *ours;
+	TRY(moat_hs_kex_buffers(hs, conn->group, &ours, NULL));
+	if (!hs->signature_ready) {
+		if (hs->our_share_len == 0)
+			TRY(moat_kex_generate(&hs->kex, conn->group, ours, &hs->our_share_len));
+		uint8_t content_mem[MOAT_SKE_ECDH_CONTENT_MAX];
+		struct moat_buf content;
+		moat_buf_init_fixed(&content, content_mem, sizeof(content_mem));
+		TRY(moat_ske_ecdh_content_build(hs->client_random, hs->server_random, conn->group, ours,
+						hs->our_share_len, &content));
+		TRY(moat_async_pkey_sign(conn, conn->server_sig_scheme, content.data, content.len));
+	}
+	struct moat_buf msg;
+	moat_buf_init(&msg, hs->our_share_len + hs->signature_len + 16);
+	int rc = moat_server_key_exchange_ecdhe_encode(&msg, conn->version, conn->group, ours, hs->our_share_len,
+						       conn->server_sig_scheme, hs->signature, hs->signature_len);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_hs_queue_message(conn, msg.data, msg.len);
+	moat_buf_free(&msg);
+	hs->signature_ready = false;
+	return rc;
+}
+
+/*
+ * The schemes we take in the client's CertificateVerify: the policy's that
+ * TLS 1.2 allows with some key type we verify (SHA-1 never, RFC 9155).
+ */
+static size_t verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap)
+{
+	static const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384,
+					       MOAT_KEY_EC_P521, MOAT_KEY_ED25519 };
+	size_t n = 0;
+	for (size_t i = 0; i < p->sig_schemes_count && n < cap; i++) {
+		bool usable = false;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			usable |= moat_sig_scheme_usable_tls12(p->sig_schemes[i], types[t]);
+		if (usable)
+			out[n++] = p->sig_schemes[i];
+	}
+	return n;
+}
+
+/* RFC 5246 §7.4.4: RSA and ECDSA certificates (RFC 8422 §5.5), our schemes, any CA. */
+int moat_tls12_server_send_certificate_request(struct moat_connection *conn)
+{
+	static const uint8_t types[] = { MOAT_CLIENT_CERT_RSA_SIGN, MOAT_CLIENT_CERT_ECDSA_SIGN };
+	uint16_t schemes[64];
+	size_t n = verify_schemes(moat_conn_policy(conn), schemes, 64);
+	ENSURE(n > 0, MOAT_ERR_CONFIG);
+	struct moat_buf msg;
+	uint8_t mem[256];
+	moat_buf_init_fixed(&msg, mem, sizeof(mem));
+	TRY(moat_certificate_request12_encode(&msg, conn->version, types, sizeof(types), schemes, n, NULL, 0));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
+}
+
+/*
+ * RFC 5246 §7.4.6: the client's certificates. An empty list where one is
+ * required is handshake_failure (TLS 1.2 has no certificate_required);
+ * otherwise the handshake goes on without a CertificateVerify, and the
+ * messages kept for it are given back.
+ */
+int moat_tls12_server_recv_certificate(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_certificate_msg m;
+	TRY(moat_certificate12_decode(body, &m));
+	if (m.count == 0) {
+		ENSURE(moat_conn_client_auth(conn) != MOAT_CERT_AUTH_REQUIRED, MOAT_ERR_HANDSHAKE_FAILURE);
+		conn->hs->flags |= MOAT_HS_F_NO_CLIENT_CERT;
+		moat_hs_transcript_drop_raw(conn);
+		return MOAT_SUCCESS;
+	}
+	return moat_peer_chain_load(conn, &m);
+}
+
+/*
+ * RFC 5246 §7.4.8: a signature over every handshake message before this
+ * one, with a scheme from our CertificateRequest that fits the client's key
+ * (illegal_parameter otherwise); a bad signature is decrypt_error.
+ */
+int moat_tls12_server_recv_certificate_verify(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_digitally_signed cv;
+	uint16_t schemes[64];
+	TRY(moat_certificate_verify12_decode(body, conn->version, &cv));
+	ENSURE(conn->peer_chain_loaded && conn->peer_chain.count > 0, MOAT_ERR_UNEXPECTED_MESSAGE);
+	size_t n = verify_schemes(moat_conn_policy(conn), schemes, 64);
+	bool offered = false;
+	for (size_t i = 0; i < n; i++)
+		offered |= schemes[i] == cv.scheme;
+	ENSURE(offered && moat_sig_scheme_usable_tls12(cv.scheme, conn->peer_chain.leaf_key.type),
+	       MOAT_ERR_ILLEGAL_PARAMETER);
+	/* The driver has added this message to the kept messages: it is not signed. */
+	ENSURE(hs->transcript_raw.len >= hs->cur_msg_len, MOAT_ERR_INTERNAL);
+	TRY(moat_sig_verify(&conn->peer_chain.leaf_key, cv.scheme, hs->transcript_raw.data,
+			    hs->transcript_raw.len - hs->cur_msg_len, moat_cursor_data(&cv.signature),
+			    moat_cursor_remaining(&cv.signature)));
+	conn->client_sig_scheme = cv.scheme;
+	moat_hs_transcript_drop_raw(conn);
+	return MOAT_SUCCESS;
+}
+
+int moat_tls12_server_send_hello_done(struct moat_connection *conn)
+{
+	struct moat_buf msg;
+	uint8_t mem[MOAT_HS_HEADER_LEN];
+	moat_buf_init_fixed(&msg, mem, sizeof(mem));
+	TRY(moat_server_hello_done_encode(&msg));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
+}
+
+/*
+ * RFC 8422 §5.7: the client's point, checked on the curve by the key
+ * exchange (illegal_parameter otherwise), gives the premaster secret; RFC
+ * 7627 §4: the master secret is derived from it and the session hash, the
+ * transcript through this message (the driver has added it).
+ */
+int moat_tls12_server_recv_key_exchange(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_cursor point;
+	uint8_t *pms;
+	size_t pms_len = 0;
+	uint8_t session_hash[MOAT_MAX_HASH_LEN];
+	TRY(moat_client_key_exchange_decode(body, MOAT_KX12_ECDHE, &point));
+	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &pms));
+	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&point), moat_cursor_remaining(&point), pms, &pms_len));
+	moat_kex_free(&hs->kex);
+	int rc = moat_hs_transcript_hash(conn, session_hash);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_prf_extended_master_secret(conn->version, conn->suite->prf_hash, pms, pms_len, session_hash,
+						     moat_hash_len(conn->suite->prf_hash),
+						     conn->secrets->tls12.master_secret);
+	moat_wipe(pms, pms_len);
+	moat_hs_kex_release(hs);
+	return rc;
+}
+
+/* RFC 5246 §6.3: the key block, from which one direction's keys are installed; wiped at once. */
+static int install_keys(struct moat_connection *conn, bool write)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_tls12_key_layout layout;
+	uint8_t block[MOAT_TLS12_MAX_KEY_BLOCK_LEN];
+	TRY(moat_tls12_key_layout(conn->suite, conn->version, &layout));
+	size_t len = moat_tls12_key_block_len(&layout);
+	ENSURE(len <= sizeof(block), MOAT_ERR_INTERNAL);
+	int rc = moat_prf_key_block(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret,
+				    hs->client_random, hs->server_random, block, len);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_record_set_tls12_keys(&conn->rl, write, conn->mode == MOAT_CLIENT, conn->suite, conn->version,
+						block, len);
+	moat_wipe(block, sizeof(block));
+	return rc;
+}
+
+/*
+ * RFC 5246 §7.1: the client's ChangeCipherSpec, a single byte 1, read at
+ * its place (the driver made sure no handshake bytes wait in front of it);
+ * from the next record on the client writes under the new keys.
+ */
+int moat_tls12_server_recv_ccs(struct moat_connection *conn, struct moat_cursor body)
+{
+	uint8_t value;
+	ENSURE(moat_cursor_remaining(&body) == 1, MOAT_ERR_UNEXPECTED_MESSAGE);
+	TRY(moat_cursor_get_u8(&body, &value));
+	ENSURE(value == 0x01, MOAT_ERR_UNEXPECTED_MESSAGE);
+	return install_keys(conn, false);
+}
+
+static int finished_verify_data(struct moat_connection *conn, bool from_client, const uint8_t *hash,
+				uint8_t out[MOAT_TLS12_VERIFY_DATA_LEN])
+{
+	return moat_prf_finished(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret, from_client,
+				 hash, moat_hash_len(conn->suite->prf_hash), out);
+}
+
+/* RFC 5246 §7.4.9: verify_data over the messages before it (hs->finished_hash); a mismatch is decrypt_error. */
+int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cursor body)
+{
+	struct moat_cursor verify;
+	uint8_t expected[MOAT_TLS12_VERIFY_DATA_LEN];
+	TRY(moat_finished_decode(body, MOAT_TLS12_VERIFY_DATA_LEN, &verify));
+	TRY(finished_verify_data(conn, true, conn->hs->finished_hash, expected));
+	bool ok = moat_ct_equal(expected, moat_cursor_data(&verify), sizeof(expected));
+	moat_wipe(expected, sizeof(expected));
+	ENSURE(ok, MOAT_ERR_DECRYPT_ERROR);
+	return MOAT_SUCCESS;
+}
+
+/* Our ChangeCipherSpec, under the keys it replaces (none: the first handshake). */
+int moat_tls12_server_send_ccs(struct moat_connection *conn)
+{
+	TRY(moat_hs_flush_messages(conn));
+	return moat_record_write_ccs(&conn->rl, &conn->io.out);
+}
+
+int moat_tls12_server_ccs_sent(struct moat_connection *conn)
+{
+	return install_keys(conn, true);
+}
+
+int moat_tls12_server_send_finished(struct moat_connection *conn)
+{
+	uint8_t hash[MOAT_MAX_HASH_LEN], verify[MOAT_TLS12_VERIFY_DATA_LEN];
+	struct moat_buf msg;
+	uint8_t mem[MOAT_HS_HEADER_LEN + MOAT_TLS12_VERIFY_DATA_LEN];
+	TRY(moat_hs_transcript_hash(conn, hash));
+	TRY(finished_verify_data(conn, false, hash, verify));
+	/*
+	 * Both directions' keys are installed and both Finished done: nothing
+	 * needs the master secret any more until resumption keeps sessions.
+	 */
+	moat_wipe(conn->secrets->tls12.master_secret, sizeof(conn->secrets->tls12.master_secret));
+	moat_buf_init_fixed(&msg, mem, sizeof(mem));
+	TRY(moat_finished_encode(&msg, verify, sizeof(verify)));
+	return moat_hs_queue_message(conn, msg.data, msg.len);
+}

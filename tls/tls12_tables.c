@@ -1,0 +1,108 @@
+/*
+ * The TLS 1.2 machine: message table and paths. Compare with RFC 5246 §7.3
+ * figure 1 (full handshake):
+ *
+ *   ClientHello          -------->
+ *                                            ServerHello
+ *                                           Certificate*
+ *                                     ServerKeyExchange*
+ *                                    CertificateRequest*
+ *                        <--------       ServerHelloDone
+ *   Certificate*
+ *   ClientKeyExchange
+ *   CertificateVerify*
+ *   [ChangeCipherSpec]
+ *   Finished             -------->
+ *                                     [ChangeCipherSpec]
+ *                        <--------              Finished
+ *   Application Data     <------->      Application Data
+ *
+ * Only what the server handles today has rows and paths: the full
+ * handshake with an ephemeral ECDH key exchange (MOAT_HS_F_ECDHE, RFC 8422
+ * §2: a ServerKeyExchange; every suite served now is ECDHE, so the
+ * handshake starts with the flag), with or without client authentication
+ * (MOAT_HS_F_CLIENT_AUTH; MOAT_HS_F_NO_CLIENT_CERT when the client's
+ * Certificate is empty). CertificateStatus, the RSA and DHE key exchanges,
+ * the abbreviated (resumed) handshake and NewSessionTicket come with the
+ * features that handle them, as new rows and paths under the flags conn.h
+ * sets aside.
+ *
+ * The change_cipher_spec rows are not optional: in TLS 1.2 the CCS is the
+ * switch to the new read keys (RFC 5246 §7.1), so it comes at exactly one
+ * place. The driver reads the client's there (handshake.c), and
+ * moat_hs_recv_ccs refuses one that comes anywhere else. Our CCS row's
+ * `sent` hook installs our write keys; the client's row installs the read
+ * keys in its recv handler.
+ */
+#include "tls/handshake_tables.h"
+
+#define HS MOAT_CT_HANDSHAKE
+#define CCS MOAT_CT_CHANGE_CIPHER_SPEC
+
+static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
+	[MOAT_MSG_CLIENT_HELLO] = { "ClientHello", HS, MOAT_HS_CLIENT_HELLO, MOAT_CLIENT, false,
+		NULL, moat_tls12_server_recv_hello, NULL },
+	[MOAT_MSG_SERVER_HELLO] = { "ServerHello", HS, MOAT_HS_SERVER_HELLO, MOAT_SERVER, false,
+		moat_tls12_server_send_hello, NULL, NULL },
+	[MOAT_MSG_SERVER_CERTIFICATE] = { "Certificate (server)", HS, MOAT_HS_CERTIFICATE, MOAT_SERVER, false,
+		moat_tls12_server_send_certificate, NULL, NULL },
+	[MOAT_MSG_SERVER_KEY_EXCHANGE] = { "ServerKeyExchange", HS, MOAT_HS_SERVER_KEY_EXCHANGE, MOAT_SERVER, false,
+		moat_tls12_server_send_key_exchange, NULL, NULL },
+	[MOAT_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest", HS, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER, false,
+		moat_tls12_server_send_certificate_request, NULL, NULL },
+	[MOAT_MSG_SERVER_HELLO_DONE] = { "ServerHelloDone", HS, MOAT_HS_SERVER_HELLO_DONE, MOAT_SERVER, false,
+		moat_tls12_server_send_hello_done, NULL, NULL },
+	[MOAT_MSG_CLIENT_CERTIFICATE] = { "Certificate (client)", HS, MOAT_HS_CERTIFICATE, MOAT_CLIENT, false,
+		NULL, moat_tls12_server_recv_certificate, NULL },
+	[MOAT_MSG_CLIENT_CERTIFICATE_VERIFY] = { "CertificateVerify (client)", HS, MOAT_HS_CERTIFICATE_VERIFY,
+		MOAT_CLIENT, false, NULL, moat_tls12_server_recv_certificate_verify, NULL },
+	[MOAT_MSG_CLIENT_KEY_EXCHANGE] = { "ClientKeyExchange", HS, MOAT_HS_CLIENT_KEY_EXCHANGE, MOAT_CLIENT, false,
+		NULL, moat_tls12_server_recv_key_exchange, NULL },
+	[MOAT_MSG_CLIENT_CCS] = { "ChangeCipherSpec (client)", CCS, 0, MOAT_CLIENT, false,
+		NULL, moat_tls12_server_recv_ccs, NULL },
+	[MOAT_MSG_CLIENT_FINISHED] = { "Finished (client)", HS, MOAT_HS_FINISHED, MOAT_CLIENT, false,
+		NULL, moat_tls12_server_recv_finished, NULL },
+	[MOAT_MSG_SERVER_CCS] = { "ChangeCipherSpec (server)", CCS, 0, MOAT_SERVER, false,
+		moat_tls12_server_send_ccs, NULL, moat_tls12_server_ccs_sent },
+	[MOAT_MSG_SERVER_FINISHED] = { "Finished (server)", HS, MOAT_HS_FINISHED, MOAT_SERVER, false,
+		moat_tls12_server_send_finished, NULL, NULL },
+};
+
+#define CH MOAT_MSG_CLIENT_HELLO
+#define SH MOAT_MSG_SERVER_HELLO
+#define S_CERT MOAT_MSG_SERVER_CERTIFICATE
+#define SKE MOAT_MSG_SERVER_KEY_EXCHANGE
+#define CR MOAT_MSG_CERTIFICATE_REQUEST
+#define SHD MOAT_MSG_SERVER_HELLO_DONE
+#define C_CERT MOAT_MSG_CLIENT_CERTIFICATE
+#define C_CV MOAT_MSG_CLIENT_CERTIFICATE_VERIFY
+#define CKE MOAT_MSG_CLIENT_KEY_EXCHANGE
+#define C_CCS MOAT_MSG_CLIENT_CCS
+#define C_FIN MOAT_MSG_CLIENT_FINISHED
+#define S_CCS MOAT_MSG_SERVER_CCS
+#define S_FIN MOAT_MSG_SERVER_FINISHED
+#define APP MOAT_MSG_APPLICATION_DATA
+
+static const struct moat_hs_path paths[] = {
+	/* Full handshake, ECDHE_RSA or ECDHE_ECDSA (RFC 8422 §2.1, §2.2), no client certificate. */
+	{ MOAT_HS_F_ECDHE, { CH, SH, S_CERT, SKE, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	/* Client authentication (§7.4.4, §7.4.6, §7.4.8); an empty client Certificate has no CertificateVerify. */
+	{ MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH,
+	  { CH, SH, S_CERT, SKE, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	  { CH, SH, S_CERT, SKE, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+};
+
+const struct moat_hs_machine moat_tls12_machine = {
+	.name = "TLS 1.2",
+	.version = MOAT_TLS12,
+	.neutral = false,
+	.server_only = true,
+	.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	.initial_flags = MOAT_HS_F_ECDHE,
+	.actions = actions,
+	.paths = paths,
+	.path_count = sizeof(paths) / sizeof(paths[0]),
+	.switches = NULL,
+	.switch_count = 0,
+};
