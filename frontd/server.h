@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "frontd/accesslog.h"
 #include "frontd/config.h"
 #include "frontd/keyd_client.h"
 #include "frontd/limits.h"
@@ -26,7 +27,7 @@ struct frontd_listener {
 	char desc[64];
 };
 
-/* Counters since start, logged on SIGUSR1 and at exit (stats.c, moat-frontd(8)). */
+/* Counters since start, logged on SIGUSR1 (which also reopens the access log) and at exit (stats.c, moat-frontd(8)). */
 struct frontd_stats {
 	uint64_t accepted;
 	uint64_t handshakes;        /* completed */
@@ -58,6 +59,7 @@ struct frontd_server {
 	struct frontd_stats stats;
 	struct frontd_limits limits;
 	struct event *ev_stats;     /* SIGUSR1 */
+	struct frontd_accesslog alog;
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */

@@ -1,5 +1,7 @@
 /*
  * The counters (server.h) as one log line, on SIGUSR1 and at exit.
+ * SIGUSR1 also reopens the access log (accesslog.h), as it does in the
+ * web servers whose logrotate recipes operators already have.
  *
  * One line, "name=value" pairs, so that a person reads it and a script
  * (the tests, a log shipper) takes a value out with a pattern. Secure
@@ -45,6 +47,8 @@ static void usr1_cb(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	frontd_stats_log(arg, "SIGUSR1");
+	/* The signal logrotate sends (moat-frontd(8)): the stats line costs nothing extra. */
+	frontd_accesslog_reopen(arg);
 }
 
 int frontd_stats_start(struct frontd_server *srv)
