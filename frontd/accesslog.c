@@ -29,11 +29,18 @@
 
 /* ---- formatting ------------------------------------------------------------------ */
 
+/*
+ * Sized for the worst case, so this is only a safeguard: what does not fit
+ * is cut, and the buffer is then closed to later (shorter) pieces, so that
+ * a cut line is always the start of the whole one.
+ */
 static void put(struct moat_buf *b, const void *s, size_t n)
 {
-	/* Sized for the worst case: a miss only shortens the line. */
-	if (moat_buf_put_bytes(b, s, n) < 0)
+	size_t room = b->max - b->len;
+	if (moat_buf_put_bytes(b, s, n < room ? n : room) < 0)
 		moat_error_clear();
+	if (n > room)
+		b->max = b->len;
 }
 
 static void put_str(struct moat_buf *b, const char *s)
