@@ -123,9 +123,8 @@ void frontd_conn_ended(struct frontd_conn *c, const char *end, const char *detai
 	c->end_detail = detail;
 }
 
-void frontd_conn_ended_tls(struct frontd_conn *c, const char *prefix, int err)
+void frontd_conn_ended_tls(struct frontd_conn *c, bool hs, int err)
 {
-	bool hs = strcmp(prefix, "handshake") == 0;
 	switch (moat_error_get_type(err)) {
 	case MOAT_ERR_T_ALERT:
 		frontd_conn_ended(c, hs ? "handshake client alert" : "client alert",
@@ -315,16 +314,26 @@ static void handshake_failed(struct frontd_conn *c)
 		conn_free(c);
 		return;
 	}
-	if (before_hello &&
-	    (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED))
-		c->srv->stats.closed_before_hello++;
-	else
-		c->srv->stats.handshake_failures++;
-	if (c->sign_error != NULL && moat_error_get_type(err) != MOAT_ERR_T_ALERT &&
-	    moat_error_get_type(err) != MOAT_ERR_T_IO && moat_error_get_type(err) != MOAT_ERR_T_CLOSED)
+	/* Counted by reason: each failure is in handshake_failures and in exactly one of the others. */
+	struct frontd_stats *st = &c->srv->stats;
+	bool gone = moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED;
+	if (before_hello && gone) {
+		st->closed_before_hello++;
+	} else {
+		st->handshake_failures++;
+		if (gone)
+			st->handshake_failures_closed++;
+		else if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
+			st->handshake_failures_client_alert++;
+		else if (c->sign_error != NULL)
+			st->handshake_failures_keyd++;
+		else
+			st->handshake_failures_alert_sent++;
+	}
+	if (c->sign_error != NULL && !gone && moat_error_get_type(err) != MOAT_ERR_T_ALERT)
 		frontd_conn_ended(c, c->sign_end, NULL);
 	else
-		frontd_conn_ended_tls(c, "handshake", err);
+		frontd_conn_ended_tls(c, true, err);
 	if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
 		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: client sent alert %s",
 				moat_alert_name(moat_connection_get_alert(c->tls)));
@@ -335,7 +344,7 @@ static void handshake_failed(struct frontd_conn *c)
 				moat_strerror_name(err));
 	moat_error_clear();
 	/* The library has sent whatever alert the error calls for; let it reach the client. */
-	if (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED)
+	if (gone)
 		conn_free(c);
 	else
 		conn_linger(c);

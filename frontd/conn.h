@@ -140,8 +140,8 @@ void frontd_conn_log(struct frontd_conn *c, moat_log_level level, const char *fm
  * closing then ran into.
  */
 void frontd_conn_ended(struct frontd_conn *c, const char *end, const char *detail);
-/* The same for an error from the TLS library while talking to the client (prefix: "handshake", "client"). */
-void frontd_conn_ended_tls(struct frontd_conn *c, const char *prefix, int err);
+/* The same for an error from the TLS library while talking to the client, in the handshake or after. */
+void frontd_conn_ended_tls(struct frontd_conn *c, bool in_handshake, int err);
 /* Monotonic microseconds, for the access log's durations. */
 uint64_t frontd_conn_mono_us(void);
 /* Send close_notify, then linger and close (backend down, idle timeout). */

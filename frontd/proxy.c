@@ -291,7 +291,7 @@ static bool tls_write_failed(struct frontd_conn *c)
 		c->tls_out_pending = true;
 		return true;
 	}
-	frontd_conn_ended_tls(c, "client", moat_errno);
+	frontd_conn_ended_tls(c, false, moat_errno);
 	frontd_conn_log(c, MOAT_LOG_DEBUG, "TLS send failed: %s", moat_strerror_name(moat_errno));
 	moat_error_clear();
 	frontd_conn_abort(c, "client write failed");
@@ -373,7 +373,7 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 			moat_error_clear();
 			c->cread_blocked = true;
 		} else {
-			frontd_conn_ended_tls(c, "client", moat_errno);
+			frontd_conn_ended_tls(c, false, moat_errno);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "TLS receive failed: %s", moat_strerror_name(moat_errno));
 			moat_error_clear();
 			frontd_conn_abort(c, "client TLS error");

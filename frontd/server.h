@@ -32,6 +32,11 @@ struct frontd_stats {
 	uint64_t accepted;
 	uint64_t handshakes;        /* completed */
 	uint64_t handshake_failures; /* the TLS library failed the handshake (timeouts counted below) */
+	/* ... of which: the client went away, it sent an alert, keyd gave no signature, we sent an alert. */
+	uint64_t handshake_failures_closed;
+	uint64_t handshake_failures_client_alert;
+	uint64_t handshake_failures_keyd;
+	uint64_t handshake_failures_alert_sent;
 	uint64_t closed_before_hello; /* the client left before its ClientHello was whole */
 	uint64_t backend_failures;  /* connect failed or timed out */
 	/* Deadlines (moat-frontd.conf(5)). */

@@ -112,6 +112,27 @@ json_cleanup()
 	e2e_cleanup
 }
 
+atf_test_case syslog cleanup
+syslog_head()
+{
+	atf_set "descr" "access-log syslog: the line goes to frontd's own log (standard error under -d), at info level"
+	atf_set "require.progs" "curl openssl"
+	atf_set "timeout" "120"
+}
+syslog_body()
+{
+	al_start "access-log syslog"
+	e2e_curl localhost / -o /dev/null 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
+	re="moat-frontd\\[info\\]: [0-9T:.-]+Z 127\\.0\\.0\\.1:[0-9]+ 127\\.0\\.0\\.1:$FRONTD_PORT \"localhost\" localhost TLSv1\\.3 "
+	wait_line "$RUN/frontd.log" "$re" || e2e_fail "no access log line in frontd's log"
+	[ -z "$(ls "$RUN/logs")" ] || e2e_fail "a file was written: $(ls "$RUN/logs")"
+	frontd_alive
+}
+syslog_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case failed_handshakes cleanup
 failed_handshakes_head()
 {
@@ -143,6 +164,20 @@ failed_handshakes_body()
 	al_wait "$log" 3
 	[ "$(al_json "$log" 3 'e["end"], e["sni"], e["site"]')" = "('client closed', None, None)" ] ||
 		e2e_fail "empty connection: $(sed -n 3p "$log")"
+
+	# No keyd: the client gets internal_error, the log says why.
+	keyd_stop
+	e2e_s_client localhost >"$RUN/nokeyd.out" && e2e_fail "a handshake succeeded without keyd"
+	al_wait "$log" 4
+	end=$(al_json "$log" 4 'e["end"]')
+	[ "$end" = "keyd unavailable" ] || e2e_fail "no keyd: end is \"$end\""
+
+	# The same failures, counted by reason (moat-frontd(8), STATISTICS).
+	for pair in handshake_failures:3 handshake_failures_alert_sent:2 handshake_failures_keyd:1 \
+		handshake_failures_client_alert:0 handshake_failures_closed:0 closed_before_hello:1; do
+		v=$(frontd_stat "${pair%%:*}")
+		[ "$v" = "${pair#*:}" ] || e2e_fail "${pair%%:*} is $v, expected ${pair#*:}"
+	done
 	frontd_alive
 }
 failed_handshakes_cleanup()
@@ -219,6 +254,15 @@ reopen_body()
 	# The helper that reopens leaves with frontd.
 	helper=$(pgrep -P "$FRONTD_PID" 2>/dev/null | head -n 1)
 	[ -n "$helper" ] || e2e_fail "no reopening helper under frontd"
+	# Confined too: its own seccomp filter, no_new_privs, and nothing of frontd's but its socket.
+	grep -Eq '^Seccomp:[[:space:]]+2$' "/proc/$helper/status" || e2e_fail "the helper is not in seccomp filter mode"
+	grep -Eq '^NoNewPrivs:[[:space:]]+1$' "/proc/$helper/status" || e2e_fail "the helper may gain privileges"
+	[ "$(cat "/proc/$helper/comm")" = frontd-logopen ] || e2e_fail "helper named $(cat "/proc/$helper/comm")"
+	# Not dumpable: its descriptors can be listed by root only.
+	if [ "$(id -u)" -eq 0 ]; then
+		fds=$(ls "/proc/$helper/fd" | awk '$1 > 2' | wc -l)
+		[ "$fds" -eq 1 ] || e2e_fail "the helper holds $fds descriptors above stdio: $(ls -l "/proc/$helper/fd")"
+	fi
 	frontd_stop || e2e_fail "frontd did not stop cleanly"
 	wait_gone "$helper" || e2e_fail "the reopening helper outlived frontd"
 }
@@ -276,6 +320,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case plain
 	atf_add_test_case json
+	atf_add_test_case syslog
 	atf_add_test_case failed_handshakes
 	atf_add_test_case hostile_sni
 	atf_add_test_case reopen
