@@ -46,7 +46,7 @@ struct frontd_accesslog_entry {
 	bool resumed;
 	const char *client_cert;   /* subject of a verified client certificate */
 	int64_t handshake_us;      /* first byte to handshake done; < 0: not done */
-	uint64_t keyd_us;          /* waiting for keyd's signatures */
+	uint64_t keyd_us;          /* waiting for keyd (signatures, RSA decryption) */
 	uint64_t bytes_in, bytes_out; /* application data from and to the client */
 	uint64_t duration_ms;      /* accept to close */
 	const char *end;           /* how it ended (moat-frontd.conf(5)) */
