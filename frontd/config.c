@@ -35,7 +35,7 @@
 static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
-	"max-handshakes-per-source", "handshake-buffer-budget",
+	"max-handshakes-per-source", "handshake-buffer-budget", "access-log",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "backend", "default",
@@ -93,20 +93,30 @@ static int resolve_path(struct moat_conf *conf, const struct moat_conf_node *n, 
 	return MOAT_SUCCESS;
 }
 
+/* resolve_path, then absolute: what is opened again after the daemon changed to / (sockets, the access log). */
+static int absolute_path(struct moat_conf *conf, const struct moat_conf_node *n, const char *path, char *full,
+			 size_t full_size)
+{
+	char rel[PATH_MAX], cwd[PATH_MAX];
+	TRY(resolve_path(conf, n, path, rel, sizeof(rel)));
+	if (rel[0] == '/') {
+		if (strlen(rel) >= full_size)
+			return moat_conf_fail(conf, n, "\"%s\": path is too long", n->name);
+		memcpy(full, rel, strlen(rel) + 1);
+	} else {
+		int n_out = getcwd(cwd, sizeof(cwd)) != NULL ? snprintf(full, full_size, "%s/%s", cwd, rel) : -1;
+		if (n_out < 0 || (size_t)n_out >= full_size)
+			return moat_conf_fail(conf, n, "\"%s\": cannot make \"%s\" an absolute path", n->name, rel);
+	}
+	return MOAT_SUCCESS;
+}
+
 static int unix_sockaddr(struct moat_conf *conf, const struct moat_conf_node *n, const char *path,
 			 struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_un *un = (struct sockaddr_un *)ss;
-	char rel[PATH_MAX], full[PATH_MAX], cwd[PATH_MAX];
-	TRY(resolve_path(conf, n, path, rel, sizeof(rel)));
-	/* Sockets are reached again after the daemon changed to /: make the path absolute now. */
-	if (rel[0] == '/') {
-		memcpy(full, rel, strlen(rel) + 1);
-	} else {
-		int n_out = getcwd(cwd, sizeof(cwd)) != NULL ? snprintf(full, sizeof(full), "%s/%s", cwd, rel) : -1;
-		if (n_out < 0 || (size_t)n_out >= sizeof(full))
-			return moat_conf_fail(conf, n, "\"%s\": cannot make \"%s\" an absolute path", n->name, rel);
-	}
+	char full[PATH_MAX];
+	TRY(absolute_path(conf, n, path, full, sizeof(full)));
 	if (strlen(full) >= sizeof(un->sun_path))
 		return moat_conf_fail(conf, n, "\"%s\": socket path is longer than %zu bytes", n->name,
 				      sizeof(un->sun_path) - 1);
@@ -365,6 +375,42 @@ static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, s
 	return MOAT_SUCCESS;
 }
 
+/* access-log off | syslog | PATH [plain | json] (moat-frontd.conf(5)). */
+static int load_access_log(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_config *cfg)
+{
+	const char *where, *format = "plain";
+	TRY(moat_conf_expect_args(conf, n, 1, 2));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &where));
+	if (n->argc == 2)
+		TRY(moat_conf_arg_text(conf, n, 1, &format));
+	if (strcmp(format, "plain") == 0)
+		cfg->access_log_format = FRONTD_ACCESSLOG_PLAIN;
+	else if (strcmp(format, "json") == 0)
+		cfg->access_log_format = FRONTD_ACCESSLOG_JSON;
+	else
+		return moat_conf_fail(conf, n, "\"access-log\": unknown format \"%s\" (plain or json)", format);
+	/* The words are keywords only unquoted: "syslog" in quotes is a file of that name. */
+	if (!n->args[0].quoted && strcmp(where, "off") == 0) {
+		if (n->argc == 2)
+			return moat_conf_fail(conf, n, "\"access-log off\" takes no format");
+		cfg->access_log = FRONTD_ACCESSLOG_OFF;
+		return MOAT_SUCCESS;
+	}
+	if (!n->args[0].quoted && strcmp(where, "syslog") == 0) {
+		cfg->access_log = FRONTD_ACCESSLOG_SYSLOG;
+		return MOAT_SUCCESS;
+	}
+	char full[PATH_MAX];
+	TRY(absolute_path(conf, n, where, full, sizeof(full)));
+	if (full[strlen(full) - 1] == '/')
+		return moat_conf_fail(conf, n, "\"access-log\": \"%s\" names a directory, not a file", full);
+	cfg->access_log = FRONTD_ACCESSLOG_FILE;
+	cfg->access_log_path = dup_str(full);
+	ENSURE(cfg->access_log_path != NULL, MOAT_ERR_ALLOC);
+	return MOAT_SUCCESS;
+}
+
 static int load_user(struct moat_conf *conf, const struct moat_conf_node *user, const struct moat_conf_node *group,
 		     struct frontd_config *cfg)
 {
@@ -434,6 +480,10 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		TRY(moat_conf_arg_size(conf, n, 0, 256u * 1024u, 64ull * 1024u * 1024u * 1024u, &bytes));
 		cfg->handshake_buffer_budget = (size_t)bytes;
 	}
+
+	TRY(moat_conf_find_unique(conf, root, "access-log", &n));
+	if (n != NULL)
+		TRY(load_access_log(conf, n, cfg));
 
 	if (keyd != NULL) {
 		struct sockaddr_storage ss;
@@ -516,6 +566,7 @@ void frontd_config_free(struct frontd_config *cfg)
 	free(cfg->user);
 	free(cfg->group);
 	free(cfg->keyd_path);
+	free(cfg->access_log_path);
 	frontd_sites_free(&cfg->sites);
 	config_init(cfg);
 }

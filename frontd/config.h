@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "common/paths.h"
+#include "frontd/accesslog.h"
 #include "frontd/sites.h"
 #include "policy/conf.h"
 
@@ -54,6 +55,9 @@ struct frontd_config {
 	size_t max_handshakes;
 	size_t max_handshakes_per_source;
 	size_t handshake_buffer_budget;   /* bytes read by connections whose ClientHello is not whole */
+	enum frontd_accesslog_dest access_log; /* off unless configured */
+	enum frontd_accesslog_format access_log_format;
+	char *access_log_path;            /* absolute, for FRONTD_ACCESSLOG_FILE */
 	struct frontd_listen listen[FRONTD_MAX_LISTEN];
 	size_t listen_count;
 	struct frontd_sites sites;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -98,19 +99,95 @@ static void free_event(struct event **ev)
 
 void frontd_conn_log(struct frontd_conn *c, moat_log_level level, const char *fmt, ...)
 {
-	if (!moat_log_enabled(level))
-		return;
-	char line[400];
+	char prefix[sizeof(c->peer) + 2];
+	snprintf(prefix, sizeof(prefix), "%s: ", c->peer);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	frontd_ratelimit_vlog(&c->srv->limits.rl_conn, frontd_conn_now_ms(c), level, prefix, fmt, ap);
 	va_end(ap);
-	frontd_ratelimit_log(&c->srv->limits.rl_conn, frontd_conn_now_ms(c), level, "%s: %s", c->peer, line);
+}
+
+uint64_t frontd_conn_mono_us(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void frontd_conn_ended(struct frontd_conn *c, const char *end, const char *detail)
+{
+	if (c->end != NULL)
+		return;
+	c->end = end;
+	c->end_detail = detail;
+}
+
+void frontd_conn_ended_tls(struct frontd_conn *c, bool hs, int err)
+{
+	switch (moat_error_get_type(err)) {
+	case MOAT_ERR_T_ALERT:
+		frontd_conn_ended(c, hs ? "handshake client alert" : "client alert",
+				  moat_alert_name(moat_connection_get_alert(c->tls)));
+		break;
+	case MOAT_ERR_T_CLOSED:
+		frontd_conn_ended(c, "client closed", NULL);
+		break;
+	case MOAT_ERR_T_IO:
+		frontd_conn_ended(c, "client reset", NULL);
+		break;
+	default:
+		if (moat_error_get_alert(err) != MOAT_ALERT_NONE)
+			frontd_conn_ended(c, hs ? "handshake alert" : "client error alert",
+					  moat_alert_name((int)moat_error_get_alert(err)));
+		else
+			frontd_conn_ended(c, hs ? "handshake error" : "client error", moat_strerror_name(err));
+		break;
+	}
+}
+
+/*
+ * Every field of the access log line comes from here, so a new source for
+ * one (the client's address from a PROXY header) changes this function.
+ */
+static void access_log(struct frontd_conn *c)
+{
+	struct frontd_server *srv = c->srv;
+	if (srv->alog.dest == FRONTD_ACCESSLOG_OFF)
+		return;
+	struct timeval tv;
+	event_base_gettimeofday_cached(srv->base, &tv);
+	struct frontd_accesslog_entry e = {
+		.time_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u,
+		.client = c->peer,
+		.listener = c->listener != NULL ? c->listener->desc : NULL,
+		.sni = c->has_sni ? c->sni : NULL,
+		.sni_len = c->sni_len,
+		/* The site that served it: none before a ClientHello chose one. */
+		.site = c->site_chosen ? c->site->name : NULL,
+		.version = c->version,
+		.suite = c->suite,
+		.group = c->group,
+		.alpn = c->alpn_len > 0 ? c->alpn : NULL,
+		.alpn_len = c->alpn_len,
+		/* Neither resumption nor client certificates exist yet: always a full handshake, never a subject. */
+		.resumed = false,
+		.client_cert = NULL,
+		.handshake_us = c->handshake_us,
+		.keyd_us = c->keyd_us,
+		.bytes_in = c->bytes_up,
+		.bytes_out = c->bytes_down,
+		.end = c->end,
+		.end_detail = c->end_detail,
+	};
+	e.duration_ms = e.time_ms >= c->accepted_ms ? e.time_ms - c->accepted_ms : 0;
+	frontd_accesslog_write(srv, &e);
 }
 
 static void conn_free(struct frontd_conn *c)
 {
 	struct frontd_server *srv = c->srv;
+	access_log(c);
 	frontd_limits_handshake_over(c);
 	if (c->op != NULL) {
 		/* Nobody will take keyd's answer now: forget the request, then the operation. */
@@ -211,6 +288,7 @@ void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
 
 void frontd_conn_finish(struct frontd_conn *c)
 {
+	frontd_conn_ended(c, "ok", NULL);
 	frontd_conn_log(c, MOAT_LOG_DEBUG, "done (%llu bytes up, %llu down, idle %u time%s)",
 			(unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases,
 			c->idle_releases == 1 ? "" : "s");
@@ -231,16 +309,32 @@ static void handshake_failed(struct frontd_conn *c)
 	frontd_limits_handshake_over(c);
 	if (c->evicted) {
 		/* Closed by handshake-buffer-budget while reading: counted there. */
+		frontd_conn_ended(c, "limit handshake-buffer-budget", NULL);
 		moat_error_clear();
 		frontd_conn_log(c, MOAT_LOG_DEBUG, "closed to stay within handshake-buffer-budget");
 		conn_free(c);
 		return;
 	}
-	if (before_hello &&
-	    (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED))
-		c->srv->stats.closed_before_hello++;
+	/* Counted by reason: each failure is in handshake_failures and in exactly one of the others. */
+	struct frontd_stats *st = &c->srv->stats;
+	bool gone = moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED;
+	if (before_hello && gone) {
+		st->closed_before_hello++;
+	} else {
+		st->handshake_failures++;
+		if (gone)
+			st->handshake_failures_closed++;
+		else if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
+			st->handshake_failures_client_alert++;
+		else if (c->sign_error != NULL)
+			st->handshake_failures_keyd++;
+		else
+			st->handshake_failures_alert_sent++;
+	}
+	if (c->sign_error != NULL && !gone && moat_error_get_type(err) != MOAT_ERR_T_ALERT)
+		frontd_conn_ended(c, c->sign_end, NULL);
 	else
-		c->srv->stats.handshake_failures++;
+		frontd_conn_ended_tls(c, true, err);
 	if (moat_error_get_type(err) == MOAT_ERR_T_ALERT)
 		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: client sent alert %s",
 				moat_alert_name(moat_connection_get_alert(c->tls)));
@@ -251,10 +345,38 @@ static void handshake_failed(struct frontd_conn *c)
 				moat_strerror_name(err));
 	moat_error_clear();
 	/* The library has sent whatever alert the error calls for; let it reach the client. */
-	if (moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED)
+	if (gone)
 		conn_free(c);
 	else
 		conn_linger(c);
+}
+
+static const char *version_name(int v)
+{
+	switch (v) {
+	case MOAT_TLS13: return "TLSv1.3";
+	case MOAT_TLS12: return "TLSv1.2";
+	case MOAT_TLS11: return "TLSv1.1";
+	case MOAT_TLS10: return "TLSv1";
+	default: return NULL;
+	}
+}
+
+/* What the access log says of the handshake, kept before the library frees its handshake state. */
+static void handshake_done(struct frontd_conn *c)
+{
+	uint64_t now = frontd_conn_mono_us();
+	if (c->first_byte_us != 0 && now >= c->first_byte_us)
+		c->handshake_us = (int64_t)(now - c->first_byte_us);
+	c->version = version_name(moat_connection_get_actual_protocol_version(c->tls));
+	const char *suite = moat_connection_get_cipher(c->tls), *group = moat_connection_get_curve(c->tls);
+	c->suite = suite != NULL && strcmp(suite, "NONE") != 0 ? suite : NULL;
+	c->group = group != NULL && strcmp(group, "NONE") != 0 ? group : NULL;
+	const char *alpn = moat_get_application_protocol(c->tls);
+	size_t n = alpn != NULL ? strlen(alpn) : 0;
+	c->alpn_len = (uint8_t)(n < sizeof(c->alpn) ? n : sizeof(c->alpn));
+	if (n > 0)
+		memcpy(c->alpn, alpn, c->alpn_len);
 }
 
 static void handshake_step(struct frontd_conn *c)
@@ -269,6 +391,7 @@ static void handshake_step(struct frontd_conn *c)
 	if (rc == MOAT_SUCCESS) {
 		c->srv->stats.handshakes++;
 		frontd_limits_handshake_over(c);
+		handshake_done(c);
 		if (moat_log_enabled(MOAT_LOG_DEBUG)) {
 			const char *alpn = moat_get_application_protocol(c->tls);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake done: site %s, %s, %s, alpn %s", c->site->name,
@@ -279,6 +402,7 @@ static void handshake_step(struct frontd_conn *c)
 			moat_error_clear();
 		if (frontd_proxy_start(c) < 0) {
 			moat_error_clear();
+			frontd_conn_ended(c, "internal error", NULL);
 			frontd_conn_abort(c, "cannot start proxying");
 		}
 		return;
@@ -306,11 +430,13 @@ static void handshake_step(struct frontd_conn *c)
 	case MOAT_BLOCKED_ON_APPLICATION_INPUT:
 		/* Waiting for keyd: sign_done resumes us. */
 		if (c->op == NULL) {
+			frontd_conn_ended(c, "internal error", NULL);
 			frontd_conn_abort(c, "handshake blocked with nothing pending");
 			return;
 		}
 		break;
 	default:
+		frontd_conn_ended(c, "internal error", NULL);
 		frontd_conn_abort(c, "handshake blocked on early data");
 		return;
 	}
@@ -344,6 +470,8 @@ static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return (int)n;
+	if (c->first_byte_us == 0)
+		c->first_byte_us = frontd_conn_mono_us();
 	if (c->hello == HELLO_WAITING)
 		set_deadline(c, min_u32(c->srv->cfg->client_hello_timeout_ms, c->srv->cfg->handshake_timeout_ms));
 	if (!frontd_limits_hello_read(c, (size_t)n)) {
@@ -362,6 +490,12 @@ int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
 	if (srv == NULL || c == NULL || ch == NULL)
 		return -1;
 	const char *sni = moat_client_hello_get_server_name(ch);
+	if (sni != NULL) {
+		size_t n = strlen(sni);
+		c->has_sni = true;
+		c->sni_len = (uint8_t)(n < sizeof(c->sni) ? n : sizeof(c->sni));
+		memcpy(c->sni, sni, c->sni_len);
+	}
 	bool matched;
 	struct frontd_site *site = frontd_sites_lookup(&srv->cfg->sites, sni, &matched);
 	if (moat_connection_set_config(tls, site->tls) < 0)
@@ -370,6 +504,7 @@ int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
 	if (matched && moat_connection_server_name_extension_used(tls) < 0)
 		return -1;
 	c->site = site;
+	c->site_chosen = true;
 	/* The hello is whole: the socket is read directly again, under the handshake deadline. */
 	if (c->hello != HELLO_NONE) {
 		frontd_limits_hello_done(c);
@@ -388,6 +523,9 @@ static void sign_done(void *arg, enum keyd_result result, uint16_t status, const
 	c->keyd_id = 0;
 	if (op == NULL)
 		return;
+	uint64_t now = frontd_conn_mono_us();
+	if (now >= c->keyd_start_us)
+		c->keyd_us += now - c->keyd_start_us;
 	bool ok = result == KEYD_OK && sig_len <= UINT32_MAX &&
 		  moat_async_pkey_op_set_output(op, sig, (uint32_t)sig_len) == MOAT_SUCCESS &&
 		  moat_async_pkey_op_apply(op, c->tls) == MOAT_SUCCESS;
@@ -396,6 +534,10 @@ static void sign_done(void *arg, enum keyd_result result, uint16_t status, const
 				: result == KEYD_TIMEOUT   ? "timed out"
 				: result == KEYD_REFUSED   ? moat_ipc_status_name(status)
 							   : "the signature was not accepted";
+		c->sign_end = result == KEYD_UNAVAILABLE ? "keyd unavailable"
+			      : result == KEYD_TIMEOUT   ? "keyd timeout"
+			      : result == KEYD_REFUSED   ? "keyd refused"
+							 : "keyd bad signature";
 		moat_error_clear();
 		/* The next negotiate then fails and sends internal_error (tls/moat.h). */
 		if (moat_async_pkey_op_fail(op, c->tls) < 0) {
@@ -426,6 +568,7 @@ int frontd_async_pkey_cb(struct moat_connection *tls, struct moat_async_pkey_op 
 	    moat_async_pkey_op_get_input(op, input, len) < 0)
 		goto fail;
 	int rc;
+	c->keyd_start_us = frontd_conn_mono_us();
 	if (type == MOAT_ASYNC_DECRYPT) {
 		/* TLS 1.2 RSA key exchange: keyd answers 48 bytes whatever the ciphertext (moat-ipc(7) RSA_DECRYPT). */
 		int cv = moat_connection_get_client_protocol_version(tls);
@@ -443,6 +586,7 @@ int frontd_async_pkey_cb(struct moat_connection *tls, struct moat_async_pkey_op 
 	if (rc < 0) {
 		c->sign_error = moat_errno == MOAT_ERR_KEYD_UNAVAILABLE ? "keyd is unavailable"
 									: moat_strerror(moat_errno, NULL);
+		c->sign_end = moat_errno == MOAT_ERR_KEYD_UNAVAILABLE ? "keyd unavailable" : "keyd error";
 		goto fail;
 	}
 	c->op = op;
@@ -528,12 +672,15 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	case CONN_HANDSHAKE:
 		if (c->hello == HELLO_WAITING) {
 			c->srv->stats.timeouts_first_byte++;
+			frontd_conn_ended(c, "timeout first-byte", NULL);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out: no ClientHello byte (first-byte-timeout)");
 		} else if (c->hello == HELLO_PARTIAL) {
 			c->srv->stats.timeouts_client_hello++;
+			frontd_conn_ended(c, "timeout client-hello", NULL);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out: ClientHello incomplete (client-hello-timeout)");
 		} else {
 			c->srv->stats.timeouts_handshake++;
+			frontd_conn_ended(c, "timeout handshake", NULL);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out (handshake-timeout)");
 		}
 		conn_free(c);
@@ -543,6 +690,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 		break;
 	case CONN_CLOSING:
 	case CONN_LINGER:
+		/* The cause was set before closing began; this is only the end of waiting for the client. */
 		conn_free(c);
 		break;
 	}
@@ -556,7 +704,8 @@ int frontd_conn_backend_events(struct frontd_conn *c)
 	return MOAT_SUCCESS;
 }
 
-int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
+int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l, int fd,
+		      const struct sockaddr_storage *peer, socklen_t peer_len)
 {
 	struct frontd_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -564,6 +713,8 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 		BAIL(MOAT_ERR_ALLOC);
 	}
 	c->srv = srv;
+	c->listener = l;
+	c->handshake_us = -1;
 	c->fd = fd;
 	c->bfd = -1;
 	c->state = CONN_HANDSHAKE;
@@ -592,6 +743,7 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 	    moat_connection_set_recv_cb(c->tls, hello_recv) < 0 || moat_connection_set_recv_ctx(c->tls, c) < 0 ||
 	    moat_connection_set_ctx(c->tls, c) < 0) {
 		int err = moat_errno ? moat_errno : MOAT_ERR_ALLOC;
+		frontd_conn_ended(c, "internal error", NULL);
 		conn_free(c);
 		BAIL(err);
 	}
@@ -605,6 +757,7 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 	c->cread_blocked = true;
 	frontd_conn_watch(c);
 	if (c->client_on == 0) {
+		frontd_conn_ended(c, "internal error", NULL);
 		conn_free(c);
 		BAIL(MOAT_ERR_INTERNAL);
 	}
@@ -613,8 +766,10 @@ int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_s
 
 void frontd_conn_close_all(struct frontd_server *srv)
 {
-	while (!LIST_EMPTY(&srv->conns))
+	while (!LIST_EMPTY(&srv->conns)) {
+		frontd_conn_ended(LIST_FIRST(&srv->conns), "shutdown", NULL);
 		conn_free(LIST_FIRST(&srv->conns));
+	}
 	frontd_proxy_pool_free();
 	frontd_limits_free(srv);
 }

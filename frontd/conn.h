@@ -83,6 +83,7 @@ struct frontd_conn {
 	struct moat_async_pkey_op *op;
 	uint32_t keyd_id;
 	const char *sign_error; /* why keyd gave no signature, for the handshake's log line */
+	const char *sign_end;   /* the same in the access log's words ("keyd timeout") */
 
 	/* Proxying. */
 	struct frontd_pipe *up;   /* client -> backend bytes the backend has not taken yet, or NULL */
@@ -97,11 +98,23 @@ struct frontd_conn {
 	uint64_t last_activity_ms;
 	uint64_t bytes_up, bytes_down;
 	uint32_t idle_releases;   /* times the TLS library gave its buffers back (logged at the end) */
+
+	/* For the access log line (accesslog.h), written when the connection is freed. */
+	const struct frontd_listener *listener;
+	uint64_t first_byte_us;   /* monotonic; 0: no byte yet */
+	int64_t handshake_us;     /* first byte to handshake done; -1: not done */
+	uint64_t keyd_start_us, keyd_us; /* the signature in flight; the sum of all waits */
+	const char *version, *suite, *group; /* static strings, once the handshake is done */
+	bool site_chosen;         /* by the ClientHello (site is the fallback until then) */
+	bool has_sni;
+	uint8_t sni_len, alpn_len;
+	uint8_t sni[255], alpn[255];
+	const char *end, *end_detail; /* how it ended: the first cause set wins (frontd_conn_ended) */
 };
 
-/* Take over an accepted, non-blocking client socket (closed on failure). */
-MOAT_MUST_USE int frontd_conn_start(struct frontd_server *srv, int fd, const struct sockaddr_storage *peer,
-				    socklen_t peer_len);
+/* Take over a non-blocking client socket accepted on l (closed on failure). */
+MOAT_MUST_USE int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l, int fd,
+				    const struct sockaddr_storage *peer, socklen_t peer_len);
 /* Drop every connection at once (shutdown). */
 void frontd_conn_close_all(struct frontd_server *srv);
 
@@ -120,6 +133,17 @@ void frontd_conn_abort(struct frontd_conn *c, const char *why);
 /* A per-connection log line, rate-limited (ratelimit.h). */
 void frontd_conn_log(struct frontd_conn *c, moat_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Say how the connection ended, for the access log: one of the fixed
+ * phrases of moat-frontd.conf(5) ("timeout idle", "backend refused", ...),
+ * detail (an alert name) or NULL. The first call wins: the cause, not what
+ * closing then ran into.
+ */
+void frontd_conn_ended(struct frontd_conn *c, const char *end, const char *detail);
+/* The same for an error from the TLS library while talking to the client, in the handshake or after. */
+void frontd_conn_ended_tls(struct frontd_conn *c, bool in_handshake, int err);
+/* Monotonic microseconds, for the access log's durations. */
+uint64_t frontd_conn_mono_us(void);
 /* Send close_notify, then linger and close (backend down, idle timeout). */
 void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why);
 /* Both directions finished: close. */

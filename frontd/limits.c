@@ -203,6 +203,7 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 			return false;
 		}
 		srv->stats.evicted_per_source++;
+		frontd_conn_ended(old, "limit max-handshakes-per-source", NULL);
 		frontd_conn_abort(old, "closed to make room (max-handshakes-per-source)");
 	}
 	if (lim->handshakes >= cfg->max_handshakes) {
@@ -215,6 +216,7 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 		srv->stats.evicted_max_handshakes++;
 		limit_reached(srv, "max-handshakes");
 		/* This may free the entry s pointed to: look it up again below. */
+		frontd_conn_ended(old, "limit max-handshakes", NULL);
 		frontd_conn_abort(old, "closed to make room (max-handshakes)");
 	}
 	s = source_get(lim, key);
@@ -255,6 +257,7 @@ bool frontd_limits_hello_read(struct frontd_conn *c, size_t n)
 		limit_reached(srv, "handshake-buffer-budget");
 		if (old == NULL)
 			return false;
+		frontd_conn_ended(old, "limit handshake-buffer-budget", NULL);
 		frontd_conn_abort(old, "closed to stay within handshake-buffer-budget");
 	}
 	return true;

@@ -71,7 +71,7 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 			}
 			return;
 		}
-		if (frontd_conn_start(l->srv, cfd, &peer, len) < 0) {
+		if (frontd_conn_start(l->srv, l, cfd, &peer, len) < 0) {
 			frontd_ratelimit_log(&l->srv->limits.rl_limit, now_ms(l->srv), MOAT_LOG_WARNING,
 					     "cannot set up a connection: %s", moat_strerror(moat_errno, NULL));
 			moat_error_clear();

@@ -2,12 +2,14 @@
 # its own, so the unit tests (tests/frontd) link the same code.
 noinst_LIBRARIES += frontd/libfrontd.a
 frontd_libfrontd_a_SOURCES = \
+	frontd/accesslog.c frontd/accesslog.h \
 	frontd/config.c frontd/config.h \
 	frontd/conn.c frontd/conn.h \
 	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \
 	frontd/limits.c frontd/limits.h \
 	frontd/listen.c frontd/listen.h \
+	frontd/logopen.c \
 	frontd/proxy.c \
 	frontd/ratelimit.c frontd/ratelimit.h \
 	frontd/sandbox.c frontd/sandbox.h \

@@ -189,7 +189,8 @@ static int serve(struct frontd_server *srv, const struct options *o)
 		goto out;
 	}
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
-	    keyd_client_start(srv->keyd) < 0 || frontd_stats_start(srv) < 0 || frontd_listeners_start(srv) < 0) {
+	    keyd_client_start(srv->keyd) < 0 || frontd_accesslog_start(srv) < 0 || frontd_stats_start(srv) < 0 ||
+	    frontd_listeners_start(srv) < 0) {
 		moat_log_error(MOAT_LOG_ERR, "cannot start");
 		goto out;
 	}
@@ -208,6 +209,7 @@ out:
 	frontd_stats_stop(srv);
 	frontd_listeners_close(srv);
 	frontd_conn_close_all(srv);
+	frontd_accesslog_stop(srv);
 	keyd_client_free(srv->keyd);
 	srv->keyd = NULL;
 	if (ev_term != NULL)

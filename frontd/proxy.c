@@ -156,6 +156,14 @@ static void adapt(uint32_t *read_len, bool all_taken)
 		*read_len = *read_len * 2 > READ_MAX ? READ_MAX : *read_len * 2;
 }
 
+/* The access log's words for a connect that failed with err (0: it timed out). */
+static void backend_ended(struct frontd_conn *c, int err)
+{
+	/* Nobody listening, a Unix socket that is not there or whose backlog is full: all "refused" to a client. */
+	bool refused = err == ECONNREFUSED || err == ENOENT || err == EAGAIN;
+	frontd_conn_ended(c, err == 0 ? "timeout backend-connect" : refused ? "backend refused" : "backend error", NULL);
+}
+
 static void backend_failed(struct frontd_conn *c, const char *why)
 {
 	c->srv->stats.backend_failures++;
@@ -179,6 +187,7 @@ static int backend_connect(struct frontd_conn *c, const char **why)
 	c->bfd = socket(b->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->bfd < 0) {
 		*why = strerror(errno);
+		backend_ended(c, errno);
 		BAIL(MOAT_ERR_IO);
 	}
 	if (b->addr.ss_family != AF_UNIX) {
@@ -203,6 +212,7 @@ static int backend_connect(struct frontd_conn *c, const char **why)
 	}
 	/* A Unix socket's full backlog is EAGAIN: to a client, the same as refused. */
 	*why = strerror(errno);
+	backend_ended(c, errno);
 	BAIL(MOAT_ERR_IO);
 }
 
@@ -232,12 +242,14 @@ int frontd_proxy_start(struct frontd_conn *c)
 void frontd_proxy_timer(struct frontd_conn *c)
 {
 	if (c->backend_connecting) {
+		backend_ended(c, 0);
 		backend_failed(c, "connect timed out");
 		return;
 	}
 	uint64_t idle_ms = c->srv->cfg->idle_timeout_ms;
 	uint64_t quiet = frontd_conn_now_ms(c) - c->last_activity_ms;
 	if (quiet >= idle_ms) {
+		frontd_conn_ended(c, "timeout idle", NULL);
 		frontd_conn_close_gracefully(c, "idle timeout");
 		return;
 	}
@@ -263,6 +275,7 @@ static bool backend_send(struct frontd_conn *c, const uint8_t *data, size_t len,
 	} else if (w < 0 && errno == EINTR) {
 		*progress = true;
 	} else {
+		frontd_conn_ended(c, "backend reset", NULL);
 		frontd_conn_abort(c, "backend write failed");
 		return false;
 	}
@@ -278,6 +291,7 @@ static bool tls_write_failed(struct frontd_conn *c)
 		c->tls_out_pending = true;
 		return true;
 	}
+	frontd_conn_ended_tls(c, false, moat_errno);
 	frontd_conn_log(c, MOAT_LOG_DEBUG, "TLS send failed: %s", moat_strerror_name(moat_errno));
 	moat_error_clear();
 	frontd_conn_abort(c, "client write failed");
@@ -325,6 +339,7 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 	} else if (!c->up_eof && !c->cread_blocked && !c->bwrite_blocked) {
 		struct frontd_pipe *buf = scratch();
 		if (buf == NULL) {
+			frontd_conn_ended(c, "internal error", NULL);
 			frontd_conn_abort(c, "out of memory");
 			return false;
 		}
@@ -346,6 +361,7 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 				return false;
 			adapt(&c->up_read, n == (size_t)got);
 			if (n < (size_t)got && !hold(&c->up, buf, n, (size_t)got)) {
+				frontd_conn_ended(c, "internal error", NULL);
 				frontd_conn_abort(c, "out of memory");
 				return false;
 			}
@@ -357,6 +373,7 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 			moat_error_clear();
 			c->cread_blocked = true;
 		} else {
+			frontd_conn_ended_tls(c, false, moat_errno);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "TLS receive failed: %s", moat_strerror_name(moat_errno));
 			moat_error_clear();
 			frontd_conn_abort(c, "client TLS error");
@@ -409,6 +426,7 @@ static bool down_step(struct frontd_conn *c, bool *progress)
 	} else if (c->backend_connected && !c->bread_blocked) {
 		struct frontd_pipe *buf = scratch();
 		if (buf == NULL) {
+			frontd_conn_ended(c, "internal error", NULL);
 			frontd_conn_abort(c, "out of memory");
 			return false;
 		}
@@ -420,6 +438,7 @@ static bool down_step(struct frontd_conn *c, bool *progress)
 				return false;
 			adapt(&c->down_read, n == (size_t)got && !c->tls_out_pending);
 			if (n < (size_t)got && !hold(&c->down, buf, n, (size_t)got)) {
+				frontd_conn_ended(c, "internal error", NULL);
 				frontd_conn_abort(c, "out of memory");
 				return false;
 			}
@@ -432,6 +451,7 @@ static bool down_step(struct frontd_conn *c, bool *progress)
 			*progress = true;
 		} else {
 			/* No close_notify: the client must see the response as truncated. */
+			frontd_conn_ended(c, "backend reset", NULL);
 			frontd_conn_abort(c, "backend read failed");
 			return false;
 		}
@@ -451,6 +471,7 @@ static bool check_connect(struct frontd_conn *c)
 	if (!c->connect_clean && getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err != 0) {
+		backend_ended(c, err);
 		backend_failed(c, strerror(err));
 		return false;
 	}

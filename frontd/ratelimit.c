@@ -1,7 +1,6 @@
 /* Log rate limits (ratelimit.h): a fixed window with a count of what was left out. */
 #include "frontd/ratelimit.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 bool frontd_ratelimit_ok(struct frontd_ratelimit *rl, uint64_t now_ms, uint64_t *suppressed)
@@ -21,19 +20,29 @@ bool frontd_ratelimit_ok(struct frontd_ratelimit *rl, uint64_t now_ms, uint64_t 
 	return true;
 }
 
-void frontd_ratelimit_log(struct frontd_ratelimit *rl, uint64_t now_ms, moat_log_level level, const char *fmt, ...)
+void frontd_ratelimit_vlog(struct frontd_ratelimit *rl, uint64_t now_ms, moat_log_level level, const char *prefix,
+			   const char *fmt, va_list ap)
 {
 	uint64_t suppressed;
 	/* A level nobody sees is not logged, so it uses up nothing. */
 	if (!moat_log_enabled(level) || !frontd_ratelimit_ok(rl, now_ms, &suppressed))
 		return;
 	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	int n = snprintf(line, sizeof(line), "%s", prefix);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	if (suppressed > 0)
 		moat_log(level, "%s (%llu similar lines left out before this one)", line, (unsigned long long)suppressed);
 	else
 		moat_log(level, "%s", line);
+}
+
+void frontd_ratelimit_log(struct frontd_ratelimit *rl, uint64_t now_ms, moat_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	frontd_ratelimit_vlog(rl, now_ms, level, "", fmt, ap);
+	va_end(ap);
 }

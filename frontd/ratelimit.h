@@ -11,6 +11,7 @@
 #ifndef MOAT_FRONTD_RATELIMIT_H
 #define MOAT_FRONTD_RATELIMIT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,5 +36,8 @@ bool frontd_ratelimit_ok(struct frontd_ratelimit *rl, uint64_t now_ms, uint64_t 
 /* moat_log through rl, adding how many lines were left out before this one. */
 void frontd_ratelimit_log(struct frontd_ratelimit *rl, uint64_t now_ms, moat_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same with a prefix ("peer: ") before the message, formatted once, and only when it is logged. */
+void frontd_ratelimit_vlog(struct frontd_ratelimit *rl, uint64_t now_ms, moat_log_level level, const char *prefix,
+			   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 #endif

@@ -58,6 +58,12 @@ static const char *const allowed[] = {
 	 * connect (SO_ERROR); keyd's replies and requests in bursts
 	 */
 	"connect", "setsockopt", "getsockopt", "recvmmsg", "sendmmsg",
+	/*
+	 * the access log: its lines (write), and the reopened file's
+	 * descriptor from the helper that opens it (logopen.c), which is why
+	 * open and openat can stay forbidden here
+	 */
+	"recvmsg",
 	/* memory: malloc and libcrypto; secure memory is locked, kept out of core dumps, wiped and unlocked */
 	"brk", "munmap", "mremap", "madvise", "mlock", "munlock",
 	/* libcrypto: its one-time initialisers' wake-ups, the DRBG's fork check and reseeding */

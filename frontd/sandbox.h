@@ -16,7 +16,9 @@
  *     PROT_EXEC.
  *
  * What it needs afterwards it must already have: reading files again (a
- * reload) is not possible in a sandboxed frontd.
+ * reload) is not possible in a sandboxed frontd. The access log file is
+ * reopened (SIGUSR1) by a helper process forked before the sandbox, which
+ * opens that one path and passes the descriptor back (logopen.c).
  */
 #ifndef MOAT_FRONTD_SANDBOX_H
 #define MOAT_FRONTD_SANDBOX_H

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "frontd/accesslog.h"
 #include "frontd/config.h"
 #include "frontd/keyd_client.h"
 #include "frontd/limits.h"
@@ -26,11 +27,16 @@ struct frontd_listener {
 	char desc[64];
 };
 
-/* Counters since start, logged on SIGUSR1 and at exit (stats.c, moat-frontd(8)). */
+/* Counters since start, logged on SIGUSR1 (which also reopens the access log) and at exit (stats.c, moat-frontd(8)). */
 struct frontd_stats {
 	uint64_t accepted;
 	uint64_t handshakes;        /* completed */
 	uint64_t handshake_failures; /* the TLS library failed the handshake (timeouts counted below) */
+	/* ... of which: the client went away, it sent an alert, keyd gave no signature, we sent an alert. */
+	uint64_t handshake_failures_closed;
+	uint64_t handshake_failures_client_alert;
+	uint64_t handshake_failures_keyd;
+	uint64_t handshake_failures_alert_sent;
 	uint64_t closed_before_hello; /* the client left before its ClientHello was whole */
 	uint64_t backend_failures;  /* connect failed or timed out */
 	/* Deadlines (moat-frontd.conf(5)). */
@@ -58,6 +64,7 @@ struct frontd_server {
 	struct frontd_stats stats;
 	struct frontd_limits limits;
 	struct event *ev_stats;     /* SIGUSR1 */
+	struct frontd_accesslog alog;
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */
