@@ -20,7 +20,7 @@ static const char *const top_directives[] = {
 static const char *const key_directives[] = { "name", "role", "tls12", "tls10", "rsa-key-exchange" };
 
 const struct keyd_key_policy keyd_key_policy_default = {
-	.server = true, .client = false, .tls12 = false, .tls10 = false, .rsa_key_exchange = false,
+	.server = true, .client = false, .tls12 = true, .tls10 = false, .rsa_key_exchange = false,
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -211,6 +211,14 @@ static int one_key(struct moat_conf *conf, const struct moat_conf_node *n, struc
 		TRY(moat_conf_check_names(conf, n, key_directives, N_OF(key_directives)));
 		TRY(moat_conf_find_unique(conf, n, "name", &name_node));
 		TRY(key_role(conf, n, &k->policy));
+		/*
+		 * tls12 defaults to yes for a server key only: with the client
+		 * role it also lets the key sign TLS 1.2 CertificateVerify
+		 * digests, any hash frontd names (moat-ipc(7), kind 4), which
+		 * an operator must ask for in writing.
+		 */
+		if (k->policy.client)
+			k->policy.tls12 = false;
 		TRY(block_bool(conf, n, "tls12", &k->policy.tls12));
 		TRY(block_bool(conf, n, "tls10", &k->policy.tls10));
 		TRY(block_bool(conf, n, "rsa-key-exchange", &k->policy.rsa_key_exchange));

@@ -57,7 +57,7 @@ curl_rsa_ecdsa_cleanup()
 atf_test_case curl_tls12 cleanup
 curl_tls12_head()
 {
-	atf_set "descr" "curl --tls-max 1.2 fetches the demo page through frontd from an RSA site and an ECDSA site; keyd signs the ServerKeyExchange only for keys with tls12 yes"
+	atf_set "descr" "curl --tls-max 1.2 fetches the demo page through frontd from an RSA site and an ECDSA site; a key with tls12 no signs no ServerKeyExchange"
 	atf_set "require.progs" "curl openssl"
 	atf_set "timeout" "120"
 }
@@ -69,10 +69,10 @@ curl_tls12_body()
 	make_cert ec p256 ec.test
 	make_cert no12 p256 no12.test
 	keyd_conf "$(frontd_allow)" rsa ec no12
-	# moat-keyd.conf(5): a key signs TLS 1.2 ServerKeyExchange params only with "tls12 yes".
-	sed -e "s|^key \"\($RUN/rsa.key\)\"\$|key \"\1\" { tls12 yes }|" \
-		-e "s|^key \"\($RUN/ec.key\)\"\$|key \"\1\" { tls12 yes }|" "$RUN/keyd.conf" >"$RUN/keyd.conf.new"
+	# moat-keyd.conf(5): a server key signs TLS 1.2 ServerKeyExchange params unless it says "tls12 no".
+	sed -e "s|^key \"\($RUN/no12.key\)\"\$|key \"\1\" { tls12 no }|" "$RUN/keyd.conf" >"$RUN/keyd.conf.new"
 	mv "$RUN/keyd.conf.new" "$RUN/keyd.conf"
+	grep -q "no12.key\" { tls12 no }" "$RUN/keyd.conf" || e2e_fail "the tls12 no key was not configured"
 	keyd_start
 	backend_start web
 	e2e_site localhost "$BACKEND" rsa -- "$HTTP11"
@@ -89,7 +89,7 @@ curl_tls12_body()
 	done
 	# keyd refuses a TLS 1.2 signature with a key not configured for it: the handshake fails, frontd goes on.
 	e2e_curl no12.test / --tls-max 1.2 -o /dev/null 2>"$RUN/no12.curl" &&
-		e2e_fail "a key without tls12 yes signed a ServerKeyExchange"
+		e2e_fail "a key with tls12 no signed a ServerKeyExchange"
 	e2e_curl no12.test / -o "$RUN/no12.html" 2>"$RUN/no12-13.curl" ||
 		e2e_fail "the same site over TLS 1.3 failed: $(tail -n 3 "$RUN/no12-13.curl")"
 	frontd_alive

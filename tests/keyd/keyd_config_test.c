@@ -298,10 +298,10 @@ ATF_TC_BODY(hardening_directives, tc)
 {
 	struct moat_conf conf;
 	struct keyd_config cfg;
-	/* Defaults: role server, no TLS 1.2, no RSA key exchange; 64 peers per uid, HELLO in 5 s, no idle limit. */
+	/* Defaults: role server, TLS 1.2, no TLS 1.0/1.1, no RSA key exchange; 64 peers per uid, HELLO in 5 s, no idle limit. */
 	read_ok("t.conf", minimal, &conf, &cfg);
 	ATF_REQUIRE(cfg.keys[0].policy.server && !cfg.keys[0].policy.client);
-	ATF_REQUIRE(!cfg.keys[0].policy.tls12 && !cfg.keys[0].policy.rsa_key_exchange);
+	ATF_REQUIRE(cfg.keys[0].policy.tls12 && !cfg.keys[0].policy.rsa_key_exchange);
 	ATF_REQUIRE(!cfg.keys[0].policy.tls10);
 	ATF_REQUIRE_EQ(cfg.max_peers_per_uid, 64);
 	ATF_REQUIRE_EQ(cfg.hello_timeout_ms, 5000);
@@ -315,6 +315,7 @@ ATF_TC_BODY(hardening_directives, tc)
 		"key \"/a.pem\" { role client; tls12 yes; rsa-key-exchange yes }\n"
 		"key \"/b.pem\" { role both; tls10 yes }\n"
 		"key \"/c.pem\" { role server; tls12 no }\n"
+		"key \"/d.pem\" { name \"d\" }\n"
 		"max-peers-per-uid 7\n"
 		"hello-timeout 250ms\n"
 		"idle-timeout 10m\n"
@@ -327,6 +328,8 @@ ATF_TC_BODY(hardening_directives, tc)
 	/* tls10 is its own switch: it neither needs nor implies tls12. */
 	ATF_REQUIRE(cfg.keys[1].policy.tls10 && !cfg.keys[0].policy.tls10);
 	ATF_REQUIRE(cfg.keys[2].policy.server && !cfg.keys[2].policy.client && !cfg.keys[2].policy.tls12);
+	/* tls12 defaults to yes for a server key, to no once the role includes client (key b). */
+	ATF_REQUIRE(cfg.keys[3].policy.server && !cfg.keys[3].policy.client && cfg.keys[3].policy.tls12);
 	ATF_REQUIRE_EQ(cfg.max_peers_per_uid, 7);
 	ATF_REQUIRE_EQ(cfg.hello_timeout_ms, 250);
 	ATF_REQUIRE_EQ(cfg.idle_timeout_ms, 600000);

@@ -177,7 +177,7 @@ key_policy_head()
 key_policy_body()
 {
 	make_keys rsa p256
-	# The defaults: role server, tls12 no, rsa-key-exchange no.
+	# The defaults: role server, tls12 yes (a server key), rsa-key-exchange no.
 	KEYD_CONF_DEFAULTS=1 write_conf rsa p256 -- "insecure-same-user yes"
 	[ "$(id -u)" != 0 ] || echo "insecure-run-as-root yes" >>keyd.conf
 	start_keyd
@@ -185,7 +185,7 @@ key_policy_body()
 	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
 sign ok 256
 sign key_policy
-sign key_policy
+sign ok 256
 decrypt key_policy
 sign key_policy
 ping ok
@@ -196,11 +196,11 @@ ping ok
 		decrypt "$(key_id rsa)" 0x0303 "$_ct" \
 		sign "$(key_id p256)" ecdsa_secp256r1_sha256 client \
 		ping
-	atf_check -o ignore grep "key rsa: role server, tls12 no, rsa-key-exchange no" keyd.log
+	atf_check -o ignore grep "key rsa: role server, tls12 yes, rsa-key-exchange no" keyd.log
 	atf_check -o ignore grep "key rsa: TLS 1.3 client CertificateVerify refused: the key's role is server" keyd.log
-	# Rate-limited: four refusals, one line.
+	# Rate-limited: three refusals, one line.
 	[ "$(grep -c 'refused: the key' keyd.log)" = 1 ] || { cat keyd.log; atf_fail "refusals not rate-limited"; }
-	[ "$(stat_value key_policy)" = 4 ] || atf_fail "key_policy counter is $(stat_value key_policy), expected 4"
+	[ "$(stat_value key_policy)" = 3 ] || atf_fail "key_policy counter is $(stat_value key_policy), expected 3"
 	stop_keyd
 	# role client; role both; tls12 yes; rsa-key-exchange yes.
 	sed -i -e 's/key "rsa.key" { name "rsa" }/key "rsa.key" { name "rsa"; role client; tls12 yes; rsa-key-exchange yes }/' \
@@ -316,7 +316,7 @@ ping ok
 
 	# Without tls10 the legacy schemes are KEY_POLICY, the TLS 1.2 ones still sign; without tls12 the reverse.
 	sed -i -e 's/ tls10 yes;//' -e 's/; tls10 yes }/ }/' keyd.conf
-	sed -i -e 's/{ name "p256"; tls12 yes }/{ name "p256"; tls10 yes }/' keyd.conf
+	sed -i -e 's/{ name "p256"; tls12 yes }/{ name "p256"; tls12 no; tls10 yes }/' keyd.conf
 	start_keyd
 	"$CLIENT" -s "$(data_sock)" hello \
 		sign "$(key_id rsa)" legacy_rsa_pkcs1_md5_sha1 2 \

@@ -907,7 +907,7 @@ ATF_TC_BODY(policy_default, tc)
 	const test_key_kind kinds[] = { TK_P256, TK_RSA2048 };
 	struct keyd_keyset ks;
 	keyset_with(&ks, kinds, 2, NULL); /* as keyd_key_from_pem left them: the default policy */
-	ATF_REQUIRE(ks.keys[0].policy.server && !ks.keys[0].policy.client && !ks.keys[0].policy.tls12 &&
+	ATF_REQUIRE(ks.keys[0].policy.server && !ks.keys[0].policy.client && ks.keys[0].policy.tls12 &&
 		    !ks.keys[0].policy.rsa_key_exchange);
 	uint8_t in[300], ct[256] = { 0 };
 	struct result r;
@@ -921,11 +921,11 @@ ATF_TC_BODY(policy_default, tc)
 	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1, in, len);
 	run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
-	/* TLS 1.2 ServerKeyExchange: refused without tls12 yes. */
+	/* TLS 1.2 ServerKeyExchange: a server key signs it by default (tls12 yes). */
 	len = ske_input(in, MOAT_GROUP_SECP256R1, 65);
 	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
 	run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
-	EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
+	EXPECT_STATUS(&r, MOAT_IPC_OK);
 	/* RSA_DECRYPT: refused without rsa-key-exchange yes. */
 	b = decrypt_body(ks.keys[1].id, 0x0303, ct, 256);
 	run_op(&ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
@@ -944,6 +944,7 @@ ATF_TC_BODY(policy_roles, tc)
 		struct keyd_key_policy p = keyd_key_policy_default;
 		p.server = roles[i].server;
 		p.client = roles[i].client;
+		p.tls12 = false;
 		struct keyd_keyset ks;
 		keyset_with(&ks, &kind, 1, &p);
 		uint8_t in[300];
@@ -955,7 +956,7 @@ ATF_TC_BODY(policy_roles, tc)
 			bool want = server ? roles[i].server : roles[i].client;
 			EXPECT_STATUS(&r, want ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
 		}
-		/* A TLS 1.2 shape is a server signature: tls12 alone decides, whatever the role. */
+		/* A TLS 1.2 shape is a server signature: tls12 (off here) alone decides, whatever the role. */
 		size_t len = ske_input(in, MOAT_GROUP_X25519, 32);
 		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 2, in, len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
