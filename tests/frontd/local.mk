@@ -6,7 +6,8 @@
 FRONTD_TEST_LIBS = frontd/libfrontd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) $(LIBEVENT_LIBS) $(ATF_C_LIBS)
 FRONTD_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
-check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test
+check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test \
+	tests/frontd/proxy_protocol_test
 tests_frontd_sites_test_SOURCES = tests/frontd/sites_test.c $(TEST_UTIL_SOURCES)
 tests_frontd_sites_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_sites_test_LDADD = $(FRONTD_TEST_LIBS)
@@ -16,6 +17,9 @@ tests_frontd_config_test_LDADD = $(FRONTD_TEST_LIBS)
 tests_frontd_keyd_client_test_SOURCES = tests/frontd/keyd_client_test.c $(TEST_UTIL_SOURCES)
 tests_frontd_keyd_client_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_keyd_client_test_LDADD = $(FRONTD_TEST_LIBS)
+tests_frontd_proxy_protocol_test_SOURCES = tests/frontd/proxy_protocol_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_proxy_protocol_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
+tests_frontd_proxy_protocol_test_LDADD = $(FRONTD_TEST_LIBS)
 
 check_PROGRAMS += tests/frontd/fake_keyd tests/frontd/echo_backend tests/frontd/tls_pipe_client
 tests_frontd_fake_keyd_SOURCES = tests/frontd/fake_keyd.c
