@@ -31,7 +31,7 @@
 #define FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE 256u
 #define FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET (32u * 1024u * 1024u)
 #define FRONTD_MAX_LISTEN 64
-#define FRONTD_MAX_TRUSTED 63 /* sources after "proxy-protocol" on one listen line */
+#define FRONTD_MAX_TRUSTED (MOAT_CONF_MAX_ARGS - 2) /* sources after "proxy-protocol" on one listen line */
 
 /* An address block: family AF_INET or AF_INET6, the address, and how many leading bits count. */
 struct frontd_cidr {
