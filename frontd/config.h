@@ -17,10 +17,11 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "frontd/sites.h"
 #include "policy/conf.h"
 
-#define FRONTD_DEFAULT_CONFIG "/etc/moat/moat-frontd.conf"
+#define FRONTD_DEFAULT_CONFIG MOAT_CONFDIR "/moat-frontd.conf"
 #define FRONTD_DEFAULT_KEYD_TIMEOUT_MS 2000u
 #define FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000u
 #define FRONTD_DEFAULT_IDLE_TIMEOUT_MS 300000u

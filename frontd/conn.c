@@ -212,8 +212,9 @@ void frontd_conn_close_gracefully(struct frontd_conn *c, const char *why)
 
 void frontd_conn_finish(struct frontd_conn *c)
 {
-	frontd_conn_log(c, MOAT_LOG_DEBUG, "done (%llu bytes up, %llu down, idle %u times)",
-			(unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases);
+	frontd_conn_log(c, MOAT_LOG_DEBUG, "done (%llu bytes up, %llu down, idle %u time%s)",
+			(unsigned long long)c->bytes_up, (unsigned long long)c->bytes_down, (unsigned)c->idle_releases,
+			c->idle_releases == 1 ? "" : "s");
 	conn_free(c);
 }
 
@@ -424,14 +425,26 @@ int frontd_async_pkey_cb(struct moat_connection *tls, struct moat_async_pkey_op 
 	uint16_t scheme;
 	uint32_t len;
 
-	if (c == NULL || fc == NULL || moat_async_pkey_op_get_op_type(op, &type) < 0 || type != MOAT_ASYNC_SIGN ||
-	    moat_async_pkey_op_get_signature_scheme(op, &scheme) < 0 || moat_async_pkey_op_get_input_size(op, &len) < 0 ||
-	    len > sizeof(input) || moat_async_pkey_op_get_input(op, input, len) < 0)
+	if (c == NULL || fc == NULL || moat_async_pkey_op_get_op_type(op, &type) < 0 ||
+	    moat_async_pkey_op_get_input_size(op, &len) < 0 || len > sizeof(input) ||
+	    moat_async_pkey_op_get_input(op, input, len) < 0)
 		goto fail;
-	/* What keyd is asked to sign is named by the protocol: TLS 1.3 CertificateVerify or TLS 1.2 ServerKeyExchange. */
-	uint8_t kind = moat_connection_get_actual_protocol_version(tls) == MOAT_TLS13 ? MOAT_IPC_SIGN_TLS13_CV
-										      : MOAT_IPC_SIGN_TLS12_SKE;
-	if (keyd_client_sign(c->srv->keyd, fc->key_id, scheme, kind, input, len, sign_done, c, &c->keyd_id) < 0) {
+	int rc;
+	if (type == MOAT_ASYNC_DECRYPT) {
+		/* TLS 1.2 RSA key exchange: keyd answers 48 bytes whatever the ciphertext (moat-ipc(7) RSA_DECRYPT). */
+		int cv = moat_connection_get_client_protocol_version(tls);
+		uint16_t client_version = cv > 0 && cv <= 0xffff ? (uint16_t)cv : 0;
+		rc = keyd_client_decrypt(c->srv->keyd, fc->key_id, client_version, input, len, sign_done, c,
+					 &c->keyd_id);
+	} else {
+		if (moat_async_pkey_op_get_signature_scheme(op, &scheme) < 0)
+			goto fail;
+		/* What keyd is asked to sign is named by the protocol: TLS 1.3 CertificateVerify or TLS 1.2 ServerKeyExchange. */
+		uint8_t kind = moat_connection_get_actual_protocol_version(tls) == MOAT_TLS13 ? MOAT_IPC_SIGN_TLS13_CV
+											      : MOAT_IPC_SIGN_TLS12_SKE;
+		rc = keyd_client_sign(c->srv->keyd, fc->key_id, scheme, kind, input, len, sign_done, c, &c->keyd_id);
+	}
+	if (rc < 0) {
 		c->sign_error = moat_errno == MOAT_ERR_KEYD_UNAVAILABLE ? "keyd is unavailable"
 									: moat_strerror(moat_errno, NULL);
 		goto fail;

@@ -31,6 +31,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/secmem.h"
 #include "ipc/ipc.h"
 
 #define SLOT_BITS 12u
@@ -41,8 +42,10 @@
 #define READ_BATCH 64u /* packets per read event, so one busy socket does not starve the loop */
 #define RECV_BATCH 8u /* packets per recvmmsg */
 #define SEND_BATCH 16u /* packets per sendmmsg */
-/* The largest version 1 SIGN request. */
+/* The largest version 1 request: a SIGN with a 1024-byte input (an RSA_DECRYPT is smaller). */
 #define SIGN_PKT_MAX MOAT_IPC_MIN_MAX_MESSAGE
+_Static_assert(MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 2 + MOAT_IPC_CIPHERTEXT_MAX <= SIGN_PKT_MAX,
+	       "an RSA_DECRYPT request fits a request slot");
 
 enum req_state { REQ_FREE, REQ_QUEUED, REQ_SENT, REQ_ABANDONED };
 enum kc_state { KC_DOWN, KC_HELLO, KC_READY };
@@ -53,6 +56,7 @@ struct keyd_req {
 	uint32_t gen;
 	enum req_state state;
 	bool timed_out;
+	uint8_t opcode; /* MOAT_IPC_SIGN or MOAT_IPC_RSA_DECRYPT: the reply must answer this */
 	keyd_sign_done_fn done;
 	void *arg;
 	struct event *timer;
@@ -259,15 +263,25 @@ static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h,
 	schedule_flush(kc);
 }
 
-static void sign_reply(struct keyd_client *kc, const struct moat_ipc_header *h, struct moat_cursor body)
+/*
+ * A reply to a SIGN or an RSA_DECRYPT. The opcode must be the one its
+ * request was sent with: keyd answering a SIGN with 48 bytes of premaster,
+ * or the reverse, is a broken peer and the connection is reset.
+ */
+static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, struct moat_cursor body)
 {
-	if (moat_ipc_reply_check(h, &body, MOAT_IPC_SIGN) < 0) {
+	uint8_t opcode = (uint8_t)(h->opcode & ~MOAT_IPC_REPLY);
+	if ((opcode != MOAT_IPC_SIGN && opcode != MOAT_IPC_RSA_DECRYPT) || moat_ipc_reply_check(h, &body, opcode) < 0) {
 		connection_lost(kc, "malformed reply");
 		return;
 	}
 	struct keyd_req *r = slot_find(kc, h->request_id);
 	if (r == NULL || (r->state != REQ_SENT && r->state != REQ_ABANDONED)) {
 		moat_log(MOAT_LOG_DEBUG, "keyd %s: dropping a reply to unknown request %08x", kc->path, h->request_id);
+		return;
+	}
+	if (r->opcode != opcode) {
+		connection_lost(kc, "reply with the wrong opcode");
 		return;
 	}
 	kc->inflight--;
@@ -287,17 +301,25 @@ static void sign_reply(struct keyd_client *kc, const struct moat_ipc_header *h, 
 		finish(kc, r, KEYD_REFUSED, h->status, NULL, 0);
 		return;
 	}
-	struct moat_cursor sig;
-	if (moat_ipc_sign_reply_decode(body, &sig, NULL) < 0) {
-		connection_lost(kc, "malformed SIGN reply");
-		return;
+	struct moat_cursor out;
+	if (opcode == MOAT_IPC_RSA_DECRYPT) {
+		if (moat_ipc_rsa_decrypt_reply_decode(body, &out, NULL) < 0) {
+			connection_lost(kc, "malformed RSA_DECRYPT reply");
+			return;
+		}
+		kc->stats.decrypted_ok++;
+	} else {
+		if (moat_ipc_sign_reply_decode(body, &out, NULL) < 0) {
+			connection_lost(kc, "malformed SIGN reply");
+			return;
+		}
+		kc->stats.signed_ok++;
 	}
-	kc->stats.signed_ok++;
-	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&sig), moat_cursor_remaining(&sig));
+	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&out), moat_cursor_remaining(&out));
 }
 
-/* One packet from keyd; false: the connection was lost. */
-static bool handle_packet(struct keyd_client *kc, const uint8_t *pkt, size_t n, bool truncated)
+/* One packet from keyd; false: the connection was lost. The packet is wiped after use (it may hold a premaster). */
+static bool handle_packet(struct keyd_client *kc, uint8_t *pkt, size_t n, bool truncated)
 {
 	if (n == 0) {
 		if (kc->state == KC_HELLO)
@@ -316,7 +338,9 @@ static bool handle_packet(struct keyd_client *kc, const uint8_t *pkt, size_t n, 
 	if (h.opcode == (MOAT_IPC_HELLO | MOAT_IPC_REPLY))
 		hello_reply(kc, &h, body);
 	else
-		sign_reply(kc, &h, body);
+		key_reply(kc, &h, body);
+	/* The requester has taken what it needs; the buffer is reused, and a premaster must not linger in it. */
+	moat_wipe(pkt, n);
 	moat_error_clear();
 	return true;
 }
@@ -519,8 +543,24 @@ static void req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 		connection_lost(kc, "keyd stopped answering");
 }
 
-int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
-		     const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
+/* What a request encodes: a SIGN or an RSA_DECRYPT. */
+struct req_args {
+	uint8_t opcode;
+	const uint8_t *key_id;
+	uint16_t scheme_or_version; /* SIGN: the scheme; RSA_DECRYPT: ClientHello.client_version */
+	uint8_t kind;
+	const uint8_t *input;
+	size_t len;
+};
+
+static int encode_request(struct moat_buf *b, uint32_t id, const struct req_args *a)
+{
+	if (a->opcode == MOAT_IPC_RSA_DECRYPT)
+		return moat_ipc_rsa_decrypt_encode(b, id, a->key_id, a->scheme_or_version, a->input, a->len);
+	return moat_ipc_sign_encode(b, id, a->key_id, a->scheme_or_version, a->kind, a->input, a->len);
+}
+
+static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_done_fn done, void *arg, uint32_t *id)
 {
 	ENSURE_REF(kc);
 	ENSURE_REF(done);
@@ -536,11 +576,12 @@ int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t 
 	}
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, r->pkt, sizeof(r->pkt));
-	if (moat_ipc_sign_encode(&b, r->id, key_id, scheme, kind, input, len) < 0) {
+	if (encode_request(&b, r->id, a) < 0) {
 		int err = moat_errno;
 		slot_release(kc, r);
 		BAIL(err == MOAT_ERR_ALLOC ? MOAT_ERR_ALLOC : MOAT_ERR_INVALID_ARG);
 	}
+	r->opcode = a->opcode;
 	r->pkt_len = b.len;
 	r->done = done;
 	r->arg = arg;
@@ -552,6 +593,20 @@ int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t 
 	schedule_flush(kc);
 	*id = r->id;
 	return MOAT_SUCCESS;
+}
+
+int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
+		     const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
+{
+	const struct req_args a = { MOAT_IPC_SIGN, key_id, scheme, kind, input, len };
+	return submit(kc, &a, done, arg, id);
+}
+
+int keyd_client_decrypt(struct keyd_client *kc, const uint8_t key_id[32], uint16_t client_version,
+			const uint8_t *ciphertext, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
+{
+	const struct req_args a = { MOAT_IPC_RSA_DECRYPT, key_id, client_version, 0, ciphertext, len };
+	return submit(kc, &a, done, arg, id);
 }
 
 void keyd_client_cancel(struct keyd_client *kc, uint32_t id)

@@ -31,13 +31,17 @@ struct event_base;
 struct keyd_client;
 
 enum keyd_result {
-	KEYD_OK = 0,      /* sig holds the signature */
+	KEYD_OK = 0,      /* sig holds the signature (SIGN) or the 48-byte premaster (RSA_DECRYPT) */
 	KEYD_UNAVAILABLE, /* keyd went away before answering */
 	KEYD_TIMEOUT,     /* no answer before the deadline */
 	KEYD_REFUSED,     /* keyd answered with an error status (status says which, BUSY included) */
 };
 
-/* sig is valid only during the call. status is the IPC status (MOAT_IPC_OK unless REFUSED). */
+/*
+ * sig is valid only during the call (for an RSA_DECRYPT it is the premaster,
+ * wiped right after: copy it to locked memory if it must outlive the call).
+ * status is the IPC status (MOAT_IPC_OK unless REFUSED).
+ */
 typedef void (*keyd_sign_done_fn)(void *arg, enum keyd_result result, uint16_t status, const uint8_t *sig,
 				  size_t sig_len);
 
@@ -46,6 +50,7 @@ struct keyd_client_stats {
 	uint64_t disconnects; /* connections lost after connecting */
 	uint64_t requests;    /* accepted by keyd_client_sign */
 	uint64_t signed_ok;
+	uint64_t decrypted_ok; /* RSA_DECRYPT answered (a premaster, or keyd's synthetic one: they look alike) */
 	uint64_t refused;     /* error replies, BUSY included */
 	uint64_t busy;
 	uint64_t timeouts;
@@ -75,6 +80,17 @@ const struct keyd_client_stats *keyd_client_get_stats(const struct keyd_client *
  */
 MOAT_MUST_USE int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
 				   const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id);
+/*
+ * Queue an RSA_DECRYPT of a TLS 1.2 EncryptedPreMasterSecret (moat-ipc(7)):
+ * done gets the 48 bytes keyd answers, for a bad ciphertext as for a good
+ * one. client_version is ClientHello.client_version, sent for keyd's log
+ * only; the caller applies it (tls12_premaster.h). Same contract as
+ * keyd_client_sign otherwise; a ciphertext of 0 or more than 512 bytes →
+ * MOAT_ERR_INVALID_ARG.
+ */
+MOAT_MUST_USE int keyd_client_decrypt(struct keyd_client *kc, const uint8_t key_id[32], uint16_t client_version,
+				      const uint8_t *ciphertext, size_t len, keyd_sign_done_fn done, void *arg,
+				      uint32_t *id);
 /* The requester lost interest: done will not run. An id that is not pending is ignored. */
 void keyd_client_cancel(struct keyd_client *kc, uint32_t id);
 

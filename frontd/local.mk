@@ -24,5 +24,3 @@ sbin_PROGRAMS += frontd/moat-frontd
 frontd_moat_frontd_SOURCES = frontd/main.c
 frontd_moat_frontd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
 frontd_moat_frontd_LDADD = $(FRONTD_LIBS)
-
-dist_man_MANS += man/moat-frontd.8 man/moat-frontd.conf.5

@@ -40,6 +40,7 @@
 #include "frontd/listen.h"
 #include "frontd/sandbox.h"
 #include "frontd/server.h"
+#include "tls/crypto/version.h"
 #ifdef MOAT_FRONTD_TESTING
 #include "tests/frontd/sandbox_trigger.h"
 #endif
@@ -54,19 +55,25 @@ struct options {
 	const char *forbidden_syscall; /* test build only */
 };
 
-static void usage(void)
+static void usage(FILE *to)
 {
-	fprintf(stderr, "usage: " IDENT " [-dtv] [-f file]\n"
-			"  -f file  configuration (default " FRONTD_DEFAULT_CONFIG ")\n"
-			"  -t       check the configuration and exit\n"
-			"  -d       stay in the foreground and log to stderr\n"
-			"  -v       log debug messages\n");
+	fprintf(to, "usage: " IDENT " [-dtv] [-f file]\n"
+		    "       " IDENT " -h | -V\n"
+		    "  -f file  configuration (default " FRONTD_DEFAULT_CONFIG ")\n"
+		    "  -t       check the configuration and exit\n"
+		    "  -d       stay in the foreground and log to stderr\n"
+		    "  -v       log debug messages\n"
+		    "  -h, --help     this text\n"
+		    "  -V, --version  moat's and libcrypto's versions\n");
 }
 
+/* -1: go on and run; else the status to exit with: 0 after --help or --version, 2 for bad usage. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_FORBIDDEN = 0x100 };
 	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 #ifdef MOAT_FRONTD_TESTING
 		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
 #endif
@@ -74,7 +81,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int ch;
 	o->config = FRONTD_DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, "f:tdvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:tdvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			o->config = optarg;
@@ -88,19 +95,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'v':
 			o->verbose = true;
 			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			moat_print_version(stdout, IDENT);
+			return 0;
 		case OPT_FORBIDDEN:
 			o->forbidden_syscall = optarg;
 			break;
 		default:
-			usage();
-			return -1;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
-		usage();
-		return -1;
+		usage(stderr);
+		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 /* Step 3 of the startup order. */
@@ -209,8 +222,9 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	if (parse_options(argc, argv, &o) < 0)
-		return 1;
+	int done = parse_options(argc, argv, &o);
+	if (done >= 0)
+		return done;
 	moat_log_open(IDENT, false, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
 
 	struct moat_conf conf;

@@ -14,7 +14,7 @@
  *
  * A SIGN request carries the unhashed TLS structure to be signed, and the
  * decoder refuses anything that does not have the shape of a TLS 1.3
- * CertificateVerify content or TLS 1.2 ServerECDHParams (keyd is not a
+ * CertificateVerify content or TLS 1.2 ServerECDHParams / ServerDHParams (keyd is not a
  * general signing oracle, see man/moat-ipc.7). The full protocol description
  * is moat-ipc(7).
  *
@@ -200,7 +200,11 @@ MOAT_MUST_USE int moat_ipc_hello_reply_decode(struct moat_cursor body, struct mo
 typedef enum {
 	MOAT_IPC_SIGN_TLS13_CV = 1,  /* TLS 1.3 CertificateVerify content, RFC 8446 §4.4.3 */
 	MOAT_IPC_SIGN_TLS12_SKE = 2, /* TLS 1.2 ServerKeyExchange signed params, RFC 5246 §7.4.3, RFC 8422 §5.4 */
+	MOAT_IPC_SIGN_TLS12_SKE_DHE = 3, /* TLS 1.2 ServerKeyExchange ServerDHParams, RFC 5246 §7.4.3, RFC 7919 §4 */
+	MOAT_IPC_SIGN_TLS12_CLIENT_CV = 4, /* digest of a TLS 1.2/1.0 client's handshake_messages, RFC 5246 §7.4.8 */
 } moat_ipc_sign_kind;
+/* A TLS 1.2 (or 1.0/1.1) ServerKeyExchange shape: kinds 2 and 3. */
+#define MOAT_IPC_SIGN_KIND_IS_SKE(k) ((k) == MOAT_IPC_SIGN_TLS12_SKE || (k) == MOAT_IPC_SIGN_TLS12_SKE_DHE)
 
 struct moat_ipc_sign {
 	uint8_t key_id[MOAT_IPC_KEY_ID_LEN];
@@ -212,7 +216,7 @@ struct moat_ipc_sign {
 /* True when scheme is a TLS signature scheme keyd may use for kind (the explicit list in moat-ipc(7)). */
 bool moat_ipc_scheme_allowed(uint8_t kind, uint16_t scheme);
 /*
- * The rules a SIGN request must pass, in this order: kind is 1 or 2 (else
+ * The rules a SIGN request must pass, in this order: kind is 1 to 4 (else
  * BAD_INPUT); scheme is allowed for kind (else BAD_SCHEME); input has the
  * kind's shape (else BAD_INPUT). Fails with MOAT_ERR_IPC_BAD_MESSAGE and *st.
  */

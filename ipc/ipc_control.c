@@ -15,11 +15,12 @@
 #include "ipc/ipc_internal.h"
 #include "tls/crypto/iana.h"
 
-/* Which signature schemes a key of each type can make (RFC 8446 §4.2.3). */
+/* Which signature schemes a key of each type can make (RFC 8446 §4.2.3; the TLS 1.0/1.1 ones, iana.h). */
 static bool scheme_fits_key(uint8_t key_type, uint16_t scheme)
 {
 	switch (scheme) {
 	case MOAT_SIG_RSA_PKCS1_SHA1:
+	case MOAT_SIG_LEGACY_RSA_MD5_SHA1:
 	case MOAT_SIG_RSA_PKCS1_SHA256:
 	case MOAT_SIG_RSA_PKCS1_SHA384:
 	case MOAT_SIG_RSA_PKCS1_SHA512:
@@ -32,6 +33,7 @@ static bool scheme_fits_key(uint8_t key_type, uint16_t scheme)
 	case MOAT_SIG_RSA_PSS_PSS_SHA512:
 		return key_type == MOAT_IPC_KEY_RSA_PSS;
 	case MOAT_SIG_ECDSA_SHA1:
+	case MOAT_SIG_LEGACY_ECDSA_SHA1:
 	case MOAT_SIG_ECDSA_SECP256R1_SHA256:
 	case MOAT_SIG_ECDSA_SECP384R1_SHA384:
 	case MOAT_SIG_ECDSA_SECP521R1_SHA512:

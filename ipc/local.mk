@@ -15,5 +15,3 @@ ipc_libmoat_ipc_a_SOURCES = \
 # with the crypto layer alone; frontd, which also runs TLS, with the TLS library.
 MOAT_IPC_LIBS = ipc/libmoat_ipc.a $(MOAT_CRYPTO_LIBS)
 MOAT_IPC_TLS_LIBS = ipc/libmoat_ipc.a $(MOAT_TLS_LIBS)
-
-dist_man_MANS += man/moat-ipc.7

@@ -24,10 +24,10 @@
  * or not; nobody without d can tell a synthetic answer from a decryption.
  *
  * client_version is not an input: keyd's answer must not depend on it.
- * Whoever runs the TLS handshake compares the premaster's first two bytes
- * with ClientHello.client_version as RFC 5246 §7.4.7.1 says (and, on a
- * mismatch, goes on with a random premaster so the handshake fails at
- * Finished); keyd returns the 48 bytes either way (moat-ipc(7)).
+ * Whoever runs the TLS handshake does the version check of RFC 5246
+ * §7.4.7.1, writing ClientHello.client_version over the premaster's first
+ * two bytes so that a mismatch fails at Finished (tls/tls12_premaster.h);
+ * keyd returns the 48 bytes either way (moat-ipc(7)).
  */
 #ifndef MOAT_KEYD_CRYPTO_RSA_DECRYPT_H
 #define MOAT_KEYD_CRYPTO_RSA_DECRYPT_H

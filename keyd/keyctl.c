@@ -4,12 +4,15 @@
  *
  *	moat-keyctl [-s socket] ping|list|stats
  *
+ * Exit status: 0 done, 1 keyd unreachable or refusing, 2 bad usage.
+ *
  * A plain blocking client: one connection, HELLO, one request, the reply
  * checked as strictly as keyd checks requests (version, opcode, request id,
  * status, exact body), every wait bounded by a timeout so a wedged keyd
  * cannot hang a script. Output is one line per fact so scripts can grep it.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 #include "ipc/ipc.h"
 #include "keyd/keyd_config.h"
 #include "keyd/names.h"
+#include "tls/crypto/version.h"
 
 #define TIMEOUT_MS 5000
 
@@ -51,7 +55,10 @@ static void fail(const char *fmt, ...)
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: moat-keyctl [-s socket] ping|list|stats\n"
-		    "  -s socket  keyd's control socket (default " KEYD_DEFAULT_CONTROL_SOCKET ")\n");
+		    "       moat-keyctl -h | -V\n"
+		    "  -s socket      keyd's control socket (default " KEYD_DEFAULT_CONTROL_SOCKET ")\n"
+		    "  -h, --help     this text\n"
+		    "  -V, --version  moat's and libcrypto's versions\n");
 }
 
 static void connect_keyd(struct client *c)
@@ -221,17 +228,23 @@ int main(int argc, char **argv)
 	c.path = KEYD_DEFAULT_CONTROL_SOCKET;
 	c.fd = -1;
 	c.next_id = 1;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt;
-	while ((opt = getopt(argc, argv, "s:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': c.path = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'V': moat_print_version(stdout, "moat-keyctl"); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (argc - optind != 1) {
 		usage(stderr);
-		return 1;
+		return 2;
 	}
 	const char *cmd = argv[optind];
 	void (*run)(struct client *) = NULL;
@@ -244,7 +257,7 @@ int main(int argc, char **argv)
 	else {
 		fprintf(stderr, "moat-keyctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
-		return 1;
+		return 2;
 	}
 	connect_keyd(&c);
 	hello(&c);

@@ -17,10 +17,10 @@ static const char *const top_directives[] = {
 	"socket", "control-socket", "allow", "key", "max-inflight", "workers", "inline-sign", "user",
 	"max-peers-per-uid", "hello-timeout", "idle-timeout", "insecure-same-user", "insecure-run-as-root",
 };
-static const char *const key_directives[] = { "name", "role", "tls12", "rsa-key-exchange" };
+static const char *const key_directives[] = { "name", "role", "tls12", "tls10", "rsa-key-exchange" };
 
 const struct keyd_key_policy keyd_key_policy_default = {
-	.server = true, .client = false, .tls12 = false, .rsa_key_exchange = false,
+	.server = true, .client = false, .tls12 = false, .tls10 = false, .rsa_key_exchange = false,
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -212,6 +212,7 @@ static int one_key(struct moat_conf *conf, const struct moat_conf_node *n, struc
 		TRY(moat_conf_find_unique(conf, n, "name", &name_node));
 		TRY(key_role(conf, n, &k->policy));
 		TRY(block_bool(conf, n, "tls12", &k->policy.tls12));
+		TRY(block_bool(conf, n, "tls10", &k->policy.tls10));
 		TRY(block_bool(conf, n, "rsa-key-exchange", &k->policy.rsa_key_exchange));
 	}
 	const char *name;

@@ -18,6 +18,7 @@
  *	key "/etc/moat/keys/rsa.key" {
  *		role server              # server | client | both: which CertificateVerify contexts
  *		tls12 no                 # TLS 1.2 ServerKeyExchange shapes
+ *		tls10 no                 # the same shapes with the TLS 1.0/1.1 schemes (MD5+SHA-1, SHA-1)
  *		rsa-key-exchange no      # RSA_DECRYPT (TLS 1.2 static RSA key exchange)
  *	}
  *
@@ -37,11 +38,12 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "policy/conf.h"
 
-#define KEYD_DEFAULT_CONFIG "/etc/moat/moat-keyd.conf"
-#define KEYD_DEFAULT_SOCKET "/run/moat/keyd.sock"
-#define KEYD_DEFAULT_CONTROL_SOCKET "/run/moat/keyctl.sock"
+#define KEYD_DEFAULT_CONFIG MOAT_CONFDIR "/moat-keyd.conf"
+#define KEYD_DEFAULT_SOCKET MOAT_RUNDIR "/keyd.sock"
+#define KEYD_DEFAULT_CONTROL_SOCKET MOAT_RUNDIR "/keyctl.sock"
 #define KEYD_DEFAULT_MAX_INFLIGHT 64
 #define KEYD_MAX_INFLIGHT_LIMIT 1024
 #define KEYD_MAX_WORKERS 64
@@ -77,9 +79,10 @@ struct keyd_key_policy {
 	bool server;           /* TLS 1.3 "server CertificateVerify" content (role server or both) */
 	bool client;           /* TLS 1.3 "client CertificateVerify" content (role client or both) */
 	bool tls12;            /* TLS 1.2 ServerKeyExchange shapes (server-only by their nature) */
+	bool tls10;            /* the same shapes signed with the TLS 1.0/1.1 legacy schemes */
 	bool rsa_key_exchange; /* RSA_DECRYPT: TLS 1.2 static RSA key exchange */
 };
-/* role server, tls12 no, rsa-key-exchange no */
+/* role server, tls12 no, tls10 no, rsa-key-exchange no */
 extern const struct keyd_key_policy keyd_key_policy_default;
 
 struct keyd_key_conf {

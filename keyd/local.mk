@@ -37,8 +37,7 @@ keyd_moat_keyd_SOURCES = keyd/main.c
 keyd_moat_keyd_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS)
 keyd_moat_keyd_LDADD = $(MOAT_KEYD_LIBS)
 
-bin_PROGRAMS += keyd/moat-keyctl
+# An administrator's tool (section 8): it needs root or keyd's user.
+sbin_PROGRAMS += keyd/moat-keyctl
 keyd_moat_keyctl_SOURCES = keyd/keyctl.c
 keyd_moat_keyctl_LDADD = keyd/libkeyd.a $(MOAT_IPC_LIBS)
-
-dist_man_MANS += man/moat-keyd.8 man/moat-keyctl.8 man/moat-keyd.conf.5

@@ -57,6 +57,7 @@
 #include "keyd/server.h"
 #include "keyd/sockets.h"
 #include "keyd/workers.h"
+#include "tls/crypto/version.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define KEYD_ASAN 1
@@ -132,11 +133,14 @@ static void die_error(const char *what)
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: moat-keyd [-dtv] [-f file] [--insecure-same-user]\n"
+		    "       moat-keyd -h | -V\n"
 		    "  -f file  configuration (default " KEYD_DEFAULT_CONFIG ")\n"
 		    "  -t       check the configuration and the keys, then exit\n"
 		    "  -d       stay in the foreground and log to stderr\n"
 		    "  -v       log more (debug)\n"
-		    "  --insecure-same-user  serve although a served user can read a key file (no isolation)\n");
+		    "  --insecure-same-user  serve although a served user can read a key file (no isolation)\n"
+		    "  -h, --help     this text\n"
+		    "  -V, --version  moat's and libcrypto's versions\n");
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -151,29 +155,31 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "test-syslog", required_argument, NULL, OPT_SYSLOG },
 #endif
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof(*o));
 	o->config = KEYD_DEFAULT_CONFIG;
 	int c;
-	while ((c = getopt_long(argc, argv, "f:tdvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:tdvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->config = optarg; break;
 		case 't': o->check = true; break;
 		case 'd': o->foreground = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
+		case 'V': moat_print_version(stdout, "moat-keyd"); exit(0);
 		case OPT_FORBIDDEN: o->forbidden_syscall = optarg; break;
 		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
 		case OPT_PLANT_SYMLINK: o->plant_symlink = optarg; break;
 		case OPT_SYSLOG: o->syslog_path = optarg; break;
 		case OPT_INSECURE_SAME_USER: o->insecure_same_user = true; break;
-		default: usage(stderr); exit(1);
+		default: usage(stderr); exit(2);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		exit(1);
+		exit(2);
 	}
 }
 
@@ -305,6 +311,15 @@ static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *contr
 	gid_t group = owner_gid;
 	/* Mode 0660: the allowed peers reach the file through its group. */
 	(void)keyd_config_socket_group(cfg, &group);
+
+	/*
+	 * A keyd already running is looked for at its control socket first: the
+	 * check (connect, close) is then a peer it serves (root, or its own
+	 * user), at debug level in its log, not a stranger on the data socket
+	 * that it refuses and reports as one.
+	 */
+	if (keyd_socket_in_use(cfg->control_path))
+		die("control socket: %s is in use by a running keyd", cfg->control_path);
 
 	if (keyd_socket_listen(cfg->socket_path, 0660, root, owner, group, data_fd, why, sizeof(why)) != MOAT_SUCCESS)
 		die("data socket: %s", why);
@@ -555,8 +570,8 @@ int main(int argc, char **argv)
 	if (keyd_server_block_signals() != MOAT_SUCCESS || keyd_workers_start(&workers, nworkers) != MOAT_SUCCESS)
 		die_error("starting the signing threads");
 	stats.workers = nworkers;
-	moat_log(MOAT_LOG_INFO, "%zu signing threads, at most %u requests in flight per peer", nworkers,
-		 cfg.max_inflight);
+	moat_log(MOAT_LOG_INFO, "%zu signing thread%s, at most %u request%s in flight per peer", nworkers,
+		 nworkers == 1 ? "" : "s", cfg.max_inflight, cfg.max_inflight == 1 ? "" : "s");
 
 	struct keyd_server *server = NULL;
 	const struct keyd_server_params params = {
@@ -574,7 +589,7 @@ int main(int argc, char **argv)
 	sandbox(&o);
 	if (!o.foreground)
 		keyd_daemon_ready(&daemon);
-	moat_log(MOAT_LOG_NOTICE, "serving %zu keys on %s", keys.count, cfg.socket_path);
+	moat_log(MOAT_LOG_NOTICE, "serving %zu key%s on %s", keys.count, keys.count == 1 ? "" : "s", cfg.socket_path);
 
 	int rc = keyd_server_run(server);
 	if (rc != MOAT_SUCCESS)

@@ -10,7 +10,7 @@
 #include "common/secmem.h"
 #include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/names.h"
-#include "tls/crypto/kex.h"
+#include "tls/crypto/iana.h"
 #include "tls/crypto/signed_content.h"
 
 /* Refuse the request with status s (the ipc decoders' convention: IPC_BAD_MESSAGE plus a status). */
@@ -32,43 +32,37 @@ static int copy_input(struct keyd_op *op, struct moat_cursor *c)
 }
 
 /*
- * Whether the public value inside a TLS 1.2 ServerECDHParams is a point of
- * its named group (RFC 8422 §5.4, RFC 8446 §4.2.8.2 for the checks).
- *
- * Why keyd checks it: the shape check (moat_ske_ecdh_content_check) proves
- * lengths and the uncompressed-form byte, but any 64 bytes after 0x04 pass
- * it. keyd signing params whose "point" is not on the curve would vouch for
- * bytes no honest server ever sends, and a client that does not validate
- * the point could be led into an invalid-curve attack under this
- * certificate's name. So for P-256, P-384 and P-521 the point must decode,
- * lie on the curve and not be the point at infinity; X25519 and X448 public
- * values are any string of their exact length (RFC 7748 §5). These are the
- * checks the handshake makes on a peer's share (moat_kex_public_check), so
- * keyd and the TLS code cannot disagree on what a valid point is.
- */
-static bool ske_point_valid(const struct moat_cursor *input)
-{
-	uint16_t group;
-	struct moat_cursor point;
-	if (moat_ske_ecdh_content_check(moat_cursor_data(input), moat_cursor_remaining(input), &group, &point) !=
-	    MOAT_SUCCESS)
-		return false;
-	return moat_kex_public_check(group, moat_cursor_data(&point), moat_cursor_remaining(&point)) == MOAT_SUCCESS;
-}
-
-/*
  * What the key's configuration allows (keyd_config.h, keyd_key_policy).
  * The context string tells a TLS 1.3 server signature from a client one
  * (RFC 8446 §4.4.3); a client signature made by keyd would let a
  * compromised frontd authenticate as this certificate to a mutual-TLS
  * service. A TLS 1.2 ServerKeyExchange is a server signature by its shape;
- * a TLS 1.2 client CertificateVerify (over a handshake hash) is not a
- * shape keyd accepts at all, so the client role is TLS 1.3 only.
+ * signed with a TLS 1.0/1.1 scheme (MD5+SHA-1, SHA-1) it needs its own
+ * switch, "tls10": a key allowed for TLS 1.2 does not sign with the weaker
+ * hashes unless the operator asked for it. A TLS 1.2 (or 1.0/1.1) client
+ * CertificateVerify is a digest keyd cannot check (signed_content.h): it
+ * needs the client role and the version's switch, tls12 or tls10.
  */
 static const char *policy_refusal(const struct keyd_key *k, const struct moat_ipc_sign *req)
 {
-	if (req->kind == MOAT_IPC_SIGN_TLS12_SKE)
+	if (req->kind == MOAT_IPC_SIGN_TLS12_CLIENT_CV) {
+		const struct moat_sig_scheme_info *s = moat_sig_scheme_find(req->scheme);
+		bool legacy = s != NULL && s->legacy;
+		if (!k->policy.client)
+			return "TLS 1.2 client CertificateVerify refused: the key's role is server";
+		if (legacy && !k->policy.tls10)
+			return "TLS 1.0/1.1 client CertificateVerify refused: the key has no \"tls10 yes\"";
+		if (!legacy && !k->policy.tls12)
+			return "TLS 1.2 client CertificateVerify refused: the key has no \"tls12 yes\"";
+		return NULL;
+	}
+	if (MOAT_IPC_SIGN_KIND_IS_SKE(req->kind)) {
+		const struct moat_sig_scheme_info *s = moat_sig_scheme_find(req->scheme);
+		if (s != NULL && s->legacy)
+			return k->policy.tls10 ? NULL
+					       : "TLS 1.0/1.1 ServerKeyExchange refused: the key has no \"tls10 yes\"";
 		return k->policy.tls12 ? NULL : "TLS 1.2 ServerKeyExchange refused: the key has no \"tls12 yes\"";
+	}
 	bool server = true;
 	if (moat_cv_content_check(moat_cursor_data(&req->input), moat_cursor_remaining(&req->input), &server, NULL) !=
 	    MOAT_SUCCESS)
@@ -94,8 +88,6 @@ static int prepare_sign(const struct keyd_keyset *ks, struct moat_cursor body, s
 	op->refusal = policy_refusal(k, &req);
 	if (op->refusal != NULL)
 		return refuse(st, MOAT_IPC_KEY_POLICY, MOAT_HERE);
-	if (req.kind == MOAT_IPC_SIGN_TLS12_SKE && !ske_point_valid(&req.input))
-		return refuse(st, MOAT_IPC_BAD_INPUT, MOAT_HERE);
 	op->scheme = req.scheme;
 	op->kind = req.kind;
 	return copy_input(op, &req.input);
@@ -146,7 +138,11 @@ static int perform_sign(const struct keyd_op *op, uint32_t request_id, struct mo
 {
 	uint8_t sig[MOAT_IPC_SIGNATURE_MAX];
 	size_t sig_len = sizeof(sig);
-	if (moat_sig_sign(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len) != MOAT_SUCCESS) {
+	/* Kind 4 is a digest already (RFC 5246 §7.4.8's handshake_messages, hashed by the requester). */
+	int rc = op->kind == MOAT_IPC_SIGN_TLS12_CLIENT_CV
+			 ? moat_sig_sign_digest(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len)
+			 : moat_sig_sign(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len);
+	if (rc != MOAT_SUCCESS) {
 		char what[MOAT_IPC_KEY_NAME_MAX + 64];
 		snprintf(what, sizeof(what), "signing with key %s (%s)", op->key->name, keyd_scheme_name(op->scheme));
 		moat_log_error(MOAT_LOG_ERR, what);

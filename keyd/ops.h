@@ -14,8 +14,12 @@
  *   BAD_SCHEME, TOO_LARGE, MALFORMED); key id (UNKNOWN_KEY); scheme for the
  *   key by the rules of the kind's TLS version (BAD_SCHEME); the key's
  *   policy (KEY_POLICY): a TLS 1.3 CertificateVerify content's context
- *   string against the key's role, a TLS 1.2 shape against "tls12"; for a
- *   TLS 1.2 shape, the ECDH point on its curve (BAD_INPUT).
+ *   string against the key's role, a ServerKeyExchange shape against
+ *   "tls12", or "tls10" when the scheme is a TLS 1.0/1.1 one, a TLS 1.2
+ *   client CertificateVerify digest against the client role and the same
+ *   switches. (The ECDH
+ *   point on its curve and the DH value in range are part of the shape,
+ *   checked by the decoder.)
  *   RSA_DECRYPT: framing (decoder: MALFORMED, TOO_LARGE); key id
  *   (UNKNOWN_KEY); an rsaEncryption key (NOT_PERMITTED); "rsa-key-exchange
  *   yes" for the key (KEY_POLICY). client_version is not looked at. Then it

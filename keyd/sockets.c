@@ -74,6 +74,27 @@ static int split_path(const char *path, char *dir, size_t dir_len, const char **
 	return MOAT_SUCCESS;
 }
 
+/* Connect to sun and close at once, sending nothing: 0 if something listens there, else the errno. */
+static int probe(const struct sockaddr_un *sun)
+{
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return errno;
+	int rc = connect(s, (const struct sockaddr *)sun, sizeof(*sun));
+	int err = errno;
+	close(s);
+	return rc == 0 ? 0 : err;
+}
+
+bool keyd_socket_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	if (make_addr(path, &sun) != MOAT_SUCCESS || lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	return probe(&sun) == 0;
+}
+
 /* Remove a stale socket at base in dirfd; fail if it is live or not a socket. Links are not followed. */
 static int clear_stale(int dirfd, const char *base, const char *path, const struct sockaddr_un *sun, char *why,
 		       size_t why_len)
@@ -86,13 +107,8 @@ static int clear_stale(int dirfd, const char *base, const char *path, const stru
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return fail(why, why_len, "%s exists and is not a socket; not replacing it", path);
-	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		return fail(why, why_len, "socket: %s", strerror(errno));
-	int rc = connect(probe, (const struct sockaddr *)sun, sizeof(*sun));
-	int err = errno;
-	close(probe);
-	if (rc == 0)
+	int err = probe(sun);
+	if (err == 0)
 		return fail(why, why_len, "%s is in use by a running keyd", path);
 	if (err != ECONNREFUSED)
 		return fail(why, why_len, "cannot probe %s: %s", path, strerror(err));

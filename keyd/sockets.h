@@ -27,6 +27,14 @@ MOAT_MUST_USE int keyd_socket_listen(const char *path, mode_t mode, bool chown_i
 				     int *fd, char *why, size_t why_len);
 
 /*
+ * Whether something listens on the socket at path: a connection is made and
+ * closed at once, nothing sent. A missing path, a stale socket, a symlink or
+ * anything else that is not a socket is not in use (keyd_socket_listen then
+ * decides what to do with it).
+ */
+bool keyd_socket_in_use(const char *path);
+
+/*
  * Test builds only (moat-keyd-test's --test-plant-symlink): called with
  * the final path right after bind, before owner and mode are set, to plant
  * what an attacker racing keyd would. NULL in the real daemon.

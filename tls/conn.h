@@ -25,6 +25,7 @@
 #include "tls/moat.h"
 #include "tls/record.h"
 #include "tls/record_io.h"
+#include "tls/tls12_premaster.h"
 #include "tls/tls13_key_schedule.h"
 
 #define MOAT_MAX_CERTS_PER_CONFIG 4
@@ -94,7 +95,7 @@ struct moat_hs_action;
 struct moat_async_pkey_op {
 	moat_async_pkey_op_type type;
 	uint16_t scheme;
-	struct moat_buf input;               /* the content to sign */
+	struct moat_buf input;               /* the content to sign, or the EncryptedPreMasterSecret */
 	uint8_t output[MOAT_MAX_SIG_LEN];
 	size_t output_len;
 	bool has_output;
@@ -180,6 +181,10 @@ struct moat_handshake {
 	size_t signature_len;
 	bool signature_ready;
 	bool signature_failed;               /* the application gave up on the operation */
+	/* TLS 1.2 RSA key exchange: the decrypted premaster, RFC 5246 §7.4.7.1 (48 bytes of moat_secmem). */
+	uint8_t *premaster;
+	bool premaster_ready;
+	bool premaster_failed;               /* the application gave up on the DECRYPT operation */
 
 	uint8_t finished_hash[MOAT_MAX_HASH_LEN]; /* transcript hash before the received message */
 	uint8_t finished_key_ours[MOAT_MAX_HASH_LEN];
@@ -339,5 +344,16 @@ MOAT_MUST_USE int moat_tls13_choose_sig_scheme(struct moat_connection *conn, con
 MOAT_MUST_USE int moat_async_pkey_sign(struct moat_connection *conn, uint16_t scheme, const uint8_t *content,
 				       size_t len);
 void moat_async_pkey_detach(struct moat_connection *conn);
+/*
+ * TLS 1.2 RSA key exchange: have the EncryptedPreMasterSecret decrypted
+ * through the async pkey callback (a DECRYPT operation; there is no
+ * in-process path: without a callback MOAT_ERR_NOT_SUPPORTED). Success
+ * once hs->premaster holds the 48 bytes the application applied; until
+ * then MOAT_ERR_ASYNC_BLOCKED; MOAT_ERR_PKEY_OP_FAILED after op_fail. The
+ * caller then sets the version bytes (tls12_premaster.h).
+ */
+MOAT_MUST_USE int moat_async_pkey_decrypt(struct moat_connection *conn, const uint8_t *ciphertext, size_t len);
+/* Wipe and free hs->premaster (moat_conn_free_handshake_state does). */
+void moat_async_pkey_release_premaster(struct moat_handshake *hs);
 
 #endif

@@ -120,6 +120,7 @@ void moat_conn_free_handshake_state(struct moat_connection *conn)
 	if (hs == NULL)
 		return;
 	moat_async_pkey_detach(conn);
+	moat_async_pkey_release_premaster(hs);
 	moat_buf_free(&hs->transcript_raw);
 	moat_hash_free(&hs->transcript);
 	moat_buf_free(&hs->in);

@@ -246,6 +246,16 @@ MOAT_MUST_USE int moat_client_hello_cb_done(struct moat_connection *conn);
 
 /* ---- async private-key operations -------------------------------------- */
 
+/*
+ * SIGN: the input is the content to sign (unhashed), the output the
+ * signature. DECRYPT (the TLS 1.2 RSA key exchange): the input is the
+ * EncryptedPreMasterSecret, the output exactly 48 bytes, which must be the
+ * premaster or, for a ciphertext that does not decrypt to one, a value the
+ * decrypter derives without revealing that it failed (implicit rejection;
+ * moat-keyd's RSA_DECRYPT does this). A DECRYPT cannot be performed
+ * in-process (moat_async_pkey_op_perform fails with MOAT_ERR_NOT_SUPPORTED):
+ * hand it to the key daemon and set_output its answer.
+ */
 typedef enum { MOAT_ASYNC_DECRYPT, MOAT_ASYNC_SIGN } moat_async_pkey_op_type;
 
 MOAT_MUST_USE int moat_async_pkey_op_get_op_type(struct moat_async_pkey_op *op, moat_async_pkey_op_type *type);
@@ -253,7 +263,7 @@ MOAT_MUST_USE int moat_async_pkey_op_get_op_type(struct moat_async_pkey_op *op, 
 MOAT_MUST_USE int moat_async_pkey_op_get_signature_scheme(struct moat_async_pkey_op *op, uint16_t *scheme);
 MOAT_MUST_USE int moat_async_pkey_op_get_input_size(struct moat_async_pkey_op *op, uint32_t *data_len);
 MOAT_MUST_USE int moat_async_pkey_op_get_input(struct moat_async_pkey_op *op, uint8_t *data, uint32_t data_len);
-/* Offload: the caller computed the output (the signature) elsewhere. */
+/* Offload: the caller computed the output (the signature, or the 48-byte premaster) elsewhere. */
 MOAT_MUST_USE int moat_async_pkey_op_set_output(struct moat_async_pkey_op *op, const uint8_t *data, uint32_t data_len);
 /* Compute the output with the private key loaded in this process. */
 MOAT_MUST_USE int moat_async_pkey_op_perform(struct moat_async_pkey_op *op,

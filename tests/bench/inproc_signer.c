@@ -55,6 +55,7 @@
 
 struct inproc_req {
 	uint32_t id;
+	uint8_t opcode; /* MOAT_IPC_SIGN or MOAT_IPC_RSA_DECRYPT */
 	keyd_sign_done_fn done;
 	void *arg;
 	TAILQ_ENTRY(inproc_req) link;
@@ -133,7 +134,7 @@ static int keyd_side(struct keyd_client *kc, const struct inproc_req *r, struct 
 	if (moat_ipc_request_open(r->pkt, r->pkt_len, &h, &body, &st, &answerable) != MOAT_SUCCESS ||
 	    keyd_op_prepare(&kc->keys, h.opcode, body, &kc->op, &st) != MOAT_SUCCESS) {
 		moat_error_clear();
-		rc = moat_ipc_encode_status(out, MOAT_IPC_SIGN, r->id, st);
+		rc = moat_ipc_encode_status(out, r->opcode, r->id, st);
 	} else {
 		rc = keyd_op_perform(&kc->op, h.request_id, out, &st);
 	}
@@ -149,7 +150,7 @@ static void sign_one(struct keyd_client *kc, struct inproc_req *r)
 	struct moat_cursor body, sig;
 	moat_buf_init_fixed(&out, kc->reply, sizeof(kc->reply));
 	if (keyd_side(kc, r, &out) != MOAT_SUCCESS || moat_ipc_header_decode(out.data, out.len, &h, &body) != MOAT_SUCCESS ||
-	    moat_ipc_reply_check(&h, &body, MOAT_IPC_SIGN) != MOAT_SUCCESS || h.request_id != r->id) {
+	    moat_ipc_reply_check(&h, &body, r->opcode) != MOAT_SUCCESS || h.request_id != r->id) {
 		/* Cannot happen with keyd's own encoder; the real client would drop the connection. */
 		moat_log_error(MOAT_LOG_ERR, "in-process signer: malformed reply");
 		finish(kc, r, KEYD_UNAVAILABLE, MOAT_IPC_OK, NULL, 0);
@@ -162,13 +163,20 @@ static void sign_one(struct keyd_client *kc, struct inproc_req *r)
 		finish(kc, r, KEYD_REFUSED, h.status, NULL, 0);
 		return;
 	}
-	if (moat_ipc_sign_reply_decode(body, &sig, NULL) != MOAT_SUCCESS) {
-		moat_log_error(MOAT_LOG_ERR, "in-process signer: malformed SIGN reply");
+	bool decrypt = r->opcode == MOAT_IPC_RSA_DECRYPT;
+	if ((decrypt ? moat_ipc_rsa_decrypt_reply_decode(body, &sig, NULL) : moat_ipc_sign_reply_decode(body, &sig, NULL)) !=
+	    MOAT_SUCCESS) {
+		moat_log_error(MOAT_LOG_ERR, "in-process signer: malformed reply");
 		finish(kc, r, KEYD_UNAVAILABLE, MOAT_IPC_OK, NULL, 0);
 		return;
 	}
-	kc->stats.signed_ok++;
+	if (decrypt)
+		kc->stats.decrypted_ok++;
+	else
+		kc->stats.signed_ok++;
 	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&sig), moat_cursor_remaining(&sig));
+	/* The reply buffer is reused; a premaster must not linger in it. */
+	moat_wipe(kc->reply, sizeof(kc->reply));
 }
 
 static void sign_cb(evutil_socket_t fd, short what, void *arg)
@@ -189,8 +197,9 @@ static void sign_cb(evutil_socket_t fd, short what, void *arg)
 		event_active(kc->ev_sign, EV_TIMEOUT, 0);
 }
 
-int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
-		     const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
+/* SIGN (decrypt false) or RSA_DECRYPT (scheme is then ClientHello.client_version, kind unused). */
+static int submit(struct keyd_client *kc, bool decrypt, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
+		  const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
 {
 	ENSURE_REF(kc);
 	ENSURE_REF(done);
@@ -206,11 +215,14 @@ int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t 
 	}
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, r->pkt, sizeof(r->pkt));
-	if (moat_ipc_sign_encode(&b, r->id, key_id, scheme, kind, input, len) < 0) {
+	int rc = decrypt ? moat_ipc_rsa_decrypt_encode(&b, r->id, key_id, scheme, input, len)
+			 : moat_ipc_sign_encode(&b, r->id, key_id, scheme, kind, input, len);
+	if (rc < 0) {
 		int err = moat_errno;
 		req_release(kc, r);
 		BAIL(err == MOAT_ERR_ALLOC ? MOAT_ERR_ALLOC : MOAT_ERR_INVALID_ARG);
 	}
+	r->opcode = decrypt ? MOAT_IPC_RSA_DECRYPT : MOAT_IPC_SIGN;
 	r->pkt_len = b.len;
 	r->done = done;
 	r->arg = arg;
@@ -220,6 +232,18 @@ int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t 
 	event_active(kc->ev_sign, EV_TIMEOUT, 0);
 	*id = r->id;
 	return MOAT_SUCCESS;
+}
+
+int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
+		     const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
+{
+	return submit(kc, false, key_id, scheme, kind, input, len, done, arg, id);
+}
+
+int keyd_client_decrypt(struct keyd_client *kc, const uint8_t key_id[32], uint16_t client_version,
+			const uint8_t *ciphertext, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
+{
+	return submit(kc, true, key_id, client_version, 0, ciphertext, len, done, arg, id);
 }
 
 void keyd_client_cancel(struct keyd_client *kc, uint32_t id)

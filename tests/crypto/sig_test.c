@@ -157,6 +157,8 @@ static const char *md_of(uint16_t scheme)
 	case MOAT_SIG_RSA_PSS_RSAE_SHA256: case MOAT_SIG_RSA_PSS_PSS_SHA256: return "SHA256";
 	case MOAT_SIG_RSA_PSS_RSAE_SHA384: case MOAT_SIG_RSA_PSS_PSS_SHA384: return "SHA384";
 	case MOAT_SIG_RSA_PSS_RSAE_SHA512: case MOAT_SIG_RSA_PSS_PSS_SHA512: return "SHA512";
+	case MOAT_SIG_LEGACY_ECDSA_SHA1: return "SHA1";
+	case MOAT_SIG_LEGACY_RSA_MD5_SHA1: return "MD5-SHA1";
 	default: return NULL;
 	}
 }
@@ -336,6 +338,128 @@ ATF_TC_BODY(pss_wrong_salt_refused, tc)
 }
 
 /* A signature by one key does not verify under another of the same type. */
+/*
+ * TLS 1.0/1.1 (private code points): RSA is PKCS#1 v1.5 over MD5 || SHA-1 of
+ * the content with no DigestInfo (RFC 2246 §7.4.3, §4.7), checked here by
+ * opening the signature with the public key and comparing the raw block;
+ * ECDSA is over SHA-1 (RFC 4492 §5.4), checked with libcrypto directly.
+ * Neither scheme is usable for TLS 1.2 or 1.3.
+ */
+ATF_TC_WITHOUT_HEAD(legacy_schemes);
+ATF_TC_BODY(legacy_schemes, tc)
+{
+	struct moat_pkey rsa, ec, pss;
+	gen_key(&rsa, MOAT_KEY_RSA);
+	gen_key(&ec, MOAT_KEY_EC_P384);
+	gen_key(&pss, MOAT_KEY_RSA_PSS);
+	uint8_t sig[512], block[512], want[36];
+	size_t sig_len = sizeof(sig);
+
+	EXPECT_OK(moat_sig_sign(&rsa, MOAT_SIG_LEGACY_RSA_MD5_SHA1, msg1, sizeof(msg1), sig, &sig_len));
+	ATF_REQUIRE_EQ(sig_len, 256);
+	EXPECT_OK(moat_sig_verify(&rsa, MOAT_SIG_LEGACY_RSA_MD5_SHA1, msg1, sizeof(msg1), sig, sig_len));
+	EXPECT_ERR(moat_sig_verify(&rsa, MOAT_SIG_LEGACY_RSA_MD5_SHA1, msg2, sizeof(msg2), sig, sig_len),
+		   MOAT_ERR_DECRYPT_ERROR);
+	unsigned int md_len = 0;
+	ATF_REQUIRE(EVP_Digest(msg1, sizeof(msg1), want, &md_len, EVP_md5(), NULL) == 1 && md_len == 16);
+	ATF_REQUIRE(EVP_Digest(msg1, sizeof(msg1), want + 16, &md_len, EVP_sha1(), NULL) == 1 && md_len == 20);
+	/* Open the signature: 00 01 FF..FF 00 then exactly the 36 digest bytes, no DigestInfo. */
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(rsa.pkey, NULL);
+	ATF_REQUIRE(ctx != NULL && EVP_PKEY_verify_recover_init(ctx) == 1);
+	ATF_REQUIRE(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1);
+	size_t block_len = sizeof(block);
+	ATF_REQUIRE(EVP_PKEY_verify_recover(ctx, block, &block_len, sig, sig_len) == 1);
+	EVP_PKEY_CTX_free(ctx);
+	ATF_REQUIRE_EQ(block_len, 256);
+	ATF_REQUIRE_EQ(block[0], 0x00);
+	ATF_REQUIRE_EQ(block[1], 0x01);
+	for (size_t i = 2; i < 256 - 37; i++)
+		ATF_REQUIRE_EQ(block[i], 0xff);
+	ATF_REQUIRE_EQ(block[256 - 37], 0x00);
+	ATF_REQUIRE(memcmp(block + 256 - 36, want, 36) == 0);
+
+	sig_len = sizeof(sig);
+	EXPECT_OK(moat_sig_sign(&ec, MOAT_SIG_LEGACY_ECDSA_SHA1, msg1, sizeof(msg1), sig, &sig_len));
+	EXPECT_OK(moat_sig_verify(&ec, MOAT_SIG_LEGACY_ECDSA_SHA1, msg1, sizeof(msg1), sig, sig_len));
+	ATF_REQUIRE(ossl_verify(ec.pkey, MOAT_SIG_LEGACY_ECDSA_SHA1, NULL, 0, msg1, sizeof(msg1), sig, sig_len));
+
+	/* Only where TLS 1.0/1.1 puts them. */
+	const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P521,
+					 MOAT_KEY_ED25519 };
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		moat_key_type t = types[i];
+		ATF_REQUIRE(!moat_sig_scheme_usable_tls12(MOAT_SIG_LEGACY_RSA_MD5_SHA1, t));
+		ATF_REQUIRE(!moat_sig_scheme_usable_tls13(MOAT_SIG_LEGACY_RSA_MD5_SHA1, t));
+		ATF_REQUIRE(!moat_sig_scheme_usable_tls12(MOAT_SIG_LEGACY_ECDSA_SHA1, t));
+		ATF_REQUIRE(!moat_sig_scheme_usable_tls13(MOAT_SIG_LEGACY_ECDSA_SHA1, t));
+		ATF_REQUIRE_EQ(moat_sig_scheme_usable_legacy(MOAT_SIG_LEGACY_RSA_MD5_SHA1, t), t == MOAT_KEY_RSA);
+		ATF_REQUIRE_EQ(moat_sig_scheme_usable_legacy(MOAT_SIG_LEGACY_ECDSA_SHA1, t), is_ec(t));
+		/* And the TLS 1.2 schemes are not legacy ones. */
+		ATF_REQUIRE(!moat_sig_scheme_usable_legacy(MOAT_SIG_RSA_PKCS1_SHA256, t));
+		ATF_REQUIRE(!moat_sig_scheme_usable_legacy(MOAT_SIG_ECDSA_SHA1, t));
+	}
+	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_LEGACY_RSA_MD5_SHA1), 36);
+	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_LEGACY_ECDSA_SHA1), 20);
+	/* An RSA-PSS key cannot make a PKCS#1 v1.5 signature; the wrong family either way. */
+	sig_len = sizeof(sig);
+	EXPECT_ERR(moat_sig_sign(&pss, MOAT_SIG_LEGACY_RSA_MD5_SHA1, msg1, sizeof(msg1), sig, &sig_len),
+		   MOAT_ERR_ILLEGAL_PARAMETER);
+	EXPECT_ERR(moat_sig_sign(&ec, MOAT_SIG_LEGACY_RSA_MD5_SHA1, msg1, sizeof(msg1), sig, &sig_len),
+		   MOAT_ERR_ILLEGAL_PARAMETER);
+	EXPECT_ERR(moat_sig_sign(&rsa, MOAT_SIG_LEGACY_ECDSA_SHA1, msg1, sizeof(msg1), sig, &sig_len),
+		   MOAT_ERR_ILLEGAL_PARAMETER);
+	moat_pkey_free(&rsa);
+	moat_pkey_free(&ec);
+	moat_pkey_free(&pss);
+}
+
+/*
+ * A signature over a digest (the TLS 1.2 / 1.0 client CertificateVerify
+ * path) is the signature over the message that hashes to it: sign either
+ * way, verify the other way, for every scheme each key type makes in
+ * TLS 1.2 or 1.0/1.1.
+ */
+ATF_TC_WITHOUT_HEAD(digest_sign_verify);
+ATF_TC_BODY(digest_sign_verify, tc)
+{
+	const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384 };
+	const uint16_t schemes[] = {
+		MOAT_SIG_RSA_PKCS1_SHA256,       MOAT_SIG_RSA_PKCS1_SHA384,       MOAT_SIG_RSA_PKCS1_SHA512,
+		MOAT_SIG_RSA_PSS_RSAE_SHA256,    MOAT_SIG_RSA_PSS_RSAE_SHA512,    MOAT_SIG_RSA_PSS_PSS_SHA256,
+		MOAT_SIG_RSA_PSS_PSS_SHA384,     MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_ECDSA_SECP384R1_SHA384,
+		MOAT_SIG_ECDSA_SECP521R1_SHA512, MOAT_SIG_LEGACY_RSA_MD5_SHA1,    MOAT_SIG_LEGACY_ECDSA_SHA1,
+	};
+	size_t done = 0;
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		struct moat_pkey k;
+		gen_key(&k, types[t]);
+		for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+			uint16_t sc = schemes[i];
+			if (!moat_sig_scheme_usable_tls12(sc, types[t]) && !moat_sig_scheme_usable_legacy(sc, types[t]))
+				continue;
+			uint8_t digest[64], sig[512];
+			unsigned int dlen = 0;
+			ATF_REQUIRE(EVP_Digest(msg1, sizeof(msg1), digest, &dlen, EVP_get_digestbyname(md_of(sc)), NULL) == 1);
+			ATF_REQUIRE_EQ(dlen, moat_sig_scheme_digest_len(sc));
+			size_t sig_len = sizeof(sig);
+			EXPECT_OK(moat_sig_sign_digest(&k, sc, digest, dlen, sig, &sig_len));
+			EXPECT_OK(moat_sig_verify(&k, sc, msg1, sizeof(msg1), sig, sig_len));
+			EXPECT_ERR(moat_sig_verify(&k, sc, msg2, sizeof(msg2), sig, sig_len), MOAT_ERR_DECRYPT_ERROR);
+			sig_len = sizeof(sig);
+			EXPECT_OK(moat_sig_sign(&k, sc, msg1, sizeof(msg1), sig, &sig_len));
+			EXPECT_OK(moat_sig_verify_digest(&k, sc, digest, dlen, sig, sig_len));
+			digest[0] ^= 1;
+			EXPECT_ERR(moat_sig_verify_digest(&k, sc, digest, dlen, sig, sig_len), MOAT_ERR_DECRYPT_ERROR);
+			/* A digest of the wrong length is never signed. */
+			sig_len = sizeof(sig);
+			EXPECT_ERR(moat_sig_sign_digest(&k, sc, digest, dlen - 1, sig, &sig_len), MOAT_ERR_ILLEGAL_PARAMETER);
+			done++;
+		}
+		moat_pkey_free(&k);
+	}
+	ATF_REQUIRE(done >= 12);
+}
+
 ATF_TC_WITHOUT_HEAD(other_key_refused);
 ATF_TC_BODY(other_key_refused, tc)
 {
@@ -602,6 +726,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sign_verify_ed25519);
 	ATF_TP_ADD_TC(tp, pss_wrong_salt_refused);
 	ATF_TP_ADD_TC(tp, other_key_refused);
+	ATF_TP_ADD_TC(tp, legacy_schemes);
+	ATF_TP_ADD_TC(tp, digest_sign_verify);
 	ATF_TP_ADD_TC(tp, key_sizes);
 	ATF_TP_ADD_TC(tp, pem_pkcs8_and_traditional);
 	ATF_TP_ADD_TC(tp, pem_failures);

@@ -194,7 +194,7 @@ test_option_only_in_test_build_head()
 test_option_only_in_test_build_body()
 {
 	sandbox_site
-	atf_check -s exit:1 -e match:"usage" "$MOAT_FRONTD" -d -f "$RUN/frontd.conf" --test-forbidden-syscall=open
+	atf_check -s exit:2 -e match:"usage" "$MOAT_FRONTD" -d -f "$RUN/frontd.conf" --test-forbidden-syscall=open
 	# The test build's own code is not linked into the real one.
 	if command -v nm >/dev/null 2>&1 && nm "$MOAT_FRONTD" >/dev/null 2>&1; then
 		nm "$MOAT_FRONTD" | grep -q frontd_test_forbidden_syscall && atf_fail "moat-frontd contains the test trigger"

@@ -2,16 +2,24 @@
  * fake_keyd: a stand-in for moat-keyd in frontd's tests (never installed).
  *
  * It speaks the data-socket side of moat-ipc(7) with the real codec
- * (HELLO, SIGN, PING) and signs with private keys read from PEM files, so
- * frontd's tests do not depend on keyd's code, and it can misbehave on
- * purpose:
- *   -b       answer every SIGN with BUSY
- *   -w MS    hold every SIGN reply for MS milliseconds (timeouts)
+ * (HELLO, SIGN, RSA_DECRYPT, PING) and signs and decrypts with private keys
+ * read from PEM files, so frontd's tests do not depend on keyd's code, and
+ * it can misbehave on purpose:
+ *   -b       answer every SIGN and RSA_DECRYPT with BUSY
+ *   -w MS    hold every SIGN and RSA_DECRYPT reply for MS milliseconds (timeouts)
  *   -i N     announce max_inflight N in the HELLO reply
+ *   -r       answer every RSA_DECRYPT with KEY_POLICY (no "rsa-key-exchange yes")
  * One poll() loop serves every client. "ready" on stdout once listening;
- * one line per SIGN on stderr ("sign KEYID8 scheme 0x0804 ok").
+ * one line per SIGN on stderr ("sign KEYID8 scheme 0x0804 ok"), one per
+ * RSA_DECRYPT ("decrypt KEYID8 ok", or "decrypt KEYID8 rejected" for a bad
+ * block, which keyd never tells anyone).
  *
- * usage: fake_keyd -s SOCKET -k KEY.pem [-k KEY.pem...] [-b] [-w MS] [-i N]
+ * RSA_DECRYPT answers 48 bytes always, as keyd does: the plaintext of a
+ * valid block, else SHA-384 of the ciphertext (deterministic, like keyd's
+ * implicit rejection, but not keyd's derivation and not constant-time:
+ * this helper holds test keys only).
+ *
+ * usage: fake_keyd -s SOCKET -k KEY.pem [-k KEY.pem...] [-b] [-w MS] [-i N] [-r]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
 #include "common/buf.h"
+#include "common/secmem.h"
 #include "ipc/ipc.h"
 #include "tls/crypto/cert.h"
 
@@ -51,6 +64,7 @@ static size_t key_count;
 static struct held *held[MAX_HELD];
 static size_t held_count;
 static bool busy;
+static bool refuse_decrypt;
 static unsigned delay_ms;
 static unsigned max_inflight = 64;
 static volatile sig_atomic_t stop;
@@ -173,6 +187,64 @@ static void answer_sign(uint32_t id, struct moat_cursor body, struct moat_buf *b
 	must(moat_ipc_encode_status(b, MOAT_IPC_SIGN, id, MOAT_IPC_UNKNOWN_KEY));
 }
 
+/* The plaintext if it is exactly 48 bytes, else SHA-384 of the ciphertext; true for the plaintext. */
+static bool decrypt_48(EVP_PKEY *pkey, const uint8_t *ct, size_t len, uint8_t pm[MOAT_IPC_PREMASTER_LEN])
+{
+	uint8_t plain[512];
+	size_t plain_len = sizeof(plain);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	bool ok = ctx != NULL && EVP_PKEY_decrypt_init(ctx) == 1 &&
+		  EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+		  EVP_PKEY_decrypt(ctx, plain, &plain_len, ct, len) == 1 && plain_len == MOAT_IPC_PREMASTER_LEN;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	if (ok) {
+		memcpy(pm, plain, MOAT_IPC_PREMASTER_LEN);
+	} else {
+		unsigned int n = 0;
+		(void)EVP_Digest(ct, len, pm, &n, EVP_sha384(), NULL);
+	}
+	moat_wipe(plain, sizeof(plain));
+	return ok;
+}
+
+static void answer_decrypt(uint32_t id, struct moat_cursor body, struct moat_buf *b)
+{
+	struct moat_ipc_rsa_decrypt req;
+	moat_ipc_status st;
+	if (moat_ipc_rsa_decrypt_decode(body, &req, &st) < 0) {
+		fprintf(stderr, "decrypt malformed %s\n", moat_ipc_status_name(st));
+		must(moat_ipc_encode_status(b, MOAT_IPC_RSA_DECRYPT, id, st));
+		return;
+	}
+	const char *why = busy ? "busy" : refuse_decrypt ? "key_policy" : NULL;
+	if (why != NULL) {
+		fprintf(stderr, "decrypt %02x%02x%02x%02x %s\n", req.key_id[0], req.key_id[1], req.key_id[2],
+			req.key_id[3], why);
+		must(moat_ipc_encode_status(b, MOAT_IPC_RSA_DECRYPT, id, busy ? MOAT_IPC_BUSY : MOAT_IPC_KEY_POLICY));
+		return;
+	}
+	for (size_t i = 0; i < key_count; i++) {
+		if (memcmp(keys[i].id, req.key_id, 32) != 0)
+			continue;
+		if (keys[i].pkey.type != MOAT_KEY_RSA) {
+			fprintf(stderr, "decrypt not an RSA key\n");
+			must(moat_ipc_encode_status(b, MOAT_IPC_RSA_DECRYPT, id, MOAT_IPC_NOT_PERMITTED));
+			return;
+		}
+		uint8_t pm[MOAT_IPC_PREMASTER_LEN];
+		bool ok = decrypt_48(keys[i].pkey.pkey, moat_cursor_data(&req.ciphertext),
+				     moat_cursor_remaining(&req.ciphertext), pm);
+		fprintf(stderr, "decrypt %02x%02x%02x%02x %s\n", req.key_id[0], req.key_id[1], req.key_id[2],
+			req.key_id[3], ok ? "ok" : "rejected");
+		must(moat_ipc_rsa_decrypt_reply_encode(b, id, pm));
+		moat_wipe(pm, sizeof(pm));
+		return;
+	}
+	fprintf(stderr, "decrypt unknown key\n");
+	must(moat_ipc_encode_status(b, MOAT_IPC_RSA_DECRYPT, id, MOAT_IPC_UNKNOWN_KEY));
+}
+
 /* One packet from a client; false: drop the client. */
 static bool handle(int fd, const uint8_t *pkt, size_t len, bool *helloed)
 {
@@ -212,6 +284,8 @@ static bool handle(int fd, const uint8_t *pkt, size_t len, bool *helloed)
 		must(moat_ipc_encode_status(&b, h.opcode, h.request_id, MOAT_IPC_NOT_PERMITTED));
 	} else if (h.opcode == MOAT_IPC_SIGN) {
 		answer_sign(h.request_id, body, &b);
+	} else if (h.opcode == MOAT_IPC_RSA_DECRYPT) {
+		answer_decrypt(h.request_id, body, &b);
 	} else if (h.opcode == MOAT_IPC_PING) {
 		struct moat_cursor payload;
 		if (moat_ipc_ping_decode(body, &payload, &st) < 0)
@@ -232,7 +306,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	int ch;
-	while ((ch = getopt(argc, argv, "s:k:bw:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:k:bw:i:r")) != -1) {
 		switch (ch) {
 		case 's':
 			path = optarg;
@@ -250,8 +324,11 @@ int main(int argc, char **argv)
 		case 'i':
 			max_inflight = (unsigned)atoi(optarg);
 			break;
+		case 'r':
+			refuse_decrypt = true;
+			break;
 		default:
-			fprintf(stderr, "usage: fake_keyd -s SOCKET -k KEY [-k KEY...] [-b] [-w MS] [-i N]\n");
+			fprintf(stderr, "usage: fake_keyd -s SOCKET -k KEY [-k KEY...] [-b] [-w MS] [-i N] [-r]\n");
 			return 2;
 		}
 	}

@@ -558,6 +558,38 @@ handshake_timeout_body()
 	stop_frontd
 }
 
+atf_test_case fake_keyd_decrypt
+fake_keyd_decrypt_head()
+{
+	atf_set "descr" "fake_keyd answers RSA_DECRYPT as keyd does: the premaster, or the same 48 bytes for one bad ciphertext; -r refuses"
+}
+fake_keyd_decrypt_body()
+{
+	_client="$(atf_get_srcdir)/../keyd/ipc-client"
+	make_pki rsa
+	start_keyd
+	_id=$(openssl pkey -in r.key -pubout -outform DER 2>/dev/null | openssl dgst -sha256 -r | cut -d' ' -f1)
+	_ec=$(openssl pkey -in a.key -pubout -outform DER 2>/dev/null | openssl dgst -sha256 -r | cut -d' ' -f1)
+	{ printf '\003\003'; head -c 46 /dev/urandom; } >pm.bin
+	openssl pkey -in r.key -pubout -out r.pub 2>/dev/null || atf_fail "r.pub"
+	openssl pkeyutl -encrypt -pubin -inkey r.pub -pkeyopt rsa_padding_mode:pkcs1 -in pm.bin -out ct.bin 2>/dev/null ||
+		atf_fail "openssl pkeyutl -encrypt failed"
+	_pm=$(od -An -v -tx1 pm.bin | tr -d ' \n')
+	_ct=$(od -An -v -tx1 ct.bin | tr -d ' \n')
+	_bad=$(head -c 256 /dev/urandom | od -An -v -tx1 | tr -d ' \n')
+	"$_client" -s "$PWD/keyd.sock" hello decrypt "$_id" 0x0303 "$_ct" decrypt "$_id" 0x0303 "$_bad" \
+		decrypt "$_id" 0x0303 "$_bad" decrypt "$_ec" 0x0303 "$_ct" >out.txt || atf_fail "ipc-client failed"
+	[ "$(sed -n 2p out.txt)" = "decrypt ok $_pm" ] || { cat out.txt; atf_fail "the premaster did not come back"; }
+	sed -n 3p out.txt | grep -Eq '^decrypt ok [0-9a-f]{96}$' || { cat out.txt; atf_fail "no 48 bytes for a bad ciphertext"; }
+	[ "$(sed -n 3p out.txt)" = "$(sed -n 4p out.txt)" ] || { cat out.txt; atf_fail "two answers to one bad ciphertext"; }
+	[ "$(sed -n 5p out.txt)" = "decrypt not_permitted" ] || { cat out.txt; atf_fail "an EC key decrypted"; }
+	kill "$KEYD_PID"
+	wait "$KEYD_PID" 2>/dev/null
+	start_keyd -r
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\ndecrypt key_policy\n" \
+		"$_client" -s "$PWD/keyd.sock" hello decrypt "$_id" 0x0303 "$_ct"
+}
+
 atf_test_case privilege_drop
 privilege_drop_head()
 {
@@ -601,4 +633,5 @@ atf_init_test_cases()
 	atf_add_test_case idle_timeout
 	atf_add_test_case handshake_timeout
 	atf_add_test_case privilege_drop
+	atf_add_test_case fake_keyd_decrypt
 }

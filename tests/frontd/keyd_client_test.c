@@ -293,6 +293,70 @@ ATF_TC_BODY(replies_out_of_order, tc)
 	env_down(&e);
 }
 
+/* RSA_DECRYPT: sent as moat-ipc(7) says, the 48-byte answer handed over, replies matched by opcode too. */
+ATF_TC_WITHOUT_HEAD(decrypt_round_trip);
+ATF_TC_BODY(decrypt_round_trip, tc)
+{
+	struct env e;
+	struct result r[3] = { { 0 } };
+	uint8_t ct[256], pkt[MOAT_IPC_MAX_MESSAGE], out[128], pm[48];
+	uint32_t id[3] = { 0 };
+	size_t len;
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+	struct moat_ipc_rsa_decrypt req;
+	struct moat_buf b;
+	env_up(&e, 2000, 8);
+	memset(ct, 0x5c, sizeof(ct));
+	EXPECT_OK(keyd_client_decrypt(e.kc, key_id, 0x0303, ct, sizeof(ct), done_cb, &r[0], &id[0]));
+	ATF_REQUIRE_MSG(fake_recv(&e.f, e.base, WAIT_MS, pkt, &len, &h, &body), "no RSA_DECRYPT request");
+	ATF_REQUIRE_EQ(h.opcode, MOAT_IPC_RSA_DECRYPT);
+	ATF_REQUIRE_EQ(h.request_id, id[0]);
+	EXPECT_OK(moat_ipc_rsa_decrypt_decode(body, &req, NULL));
+	ATF_REQUIRE(memcmp(req.key_id, key_id, 32) == 0);
+	ATF_REQUIRE_EQ(req.client_version, 0x0303);
+	ATF_REQUIRE_EQ(moat_cursor_remaining(&req.ciphertext), sizeof(ct));
+	ATF_REQUIRE(memcmp(moat_cursor_data(&req.ciphertext), ct, sizeof(ct)) == 0);
+	memset(pm, 0x33, sizeof(pm));
+	moat_buf_init_fixed(&b, out, sizeof(out));
+	EXPECT_OK(moat_ipc_rsa_decrypt_reply_encode(&b, id[0], pm));
+	fake_send(&e.f, &b);
+	spin_until(e.base, &total_calls, 1);
+	ATF_REQUIRE_EQ(r[0].result, KEYD_OK);
+	ATF_REQUIRE_EQ(r[0].sig_len, 48);
+	ATF_REQUIRE_EQ(r[0].sig_tag, 0x33);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->decrypted_ok, 1);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->signed_ok, 0);
+
+	/* A refusal (the key has no rsa-key-exchange) reaches the requester with its status. */
+	EXPECT_OK(keyd_client_decrypt(e.kc, key_id, 0x0303, ct, sizeof(ct), done_cb, &r[1], &id[1]));
+	ATF_REQUIRE(fake_recv(&e.f, e.base, WAIT_MS, pkt, &len, &h, &body));
+	fake_status(&e.f, MOAT_IPC_RSA_DECRYPT, h.request_id, MOAT_IPC_KEY_POLICY);
+	spin_until(e.base, &total_calls, 2);
+	ATF_REQUIRE_EQ(r[1].result, KEYD_REFUSED);
+	ATF_REQUIRE_EQ(r[1].status, MOAT_IPC_KEY_POLICY);
+
+	/* What keyd would refuse is refused here: no ciphertext, or one over 512 bytes. */
+	uint8_t big[513] = { 0 };
+	uint32_t none = 0;
+	EXPECT_ERR(keyd_client_decrypt(e.kc, key_id, 0x0303, ct, 0, done_cb, &r[0], &none), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(keyd_client_decrypt(e.kc, key_id, 0x0303, big, sizeof(big), done_cb, &r[0], &none),
+		   MOAT_ERR_INVALID_ARG);
+
+	/* A SIGN answered with an RSA_DECRYPT reply: a broken keyd, the connection is reset. */
+	id[2] = submit(e.kc, &r[2], 0x44);
+	ATF_REQUIRE(fake_recv(&e.f, e.base, WAIT_MS, pkt, &len, &h, &body));
+	ATF_REQUIRE_EQ(h.opcode, MOAT_IPC_SIGN);
+	moat_buf_init_fixed(&b, out, sizeof(out));
+	EXPECT_OK(moat_ipc_rsa_decrypt_reply_encode(&b, id[2], pm));
+	fake_send(&e.f, &b);
+	spin_until(e.base, &total_calls, 3);
+	ATF_REQUIRE_EQ(r[2].result, KEYD_UNAVAILABLE);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->disconnects, 1);
+
+	env_down(&e);
+}
+
 ATF_TC_WITHOUT_HEAD(busy_is_a_failure);
 ATF_TC_BODY(busy_is_a_failure, tc)
 {
@@ -635,6 +699,7 @@ ATF_TC_BODY(bad_input_refused_locally, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, replies_out_of_order);
+	ATF_TP_ADD_TC(tp, decrypt_round_trip);
 	ATF_TP_ADD_TC(tp, busy_is_a_failure);
 	ATF_TP_ADD_TC(tp, timeout_then_late_reply);
 	ATF_TP_ADD_TC(tp, fail_fast_while_away);

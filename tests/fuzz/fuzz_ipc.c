@@ -25,6 +25,8 @@
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "ipc/ipc.h"
+#include "tls/crypto/kex.h"
+#include "tls/crypto/signed_content.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -195,11 +197,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The sign-input rules on raw bytes: kind and scheme from the first three. */
 	if (size >= 3) {
 		uint16_t scheme = (uint16_t)(data[1] << 8 | data[2]);
-		if (moat_ipc_check_sign_input(data[0], scheme, data + 3, size - 3, &st) == MOAT_SUCCESS)
-			/* The longest valid input: randoms, curve_type, group, length and a P-521 point. */
-			require(moat_ipc_scheme_allowed(data[0], scheme) && size - 3 <= 64 + 1 + 2 + 1 + 133);
-		else
+		if (moat_ipc_check_sign_input(data[0], scheme, data + 3, size - 3, &st) == MOAT_SUCCESS) {
+			/*
+			 * The longest valid input of each kind: a TLS 1.3 content with a
+			 * SHA-384 hash; randoms, curve_type, group, length and a P-521
+			 * point; randoms and ffdhe3072 params; a SHA-512 digest.
+			 */
+			static const size_t longest[] = { 0, 64 + 33 + 1 + 48, 64 + 1 + 2 + 1 + 133,
+							  64 + 2 + 384 + 2 + 1 + 2 + 384, 64 };
+			require(moat_ipc_scheme_allowed(data[0], scheme) && data[0] >= 1 && data[0] <= 4 &&
+				size - 3 <= longest[data[0]]);
+		} else {
 			require(st == MOAT_IPC_BAD_INPUT || st == MOAT_IPC_BAD_SCHEME);
+		}
 	}
 	return 0;
 }
@@ -219,6 +229,27 @@ int main(void)
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
 		for (size_t n = 0; n <= sizeof(inputs[i]); n++)
 			LLVMFuzzerTestOneInput(inputs[i], n);
+
+	/* Sign inputs of kinds 3 (ffdhe2048 ServerDHParams) and 4 (a SHA-256 digest), valid, then every prefix. */
+	static uint8_t dh[3 + MOAT_SKE_DH_CONTENT_MAX];
+	uint8_t cr[MOAT_RANDOM_LEN] = { 1 }, sr[MOAT_RANDOM_LEN] = { 2 }, ys[MOAT_KEX_MAX_SHARE_LEN];
+	struct moat_kex k;
+	size_t ys_len = 0;
+	struct moat_buf b;
+	dh[0] = MOAT_IPC_SIGN_TLS12_SKE_DHE;
+	dh[1] = 0x04;
+	dh[2] = 0x01;
+	moat_buf_init_fixed(&b, dh + 3, sizeof(dh) - 3);
+	require(moat_kex_generate(&k, MOAT_GROUP_FFDHE2048, ys, &ys_len) == MOAT_SUCCESS);
+	moat_kex_free(&k);
+	require(moat_ske_dh_content_build(cr, sr, MOAT_GROUP_FFDHE2048, ys, ys_len, &b) == MOAT_SUCCESS);
+	require(moat_ipc_check_sign_input(dh[0], 0x0401, dh + 3, b.len, NULL) == MOAT_SUCCESS);
+	for (size_t n = 0; n <= 3 + b.len; n++)
+		LLVMFuzzerTestOneInput(dh, n);
+	uint8_t cv[3 + 32] = { MOAT_IPC_SIGN_TLS12_CLIENT_CV, 0x04, 0x01 };
+	require(moat_ipc_check_sign_input(cv[0], 0x0401, cv + 3, 32, NULL) == MOAT_SUCCESS);
+	for (size_t n = 0; n <= sizeof(cv); n++)
+		LLVMFuzzerTestOneInput(cv, n);
 	return 0;
 }
 #endif

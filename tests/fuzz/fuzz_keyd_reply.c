@@ -95,6 +95,7 @@ struct req {
 	enum expect state;
 	uint32_t id;
 	uint32_t conn;            /* connection it was submitted on, UINT32_MAX if none was up */
+	uint8_t opcode;           /* MOAT_IPC_SIGN or MOAT_IPC_RSA_DECRYPT */
 	bool answered;            /* keyd sent a reply for it (OK or error) */
 	uint16_t status;          /* what keyd answered */
 	uint8_t sig[MOAT_IPC_SIGNATURE_MAX];
@@ -156,7 +157,7 @@ static void keyd_send(struct run *r, const uint8_t *pkt, size_t len)
 	(void)send(r->cfd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* Read what the client sent; remember the SIGN ids in order. */
+/* Read what the client sent; remember the SIGN and RSA_DECRYPT ids in order. */
 static void keyd_read(struct run *r)
 {
 	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
@@ -167,7 +168,8 @@ static void keyd_read(struct run *r)
 		struct moat_ipc_header h;
 		struct moat_cursor body;
 		require(moat_ipc_header_decode(pkt, (size_t)n, &h, &body) == MOAT_SUCCESS, "client sent a bad packet");
-		require(h.opcode == MOAT_IPC_SIGN, "client sent something other than SIGN after HELLO");
+		require(h.opcode == MOAT_IPC_SIGN || h.opcode == MOAT_IPC_RSA_DECRYPT,
+			"client sent something other than SIGN or RSA_DECRYPT after HELLO");
 		require(req_by_id(r, h.request_id) != NULL, "client sent a request nobody made");
 		if (r->nreceived < sizeof(r->received) / sizeof(r->received[0]))
 			r->received[r->nreceived++] = h.request_id;
@@ -259,7 +261,8 @@ static bool keyd_restart(struct run *r, struct script *s)
 
 /* ---- script steps ---------------------------------------------------------------- */
 
-static void step_submit(struct run *r)
+/* A SIGN of a TLS 1.3 CertificateVerify content, or an RSA_DECRYPT of a 256-byte ciphertext. */
+static void step_submit(struct run *r, bool decrypt)
 {
 	if (r->nreqs == MAX_REQS)
 		return;
@@ -274,8 +277,12 @@ static void step_submit(struct run *r)
 	memset(q, 0, sizeof(*q));
 	bool was_ready = keyd_client_is_ready(r->kc);
 	uint32_t id;
-	if (keyd_client_sign(r->kc, key_id, MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_IPC_SIGN_TLS13_CV, cv.data, cv.len,
-			     done_cb, q, &id) < 0) {
+	uint8_t ct[256];
+	memset(ct, (int)r->nreqs, sizeof(ct));
+	int rc = decrypt ? keyd_client_decrypt(r->kc, key_id, 0x0303, ct, sizeof(ct), done_cb, q, &id)
+			 : keyd_client_sign(r->kc, key_id, MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_IPC_SIGN_TLS13_CV,
+					    cv.data, cv.len, done_cb, q, &id);
+	if (rc < 0) {
 		moat_error_clear();
 		require(!was_ready || r->nreqs >= MAX_REQS, "a live client refused a request");
 		return;
@@ -283,6 +290,7 @@ static void step_submit(struct run *r)
 	require(req_by_id(r, id) == NULL || req_by_id(r, id)->state != EXP_PENDING, "an id given out twice");
 	q->state = EXP_PENDING;
 	q->id = id;
+	q->opcode = decrypt ? MOAT_IPC_RSA_DECRYPT : MOAT_IPC_SIGN;
 	/* Made while no connection was up, it belongs to whichever comes next: not checked by connection. */
 	q->conn = was_ready ? r->conn : UINT32_MAX;
 	r->nreqs++;
@@ -309,15 +317,21 @@ static void step_answer(struct run *r, struct script *s, bool ok)
 	uint16_t status = MOAT_IPC_OK;
 	uint8_t sig[MOAT_IPC_SIGNATURE_MAX];
 	size_t sig_len = 0;
+	/* keyd answers with the opcode of the request (ids it never gave out: SIGN, the client drops them). */
+	uint8_t opcode = q != NULL ? q->opcode : MOAT_IPC_SIGN;
 	if (ok) {
 		sig_len = 1u + (size_t)take_or(s, 63) * 4u;
+		if (opcode == MOAT_IPC_RSA_DECRYPT)
+			sig_len = MOAT_IPC_PREMASTER_LEN;
 		for (size_t i = 0; i < sig_len; i++)
 			sig[i] = (uint8_t)(i * 7u + id);
-		require(moat_ipc_sign_reply_encode(&b, id, sig, sig_len) == MOAT_SUCCESS, "encode SIGN reply");
+		require((opcode == MOAT_IPC_RSA_DECRYPT ? moat_ipc_rsa_decrypt_reply_encode(&b, id, sig)
+							: moat_ipc_sign_reply_encode(&b, id, sig, sig_len)) == MOAT_SUCCESS,
+			"encode reply");
 	} else {
 		status = (uint16_t)(1u + take_or(s, 0) % MOAT_IPC_STATUS_MAX);
-		require(moat_ipc_encode_status(&b, MOAT_IPC_SIGN, id, (moat_ipc_status)status) == MOAT_SUCCESS,
-			"encode SIGN refusal");
+		require(moat_ipc_encode_status(&b, opcode, id, (moat_ipc_status)status) == MOAT_SUCCESS,
+			"encode refusal");
 	}
 	/* Only the first answer to a pending request can reach it; later ones are dropped. */
 	if (q != NULL && q->state == EXP_PENDING && !q->answered) {
@@ -448,10 +462,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool live = keyd_restart(&r, &s);
 	uint8_t op;
 	while (live && take(&s, &op)) {
-		switch (op % 9) {
+		switch (op % 10) {
 		case 0:
 		case 1:
-			step_submit(&r);
+			step_submit(&r, false);
+			break;
+		case 9:
+			step_submit(&r, true);
 			break;
 		case 2:
 			step_answer(&r, &s, true);
@@ -480,7 +497,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (live && !keyd_client_is_ready(r.kc)) {
 			/* The client dropped keyd (a malformed packet): everything pending has been told. */
 			check_all_told(&r, conn);
-			step_submit(&r);
+			step_submit(&r, false);
 			live = keyd_restart(&r, &s);
 		}
 	}
@@ -494,7 +511,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ok += r.reqs[i].status == MOAT_IPC_OK;
 		refused += r.reqs[i].status != MOAT_IPC_OK;
 	}
-	require(st->signed_ok <= ok && st->refused <= refused, "counters exceed what keyd answered");
+	require(st->signed_ok + st->decrypted_ok <= ok && st->refused <= refused, "counters exceed what keyd answered");
 	last_stats = *st;
 
 	for (size_t i = 0; i < r.nreqs; i++)
@@ -513,7 +530,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef MOAT_FUZZ_STANDALONE
 /*
  * Built-in scripts, each with the counter it must move. Script bytes are
- * ops (value % 9) followed by their arguments; the first byte answers the
+ * ops (value % 10) followed by their arguments; the first byte answers the
  * first HELLO (0: OK, then max_inflight - 1).
  */
 struct builtin {
@@ -541,6 +558,8 @@ static const struct builtin builtins[] = {
 	{ "garbage", { 0, 7, 0, 6, 3, 0xff, 0xff, 0xff }, 8, STAT(disconnects), 1 },
 	/* keyd restarts with a request pending, refuses the first HELLO, then serves a new request. */
 	{ "restart", { 0, 7, 0, 8, 1, 6, 0, 0, 0, 2, 0, 1 }, 12, STAT(connects), 2 },
+	/* An RSA_DECRYPT answered with 48 bytes, then a SIGN: each reply goes to its own kind of request. */
+	{ "decrypt", { 0, 7, 9, 0, 2, 1, 0, 2, 0, 3 }, 10, STAT(decrypted_ok), 1 },
 	/* max_inflight 1: three requests wait behind each other and all get answered. */
 	{ "queued", { 0, 0, 0, 0, 0, 2, 0, 1, 2, 1, 1, 2, 2, 1 }, 14, STAT(signed_ok), 3 },
 };

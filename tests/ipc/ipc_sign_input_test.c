@@ -7,6 +7,7 @@
  */
 #include "tests/ipc/ipc_test_util.h"
 
+#include "tls/crypto/kex.h"
 #include "tls/crypto/signed_content.h"
 
 static uint8_t in[512];
@@ -62,6 +63,8 @@ static moat_ipc_status via_decoder(uint8_t kind, uint16_t scheme, const uint8_t 
 
 #define K13 MOAT_IPC_SIGN_TLS13_CV
 #define K12 MOAT_IPC_SIGN_TLS12_SKE
+#define KDH MOAT_IPC_SIGN_TLS12_SKE_DHE
+#define KCV MOAT_IPC_SIGN_TLS12_CLIENT_CV
 #define PSS256 MOAT_SIG_RSA_PSS_RSAE_SHA256
 #define PKCS256 MOAT_SIG_RSA_PKCS1_SHA256
 
@@ -217,6 +220,89 @@ ATF_TC_BODY(tls12_bad_params, tc)
 	EXPECT_INPUT(K12, PKCS256, in, n, MOAT_IPC_BAD_INPUT);
 }
 
+/* A NIST point of the right form off its curve: the shape includes the curve equation. */
+ATF_TC_WITHOUT_HEAD(tls12_point_on_curve);
+ATF_TC_BODY(tls12_point_on_curve, tc)
+{
+	static const uint16_t groups[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_SECP521R1 };
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		size_t len = group_point_len(groups[g]);
+		size_t n = build_tls12_ske(in, 3, groups[g], len);
+		EXPECT_INPUT(K12, PKCS256, in, n, MOAT_IPC_OK);
+		in[n - 1] ^= 0x01;
+		EXPECT_INPUT(K12, PKCS256, in, n, MOAT_IPC_BAD_INPUT);
+		memset(in + 69, 0, len - 1);
+		EXPECT_INPUT(K12, PKCS256, in, n, MOAT_IPC_BAD_INPUT);
+	}
+}
+
+/* Kind 3, ServerDHParams (RFC 7919 §4): the builder's output passes, through the decoder too. */
+ATF_TC_WITHOUT_HEAD(tls12_dhe);
+ATF_TC_BODY(tls12_dhe, tc)
+{
+	static uint8_t big[MOAT_SKE_DH_CONTENT_MAX];
+	uint8_t cr[32], sr[32], ys[MOAT_KEX_MAX_SHARE_LEN];
+	memset(cr, 1, sizeof(cr));
+	memset(sr, 2, sizeof(sr));
+	static const uint16_t groups[] = { MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096 };
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		struct moat_kex k;
+		size_t ys_len = 0;
+		struct moat_buf b;
+		EXPECT_OK(moat_kex_generate(&k, groups[g], ys, &ys_len));
+		moat_kex_free(&k);
+		moat_buf_init_fixed(&b, big, sizeof(big));
+		EXPECT_OK(moat_ske_dh_content_build(cr, sr, groups[g], ys, ys_len, &b));
+		if (b.len > MOAT_IPC_SIGN_INPUT_MAX) {
+			/* ffdhe4096 and larger: a valid shape, but over the version 1 input limit. */
+			ATF_REQUIRE_EQ(groups[g], MOAT_GROUP_FFDHE4096);
+			ATF_REQUIRE_EQ(check(KDH, PKCS256, b.data, b.len), MOAT_IPC_BAD_INPUT);
+			continue;
+		}
+		EXPECT_INPUT(KDH, PKCS256, b.data, b.len, MOAT_IPC_OK);
+		EXPECT_INPUT(KDH, MOAT_SIG_LEGACY_RSA_MD5_SHA1, b.data, b.len, MOAT_IPC_OK);
+		EXPECT_INPUT(K12, PKCS256, b.data, b.len, MOAT_IPC_BAD_INPUT);
+		EXPECT_INPUT(K13, PSS256, b.data, b.len, MOAT_IPC_BAD_INPUT);
+		for (size_t cut = 1; cut < b.len; cut += 7)
+			EXPECT_INPUT(KDH, PKCS256, b.data, cut, MOAT_IPC_BAD_INPUT);
+		b.data[70] ^= 0x80; /* inside p */
+		EXPECT_INPUT(KDH, PKCS256, b.data, b.len, MOAT_IPC_BAD_INPUT);
+	}
+	size_t n = build_tls12_ske(in, 3, MOAT_GROUP_SECP256R1, 65);
+	EXPECT_INPUT(KDH, PKCS256, in, n, MOAT_IPC_BAD_INPUT);
+}
+
+/* Kind 4: a digest of exactly the scheme's hash length (RFC 5246 §7.4.8), TLS 1.2 and 1.0/1.1 schemes only. */
+ATF_TC_WITHOUT_HEAD(tls12_client_cv_digest);
+ATF_TC_BODY(tls12_client_cv_digest, tc)
+{
+	static const struct {
+		uint16_t scheme;
+		size_t len;
+	} ok[] = {
+		{ MOAT_SIG_RSA_PKCS1_SHA256, 32 },    { MOAT_SIG_RSA_PKCS1_SHA384, 48 },
+		{ MOAT_SIG_RSA_PKCS1_SHA512, 64 },    { MOAT_SIG_RSA_PSS_RSAE_SHA256, 32 },
+		{ MOAT_SIG_RSA_PSS_PSS_SHA384, 48 },  { MOAT_SIG_ECDSA_SECP256R1_SHA256, 32 },
+		{ MOAT_SIG_ECDSA_SECP521R1_SHA512, 64 }, { MOAT_SIG_LEGACY_RSA_MD5_SHA1, 36 },
+		{ MOAT_SIG_LEGACY_ECDSA_SHA1, 20 },
+	};
+	uint8_t d[65];
+	memset(d, 0x7e, sizeof(d));
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ATF_REQUIRE(moat_ipc_scheme_allowed(KCV, ok[i].scheme));
+		EXPECT_INPUT(KCV, ok[i].scheme, d, ok[i].len, MOAT_IPC_OK);
+		EXPECT_INPUT(KCV, ok[i].scheme, d, ok[i].len - 1, MOAT_IPC_BAD_INPUT);
+		EXPECT_INPUT(KCV, ok[i].scheme, d, ok[i].len + 1, MOAT_IPC_BAD_INPUT);
+	}
+	/* SHA-1 in TLS 1.2 is never signed (a digest of 20 bytes has no scheme there); EdDSA is not a scheme here. */
+	EXPECT_INPUT(KCV, MOAT_SIG_RSA_PKCS1_SHA1, d, 20, MOAT_IPC_BAD_INPUT);
+	EXPECT_INPUT(KCV, MOAT_SIG_ECDSA_SHA1, d, 20, MOAT_IPC_BAD_INPUT);
+	EXPECT_INPUT(KCV, MOAT_SIG_ED25519, d, 32, MOAT_IPC_BAD_SCHEME);
+	/* A TLS 1.3 CertificateVerify content is not a digest. */
+	size_t n = build_tls13_cv(in, false, 32);
+	EXPECT_INPUT(KCV, PSS256, in, n, MOAT_IPC_BAD_INPUT);
+}
+
 ATF_TC_WITHOUT_HEAD(scheme_rules);
 ATF_TC_BODY(scheme_rules, tc)
 {
@@ -252,15 +338,24 @@ ATF_TC_BODY(scheme_rules, tc)
 		EXPECT_INPUT(K13, never[i], in13, n13, MOAT_IPC_BAD_SCHEME);
 		EXPECT_INPUT(K12, never[i], in12, n12, MOAT_IPC_BAD_SCHEME);
 	}
-	/* Only kinds 1 and 2 exist. */
+	/* The TLS 1.0/1.1 schemes (private code points): ServerKeyExchange kinds only. */
+	static const uint16_t legacy[] = { MOAT_SIG_LEGACY_RSA_MD5_SHA1, MOAT_SIG_LEGACY_ECDSA_SHA1 };
+	for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++) {
+		ATF_REQUIRE(!moat_ipc_scheme_allowed(K13, legacy[i]));
+		ATF_REQUIRE(moat_ipc_scheme_allowed(K12, legacy[i]));
+		ATF_REQUIRE(moat_ipc_scheme_allowed(KDH, legacy[i]));
+		EXPECT_INPUT(K13, legacy[i], in13, n13, MOAT_IPC_BAD_SCHEME);
+		EXPECT_INPUT(K12, legacy[i], in12, n12, MOAT_IPC_OK);
+	}
+	/* Only kinds 1 to 4 exist. */
 	for (unsigned kind = 0; kind < 256; kind++) {
-		if (kind == K13 || kind == K12)
+		if (kind == K13 || kind == K12 || kind == KDH || kind == KCV)
 			continue;
 		ATF_REQUIRE(!moat_ipc_scheme_allowed((uint8_t)kind, PSS256));
 		EXPECT_INPUT((uint8_t)kind, PSS256, in13, n13, MOAT_IPC_BAD_INPUT);
 	}
 	/* Order: kind, then scheme, then shape. */
-	EXPECT_INPUT(3, 0x0101, in13, 5, MOAT_IPC_BAD_INPUT);
+	EXPECT_INPUT(5, 0x0101, in13, 5, MOAT_IPC_BAD_INPUT);
 	EXPECT_INPUT(K13, 0x0101, in13, 5, MOAT_IPC_BAD_SCHEME);
 	EXPECT_INPUT(K13, PKCS256, in13, 5, MOAT_IPC_BAD_SCHEME);
 	EXPECT_INPUT(K13, PSS256, in13, 5, MOAT_IPC_BAD_INPUT);
@@ -283,6 +378,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls13_bad_shapes);
 	ATF_TP_ADD_TC(tp, tls12_groups);
 	ATF_TP_ADD_TC(tp, tls12_bad_params);
+	ATF_TP_ADD_TC(tp, tls12_point_on_curve);
+	ATF_TP_ADD_TC(tp, tls12_dhe);
+	ATF_TP_ADD_TC(tp, tls12_client_cv_digest);
 	ATF_TP_ADD_TC(tp, scheme_rules);
 	ATF_TP_ADD_TC(tp, null_and_empty_input);
 	return atf_no_error();

@@ -14,7 +14,10 @@
  *	                            "verified" when PUB (a DER SubjectPublicKeyInfo file) checks it;
  *	                            KIND 1 is a TLS 1.3 server CertificateVerify content, "client" the
  *	                            client one (sent as kind 1), 2 a TLS 1.2 ServerKeyExchange with a
- *	                            point on P-256
+ *	                            point on P-256, 3 one with ffdhe2048 ServerDHParams
+ *	sign-out KEY SCHEME KIND PREFIX
+ *	                            as sign, and writes the input to PREFIX.in and the signature to
+ *	                            PREFIX.sig for another tool to verify: "sign ok LEN saved"
  *	sign-input KEY SCHEME KIND HEX
  *	decrypt KEY VERSION HEX     "decrypt ok HEX" or "decrypt STATUS"
  *	list | stats                "list ok N" / "stats ok N" or the status
@@ -53,7 +56,9 @@
 #include "common/clock.h"
 #include "ipc/ipc.h"
 #include "keyd/names.h"
+#include "tls/crypto/kex.h"
 #include "tls/crypto/sig.h"
+#include "tls/crypto/signed_content.h"
 
 #define MAX_PKT (MOAT_IPC_MAX_MESSAGE + 1024)
 
@@ -335,6 +340,22 @@ static const uint8_t p256_generator[65] = {
 static void sign_input(struct sign_arg *a, bool client)
 {
 	size_t n = 0;
+	if (a->kind == MOAT_IPC_SIGN_TLS12_SKE_DHE) {
+		/* RFC 7919 ffdhe2048 with a fresh public value, as the handshake would build it. */
+		uint8_t cr[MOAT_RANDOM_LEN], sr[MOAT_RANDOM_LEN], ys[MOAT_KEX_MAX_SHARE_LEN];
+		struct moat_kex k;
+		size_t ys_len = 0;
+		struct moat_buf b;
+		memset(cr, 0x11, sizeof(cr));
+		memset(sr, 0x22, sizeof(sr));
+		moat_buf_init_fixed(&b, a->input, sizeof(a->input));
+		if (moat_kex_generate(&k, MOAT_GROUP_FFDHE2048, ys, &ys_len) != MOAT_SUCCESS ||
+		    moat_ske_dh_content_build(cr, sr, MOAT_GROUP_FFDHE2048, ys, ys_len, &b) != MOAT_SUCCESS)
+			die("cannot build ServerDHParams");
+		moat_kex_free(&k);
+		a->len = b.len;
+		return;
+	}
 	if (a->kind == MOAT_IPC_SIGN_TLS12_SKE) {
 		for (; n < 64; n++)
 			a->input[n] = (uint8_t)(n * 3);
@@ -365,7 +386,16 @@ static void read_file(const char *path, uint8_t *buf, size_t cap, size_t *len)
 	fclose(f);
 }
 
-static void step_sign(int fd, struct sign_arg *a, const char *pub_path)
+static void write_file(const char *prefix, const char *ext, const uint8_t *data, size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s.%s", prefix, ext);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+		die("%s: cannot write", path);
+}
+
+static void step_sign(int fd, struct sign_arg *a, const char *pub_path, const char *out_prefix)
 {
 	struct reply r;
 	if (!transact(fd, "sign", MOAT_IPC_SIGN, enc_sign, a, &r))
@@ -374,6 +404,11 @@ static void step_sign(int fd, struct sign_arg *a, const char *pub_path)
 	if (moat_ipc_sign_reply_decode(r.body, &sig, NULL) != MOAT_SUCCESS)
 		die("malformed SIGN reply");
 	printf("sign ok %zu", moat_cursor_remaining(&sig));
+	if (out_prefix != NULL) {
+		write_file(out_prefix, "in", a->input, a->len);
+		write_file(out_prefix, "sig", moat_cursor_data(&sig), moat_cursor_remaining(&sig));
+		printf(" saved");
+	}
 	if (pub_path != NULL) {
 		uint8_t der[4096];
 		size_t der_len;
@@ -828,7 +863,7 @@ int main(int argc, char **argv)
 					    memcmp(moat_cursor_data(&payload), "moat", 4) == 0;
 				printf("ping %s\n", same ? "ok" : "wrong-payload");
 			}
-		} else if (strcmp(step, "sign") == 0 || strcmp(step, "sign-input") == 0) {
+		} else if (strcmp(step, "sign") == 0 || strcmp(step, "sign-input") == 0 || strcmp(step, "sign-out") == 0) {
 			need(argc, i, 3, step);
 			struct sign_arg a;
 			memset(&a, 0, sizeof(a));
@@ -836,10 +871,15 @@ int main(int argc, char **argv)
 			a.scheme = parse_scheme(argv[i + 2]);
 			bool client = strcmp(argv[i + 3], "client") == 0;
 			a.kind = client ? MOAT_IPC_SIGN_TLS13_CV : (uint8_t)parse_num(argv[i + 3]);
-			const char *pub = NULL;
+			const char *pub = NULL, *out = NULL;
 			if (strcmp(step, "sign-input") == 0) {
 				need(argc, i, 4, step);
 				a.len = parse_hex(argv[i + 4], a.input, sizeof(a.input));
+				i += 4;
+			} else if (strcmp(step, "sign-out") == 0) {
+				need(argc, i, 4, step);
+				sign_input(&a, client);
+				out = argv[i + 4];
 				i += 4;
 			} else {
 				sign_input(&a, client);
@@ -847,7 +887,7 @@ int main(int argc, char **argv)
 				if (i + 1 < argc && strchr(argv[i + 1], '/') != NULL)
 					pub = argv[++i];
 			}
-			step_sign(fd, &a, pub);
+			step_sign(fd, &a, pub, out);
 		} else if (strcmp(step, "decrypt") == 0) {
 			need(argc, i, 3, step);
 			struct decrypt_arg a;

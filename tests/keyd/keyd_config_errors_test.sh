@@ -35,7 +35,7 @@ check_ok_body()
 	# A missing file is named without a line.
 	atf_check -s exit:1 -o empty -e inline:"cannot open \"$(pwd)/nothere.conf\": No such file or directory\n" \
 		"$KEYD" -t -f "$(pwd)/nothere.conf"
-	atf_check -s exit:1 -e match:"usage" "$KEYD" -x
+	atf_check -s exit:2 -e match:"usage" "$KEYD" -x
 }
 
 atf_test_case syntax_errors

@@ -98,8 +98,8 @@ ATF_TC_BODY(defaults, tc)
 	struct moat_conf conf;
 	struct keyd_config cfg;
 	read_ok("t.conf", minimal, &conf, &cfg);
-	ATF_REQUIRE_STREQ(cfg.socket_path, "/run/moat/keyd.sock");
-	ATF_REQUIRE_STREQ(cfg.control_path, "/run/moat/keyctl.sock");
+	ATF_REQUIRE_STREQ(cfg.socket_path, KEYD_DEFAULT_SOCKET);
+	ATF_REQUIRE_STREQ(cfg.control_path, KEYD_DEFAULT_CONTROL_SOCKET);
 	ATF_REQUIRE_EQ(cfg.max_inflight, 64);
 	ATF_REQUIRE_EQ(cfg.workers, 0);
 	ATF_REQUIRE_EQ(cfg.inline_sign_us, KEYD_INLINE_SIGN_AUTO);
@@ -302,6 +302,7 @@ ATF_TC_BODY(hardening_directives, tc)
 	read_ok("t.conf", minimal, &conf, &cfg);
 	ATF_REQUIRE(cfg.keys[0].policy.server && !cfg.keys[0].policy.client);
 	ATF_REQUIRE(!cfg.keys[0].policy.tls12 && !cfg.keys[0].policy.rsa_key_exchange);
+	ATF_REQUIRE(!cfg.keys[0].policy.tls10);
 	ATF_REQUIRE_EQ(cfg.max_peers_per_uid, 64);
 	ATF_REQUIRE_EQ(cfg.hello_timeout_ms, 5000);
 	ATF_REQUIRE_EQ(cfg.idle_timeout_ms, 0);
@@ -312,7 +313,7 @@ ATF_TC_BODY(hardening_directives, tc)
 	read_ok("t.conf",
 		"allow uid 0\n"
 		"key \"/a.pem\" { role client; tls12 yes; rsa-key-exchange yes }\n"
-		"key \"/b.pem\" { role both }\n"
+		"key \"/b.pem\" { role both; tls10 yes }\n"
 		"key \"/c.pem\" { role server; tls12 no }\n"
 		"max-peers-per-uid 7\n"
 		"hello-timeout 250ms\n"
@@ -323,6 +324,8 @@ ATF_TC_BODY(hardening_directives, tc)
 	ATF_REQUIRE(!cfg.keys[0].policy.server && cfg.keys[0].policy.client);
 	ATF_REQUIRE(cfg.keys[0].policy.tls12 && cfg.keys[0].policy.rsa_key_exchange);
 	ATF_REQUIRE(cfg.keys[1].policy.server && cfg.keys[1].policy.client && !cfg.keys[1].policy.tls12);
+	/* tls10 is its own switch: it neither needs nor implies tls12. */
+	ATF_REQUIRE(cfg.keys[1].policy.tls10 && !cfg.keys[0].policy.tls10);
 	ATF_REQUIRE(cfg.keys[2].policy.server && !cfg.keys[2].policy.client && !cfg.keys[2].policy.tls12);
 	ATF_REQUIRE_EQ(cfg.max_peers_per_uid, 7);
 	ATF_REQUIRE_EQ(cfg.hello_timeout_ms, 250);
@@ -337,6 +340,8 @@ ATF_TC_BODY(hardening_directives, tc)
 		     "t.conf:2: \"role\" given twice (first at t.conf:2)");
 	expect_error("allow uid 0\nkey \"/k.pem\" { tls12 maybe }\n",
 		     "t.conf:2: \"tls12\": \"maybe\" is not yes/no, on/off or true/false");
+	expect_error("allow uid 0\nkey \"/k.pem\" { tls10 perhaps }\n",
+		     "t.conf:2: \"tls10\": \"perhaps\" is not yes/no, on/off or true/false");
 	expect_error("allow uid 0\nkey \"/k.pem\" { rsa-key-exchange }\n",
 		     "t.conf:2: \"rsa-key-exchange\" takes exactly 1 argument, got 0");
 	expect_error("allow uid 0\nkey \"/k.pem\"\nmax-peers-per-uid 0\n",

@@ -18,10 +18,10 @@ keyctl_commands_body()
 	write_conf rsa pss p256 p384
 	start_keyd
 	atf_check -o match:"^keyd at .*ctl.sock is alive \(round trip [0-9.]+ ms\)$" "$KEYCTL" -s "$(ctl_sock)" ping
-	atf_check -o inline:"$(key_id rsa) rsa 2048 rsa rsa_pss_rsae_sha256,rsa_pss_rsae_sha384,rsa_pss_rsae_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512
+	atf_check -o inline:"$(key_id rsa) rsa 2048 rsa rsa_pss_rsae_sha256,rsa_pss_rsae_sha384,rsa_pss_rsae_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512,legacy_rsa_pkcs1_md5_sha1
 $(key_id pss) rsa_pss 2048 pss rsa_pss_pss_sha256,rsa_pss_pss_sha384,rsa_pss_pss_sha512
-$(key_id p256) ec_p256 256 p256 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512
-$(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512
+$(key_id p256) ec_p256 256 p256 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,legacy_ecdsa_sha1
+$(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,legacy_ecdsa_sha1
 " "$KEYCTL" -s "$(ctl_sock)" list
 	client hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 >/dev/null
 	"$KEYCTL" -s "$(ctl_sock)" stats >stats.out || atf_fail "stats failed"
@@ -38,7 +38,7 @@ $(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ec
 	atf_check -o ignore grep "sandbox on: no_new_privs, seccomp allow-list" keyd.log
 	atf_check -o ignore grep "data socket $(data_sock) (mode 0660" keyd.log
 	# Errors: unknown command, no keyd.
-	atf_check -s exit:1 -e match:"unknown command" "$KEYCTL" -s "$(ctl_sock)" rotate
+	atf_check -s exit:2 -e match:"unknown command" "$KEYCTL" -s "$(ctl_sock)" rotate
 	atf_check -s exit:1 -e match:"cannot connect to .*nothere.sock" "$KEYCTL" -s "$(pwd)/nothere.sock" ping
 	# The data socket does not answer control requests.
 	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nlist not_permitted\nstats not_permitted\n" \
@@ -239,6 +239,97 @@ ske_point_off_curve_body()
 	atf_check -o match:"^sign ok [0-9]+$" -o match:"^sign bad_input$" "$CLIENT" -s "$(data_sock)" hello \
 		sign-input "$(key_id p256)" ecdsa_secp256r1_sha256 2 "${_randoms}03001741$_g" \
 		sign-input "$(key_id p256)" ecdsa_secp256r1_sha256 2 "${_randoms}03001741$_bad"
+	stop_keyd
+}
+
+atf_test_case ske_signatures
+ske_signatures_head()
+{
+	atf_set "descr" "TLS 1.2 and TLS 1.0/1.1 ServerKeyExchange signatures, ECDHE and DHE, checked by openssl; refusals"
+}
+# hex FILE: the file's bytes as one line of lowercase hex (-v: od would shorten repeated lines to "*").
+hex()
+{
+	od -An -v -tx1 "$1" | tr -d ' \n'
+}
+ske_signatures_body()
+{
+	make_keys rsa p256
+	write_conf rsa p256
+	sed -i -e 's/{ name "rsa"; tls12 yes;/{ name "rsa"; tls12 yes; tls10 yes;/' \
+		-e 's/{ name "p256"; tls12 yes }/{ name "p256"; tls12 yes; tls10 yes }/' keyd.conf
+	start_keyd
+	for _k in rsa p256; do
+		openssl pkey -pubin -inform DER -in "$_k.pub.der" -out "$_k.pub.pem" 2>/dev/null || atf_fail "$_k.pub.pem"
+	done
+	# Kind 2 is ECDHE params (a P-256 point), kind 3 DHE params (ffdhe2048); TLS 1.2 and TLS 1.0/1.1 schemes.
+	"$CLIENT" -s "$(data_sock)" hello \
+		sign-out "$(key_id rsa)" rsa_pkcs1_sha256 2 rsa12e \
+		sign-out "$(key_id rsa)" rsa_pss_rsae_sha256 3 pss12d \
+		sign-out "$(key_id rsa)" legacy_rsa_pkcs1_md5_sha1 2 rsa10e \
+		sign-out "$(key_id rsa)" legacy_rsa_pkcs1_md5_sha1 3 rsa10d \
+		sign-out "$(key_id p256)" ecdsa_secp256r1_sha256 3 ec12d \
+		sign-out "$(key_id p256)" legacy_ecdsa_sha1 2 ec10e \
+		sign-out "$(key_id p256)" legacy_ecdsa_sha1 3 ec10d >out.txt
+	[ "$(grep -c '^sign ok [0-9]* saved$' out.txt)" = 7 ] || { cat out.txt; atf_fail "not seven signatures"; }
+	# TLS 1.2: the scheme's hash and padding (RFC 5246 §4.7).
+	atf_check -o inline:"Verified OK\n" openssl dgst -sha256 -verify rsa.pub.pem -signature rsa12e.sig rsa12e.in
+	atf_check -o inline:"Verified OK\n" openssl dgst -sha256 -verify rsa.pub.pem -sigopt rsa_padding_mode:pss \
+		-sigopt rsa_pss_saltlen:32 -signature pss12d.sig pss12d.in
+	atf_check -o inline:"Verified OK\n" openssl dgst -sha256 -verify p256.pub.pem -signature ec12d.sig ec12d.in
+	# TLS 1.0/1.1 RSA: PKCS#1 v1.5 over MD5 || SHA-1 with no DigestInfo (RFC 2246 §7.4.3).
+	for _f in rsa10e rsa10d; do
+		openssl pkeyutl -verifyrecover -pubin -inkey rsa.pub.pem -pkeyopt rsa_padding_mode:pkcs1 \
+			-in "$_f.sig" -out "$_f.rec" 2>/dev/null || atf_fail "$_f: the signature does not open"
+		{ openssl dgst -md5 -binary "$_f.in"; openssl dgst -sha1 -binary "$_f.in"; } >"$_f.want"
+		cmp -s "$_f.rec" "$_f.want" || atf_fail "$_f: not PKCS#1 v1.5 over MD5 || SHA-1"
+		[ "$(wc -c <"$_f.rec")" = 36 ] || atf_fail "$_f: a DigestInfo or other bytes around the hashes"
+	done
+	# TLS 1.0/1.1 ECDSA: over SHA-1 (RFC 4492 §5.4).
+	for _f in ec10e ec10d; do
+		atf_check -o inline:"Verified OK\n" openssl dgst -sha1 -verify p256.pub.pem -signature "$_f.sig" "$_f.in"
+	done
+	# The DHE params are RFC 7919's ffdhe2048 prime and generator 2.
+	_dh=$(hex rsa10d.in)
+	[ "$(printf %s "$_dh" | cut -c129-148)" = 0100ffffffffffffffff ] || atf_fail "dh_p is not ffdhe2048's"
+	[ "$(printf %s "$_dh" | cut -c645-650)" = 000102 ] || atf_fail "dh_g is not 2"
+
+	# Refusals: a legacy scheme in TLS 1.3, DHE params with g = 5, with Ys = 1, with a prime of nobody's.
+	_head=$(printf %s "$_dh" | cut -c1-648)
+	_tail=$(printf %s "$_dh" | cut -c651-)
+	_p_bad=$(printf %s "$_dh" | cut -c1-200)00$(printf %s "$_dh" | cut -c203-)
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign bad_scheme
+sign bad_input
+sign bad_input
+sign bad_input
+sign bad_input
+ping ok
+" "$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" legacy_rsa_pkcs1_md5_sha1 1 \
+		sign-input "$(key_id rsa)" rsa_pkcs1_sha256 3 "${_head}05${_tail}" \
+		sign-input "$(key_id rsa)" rsa_pkcs1_sha256 3 "${_head}02000101" \
+		sign-input "$(key_id rsa)" rsa_pkcs1_sha256 3 "$_p_bad" \
+		sign-input "$(key_id rsa)" rsa_pkcs1_sha256 2 "$_dh" \
+		ping
+	stop_keyd
+
+	# Without tls10 the legacy schemes are KEY_POLICY, the TLS 1.2 ones still sign; without tls12 the reverse.
+	sed -i -e 's/ tls10 yes;//' -e 's/; tls10 yes }/ }/' keyd.conf
+	sed -i -e 's/{ name "p256"; tls12 yes }/{ name "p256"; tls10 yes }/' keyd.conf
+	start_keyd
+	"$CLIENT" -s "$(data_sock)" hello \
+		sign "$(key_id rsa)" legacy_rsa_pkcs1_md5_sha1 2 \
+		sign "$(key_id rsa)" rsa_pkcs1_sha256 3 \
+		sign "$(key_id p256)" legacy_ecdsa_sha1 3 \
+		sign "$(key_id p256)" ecdsa_secp256r1_sha256 2 | sed 's/^sign ok [0-9]*$/sign ok/' >out.txt
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
+sign key_policy
+sign ok
+sign ok
+sign key_policy
+" cat out.txt
+	atf_check -o ignore grep 'TLS 1.0/1.1 ServerKeyExchange refused: the key has no "tls10 yes"' keyd.log
 	stop_keyd
 }
 
@@ -618,7 +709,7 @@ background_start_body()
 	[ -n "$_pid" ] || atf_fail "cannot find the background keyd"
 	KEYD_PID=$_pid
 	# A second keyd on the same sockets refuses to displace the first, and says so on stderr.
-	atf_check -s exit:1 -e match:"data socket: .*keyd.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
+	atf_check -s exit:1 -e match:"control socket: .*ctl.sock is in use by a running keyd" "$KEYD" -f "$(pwd)/keyd.conf"
 	atf_check -s exit:1 -e match:"is in use by a running keyd" "$KEYD" -d -f "$(pwd)/keyd.conf"
 	kill -TERM "$_pid"
 	wait_gone "$_pid" || atf_fail "background keyd did not stop"
@@ -891,6 +982,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case keyctl_commands
 	atf_add_test_case sign_every_key_type
+	atf_add_test_case ske_signatures
 	atf_add_test_case rsa_decrypt
 	atf_add_test_case rsa_decrypt_no_oracle
 	atf_add_test_case key_policy

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/cursor.h"
@@ -28,6 +30,8 @@
 #include "keyd/workers.h"
 #include "tests/keyd/keyd_test_keys.h"
 #include "tests/moat_test.h"
+#include "tls/crypto/kex.h"
+#include "tls/crypto/signed_content.h"
 #include "tls/iana.h"
 
 /* ---- request bodies, byte by byte ---- */
@@ -114,6 +118,28 @@ static size_t ske_input(uint8_t *out, uint16_t group, size_t point_len)
 	return n;
 }
 
+/*
+ * RFC 5246 §7.4.3, RFC 7919 §4: client_random, server_random and
+ * ServerDHParams for an ffdhe group with a fresh public value, made by the
+ * handshake's builder (its bytes are checked in tests/crypto).
+ */
+static size_t dhe_input(uint8_t *out, size_t cap, uint16_t group)
+{
+	uint8_t cr[32], sr[32], ys[MOAT_KEX_MAX_SHARE_LEN];
+	struct moat_kex k;
+	size_t ys_len = 0;
+	struct moat_buf b;
+	for (size_t i = 0; i < 32; i++) {
+		cr[i] = (uint8_t)i;
+		sr[i] = (uint8_t)(32 + i);
+	}
+	EXPECT_OK(moat_kex_generate(&k, group, ys, &ys_len));
+	moat_kex_free(&k);
+	moat_buf_init_fixed(&b, out, cap);
+	EXPECT_OK(moat_ske_dh_content_build(cr, sr, group, ys, ys_len, &b));
+	return b.len;
+}
+
 /* ---- running an operation ---- */
 
 struct result {
@@ -198,6 +224,19 @@ static bool expect_tls12(test_key_kind kind, uint16_t s)
 	}
 }
 
+/* TLS 1.0/1.1 ServerKeyExchange (private code points): MD5+SHA-1 with rsaEncryption keys, SHA-1 ECDSA with any curve. */
+static bool expect_legacy(test_key_kind kind, uint16_t s)
+{
+	switch (kind) {
+	case TK_RSA2048: return s == MOAT_SIG_LEGACY_RSA_MD5_SHA1;
+	case TK_P256:
+	case TK_P384:
+	case TK_P521:
+		return s == MOAT_SIG_LEGACY_ECDSA_SHA1;
+	default: return false;
+	}
+}
+
 static const uint16_t every_scheme[] = {
 	MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_ECDSA_SECP384R1_SHA384, MOAT_SIG_ECDSA_SECP521R1_SHA512,
 	MOAT_SIG_RSA_PSS_RSAE_SHA256,    MOAT_SIG_RSA_PSS_RSAE_SHA384,    MOAT_SIG_RSA_PSS_RSAE_SHA512,
@@ -205,6 +244,7 @@ static const uint16_t every_scheme[] = {
 	MOAT_SIG_RSA_PKCS1_SHA256,       MOAT_SIG_RSA_PKCS1_SHA384,       MOAT_SIG_RSA_PKCS1_SHA512,
 	MOAT_SIG_RSA_PKCS1_SHA1,         MOAT_SIG_ECDSA_SHA1,             MOAT_SIG_ED25519,
 	MOAT_SIG_ED448,                  0x0000,                          0xfe00,
+	MOAT_SIG_LEGACY_RSA_MD5_SHA1,    MOAT_SIG_LEGACY_ECDSA_SHA1,      0xfe02,
 };
 #define N_SCHEMES (sizeof(every_scheme) / sizeof(every_scheme[0]))
 
@@ -216,7 +256,7 @@ static const char *const kind_names[] = {
 
 /* Every use a key's configuration can allow (the policy tests below start from the default instead). */
 static const struct keyd_key_policy policy_all = {
-	.server = true, .client = true, .tls12 = true, .rsa_key_exchange = true,
+	.server = true, .client = true, .tls12 = true, .tls10 = true, .rsa_key_exchange = true,
 };
 
 static void keyset_with(struct keyd_keyset *ks, const test_key_kind *kinds, size_t n,
@@ -249,14 +289,15 @@ static void sign_all_schemes(test_key_kind kind)
 	size_t signed_count = 0;
 	for (size_t i = 0; i < N_SCHEMES; i++) {
 		uint16_t s = every_scheme[i];
-		for (uint8_t sign_kind = 1; sign_kind <= 2; sign_kind++) {
-			uint8_t in[300];
+		for (uint8_t sign_kind = 1; sign_kind <= 3; sign_kind++) {
+			uint8_t in[1024];
 			size_t len = sign_kind == 1 ? cv_input(in, s == MOAT_SIG_ECDSA_SECP384R1_SHA384 ? 48 : 32, true)
-						    : ske_input(in, MOAT_GROUP_SECP256R1, 65);
+				     : sign_kind == 2 ? ske_input(in, MOAT_GROUP_SECP256R1, 65)
+						      : dhe_input(in, sizeof(in), MOAT_GROUP_FFDHE2048);
 			struct body b = sign_body(k->id, s, sign_kind, in, len);
 			struct result r;
 			run_op(&ks, MOAT_IPC_SIGN, &b, 0x1000u + (uint32_t)i, &r);
-			bool want = sign_kind == 1 ? expect_tls13(kind, s) : expect_tls12(kind, s);
+			bool want = sign_kind == 1 ? expect_tls13(kind, s) : expect_tls12(kind, s) || expect_legacy(kind, s);
 			if (!want) {
 				ATF_REQUIRE_MSG(status_of(&r) == MOAT_IPC_BAD_SCHEME, "%s kind %u with a %s key: %s",
 						keyd_scheme_name(s), sign_kind, kind_names[kind],
@@ -338,6 +379,30 @@ ATF_TC_BODY(sign_input_shapes, tc)
 		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_OK);
 	}
+	/* Kind 3: ServerDHParams on the ffdhe groups whose params fit a version 1 SIGN input. */
+	static const uint16_t ffdhe_fit[] = { MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072 };
+	for (size_t i = 0; i < sizeof(ffdhe_fit) / sizeof(ffdhe_fit[0]); i++) {
+		uint8_t dh[MOAT_SKE_DH_CONTENT_MAX];
+		size_t len = dhe_input(dh, sizeof(dh), ffdhe_fit[i]);
+		struct body b = sign_body(id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 3, dh, len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_OK);
+		/* The same params as kind 2, and ECDHE params as kind 3: BAD_INPUT. */
+		b = sign_body(id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, dh, len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 4, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
+	}
+	size_t len = ske_input(in, MOAT_GROUP_SECP256R1, 65);
+	struct body b = sign_body(id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 3, in, len);
+	run_op(&ks, MOAT_IPC_SIGN, &b, 5, &r);
+	EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
+	/* ffdhe4096 params (1093 bytes) are a valid shape but over the 1024-byte input limit. */
+	uint8_t big[MOAT_SKE_DH_CONTENT_MAX];
+	len = dhe_input(big, sizeof(big), MOAT_GROUP_FFDHE4096);
+	ATF_REQUIRE(len > MOAT_IPC_SIGN_INPUT_MAX);
+	b = sign_body(id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 3, big, len);
+	run_op(&ks, MOAT_IPC_SIGN, &b, 6, &r);
+	EXPECT_STATUS(&r, MOAT_IPC_TOO_LARGE);
 	keyd_keys_free(&ks);
 }
 
@@ -899,6 +964,120 @@ ATF_TC_BODY(policy_roles, tc)
 	}
 }
 
+/*
+ * TLS 1.0/1.1 signatures (MD5+SHA-1, SHA-1) need "tls10 yes", TLS 1.2 ones
+ * "tls12 yes": neither switch allows the other's schemes, for both shapes.
+ */
+ATF_TC_WITHOUT_HEAD(policy_tls10);
+ATF_TC_BODY(policy_tls10, tc)
+{
+	const struct {
+		bool tls12, tls10;
+	} sw[] = { { false, false }, { true, false }, { false, true }, { true, true } };
+	const test_key_kind kinds[] = { TK_RSA2048, TK_P384 };
+	const uint16_t modern[] = { MOAT_SIG_RSA_PKCS1_SHA256, MOAT_SIG_ECDSA_SECP256R1_SHA256 };
+	const uint16_t legacy[] = { MOAT_SIG_LEGACY_RSA_MD5_SHA1, MOAT_SIG_LEGACY_ECDSA_SHA1 };
+	uint8_t ecdhe[300], dhe[MOAT_SKE_DH_CONTENT_MAX];
+	size_t ecdhe_len = ske_input(ecdhe, MOAT_GROUP_SECP256R1, 65);
+	size_t dhe_len = dhe_input(dhe, sizeof(dhe), MOAT_GROUP_FFDHE2048);
+	for (size_t i = 0; i < sizeof(sw) / sizeof(sw[0]); i++) {
+		struct keyd_key_policy p = keyd_key_policy_default;
+		p.tls12 = sw[i].tls12;
+		p.tls10 = sw[i].tls10;
+		struct keyd_keyset ks;
+		keyset_with(&ks, kinds, 2, &p);
+		for (size_t k = 0; k < 2; k++) {
+			for (uint8_t kind = 2; kind <= 3; kind++) {
+				const uint8_t *in = kind == 2 ? ecdhe : dhe;
+				size_t len = kind == 2 ? ecdhe_len : dhe_len;
+				struct result r;
+				struct body b = sign_body(ks.keys[k].id, modern[k], kind, in, len);
+				run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
+				EXPECT_STATUS(&r, sw[i].tls12 ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
+				b = sign_body(ks.keys[k].id, legacy[k], kind, in, len);
+				run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
+				EXPECT_STATUS(&r, sw[i].tls10 ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
+			}
+			/* Never in a TLS 1.3 CertificateVerify, whatever the switches say. */
+			uint8_t cv[200];
+			size_t cv_len = cv_input(cv, 32, true);
+			struct result r;
+			struct body b = sign_body(ks.keys[k].id, legacy[k], 1, cv, cv_len);
+			run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
+			EXPECT_STATUS(&r, MOAT_IPC_BAD_SCHEME);
+		}
+		/* The RSA legacy scheme with the EC key and the reverse: the key's family decides. */
+		struct result r;
+		struct body b = sign_body(ks.keys[1].id, MOAT_SIG_LEGACY_RSA_MD5_SHA1, 2, ecdhe, ecdhe_len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 4, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_BAD_SCHEME);
+		b = sign_body(ks.keys[0].id, MOAT_SIG_LEGACY_ECDSA_SHA1, 2, ecdhe, ecdhe_len);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 5, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_BAD_SCHEME);
+		keyd_keys_free(&ks);
+	}
+}
+
+/*
+ * Kind 4, the TLS 1.2 / 1.0 client CertificateVerify digest: only for keys
+ * with the client role, and the version's switch; the signature is the one
+ * over the handshake messages that hash to the digest.
+ */
+ATF_TC_WITHOUT_HEAD(policy_tls12_client_cv);
+ATF_TC_BODY(policy_tls12_client_cv, tc)
+{
+	static const uint8_t messages[] = "ClientHello ... ServerHelloDone Certificate ClientKeyExchange";
+	uint8_t d256[32], dmd5sha1[36];
+	unsigned int n = 0;
+	ATF_REQUIRE(EVP_Digest(messages, sizeof(messages), d256, &n, EVP_sha256(), NULL) == 1);
+	ATF_REQUIRE(EVP_Digest(messages, sizeof(messages), dmd5sha1, &n, EVP_md5_sha1(), NULL) == 1);
+	const struct {
+		bool server, client, tls12, tls10;
+		moat_ipc_status modern, legacy;
+	} cases[] = {
+		{ true, false, true, true, MOAT_IPC_KEY_POLICY, MOAT_IPC_KEY_POLICY }, /* role server */
+		{ false, true, false, false, MOAT_IPC_KEY_POLICY, MOAT_IPC_KEY_POLICY },
+		{ false, true, true, false, MOAT_IPC_OK, MOAT_IPC_KEY_POLICY },
+		{ true, true, false, true, MOAT_IPC_KEY_POLICY, MOAT_IPC_OK },
+	};
+	const test_key_kind kind = TK_RSA2048;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct keyd_key_policy p = keyd_key_policy_default;
+		p.server = cases[i].server;
+		p.client = cases[i].client;
+		p.tls12 = cases[i].tls12;
+		p.tls10 = cases[i].tls10;
+		struct keyd_keyset ks;
+		keyset_with(&ks, &kind, 1, &p);
+		struct moat_pkey pub;
+		EXPECT_OK(moat_pkey_copy_public(&pub, &ks.keys[0].pkey));
+		struct result r;
+		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, sizeof(d256));
+		run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
+		EXPECT_STATUS(&r, cases[i].modern);
+		struct moat_cursor sig;
+		if (cases[i].modern == MOAT_IPC_OK) {
+			EXPECT_OK(moat_ipc_sign_reply_decode(r.body, &sig, NULL));
+			EXPECT_OK(moat_sig_verify(&pub, MOAT_SIG_RSA_PKCS1_SHA256, messages, sizeof(messages),
+						  moat_cursor_data(&sig), moat_cursor_remaining(&sig)));
+		}
+		b = sign_body(ks.keys[0].id, MOAT_SIG_LEGACY_RSA_MD5_SHA1, 4, dmd5sha1, sizeof(dmd5sha1));
+		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
+		EXPECT_STATUS(&r, cases[i].legacy);
+		if (cases[i].legacy == MOAT_IPC_OK) {
+			EXPECT_OK(moat_ipc_sign_reply_decode(r.body, &sig, NULL));
+			EXPECT_OK(moat_sig_verify(&pub, MOAT_SIG_LEGACY_RSA_MD5_SHA1, messages, sizeof(messages),
+						  moat_cursor_data(&sig), moat_cursor_remaining(&sig)));
+		}
+		/* A digest of the wrong length is BAD_INPUT whatever the policy. */
+		b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, 31);
+		run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
+		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
+		moat_pkey_free(&pub);
+		keyd_keys_free(&ks);
+	}
+}
+
 /* TLS 1.2 ServerECDHParams: a point that is not on its curve is refused before anything is signed. */
 ATF_TC_WITHOUT_HEAD(ske_point_validated);
 ATF_TC_BODY(ske_point_validated, tc)
@@ -967,7 +1146,8 @@ ATF_TC_BODY(key_ids_types_schemes, tc)
 			for (size_t j = 0; j < k.scheme_count; j++)
 				in_list = in_list || k.schemes[j] == every_scheme[s];
 			bool want_it = expect_tls13(want[i].kind, every_scheme[s]) ||
-				       expect_tls12(want[i].kind, every_scheme[s]);
+				       expect_tls12(want[i].kind, every_scheme[s]) ||
+				       expect_legacy(want[i].kind, every_scheme[s]);
 			ATF_REQUIRE_MSG(in_list == want_it, "%s: %s %s listed", kind_names[want[i].kind],
 					keyd_scheme_name(every_scheme[s]), in_list ? "wrongly" : "not");
 			expected += want_it;
@@ -1252,6 +1432,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rsa_select_premaster);
 	ATF_TP_ADD_TC(tp, policy_default);
 	ATF_TP_ADD_TC(tp, policy_roles);
+	ATF_TP_ADD_TC(tp, policy_tls10);
+	ATF_TP_ADD_TC(tp, policy_tls12_client_cv);
 	ATF_TP_ADD_TC(tp, ske_point_validated);
 	ATF_TP_ADD_TC(tp, key_ids_types_schemes);
 	ATF_TP_ADD_TC(tp, key_pss_restricted);

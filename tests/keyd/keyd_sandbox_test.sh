@@ -172,8 +172,8 @@ hidden_options_test_build_only_body()
 {
 	make_keys p256
 	write_conf p256
-	atf_check -s exit:1 -e match:"usage" "$KEYD" -d -f "$(pwd)/keyd.conf" --test-forbidden-syscall=open
-	atf_check -s exit:1 -e match:"usage" "$KEYD" -d -f "$(pwd)/keyd.conf" --test-no-seccomp
+	atf_check -s exit:2 -e match:"usage" "$KEYD" -d -f "$(pwd)/keyd.conf" --test-forbidden-syscall=open
+	atf_check -s exit:2 -e match:"usage" "$KEYD" -d -f "$(pwd)/keyd.conf" --test-no-seccomp
 }
 
 atf_test_case sandbox_state

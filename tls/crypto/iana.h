@@ -16,13 +16,17 @@
  * That is what lets keyd link this archive alone: its attack surface is the
  * IPC decoder, the signed-content checks (signed_content.h) and libcrypto,
  * and tests/keyd/keyd_link_test fails if a protocol object reaches it. What
- * the layer holds: hashes, HMAC and HKDF (hash.h, hkdf.h), record AEADs
- * (aead.h), key exchange (kex.h), keys and signatures (sig.h), key ids
- * (key_id.h), certificates and trust (cert.h), randomness and constant-time
- * compare (util.h), and the shapes keyd signs (signed_content.h). Key
- * schedules are protocol, not crypto layer: the TLS 1.3 one is
- * tls/tls13_key_schedule.c, on hkdf.h, and another version's (the TLS 1.2
- * PRF) belongs beside it, on hash.h.
+ * the layer holds: hashes, HMAC and HKDF (hash.h, hkdf.h), the TLS 1.0-1.2
+ * PRF and what RFC 5246 and RFC 7627 derive with it (prf.h), record AEADs
+ * (aead.h), CBC ciphers and an HMAC whose time does not depend on a secret
+ * length (cbc.h, hmac_ct.h, ct_mask.h), key exchange (kex.h), keys and
+ * signatures (sig.h), key ids (key_id.h), certificates and trust (cert.h),
+ * randomness and constant-time compare (util.h), version strings
+ * (version.h) and the shapes keyd signs (signed_content.h). The TLS 1.3 key
+ * schedule is protocol, not crypto layer (tls/tls13_key_schedule.c, on
+ * hkdf.h): it walks the handshake's stages. The 1.2 PRF functions are
+ * primitives over their inputs, so they live here; the record layer's use
+ * of a key block (tls/record_tls12.c) is protocol again.
  *
  * The code points of the crypto layer (IANA TLS registries): named groups,
  * signature schemes and the TLS 1.3 cipher suites, with their registry
@@ -74,6 +78,20 @@
 #define MOAT_SIG_RSA_PSS_PSS_SHA256 0x0809
 #define MOAT_SIG_RSA_PSS_PSS_SHA384 0x080a
 #define MOAT_SIG_RSA_PSS_PSS_SHA512 0x080b
+/*
+ * TLS 1.0 and 1.1 ServerKeyExchange signatures have no SignatureScheme:
+ * RSA signs MD5(content) || SHA-1(content) with PKCS#1 v1.5 padding and no
+ * DigestInfo (RFC 2246 §7.4.3, §4.7; RFC 4346 the same), ECDSA signs
+ * SHA-1(content) (RFC 4492 §5.4). moat names them with code points from the
+ * registry's private-use range 0xFE00..0xFFFF (RFC 8446 §4.2.3), so keyd and
+ * the signing code take a scheme for every signature they make. They never
+ * appear on the wire (a TLS 1.0/1.1 ServerKeyExchange carries no scheme,
+ * and a TLS 1.2 peer offering these values means something else), are
+ * refused for TLS 1.2 and 1.3, and are kept apart from rsa_pkcs1_sha1 and
+ * ecdsa_sha1, which moat does not sign with in TLS 1.2 (RFC 9155).
+ */
+#define MOAT_SIG_LEGACY_RSA_MD5_SHA1 0xfe01
+#define MOAT_SIG_LEGACY_ECDSA_SHA1 0xfe03
 
 /* TLS 1.3 cipher suites, RFC 8446 §B.4. */
 #define MOAT_TLS_AES_128_GCM_SHA256 0x1301
@@ -88,14 +106,16 @@
 /*
  * Every SignatureScheme of RFC 8446 §4.2.3 with its registry name. The
  * table order is the order keyd and moat-keyctl list a key's schemes in:
- * ECDSA, RSA-PSS rsae, RSA-PSS pss, PKCS#1 v1.5, SHA-1, EdDSA; within a
- * family SHA-256 first, as the registry numbers them.
+ * ECDSA, RSA-PSS rsae, RSA-PSS pss, PKCS#1 v1.5, SHA-1, EdDSA, then the
+ * private TLS 1.0/1.1 ones; within a family SHA-256 first, as the registry
+ * numbers them.
  */
 struct moat_sig_scheme_info {
 	uint16_t scheme;
 	const char *name;       /* "rsa_pss_rsae_sha256" */
 	bool tls13;             /* may appear in a TLS 1.3 CertificateVerify (RFC 8446 §4.4.3) */
 	bool eddsa;             /* Ed25519 / Ed448 */
+	bool legacy;            /* TLS 1.0/1.1 ServerKeyExchange only, a private code point (never TLS 1.2/1.3) */
 };
 
 /* Walk the table; NULL past the end. */

@@ -192,6 +192,26 @@ bool moat_kex_group_is_ec(uint16_t group)
 	return g != NULL && g->kind != KEX_FFDHE;
 }
 
+bool moat_kex_group_is_ffdhe(uint16_t group)
+{
+	const struct kex_group *g = find_group(group, NULL);
+	return g != NULL && g->kind == KEX_FFDHE;
+}
+
+int moat_kex_ffdhe_prime(uint16_t group, uint8_t *p_out, size_t len)
+{
+	const struct kex_template *t = NULL;
+	ENSURE_REF(p_out);
+	const struct kex_group *g = find_group(group, &t);
+	ENSURE(g != NULL && g->kind == KEX_FFDHE, MOAT_ERR_NOT_SUPPORTED);
+	ENSURE(len == g->share_len, MOAT_ERR_INVALID_ARG);
+	ENSURE(t->p_minus_1 != NULL, MOAT_ERR_CRYPTO);
+	/* The template keeps p-1; p is odd, so p-1 and p differ in the last byte only. */
+	ENSURE(BN_bn2binpad(t->p_minus_1, p_out, (int)len) == (int)len, MOAT_ERR_CRYPTO);
+	p_out[len - 1] |= 1;
+	return MOAT_SUCCESS;
+}
+
 static bool shape_ok(const struct kex_group *g, const uint8_t *share, size_t len)
 {
 	return len == g->share_len && (g->kind != KEX_NIST || share[0] == 0x04);

@@ -46,6 +46,17 @@ const char *moat_kex_group_name(uint16_t group);
  * the groups a TLS 1.2 ServerECDHParams may name (RFC 8422 §5.1.1).
  */
 bool moat_kex_group_is_ec(uint16_t group);
+/* An RFC 7919 finite field group of ours (ffdhe2048..ffdhe8192): what a TLS 1.2 ServerDHParams may carry. */
+bool moat_kex_group_is_ffdhe(uint16_t group);
+/* RFC 7919 Appendix A: every ffdhe group has the generator 2. */
+#define MOAT_KEX_FFDHE_GENERATOR 2
+/*
+ * The group's prime p, big-endian, into p_out, which holds exactly len ==
+ * moat_kex_share_len(group) bytes (the primes' top bit is set, so that is
+ * also p's minimal encoding). Not an ffdhe group → MOAT_ERR_NOT_SUPPORTED;
+ * another len → MOAT_ERR_INVALID_ARG.
+ */
+MOAT_MUST_USE int moat_kex_ffdhe_prime(uint16_t group, uint8_t *p_out, size_t len);
 /*
  * The shape of a public value for the group: the exact length and, for the
  * NIST curves, the uncompressed form 0x04 (RFC 8446 §4.2.8.2, RFC 8422

@@ -1,8 +1,8 @@
 # The crypto layer, an archive of its own: libcrypto wrappers (hashes, HMAC,
 # HKDF, record AEADs, key exchange, keys and signatures), key ids,
-# certificates and trust, the crypto code points with their names, and the
-# signed-content shapes. It is all of tls/ that ipc/ and keyd/ may link
-# (the layering note is in tls/crypto/iana.h).
+# certificates and trust, the crypto code points with their names, the
+# signed-content shapes, and every program's -V/--version lines. It is all
+# of tls/ that ipc/ and keyd/ may link (the layering note is in tls/crypto/iana.h).
 noinst_LIBRARIES += tls/crypto/libmoat_crypto.a
 tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/iana.c tls/crypto/iana.h \
@@ -17,7 +17,8 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/sig.c tls/crypto/sig.h \
 	tls/crypto/key_id.c tls/crypto/key_id.h \
 	tls/crypto/cert.h tls/crypto/cert_chain.c tls/crypto/cert_verify.c \
-	tls/crypto/signed_content.c tls/crypto/signed_content.h
+	tls/crypto/signed_content.c tls/crypto/signed_content.h \
+	tls/crypto/version.c tls/crypto/version.h
 
 # What a program using only the crypto layer links (ipc, keyd).
 MOAT_CRYPTO_LIBS = tls/crypto/libmoat_crypto.a common/libmoat_common.a $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)

@@ -6,7 +6,10 @@
  * TLS 1.3 allows it is the registry's column (iana.h). The usable_*
  * predicates and sign/verify all read the same row, so a scheme cannot be
  * accepted by one and refused by the other.
- * SHA-1 schemes and ed448 have no row: moat never signs or verifies them.
+ * The TLS 1.2 SHA-1 schemes and ed448 have no row: moat never signs or
+ * verifies them. The TLS 1.0/1.1 ones (MD5+SHA-1, SHA-1) have rows under
+ * private code points, usable only through the legacy predicate, so no
+ * TLS 1.2 or 1.3 code path can pick them.
  *
  * Messages are passed unhashed and signed one-shot (Ed25519 has no
  * streaming form, and the TLS 1.3 CertificateVerify input is small).
@@ -50,6 +53,14 @@ static const struct sig_scheme sig_schemes[] = {
 	{ MOAT_SIG_RSA_PSS_PSS_SHA256, SIG_PSS, "SHA256", 32, MOAT_KEY_RSA_PSS },
 	{ MOAT_SIG_RSA_PSS_PSS_SHA384, SIG_PSS, "SHA384", 48, MOAT_KEY_RSA_PSS },
 	{ MOAT_SIG_RSA_PSS_PSS_SHA512, SIG_PSS, "SHA512", 64, MOAT_KEY_RSA_PSS },
+	/*
+	 * TLS 1.0/1.1 (private code points, iana.h). libcrypto's "MD5-SHA1"
+	 * digest with PKCS#1 v1.5 padding signs the 36 bytes without a
+	 * DigestInfo, RFC 2246 §4.7; ECDSA over SHA-1 with any of our curves,
+	 * RFC 4492 §5.4.
+	 */
+	{ MOAT_SIG_LEGACY_RSA_MD5_SHA1, SIG_PKCS1, "MD5-SHA1", 36, MOAT_KEY_RSA },
+	{ MOAT_SIG_LEGACY_ECDSA_SHA1, SIG_ECDSA, "SHA1", 20, MOAT_KEY_EC_P256 },
 };
 
 static const struct sig_scheme *find_scheme(uint16_t scheme)
@@ -73,9 +84,33 @@ bool moat_sig_scheme_usable_tls13(uint16_t scheme, moat_key_type type)
 	return s != NULL && reg != NULL && reg->tls13 && type != MOAT_KEY_NONE && s->key == type;
 }
 
+static bool is_legacy(const struct sig_scheme *s)
+{
+	const struct moat_sig_scheme_info *reg = s != NULL ? moat_sig_scheme_find(s->scheme) : NULL;
+	return reg != NULL && reg->legacy;
+}
+
+/* The key fits the row: ECDSA with any of our curves (TLS 1.2 and 1.0/1.1 alike), else the row's key type. */
+static bool key_fits(const struct sig_scheme *s, moat_key_type type)
+{
+	if (s->kind == SIG_ECDSA)
+		return is_ec(type);
+	return s->key == type;
+}
+
+static bool usable_legacy(const struct sig_scheme *s, moat_key_type type)
+{
+	return s != NULL && type != MOAT_KEY_NONE && is_legacy(s) && key_fits(s, type);
+}
+
+bool moat_sig_scheme_usable_legacy(uint16_t scheme, moat_key_type type)
+{
+	return usable_legacy(find_scheme(scheme), type);
+}
+
 static bool usable_tls12(const struct sig_scheme *s, moat_key_type type)
 {
-	if (s == NULL || type == MOAT_KEY_NONE)
+	if (s == NULL || type == MOAT_KEY_NONE || is_legacy(s))
 		return false;
 	/* RFC 8422 §5.1.1: in TLS 1.2 the ECDSA hash is not tied to the curve. */
 	if (s->kind == SIG_ECDSA)
@@ -295,8 +330,8 @@ static int check_scheme(const struct moat_pkey *k, uint16_t scheme, const struct
 	ENSURE_REF(k);
 	ENSURE(k->pkey != NULL, MOAT_ERR_INVALID_ARG);
 	const struct sig_scheme *s = find_scheme(scheme);
-	/* The TLS 1.2 rules are the wider set: whatever either version allows. */
-	ENSURE(usable_tls12(s, k->type), MOAT_ERR_ILLEGAL_PARAMETER);
+	/* The TLS 1.2 rules are the wider set of 1.2 and 1.3; the legacy rows are TLS 1.0/1.1's. */
+	ENSURE(usable_tls12(s, k->type) || usable_legacy(s, k->type), MOAT_ERR_ILLEGAL_PARAMETER);
 	*out = s;
 	return MOAT_SUCCESS;
 }
@@ -347,6 +382,84 @@ int moat_sig_verify(const struct moat_pkey *k, uint16_t scheme, const uint8_t *m
 		rc = MOAT_FAILURE;
 	}
 	EVP_MD_CTX_free(ctx);
+	if (rc != MOAT_SUCCESS)
+		ERR_clear_error();
+	return rc;
+}
+
+/*
+ * Set up ctx (EVP_PKEY_sign/verify on a digest) for one scheme: the same
+ * padding, MGF1 digest and salt as sig_init, with the digest named so that
+ * libcrypto checks its length and, for PKCS#1 v1.5, writes its DigestInfo
+ * (none for MD5-SHA1, RFC 2246 §4.7).
+ */
+static int digest_init(EVP_PKEY_CTX *pctx, const struct moat_pkey *k, const struct sig_scheme *s, bool sign)
+{
+	int init_err = k->type == MOAT_KEY_RSA_PSS ? MOAT_ERR_ILLEGAL_PARAMETER : MOAT_ERR_CRYPTO;
+	if (sign)
+		TRY_OSSL(EVP_PKEY_sign_init(pctx), init_err);
+	else
+		TRY_OSSL(EVP_PKEY_verify_init(pctx), init_err);
+	if (s->kind == SIG_PSS) {
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING), init_err);
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, s->md, NULL), init_err);
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST), init_err);
+	} else if (s->kind == SIG_PKCS1) {
+		TRY_OSSL(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING), MOAT_ERR_CRYPTO);
+	}
+	TRY_OSSL(EVP_PKEY_CTX_set_signature_md(pctx, EVP_get_digestbyname(s->md)), init_err);
+	return MOAT_SUCCESS;
+}
+
+static int check_digest_scheme(const struct moat_pkey *k, uint16_t scheme, size_t len, const struct sig_scheme **out)
+{
+	TRY(check_scheme(k, scheme, out));
+	/* PureEdDSA has no prehashed form here; the digest must be the scheme's. */
+	ENSURE((*out)->kind != SIG_EDDSA && len == (*out)->md_len, MOAT_ERR_ILLEGAL_PARAMETER);
+	return MOAT_SUCCESS;
+}
+
+int moat_sig_sign_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest, size_t len, uint8_t *sig,
+			 size_t *sig_len)
+{
+	const struct sig_scheme *s = NULL;
+	ENSURE_REF(digest);
+	TRY(check_digest_scheme(k, scheme, len, &s));
+	ENSURE_REF(sig);
+	ENSURE_REF(sig_len);
+	size_t cap = *sig_len;
+	ENSURE(cap >= moat_pkey_max_sig_len(k), MOAT_ERR_BUF_FULL);
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+	ENSURE(pctx != NULL, MOAT_ERR_ALLOC);
+	int rc = digest_init(pctx, k, s, true);
+	if (rc == MOAT_SUCCESS && EVP_PKEY_sign(pctx, sig, &cap, digest, len) != 1) {
+		moat_error_raise(MOAT_ERR_CRYPTO, MOAT_HERE);
+		rc = MOAT_FAILURE;
+	}
+	EVP_PKEY_CTX_free(pctx);
+	if (rc != MOAT_SUCCESS) {
+		ERR_clear_error();
+		return rc;
+	}
+	*sig_len = cap;
+	return MOAT_SUCCESS;
+}
+
+int moat_sig_verify_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest, size_t len,
+			   const uint8_t *sig, size_t sig_len)
+{
+	const struct sig_scheme *s = NULL;
+	ENSURE_REF(digest);
+	TRY(check_digest_scheme(k, scheme, len, &s));
+	ENSURE_REF(sig);
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+	ENSURE(pctx != NULL, MOAT_ERR_ALLOC);
+	int rc = digest_init(pctx, k, s, false);
+	if (rc == MOAT_SUCCESS && EVP_PKEY_verify(pctx, sig, sig_len, digest, len) != 1) {
+		moat_error_raise(MOAT_ERR_DECRYPT_ERROR, MOAT_HERE);
+		rc = MOAT_FAILURE;
+	}
+	EVP_PKEY_CTX_free(pctx);
 	if (rc != MOAT_SUCCESS)
 		ERR_clear_error();
 	return rc;

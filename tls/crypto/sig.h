@@ -84,14 +84,21 @@ bool moat_sig_scheme_usable_tls13(uint16_t scheme, moat_key_type type);
  * (RFC 9155 deprecates it for TLS 1.2 signatures).
  */
 bool moat_sig_scheme_usable_tls12(uint16_t scheme, moat_key_type type);
-/* Digest length of a scheme we can sign with (32, 48, 64; 0 for ed25519 and unknown schemes). */
+/*
+ * Same for TLS 1.0/1.1 ServerKeyExchange signatures, which only the private
+ * legacy code points name (iana.h): legacy_rsa_pkcs1_md5_sha1 with
+ * rsaEncryption keys, legacy_ecdsa_sha1 with any supported curve. Those two
+ * are usable nowhere else.
+ */
+bool moat_sig_scheme_usable_legacy(uint16_t scheme, moat_key_type type);
+/* Digest length of a scheme we can sign with (32, 48, 64; legacy 36 and 20; 0 for ed25519 and unknown schemes). */
 size_t moat_sig_scheme_digest_len(uint16_t scheme);
 
 /*
  * Sign msg (unhashed; the scheme decides digest and padding; RSA-PSS salt = digest
  * length, MGF1 same digest). *sig_len is in: capacity, out: length; a capacity
  * below moat_pkey_max_sig_len → MOAT_ERR_BUF_FULL. A scheme no TLS version
- * allows with this key → MOAT_ERR_ILLEGAL_PARAMETER; callers pick the scheme
+ * (1.0 to 1.3) allows with this key → MOAT_ERR_ILLEGAL_PARAMETER; callers pick the scheme
  * with the usable_* check for their version first.
  */
 MOAT_MUST_USE int moat_sig_sign(const struct moat_pkey *k, uint16_t scheme, const uint8_t *msg, size_t msg_len,
@@ -104,6 +111,19 @@ MOAT_MUST_USE int moat_sig_sign(const struct moat_pkey *k, uint16_t scheme, cons
 MOAT_MUST_USE int moat_sig_verify(const struct moat_pkey *k, uint16_t scheme, const uint8_t *msg, size_t msg_len,
 				  const uint8_t *sig, size_t sig_len);
 
+/*
+ * Sign / verify a digest the caller made: the same signature moat_sig_sign
+ * makes over a message whose hash (the scheme's, moat_sig_scheme_digest_len
+ * bytes; MD5 || SHA-1 for legacy_rsa_pkcs1_md5_sha1) is digest. For the
+ * TLS 1.2 and 1.0/1.1 client CertificateVerify, whose input is the whole
+ * handshake so far (RFC 5246 §7.4.8): the handshake hashes as it goes. A
+ * digest of another length, or EdDSA → MOAT_ERR_ILLEGAL_PARAMETER; the
+ * other errors as moat_sig_sign / moat_sig_verify.
+ */
+MOAT_MUST_USE int moat_sig_sign_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest, size_t len,
+				       uint8_t *sig, size_t *sig_len /* in: capacity, out: length */);
+MOAT_MUST_USE int moat_sig_verify_digest(const struct moat_pkey *k, uint16_t scheme, const uint8_t *digest,
+					 size_t len, const uint8_t *sig, size_t sig_len);
 /* libcrypto passphrase callback that refuses: loading an encrypted PEM fails instead of prompting. */
 int moat_pem_no_passphrase(char *buf, int size, int rwflag, void *arg);
 

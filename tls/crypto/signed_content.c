@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "tls/crypto/sig.h"
+
 #define CV_PAD_LEN 64
 #define CV_PAD_BYTE 0x20
 #define CV_CONTEXT_LEN (sizeof(MOAT_TLS13_SERVER_CV_CONTEXT) - 1)
@@ -101,9 +103,100 @@ int moat_ske_ecdh_content_check(const uint8_t *content, size_t len, uint16_t *gr
 	ENSURE(moat_cursor_get_prefixed(&c, 1, &p) == MOAT_SUCCESS, MOAT_ERR_INVALID_ARG);
 	ENSURE(moat_cursor_expect_end(&c) == MOAT_SUCCESS, MOAT_ERR_INVALID_ARG);
 	ENSURE(ske_point_ok(g, moat_cursor_data(&p), moat_cursor_remaining(&p)), MOAT_ERR_INVALID_ARG);
+	ENSURE(moat_kex_public_check(g, moat_cursor_data(&p), moat_cursor_remaining(&p)) == MOAT_SUCCESS,
+	       MOAT_ERR_INVALID_ARG);
 	if (group != NULL)
 		*group = g;
 	if (point != NULL)
 		*point = p;
+	return MOAT_SUCCESS;
+}
+
+static const uint16_t ffdhe_groups[] = {
+	MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096, MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
+};
+
+/* The ffdhe group whose prime is exactly p (same length, same bytes), or 0. p is public: memcmp is fine. */
+static uint16_t ffdhe_group_of_prime(const uint8_t *p, size_t len)
+{
+	uint8_t prime[MOAT_KEX_MAX_SHARE_LEN];
+	for (size_t i = 0; i < sizeof(ffdhe_groups) / sizeof(ffdhe_groups[0]); i++) {
+		uint16_t g = ffdhe_groups[i];
+		if (moat_kex_share_len(g) != len || moat_kex_ffdhe_prime(g, prime, len) != MOAT_SUCCESS)
+			continue;
+		if (memcmp(prime, p, len) == 0)
+			return g;
+	}
+	return 0;
+}
+
+/*
+ * Ys (minimal, 1..p_len bytes) in range for the group: left-padded to the
+ * size of p it is what moat_kex_public_check takes (1 < Y < p-1).
+ */
+static bool ske_ys_ok(uint16_t group, const uint8_t *ys, size_t len)
+{
+	uint8_t padded[MOAT_KEX_MAX_SHARE_LEN];
+	size_t p_len = moat_kex_share_len(group);
+	if (len == 0 || len > p_len || ys[0] == 0)
+		return false;
+	memset(padded, 0, p_len - len);
+	memcpy(padded + (p_len - len), ys, len);
+	return moat_kex_public_check(group, padded, p_len) == MOAT_SUCCESS;
+}
+
+int moat_ske_dh_content_build(const uint8_t client_random[MOAT_RANDOM_LEN],
+			      const uint8_t server_random[MOAT_RANDOM_LEN], uint16_t group, const uint8_t *ys,
+			      size_t ys_len, struct moat_buf *out)
+{
+	uint8_t prime[MOAT_KEX_MAX_SHARE_LEN];
+	ENSURE_REF(client_random);
+	ENSURE_REF(server_random);
+	ENSURE_REF(ys);
+	ENSURE(moat_kex_group_is_ffdhe(group) && ys_len == moat_kex_share_len(group), MOAT_ERR_INVALID_ARG);
+	/* RFC 5246 §8.1.2 strips leading zeros from Z; the integers of ServerDHParams are minimal the same way. */
+	size_t skip = 0;
+	while (skip < ys_len && ys[skip] == 0)
+		skip++;
+	ENSURE(ske_ys_ok(group, ys + skip, ys_len - skip), MOAT_ERR_INVALID_ARG);
+	TRY(moat_kex_ffdhe_prime(group, prime, ys_len));
+	TRY(moat_buf_put_bytes(out, client_random, MOAT_RANDOM_LEN));
+	TRY(moat_buf_put_bytes(out, server_random, MOAT_RANDOM_LEN));
+	TRY(moat_buf_put_prefixed(out, 2, prime, ys_len));
+	const uint8_t gen = MOAT_KEX_FFDHE_GENERATOR;
+	TRY(moat_buf_put_prefixed(out, 2, &gen, 1));
+	return moat_buf_put_prefixed(out, 2, ys + skip, ys_len - skip);
+}
+
+int moat_ske_dh_content_check(const uint8_t *content, size_t len, uint16_t *group, struct moat_cursor *ys)
+{
+	ENSURE_REF(content);
+	struct moat_cursor c, p, g, y;
+
+	moat_cursor_init(&c, content, len);
+	ENSURE(moat_cursor_skip(&c, 2 * MOAT_RANDOM_LEN) == MOAT_SUCCESS, MOAT_ERR_INVALID_ARG);
+	ENSURE(moat_cursor_get_prefixed(&c, 2, &p) == MOAT_SUCCESS, MOAT_ERR_INVALID_ARG);
+	ENSURE(moat_cursor_get_prefixed(&c, 2, &g) == MOAT_SUCCESS, MOAT_ERR_INVALID_ARG);
+	ENSURE(moat_cursor_get_prefixed(&c, 2, &y) == MOAT_SUCCESS, MOAT_ERR_INVALID_ARG);
+	ENSURE(moat_cursor_expect_end(&c) == MOAT_SUCCESS, MOAT_ERR_INVALID_ARG);
+	uint16_t grp = ffdhe_group_of_prime(moat_cursor_data(&p), moat_cursor_remaining(&p));
+	ENSURE(grp != 0, MOAT_ERR_INVALID_ARG);
+	ENSURE(moat_cursor_remaining(&g) == 1 && moat_cursor_data(&g)[0] == MOAT_KEX_FFDHE_GENERATOR,
+	       MOAT_ERR_INVALID_ARG);
+	ENSURE(ske_ys_ok(grp, moat_cursor_data(&y), moat_cursor_remaining(&y)), MOAT_ERR_INVALID_ARG);
+	if (group != NULL)
+		*group = grp;
+	if (ys != NULL)
+		*ys = y;
+	return MOAT_SUCCESS;
+}
+
+int moat_tls12_client_cv_digest_check(uint16_t scheme, const uint8_t *digest, size_t len)
+{
+	ENSURE_REF(digest);
+	const struct moat_sig_scheme_info *info = moat_sig_scheme_find(scheme);
+	size_t want = moat_sig_scheme_digest_len(scheme);
+	/* digest_len is 0 for schemes moat never signs with (SHA-1 in TLS 1.2, EdDSA, unknown). */
+	ENSURE(info != NULL && !info->eddsa && want > 0 && len == want, MOAT_ERR_INVALID_ARG);
 	return MOAT_SUCCESS;
 }

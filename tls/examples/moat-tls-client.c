@@ -23,6 +23,7 @@
 
 #include "tls/examples/example_common.h"
 #include "tls/moat.h"
+#include "tls/crypto/version.h"
 
 const char *ex_progname = "moat-tls-client";
 
@@ -202,13 +203,14 @@ static int shutdown_conn(struct moat_connection *conn, int fd)
 	return 0;
 }
 
-static void usage(void)
+static void usage(FILE *to)
 {
-	fprintf(stderr,
+	fprintf(to,
 		"usage: moat-tls-client --connect HOST:PORT [--server-name NAME] [--ca FILE | --insecure]\n"
 		"       [--policy NAME] [--alpn a,b] [--cert FILE --key FILE] [--key-update] [--low-latency]\n"
 		"       [--echo-check [--send-bytes N]] [--send-file FILE] [--recv-bytes N] [--print]\n"
 		"       [--timeout SECONDS]\n"
+		"       moat-tls-client -h | --help | -V | --version\n"
 		"--echo-check sends stdin (or N pattern bytes) and expects it back unchanged;\n"
 		"--recv-bytes writes the received bytes to stdout. Parameters go to stderr.\n");
 }
@@ -226,11 +228,12 @@ static int parse_count(const char *arg, long long *out)
 	return 0;
 }
 
+/* -1: go on and run; else the status to exit with: 0 after --help or --version, 2 for bad usage. */
 static int parse_args(int argc, char **argv)
 {
 	enum {
 		O_CONNECT = 256, O_SERVER_NAME, O_CA, O_INSECURE, O_POLICY, O_ALPN, O_CERT, O_KEY, O_ECHO_CHECK,
-		O_SEND_BYTES, O_RECV_BYTES, O_SEND_FILE, O_KEY_UPDATE, O_PRINT, O_LOW_LATENCY, O_TIMEOUT, O_HELP
+		O_SEND_BYTES, O_RECV_BYTES, O_SEND_FILE, O_KEY_UPDATE, O_PRINT, O_LOW_LATENCY, O_TIMEOUT, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, O_CONNECT },
@@ -250,10 +253,11 @@ static int parse_args(int argc, char **argv)
 		{ "low-latency", no_argument, NULL, O_LOW_LATENCY },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_CONNECT:
 			opts.connect = optarg;
@@ -284,11 +288,11 @@ static int parse_args(int argc, char **argv)
 			break;
 		case O_SEND_BYTES:
 			if (parse_count(optarg, &opts.send_bytes) < 0)
-				return -1;
+				return 2;
 			break;
 		case O_RECV_BYTES:
 			if (parse_count(optarg, &opts.recv_bytes) < 0)
-				return -1;
+				return 2;
 			break;
 		case O_SEND_FILE:
 			opts.send_file = optarg;
@@ -305,32 +309,40 @@ static int parse_args(int argc, char **argv)
 		case O_TIMEOUT: {
 			long long t;
 			if (parse_count(optarg, &t) < 0 || t == 0 || t > 86400)
-				return -1;
+				return 2;
 			opts.timeout_ms = (int)(t * 1000);
 			break;
 		}
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		case 'V':
+		case O_VERSION:
+			moat_print_version(stdout, "moat-tls-client");
+			return 0;
 		default:
-			usage();
-			return -1;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc || opts.connect == NULL) {
-		usage();
-		return -1;
+		usage(stderr);
+		return 2;
 	}
 	if ((opts.cert == NULL) != (opts.key == NULL)) {
 		ex_warn("--cert and --key go together");
-		return -1;
+		return 2;
 	}
 	if (opts.echo_check && opts.send_file) {
 		ex_warn("--echo-check sends stdin or --send-bytes, not --send-file");
-		return -1;
+		return 2;
 	}
 	if (opts.send_bytes >= 0 && !opts.echo_check) {
 		ex_warn("--send-bytes needs --echo-check");
-		return -1;
+		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 static int must(int rc, const char *what)
@@ -446,8 +458,9 @@ out:
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_args(argc, argv) < 0)
-		return 2;
+	int done = parse_args(argc, argv);
+	if (done >= 0)
+		return done;
 	if (moat_init() < 0) {
 		ex_report_error(NULL, "moat_init");
 		return 1;

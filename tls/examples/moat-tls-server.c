@@ -35,6 +35,7 @@
 #include "common/cursor.h"
 #include "tls/examples/example_common.h"
 #include "tls/moat.h"
+#include "tls/crypto/version.h"
 
 const char *ex_progname = "moat-tls-server";
 
@@ -539,23 +540,25 @@ out:
 	return ck;
 }
 
-static void usage(void)
+static void usage(FILE *to)
 {
-	fprintf(stderr,
+	fprintf(to,
 		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--cert FILE --key FILE ...]\n"
 		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
 		"       [--hello-cb] [--hello-cb-nonblocking] [--timeout SECONDS]\n"
+		"       moat-tls-server -h | --help | -V | --version\n"
 		"A port of 0 picks a free port and prints \"listening on PORT\".\n");
 }
 
+/* -1: go on and run; else the status to exit with: 0 after --help or --version, 2 for bad usage. */
 static int parse_args(int argc, char **argv)
 {
 	enum {
 		O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
-		O_HELP
+		O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -577,11 +580,12 @@ static int parse_args(int argc, char **argv)
 		{ "hello-cb-nonblocking", no_argument, NULL, O_HELLO_CB_NB },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_LISTEN:
 			opts.listen = optarg;
@@ -589,14 +593,14 @@ static int parse_args(int argc, char **argv)
 		case O_CERT:
 			if (opts.cert_count == MAX_CERTS) {
 				ex_warn("at most %d certificates", MAX_CERTS);
-				return -1;
+				return 2;
 			}
 			opts.certs[opts.cert_count++].cert = optarg;
 			break;
 		case O_KEY:
 			if (opts.cert_count == 0 || opts.certs[opts.cert_count - 1].key != NULL) {
 				ex_warn("--key must follow its --cert");
-				return -1;
+				return 2;
 			}
 			opts.certs[opts.cert_count - 1].key = optarg;
 			break;
@@ -626,7 +630,7 @@ static int parse_args(int argc, char **argv)
 			opts.count = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || opts.count < 0) {
 				ex_warn("bad --count '%s'", optarg);
-				return -1;
+				return 2;
 			}
 			break;
 		case O_ASYNC:
@@ -640,7 +644,7 @@ static int parse_args(int argc, char **argv)
 				opts.async = ASYNC_OFFLOAD_THREAD;
 			else {
 				ex_warn("bad --async '%s'", optarg);
-				return -1;
+				return 2;
 			}
 			break;
 		case O_ASYNC_STRICT:
@@ -664,33 +668,41 @@ static int parse_args(int argc, char **argv)
 			long t = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || t <= 0 || t > 86400) {
 				ex_warn("bad --timeout '%s'", optarg);
-				return -1;
+				return 2;
 			}
 			opts.timeout_ms = (int)(t * 1000);
 			break;
 		}
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		case 'V':
+		case O_VERSION:
+			moat_print_version(stdout, "moat-tls-server");
+			return 0;
 		default:
-			usage();
-			return -1;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc || opts.listen == NULL || opts.cert_count == 0) {
-		usage();
-		return -1;
+		usage(stderr);
+		return 2;
 	}
 	bool offload = opts.async == ASYNC_OFFLOAD_SYNC || opts.async == ASYNC_OFFLOAD_THREAD;
 	for (int i = 0; i < opts.cert_count; i++) {
 		/* Only an offloading server may serve a chain whose key it does not have. */
 		if (opts.certs[i].key == NULL && !offload) {
 			ex_warn("--cert %s has no --key (allowed only with --async offload-*)", opts.certs[i].cert);
-			return -1;
+			return 2;
 		}
 	}
 	if (opts.echo && opts.send_file) {
 		ex_warn("--echo and --send-file exclude each other");
-		return -1;
+		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 struct server {
@@ -839,8 +851,9 @@ int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (parse_args(argc, argv) < 0)
-		return 2;
+	int done = parse_args(argc, argv);
+	if (done >= 0)
+		return done;
 	if (moat_init() < 0) {
 		ex_report_error(NULL, "moat_init");
 		return 1;

@@ -1,0 +1,115 @@
+# make install into a DESTDIR: every file lands in the directory configure
+# was given (--prefix, --sbindir, --sysconfdir, --mandir), the programs'
+# compiled-in defaults are those directories, and the example configurations
+# installed pass `moat-frontd -t` and `moat-keyd -t` once the certificate and
+# key they name exist. The test installs the build it runs in, so a build
+# configured with, say, --sysconfdir=/opt/moat/etc checks that directory.
+
+TOP="$(atf_get_srcdir)/../.."
+. "$(atf_get_srcdir)/build.env"
+
+# install_here: make install of this build into ./dest (DESTDIR), quietly.
+install_here()
+{
+	# Run from make check: the parent make's job server is not ours to use.
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$TOP" install DESTDIR="$(pwd)/dest" \
+		>install.log 2>&1 || { cat install.log >&2; atf_fail "make install failed"; }
+	D="$(pwd)/dest"
+}
+
+atf_test_case layout
+layout_head()
+{
+	atf_set "descr" "the programs go to sbindir, the example configurations to sysconfdir/moat, the pages to mandir, nothing elsewhere"
+	atf_set "require.progs" "make"
+}
+layout_body()
+{
+	install_here
+	for f in "$MOAT_SBINDIR/moat-frontd" "$MOAT_SBINDIR/moat-keyd" "$MOAT_SBINDIR/moat-keyctl"; do
+		[ -x "$D$f" ] || atf_fail "$f not installed"
+	done
+	for f in moat-frontd.conf.example moat-keyd.conf.example; do
+		[ -f "$D$MOAT_SYSCONFDIR/moat/$f" ] || atf_fail "$MOAT_SYSCONFDIR/moat/$f not installed"
+	done
+	for f in man8/moat-frontd.8 man8/moat-keyd.8 man8/moat-keyctl.8 man5/moat-frontd.conf.5 \
+		man5/moat-keyd.conf.5 man7/moat-ipc.7; do
+		[ -f "$D$MOAT_MANDIR/$f" ] || atf_fail "$MOAT_MANDIR/$f not installed"
+	done
+	# moat-keyctl is an administrator's tool (section 8): not in bindir.
+	[ ! -e "$D$MOAT_BINDIR/moat-keyctl" ] || atf_fail "moat-keyctl installed in $MOAT_BINDIR"
+	# Nothing outside the directories asked for; nothing at all in runstatedir (sockets are made at run time).
+	(cd "$D" && find . -type f | sed 's|^\.||') >files
+	while read -r f; do
+		case "$f" in
+		"$MOAT_SBINDIR"/* | "$MOAT_SYSCONFDIR"/moat/* | "$MOAT_MANDIR"/man[1-9]/*) ;;
+		*) atf_fail "installed outside the configured directories: $f" ;;
+		esac
+	done <files
+	[ ! -e "$D$MOAT_RUNSTATEDIR/moat" ] || atf_fail "make install created $MOAT_RUNSTATEDIR/moat"
+}
+
+atf_test_case defaults
+defaults_head()
+{
+	atf_set "descr" "the installed programs' default paths are sysconfdir/moat and runstatedir/moat, as their pages say"
+	atf_set "require.progs" "make"
+}
+defaults_body()
+{
+	install_here
+	atf_check -s exit:0 -o match:"default $MOAT_SYSCONFDIR/moat/moat-frontd.conf\)" -e empty \
+		"$D$MOAT_SBINDIR/moat-frontd" --help
+	atf_check -s exit:0 -o match:"default $MOAT_SYSCONFDIR/moat/moat-keyd.conf\)" -e empty \
+		"$D$MOAT_SBINDIR/moat-keyd" --help
+	atf_check -s exit:0 -o match:"default $MOAT_RUNSTATEDIR/moat/keyctl.sock\)" -e empty \
+		"$D$MOAT_SBINDIR/moat-keyctl" --help
+	grep -q "^\.It Pa $MOAT_SYSCONFDIR/moat/moat-frontd.conf\$" "$D$MOAT_MANDIR/man8/moat-frontd.8" ||
+		atf_fail "the installed moat-frontd(8) names another configuration file"
+	# Without -f, moat-frontd -t reads that file (absent here, so it names it).
+	if [ ! -e "$MOAT_SYSCONFDIR/moat/moat-frontd.conf" ]; then
+		atf_check -s exit:1 -o empty -e match:"$MOAT_SYSCONFDIR/moat/moat-frontd.conf" \
+			"$D$MOAT_SBINDIR/moat-frontd" -t
+	fi
+}
+
+atf_test_case examples
+examples_head()
+{
+	atf_set "descr" "the installed example configurations pass -t once the certificate and key they name are in place"
+	atf_set "require.progs" "make openssl"
+}
+examples_body()
+{
+	install_here
+	id nobody >/dev/null 2>&1 && id daemon >/dev/null 2>&1 || atf_skip "the examples name the users nobody and daemon"
+	conf="$D$MOAT_SYSCONFDIR/moat"
+	# Both examples name this build's paths, and only the certificate and key need replacing.
+	grep -q "^keyd \"$MOAT_RUNSTATEDIR/moat/keyd.sock\"\$" "$conf/moat-frontd.conf.example" ||
+		atf_fail "moat-frontd.conf.example: keyd is not $MOAT_RUNSTATEDIR/moat/keyd.sock"
+	grep -q "^socket \"$MOAT_RUNSTATEDIR/moat/keyd.sock\"\$" "$conf/moat-keyd.conf.example" ||
+		atf_fail "moat-keyd.conf.example: socket is not $MOAT_RUNSTATEDIR/moat/keyd.sock"
+	atf_check -s exit:0 -o ignore -e ignore openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=example.com
+	chmod 0600 key.pem
+	sed "s|\"$MOAT_SYSCONFDIR/moat/certs/example.com.pem\"|\"$(pwd)/cert.pem\"|" \
+		"$conf/moat-frontd.conf.example" >frontd.conf
+	sed "s|\"$MOAT_SYSCONFDIR/moat/keys/example.com.key\"|\"$(pwd)/key.pem\"|" \
+		"$conf/moat-keyd.conf.example" >keyd.conf
+	cmp -s frontd.conf "$conf/moat-frontd.conf.example" && atf_fail "moat-frontd.conf.example names no certificate"
+	cmp -s keyd.conf "$conf/moat-keyd.conf.example" && atf_fail "moat-keyd.conf.example names no key"
+	atf_check -s exit:0 -o inline:"configuration OK\n" -e empty "$D$MOAT_SBINDIR/moat-frontd" -t -f "$(pwd)/frontd.conf"
+	atf_check -s exit:0 -o inline:"configuration OK\n" -e empty "$D$MOAT_SBINDIR/moat-keyd" -t -f "$(pwd)/keyd.conf"
+	# As installed, each names a certificate or key to put in place: -t says which.
+	atf_check -s exit:1 -o empty -e match:"certs/example.com.pem" \
+		"$D$MOAT_SBINDIR/moat-frontd" -t -f "$conf/moat-frontd.conf.example"
+	atf_check -s exit:1 -o empty -e match:"keys/example.com.key" \
+		"$D$MOAT_SBINDIR/moat-keyd" -t -f "$conf/moat-keyd.conf.example"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case layout
+	atf_add_test_case defaults
+	atf_add_test_case examples
+}
