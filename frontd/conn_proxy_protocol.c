@@ -48,6 +48,11 @@ void frontd_pp_conn_free(struct frontd_conn *c)
 static bool pp_apply(struct frontd_conn *c, const struct frontd_pp_header *hdr, size_t have)
 {
 	uint8_t sink[FRONTD_PP_MAX];
+	/* The bytes kept were a header's beginning, so it is longer: checked all the same. */
+	if (hdr->len <= have || hdr->len - have > sizeof(sink)) {
+		frontd_conn_abort(c, "PROXY header: inconsistent length");
+		return false;
+	}
 	size_t want = hdr->len - have;
 	ssize_t n;
 	do
