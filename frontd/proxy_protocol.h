@@ -34,6 +34,8 @@
  * TLVs are a few hundred). A longer one is refused rather than buffered.
  */
 #define FRONTD_PP_V2_MAX 2048
+/* Spec §2.2: the 12 bytes a v2 header starts with. */
+extern const uint8_t frontd_pp_v2_signature[12];
 /* What a receiver may need to see at once, at most. */
 #define FRONTD_PP_MAX FRONTD_PP_V2_MAX
 

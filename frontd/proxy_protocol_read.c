@@ -25,7 +25,6 @@
 
 #include "common/cursor.h"
 
-static const uint8_t v2_signature[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
 static const char v1_prefix[6] = { 'P', 'R', 'O', 'X', 'Y', ' ' };
 
 /* The first bytes of data match the first bytes of want (as many as both have). */
@@ -211,7 +210,7 @@ static int parse_v2(const uint8_t *data, size_t len, struct frontd_pp_header *hd
 	moat_cursor_init(&cur, data, len);
 	if (len < FRONTD_PP_V2_FIXED)
 		BAIL(MOAT_ERR_IO_BLOCKED);
-	TRY(moat_cursor_skip(&cur, sizeof(v2_signature)));
+	TRY(moat_cursor_skip(&cur, sizeof(frontd_pp_v2_signature)));
 	TRY(moat_cursor_get_u8(&cur, &ver_cmd));
 	TRY(moat_cursor_get_u8(&cur, &fam));
 	TRY(moat_cursor_get_u16(&cur, &body_len));
@@ -247,7 +246,7 @@ int frontd_pp_parse(const uint8_t *data, size_t len, struct frontd_pp_header *hd
 	memset(hdr, 0, sizeof(*hdr));
 	if (len == 0)
 		BAIL(MOAT_ERR_IO_BLOCKED);
-	if (prefix_matches(data, len, v2_signature, sizeof(v2_signature)))
+	if (prefix_matches(data, len, frontd_pp_v2_signature, sizeof(frontd_pp_v2_signature)))
 		return parse_v2(data, len, hdr);
 	if (prefix_matches(data, len, v1_prefix, sizeof(v1_prefix))) {
 		if (len < sizeof(v1_prefix))

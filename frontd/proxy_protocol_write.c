@@ -25,7 +25,7 @@
 
 #include "tls/moat.h"
 
-static const uint8_t v2_signature[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
+const uint8_t frontd_pp_v2_signature[12] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A };
 
 const char *frontd_pp_tls_version_name(int version)
 {
@@ -118,7 +118,7 @@ static int write_v2(struct moat_buf *out, const struct frontd_pp_addrs *a, const
 {
 	sa_family_t fam = common_family(a);
 	size_t start = out->len;
-	TRY(moat_buf_put_bytes(out, v2_signature, sizeof(v2_signature)));
+	TRY(moat_buf_put_bytes(out, frontd_pp_v2_signature, sizeof(frontd_pp_v2_signature)));
 	TRY(moat_buf_put_u8(out, 0x21)); /* version 2, PROXY */
 	TRY(moat_buf_put_u8(out, fam == AF_INET ? 0x11 : fam == AF_INET6 ? 0x21 : 0x00));
 	TRY(moat_buf_open_prefixed(out, 2));
