@@ -406,6 +406,63 @@ accept_refused_body()
 	stop_frontd
 }
 
+atf_test_case accept_per_source
+accept_per_source_head()
+{
+	atf_set "descr" "behind a balancer, max-handshakes-per-source counts the addresses PROXY headers name, not the balancer's"
+	atf_set "require.progs" "openssl timeout"
+	atf_set "timeout" "60"
+}
+# hold NAME SRC: a connection whose header names SRC and which then sends nothing (pp_relay gives up after 5 s).
+hold()
+{
+	printf 'PROXY TCP4 %s 192.0.2.1 4242 443\r\n' "$2" >"$1.hdr"
+	"$PP_RELAY" -c "$FPORT" -h "$1.hdr" >"$1.out" 2>&1 &
+	eval "${1}_PID=\$!"
+	bg_track $!
+	# One at a time: which one is the oldest must not be left to chance.
+	wait_until has_more_lines frontd.err 'PROXY v1 header from' "$HELD" || atf_fail "header $1 not read"
+	HELD=$((HELD + 1))
+}
+accept_per_source_body()
+{
+	make_pki
+	start_keyd
+	start_backend T tlv -p
+	cat >conf.in <<EOF
+keyd "keyd.sock"
+listen 127.0.0.1:@PORT@ proxy-protocol 127.0.0.1
+first-byte-timeout 20s
+client-hello-timeout 20s
+handshake-timeout 20s
+max-handshakes-per-source 2
+site "a.test" {
+	certificate "a.pem"
+	backend 127.0.0.1:$T_PORT
+}
+EOF
+	start_frontd
+	HELD=0
+	# Three clients behind the one balancer: each under the limit, nobody is closed.
+	hold b1 198.51.100.1
+	hold b2 198.51.100.2
+	hold b3 198.51.100.3
+	stats=$(sigusr1_stats)
+	echo "$stats" | grep -q ' evicted_per_source=0 ' || atf_fail "distinct clients were counted as one source: $stats"
+	# A third from one client: its oldest waiting connection makes room.
+	hold a1 203.0.113.9
+	hold a2 203.0.113.9
+	hold a3 203.0.113.9
+	wait_exit $a1_PID || { show a1.out; atf_fail "the oldest connection of the full source was not closed"; }
+	expect_line a1.out '^closed after 0 bytes$'
+	stats=$(sigusr1_stats)
+	echo "$stats" | grep -q ' evicted_per_source=1 ' || atf_fail "no eviction counted: $stats"
+	for p in $b1_PID $b2_PID $b3_PID $a2_PID $a3_PID; do
+		is_gone $p && atf_fail "a connection under the limit was closed"
+	done
+	stop_frontd
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case backend_nginx
@@ -414,4 +471,5 @@ atf_init_test_cases()
 	atf_add_test_case accept_trusted
 	atf_add_test_case accept_haproxy
 	atf_add_test_case accept_refused
+	atf_add_test_case accept_per_source
 }
