@@ -4,7 +4,7 @@
 set -eu
 PACKAGES="build-essential autoconf automake pkg-config
 libssl-dev libevent-dev libseccomp-dev libatf-dev atf-sh kyua
-openssl gnutls-bin curl mandoc
+openssl gnutls-bin curl mandoc nginx haproxy
 valgrind strace"
 missing=
 for p in $PACKAGES; do

@@ -38,7 +38,7 @@ static const char *const top_directives[] = {
 	"max-handshakes-per-source", "handshake-buffer-budget", "access-log",
 };
 static const char *const site_directives[] = {
-	"name", "certificate", "policy", "alpn", "backend", "default",
+	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol",
 };
 
 static char *dup_str(const char *s)
@@ -296,6 +296,19 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		site->is_default = true;
 		return MOAT_SUCCESS;
 	}
+	if (strcmp(n->name, "proxy-protocol") == 0) {
+		const char *v;
+		TRY(moat_conf_expect_args(conf, n, 1, 1));
+		TRY(moat_conf_expect_no_block(conf, n));
+		TRY(moat_conf_arg_text(conf, n, 0, &v));
+		if (strcmp(v, "v1") == 0)
+			site->backend.proxy_protocol = FRONTD_PP_V1;
+		else if (strcmp(v, "v2") == 0)
+			site->backend.proxy_protocol = FRONTD_PP_V2;
+		else
+			return moat_conf_fail(conf, n, "\"proxy-protocol\": \"%s\" is not v1 or v2", v);
+		return MOAT_SUCCESS;
+	}
 	if (strcmp(n->name, "alpn") == 0) {
 		const char *protocols[MOAT_CONF_MAX_ARGS];
 		TRY(moat_conf_expect_args(conf, n, 1, MOAT_CONF_MAX_ARGS));
@@ -332,7 +345,7 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, str
 				      other->name);
 	TRY(moat_conf_check_names(conf, n, site_directives, sizeof(site_directives) / sizeof(site_directives[0])));
 	/* Single-valued directives: a second one is a mistake, not an override. */
-	static const char *const once[] = { "policy", "alpn", "default" };
+	static const char *const once[] = { "policy", "alpn", "default", "proxy-protocol" };
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		TRY(moat_conf_find_unique(conf, n, once[i], &dup));
 
@@ -359,15 +372,99 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, str
 	return MOAT_FAILURE;
 }
 
+/* "10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "::1": an address, optionally /prefix. */
+static int parse_cidr(struct moat_conf *conf, const struct moat_conf_node *n, const char *text, struct frontd_cidr *out)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(text, '/');
+	size_t hlen = slash != NULL ? (size_t)(slash - text) : strlen(text);
+	memset(out, 0, sizeof(*out));
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, out->addr) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, out->addr) == 1)
+		out->family = AF_INET6;
+	else
+		goto bad;
+	unsigned max = out->family == AF_INET ? 32u : 128u;
+	out->prefix = max;
+	if (slash != NULL) {
+		const char *p = slash + 1;
+		unsigned v = 0;
+		if (*p == '\0' || strlen(p) > 3 || (p[0] == '0' && p[1] != '\0'))
+			goto bad;
+		for (; *p != '\0'; p++) {
+			if (*p < '0' || *p > '9')
+				goto bad;
+			v = v * 10u + (unsigned)(*p - '0');
+		}
+		if (v > max)
+			goto bad;
+		out->prefix = v;
+	}
+	return MOAT_SUCCESS;
+bad:
+	return moat_conf_fail(conf, n, "\"listen\": \"%s\" is not an address or address/prefix", text);
+}
+
+static bool cidr_contains(const struct frontd_cidr *c, int family, const uint8_t *addr)
+{
+	if (c->family != family)
+		return false;
+	unsigned full = c->prefix / 8u, rest = c->prefix % 8u;
+	if (memcmp(c->addr, addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xffu << (8u - rest));
+	return (c->addr[full] & mask) == (addr[full] & mask);
+}
+
+bool frontd_listen_trusts(const struct frontd_listen *l, const struct sockaddr_storage *peer, socklen_t len)
+{
+	uint8_t v4[4];
+	const uint8_t *addr;
+	int family = peer->ss_family;
+	if (family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		addr = (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
+	} else if (family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)peer)->sin6_addr;
+		addr = a6->s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			memcpy(v4, a6->s6_addr + 12, 4);
+			addr = v4;
+			family = AF_INET;
+		}
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < l->trusted_count; i++)
+		if (cidr_contains(&l->trusted[i], family, addr))
+			return true;
+	return false;
+}
+
 static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_config *cfg)
 {
-	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_args(conf, n, 1, 2 + FRONTD_MAX_TRUSTED));
 	TRY(moat_conf_expect_no_block(conf, n));
 	if (cfg->listen_count == FRONTD_MAX_LISTEN)
 		return moat_conf_fail(conf, n, "more than %d listen directives", FRONTD_MAX_LISTEN);
 	struct frontd_listen *l = &cfg->listen[cfg->listen_count];
 	TRY(moat_conf_arg_sockaddr(conf, n, 0, &l->addr, &l->addr_len));
 	frontd_sockaddr_format(&l->addr, l->addr_len, l->desc, sizeof(l->desc));
+	if (n->argc > 1) {
+		if (strcmp(n->args[1].text, "proxy-protocol") != 0)
+			return moat_conf_fail(conf, n, "\"listen\": unknown option \"%s\" (proxy-protocol)", n->args[1].text);
+		if (n->argc == 2)
+			return moat_conf_fail(conf, n, "\"listen\": proxy-protocol needs the addresses it is accepted from");
+		l->accept_proxy = true;
+		for (size_t i = 2; i < n->argc; i++)
+			TRY(parse_cidr(conf, n, n->args[i].text, &l->trusted[l->trusted_count++]));
+	}
 	for (size_t i = 0; i < cfg->listen_count; i++)
 		if (cfg->listen[i].addr_len == l->addr_len && memcmp(&cfg->listen[i].addr, &l->addr, l->addr_len) == 0)
 			return moat_conf_fail(conf, n, "duplicate listen address %s", l->desc);

@@ -33,11 +33,27 @@
 #define FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE 256u
 #define FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET (32u * 1024u * 1024u)
 #define FRONTD_MAX_LISTEN 64
+#define FRONTD_MAX_TRUSTED (MOAT_CONF_MAX_ARGS - 2) /* sources after "proxy-protocol" on one listen line */
+
+/* An address block: family AF_INET or AF_INET6, the address, and how many leading bits count. */
+struct frontd_cidr {
+	int family;
+	uint8_t addr[16];
+	unsigned prefix;
+};
 
 struct frontd_listen {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char desc[64]; /* "127.0.0.1:8443", "[::1]:8443" */
+	/*
+	 * `listen ADDR proxy-protocol SOURCE...`: every connection must come
+	 * from one of these and start with a PROXY v1 or v2 header
+	 * (proxy_protocol.h); others are closed at accept.
+	 */
+	bool accept_proxy;
+	struct frontd_cidr trusted[FRONTD_MAX_TRUSTED];
+	size_t trusted_count;
 };
 
 struct frontd_config {
@@ -73,6 +89,9 @@ MOAT_MUST_USE int frontd_config_load(struct frontd_config *cfg, struct moat_conf
 MOAT_MUST_USE int frontd_config_load_string(struct frontd_config *cfg, struct moat_conf *conf, const char *name,
 					    const char *text);
 void frontd_config_free(struct frontd_config *cfg);
+
+/* peer falls in one of the listener's trusted sources (IPv4-mapped IPv6 peers count as IPv4). */
+bool frontd_listen_trusts(const struct frontd_listen *l, const struct sockaddr_storage *peer, socklen_t len);
 
 /* "a.b.c.d:port" / "[v6]:port" / "unix:path" for logs. */
 void frontd_sockaddr_format(const struct sockaddr_storage *ss, socklen_t len, char *out, size_t out_size);

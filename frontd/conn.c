@@ -206,6 +206,7 @@ static void conn_free(struct frontd_conn *c)
 	if (c->bfd >= 0)
 		close(c->bfd);
 	frontd_proxy_free(c);
+	frontd_pp_conn_free(c);
 	LIST_REMOVE(c, link);
 	srv->conn_count--;
 	free(c);
@@ -386,6 +387,9 @@ static void handshake_step(struct frontd_conn *c)
 	if (c->op != NULL)
 		return;
 	c->cread_blocked = c->cwrite_blocked = false;
+	/* From a load balancer: its PROXY header first (false: waiting, or c is gone). */
+	if (c->pp_expected && !frontd_pp_conn_read(c))
+		return;
 	int rc = moat_negotiate(c->tls, &blocked);
 	frontd_limits_check_secmem(c->srv);
 	if (rc == MOAT_SUCCESS) {
@@ -705,7 +709,7 @@ int frontd_conn_backend_events(struct frontd_conn *c)
 }
 
 int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l, int fd,
-		      const struct sockaddr_storage *peer, socklen_t peer_len)
+		      const struct sockaddr_storage *peer, socklen_t peer_len, bool expect_proxy)
 {
 	struct frontd_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -724,7 +728,9 @@ int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l
 	struct timeval tv;
 	event_base_gettimeofday_cached(srv->base, &tv);
 	c->accepted_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-	if (!frontd_limits_admit(srv, c, peer, peer_len)) {
+	c->pp_expected = expect_proxy;
+	/* Behind a balancer, the source that counts is the one its PROXY header names (set then). */
+	if (!frontd_limits_admit(srv, c, expect_proxy ? NULL : peer, peer_len)) {
 		free(c);
 		close(fd);
 		return MOAT_SUCCESS;

@@ -37,6 +37,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "frontd/limits.h"
+#include "frontd/proxy_protocol.h"
 #include "frontd/server.h"
 #include "tls/moat.h"
 
@@ -72,6 +73,11 @@ struct frontd_conn {
 	bool in_handshake;        /* counted against max-handshakes */
 	bool evicted;             /* closed by a limit: not a handshake failure */
 	uint64_t accepted_ms;
+
+	/* PROXY protocol (conn_proxy_protocol.c). */
+	bool pp_expected;                      /* a PROXY header must come before the ClientHello */
+	struct frontd_pp_partial *pp_partial;  /* the part of it that has arrived, while incomplete */
+	struct frontd_pp_addrs *pp_client;     /* the client's endpoints as the header gave them, or NULL */
 
 	struct event *ev_client, *ev_backend, *ev_timer;
 	short client_on, backend_on; /* what each event is registered for (EV_READ | EV_WRITE) */
@@ -112,9 +118,13 @@ struct frontd_conn {
 	const char *end, *end_detail; /* how it ended: the first cause set wins (frontd_conn_ended) */
 };
 
-/* Take over a non-blocking client socket accepted on l (closed on failure). */
+/*
+ * Take over a non-blocking client socket accepted on l (closed on failure).
+ * expect_proxy: it comes from a trusted load balancer and starts with a
+ * PROXY header.
+ */
 MOAT_MUST_USE int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l, int fd,
-				    const struct sockaddr_storage *peer, socklen_t peer_len);
+				    const struct sockaddr_storage *peer, socklen_t peer_len, bool expect_proxy);
 /* Drop every connection at once (shutdown). */
 void frontd_conn_close_all(struct frontd_server *srv);
 
@@ -153,6 +163,17 @@ void frontd_conn_set_timer(struct frontd_conn *c, uint32_t ms);
 uint64_t frontd_conn_now_ms(const struct frontd_conn *c);
 /* Create the backend's event once c->bfd exists. */
 MOAT_MUST_USE int frontd_conn_backend_events(struct frontd_conn *c);
+
+/* conn_proxy_protocol.c */
+/*
+ * Read the PROXY header a trusted balancer sends first. true: it is in and
+ * the handshake may start; false: waiting for more (the read is watched),
+ * or c is gone (closed for a bad header).
+ */
+bool frontd_pp_conn_read(struct frontd_conn *c);
+/* The header for c's backend (site->backend.proxy_protocol), appended to out. */
+MOAT_MUST_USE int frontd_pp_backend_header(struct frontd_conn *c, struct moat_buf *out);
+void frontd_pp_conn_free(struct frontd_conn *c);
 
 /* proxy.c */
 MOAT_MUST_USE int frontd_proxy_start(struct frontd_conn *c);

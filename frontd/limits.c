@@ -179,22 +179,18 @@ static struct frontd_conn *oldest_waiter_of(struct frontd_source *s)
 	return TAILQ_FIRST(&s->waiters);
 }
 
-bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const struct sockaddr_storage *peer,
-			 socklen_t peer_len)
+/*
+ * A new connection from peer may count against its source: true when the
+ * source is under max-handshakes-per-source or made room by closing its
+ * oldest waiter; false (counted) when it has none to close.
+ */
+static bool source_has_room(struct frontd_server *srv, const struct sockaddr_storage *peer, socklen_t peer_len)
 {
 	struct frontd_limits *lim = &srv->limits;
-	const struct frontd_config *cfg = srv->cfg;
-	if (srv->conn_count >= cfg->max_connections) {
-		srv->stats.refused_max_connections++;
-		limit_reached(srv, "max-connections");
-		return false;
-	}
 	uint8_t key[SOURCE_KEY_LEN];
 	source_key(peer, peer_len, key);
-	if (!limits_ready(lim))
-		return false;
 	struct frontd_source *s = source_find(lim, key);
-	if (s != NULL && s->handshakes >= cfg->max_handshakes_per_source) {
+	if (s != NULL && s->handshakes >= srv->cfg->max_handshakes_per_source) {
 		/* As at max-handshakes, but among this source's own connections. */
 		struct frontd_conn *old = oldest_waiter_of(s);
 		limit_reached(srv, "max-handshakes-per-source");
@@ -206,6 +202,38 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 		frontd_conn_ended(old, "limit max-handshakes-per-source", NULL);
 		frontd_conn_abort(old, "closed to make room (max-handshakes-per-source)");
 	}
+	return true;
+}
+
+/* Count c against peer's source. false: out of memory. */
+static bool source_join(struct frontd_limits *lim, struct frontd_conn *c, const struct sockaddr_storage *peer,
+			socklen_t peer_len)
+{
+	uint8_t key[SOURCE_KEY_LEN];
+	source_key(peer, peer_len, key);
+	struct frontd_source *s = source_get(lim, key);
+	if (s == NULL)
+		return false;
+	s->handshakes++;
+	c->source = s;
+	TAILQ_INSERT_TAIL(&s->waiters, c, source_link);
+	return true;
+}
+
+bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const struct sockaddr_storage *peer,
+			 socklen_t peer_len)
+{
+	struct frontd_limits *lim = &srv->limits;
+	const struct frontd_config *cfg = srv->cfg;
+	if (srv->conn_count >= cfg->max_connections) {
+		srv->stats.refused_max_connections++;
+		limit_reached(srv, "max-connections");
+		return false;
+	}
+	if (!limits_ready(lim))
+		return false;
+	if (peer != NULL && !source_has_room(srv, peer, peer_len))
+		return false;
 	if (lim->handshakes >= cfg->max_handshakes) {
 		struct frontd_conn *old = oldest_waiter(lim);
 		if (old == NULL) {
@@ -215,22 +243,31 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 		}
 		srv->stats.evicted_max_handshakes++;
 		limit_reached(srv, "max-handshakes");
-		/* This may free the entry s pointed to: look it up again below. */
 		frontd_conn_ended(old, "limit max-handshakes", NULL);
 		frontd_conn_abort(old, "closed to make room (max-handshakes)");
 	}
-	s = source_get(lim, key);
-	if (s == NULL)
+	/* The entry may have gone with a connection closed above: looked up again. */
+	if (peer != NULL && !source_join(lim, c, peer, peer_len))
 		return false;
-	s->handshakes++;
-	c->source = s;
 	c->in_handshake = true;
 	lim->handshakes++;
 	if (lim->handshakes > lim->peak_handshakes)
 		lim->peak_handshakes = lim->handshakes;
 	c->hello = HELLO_WAITING;
 	TAILQ_INSERT_TAIL(&lim->waiting, c, hello_link);
-	TAILQ_INSERT_TAIL(&s->waiters, c, source_link);
+	return true;
+}
+
+bool frontd_limits_set_source(struct frontd_conn *c, const struct sockaddr_storage *peer, socklen_t peer_len)
+{
+	struct frontd_server *srv = c->srv;
+	/* Only for a connection admitted without a source, still waiting for its ClientHello. */
+	if (c->source != NULL || !c->in_handshake || c->hello == HELLO_NONE)
+		return true;
+	if (!source_has_room(srv, peer, peer_len) || !source_join(&srv->limits, c, peer, peer_len)) {
+		frontd_conn_abort(c, "refused: max-handshakes-per-source");
+		return false;
+	}
 	return true;
 }
 

@@ -73,6 +73,13 @@ void frontd_limits_init(struct frontd_limits *lim);
 bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const struct sockaddr_storage *peer,
 			 socklen_t peer_len);
 /*
+ * peer NULL at admit: the source is not known yet (a PROXY header will
+ * name it), and max-handshakes-per-source waits for it. This sets it, with
+ * the same check as admit. False: c was closed (its source is full and has
+ * no older waiter to close).
+ */
+bool frontd_limits_set_source(struct frontd_conn *c, const struct sockaddr_storage *peer, socklen_t peer_len);
+/*
  * n bytes of the ClientHello were read. False when this connection must
  * go because the budget is used up and no older partial connection is left
  * to close.

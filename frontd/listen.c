@@ -71,7 +71,16 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 			}
 			return;
 		}
-		if (frontd_conn_start(l->srv, l, cfd, &peer, len) < 0) {
+		/* A port that takes PROXY headers takes nobody else (spec §2: never guess; conn_proxy_protocol.c). */
+		if (l->cfg->accept_proxy && !frontd_listen_trusts(l->cfg, &peer, len)) {
+			l->srv->stats.refused_proxy_untrusted++;
+			frontd_ratelimit_log(&l->srv->limits.rl_limit, now_ms(l->srv), MOAT_LOG_WARNING,
+					     "listener %s: closed a connection from a source not trusted to send PROXY headers",
+					     l->desc);
+			close(cfd);
+			continue;
+		}
+		if (frontd_conn_start(l->srv, l, cfd, &peer, len, l->cfg->accept_proxy) < 0) {
 			frontd_ratelimit_log(&l->srv->limits.rl_limit, now_ms(l->srv), MOAT_LOG_WARNING,
 					     "cannot set up a connection: %s", moat_strerror(moat_errno, NULL));
 			moat_error_clear();
@@ -106,6 +115,7 @@ int frontd_listeners_bind(struct frontd_server *srv)
 		struct frontd_listener *l = &srv->listeners[i];
 		memset(l, 0, sizeof(*l));
 		l->srv = srv;
+		l->cfg = &cfg->listen[i];
 		memcpy(l->desc, cfg->listen[i].desc, sizeof(l->desc));
 		srv->listener_count = i + 1;
 		if (bind_one(l, &cfg->listen[i]) < 0) {

@@ -5,12 +5,14 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/accesslog.c frontd/accesslog.h \
 	frontd/config.c frontd/config.h \
 	frontd/conn.c frontd/conn.h \
+	frontd/conn_proxy_protocol.c \
 	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \
 	frontd/limits.c frontd/limits.h \
 	frontd/listen.c frontd/listen.h \
 	frontd/logopen.c \
 	frontd/proxy.c \
+	frontd/proxy_protocol.h frontd/proxy_protocol_read.c frontd/proxy_protocol_write.c \
 	frontd/ratelimit.c frontd/ratelimit.h \
 	frontd/sandbox.c frontd/sandbox.h \
 	frontd/server.h \

@@ -26,6 +26,12 @@
  *
  * A backend that cannot be reached (refused, or no connection within the
  * handshake timeout) gets the client a clean close_notify at once.
+ *
+ * A site with `proxy-protocol` sends its backend a PROXY header first
+ * (conn_proxy_protocol.c): it is put where client bytes the backend has
+ * not taken yet would be (c->up), so it goes out as soon as the connect
+ * completes, before any client byte, and the client is not read until it
+ * has (spec §2.1: "prepended before any data").
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -216,6 +222,28 @@ static int backend_connect(struct frontd_conn *c, const char **why)
 	BAIL(MOAT_ERR_IO);
 }
 
+/* The backend's PROXY header as the first held bytes up. false: the connection is gone. */
+static bool queue_proxy_header(struct frontd_conn *c)
+{
+	uint8_t mem[FRONTD_PP_MAX];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	struct frontd_pipe *p = NULL;
+	if (frontd_pp_backend_header(c, &b) == MOAT_SUCCESS && (p = malloc(sizeof(*p) + b.len)) != NULL) {
+		p->cap = b.len;
+		p->head = 0;
+		p->tail = b.len;
+		memcpy(p->data, b.data, b.len);
+		c->up = p;
+		return true;
+	}
+	frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: cannot build the PROXY header: %s", c->site->name,
+			p == NULL && moat_errno == 0 ? "out of memory" : moat_strerror(moat_errno, NULL));
+	moat_error_clear();
+	frontd_conn_abort(c, "no PROXY header");
+	return false;
+}
+
 int frontd_proxy_start(struct frontd_conn *c)
 {
 	/* Reads grow from here as the receivers prove they keep up. */
@@ -232,6 +260,8 @@ int frontd_proxy_start(struct frontd_conn *c)
 		backend_failed(c, why);
 		return MOAT_SUCCESS;
 	}
+	if (c->site->backend.proxy_protocol != FRONTD_PP_OFF && !queue_proxy_header(c))
+		return MOAT_SUCCESS;
 	/* Until the backend answers, the handshake deadline still applies (set at accept: re-armed here). */
 	if (c->backend_connecting)
 		frontd_conn_set_timer(c, c->srv->cfg->handshake_timeout_ms);

@@ -64,6 +64,8 @@ static const char *const allowed[] = {
 	 * open and openat can stay forbidden here
 	 */
 	"recvmsg",
+	/* a client's two endpoints, for the PROXY header a backend is sent (proxy_protocol.h) */
+	"getpeername", "getsockname",
 	/* memory: malloc and libcrypto; secure memory is locked, kept out of core dumps, wiped and unlocked */
 	"brk", "munmap", "mremap", "madvise", "mlock", "munlock",
 	/* libcrypto: its one-time initialisers' wake-ups, the DRBG's fork check and reseeding */

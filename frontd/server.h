@@ -24,6 +24,7 @@ struct frontd_listener {
 	int fd;
 	struct event *ev;
 	struct frontd_server *srv;
+	const struct frontd_listen *cfg;
 	char desc[64];
 };
 
@@ -50,6 +51,9 @@ struct frontd_stats {
 	uint64_t evicted_max_handshakes;
 	uint64_t evicted_per_source;
 	uint64_t evicted_hello_budget;
+	/* PROXY protocol on listeners: a source not in the trusted list; a header that was not valid. */
+	uint64_t refused_proxy_untrusted;
+	uint64_t proxy_header_refused;
 };
 
 struct frontd_server {

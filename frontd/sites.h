@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "common/error.h"
+#include "frontd/proxy_protocol.h"
 #include "tls/moat.h"
 
 #define FRONTD_MAX_CERTS 4      /* one per key type: RSA, RSA-PSS, ECDSA P-256, ECDSA P-384 */
@@ -42,6 +43,7 @@ struct frontd_backend {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char desc[128]; /* for logs: "127.0.0.1:8080", "unix:/run/app.sock" */
+	enum frontd_pp_version proxy_protocol; /* header sent first (`proxy-protocol v1|v2`), or OFF */
 };
 
 struct frontd_site {

@@ -61,6 +61,7 @@ include tests/fuzz/messages.mk
 include tests/fuzz/conf.mk
 include tests/fuzz/keyd_reply.mk
 include tests/fuzz/server.mk
+include tests/fuzz/proxy.mk
 
 # atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.
 ATF_SH_TESTS = tests/smoke_test

@@ -153,7 +153,10 @@ MOAT_MUST_USE int moat_connection_set_send_ctx(struct moat_connection *conn, voi
 MOAT_MUST_USE int moat_connection_set_ctx(struct moat_connection *conn, void *ctx);
 void *moat_connection_get_ctx(const struct moat_connection *conn);
 
-/* Client: the name sent in server_name and checked against the certificate. */
+/*
+ * Client: the name sent in server_name and checked against the certificate.
+ * The getter on a server: the name the ClientHello carried, or NULL.
+ */
 MOAT_MUST_USE int moat_set_server_name(struct moat_connection *conn, const char *server_name);
 const char *moat_get_server_name(struct moat_connection *conn);
 MOAT_MUST_USE int moat_connection_set_verify_host_callback(struct moat_connection *conn, moat_verify_host_fn fn,

@@ -116,6 +116,38 @@ ATF_TC_BODY(site_mistakes, tc)
 	bad(text, "t.conf:4: cannot read certificate \"/dev/null\": not a regular file");
 }
 
+/* proxy-protocol: towards a site's backend, and accepted on a listener from trusted sources. */
+ATF_TC_WITHOUT_HEAD(proxy_protocol);
+ATF_TC_BODY(proxy_protocol, tc)
+{
+	const char *head = "keyd \"/k\"\nlisten 127.0.0.1:1\n";
+	char text[512];
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tproxy-protocol v3\n}\n", head);
+	bad(text, "t.conf:4: \"proxy-protocol\": \"v3\" is not v1 or v2");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tproxy-protocol\n}\n", head);
+	bad(text, "t.conf:4: \"proxy-protocol\" takes exactly 1 argument, got 0");
+	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tproxy-protocol v1\n\tproxy-protocol v2\n}\n", head);
+	bad(text, "t.conf:5: \"proxy-protocol\" given twice (first at t.conf:4)");
+
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 proxy-protocol\n",
+	    "t.conf:2: \"listen\": proxy-protocol needs the addresses it is accepted from");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 accept-proxy 10.0.0.1\n",
+	    "t.conf:2: \"listen\": unknown option \"accept-proxy\" (proxy-protocol)");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 proxy-protocol 10.0.0.0/33\n",
+	    "t.conf:2: \"listen\": \"10.0.0.0/33\" is not an address or address/prefix");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 proxy-protocol 10.0.0.1 lb.example\n",
+	    "t.conf:2: \"listen\": \"lb.example\" is not an address or address/prefix");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 proxy-protocol ::1/129\n",
+	    "t.conf:2: \"listen\": \"::1/129\" is not an address or address/prefix");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 proxy-protocol 10.0.0.0/08\n",
+	    "t.conf:2: \"listen\": \"10.0.0.0/08\" is not an address or address/prefix");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 proxy-protocol 10.0.0.0/\n",
+	    "t.conf:2: \"listen\": \"10.0.0.0/\" is not an address or address/prefix");
+	/* Valid sources get past the listen line: the next mistake is the missing site. */
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1 proxy-protocol 10.0.0.0/8 192.0.2.7 2001:db8::/32 ::1\n",
+	    "t.conf:1: no \"site\" block");
+}
+
 ATF_TC_WITHOUT_HEAD(relative_paths);
 ATF_TC_BODY(relative_paths, tc)
 {
@@ -136,6 +168,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bad_values);
 	ATF_TP_ADD_TC(tp, limit_values);
 	ATF_TP_ADD_TC(tp, site_mistakes);
+	ATF_TP_ADD_TC(tp, proxy_protocol);
 	ATF_TP_ADD_TC(tp, relative_paths);
 	return atf_no_error();
 }

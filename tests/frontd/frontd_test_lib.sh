@@ -1,0 +1,103 @@
+# The daemons of frontd's end-to-end tests (frontd_test, proxy_protocol_test):
+# fake_keyd, echo backends and moat-frontd itself, started in the test's
+# directory and tracked for the EXIT trap (bg_track). Sourced after
+# tests/lib/moat_test_lib; copied beside the test programs like it.
+
+FRONTD="$(atf_get_srcdir)/../../frontd/moat-frontd"
+FAKE_KEYD="$(atf_get_srcdir)/fake_keyd"
+ECHO_BACKEND="$(atf_get_srcdir)/echo_backend"
+WAIT_SECONDS=10
+
+# ---- certificates ----------------------------------------------------------------
+
+# make_pki [rsa]: CA, a.test and b.test (+ *.b.test) on ECDSA P-256, and an RSA a.test with "rsa".
+make_pki()
+{
+	make_ca ca frontd-test-ca
+	make_cert a p256 a.test
+	make_cert b p256 b.test DNS:b.test 'DNS:*.b.test'
+	if [ "${1:-}" = rsa ]; then
+		make_cert r rsa a.test
+	fi
+	return 0
+}
+
+# ---- processes ----------------------------------------------------------------------
+
+# start_keyd ARGS...: fake_keyd on ./keyd.sock with every key there is.
+start_keyd()
+{
+	_keys=""
+	for _k in a b r; do
+		[ -f $_k.key ] && _keys="$_keys -k $_k.key"
+	done
+	# shellcheck disable=SC2086
+	"$FAKE_KEYD" -s "$PWD/keyd.sock" $_keys "$@" >keyd.out 2>>keyd.err &
+	KEYD_PID=$!
+	bg_track "$KEYD_PID"
+	wait_line keyd.out '^ready$' $KEYD_PID || { show keyd.err; atf_fail "fake_keyd did not start"; }
+	rm -f keyd.out
+}
+
+# start_backend NAME GREETING [ARGS...]: an echo backend greeting with GREETING; sets NAME_PORT.
+start_backend()
+{
+	_n=$1 _g=$2
+	shift 2
+	"$ECHO_BACKEND" -g "$_g" "$@" >"$_n.out" 2>"$_n.err" &
+	_sb_pid=$!
+	bg_track $_sb_pid
+	eval "${_n}_PID=$_sb_pid"
+	wait_listening "$_n.out" $_sb_pid || atf_fail "echo backend $_n did not start"
+	eval "${_n}_PORT=$LISTEN_AT"
+}
+
+# start_frontd: frontd on conf.in with @PORT@ replaced by a free port (FPORT); waits for
+# "started" and, unless NO_KEYD is set, for the keyd connection.
+start_frontd()
+{
+	for _try in 1 2 3 4 5 6 7 8; do
+		FPORT=$(free_port)
+		sed "s/@PORT@/$FPORT/g" conf.in >f.conf
+		# Emptied here, not by the redirection below: that happens in the
+		# child, and the waits could still read the last frontd's "started".
+		: >frontd.err
+		"$FRONTD" -d -v -f f.conf >frontd.out 2>>frontd.err &
+		FRONTD_PID=$!
+		if wait_line frontd.err 'notice\]: started' $FRONTD_PID; then
+			bg_track "$FRONTD_PID"
+			[ -n "$NO_KEYD" ] && return 0
+			wait_line frontd.err 'keyd .*: connected' $FRONTD_PID && return 0
+			show frontd.err
+			atf_fail "frontd did not connect to keyd"
+		fi
+		wait "$FRONTD_PID" 2>/dev/null
+		grep -q 'cannot listen' frontd.err || { show frontd.err; atf_fail "frontd did not start"; }
+	done
+	atf_fail "no free port for frontd"
+}
+
+# expect_line FILE REGEX: some line of FILE matches.
+expect_line()
+{
+	grep -Eq "$2" "$1" && return 0
+	show "$1"
+	atf_fail "no line /$2/ in $1"
+}
+
+# stop_frontd: SIGTERM must end frontd cleanly (status 0: under the sanitizers, also no leak and no error).
+stop_frontd()
+{
+	frontd_alive
+	kill -TERM "$FRONTD_PID"
+	wait_exit "$FRONTD_PID" 5
+	_rc=$?
+	[ $_rc -eq 0 ] || { show frontd.err; atf_fail "frontd exited $_rc after SIGTERM"; }
+	expect_line frontd.err 'signal 15: exiting'
+	! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' frontd.err || { show frontd.err; atf_fail "sanitizer report"; }
+}
+
+frontd_alive()
+{
+	kill -0 "$FRONTD_PID" 2>/dev/null || { show frontd.err; atf_fail "frontd is gone"; }
+}
