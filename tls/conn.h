@@ -334,7 +334,14 @@ MOAT_MUST_USE int moat_hs_set_keys(struct moat_connection *conn, bool write, con
 /* A change_cipher_spec record read before the handshake is complete: its machine's row judges it. */
 MOAT_MUST_USE int moat_hs_recv_ccs(struct moat_connection *conn, const uint8_t *data, size_t len);
 
-/* tls13_server.c: the signature schemes the policy accepts in a TLS 1.3 CertificateVerify (up to cap, the count). */
+/*
+ * connection.c: the policy's signature schemes that `usable` allows with
+ * some key type we verify (up to cap; the count): what we accept in a peer's
+ * CertificateVerify, with moat_sig_scheme_usable_tls13 or _tls12.
+ */
+size_t moat_verify_schemes(const struct moat_security_policy *p, bool (*usable)(uint16_t scheme, moat_key_type type),
+			   uint16_t *out, size_t cap);
+/* The TLS 1.3 ones (RFC 8446 §4.4.3 forbids SHA-1 and PKCS#1 v1.5 there). */
 size_t moat_tls13_verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap);
 
 /* tls13_auth.c: Certificate, CertificateVerify and Finished, both directions. */

@@ -364,6 +364,22 @@ const struct moat_security_policy *moat_conn_policy(const struct moat_connection
 	return conn->config->policy;
 }
 
+size_t moat_verify_schemes(const struct moat_security_policy *p, bool (*usable)(uint16_t scheme, moat_key_type type),
+			   uint16_t *out, size_t cap)
+{
+	static const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384,
+					       MOAT_KEY_EC_P521, MOAT_KEY_ED25519 };
+	size_t n = 0;
+	for (size_t i = 0; i < p->sig_schemes_count && n < cap; i++) {
+		bool ok = false;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			ok |= usable(p->sig_schemes[i], types[t]);
+		if (ok)
+			out[n++] = p->sig_schemes[i];
+	}
+	return n;
+}
+
 moat_cert_auth_type moat_conn_client_auth(const struct moat_connection *conn)
 {
 	return conn->client_auth_set ? conn->client_auth : conn->config->client_auth;

@@ -271,17 +271,7 @@ int moat_tls12_server_send_key_exchange(struct moat_connection *conn)
  */
 static size_t verify_schemes(const struct moat_security_policy *p, uint16_t *out, size_t cap)
 {
-	static const moat_key_type types[] = { MOAT_KEY_RSA, MOAT_KEY_RSA_PSS, MOAT_KEY_EC_P256, MOAT_KEY_EC_P384,
-					       MOAT_KEY_EC_P521, MOAT_KEY_ED25519 };
-	size_t n = 0;
-	for (size_t i = 0; i < p->sig_schemes_count && n < cap; i++) {
-		bool usable = false;
-		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
-			usable |= moat_sig_scheme_usable_tls12(p->sig_schemes[i], types[t]);
-		if (usable)
-			out[n++] = p->sig_schemes[i];
-	}
-	return n;
+	return moat_verify_schemes(p, moat_sig_scheme_usable_tls12, out, cap);
 }
 
 /* RFC 5246 §7.4.4: RSA and ECDSA certificates (RFC 8422 §5.5), our schemes, any CA. */
