@@ -215,8 +215,8 @@ struct moat_connection {
 	int read_fd, write_fd;
 
 	struct moat_handshake *hs;           /* NULL until the first negotiate and after free_handshake */
-	bool hs_secure;                      /* hs is in the secure heap (connection.c: why not always) */
 	struct moat_secrets *secrets;        /* secure heap; NULL until the handshake needs it */
+	bool hs_secure;                      /* hs is in the secure heap (connection.c: why not always) */
 	bool handshake_complete;
 	uint32_t hs_flags;                   /* the handshake's path flags, kept after free_handshake */
 
@@ -232,7 +232,6 @@ struct moat_connection {
 	char server_name[MOAT_MAX_SERVER_NAME + 1];
 	struct moat_cert_chain_and_key *selected_cert;
 	struct moat_cert_chain peer_chain;
-	bool peer_chain_loaded;
 
 	/* Connection overrides of config settings. */
 	moat_verify_host_fn verify_host;
@@ -254,6 +253,12 @@ struct moat_connection {
 	uint8_t *app_in;
 	size_t app_in_len;
 
+	/*
+	 * Flags sit together, here and above: the struct stays under 2048
+	 * bytes, from which glibc clears it (calloc, and the wipe on free)
+	 * with rep stosb.
+	 */
+	bool peer_chain_loaded;
 	bool renegotiation_refused;          /* TLS 1.2: a no_renegotiation warning was sent (io.c) */
 
 	/* KeyUpdate. */
