@@ -26,10 +26,13 @@ KEYD_PID=""
 SOCKDIR=""
 
 # After the library's cleanup of BG_PIDS: the keyd under test (SIGKILL: a test
-# may have left it stopped) and the socket directory.
+# may have left it stopped), any keyd that daemonised from this test's
+# configuration before the test learnt its pid (a test that failed early would
+# otherwise leave it running), and the socket directory.
 keyd_cleanup()
 {
 	[ -n "$KEYD_PID" ] && kill -KILL "$KEYD_PID" 2>/dev/null
+	pkill -KILL -f -- "-f $(pwd)/keyd.conf( |\$)" 2>/dev/null
 	[ -n "$SOCKDIR" ] && rm -rf "$SOCKDIR"
 	return 0
 }
