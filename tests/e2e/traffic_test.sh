@@ -57,8 +57,8 @@ curl_rsa_ecdsa_cleanup()
 atf_test_case curl_tls12 cleanup
 curl_tls12_head()
 {
-	atf_set "descr" "curl --tls-max 1.2 fetches the demo page through frontd from an RSA site and an ECDSA site; a key with tls12 no signs no ServerKeyExchange"
-	atf_set "require.progs" "curl openssl"
+	atf_set "descr" "curl --tls-max 1.2 and Python's ssl with maximum_version TLSv1_2 fetch the demo page through frontd from an RSA site and an ECDSA site; a key with tls12 no signs no ServerKeyExchange"
+	atf_set "require.progs" "curl openssl python3"
 	atf_set "timeout" "120"
 }
 curl_tls12_body()
@@ -86,6 +86,26 @@ curl_tls12_body()
 		grep -q "moat demo backend: it works" "$RUN/$host.html" || e2e_fail "$host: not the demo page"
 		grep -q "SSL connection using TLSv1.2 / ECDHE-" "$RUN/$host.curl" || e2e_fail "$host: not TLS 1.2 with ECDHE"
 		grep -q "SSL certificate verify ok" "$RUN/$host.curl" || e2e_fail "$host: certificate not verified"
+		# Python's ssl module (OpenSSL underneath, with Python's own defaults), capped at TLS 1.2.
+		python3 - "$host" "$FRONTD_PORT" "$RUN/ca.pem" >"$RUN/$host.py" 2>&1 <<'PY' ||
+import socket, ssl, sys
+host, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+    with ctx.wrap_socket(raw, server_hostname=host) as s:
+        s.sendall(b"GET / HTTP/1.0\r\nHost: " + host.encode() + b"\r\n\r\n")
+        body = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        print(s.version(), s.cipher()[0])
+        sys.exit(0 if b"moat demo backend: it works" in body else 1)
+PY
+			e2e_fail "$host: Python ssl over TLS 1.2 failed: $(tail -n 3 "$RUN/$host.py")"
+		grep -q "^TLSv1.2 ECDHE-" "$RUN/$host.py" || e2e_fail "$host: Python did not get TLS 1.2 with ECDHE: $(cat "$RUN/$host.py")"
 	done
 	# keyd refuses a TLS 1.2 signature with a key not configured for it: the handshake fails, frontd goes on.
 	e2e_curl no12.test / --tls-max 1.2 -o /dev/null 2>"$RUN/no12.curl" &&
