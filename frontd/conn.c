@@ -340,7 +340,7 @@ static void handshake_failed(struct frontd_conn *c)
 		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: client sent alert %s",
 				moat_alert_name(moat_connection_get_alert(c->tls)));
 	else if (c->sign_error != NULL)
-		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: no signature from keyd: %s", c->sign_error);
+		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: no answer from keyd: %s", c->sign_error);
 	else
 		frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake failed: %s (%s)", moat_strerror(err, NULL),
 				moat_strerror_name(err));

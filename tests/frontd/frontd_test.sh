@@ -412,7 +412,7 @@ keyd_outage_body()
 	_t1=$(date +%s)
 	[ $((_t1 - _t0)) -le 3 ] || atf_fail "the failing handshake took $((_t1 - _t0)) s"
 	expect_line down.err 'alert internal error'
-	expect_line frontd.err 'handshake failed: no signature from keyd: keyd is unavailable'
+	expect_line frontd.err 'handshake failed: no answer from keyd: keyd is unavailable'
 	[ ! -s down.out ] || atf_fail "data came through without keyd"
 	frontd_alive
 
@@ -459,7 +459,7 @@ keyd_slow_body()
 	[ $((_t1 - _t0)) -le 2 ] || atf_fail "the failing handshake took $((_t1 - _t0)) s"
 	expect_line slow.err 'alert internal error'
 	expect_line frontd.err 'timed out after 300 ms'
-	expect_line frontd.err 'handshake failed: no signature from keyd: timed out'
+	expect_line frontd.err 'handshake failed: no answer from keyd: timed out'
 
 	kill "$KEYD_PID"
 	wait "$KEYD_PID" 2>/dev/null
@@ -467,7 +467,7 @@ keyd_slow_body()
 	wait_line frontd.err 'notice\]: keyd .*: connected' || atf_fail "no reconnect"
 	EXPECT=1 sclient busy x -servername a.test && atf_fail "handshake succeeded with keyd busy"
 	expect_line busy.err 'alert internal error'
-	expect_line frontd.err 'handshake failed: no signature from keyd: busy'
+	expect_line frontd.err 'handshake failed: no answer from keyd: busy'
 	stop_frontd
 }
 
