@@ -18,22 +18,7 @@
 
 #include "keyd/crypto_rsa_decrypt.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CT_SKIP "AddressSanitizer build"
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CT_SKIP "AddressSanitizer build"
-#endif
-#endif
-#if !defined(CT_SKIP) && defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define CT_HAVE_VALGRIND 1
-#endif
-#endif
-#if !defined(CT_SKIP) && !defined(CT_HAVE_VALGRIND)
-#define CT_SKIP "built without valgrind/memcheck.h"
-#endif
+#include "tests/ct_probe.h"
 
 #define K 256 /* RSA-2048 */
 
@@ -85,17 +70,11 @@ static int run_one(uint8_t em[K], const uint8_t want[KEYD_PREMASTER_LEN], int le
 
 int main(int argc, char **argv)
 {
+	int leaky = ct_probe_mode(argc, argv, "ct-select");
 #ifdef CT_SKIP
-	(void)argc;
-	(void)argv;
-	printf("skip: %s\n", CT_SKIP);
+	(void)leaky;
 	return 77;
 #else
-	if (argc != 2 || (strcmp(argv[1], "ct") != 0 && strcmp(argv[1], "leaky") != 0)) {
-		fprintf(stderr, "usage: ct-select ct|leaky\n");
-		return 2;
-	}
-	int leaky = strcmp(argv[1], "leaky") == 0;
 	uint8_t em[K], m[KEYD_PREMASTER_LEN], syn[KEYD_PREMASTER_LEN];
 	memset(syn, 0xa5, sizeof(syn));
 	int failures = 0;

@@ -25,7 +25,7 @@ tests_keyd_ipc_client_SOURCES = tests/keyd/ipc-client.c
 tests_keyd_ipc_client_LDADD = $(MOAT_KEYD_LIBS)
 
 tests_keyd_syslog_sink_SOURCES = tests/keyd/syslog-sink.c
-tests_keyd_ct_select_SOURCES = tests/keyd/ct-select.c
+tests_keyd_ct_select_SOURCES = tests/keyd/ct-select.c tests/ct_probe.h
 tests_keyd_ct_select_LDADD = $(MOAT_KEYD_LIBS)
 
 tests_keyd_moat_keyd_test_SOURCES = keyd/main.c

@@ -359,3 +359,40 @@ make_ca()
 {
 	make_cert -s -a "${1:-ca}" p256 "${2:-moat-test-ca}"
 }
+
+# ---- constant-time probes (tests/ct_probe.h) ------------------------------------
+
+# ct_run PROBE MODE: valgrind memcheck on PROBE MODE (ct: the real check; leaky: the
+# early-exit positive control); the probe's output in out.txt, memcheck's report in
+# vg.txt, valgrind's status in VG_STATUS. A probe that cannot run (exit 77: a
+# sanitizer build, no valgrind header) skips the test with its reason.
+ct_run()
+{
+	[ -x "$1" ] || atf_fail "$1 not built"
+	"$1" ct >probe.txt 2>&1
+	[ $? = 77 ] && atf_skip "$(cat probe.txt)"
+	valgrind --tool=memcheck --error-exitcode=9 --track-origins=yes "$1" "$2" >out.txt 2>vg.txt
+	VG_STATUS=$?
+	CT_PROBE=$(basename "$1")
+}
+
+# ct_expect_clean MESSAGE: after ct_run PROBE ct, memcheck saw no branch and no memory
+# index on the secret (else fail with MESSAGE), and the probe exited 0.
+ct_expect_clean()
+{
+	cat out.txt
+	if grep -q "depends on uninitialised value\|Use of uninitialised value" vg.txt; then
+		cat vg.txt >&2
+		atf_fail "$1"
+	fi
+	[ "$VG_STATUS" = 0 ] || { cat vg.txt >&2; atf_fail "$CT_PROBE under valgrind exited $VG_STATUS"; }
+}
+
+# ct_expect_caught: after ct_run PROBE leaky, memcheck reported the early-exit check's
+# branches and valgrind exited with its error status: the method can see a leak.
+ct_expect_caught()
+{
+	grep -q "Conditional jump or move depends on uninitialised value" vg.txt ||
+		{ cat vg.txt >&2; atf_fail "memcheck did not see the early-exit check's branches"; }
+	[ "$VG_STATUS" = 9 ] || atf_fail "valgrind exited $VG_STATUS, expected its error status 9"
+}

@@ -22,22 +22,7 @@
 #include "tls/crypto/hmac_ct.h"
 #include "tls/record_cbc.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CT_SKIP "AddressSanitizer build"
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CT_SKIP "AddressSanitizer build"
-#endif
-#endif
-#if !defined(CT_SKIP) && defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define CT_HAVE_VALGRIND 1
-#endif
-#endif
-#if !defined(CT_SKIP) && !defined(CT_HAVE_VALGRIND)
-#define CT_SKIP "built without valgrind/memcheck.h"
-#endif
+#include "tests/ct_probe.h"
 
 #ifndef CT_SKIP
 #define MAX_N 1024
@@ -102,17 +87,11 @@ static int run_one(const struct moat_hmac_ct *m, size_t ml, uint8_t *p, size_t n
 
 int main(int argc, char **argv)
 {
+	int leaky = ct_probe_mode(argc, argv, "ct-cbc");
 #ifdef CT_SKIP
-	(void)argc;
-	(void)argv;
-	printf("skip: %s\n", CT_SKIP);
+	(void)leaky;
 	return 77;
 #else
-	if (argc != 2 || (strcmp(argv[1], "ct") != 0 && strcmp(argv[1], "leaky") != 0)) {
-		fprintf(stderr, "usage: ct-cbc ct|leaky\n");
-		return 2;
-	}
-	int leaky = strcmp(argv[1], "leaky") == 0;
 	const struct {
 		moat_hash_alg alg;
 		size_t block;

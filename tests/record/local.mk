@@ -29,7 +29,7 @@ tests_record_record_tls12_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 # The CBC padding and MAC check under valgrind (ctgrind style): ct-cbc is the
 # probe, cbc_ct_check the atf-sh script (rule as in tests/keyd/local.mk).
 check_PROGRAMS += tests/record/ct-cbc
-tests_record_ct_cbc_SOURCES = tests/record/ct-cbc.c
+tests_record_ct_cbc_SOURCES = tests/record/ct-cbc.c tests/ct_probe.h
 tests_record_ct_cbc_LDADD = $(MOAT_TLS_LIBS)
 RECORD_SH_TESTS = tests/record/cbc_ct_check
 EXTRA_DIST += tests/record/cbc_ct_check.sh
