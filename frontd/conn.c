@@ -157,6 +157,9 @@ static void access_log(struct frontd_conn *c)
 		return;
 	struct timeval tv;
 	event_base_gettimeofday_cached(srv->base, &tv);
+	/* ALPN as the library negotiated it, once the handshake is done (the PROXY header reads it the same way). */
+	const char *alpn = c->handshake_us >= 0 && c->tls != NULL ? moat_get_application_protocol(c->tls) : NULL;
+	size_t alpn_len = alpn != NULL ? strlen(alpn) : 0;
 	struct frontd_accesslog_entry e = {
 		.time_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u,
 		.client = c->peer,
@@ -168,8 +171,8 @@ static void access_log(struct frontd_conn *c)
 		.version = c->version,
 		.suite = c->suite,
 		.group = c->group,
-		.alpn = c->alpn_len > 0 ? c->alpn : NULL,
-		.alpn_len = c->alpn_len,
+		.alpn = alpn_len > 0 ? (const uint8_t *)alpn : NULL,
+		.alpn_len = alpn_len,
 		/* Neither resumption nor client certificates exist yet: always a full handshake, never a subject. */
 		.resumed = false,
 		.client_cert = NULL,
@@ -373,11 +376,6 @@ static void handshake_done(struct frontd_conn *c)
 	const char *suite = moat_connection_get_cipher(c->tls), *group = moat_connection_get_curve(c->tls);
 	c->suite = suite != NULL && strcmp(suite, "NONE") != 0 ? suite : NULL;
 	c->group = group != NULL && strcmp(group, "NONE") != 0 ? group : NULL;
-	const char *alpn = moat_get_application_protocol(c->tls);
-	size_t n = alpn != NULL ? strlen(alpn) : 0;
-	c->alpn_len = (uint8_t)(n < sizeof(c->alpn) ? n : sizeof(c->alpn));
-	if (n > 0)
-		memcpy(c->alpn, alpn, c->alpn_len);
 }
 
 static void handshake_step(struct frontd_conn *c)

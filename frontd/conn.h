@@ -113,8 +113,8 @@ struct frontd_conn {
 	const char *version, *suite, *group; /* static strings, once the handshake is done */
 	bool site_chosen;         /* by the ClientHello (site is the fallback until then) */
 	bool has_sni;
-	uint8_t sni_len, alpn_len;
-	uint8_t sni[255], alpn[255];
+	uint8_t sni_len;
+	uint8_t sni[255];         /* the library keeps a server's SNI only during the handshake */
 	const char *end, *end_detail; /* how it ended: the first cause set wins (frontd_conn_ended) */
 };
 
