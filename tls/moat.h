@@ -29,6 +29,11 @@
 
 #include "common/error_public.h"
 
+/* Everything declared from here on is the library's ABI (see error_public.h). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
+#endif
+
 #define MOAT_TLS10 0x0301
 #define MOAT_TLS11 0x0302
 #define MOAT_TLS12 0x0303
@@ -196,6 +201,13 @@ MOAT_MUST_USE int moat_connection_request_key_update(struct moat_connection *con
 /* Write out anything queued (KeyUpdate, alerts). */
 MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *blocked);
 
+/* ---- the library ------------------------------------------------------ */
+
+/* moat's version ("0.1.0"), for an application linked to libmoat.so to log or check at run time. */
+const char *moat_get_version(void);
+/* The libcrypto in use and the one moat was built with: "OpenSSL 3.0.x ... (built with OpenSSL 3.0.y ...)". */
+const char *moat_get_libcrypto_version(void);
+
 /* ---- getters ---------------------------------------------------------- */
 
 int moat_connection_get_client_protocol_version(struct moat_connection *conn);
@@ -278,5 +290,9 @@ MOAT_MUST_USE int moat_async_pkey_op_free(struct moat_async_pkey_op *op);
  * having to drop the transport without a word.
  */
 MOAT_MUST_USE int moat_async_pkey_op_fail(struct moat_async_pkey_op *op, struct moat_connection *conn);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #endif

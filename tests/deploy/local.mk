@@ -23,6 +23,11 @@ tests/deploy/build.env: Makefile
 		echo "MOAT_SYSCONFDIR='$(sysconfdir)'"; \
 		echo "MOAT_RUNSTATEDIR='$(runstatedir)'"; \
 		echo "MOAT_MANDIR='$(mandir)'"; \
+		echo "MOAT_LIBDIR='$(libdir)'"; \
+		echo "MOAT_INCLUDEDIR='$(includedir)'"; \
+		echo "MOAT_TOP_SRCDIR='$(abs_top_srcdir)'"; \
+		echo "MOAT_CC='$(CC)'"; \
+		echo "MOAT_SANITIZER_CFLAGS='$(SANITIZER_CFLAGS)'"; \
 	} > $@.tmp && mv $@.tmp $@
 
 check-local: $(DEPLOY_SH_TESTS) tests/deploy/build.env
