@@ -29,13 +29,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tls/config_policy.h"
+
 #define MAX_CERT_FILE (1024u * 1024u)
 #define MAX_TIMEOUT_MS (24u * 3600u * 1000u)
 
 static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
-	"max-handshakes-per-source", "handshake-buffer-budget", "access-log",
+	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol",
@@ -277,8 +279,8 @@ static int site_backend(struct moat_conf *conf, const struct moat_conf_node *n, 
 	return MOAT_SUCCESS;
 }
 
-static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_site *site,
-			  const struct frontd_sites *sites, bool *have_backend)
+static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
+			  struct frontd_site *site, const struct frontd_sites *sites, bool *have_backend)
 {
 	if (strcmp(n->name, "name") == 0)
 		return site_names(conf, n, site, sites);
@@ -320,16 +322,63 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		return MOAT_SUCCESS;
 	}
 	/* policy: the one directive left, the names were checked before. */
-	const char *policy;
+	const char *name;
 	TRY(moat_conf_expect_args(conf, n, 1, 1));
 	TRY(moat_conf_expect_no_block(conf, n));
-	TRY(moat_conf_arg_text(conf, n, 0, &policy));
-	if (frontd_site_set_policy(site, policy) < 0)
-		return moat_conf_fail(conf, n, "unknown security policy \"%s\"", policy);
+	TRY(moat_conf_arg_text(conf, n, 0, &name));
+	const struct moat_security_policy *p = frontd_config_find_policy(cfg, name);
+	if (p == NULL)
+		return moat_conf_fail(conf, n,
+				      "unknown security policy \"%s\" (a built-in name, see moat-frontd.conf(5), or a "
+				      "policy block)",
+				      name);
+	TRY(frontd_site_set_policy(site, p));
 	return MOAT_SUCCESS;
 }
 
-static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_sites *sites)
+const struct moat_security_policy *frontd_config_find_policy(const struct frontd_config *cfg, const char *name)
+{
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->policy_count; i++)
+		if (strcmp(cfg->policies[i].name, name) == 0)
+			return &cfg->policies[i].policy;
+	return moat_security_policy_find(name);
+}
+
+/* Every policy block, before any site names one (a block may use an earlier one as its base). */
+static int load_policies(struct moat_conf *conf, struct frontd_config *cfg)
+{
+	const struct moat_conf_node *root = &conf->root;
+	size_t count = 0;
+	for (size_t i = 0; i < root->child_count; i++)
+		count += strcmp(root->children[i].name, "policy") == 0;
+	if (count == 0)
+		return MOAT_SUCCESS;
+	cfg->policies = calloc(count, sizeof(*cfg->policies));
+	ENSURE(cfg->policies != NULL, MOAT_ERR_ALLOC);
+	for (size_t i = 0; i < root->child_count; i++) {
+		const struct moat_conf_node *n = &root->children[i];
+		if (strcmp(n->name, "policy") != 0)
+			continue;
+		TRY(moat_policy_block_load(conf, n, cfg->policies, cfg->policy_count, &cfg->policies[cfg->policy_count]));
+		cfg->policy_count++;
+	}
+	return MOAT_SUCCESS;
+}
+
+/* The site's policy must be able to use one of its certificates (at the policy line, or the site's if none). */
+static int check_site_policy(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_site *site)
+{
+	char why[256];
+	if (moat_config_check_server_policy(site->tls, why, sizeof(why)) == MOAT_SUCCESS)
+		return MOAT_SUCCESS;
+	const struct moat_conf_node *at = moat_conf_find(n, "policy");
+	return moat_conf_fail(conf, at != NULL ? at : n, "site \"%s\": %s", site->name, why);
+}
+
+static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
+		     struct frontd_sites *sites)
 {
 	char name[FRONTD_MAX_NAME + 2];
 	const char *text;
@@ -353,7 +402,7 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, str
 	ENSURE(site != NULL, MOAT_ERR_ALLOC);
 	bool have_backend = false;
 	for (size_t i = 0; i < n->child_count; i++) {
-		if (site_directive(conf, &n->children[i], site, sites, &have_backend) < 0) {
+		if (site_directive(conf, &n->children[i], cfg, site, sites, &have_backend) < 0) {
 			frontd_site_free(site);
 			return MOAT_FAILURE;
 		}
@@ -366,6 +415,8 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, str
 	else if (site->is_default && sites->fallback != NULL && sites->fallback->is_default)
 		rc = moat_conf_fail(conf, n, "site \"%s\" is marked default, but site \"%s\" already is", site->name,
 				    sites->fallback->name);
+	else
+		rc = check_site_policy(conf, n, site);
 	if (rc == MOAT_SUCCESS && frontd_sites_add(sites, site) == MOAT_SUCCESS)
 		return MOAT_SUCCESS;
 	frontd_site_free(site);
@@ -594,12 +645,13 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		ENSURE(cfg->keyd_path != NULL, MOAT_ERR_ALLOC);
 	}
 
+	TRY(load_policies(conf, cfg));
 	for (size_t i = 0; i < root->child_count; i++) {
 		n = &root->children[i];
 		if (strcmp(n->name, "listen") == 0)
 			TRY(load_listen(conf, n, cfg));
 		else if (strcmp(n->name, "site") == 0)
-			TRY(load_site(conf, n, &cfg->sites));
+			TRY(load_site(conf, n, cfg, &cfg->sites));
 	}
 	if (cfg->keyd_path == NULL)
 		return fail_missing(conf, "no \"keyd\" directive: frontd needs moat-keyd's socket");
@@ -664,6 +716,8 @@ void frontd_config_free(struct frontd_config *cfg)
 	free(cfg->group);
 	free(cfg->keyd_path);
 	free(cfg->access_log_path);
+	/* Sites first: their TLS configs point into the policies. */
 	frontd_sites_free(&cfg->sites);
+	free(cfg->policies);
 	config_init(cfg);
 }

@@ -26,6 +26,7 @@
 
 #include "common/error.h"
 #include "frontd/proxy_protocol.h"
+#include "policy/security_policy.h"
 #include "tls/moat.h"
 
 #define FRONTD_MAX_CERTS 4      /* one per key type: RSA, RSA-PSS, ECDSA P-256, ECDSA P-384 */
@@ -84,8 +85,8 @@ MOAT_MUST_USE int frontd_site_add_name(struct frontd_site *site, const char *nam
  * key type or FRONTD_MAX_CERTS chains.
  */
 MOAT_MUST_USE int frontd_site_add_cert_pem(struct frontd_site *site, const uint8_t *pem, size_t len);
-/* A named security policy; MOAT_ERR_NO_SUCH_POLICY for an unknown name. */
-MOAT_MUST_USE int frontd_site_set_policy(struct frontd_site *site, const char *policy);
+/* The site's security policy (built in, or a policy block's: the caller keeps it alive as long as the site). */
+MOAT_MUST_USE int frontd_site_set_policy(struct frontd_site *site, const struct moat_security_policy *policy);
 /* Protocols in preference order; each 1..255 bytes (else MOAT_ERR_INVALID_ARG). */
 MOAT_MUST_USE int frontd_site_set_alpn(struct frontd_site *site, const char *const *protocols, size_t count);
 

@@ -90,7 +90,7 @@ ATF_TC_BODY(site_mistakes, tc)
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tbackend 127.0.0.1:2\n}\n", head);
 	bad(text, "t.conf:3: site \"a.test\" has no certificate");
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tpolicy \"nope\"\n}\n", head);
-	bad(text, "t.conf:4: unknown security policy \"nope\"");
+	bad(text, "t.conf:4: unknown security policy \"nope\" (a built-in name, see moat-frontd.conf(5), or a policy block)");
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tbackend 127.0.0.1\n}\n", head);
 	bad(text, "t.conf:4: \"backend\": \"127.0.0.1\" has no port (write host:port)");
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tname \"b.test\" \"A.Test\"\n}\n", head);
