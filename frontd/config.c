@@ -498,6 +498,33 @@ bool frontd_listen_trusts(const struct frontd_listen *l, const struct sockaddr_s
 	return false;
 }
 
+/* The port of an IPv4 or IPv6 listen address, and whether the address is the wildcard. */
+static uint16_t listen_port(const struct frontd_listen *l, bool *wildcard)
+{
+	if (l->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l->addr;
+		*wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+		return ntohs(in6->sin6_port);
+	}
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&l->addr;
+	*wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
+	return ntohs(in->sin_port);
+}
+
+/*
+ * Two listeners the kernel will not both bind: the same family and port,
+ * one of them the wildcard address ("*:443" and "127.0.0.1:443"; IPv6
+ * sockets are V6ONLY, so "[::]:443" and "*:443" may coexist). Found here so
+ * that -t reports it, instead of start-up failing on EADDRINUSE.
+ */
+static bool listen_overlaps(const struct frontd_listen *a, const struct frontd_listen *b)
+{
+	bool wa, wb;
+	if (a->addr.ss_family != b->addr.ss_family)
+		return false;
+	return listen_port(a, &wa) == listen_port(b, &wb) && (wa || wb);
+}
+
 static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_config *cfg)
 {
 	TRY(moat_conf_expect_args(conf, n, 1, 2 + FRONTD_MAX_TRUSTED));
@@ -519,6 +546,12 @@ static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, s
 	for (size_t i = 0; i < cfg->listen_count; i++)
 		if (cfg->listen[i].addr_len == l->addr_len && memcmp(&cfg->listen[i].addr, &l->addr, l->addr_len) == 0)
 			return moat_conf_fail(conf, n, "duplicate listen address %s", l->desc);
+	for (size_t i = 0; i < cfg->listen_count; i++)
+		if (listen_overlaps(&cfg->listen[i], l))
+			return moat_conf_fail(conf, n,
+					      "listen address %s overlaps %s: a wildcard address takes its port for "
+					      "every address of the family",
+					      l->desc, cfg->listen[i].desc);
 	cfg->listen_count++;
 	return MOAT_SUCCESS;
 }
