@@ -29,6 +29,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "frontd/client_cert.h"
+#include "frontd/config_files.h"
 #include "tls/config_policy.h"
 
 #define MAX_CERT_FILE (1024u * 1024u)
@@ -41,6 +43,8 @@ static const char *const top_directives[] = {
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol",
+	/* client_cert.c reads these once the rest of the site is loaded. */
+	"client-auth", "client-ca", "client-crl", "client-verify-depth", "client-name",
 };
 
 static char *dup_str(const char *s)
@@ -79,8 +83,8 @@ static int fail_missing(struct moat_conf *conf, const char *what)
 }
 
 /* path as given when absolute, else joined to the directory of the file the directive is in. */
-static int resolve_path(struct moat_conf *conf, const struct moat_conf_node *n, const char *path, char *out,
-			size_t out_size)
+int frontd_conf_resolve_path(struct moat_conf *conf, const struct moat_conf_node *n, const char *path, char *out,
+			     size_t out_size)
 {
 	int len;
 	const char *slash = strrchr(n->file, '/');
@@ -100,7 +104,7 @@ static int absolute_path(struct moat_conf *conf, const struct moat_conf_node *n,
 			 size_t full_size)
 {
 	char rel[PATH_MAX], cwd[PATH_MAX];
-	TRY(resolve_path(conf, n, path, rel, sizeof(rel)));
+	TRY(frontd_conf_resolve_path(conf, n, path, rel, sizeof(rel)));
 	if (rel[0] == '/') {
 		if (strlen(rel) >= full_size)
 			return moat_conf_fail(conf, n, "\"%s\": path is too long", n->name);
@@ -164,7 +168,7 @@ static int string_arg(struct moat_conf *conf, const struct moat_conf_node *n, ch
 }
 
 /* The whole file, or NULL with *why saying what went wrong. */
-static uint8_t *read_file(const char *path, size_t *len, const char **why)
+uint8_t *frontd_conf_read_file(const char *path, size_t *len, const char **why)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -221,9 +225,9 @@ static int load_certificate(struct moat_conf *conf, const struct moat_conf_node 
 	TRY(moat_conf_expect_args(conf, n, 1, 1));
 	TRY(moat_conf_expect_no_block(conf, n));
 	TRY(moat_conf_arg_text(conf, n, 0, &arg));
-	TRY(resolve_path(conf, n, arg, path, sizeof(path)));
+	TRY(frontd_conf_resolve_path(conf, n, arg, path, sizeof(path)));
 	const char *why = "";
-	pem = read_file(path, &len, &why);
+	pem = frontd_conf_read_file(path, &len, &why);
 	if (pem == NULL)
 		return moat_conf_fail(conf, n, "cannot read certificate \"%s\": %s", path, why);
 	int rc = frontd_site_add_cert_pem(site, pem, len);
@@ -282,6 +286,8 @@ static int site_backend(struct moat_conf *conf, const struct moat_conf_node *n, 
 static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
 			  struct frontd_site *site, const struct frontd_sites *sites, bool *have_backend)
 {
+	if (strncmp(n->name, "client-", 7) == 0)
+		return MOAT_SUCCESS; /* client_cert.c */
 	if (strcmp(n->name, "name") == 0)
 		return site_names(conf, n, site, sites);
 	if (strcmp(n->name, "certificate") == 0)
@@ -417,6 +423,8 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, con
 				    sites->fallback->name);
 	else
 		rc = check_site_policy(conf, n, site);
+	if (rc == MOAT_SUCCESS)
+		rc = frontd_client_cert_load(conf, n, site);
 	if (rc == MOAT_SUCCESS && frontd_sites_add(sites, site) == MOAT_SUCCESS)
 		return MOAT_SUCCESS;
 	frontd_site_free(site);

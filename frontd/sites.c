@@ -101,6 +101,9 @@ void frontd_site_free(struct frontd_site *site)
 	for (size_t i = 0; i < site->name_count; i++)
 		free(site->names[i]);
 	free(site->names);
+	for (size_t i = 0; i < site->client_name_count; i++)
+		free(site->client_names[i]);
+	free(site->client_names);
 	free(site);
 }
 

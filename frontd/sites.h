@@ -56,6 +56,10 @@ struct frontd_site {
 	size_t cert_count;
 	struct frontd_backend backend;
 	bool is_default;
+	/* client-auth (client_cert.h): NONE unless configured; the names a client certificate must carry, if any. */
+	moat_cert_auth_type client_auth;
+	char **client_names;
+	size_t client_name_count;
 };
 
 struct frontd_sites {

@@ -108,6 +108,19 @@ MOAT_MUST_USE int moat_config_wipe_trust_store(struct moat_config *config);
 MOAT_MUST_USE int moat_config_set_verification_ca_location(struct moat_config *config, const char *ca_pem_filename,
 							   const char *ca_dir);
 MOAT_MUST_USE int moat_config_add_pem_to_trust_store(struct moat_config *config, const char *pem);
+/*
+ * Certificates allowed between the peer's leaf and a trust anchor (the
+ * guide's s2n_config_set_max_cert_chain_depth); 0 is invalid. A longer chain
+ * fails with MOAT_ERR_BAD_CERTIFICATE (bad_certificate).
+ */
+MOAT_MUST_USE int moat_config_set_max_cert_chain_depth(struct moat_config *config, uint16_t max_depth);
+/*
+ * Add the CRLs in pem (PEM "X509 CRL" blocks) and check the peer's leaf
+ * against them from then on: revoked → certificate_revoked; an issuer
+ * without a current CRL → certificate_unknown. Not in the guide, whose CRL
+ * support is a lookup callback.
+ */
+MOAT_MUST_USE int moat_config_add_crl_pem(struct moat_config *config, const char *pem);
 MOAT_MUST_USE int moat_config_set_verify_host_callback(struct moat_config *config, moat_verify_host_fn fn, void *data);
 /* Skip certificate verification entirely (tests and pinned setups only). */
 MOAT_MUST_USE int moat_config_disable_x509_verification(struct moat_config *config);

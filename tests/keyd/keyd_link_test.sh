@@ -44,7 +44,7 @@ forbidden_symbols()
 		# nm -A names each symbol's archive member: keep the certificate objects'
 		# (automake prefixes the target's name when it has flags of its own).
 		nm -A --defined-only -g "$CRYPTO_ARCHIVE" 2>/dev/null |
-			awk -F': *' '$2 ~ /(^|-)cert_(chain|verify)\.o$/ { n = split($3, f, " "); print f[n] }'
+			awk -F': *' '$2 ~ /(^|-)cert_(chain|verify|subject)\.o$/ { n = split($3, f, " "); print f[n] }'
 	} | sort -u >forbidden.syms
 	for s in moat_hs_begin moat_connection_new moat_certificate_verify_encode \
 		moat_cert_chain_from_pem moat_trust_store_init; do
