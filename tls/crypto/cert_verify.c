@@ -33,6 +33,7 @@
 int moat_trust_store_init(struct moat_trust_store *t)
 {
 	ENSURE_REF(t);
+	memset(t, 0, sizeof(*t));
 	t->store = X509_STORE_new();
 	ENSURE(t->store != NULL, MOAT_ERR_ALLOC);
 	return MOAT_SUCCESS;
