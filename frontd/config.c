@@ -27,10 +27,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frontd/client_cert.h"
 #include "frontd/config_files.h"
+#include "frontd/ocsp.h"
 #include "tls/config_policy.h"
 
 #define MAX_CERT_FILE (1024u * 1024u)
@@ -222,9 +224,11 @@ static int load_certificate(struct moat_conf *conf, const struct moat_conf_node 
 	char path[PATH_MAX];
 	uint8_t *pem;
 	size_t len;
-	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_args(conf, n, 1, 3));
 	TRY(moat_conf_expect_no_block(conf, n));
 	TRY(moat_conf_arg_text(conf, n, 0, &arg));
+	if (n->argc > 1 && (n->argc != 3 || strcmp(n->args[1].text, "ocsp-staple") != 0))
+		return moat_conf_fail(conf, n, "\"certificate\": after the file, only ocsp-staple \"file\"");
 	TRY(frontd_conf_resolve_path(conf, n, arg, path, sizeof(path)));
 	const char *why = "";
 	pem = frontd_conf_read_file(path, &len, &why);
@@ -233,8 +237,12 @@ static int load_certificate(struct moat_conf *conf, const struct moat_conf_node 
 	int rc = frontd_site_add_cert_pem(site, pem, len);
 	int err = moat_errno;
 	free(pem);
-	if (rc == MOAT_SUCCESS)
-		return MOAT_SUCCESS;
+	if (rc == MOAT_SUCCESS) {
+		if (n->argc < 3)
+			return MOAT_SUCCESS;
+		TRY(frontd_conf_resolve_path(conf, n, n->args[2].text, path, sizeof(path)));
+		return frontd_ocsp_load(conf, n, &site->certs[site->cert_count - 1], path, (uint64_t)time(NULL));
+	}
 	if (err == MOAT_ERR_INVALID_STATE)
 		return moat_conf_fail(conf, n, "certificate \"%s\": site \"%s\" already has a certificate for this key type",
 				      path, site->name);

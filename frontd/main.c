@@ -38,6 +38,7 @@
 #include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
 #include "frontd/listen.h"
+#include "frontd/ocsp.h"
 #include "frontd/sandbox.h"
 #include "frontd/server.h"
 #include "tls/crypto/version.h"
@@ -212,7 +213,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 	}
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
 	    keyd_client_start(srv->keyd) < 0 || frontd_accesslog_start(srv) < 0 || frontd_stats_start(srv) < 0 ||
-	    frontd_listeners_start(srv) < 0) {
+	    frontd_ocsp_start(srv) < 0 || frontd_listeners_start(srv) < 0) {
 		moat_log_error(MOAT_LOG_ERR, "cannot start");
 		goto out;
 	}
@@ -229,6 +230,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 	frontd_stats_log(srv, "exit");
 out:
 	frontd_stats_stop(srv);
+	frontd_ocsp_stop(srv);
 	frontd_listeners_close(srv);
 	frontd_conn_close_all(srv);
 	frontd_accesslog_stop(srv);

@@ -69,6 +69,7 @@ struct frontd_server {
 	struct frontd_limits limits;
 	struct event *ev_stats;     /* SIGUSR1 */
 	struct frontd_accesslog alog;
+	struct event *ev_ocsp;      /* the next stapled OCSP response to expire (ocsp.h) */
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */

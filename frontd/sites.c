@@ -95,9 +95,11 @@ void frontd_site_free(struct frontd_site *site)
 		return;
 	if (moat_config_free(site->tls) < 0)
 		moat_error_clear();
-	for (size_t i = 0; i < site->cert_count; i++)
+	for (size_t i = 0; i < site->cert_count; i++) {
 		if (moat_cert_chain_and_key_free(site->certs[i].ck) < 0)
 			moat_error_clear();
+		free(site->certs[i].ocsp_path);
+	}
 	for (size_t i = 0; i < site->name_count; i++)
 		free(site->names[i]);
 	free(site->names);

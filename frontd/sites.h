@@ -37,6 +37,9 @@
 struct frontd_cert {
 	struct moat_cert_chain_and_key *ck;
 	uint8_t key_id[FRONTD_KEY_ID_LEN];
+	/* ocsp-staple (ocsp.h): the file, and when the stapled response stops being valid (0: none stapled, or no end). */
+	char *ocsp_path;
+	uint64_t ocsp_next_update;
 };
 
 /* Where a site's plaintext goes: TCP host:port or a Unix stream socket. */

@@ -33,6 +33,7 @@ int moat_cert_chain_and_key_free(struct moat_cert_chain_and_key *ck)
 		return MOAT_SUCCESS;
 	moat_cert_chain_free(&ck->chain);
 	moat_pkey_free(&ck->private_key);
+	free(ck->ocsp);
 	free(ck);
 	return MOAT_SUCCESS;
 }

@@ -38,6 +38,8 @@ struct moat_cert_chain_and_key {
 	struct moat_cert_chain chain;
 	struct moat_pkey private_key;        /* type NONE when the key lives elsewhere */
 	moat_key_type key_type;              /* of the leaf's public key */
+	uint8_t *ocsp;                       /* DER OCSPResponse stapled for the leaf (ocsp_staple.c), or NULL */
+	uint32_t ocsp_len;
 	void *ctx;
 };
 
@@ -194,6 +196,8 @@ struct moat_handshake {
 	bool hrr_done;
 	bool ch_sent_record_size_limit;
 	moat_ext_set ext_offered;            /* client: the extensions of our last ClientHello (ext_rows.c) */
+
+	bool ocsp_requested;                 /* server: the ClientHello's status_request asks for OCSP (ocsp_staple.c) */
 
 	/* TLS 1.2 server (tls12_server.c). */
 	uint8_t server_random[MOAT_RANDOM_LEN];

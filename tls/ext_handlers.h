@@ -20,6 +20,9 @@ MOAT_MUST_USE int moat_ext_supported_versions_ch_missing(struct moat_connection 
 MOAT_MUST_USE int moat_ext_server_name_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
 MOAT_MUST_USE int moat_ext_early_data_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
 
+/* ocsp_staple.c: a server's status_request (RFC 6066 §8), read for TLS 1.3 and 1.2. */
+MOAT_MUST_USE int moat_ext_status_request_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+
 /* tls13_ext_server.c: the ClientHello read, what we write in SH / HRR / EE / CR. */
 MOAT_MUST_USE int moat_ext_supported_groups_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
 MOAT_MUST_USE int moat_ext_key_share_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);

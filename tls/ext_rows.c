@@ -36,9 +36,9 @@ int moat_ext_missing_extension(struct moat_connection *conn)
 
 /*
  * Rows without a column here are recognised by the codec (so their
- * placement is checked) and otherwise left alone: padding, the PSK and
- * certificate-status families and the TLS 1.2-era ones wait for the features
- * that use them.
+ * placement is checked) and otherwise left alone: padding, the PSK family,
+ * signed_certificate_timestamp and the TLS 1.2-era ones wait for the
+ * features that use them.
  */
 const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 	[MOAT_EXTI_SERVER_NAME] = { .on = {
@@ -56,6 +56,10 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_CH] = { .recv = moat_ext_max_fragment_length_ch_recv },
 		[COL_EE] = { .should_send = moat_ext_max_fragment_length_ee_should_send,
 			     .write = moat_ext_max_fragment_length_ee_write },
+	} },
+	/* A server staples the selected certificate's OCSP response when asked (ocsp_staple.c). */
+	[MOAT_EXTI_STATUS_REQUEST] = { .on = {
+		[COL_CH] = { .recv = moat_ext_status_request_ch_recv },
 	} },
 	[MOAT_EXTI_SUPPORTED_GROUPS] = { .on = {
 		[COL_CH] = { .write = moat_ext_supported_groups_ch_write,
@@ -171,7 +175,7 @@ LIST(moat_ext_ch_hello_recv, "ClientHello (hello stage)", MOAT_MSG_CH, false, MO
      MOAT_EXTI_SERVER_NAME, MOAT_EXTI_EARLY_DATA);
 LIST(moat_ext_ch13_recv, "ClientHello (TLS 1.3)", MOAT_MSG_CH, false, MOAT_EXTI_SUPPORTED_GROUPS,
      MOAT_EXTI_KEY_SHARE, MOAT_EXTI_SIGNATURE_ALGORITHMS, MOAT_EXTI_ALPN, MOAT_EXTI_RECORD_SIZE_LIMIT,
-     MOAT_EXTI_MAX_FRAGMENT_LENGTH);
+     MOAT_EXTI_MAX_FRAGMENT_LENGTH, MOAT_EXTI_STATUS_REQUEST);
 /* §4.1.2: our cookie checked before the new share is used. */
 LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", MOAT_MSG_CH, false,
      MOAT_EXTI_COOKIE, MOAT_EXTI_KEY_SHARE);

@@ -81,6 +81,15 @@ MOAT_MUST_USE int moat_cert_chain_and_key_get_key_id(const struct moat_cert_chai
 /* Application context attached to a chain (e.g. which keyd key serves it). */
 MOAT_MUST_USE int moat_cert_chain_and_key_set_ctx(struct moat_cert_chain_and_key *ck, void *ctx);
 void *moat_cert_chain_and_key_get_ctx(const struct moat_cert_chain_and_key *ck);
+/*
+ * The DER OCSPResponse to staple for the chain's leaf (RFC 6066 §8), sent in
+ * TLS 1.3 to a client that asks with status_request; copied; at most 65531
+ * bytes; NULL and 0 remove it. The library sends it as given: checking it
+ * (status, signer, validity) and replacing it before it expires is the
+ * application's part, as in the guide.
+ */
+MOAT_MUST_USE int moat_cert_chain_and_key_set_ocsp_data(struct moat_cert_chain_and_key *ck, const uint8_t *data,
+							uint32_t length);
 
 /* ---- config ----------------------------------------------------------- */
 

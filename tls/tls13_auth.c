@@ -16,6 +16,7 @@
 #include "common/secmem.h"
 #include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
+#include "tls/ocsp_staple.h"
 
 static bool is_server(const struct moat_connection *conn)
 {
@@ -96,13 +97,26 @@ int moat_tls13_send_certificate(struct moat_connection *conn)
 	size_t total = 64;
 	for (size_t i = 0; chain != NULL && i < chain->count; i++)
 		total += chain->der_len[i] + 8;
+	/* §4.4.2.1: the leaf's entry carries the OCSP staple when the client asked for one. */
+	struct moat_buf leaf_ext;
+	moat_buf_init(&leaf_ext, 0xffff);
+	int rc = moat_ocsp_staple_entry_ext(conn, &leaf_ext);
+	const uint8_t *ext[MOAT_MAX_CHAIN_LEN] = { 0 };
+	size_t ext_len[MOAT_MAX_CHAIN_LEN] = { 0 };
+	if (leaf_ext.len > 0) {
+		ext[0] = leaf_ext.data;
+		ext_len[0] = leaf_ext.len;
+		total += leaf_ext.len;
+	}
 	moat_buf_init(&msg, total);
-	int rc = moat_certificate_encode(&msg, hs->cr_context, is_server(conn) ? 0 : hs->cr_context_len,
-					 chain ? (const uint8_t *const *)chain->der : NULL, chain ? chain->der_len : NULL,
-					 chain ? chain->count : 0);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_certificate_encode_ext(&msg, hs->cr_context, is_server(conn) ? 0 : hs->cr_context_len,
+						 chain ? (const uint8_t *const *)chain->der : NULL,
+						 chain ? chain->der_len : NULL, ext, ext_len, chain ? chain->count : 0);
 	if (rc == MOAT_SUCCESS)
 		rc = moat_hs_queue_message(conn, msg.data, msg.len);
 	moat_buf_free(&msg);
+	moat_buf_free(&leaf_ext);
 	return rc;
 }
 

@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "tls/crypto/cert.h"
+#include "tls/crypto/ocsp.h"
 #include "tests/moat_test.h"
 
 #define DAY 86400L
@@ -1018,6 +1020,114 @@ ATF_TC_BODY(crl_check, tc)
 	pki_free(&p);
 }
 
+/* An OCSP response about leaf (issued by issuer), signed by signer; times in seconds from now; 0 next: none. */
+static uint8_t *ocsp_response(X509 *leaf, X509 *issuer, X509 *signer, EVP_PKEY *signer_key, int status,
+			      long this_off, long next_off, int resp_status, size_t *len)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_CERTID *id = OCSP_cert_to_id(NULL, leaf, issuer);
+	ASN1_TIME *this_upd = X509_gmtime_adj(NULL, this_off);
+	ASN1_TIME *next_upd = next_off != 0 ? X509_gmtime_adj(NULL, next_off) : NULL;
+	ASN1_TIME *rev = status == V_OCSP_CERTSTATUS_REVOKED ? X509_gmtime_adj(NULL, -DAY) : NULL;
+	ATF_REQUIRE(bs != NULL && id != NULL && this_upd != NULL);
+	ATF_REQUIRE(OCSP_basic_add1_status(bs, id, status, status == V_OCSP_CERTSTATUS_REVOKED ? 1 : 0, rev, this_upd,
+					   next_upd) != NULL);
+	ATF_REQUIRE(OCSP_basic_sign(bs, signer, signer_key, EVP_sha256(), NULL, 0) == 1);
+	OCSP_RESPONSE *resp = OCSP_response_create(resp_status, resp_status == OCSP_RESPONSE_STATUS_SUCCESSFUL ? bs : NULL);
+	ATF_REQUIRE(resp != NULL);
+	unsigned char *der = NULL;
+	int n = i2d_OCSP_RESPONSE(resp, &der);
+	ATF_REQUIRE(n > 0);
+	*len = (size_t)n;
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	OCSP_CERTID_free(id);
+	ASN1_TIME_free(this_upd);
+	ASN1_TIME_free(next_upd);
+	ASN1_TIME_free(rev);
+	return der;
+}
+
+/* The response of ocsp_response(ARGS...) judged against c: want (MOAT_SUCCESS or an error) with why_part in why. */
+#define EXPECT_OCSP(c, want, why_part, ...)                                     \
+	do {                                                                    \
+		size_t len_;                                                    \
+		uint8_t *der_ = ocsp_response(__VA_ARGS__, &len_);              \
+		check_ocsp((c), der_, len_, (want), (why_part));                \
+	} while (0)
+
+static void check_ocsp(const struct moat_cert_chain *c, uint8_t *der, size_t len, int want, const char *why_part)
+{
+	uint64_t next = 1;
+	const char *why = NULL;
+	int rc = moat_ocsp_check(der, len, c, now(), &next, &why);
+	if (want == MOAT_SUCCESS) {
+		ATF_REQUIRE_MSG(rc == MOAT_SUCCESS, "refused: %s (%s)", why, moat_strerror_name(moat_errno));
+	} else {
+		ATF_REQUIRE_MSG(rc == MOAT_FAILURE && moat_errno == want, "want %s, got rc %d %s (%s)",
+				moat_strerror_name(want), rc, moat_strerror_name(moat_errno), why);
+		ATF_REQUIRE_MSG(why != NULL && strstr(why, why_part) != NULL, "why: %s", why);
+	}
+	OPENSSL_free(der);
+}
+
+/* A staple is judged before it is sent: successful, for this leaf, good, signed by its issuer, current. */
+ATF_TC_WITHOUT_HEAD(ocsp_staple_checks);
+ATF_TC_BODY(ocsp_staple_checks, tc)
+{
+	struct pki p;
+	struct moat_cert_chain c;
+	size_t len;
+	pki_init(&p);
+	pki_chain(&p, &c, p.leaf);
+	X509 *iss = p.intermediate;
+	EVP_PKEY *ik = p.int_key;
+
+	uint8_t *der = ocsp_response(p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_GOOD, -3600, DAY, 0, &len);
+	uint64_t next = 0;
+	const char *why = NULL;
+	EXPECT_OK(moat_ocsp_check(der, len, &c, now(), &next, &why));
+	ATF_CHECK(next > now() + DAY_U - 120 && next <= now() + DAY_U + 120);
+	/* Truncated, padded. */
+	EXPECT_ERR(moat_ocsp_check(der, len - 1, &c, now(), &next, &why), MOAT_ERR_BAD_CERTIFICATE_STATUS);
+	OPENSSL_free(der);
+	/* Without nextUpdate: valid, no end. */
+	der = ocsp_response(p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_GOOD, -3600, 0, 0, &len);
+	EXPECT_OK(moat_ocsp_check(der, len, &c, now(), &next, &why));
+	ATF_CHECK_EQ(next, 0);
+	OPENSSL_free(der);
+
+	EXPECT_OCSP(&c, MOAT_ERR_CERTIFICATE_EXPIRED, "nextUpdate",
+		    p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_GOOD, -2 * DAY, -DAY, 0);
+	EXPECT_OCSP(&c, MOAT_ERR_BAD_CERTIFICATE_STATUS, "future",
+		    p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_GOOD, DAY, 2 * DAY, 0);
+	EXPECT_OCSP(&c, MOAT_ERR_BAD_CERTIFICATE_STATUS, "revoked",
+		    p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_REVOKED, -3600, DAY, 0);
+	EXPECT_OCSP(&c, MOAT_ERR_BAD_CERTIFICATE_STATUS, "unknown",
+		    p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_UNKNOWN, -3600, DAY, 0);
+	/* About another certificate (the intermediate, as issued by the root). */
+	EXPECT_OCSP(&c, MOAT_ERR_BAD_CERTIFICATE_STATUS, "another",
+		    p.intermediate, p.root, p.root, p.root_key, V_OCSP_CERTSTATUS_GOOD, -3600, DAY, 0);
+	/* Signed by someone the issuer did not delegate to (the root signs for the intermediate's leaf). */
+	EXPECT_OCSP(&c, MOAT_ERR_BAD_CERTIFICATE_STATUS, "not signed",
+		    p.leaf, iss, p.root, p.root_key, V_OCSP_CERTSTATUS_GOOD, -3600, DAY, 0);
+	/* "tryLater" and the like carry no status at all. */
+	EXPECT_OCSP(&c, MOAT_ERR_BAD_CERTIFICATE_STATUS, "not a successful",
+		    p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_GOOD, -3600, DAY, OCSP_RESPONSE_STATUS_TRYLATER);
+	/* A chain of the leaf alone: no issuer to judge with. */
+	struct moat_cert_chain alone;
+	memset(&alone, 0, sizeof(alone));
+	chain_add(&alone, p.leaf);
+	EXPECT_OCSP(&alone, MOAT_ERR_BAD_CERTIFICATE_STATUS, "no issuer",
+		    p.leaf, iss, iss, ik, V_OCSP_CERTSTATUS_GOOD, -3600, DAY, 0);
+	uint8_t junk[8] = { 0x30, 0x03, 0x0a, 0x01, 0x00 };
+	EXPECT_ERR(moat_ocsp_check(junk, sizeof(junk), &c, now(), &next, &why), MOAT_ERR_BAD_CERTIFICATE_STATUS);
+
+	moat_cert_chain_free(&alone);
+	moat_cert_chain_free(&c);
+	pki_free(&p);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, chain_from_pem_verifies);
@@ -1033,6 +1143,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, subject_text);
 	ATF_TP_ADD_TC(tp, chain_depth);
 	ATF_TP_ADD_TC(tp, crl_check);
+	ATF_TP_ADD_TC(tp, ocsp_staple_checks);
 	ATF_TP_ADD_TC(tp, trust_store_locations);
 	return atf_no_error();
 }
