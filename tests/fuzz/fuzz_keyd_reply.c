@@ -120,6 +120,7 @@ struct run {
 	size_t received_req[MAX_REQS * 2];
 	size_t nreceived;
 	uint64_t ok_seen, refused_seen, unavailable_seen;
+	bool empty_sent;          /* an empty packet on this connection: to the client, keyd went away */
 };
 
 static int listen_fd = -1;
@@ -313,6 +314,7 @@ static bool keyd_restart(struct run *r, struct script *s)
 		r->cfd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		require(r->cfd >= 0, "accept");
 		r->nreceived = 0;
+		r->empty_sent = false;
 		r->conn++;
 
 		uint8_t how = attempt == 2 ? 0 : take_or(s, 0);
@@ -453,6 +455,7 @@ static void step_raw(struct run *r, struct script *s)
 	struct moat_cursor body;
 	if (moat_ipc_header_decode(pkt, n, &h, &body) == MOAT_SUCCESS && may_reach_pending(r, h.request_id))
 		return;
+	r->empty_sent |= n == 0;
 	keyd_send(r, pkt, n);
 }
 
@@ -467,7 +470,9 @@ static void step_truncated(struct run *r, struct script *s)
 	moat_buf_init_fixed(&b, pkt, sizeof(pkt));
 	static const uint8_t sig[72] = { 0x30 };
 	require(moat_ipc_sign_reply_encode(&b, id, sig, sizeof(sig)) == MOAT_SUCCESS, "encode reply");
-	keyd_send(r, pkt, (size_t)take_or(s, 0) % b.len);
+	size_t len = (size_t)take_or(s, 0) % b.len;
+	r->empty_sent |= len == 0;
+	keyd_send(r, pkt, len);
 }
 
 static void step_cancel(struct run *r, struct script *s)
@@ -566,8 +571,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		pump(&r);
 		if (live && !keyd_client_is_ready(r.kc)) {
-			/* The client dropped keyd (a malformed packet): everything pending has been told. */
-			check_all_told(&r);
+			/*
+			 * The client dropped keyd: for a malformed packet everything pending
+			 * has been told; an empty packet reads as keyd going away (end of
+			 * file), and what is pending waits for the next keyd instead.
+			 */
+			if (!r.empty_sent)
+				check_all_told(&r);
 			step_submit(&r, false);
 			live = keyd_restart(&r, &s);
 		}
