@@ -720,10 +720,12 @@ static void req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct keyd_client *kc = r->kc;
 	kc->stats.timeouts++;
 	if (r->state == REQ_QUEUED) {
-		if (kc->state != KC_READY)
+		/* Waiting for a keyd that did not come back in time: it is unavailable, not slow. */
+		bool away = kc->state != KC_READY;
+		if (away)
 			note_unreachable(kc);
 		TAILQ_REMOVE(&kc->sendq, r, link);
-		finish(kc, r, KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
+		finish(kc, r, away ? KEYD_UNAVAILABLE : KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
 		return;
 	}
 	if (r->state != REQ_SENT)

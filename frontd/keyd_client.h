@@ -37,8 +37,8 @@ struct keyd_client;
 
 enum keyd_result {
 	KEYD_OK = 0,      /* sig holds the signature (SIGN) or the 48-byte premaster (RSA_DECRYPT) */
-	KEYD_UNAVAILABLE, /* keyd went away before answering */
-	KEYD_TIMEOUT,     /* no answer before the deadline */
+	KEYD_UNAVAILABLE, /* keyd went away before answering, or stayed away until the deadline */
+	KEYD_TIMEOUT,     /* keyd connected, but no answer before the deadline */
 	KEYD_REFUSED,     /* keyd answered with an error status (status says which, BUSY included) */
 };
 

@@ -557,8 +557,8 @@ ATF_TC_BODY(replies_before_close_are_kept, tc)
 
 /*
  * keyd goes away and stays away past the deadline: the request in flight
- * is kept for the next keyd only until its deadline, then fails as a
- * timeout; once keyd is back, requests are served again.
+ * is kept for the next keyd only until its deadline, then fails (keyd is
+ * unavailable); once keyd is back, requests are served again.
  */
 ATF_TC_WITHOUT_HEAD(away_past_deadline);
 ATF_TC_BODY(away_past_deadline, tc)
@@ -573,7 +573,8 @@ ATF_TC_BODY(away_past_deadline, tc)
 	(void)fake_get_sign(&e.f, e.base, &req, pkt);
 	fake_close(&e.f);
 	spin_until(e.base, &total_calls, 1);
-	ATF_REQUIRE_EQ(r[0].result, KEYD_TIMEOUT);
+	ATF_REQUIRE_EQ(r[0].result, KEYD_UNAVAILABLE);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->timeouts, 1);
 	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->resent, 1);
 	/* Away longer than keyd-timeout now: a new request fails at once. */
 	spin(e.base, 250);
