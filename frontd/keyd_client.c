@@ -5,14 +5,31 @@
  * use and reused. A request id is (generation << SLOT_BITS) | slot, so a
  * reply finds its record in O(1) and a reply to an earlier use of the same
  * slot (one that timed out) does not match: the generation differs. Id 0
- * is never a slot's and is the HELLO's.
+ * is never a slot's and is the HELLO's. A request has two ids: the one its
+ * requester holds (for keyd_client_cancel), fixed, and the one on the
+ * wire, which is the same until the request is resent on a new connection
+ * and then takes the slot's next generation: every id keyd sees belongs to
+ * one connection only, so nothing keyd says on one connection can answer a
+ * request of another.
  *
  * A request is QUEUED (waiting for the socket or for room under
- * max_inflight), SENT (on the socket, its requester waiting), or ABANDONED
- * (on the socket, nobody waiting: it timed out or was cancelled). ABANDONED
- * requests still count against max_inflight, because keyd counts them
- * until it answers; when every in-flight slot is held by a timed-out
+ * max_inflight: on sendq), SENT (on the socket, its requester waiting), or
+ * ABANDONED (on the socket, nobody waiting: it timed out or was
+ * cancelled); SENT and ABANDONED ones are on sentq, in the order sent.
+ * ABANDONED requests still count against max_inflight, because keyd counts
+ * them until it answers; when every in-flight slot is held by a timed-out
  * request, keyd has stopped answering and the connection is reset.
+ *
+ * keyd going away (a restart) costs no request that can still meet its
+ * deadline: what was SENT and not answered goes back to the head of sendq,
+ * in the order it was sent, and is resent with a new wire id once a new
+ * connection has said HELLO (a signature or a decryption may be asked for
+ * twice: both are deterministic for a key and an input, keyd's implicit
+ * rejection included, so the answer is the same). A request keeps the
+ * deadline of its first submission. While keyd is away, requests wait in
+ * sendq and frontd looks for keyd every FAST_RETRY_MS; when nothing waits
+ * it backs off as before. See connection_lost for what keyd refusing the
+ * connection, or breaking the protocol, does instead.
  *
  * Sending happens from the loop (ev_flush made active), never inside
  * keyd_client_sign: a send error there would fail other requests and run
@@ -30,6 +47,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/secmem.h"
 #include "ipc/ipc.h"
@@ -42,6 +60,16 @@
 #define READ_BATCH 64u /* packets per read event, so one busy socket does not starve the loop */
 #define RECV_BATCH 8u /* packets per recvmmsg */
 #define SEND_BATCH 16u /* packets per sendmmsg */
+/*
+ * How often a connection is tried while requests wait for keyd. A failed
+ * connect to a Unix socket costs a few microseconds, and keyd's own start
+ * (configuration, keys and their self-tests, memory locking) takes tens of
+ * milliseconds at least, so this adds little to a restart and nothing
+ * measurable to frontd. Watching the socket's directory (inotify) would
+ * notice sooner, but needs the directory opened before the sandbox and
+ * more system calls in it, for a few milliseconds.
+ */
+#define FAST_RETRY_MS 25u
 /* The largest version 1 request: a SIGN with a 1024-byte input (an RSA_DECRYPT is smaller). */
 #define SIGN_PKT_MAX MOAT_IPC_MIN_MAX_MESSAGE
 _Static_assert(MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 2 + MOAT_IPC_CIPHERTEXT_MAX <= SIGN_PKT_MAX,
@@ -50,9 +78,17 @@ _Static_assert(MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 2 + MOAT_IPC_CIPH
 enum req_state { REQ_FREE, REQ_QUEUED, REQ_SENT, REQ_ABANDONED };
 enum kc_state { KC_DOWN, KC_HELLO, KC_READY };
 
+/* How a connection ended: what becomes of the requests pending on it (connection_lost). */
+enum lost {
+	LOST_GONE,    /* keyd went away, or is not there: what it did not answer is resent */
+	LOST_REFUSED, /* keyd ended the connection at HELLO: it does not serve us, what waits fails */
+	LOST_BROKEN,  /* keyd broke the protocol: nothing pending is trusted to it again */
+};
+
 struct keyd_req {
 	struct keyd_client *kc;
-	uint32_t id;
+	uint32_t id;      /* the requester's: keyd_client_cancel */
+	uint32_t wire_id; /* on the current connection: replies */
 	uint32_t gen;
 	enum req_state state;
 	bool timed_out;
@@ -76,20 +112,30 @@ struct keyd_client {
 	struct event *ev_read, *ev_write, *ev_retry, *ev_hello, *ev_flush;
 	bool write_blocked;
 	uint32_t backoff_ms, backoff_min, backoff_max;
+	uint64_t retry_at_ms; /* when ev_retry fires (monotonic); 0: not pending */
 	bool away_logged; /* "cannot connect" said once per outage */
+	bool unreachable_logged; /* "unreachable for N ms" said once per outage */
+	bool refused;     /* the last connection ended at HELLO: keyd does not serve us */
+	uint64_t down_since_ms; /* when keyd was lost (or frontd started); 0 once a HELLO is answered */
 	uint16_t max_inflight;
 	uint32_t inflight;  /* SENT + ABANDONED */
 	uint32_t timed_out; /* ABANDONED after their deadline */
 	struct keyd_req *slots[MAX_SLOTS];
 	uint32_t free_slots[MAX_SLOTS];
 	size_t free_count;
-	struct req_queue sendq;
+	struct req_queue sendq; /* QUEUED */
+	struct req_queue sentq; /* SENT and ABANDONED, in the order sent */
 	struct keyd_client_stats stats;
 	uint8_t rbuf[RECV_BATCH][MOAT_IPC_MAX_MESSAGE];
 };
 
 static void schedule_flush(struct keyd_client *kc);
-static void connection_lost(struct keyd_client *kc, const char *why);
+static void connection_lost(struct keyd_client *kc, enum lost how, const char *why);
+
+static uint64_t mono_ms(void)
+{
+	return moat_clock_monotonic_ns() / MOAT_NS_PER_MS;
+}
 
 static struct timeval ms_tv(uint32_t ms)
 {
@@ -122,7 +168,7 @@ static struct keyd_req *slot_take(struct keyd_client *kc)
 	}
 	kc->free_count--;
 	r->gen = r->gen == GEN_MAX ? 1u : r->gen + 1u;
-	r->id = (r->gen << SLOT_BITS) | slot;
+	r->id = r->wire_id = (r->gen << SLOT_BITS) | slot;
 	r->timed_out = false;
 	r->done = NULL;
 	r->arg = NULL;
@@ -138,12 +184,33 @@ static void slot_release(struct keyd_client *kc, struct keyd_req *r)
 	kc->free_slots[kc->free_count++] = r->id & SLOT_MASK;
 }
 
+/* The request its requester knows as id. */
 static struct keyd_req *slot_find(struct keyd_client *kc, uint32_t id)
 {
 	struct keyd_req *r = kc->slots[id & SLOT_MASK];
 	if (r == NULL || r->id != id || r->state == REQ_FREE)
 		return NULL;
 	return r;
+}
+
+/* The request sent as id on the current connection. */
+static struct keyd_req *wire_find(struct keyd_client *kc, uint32_t id)
+{
+	struct keyd_req *r = kc->slots[id & SLOT_MASK];
+	if (r == NULL || r->wire_id != id || r->state == REQ_FREE)
+		return NULL;
+	return r;
+}
+
+/* A request going out on a new connection: the slot's next generation, written into the packet. */
+static bool renumber(struct keyd_req *r)
+{
+	r->gen = r->gen == GEN_MAX ? 1u : r->gen + 1u;
+	r->wire_id = (r->gen << SLOT_BITS) | (r->id & SLOT_MASK);
+	if (moat_ipc_set_request_id(r->pkt, r->pkt_len, r->wire_id) == MOAT_SUCCESS)
+		return true;
+	moat_error_clear();
+	return false;
 }
 
 /* Take a request off the books and tell its requester, in that order (the callback may free them). */
@@ -178,42 +245,146 @@ static void close_socket(struct keyd_client *kc)
 	kc->write_blocked = false;
 }
 
-static void schedule_retry(struct keyd_client *kc)
+/* The next connection attempt within ms, unless one is due sooner already. */
+static void retry_within(struct keyd_client *kc, uint32_t ms)
 {
-	struct timeval tv = ms_tv(kc->backoff_ms);
+	uint64_t at = mono_ms() + ms;
+	if (kc->retry_at_ms != 0 && kc->retry_at_ms <= at)
+		return;
+	struct timeval tv = ms_tv(ms);
 	evtimer_add(kc->ev_retry, &tv);
+	kc->retry_at_ms = at;
+}
+
+/* Nobody waits for keyd: the next attempt after the backoff, which doubles. */
+static void retry_backoff(struct keyd_client *kc)
+{
+	retry_within(kc, kc->backoff_ms);
 	kc->backoff_ms = kc->backoff_ms >= kc->backoff_max / 2 ? kc->backoff_max : kc->backoff_ms * 2;
 }
 
+static unsigned queue_length(const struct req_queue *q)
+{
+	unsigned n = 0;
+	const struct keyd_req *r;
+	TAILQ_FOREACH(r, q, link)
+		n++;
+	return n;
+}
+
+/* Requests fail because keyd has been away too long: said once per outage, with how long. */
+static void note_unreachable(struct keyd_client *kc)
+{
+	if (kc->unreachable_logged || kc->down_since_ms == 0)
+		return;
+	kc->unreachable_logged = true;
+	moat_log(MOAT_LOG_ERR, "keyd %s: unreachable for %llu ms (keyd-timeout %u ms): key operations fail until it is back",
+		 kc->path, (unsigned long long)(mono_ms() - kc->down_since_ms), kc->timeout_ms);
+}
+
 /*
- * Fail everything pending (their callbacks run now: keyd_client_sign fails
- * fast meanwhile, since the state is DOWN) and schedule a reconnect.
+ * What was SENT and not answered goes back to the head of sendq, in the
+ * order it was sent, with new wire ids; what was ABANDONED is forgotten
+ * (nobody waits for it, and keyd will not answer it now). Returns how many
+ * will be resent.
  */
-static void connection_lost(struct keyd_client *kc, const char *why)
+static unsigned requeue_sent(struct keyd_client *kc, struct req_queue *failed)
+{
+	struct req_queue again;
+	struct keyd_req *r;
+	unsigned n = 0;
+	TAILQ_INIT(&again);
+	while ((r = TAILQ_FIRST(&kc->sentq)) != NULL) {
+		TAILQ_REMOVE(&kc->sentq, r, link);
+		if (r->state == REQ_ABANDONED) {
+			slot_release(kc, r);
+			continue;
+		}
+		if (!renumber(r)) {
+			TAILQ_INSERT_TAIL(failed, r, link);
+			continue;
+		}
+		r->state = REQ_QUEUED;
+		TAILQ_INSERT_TAIL(&again, r, link);
+		kc->stats.resent++;
+		n++;
+	}
+	TAILQ_CONCAT(&again, &kc->sendq, link);
+	TAILQ_CONCAT(&kc->sendq, &again, link);
+	return n;
+}
+
+/*
+ * The connection is gone (or never came up); what becomes of the pending
+ * requests depends on how it ended:
+ * - LOST_GONE: keyd went away (end of file, a reset, a connect that
+ *   failed). It answers nothing more there, so what it did not answer is
+ *   resent to the next keyd, and new requests wait for it
+ *   (keyd_client_sign), each within its deadline. While requests wait, a
+ *   connection is tried at once, then every FAST_RETRY_MS; otherwise after
+ *   the backoff.
+ * - LOST_REFUSED: keyd ended the connection at HELLO (refused it, closed
+ *   it, or did not answer): keyd is there and does not serve us, which a
+ *   retry will not change. Everything waiting fails, new requests fail at
+ *   once until a HELLO is answered, and retries follow the backoff (each
+ *   would be a refusal in keyd's log).
+ * - LOST_BROKEN: keyd broke the protocol (a malformed packet, a reply with
+ *   the wrong opcode, no answer at all): everything pending fails, as
+ *   nothing it said on this connection can be trusted.
+ * The lists are emptied before any callback runs, so a request made from
+ * a callback waits for the next connection.
+ */
+static void connection_lost(struct keyd_client *kc, enum lost how, const char *why)
 {
 	bool was_up = kc->state == KC_READY;
-	if (was_up) {
-		kc->stats.disconnects++;
-		moat_log(MOAT_LOG_WARNING, "keyd %s: connection lost: %s; reconnecting", kc->path, why);
-		kc->away_logged = true;
-	} else if (!kc->away_logged) {
-		moat_log(MOAT_LOG_WARNING, "keyd %s: %s; retrying", kc->path, why);
-		kc->away_logged = true;
-	} else {
-		moat_log(MOAT_LOG_DEBUG, "keyd %s: %s", kc->path, why);
-	}
+	struct req_queue failed;
+	TAILQ_INIT(&failed);
 	close_socket(kc);
 	kc->state = KC_DOWN;
 	kc->inflight = 0;
 	kc->timed_out = 0;
-	TAILQ_INIT(&kc->sendq);
-	for (uint32_t s = 0; s < MAX_SLOTS; s++) {
-		struct keyd_req *r = kc->slots[s];
-		if (r == NULL || r->state == REQ_FREE)
-			continue;
+	evtimer_del(kc->ev_retry);
+	kc->retry_at_ms = 0;
+	if (kc->down_since_ms == 0)
+		kc->down_since_ms = mono_ms();
+	unsigned resend = 0;
+	if (how == LOST_GONE) {
+		resend = requeue_sent(kc, &failed);
+	} else {
+		TAILQ_CONCAT(&failed, &kc->sentq, link);
+		TAILQ_CONCAT(&failed, &kc->sendq, link);
+	}
+	if (how == LOST_REFUSED)
+		kc->refused = true;
+
+	unsigned nfailed = 0;
+	struct keyd_req *r;
+	TAILQ_FOREACH(r, &failed, link)
+		nfailed += r->state != REQ_ABANDONED;
+	char tail[96] = "";
+	if (resend > 0)
+		snprintf(tail, sizeof(tail), "; %u request%s in flight will be resent", resend, resend == 1 ? "" : "s");
+	else if (nfailed > 0)
+		snprintf(tail, sizeof(tail), "; %u pending request%s failed", nfailed, nfailed == 1 ? "" : "s");
+	if (was_up) {
+		kc->stats.disconnects++;
+		moat_log(MOAT_LOG_WARNING, "keyd %s: connection lost: %s; reconnecting%s", kc->path, why, tail);
+	} else if (!kc->away_logged || nfailed > 0) {
+		moat_log(MOAT_LOG_WARNING, "keyd %s: %s; retrying%s", kc->path, why, tail);
+	} else {
+		moat_log(MOAT_LOG_DEBUG, "keyd %s: %s", kc->path, why);
+	}
+	kc->away_logged = true;
+
+	if (how == LOST_GONE && !TAILQ_EMPTY(&kc->sendq))
+		retry_within(kc, was_up ? 0 : FAST_RETRY_MS);
+	else
+		retry_backoff(kc);
+
+	while ((r = TAILQ_FIRST(&failed)) != NULL) {
+		TAILQ_REMOVE(&failed, r, link);
 		finish(kc, r, KEYD_UNAVAILABLE, MOAT_IPC_OK, NULL, 0);
 	}
-	schedule_retry(kc);
 }
 
 /*
@@ -227,14 +398,14 @@ static void lost_before_hello(struct keyd_client *kc, const char *seen)
 	snprintf(why, sizeof(why),
 		 "keyd closed the connection before answering HELLO (%s); keyd logs the reason when it refuses a peer",
 		 seen);
-	connection_lost(kc, why);
+	connection_lost(kc, LOST_REFUSED, why);
 }
 
 static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h, struct moat_cursor body)
 {
 	struct moat_ipc_hello_reply reply;
 	if (moat_ipc_reply_check(h, &body, MOAT_IPC_HELLO) < 0) {
-		connection_lost(kc, "malformed HELLO reply");
+		connection_lost(kc, LOST_REFUSED, "malformed HELLO reply");
 		return;
 	}
 	/* Like any reply we are not waiting for (moat-ipc(7)): dropped. */
@@ -245,11 +416,11 @@ static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h,
 	if (h->status != MOAT_IPC_OK) {
 		char why[96];
 		snprintf(why, sizeof(why), "HELLO refused: %s", moat_ipc_status_name(h->status));
-		connection_lost(kc, why);
+		connection_lost(kc, LOST_REFUSED, why);
 		return;
 	}
 	if (moat_ipc_hello_reply_decode(body, &reply, NULL) < 0 || reply.version != MOAT_IPC_VERSION) {
-		connection_lost(kc, "bad HELLO reply");
+		connection_lost(kc, LOST_REFUSED, "bad HELLO reply");
 		return;
 	}
 	evtimer_del(kc->ev_hello);
@@ -257,9 +428,18 @@ static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h,
 	kc->max_inflight = reply.max_inflight;
 	kc->backoff_ms = kc->backoff_min;
 	kc->stats.connects++;
-	moat_log(kc->away_logged ? MOAT_LOG_NOTICE : MOAT_LOG_INFO, "keyd %s: connected (max in flight %u)", kc->path,
-		 (unsigned)reply.max_inflight);
+	if (kc->away_logged) {
+		unsigned waiting = queue_length(&kc->sendq);
+		moat_log(MOAT_LOG_NOTICE, "keyd %s: connected (max in flight %u) after %llu ms without keyd; %u request%s waited for it",
+			 kc->path, (unsigned)reply.max_inflight, (unsigned long long)(mono_ms() - kc->down_since_ms),
+			 waiting, waiting == 1 ? "" : "s");
+	} else {
+		moat_log(MOAT_LOG_INFO, "keyd %s: connected (max in flight %u)", kc->path, (unsigned)reply.max_inflight);
+	}
 	kc->away_logged = false;
+	kc->unreachable_logged = false;
+	kc->refused = false;
+	kc->down_since_ms = 0;
 	schedule_flush(kc);
 }
 
@@ -272,28 +452,38 @@ static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, s
 {
 	uint8_t opcode = (uint8_t)(h->opcode & ~MOAT_IPC_REPLY);
 	if ((opcode != MOAT_IPC_SIGN && opcode != MOAT_IPC_RSA_DECRYPT) || moat_ipc_reply_check(h, &body, opcode) < 0) {
-		connection_lost(kc, "malformed reply");
+		connection_lost(kc, LOST_BROKEN, "malformed reply");
 		return;
 	}
-	struct keyd_req *r = slot_find(kc, h->request_id);
+	struct keyd_req *r = wire_find(kc, h->request_id);
 	if (r == NULL || (r->state != REQ_SENT && r->state != REQ_ABANDONED)) {
 		moat_log(MOAT_LOG_DEBUG, "keyd %s: dropping a reply to unknown request %08x", kc->path, h->request_id);
 		return;
 	}
 	if (r->opcode != opcode) {
-		connection_lost(kc, "reply with the wrong opcode");
+		connection_lost(kc, LOST_BROKEN, "reply with the wrong opcode");
 		return;
 	}
+	/* Checked while r is still on sentq, so that a malformed answer fails it with the rest. */
+	struct moat_cursor out = { 0 };
+	if (r->state == REQ_SENT && h->status == MOAT_IPC_OK) {
+		bool decrypt = opcode == MOAT_IPC_RSA_DECRYPT;
+		if ((decrypt ? moat_ipc_rsa_decrypt_reply_decode(body, &out, NULL)
+			     : moat_ipc_sign_reply_decode(body, &out, NULL)) < 0) {
+			connection_lost(kc, LOST_BROKEN, decrypt ? "malformed RSA_DECRYPT reply" : "malformed SIGN reply");
+			return;
+		}
+	}
+	TAILQ_REMOVE(&kc->sentq, r, link);
 	kc->inflight--;
+	schedule_flush(kc);
 	if (r->state == REQ_ABANDONED) {
 		if (r->timed_out)
 			kc->timed_out--;
 		kc->stats.late_replies++;
 		slot_release(kc, r);
-		schedule_flush(kc);
 		return;
 	}
-	schedule_flush(kc);
 	if (h->status != MOAT_IPC_OK) {
 		kc->stats.refused++;
 		if (h->status == MOAT_IPC_BUSY)
@@ -301,20 +491,10 @@ static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, s
 		finish(kc, r, KEYD_REFUSED, h->status, NULL, 0);
 		return;
 	}
-	struct moat_cursor out;
-	if (opcode == MOAT_IPC_RSA_DECRYPT) {
-		if (moat_ipc_rsa_decrypt_reply_decode(body, &out, NULL) < 0) {
-			connection_lost(kc, "malformed RSA_DECRYPT reply");
-			return;
-		}
+	if (opcode == MOAT_IPC_RSA_DECRYPT)
 		kc->stats.decrypted_ok++;
-	} else {
-		if (moat_ipc_sign_reply_decode(body, &out, NULL) < 0) {
-			connection_lost(kc, "malformed SIGN reply");
-			return;
-		}
+	else
 		kc->stats.signed_ok++;
-	}
 	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&out), moat_cursor_remaining(&out));
 }
 
@@ -325,14 +505,14 @@ static bool handle_packet(struct keyd_client *kc, uint8_t *pkt, size_t n, bool t
 		if (kc->state == KC_HELLO)
 			lost_before_hello(kc, "end of file");
 		else
-			connection_lost(kc, "keyd closed the connection");
+			connection_lost(kc, LOST_GONE, "keyd closed the connection");
 		return false;
 	}
 	struct moat_ipc_header h;
 	struct moat_cursor body;
 	if (truncated || n > MOAT_IPC_MAX_MESSAGE || moat_ipc_header_decode(pkt, n, &h, &body) < 0) {
 		moat_error_clear();
-		connection_lost(kc, "malformed packet");
+		connection_lost(kc, LOST_BROKEN, "malformed packet");
 		return false;
 	}
 	if (h.opcode == (MOAT_IPC_HELLO | MOAT_IPC_REPLY))
@@ -350,6 +530,11 @@ static bool handle_packet(struct keyd_client *kc, uint8_t *pkt, size_t n, bool t
  * takes a burst, and one that returns fewer packets than it had room for
  * has emptied the socket, so no further call is needed to meet EAGAIN (the
  * event is level-triggered: more packets wake us again).
+ *
+ * A keyd that closes its end while requests of ours are still unread in
+ * it (a stopping keyd answers what it read, not what it did not) makes
+ * the kernel report ECONNRESET once, before the replies keyd sent earlier:
+ * those are read, and the end of file after them ends the connection.
  */
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -357,6 +542,7 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 	struct keyd_client *kc = arg;
 	struct mmsghdr msgs[RECV_BATCH];
 	struct iovec iov[RECV_BATCH];
+	bool reset_seen = false;
 	for (unsigned round = 0; round < READ_BATCH / RECV_BATCH && kc->fd == fd; round++) {
 		memset(msgs, 0, sizeof(msgs));
 		for (unsigned i = 0; i < RECV_BATCH; i++) {
@@ -372,10 +558,14 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			if (kc->state == KC_HELLO && errno == ECONNRESET)
+			if (kc->state == KC_HELLO) {
 				lost_before_hello(kc, strerror(errno));
-			else
-				connection_lost(kc, strerror(errno));
+			} else if (errno == ECONNRESET && !reset_seen) {
+				reset_seen = true;
+				continue;
+			} else {
+				connection_lost(kc, LOST_GONE, strerror(errno));
+			}
 			return;
 		}
 		for (int i = 0; i < n; i++) {
@@ -436,11 +626,17 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 				event_add(kc->ev_write, NULL);
 				return;
 			}
-			connection_lost(kc, strerror(errno));
+			if (errno == EPIPE || errno == ECONNRESET) {
+				/* keyd closed its end: the replies it sent first are still to be read, and the end after them (read_cb). */
+				kc->write_blocked = true;
+				return;
+			}
+			connection_lost(kc, LOST_GONE, strerror(errno));
 			return;
 		}
 		for (int i = 0; i < sent; i++) {
 			TAILQ_REMOVE(&kc->sendq, batch[i], link);
+			TAILQ_INSERT_TAIL(&kc->sentq, batch[i], link);
 			batch[i]->state = REQ_SENT;
 			kc->inflight++;
 		}
@@ -457,7 +653,7 @@ static void hello_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	connection_lost(arg, "no answer to HELLO");
+	connection_lost(arg, LOST_REFUSED, "no answer to HELLO");
 }
 
 static int try_connect(struct keyd_client *kc)
@@ -495,6 +691,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct keyd_client *kc = arg;
+	kc->retry_at_ms = 0;
 	if (kc->state != KC_DOWN)
 		return;
 	errno = 0;
@@ -509,7 +706,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 		char why[160];
 		snprintf(why, sizeof(why), "cannot connect: %s", errno ? strerror(errno) : moat_strerror(moat_errno, NULL));
 		moat_error_clear();
-		connection_lost(kc, why);
+		connection_lost(kc, LOST_GONE, why);
 	}
 }
 
@@ -523,8 +720,12 @@ static void req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct keyd_client *kc = r->kc;
 	kc->stats.timeouts++;
 	if (r->state == REQ_QUEUED) {
+		/* Waiting for a keyd that did not come back in time: it is unavailable, not slow. */
+		bool away = kc->state != KC_READY;
+		if (away)
+			note_unreachable(kc);
 		TAILQ_REMOVE(&kc->sendq, r, link);
-		finish(kc, r, KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
+		finish(kc, r, away ? KEYD_UNAVAILABLE : KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
 		return;
 	}
 	if (r->state != REQ_SENT)
@@ -540,7 +741,7 @@ static void req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	if (done != NULL)
 		done(done_arg, KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
 	if (kc->state == KC_READY && kc->timed_out >= kc->max_inflight)
-		connection_lost(kc, "keyd stopped answering");
+		connection_lost(kc, LOST_BROKEN, "keyd stopped answering");
 }
 
 /* What a request encodes: a SIGN or an RSA_DECRYPT. */
@@ -560,13 +761,32 @@ static int encode_request(struct moat_buf *b, uint32_t id, const struct req_args
 	return moat_ipc_sign_encode(b, id, a->key_id, a->scheme_or_version, a->kind, a->input, a->len);
 }
 
+/*
+ * Whether a new request may wait for keyd: always while connected or
+ * saying HELLO; while keyd is away, only if it has been away for less than
+ * a request's deadline (a restart) and did not refuse us. Past that, keyd
+ * is down rather than restarting, and a handshake is better failed at once
+ * than held for keyd-timeout.
+ */
+static bool may_wait(const struct keyd_client *kc)
+{
+	if (kc->state != KC_DOWN)
+		return true;
+	return !kc->refused && kc->down_since_ms != 0 && mono_ms() - kc->down_since_ms < kc->timeout_ms;
+}
+
 static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_done_fn done, void *arg, uint32_t *id)
 {
 	ENSURE_REF(kc);
 	ENSURE_REF(done);
 	ENSURE_REF(id);
-	if (kc->state == KC_DOWN) {
+	if (!may_wait(kc)) {
 		kc->stats.failed_fast++;
+		if (!kc->refused) {
+			/* Someone needs keyd: look for it soon, rather than after a backoff of up to seconds. */
+			note_unreachable(kc);
+			retry_within(kc, FAST_RETRY_MS);
+		}
 		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
 	}
 	struct keyd_req *r = slot_take(kc);
@@ -590,6 +810,8 @@ static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_do
 	struct timeval tv = ms_tv(kc->timeout_ms);
 	evtimer_add(r->timer, &tv);
 	kc->stats.requests++;
+	if (kc->state == KC_DOWN)
+		retry_within(kc, FAST_RETRY_MS);
 	schedule_flush(kc);
 	*id = r->id;
 	return MOAT_SUCCESS;
@@ -642,6 +864,7 @@ struct keyd_client *keyd_client_new(struct event_base *base, const char *path, u
 	kc->backoff_min = kc->backoff_ms = 100;
 	kc->backoff_max = 5000;
 	TAILQ_INIT(&kc->sendq);
+	TAILQ_INIT(&kc->sentq);
 	for (uint32_t s = 0; s < MAX_SLOTS; s++)
 		kc->free_slots[s] = MAX_SLOTS - 1u - s; /* low slots first: ids stay small in traces */
 	kc->free_count = MAX_SLOTS;
@@ -668,8 +891,10 @@ int keyd_client_start(struct keyd_client *kc)
 {
 	ENSURE_REF(kc);
 	ENSURE(kc->state == KC_DOWN && kc->fd < 0, MOAT_ERR_INVALID_STATE);
+	/* Until keyd answers, requests wait for it as they would during a restart. */
+	kc->down_since_ms = mono_ms();
 	/* The first attempt runs from the loop like every retry, so the failure path is one. */
-	event_active(kc->ev_retry, EV_TIMEOUT, 0);
+	retry_within(kc, 0);
 	return MOAT_SUCCESS;
 }
 

@@ -8,11 +8,16 @@
  * - every request has a deadline (keyd-timeout) and fails when it passes;
  * - at most max_inflight (keyd's HELLO reply) are on the socket at once,
  *   the rest wait in a bounded queue; BUSY is a failure of that request;
- * - keyd going away fails what is pending and frontd reconnects with
- *   exponential backoff (100 ms doubling to 5 s); while keyd is away a new
- *   request fails at once, so handshakes fail fast instead of queueing
- *   behind a dead daemon. Nothing here ever exits the process (neverbleed
- *   aborts its frontend on any IPC error; we do not).
+ * - keyd going away (a restart) fails nothing that can still meet its
+ *   deadline: requests it did not answer are resent on the next
+ *   connection, new ones wait for it, and while requests wait frontd tries
+ *   to connect every 25 ms, so a restarted keyd is found at once; with
+ *   nothing waiting, exponential backoff (100 ms doubling to 5 s). Once
+ *   keyd has been away for longer than keyd-timeout, or has refused the
+ *   connection, a new request fails at once, so handshakes fail fast
+ *   instead of queueing behind a dead daemon; a keyd that breaks the
+ *   protocol fails what is pending. Nothing here ever exits the process
+ *   (neverbleed aborts its frontend on any IPC error; we do not).
  *
  * Callbacks never run from inside keyd_client_sign or keyd_client_cancel,
  * only from the event loop, so a caller may submit from inside its own
@@ -32,8 +37,8 @@ struct keyd_client;
 
 enum keyd_result {
 	KEYD_OK = 0,      /* sig holds the signature (SIGN) or the 48-byte premaster (RSA_DECRYPT) */
-	KEYD_UNAVAILABLE, /* keyd went away before answering */
-	KEYD_TIMEOUT,     /* no answer before the deadline */
+	KEYD_UNAVAILABLE, /* keyd went away before answering, or stayed away until the deadline */
+	KEYD_TIMEOUT,     /* keyd connected, but no answer before the deadline */
 	KEYD_REFUSED,     /* keyd answered with an error status (status says which, BUSY included) */
 };
 
@@ -54,7 +59,8 @@ struct keyd_client_stats {
 	uint64_t refused;     /* error replies, BUSY included */
 	uint64_t busy;
 	uint64_t timeouts;
-	uint64_t failed_fast; /* refused by keyd_client_sign: keyd away or too many pending */
+	uint64_t failed_fast; /* refused by keyd_client_sign: keyd away too long or refusing us, or too many pending */
+	uint64_t resent;      /* sent again on a new connection: keyd went away without answering them */
 	uint64_t late_replies; /* replies to requests that had timed out or been cancelled */
 };
 
@@ -74,9 +80,13 @@ const struct keyd_client_stats *keyd_client_get_stats(const struct keyd_client *
 /*
  * Queue a SIGN (kind: MOAT_IPC_SIGN_TLS13_CV, ...) and set *id. done runs
  * exactly once, later, from the event loop, unless the request is
- * cancelled first. Fails with MOAT_ERR_KEYD_UNAVAILABLE when keyd is away
- * (fail fast) or too many requests are pending, MOAT_ERR_INVALID_ARG when
- * the request would not pass keyd's checks (moat_ipc_sign_encode).
+ * cancelled first; at the latest when the request's deadline (timeout_ms
+ * from now) passes, whatever happens to keyd meanwhile. *id stays the
+ * request's for keyd_client_cancel even if it is resent. Fails with
+ * MOAT_ERR_KEYD_UNAVAILABLE when keyd has been away longer than timeout_ms
+ * or refused the connection (fail fast) or too many requests are pending,
+ * MOAT_ERR_INVALID_ARG when the request would not pass keyd's checks
+ * (moat_ipc_sign_encode).
  */
 MOAT_MUST_USE int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t scheme, uint8_t kind,
 				   const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id);

@@ -29,7 +29,7 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 "evicted_max_handshakes=%llu evicted_per_source=%llu evicted_hello_budget=%llu backend_failures=%llu "
 		 "refused_proxy_untrusted=%llu proxy_header_refused=%llu "
 		 "secmem_locked=%zu secmem_unlocked=%zu secmem_lock_failures=%llu secmem_unlocked_maps=%llu "
-		 "keyd_signatures=%llu keyd_decryptions=%llu keyd_refused=%llu keyd_timeouts=%llu keyd_failed_fast=%llu",
+		 "keyd_signatures=%llu keyd_decryptions=%llu keyd_refused=%llu keyd_timeouts=%llu keyd_failed_fast=%llu keyd_resent=%llu",
 		 why, srv->conn_count, srv->limits.handshakes, srv->limits.hello_bytes,
 		 (unsigned long long)s->accepted, (unsigned long long)s->handshakes,
 		 (unsigned long long)s->handshake_failures, (unsigned long long)s->handshake_failures_closed,
@@ -45,7 +45,8 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 m.unlocked_bytes, (unsigned long long)m.lock_failures, (unsigned long long)m.unlocked_maps,
 		 (unsigned long long)(ks ? ks->signed_ok : 0), (unsigned long long)(ks ? ks->decrypted_ok : 0),
 		 (unsigned long long)(ks ? ks->refused : 0),
-		 (unsigned long long)(ks ? ks->timeouts : 0), (unsigned long long)(ks ? ks->failed_fast : 0));
+		 (unsigned long long)(ks ? ks->timeouts : 0), (unsigned long long)(ks ? ks->failed_fast : 0),
+		 (unsigned long long)(ks ? ks->resent : 0));
 }
 
 static void usr1_cb(evutil_socket_t sig, short what, void *arg)

@@ -158,6 +158,13 @@ MOAT_MUST_USE int moat_ipc_reply_check(const struct moat_ipc_header *h, const st
 MOAT_MUST_USE int moat_ipc_begin(struct moat_buf *b, uint8_t opcode, uint16_t status, uint32_t request_id);
 MOAT_MUST_USE int moat_ipc_end(struct moat_buf *b);
 
+/*
+ * Give an encoded message (pkt, len bytes, framed by moat_ipc_begin/end) the
+ * request id request_id: a request resent on a new connection gets an id of
+ * that connection. MOAT_ERR_INVALID_ARG if len cannot be a message.
+ */
+MOAT_MUST_USE int moat_ipc_set_request_id(uint8_t *pkt, size_t len, uint32_t request_id);
+
 /* An error reply (st != OK, empty body) to a request with that opcode and id. */
 MOAT_MUST_USE int moat_ipc_encode_status(struct moat_buf *b, uint8_t request_opcode, uint32_t request_id,
 					 moat_ipc_status st);

@@ -147,6 +147,16 @@ int moat_ipc_end(struct moat_buf *b)
 	return moat_buf_close_prefixed(b);
 }
 
+int moat_ipc_set_request_id(uint8_t *pkt, size_t len, uint32_t request_id)
+{
+	ENSURE_REF(pkt);
+	ENSURE(len >= MOAT_IPC_HEADER_LEN && len <= MOAT_IPC_MAX_MESSAGE, MOAT_ERR_INVALID_ARG);
+	/* The id is bytes 4..7 of what moat_ipc_begin writes, after version, opcode and status. */
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, pkt + 4, 4);
+	return moat_buf_put_u32(&b, request_id);
+}
+
 int moat_ipc_encode_status(struct moat_buf *b, uint8_t request_opcode, uint32_t request_id, moat_ipc_status st)
 {
 	ENSURE(st != MOAT_IPC_OK, MOAT_ERR_INVALID_ARG);

@@ -6,8 +6,10 @@
  *   live      it sends requests; with idle-timeout set, each request moves
  *             its deadline (a peer waiting for its own replies is not
  *             idle).
+ *   draining  keyd is stopping (server.c): the peer is no longer read, and
+ *             is closed once every request keyd read from it is answered.
  *   closed    it hung up, broke the protocol, missed a deadline, or keyd
- *             is stopping: its socket is closed at once and its jobs that
+ *             stopped: its socket is closed at once and its jobs that
  *             no thread has started are taken back, so a peer that floods
  *             and leaves wastes no signatures.
  *   zombie    a closed peer waits on the zombie list until the signing
@@ -226,8 +228,52 @@ void keyd_peer_close(struct keyd_server *s, struct peer *p, moat_log_level level
 
 	if (s->listeners_paused) {
 		s->listeners_paused = false;
-		set_listeners(s, EPOLLIN);
+		/* A draining keyd has closed its listeners: nothing to resume. */
+		if (!s->draining)
+			set_listeners(s, EPOLLIN);
 	}
+}
+
+/* Nothing read from it waits for an answer, and every answer is out. */
+static bool answered(const struct peer *p)
+{
+	return p->in_flight == 0 && p->out == NULL;
+}
+
+void keyd_peers_quiesce(struct keyd_server *s)
+{
+	for (struct peer *p = s->live, *next; p != NULL; p = next) {
+		next = p->next;
+		if (answered(p)) {
+			keyd_peer_close(s, p, MOAT_LOG_DEBUG, "closed: keyd is stopping");
+			continue;
+		}
+		/* Only EPOLLOUT while replies wait for room; EPOLLHUP and EPOLLERR come regardless. */
+		uint32_t want = p->out != NULL ? EPOLLOUT : 0;
+		struct epoll_event ev = { .events = want, .data.ptr = &p->h };
+		if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, p->fd, &ev) != 0) {
+			keyd_peer_close(s, p, MOAT_LOG_ERR, "epoll_ctl: %s", strerror(errno));
+			continue;
+		}
+		p->events = want;
+	}
+}
+
+void keyd_peers_close_answered(struct keyd_server *s)
+{
+	for (struct peer *p = s->live, *next; p != NULL; p = next) {
+		next = p->next;
+		if (answered(p))
+			keyd_peer_close(s, p, MOAT_LOG_DEBUG, "closed: keyd is stopping, every request it sent answered");
+	}
+}
+
+unsigned keyd_peers_in_flight(const struct keyd_server *s)
+{
+	unsigned n = 0;
+	for (const struct peer *p = s->live; p != NULL; p = p->next)
+		n += p->in_flight;
+	return n;
 }
 
 void keyd_peers_reap(struct keyd_server *s)

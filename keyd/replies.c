@@ -79,8 +79,11 @@ int keyd_replies_send(struct peer *p)
 
 static void update_events(struct keyd_server *s, struct peer *p)
 {
-	/* Read only while nothing waits to be written: a peer that does not read is not read either. */
-	uint32_t want = p->out != NULL ? EPOLLOUT : EPOLLIN;
+	/*
+	 * Read only while nothing waits to be written: a peer that does not read
+	 * is not read either. A draining keyd reads nobody (server.c).
+	 */
+	uint32_t want = p->out != NULL ? EPOLLOUT : s->draining ? 0 : EPOLLIN;
 	if (p->closed || want == p->events)
 		return;
 	struct epoll_event ev = { .events = want, .data.ptr = &p->h };

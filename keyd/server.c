@@ -13,6 +13,21 @@
  * job points to. Freeing comes last so that no handler ever holds a
  * pointer to freed memory, whatever it closed. epoll_wait sleeps until the
  * next peer deadline at most.
+ *
+ * Stopping (SIGTERM, SIGINT) drains before the loop ends. A peer's requests
+ * that keyd has read are answered: frontd is waiting for them, and a
+ * signature half done is work thrown away. What keyd has not read stays in
+ * the peer's socket and is lost with it; the peer sees the connection close
+ * and sends it again elsewhere (frontd resends what was not answered to the
+ * next keyd). So the drain, once the turn that read the signal is over:
+ *   - closes both listening sockets, so a keyd started now binds the same
+ *     paths at once (its probe finds nobody listening: sockets.c) and new
+ *     connections go to it;
+ *   - stops reading every peer and closes those with nothing in flight;
+ *   - closes each other peer as soon as its last reply is out;
+ * and ends when no peer is left, or after DRAIN_MS with whatever is still
+ * unanswered (logged). Nothing new is read, so the drain is bounded by the
+ * work already accepted, max-inflight per peer.
  */
 #include "keyd/server.h"
 
@@ -25,6 +40,11 @@
 #include "keyd/server_internal.h"
 
 #define MAX_EVENTS 64
+/*
+ * The longest a stopping keyd waits for its in-flight operations: frontd's
+ * default keyd-timeout, after which nobody waits for an answer any more.
+ */
+#define DRAIN_MS 2000
 
 static int watch(struct keyd_server *s, int fd, struct handle *h, enum handle_kind kind)
 {
@@ -108,12 +128,63 @@ static void on_event(struct keyd_server *s, const struct epoll_event *ev)
 	}
 }
 
+static void unwatch_listener(struct keyd_server *s, int *fd)
+{
+	if (*fd < 0)
+		return;
+	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
+}
+
+static void drain_begin(struct keyd_server *s)
+{
+	s->draining = true;
+	s->drain_end_ns = moat_clock_monotonic_ns() + (uint64_t)DRAIN_MS * MOAT_NS_PER_MS;
+	unwatch_listener(s, &s->p.data_fd);
+	unwatch_listener(s, &s->p.control_fd);
+	keyd_peers_quiesce(s);
+	unsigned n = keyd_peers_in_flight(s);
+	if (n > 0)
+		moat_log(MOAT_LOG_NOTICE, "stopping: sockets closed; answering the %u request%s already read (at most %d ms)",
+			 n, n == 1 ? "" : "s", DRAIN_MS);
+	else
+		moat_log(MOAT_LOG_INFO, "stopping: sockets closed, no request in flight");
+}
+
+/* epoll_wait's timeout: the next peer deadline, and while draining the drain's end. */
+static int wait_ms(const struct keyd_server *s)
+{
+	int ms = keyd_peers_wait_ms(s);
+	if (!s->draining)
+		return ms;
+	uint64_t now = moat_clock_monotonic_ns();
+	uint64_t left = s->drain_end_ns > now ? (s->drain_end_ns - now + MOAT_NS_PER_MS - 1) / MOAT_NS_PER_MS : 0;
+	return ms >= 0 && (uint64_t)ms < left ? ms : (int)left;
+}
+
+/* The drain is over: every peer answered and closed, or the time is up. */
+static bool drained(struct keyd_server *s)
+{
+	if (s->live == NULL)
+		return true;
+	if (moat_clock_monotonic_ns() < s->drain_end_ns)
+		return false;
+	unsigned n = keyd_peers_in_flight(s);
+	moat_log(MOAT_LOG_WARNING, "stopping after %d ms with %u request%s unanswered", DRAIN_MS, n, n == 1 ? "" : "s");
+	return true;
+}
+
 int keyd_server_run(struct keyd_server *s)
 {
 	ENSURE_REF(s);
 	struct epoll_event events[MAX_EVENTS];
-	while (!s->stop) {
-		int n = epoll_wait(s->epfd, events, MAX_EVENTS, keyd_peers_wait_ms(s));
+	for (;;) {
+		if (s->stop && !s->draining)
+			drain_begin(s);
+		if (s->draining && drained(s))
+			break;
+		int n = epoll_wait(s->epfd, events, MAX_EVENTS, wait_ms(s));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -125,6 +196,8 @@ int keyd_server_run(struct keyd_server *s)
 		keyd_replies_flush(s);
 		if (s->next_sweep_ns != 0)
 			keyd_peers_sweep(s, moat_clock_monotonic_ns());
+		if (s->draining)
+			keyd_peers_close_answered(s);
 		keyd_peers_reap(s);
 	}
 	return MOAT_SUCCESS;

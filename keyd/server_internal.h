@@ -3,7 +3,7 @@
  * which sees only server.h).
  *
  * The loop is split by job, one file each:
- *   server.c     setup, one loop turn after another, teardown
+ *   server.c     setup, one loop turn after another, the drain on stop, teardown
  *   signals.c    the stop signals, read from a signalfd in the loop
  *   admission.c  who may connect: peer credentials and connection limits
  *   peer.c       a peer's life: accepted, timed out, closed, freed
@@ -84,10 +84,12 @@ struct keyd_server {
 	/* server.c */
 	int epfd;
 	struct handle data_h, control_h, sig_h, workers_h;
+	bool draining;                     /* stopping: listeners closed, peers not read, what was read is answered */
+	uint64_t drain_end_ns;             /* when the drain gives up on what is still unanswered */
 	uint8_t tx[MOAT_IPC_MAX_MESSAGE];  /* scratch: the reply being encoded (requests.c, replies.c) */
 	/* signals.c */
 	int sigfd;
-	bool stop;                         /* SIGTERM or SIGINT came: server.c ends the loop after this turn */
+	bool stop;                         /* SIGTERM or SIGINT came: server.c drains after this turn, then ends the loop */
 	/* admission.c */
 	uid_t self_uid;                    /* keyd's own uid, after the privilege drop (set up by server.c) */
 	/* peer.c */
@@ -155,6 +157,15 @@ int keyd_peers_wait_ms(const struct keyd_server *s);
 void keyd_peers_reap(struct keyd_server *s);
 /* Close every live peer and free every zombie: keyd is stopping and the threads are joined. */
 void keyd_peers_free_all(struct keyd_server *s);
+/*
+ * keyd is draining (server.c): stop reading every live peer and close those
+ * with nothing in flight and nothing to send; the rest are closed by
+ * keyd_peers_close_answered once their last reply is out.
+ */
+void keyd_peers_quiesce(struct keyd_server *s);
+void keyd_peers_close_answered(struct keyd_server *s);
+/* Key operations of live peers not answered yet (the drain's count). */
+unsigned keyd_peers_in_flight(const struct keyd_server *s);
 
 /* ---- requests.c ---- */
 

@@ -1,12 +1,13 @@
 /*
- * keyd's stop signals: SIGTERM and SIGINT end the loop, SIGHUP is refused.
+ * keyd's stop signals: SIGTERM and SIGINT stop keyd (after the drain of
+ * server.c: what was read is answered), SIGHUP is refused.
  *
  * The signals are blocked in every thread (before the signing threads
  * start, so they inherit the mask) and read from a signalfd in the epoll
  * set, so a signal is just one more event of the loop: no handler runs in
  * the middle of a turn, and nothing needs to be async-signal-safe. A
- * shutdown asked for mid-turn ends the loop after that turn, once its
- * replies are out.
+ * shutdown asked for mid-turn starts the drain (server.c) after that turn,
+ * once its replies are out.
  *
  * SIGHUP only logs: a reload would open the configuration and key files,
  * which the sandbox (sandbox.c) forbids once keyd serves; restarting is the
@@ -57,7 +58,11 @@ void keyd_signals_read(struct keyd_server *s)
 			moat_log(MOAT_LOG_NOTICE, "SIGHUP: keyd cannot reload (its sandbox forbids opening files); restart it");
 			continue;
 		}
-		moat_log(MOAT_LOG_NOTICE, "%s: shutting down", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+		const char *name = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+		if (s->stop)
+			moat_log(MOAT_LOG_INFO, "%s: already shutting down", name);
+		else
+			moat_log(MOAT_LOG_NOTICE, "%s: shutting down", name);
 		s->stop = true;
 	}
 }

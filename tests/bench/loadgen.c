@@ -14,7 +14,11 @@
  *              handshake, close_notify, wait for the server to close. In
  *              flight ones are finished when the time is up, so the server
  *              CPU the harness measures belongs to exactly the handshakes
- *              counted here.
+ *              counted here. With --rate, at most that many start per
+ *              second (still at most --conns at once): a steady load for
+ *              tests that count outcomes (every handshake started is
+ *              counted as completed or failed) while something happens to
+ *              the server.
  *   download   GET /bytes/N through the terminator from the backend: the
  *              terminator reads plaintext from a TCP socket and seals it,
  *              the same bulk path for every server under test.
@@ -91,6 +95,7 @@ struct options {
 	const char *group;
 	const char *sig;
 	int timeout_s;
+	double rate;        /* handshake mode: starts per second (0: as fast as --conns allows) */
 };
 
 static struct options opts = {
@@ -499,11 +504,30 @@ static bool want_more(double t_start)
 	return false;
 }
 
+/* --rate: whether the next handshake is due yet. */
+static bool rate_allows(double t_start)
+{
+	return opts.rate <= 0 || (double)st.started < (now_s() - t_start) * opts.rate;
+}
+
+/* epoll_wait's timeout: a second at most, less when --rate has a start due sooner. */
+static int wait_ms(double t_start)
+{
+	if (opts.rate <= 0 || !starting)
+		return 1000;
+	double due = (double)st.started / opts.rate - (now_s() - t_start);
+	if (due <= 0)
+		return 0;
+	return due >= 1.0 ? 1000 : (int)(due * 1000.0) + 1;
+}
+
 static int fill_slots(double t_start, int limit)
 {
 	for (int i = 0; i < limit && starting; i++) {
 		if (slots[i].state != ST_FREE)
 			continue;
+		if (!rate_allows(t_start))
+			break;
 		if (!want_more(t_start)) {
 			starting = false;
 			break;
@@ -566,7 +590,7 @@ static int run(void)
 			if (stop_flag && active == 0)
 				break;
 		}
-		int n = epoll_wait(epfd, evs, 256, 1000);
+		int n = epoll_wait(epfd, evs, 256, opts.mode == MODE_HANDSHAKE ? wait_ms(t_start) : 1000);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -591,9 +615,9 @@ static int run(void)
 	double secs = t_end - t_start;
 	switch (opts.mode) {
 	case MODE_HANDSHAKE:
-		printf("mode=handshake handshakes=%ld completed=%ld failed=%ld close_errors=%ld seconds=%.3f rate=%.1f "
-		       "cipher=%s group=%s sig=0x%04x%s%s\n",
-		       st.handshakes, st.completed, st.failed, st.close_errors, secs,
+		printf("mode=handshake started=%ld handshakes=%ld completed=%ld failed=%ld close_errors=%ld seconds=%.3f "
+		       "rate=%.1f cipher=%s group=%s sig=0x%04x%s%s\n",
+		       st.started, st.handshakes, st.completed, st.failed, st.close_errors, secs,
 		       secs > 0 ? (double)st.handshakes / secs : 0.0, st.cipher, st.curve, st.sig,
 		       st.first_error[0] ? " error=" : "", st.first_error);
 		break;
@@ -624,7 +648,8 @@ static void usage(void)
 		"usage: loadgen --connect HOST:PORT [--mode handshake|download|idle] [--server-name NAME]\n"
 		"       [--conns N] [--duration SECONDS] [--count N] [--bytes N] [--downloads N]\n"
 		"       [--suite aes128|aes256|chacha20] [--group x25519|p256] [--sig rsa|ecdsa] [--timeout S]\n"
-		"handshake: --duration or --count handshakes with --conns in flight;\n"
+		"       [--rate PER_SECOND]\n"
+		"handshake: --duration or --count handshakes with --conns in flight (--rate: started per second);\n"
 		"download:  --downloads connections (--conns at a time) each GET /bytes/--bytes;\n"
 		"idle:      --count connections (handshakes --conns at a time), held until SIGTERM.\n");
 }
@@ -666,7 +691,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum {
 		O_CONNECT = 256, O_MODE, O_SNI, O_CONNS, O_DURATION, O_COUNT, O_BYTES, O_DOWNLOADS, O_SUITE, O_GROUP,
-		O_SIG, O_TIMEOUT
+		O_SIG, O_TIMEOUT, O_RATE
 	};
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, O_CONNECT },
@@ -681,6 +706,7 @@ static void parse_args(int argc, char **argv)
 		{ "group", required_argument, NULL, O_GROUP },
 		{ "sig", required_argument, NULL, O_SIG },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "rate", required_argument, NULL, O_RATE },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_connect = false;
@@ -735,6 +761,13 @@ static void parse_args(int argc, char **argv)
 		case O_TIMEOUT:
 			opts.timeout_s = (int)parse_long(optarg, 1);
 			break;
+		case O_RATE: {
+			char *end;
+			opts.rate = strtod(optarg, &end);
+			if (*end != '\0' || opts.rate <= 0)
+				die("bad --rate '%s'", optarg);
+			break;
+		}
 		default:
 			usage();
 			exit(2);

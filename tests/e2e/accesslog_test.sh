@@ -165,7 +165,7 @@ failed_handshakes_body()
 	[ "$(al_json "$log" 3 'e["end"], e["sni"], e["site"]')" = "('client closed', None, None)" ] ||
 		e2e_fail "empty connection: $(sed -n 3p "$log")"
 
-	# No keyd: the client gets internal_error, the log says why.
+	# No keyd (stopped, not restarting): after keyd-timeout the client gets internal_error, the log says why.
 	keyd_stop
 	e2e_s_client localhost >"$RUN/nokeyd.out" && e2e_fail "a handshake succeeded without keyd"
 	al_wait "$log" 4

@@ -1,4 +1,4 @@
-# Faults around frontd: keyd killed and restarted under load, a backend
+# Faults around frontd: keyd killed, or stopped and restarted under load, a backend
 # that is down, a frontd whose user keyd does not serve. (Garbage and
 # truncated IPC messages are keyd's own tests: tests/keyd.)
 #
@@ -51,7 +51,7 @@ count_reaches()
 atf_test_case keyd_restart cleanup
 keyd_restart_head()
 {
-	atf_set "descr" "kill -9 keyd while a loop of handshakes runs: they fail fast, an established connection carries on, and after keyd restarts handshakes succeed again with the same frontd"
+	atf_set "descr" "kill -9 keyd and keep it away while a loop of handshakes runs: they fail within keyd-timeout, an established connection carries on, and after keyd restarts handshakes succeed again with the same frontd"
 	atf_set "require.progs" "curl openssl"
 	atf_set "timeout" "150"
 }
@@ -100,6 +100,114 @@ keyd_restart_body()
 	echo "attempts: $(grep -c '^ok' "$RUN/loop") ok, $(grep -c '^fail' "$RUN/loop") failed"
 }
 keyd_restart_cleanup()
+{
+	e2e_cleanup
+}
+
+# load_value KEY: a key=value of the load generator's result line.
+load_value()
+{
+	sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$RUN/load.out" | head -n 1
+}
+
+atf_test_case keyd_restart_under_load cleanup
+keyd_restart_under_load_head()
+{
+	atf_set "descr" "keyd stopped with SIGTERM and started again while handshakes come at about 500 per second: not one fails, and frontd logs the reconnection"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "180"
+}
+keyd_restart_under_load_body()
+{
+	e2e_init
+	require_built "$LOADGEN"
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
+	keyd_conf "$(frontd_allow)" local
+	keyd_start
+	backend_start web
+	e2e_site localhost "$BACKEND" local
+	# Deadlines far beyond a restart, even on a loaded machine: the test counts outcomes, it times nothing.
+	printf 'keyd-timeout 10s\nhandshake-timeout 30s\n' >"$RUN/frontd.extra"
+	frontd_start
+
+	"$LOADGEN" --connect "127.0.0.1:$FRONTD_PORT" --mode handshake --rate 500 --conns 64 --duration 8 \
+		--timeout 60 >"$RUN/load.out" 2>"$RUN/load.err" &
+	load_pid=$!
+	e2e_track "$LOADGEN" "$load_pid"
+	wait_for_stat keyd_signatures -ge 300 || e2e_fail "the load does not get handshakes through"
+
+	# A restart as a service manager does it: stop, wait for the exit, start again.
+	before=$(frontd_stat keyd_signatures)
+	keyd_stop TERM
+	[ "$EXIT_STATUS" = 0 ] || e2e_fail "keyd exited with status $EXIT_STATUS on SIGTERM"
+	keyd_start
+	wait_for_stat keyd_signatures -ge $((before + 300)) || e2e_fail "no handshakes after keyd restarted"
+
+	wait_exit "$load_pid" 120
+	cat "$RUN/load.out" "$RUN/load.err"
+	started=$(load_value started)
+	completed=$(load_value completed)
+	failed=$(load_value failed)
+	[ -n "$started" ] && [ "$started" -gt 0 ] || e2e_fail "no result from the load generator: $(cat "$RUN/load.err")"
+	[ "$failed" = 0 ] || e2e_fail "$failed of $started handshakes failed across the keyd restart"
+	[ "$completed" = "$started" ] || e2e_fail "$started handshakes started, $completed completed"
+
+	grep -q "keyd .*: connection lost: keyd closed the connection; reconnecting" "$RUN/frontd.log" ||
+		e2e_fail "frontd did not log that keyd went away"
+	grep -Eq "keyd .*: connected \(max in flight [0-9]+\) after [0-9]+ ms without keyd" "$RUN/frontd.log" ||
+		e2e_fail "frontd did not log the reconnection"
+	grep -E "keyd .*: (connection lost|connected .* after)" "$RUN/frontd.log"
+	grep -E "stopping: |shutting down" "$RUN/keyd.log"
+	echo "keyd_resent=$(frontd_stat keyd_resent) keyd_failed_fast=$(frontd_stat keyd_failed_fast)"
+	[ "$(frontd_stat keyd_failed_fast)" = 0 ] || e2e_fail "frontd refused key operations while keyd restarted"
+	frontd_alive
+}
+keyd_restart_under_load_cleanup()
+{
+	e2e_cleanup
+}
+
+handshake_ok()
+{
+	e2e_s_client localhost >"$RUN/handshake.out"
+}
+
+atf_test_case keyd_away_past_deadline cleanup
+keyd_away_past_deadline_head()
+{
+	atf_set "descr" "keyd away for longer than keyd-timeout: the handshake waiting for it fails with an alert and frontd logs how long keyd has been unreachable; handshakes succeed again once keyd is back"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "120"
+}
+keyd_away_past_deadline_body()
+{
+	e2e_init
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
+	keyd_conf "$(frontd_allow)" local
+	keyd_start
+	backend_start web
+	e2e_site localhost "$BACKEND" local
+	echo "keyd-timeout 1s" >"$RUN/frontd.extra"
+	frontd_start
+	e2e_s_client localhost >"$RUN/before.out" || e2e_fail "no handshake with keyd up: $(tail -n 5 "$RUN/before.out")"
+
+	keyd_stop TERM
+	# The handshake waits for keyd up to keyd-timeout, then fails: an alert, not a hang.
+	e2e_s_client localhost >"$RUN/away.out" && e2e_fail "a handshake succeeded with keyd stopped"
+	grep -qi "alert" "$RUN/away.out" || e2e_fail "the handshake failed without an alert: $(tail -n 5 "$RUN/away.out")"
+	wait_line "$RUN/frontd.log" "keyd .*: unreachable for [0-9]+ ms \(keyd-timeout 1000 ms\)" ||
+		e2e_fail "frontd did not log that keyd is unreachable"
+	# Past the deadline keyd is down, not restarting: the next handshake fails as well.
+	e2e_s_client localhost >"$RUN/away2.out" && e2e_fail "a handshake succeeded with keyd stopped"
+
+	keyd_start
+	wait_until handshake_ok || e2e_fail "handshakes do not succeed again once keyd is back"
+	grep -E "keyd .*: (unreachable|connected .* after)" "$RUN/frontd.log"
+	frontd_alive
+}
+keyd_away_past_deadline_cleanup()
 {
 	e2e_cleanup
 }
@@ -236,6 +344,8 @@ signals_exit_cleanly_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case keyd_restart
+	atf_add_test_case keyd_restart_under_load
+	atf_add_test_case keyd_away_past_deadline
 	atf_add_test_case backend_down
 	atf_add_test_case unauthorised_uid
 	atf_add_test_case signals_exit_cleanly

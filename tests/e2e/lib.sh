@@ -26,6 +26,7 @@ MOAT_KEYCTL="$E2E_TOP/keyd/moat-keyctl"
 MOAT_FRONTD="$E2E_TOP/frontd/moat-frontd"
 MOAT_BACKEND="$E2E_TOP/tls/examples/moat-demo-backend"
 MEMSCAN="$(atf_get_srcdir)/memscan"
+LOADGEN="$E2E_TOP/tests/bench/loadgen"
 
 WAIT_SECONDS=${MOAT_E2E_WAIT:-15}
 
@@ -301,14 +302,15 @@ e2e_site()
 
 # frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT with the sites so
 # far, after the top-level lines of $RUN/frontd.extra if there is one
-# (limits, timeouts; handshake-timeout is 10s unless it names one).
+# (limits, timeouts; keyd-timeout is 2s and handshake-timeout 10s unless it
+# names them).
 frontd_conf()
 {
 	{
 		echo "# moat-frontd for an end-to-end test"
 		[ "$(id -u)" -eq 0 ] && echo "user \"$FRONTD_USER\""
 		echo "keyd \"$RUN/keyd.sock\""
-		echo "keyd-timeout 2s"
+		grep -q '^keyd-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "keyd-timeout 2s"
 		grep -q '^handshake-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "handshake-timeout 10s"
 		echo "listen 127.0.0.1:$FRONTD_PORT"
 		[ -f "$RUN/frontd.extra" ] && cat "$RUN/frontd.extra"

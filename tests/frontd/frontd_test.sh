@@ -361,7 +361,7 @@ key_update_body()
 atf_test_case keyd_outage
 keyd_outage_head()
 {
-	atf_set "descr" "keyd killed: handshakes fail fast with an alert, established connections go on, frontd keeps running; keyd back: handshakes work again"
+	atf_set "descr" "keyd killed: handshakes fail with an alert once keyd-timeout passes, established connections go on, frontd keeps running; keyd back: handshakes work again"
 	atf_set "require.progs" "openssl timeout"
 	atf_set "timeout" "90"
 }
@@ -385,13 +385,16 @@ keyd_outage_body()
 	wait "$KEYD_PID" 2>/dev/null
 	wait_line frontd.err 'keyd .*connection lost' || atf_fail "frontd did not notice keyd going"
 
+	# The handshake waits for keyd (it might be restarting) for keyd-timeout (2 s), then fails:
+	# well before the client's own timeout, with an alert.
 	_t0=$(date +%s)
 	echo x >x
 	EXPECT=1 sclient down x -servername a.test && atf_fail "a handshake succeeded without keyd"
 	_t1=$(date +%s)
-	[ $((_t1 - _t0)) -le 3 ] || atf_fail "the failing handshake took $((_t1 - _t0)) s"
+	[ $((_t1 - _t0)) -le 10 ] || atf_fail "the failing handshake took $((_t1 - _t0)) s"
 	expect_line down.err 'alert internal error'
-	expect_line frontd.err 'handshake failed: no answer from keyd: keyd is unavailable'
+	expect_line frontd.err 'handshake failed: no answer from keyd: keyd went away'
+	expect_line frontd.err 'keyd .*: unreachable for [0-9]+ ms'
 	[ ! -s down.out ] || atf_fail "data came through without keyd"
 	frontd_alive
 

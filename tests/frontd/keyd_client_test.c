@@ -4,7 +4,9 @@
  * client sends and answers what it chooses, in the order it chooses,
  * while it runs the client's event loop in between. That is how replies
  * out of order, BUSY, silence (timeouts), garbage and a keyd that goes away
- * are produced on demand. Every wait is bounded.
+ * (and comes back: a restart) are produced on demand. Every wait is
+ * bounded, and no case depends on how fast the machine is: durations are
+ * only ever waited out, never raced.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -411,16 +413,17 @@ ATF_TC_BODY(timeout_then_late_reply, tc)
 	env_down(&e);
 }
 
-ATF_TC_WITHOUT_HEAD(fail_fast_while_away);
-ATF_TC_BODY(fail_fast_while_away, tc)
+/* keyd away for longer than a request's deadline: keyd is down, not restarting, and a new request fails at once. */
+ATF_TC_WITHOUT_HEAD(fail_fast_after_keyd_timeout);
+ATF_TC_BODY(fail_fast_after_keyd_timeout, tc)
 {
 	struct env e;
 	uint8_t in[130];
 	uint32_t id;
 	struct result r = { 0 };
-	env_up(&e, 2000, 0);
+	env_up(&e, 200, 0);
 	fake_close(&e.f); /* nobody listens */
-	spin(e.base, 100);
+	spin(e.base, 300);
 	ATF_REQUIRE(!keyd_client_is_ready(e.kc));
 	size_t n = cv_input(in, 1);
 	EXPECT_ERR(keyd_client_sign(e.kc, key_id, 0x0403, MOAT_IPC_SIGN_TLS13_CV, in, n, done_cb, &r, &id),
@@ -428,35 +431,164 @@ ATF_TC_BODY(fail_fast_while_away, tc)
 	spin(e.base, 30);
 	ATF_REQUIRE_EQ(r.calls, 0);
 	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->failed_fast, 1);
-	/* keyd appears: the backoff (20..80 ms here) finds it. */
+	/* keyd appears: found again (the request that failed asked for an attempt soon). */
 	fake_listen(&e.f);
 	fake_hello(&e.f, e.base, e.kc, 4);
 	env_down(&e);
 }
 
-ATF_TC_WITHOUT_HEAD(keyd_goes_away_and_comes_back);
-ATF_TC_BODY(keyd_goes_away_and_comes_back, tc)
+/*
+ * keyd restarts with requests in flight: it closes the connection without
+ * answering them, and is away for a moment. Nothing fails: the requests in
+ * flight are resent to the new keyd, in the order they were first sent,
+ * with ids of the new connection; one made while keyd was away waits for it;
+ * an answer to an old id reaches nobody; cancelling by the id the requester
+ * holds still works after a resend.
+ */
+ATF_TC_WITHOUT_HEAD(restart_resends_in_flight);
+ATF_TC_BODY(restart_resends_in_flight, tc)
+{
+	struct env e;
+	struct result r[4] = { { 0 } };
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	struct moat_ipc_sign req;
+	uint32_t id[4], old[3], resent[3];
+	env_up(&e, 5000, 8);
+	for (int i = 0; i < 3; i++)
+		id[i] = submit(e.kc, &r[i], (uint8_t)(0x10 + i));
+	for (int i = 0; i < 3; i++) {
+		old[i] = fake_get_sign(&e.f, e.base, &req, pkt);
+		ATF_REQUIRE_EQ(old[i], id[i]);
+	}
+	/* keyd stops without answering, and its socket is gone for a while. */
+	fake_close(&e.f);
+	spin(e.base, 60);
+	ATF_REQUIRE(!keyd_client_is_ready(e.kc));
+	/* A handshake that needs keyd now waits for it. */
+	id[3] = submit(e.kc, &r[3], 0x13);
+	spin(e.base, 60);
+	ATF_REQUIRE_EQ(total_calls, 0);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->failed_fast, 0);
+
+	/* The new keyd. */
+	fake_listen(&e.f);
+	fake_hello(&e.f, e.base, e.kc, 8);
+	for (int i = 0; i < 3; i++) {
+		resent[i] = fake_get_sign(&e.f, e.base, &req, pkt);
+		ATF_REQUIRE_EQ_MSG(moat_cursor_data(&req.input)[98], 0x10 + i, "resent out of order");
+		for (int j = 0; j < 3; j++)
+			ATF_REQUIRE_MSG(resent[i] != old[j], "a request resent with an id of the old connection");
+	}
+	uint32_t waited = fake_get_sign(&e.f, e.base, &req, pkt);
+	ATF_REQUIRE_EQ(moat_cursor_data(&req.input)[98], 0x13);
+	/* Old ids mean nothing on the new connection. */
+	fake_sign_reply(&e.f, old[0], 0xee);
+	spin(e.base, 30);
+	ATF_REQUIRE_EQ(total_calls, 0);
+	/* The requester cancels by the id it was given: the resent request is abandoned, its answer dropped. */
+	keyd_client_cancel(e.kc, id[2]);
+	fake_sign_reply(&e.f, resent[2], 0xa2);
+	fake_sign_reply(&e.f, resent[1], 0xa1);
+	fake_sign_reply(&e.f, resent[0], 0xa0);
+	fake_sign_reply(&e.f, waited, 0xa3);
+	spin_until(e.base, &total_calls, 3);
+	spin(e.base, 30);
+	ATF_REQUIRE_EQ(total_calls, 3);
+	ATF_REQUIRE_EQ(r[0].result, KEYD_OK);
+	ATF_REQUIRE_EQ(r[0].sig_tag, 0xa0);
+	ATF_REQUIRE_EQ(r[1].result, KEYD_OK);
+	ATF_REQUIRE_EQ(r[1].sig_tag, 0xa1);
+	ATF_REQUIRE_EQ(r[2].calls, 0);
+	ATF_REQUIRE_EQ(r[3].result, KEYD_OK);
+	ATF_REQUIRE_EQ(r[3].sig_tag, 0xa3);
+	const struct keyd_client_stats *st = keyd_client_get_stats(e.kc);
+	ATF_REQUIRE_EQ(st->resent, 3);
+	ATF_REQUIRE_EQ(st->disconnects, 1);
+	ATF_REQUIRE_EQ(st->connects, 2);
+	ATF_REQUIRE_EQ(st->late_replies, 1);
+	ATF_REQUIRE_EQ(st->timeouts, 0);
+	env_down(&e);
+}
+
+/*
+ * A stopping keyd answers what it read and closes with the rest unread in
+ * its socket: the kernel then reports a reset before the replies keyd sent.
+ * Those replies still reach their requesters (not resent), and only the
+ * request keyd never read goes to the next keyd.
+ */
+ATF_TC_WITHOUT_HEAD(replies_before_close_are_kept);
+ATF_TC_BODY(replies_before_close_are_kept, tc)
+{
+	struct env e;
+	struct result r[2] = { { 0 } };
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	struct moat_ipc_sign req;
+	env_up(&e, 5000, 8);
+	submit(e.kc, &r[0], 0x20);
+	uint32_t first = fake_get_sign(&e.f, e.base, &req, pkt);
+	submit(e.kc, &r[1], 0x21);
+	/* Sent, never read by this keyd. */
+	uint64_t end = now_ms() + WAIT_MS;
+	while (!readable(e.f.cfd, 0)) {
+		ATF_REQUIRE_MSG(now_ms() < end, "the second request was not sent");
+		spin(e.base, 2);
+	}
+	/* Answer the first and stop, before the client's loop runs again. */
+	fake_sign_reply(&e.f, first, 0xb0);
+	fake_drop_client(&e.f);
+	spin_until(e.base, &total_calls, 1);
+	ATF_REQUIRE_EQ(r[0].result, KEYD_OK);
+	ATF_REQUIRE_EQ(r[0].sig_tag, 0xb0);
+	fake_hello(&e.f, e.base, e.kc, 8);
+	uint32_t again = fake_get_sign(&e.f, e.base, &req, pkt);
+	ATF_REQUIRE_EQ(moat_cursor_data(&req.input)[98], 0x21);
+	size_t len;
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+	ATF_REQUIRE_MSG(!fake_recv(&e.f, e.base, 50, pkt, &len, &h, &body), "an answered request was sent again");
+	fake_sign_reply(&e.f, again, 0xb1);
+	spin_until(e.base, &total_calls, 2);
+	ATF_REQUIRE_EQ(r[1].result, KEYD_OK);
+	ATF_REQUIRE_EQ(r[1].sig_tag, 0xb1);
+	ATF_REQUIRE_EQ(r[0].calls, 1);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->resent, 1);
+	env_down(&e);
+}
+
+/*
+ * keyd goes away and stays away past the deadline: the request in flight
+ * is kept for the next keyd only until its deadline, then fails (keyd is
+ * unavailable); once keyd is back, requests are served again.
+ */
+ATF_TC_WITHOUT_HEAD(away_past_deadline);
+ATF_TC_BODY(away_past_deadline, tc)
 {
 	struct env e;
 	struct result r[3] = { { 0 } };
-	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE], in[130];
 	struct moat_ipc_sign req;
-	env_up(&e, 2000, 8);
+	uint32_t id;
+	env_up(&e, 200, 8);
 	submit(e.kc, &r[0], 1);
-	submit(e.kc, &r[1], 2);
 	(void)fake_get_sign(&e.f, e.base, &req, pkt);
-	(void)fake_get_sign(&e.f, e.base, &req, pkt);
-	fake_drop_client(&e.f);
-	spin_until(e.base, &total_calls, 2);
+	fake_close(&e.f);
+	spin_until(e.base, &total_calls, 1);
 	ATF_REQUIRE_EQ(r[0].result, KEYD_UNAVAILABLE);
-	ATF_REQUIRE_EQ(r[1].result, KEYD_UNAVAILABLE);
-	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->disconnects, 1);
-	/* Reconnected with backoff, HELLO again, and signing works. */
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->timeouts, 1);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->resent, 1);
+	/* Away longer than keyd-timeout now: a new request fails at once. */
+	spin(e.base, 250);
+	size_t n = cv_input(in, 2);
+	EXPECT_ERR(keyd_client_sign(e.kc, key_id, 0x0403, MOAT_IPC_SIGN_TLS13_CV, in, n, done_cb, &r[1], &id),
+		   MOAT_ERR_KEYD_UNAVAILABLE);
+	/* Back: served again. */
+	fake_listen(&e.f);
 	fake_hello(&e.f, e.base, e.kc, 8);
 	submit(e.kc, &r[2], 3);
 	fake_sign_reply(&e.f, fake_get_sign(&e.f, e.base, &req, pkt), 0x77);
-	spin_until(e.base, &total_calls, 3);
+	spin_until(e.base, &total_calls, 2);
 	ATF_REQUIRE_EQ(r[2].result, KEYD_OK);
+	ATF_REQUIRE_EQ(r[1].calls, 0);
 	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->connects, 2);
 	env_down(&e);
 }
@@ -702,8 +834,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, decrypt_round_trip);
 	ATF_TP_ADD_TC(tp, busy_is_a_failure);
 	ATF_TP_ADD_TC(tp, timeout_then_late_reply);
-	ATF_TP_ADD_TC(tp, fail_fast_while_away);
-	ATF_TP_ADD_TC(tp, keyd_goes_away_and_comes_back);
+	ATF_TP_ADD_TC(tp, fail_fast_after_keyd_timeout);
+	ATF_TP_ADD_TC(tp, restart_resends_in_flight);
+	ATF_TP_ADD_TC(tp, replies_before_close_are_kept);
+	ATF_TP_ADD_TC(tp, away_past_deadline);
 	ATF_TP_ADD_TC(tp, cancel);
 	ATF_TP_ADD_TC(tp, max_inflight_respected);
 	ATF_TP_ADD_TC(tp, garbage_resets_connection);

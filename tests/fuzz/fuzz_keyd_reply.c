@@ -17,9 +17,13 @@
  *  - an OK result carries exactly the signature keyd sent for that id, a
  *    refusal exactly its status; a reply sent for an earlier connection's
  *    request, or to an id that is not pending, reaches nobody;
- *  - when the connection is lost, every pending request has been told
- *    (KEYD_UNAVAILABLE) before the next one is accepted, and requests made
- *    while keyd is away fail at once;
+ *  - keyd going away (a restart) fails nothing: after the next HELLO,
+ *    every request still pending is sent again, as many as max_inflight
+ *    allows, each with an id it never had on an earlier connection, and
+ *    never twice on one connection;
+ *  - keyd refusing the connection at HELLO, or breaking the protocol,
+ *    fails every pending request (KEYD_UNAVAILABLE) before the next
+ *    connection is accepted;
  *  - the client's counters agree with what the callbacks saw.
  *
  * Request deadlines are set far beyond a run so that timing never decides
@@ -93,8 +97,9 @@ enum expect { EXP_NONE, EXP_PENDING, EXP_CANCELLED, EXP_DONE };
 
 struct req {
 	enum expect state;
-	uint32_t id;
-	uint32_t conn;            /* connection it was submitted on, UINT32_MAX if none was up */
+	uint32_t id;              /* the requester's (keyd_client_cancel) */
+	uint32_t wire;            /* the id it was last sent with ... */
+	uint32_t wire_conn;       /* ... on that connection (0: never sent) */
 	uint8_t opcode;           /* MOAT_IPC_SIGN or MOAT_IPC_RSA_DECRYPT */
 	bool answered;            /* keyd sent a reply for it (OK or error) */
 	uint16_t status;          /* what keyd answered */
@@ -110,9 +115,12 @@ struct run {
 	unsigned restarts;
 	struct req reqs[MAX_REQS];
 	size_t nreqs;
-	uint32_t received[MAX_REQS * 2]; /* ids keyd read on the current connection, in order */
+	/* What keyd read on the current connection, in order: the id on the wire and the request it is. */
+	uint32_t received[MAX_REQS * 2];
+	size_t received_req[MAX_REQS * 2];
 	size_t nreceived;
 	uint64_t ok_seen, refused_seen, unavailable_seen;
+	bool empty_sent;          /* an empty packet on this connection: to the client, keyd went away */
 };
 
 static int listen_fd = -1;
@@ -124,6 +132,29 @@ static struct req *req_by_id(struct run *r, uint32_t id)
 		if (r->reqs[i].id == id && r->reqs[i].state != EXP_NONE)
 			return &r->reqs[i];
 	return NULL;
+}
+
+/* The request keyd read as id on the current connection. */
+static struct req *req_by_wire(struct run *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->nreceived; i++)
+		if (r->received[i] == id)
+			return &r->reqs[r->received_req[i]];
+	return NULL;
+}
+
+/*
+ * Whether a reply to id could reach a request that is not done: the
+ * client's ids are (generation << 12) | slot, and a request resent on a new
+ * connection takes a generation the harness cannot predict, so any id in
+ * the slot of such a request is one the harness does not send at random.
+ */
+static bool may_reach_pending(struct run *r, uint32_t id)
+{
+	for (size_t i = 0; i < r->nreqs; i++)
+		if (r->reqs[i].state == EXP_PENDING && (r->reqs[i].id & 0xfffu) == (id & 0xfffu))
+			return true;
+	return req_by_wire(r, id) != NULL;
 }
 
 static void done_cb(void *arg, enum keyd_result result, uint16_t status, const uint8_t *sig, size_t sig_len)
@@ -157,7 +188,25 @@ static void keyd_send(struct run *r, const uint8_t *pkt, size_t len)
 	(void)send(r->cfd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* Read what the client sent; remember the SIGN and RSA_DECRYPT ids in order. */
+/*
+ * Which request a packet is: step_submit puts the request's index in the
+ * first byte of the transcript hash (SIGN) or of the ciphertext.
+ */
+static size_t request_index(const struct moat_ipc_header *h, struct moat_cursor body)
+{
+	if (h->opcode == MOAT_IPC_SIGN) {
+		struct moat_ipc_sign sign;
+		require(moat_ipc_sign_decode(body, &sign, NULL) == MOAT_SUCCESS && moat_cursor_remaining(&sign.input) > 98,
+			"client sent a malformed SIGN");
+		return moat_cursor_data(&sign.input)[98];
+	}
+	struct moat_ipc_rsa_decrypt dec;
+	require(moat_ipc_rsa_decrypt_decode(body, &dec, NULL) == MOAT_SUCCESS && moat_cursor_remaining(&dec.ciphertext) > 0,
+		"client sent a malformed RSA_DECRYPT");
+	return moat_cursor_data(&dec.ciphertext)[0];
+}
+
+/* Read what the client sent; remember the SIGN and RSA_DECRYPT ids in order, and whose they are. */
 static void keyd_read(struct run *r)
 {
 	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
@@ -170,9 +219,19 @@ static void keyd_read(struct run *r)
 		require(moat_ipc_header_decode(pkt, (size_t)n, &h, &body) == MOAT_SUCCESS, "client sent a bad packet");
 		require(h.opcode == MOAT_IPC_SIGN || h.opcode == MOAT_IPC_RSA_DECRYPT,
 			"client sent something other than SIGN or RSA_DECRYPT after HELLO");
-		require(req_by_id(r, h.request_id) != NULL, "client sent a request nobody made");
-		if (r->nreceived < sizeof(r->received) / sizeof(r->received[0]))
+		size_t idx = request_index(&h, body);
+		require(idx < r->nreqs && r->reqs[idx].state != EXP_NONE, "client sent a request nobody made");
+		struct req *q = &r->reqs[idx];
+		require(q->opcode == h.opcode, "client sent a request with another opcode");
+		require(q->wire_conn != r->conn, "client sent a request twice on one connection");
+		require(q->wire_conn == 0 || q->wire != h.request_id, "a request resent with its id of an earlier connection");
+		require(req_by_wire(r, h.request_id) == NULL, "two requests with one id on a connection");
+		q->wire = h.request_id;
+		q->wire_conn = r->conn;
+		if (r->nreceived < sizeof(r->received) / sizeof(r->received[0])) {
+			r->received_req[r->nreceived] = idx;
 			r->received[r->nreceived++] = h.request_id;
+		}
 	}
 }
 
@@ -183,12 +242,21 @@ static void pump(struct run *r)
 	keyd_read(r);
 }
 
-/* Every request submitted on a lost connection must have been told. */
-static void check_all_told(struct run *r, uint32_t conn)
+/* keyd refused the connection or broke the protocol: every request must have been told. */
+static void check_all_told(struct run *r)
 {
 	for (size_t i = 0; i < r->nreqs; i++)
-		if (r->reqs[i].conn == conn)
-			require(r->reqs[i].state != EXP_PENDING, "a request outlived its connection");
+		require(r->reqs[i].state != EXP_PENDING, "a request outlived a refused or broken connection");
+}
+
+/* A connection just came up: every pending request is sent on it, as many as max_inflight allows. */
+static void check_resent(struct run *r, uint16_t max_inflight)
+{
+	size_t pending = 0;
+	for (size_t i = 0; i < r->nreqs; i++)
+		pending += r->reqs[i].state == EXP_PENDING;
+	size_t want = pending < max_inflight ? pending : max_inflight;
+	require(r->nreceived >= want, "a request pending when keyd went away was not sent to the next keyd");
 }
 
 static void answer_hello(struct run *r, uint16_t status, uint8_t version, uint16_t max_inflight)
@@ -223,6 +291,7 @@ static void answer_hello(struct run *r, uint16_t status, uint8_t version, uint16
  */
 static bool keyd_restart(struct run *r, struct script *s)
 {
+	bool refused = false;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		if (r->cfd >= 0) {
 			close(r->cfd);
@@ -231,18 +300,26 @@ static bool keyd_restart(struct run *r, struct script *s)
 		if (r->restarts >= MAX_RESTARTS)
 			return false;
 		r->restarts++;
-		/* The client notices (EOF), fails what is pending, and retries after its 1 ms backoff. */
+		/*
+		 * The client notices (EOF) and reconnects: at once if requests wait
+		 * (they are kept for the next keyd), else after its 1 ms backoff; after
+		 * a refusal it has failed them.
+		 */
 		struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
 		for (int i = 0; i < 200 && poll(&pfd, 1, 0) == 0; i++)
 			event_base_loop(r->base, EVLOOP_ONCE);
 		require(poll(&pfd, 1, 0) == 1, "the client did not reconnect");
-		check_all_told(r, r->conn);
+		if (refused)
+			check_all_told(r);
 		r->cfd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		require(r->cfd >= 0, "accept");
 		r->nreceived = 0;
+		r->empty_sent = false;
 		r->conn++;
 
 		uint8_t how = attempt == 2 ? 0 : take_or(s, 0);
+		uint16_t max_inflight = 0;
+		refused = how % 8 >= 1 && how % 8 <= 3;
 		if (how % 8 == 1) {
 			answer_hello(r, (uint16_t)(1u + take_or(s, 0) % MOAT_IPC_STATUS_MAX), 1, 1);
 		} else if (how % 8 == 2) {
@@ -250,11 +327,14 @@ static bool keyd_restart(struct run *r, struct script *s)
 		} else if (how % 8 == 3) {
 			continue; /* closed before answering HELLO: keyd refusing the peer */
 		} else {
-			answer_hello(r, MOAT_IPC_OK, MOAT_IPC_VERSION, (uint16_t)(1u + take_or(s, 3) % 16u));
+			max_inflight = (uint16_t)(1u + take_or(s, 3) % 16u);
+			answer_hello(r, MOAT_IPC_OK, MOAT_IPC_VERSION, max_inflight);
 		}
 		pump(r);
-		if (keyd_client_is_ready(r->kc))
+		if (keyd_client_is_ready(r->kc)) {
+			check_resent(r, max_inflight);
 			return true;
+		}
 	}
 	return keyd_client_is_ready(r->kc);
 }
@@ -291,8 +371,6 @@ static void step_submit(struct run *r, bool decrypt)
 	q->state = EXP_PENDING;
 	q->id = id;
 	q->opcode = decrypt ? MOAT_IPC_RSA_DECRYPT : MOAT_IPC_SIGN;
-	/* Made while no connection was up, it belongs to whichever comes next: not checked by connection. */
-	q->conn = was_ready ? r->conn : UINT32_MAX;
 	r->nreqs++;
 }
 
@@ -310,7 +388,7 @@ static void step_answer(struct run *r, struct script *s, bool ok)
 	uint32_t id;
 	if (!pick_received(r, s, &id))
 		return;
-	struct req *q = req_by_id(r, id);
+	struct req *q = req_by_wire(r, id);
 	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, pkt, sizeof(pkt));
@@ -349,9 +427,8 @@ static void step_stray(struct run *r, struct script *s)
 	uint32_t id = 0;
 	for (int i = 0; i < 4; i++)
 		id = (id << 8) | take_or(s, 0);
-	struct req *q = req_by_id(r, id);
-	if (q != NULL && (q->state == EXP_PENDING || q->answered))
-		return; /* it would be a real answer; step_answer covers those */
+	if (may_reach_pending(r, id))
+		return; /* it could be a real answer; step_answer covers those */
 	uint8_t pkt[64];
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, pkt, sizeof(pkt));
@@ -376,11 +453,9 @@ static void step_raw(struct run *r, struct script *s)
 	 */
 	struct moat_ipc_header h;
 	struct moat_cursor body;
-	if (moat_ipc_header_decode(pkt, n, &h, &body) == MOAT_SUCCESS) {
-		struct req *q = req_by_id(r, h.request_id);
-		if (q != NULL && q->state == EXP_PENDING)
-			return;
-	}
+	if (moat_ipc_header_decode(pkt, n, &h, &body) == MOAT_SUCCESS && may_reach_pending(r, h.request_id))
+		return;
+	r->empty_sent |= n == 0;
 	keyd_send(r, pkt, n);
 }
 
@@ -395,7 +470,9 @@ static void step_truncated(struct run *r, struct script *s)
 	moat_buf_init_fixed(&b, pkt, sizeof(pkt));
 	static const uint8_t sig[72] = { 0x30 };
 	require(moat_ipc_sign_reply_encode(&b, id, sig, sizeof(sig)) == MOAT_SUCCESS, "encode reply");
-	keyd_send(r, pkt, (size_t)take_or(s, 0) % b.len);
+	size_t len = (size_t)take_or(s, 0) % b.len;
+	r->empty_sent |= len == 0;
+	keyd_send(r, pkt, len);
 }
 
 static void step_cancel(struct run *r, struct script *s)
@@ -492,11 +569,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			live = keyd_restart(&r, &s);
 			break;
 		}
-		uint32_t conn = r.conn;
 		pump(&r);
 		if (live && !keyd_client_is_ready(r.kc)) {
-			/* The client dropped keyd (a malformed packet): everything pending has been told. */
-			check_all_told(&r, conn);
+			/*
+			 * The client dropped keyd: for a malformed packet everything pending
+			 * has been told; an empty packet reads as keyd going away (end of
+			 * file), and what is pending waits for the next keyd instead.
+			 */
+			if (!r.empty_sent)
+				check_all_told(&r);
 			step_submit(&r, false);
 			live = keyd_restart(&r, &s);
 		}
@@ -558,6 +639,8 @@ static const struct builtin builtins[] = {
 	{ "garbage", { 0, 7, 0, 6, 3, 0xff, 0xff, 0xff }, 8, STAT(disconnects), 1 },
 	/* keyd restarts with a request pending, refuses the first HELLO, then serves a new request. */
 	{ "restart", { 0, 7, 0, 8, 1, 6, 0, 0, 0, 2, 0, 1 }, 12, STAT(connects), 2 },
+	/* keyd restarts with a request in flight: sent again on the next connection, and answered there. */
+	{ "resend", { 0, 7, 0, 8, 0, 7, 2, 0, 1 }, 9, STAT(resent), 1 },
 	/* An RSA_DECRYPT answered with 48 bytes, then a SIGN: each reply goes to its own kind of request. */
 	{ "decrypt", { 0, 7, 9, 0, 2, 1, 0, 2, 0, 3 }, 10, STAT(decrypted_ok), 1 },
 	/* max_inflight 1: three requests wait behind each other and all get answered. */

@@ -266,6 +266,30 @@ ATF_TC_BODY(begin_end_rules, tc)
 	EXPECT_ERR(moat_ipc_end(&grow), MOAT_ERR_PREFIX_NESTING);
 }
 
+/* A request given a new id: only the id changes, and a buffer too short to be a message is refused. */
+ATF_TC_WITHOUT_HEAD(set_request_id);
+ATF_TC_BODY(set_request_id, tc)
+{
+	struct ipc_pkt p, want;
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+
+	pkt_init(&p);
+	pkt_init(&want);
+	EXPECT_OK(moat_ipc_ping_encode(&p.b, 7, (const uint8_t *)"abc", 3));
+	EXPECT_OK(moat_ipc_ping_encode(&want.b, 0x01020304, (const uint8_t *)"abc", 3));
+	EXPECT_OK(moat_ipc_set_request_id(p.b.data, p.b.len, 0x01020304));
+	ATF_REQUIRE_EQ(p.b.len, want.b.len);
+	ATF_REQUIRE(memcmp(p.b.data, want.b.data, p.b.len) == 0);
+	pkt_open(&p, &h, &body);
+	ATF_REQUIRE_EQ(h.request_id, 0x01020304);
+	ATF_REQUIRE_EQ(h.opcode, MOAT_IPC_PING);
+
+	EXPECT_ERR(moat_ipc_set_request_id(p.b.data, MOAT_IPC_HEADER_LEN - 1, 1), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ipc_set_request_id(p.b.data, MOAT_IPC_MAX_MESSAGE + 1, 1), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ipc_set_request_id(NULL, MOAT_IPC_HEADER_LEN, 1), MOAT_ERR_NULL_ARG);
+}
+
 ATF_TC_WITHOUT_HEAD(reply_check_rules);
 ATF_TC_BODY(reply_check_rules, tc)
 {
@@ -360,6 +384,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, request_open_rules);
 	ATF_TP_ADD_TC(tp, status_replies);
 	ATF_TP_ADD_TC(tp, begin_end_rules);
+	ATF_TP_ADD_TC(tp, set_request_id);
 	ATF_TP_ADD_TC(tp, reply_check_rules);
 	ATF_TP_ADD_TC(tp, opcode_sockets);
 	ATF_TP_ADD_TC(tp, names);

@@ -949,6 +949,55 @@ privilege_drop_body()
 	stop_keyd
 }
 
+atf_test_case drain_on_stop
+drain_on_stop_head()
+{
+	atf_set "descr" "SIGTERM: keyd closes its sockets at once, answers every request it had read and then closes the peer; a second keyd starts on the same paths meanwhile"
+}
+# reads_since BASE N: keyd has read N packets from others since STATS said
+# BASE. Each stat_value is a keyctl HELLO and STATS, counted too: READ_LOOKS
+# of them since BASE.
+reads_since()
+{
+	READ_LOOKS=$((READ_LOOKS + 1))
+	_rs=$(stat_value requests)
+	[ -n "$_rs" ] && [ $((_rs - $1 - 2 * READ_LOOKS)) -ge "$2" ]
+}
+drain_on_stop_body()
+{
+	make_keys rsa4096 p256
+	# One thread signing RSA-4096: 64 signatures keep it busy well after the signal.
+	write_conf rsa4096 p256 -- "max-inflight 64" "workers 1"
+	start_keyd
+	first=$KEYD_PID
+	base=$(stat_value requests)
+	READ_LOOKS=0
+	client hello burst 64 "$(key_id rsa4096)" rsa_pss_rsae_sha256 expect-close >burst.out 2>&1 &
+	burster=$!
+	BG_PIDS=$burster
+	# Its HELLO and 64 SIGNs read: what keyd holds when the signal comes.
+	wait_until -p "$burster" reads_since "$base" 65 || atf_fail "keyd did not read the 64 requests"
+	kill -TERM "$first"
+	# A new keyd right away, on the same sockets: the stopping one no longer listens.
+	"$KEYD" -d -f "$(pwd)/keyd.conf" >keyd2.log 2>&1 &
+	KEYD_PID=$!
+	wait_until -p "$KEYD_PID" keyd_answers || { cat keyd2.log >&2; atf_fail "a second keyd does not start while the first stops"; }
+	wait_exit "$burster"
+	BG_PIDS=""
+	cat burst.out
+	grep -q "^burst ok=64 busy=0 other=0 missing=0$" burst.out || { cat keyd.log >&2; atf_fail "requests keyd had read were not all answered"; }
+	grep -q "^closed$" burst.out || atf_fail "the stopping keyd did not close the connection once it had answered"
+	wait_exit "$first"
+	[ "$EXIT_STATUS" = 0 ] || { cat keyd.log >&2; atf_fail "the first keyd exited with status $EXIT_STATUS"; }
+	grep -Eq "answering the [0-9]+ requests? already read|no request in flight" keyd.log || atf_fail "keyd did not log its drain"
+	grep -q "unanswered" keyd.log && atf_fail "the drain ran out of time"
+	keyd_alive 64
+	kill -TERM "$KEYD_PID"
+	wait_exit "$KEYD_PID"
+	KEYD_PID=""
+	[ "$EXIT_STATUS" = 0 ] || { cat keyd2.log >&2; atf_fail "the second keyd exited with status $EXIT_STATUS"; }
+}
+
 atf_test_case clean_shutdown
 clean_shutdown_head()
 {
@@ -1007,4 +1056,5 @@ atf_init_test_cases()
 	atf_add_test_case key_file_modes
 	atf_add_test_case root_without_user
 	atf_add_test_case clean_shutdown
+	atf_add_test_case drain_on_stop
 }
