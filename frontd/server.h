@@ -13,6 +13,7 @@
 
 #include "frontd/accesslog.h"
 #include "frontd/config.h"
+#include "frontd/drain.h"
 #include "frontd/keyd_client.h"
 #include "frontd/limits.h"
 
@@ -69,6 +70,7 @@ struct frontd_server {
 	struct frontd_limits limits;
 	struct event *ev_stats;     /* SIGUSR1 */
 	struct frontd_accesslog alog;
+	struct frontd_drain drain;  /* stopping gracefully (drain.h) */
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */
