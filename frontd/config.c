@@ -41,7 +41,7 @@
 static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
-	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy",
+	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol",
@@ -135,16 +135,23 @@ static int unix_sockaddr(struct moat_conf *conf, const struct moat_conf_node *n,
 	return MOAT_SUCCESS;
 }
 
-static int timeout_arg(struct moat_conf *conf, const struct moat_conf_node *n, uint32_t *out)
+/* A duration from min_ms (0 or 1) to 24 hours. */
+static int duration_arg(struct moat_conf *conf, const struct moat_conf_node *n, uint64_t min_ms, uint32_t *out)
 {
 	uint64_t ms;
 	TRY(moat_conf_expect_args(conf, n, 1, 1));
 	TRY(moat_conf_expect_no_block(conf, n));
 	TRY(moat_conf_arg_duration_ms(conf, n, 0, &ms));
-	if (ms == 0 || ms > MAX_TIMEOUT_MS)
-		return moat_conf_fail(conf, n, "\"%s\": %s is out of range (1ms..24h)", n->name, n->args[0].text);
+	if (ms < min_ms || ms > MAX_TIMEOUT_MS)
+		return moat_conf_fail(conf, n, "\"%s\": %s is out of range (%s..24h)", n->name, n->args[0].text,
+				      min_ms == 0 ? "0" : "1ms");
 	*out = (uint32_t)ms;
 	return MOAT_SUCCESS;
+}
+
+static int timeout_arg(struct moat_conf *conf, const struct moat_conf_node *n, uint32_t *out)
+{
+	return duration_arg(conf, n, 1, out);
 }
 
 static int count_arg(struct moat_conf *conf, const struct moat_conf_node *n, size_t *out)
@@ -653,6 +660,10 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 	TRY(moat_conf_find_unique(conf, root, "idle-timeout", &n));
 	if (n != NULL)
 		TRY(timeout_arg(conf, n, &cfg->idle_timeout_ms));
+	/* 0 is allowed: stop at once, closing every connection with close_notify. */
+	TRY(moat_conf_find_unique(conf, root, "drain-timeout", &n));
+	if (n != NULL)
+		TRY(duration_arg(conf, n, 0, &cfg->drain_timeout_ms));
 	TRY(moat_conf_find_unique(conf, root, "first-byte-timeout", &n));
 	if (n != NULL)
 		TRY(timeout_arg(conf, n, &cfg->first_byte_timeout_ms));
@@ -717,6 +728,7 @@ static void config_init(struct frontd_config *cfg)
 	cfg->keyd_timeout_ms = FRONTD_DEFAULT_KEYD_TIMEOUT_MS;
 	cfg->handshake_timeout_ms = FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 	cfg->idle_timeout_ms = FRONTD_DEFAULT_IDLE_TIMEOUT_MS;
+	cfg->drain_timeout_ms = FRONTD_DEFAULT_DRAIN_TIMEOUT_MS;
 	cfg->first_byte_timeout_ms = FRONTD_DEFAULT_FIRST_BYTE_TIMEOUT_MS;
 	cfg->client_hello_timeout_ms = FRONTD_DEFAULT_CLIENT_HELLO_TIMEOUT_MS;
 	cfg->max_connections = FRONTD_DEFAULT_MAX_CONNECTIONS;

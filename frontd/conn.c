@@ -217,6 +217,7 @@ static void conn_free(struct frontd_conn *c)
 	LIST_REMOVE(c, link);
 	srv->conn_count--;
 	free(c);
+	frontd_drain_conn_gone(srv);
 }
 
 void frontd_conn_abort(struct frontd_conn *c, const char *why)
@@ -770,6 +771,26 @@ int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l
 		BAIL(MOAT_ERR_INTERNAL);
 	}
 	return MOAT_SUCCESS;
+}
+
+bool frontd_conn_drain_expire(struct frontd_conn *c)
+{
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		/* No alert: nothing the client did was wrong, and mid-handshake there is no close_notify to send. */
+		frontd_conn_ended(c, "timeout drain", NULL);
+		frontd_conn_log(c, MOAT_LOG_DEBUG, "closed: drain-timeout during the handshake");
+		conn_free(c);
+		return true;
+	case CONN_PROXY:
+		frontd_conn_ended(c, "timeout drain", NULL);
+		frontd_conn_close_gracefully(c, "drain-timeout");
+		return true;
+	case CONN_CLOSING:
+	case CONN_LINGER:
+		break;
+	}
+	return false;
 }
 
 void frontd_conn_close_all(struct frontd_server *srv)

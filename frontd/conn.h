@@ -101,6 +101,7 @@ struct frontd_conn {
 	bool down_eof, down_shut; /* backend sent FIN; client got our close_notify */
 	bool tls_out_pending;     /* the TLS library holds records it could not write yet (moat_send, moat_recv) */
 	bool tls_io;              /* the TLS library may hold I/O buffers (released when idle) */
+	bool client_spoke_last;   /* the last bytes read came from the client, not the backend (draining) */
 	uint64_t last_activity_ms;
 	uint64_t bytes_up, bytes_down;
 	uint32_t idle_releases;   /* times the TLS library gave its buffers back (logged at the end) */
@@ -163,6 +164,11 @@ void frontd_conn_set_timer(struct frontd_conn *c, uint32_t ms);
 uint64_t frontd_conn_now_ms(const struct frontd_conn *c);
 /* Create the backend's event once c->bfd exists. */
 MOAT_MUST_USE int frontd_conn_backend_events(struct frontd_conn *c);
+/*
+ * drain-timeout ran out (drain.h): close c, with close_notify once its
+ * handshake is done. false: c was closing already and is left to finish.
+ */
+bool frontd_conn_drain_expire(struct frontd_conn *c);
 
 /* conn_proxy_protocol.c */
 /*
@@ -178,8 +184,13 @@ void frontd_pp_conn_free(struct frontd_conn *c);
 /* proxy.c */
 MOAT_MUST_USE int frontd_proxy_start(struct frontd_conn *c);
 void frontd_proxy_pump(struct frontd_conn *c);
-/* The timer fired in the PROXY state: backend connect deadline or idle check. */
+/* The timer fired in the PROXY state: backend connect deadline, idle check, or (draining) the end of a quiet moment. */
 void frontd_proxy_timer(struct frontd_conn *c);
+/*
+ * The server is draining (drain.h): close c with close_notify if it is idle
+ * now, or arm its timer for when it may be; c may be gone after.
+ */
+void frontd_proxy_drain_check(struct frontd_conn *c);
 /* Give back the held bytes of a connection that goes away. */
 void frontd_proxy_free(struct frontd_conn *c);
 /* Free the process's read buffers (at exit). */

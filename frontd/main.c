@@ -14,8 +14,10 @@
  *      serves even when keyd comes up later) and start accepting;
  *   6. enter the sandbox (frontd/sandbox.h): not dumpable, no_new_privs, a
  *      seccomp allow-list; from here on no file can be opened.
- * SIGTERM and SIGINT stop accepting and end the loop; open connections are
- * then closed and everything freed, so sanitizers see a clean exit.
+ * The first SIGTERM or SIGINT drains (frontd/drain.h): no more accepting,
+ * open connections finish or are closed with close_notify, then the loop
+ * ends; a second one ends it at once. Whatever is left is then closed and
+ * everything freed, so sanitizers see a clean exit.
  *
  * The test build (tests/frontd/moat-frontd-test, -DMOAT_FRONTD_TESTING) has
  * one hidden option the real daemon lacks: --test-forbidden-syscall=CALL
@@ -188,10 +190,9 @@ static int enter_sandbox(const struct frontd_server *srv, const struct options *
 static void stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
-	struct frontd_server *srv = arg;
-	moat_log(MOAT_LOG_NOTICE, "signal %d: exiting", (int)sig);
-	frontd_listeners_close(srv);
-	event_base_loopbreak(srv->base);
+	char why[32];
+	snprintf(why, sizeof(why), "signal %d", (int)sig);
+	frontd_drain_or_stop(arg, why);
 }
 
 static int serve(struct frontd_server *srv, const struct options *o)
@@ -233,6 +234,7 @@ out:
 	frontd_ocsp_stop(srv);
 	frontd_listeners_close(srv);
 	frontd_conn_close_all(srv);
+	frontd_drain_free(srv);
 	frontd_accesslog_stop(srv);
 	keyd_client_free(srv->keyd);
 	srv->keyd = NULL;

@@ -27,6 +27,22 @@
  * A backend that cannot be reached (refused, or no connection within the
  * handshake timeout) gets the client a clean close_notify at once.
  *
+ * Draining (drain.h) closes a connection only while it is idle, and
+ * frontd does not parse what it carries, so idle is judged from what it
+ * can see (frontd_proxy_drain_check; moat-frontd(8) SIGNALS):
+ *   - nothing is held for either side, here, in the TLS library (no part of
+ *     a record read, nothing to write) or to be flushed, and neither side
+ *     has half-closed (the other one then still finishes);
+ *   - the backend spoke last: in a request/response protocol (HTTP/1.1
+ *     keep-alive) the answer to the last request is through, while after
+ *     the client's bytes the backend may still be working on an answer;
+ *     closing then would lose a request the client believes was sent;
+ *   - and nothing moved for DRAIN_QUIET_MS, since an answer may come in
+ *     bursts: a stream that pauses longer, or a client that speaks last
+ *     (an HTTP/2 WINDOW_UPDATE), waits for drain-timeout instead.
+ * Each time the pump stops moving the connection is judged again, and a
+ * connection that only lacks the quiet moment has its timer armed for it.
+ *
  * A site with `proxy-protocol` sends its backend a PROXY header first
  * (conn_proxy_protocol.c): it is put where client bytes the backend has
  * not taken yet would be (c->up), so it goes out as soon as the connect
@@ -58,6 +74,8 @@
 #define READ_MIN (16u * 1024u)
 /* Bytes left over up to this are copied out of the read buffer, more keep the buffer itself. */
 #define HOLD_COPY_MAX (64u * 1024u)
+/* Draining: how long nothing must have moved before a connection counts as idle. */
+#define DRAIN_QUIET_MS 1000u
 /* Read buffers kept for reuse. */
 #define POOL_KEEP 2
 /*
@@ -284,6 +302,8 @@ void frontd_proxy_timer(struct frontd_conn *c)
 		return;
 	}
 	frontd_conn_set_timer(c, (uint32_t)(idle_ms - quiet));
+	if (c->srv->drain.state == FRONTD_DRAINING)
+		frontd_proxy_drain_check(c);
 }
 
 static bool would_block(int err)
@@ -387,6 +407,7 @@ static bool up_step(struct frontd_conn *c, bool *progress)
 		if (got > 0) {
 			size_t n;
 			*progress = true;
+			c->client_spoke_last = true;
 			if (!backend_send(c, buf->data, (size_t)got, &n, progress))
 				return false;
 			adapt(&c->up_read, n == (size_t)got);
@@ -464,6 +485,7 @@ static bool down_step(struct frontd_conn *c, bool *progress)
 		if (got > 0) {
 			size_t n;
 			*progress = true;
+			c->client_spoke_last = false;
 			if (!tls_send(c, buf->data, (size_t)got, &n, progress))
 				return false;
 			adapt(&c->down_read, n == (size_t)got && !c->tls_out_pending);
@@ -525,6 +547,47 @@ static void release_when_idle(struct frontd_conn *c)
 	c->tls_io = false;
 }
 
+/*
+ * Between two exchanges, as far as frontd can tell (the head of this file):
+ * nothing held, nothing half-closed, the backend spoke last.
+ */
+static bool between_exchanges(struct frontd_conn *c)
+{
+	if (!c->backend_connected || c->client_spoke_last || c->up_eof || c->down_eof || c->up != NULL ||
+	    c->down != NULL || c->tls_out_pending || moat_peek(c->tls) != 0)
+		return false;
+	/*
+	 * The library gives its buffers back only when it holds no part of a
+	 * record from the client and nothing to send: the one test of both it
+	 * offers, and an idle connection's buffers are to go anyway.
+	 */
+	if (moat_connection_release_buffers(c->tls) < 0) {
+		moat_error_clear();
+		return false;
+	}
+	c->tls_io = false;
+	return true;
+}
+
+void frontd_proxy_drain_check(struct frontd_conn *c)
+{
+	if (!between_exchanges(c))
+		return; /* the pump looks again once something moves; drain-timeout ends the wait */
+	uint64_t now = frontd_conn_now_ms(c);
+	uint64_t quiet = now > c->last_activity_ms ? now - c->last_activity_ms : 0;
+	if (quiet >= DRAIN_QUIET_MS) {
+		frontd_conn_ended(c, "drained", NULL);
+		frontd_conn_close_gracefully(c, "draining, idle");
+		return;
+	}
+	/* The idle timer, brought forward (frontd_proxy_timer re-arms it for the rest). */
+	uint64_t idle_ms = c->srv->cfg->idle_timeout_ms;
+	uint64_t wait = DRAIN_QUIET_MS - quiet;
+	if (quiet < idle_ms && idle_ms - quiet < wait)
+		wait = idle_ms - quiet;
+	frontd_conn_set_timer(c, (uint32_t)wait);
+}
+
 void frontd_proxy_pump(struct frontd_conn *c)
 {
 	if (!check_connect(c))
@@ -546,8 +609,11 @@ void frontd_proxy_pump(struct frontd_conn *c)
 		c->last_activity_ms = frontd_conn_now_ms(c);
 	frontd_conn_watch(c);
 	/* Still moving after our share: come back after the other connections had theirs. */
-	if (progress)
+	if (progress) {
 		frontd_conn_kick(c);
-	else
-		release_when_idle(c);
+		return;
+	}
+	release_when_idle(c);
+	if (c->srv->drain.state == FRONTD_DRAINING)
+		frontd_proxy_drain_check(c);
 }

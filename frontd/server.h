@@ -13,6 +13,7 @@
 
 #include "frontd/accesslog.h"
 #include "frontd/config.h"
+#include "frontd/drain.h"
 #include "frontd/keyd_client.h"
 #include "frontd/limits.h"
 
@@ -70,6 +71,7 @@ struct frontd_server {
 	struct event *ev_stats;     /* SIGUSR1 */
 	struct frontd_accesslog alog;
 	struct event *ev_ocsp;      /* the next stapled OCSP response to expire (ocsp.h) */
+	struct frontd_drain drain;  /* stopping gracefully (drain.h) */
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */

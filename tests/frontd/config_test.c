@@ -91,6 +91,23 @@ ATF_TC_BODY(limit_values, tc)
 	    "t.conf:3: \"max-handshakes\" given twice (first at t.conf:2)");
 }
 
+/* drain-timeout: 0 (close at once) is a value, unlike for the other timeouts. */
+ATF_TC_WITHOUT_HEAD(drain_timeout);
+ATF_TC_BODY(drain_timeout, tc)
+{
+	/* Accepted: the next mistake is the missing site. */
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\ndrain-timeout 0\n", "t.conf:1: no \"site\" block");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\ndrain-timeout 24h\n", "t.conf:1: no \"site\" block");
+	bad("keyd \"/k\"\ndrain-timeout 25h\n", "t.conf:2: \"drain-timeout\": 25h is out of range (0..24h)");
+	bad("keyd \"/k\"\ndrain-timeout later\n",
+	    "t.conf:2: \"drain-timeout\": \"later\" is not a duration (a number with ms, s, m or h)");
+	bad("keyd \"/k\"\ndrain-timeout 1s 2s\n", "t.conf:2: \"drain-timeout\" takes exactly 1 argument, got 2");
+	bad("keyd \"/k\"\ndrain-timeout 1s\ndrain-timeout 2s\n",
+	    "t.conf:3: \"drain-timeout\" given twice (first at t.conf:2)");
+	/* The other timeouts still refuse 0. */
+	bad("keyd \"/k\"\nhandshake-timeout 0\n", "t.conf:2: \"handshake-timeout\": 0 is out of range (1ms..24h)");
+}
+
 ATF_TC_WITHOUT_HEAD(site_mistakes);
 ATF_TC_BODY(site_mistakes, tc)
 {
@@ -176,6 +193,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, unknown_directives);
 	ATF_TP_ADD_TC(tp, bad_values);
 	ATF_TP_ADD_TC(tp, limit_values);
+	ATF_TP_ADD_TC(tp, drain_timeout);
 	ATF_TP_ADD_TC(tp, site_mistakes);
 	ATF_TP_ADD_TC(tp, proxy_protocol);
 	ATF_TP_ADD_TC(tp, relative_paths);

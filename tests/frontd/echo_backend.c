@@ -5,7 +5,7 @@
  * site's backend answered), echoes every byte, and on EOF from its client
  * shuts its own side down, which is the half-close frontd must carry.
  *
- * usage: echo_backend [-g GREETING] [-u UNIXPATH] [-d MS] [-b BYTES] [-p]
+ * usage: echo_backend [-g GREETING] [-u UNIXPATH] [-d MS] [-b BYTES] [-p] [-s FILE [-i MS]]
  * Listens on 127.0.0.1 on a free port and prints "listening on PORT"
  * (or on UNIXPATH, printing "listening on UNIXPATH").
  * -p: each connection starts with a PROXY header (v1 or v2): it is decoded
@@ -15,6 +15,10 @@
  * -d: after the greeting, read nothing for MS milliseconds (a backend that
  * pushes back on frontd); -b: socket buffers of BYTES each way, so that
  * the kernel absorbs little of what a test sends.
+ * -s: a download: the first bytes the client sends are answered with FILE
+ * instead of their echo, written 16 KiB at a time with -i MS milliseconds
+ * between the pieces (a backend that keeps a response flowing, slowly);
+ * then echoing goes on as usual.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -160,7 +164,31 @@ static bool proxy_header(int fd)
 	return write_all(1, line, strlen(line)) == 0;
 }
 
-static void serve(int fd, const char *greeting, long delay_ms, bool pp)
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* -s: FILE in pieces, interval_ms apart. */
+static void download(int fd, const char *file, long interval_ms)
+{
+	FILE *f = fopen(file, "rb");
+	char piece[16384];
+	size_t n;
+	if (f == NULL)
+		_exit(1);
+	while ((n = fread(piece, 1, sizeof(piece), f)) > 0) {
+		if (write_all(fd, piece, n) < 0)
+			_exit(1);
+		if (interval_ms > 0)
+			sleep_ms(interval_ms);
+	}
+	fclose(f);
+}
+
+static void serve(int fd, const char *greeting, long delay_ms, bool pp, const char *file, long interval_ms)
 {
 	char buf[16384];
 	if (pp && !proxy_header(fd)) {
@@ -169,17 +197,19 @@ static void serve(int fd, const char *greeting, long delay_ms, bool pp)
 	}
 	if (greeting != NULL && (write_all(fd, greeting, strlen(greeting)) < 0 || write_all(fd, "\n", 1) < 0))
 		_exit(1);
-	if (delay_ms > 0) {
-		struct timespec ts = { .tv_sec = delay_ms / 1000, .tv_nsec = (delay_ms % 1000) * 1000000 };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	if (delay_ms > 0)
+		sleep_ms(delay_ms);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
+		if (file != NULL) {
+			download(fd, file, interval_ms);
+			file = NULL;
+			continue;
+		}
 		if (write_all(fd, buf, (size_t)n) < 0)
 			_exit(1);
 	}
@@ -190,11 +220,11 @@ static void serve(int fd, const char *greeting, long delay_ms, bool pp)
 
 int main(int argc, char **argv)
 {
-	const char *greeting = NULL, *unix_path = NULL;
-	long delay_ms = 0;
+	const char *greeting = NULL, *unix_path = NULL, *file = NULL;
+	long delay_ms = 0, interval_ms = 0;
 	int bufsize = 0, ch;
 	bool pp = false;
-	while ((ch = getopt(argc, argv, "g:u:d:b:p")) != -1) {
+	while ((ch = getopt(argc, argv, "g:u:d:b:ps:i:")) != -1) {
 		switch (ch) {
 		case 'g':
 			greeting = optarg;
@@ -211,8 +241,14 @@ int main(int argc, char **argv)
 		case 'p':
 			pp = true;
 			break;
+		case 's':
+			file = optarg;
+			break;
+		case 'i':
+			interval_ms = atol(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: echo_backend [-g GREETING] [-u UNIXPATH] [-d MS] [-b BYTES] [-p]\n");
+			fprintf(stderr, "usage: echo_backend [-g GREETING] [-u UNIXPATH] [-d MS] [-b BYTES] [-p] [-s FILE [-i MS]]\n");
 			return 2;
 		}
 	}
@@ -261,7 +297,7 @@ int main(int argc, char **argv)
 		pid_t pid = fork();
 		if (pid == 0) {
 			close(lfd);
-			serve(fd, greeting, delay_ms, pp);
+			serve(fd, greeting, delay_ms, pp, file, interval_ms);
 		}
 		close(fd);
 	}
