@@ -13,6 +13,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/crypto_rsa_decrypt.c keyd/crypto_rsa_decrypt.h \
 	keyd/crypto_secure_heap.c keyd/crypto_secure_heap.h \
 	keyd/control.c keyd/control.h \
+	keyd/ticket_keys.c keyd/ticket_keys.h \
 	keyd/stats.h \
 	keyd/workers.c keyd/workers.h \
 	keyd/server.c keyd/server.h keyd/server_internal.h \
