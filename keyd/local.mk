@@ -23,6 +23,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/requests.c \
 	keyd/schedule.c \
 	keyd/replies.c \
+	keyd/ticket_requests.c \
 	keyd/sockets.c keyd/sockets.h \
 	keyd/sandbox.c keyd/sandbox.h \
 	keyd/privdrop.c keyd/privdrop.h \

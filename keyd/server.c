@@ -9,8 +9,8 @@
  * A turn (server_internal.h lists the files that do each part): handle
  * every event that epoll_wait returned; then sign or hand over the key
  * operations those events read; then send the replies the turn made; then
- * close the peers whose deadline passed; last, free the closed peers no
- * job points to. Freeing comes last so that no handler ever holds a
+ * close the peers whose deadline passed; make or wipe the ticket keys
+ * whose time came; last, free the closed peers no job points to. Freeing comes last so that no handler ever holds a
  * pointer to freed memory, whatever it closed. epoll_wait sleeps until the
  * next peer deadline at most.
  */
@@ -44,6 +44,7 @@ static int setup(struct keyd_server *s)
 	TRY(watch(s, s->sigfd, &s->sig_h, H_SIGNAL));
 	TRY(watch(s, keyd_workers_fd(s->p.workers), &s->workers_h, H_WORKERS));
 	TRY(keyd_schedule_init(s));
+	TRY(keyd_tickets_start(s));
 	return MOAT_SUCCESS;
 }
 
@@ -113,7 +114,10 @@ int keyd_server_run(struct keyd_server *s)
 	ENSURE_REF(s);
 	struct epoll_event events[MAX_EVENTS];
 	while (!s->stop) {
-		int n = epoll_wait(s->epfd, events, MAX_EVENTS, keyd_peers_wait_ms(s));
+		int wait_ms = keyd_peers_wait_ms(s), tickets_ms = keyd_tickets_wait_ms(s);
+		if (tickets_ms >= 0 && (wait_ms < 0 || tickets_ms < wait_ms))
+			wait_ms = tickets_ms;
+		int n = epoll_wait(s->epfd, events, MAX_EVENTS, wait_ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -125,6 +129,7 @@ int keyd_server_run(struct keyd_server *s)
 		keyd_replies_flush(s);
 		if (s->next_sweep_ns != 0)
 			keyd_peers_sweep(s, moat_clock_monotonic_ns());
+		keyd_tickets_timer(s);
 		keyd_peers_reap(s);
 	}
 	return MOAT_SUCCESS;
@@ -137,6 +142,7 @@ void keyd_server_free(struct keyd_server *s)
 	keyd_jobs_free(keyd_workers_stop(s->p.workers));
 	s->p.workers = NULL;
 	keyd_schedule_free(s);
+	keyd_tickets_free(&s->tickets);
 	keyd_peers_free_all(s);
 	if (s->p.data_fd >= 0)
 		close(s->p.data_fd);

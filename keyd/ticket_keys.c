@@ -34,17 +34,25 @@ static const char *hex_name(const uint8_t name[MOAT_TICKET_NAME_LEN], char out[2
 	return out;
 }
 
-void keyd_tickets_init(struct keyd_tickets *t, bool enabled, uint32_t encrypt_lifetime, uint32_t decrypt_lifetime)
+int keyd_tickets_init(struct keyd_tickets *t, bool enabled, uint32_t encrypt_lifetime, uint32_t decrypt_lifetime)
 {
 	memset(t, 0, sizeof(*t));
 	t->enabled = enabled;
 	t->encrypt_lifetime = encrypt_lifetime > 0 ? encrypt_lifetime : 1;
 	t->decrypt_lifetime = decrypt_lifetime;
+	if (!enabled)
+		return MOAT_SUCCESS;
+	void *mem = NULL;
+	TRY(moat_secmem_alloc(KEYD_TICKET_MAX_KEYS * MOAT_TICKET_SECRET_LEN, &mem));
+	t->secrets = mem;
+	return MOAT_SUCCESS;
 }
 
 static void wipe_at(struct keyd_tickets *t, size_t i)
 {
-	moat_secmem_free(t->keys[i].secret);
+	size_t slot = (size_t)(t->keys[i].secret - t->secrets) / MOAT_TICKET_SECRET_LEN;
+	moat_wipe(t->keys[i].secret, MOAT_TICKET_SECRET_LEN);
+	t->slot_used[slot] = false;
 	memmove(&t->keys[i], &t->keys[i + 1], (t->count - i - 1) * sizeof(t->keys[0]));
 	t->count--;
 	memset(&t->keys[t->count], 0, sizeof(t->keys[0]));
@@ -54,6 +62,8 @@ void keyd_tickets_free(struct keyd_tickets *t)
 {
 	while (t->count > 0)
 		wipe_at(t, t->count - 1);
+	moat_secmem_free(t->secrets);
+	t->secrets = NULL;
 }
 
 bool keyd_tickets_generating(const struct keyd_tickets *t)
@@ -105,15 +115,16 @@ static int put_key(struct keyd_tickets *t, const uint8_t name[MOAT_TICKET_NAME_L
 		   uint64_t intro, uint32_t encrypt_lifetime, uint32_t decrypt_lifetime, bool imported,
 		   struct keyd_ticket_key **out)
 {
-	ENSURE(t->count < KEYD_TICKET_MAX_KEYS, MOAT_ERR_INVALID_STATE);
-	void *mem = NULL;
-	TRY(moat_secmem_alloc(MOAT_TICKET_SECRET_LEN, &mem));
-	if (secret != NULL) {
+	ENSURE(t->count < KEYD_TICKET_MAX_KEYS && t->secrets != NULL, MOAT_ERR_INVALID_STATE);
+	size_t slot = 0;
+	while (t->slot_used[slot])
+		slot++; /* count < KEYD_TICKET_MAX_KEYS: a slot is free */
+	uint8_t *mem = t->secrets + slot * MOAT_TICKET_SECRET_LEN;
+	if (secret != NULL)
 		memcpy(mem, secret, MOAT_TICKET_SECRET_LEN);
-	} else if (moat_random_bytes(mem, MOAT_TICKET_SECRET_LEN) != MOAT_SUCCESS) {
-		moat_secmem_free(mem);
-		return MOAT_FAILURE;
-	}
+	else
+		TRY(moat_random_bytes(mem, MOAT_TICKET_SECRET_LEN));
+	t->slot_used[slot] = true;
 	struct keyd_ticket_key *k = &t->keys[t->count++];
 	memset(k, 0, sizeof(*k));
 	memcpy(k->name, name, MOAT_TICKET_NAME_LEN);

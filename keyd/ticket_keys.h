@@ -4,7 +4,7 @@
  * internet-facing process (moat-keyd(8), "Session tickets").
  *
  * A key has a 16-byte name (random, or the operator's), a 32-byte secret in
- * locked memory (common/secmem.h), an intro time and two lifetimes, as
+ * locked memory (common/secmem.h; wiped when the key goes), an intro time and two lifetimes, as
  * s2n_config_add_ticket_crypto_key has them: it may seal from its intro
  * time until the encrypt-decrypt lifetime ends, then only open until the
  * decrypt-only lifetime ends too, and is wiped then. Its state at a time:
@@ -51,16 +51,17 @@
 
 #include "common/error.h"
 #include "ipc/ipc.h"
+#include "keyd/keyd_config.h"
 #include "tls/crypto/ticket_aead.h"
 
 #define KEYD_TICKET_MAX_KEYS MOAT_IPC_MAX_TICKET_KEYS
 /* s2n's defaults (s2n_config_set_ticket_encrypt_decrypt_key_lifetime, ..._decrypt_key_lifetime). */
-#define KEYD_TICKET_DEFAULT_ENCRYPT_S (2u * 3600)
-#define KEYD_TICKET_DEFAULT_DECRYPT_S (13u * 3600)
+#define KEYD_TICKET_DEFAULT_ENCRYPT_S KEYD_DEFAULT_TICKET_ENCRYPT_S
+#define KEYD_TICKET_DEFAULT_DECRYPT_S KEYD_DEFAULT_TICKET_DECRYPT_S
 
 struct keyd_ticket_key {
 	uint8_t name[MOAT_TICKET_NAME_LEN];
-	uint8_t *secret;        /* MOAT_TICKET_SECRET_LEN bytes of locked memory */
+	uint8_t *secret;        /* MOAT_TICKET_SECRET_LEN bytes: its slot in the store's locked block */
 	uint64_t intro;         /* Unix time */
 	uint64_t encrypt_until; /* seals while intro <= now < encrypt_until */
 	uint64_t expires;       /* opens while now < expires */
@@ -76,11 +77,19 @@ struct keyd_tickets {
 	struct keyd_ticket_key keys[KEYD_TICKET_MAX_KEYS];
 	size_t count;
 	uint64_t next_added;
+	/*
+	 * Every secret the store can hold, one slot per key: one block of
+	 * locked memory taken at startup, because keyd's sandbox allows no
+	 * mlock later (a new secmem mapping would need one).
+	 */
+	uint8_t *secrets;
+	bool slot_used[KEYD_TICKET_MAX_KEYS];
 };
 
-/* An empty store; lifetimes in seconds (encrypt >= 1). */
-void keyd_tickets_init(struct keyd_tickets *t, bool enabled, uint32_t encrypt_lifetime, uint32_t decrypt_lifetime);
-/* Wipe and free every key. */
+/* An empty store; lifetimes in seconds (encrypt >= 1). Allocates the secrets' block (not when disabled). */
+MOAT_MUST_USE int keyd_tickets_init(struct keyd_tickets *t, bool enabled, uint32_t encrypt_lifetime,
+				    uint32_t decrypt_lifetime);
+/* Wipe every key and free the secrets' block. */
 void keyd_tickets_free(struct keyd_tickets *t);
 
 /*

@@ -23,7 +23,7 @@ static void setup(struct keyd_tickets *t)
 {
 	for (size_t i = 0; i < sizeof(state); i++)
 		state[i] = (uint8_t)(i + 1);
-	keyd_tickets_init(t, true, ENC, DEC);
+	EXPECT_OK(keyd_tickets_init(t, true, ENC, DEC));
 }
 
 static size_t seal_at(struct keyd_tickets *t, uint64_t now, uint8_t *out)
@@ -234,7 +234,12 @@ ATF_TC_BODY(remove_keys, tc)
 	uint8_t other[MOAT_TICKET_NAME_LEN] = { 1 };
 	EXPECT_ERR(keyd_tickets_remove(&t, T0, other, &st), MOAT_ERR_IPC_BAD_MESSAGE);
 	ATF_REQUIRE_EQ(st, MOAT_IPC_UNKNOWN_KEY);
+	/* The secret sits in the store's locked block and is wiped with the key. */
+	const uint8_t *slot = t.keys[0].secret;
+	ATF_REQUIRE(slot >= t.secrets && slot < t.secrets + KEYD_TICKET_MAX_KEYS * MOAT_TICKET_SECRET_LEN);
+	ATF_REQUIRE(memcmp(slot, fleet_secret, MOAT_TICKET_SECRET_LEN) == 0);
 	EXPECT_OK(keyd_tickets_remove(&t, T0 + 1, fleet_name, &st));
+	ATF_REQUIRE(memcmp(slot, fleet_secret, MOAT_TICKET_SECRET_LEN) != 0);
 	ATF_REQUIRE_EQ(open_fails(&t, T0 + 1, a, alen), MOAT_IPC_UNKNOWN_KEY);
 	/* The last imported key gone: keyd makes its own at once. */
 	ATF_REQUIRE(keyd_tickets_generating(&t));
@@ -306,7 +311,7 @@ ATF_TC_BODY(tickets_off, tc)
 	size_t len = 0;
 	bool reissue;
 	moat_ipc_status st;
-	keyd_tickets_init(&t, false, ENC, DEC);
+	EXPECT_OK(keyd_tickets_init(&t, false, ENC, DEC));
 	EXPECT_OK(keyd_tickets_tick(&t, T0));
 	ATF_REQUIRE_EQ(t.count, 0);
 	ATF_REQUIRE_EQ(keyd_tickets_next_change(&t, T0), UINT64_MAX);
