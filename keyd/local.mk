@@ -14,6 +14,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/crypto_secure_heap.c keyd/crypto_secure_heap.h \
 	keyd/control.c keyd/control.h \
 	keyd/ticket_keys.c keyd/ticket_keys.h \
+	keyd/ticket_keyfile.c keyd/ticket_keyfile.h \
 	keyd/stats.h \
 	keyd/workers.c keyd/workers.h \
 	keyd/server.c keyd/server.h keyd/server_internal.h \
