@@ -59,9 +59,12 @@
 #define MOAT_IPC_RSA_MAX_BITS 8192   /* what a 1024-byte signature can hold */
 /*
  * The smallest max_message a HELLO reply may announce: the largest version 1
- * request (a SIGN with a 1024-byte input), so every request can be sent.
+ * request (a TICKET_OPEN with the longest ticket, 1082 bytes; a SIGN with a
+ * 1024-byte input is 1073), so every request can be sent.
  */
-#define MOAT_IPC_MIN_MAX_MESSAGE (MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 1 + 2 + MOAT_IPC_SIGN_INPUT_MAX)
+#define MOAT_IPC_SIGN_REQUEST_MAX (MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 1 + 2 + MOAT_IPC_SIGN_INPUT_MAX)
+#define MOAT_IPC_TICKET_OPEN_REQUEST_MAX (MOAT_IPC_HEADER_LEN + 2 + 16 + 12 + 1024 + 16)
+#define MOAT_IPC_MIN_MAX_MESSAGE MOAT_IPC_TICKET_OPEN_REQUEST_MAX
 
 /* ---- Opcodes ---- */
 
@@ -346,6 +349,8 @@ MOAT_MUST_USE int moat_ipc_stats_reply_decode(struct moat_cursor body, struct mo
 #define MOAT_IPC_TICKET_SECRET_LEN 32
 #define MOAT_IPC_TICKET_STATE_MAX 1024 /* state<1..1024>: what frontd asks keyd to seal */
 #define MOAT_IPC_TICKET_MAX (16 + 12 + MOAT_IPC_TICKET_STATE_MAX + 16) /* ticket<1..1068> */
+_Static_assert(MOAT_IPC_TICKET_OPEN_REQUEST_MAX == MOAT_IPC_HEADER_LEN + 2 + MOAT_IPC_TICKET_MAX, "TICKET_OPEN size");
+_Static_assert(MOAT_IPC_SIGN_REQUEST_MAX <= MOAT_IPC_MIN_MAX_MESSAGE, "the largest request sets the minimum");
 #define MOAT_IPC_MAX_TICKET_KEYS 32    /* TICKET_LIST reply count: keys keyd holds at most */
 #define MOAT_IPC_TICKET_LIFETIME_MAX (30u * 24 * 3600) /* TICKET_ADD lifetimes, seconds */
 
