@@ -42,11 +42,12 @@ static const char *hex_name(const uint8_t name[MOAT_TICKET_NAME_LEN], char out[2
 	return out;
 }
 
-/* Send the reply built in s->tx, then wipe the scratch buffer (it may hold a session state). */
+/* Send the reply built in s->tx, then wipe what it wrote there (it may hold a session state). */
 static void answer(struct keyd_server *s, struct peer *p, struct moat_buf *b, int rc, const struct moat_ipc_header *h)
 {
+	size_t used = b->len;
 	keyd_answer_built(s, p, b, rc, h->opcode, h->request_id);
-	moat_wipe(s->tx, sizeof(s->tx));
+	moat_wipe(s->tx, used);
 }
 
 /* A refusal that is an ordinary outcome (OPEN: not one of ours): no STATS error. */
