@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "keyd/ticket_keyfile.h"
 #include "keyd/ticket_keys.h"
 #include "tests/moat_test.h"
 
@@ -327,8 +328,66 @@ ATF_TC_BODY(tickets_off, tc)
 	ATF_REQUIRE_EQ(mode, MOAT_IPC_TICKETS_OFF);
 }
 
+#define KF_NAME "00112233445566778899aabbccddeeff"
+#define KF_SECRET "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+static void keyfile_error(const char *text, const char *want)
+{
+	struct keyd_ticket_keyfile_entry e[4];
+	size_t n = 99;
+	char msg[160] = "";
+	EXPECT_ERR(keyd_ticket_keyfile_parse(text, strlen(text), e, 4, &n, msg, sizeof(msg)), MOAT_ERR_CONFIG);
+	ATF_CHECK_MSG(strcmp(msg, want) == 0, "got \"%s\", wanted \"%s\"", msg, want);
+	ATF_REQUIRE(strstr(msg, "0102030405") == NULL); /* never a secret's digits */
+	ATF_REQUIRE_EQ(n, 99);
+}
+
+ATF_TC_WITHOUT_HEAD(key_file);
+ATF_TC_BODY(key_file, tc)
+{
+	static const char text[] = "# fleet keys\n"
+				   "\n"
+				   "  " KF_NAME " " KF_SECRET " 1700000000\n"
+				   "FFEEDDCCBBAA99887766554433221100\t" KF_SECRET " 0 2h 13h\r\n"
+				   "ffeeddccbbaa99887766554433221101 " KF_SECRET " 5 90 1d";
+	struct keyd_ticket_keyfile_entry e[4];
+	size_t n = 0;
+	char msg[160] = "";
+	EXPECT_OK(keyd_ticket_keyfile_parse(text, strlen(text), e, 4, &n, msg, sizeof(msg)));
+	ATF_REQUIRE_EQ(n, 3);
+	ATF_REQUIRE_EQ(e[0].name[0], 0x00);
+	ATF_REQUIRE_EQ(e[0].name[15], 0xff);
+	ATF_REQUIRE_EQ(e[0].secret[31], 0x1f);
+	ATF_REQUIRE_EQ(e[0].intro, 1700000000);
+	ATF_REQUIRE_EQ(e[0].encrypt_lifetime, 0);
+	ATF_REQUIRE_EQ(e[0].line, 3);
+	ATF_REQUIRE_EQ(e[1].name[0], 0xff);
+	ATF_REQUIRE_EQ(e[1].encrypt_lifetime, 7200);
+	ATF_REQUIRE_EQ(e[1].decrypt_lifetime, 46800);
+	ATF_REQUIRE_EQ(e[2].encrypt_lifetime, 90);
+	ATF_REQUIRE_EQ(e[2].decrypt_lifetime, 86400);
+	ATF_REQUIRE_EQ(e[2].line, 5);
+
+	keyfile_error("# nothing\n", "line 1: no key in the file");
+	keyfile_error(KF_NAME " " KF_SECRET "\n", "line 1: a key needs a name, a secret and an intro time");
+	keyfile_error("0011 " KF_SECRET " 0\n", "line 1: the name must be 32 hex digits");
+	keyfile_error(KF_NAME " 0102030405 0\n", "line 1: the secret must be 64 hex digits");
+	keyfile_error(KF_NAME " " KF_SECRET " soon\n", "line 1: the intro time must be a Unix time in seconds (0: now)");
+	keyfile_error(KF_NAME " " KF_SECRET " 0 31d\n",
+		      "line 1: the encrypt lifetime must be seconds (or with s, m, h, d) up to 30 days");
+	keyfile_error(KF_NAME " " KF_SECRET " 0 1h 2w\n",
+		      "line 1: the decrypt lifetime must be seconds (or with s, m, h, d) up to 30 days");
+	keyfile_error(KF_NAME " " KF_SECRET " 0 1 2 3\n", "line 1: more than 5 fields");
+	keyfile_error(KF_NAME " " KF_SECRET " 0\n\n" KF_NAME " " KF_SECRET " 0\n", "line 3: the name of line 1 again");
+	keyfile_error("ffeeddccbbaa99887766554433221100 " KF_SECRET " 0\nffeeddccbbaa99887766554433221101 " KF_SECRET
+		      " 0\nffeeddccbbaa99887766554433221102 " KF_SECRET " 0\nffeeddccbbaa99887766554433221103 " KF_SECRET
+		      " 0\nffeeddccbbaa99887766554433221104 " KF_SECRET " 0\n",
+		      "line 5: more than 4 keys");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, key_file);
 	ATF_TP_ADD_TC(tp, generated_schedule);
 	ATF_TP_ADD_TC(tp, rotate);
 	ATF_TP_ADD_TC(tp, imported_keys);
