@@ -70,10 +70,12 @@
  * more system calls in it, for a few milliseconds.
  */
 #define FAST_RETRY_MS 25u
-/* The largest version 1 request: a SIGN with a 1024-byte input (an RSA_DECRYPT is smaller). */
+/* The largest version 1 request: a TICKET_OPEN with the longest ticket (a SIGN or an RSA_DECRYPT is smaller). */
 #define SIGN_PKT_MAX MOAT_IPC_MIN_MAX_MESSAGE
 _Static_assert(MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 2 + MOAT_IPC_CIPHERTEXT_MAX <= SIGN_PKT_MAX,
 	       "an RSA_DECRYPT request fits a request slot");
+_Static_assert(MOAT_IPC_SIGN_REQUEST_MAX <= SIGN_PKT_MAX && MOAT_IPC_TICKET_OPEN_REQUEST_MAX <= SIGN_PKT_MAX,
+	       "a SIGN and a TICKET_OPEN request fit a request slot");
 
 enum req_state { REQ_FREE, REQ_QUEUED, REQ_SENT, REQ_ABANDONED };
 enum kc_state { KC_DOWN, KC_HELLO, KC_READY };
@@ -92,8 +94,9 @@ struct keyd_req {
 	uint32_t gen;
 	enum req_state state;
 	bool timed_out;
-	uint8_t opcode; /* MOAT_IPC_SIGN or MOAT_IPC_RSA_DECRYPT: the reply must answer this */
+	uint8_t opcode; /* MOAT_IPC_SIGN, RSA_DECRYPT, TICKET_SEAL or TICKET_OPEN: the reply must answer this */
 	keyd_sign_done_fn done;
+	keyd_ticket_done_fn ticket_done; /* instead of done, for the ticket operations */
 	void *arg;
 	struct event *timer;
 	TAILQ_ENTRY(keyd_req) link;
@@ -171,6 +174,7 @@ static struct keyd_req *slot_take(struct keyd_client *kc)
 	r->id = r->wire_id = (r->gen << SLOT_BITS) | slot;
 	r->timed_out = false;
 	r->done = NULL;
+	r->ticket_done = NULL;
 	r->arg = NULL;
 	return r;
 }
@@ -178,8 +182,12 @@ static struct keyd_req *slot_take(struct keyd_client *kc)
 static void slot_release(struct keyd_client *kc, struct keyd_req *r)
 {
 	evtimer_del(r->timer);
+	/* A TICKET_SEAL request carries a session state. */
+	if (r->opcode == MOAT_IPC_TICKET_SEAL)
+		moat_wipe(r->pkt, r->pkt_len);
 	r->state = REQ_FREE;
 	r->done = NULL;
+	r->ticket_done = NULL;
 	r->arg = NULL;
 	kc->free_slots[kc->free_count++] = r->id & SLOT_MASK;
 }
@@ -213,15 +221,31 @@ static bool renumber(struct keyd_req *r)
 	return false;
 }
 
+/* Run whichever callback a request has. */
+static void notify(keyd_sign_done_fn done, keyd_ticket_done_fn ticket_done, void *arg, enum keyd_result result,
+		   uint16_t status, const uint8_t *data, size_t len, bool reissue)
+{
+	if (ticket_done != NULL)
+		ticket_done(arg, result, status, data, len, reissue);
+	else if (done != NULL)
+		done(arg, result, status, data, len);
+}
+
 /* Take a request off the books and tell its requester, in that order (the callback may free them). */
+static void finish_ticket(struct keyd_client *kc, struct keyd_req *r, enum keyd_result result, uint16_t status,
+			  const uint8_t *data, size_t len, bool reissue)
+{
+	keyd_sign_done_fn done = r->done;
+	keyd_ticket_done_fn ticket_done = r->ticket_done;
+	void *arg = r->arg;
+	slot_release(kc, r);
+	notify(done, ticket_done, arg, result, status, data, len, reissue);
+}
+
 static void finish(struct keyd_client *kc, struct keyd_req *r, enum keyd_result result, uint16_t status,
 		   const uint8_t *sig, size_t sig_len)
 {
-	keyd_sign_done_fn done = r->done;
-	void *arg = r->arg;
-	slot_release(kc, r);
-	if (done != NULL)
-		done(arg, result, status, sig, sig_len);
+	finish_ticket(kc, r, result, status, sig, sig_len, false);
 }
 
 /* ---- connection ------------------------------------------------------------ */
@@ -443,15 +467,41 @@ static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h,
 	schedule_flush(kc);
 }
 
+static bool is_key_request(uint8_t opcode)
+{
+	return opcode == MOAT_IPC_SIGN || opcode == MOAT_IPC_RSA_DECRYPT || opcode == MOAT_IPC_TICKET_SEAL ||
+	       opcode == MOAT_IPC_TICKET_OPEN;
+}
+
 /*
- * A reply to a SIGN or an RSA_DECRYPT. The opcode must be the one its
- * request was sent with: keyd answering a SIGN with 48 bytes of premaster,
- * or the reverse, is a broken peer and the connection is reset.
+ * The body of an OK reply to a ticket operation: the ticket or the state.
+ * False: it does not decode, and the connection is reset.
+ */
+/* The body of a successful reply: what the requester gets, and for TICKET_OPEN the flags; false if malformed. */
+static bool decode_reply(uint8_t opcode, struct moat_cursor body, struct moat_cursor *out, uint8_t *flags)
+{
+	*flags = 0;
+	switch (opcode) {
+	case MOAT_IPC_RSA_DECRYPT:
+		return moat_ipc_rsa_decrypt_reply_decode(body, out, NULL) == MOAT_SUCCESS;
+	case MOAT_IPC_TICKET_SEAL:
+		return moat_ipc_ticket_seal_reply_decode(body, out, NULL) == MOAT_SUCCESS;
+	case MOAT_IPC_TICKET_OPEN:
+		return moat_ipc_ticket_open_reply_decode(body, flags, out, NULL) == MOAT_SUCCESS;
+	default:
+		return moat_ipc_sign_reply_decode(body, out, NULL) == MOAT_SUCCESS;
+	}
+}
+
+/*
+ * A reply to a SIGN, an RSA_DECRYPT or a ticket operation. The opcode must
+ * be the one its request was sent with: keyd answering a SIGN with 48 bytes
+ * of premaster, or the reverse, is a broken peer and the connection is reset.
  */
 static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, struct moat_cursor body)
 {
 	uint8_t opcode = (uint8_t)(h->opcode & ~MOAT_IPC_REPLY);
-	if ((opcode != MOAT_IPC_SIGN && opcode != MOAT_IPC_RSA_DECRYPT) || moat_ipc_reply_check(h, &body, opcode) < 0) {
+	if (!is_key_request(opcode) || moat_ipc_reply_check(h, &body, opcode) < 0) {
 		connection_lost(kc, LOST_BROKEN, "malformed reply");
 		return;
 	}
@@ -466,13 +516,12 @@ static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, s
 	}
 	/* Checked while r is still on sentq, so that a malformed answer fails it with the rest. */
 	struct moat_cursor out = { 0 };
-	if (r->state == REQ_SENT && h->status == MOAT_IPC_OK) {
-		bool decrypt = opcode == MOAT_IPC_RSA_DECRYPT;
-		if ((decrypt ? moat_ipc_rsa_decrypt_reply_decode(body, &out, NULL)
-			     : moat_ipc_sign_reply_decode(body, &out, NULL)) < 0) {
-			connection_lost(kc, LOST_BROKEN, decrypt ? "malformed RSA_DECRYPT reply" : "malformed SIGN reply");
-			return;
-		}
+	uint8_t flags = 0;
+	if (r->state == REQ_SENT && h->status == MOAT_IPC_OK && !decode_reply(opcode, body, &out, &flags)) {
+		char why[48];
+		snprintf(why, sizeof(why), "malformed %s reply", moat_ipc_opcode_name(opcode));
+		connection_lost(kc, LOST_BROKEN, why);
+		return;
 	}
 	TAILQ_REMOVE(&kc->sentq, r, link);
 	kc->inflight--;
@@ -489,6 +538,15 @@ static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, s
 		if (h->status == MOAT_IPC_BUSY)
 			kc->stats.busy++;
 		finish(kc, r, KEYD_REFUSED, h->status, NULL, 0);
+		return;
+	}
+	if (opcode == MOAT_IPC_TICKET_SEAL || opcode == MOAT_IPC_TICKET_OPEN) {
+		if (opcode == MOAT_IPC_TICKET_SEAL)
+			kc->stats.tickets_sealed++;
+		else
+			kc->stats.tickets_opened++;
+		finish_ticket(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&out), moat_cursor_remaining(&out),
+			      (flags & MOAT_IPC_TICKET_REISSUE) != 0);
 		return;
 	}
 	if (opcode == MOAT_IPC_RSA_DECRYPT)
@@ -732,14 +790,15 @@ static void req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	/* keyd still holds it: keep the slot until it answers, with nobody waiting. */
 	keyd_sign_done_fn done = r->done;
+	keyd_ticket_done_fn ticket_done = r->ticket_done;
 	void *done_arg = r->arg;
 	r->state = REQ_ABANDONED;
 	r->timed_out = true;
 	r->done = NULL;
+	r->ticket_done = NULL;
 	kc->timed_out++;
 	moat_log(MOAT_LOG_DEBUG, "keyd %s: request %08x timed out after %u ms", kc->path, r->id, kc->timeout_ms);
-	if (done != NULL)
-		done(done_arg, KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0);
+	notify(done, ticket_done, done_arg, KEYD_TIMEOUT, MOAT_IPC_OK, NULL, 0, false);
 	if (kc->state == KC_READY && kc->timed_out >= kc->max_inflight)
 		connection_lost(kc, LOST_BROKEN, "keyd stopped answering");
 }
@@ -756,6 +815,10 @@ struct req_args {
 
 static int encode_request(struct moat_buf *b, uint32_t id, const struct req_args *a)
 {
+	if (a->opcode == MOAT_IPC_TICKET_SEAL)
+		return moat_ipc_ticket_seal_encode(b, id, a->input, a->len);
+	if (a->opcode == MOAT_IPC_TICKET_OPEN)
+		return moat_ipc_ticket_open_encode(b, id, a->input, a->len);
 	if (a->opcode == MOAT_IPC_RSA_DECRYPT)
 		return moat_ipc_rsa_decrypt_encode(b, id, a->key_id, a->scheme_or_version, a->input, a->len);
 	return moat_ipc_sign_encode(b, id, a->key_id, a->scheme_or_version, a->kind, a->input, a->len);
@@ -775,10 +838,11 @@ static bool may_wait(const struct keyd_client *kc)
 	return !kc->refused && kc->down_since_ms != 0 && mono_ms() - kc->down_since_ms < kc->timeout_ms;
 }
 
-static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_done_fn done, void *arg, uint32_t *id)
+static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_done_fn done,
+		  keyd_ticket_done_fn ticket_done, void *arg, uint32_t *id)
 {
 	ENSURE_REF(kc);
-	ENSURE_REF(done);
+	ENSURE(done != NULL || ticket_done != NULL, MOAT_ERR_NULL_ARG);
 	ENSURE_REF(id);
 	if (!may_wait(kc)) {
 		kc->stats.failed_fast++;
@@ -796,14 +860,16 @@ static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_do
 	}
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, r->pkt, sizeof(r->pkt));
+	r->opcode = a->opcode;
 	if (encode_request(&b, r->id, a) < 0) {
 		int err = moat_errno;
+		r->pkt_len = b.len;
 		slot_release(kc, r);
 		BAIL(err == MOAT_ERR_ALLOC ? MOAT_ERR_ALLOC : MOAT_ERR_INVALID_ARG);
 	}
-	r->opcode = a->opcode;
 	r->pkt_len = b.len;
 	r->done = done;
+	r->ticket_done = ticket_done;
 	r->arg = arg;
 	r->state = REQ_QUEUED;
 	TAILQ_INSERT_TAIL(&kc->sendq, r, link);
@@ -821,14 +887,30 @@ int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[32], uint16_t 
 		     const uint8_t *input, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
 {
 	const struct req_args a = { MOAT_IPC_SIGN, key_id, scheme, kind, input, len };
-	return submit(kc, &a, done, arg, id);
+	return submit(kc, &a, done, NULL, arg, id);
 }
 
 int keyd_client_decrypt(struct keyd_client *kc, const uint8_t key_id[32], uint16_t client_version,
 			const uint8_t *ciphertext, size_t len, keyd_sign_done_fn done, void *arg, uint32_t *id)
 {
 	const struct req_args a = { MOAT_IPC_RSA_DECRYPT, key_id, client_version, 0, ciphertext, len };
-	return submit(kc, &a, done, arg, id);
+	return submit(kc, &a, done, NULL, arg, id);
+}
+
+int keyd_client_ticket_seal(struct keyd_client *kc, const uint8_t *state, size_t len, keyd_ticket_done_fn done,
+			    void *arg, uint32_t *id)
+{
+	ENSURE_REF(done);
+	const struct req_args a = { MOAT_IPC_TICKET_SEAL, NULL, 0, 0, state, len };
+	return submit(kc, &a, NULL, done, arg, id);
+}
+
+int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len, keyd_ticket_done_fn done,
+			    void *arg, uint32_t *id)
+{
+	ENSURE_REF(done);
+	const struct req_args a = { MOAT_IPC_TICKET_OPEN, NULL, 0, 0, ticket, len };
+	return submit(kc, &a, NULL, done, arg, id);
 }
 
 void keyd_client_cancel(struct keyd_client *kc, uint32_t id)
@@ -845,6 +927,7 @@ void keyd_client_cancel(struct keyd_client *kc, uint32_t id)
 		evtimer_del(r->timer);
 		r->state = REQ_ABANDONED;
 		r->done = NULL;
+		r->ticket_done = NULL;
 		r->arg = NULL;
 	}
 }

@@ -50,6 +50,17 @@ enum keyd_result {
 typedef void (*keyd_sign_done_fn)(void *arg, enum keyd_result result, uint16_t status, const uint8_t *sig,
 				  size_t sig_len);
 
+/*
+ * A ticket operation's answer: for a seal the ticket, for an open the
+ * session state (valid only during the call and wiped right after: copy it
+ * to locked memory if it must outlive the call) and reissue, true when the
+ * ticket's key no longer seals (issue the client a new ticket). An open
+ * keyd refused as REFUSED with status UNKNOWN_KEY or BAD_TICKET is not
+ * one of keyd's tickets: a full handshake, not an error.
+ */
+typedef void (*keyd_ticket_done_fn)(void *arg, enum keyd_result result, uint16_t status, const uint8_t *data,
+				    size_t len, bool reissue);
+
 struct keyd_client_stats {
 	uint64_t connects;    /* successful HELLOs */
 	uint64_t disconnects; /* connections lost after connecting */
@@ -62,6 +73,8 @@ struct keyd_client_stats {
 	uint64_t failed_fast; /* refused by keyd_client_sign: keyd away too long or refusing us, or too many pending */
 	uint64_t resent;      /* sent again on a new connection: keyd went away without answering them */
 	uint64_t late_replies; /* replies to requests that had timed out or been cancelled */
+	uint64_t tickets_sealed; /* TICKET_SEAL answered with a ticket */
+	uint64_t tickets_opened; /* TICKET_OPEN answered with a state */
 };
 
 /* Nothing happens until keyd_client_start. NULL on allocation failure. */
@@ -101,6 +114,19 @@ MOAT_MUST_USE int keyd_client_sign(struct keyd_client *kc, const uint8_t key_id[
 MOAT_MUST_USE int keyd_client_decrypt(struct keyd_client *kc, const uint8_t key_id[32], uint16_t client_version,
 				      const uint8_t *ciphertext, size_t len, keyd_sign_done_fn done, void *arg,
 				      uint32_t *id);
+/*
+ * Queue a TICKET_SEAL of a session state (1..MOAT_IPC_TICKET_STATE_MAX
+ * bytes) or a TICKET_OPEN of a client's ticket (1..MOAT_IPC_TICKET_MAX
+ * bytes; a longer one cannot be keyd's: the caller treats it as unknown
+ * without asking). They share the signatures' request slots, queue, batching
+ * and deadline, with the same contract as keyd_client_sign; a length out of
+ * range → MOAT_ERR_INVALID_ARG. The state in a SEAL request is wiped from
+ * the slot once the request is done with.
+ */
+MOAT_MUST_USE int keyd_client_ticket_seal(struct keyd_client *kc, const uint8_t *state, size_t len,
+					  keyd_ticket_done_fn done, void *arg, uint32_t *id);
+MOAT_MUST_USE int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len,
+					  keyd_ticket_done_fn done, void *arg, uint32_t *id);
 /* The requester lost interest: done will not run. An id that is not pending is ignored. */
 void keyd_client_cancel(struct keyd_client *kc, uint32_t id);
 

@@ -59,9 +59,12 @@
 #define MOAT_IPC_RSA_MAX_BITS 8192   /* what a 1024-byte signature can hold */
 /*
  * The smallest max_message a HELLO reply may announce: the largest version 1
- * request (a SIGN with a 1024-byte input), so every request can be sent.
+ * request (a TICKET_OPEN with the longest ticket, 1082 bytes; a SIGN with a
+ * 1024-byte input is 1073), so every request can be sent.
  */
-#define MOAT_IPC_MIN_MAX_MESSAGE (MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 1 + 2 + MOAT_IPC_SIGN_INPUT_MAX)
+#define MOAT_IPC_SIGN_REQUEST_MAX (MOAT_IPC_HEADER_LEN + MOAT_IPC_KEY_ID_LEN + 2 + 1 + 2 + MOAT_IPC_SIGN_INPUT_MAX)
+#define MOAT_IPC_TICKET_OPEN_REQUEST_MAX (MOAT_IPC_HEADER_LEN + 2 + 16 + 12 + 1024 + 16)
+#define MOAT_IPC_MIN_MAX_MESSAGE MOAT_IPC_TICKET_OPEN_REQUEST_MAX
 
 /* ---- Opcodes ---- */
 
@@ -72,10 +75,20 @@ typedef enum {
 	MOAT_IPC_PING = 0x04,        /* either socket */
 	MOAT_IPC_LIST_KEYS = 0x10,   /* control socket */
 	MOAT_IPC_STATS = 0x11,       /* control socket */
+	MOAT_IPC_TICKET_SEAL = 0x20,   /* data socket */
+	MOAT_IPC_TICKET_OPEN = 0x21,   /* data socket */
+	MOAT_IPC_TICKET_LIST = 0x28,   /* control socket */
+	MOAT_IPC_TICKET_ROTATE = 0x29, /* control socket */
+	MOAT_IPC_TICKET_ADD = 0x2a,    /* control socket */
+	MOAT_IPC_TICKET_REMOVE = 0x2b, /* control socket */
 } moat_ipc_opcode;
 /* A reply carries its request's opcode with this bit set. */
 #define MOAT_IPC_REPLY 0x80
-/* Reserved for ticket-key operations; unknown (BAD_OPCODE) in version 1. */
+/*
+ * The range of ticket-key operations: 0x20..0x27 data socket, 0x28..0x2f
+ * control socket; the codes not listed above are unknown (BAD_OPCODE). A
+ * keyd older than the ticket operations answers all of them BAD_OPCODE.
+ */
 #define MOAT_IPC_TICKET_OPCODE_FIRST 0x20
 #define MOAT_IPC_TICKET_OPCODE_LAST 0x2f
 
@@ -100,8 +113,9 @@ typedef enum {
 	MOAT_IPC_NEED_HELLO = 10,   /* the peer must send HELLO first */
 	MOAT_IPC_TOO_LARGE = 11,    /* a field over its limit, or a reply that would not fit a packet */
 	MOAT_IPC_KEY_POLICY = 12,   /* well formed, but the key's configuration forbids it (role, tls12, rsa-key-exchange) */
+	MOAT_IPC_BAD_TICKET = 13,   /* TICKET_OPEN: the ticket names a key keyd holds but does not open under it */
 } moat_ipc_status;
-#define MOAT_IPC_STATUS_MAX MOAT_IPC_KEY_POLICY
+#define MOAT_IPC_STATUS_MAX MOAT_IPC_BAD_TICKET
 
 /* ---- Header ---- */
 
@@ -327,5 +341,128 @@ MOAT_MUST_USE int moat_ipc_stats_reply_encode(struct moat_buf *b, uint32_t reque
 					      const struct moat_ipc_stat *stats, size_t count);
 MOAT_MUST_USE int moat_ipc_stats_reply_decode(struct moat_cursor body, struct moat_ipc_stat *stats, size_t cap,
 					      size_t *count, moat_ipc_status *st);
+
+/* ---- Ticket keys 0x20..0x2f (moat-ipc(7), "Session tickets") ----
+ *
+ * keyd seals session states into tickets and opens them, under ticket keys
+ * that never leave it (tls/crypto/ticket_aead.h has the ticket format). The
+ * data socket seals and opens; the control socket lists, rotates, adds and
+ * removes keys. A key is known on the wire by its 16-byte name only; its
+ * secret crosses the control socket once, in TICKET_ADD, and no reply ever
+ * carries it.
+ */
+
+#define MOAT_IPC_TICKET_NAME_LEN 16
+#define MOAT_IPC_TICKET_SECRET_LEN 32
+#define MOAT_IPC_TICKET_STATE_MAX 1024 /* state<1..1024>: what frontd asks keyd to seal */
+#define MOAT_IPC_TICKET_MAX (16 + 12 + MOAT_IPC_TICKET_STATE_MAX + 16) /* ticket<1..1068> */
+_Static_assert(MOAT_IPC_TICKET_OPEN_REQUEST_MAX == MOAT_IPC_HEADER_LEN + 2 + MOAT_IPC_TICKET_MAX, "TICKET_OPEN size");
+_Static_assert(MOAT_IPC_SIGN_REQUEST_MAX <= MOAT_IPC_MIN_MAX_MESSAGE, "the largest request sets the minimum");
+#define MOAT_IPC_MAX_TICKET_KEYS 32    /* TICKET_LIST reply count: keys keyd holds at most */
+#define MOAT_IPC_TICKET_LIFETIME_MAX (30u * 24 * 3600) /* TICKET_ADD lifetimes, seconds */
+
+/* TICKET_OPEN reply flags */
+#define MOAT_IPC_TICKET_REISSUE 0x01 /* sealed under a key that no longer seals: issue a new ticket */
+
+typedef enum {
+	MOAT_IPC_TICKET_PENDING = 1,      /* intro time in the future: opens tickets, does not seal yet */
+	MOAT_IPC_TICKET_ENCRYPT = 2,      /* the key SEAL uses: the newest whose intro time passed */
+	MOAT_IPC_TICKET_DECRYPT_ONLY = 3, /* opens tickets until it expires; they are re-issued */
+} moat_ipc_ticket_state;
+
+typedef enum {
+	MOAT_IPC_TICKET_GENERATED = 1, /* made by keyd on its schedule or by TICKET_ROTATE */
+	MOAT_IPC_TICKET_IMPORTED = 2,  /* given by an operator with TICKET_ADD */
+} moat_ipc_ticket_origin;
+
+/* TICKET_LIST reply mode */
+typedef enum {
+	MOAT_IPC_TICKETS_OFF = 0,       /* tickets off in the configuration: SEAL and OPEN are NOT_PERMITTED */
+	MOAT_IPC_TICKETS_GENERATING = 1, /* no imported key held: keyd makes and rotates its own */
+	MOAT_IPC_TICKETS_IMPORTED = 2,  /* an imported key is held: keyd makes none */
+} moat_ipc_tickets_mode;
+
+struct moat_ipc_ticket_key_info {
+	uint8_t name[MOAT_IPC_TICKET_NAME_LEN];
+	uint8_t state;          /* moat_ipc_ticket_state */
+	uint8_t origin;         /* moat_ipc_ticket_origin */
+	uint64_t intro;         /* Unix time, seconds */
+	uint64_t encrypt_until; /* end of the encrypt-decrypt lifetime, Unix time */
+	uint64_t expires;       /* end of the decrypt-only lifetime: the key is wiped then */
+	uint64_t seals;
+	uint64_t opens;
+};
+
+struct moat_ipc_ticket_add {
+	uint8_t name[MOAT_IPC_TICKET_NAME_LEN];
+	struct moat_cursor secret;  /* 32 bytes, a view into the packet: the caller wipes the packet */
+	uint64_t intro;             /* Unix time, seconds; 0: now */
+	uint32_t encrypt_lifetime;  /* seconds, 0..MOAT_IPC_TICKET_LIFETIME_MAX; 0: keyd's configured one */
+	uint32_t decrypt_lifetime;  /* seconds, likewise */
+};
+
+/* "pending", "encrypt", "decrypt-only"; "unknown_ticket_state" otherwise. */
+const char *moat_ipc_ticket_state_name(uint8_t state);
+
+/* TICKET_SEAL 0x20: state<1..1024> -> ticket<45..1068>. */
+MOAT_MUST_USE int moat_ipc_ticket_seal_encode(struct moat_buf *b, uint32_t request_id, const uint8_t *state,
+					      size_t len);
+MOAT_MUST_USE int moat_ipc_ticket_seal_decode(struct moat_cursor body, struct moat_cursor *state,
+					      moat_ipc_status *st);
+MOAT_MUST_USE int moat_ipc_ticket_seal_reply_encode(struct moat_buf *b, uint32_t request_id,
+						    const uint8_t *ticket, size_t len);
+MOAT_MUST_USE int moat_ipc_ticket_seal_reply_decode(struct moat_cursor body, struct moat_cursor *ticket,
+						    moat_ipc_status *st);
+
+/*
+ * TICKET_OPEN 0x21: ticket<1..1068> -> flags, state<1..1024>. A ticket of
+ * any length in range decodes: whether it is one of keyd's is keyd's
+ * answer (UNKNOWN_KEY, BAD_TICKET), not a decoding error.
+ */
+MOAT_MUST_USE int moat_ipc_ticket_open_encode(struct moat_buf *b, uint32_t request_id, const uint8_t *ticket,
+					      size_t len);
+MOAT_MUST_USE int moat_ipc_ticket_open_decode(struct moat_cursor body, struct moat_cursor *ticket,
+					      moat_ipc_status *st);
+/* flags: 0 or MOAT_IPC_TICKET_REISSUE; other bits are MALFORMED. */
+MOAT_MUST_USE int moat_ipc_ticket_open_reply_encode(struct moat_buf *b, uint32_t request_id, uint8_t flags,
+						    const uint8_t *state, size_t len);
+/* *state is a view into the packet: the caller wipes the packet. */
+MOAT_MUST_USE int moat_ipc_ticket_open_reply_decode(struct moat_cursor body, uint8_t *flags,
+						    struct moat_cursor *state, moat_ipc_status *st);
+
+/* TICKET_LIST 0x28: empty -> mode, the keys. */
+MOAT_MUST_USE int moat_ipc_ticket_list_encode(struct moat_buf *b, uint32_t request_id);
+MOAT_MUST_USE int moat_ipc_ticket_list_decode(struct moat_cursor body, moat_ipc_status *st);
+MOAT_MUST_USE int moat_ipc_ticket_list_reply_encode(struct moat_buf *b, uint32_t request_id, uint8_t mode,
+						    const struct moat_ipc_ticket_key_info *keys, size_t count);
+MOAT_MUST_USE int moat_ipc_ticket_list_reply_decode(struct moat_cursor body, uint8_t *mode,
+						    struct moat_ipc_ticket_key_info *keys, size_t cap, size_t *count,
+						    moat_ipc_status *st);
+
+/* TICKET_ROTATE 0x29: empty -> the new key's name. */
+MOAT_MUST_USE int moat_ipc_ticket_rotate_encode(struct moat_buf *b, uint32_t request_id);
+MOAT_MUST_USE int moat_ipc_ticket_rotate_decode(struct moat_cursor body, moat_ipc_status *st);
+MOAT_MUST_USE int moat_ipc_ticket_rotate_reply_encode(struct moat_buf *b, uint32_t request_id,
+						      const uint8_t name[MOAT_IPC_TICKET_NAME_LEN]);
+MOAT_MUST_USE int moat_ipc_ticket_rotate_reply_decode(struct moat_cursor body,
+						      uint8_t name[MOAT_IPC_TICKET_NAME_LEN], moat_ipc_status *st);
+
+/* TICKET_ADD 0x2a: name, secret, intro, lifetimes -> empty. Lifetimes over the limit are TOO_LARGE. */
+MOAT_MUST_USE int moat_ipc_ticket_add_encode(struct moat_buf *b, uint32_t request_id,
+					     const uint8_t name[MOAT_IPC_TICKET_NAME_LEN],
+					     const uint8_t secret[MOAT_IPC_TICKET_SECRET_LEN], uint64_t intro,
+					     uint32_t encrypt_lifetime, uint32_t decrypt_lifetime);
+MOAT_MUST_USE int moat_ipc_ticket_add_decode(struct moat_cursor body, struct moat_ipc_ticket_add *req,
+					     moat_ipc_status *st);
+
+/* TICKET_REMOVE 0x2b: name -> empty. */
+MOAT_MUST_USE int moat_ipc_ticket_remove_encode(struct moat_buf *b, uint32_t request_id,
+						const uint8_t name[MOAT_IPC_TICKET_NAME_LEN]);
+MOAT_MUST_USE int moat_ipc_ticket_remove_decode(struct moat_cursor body, uint8_t name[MOAT_IPC_TICKET_NAME_LEN],
+						moat_ipc_status *st);
+
+/* The empty replies of TICKET_ADD and TICKET_REMOVE (request_opcode names which). */
+MOAT_MUST_USE int moat_ipc_ticket_done_encode(struct moat_buf *b, uint8_t request_opcode, uint32_t request_id);
+MOAT_MUST_USE int moat_ipc_ticket_done_decode(struct moat_cursor body, moat_ipc_status *st);
 
 #endif

@@ -70,6 +70,12 @@ bool moat_ipc_opcode_is_request(uint8_t opcode)
 	case MOAT_IPC_PING:
 	case MOAT_IPC_LIST_KEYS:
 	case MOAT_IPC_STATS:
+	case MOAT_IPC_TICKET_SEAL:
+	case MOAT_IPC_TICKET_OPEN:
+	case MOAT_IPC_TICKET_LIST:
+	case MOAT_IPC_TICKET_ROTATE:
+	case MOAT_IPC_TICKET_ADD:
+	case MOAT_IPC_TICKET_REMOVE:
 		return true;
 	default:
 		return false;
@@ -84,9 +90,15 @@ bool moat_ipc_opcode_allowed(uint8_t opcode, moat_ipc_socket sock)
 		return true;
 	case MOAT_IPC_SIGN:
 	case MOAT_IPC_RSA_DECRYPT:
+	case MOAT_IPC_TICKET_SEAL:
+	case MOAT_IPC_TICKET_OPEN:
 		return sock == MOAT_IPC_DATA_SOCKET;
 	case MOAT_IPC_LIST_KEYS:
 	case MOAT_IPC_STATS:
+	case MOAT_IPC_TICKET_LIST:
+	case MOAT_IPC_TICKET_ROTATE:
+	case MOAT_IPC_TICKET_ADD:
+	case MOAT_IPC_TICKET_REMOVE:
 		return sock == MOAT_IPC_CONTROL_SOCKET;
 	default:
 		return false;

@@ -20,6 +20,7 @@ const char *moat_ipc_status_name(uint16_t st)
 		[MOAT_IPC_NEED_HELLO] = "need_hello",
 		[MOAT_IPC_TOO_LARGE] = "too_large",
 		[MOAT_IPC_KEY_POLICY] = "key_policy",
+		[MOAT_IPC_BAD_TICKET] = "bad_ticket",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == MOAT_IPC_STATUS_MAX + 1, "a name for every status");
 	if (st > MOAT_IPC_STATUS_MAX)
@@ -43,6 +44,18 @@ const char *moat_ipc_opcode_name(uint8_t opcode)
 		return reply ? "list_keys_reply" : "list_keys";
 	case MOAT_IPC_STATS:
 		return reply ? "stats_reply" : "stats";
+	case MOAT_IPC_TICKET_SEAL:
+		return reply ? "ticket_seal_reply" : "ticket_seal";
+	case MOAT_IPC_TICKET_OPEN:
+		return reply ? "ticket_open_reply" : "ticket_open";
+	case MOAT_IPC_TICKET_LIST:
+		return reply ? "ticket_list_reply" : "ticket_list";
+	case MOAT_IPC_TICKET_ROTATE:
+		return reply ? "ticket_rotate_reply" : "ticket_rotate";
+	case MOAT_IPC_TICKET_ADD:
+		return reply ? "ticket_add_reply" : "ticket_add";
+	case MOAT_IPC_TICKET_REMOVE:
+		return reply ? "ticket_remove_reply" : "ticket_remove";
 	default:
 		return "unknown_opcode";
 	}
@@ -63,5 +76,19 @@ const char *moat_ipc_key_type_name(uint8_t key_type)
 		return "ec_p521";
 	default:
 		return "unknown_key_type";
+	}
+}
+
+const char *moat_ipc_ticket_state_name(uint8_t state)
+{
+	switch (state) {
+	case MOAT_IPC_TICKET_PENDING:
+		return "pending";
+	case MOAT_IPC_TICKET_ENCRYPT:
+		return "encrypt";
+	case MOAT_IPC_TICKET_DECRYPT_ONLY:
+		return "decrypt-only";
+	default:
+		return "unknown_ticket_state";
 	}
 }

@@ -61,6 +61,11 @@ int keyd_control_stats(const struct keyd_stats *s, uint64_t now_ns, uint32_t req
 		{ "errors", s->errors },
 		{ "busy", s->busy },
 		{ "malformed", s->malformed },
+		{ "ticket_seals", s->ticket_seals },
+		{ "ticket_opens", s->ticket_opens },
+		{ "ticket_opens_reissue", s->ticket_opens_reissue },
+		{ "ticket_opens_unknown_key", s->ticket_opens_unknown_key },
+		{ "ticket_opens_bad", s->ticket_opens_bad },
 		{ "secure_heap_used", keyd_secure_heap_used() },
 	};
 	*st = MOAT_IPC_OK;

@@ -3,8 +3,10 @@
  * socket (moat-ipc(7)).
  *
  *	moat-keyctl [-s socket] ping|list|stats
+ *	moat-keyctl [-s socket] tickets list|rotate|add FILE|-|remove NAME
  *
- * Exit status: 0 done, 1 keyd unreachable or refusing, 2 bad usage.
+ * Exit status: 0 done, 1 keyd unreachable or refusing, 2 bad usage (or a
+ * bad ticket-key file).
  *
  * A plain blocking client: one connection, HELLO, one request, the reply
  * checked as strictly as keyd checks requests (version, opcode, request id,
@@ -19,14 +21,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/secmem.h"
 #include "ipc/ipc.h"
 #include "keyd/keyd_config.h"
 #include "keyd/names.h"
+#include "keyd/ticket_keyfile.h"
 #include "tls/crypto/version.h"
 
 #define TIMEOUT_MS 5000
@@ -55,6 +61,7 @@ static void fail(const char *fmt, ...)
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: moat-keyctl [-s socket] ping|list|stats\n"
+		    "       moat-keyctl [-s socket] tickets list|rotate|add FILE|-|remove NAME\n"
 		    "       moat-keyctl -h | -V\n"
 		    "  -s socket      keyd's control socket (default " KEYD_DEFAULT_CONTROL_SOCKET ")\n"
 		    "  -h, --help     this text\n"
@@ -85,6 +92,24 @@ static void send_packet(struct client *c, const struct moat_buf *b)
 		fail("keyd closed the connection (is this user allowed on the control socket?)");
 	if (n < 0 || (size_t)n != b->len)
 		fail("sending to keyd: %s", n < 0 ? strerror(errno) : "short send");
+}
+
+/* What a refusal of a ticket-key change means, for the operator. */
+static const char *ticket_hint(uint8_t opcode, uint16_t st)
+{
+	if (opcode == MOAT_IPC_TICKET_ADD && st == MOAT_IPC_BAD_INPUT)
+		return " (a key with that name is held already, or its lifetimes ended already)";
+	if (opcode == MOAT_IPC_TICKET_ADD && st == MOAT_IPC_TOO_LARGE)
+		return " (keyd holds as many ticket keys as it can: remove one first)";
+	if (opcode == MOAT_IPC_TICKET_ROTATE && st == MOAT_IPC_NOT_PERMITTED)
+		return " (tickets are off, or the keys are imported: add the next key instead)";
+	if ((opcode == MOAT_IPC_TICKET_ADD || opcode == MOAT_IPC_TICKET_REMOVE) && st == MOAT_IPC_NOT_PERMITTED)
+		return " (tickets are off in keyd's configuration)";
+	if (opcode == MOAT_IPC_TICKET_REMOVE && st == MOAT_IPC_UNKNOWN_KEY)
+		return " (no ticket key with that name)";
+	if (opcode >= MOAT_IPC_TICKET_OPCODE_FIRST && opcode <= MOAT_IPC_TICKET_OPCODE_LAST && st == MOAT_IPC_BAD_OPCODE)
+		return " (this keyd has no ticket keys: an older version?)";
+	return "";
 }
 
 /* Wait for the reply to (opcode, id); leave its body in c->body when OK, else fail naming the status. */
@@ -121,7 +146,8 @@ static void receive_reply(struct client *c, uint8_t opcode, uint32_t id)
 		if (h.request_id != id)
 			continue; /* not ours: moat-ipc(7) says drop it */
 		if (h.status != MOAT_IPC_OK)
-			fail("keyd refused %s: %s", moat_ipc_opcode_name(opcode), moat_ipc_status_name(h.status));
+			fail("keyd refused %s: %s%s", moat_ipc_opcode_name(opcode), moat_ipc_status_name(h.status),
+			     ticket_hint(opcode, h.status));
 		c->rx_len = (size_t)n;
 		return;
 	}
@@ -222,6 +248,204 @@ static void cmd_stats(struct client *c)
 		printf("%s %llu\n", stats[i].name, (unsigned long long)stats[i].value);
 }
 
+/* ---- tickets ---- */
+
+/* The ticket subcommand's arguments (argv after "tickets"). */
+static const char *ticket_arg;
+static struct keyd_ticket_keyfile_entry *ticket_entries; /* secure memory: they hold secrets */
+static size_t ticket_entry_count;
+
+static void print_time(uint64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t > (uint64_t)INT32_MAX * 64 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		printf(" %llu", (unsigned long long)t);
+	else
+		printf(" %s", buf);
+}
+
+static int encode_ticket_list(struct moat_buf *b, uint32_t id, void *arg)
+{
+	(void)arg;
+	return moat_ipc_ticket_list_encode(b, id);
+}
+
+static void cmd_tickets_list(struct client *c)
+{
+	static struct moat_ipc_ticket_key_info keys[MOAT_IPC_MAX_TICKET_KEYS];
+	static const char *const modes[] = { "off", "generating", "imported" };
+	size_t count = 0;
+	uint8_t mode = 0;
+	request(c, MOAT_IPC_TICKET_LIST, encode_ticket_list, NULL);
+	if (moat_ipc_ticket_list_reply_decode(c->body, &mode, keys, MOAT_IPC_MAX_TICKET_KEYS, &count, NULL) !=
+	    MOAT_SUCCESS)
+		fail("keyd sent a malformed TICKET_LIST reply");
+	printf("mode %s\n", modes[mode]);
+	for (size_t i = 0; i < count; i++) {
+		char name[2 * MOAT_IPC_TICKET_NAME_LEN + 1];
+		keyd_hex(name, keys[i].name, sizeof(keys[i].name));
+		printf("%s %s %s", name, moat_ipc_ticket_state_name(keys[i].state),
+		       keys[i].origin == MOAT_IPC_TICKET_IMPORTED ? "imported" : "generated");
+		print_time(keys[i].intro);
+		print_time(keys[i].encrypt_until);
+		print_time(keys[i].expires);
+		printf(" seals %llu opens %llu\n", (unsigned long long)keys[i].seals, (unsigned long long)keys[i].opens);
+	}
+}
+
+static int encode_ticket_rotate(struct moat_buf *b, uint32_t id, void *arg)
+{
+	(void)arg;
+	return moat_ipc_ticket_rotate_encode(b, id);
+}
+
+static void cmd_tickets_rotate(struct client *c)
+{
+	uint8_t name[MOAT_IPC_TICKET_NAME_LEN];
+	char hex[2 * MOAT_IPC_TICKET_NAME_LEN + 1];
+	request(c, MOAT_IPC_TICKET_ROTATE, encode_ticket_rotate, NULL);
+	if (moat_ipc_ticket_rotate_reply_decode(c->body, name, NULL) != MOAT_SUCCESS)
+		fail("keyd sent a malformed TICKET_ROTATE reply");
+	keyd_hex(hex, name, sizeof(name));
+	printf("ticket key %s seals from now on\n", hex);
+}
+
+static int encode_ticket_add(struct moat_buf *b, uint32_t id, void *arg)
+{
+	const struct keyd_ticket_keyfile_entry *e = arg;
+	return moat_ipc_ticket_add_encode(b, id, e->name, e->secret, e->intro, e->encrypt_lifetime,
+					  e->decrypt_lifetime);
+}
+
+static void wipe_tickets(void)
+{
+	moat_secmem_free(ticket_entries);
+	ticket_entries = NULL;
+}
+
+/* A key file that cannot be used: name it and say why, exit 2. */
+__attribute__((noreturn))
+static void bad_keyfile(const char *what)
+{
+	wipe_tickets();
+	fprintf(stderr, "moat-keyctl: %s: %s\n", strcmp(ticket_arg, "-") == 0 ? "standard input" : ticket_arg, what);
+	exit(2);
+}
+
+/*
+ * Read the key file (or standard input for "-") into secure memory and parse
+ * it, before keyd is contacted: a bad file changes nothing. A file others
+ * may read is refused, as it would hand out the keys.
+ */
+static void read_ticket_file(void)
+{
+	FILE *f = stdin;
+	if (strcmp(ticket_arg, "-") != 0) {
+		f = fopen(ticket_arg, "re");
+		if (f == NULL)
+			bad_keyfile(strerror(errno));
+		struct stat st;
+		if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+			bad_keyfile("not a regular file");
+		if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0)
+			bad_keyfile("readable or writable by every user: the ticket keys would not be secret (chmod o-rw)");
+	}
+	void *text = NULL, *entries = NULL;
+	if (moat_secmem_alloc(KEYD_TICKET_KEYFILE_MAX + 1, &text) != MOAT_SUCCESS ||
+	    moat_secmem_alloc(MOAT_IPC_MAX_TICKET_KEYS * sizeof(*ticket_entries), &entries) != MOAT_SUCCESS)
+		fail("no secure memory for the ticket keys");
+	ticket_entries = entries;
+	size_t len = fread(text, 1, KEYD_TICKET_KEYFILE_MAX + 1, f);
+	bool err = ferror(f) != 0;
+	if (f != stdin)
+		fclose(f);
+	if (err)
+		bad_keyfile("read error");
+	char msg[160];
+	int rc = keyd_ticket_keyfile_parse(text, len, ticket_entries, MOAT_IPC_MAX_TICKET_KEYS, &ticket_entry_count,
+					   msg, sizeof(msg));
+	moat_secmem_free(text);
+	if (rc != MOAT_SUCCESS)
+		bad_keyfile(msg);
+}
+
+static void cmd_tickets_add(struct client *c)
+{
+	for (size_t i = 0; i < ticket_entry_count; i++) {
+		const struct keyd_ticket_keyfile_entry *e = &ticket_entries[i];
+		char hex[2 * MOAT_IPC_TICKET_NAME_LEN + 1];
+		keyd_hex(hex, e->name, sizeof(e->name));
+		request(c, MOAT_IPC_TICKET_ADD, encode_ticket_add, (void *)e);
+		if (moat_ipc_ticket_done_decode(c->body, NULL) != MOAT_SUCCESS)
+			fail("keyd sent a malformed TICKET_ADD reply");
+		printf("ticket key %s added\n", hex);
+	}
+	wipe_tickets();
+}
+
+static int encode_ticket_remove(struct moat_buf *b, uint32_t id, void *arg)
+{
+	return moat_ipc_ticket_remove_encode(b, id, arg);
+}
+
+static uint8_t remove_name[MOAT_IPC_TICKET_NAME_LEN];
+
+static void cmd_tickets_remove(struct client *c)
+{
+	request(c, MOAT_IPC_TICKET_REMOVE, encode_ticket_remove, remove_name);
+	if (moat_ipc_ticket_done_decode(c->body, NULL) != MOAT_SUCCESS)
+		fail("keyd sent a malformed TICKET_REMOVE reply");
+	printf("ticket key %s removed\n", ticket_arg);
+}
+
+static bool parse_name(const char *hex, uint8_t name[MOAT_IPC_TICKET_NAME_LEN])
+{
+	if (strlen(hex) != 2 * MOAT_IPC_TICKET_NAME_LEN)
+		return false;
+	for (size_t i = 0; i < MOAT_IPC_TICKET_NAME_LEN; i++) {
+		unsigned v;
+		char pair[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+		if (strspn(pair, "0123456789abcdefABCDEF") != 2 || sscanf(pair, "%2x", &v) != 1)
+			return false;
+		name[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+typedef void (*command_fn)(struct client *);
+
+/* The run function for "tickets SUB [ARG]", or NULL after printing why (usage). */
+static command_fn ticket_command(int argc, char **argv)
+{
+	if (argc < 1) {
+		fprintf(stderr, "moat-keyctl: tickets needs list, rotate, add or remove\n");
+		return NULL;
+	}
+	const char *sub = argv[0];
+	if (strcmp(sub, "list") == 0 && argc == 1)
+		return cmd_tickets_list;
+	if (strcmp(sub, "rotate") == 0 && argc == 1)
+		return cmd_tickets_rotate;
+	if (strcmp(sub, "add") == 0 && argc == 2) {
+		ticket_arg = argv[1];
+		read_ticket_file();
+		return cmd_tickets_add;
+	}
+	if (strcmp(sub, "remove") == 0 && argc == 2) {
+		ticket_arg = argv[1];
+		if (!parse_name(argv[1], remove_name)) {
+			fprintf(stderr, "moat-keyctl: a ticket key name is %d hex digits\n", 2 * MOAT_IPC_TICKET_NAME_LEN);
+			return NULL;
+		}
+		return cmd_tickets_remove;
+	}
+	fprintf(stderr, "moat-keyctl: tickets %s: unknown subcommand or wrong arguments\n", sub);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static struct client c;
@@ -242,13 +466,19 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind < 1 || (argc - optind != 1 && strcmp(argv[optind], "tickets") != 0)) {
 		usage(stderr);
 		return 2;
 	}
 	const char *cmd = argv[optind];
 	void (*run)(struct client *) = NULL;
-	if (strcmp(cmd, "ping") == 0)
+	if (strcmp(cmd, "tickets") == 0) {
+		run = ticket_command(argc - optind - 1, argv + optind + 1);
+		if (run == NULL) {
+			usage(stderr);
+			return 2;
+		}
+	} else if (strcmp(cmd, "ping") == 0)
 		run = cmd_ping;
 	else if (strcmp(cmd, "list") == 0)
 		run = cmd_list;

@@ -16,8 +16,10 @@
 static const char *const top_directives[] = {
 	"socket", "control-socket", "allow", "key", "max-inflight", "workers", "inline-sign", "user",
 	"max-peers-per-uid", "hello-timeout", "idle-timeout", "insecure-same-user", "insecure-run-as-root",
+	"tickets",
 };
 static const char *const key_directives[] = { "name", "role", "tls12", "tls10", "rsa-key-exchange" };
+static const char *const ticket_directives[] = { "encrypt-lifetime", "decrypt-lifetime" };
 
 const struct keyd_key_policy keyd_key_policy_default = {
 	.server = true, .client = false, .tls12 = true, .tls10 = false, .rsa_key_exchange = false,
@@ -327,6 +329,47 @@ static int read_duration(struct moat_conf *conf, const char *name, uint64_t min_
 	return MOAT_SUCCESS;
 }
 
+/* A lifetime in a tickets block, in whole seconds. */
+static int ticket_lifetime(struct moat_conf *conf, const struct moat_conf_node *block, const char *name,
+			   uint64_t min_s, uint32_t *out)
+{
+	const struct moat_conf_node *n = NULL;
+	uint64_t ms;
+	TRY(moat_conf_find_unique(conf, block, name, &n));
+	if (n == NULL)
+		return MOAT_SUCCESS;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_duration_ms(conf, n, 0, &ms));
+	if (ms % 1000 != 0 || ms / 1000 < min_s || ms / 1000 > KEYD_TICKET_LIFETIME_MAX_S)
+		return moat_conf_fail(conf, n, "%s: whole seconds from %llus to %us", name, (unsigned long long)min_s,
+				      KEYD_TICKET_LIFETIME_MAX_S);
+	*out = (uint32_t)(ms / 1000);
+	return MOAT_SUCCESS;
+}
+
+/* tickets [on|off] [{ encrypt-lifetime D  decrypt-lifetime D }] */
+static int read_tickets(struct moat_conf *conf, struct keyd_config *cfg)
+{
+	const struct moat_conf_node *n = NULL;
+	cfg->tickets = true;
+	cfg->ticket_encrypt_s = KEYD_DEFAULT_TICKET_ENCRYPT_S;
+	cfg->ticket_decrypt_s = KEYD_DEFAULT_TICKET_DECRYPT_S;
+	TRY(moat_conf_find_unique(conf, &conf->root, "tickets", &n));
+	if (n == NULL)
+		return MOAT_SUCCESS;
+	TRY(moat_conf_expect_args(conf, n, n->has_block ? 0 : 1, 1));
+	if (n->argc == 1)
+		TRY(moat_conf_arg_bool(conf, n, 0, &cfg->tickets));
+	if (!n->has_block)
+		return MOAT_SUCCESS;
+	if (!cfg->tickets)
+		return moat_conf_fail(conf, n, "tickets off takes no block");
+	TRY(moat_conf_check_names(conf, n, ticket_directives, N_OF(ticket_directives)));
+	TRY(ticket_lifetime(conf, n, "encrypt-lifetime", 1, &cfg->ticket_encrypt_s));
+	return ticket_lifetime(conf, n, "decrypt-lifetime", 0, &cfg->ticket_decrypt_s);
+}
+
 static int read_user(struct moat_conf *conf, struct keyd_config *cfg)
 {
 	const struct moat_conf_node *n = NULL;
@@ -353,7 +396,7 @@ static int interpret(struct moat_conf *conf, struct keyd_config *cfg)
 	TRY(moat_conf_check_names(conf, &conf->root, top_directives, N_OF(top_directives)));
 	for (size_t i = 0; i < conf->root.child_count; i++) {
 		const struct moat_conf_node *n = &conf->root.children[i];
-		if (strcmp(n->name, "key") != 0 && n->has_block)
+		if (strcmp(n->name, "key") != 0 && strcmp(n->name, "tickets") != 0 && n->has_block)
 			TRY(moat_conf_expect_no_block(conf, n));
 	}
 	TRY(unique_socket(conf, "socket", &cfg->socket_path, KEYD_DEFAULT_SOCKET));
@@ -377,6 +420,7 @@ static int interpret(struct moat_conf *conf, struct keyd_config *cfg)
 	TRY(read_duration(conf, "idle-timeout", 0, KEYD_MAX_TIMEOUT_MS, 0, &cfg->idle_timeout_ms));
 	TRY(block_bool(conf, &conf->root, "insecure-same-user", &cfg->insecure_same_user));
 	TRY(block_bool(conf, &conf->root, "insecure-run-as-root", &cfg->insecure_run_as_root));
+	TRY(read_tickets(conf, cfg));
 	return MOAT_SUCCESS;
 }
 

@@ -15,6 +15,10 @@
  *	idle-timeout 0               # off
  *	insecure-same-user no        # yes: a served uid may read a key file (no isolation)
  *	insecure-run-as-root no      # yes: started as root without "user", keyd keeps root
+ *	tickets {                    # or "tickets off": SEAL and OPEN answer NOT_PERMITTED
+ *		encrypt-lifetime 2h      # a key keyd makes seals this long
+ *		decrypt-lifetime 13h     # and then opens tickets this much longer
+ *	}
  *	key "/etc/moat/keys/rsa.key" {
  *		role server              # server | client | both: which CertificateVerify contexts
  *		tls12 no                 # TLS 1.2 ServerKeyExchange shapes
@@ -54,6 +58,10 @@
 #define KEYD_DEFAULT_MAX_PEERS_PER_UID 64
 #define KEYD_DEFAULT_HELLO_TIMEOUT_MS 5000
 #define KEYD_MAX_TIMEOUT_MS (24ull * 3600 * 1000)
+/* s2n's defaults for ticket keys; the limit is what TICKET_ADD may name (MOAT_IPC_TICKET_LIFETIME_MAX). */
+#define KEYD_DEFAULT_TICKET_ENCRYPT_S (2u * 3600)
+#define KEYD_DEFAULT_TICKET_DECRYPT_S (13u * 3600)
+#define KEYD_TICKET_LIFETIME_MAX_S (30u * 24 * 3600)
 
 enum keyd_allow_kind {
 	KEYD_ALLOW_UID,
@@ -111,6 +119,9 @@ struct keyd_config {
 	uint64_t idle_timeout_ms;    /* a peer that sent no request for that long is closed; 0: never */
 	bool insecure_same_user;     /* start although a served uid can read a key file */
 	bool insecure_run_as_root;   /* started as root without "user": keep root instead of refusing */
+	bool tickets;                /* session-ticket keys (ticket_keys.h); off: SEAL and OPEN are NOT_PERMITTED */
+	uint32_t ticket_encrypt_s;   /* encrypt-decrypt lifetime of the keys keyd makes, seconds */
+	uint32_t ticket_decrypt_s;   /* decrypt-only lifetime after it */
 };
 
 /*

@@ -13,6 +13,8 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/crypto_rsa_decrypt.c keyd/crypto_rsa_decrypt.h \
 	keyd/crypto_secure_heap.c keyd/crypto_secure_heap.h \
 	keyd/control.c keyd/control.h \
+	keyd/ticket_keys.c keyd/ticket_keys.h \
+	keyd/ticket_keyfile.c keyd/ticket_keyfile.h \
 	keyd/stats.h \
 	keyd/workers.c keyd/workers.h \
 	keyd/server.c keyd/server.h keyd/server_internal.h \
@@ -22,6 +24,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/requests.c \
 	keyd/schedule.c \
 	keyd/replies.c \
+	keyd/ticket_requests.c \
 	keyd/sockets.c keyd/sockets.h \
 	keyd/sandbox.c keyd/sandbox.h \
 	keyd/privdrop.c keyd/privdrop.h \

@@ -8,8 +8,9 @@
  *     header is answered with its status and the peer stays;
  *  2. HELLO first: nothing else is served before the versions are agreed;
  *  3. the opcode must be one its socket serves (moat_ipc_opcode_allowed:
- *     key operations on the data socket, LIST_KEYS and STATS on the
- *     control socket), and HELLO comes once;
+ *     key operations and ticket sealing on the data socket, LIST_KEYS,
+ *     STATS and the ticket-key changes on the control socket), and HELLO
+ *     comes once;
  *  4. a key operation beyond the peer's max-inflight is answered BUSY
  *     before its body is even decoded, so a flooding peer costs as little
  *     as possible;
@@ -186,7 +187,8 @@ static void handle_packet(struct keyd_server *s, struct peer *p, const uint8_t *
 		on_key_op(s, p, &h, body);
 		break;
 	default:
-		keyd_answer_status(s, p, h.opcode, h.request_id, MOAT_IPC_BAD_OPCODE);
+		if (!keyd_ticket_request(s, p, &h, body))
+			keyd_answer_status(s, p, h.opcode, h.request_id, MOAT_IPC_BAD_OPCODE);
 		break;
 	}
 }

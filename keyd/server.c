@@ -9,10 +9,11 @@
  * A turn (server_internal.h lists the files that do each part): handle
  * every event that epoll_wait returned; then sign or hand over the key
  * operations those events read; then send the replies the turn made; then
- * close the peers whose deadline passed; last, free the closed peers no
- * job points to. Freeing comes last so that no handler ever holds a
- * pointer to freed memory, whatever it closed. epoll_wait sleeps until the
- * next peer deadline at most.
+ * close the peers whose deadline passed; make or wipe the ticket keys
+ * whose time came; last, free the closed peers no job points to. Freeing
+ * comes last so that no handler ever holds a pointer to freed memory,
+ * whatever it closed. epoll_wait sleeps until the next peer deadline or
+ * ticket-key event at most.
  *
  * Stopping (SIGTERM, SIGINT) drains before the loop ends. A peer's requests
  * that keyd has read are answered: frontd is waiting for them, and a
@@ -64,6 +65,7 @@ static int setup(struct keyd_server *s)
 	TRY(watch(s, s->sigfd, &s->sig_h, H_SIGNAL));
 	TRY(watch(s, keyd_workers_fd(s->p.workers), &s->workers_h, H_WORKERS));
 	TRY(keyd_schedule_init(s));
+	TRY(keyd_tickets_start(s));
 	return MOAT_SUCCESS;
 }
 
@@ -155,7 +157,9 @@ static void drain_begin(struct keyd_server *s)
 /* epoll_wait's timeout: the next peer deadline, and while draining the drain's end. */
 static int wait_ms(const struct keyd_server *s)
 {
-	int ms = keyd_peers_wait_ms(s);
+	int ms = keyd_peers_wait_ms(s), tickets_ms = keyd_tickets_wait_ms(s);
+	if (tickets_ms >= 0 && (ms < 0 || tickets_ms < ms))
+		ms = tickets_ms;
 	if (!s->draining)
 		return ms;
 	uint64_t now = moat_clock_monotonic_ns();
@@ -198,6 +202,7 @@ int keyd_server_run(struct keyd_server *s)
 			keyd_peers_sweep(s, moat_clock_monotonic_ns());
 		if (s->draining)
 			keyd_peers_close_answered(s);
+		keyd_tickets_timer(s);
 		keyd_peers_reap(s);
 	}
 	return MOAT_SUCCESS;
@@ -210,6 +215,7 @@ void keyd_server_free(struct keyd_server *s)
 	keyd_jobs_free(keyd_workers_stop(s->p.workers));
 	s->p.workers = NULL;
 	keyd_schedule_free(s);
+	keyd_tickets_free(&s->tickets);
 	keyd_peers_free_all(s);
 	if (s->p.data_fd >= 0)
 		close(s->p.data_fd);

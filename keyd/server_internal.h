@@ -10,6 +10,7 @@
  *   requests.c   packets read from a peer, decoded and routed to a handler
  *   schedule.c   each key operation: signed by the loop or by the threads
  *   replies.c    replies queued per peer, sent at the end of the turn
+ *   ticket_requests.c  the ticket-key requests and the keys' timer
  *
  * A turn: the handlers run for each epoll event (accepting, reading,
  * answering what needs no key), key operations wait on the turn's list,
@@ -37,6 +38,7 @@
 #include "common/log.h"
 #include "ipc/ipc.h"
 #include "keyd/server.h"
+#include "keyd/ticket_keys.h"
 
 #define READ_BUDGET 16 /* packets read from one peer per wake-up */
 
@@ -109,6 +111,9 @@ struct keyd_server {
 	uint64_t *key_ns;                  /* per key (index in the keyset): its fastest operation so far, 0 if none */
 	/* replies.c */
 	struct peer *flush;                /* peers with replies made this turn */
+	/* ticket_requests.c */
+	struct keyd_tickets tickets;       /* the session-ticket keys (ticket_keys.h) */
+	uint64_t tickets_next;             /* Unix time of the keys' next scheduled change; 0: look now */
 };
 
 static inline const char *keyd_socket_name(moat_ipc_socket sock)
@@ -184,6 +189,18 @@ void keyd_schedule_run_turn(struct keyd_server *s);
 void keyd_schedule_take_done(struct keyd_server *s);
 /* Free the turn's list (keyd is stopping) and the per-key costs. */
 void keyd_schedule_free(struct keyd_server *s);
+
+/* ---- ticket_requests.c ---- */
+
+/* Handle a ticket-key request (opcodes 0x20..0x2f); false if h->opcode is not one. */
+bool keyd_ticket_request(struct keyd_server *s, struct peer *p, const struct moat_ipc_header *h,
+			 struct moat_cursor body);
+/* Set up the store from the configuration and make the first key (before the sandbox). */
+MOAT_MUST_USE int keyd_tickets_start(struct keyd_server *s);
+/* Make and wipe keys whose time came; plan the next look. */
+void keyd_tickets_timer(struct keyd_server *s);
+/* epoll_wait's timeout for the keys' next change, in milliseconds; -1 for none. */
+int keyd_tickets_wait_ms(const struct keyd_server *s);
 
 /* ---- replies.c ---- */
 

@@ -27,6 +27,11 @@ struct keyd_stats {
 	uint64_t errors;      /* replies with a status other than OK and BUSY */
 	uint64_t busy;        /* BUSY replies */
 	uint64_t malformed;   /* requests refused as malformed, bad_version or bad_opcode */
+	uint64_t ticket_seals;             /* tickets sealed */
+	uint64_t ticket_opens;             /* TICKET_OPEN requests that decoded */
+	uint64_t ticket_opens_reissue;     /* of those, opened under a key that no longer seals */
+	uint64_t ticket_opens_unknown_key; /* answered UNKNOWN_KEY: not sealed by a key keyd holds */
+	uint64_t ticket_opens_bad;         /* answered BAD_TICKET: a known key's name, but it does not open */
 };
 
 #endif

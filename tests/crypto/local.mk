@@ -31,3 +31,8 @@ check_PROGRAMS += tests/crypto/prf_cbc_test
 tests_crypto_prf_cbc_test_SOURCES = tests/crypto/prf_cbc_test.c $(TEST_UTIL_SOURCES)
 tests_crypto_prf_cbc_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_prf_cbc_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
+# Session tickets sealed under a named key.
+check_PROGRAMS += tests/crypto/ticket_aead_test
+tests_crypto_ticket_aead_test_SOURCES = tests/crypto/ticket_aead_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_ticket_aead_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_crypto_ticket_aead_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)

@@ -9,6 +9,12 @@
  *   -w MS    hold every SIGN and RSA_DECRYPT reply for MS milliseconds (timeouts)
  *   -i N     announce max_inflight N in the HELLO reply
  *   -r       answer every RSA_DECRYPT with KEY_POLICY (no "rsa-key-exchange yes")
+ *   -T       tickets off: answer TICKET_SEAL and TICKET_OPEN with NOT_PERMITTED
+ * TICKET_SEAL and TICKET_OPEN are served with the real sealing primitive
+ * under one ticket key made at startup (name and secret random, never
+ * rotated); OPEN answers UNKNOWN_KEY and BAD_TICKET as keyd does and never
+ * asks for a re-issue. One line each on stderr ("ticket_seal ok",
+ * "ticket_open ok", "ticket_open unknown_key", ...).
  * One poll() loop serves every client. "ready" on stdout once listening;
  * one line per SIGN on stderr ("sign KEYID8 scheme 0x0804 ok"), one per
  * RSA_DECRYPT ("decrypt KEYID8 ok", or "decrypt KEYID8 rejected" for a bad
@@ -19,7 +25,7 @@
  * implicit rejection, but not keyd's derivation and not constant-time:
  * this helper holds test keys only).
  *
- * usage: fake_keyd -s SOCKET -k KEY.pem [-k KEY.pem...] [-b] [-w MS] [-i N] [-r]
+ * usage: fake_keyd -s SOCKET -k KEY.pem [-k KEY.pem...] [-b] [-w MS] [-i N] [-r] [-T]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +48,8 @@
 #include "common/secmem.h"
 #include "ipc/ipc.h"
 #include "tls/crypto/cert.h"
+#include "tls/crypto/ticket_aead.h"
+#include "tls/crypto/util.h"
 
 #define MAX_KEYS 8
 #define MAX_CLIENTS 64
@@ -65,6 +73,9 @@ static struct held *held[MAX_HELD];
 static size_t held_count;
 static bool busy;
 static bool refuse_decrypt;
+static bool tickets_off;
+static uint8_t ticket_name[MOAT_TICKET_NAME_LEN];
+static uint8_t *ticket_secret; /* MOAT_TICKET_SECRET_LEN bytes of secure memory */
 static unsigned delay_ms;
 static unsigned max_inflight = 64;
 static volatile sig_atomic_t stop;
@@ -245,6 +256,44 @@ static void answer_decrypt(uint32_t id, struct moat_cursor body, struct moat_buf
 	must(moat_ipc_encode_status(b, MOAT_IPC_RSA_DECRYPT, id, MOAT_IPC_UNKNOWN_KEY));
 }
 
+static void answer_ticket(uint8_t opcode, uint32_t id, struct moat_cursor body, struct moat_buf *b)
+{
+	struct moat_cursor in;
+	moat_ipc_status st;
+	const char *what = opcode == MOAT_IPC_TICKET_SEAL ? "ticket_seal" : "ticket_open";
+	int rc = opcode == MOAT_IPC_TICKET_SEAL ? moat_ipc_ticket_seal_decode(body, &in, &st)
+						: moat_ipc_ticket_open_decode(body, &in, &st);
+	if (rc < 0 || tickets_off) {
+		st = rc < 0 ? st : MOAT_IPC_NOT_PERMITTED;
+		fprintf(stderr, "%s %s\n", what, moat_ipc_status_name(st));
+		must(moat_ipc_encode_status(b, opcode, id, st));
+		return;
+	}
+	uint8_t out[MOAT_TICKET_MAX_LEN], name[MOAT_TICKET_NAME_LEN];
+	size_t len = 0;
+	if (opcode == MOAT_IPC_TICKET_SEAL) {
+		must(moat_ticket_seal(ticket_name, ticket_secret, moat_cursor_data(&in), moat_cursor_remaining(&in), out,
+				      sizeof(out), &len));
+		fprintf(stderr, "%s ok\n", what);
+		must(moat_ipc_ticket_seal_reply_encode(b, id, out, len));
+		return;
+	}
+	if (moat_ticket_name(moat_cursor_data(&in), moat_cursor_remaining(&in), name) < 0 ||
+	    memcmp(name, ticket_name, sizeof(name)) != 0)
+		st = MOAT_IPC_UNKNOWN_KEY;
+	else if (moat_ticket_open(ticket_name, ticket_secret, moat_cursor_data(&in), moat_cursor_remaining(&in), out,
+				  sizeof(out), &len) < 0)
+		st = MOAT_IPC_BAD_TICKET;
+	else
+		st = MOAT_IPC_OK;
+	fprintf(stderr, "%s %s\n", what, moat_ipc_status_name(st));
+	if (st == MOAT_IPC_OK)
+		must(moat_ipc_ticket_open_reply_encode(b, id, 0, out, len));
+	else
+		must(moat_ipc_encode_status(b, opcode, id, st));
+	moat_wipe(out, sizeof(out));
+}
+
 /* One packet from a client; false: drop the client. */
 static bool handle(int fd, const uint8_t *pkt, size_t len, bool *helloed)
 {
@@ -286,6 +335,8 @@ static bool handle(int fd, const uint8_t *pkt, size_t len, bool *helloed)
 		answer_sign(h.request_id, body, &b);
 	} else if (h.opcode == MOAT_IPC_RSA_DECRYPT) {
 		answer_decrypt(h.request_id, body, &b);
+	} else if (h.opcode == MOAT_IPC_TICKET_SEAL || h.opcode == MOAT_IPC_TICKET_OPEN) {
+		answer_ticket(h.opcode, h.request_id, body, &b);
 	} else if (h.opcode == MOAT_IPC_PING) {
 		struct moat_cursor payload;
 		if (moat_ipc_ping_decode(body, &payload, &st) < 0)
@@ -306,7 +357,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	int ch;
-	while ((ch = getopt(argc, argv, "s:k:bw:i:r")) != -1) {
+	while ((ch = getopt(argc, argv, "s:k:bw:i:rT")) != -1) {
 		switch (ch) {
 		case 's':
 			path = optarg;
@@ -327,8 +378,11 @@ int main(int argc, char **argv)
 		case 'r':
 			refuse_decrypt = true;
 			break;
+		case 'T':
+			tickets_off = true;
+			break;
 		default:
-			fprintf(stderr, "usage: fake_keyd -s SOCKET -k KEY [-k KEY...] [-b] [-w MS] [-i N] [-r]\n");
+			fprintf(stderr, "usage: fake_keyd -s SOCKET -k KEY [-k KEY...] [-b] [-w MS] [-i N] [-r] [-T]\n");
 			return 2;
 		}
 	}
@@ -338,6 +392,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
+	void *secret = NULL;
+	if (moat_secmem_alloc(MOAT_TICKET_SECRET_LEN, &secret) < 0 ||
+	    moat_random_bytes(secret, MOAT_TICKET_SECRET_LEN) < 0 ||
+	    moat_random_bytes(ticket_name, sizeof(ticket_name)) < 0) {
+		fprintf(stderr, "fake_keyd: no ticket key\n");
+		return 1;
+	}
+	ticket_secret = secret;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

@@ -572,6 +572,25 @@ fake_keyd_decrypt_body()
 		"$_client" -s "$PWD/keyd.sock" hello decrypt "$_id" 0x0303 "$_ct"
 }
 
+atf_test_case fake_keyd_tickets
+fake_keyd_tickets_head()
+{
+	atf_set "descr" "fake_keyd seals and opens tickets as keyd does: the state back, unknown_key and bad_ticket; -T refuses"
+}
+fake_keyd_tickets_body()
+{
+	_client="$(atf_get_srcdir)/../keyd/ipc-client"
+	make_pki
+	start_keyd
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nseal ok 47\nopen ok reissue=0 a1b2c3\nopen unknown_key\nopen bad_ticket\n" \
+		"$_client" -s "$PWD/keyd.sock" hello seal a1b2c3 t1 open t1 open t1 0 open t1 46
+	kill "$KEYD_PID"
+	wait "$KEYD_PID" 2>/dev/null
+	start_keyd -T
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nseal not_permitted\nopen not_permitted\n" \
+		"$_client" -s "$PWD/keyd.sock" hello seal a1b2c3 t2 open t1
+}
+
 atf_test_case privilege_drop
 privilege_drop_head()
 {
@@ -616,4 +635,5 @@ atf_init_test_cases()
 	atf_add_test_case handshake_timeout
 	atf_add_test_case privilege_drop
 	atf_add_test_case fake_keyd_decrypt
+	atf_add_test_case fake_keyd_tickets
 }

@@ -828,8 +828,163 @@ ATF_TC_BODY(bad_input_refused_locally, tc)
 	env_down(&e);
 }
 
+/* ---- tickets ------------------------------------------------------------------------ */
+
+struct ticket_result {
+	int calls;
+	enum keyd_result result;
+	uint16_t status;
+	uint8_t data[MOAT_IPC_TICKET_MAX];
+	size_t len;
+	bool reissue;
+};
+
+static void ticket_cb(void *arg, enum keyd_result result, uint16_t status, const uint8_t *data, size_t len,
+		      bool reissue)
+{
+	struct ticket_result *r = arg;
+	r->calls++;
+	r->result = result;
+	r->status = status;
+	r->len = len;
+	if (len > 0)
+		memcpy(r->data, data, len);
+	r->reissue = reissue;
+	total_calls++;
+}
+
+/* Several seals and opens submitted together reach keyd together and are answered in any order. */
+ATF_TC_WITHOUT_HEAD(ticket_seal_and_open);
+ATF_TC_BODY(ticket_seal_and_open, tc)
+{
+	struct env e;
+	env_up(&e, 2000, 16);
+	struct ticket_result seal[3], open[2];
+	uint32_t seal_id[3], open_id[2];
+	uint8_t state[40], ticket[MOAT_IPC_TICKET_MAX];
+	memset(seal, 0, sizeof(seal));
+	memset(open, 0, sizeof(open));
+	for (int i = 0; i < 3; i++) {
+		memset(state, 0x10 + i, sizeof(state));
+		EXPECT_OK(keyd_client_ticket_seal(e.kc, state, sizeof(state), ticket_cb, &seal[i], &seal_id[i]));
+	}
+	memset(ticket, 0x77, sizeof(ticket));
+	EXPECT_OK(keyd_client_ticket_open(e.kc, ticket, 100, ticket_cb, &open[0], &open_id[0]));
+	EXPECT_OK(keyd_client_ticket_open(e.kc, ticket, MOAT_IPC_TICKET_MAX, ticket_cb, &open[1], &open_id[1]));
+
+	/* keyd reads them all (one sendmmsg) and checks each request as keyd's codec does. */
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE], out[MOAT_IPC_MAX_MESSAGE];
+	size_t len;
+	struct moat_ipc_header h;
+	struct moat_cursor body, v;
+	uint32_t got[5];
+	for (int i = 0; i < 5; i++) {
+		ATF_REQUIRE_MSG(fake_recv(&e.f, e.base, WAIT_MS, pkt, &len, &h, &body), "request %d missing", i);
+		got[i] = h.request_id;
+		if (i < 3) {
+			ATF_REQUIRE_EQ(h.opcode, MOAT_IPC_TICKET_SEAL);
+			EXPECT_OK(moat_ipc_ticket_seal_decode(body, &v, NULL));
+			ATF_REQUIRE_EQ(moat_cursor_remaining(&v), sizeof(state));
+			ATF_REQUIRE_EQ(moat_cursor_data(&v)[0], 0x10 + i);
+		} else {
+			ATF_REQUIRE_EQ(h.opcode, MOAT_IPC_TICKET_OPEN);
+			EXPECT_OK(moat_ipc_ticket_open_decode(body, &v, NULL));
+			ATF_REQUIRE_EQ(moat_cursor_remaining(&v), i == 3 ? 100 : MOAT_IPC_TICKET_MAX);
+		}
+	}
+	ATF_REQUIRE_EQ(got[0], seal_id[0]);
+	ATF_REQUIRE_EQ(got[4], open_id[1]);
+
+	/* Answers in reverse order: an open re-issued, an open of a ticket keyd does not know, the seals. */
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, out, sizeof(out));
+	memset(state, 0x99, sizeof(state));
+	EXPECT_OK(moat_ipc_ticket_open_reply_encode(&b, open_id[1], MOAT_IPC_TICKET_REISSUE, state, 33));
+	fake_send(&e.f, &b);
+	fake_status(&e.f, MOAT_IPC_TICKET_OPEN, open_id[0], MOAT_IPC_UNKNOWN_KEY);
+	for (int i = 2; i >= 0; i--) {
+		memset(ticket, 0xa0 + i, sizeof(ticket));
+		moat_buf_init_fixed(&b, out, sizeof(out));
+		EXPECT_OK(moat_ipc_ticket_seal_reply_encode(&b, seal_id[i], ticket, 45 + (size_t)i));
+		fake_send(&e.f, &b);
+	}
+	spin_until(e.base, &total_calls, 5);
+	ATF_REQUIRE_EQ(open[1].calls, 1);
+	ATF_REQUIRE_EQ(open[1].result, KEYD_OK);
+	ATF_REQUIRE(open[1].reissue);
+	ATF_REQUIRE_EQ(open[1].len, 33);
+	ATF_REQUIRE_EQ(open[1].data[0], 0x99);
+	ATF_REQUIRE_EQ(open[0].result, KEYD_REFUSED);
+	ATF_REQUIRE_EQ(open[0].status, MOAT_IPC_UNKNOWN_KEY);
+	ATF_REQUIRE(!open[0].reissue);
+	for (int i = 0; i < 3; i++) {
+		ATF_REQUIRE_EQ(seal[i].calls, 1);
+		ATF_REQUIRE_EQ(seal[i].result, KEYD_OK);
+		ATF_REQUIRE_EQ(seal[i].len, 45 + (size_t)i);
+		ATF_REQUIRE_EQ(seal[i].data[0], 0xa0 + i);
+	}
+	const struct keyd_client_stats *st = keyd_client_get_stats(e.kc);
+	ATF_REQUIRE_EQ(st->tickets_sealed, 3);
+	ATF_REQUIRE_EQ(st->tickets_opened, 1);
+	ATF_REQUIRE_EQ(st->refused, 1);
+	env_down(&e);
+}
+
+/* Lengths keyd would refuse are refused here; a SIGN's reply shape for a ticket resets the connection. */
+ATF_TC_WITHOUT_HEAD(ticket_limits_and_wrong_reply);
+ATF_TC_BODY(ticket_limits_and_wrong_reply, tc)
+{
+	struct env e;
+	env_up(&e, 2000, 16);
+	struct ticket_result r;
+	uint32_t id = 0;
+	uint8_t big[MOAT_IPC_TICKET_MAX + 1];
+	memset(big, 1, sizeof(big));
+	memset(&r, 0, sizeof(r));
+	EXPECT_ERR(keyd_client_ticket_seal(e.kc, big, 0, ticket_cb, &r, &id), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(keyd_client_ticket_seal(e.kc, big, MOAT_IPC_TICKET_STATE_MAX + 1, ticket_cb, &r, &id),
+		   MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(keyd_client_ticket_open(e.kc, big, MOAT_IPC_TICKET_MAX + 1, ticket_cb, &r, &id),
+		   MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(keyd_client_ticket_open(e.kc, big, 10, NULL, &r, &id), MOAT_ERR_NULL_ARG);
+
+	EXPECT_OK(keyd_client_ticket_seal(e.kc, big, 10, ticket_cb, &r, &id));
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	size_t len;
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+	ATF_REQUIRE(fake_recv(&e.f, e.base, WAIT_MS, pkt, &len, &h, &body));
+	ATF_REQUIRE_EQ(h.opcode, MOAT_IPC_TICKET_SEAL);
+	/* Answered as if it were a SIGN: the reply's opcode is not the request's. */
+	fake_sign_reply(&e.f, id, 0x55);
+	spin_until(e.base, &total_calls, 1);
+	ATF_REQUIRE_EQ(r.result, KEYD_UNAVAILABLE);
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->disconnects, 1);
+	env_down(&e);
+}
+
+/* A ticket request keyd does not answer times out like a signature. */
+ATF_TC_WITHOUT_HEAD(ticket_timeout);
+ATF_TC_BODY(ticket_timeout, tc)
+{
+	struct env e;
+	env_up(&e, 100, 16);
+	struct ticket_result r;
+	uint32_t id = 0;
+	uint8_t t[60] = { 0 };
+	memset(&r, 0, sizeof(r));
+	EXPECT_OK(keyd_client_ticket_open(e.kc, t, sizeof(t), ticket_cb, &r, &id));
+	spin_until(e.base, &total_calls, 1);
+	ATF_REQUIRE_EQ(r.result, KEYD_TIMEOUT);
+	ATF_REQUIRE_EQ(r.calls, 1);
+	env_down(&e);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, ticket_seal_and_open);
+	ATF_TP_ADD_TC(tp, ticket_limits_and_wrong_reply);
+	ATF_TP_ADD_TC(tp, ticket_timeout);
 	ATF_TP_ADD_TC(tp, replies_out_of_order);
 	ATF_TP_ADD_TC(tp, decrypt_round_trip);
 	ATF_TP_ADD_TC(tp, busy_is_a_failure);

@@ -168,7 +168,8 @@ ATF_TC_BODY(request_open_rules, tc)
 	/* Only the six request opcodes pass: replies, the ticket range and the rest are BAD_OPCODE. */
 	for (unsigned op = 0; op < 256; op++) {
 		put_header(hdr, 1, (uint8_t)op, 0, 7);
-		bool known = op == 0x01 || op == 0x02 || op == 0x03 || op == 0x04 || op == 0x10 || op == 0x11;
+		bool known = op == 0x01 || op == 0x02 || op == 0x03 || op == 0x04 || op == 0x10 || op == 0x11 ||
+			     op == 0x20 || op == 0x21 || (op >= 0x28 && op <= 0x2b);
 		ATF_REQUIRE_EQ(moat_ipc_opcode_is_request((uint8_t)op), known);
 		if (known) {
 			EXPECT_IPC_OK(moat_ipc_request_open(hdr, sizeof(hdr), &h, &body, &st, &answerable), st);
@@ -178,8 +179,10 @@ ATF_TC_BODY(request_open_rules, tc)
 			ATF_REQUIRE(answerable);
 		}
 	}
+	/* The ticket range holds the six ticket operations and nothing else yet. */
 	for (unsigned op = MOAT_IPC_TICKET_OPCODE_FIRST; op <= MOAT_IPC_TICKET_OPCODE_LAST; op++)
-		ATF_REQUIRE(!moat_ipc_opcode_is_request((uint8_t)op));
+		ATF_REQUIRE_EQ(moat_ipc_opcode_is_request((uint8_t)op),
+			       op == 0x20 || op == 0x21 || (op >= 0x28 && op <= 0x2b));
 
 	/* A request must carry status 0 (version checked first). */
 	put_header(hdr, 1, MOAT_IPC_SIGN, 3, 8);
@@ -338,7 +341,20 @@ ATF_TC_BODY(opcode_sockets, tc)
 	ATF_REQUIRE(moat_ipc_opcode_allowed(MOAT_IPC_LIST_KEYS, MOAT_IPC_CONTROL_SOCKET));
 	ATF_REQUIRE(!moat_ipc_opcode_allowed(MOAT_IPC_STATS, MOAT_IPC_DATA_SOCKET));
 	ATF_REQUIRE(moat_ipc_opcode_allowed(MOAT_IPC_STATS, MOAT_IPC_CONTROL_SOCKET));
-	ATF_REQUIRE(!moat_ipc_opcode_allowed(0x20, MOAT_IPC_CONTROL_SOCKET));
+	ATF_REQUIRE(!moat_ipc_opcode_allowed(0x22, MOAT_IPC_DATA_SOCKET));
+	ATF_REQUIRE(!moat_ipc_opcode_allowed(0x2c, MOAT_IPC_CONTROL_SOCKET));
+	/* Sealing and opening are frontd's; the key changes are the operator's. */
+	static const uint8_t data_ops[] = { MOAT_IPC_TICKET_SEAL, MOAT_IPC_TICKET_OPEN };
+	static const uint8_t control_ops[] = { MOAT_IPC_TICKET_LIST, MOAT_IPC_TICKET_ROTATE, MOAT_IPC_TICKET_ADD,
+					       MOAT_IPC_TICKET_REMOVE };
+	for (size_t i = 0; i < sizeof(data_ops); i++) {
+		ATF_REQUIRE(moat_ipc_opcode_allowed(data_ops[i], MOAT_IPC_DATA_SOCKET));
+		ATF_REQUIRE(!moat_ipc_opcode_allowed(data_ops[i], MOAT_IPC_CONTROL_SOCKET));
+	}
+	for (size_t i = 0; i < sizeof(control_ops); i++) {
+		ATF_REQUIRE(!moat_ipc_opcode_allowed(control_ops[i], MOAT_IPC_DATA_SOCKET));
+		ATF_REQUIRE(moat_ipc_opcode_allowed(control_ops[i], MOAT_IPC_CONTROL_SOCKET));
+	}
 	ATF_REQUIRE(!moat_ipc_opcode_allowed(MOAT_IPC_SIGN | MOAT_IPC_REPLY, MOAT_IPC_DATA_SOCKET));
 }
 
@@ -347,7 +363,7 @@ ATF_TC_BODY(names, tc)
 {
 	static const char *const want[] = { "ok", "bad_version", "bad_opcode", "malformed", "unknown_key",
 					    "bad_scheme", "bad_input", "busy", "internal", "not_permitted",
-					    "need_hello", "too_large", "key_policy" };
+					    "need_hello", "too_large", "key_policy", "bad_ticket" };
 	ATF_REQUIRE_EQ(sizeof(want) / sizeof(want[0]), MOAT_IPC_STATUS_MAX + 1);
 	for (uint16_t s = 0; s <= MOAT_IPC_STATUS_MAX; s++)
 		ATF_REQUIRE_STREQ(moat_ipc_status_name(s), want[s]);
@@ -362,7 +378,9 @@ ATF_TC_BODY(names, tc)
 	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(MOAT_IPC_STATS), "stats");
 	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(MOAT_IPC_SIGN | MOAT_IPC_REPLY), "sign_reply");
 	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(MOAT_IPC_STATS | MOAT_IPC_REPLY), "stats_reply");
-	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(0x20), "unknown_opcode");
+	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(MOAT_IPC_TICKET_SEAL), "ticket_seal");
+	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(MOAT_IPC_TICKET_REMOVE | MOAT_IPC_REPLY), "ticket_remove_reply");
+	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(0x22), "unknown_opcode");
 	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(0x00), "unknown_opcode");
 	ATF_REQUIRE_STREQ(moat_ipc_opcode_name(0x80), "unknown_opcode");
 

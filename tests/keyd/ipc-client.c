@@ -34,6 +34,9 @@
  *	fuzz N SEED                 N random packets, reconnecting when dropped:
  *	                            "fuzz sent=N answerable=A replies=R drops=D unexpected=U"
  *	stall N KEY SCHEME          N SIGNs, never read; print "stalling" and sleep until killed
+ *	seal HEX FILE               TICKET_SEAL of the state HEX; the ticket goes to FILE: "seal ok LEN"
+ *	open FILE [N]               TICKET_OPEN of the ticket in FILE (with byte N flipped):
+ *	                            "open ok reissue=0|1 HEX" or "open STATUS"
  *	expect-close                "closed" if keyd closes the connection within the timeout, else "open"
  *	sleep MS
  * KEY is 64 hex digits; SCHEME a name (rsa_pss_rsae_sha256) or a number.
@@ -461,6 +464,63 @@ static void step_raw(int fd, const char *hex)
 	if (n < 0)
 		die("send: %s", strerror(errno));
 	(void)print_next_reply(fd, "raw");
+}
+
+/* ---- tickets ---- */
+
+struct bytes_arg {
+	uint8_t data[MOAT_IPC_TICKET_MAX];
+	size_t len;
+};
+
+static int enc_seal(struct moat_buf *b, uint32_t id, const void *arg)
+{
+	const struct bytes_arg *a = arg;
+	return moat_ipc_ticket_seal_encode(b, id, a->data, a->len);
+}
+
+static int enc_open(struct moat_buf *b, uint32_t id, const void *arg)
+{
+	const struct bytes_arg *a = arg;
+	return moat_ipc_ticket_open_encode(b, id, a->data, a->len);
+}
+
+static void step_seal(int fd, const char *hex, const char *path)
+{
+	static struct bytes_arg a;
+	struct reply r;
+	struct moat_cursor ticket;
+	a.len = parse_hex(hex, a.data, MOAT_IPC_TICKET_STATE_MAX);
+	if (!transact(fd, "seal", MOAT_IPC_TICKET_SEAL, enc_seal, &a, &r))
+		return;
+	if (moat_ipc_ticket_seal_reply_decode(r.body, &ticket, NULL) != MOAT_SUCCESS)
+		die("malformed TICKET_SEAL reply");
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(moat_cursor_data(&ticket), 1, moat_cursor_remaining(&ticket), f) !=
+				 moat_cursor_remaining(&ticket) || fclose(f) != 0)
+		die("cannot write %s", path);
+	printf("seal ok %zu\n", moat_cursor_remaining(&ticket));
+}
+
+static void step_open(int fd, const char *path, long flip)
+{
+	static struct bytes_arg a;
+	struct reply r;
+	struct moat_cursor state;
+	uint8_t flags = 0;
+	read_file(path, a.data, sizeof(a.data), &a.len);
+	if (flip >= 0) {
+		if ((size_t)flip >= a.len)
+			die("open: byte %ld is past the ticket's %zu bytes", flip, a.len);
+		a.data[flip] ^= 0x01;
+	}
+	if (!transact(fd, "open", MOAT_IPC_TICKET_OPEN, enc_open, &a, &r))
+		return;
+	if (moat_ipc_ticket_open_reply_decode(r.body, &flags, &state, NULL) != MOAT_SUCCESS)
+		die("malformed TICKET_OPEN reply");
+	char hex[2 * MOAT_IPC_TICKET_STATE_MAX + 1];
+	keyd_hex(hex, moat_cursor_data(&state), moat_cursor_remaining(&state));
+	printf("open ok reissue=%d %s\n", (flags & MOAT_IPC_TICKET_REISSUE) != 0, hex);
 }
 
 /* ---- floods ---- */
@@ -956,6 +1016,17 @@ int main(int argc, char **argv)
 			need(argc, i, 2, step);
 			fd = step_fuzz(fd, parse_num(argv[i + 1]), parse_num(argv[i + 2]));
 			i += 2;
+		} else if (strcmp(step, "seal") == 0) {
+			need(argc, i, 2, step);
+			step_seal(fd, argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (strcmp(step, "open") == 0) {
+			need(argc, i, 1, step);
+			long flip = -1;
+			if (i + 2 < argc && strspn(argv[i + 2], "0123456789") == strlen(argv[i + 2]))
+				flip = (long)parse_num(argv[i + 2]);
+			step_open(fd, argv[i + 1], flip);
+			i += flip >= 0 ? 2 : 1;
 		} else if (strcmp(step, "expect-close") == 0) {
 			step_expect_close(fd);
 		} else if (strcmp(step, "sleep") == 0) {

@@ -359,8 +359,46 @@ ATF_TC_BODY(hardening_directives, tc)
 	expect_error("allow uid 0\nkey \"/k.pem\"\ntls12 yes\n", "t.conf:3: unknown directive \"tls12\"");
 }
 
+ATF_TC_WITHOUT_HEAD(tickets);
+ATF_TC_BODY(tickets, tc)
+{
+	struct moat_conf conf;
+	struct keyd_config cfg;
+	read_ok("t.conf", "allow uid 0\nkey \"/k\"\n", &conf, &cfg);
+	ATF_REQUIRE(cfg.tickets);
+	ATF_REQUIRE_EQ(cfg.ticket_encrypt_s, 7200);
+	ATF_REQUIRE_EQ(cfg.ticket_decrypt_s, 46800);
+	keyd_config_free(&cfg);
+	moat_conf_free(&conf);
+	read_ok("t.conf", "allow uid 0\nkey \"/k\"\ntickets { encrypt-lifetime 10m; decrypt-lifetime 0 }\n", &conf, &cfg);
+	ATF_REQUIRE(cfg.tickets);
+	ATF_REQUIRE_EQ(cfg.ticket_encrypt_s, 600);
+	ATF_REQUIRE_EQ(cfg.ticket_decrypt_s, 0);
+	keyd_config_free(&cfg);
+	moat_conf_free(&conf);
+	read_ok("t.conf", "allow uid 0\nkey \"/k\"\ntickets off\n", &conf, &cfg);
+	ATF_REQUIRE(!cfg.tickets);
+	keyd_config_free(&cfg);
+	moat_conf_free(&conf);
+	read_ok("t.conf", "allow uid 0\nkey \"/k\"\ntickets on { decrypt-lifetime 720h }\n", &conf, &cfg);
+	ATF_REQUIRE(cfg.tickets);
+	ATF_REQUIRE_EQ(cfg.ticket_decrypt_s, 30u * 86400);
+	keyd_config_free(&cfg);
+	moat_conf_free(&conf);
+
+	expect_error("allow uid 0\nkey \"/k\"\ntickets off { encrypt-lifetime 1h }\n",
+		     "t.conf:3: tickets off takes no block");
+	expect_error("allow uid 0\nkey \"/k\"\ntickets { encrypt-lifetime 0 }\n",
+		     "t.conf:3: encrypt-lifetime: whole seconds from 1s to 2592000s");
+	expect_error("allow uid 0\nkey \"/k\"\ntickets { decrypt-lifetime 721h }\n",
+		     "t.conf:3: decrypt-lifetime: whole seconds from 0s to 2592000s");
+	expect_error("allow uid 0\nkey \"/k\"\ntickets { encrypt-lifetime 1500ms }\n",
+		     "t.conf:3: encrypt-lifetime: whole seconds from 1s to 2592000s");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, tickets);
 	ATF_TP_ADD_TC(tp, full);
 	ATF_TP_ADD_TC(tp, defaults);
 	ATF_TP_ADD_TC(tp, hardening_directives);

@@ -343,13 +343,13 @@ malformed_messages_body()
 	make_keys p256
 	write_conf p256
 	start_keyd
-	# Header fields: version 2, a status in a request, a reply opcode, a reserved (ticket) opcode,
+	# Header fields: version 2, a status in a request, a reply opcode, an unassigned ticket-range opcode,
 	# body_len longer than the body, a packet of 8 bytes (answerable, shorter than a header).
 	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192
 raw reply opcode=0x84 id=1 status=bad_version
 raw reply opcode=0x84 id=2 status=malformed
 raw reply opcode=0x84 id=3 status=bad_opcode
-raw reply opcode=0xa0 id=4 status=bad_opcode
+raw reply opcode=0xa2 id=4 status=bad_opcode
 raw reply opcode=0x84 id=5 status=malformed
 raw reply opcode=0x84 id=6 status=malformed
 raw reply opcode=0x84 id=7 status=malformed
@@ -359,7 +359,7 @@ ping ok
 		raw 020400000000000100000002""0000 \
 		raw 010400010000000200000002""0000 \
 		raw 018400000000000300000002""0000 \
-		raw 012000000000000400000000 \
+		raw 012200000000000400000000 \
 		raw 01040000000000050000000a""0000 \
 		raw 0104000000000006 \
 		raw 010400000000000700000003""000000 \

@@ -11,6 +11,7 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/hkdf.c tls/crypto/hkdf.h \
 	tls/crypto/prf.c tls/crypto/prf.h \
 	tls/crypto/aead.c tls/crypto/aead.h \
+	tls/crypto/ticket_aead.c tls/crypto/ticket_aead.h \
 	tls/crypto/cbc.c tls/crypto/cbc.h tls/crypto/ct_mask.h \
 	tls/crypto/hmac_ct.c tls/crypto/hmac_ct.h \
 	tls/crypto/kex.c tls/crypto/kex.h \

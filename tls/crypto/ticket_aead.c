@@ -1,0 +1,82 @@
+/*
+ * Ticket sealing (see ticket_aead.h for the format and the choices behind
+ * it). The ticket is parsed with the cursor like any other untrusted bytes;
+ * the AEAD is the record layer's wrapper, set up for one operation.
+ */
+#include "tls/crypto/ticket_aead.h"
+
+#include <string.h>
+
+#include "common/cursor.h"
+#include "common/secmem.h"
+#include "tls/crypto/aead.h"
+#include "tls/crypto/util.h"
+
+_Static_assert(MOAT_TICKET_NONCE_LEN == MOAT_AEAD_NONCE_LEN, "GCM's 96-bit nonce");
+_Static_assert(MOAT_TICKET_TAG_LEN == MOAT_AEAD_TAG_LEN, "GCM's full tag");
+
+int moat_ticket_name(const uint8_t *ticket, size_t len, uint8_t name[MOAT_TICKET_NAME_LEN])
+{
+	ENSURE_REF(name);
+	ENSURE(ticket != NULL || len == 0, MOAT_ERR_NULL_ARG);
+	ENSURE(len >= MOAT_TICKET_MIN_LEN && len <= MOAT_TICKET_MAX_LEN, MOAT_ERR_BAD_RECORD_MAC);
+	struct moat_cursor c;
+	moat_cursor_init(&c, ticket, len);
+	ENSURE(moat_cursor_get_bytes(&c, name, MOAT_TICKET_NAME_LEN) == MOAT_SUCCESS, MOAT_ERR_BAD_RECORD_MAC);
+	return MOAT_SUCCESS;
+}
+
+int moat_ticket_seal(const uint8_t name[MOAT_TICKET_NAME_LEN], const uint8_t secret[MOAT_TICKET_SECRET_LEN],
+		     const uint8_t *pt, size_t pt_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	ENSURE_REF(name);
+	ENSURE_REF(secret);
+	ENSURE_REF(pt);
+	ENSURE_REF(out);
+	ENSURE_REF(out_len);
+	ENSURE(pt_len >= 1 && pt_len <= MOAT_TICKET_PLAINTEXT_MAX, MOAT_ERR_INVALID_ARG);
+	ENSURE(cap >= pt_len + MOAT_TICKET_OVERHEAD, MOAT_ERR_BUF_FULL);
+	uint8_t *nonce = out + MOAT_TICKET_NAME_LEN;
+	memcpy(out, name, MOAT_TICKET_NAME_LEN);
+	TRY(moat_random_bytes(nonce, MOAT_TICKET_NONCE_LEN));
+	struct moat_aead a = { 0 };
+	TRY(moat_aead_init(&a, MOAT_AEAD_AES_256_GCM, secret, true));
+	int rc = moat_aead_seal(&a, nonce, name, MOAT_TICKET_NAME_LEN, pt, pt_len,
+				out + MOAT_TICKET_NAME_LEN + MOAT_TICKET_NONCE_LEN);
+	moat_aead_free(&a);
+	TRY(rc);
+	*out_len = pt_len + MOAT_TICKET_OVERHEAD;
+	return MOAT_SUCCESS;
+}
+
+int moat_ticket_open(const uint8_t name[MOAT_TICKET_NAME_LEN], const uint8_t secret[MOAT_TICKET_SECRET_LEN],
+		     const uint8_t *ticket, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	ENSURE_REF(name);
+	ENSURE_REF(secret);
+	ENSURE_REF(out);
+	ENSURE_REF(out_len);
+	uint8_t claimed[MOAT_TICKET_NAME_LEN], nonce[MOAT_TICKET_NONCE_LEN];
+	struct moat_cursor c, sealed;
+	TRY(moat_ticket_name(ticket, len, claimed));
+	/* The caller looked the key up by this name: a different one is a caller's mistake, not the peer's. */
+	ENSURE(memcmp(claimed, name, MOAT_TICKET_NAME_LEN) == 0, MOAT_ERR_INVALID_ARG);
+	moat_cursor_init(&c, ticket, len);
+	ENSURE(moat_cursor_skip(&c, MOAT_TICKET_NAME_LEN) == MOAT_SUCCESS &&
+		       moat_cursor_get_bytes(&c, nonce, sizeof(nonce)) == MOAT_SUCCESS &&
+		       moat_cursor_get_sub(&c, moat_cursor_remaining(&c), &sealed) == MOAT_SUCCESS,
+	       MOAT_ERR_BAD_RECORD_MAC);
+	size_t pt_len = moat_cursor_remaining(&sealed) - MOAT_TICKET_TAG_LEN; /* moat_ticket_name checked the length */
+	ENSURE(cap >= pt_len, MOAT_ERR_BUF_FULL);
+	struct moat_aead a = { 0 };
+	TRY(moat_aead_init(&a, MOAT_AEAD_AES_256_GCM, secret, false));
+	int rc = moat_aead_open(&a, nonce, name, MOAT_TICKET_NAME_LEN, moat_cursor_data(&sealed),
+				moat_cursor_remaining(&sealed), out);
+	moat_aead_free(&a);
+	if (rc != MOAT_SUCCESS) {
+		moat_wipe(out, pt_len);
+		BAIL(MOAT_ERR_BAD_RECORD_MAC);
+	}
+	*out_len = pt_len;
+	return MOAT_SUCCESS;
+}
