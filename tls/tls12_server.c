@@ -299,8 +299,9 @@ static int choose_suite(struct moat_connection *conn)
 }
 
 /*
- * The ClientHello, decoded by hello.c, which chose TLS 1.2. RFC 5746 §3.6:
- * the SCSV counts as an empty renegotiation_info.
+ * The ClientHello, decoded by hello.c, which chose TLS 1.2 (or 1.1, 1.0:
+ * the same handlers, conn->version says which). RFC 5746 §3.6: the SCSV
+ * counts as an empty renegotiation_info.
  */
 int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_cursor body)
 {
@@ -314,12 +315,23 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch12_recv, &ch->ext, 0));
 	TRY(choose_suite(conn));
 	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
+		/*
+		 * A TLS 1.0/1.1 client signs its CertificateVerify with MD5 || SHA-1
+		 * and no scheme (RFC 4346 §7.4.8), which we do not verify: such a
+		 * client is not served where certificates are asked for.
+		 */
+		ENSURE(conn->version == MOAT_TLS12, MOAT_ERR_PROTOCOL_VERSION);
 		hs->flags |= MOAT_HS_F_CLIENT_AUTH;
 		/* §7.4.8: the client signs the messages themselves, hashed with its scheme's hash: keep them. */
 		hs->transcript_keep_raw = true;
 	}
-	/* RFC 5246 §7.4.9, RFC 7627 §3: Finished and the session hash use the suite's PRF hash. */
-	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
+	/*
+	 * RFC 5246 §7.4.9, RFC 7627 §3: Finished and the session hash use the
+	 * suite's PRF hash; TLS 1.0/1.1 use MD5 || SHA-1 (RFC 2246 §7.4.9).
+	 */
+	TRY(moat_hs_transcript_start(conn, conn->version == MOAT_TLS12 ? conn->suite->prf_hash : MOAT_HASH_MD5_SHA1));
+	/* RFC 5246 Appendix E.1: records carry the negotiated version from the ServerHello on. */
+	conn->rl.write_version = conn->version;
 	conn->secrets->hash = conn->suite->prf_hash;
 	conn->secrets->hash_len = moat_hash_len(conn->suite->prf_hash);
 	return MOAT_SUCCESS;
@@ -471,7 +483,7 @@ static int finished_verify_data(struct moat_connection *conn, bool from_client, 
 				uint8_t out[MOAT_TLS12_VERIFY_DATA_LEN])
 {
 	return moat_prf_finished(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret, from_client,
-				 hash, moat_hash_len(conn->suite->prf_hash), out);
+				 hash, moat_hash_len(conn->hs->transcript.alg), out);
 }
 
 /* RFC 5246 §7.4.9: verify_data over the messages before it (hs->finished_hash); a mismatch is decrypt_error. */

@@ -102,16 +102,21 @@ static const struct moat_hs_path paths[] = {
 	  { CH, SH, S_CERT, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 };
 
-const struct moat_hs_machine moat_tls12_machine = {
-	.name = "TLS 1.2",
-	.version = MOAT_TLS12,
-	.neutral = false,
-	.server_only = true,
-	.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
-	.initial_flags = MOAT_HS_F_ECDHE,
-	.actions = actions,
-	.paths = paths,
-	.path_count = sizeof(paths) / sizeof(paths[0]),
-	.switches = NULL,
-	.switch_count = 0,
-};
+#define TLS12_FAMILY_MACHINE(name_, version_) \
+	{ \
+		.name = (name_), \
+		.version = (version_), \
+		.neutral = false, \
+		.server_only = true, \
+		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT, \
+		.initial_flags = MOAT_HS_F_ECDHE, \
+		.actions = actions, \
+		.paths = paths, \
+		.path_count = sizeof(paths) / sizeof(paths[0]), \
+		.switches = NULL, \
+		.switch_count = 0, \
+	}
+
+const struct moat_hs_machine moat_tls12_machine = TLS12_FAMILY_MACHINE("TLS 1.2", MOAT_TLS12);
+const struct moat_hs_machine moat_tls11_machine = TLS12_FAMILY_MACHINE("TLS 1.1", MOAT_TLS11);
+const struct moat_hs_machine moat_tls10_machine = TLS12_FAMILY_MACHINE("TLS 1.0", MOAT_TLS10);

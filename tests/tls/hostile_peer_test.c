@@ -93,15 +93,34 @@ ATF_TC_BODY(server_control_handshake, tc)
 	sp_free(f);
 }
 
+/*
+ * A first ClientHello under "default_tls13" with its floor raised to TLS 1.2
+ * (no named policy has one: every row of the guide's chart allows TLS 1.0)
+ * must end the handshake with protocol_version.
+ */
+static void server_rejects_hello_floor12(const struct sp_ch_opts *o)
+{
+	static struct moat_security_policy floor12;
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	floor12 = *f->cfg->policy;
+	floor12.min_version = MOAT_TLS12;
+	f->cfg->policy = &floor12;
+	sp_client_send_hello(f, o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(server_no_supported_versions);
 ATF_TC_BODY(server_no_supported_versions, tc)
 {
-	/* RFC 5246 E.1: without supported_versions legacy_version is the client's highest: TLS 1.1, not served. */
+	/* RFC 5246 E.1: without supported_versions legacy_version is the client's highest: TLS 1.1 or 1.0. */
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
 	o.no_supported_versions = true;
 	o.legacy_version = MOAT_TLS11;
-	server_rejects_hello(NULL, &o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	server_rejects_hello_floor12(&o);
+	o.legacy_version = MOAT_TLS10;
+	server_rejects_hello_floor12(&o);
 }
 
 ATF_TC_WITHOUT_HEAD(server_supported_versions_below_tls12);
@@ -112,7 +131,7 @@ ATF_TC_BODY(server_supported_versions_below_tls12, tc)
 	sp_ch_defaults(&o);
 	o.versions = old;
 	o.n_versions = COUNT(old);
-	server_rejects_hello(NULL, &o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	server_rejects_hello_floor12(&o);
 }
 
 ATF_TC_WITHOUT_HEAD(server_no_key_share);
@@ -1846,7 +1865,8 @@ struct c12 {
 	uint8_t master[MOAT_PRF_MASTER_SECRET_LEN];
 	const struct moat_cipher_suite *suite;
 	enum moat_kx12 kx;
-	uint16_t rsa_version;            /* RSA: the premaster's first two bytes (0: TLS 1.2) */
+	uint16_t version;                /* the version the client offers, and gets */
+	uint16_t rsa_version;            /* RSA: the premaster's first two bytes (0: ClientHello.client_version) */
 };
 
 /*
@@ -1860,9 +1880,10 @@ struct c12_params {
 	const char *policy;
 	const uint16_t *groups;
 	size_t n_groups;
+	uint16_t version; /* legacy_version, the highest the client offers; 0: TLS 1.2 */
 };
 static const uint16_t c12_p256[] = { MOAT_GROUP_SECP256R1 };
-static const struct c12_params c12_ecdhe = { 0xc02b, NULL, c12_p256, 1 };
+static const struct c12_params c12_ecdhe = { 0xc02b, NULL, c12_p256, 1, 0 };
 
 static void c12_add(struct c12 *c, const uint8_t *msg, size_t len)
 {
@@ -1892,6 +1913,8 @@ static void c12_hello_opts_for(struct sp_ch_opts *o, const struct c12_params *cp
 	o->no_supported_groups = cp->n_groups == 0;
 	o->sig_algs = sig_algs;
 	o->n_sig_algs = COUNT(sig_algs);
+	if (cp->version != 0)
+		o->legacy_version = cp->version;
 	*ext_len = 0;
 	if (ems) {
 		memcpy(ext + *ext_len, ext12_ems, sizeof(ext12_ems));
@@ -1977,11 +2000,11 @@ static void c12_done(struct c12 *c, struct sp_fixture *f)
 static void c12_read_ske(struct sp_fixture *f, struct c12 *c, struct moat_cursor body)
 {
 	struct moat_server_key_exchange ske;
-	const struct moat_pkey *key = &(c->kx == MOAT_KX12_DHE ? c12_rsa_cert : f->ck)->chain.leaf_key;
+	const struct moat_pkey *key = &(c->suite->auth == MOAT_AUTH_RSA ? c12_rsa_cert : f->ck)->chain.leaf_key;
 	uint8_t content[MOAT_SKE_DH_CONTENT_MAX];
 	struct moat_buf cb;
 	moat_buf_init_fixed(&cb, content, sizeof(content));
-	EXPECT_OK(moat_server_key_exchange_decode(body, MOAT_TLS12, c->kx, &ske));
+	EXPECT_OK(moat_server_key_exchange_decode(body, c->version, c->kx, &ske));
 	if (c->kx == MOAT_KX12_DHE) {
 		/* RFC 7919 §4: one of the RFC's groups, named by its prime; dh_Ys minimal (RFC 5246 §8.1.2). */
 		size_t p_len = moat_cursor_remaining(&ske.dh_p), ys_len = moat_cursor_remaining(&ske.dh_ys);
@@ -2005,7 +2028,11 @@ static void c12_read_ske(struct sp_fixture *f, struct c12 *c, struct moat_cursor
 		EXPECT_OK(moat_ske_ecdh_content_build(f->peer.random, c->server_random, c->group, c->server_point,
 						      c->server_point_len, &cb));
 	}
-	EXPECT_OK(moat_sig_verify(key, ske.sig.scheme, cb.data, cb.len, moat_cursor_data(&ske.sig.signature),
+	/* TLS 1.0/1.1 name no scheme: the key's says how it signed (RFC 4346 §7.4.3). */
+	uint16_t scheme = ske.sig.scheme;
+	if (c->version < MOAT_TLS12)
+		scheme = key->type == MOAT_KEY_RSA ? MOAT_SIG_LEGACY_RSA_MD5_SHA1 : MOAT_SIG_LEGACY_ECDSA_SHA1;
+	EXPECT_OK(moat_sig_verify(key, scheme, cb.data, cb.len, moat_cursor_data(&ske.sig.signature),
 				  moat_cursor_remaining(&ske.sig.signature)));
 }
 
@@ -2023,6 +2050,7 @@ static struct sp_fixture *c12_begin(struct c12 *c, const struct c12_params *cp, 
 		EXPECT_OK(moat_config_add_pem_to_trust_store(f->cfg, f->pki.ca_pem));
 	}
 	memset(c, 0, sizeof(*c));
+	c->version = cp->version != 0 ? cp->version : MOAT_TLS12;
 	c->suite = moat_cipher_suite_find(cp->suite);
 	ATF_REQUIRE(c->suite != NULL);
 	c->kx = c->suite->kx == MOAT_KX_DHE ? MOAT_KX12_DHE : c->suite->kx == MOAT_KX_RSA ? MOAT_KX12_RSA
@@ -2043,7 +2071,7 @@ static struct sp_fixture *c12_begin(struct c12 *c, const struct c12_params *cp, 
 	o.extra_ext_len = ext_len + more_len;
 	sp_client_send_hello(f, &o);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
-	EXPECT_OK(moat_hash_init(&c->transcript, c->suite->prf_hash));
+	EXPECT_OK(moat_hash_init(&c->transcript, c->version == MOAT_TLS12 ? c->suite->prf_hash : MOAT_HASH_MD5_SHA1));
 	c12_add(c, f->peer.ch.data, f->peer.ch.len);
 	/* RFC 5246 §7.3: no ServerKeyExchange for RSA key transport; CertificateRequest only when asked for. */
 	uint8_t want[5];
@@ -2070,7 +2098,7 @@ static struct sp_fixture *c12_begin(struct c12 *c, const struct c12_params *cp, 
 			ATF_REQUIRE_EQ(sh.cipher_suite, cp->suite);
 			memcpy(c->server_random, sh.random, MOAT_RANDOM_LEN);
 			/* RFC 8446 §4.1.3: our server speaks TLS 1.3 too, so it marks the downgrade. */
-			EXPECT_OK(moat_downgrade_sentinel_check(sh.random, MOAT_TLS12, MOAT_TLS12));
+			EXPECT_OK(moat_downgrade_sentinel_check(sh.random, c->version, c->version));
 			if (cp->policy == NULL)
 				ATF_REQUIRE(memcmp(sh.random + 24, moat_downgrade_tls12, 8) == 0);
 			ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_EXTENDED_MASTER_SECRET));
@@ -2147,7 +2175,7 @@ static size_t c12_zeros(const uint8_t *v, size_t len)
 static void c12_exchange(struct c12 *c, uint8_t *out, size_t *out_len, uint8_t *pms, size_t *pms_len)
 {
 	if (c->kx == MOAT_KX12_RSA) {
-		uint16_t v = c->rsa_version != 0 ? c->rsa_version : MOAT_TLS12;
+		uint16_t v = c->rsa_version != 0 ? c->rsa_version : c->version;
 		pms[0] = (uint8_t)(v >> 8);
 		pms[1] = (uint8_t)v;
 		EXPECT_OK(moat_random_bytes(pms + 2, MOAT_TLS12_PREMASTER_LEN - 2));
@@ -2197,8 +2225,8 @@ static void c12_send_cke(struct sp_fixture *f, struct c12 *c, const uint8_t *poi
 	moat_buf_free(&msg);
 	uint8_t session_hash[MOAT_MAX_HASH_LEN];
 	EXPECT_OK(moat_hash_current(&c->transcript, session_hash));
-	EXPECT_OK(moat_prf_extended_master_secret(MOAT_TLS12, c->suite->prf_hash, pms, pms_len, session_hash,
-						  moat_hash_len(c->suite->prf_hash), c->master));
+	EXPECT_OK(moat_prf_extended_master_secret(c->version, c->suite->prf_hash, pms, pms_len, session_hash,
+						  moat_hash_len(c->transcript.alg), c->master));
 	moat_wipe(pms, sizeof(pms));
 }
 
@@ -2206,11 +2234,11 @@ static void c12_set_keys(struct sp_fixture *f, struct c12 *c, bool write)
 {
 	struct moat_tls12_key_layout l;
 	uint8_t block[MOAT_TLS12_MAX_KEY_BLOCK_LEN];
-	EXPECT_OK(moat_tls12_key_layout(c->suite, MOAT_TLS12, &l));
+	EXPECT_OK(moat_tls12_key_layout(c->suite, c->version, &l));
 	size_t n = moat_tls12_key_block_len(&l);
-	EXPECT_OK(moat_prf_key_block(MOAT_TLS12, c->suite->prf_hash, c->master, f->peer.random, c->server_random, block,
+	EXPECT_OK(moat_prf_key_block(c->version, c->suite->prf_hash, c->master, f->peer.random, c->server_random, block,
 				     n));
-	EXPECT_OK(moat_record_set_tls12_keys(&f->peer.rl, write, true, c->suite, MOAT_TLS12, block, n));
+	EXPECT_OK(moat_record_set_tls12_keys(&f->peer.rl, write, true, c->suite, c->version, block, n));
 }
 
 static void c12_send_ccs(struct sp_fixture *f, struct c12 *c)
@@ -2224,8 +2252,8 @@ static void c12_send_finished(struct sp_fixture *f, struct c12 *c, bool corrupt)
 {
 	uint8_t hash[MOAT_MAX_HASH_LEN], msg[MOAT_HS_HEADER_LEN + MOAT_TLS12_VERIFY_DATA_LEN] = { 20, 0, 0, 12 };
 	EXPECT_OK(moat_hash_current(&c->transcript, hash));
-	EXPECT_OK(moat_prf_finished(MOAT_TLS12, c->suite->prf_hash, c->master, true, hash,
-				    moat_hash_len(c->suite->prf_hash), msg + MOAT_HS_HEADER_LEN));
+	EXPECT_OK(moat_prf_finished(c->version, c->suite->prf_hash, c->master, true, hash,
+				    moat_hash_len(c->transcript.alg), msg + MOAT_HS_HEADER_LEN));
 	if (corrupt)
 		msg[MOAT_HS_HEADER_LEN + 5] ^= 0x01;
 	c12_add(c, msg, sizeof(msg));
@@ -2242,8 +2270,8 @@ static void c12_read_server_finish(struct sp_fixture *f, struct c12 *c)
 	ATF_REQUIRE(type == MOAT_CT_CHANGE_CIPHER_SPEC && len == 1 && plain[0] == 1);
 	c12_set_keys(f, c, false);
 	EXPECT_OK(moat_hash_current(&c->transcript, hash));
-	EXPECT_OK(moat_prf_finished(MOAT_TLS12, c->suite->prf_hash, c->master, false, hash,
-				    moat_hash_len(c->suite->prf_hash), want));
+	EXPECT_OK(moat_prf_finished(c->version, c->suite->prf_hash, c->master, false, hash,
+				    moat_hash_len(c->transcript.alg), want));
 	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
 	ATF_REQUIRE(type == MOAT_CT_HANDSHAKE && len == MOAT_HS_HEADER_LEN + sizeof(want) && plain[0] == 20);
 	ATF_REQUIRE(memcmp(plain + MOAT_HS_HEADER_LEN, want, sizeof(want)) == 0);
@@ -2494,8 +2522,8 @@ static const uint16_t c12_ffdhe2048_p256[] = { MOAT_GROUP_FFDHE2048, MOAT_GROUP_
 static const uint16_t c12_ffdhe3072[] = { MOAT_GROUP_FFDHE3072 };
 static const uint16_t c12_ffdhe4096[] = { MOAT_GROUP_FFDHE4096, MOAT_GROUP_SECP256R1 };
 /* "20190214" lists ECDHE, DHE and RSA key transport. */
-static const struct c12_params c12_dhe = { 0x009e, "20190214", c12_ffdhe2048_p256, 2 };
-static const struct c12_params c12_rsa = { 0x009c, "20190214", c12_p256, 1 };
+static const struct c12_params c12_dhe = { 0x009e, "20190214", c12_ffdhe2048_p256, 2, 0 };
+static const struct c12_params c12_rsa = { 0x009c, "20190214", c12_p256, 1, 0 };
 
 /* CCS and Finished from the client, our server's CCS and Finished read and checked, data both ways. */
 static void c12_finish_and_echo(struct sp_fixture *f, struct c12 *c, const char *suite_name)
@@ -2527,12 +2555,12 @@ ATF_TC_BODY(tls12_server_dhe_handshake, tc)
 {
 	c12_dhe_handshake(&c12_dhe, MOAT_GROUP_FFDHE2048);
 	/* RFC 7919 §4: a group the client lists. */
-	struct c12_params only3072 = { 0x009e, "20190214", c12_ffdhe3072, 1 };
+	struct c12_params only3072 = { 0x009e, "20190214", c12_ffdhe3072, 1, 0 };
 	c12_dhe_handshake(&only3072, MOAT_GROUP_FFDHE3072);
 	/* §4: a client that lists no FFDHE group, or no groups at all, predates RFC 7919: ffdhe2048. */
-	struct c12_params no_ffdhe = { 0x009e, "20190214", c12_p256, 1 };
+	struct c12_params no_ffdhe = { 0x009e, "20190214", c12_p256, 1, 0 };
 	c12_dhe_handshake(&no_ffdhe, MOAT_GROUP_FFDHE2048);
-	struct c12_params no_groups = { 0x009e, "20190214", NULL, 0 };
+	struct c12_params no_groups = { 0x009e, "20190214", NULL, 0, 0 };
 	c12_dhe_handshake(&no_groups, MOAT_GROUP_FFDHE2048);
 }
 
@@ -2546,7 +2574,7 @@ ATF_TC_BODY(tls12_server_dhe_no_common_group, tc)
 	 */
 	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190214");
 	c12_add_rsa_cert(f);
-	struct c12_params cp = { 0x009e, "20190214", c12_ffdhe4096, 2 };
+	struct c12_params cp = { 0x009e, "20190214", c12_ffdhe4096, 2, 0 };
 	struct sp_ch_opts o;
 	uint8_t ext[64];
 	size_t ext_len;
@@ -2682,6 +2710,105 @@ ATF_TC_BODY(tls12_server_rsa_without_decrypter, tc)
 	c12_done(&c, f);
 }
 
+/* ---- TLS 1.1 (RFC 4346) and TLS 1.0 (RFC 2246) ---- */
+
+/*
+ * A TLS 1.1 or 1.0 client (legacy_version, no supported_versions) of the
+ * suite: the handshake with MD5 || SHA-1 in the transcript and the PRF, the
+ * legacy signature over the ServerKeyExchange, CBC records with an explicit
+ * IV (1.1) or the chained one (1.0), and data both ways; our TLS 1.0 writer
+ * splits application data 1/n-1 (BEAST).
+ */
+static void c12_old_version(uint16_t version, uint16_t suite, const char *name)
+{
+	static const uint16_t groups[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_FFDHE2048 };
+	struct c12_params cp = { suite, "20190214", groups, 2, version };
+	struct c12 c;
+	c12_decryptions = 0;
+	struct sp_fixture *f = c12_begin(&c, &cp, MOAT_CERT_AUTH_NONE, NULL, 0);
+	ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(f->conn), version);
+	/* RFC 8446 §4.1.3: a server that speaks TLS 1.2 marks a TLS 1.1-or-older handshake. */
+	ATF_REQUIRE(memcmp(c.server_random + 24, moat_downgrade_tls11, 8) == 0);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_finish_and_echo(f, &c, name);
+	moat_blocked_status blocked;
+	ATF_REQUIRE_EQ(moat_send(f->conn, "pong", 4, &blocked), 4);
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA);
+	if (version == MOAT_TLS10) {
+		ATF_REQUIRE(len == 1 && plain[0] == 'p');
+		ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+		ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA && len == 3 && memcmp(plain, "ong", 3) == 0);
+	} else {
+		ATF_REQUIRE(len == 4 && memcmp(plain, "pong", 4) == 0);
+	}
+	ATF_REQUIRE_EQ(c12_decryptions, c.kx == MOAT_KX12_RSA ? 1 : 0);
+	c12_done(&c, f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls11_server_handshakes);
+ATF_TC_BODY(tls11_server_handshakes, tc)
+{
+	c12_old_version(MOAT_TLS11, 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA");
+	c12_old_version(MOAT_TLS11, 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS11, 0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA");
+	c12_old_version(MOAT_TLS11, 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA");
+}
+
+ATF_TC_WITHOUT_HEAD(tls10_server_handshakes);
+ATF_TC_BODY(tls10_server_handshakes, tc)
+{
+	c12_old_version(MOAT_TLS10, 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+}
+
+ATF_TC_WITHOUT_HEAD(tls10_server_no_aead_suite);
+ATF_TC_BODY(tls10_server_no_aead_suite, tc)
+{
+	/* RFC 5288 §4, RFC 7905 §2: GCM and ChaCha20-Poly1305 suites are TLS 1.2 only. */
+	static const uint16_t aead[] = { 0xc02b, 0xc02f, 0x009e, 0x009c, 0xcca8 };
+	for (size_t v = MOAT_TLS10; v <= MOAT_TLS11; v++) {
+		struct sp_fixture *f = sp_new(MOAT_SERVER, "20190214");
+		c12_add_rsa_cert(f);
+		struct c12_params cp = { 0xc02b, "20190214", c12_p256, 1, (uint16_t)v };
+		struct sp_ch_opts o;
+		uint8_t ext[64];
+		size_t ext_len;
+		uint16_t suite;
+		c12_hello_opts_for(&o, &cp, &suite, ext, &ext_len, true, true);
+		o.suites = aead;
+		o.n_suites = COUNT(aead);
+		sp_client_send_hello(f, &o);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+		struct c12 c;
+		memset(&c, 0, sizeof(c));
+		c12_done(&c, f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(tls10_server_client_auth_refused);
+ATF_TC_BODY(tls10_server_client_auth_refused, tc)
+{
+	/* Client certificates are verified in TLS 1.2 only: an older client is refused where they are asked for. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190214");
+	EXPECT_OK(moat_config_set_client_auth_type(f->cfg, MOAT_CERT_AUTH_OPTIONAL));
+	struct c12_params cp = { 0xc009, "20190214", c12_p256, 1, MOAT_TLS10 };
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	uint16_t suite;
+	c12_hello_opts_for(&o, &cp, &suite, ext, &ext_len, true, true);
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	sp_free(f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, server_control_handshake);
@@ -2692,6 +2819,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_server_rsa_bad_premaster_one_outcome);
 	ATF_TP_ADD_TC(tp, tls12_server_rsa_ciphertext_wrong_length);
 	ATF_TP_ADD_TC(tp, tls12_server_rsa_without_decrypter);
+	ATF_TP_ADD_TC(tp, tls11_server_handshakes);
+	ATF_TP_ADD_TC(tp, tls10_server_handshakes);
+	ATF_TP_ADD_TC(tp, tls10_server_no_aead_suite);
+	ATF_TP_ADD_TC(tp, tls10_server_client_auth_refused);
 	ATF_TP_ADD_TC(tp, server_no_supported_versions);
 	ATF_TP_ADD_TC(tp, server_supported_versions_below_tls12);
 	ATF_TP_ADD_TC(tp, tls12_server_control_handshake);
