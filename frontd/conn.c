@@ -560,6 +560,20 @@ static void sign_done(void *arg, enum keyd_result result, uint16_t status, const
 	handshake_step(c);
 }
 
+/*
+ * What keyd is asked to sign is named by the protocol: the TLS 1.3
+ * CertificateVerify, or a TLS 1.2 (1.1, 1.0) ServerKeyExchange over ECDHE
+ * or, for the DHE_RSA suites (IANA names TLS_DHE_*), DHE params.
+ */
+static uint8_t sign_kind(struct moat_connection *tls)
+{
+	if (moat_connection_get_actual_protocol_version(tls) == MOAT_TLS13)
+		return MOAT_IPC_SIGN_TLS13_CV;
+	if (strncmp(moat_connection_get_cipher(tls), "TLS_DHE_", 8) == 0)
+		return MOAT_IPC_SIGN_TLS12_SKE_DHE;
+	return MOAT_IPC_SIGN_TLS12_SKE;
+}
+
 int frontd_async_pkey_cb(struct moat_connection *tls, struct moat_async_pkey_op *op)
 {
 	struct frontd_conn *c = moat_connection_get_ctx(tls);
@@ -585,10 +599,8 @@ int frontd_async_pkey_cb(struct moat_connection *tls, struct moat_async_pkey_op 
 	} else {
 		if (moat_async_pkey_op_get_signature_scheme(op, &scheme) < 0)
 			goto fail;
-		/* What keyd is asked to sign is named by the protocol: TLS 1.3 CertificateVerify or TLS 1.2 ServerKeyExchange. */
-		uint8_t kind = moat_connection_get_actual_protocol_version(tls) == MOAT_TLS13 ? MOAT_IPC_SIGN_TLS13_CV
-											      : MOAT_IPC_SIGN_TLS12_SKE;
-		rc = keyd_client_sign(c->srv->keyd, fc->key_id, scheme, kind, input, len, sign_done, c, &c->keyd_id);
+		rc = keyd_client_sign(c->srv->keyd, fc->key_id, scheme, sign_kind(tls), input, len, sign_done, c,
+				      &c->keyd_id);
 	}
 	if (rc < 0) {
 		c->sign_error = moat_errno == MOAT_ERR_KEYD_UNAVAILABLE ? "keyd is unavailable"

@@ -88,7 +88,7 @@ struct moat_config {
 #define MOAT_HS_F_RESUMED        (1u << 6)  /* 1.2: abbreviated handshake (RFC 5246 §7.3) */
 #define MOAT_HS_F_TICKET         (1u << 7)  /* 1.2: NewSessionTicket (RFC 5077 §3.3) */
 #define MOAT_HS_F_OCSP           (1u << 8)  /* 1.2: CertificateStatus (RFC 6066 §8) */
-#define MOAT_HS_F_ECDHE          (1u << 9)  /* 1.2: ServerKeyExchange (RFC 8422 §2) */
+#define MOAT_HS_F_ECDHE          (1u << 9)  /* 1.2: ServerKeyExchange, ECDHE or DHE (RFC 8422 §2, RFC 5246 §7.4.3) */
 
 struct moat_hs_machine;
 struct moat_hs_path;

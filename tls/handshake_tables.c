@@ -44,11 +44,13 @@ const struct moat_hs_machine moat_hs_hello_machine = {
 	.switch_count = 0,
 };
 
-/* TLS 1.0 and 1.1 share TLS 1.2's messages: their machines, when they come, are copies of its tables. */
+/* TLS 1.0 and 1.1 share TLS 1.2's messages: their machines run its tables under their own version. */
 const struct moat_hs_machine *const moat_hs_machines[] = {
 	&moat_hs_hello_machine,
 	&moat_tls13_machine,
 	&moat_tls12_machine,
+	&moat_tls11_machine,
+	&moat_tls10_machine,
 	NULL,
 };
 

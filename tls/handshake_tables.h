@@ -120,6 +120,9 @@ struct moat_hs_machine {
 extern const struct moat_hs_machine moat_hs_hello_machine;
 extern const struct moat_hs_machine moat_tls13_machine;
 extern const struct moat_hs_machine moat_tls12_machine;
+/* TLS 1.1 and 1.0: TLS 1.2's tables under their own version (tls12_tables.c). */
+extern const struct moat_hs_machine moat_tls11_machine;
+extern const struct moat_hs_machine moat_tls10_machine;
 
 /* Every machine, for the table tests; NULL-terminated. */
 extern const struct moat_hs_machine *const moat_hs_machines[];

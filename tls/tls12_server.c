@@ -6,21 +6,24 @@
  * and Finished out.
  *
  * What is served, and why it is this much:
- *  - Key exchange: ECDHE only (x25519, x448, secp256r1/384r1/521r1 as the
- *    policy lists them), with RSA or ECDSA certificates. The static RSA and
- *    DHE key exchanges are not served yet: a policy's suites with them are
- *    skipped by the suite choice.
- *  - Suite: the policy's first TLS 1.2 ECDHE suite, in the policy's order,
- *    that the client offers, whose record protection exists
- *    (moat_tls12_key_layout), and for which a certificate of the suite's
- *    key type can sign with a scheme both the policy and the client's
- *    signature_algorithms list (RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.1).
- *    Without signature_algorithms the client gets the SHA-1 defaults of
- *    §7.4.1.4.1, which moat does not sign with (RFC 9155): no suite then.
+ *  - Key exchange: ECDHE (x25519, x448, secp256r1/384r1/521r1 as the
+ *    policy lists them) with RSA or ECDSA certificates, DHE on ffdhe2048 or
+ *    ffdhe3072 with RSA certificates, and RSA key transport
+ *    (tls12_kx_server.c has the three, and why those groups).
+ *  - Suite: the policy's first TLS 1.2 suite, in the policy's order, that
+ *    the client offers, whose record protection exists
+ *    (moat_tls12_key_layout), whose key exchange has a group with this
+ *    client, and for which a certificate of the suite's key type can sign
+ *    with a scheme both the policy and the client's signature_algorithms
+ *    list (RFC 5246 §7.4.1.4.1, RFC 8422 §5.1.1) or, for RSA key
+ *    transport, decrypt. Without signature_algorithms the client gets the
+ *    SHA-1 defaults of §7.4.1.4.1, which moat does not sign with (RFC
+ *    9155): no ECDHE or DHE suite then.
  *  - The master secret is always the extended one (RFC 7627): a client
  *    that does not offer it is refused (tls12_ext_server.c says why).
  *  - The ServerKeyExchange signature goes through moat_async_pkey_sign,
- *    over the exact content keyd checks (tls/crypto/signed_content.h).
+ *    over the exact content keyd checks (tls/crypto/signed_content.h); the
+ *    RSA premaster through moat_async_pkey_decrypt.
  *  - Key changes: the client's CCS installs the read keys at its one place
  *    (RFC 5246 §7.1), our CCS row's `sent` hook the write keys. The key
  *    block is derived from the master secret for each direction as it is
@@ -40,6 +43,7 @@
 #include "tls/handshake_tables.h"
 #include "tls/messages12.h"
 #include "tls/record_tls12.h"
+#include "tls/tls12_kx_server.h"
 
 static bool offers_null_compression(struct moat_cursor methods)
 {
@@ -119,12 +123,47 @@ static bool curve_acceptable(const struct moat_connection *conn, moat_key_type t
 	return moat_u16_list_contains(listed, group);
 }
 
+/*
+ * TLS 1.0/1.1 signatures carry no scheme (RFC 4346 §7.4.3): the key says
+ * how to sign, with our private code points for it (iana.h). The policy
+ * allows them through its SHA-1 legacy schemes, the hash they rest on.
+ */
+static uint16_t legacy_scheme(moat_key_type type, uint16_t *policy_scheme)
+{
+	if (type == MOAT_KEY_RSA) {
+		*policy_scheme = MOAT_SIG_RSA_PKCS1_SHA1;
+		return MOAT_SIG_LEGACY_RSA_MD5_SHA1;
+	}
+	*policy_scheme = MOAT_SIG_ECDSA_SHA1;
+	return MOAT_SIG_LEGACY_ECDSA_SHA1;
+}
+
+static bool find_legacy_signer(struct moat_connection *conn, const struct moat_cipher_suite *s)
+{
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	struct moat_config *config = conn->config;
+	for (size_t c = 0; c < config->cert_count; c++) {
+		moat_key_type type = config->certs[c]->key_type;
+		uint16_t allowed_by;
+		uint16_t scheme = legacy_scheme(type, &allowed_by);
+		if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_legacy(scheme, type) &&
+		    moat_security_policy_has_sig_scheme(p, allowed_by) && curve_acceptable(conn, type)) {
+			conn->selected_cert = config->certs[c];
+			conn->server_sig_scheme = scheme;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* A certificate for the suite's authentication and the policy's first scheme for it that the client offers. */
 static bool find_signer(struct moat_connection *conn, const struct moat_cipher_suite *s,
 			const struct moat_u16_set *offered)
 {
 	const struct moat_security_policy *p = moat_conn_policy(conn);
 	struct moat_config *config = conn->config;
+	if (conn->version < MOAT_TLS12)
+		return find_legacy_signer(conn, s);
 	for (size_t i = 0; i < p->sig_schemes_count; i++) {
 		uint16_t scheme = p->sig_schemes[i];
 		if (!moat_u16_set_has(offered, scheme))
@@ -142,43 +181,127 @@ static bool find_signer(struct moat_connection *conn, const struct moat_cipher_s
 	return false;
 }
 
+/*
+ * RSA key transport signs nothing: it needs an rsaEncryption certificate
+ * (an RSASSA-PSS key cannot decrypt, RFC 4055 §1.2) and an application that
+ * decrypts through the async callback (no in-process decryption,
+ * async_pkey.c).
+ */
+static bool find_decrypter(struct moat_connection *conn)
+{
+	struct moat_config *config = conn->config;
+	if (config->async_pkey_cb == NULL)
+		return false;
+	for (size_t c = 0; c < config->cert_count; c++) {
+		if (config->certs[c]->key_type == MOAT_KEY_RSA) {
+			conn->selected_cert = config->certs[c];
+			conn->server_sig_scheme = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The groups each key exchange would use with this client; false where it has none. */
+struct kx_groups {
+	bool ec_ok, dhe_ok;
+	uint16_t ec, dhe;
+};
+
+/* A group the key exchange lacks is no error (its suites are skipped); a malformed list is. */
+static int group_or_none(int rc, bool *ok)
+{
+	*ok = rc == MOAT_SUCCESS;
+	if (rc == MOAT_SUCCESS)
+		return MOAT_SUCCESS;
+	if (moat_errno != MOAT_ERR_HANDSHAKE_FAILURE)
+		return MOAT_FAILURE;
+	moat_error_clear();
+	return MOAT_SUCCESS;
+}
+
+static int kx_groups_find(struct moat_connection *conn, struct kx_groups *g)
+{
+	TRY(group_or_none(choose_group(conn, &g->ec), &g->ec_ok));
+	return group_or_none(moat_tls12_dhe_group(conn, &g->dhe), &g->dhe_ok);
+}
+
+/*
+ * The policy's first suite, in its order, that the client offers, that
+ * exists in the version chosen, whose record protection exists, whose key
+ * exchange has a group with this client (none for RSA), and for which a
+ * certificate can sign (ECDHE, DHE) or decrypt (RSA).
+ */
 static int choose_suite(struct moat_connection *conn)
 {
 	const struct moat_security_policy *p = moat_conn_policy(conn);
 	struct moat_client_hello *ch = &conn->hs->client_hello;
 	struct moat_u16_set offered;
+	struct kx_groups groups;
 	ENSURE(conn->config->cert_count > 0, MOAT_ERR_CONFIG);
 	moat_u16_set_clear(&offered);
-	/* Without the extension only the SHA-1 defaults of RFC 5246 §7.4.1.4.1 count: none we sign with. */
-	if (moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS)) {
+	/*
+	 * Without the extension only the SHA-1 defaults of RFC 5246 §7.4.1.4.1
+	 * count: none we sign with. TLS 1.0/1.1 have no such extension (a
+	 * client may send it; it means nothing there, RFC 5246 §7.4.1.4.1).
+	 */
+	if (conn->version == MOAT_TLS12 && moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS)) {
 		struct moat_cursor list;
 		TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
 		moat_u16_set_add_list(&offered, list);
 	}
-	uint16_t group;
-	TRY(choose_group(conn, &group));
+	TRY(kx_groups_find(conn, &groups));
+	bool dhe_without_group = false;
 	for (size_t i = 0; i < p->cipher_suites_count; i++) {
 		const struct moat_cipher_suite *s = p->cipher_suites[i];
 		struct moat_tls12_key_layout layout;
-		if (s->kx != MOAT_KX_ECDHE || !moat_cipher_suite_supports_version(s, conn->version) ||
+		if (!moat_cipher_suite_supports_version(s, conn->version) ||
 		    !moat_u16_list_contains(ch->cipher_suites, s->iana))
 			continue;
 		if (moat_tls12_key_layout(s, conn->version, &layout) < 0) {
 			moat_error_clear();
 			continue;
 		}
-		if (find_signer(conn, s, &offered)) {
+		bool ok;
+		uint16_t group = 0;
+		switch (s->kx) {
+		case MOAT_KX_ECDHE:
+			ok = groups.ec_ok && find_signer(conn, s, &offered);
+			group = groups.ec;
+			break;
+		case MOAT_KX_DHE:
+			ok = groups.dhe_ok && find_signer(conn, s, &offered);
+			group = groups.dhe;
+			dhe_without_group |= !groups.dhe_ok;
+			break;
+		case MOAT_KX_RSA:
+			ok = find_decrypter(conn);
+			break;
+		default:
+			ok = false;
+			break;
+		}
+		if (ok) {
 			conn->suite = s;
 			conn->group = group;
+			/* RFC 5246 §7.4.3: RSA key transport sends no ServerKeyExchange. */
+			if (s->kx == MOAT_KX_RSA)
+				conn->hs->flags &= ~MOAT_HS_F_ECDHE;
 			return MOAT_SUCCESS;
 		}
 	}
+	/*
+	 * RFC 7919 §4: a client that listed FFDHE groups, none of them ours, and
+	 * had no other suite we take gets insufficient_security.
+	 */
+	ENSURE(!dhe_without_group, MOAT_ERR_INSUFFICIENT_SECURITY);
 	BAIL(MOAT_ERR_HANDSHAKE_FAILURE);
 }
 
 /*
- * The ClientHello, decoded by hello.c, which chose TLS 1.2. RFC 5746 §3.6:
- * the SCSV counts as an empty renegotiation_info.
+ * The ClientHello, decoded by hello.c, which chose TLS 1.2 (or 1.1, 1.0:
+ * the same handlers, conn->version says which). RFC 5746 §3.6: the SCSV
+ * counts as an empty renegotiation_info.
  */
 int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_cursor body)
 {
@@ -192,12 +315,23 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch12_recv, &ch->ext, 0));
 	TRY(choose_suite(conn));
 	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
+		/*
+		 * A TLS 1.0/1.1 client signs its CertificateVerify with MD5 || SHA-1
+		 * and no scheme (RFC 4346 §7.4.8), which we do not verify: such a
+		 * client is not served where certificates are asked for.
+		 */
+		ENSURE(conn->version == MOAT_TLS12, MOAT_ERR_PROTOCOL_VERSION);
 		hs->flags |= MOAT_HS_F_CLIENT_AUTH;
 		/* §7.4.8: the client signs the messages themselves, hashed with its scheme's hash: keep them. */
 		hs->transcript_keep_raw = true;
 	}
-	/* RFC 5246 §7.4.9, RFC 7627 §3: Finished and the session hash use the suite's PRF hash. */
-	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
+	/*
+	 * RFC 5246 §7.4.9, RFC 7627 §3: Finished and the session hash use the
+	 * suite's PRF hash; TLS 1.0/1.1 use MD5 || SHA-1 (RFC 2246 §7.4.9).
+	 */
+	TRY(moat_hs_transcript_start(conn, conn->version == MOAT_TLS12 ? conn->suite->prf_hash : MOAT_HASH_MD5_SHA1));
+	/* RFC 5246 Appendix E.1: records carry the negotiated version from the ServerHello on. */
+	conn->rl.write_version = conn->version;
 	conn->secrets->hash = conn->suite->prf_hash;
 	conn->secrets->hash_len = moat_hash_len(conn->suite->prf_hash);
 	return MOAT_SUCCESS;
@@ -231,37 +365,6 @@ int moat_tls12_server_send_certificate(struct moat_connection *conn)
 	if (rc == MOAT_SUCCESS)
 		rc = moat_hs_queue_message(conn, msg.data, msg.len);
 	moat_buf_free(&msg);
-	return rc;
-}
-
-/*
- * RFC 8422 §5.4: our ephemeral point and the signature over client_random,
- * server_random and ServerECDHParams. The key is made once; a signature that
- * blocks on the application brings us back here with it.
- */
-int moat_tls12_server_send_key_exchange(struct moat_connection *conn)
-{
-	struct moat_handshake *hs = conn->hs;
-	uint8_t *ours;
-	TRY(moat_hs_kex_buffers(hs, conn->group, &ours, NULL));
-	if (!hs->signature_ready) {
-		if (hs->our_share_len == 0)
-			TRY(moat_kex_generate(&hs->kex, conn->group, ours, &hs->our_share_len));
-		uint8_t content_mem[MOAT_SKE_ECDH_CONTENT_MAX];
-		struct moat_buf content;
-		moat_buf_init_fixed(&content, content_mem, sizeof(content_mem));
-		TRY(moat_ske_ecdh_content_build(hs->client_random, hs->server_random, conn->group, ours,
-						hs->our_share_len, &content));
-		TRY(moat_async_pkey_sign(conn, conn->server_sig_scheme, content.data, content.len));
-	}
-	struct moat_buf msg;
-	moat_buf_init(&msg, hs->our_share_len + hs->signature_len + 16);
-	int rc = moat_server_key_exchange_ecdhe_encode(&msg, conn->version, conn->group, ours, hs->our_share_len,
-						       conn->server_sig_scheme, hs->signature, hs->signature_len);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_hs_queue_message(conn, msg.data, msg.len);
-	moat_buf_free(&msg);
-	hs->signature_ready = false;
 	return rc;
 }
 
@@ -344,33 +447,6 @@ int moat_tls12_server_send_hello_done(struct moat_connection *conn)
 	return moat_hs_queue_message(conn, msg.data, msg.len);
 }
 
-/*
- * RFC 8422 §5.7: the client's point, checked on the curve by the key
- * exchange (illegal_parameter otherwise), gives the premaster secret; RFC
- * 7627 §4: the master secret is derived from it and the session hash, the
- * transcript through this message (the driver has added it).
- */
-int moat_tls12_server_recv_key_exchange(struct moat_connection *conn, struct moat_cursor body)
-{
-	struct moat_handshake *hs = conn->hs;
-	struct moat_cursor point;
-	uint8_t *pms;
-	size_t pms_len = 0;
-	uint8_t session_hash[MOAT_MAX_HASH_LEN];
-	TRY(moat_client_key_exchange_decode(body, MOAT_KX12_ECDHE, &point));
-	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &pms));
-	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&point), moat_cursor_remaining(&point), pms, &pms_len));
-	moat_kex_free(&hs->kex);
-	int rc = moat_hs_transcript_hash(conn, session_hash);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_prf_extended_master_secret(conn->version, conn->suite->prf_hash, pms, pms_len, session_hash,
-						     moat_hash_len(conn->suite->prf_hash),
-						     conn->secrets->tls12.master_secret);
-	moat_wipe(pms, pms_len);
-	moat_hs_kex_release(hs);
-	return rc;
-}
-
 /* RFC 5246 §6.3: the key block, from which one direction's keys are installed; wiped at once. */
 static int install_keys(struct moat_connection *conn, bool write)
 {
@@ -407,7 +483,7 @@ static int finished_verify_data(struct moat_connection *conn, bool from_client, 
 				uint8_t out[MOAT_TLS12_VERIFY_DATA_LEN])
 {
 	return moat_prf_finished(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret, from_client,
-				 hash, moat_hash_len(conn->suite->prf_hash), out);
+				 hash, moat_hash_len(conn->hs->transcript.alg), out);
 }
 
 /* RFC 5246 §7.4.9: verify_data over the messages before it (hs->finished_hash); a mismatch is decrypt_error. */

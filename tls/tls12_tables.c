@@ -18,14 +18,18 @@
  *   Application Data     <------->      Application Data
  *
  * Only what the server handles today has rows and paths: the full
- * handshake with an ephemeral ECDH key exchange (MOAT_HS_F_ECDHE, RFC 8422
- * §2: a ServerKeyExchange; every suite served now is ECDHE, so the
- * handshake starts with the flag), with or without client authentication
+ * handshake with an ephemeral key exchange, ECDHE or DHE (MOAT_HS_F_ECDHE:
+ * a ServerKeyExchange, RFC 8422 §2, RFC 5246 §7.4.3; the handshake starts
+ * with the flag), or with RSA key transport (the suite choice clears it: no
+ * ServerKeyExchange), each with or without client authentication
  * (MOAT_HS_F_CLIENT_AUTH; MOAT_HS_F_NO_CLIENT_CERT when the client's
- * Certificate is empty). CertificateStatus, the RSA and DHE key exchanges,
- * the abbreviated (resumed) handshake and NewSessionTicket come with the
- * features that handle them, as new rows and paths under the flags conn.h
- * sets aside.
+ * Certificate is empty). CertificateStatus, the abbreviated (resumed)
+ * handshake and NewSessionTicket come with the features that handle them,
+ * as new rows and paths under the flags conn.h sets aside.
+ *
+ * TLS 1.1 (RFC 4346 §7.3) and TLS 1.0 (RFC 2246 §7.3) have the same
+ * messages in the same order: their machines share these tables, and the
+ * handlers read conn->version where the wire form differs.
  *
  * The change_cipher_spec rows are not optional: in TLS 1.2 the CCS is the
  * switch to the new read keys (RFC 5246 §7.1), so it comes at exactly one
@@ -84,25 +88,35 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 #define APP MOAT_MSG_APPLICATION_DATA
 
 static const struct moat_hs_path paths[] = {
-	/* Full handshake, ECDHE_RSA or ECDHE_ECDSA (RFC 8422 §2.1, §2.2), no client certificate. */
+	/* Full handshake, ECDHE_RSA, ECDHE_ECDSA (RFC 8422 §2.1, §2.2) or DHE_RSA (RFC 5246 §7.4.3), no client certificate. */
 	{ MOAT_HS_F_ECDHE, { CH, SH, S_CERT, SKE, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 	/* Client authentication (§7.4.4, §7.4.6, §7.4.8); an empty client Certificate has no CertificateVerify. */
 	{ MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH,
 	  { CH, SH, S_CERT, SKE, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 	{ MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
 	  { CH, SH, S_CERT, SKE, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	/* RSA key transport (§7.4.3: "It is not legal to send the server key exchange message" for it). */
+	{ 0, { CH, SH, S_CERT, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_CLIENT_AUTH, { CH, SH, S_CERT, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	  { CH, SH, S_CERT, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 };
 
-const struct moat_hs_machine moat_tls12_machine = {
-	.name = "TLS 1.2",
-	.version = MOAT_TLS12,
-	.neutral = false,
-	.server_only = true,
-	.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
-	.initial_flags = MOAT_HS_F_ECDHE,
-	.actions = actions,
-	.paths = paths,
-	.path_count = sizeof(paths) / sizeof(paths[0]),
-	.switches = NULL,
-	.switch_count = 0,
-};
+#define TLS12_FAMILY_MACHINE(name_, version_) \
+	{ \
+		.name = (name_), \
+		.version = (version_), \
+		.neutral = false, \
+		.server_only = true, \
+		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT, \
+		.initial_flags = MOAT_HS_F_ECDHE, \
+		.actions = actions, \
+		.paths = paths, \
+		.path_count = sizeof(paths) / sizeof(paths[0]), \
+		.switches = NULL, \
+		.switch_count = 0, \
+	}
+
+const struct moat_hs_machine moat_tls12_machine = TLS12_FAMILY_MACHINE("TLS 1.2", MOAT_TLS12);
+const struct moat_hs_machine moat_tls11_machine = TLS12_FAMILY_MACHINE("TLS 1.1", MOAT_TLS11);
+const struct moat_hs_machine moat_tls10_machine = TLS12_FAMILY_MACHINE("TLS 1.0", MOAT_TLS10);

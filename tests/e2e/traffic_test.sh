@@ -119,6 +119,59 @@ curl_tls12_cleanup()
 	e2e_cleanup
 }
 
+atf_test_case tls12_dhe_rsa_kx cleanup
+tls12_dhe_rsa_kx_head()
+{
+	atf_set "descr" "through frontd and keyd: TLS 1.2 DHE_RSA (keyd signs SIGN kind 3) and static RSA (keyd decrypts), TLS 1.1 and 1.0 (legacy schemes, a key with tls10 yes), each fetching the demo page; a key without rsa-key-exchange decrypts nothing"
+	atf_set "require.progs" "curl openssl"
+	atf_set "timeout" "120"
+}
+tls12_dhe_rsa_kx_body()
+{
+	e2e_init
+	make_ca ca moat-e2e-ca
+	make_cert rsa rsa localhost
+	make_cert plain rsa plain.test
+	keyd_conf "$(frontd_allow)" rsa plain
+	# moat-keyd.conf(5): RSA key transport and the TLS 1.0/1.1 schemes only where the key says so.
+	sed -e "s|^key \"\($RUN/rsa.key\)\"\$|key \"\1\" { rsa-key-exchange yes; tls10 yes }|" "$RUN/keyd.conf" >"$RUN/keyd.conf.new"
+	mv "$RUN/keyd.conf.new" "$RUN/keyd.conf"
+	grep -q "rsa.key\" { rsa-key-exchange yes; tls10 yes }" "$RUN/keyd.conf" || e2e_fail "the rsa key was not configured"
+	keyd_start
+	backend_start web
+	# "20190214" lists ECDHE, DHE and RSA key transport, TLS 1.0 to 1.2.
+	e2e_site localhost "$BACKEND" rsa -- "$HTTP11" 'policy "20190214"'
+	e2e_site plain.test "$BACKEND" plain -- "$HTTP11" 'policy "20190214"'
+	frontd_start
+
+	for suite in DHE-RSA-AES128-GCM-SHA256 AES128-GCM-SHA256 AES256-SHA256; do
+		e2e_curl localhost / --tls-max 1.2 --ciphers "$suite" -v -o "$RUN/$suite.html" 2>"$RUN/$suite.curl" ||
+			e2e_fail "curl $suite failed: $(tail -n 3 "$RUN/$suite.curl")"
+		grep -q "moat demo backend: it works" "$RUN/$suite.html" || e2e_fail "$suite: not the demo page"
+		grep -q "SSL connection using TLSv1.2 / $suite" "$RUN/$suite.curl" ||
+			e2e_fail "$suite: not negotiated: $(grep 'SSL connection' "$RUN/$suite.curl")"
+	done
+	# Debian's openssl allows TLS 1.0/1.1 and SHA-1 only at security level 0.
+	printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' >"$RUN/get"
+	for v in tls1 tls1_1; do
+		for suite in ECDHE-RSA-AES128-SHA DHE-RSA-AES256-SHA AES128-SHA; do
+			e2e_s_client_send localhost "$RUN/get" "-$v" -cipher "$suite:@SECLEVEL=0" >"$RUN/$v-$suite.out" ||
+				e2e_fail "s_client -$v $suite failed"
+			grep -q "moat demo backend: it works" "$RUN/$v-$suite.out" || e2e_fail "-$v $suite: not the demo page"
+		done
+	done
+	# A key that does not allow RSA key transport: keyd refuses, the handshake fails, frontd goes on.
+	e2e_curl plain.test / --tls-max 1.2 --ciphers AES128-GCM-SHA256 -o /dev/null 2>"$RUN/plain.curl" &&
+		e2e_fail "a key without rsa-key-exchange decrypted a premaster"
+	e2e_curl plain.test / --tls-max 1.2 --ciphers DHE-RSA-AES128-GCM-SHA256 -o "$RUN/plain.html" 2>"$RUN/plain-dhe.curl" ||
+		e2e_fail "DHE with the same key failed: $(tail -n 3 "$RUN/plain-dhe.curl")"
+	frontd_alive
+}
+tls12_dhe_rsa_kx_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case s_client_key_types cleanup
 s_client_key_types_head()
 {
@@ -371,6 +424,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case curl_rsa_ecdsa
 	atf_add_test_case curl_tls12
+	atf_add_test_case tls12_dhe_rsa_kx
 	atf_add_test_case s_client_key_types
 	atf_add_test_case sni
 	atf_add_test_case alpn

@@ -151,6 +151,46 @@ tls12_server_body()
 	finish
 }
 
+atf_test_case dhe_and_old_versions
+dhe_and_old_versions_head()
+{
+	atf_set "descr" "our server <- gnutls-cli: DHE-RSA on each RFC 7919 group gnutls offers (ffdhe2048, ffdhe3072; ffdhe4096 alone is refused), and TLS 1.1 and 1.0 with ECDHE and DHE"
+	atf_set "require.progs" "gnutls-cli"
+	atf_set "timeout" "120"
+}
+# dhe_one VERSION KX GROUP WANT: gnutls-cli with one version, key exchange and group; WANT the group or "refused".
+dhe_one()
+{
+	version=$1 kx=$2 group=$3 want=$4
+	vs_cli data --cert rsa.pem --key rsa.key --cert p256.pem --key p256.key --policy 20190214 --echo -- \
+		--priority "NORMAL:-VERS-ALL:+VERS-$version:-KX-ALL:+$kx:-GROUP-ALL:+GROUP-$group:%VERIFY_ALLOW_SIGN_WITH_SHA1" ||
+		return
+	if [ "$want" = refused ]; then
+		[ $RC -ne 0 ] && [ $SRC -ne 0 ] || { fail "served without a group of ours"; return; }
+		expect "$N.srv.err" "alert sent: insufficient_security" && pass
+		return
+	fi
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "gnutls-cli exit $RC, server exit $SRC"; return; }
+	same data "$N.out" &&
+		expect "$N.glog" "Description: \(${version}(-X.509)?\)-\((EC)?DHE-$want\)" \
+			"Options: extended master secret" &&
+		expect "$N.srv.out" "^curve: $(echo "$want" | tr 'A-Z' 'a-z')\$" "^closed: ok" && pass
+}
+dhe_and_old_versions_body()
+{
+	make_pki rsa p256
+	make_data data 40000
+	spawn dhe_2048 dhe_one TLS1.2 DHE-RSA FFDHE2048 FFDHE2048
+	spawn dhe_3072 dhe_one TLS1.2 DHE-RSA FFDHE3072 FFDHE3072
+	# RFC 7919 §4: FFDHE groups offered, none of ours, no other suite: insufficient_security.
+	spawn dhe_4096 dhe_one TLS1.2 DHE-RSA FFDHE4096 refused
+	for version in TLS1.1 TLS1.0; do
+		spawn "dhe_$version" dhe_one "$version" DHE-RSA FFDHE2048 FFDHE2048
+		spawn "ecdhe_$version" dhe_one "$version" ECDHE-RSA SECP256R1 SECP256R1
+	done
+	finish
+}
+
 atf_test_case client_matrix
 client_matrix_head()
 {
@@ -553,6 +593,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case server_matrix
 	atf_add_test_case tls12_server
+	atf_add_test_case dhe_and_old_versions
 	atf_add_test_case client_matrix
 	atf_add_test_case hrr
 	atf_add_test_case groups

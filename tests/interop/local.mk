@@ -17,3 +17,9 @@ check-local: $(INTEROP_SH_TESTS)
 # A relay that sends the first connection to one server and the rest to another (gnutls-cli's 0-RTT).
 check_PROGRAMS += tests/interop/first_relay
 tests_interop_first_relay_SOURCES = tests/interop/first_relay.c
+
+# The named policies' TLS 1.2-and-older suites, from the library's table, for the per-policy matrix.
+check_PROGRAMS += tests/interop/policy_suites
+tests_interop_policy_suites_SOURCES = tests/interop/policy_suites.c
+tests_interop_policy_suites_CPPFLAGS = $(AM_CPPFLAGS)
+tests_interop_policy_suites_LDADD = $(MOAT_TLS_LIBS)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/secmem.h"
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
 #include "tls/alert.h"
@@ -92,15 +93,34 @@ ATF_TC_BODY(server_control_handshake, tc)
 	sp_free(f);
 }
 
+/*
+ * A first ClientHello under "default_tls13" with its floor raised to TLS 1.2
+ * (no named policy has one: every row of the guide's chart allows TLS 1.0)
+ * must end the handshake with protocol_version.
+ */
+static void server_rejects_hello_floor12(const struct sp_ch_opts *o)
+{
+	static struct moat_security_policy floor12;
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	floor12 = *f->cfg->policy;
+	floor12.min_version = MOAT_TLS12;
+	f->cfg->policy = &floor12;
+	sp_client_send_hello(f, o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	sp_free(f);
+}
+
 ATF_TC_WITHOUT_HEAD(server_no_supported_versions);
 ATF_TC_BODY(server_no_supported_versions, tc)
 {
-	/* RFC 5246 E.1: without supported_versions legacy_version is the client's highest: TLS 1.1, not served. */
+	/* RFC 5246 E.1: without supported_versions legacy_version is the client's highest: TLS 1.1 or 1.0. */
 	struct sp_ch_opts o;
 	sp_ch_defaults(&o);
 	o.no_supported_versions = true;
 	o.legacy_version = MOAT_TLS11;
-	server_rejects_hello(NULL, &o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	server_rejects_hello_floor12(&o);
+	o.legacy_version = MOAT_TLS10;
+	server_rejects_hello_floor12(&o);
 }
 
 ATF_TC_WITHOUT_HEAD(server_supported_versions_below_tls12);
@@ -111,7 +131,7 @@ ATF_TC_BODY(server_supported_versions_below_tls12, tc)
 	sp_ch_defaults(&o);
 	o.versions = old;
 	o.n_versions = COUNT(old);
-	server_rejects_hello(NULL, &o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	server_rejects_hello_floor12(&o);
 }
 
 ATF_TC_WITHOUT_HEAD(server_no_key_share);
@@ -1839,11 +1859,31 @@ struct c12 {
 	bool got_cr;
 	uint8_t server_random[MOAT_RANDOM_LEN];
 	uint16_t group;
-	uint8_t server_point[MOAT_KEX_MAX_EC_SHARE_LEN];
+	/* ECDHE: the server's point; DHE: its dh_Ys, padded to the size of p. */
+	uint8_t server_point[MOAT_KEX_MAX_SHARE_LEN];
 	size_t server_point_len;
 	uint8_t master[MOAT_PRF_MASTER_SECRET_LEN];
 	const struct moat_cipher_suite *suite;
+	enum moat_kx12 kx;
+	uint16_t version;                /* the version the client offers, and gets */
+	uint16_t rsa_version;            /* RSA: the premaster's first two bytes (0: ClientHello.client_version) */
 };
+
+/*
+ * What a case changes about the client: the suite it offers (one), the
+ * policy of our server, and the groups it lists. A DHE or RSA suite gives
+ * our server an RSA certificate beside its P-256 one (c12_rsa_cert), and
+ * RSA key transport a decrypting async callback (c12_decrypt_cb).
+ */
+struct c12_params {
+	uint16_t suite;
+	const char *policy;
+	const uint16_t *groups;
+	size_t n_groups;
+	uint16_t version; /* legacy_version, the highest the client offers; 0: TLS 1.2 */
+};
+static const uint16_t c12_p256[] = { MOAT_GROUP_SECP256R1 };
+static const struct c12_params c12_ecdhe = { 0xc02b, NULL, c12_p256, 1, 0 };
 
 static void c12_add(struct c12 *c, const uint8_t *msg, size_t len)
 {
@@ -1857,17 +1897,24 @@ static void c12_free(struct c12 *c)
 	moat_buf_free(&c->raw);
 }
 
-static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, bool ems, bool reneg)
+static void c12_hello_opts_for(struct sp_ch_opts *o, const struct c12_params *cp, uint16_t *suite, uint8_t *ext,
+			       size_t *ext_len, bool ems, bool reneg)
 {
-	static const uint16_t suites[] = { 0xc02b }; /* ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
-	static const uint16_t p256[] = { MOAT_GROUP_SECP256R1 };
+	/* Both families' SHA-256 schemes: an RSA certificate signs with rsa_pkcs1_sha256 in TLS 1.2. */
+	static const uint16_t sig_algs[] = { MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_RSA_PKCS1_SHA256 };
 	sp_ch_defaults(o);
+	*suite = cp->suite;
 	o->no_supported_versions = true;
 	o->no_key_share = true;
-	o->suites = suites;
-	o->n_suites = COUNT(suites);
-	o->groups = p256;
-	o->n_groups = COUNT(p256);
+	o->suites = suite;
+	o->n_suites = 1;
+	o->groups = cp->groups;
+	o->n_groups = cp->n_groups;
+	o->no_supported_groups = cp->n_groups == 0;
+	o->sig_algs = sig_algs;
+	o->n_sig_algs = COUNT(sig_algs);
+	if (cp->version != 0)
+		o->legacy_version = cp->version;
 	*ext_len = 0;
 	if (ems) {
 		memcpy(ext + *ext_len, ext12_ems, sizeof(ext12_ems));
@@ -1883,39 +1930,159 @@ static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, 
 	o->extra_ext_len = *ext_len;
 }
 
+/* ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 on P-256: the cases that change something else. */
+static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, bool ems, bool reneg)
+{
+	static uint16_t suite;
+	c12_hello_opts_for(o, &c12_ecdhe, &suite, ext, ext_len, ems, reneg);
+}
+
+/* An RSA certificate for our server, freed after the fixture (c12_done): the config holds it until then. */
+static struct moat_cert_chain_and_key *c12_rsa_cert;
+static struct test_pki c12_rsa_pki;
+
+static void c12_add_rsa_cert(struct sp_fixture *f)
+{
+	test_pki_make(&c12_rsa_pki, TEST_KEY_RSA2048);
+	c12_rsa_cert = moat_cert_chain_and_key_new();
+	ATF_REQUIRE(c12_rsa_cert != NULL);
+	EXPECT_OK(moat_cert_chain_and_key_load_pem_bytes(
+		c12_rsa_cert, (const uint8_t *)c12_rsa_pki.chain_pem, (uint32_t)strlen(c12_rsa_pki.chain_pem),
+		(const uint8_t *)c12_rsa_pki.key_pem, (uint32_t)strlen(c12_rsa_pki.key_pem)));
+	EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(f->cfg, c12_rsa_cert));
+}
+
+/*
+ * What moat-keyd does for RSA_DECRYPT, in the test: the PKCS#1 v1.5
+ * plaintext when it is 48 bytes, else 48 bytes that depend only on the
+ * ciphertext (a hash of it here; keyd keys its derivation). Counted, so a
+ * case can tell the decryption ran.
+ */
+static int c12_decryptions;
+
+static int c12_decrypt_cb(struct moat_connection *conn, struct moat_async_pkey_op *op)
+{
+	/* libcrypto wants room for a whole modulus of plaintext. */
+	uint8_t in[1024], out[512], digest[MOAT_HASH_MAX_DIGEST_LEN];
+	uint32_t len = 0;
+	size_t out_len = sizeof(out);
+	c12_decryptions++;
+	EXPECT_OK(moat_async_pkey_op_get_input_size(op, &len));
+	ATF_REQUIRE(len <= sizeof(in));
+	EXPECT_OK(moat_async_pkey_op_get_input(op, in, len));
+	if (test_rsa_pkcs1_decrypt(c12_rsa_pki.key_pem, in, len, out, &out_len) != 0 ||
+	    out_len != MOAT_TLS12_PREMASTER_LEN) {
+		EXPECT_OK(moat_hash_oneshot(MOAT_HASH_SHA512, in, len, digest));
+		memcpy(out, digest, MOAT_TLS12_PREMASTER_LEN);
+	}
+	EXPECT_OK(moat_async_pkey_op_set_output(op, out, MOAT_TLS12_PREMASTER_LEN));
+	EXPECT_OK(moat_async_pkey_op_apply(op, conn));
+	EXPECT_OK(moat_async_pkey_op_free(op));
+	moat_wipe(out, sizeof(out));
+	return 0;
+}
+
+static void c12_done(struct c12 *c, struct sp_fixture *f)
+{
+	c12_free(c);
+	sp_free(f);
+	EXPECT_OK(moat_cert_chain_and_key_free(c12_rsa_cert));
+	c12_rsa_cert = NULL;
+	test_pki_free(&c12_rsa_pki);
+	memset(&c12_rsa_pki, 0, sizeof(c12_rsa_pki));
+}
+
 /*
  * Send the ClientHello (with more extensions, raw, if more_ext) and read the
  * server's flight up to ServerHelloDone; auth: the server's client_auth.
  */
-static struct sp_fixture *c12_start_with(struct c12 *c, moat_cert_auth_type auth, const uint8_t *more_ext,
-					 size_t more_len)
+/* The server's ServerKeyExchange, its signature checked over the content keyd would sign. */
+static void c12_read_ske(struct sp_fixture *f, struct c12 *c, struct moat_cursor body)
 {
-	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct moat_server_key_exchange ske;
+	const struct moat_pkey *key = &(c->suite->auth == MOAT_AUTH_RSA ? c12_rsa_cert : f->ck)->chain.leaf_key;
+	uint8_t content[MOAT_SKE_DH_CONTENT_MAX];
+	struct moat_buf cb;
+	moat_buf_init_fixed(&cb, content, sizeof(content));
+	EXPECT_OK(moat_server_key_exchange_decode(body, c->version, c->kx, &ske));
+	if (c->kx == MOAT_KX12_DHE) {
+		/* RFC 7919 §4: one of the RFC's groups, named by its prime; dh_Ys minimal (RFC 5246 §8.1.2). */
+		size_t p_len = moat_cursor_remaining(&ske.dh_p), ys_len = moat_cursor_remaining(&ske.dh_ys);
+		c->group = p_len == 256 ? MOAT_GROUP_FFDHE2048 : MOAT_GROUP_FFDHE3072;
+		uint8_t p[MOAT_KEX_MAX_SHARE_LEN];
+		ATF_REQUIRE(p_len == moat_kex_share_len(c->group) && ys_len <= p_len);
+		EXPECT_OK(moat_kex_ffdhe_prime(c->group, p, p_len));
+		ATF_REQUIRE(memcmp(p, moat_cursor_data(&ske.dh_p), p_len) == 0);
+		ATF_REQUIRE(moat_cursor_remaining(&ske.dh_g) == 1 && moat_cursor_data(&ske.dh_g)[0] == 2);
+		ATF_REQUIRE(moat_cursor_data(&ske.dh_ys)[0] != 0);
+		memset(c->server_point, 0, p_len - ys_len);
+		memcpy(c->server_point + p_len - ys_len, moat_cursor_data(&ske.dh_ys), ys_len);
+		c->server_point_len = p_len;
+		EXPECT_OK(moat_ske_dh_content_build(f->peer.random, c->server_random, c->group, c->server_point, p_len,
+						    &cb));
+	} else {
+		c->group = ske.group;
+		c->server_point_len = moat_cursor_remaining(&ske.point);
+		ATF_REQUIRE(c->server_point_len <= MOAT_KEX_MAX_EC_SHARE_LEN);
+		memcpy(c->server_point, moat_cursor_data(&ske.point), c->server_point_len);
+		EXPECT_OK(moat_ske_ecdh_content_build(f->peer.random, c->server_random, c->group, c->server_point,
+						      c->server_point_len, &cb));
+	}
+	/* TLS 1.0/1.1 name no scheme: the key's says how it signed (RFC 4346 §7.4.3). */
+	uint16_t scheme = ske.sig.scheme;
+	if (c->version < MOAT_TLS12)
+		scheme = key->type == MOAT_KEY_RSA ? MOAT_SIG_LEGACY_RSA_MD5_SHA1 : MOAT_SIG_LEGACY_ECDSA_SHA1;
+	EXPECT_OK(moat_sig_verify(key, scheme, cb.data, cb.len, moat_cursor_data(&ske.sig.signature),
+				  moat_cursor_remaining(&ske.sig.signature)));
+}
+
+/*
+ * Send the ClientHello (with more extensions, raw, if more_ext) and read the
+ * server's flight up to ServerHelloDone; auth: the server's client_auth.
+ */
+static struct sp_fixture *c12_begin(struct c12 *c, const struct c12_params *cp, moat_cert_auth_type auth,
+				    const uint8_t *more_ext, size_t more_len)
+{
+	struct sp_fixture *f = sp_new(MOAT_SERVER, cp->policy);
 	if (auth != MOAT_CERT_AUTH_NONE) {
 		EXPECT_OK(moat_config_set_client_auth_type(f->cfg, auth));
 		EXPECT_OK(moat_config_wipe_trust_store(f->cfg));
 		EXPECT_OK(moat_config_add_pem_to_trust_store(f->cfg, f->pki.ca_pem));
 	}
 	memset(c, 0, sizeof(*c));
+	c->version = cp->version != 0 ? cp->version : MOAT_TLS12;
+	c->suite = moat_cipher_suite_find(cp->suite);
+	ATF_REQUIRE(c->suite != NULL);
+	c->kx = c->suite->kx == MOAT_KX_DHE ? MOAT_KX12_DHE : c->suite->kx == MOAT_KX_RSA ? MOAT_KX12_RSA
+											  : MOAT_KX12_ECDHE;
+	if (c->suite->auth == MOAT_AUTH_RSA)
+		c12_add_rsa_cert(f);
+	if (c->kx == MOAT_KX12_RSA)
+		EXPECT_OK(moat_config_set_async_pkey_callback(f->cfg, c12_decrypt_cb));
 	moat_buf_init(&c->raw, 4096);
 	struct sp_ch_opts o;
 	uint8_t ext[64];
 	size_t ext_len;
-	c12_hello_opts(&o, ext, &ext_len, true, true);
+	uint16_t suite;
+	c12_hello_opts_for(&o, cp, &suite, ext, &ext_len, true, true);
 	ATF_REQUIRE(ext_len + more_len <= sizeof(ext));
 	if (more_len > 0)
 		memcpy(ext + ext_len, more_ext, more_len);
 	o.extra_ext_len = ext_len + more_len;
 	sp_client_send_hello(f, &o);
 	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
-	c->suite = moat_cipher_suite_find(0xc02b);
-	EXPECT_OK(moat_hash_init(&c->transcript, c->suite->prf_hash));
+	EXPECT_OK(moat_hash_init(&c->transcript, c->version == MOAT_TLS12 ? c->suite->prf_hash : MOAT_HASH_MD5_SHA1));
 	c12_add(c, f->peer.ch.data, f->peer.ch.len);
-	/* RFC 5246 §7.3: CertificateRequest only when the server asks for client certificates. */
-	const uint8_t want[] = { MOAT_HS_SERVER_HELLO, MOAT_HS_CERTIFICATE, MOAT_HS_SERVER_KEY_EXCHANGE,
-				 auth != MOAT_CERT_AUTH_NONE ? MOAT_HS_CERTIFICATE_REQUEST : MOAT_HS_SERVER_HELLO_DONE,
-				 MOAT_HS_SERVER_HELLO_DONE };
-	size_t n_want = auth != MOAT_CERT_AUTH_NONE ? 5 : 4;
+	/* RFC 5246 §7.3: no ServerKeyExchange for RSA key transport; CertificateRequest only when asked for. */
+	uint8_t want[5];
+	size_t n_want = 0;
+	want[n_want++] = MOAT_HS_SERVER_HELLO;
+	want[n_want++] = MOAT_HS_CERTIFICATE;
+	if (c->kx != MOAT_KX12_RSA)
+		want[n_want++] = MOAT_HS_SERVER_KEY_EXCHANGE;
+	if (auth != MOAT_CERT_AUTH_NONE)
+		want[n_want++] = MOAT_HS_CERTIFICATE_REQUEST;
+	want[n_want++] = MOAT_HS_SERVER_HELLO_DONE;
 	for (size_t i = 0; i < n_want; i++) {
 		uint8_t type;
 		const uint8_t *msg;
@@ -1928,31 +2095,25 @@ static struct sp_fixture *c12_start_with(struct c12 *c, moat_cert_auth_type auth
 		if (type == MOAT_HS_SERVER_HELLO) {
 			struct moat_server_hello sh;
 			EXPECT_OK(moat_server_hello_decode(body, &sh));
-			ATF_REQUIRE_EQ(sh.cipher_suite, 0xc02b);
+			ATF_REQUIRE_EQ(sh.cipher_suite, cp->suite);
 			memcpy(c->server_random, sh.random, MOAT_RANDOM_LEN);
 			/* RFC 8446 §4.1.3: our server speaks TLS 1.3 too, so it marks the downgrade. */
-			EXPECT_OK(moat_downgrade_sentinel_check(sh.random, MOAT_TLS12, MOAT_TLS12));
-			ATF_REQUIRE(memcmp(sh.random + 24, moat_downgrade_tls12, 8) == 0);
+			EXPECT_OK(moat_downgrade_sentinel_check(sh.random, c->version, c->version));
+			if (cp->policy == NULL)
+				ATF_REQUIRE(memcmp(sh.random + 24, moat_downgrade_tls12, 8) == 0);
 			ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_EXTENDED_MASTER_SECRET));
 			ATF_REQUIRE(moat_ext_present(&sh.ext, MOAT_EXTI_RENEGOTIATION_INFO));
 		} else if (type == MOAT_HS_SERVER_KEY_EXCHANGE) {
-			struct moat_server_key_exchange ske;
-			EXPECT_OK(moat_server_key_exchange_decode(body, MOAT_TLS12, MOAT_KX12_ECDHE, &ske));
-			c->group = ske.group;
-			c->server_point_len = moat_cursor_remaining(&ske.point);
-			ATF_REQUIRE(c->server_point_len <= sizeof(c->server_point));
-			memcpy(c->server_point, moat_cursor_data(&ske.point), c->server_point_len);
-			/* The signature verifies with the certificate's key over the content keyd would sign. */
-			uint8_t content[MOAT_SKE_ECDH_CONTENT_MAX];
-			struct moat_buf cb;
-			moat_buf_init_fixed(&cb, content, sizeof(content));
-			EXPECT_OK(moat_ske_ecdh_content_build(f->peer.random, c->server_random, c->group, c->server_point,
-							      c->server_point_len, &cb));
-			EXPECT_OK(moat_sig_verify(&f->ck->chain.leaf_key, ske.sig.scheme, cb.data, cb.len,
-						  moat_cursor_data(&ske.sig.signature),
-						  moat_cursor_remaining(&ske.sig.signature)));
+			c12_read_ske(f, c, body);
 		}
 	}
+	return f;
+}
+
+static struct sp_fixture *c12_start_with(struct c12 *c, moat_cert_auth_type auth, const uint8_t *more_ext,
+					 size_t more_len)
+{
+	struct sp_fixture *f = c12_begin(c, &c12_ecdhe, auth, more_ext, more_len);
 	ATF_REQUIRE_EQ(c->group, MOAT_GROUP_SECP256R1);
 	return f;
 }
@@ -1997,44 +2158,87 @@ static void c12_send_certificate_verify(struct sp_fixture *f, struct c12 *c, boo
 	moat_buf_free(&msg);
 }
 
-/* The ClientKeyExchange with point (NULL: a fresh key's), plus extra trailing bytes; derives the master secret. */
+/* Leading zero bytes off, at least one byte left: TLS integers are minimal (RFC 5246 §8.1.2). */
+static size_t c12_zeros(const uint8_t *v, size_t len)
+{
+	size_t i = 0;
+	while (i + 1 < len && v[i] == 0)
+		i++;
+	return i;
+}
+
+/*
+ * The client's exchange value and the premaster it gives: a fresh ECDHE or
+ * DHE share, or (RSA) a premaster of c->rsa_version (0: TLS 1.2) and 46
+ * random bytes, encrypted to the server's certificate.
+ */
+static void c12_exchange(struct c12 *c, uint8_t *out, size_t *out_len, uint8_t *pms, size_t *pms_len)
+{
+	if (c->kx == MOAT_KX12_RSA) {
+		uint16_t v = c->rsa_version != 0 ? c->rsa_version : c->version;
+		pms[0] = (uint8_t)(v >> 8);
+		pms[1] = (uint8_t)v;
+		EXPECT_OK(moat_random_bytes(pms + 2, MOAT_TLS12_PREMASTER_LEN - 2));
+		*pms_len = MOAT_TLS12_PREMASTER_LEN;
+		ATF_REQUIRE(test_rsa_pkcs1_encrypt(c12_rsa_pki.chain_pem, pms, *pms_len, out, out_len) == 0);
+		return;
+	}
+	struct moat_kex kex = { 0 };
+	EXPECT_OK(moat_kex_generate(&kex, c->group, out, out_len));
+	EXPECT_OK(moat_kex_derive(&kex, c->server_point, c->server_point_len, pms, pms_len));
+	moat_kex_free(&kex);
+	if (c->kx == MOAT_KX12_DHE) {
+		size_t z = c12_zeros(pms, *pms_len), y = c12_zeros(out, *out_len);
+		memmove(pms, pms + z, *pms_len - z);
+		*pms_len -= z;
+		memmove(out, out + y, *out_len - y);
+		*out_len -= y;
+	}
+}
+
+/*
+ * The ClientKeyExchange with value (NULL: c12_exchange's), plus extra
+ * trailing bytes; derives the master secret from the premaster the client
+ * believes in.
+ */
 static void c12_send_cke(struct sp_fixture *f, struct c12 *c, const uint8_t *point, size_t point_len, size_t extra)
 {
-	uint8_t share[MOAT_KEX_MAX_EC_SHARE_LEN], pms[MOAT_KEX_MAX_EC_SECRET_LEN];
-	size_t share_len, pms_len;
-	struct moat_kex kex = { 0 };
-	EXPECT_OK(moat_kex_generate(&kex, c->group, share, &share_len));
-	EXPECT_OK(moat_kex_derive(&kex, c->server_point, c->server_point_len, pms, &pms_len));
-	moat_kex_free(&kex);
+	uint8_t share[MOAT_KEX_MAX_SHARE_LEN], pms[MOAT_KEX_MAX_SECRET_LEN];
+	size_t share_len = sizeof(share), pms_len = 0;
+	c12_exchange(c, share, &share_len, pms, &pms_len);
 	if (point == NULL) {
 		point = share;
 		point_len = share_len;
 	}
 	struct moat_buf msg;
-	moat_buf_init(&msg, 256);
-	EXPECT_OK(moat_client_key_exchange_encode(&msg, MOAT_KX12_ECDHE, point, point_len));
+	moat_buf_init(&msg, MOAT_KEX_MAX_SHARE_LEN + 16);
+	EXPECT_OK(moat_client_key_exchange_encode(&msg, c->kx, point, point_len));
 	for (size_t i = 0; i < extra; i++)
 		EXPECT_OK(moat_buf_put_u8(&msg, 0));
-	/* The body length covers the extra bytes: they are inside the message, after the point. */
-	msg.data[3] = (uint8_t)(msg.len - MOAT_HS_HEADER_LEN);
+	/* The body length covers the extra bytes: they are inside the message, after the value. */
+	size_t body = msg.len - MOAT_HS_HEADER_LEN;
+	msg.data[1] = (uint8_t)(body >> 16);
+	msg.data[2] = (uint8_t)(body >> 8);
+	msg.data[3] = (uint8_t)body;
 	c12_add(c, msg.data, msg.len);
 	sp_send_handshake(f, msg.data, msg.len);
 	moat_buf_free(&msg);
 	uint8_t session_hash[MOAT_MAX_HASH_LEN];
 	EXPECT_OK(moat_hash_current(&c->transcript, session_hash));
-	EXPECT_OK(moat_prf_extended_master_secret(MOAT_TLS12, c->suite->prf_hash, pms, pms_len, session_hash,
-						  moat_hash_len(c->suite->prf_hash), c->master));
+	EXPECT_OK(moat_prf_extended_master_secret(c->version, c->suite->prf_hash, pms, pms_len, session_hash,
+						  moat_hash_len(c->transcript.alg), c->master));
+	moat_wipe(pms, sizeof(pms));
 }
 
 static void c12_set_keys(struct sp_fixture *f, struct c12 *c, bool write)
 {
 	struct moat_tls12_key_layout l;
 	uint8_t block[MOAT_TLS12_MAX_KEY_BLOCK_LEN];
-	EXPECT_OK(moat_tls12_key_layout(c->suite, MOAT_TLS12, &l));
+	EXPECT_OK(moat_tls12_key_layout(c->suite, c->version, &l));
 	size_t n = moat_tls12_key_block_len(&l);
-	EXPECT_OK(moat_prf_key_block(MOAT_TLS12, c->suite->prf_hash, c->master, f->peer.random, c->server_random, block,
+	EXPECT_OK(moat_prf_key_block(c->version, c->suite->prf_hash, c->master, f->peer.random, c->server_random, block,
 				     n));
-	EXPECT_OK(moat_record_set_tls12_keys(&f->peer.rl, write, true, c->suite, MOAT_TLS12, block, n));
+	EXPECT_OK(moat_record_set_tls12_keys(&f->peer.rl, write, true, c->suite, c->version, block, n));
 }
 
 static void c12_send_ccs(struct sp_fixture *f, struct c12 *c)
@@ -2048,8 +2252,8 @@ static void c12_send_finished(struct sp_fixture *f, struct c12 *c, bool corrupt)
 {
 	uint8_t hash[MOAT_MAX_HASH_LEN], msg[MOAT_HS_HEADER_LEN + MOAT_TLS12_VERIFY_DATA_LEN] = { 20, 0, 0, 12 };
 	EXPECT_OK(moat_hash_current(&c->transcript, hash));
-	EXPECT_OK(moat_prf_finished(MOAT_TLS12, c->suite->prf_hash, c->master, true, hash,
-				    moat_hash_len(c->suite->prf_hash), msg + MOAT_HS_HEADER_LEN));
+	EXPECT_OK(moat_prf_finished(c->version, c->suite->prf_hash, c->master, true, hash,
+				    moat_hash_len(c->transcript.alg), msg + MOAT_HS_HEADER_LEN));
 	if (corrupt)
 		msg[MOAT_HS_HEADER_LEN + 5] ^= 0x01;
 	c12_add(c, msg, sizeof(msg));
@@ -2066,8 +2270,8 @@ static void c12_read_server_finish(struct sp_fixture *f, struct c12 *c)
 	ATF_REQUIRE(type == MOAT_CT_CHANGE_CIPHER_SPEC && len == 1 && plain[0] == 1);
 	c12_set_keys(f, c, false);
 	EXPECT_OK(moat_hash_current(&c->transcript, hash));
-	EXPECT_OK(moat_prf_finished(MOAT_TLS12, c->suite->prf_hash, c->master, false, hash,
-				    moat_hash_len(c->suite->prf_hash), want));
+	EXPECT_OK(moat_prf_finished(c->version, c->suite->prf_hash, c->master, false, hash,
+				    moat_hash_len(c->transcript.alg), want));
 	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
 	ATF_REQUIRE(type == MOAT_CT_HANDSHAKE && len == MOAT_HS_HEADER_LEN + sizeof(want) && plain[0] == 20);
 	ATF_REQUIRE(memcmp(plain + MOAT_HS_HEADER_LEN, want, sizeof(want)) == 0);
@@ -2312,9 +2516,313 @@ ATF_TC_BODY(tls12_server_renegotiation_refused, tc)
 	sp_free(f);
 }
 
+/* ---- TLS 1.2 DHE (RFC 5246 §7.4.3, RFC 7919) and RSA key transport (RFC 5246 §7.4.7.1) ---- */
+
+static const uint16_t c12_ffdhe2048_p256[] = { MOAT_GROUP_FFDHE2048, MOAT_GROUP_SECP256R1 };
+static const uint16_t c12_ffdhe3072[] = { MOAT_GROUP_FFDHE3072 };
+static const uint16_t c12_ffdhe4096[] = { MOAT_GROUP_FFDHE4096, MOAT_GROUP_SECP256R1 };
+/* "20190214" lists ECDHE, DHE and RSA key transport. */
+static const struct c12_params c12_dhe = { 0x009e, "20190214", c12_ffdhe2048_p256, 2, 0 };
+static const struct c12_params c12_rsa = { 0x009c, "20190214", c12_p256, 1, 0 };
+
+/* CCS and Finished from the client, our server's CCS and Finished read and checked, data both ways. */
+static void c12_finish_and_echo(struct sp_fixture *f, struct c12 *c, const char *suite_name)
+{
+	c12_send_ccs(f, c);
+	c12_send_finished(f, c, false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+	c12_read_server_finish(f, c);
+	ATF_REQUIRE_STREQ(moat_connection_get_cipher(f->conn), suite_name);
+	uint8_t buf[16];
+	size_t got;
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "ping", 4);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE(got == 4 && memcmp(buf, "ping", 4) == 0);
+}
+
+static void c12_dhe_handshake(const struct c12_params *cp, uint16_t want_group)
+{
+	struct c12 c;
+	struct sp_fixture *f = c12_begin(&c, cp, MOAT_CERT_AUTH_NONE, NULL, 0);
+	ATF_REQUIRE_EQ_MSG(c.group, want_group, "group 0x%04x", c.group);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_finish_and_echo(f, &c, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+	c12_done(&c, f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_dhe_handshake);
+ATF_TC_BODY(tls12_server_dhe_handshake, tc)
+{
+	c12_dhe_handshake(&c12_dhe, MOAT_GROUP_FFDHE2048);
+	/* RFC 7919 §4: a group the client lists. */
+	struct c12_params only3072 = { 0x009e, "20190214", c12_ffdhe3072, 1, 0 };
+	c12_dhe_handshake(&only3072, MOAT_GROUP_FFDHE3072);
+	/* §4: a client that lists no FFDHE group, or no groups at all, predates RFC 7919: ffdhe2048. */
+	struct c12_params no_ffdhe = { 0x009e, "20190214", c12_p256, 1, 0 };
+	c12_dhe_handshake(&no_ffdhe, MOAT_GROUP_FFDHE2048);
+	struct c12_params no_groups = { 0x009e, "20190214", NULL, 0, 0 };
+	c12_dhe_handshake(&no_groups, MOAT_GROUP_FFDHE2048);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_dhe_no_common_group);
+ATF_TC_BODY(tls12_server_dhe_no_common_group, tc)
+{
+	/*
+	 * RFC 7919 §4: FFDHE groups listed, none of ours (ffdhe4096 does not
+	 * fit keyd's SIGN input), and no other suite offered:
+	 * insufficient_security.
+	 */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190214");
+	c12_add_rsa_cert(f);
+	struct c12_params cp = { 0x009e, "20190214", c12_ffdhe4096, 2, 0 };
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	uint16_t suite;
+	c12_hello_opts_for(&o, &cp, &suite, ext, &ext_len, true, true);
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_INSUFFICIENT_SECURITY, MOAT_ALERT_INSUFFICIENT_SECURITY);
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	c12_done(&c, f);
+}
+
+/* RFC 7919 §5.1: dh_Yc must be 1 < Yc < p-1; anything else is illegal_parameter. */
+static void c12_dhe_bad_public(const uint8_t *yc, size_t len)
+{
+	struct c12 c;
+	struct sp_fixture *f = c12_begin(&c, &c12_dhe, MOAT_CERT_AUTH_NONE, NULL, 0);
+	c12_send_cke(f, &c, yc, len, 0);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	c12_done(&c, f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_dhe_public_out_of_range);
+ATF_TC_BODY(tls12_server_dhe_public_out_of_range, tc)
+{
+	uint8_t p[256], v[257];
+	EXPECT_OK(moat_kex_ffdhe_prime(MOAT_GROUP_FFDHE2048, p, sizeof(p)));
+	const uint8_t zero = 0, one = 1;
+	c12_dhe_bad_public(&zero, 1);
+	c12_dhe_bad_public(&one, 1);
+	/* 1 with leading zeros, at p's length: still 1. */
+	memset(v, 0, 256);
+	v[255] = 1;
+	c12_dhe_bad_public(v, 256);
+	/* p - 1 (p ends in a one bit), p, p + 1. */
+	memcpy(v, p, 256);
+	v[255]--;
+	c12_dhe_bad_public(v, 256);
+	c12_dhe_bad_public(p, 256);
+	memcpy(v, p, 256);
+	for (size_t i = 256; i-- > 0 && ++v[i] == 0;)
+		; /* p ends in 64 one bits: the carry runs */
+	c12_dhe_bad_public(v, 256);
+	/* Longer than p. */
+	memset(v, 0xff, sizeof(v));
+	c12_dhe_bad_public(v, 256);
+	c12_dhe_bad_public(v, 257);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_rsa_key_exchange);
+ATF_TC_BODY(tls12_server_rsa_key_exchange, tc)
+{
+	struct c12 c;
+	c12_decryptions = 0;
+	struct sp_fixture *f = c12_begin(&c, &c12_rsa, MOAT_CERT_AUTH_NONE, NULL, 0);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_finish_and_echo(f, &c, "TLS_RSA_WITH_AES_128_GCM_SHA256");
+	ATF_REQUIRE_EQ(c12_decryptions, 1);
+	c12_done(&c, f);
+}
+
+/*
+ * RFC 5246 §7.4.7.1: a ciphertext that is not a PKCS#1 block, one that
+ * holds 47 bytes, and a good block whose premaster names another version
+ * all end the same way: the handshake goes on to the client's Finished,
+ * whose record, sealed under keys from the client's premaster, does not
+ * open under ours (bad_record_mac), and nothing else is sent first.
+ */
+static void c12_rsa_bad_premaster(int variant)
+{
+	struct c12 c;
+	c12_decryptions = 0;
+	struct sp_fixture *f = c12_begin(&c, &c12_rsa, MOAT_CERT_AUTH_NONE, NULL, 0);
+	uint8_t ct[256], plain[47];
+	size_t ct_len = sizeof(ct);
+	if (variant == 0) {
+		EXPECT_OK(moat_random_bytes(ct, sizeof(ct)));
+		ct[0] &= 0x7f; /* below the modulus, whose top bit is set: a bad block, not a bad number */
+	} else if (variant == 1) {
+		memset(plain, 0x03, sizeof(plain));
+		ATF_REQUIRE(test_rsa_pkcs1_encrypt(c12_rsa_pki.chain_pem, plain, sizeof(plain), ct, &ct_len) == 0);
+	} else {
+		c.rsa_version = MOAT_TLS11;
+	}
+	c12_send_cke(f, &c, variant == 2 ? NULL : ct, ct_len, 0);
+	c12_send_ccs(f, &c);
+	c12_send_finished(f, &c, false);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
+	ATF_REQUIRE_EQ(c12_decryptions, 1);
+	c12_done(&c, f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_rsa_bad_premaster_one_outcome);
+ATF_TC_BODY(tls12_server_rsa_bad_premaster_one_outcome, tc)
+{
+	for (int variant = 0; variant < 3; variant++)
+		c12_rsa_bad_premaster(variant);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_rsa_ciphertext_wrong_length);
+ATF_TC_BODY(tls12_server_rsa_ciphertext_wrong_length, tc)
+{
+	/* The length is public: not the modulus' (256 bytes) is decode_error, before any decryption. */
+	static const size_t lens[] = { 0, 1, 255, 257 };
+	uint8_t ct[257];
+	memset(ct, 0x5a, sizeof(ct));
+	for (size_t i = 0; i < COUNT(lens); i++) {
+		struct c12 c;
+		c12_decryptions = 0;
+		struct sp_fixture *f = c12_begin(&c, &c12_rsa, MOAT_CERT_AUTH_NONE, NULL, 0);
+		c12_send_cke(f, &c, ct, lens[i], 0);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECODE, MOAT_ALERT_DECODE_ERROR);
+		ATF_REQUIRE_EQ(c12_decryptions, 0);
+		c12_done(&c, f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_rsa_without_decrypter);
+ATF_TC_BODY(tls12_server_rsa_without_decrypter, tc)
+{
+	/* No async callback, no in-process decryption (async_pkey.c): an RSA-only client gets no suite. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190214");
+	c12_add_rsa_cert(f);
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	uint16_t suite;
+	c12_hello_opts_for(&o, &c12_rsa, &suite, ext, &ext_len, true, true);
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	c12_done(&c, f);
+}
+
+/* ---- TLS 1.1 (RFC 4346) and TLS 1.0 (RFC 2246) ---- */
+
+/*
+ * A TLS 1.1 or 1.0 client (legacy_version, no supported_versions) of the
+ * suite: the handshake with MD5 || SHA-1 in the transcript and the PRF, the
+ * legacy signature over the ServerKeyExchange, CBC records with an explicit
+ * IV (1.1) or the chained one (1.0), and data both ways; our TLS 1.0 writer
+ * splits application data 1/n-1 (BEAST).
+ */
+static void c12_old_version(uint16_t version, uint16_t suite, const char *name)
+{
+	static const uint16_t groups[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_FFDHE2048 };
+	struct c12_params cp = { suite, "20190214", groups, 2, version };
+	struct c12 c;
+	c12_decryptions = 0;
+	struct sp_fixture *f = c12_begin(&c, &cp, MOAT_CERT_AUTH_NONE, NULL, 0);
+	ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(f->conn), version);
+	/* RFC 8446 §4.1.3: a server that speaks TLS 1.2 marks a TLS 1.1-or-older handshake. */
+	ATF_REQUIRE(memcmp(c.server_random + 24, moat_downgrade_tls11, 8) == 0);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_finish_and_echo(f, &c, name);
+	moat_blocked_status blocked;
+	ATF_REQUIRE_EQ(moat_send(f->conn, "pong", 4, &blocked), 4);
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len;
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA);
+	if (version == MOAT_TLS10) {
+		ATF_REQUIRE(len == 1 && plain[0] == 'p');
+		ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+		ATF_REQUIRE(type == MOAT_CT_APPLICATION_DATA && len == 3 && memcmp(plain, "ong", 3) == 0);
+	} else {
+		ATF_REQUIRE(len == 4 && memcmp(plain, "pong", 4) == 0);
+	}
+	ATF_REQUIRE_EQ(c12_decryptions, c.kx == MOAT_KX12_RSA ? 1 : 0);
+	c12_done(&c, f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls11_server_handshakes);
+ATF_TC_BODY(tls11_server_handshakes, tc)
+{
+	c12_old_version(MOAT_TLS11, 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA");
+	c12_old_version(MOAT_TLS11, 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS11, 0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA");
+	c12_old_version(MOAT_TLS11, 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA");
+}
+
+ATF_TC_WITHOUT_HEAD(tls10_server_handshakes);
+ATF_TC_BODY(tls10_server_handshakes, tc)
+{
+	c12_old_version(MOAT_TLS10, 0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA");
+	c12_old_version(MOAT_TLS10, 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+}
+
+ATF_TC_WITHOUT_HEAD(tls10_server_no_aead_suite);
+ATF_TC_BODY(tls10_server_no_aead_suite, tc)
+{
+	/* RFC 5288 §4, RFC 7905 §2: GCM and ChaCha20-Poly1305 suites are TLS 1.2 only. */
+	static const uint16_t aead[] = { 0xc02b, 0xc02f, 0x009e, 0x009c, 0xcca8 };
+	for (size_t v = MOAT_TLS10; v <= MOAT_TLS11; v++) {
+		struct sp_fixture *f = sp_new(MOAT_SERVER, "20190214");
+		c12_add_rsa_cert(f);
+		struct c12_params cp = { 0xc02b, "20190214", c12_p256, 1, (uint16_t)v };
+		struct sp_ch_opts o;
+		uint8_t ext[64];
+		size_t ext_len;
+		uint16_t suite;
+		c12_hello_opts_for(&o, &cp, &suite, ext, &ext_len, true, true);
+		o.suites = aead;
+		o.n_suites = COUNT(aead);
+		sp_client_send_hello(f, &o);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+		struct c12 c;
+		memset(&c, 0, sizeof(c));
+		c12_done(&c, f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(tls10_server_client_auth_refused);
+ATF_TC_BODY(tls10_server_client_auth_refused, tc)
+{
+	/* Client certificates are verified in TLS 1.2 only: an older client is refused where they are asked for. */
+	struct sp_fixture *f = sp_new(MOAT_SERVER, "20190214");
+	EXPECT_OK(moat_config_set_client_auth_type(f->cfg, MOAT_CERT_AUTH_OPTIONAL));
+	struct c12_params cp = { 0xc009, "20190214", c12_p256, 1, MOAT_TLS10 };
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	uint16_t suite;
+	c12_hello_opts_for(&o, &cp, &suite, ext, &ext_len, true, true);
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	sp_free(f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, server_control_handshake);
+	ATF_TP_ADD_TC(tp, tls12_server_dhe_handshake);
+	ATF_TP_ADD_TC(tp, tls12_server_dhe_no_common_group);
+	ATF_TP_ADD_TC(tp, tls12_server_dhe_public_out_of_range);
+	ATF_TP_ADD_TC(tp, tls12_server_rsa_key_exchange);
+	ATF_TP_ADD_TC(tp, tls12_server_rsa_bad_premaster_one_outcome);
+	ATF_TP_ADD_TC(tp, tls12_server_rsa_ciphertext_wrong_length);
+	ATF_TP_ADD_TC(tp, tls12_server_rsa_without_decrypter);
+	ATF_TP_ADD_TC(tp, tls11_server_handshakes);
+	ATF_TP_ADD_TC(tp, tls10_server_handshakes);
+	ATF_TP_ADD_TC(tp, tls10_server_no_aead_suite);
+	ATF_TP_ADD_TC(tp, tls10_server_client_auth_refused);
 	ATF_TP_ADD_TC(tp, server_no_supported_versions);
 	ATF_TP_ADD_TC(tp, server_supported_versions_below_tls12);
 	ATF_TP_ADD_TC(tp, tls12_server_control_handshake);

@@ -496,6 +496,13 @@ ATF_TC_BODY(tls12_paths_follow_rfc5246_figure_1, tc)
 {
 	const struct moat_hs_machine *m = &moat_tls12_machine;
 	ATF_REQUIRE_EQ(moat_hs_machine_for_version(MOAT_TLS12), m);
+	/* RFC 4346 §7.3, RFC 2246 §7.3: TLS 1.1 and 1.0 run the same messages in the same order. */
+	for (uint16_t v = MOAT_TLS10; v <= MOAT_TLS11; v++) {
+		const struct moat_hs_machine *old = moat_hs_machine_for_version(v);
+		ATF_REQUIRE(old != NULL && old->version == v);
+		ATF_REQUIRE(old->paths == m->paths && old->path_count == m->path_count && old->actions == m->actions);
+		ATF_REQUIRE(old->flags == m->flags && old->initial_flags == m->initial_flags && old->server_only);
+	}
 	/* Handshakes the figure does not draw, not served yet: no path may claim them. */
 	ATF_REQUIRE((m->flags & (MOAT_HS_F_RESUMED | MOAT_HS_F_TICKET | MOAT_HS_F_HRR | MOAT_HS_F_MIDDLEBOX)) == 0);
 	ATF_REQUIRE((m->initial_flags & ~m->flags) == 0);

@@ -24,7 +24,7 @@
 
 #include "tls/crypto/hash.h"
 
-#define HASH_SLOTS 5
+#define HASH_SLOTS 6
 
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 static EVP_MD *fetched_md[HASH_SLOTS];
@@ -36,6 +36,7 @@ static const char *const md_names[HASH_SLOTS] = {
 	[MOAT_HASH_SHA384] = "SHA384",
 	[MOAT_HASH_SHA512] = "SHA512",
 	[MOAT_HASH_SHA1] = "SHA1",
+	[MOAT_HASH_MD5_SHA1] = "MD5-SHA1",
 };
 
 /* An un-keyed HMAC context for the digest called name, or NULL. */
@@ -82,6 +83,8 @@ size_t moat_hash_len(moat_hash_alg alg)
 		return 64;
 	case MOAT_HASH_SHA1:
 		return 20;
+	case MOAT_HASH_MD5_SHA1:
+		return 36;
 	case MOAT_HASH_NONE:
 	default:
 		return 0;

@@ -30,6 +30,12 @@ typedef enum {
 	MOAT_HASH_SHA384 = 2,
 	MOAT_HASH_SHA512 = 3,
 	MOAT_HASH_SHA1 = 4,
+	/*
+	 * MD5 || SHA-1, 36 bytes: the TLS 1.0/1.1 handshake hash, for Finished
+	 * (RFC 2246 §7.4.9) and the session hash (RFC 7627 §3). Not for
+	 * signatures or HMAC.
+	 */
+	MOAT_HASH_MD5_SHA1 = 5,
 } moat_hash_alg;
 
 /* Largest digest any moat_hash_alg produces (SHA-512); MOAT_MAX_HASH_LEN (48) covers the TLS 1.3 suites. */
