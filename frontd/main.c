@@ -5,7 +5,8 @@
  *   1. parse the configuration and load the certificates (public chains
  *      only: frontd never opens a private key), so that every mistake is
  *      reported before anything is bound, and -t can stop here;
- *   2. bind the listeners, which may need root for ports below 1024;
+ *   2. bind the listeners, which may need root for ports below 1024, or
+ *      take them from systemd (socket activation, listen.h);
  *   3. drop privileges to the configured user (setgroups, setgid, setuid)
  *      when started as root: from here on nothing needs them;
  *   4. daemonize unless -d, then create the event base (after fork: an
@@ -13,7 +14,8 @@
  *   5. connect to keyd (in the background, with backoff: frontd starts and
  *      serves even when keyd comes up later) and start accepting;
  *   6. enter the sandbox (frontd/sandbox.h): not dumpable, no_new_privs, a
- *      seccomp allow-list; from here on no file can be opened.
+ *      seccomp allow-list; from here on no file can be opened; then tell
+ *      systemd READY=1 (notify.h: its socket was connected before step 2).
  * SIGTERM and SIGINT stop accepting and end the loop; open connections are
  * then closed and everything freed, so sanitizers see a clean exit.
  *
@@ -38,6 +40,7 @@
 #include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
 #include "frontd/listen.h"
+#include "frontd/notify.h"
 #include "frontd/sandbox.h"
 #include "frontd/server.h"
 #include "tls/crypto/version.h"
@@ -167,6 +170,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	struct frontd_server *srv = arg;
 	moat_log(MOAT_LOG_NOTICE, "signal %d: exiting", (int)sig);
+	frontd_notify(srv, FRONTD_NOTIFY_STOPPING);
 	frontd_listeners_close(srv);
 	event_base_loopbreak(srv->base);
 }
@@ -199,6 +203,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 	/* After a first log line: syslog() reads the time zone file on its first message. */
 	if (enter_sandbox(srv, o) < 0)
 		goto out;
+	frontd_notify(srv, FRONTD_NOTIFY_READY);
 	if (event_base_dispatch(srv->base) < 0) {
 		moat_log(MOAT_LOG_ERR, "event loop failed");
 		goto out;
@@ -250,11 +255,16 @@ int main(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	LIST_INIT(&srv.conns);
+	srv.notify_fd = -1;
 	frontd_limits_init(&srv.limits);
 	/* Out of lockable memory is no reason to stop serving (moat-frontd.conf(5): LimitMEMLOCK). */
 	moat_secmem_allow_unlocked(true);
 	frontd_evmem_install();
 	int status = 1;
+	if (frontd_notify_open(&srv) < 0) {
+		moat_log_error(MOAT_LOG_ERR, "cannot reach systemd's notify socket (NOTIFY_SOCKET)");
+		goto out;
+	}
 	if (frontd_listeners_bind(&srv) < 0 || drop_privileges(&cfg) < 0)
 		goto out;
 	if (!o.foreground) {
@@ -267,6 +277,7 @@ int main(int argc, char **argv)
 	status = serve(&srv, &o) == 0 ? 0 : 1;
 out:
 	frontd_listeners_close(&srv);
+	frontd_notify_close(&srv);
 	frontd_config_free(&cfg);
 	moat_log_close();
 	return status;

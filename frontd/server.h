@@ -69,6 +69,7 @@ struct frontd_server {
 	struct frontd_limits limits;
 	struct event *ev_stats;     /* SIGUSR1 */
 	struct frontd_accesslog alog;
+	int notify_fd;              /* systemd's notify socket, -1 if none (notify.h) */
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */

@@ -12,7 +12,8 @@
  *      "user"; root without it only with insecure-run-as-root);
  *   5. signing threads; the event loop's descriptors;
  *   6. the seccomp allow-list, after which no file or socket can be opened;
- *   7. serve until SIGTERM or SIGINT.
+ *   7. serve until SIGTERM or SIGINT (telling systemd READY=1, STATUS= and
+ *      STOPPING=1 when it started keyd: common/sd_notify.h).
  * Each step logs what it did, so the log shows the sandbox state of a
  * running keyd.
  *
@@ -45,6 +46,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/sd_notify.h"
 #include "common/secmem.h"
 #include "keyd/keyd_config.h"
 #include "keyd/crypto_secure_heap.h"
@@ -466,7 +468,7 @@ static void try_forbidden_syscall(const char *which)
 }
 #endif
 
-static void sandbox(const struct options *o)
+static void sandbox(const struct options *o, int own_fd)
 {
 	if (moat_log_enabled(MOAT_LOG_DEBUG)) {
 		char names[1024];
@@ -478,7 +480,7 @@ static void sandbox(const struct options *o)
 		return;
 	}
 	size_t rules = 0;
-	if (keyd_sandbox_seccomp(moat_log_syslog_fd(), &rules) != MOAT_SUCCESS)
+	if (keyd_sandbox_seccomp(own_fd, &rules) != MOAT_SUCCESS)
 		die_error("installing the seccomp filter");
 	moat_log(MOAT_LOG_INFO, "sandbox on: no_new_privs, seccomp allow-list of %zu syscalls, anything else kills keyd",
 		 rules);
@@ -512,21 +514,33 @@ int main(int argc, char **argv)
 
 	foreground = o.foreground;
 	moat_log_open("moat-keyd", false, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
-	if (!foreground) {
-		/*
-		 * One socket, connected now and never reopened: the sandbox forbids
-		 * socket and connect. It sits on the highest descriptor, so the
-		 * filter can tell it from every peer's (sandbox.c).
-		 */
-		const char *log_path = o.syslog_path != NULL ? o.syslog_path : _PATH_LOG;
+	/*
+	 * keyd's own datagram sockets (syslog's, systemd's notify socket) are
+	 * connected now and never reopened: the sandbox forbids socket and
+	 * connect. They sit on the highest descriptors, so the filter can tell
+	 * them from every peer's (sandbox.c); own_fd is the lowest of them.
+	 */
+	int own_fd = -1, notify_fd = -1;
+	const char *notify = getenv("NOTIFY_SOCKET");
+	if (!foreground || (notify != NULL && notify[0] != '\0')) {
 		int top = top_descriptor();
 		if (top < 0) {
 			fprintf(stderr, "moat-keyd: cannot set RLIMIT_NOFILE: %s\n", strerror(errno));
 			return 1;
 		}
-		if (moat_log_open_syslog_socket(log_path, top) < 0)
-			fprintf(stderr, "moat-keyd: cannot reach the log daemon at %s: %s; logging nothing\n", log_path,
-				strerror(errno));
+		if (!foreground) {
+			const char *log_path = o.syslog_path != NULL ? o.syslog_path : _PATH_LOG;
+			own_fd = moat_log_open_syslog_socket(log_path, top);
+			if (own_fd < 0)
+				fprintf(stderr, "moat-keyd: cannot reach the log daemon at %s: %s; logging nothing\n",
+					log_path, strerror(errno));
+		}
+		if (moat_sd_notify_open(own_fd >= 0 ? own_fd - 1 : top, &notify_fd) != MOAT_SUCCESS) {
+			fprintf(stderr, "moat-keyd: cannot reach systemd's notify socket %s: %s\n", notify, strerror(errno));
+			return 1;
+		}
+		if (notify_fd >= 0)
+			own_fd = notify_fd;
 	}
 	errors_to_stderr = !foreground;
 	check_root(&cfg);
@@ -576,7 +590,7 @@ int main(int argc, char **argv)
 	struct keyd_server *server = NULL;
 	const struct keyd_server_params params = {
 		.cfg = &cfg, .keys = &keys, .stats = &stats,
-		.data_fd = data_fd, .control_fd = control_fd, .workers = workers,
+		.data_fd = data_fd, .control_fd = control_fd, .workers = workers, .notify_fd = notify_fd,
 	};
 	if (keyd_server_new(&server, &params) != MOAT_SUCCESS)
 		die_error("setting up the event loop");
@@ -586,7 +600,7 @@ int main(int argc, char **argv)
 			die_error("detaching from the terminal");
 		errors_to_stderr = false;
 	}
-	sandbox(&o);
+	sandbox(&o, own_fd);
 	if (!o.foreground)
 		keyd_daemon_ready(&daemon);
 	moat_log(MOAT_LOG_NOTICE, "serving %zu key%s on %s", keys.count, keys.count == 1 ? "" : "s", cfg.socket_path);
@@ -598,6 +612,8 @@ int main(int argc, char **argv)
 	keyd_server_free(server);
 	keyd_keys_free(&keys);
 	keyd_config_free(&cfg);
+	if (notify_fd >= 0)
+		close(notify_fd);
 	moat_log(MOAT_LOG_INFO, "stopped");
 	moat_log_close();
 	return rc == MOAT_SUCCESS ? 0 : 1;
