@@ -19,7 +19,7 @@
  *
  * The test build (tests/keyd/moat-keyd-test, -DMOAT_KEYD_TESTING) has two
  * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|socket-unix|connect|
- * sendto-addr|sendmmsg-log|execve|mmap-exec
+ * sendto-addr|sendmmsg-log|sendmmsg-notify|execve|mmap-exec
  * tries that call once the sandbox is on (the tests expect SIGSYS),
  * --test-no-seccomp serves without the filter (for leak checks under
  * AddressSanitizer, whose exit-time leak check the filter forbids), and
@@ -406,6 +406,8 @@ static int top_descriptor(void)
 
 #ifdef MOAT_KEYD_TESTING
 static const char *plant_target;
+/* systemd's notify socket, for --test-forbidden-syscall=sendmmsg-notify. */
+static int test_notify_fd = -1;
 
 /* The socket test's attacker: the path now names a symlink to the target (once, for the data socket). */
 static void plant_symlink(const char *path)
@@ -417,6 +419,21 @@ static void plant_symlink(const char *path)
 		die("test build: cannot plant a symlink at %s: %s", path, strerror(errno));
 	moat_log(MOAT_LOG_NOTICE, "test build: planted %s -> %s", path, plant_target);
 	plant_target = NULL;
+}
+
+/* A datagram aimed at another socket (/dev/log) through one of keyd's own datagram sockets, fd. */
+static void try_sendmmsg_elsewhere(int fd, const char *which)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)"x", .iov_len = 1 };
+	struct mmsghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_hdr.msg_name = &sun;
+	m.msg_hdr.msg_namelen = sizeof(sun);
+	m.msg_hdr.msg_iov = &iov;
+	m.msg_hdr.msg_iovlen = 1;
+	int n = sendmmsg(fd, &m, 1, 0);
+	moat_log(MOAT_LOG_ERR, "test build: %s returned %d", which, n);
 }
 
 /* The sandbox test: this must not return, the filter kills the process with SIGSYS. */
@@ -443,16 +460,9 @@ static void try_forbidden_syscall(const char *which)
 		ssize_t n = sendto(moat_log_syslog_fd(), "x", 1, 0, (const struct sockaddr *)&sun, sizeof(sun));
 		moat_log(MOAT_LOG_ERR, "test build: sendto-addr returned %zd", n);
 	} else if (strcmp(which, "sendmmsg-log") == 0) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
-		struct iovec iov = { .iov_base = (void *)(uintptr_t)"x", .iov_len = 1 };
-		struct mmsghdr m;
-		memset(&m, 0, sizeof(m));
-		m.msg_hdr.msg_name = &sun;
-		m.msg_hdr.msg_namelen = sizeof(sun);
-		m.msg_hdr.msg_iov = &iov;
-		m.msg_hdr.msg_iovlen = 1;
-		int n = sendmmsg(moat_log_syslog_fd(), &m, 1, 0);
-		moat_log(MOAT_LOG_ERR, "test build: sendmmsg-log returned %d", n);
+		try_sendmmsg_elsewhere(moat_log_syslog_fd(), which);
+	} else if (strcmp(which, "sendmmsg-notify") == 0) {
+		try_sendmmsg_elsewhere(test_notify_fd, which);
 	} else if (strcmp(which, "mmap-exec") == 0) {
 		/* Allowed as a syscall, but never with PROT_EXEC: the argument condition must kill too. */
 		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -542,6 +552,9 @@ int main(int argc, char **argv)
 		if (notify_fd >= 0)
 			own_fd = notify_fd;
 	}
+#ifdef MOAT_KEYD_TESTING
+	test_notify_fd = notify_fd;
+#endif
 	errors_to_stderr = !foreground;
 	check_root(&cfg);
 	errors_to_stderr = false;
