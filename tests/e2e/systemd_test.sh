@@ -20,6 +20,12 @@ notify_start()
 	wait_line "$NOTIFY" '^listening$' $! || e2e_fail "the notify socket was not bound"
 }
 
+# notify_log: what the notify socket got, on one line (for a failure message).
+notify_log()
+{
+	tr '\n' ' ' <"$NOTIFY"
+}
+
 # notified PID LINE: PID sent a message with the line LINE (a fixed string).
 notified()
 {
@@ -42,7 +48,7 @@ last_status()
 
 wait_notified()
 {
-	wait_until notified "$1" "$2" || e2e_fail "no \"$2\" from process $1; the notify socket got: $(cat "$NOTIFY")"
+	wait_until notified "$1" "$2" || e2e_fail "no \"$2\" from process $1; the notify socket got: $(notify_log)"
 }
 
 # The pki, keyd (started as a Type=notify unit starts it) and a backend for frontd.
@@ -72,18 +78,19 @@ keyd_notify_body()
 {
 	keyd_up
 	wait_notified "$KEYD_PID" "READY=1"
-	notified "$KEYD_PID" "STATUS=serving 1 key, 0 peers" || e2e_fail "no STATUS line at READY: $(cat "$NOTIFY")"
+	notified "$KEYD_PID" "STATUS=serving 1 key, 0 peers" || e2e_fail "no STATUS line at READY: $(notify_log)"
 	# A peer connects (the sandbox is on by now: the STATUS= line is sent through it).
 	frontd_start
 	wait_until last_status "$KEYD_PID" "STATUS=serving 1 key, 1 peer" ||
-		e2e_fail "keyd's STATUS= does not count frontd: $(cat "$NOTIFY")"
+		e2e_fail "keyd's STATUS= does not count frontd: $(notify_log)"
 	e2e_kill "$FRONTD_PID" "$MOAT_FRONTD" TERM
 	wait_exit "$FRONTD_PID" || e2e_fail "frontd exited $EXIT_STATUS"
 	wait_until last_status "$KEYD_PID" "STATUS=serving 1 key, 0 peers" ||
-		e2e_fail "keyd's STATUS= still counts frontd: $(cat "$NOTIFY")"
+		e2e_fail "keyd's STATUS= still counts frontd: $(notify_log)"
 	kill -TERM "$KEYD_PID"
 	wait_exit "$KEYD_PID" || e2e_fail "keyd exited $EXIT_STATUS after SIGTERM"
-	notified "$KEYD_PID" "STOPPING=1" || e2e_fail "no STOPPING=1 from keyd: $(cat "$NOTIFY")"
+	# Sent before keyd exited; the sink may write it a moment later.
+	wait_notified "$KEYD_PID" "STOPPING=1"
 	grep -q 'SIGSYS\|Bad system call' "$RUN/keyd.log" && e2e_fail "keyd's sandbox refused a call"
 	return 0
 }
@@ -128,7 +135,7 @@ frontd_socket_activation_body()
 	e2e_curl localhost / -o "$RUN/page.html" 2>"$RUN/curl.err" || e2e_fail "curl through the passed listener: $(cat "$RUN/curl.err")"
 	grep -q "moat demo backend: it works" "$RUN/page.html" || e2e_fail "not the demo page"
 	wait_notified "$ACTIVATED_PID" "READY=1"
-	notified "$ACTIVATED_PID" "STATUS=serving 1 site on 2 listeners" || e2e_fail "no STATUS at READY: $(cat "$NOTIFY")"
+	notified "$ACTIVATED_PID" "STATUS=serving 1 site on 2 listeners" || e2e_fail "no STATUS at READY: $(notify_log)"
 	grep -q "listener 127.0.0.1:$FRONTD_PORT passed by systemd (descriptor 3)" "$RUN/frontd.log" ||
 		e2e_fail "frontd did not take the passed listener"
 	# The line without a passed socket is bound by frontd, as without systemd.
@@ -137,7 +144,7 @@ frontd_socket_activation_body()
 		e2e_fail "curl through the listener frontd bound: $(cat "$RUN/curl.err")"
 	kill -TERM "$ACTIVATED_PID"
 	wait_exit "$ACTIVATED_PID" || e2e_fail "frontd exited $EXIT_STATUS after SIGTERM"
-	notified "$ACTIVATED_PID" "STOPPING=1" || e2e_fail "no STOPPING=1 from frontd: $(cat "$NOTIFY")"
+	wait_notified "$ACTIVATED_PID" "STOPPING=1"
 	return 0
 }
 frontd_socket_activation_cleanup()
@@ -166,7 +173,7 @@ frontd_unmatched_socket_body()
 	wait_exit "$pid" && e2e_fail "frontd served with a passed socket no listen line names"
 	[ "$EXIT_STATUS" -eq 1 ] || e2e_fail "frontd exited $EXIT_STATUS, not 1"
 	grep -q "descriptor 3 (127.0.0.1:$OTHER_PORT) matches no \"listen\" line" "$RUN/frontd.log" ||
-		e2e_fail "the error does not name the socket: $(cat "$RUN/frontd.log")"
+		e2e_fail "the error does not name the socket: $(tr '\n' ' ' <"$RUN/frontd.log")"
 	notified "$pid" "READY=1" && e2e_fail "frontd said READY=1 and failed"
 
 	# LISTEN_PID of another process: the variables are not frontd's (a child inherited them).
