@@ -6,6 +6,7 @@ common_libmoat_common_a_SOURCES = \
 	common/error.c common/error.h common/error_public.h common/error_codes.h \
 	common/log.c common/log.h \
 	common/paths.h \
+	common/sd_notify.c common/sd_notify.h \
 	common/seccomp.c common/seccomp.h \
 	common/secmem.c common/secmem.h
 common_libmoat_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS)

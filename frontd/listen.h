@@ -10,7 +10,11 @@
 #include "common/error.h"
 #include "frontd/server.h"
 
-/* Bind and listen on every configured address; logs the one that failed. */
+/*
+ * Bind and listen on every configured address, or take the socket systemd
+ * passed for it (LISTEN_FDS, listen.c); logs the one that failed, or the
+ * passed socket no `listen` line names.
+ */
 MOAT_MUST_USE int frontd_listeners_bind(struct frontd_server *srv);
 /* Accept on srv->base. */
 MOAT_MUST_USE int frontd_listeners_start(struct frontd_server *srv);

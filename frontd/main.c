@@ -5,7 +5,8 @@
  *   1. parse the configuration and load the certificates (public chains
  *      only: frontd never opens a private key), so that every mistake is
  *      reported before anything is bound, and -t can stop here;
- *   2. bind the listeners, which may need root for ports below 1024;
+ *   2. bind the listeners, which may need root for ports below 1024, or
+ *      take them from systemd (socket activation, listen.h);
  *   3. drop privileges to the configured user (setgroups, setgid, setuid)
  *      when started as root: from here on nothing needs them;
  *   4. daemonize unless -d, then create the event base (after fork: an
@@ -13,11 +14,13 @@
  *   5. connect to keyd (in the background, with backoff: frontd starts and
  *      serves even when keyd comes up later) and start accepting;
  *   6. enter the sandbox (frontd/sandbox.h): not dumpable, no_new_privs, a
- *      seccomp allow-list; from here on no file can be opened.
+ *      seccomp allow-list; from here on no file can be opened; then tell
+ *      systemd READY=1 (notify.h: its socket was connected before step 2).
  * The first SIGTERM or SIGINT drains (frontd/drain.h): no more accepting,
  * open connections finish or are closed with close_notify, then the loop
  * ends; a second one ends it at once. Whatever is left is then closed and
- * everything freed, so sanitizers see a clean exit.
+ * everything freed, so sanitizers see a clean exit. systemd hears
+ * STOPPING=1 at the first.
  *
  * The test build (tests/frontd/moat-frontd-test, -DMOAT_FRONTD_TESTING) has
  * one hidden option the real daemon lacks: --test-forbidden-syscall=CALL
@@ -40,6 +43,7 @@
 #include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
 #include "frontd/listen.h"
+#include "frontd/notify.h"
 #include "frontd/ocsp.h"
 #include "frontd/sandbox.h"
 #include "frontd/server.h"
@@ -190,9 +194,11 @@ static int enter_sandbox(const struct frontd_server *srv, const struct options *
 static void stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
+	struct frontd_server *srv = arg;
 	char why[32];
 	snprintf(why, sizeof(why), "signal %d", (int)sig);
-	frontd_drain_or_stop(arg, why);
+	frontd_notify(srv, FRONTD_NOTIFY_STOPPING);
+	frontd_drain_or_stop(srv, why);
 }
 
 static int serve(struct frontd_server *srv, const struct options *o)
@@ -223,6 +229,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 	/* After a first log line: syslog() reads the time zone file on its first message. */
 	if (enter_sandbox(srv, o) < 0)
 		goto out;
+	frontd_notify(srv, FRONTD_NOTIFY_READY);
 	if (event_base_dispatch(srv->base) < 0) {
 		moat_log(MOAT_LOG_ERR, "event loop failed");
 		goto out;
@@ -281,11 +288,16 @@ int main(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	LIST_INIT(&srv.conns);
+	srv.notify_fd = -1;
 	frontd_limits_init(&srv.limits);
 	/* Out of lockable memory is no reason to stop serving (moat-frontd.conf(5): LimitMEMLOCK). */
 	moat_secmem_allow_unlocked(true);
 	frontd_evmem_install();
 	int status = 1;
+	if (frontd_notify_open(&srv) < 0) {
+		moat_log_error(MOAT_LOG_ERR, "cannot reach systemd's notify socket (NOTIFY_SOCKET)");
+		goto out;
+	}
 	if (frontd_listeners_bind(&srv) < 0 || drop_privileges(&cfg) < 0)
 		goto out;
 	if (!o.foreground) {
@@ -298,6 +310,7 @@ int main(int argc, char **argv)
 	status = serve(&srv, &o) == 0 ? 0 : 1;
 out:
 	frontd_listeners_close(&srv);
+	frontd_notify_close(&srv);
 	frontd_config_free(&cfg);
 	moat_log_close();
 	return status;

@@ -12,13 +12,14 @@
  *      "user"; root without it only with insecure-run-as-root);
  *   5. signing threads; the event loop's descriptors;
  *   6. the seccomp allow-list, after which no file or socket can be opened;
- *   7. serve until SIGTERM or SIGINT.
+ *   7. serve until SIGTERM or SIGINT (telling systemd READY=1, STATUS= and
+ *      STOPPING=1 when it started keyd: common/sd_notify.h).
  * Each step logs what it did, so the log shows the sandbox state of a
  * running keyd.
  *
  * The test build (tests/keyd/moat-keyd-test, -DMOAT_KEYD_TESTING) has two
  * hidden options the real daemon lacks: --test-forbidden-syscall=open|socket|socket-unix|connect|
- * sendto-addr|sendmmsg-log|execve|mmap-exec
+ * sendto-addr|sendmmsg-log|sendmmsg-notify|execve|mmap-exec
  * tries that call once the sandbox is on (the tests expect SIGSYS),
  * --test-no-seccomp serves without the filter (for leak checks under
  * AddressSanitizer, whose exit-time leak check the filter forbids), and
@@ -45,6 +46,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/sd_notify.h"
 #include "common/secmem.h"
 #include "keyd/keyd_config.h"
 #include "keyd/crypto_secure_heap.h"
@@ -409,6 +411,8 @@ static int top_descriptor(void)
 
 #ifdef MOAT_KEYD_TESTING
 static const char *plant_target;
+/* systemd's notify socket, for --test-forbidden-syscall=sendmmsg-notify. */
+static int test_notify_fd = -1;
 
 /* The socket test's attacker: the path now names a symlink to the target (once, for the data socket). */
 static void plant_symlink(const char *path)
@@ -420,6 +424,21 @@ static void plant_symlink(const char *path)
 		die("test build: cannot plant a symlink at %s: %s", path, strerror(errno));
 	moat_log(MOAT_LOG_NOTICE, "test build: planted %s -> %s", path, plant_target);
 	plant_target = NULL;
+}
+
+/* A datagram aimed at another socket (/dev/log) through one of keyd's own datagram sockets, fd. */
+static void try_sendmmsg_elsewhere(int fd, const char *which)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)"x", .iov_len = 1 };
+	struct mmsghdr m;
+	memset(&m, 0, sizeof(m));
+	m.msg_hdr.msg_name = &sun;
+	m.msg_hdr.msg_namelen = sizeof(sun);
+	m.msg_hdr.msg_iov = &iov;
+	m.msg_hdr.msg_iovlen = 1;
+	int n = sendmmsg(fd, &m, 1, 0);
+	moat_log(MOAT_LOG_ERR, "test build: %s returned %d", which, n);
 }
 
 /* The sandbox test: this must not return, the filter kills the process with SIGSYS. */
@@ -446,16 +465,9 @@ static void try_forbidden_syscall(const char *which)
 		ssize_t n = sendto(moat_log_syslog_fd(), "x", 1, 0, (const struct sockaddr *)&sun, sizeof(sun));
 		moat_log(MOAT_LOG_ERR, "test build: sendto-addr returned %zd", n);
 	} else if (strcmp(which, "sendmmsg-log") == 0) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
-		struct iovec iov = { .iov_base = (void *)(uintptr_t)"x", .iov_len = 1 };
-		struct mmsghdr m;
-		memset(&m, 0, sizeof(m));
-		m.msg_hdr.msg_name = &sun;
-		m.msg_hdr.msg_namelen = sizeof(sun);
-		m.msg_hdr.msg_iov = &iov;
-		m.msg_hdr.msg_iovlen = 1;
-		int n = sendmmsg(moat_log_syslog_fd(), &m, 1, 0);
-		moat_log(MOAT_LOG_ERR, "test build: sendmmsg-log returned %d", n);
+		try_sendmmsg_elsewhere(moat_log_syslog_fd(), which);
+	} else if (strcmp(which, "sendmmsg-notify") == 0) {
+		try_sendmmsg_elsewhere(test_notify_fd, which);
 	} else if (strcmp(which, "mmap-exec") == 0) {
 		/* Allowed as a syscall, but never with PROT_EXEC: the argument condition must kill too. */
 		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -471,7 +483,7 @@ static void try_forbidden_syscall(const char *which)
 }
 #endif
 
-static void sandbox(const struct options *o)
+static void sandbox(const struct options *o, int own_fd)
 {
 	if (moat_log_enabled(MOAT_LOG_DEBUG)) {
 		char names[1024];
@@ -483,7 +495,7 @@ static void sandbox(const struct options *o)
 		return;
 	}
 	size_t rules = 0;
-	if (keyd_sandbox_seccomp(moat_log_syslog_fd(), &rules) != MOAT_SUCCESS)
+	if (keyd_sandbox_seccomp(own_fd, &rules) != MOAT_SUCCESS)
 		die_error("installing the seccomp filter");
 	moat_log(MOAT_LOG_INFO, "sandbox on: no_new_privs, seccomp allow-list of %zu syscalls, anything else kills keyd",
 		 rules);
@@ -517,22 +529,37 @@ int main(int argc, char **argv)
 
 	foreground = o.foreground;
 	moat_log_open("moat-keyd", false, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
-	if (!foreground) {
-		/*
-		 * One socket, connected now and never reopened: the sandbox forbids
-		 * socket and connect. It sits on the highest descriptor, so the
-		 * filter can tell it from every peer's (sandbox.c).
-		 */
-		const char *log_path = o.syslog_path != NULL ? o.syslog_path : _PATH_LOG;
+	/*
+	 * keyd's own datagram sockets (syslog's, systemd's notify socket) are
+	 * connected now and never reopened: the sandbox forbids socket and
+	 * connect. They sit on the highest descriptors, so the filter can tell
+	 * them from every peer's (sandbox.c); own_fd is the lowest of them.
+	 */
+	int own_fd = -1, notify_fd = -1;
+	const char *notify = getenv("NOTIFY_SOCKET");
+	if (!foreground || (notify != NULL && notify[0] != '\0')) {
 		int top = top_descriptor();
 		if (top < 0) {
 			fprintf(stderr, "moat-keyd: cannot set RLIMIT_NOFILE: %s\n", strerror(errno));
 			return 1;
 		}
-		if (moat_log_open_syslog_socket(log_path, top) < 0)
-			fprintf(stderr, "moat-keyd: cannot reach the log daemon at %s: %s; logging nothing\n", log_path,
-				strerror(errno));
+		if (!foreground) {
+			const char *log_path = o.syslog_path != NULL ? o.syslog_path : _PATH_LOG;
+			own_fd = moat_log_open_syslog_socket(log_path, top);
+			if (own_fd < 0)
+				fprintf(stderr, "moat-keyd: cannot reach the log daemon at %s: %s; logging nothing\n",
+					log_path, strerror(errno));
+		}
+		if (moat_sd_notify_open(own_fd >= 0 ? own_fd - 1 : top, &notify_fd) != MOAT_SUCCESS) {
+			fprintf(stderr, "moat-keyd: cannot reach systemd's notify socket %s: %s\n", notify, strerror(errno));
+			return 1;
+		}
+		if (notify_fd >= 0)
+			own_fd = notify_fd;
 	}
+#ifdef MOAT_KEYD_TESTING
+	test_notify_fd = notify_fd;
+#endif
 	errors_to_stderr = !foreground;
 	check_root(&cfg);
 	errors_to_stderr = false;
@@ -581,7 +608,7 @@ int main(int argc, char **argv)
 	struct keyd_server *server = NULL;
 	const struct keyd_server_params params = {
 		.cfg = &cfg, .keys = &keys, .stats = &stats,
-		.data_fd = data_fd, .control_fd = control_fd, .workers = workers,
+		.data_fd = data_fd, .control_fd = control_fd, .workers = workers, .notify_fd = notify_fd,
 	};
 	if (keyd_server_new(&server, &params) != MOAT_SUCCESS)
 		die_error("setting up the event loop");
@@ -591,7 +618,7 @@ int main(int argc, char **argv)
 			die_error("detaching from the terminal");
 		errors_to_stderr = false;
 	}
-	sandbox(&o);
+	sandbox(&o, own_fd);
 	if (!o.foreground)
 		keyd_daemon_ready(&daemon);
 	moat_log(MOAT_LOG_NOTICE, "serving %zu key%s on %s", keys.count, keys.count == 1 ? "" : "s", cfg.socket_path);
@@ -603,6 +630,8 @@ int main(int argc, char **argv)
 	keyd_server_free(server);
 	keyd_keys_free(&keys);
 	keyd_config_free(&cfg);
+	if (notify_fd >= 0)
+		close(notify_fd);
 	moat_log(MOAT_LOG_INFO, "stopped");
 	moat_log_close();
 	return rc == MOAT_SUCCESS ? 0 : 1;

@@ -11,14 +11,15 @@
  *  - sendto only without an address (send(2) on a connected socket), so no
  *    datagram can be aimed at another socket;
  *  - sendmmsg (the replies to peers) only on descriptors below the syslog
- *    socket's: that one is an AF_UNIX datagram socket, where a message's
- *    own address would override the peer. keyd puts the log socket on the
- *    highest descriptor its RLIMIT_NOFILE allows (main.c), so every other
- *    descriptor is below it; one unsigned 64-bit "less than" also rejects a
- *    value with high bits set, which the kernel would truncate to an int.
+ *    socket's and systemd's notify socket's: those are AF_UNIX datagram
+ *    sockets, where a message's own address would override the peer. keyd
+ *    puts them on the highest descriptors its RLIMIT_NOFILE allows
+ *    (main.c), so every other descriptor is below them; one unsigned 64-bit
+ *    "less than" also rejects a value with high bits set, which the kernel
+ *    would truncate to an int.
  * No socket, no connect: syslog goes through one socket connected before
  * the filter (common/log.h, moat_log_open_syslog_socket), which is never
- * reopened.
+ * reopened; so does systemd's notify protocol (common/sd_notify.h).
  */
 #include "keyd/sandbox.h"
 
@@ -113,7 +114,7 @@ static const char *const allowed[] = {
 static const char *const allowed_asan[] = { "sigaltstack", "sched_yield", "gettid" };
 #endif
 
-static int build(struct moat_seccomp *f, int log_fd)
+static int build(struct moat_seccomp *f, int own_fd)
 {
 	TRY(moat_seccomp_allow(f, allowed, sizeof(allowed) / sizeof(allowed[0])));
 #ifdef KEYD_ASAN
@@ -139,9 +140,9 @@ static int build(struct moat_seccomp *f, int log_fd)
 	const struct moat_seccomp_cond no_address = { .arg = 4, .op = MOAT_SECCOMP_EQ, .value = 0 };
 	TRY(moat_seccomp_allow_if(f, "sendto", &no_address, 1));
 
-	if (log_fd >= 0) {
-		const struct moat_seccomp_cond below_log = { .arg = 0, .op = MOAT_SECCOMP_LT, .value = (uint64_t)log_fd };
-		TRY(moat_seccomp_allow_if(f, "sendmmsg", &below_log, 1));
+	if (own_fd >= 0) {
+		const struct moat_seccomp_cond below_own = { .arg = 0, .op = MOAT_SECCOMP_LT, .value = (uint64_t)own_fd };
+		TRY(moat_seccomp_allow_if(f, "sendmmsg", &below_own, 1));
 	} else {
 		static const char *const sendmmsg_any[] = { "sendmmsg" };
 		TRY(moat_seccomp_allow(f, sendmmsg_any, 1));
@@ -160,13 +161,13 @@ void keyd_sandbox_describe(char *buf, size_t len)
 	moat_seccomp_free(f);
 }
 
-int keyd_sandbox_seccomp(int log_fd, size_t *rules)
+int keyd_sandbox_seccomp(int own_fd, size_t *rules)
 {
 	ENSURE_REF(rules);
 	*rules = 0;
 	struct moat_seccomp *f = NULL;
 	TRY(moat_seccomp_new(&f));
-	int rc = build(f, log_fd);
+	int rc = build(f, own_fd);
 	if (rc == MOAT_SUCCESS) {
 		*rules = moat_seccomp_allowed(f);
 		rc = moat_seccomp_load(f);

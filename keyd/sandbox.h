@@ -33,11 +33,12 @@ MOAT_MUST_USE int keyd_sandbox_harden(enum keyd_lock_state *state);
 MOAT_MUST_USE int keyd_sandbox_not_dumpable(void);
 /*
  * Install the filter on every thread of the process; *rules is the number of
- * syscalls allowed. log_fd: the connected syslog socket (-1 for none), the
- * process's highest descriptor: sendmmsg is allowed only below it
+ * syscalls allowed. own_fd: the lowest of keyd's own connected datagram
+ * sockets (syslog's, systemd's notify socket; -1 for none), which take the
+ * process's highest descriptors: sendmmsg is allowed only below it
  * (sandbox.c says why).
  */
-MOAT_MUST_USE int keyd_sandbox_seccomp(int log_fd, size_t *rules);
+MOAT_MUST_USE int keyd_sandbox_seccomp(int own_fd, size_t *rules);
 /* The allowed syscalls' names, space-separated, for the debug log and the strace test. */
 void keyd_sandbox_describe(char *buf, size_t len);
 

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/sd_notify.h"
 #include "keyd/server_internal.h"
 
 #define MAX_EVENTS 64
@@ -179,10 +180,29 @@ static bool drained(struct keyd_server *s)
 	return true;
 }
 
+/*
+ * systemd's one-line summary (systemctl status), sent again only when it
+ * changes: peers come and go, keys are added and removed. A failed send
+ * costs nothing but the line (the manager may be restarting).
+ */
+static void report_status(struct keyd_server *s, bool force)
+{
+	const struct keyd_stats *st = s->p.stats;
+	if (s->p.notify_fd < 0 || (!force && st->keys == s->status_keys && st->peers == s->status_peers))
+		return;
+	s->status_keys = st->keys;
+	s->status_peers = st->peers;
+	if (moat_sd_notifyf(s->p.notify_fd, "%sSTATUS=serving %llu key%s, %llu peer%s", force ? "READY=1\n" : "",
+			    (unsigned long long)st->keys, st->keys == 1 ? "" : "s", (unsigned long long)st->peers,
+			    st->peers == 1 ? "" : "s") != MOAT_SUCCESS)
+		moat_error_clear();
+}
+
 int keyd_server_run(struct keyd_server *s)
 {
 	ENSURE_REF(s);
 	struct epoll_event events[MAX_EVENTS];
+	report_status(s, true);
 	for (;;) {
 		if (s->stop && !s->draining)
 			drain_begin(s);
@@ -204,7 +224,10 @@ int keyd_server_run(struct keyd_server *s)
 			keyd_peers_close_answered(s);
 		keyd_tickets_timer(s);
 		keyd_peers_reap(s);
+		report_status(s, false);
 	}
+	if (moat_sd_notify(s->p.notify_fd, "STOPPING=1") != MOAT_SUCCESS)
+		moat_error_clear();
 	return MOAT_SUCCESS;
 }
 

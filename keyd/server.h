@@ -48,6 +48,7 @@ struct keyd_server_params {
 	int data_fd;                  /* listening; the server takes them over */
 	int control_fd;
 	struct keyd_workers *workers; /* taken over: stopped by keyd_server_free */
+	int notify_fd;                /* systemd's notify socket (common/sd_notify.h), -1 if none; not taken over */
 };
 
 /* Block the signals the loop reads (SIGTERM, SIGINT, SIGHUP) and ignore SIGPIPE; call before starting threads. */
@@ -57,7 +58,7 @@ MOAT_MUST_USE int keyd_server_block_signals(void);
  * own uid). On failure everything p handed over is released too.
  */
 MOAT_MUST_USE int keyd_server_new(struct keyd_server **out, const struct keyd_server_params *p);
-/* Serve until SIGTERM or SIGINT. */
+/* Serve until SIGTERM or SIGINT; tell systemd READY=1 and STATUS= when the loop starts, STOPPING=1 at the end. */
 MOAT_MUST_USE int keyd_server_run(struct keyd_server *s);
 /* Stop the threads, close every peer and socket. NULL is allowed. */
 void keyd_server_free(struct keyd_server *s);

@@ -92,6 +92,7 @@ struct keyd_server {
 	/* signals.c */
 	int sigfd;
 	bool stop;                         /* SIGTERM or SIGINT came: server.c drains after this turn, then ends the loop */
+	uint64_t status_keys, status_peers; /* what systemd's STATUS= line last said (server.c) */
 	/* admission.c */
 	uid_t self_uid;                    /* keyd's own uid, after the privilege drop (set up by server.c) */
 	/* peer.c */

@@ -20,7 +20,7 @@ install_here()
 atf_test_case layout
 layout_head()
 {
-	atf_set "descr" "the programs go to sbindir, the example configurations to sysconfdir/moat, the pages to mandir, nothing elsewhere"
+	atf_set "descr" "the programs go to sbindir, the example configurations to sysconfdir/moat, the pages to mandir, the systemd units and snippets to the directories configure chose, nothing elsewhere"
 	atf_set "require.progs" "make"
 }
 layout_body()
@@ -36,6 +36,19 @@ layout_body()
 		man5/moat-keyd.conf.5 man7/moat-ipc.7; do
 		[ -f "$D$MOAT_MANDIR/$f" ] || atf_fail "$MOAT_MANDIR/$f not installed"
 	done
+	# The systemd files, where configure was told (none for a directory that is "no").
+	if [ "$MOAT_SYSTEMDUNITDIR" != no ]; then
+		for f in moat-keyd.service moat-frontd.service moat-frontd.socket; do
+			[ -f "$D$MOAT_SYSTEMDUNITDIR/$f" ] || atf_fail "$MOAT_SYSTEMDUNITDIR/$f not installed"
+		done
+		grep -q "^ExecStart=$MOAT_SBINDIR/moat-keyd -d\$" "$D$MOAT_SYSTEMDUNITDIR/moat-keyd.service" ||
+			atf_fail "moat-keyd.service does not start $MOAT_SBINDIR/moat-keyd"
+	fi
+	[ "$MOAT_SYSUSERSDIR" = no ] || [ -f "$D$MOAT_SYSUSERSDIR/moat.conf" ] || atf_fail "$MOAT_SYSUSERSDIR/moat.conf not installed"
+	if [ "$MOAT_TMPFILESDIR" != no ]; then
+		grep -q "^d $MOAT_RUNSTATEDIR/moat 0755 root root -\$" "$D$MOAT_TMPFILESDIR/moat.conf" ||
+			atf_fail "$MOAT_TMPFILESDIR/moat.conf does not make $MOAT_RUNSTATEDIR/moat"
+	fi
 	# moat-keyctl is an administrator's tool (section 8): not in bindir.
 	[ ! -e "$D$MOAT_BINDIR/moat-keyctl" ] || atf_fail "moat-keyctl installed in $MOAT_BINDIR"
 	# Nothing outside the directories asked for; nothing at all in runstatedir (sockets are made at run time).
@@ -44,6 +57,7 @@ layout_body()
 		case "$f" in
 		"$MOAT_SBINDIR"/* | "$MOAT_SYSCONFDIR"/moat/* | "$MOAT_MANDIR"/man[1-9]/*) ;;
 		"$MOAT_LIBDIR"/libmoat.so.* | "$MOAT_LIBDIR"/pkgconfig/moat.pc | "$MOAT_INCLUDEDIR"/moat/*) ;;
+		"$MOAT_SYSTEMDUNITDIR"/moat-* | "$MOAT_SYSUSERSDIR"/moat.conf | "$MOAT_TMPFILESDIR"/moat.conf) ;;
 		*) atf_fail "installed outside the configured directories: $f" ;;
 		esac
 	done <files
@@ -83,8 +97,16 @@ examples_head()
 examples_body()
 {
 	install_here
-	id nobody >/dev/null 2>&1 && id daemon >/dev/null 2>&1 || atf_skip "the examples name the users nobody and daemon"
 	conf="$D$MOAT_SYSCONFDIR/moat"
+	# The examples name moat's own users (the sysusers.d snippet's); where they do not exist, two that do.
+	fuser=moat-frontd kuser=moat-keyd
+	id moat-frontd >/dev/null 2>&1 || fuser=nobody
+	id moat-keyd >/dev/null 2>&1 || kuser=daemon
+	id "$fuser" >/dev/null 2>&1 && id "$kuser" >/dev/null 2>&1 || atf_skip "neither moat's users nor nobody and daemon exist"
+	grep -q '^user "moat-frontd"$' "$conf/moat-frontd.conf.example" || atf_fail "moat-frontd.conf.example: user is not moat-frontd"
+	grep -q '^user "moat-keyd"$' "$conf/moat-keyd.conf.example" || atf_fail "moat-keyd.conf.example: user is not moat-keyd"
+	grep -q '^allow user "moat-frontd"$' "$conf/moat-keyd.conf.example" ||
+		atf_fail "moat-keyd.conf.example: the data socket is not for moat-frontd"
 	# Both examples name this build's paths, and only the certificate and key need replacing.
 	grep -q "^keyd \"$MOAT_RUNSTATEDIR/moat/keyd.sock\"\$" "$conf/moat-frontd.conf.example" ||
 		atf_fail "moat-frontd.conf.example: keyd is not $MOAT_RUNSTATEDIR/moat/keyd.sock"
@@ -93,19 +115,21 @@ examples_body()
 	atf_check -s exit:0 -o ignore -e ignore openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
 		-nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=example.com
 	chmod 0600 key.pem
-	sed "s|\"$MOAT_SYSCONFDIR/moat/certs/example.com.pem\"|\"$(pwd)/cert.pem\"|" \
-		"$conf/moat-frontd.conf.example" >frontd.conf
-	sed "s|\"$MOAT_SYSCONFDIR/moat/keys/example.com.key\"|\"$(pwd)/key.pem\"|" \
-		"$conf/moat-keyd.conf.example" >keyd.conf
+	sed -e "s|\"$MOAT_SYSCONFDIR/moat/certs/example.com.pem\"|\"$(pwd)/cert.pem\"|" \
+		-e "s|\"moat-frontd\"|\"$fuser\"|" "$conf/moat-frontd.conf.example" >frontd.conf
+	sed -e "s|\"$MOAT_SYSCONFDIR/moat/keys/example.com.key\"|\"$(pwd)/key.pem\"|" \
+		-e "s|\"moat-frontd\"|\"$fuser\"|" -e "s|\"moat-keyd\"|\"$kuser\"|" "$conf/moat-keyd.conf.example" >keyd.conf
 	cmp -s frontd.conf "$conf/moat-frontd.conf.example" && atf_fail "moat-frontd.conf.example names no certificate"
 	cmp -s keyd.conf "$conf/moat-keyd.conf.example" && atf_fail "moat-keyd.conf.example names no key"
 	atf_check -s exit:0 -o inline:"configuration OK\n" -e empty "$D$MOAT_SBINDIR/moat-frontd" -t -f "$(pwd)/frontd.conf"
 	atf_check -s exit:0 -o inline:"configuration OK\n" -e empty "$D$MOAT_SBINDIR/moat-keyd" -t -f "$(pwd)/keyd.conf"
-	# As installed, each names a certificate or key to put in place: -t says which.
+	# As installed (but for the users), each names a certificate or key to put in place: -t says which.
+	sed -e "s|\"moat-frontd\"|\"$fuser\"|" "$conf/moat-frontd.conf.example" >frontd-asis.conf
+	sed -e "s|\"moat-frontd\"|\"$fuser\"|" -e "s|\"moat-keyd\"|\"$kuser\"|" "$conf/moat-keyd.conf.example" >keyd-asis.conf
 	atf_check -s exit:1 -o empty -e match:"certs/example.com.pem" \
-		"$D$MOAT_SBINDIR/moat-frontd" -t -f "$conf/moat-frontd.conf.example"
+		"$D$MOAT_SBINDIR/moat-frontd" -t -f "$(pwd)/frontd-asis.conf"
 	atf_check -s exit:1 -o empty -e match:"keys/example.com.key" \
-		"$D$MOAT_SBINDIR/moat-keyd" -t -f "$conf/moat-keyd.conf.example"
+		"$D$MOAT_SBINDIR/moat-keyd" -t -f "$(pwd)/keyd-asis.conf"
 }
 
 atf_test_case library

@@ -2,15 +2,17 @@
 # (--version, --help, bad usage), the manual pages (mandoc -T lint, a skip
 # without mandoc), and make install into a DESTDIR (files where configure
 # was told, the installed example configurations accepted by -t), and the
-# policy list of moat-frontd.conf(5) against the code it is generated from.
+# policy list of moat-frontd.conf(5) against the code it is generated
+# from, and the systemd units (systemd-analyze verify and security, a skip
+# without it).
 #
 # build.env hands the scripts this build's configured values (version,
 # directories); like the scripts, it is made in the build tree. As in
 # tests/e2e, the scripts have their own list and rule, hung on check-local.
 DEPLOY_SH_TESTS = tests/deploy/cli_test tests/deploy/man_lint_test tests/deploy/install_test \
-	tests/deploy/policy_table_test
+	tests/deploy/policy_table_test tests/deploy/systemd_units_test
 EXTRA_DIST += tests/deploy/Kyuafile tests/deploy/cli_test.sh tests/deploy/man_lint_test.sh \
-	tests/deploy/install_test.sh tests/deploy/policy_table_test.sh
+	tests/deploy/install_test.sh tests/deploy/policy_table_test.sh tests/deploy/systemd_units_test.sh
 CLEANFILES += $(DEPLOY_SH_TESTS) tests/deploy/build.env
 
 $(DEPLOY_SH_TESTS): %: %.sh
@@ -19,6 +21,7 @@ $(DEPLOY_SH_TESTS): %: %.sh
 tests/deploy/build.env: Makefile
 	$(AM_V_GEN)mkdir -p $(@D) && { \
 		echo "MOAT_VERSION='$(PACKAGE_VERSION)'"; \
+		echo "MOAT_TOP_SRCDIR='$(abs_top_srcdir)'"; \
 		echo "MOAT_PREFIX='$(prefix)'"; \
 		echo "MOAT_SBINDIR='$(sbindir)'"; \
 		echo "MOAT_BINDIR='$(bindir)'"; \
@@ -30,6 +33,9 @@ tests/deploy/build.env: Makefile
 		echo "MOAT_TOP_SRCDIR='$(abs_top_srcdir)'"; \
 		echo "MOAT_CC='$(CC)'"; \
 		echo "MOAT_SANITIZER_CFLAGS='$(SANITIZER_CFLAGS)'"; \
+		echo "MOAT_SYSTEMDUNITDIR='$(systemdsystemunitdir)'"; \
+		echo "MOAT_SYSUSERSDIR='$(sysusersdir)'"; \
+		echo "MOAT_TMPFILESDIR='$(tmpfilesdir)'"; \
 	} > $@.tmp && mv $@.tmp $@
 
 check-local: $(DEPLOY_SH_TESTS) tests/deploy/build.env

@@ -136,6 +136,23 @@ forbidden_syslog_sendmmsg_body()
 	forbidden_syslog sendmmsg-log
 }
 
+atf_test_case forbidden_notify_sendmmsg
+forbidden_notify_sendmmsg_head()
+{
+	atf_set "descr" "started by systemd (NOTIFY_SOCKET) in the foreground, sendmmsg on the notify socket (a datagram socket like syslog's) kills keyd"
+}
+forbidden_notify_sendmmsg_body()
+{
+	[ -x "$SINK" ] || atf_fail "$SINK not built"
+	# Any datagram socket stands for systemd's here.
+	"$SINK" "$(pwd)/notify.sock" 30 >notify.txt &
+	bg_track $!
+	wait_until -t 5 test -S notify.sock || atf_fail "the notify socket's sink did not start"
+	NOTIFY_SOCKET="$(pwd)/notify.sock"
+	export NOTIFY_SOCKET
+	forbidden sendmmsg-notify
+}
+
 atf_test_case syslog_mode_serves
 syslog_mode_serves_head()
 {
@@ -351,6 +368,7 @@ atf_init_test_cases()
 	atf_add_test_case forbidden_syslog_socket
 	atf_add_test_case forbidden_syslog_connect
 	atf_add_test_case forbidden_syslog_sendmmsg
+	atf_add_test_case forbidden_notify_sendmmsg
 	atf_add_test_case syslog_mode_serves
 	atf_add_test_case hidden_options_test_build_only
 	atf_add_test_case sandbox_state
