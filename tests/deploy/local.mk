@@ -21,7 +21,6 @@ $(DEPLOY_SH_TESTS): %: %.sh
 tests/deploy/build.env: Makefile
 	$(AM_V_GEN)mkdir -p $(@D) && { \
 		echo "MOAT_VERSION='$(PACKAGE_VERSION)'"; \
-		echo "MOAT_TOP_SRCDIR='$(abs_top_srcdir)'"; \
 		echo "MOAT_PREFIX='$(prefix)'"; \
 		echo "MOAT_SBINDIR='$(sbindir)'"; \
 		echo "MOAT_BINDIR='$(bindir)'"; \
