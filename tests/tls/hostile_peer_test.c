@@ -16,13 +16,13 @@
 #include "common/clock.h"
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
-#include "tls/session_state.h"
 #include "tls/alert.h"
 #include "tls/crypto/prf.h"
 #include "tls/crypto/signed_content.h"
 #include "tls/crypto/util.h"
 #include "tls/messages12.h"
 #include "tls/record_tls12.h"
+#include "tls/session_state.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
