@@ -29,6 +29,11 @@
 
 #include "common/error_public.h"
 
+/* Everything declared from here on is the library's ABI (see error_public.h). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
+#endif
+
 #define MOAT_TLS10 0x0301
 #define MOAT_TLS11 0x0302
 #define MOAT_TLS12 0x0303
@@ -105,6 +110,19 @@ MOAT_MUST_USE int moat_config_wipe_trust_store(struct moat_config *config);
 MOAT_MUST_USE int moat_config_set_verification_ca_location(struct moat_config *config, const char *ca_pem_filename,
 							   const char *ca_dir);
 MOAT_MUST_USE int moat_config_add_pem_to_trust_store(struct moat_config *config, const char *pem);
+/*
+ * Certificates allowed between the peer's leaf and a trust anchor (the
+ * guide's s2n_config_set_max_cert_chain_depth); 0 is invalid. A longer chain
+ * fails with MOAT_ERR_BAD_CERTIFICATE (bad_certificate).
+ */
+MOAT_MUST_USE int moat_config_set_max_cert_chain_depth(struct moat_config *config, uint16_t max_depth);
+/*
+ * Add the CRLs in pem (PEM "X509 CRL" blocks) and check the peer's leaf
+ * against them from then on: revoked → certificate_revoked; an issuer
+ * without a current CRL → certificate_unknown. Not in the guide, whose CRL
+ * support is a lookup callback.
+ */
+MOAT_MUST_USE int moat_config_add_crl_pem(struct moat_config *config, const char *pem);
 MOAT_MUST_USE int moat_config_set_verify_host_callback(struct moat_config *config, moat_verify_host_fn fn, void *data);
 /* Skip certificate verification entirely (tests and pinned setups only). */
 MOAT_MUST_USE int moat_config_disable_x509_verification(struct moat_config *config);
@@ -241,6 +259,13 @@ MOAT_MUST_USE int moat_session_ticket_get_data_len(struct moat_session_ticket *t
 MOAT_MUST_USE int moat_session_ticket_get_data(struct moat_session_ticket *ticket, size_t max_data_len, uint8_t *data);
 MOAT_MUST_USE int moat_session_ticket_get_lifetime(struct moat_session_ticket *ticket, uint32_t *session_lifetime);
 
+/* ---- the library ------------------------------------------------------ */
+
+/* moat's version ("0.1.0"), for an application linked to libmoat.so to log or check at run time. */
+const char *moat_get_version(void);
+/* The libcrypto in use and the one moat was built with: "OpenSSL 3.0.x ... (built with OpenSSL 3.0.y ...)". */
+const char *moat_get_libcrypto_version(void);
+
 /* ---- getters ---------------------------------------------------------- */
 
 int moat_connection_get_client_protocol_version(struct moat_connection *conn);
@@ -356,5 +381,9 @@ MOAT_MUST_USE int moat_ticket_op_set_result(struct moat_ticket_op *op, moat_tick
 /* Hand the result (and output) to the connection; the next negotiate (or send) continues. */
 MOAT_MUST_USE int moat_ticket_op_apply(struct moat_ticket_op *op, struct moat_connection *conn);
 MOAT_MUST_USE int moat_ticket_op_free(struct moat_ticket_op *op);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -9,7 +9,8 @@ tests_tls_handshake_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 check_PROGRAMS += tests/tls/resumption_test
 tests_tls_resumption_test_SOURCES = tests/tls/resumption_test.c tests/tls/test_certs.c tests/tls/test_certs.h \
 	tls/examples/ticket_sealer.c tls/examples/ticket_sealer.h $(TEST_UTIL_SOURCES)
-tests_tls_resumption_test_CPPFLAGS = $(TEST_CPPFLAGS)
+# The sealer includes <moat.h> as an application does.
+tests_tls_resumption_test_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tls
 tests_tls_resumption_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 
 # A scripted hostile peer against our server and our client: one alert per malformed or unexpected message.

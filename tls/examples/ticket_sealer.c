@@ -1,35 +1,45 @@
 /*
- * The in-process ticket sealer of the examples and tests (ticket_sealer.h).
+ * The in-process ticket sealer of the examples and tests (ticket_sealer.h),
+ * on libcrypto's EVP AES-256-GCM: an application's own code, so it uses
+ * libcrypto directly rather than the library's internal wrappers.
  */
-#include "tls/examples/ticket_sealer.h"
+#include "ticket_sealer.h"
 
 #include <string.h>
 
-#include "common/secmem.h"
-#include "tls/crypto/util.h"
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
-#define KEY_LEN 32
-#define HEAD_LEN (EX_TICKET_NAME_LEN + MOAT_AEAD_NONCE_LEN)
+#define NONCE_LEN 12
+#define TAG_LEN 16
+#define HEAD_LEN (EX_TICKET_NAME_LEN + NONCE_LEN)
 
 int ex_ticket_sealer_init(struct ex_ticket_sealer *s)
 {
-	uint8_t key[KEY_LEN];
 	memset(s, 0, sizeof(*s));
-	int rc = moat_random_bytes(s->name, sizeof(s->name));
-	if (rc == 0)
-		rc = moat_random_bytes(key, sizeof(key));
-	if (rc == 0)
-		rc = moat_aead_init(&s->seal, MOAT_AEAD_AES_256_GCM, key, true);
-	if (rc == 0)
-		rc = moat_aead_init(&s->open, MOAT_AEAD_AES_256_GCM, key, false);
-	moat_wipe(key, sizeof(key));
-	return rc;
+	return RAND_bytes(s->name, sizeof(s->name)) == 1 && RAND_bytes(s->key, sizeof(s->key)) == 1 ? 0 : -1;
 }
 
 void ex_ticket_sealer_free(struct ex_ticket_sealer *s)
 {
-	moat_aead_free(&s->seal);
-	moat_aead_free(&s->open);
+	OPENSSL_cleanse(s->key, sizeof(s->key));
+}
+
+/* AES-256-GCM over in (len bytes) with the name as AAD; encrypting writes the tag after out, decrypting checks it. */
+static int gcm(const struct ex_ticket_sealer *s, int enc, const uint8_t *nonce, const uint8_t *in, int len,
+	       uint8_t *out, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, fin = 0;
+	int ok = ctx != NULL && EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, s->key, nonce, enc) == 1 &&
+		 EVP_CipherUpdate(ctx, NULL, &n, s->name, EX_TICKET_NAME_LEN) == 1 &&
+		 EVP_CipherUpdate(ctx, out, &n, in, len) == 1 &&
+		 (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1) &&
+		 EVP_CipherFinal_ex(ctx, out + n, &fin) == 1 &&
+		 (!enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1);
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -1;
 }
 
 static int seal(struct ex_ticket_sealer *s, struct moat_ticket_op *op, const uint8_t *in, uint32_t len)
@@ -37,14 +47,14 @@ static int seal(struct ex_ticket_sealer *s, struct moat_ticket_op *op, const uin
 	uint8_t out[MOAT_TICKET_MAX_LEN];
 	if (s->decrypt_only)
 		return moat_ticket_op_set_result(op, MOAT_TICKET_UNKNOWN_KEY);
-	if (len + HEAD_LEN + MOAT_AEAD_TAG_LEN > sizeof(out))
+	if (len + HEAD_LEN + TAG_LEN > sizeof(out))
 		return -1;
 	memcpy(out, s->name, EX_TICKET_NAME_LEN);
-	if (moat_random_bytes(out + EX_TICKET_NAME_LEN, MOAT_AEAD_NONCE_LEN) < 0 ||
-	    moat_aead_seal(&s->seal, out + EX_TICKET_NAME_LEN, s->name, EX_TICKET_NAME_LEN, in, len, out + HEAD_LEN) < 0)
+	if (RAND_bytes(out + EX_TICKET_NAME_LEN, NONCE_LEN) != 1 ||
+	    gcm(s, 1, out + EX_TICKET_NAME_LEN, in, (int)len, out + HEAD_LEN, out + HEAD_LEN + len) < 0)
 		return -1;
 	s->seals++;
-	if (moat_ticket_op_set_output(op, out, len + HEAD_LEN + MOAT_AEAD_TAG_LEN) < 0)
+	if (moat_ticket_op_set_output(op, out, len + HEAD_LEN + TAG_LEN) < 0)
 		return -1;
 	return moat_ticket_op_set_result(op, MOAT_TICKET_OK);
 }
@@ -52,19 +62,20 @@ static int seal(struct ex_ticket_sealer *s, struct moat_ticket_op *op, const uin
 static int open_ticket(struct ex_ticket_sealer *s, struct moat_ticket_op *op, const uint8_t *in, uint32_t len)
 {
 	uint8_t out[MOAT_TICKET_MAX_LEN];
+	uint8_t tag[TAG_LEN];
 	s->opens++;
-	if (len < HEAD_LEN + MOAT_AEAD_TAG_LEN + 1)
+	if (len < HEAD_LEN + TAG_LEN + 1)
 		return moat_ticket_op_set_result(op, MOAT_TICKET_BAD_TICKET);
 	if (memcmp(in, s->name, EX_TICKET_NAME_LEN) != 0)
 		return moat_ticket_op_set_result(op, MOAT_TICKET_UNKNOWN_KEY);
-	size_t n = len - HEAD_LEN - MOAT_AEAD_TAG_LEN;
-	if (moat_aead_open(&s->open, in + EX_TICKET_NAME_LEN, s->name, EX_TICKET_NAME_LEN, in + HEAD_LEN,
-			   len - HEAD_LEN, out) < 0) {
-		moat_error_clear();
+	uint32_t n = len - HEAD_LEN - TAG_LEN;
+	memcpy(tag, in + HEAD_LEN + n, TAG_LEN);
+	if (gcm(s, 0, in + EX_TICKET_NAME_LEN, in + HEAD_LEN, (int)n, out, tag) < 0) {
+		OPENSSL_cleanse(out, sizeof(out));
 		return moat_ticket_op_set_result(op, MOAT_TICKET_BAD_TICKET);
 	}
-	int rc = moat_ticket_op_set_output(op, out, (uint32_t)n);
-	moat_wipe(out, sizeof(out));
+	int rc = moat_ticket_op_set_output(op, out, n);
+	OPENSSL_cleanse(out, sizeof(out));
 	if (rc < 0)
 		return -1;
 	return moat_ticket_op_set_result(op, s->decrypt_only ? MOAT_TICKET_OK_REISSUE : MOAT_TICKET_OK);
@@ -79,7 +90,7 @@ int ex_ticket_sealer_answer(struct ex_ticket_sealer *s, struct moat_ticket_op *o
 	    moat_ticket_op_get_input(op, in, sizeof(in)) < 0)
 		return -1;
 	int rc = type == MOAT_TICKET_SEAL ? seal(s, op, in, len) : open_ticket(s, op, in, len);
-	moat_wipe(in, sizeof(in));
+	OPENSSL_cleanse(in, sizeof(in));
 	return rc;
 }
 
