@@ -114,10 +114,7 @@ static int negotiate_first(struct moat_connection *conn)
 	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch13_recv, &ch->ext, 0));
 	if (psk_suite != NULL) {
-		/* The PSK authenticates (§2.2): no certificate is sent and nothing is signed. */
 		hs->flags |= MOAT_HS_F_PSK;
-		conn->selected_cert = NULL;
-		conn->server_sig_scheme = 0;
 	} else if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
 		hs->flags |= MOAT_HS_F_CLIENT_AUTH;
 	}
@@ -186,6 +183,15 @@ int moat_tls13_server_send_hrr(struct moat_connection *conn)
 int moat_tls13_server_send_hello(struct moat_connection *conn)
 {
 	uint8_t random[MOAT_RANDOM_LEN];
+	/*
+	 * The PSK authenticates (§2.2): no certificate is sent and nothing is
+	 * signed. Let go of the certificate only now: until the second
+	 * ClientHello (after an HRR) the handshake may still turn into a full one.
+	 */
+	if (conn->hs->flags & MOAT_HS_F_PSK) {
+		conn->selected_cert = NULL;
+		conn->server_sig_scheme = 0;
+	}
 	/* Negotiating TLS 1.3 itself: no downgrade sentinel (§4.1.3) applies. */
 	TRY(moat_random_bytes(random, sizeof(random)));
 	return send_server_hello_like(conn, random, false);
