@@ -63,6 +63,7 @@ include tests/fuzz/conf.mk
 include tests/fuzz/keyd_reply.mk
 include tests/fuzz/server.mk
 include tests/fuzz/proxy.mk
+include tests/fuzz/session_state.mk
 
 # atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.
 ATF_SH_TESTS = tests/smoke_test

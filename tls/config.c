@@ -9,6 +9,7 @@
 
 #include "common/secmem.h"
 #include "tls/conn.h"
+#include "tls/tickets.h"
 
 int moat_init(void)
 {
@@ -103,6 +104,7 @@ struct moat_config *moat_config_new(void)
 	config->client_auth = MOAT_CERT_AUTH_NONE;
 	config->client_hello_mode = MOAT_CLIENT_HELLO_CB_BLOCKING;
 	config->async_pkey_validation = MOAT_ASYNC_PKEY_VALIDATION_FAST;
+	moat_tickets_config_defaults(config);
 	if (config->policy == NULL || moat_trust_store_init(&config->trust) < 0) {
 		free(config);
 		BAIL_PTR(MOAT_ERR_INTERNAL);

@@ -25,6 +25,7 @@
 #include "tls/moat.h"
 #include "tls/record.h"
 #include "tls/record_io.h"
+#include "tls/session_state.h"
 #include "tls/tls12_premaster.h"
 #include "tls/tls13_key_schedule.h"
 
@@ -71,6 +72,15 @@ struct moat_config {
 
 	bool accept_mfl;
 	void *ctx;
+
+	/* Session tickets (tls/tickets.c). */
+	moat_ticket_crypto_fn ticket_crypto_cb;
+	void *ticket_crypto_ctx;
+	moat_session_ticket_fn session_ticket_cb;
+	void *session_ticket_ctx;
+	bool tickets_off;                    /* moat_config_set_session_tickets_onoff(0) */
+	uint8_t initial_ticket_count;
+	uint32_t ticket_lifetime;            /* seconds */
 };
 
 /*
@@ -86,7 +96,8 @@ struct moat_config {
 #define MOAT_HS_F_PSK            (1u << 4)  /* 1.3: PSK, no certificates (RFC 8446 §2.2) */
 #define MOAT_HS_F_EARLY_DATA     (1u << 5)  /* 1.3: 0-RTT accepted, EndOfEarlyData (§4.5) */
 #define MOAT_HS_F_RESUMED        (1u << 6)  /* 1.2: abbreviated handshake (RFC 5246 §7.3) */
-#define MOAT_HS_F_TICKET         (1u << 7)  /* 1.2: NewSessionTicket (RFC 5077 §3.3) */
+/* NewSessionTicket: 1.3, the server's after the client's Finished (RFC 8446 §4.6.1); 1.2, RFC 5077 §3.3. */
+#define MOAT_HS_F_TICKET         (1u << 7)
 #define MOAT_HS_F_OCSP           (1u << 8)  /* 1.2: CertificateStatus (RFC 6066 §8) */
 #define MOAT_HS_F_ECDHE          (1u << 9)  /* 1.2: ServerKeyExchange, ECDHE or DHE (RFC 8422 §2, RFC 5246 §7.4.3) */
 
@@ -105,6 +116,60 @@ struct moat_async_pkey_op {
 	struct moat_connection *conn;        /* NULL once the connection let go of it */
 	const struct moat_pkey *verify_key;  /* public key for strict validation */
 	bool strict;
+};
+
+struct moat_ticket_op {
+	moat_ticket_op_type type;
+	uint8_t input[MOAT_TICKET_MAX_LEN];  /* SEAL: a session state; OPEN: a ticket */
+	size_t input_len;
+	uint8_t output[MOAT_TICKET_MAX_LEN];
+	size_t output_len;
+	moat_ticket_result result;
+	bool has_result;
+	bool applied;
+	struct moat_connection *conn;        /* NULL once the connection let go of it */
+};
+
+_Static_assert(MOAT_SESSION_STATE_MAX_LEN <= MOAT_TICKET_MAX_LEN, "a session state fits an operation's buffers");
+
+/*
+ * A connection's ticket work (tls/tickets.c), in locked memory of its own,
+ * allocated when the connection first needs it and kept past
+ * free_handshake: a server issues tickets after the handshake too. The
+ * session state holds a PSK: the server's to seal or the one it resumed
+ * with, or the client's to offer.
+ */
+struct moat_tickets {
+	struct moat_ticket_op *op;           /* in flight, owned jointly with the application */
+	bool answer_ready;                   /* an applied answer waits in result/answer */
+	moat_ticket_result result;
+	uint8_t answer[MOAT_TICKET_MAX_LEN];
+	size_t answer_len;
+
+	/* Server: issuing (RFC 8446 §4.6.1). */
+	uint32_t to_send;
+	uint16_t nonce_counter;              /* ticket_nonce: unique per connection */
+	struct moat_session_state issuing;   /* the state being sealed */
+
+	/* Server: choosing an offered PSK (tls/tls13_psk.c). */
+	bool psk_done;                       /* the first ClientHello's identities are settled */
+	uint16_t psk_next;                   /* the next identity to open */
+	bool psk_selected;
+	uint16_t psk_index;                  /* selected_identity */
+	uint8_t psk_identity_hash[32];       /* SHA-256 of the selected identity, found again after an HRR */
+	bool reissue;                        /* opened under a decrypt-only key */
+	struct moat_hash hrr_transcript;     /* message_hash(CH1) and our HRR, for the second binder */
+	bool hrr_transcript_ready;
+
+	/* Both: the session resumed (server) or offered (client). */
+	struct moat_session_state session;
+	bool have_session;
+
+	/* Client: the ticket to offer (set_session) and the last one received (get_session). */
+	uint8_t ticket[MOAT_TICKET_MAX_LEN];
+	size_t ticket_len;
+	bool offered;                        /* our ClientHello carries it */
+	bool received;                       /* ticket/session are the latest NewSessionTicket's */
 };
 
 /* What the handshake needs and an established connection does not. */
@@ -264,6 +329,8 @@ struct moat_connection {
 	 */
 	bool peer_chain_loaded;
 	bool renegotiation_refused;          /* TLS 1.2: a no_renegotiation warning was sent (io.c) */
+	bool resumption_ready;               /* 1.3: conn->secrets->resumption is derived (tickets.c) */
+	struct moat_tickets *tix;            /* NULL until tickets or resumption need it (tls/tickets.c) */
 
 	/* KeyUpdate. */
 	bool key_update_pending;             /* we owe the peer a KeyUpdate */

@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/secmem.h"
 #include "tls/conn.h"
+#include "tls/tickets.h"
 
 int moat_alpn_wire_from_list(const char *const *protocols, int count, uint8_t *wire, size_t cap, size_t *len);
 
@@ -161,6 +162,7 @@ static void conn_release(struct moat_connection *conn)
 	moat_record_layer_free(&conn->rl);
 	moat_record_io_free(&conn->io);
 	moat_buf_free(&conn->post_hs);
+	moat_tickets_release(conn);
 	moat_secmem_free(conn->secrets);
 	conn->secrets = NULL;
 	if (conn->peer_chain_loaded)
@@ -515,11 +517,13 @@ const char *moat_connection_get_handshake_type_name(struct moat_connection *conn
 	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
 	if (!conn->handshake_complete && conn->suite == NULL)
 		return "INITIAL";
-	snprintf(name, sizeof(name), "NEGOTIATED|FULL_HANDSHAKE%s%s%s%s",
+	snprintf(name, sizeof(name), "NEGOTIATED%s%s%s%s%s%s",
+		 (flags & MOAT_HS_F_PSK) ? "" : "|FULL_HANDSHAKE",
 		 (flags & MOAT_HS_F_HRR) ? "|HELLO_RETRY_REQUEST" : "",
 		 (flags & MOAT_HS_F_CLIENT_AUTH) ? "|CLIENT_AUTH" : "",
 		 (flags & MOAT_HS_F_NO_CLIENT_CERT) ? "|NO_CLIENT_CERT" : "",
-		 (flags & MOAT_HS_F_MIDDLEBOX) ? "|MIDDLEBOX_COMPAT" : "");
+		 (flags & MOAT_HS_F_MIDDLEBOX) ? "|MIDDLEBOX_COMPAT" : "",
+		 (flags & MOAT_HS_F_TICKET) ? "|WITH_SESSION_TICKET" : "");
 	return name;
 }
 

@@ -83,4 +83,13 @@ MOAT_MUST_USE int moat_ext_signature_algorithms_cr_recv(struct moat_connection *
 MOAT_MUST_USE int moat_ext_certificate_authorities_cr_recv(struct moat_connection *conn,
 							   const struct moat_ext_block *blk);
 
+/* tls13_psk.c: resumption PSKs (RFC 8446 §4.2.9, §4.2.11). */
+bool moat_ext_psk_modes_ch_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_psk_modes_ch_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_pre_shared_key_ch_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_pre_shared_key_ch_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_pre_shared_key_sh_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_pre_shared_key_sh_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_pre_shared_key_sh_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+
 #endif

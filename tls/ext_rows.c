@@ -36,7 +36,7 @@ int moat_ext_missing_extension(struct moat_connection *conn)
 
 /*
  * Rows without a column here are recognised by the codec (so their
- * placement is checked) and otherwise left alone: padding, the PSK family,
+ * placement is checked) and otherwise left alone: padding,
  * signed_certificate_timestamp and the TLS 1.2-era ones wait for the
  * features that use them.
  */
@@ -130,6 +130,23 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_SH12] = { .should_send = moat_ext_renegotiation_info_sh12_should_send,
 			       .write = moat_ext_renegotiation_info_sh12_write },
 	} },
+	/*
+	 * The server reads a ClientHello's PSK offer itself (tls13_psk.c), not
+	 * through a list: it is settled before the suite is chosen, and may
+	 * wait for the ticket callback. pre_shared_key is last in our
+	 * ClientHello (§4.2.11), its binder filled in once the rest is written.
+	 */
+	[MOAT_EXTI_PSK_KEY_EXCHANGE_MODES] = { .on = {
+		[COL_CH] = { .should_send = moat_ext_psk_modes_ch_should_send,
+			     .write = moat_ext_psk_modes_ch_write },
+	} },
+	[MOAT_EXTI_PRE_SHARED_KEY] = { .on = {
+		[COL_CH] = { .should_send = moat_ext_pre_shared_key_ch_should_send,
+			     .write = moat_ext_pre_shared_key_ch_write },
+		[COL_SH] = { .should_send = moat_ext_pre_shared_key_sh_should_send,
+			     .write = moat_ext_pre_shared_key_sh_write,
+			     .recv = moat_ext_pre_shared_key_sh_recv },
+	} },
 	[MOAT_EXTI_KEY_SHARE] = { .on = {
 		[COL_CH] = { .write = moat_ext_key_share_ch_write,
 			     .recv = moat_ext_key_share_ch_recv,
@@ -150,9 +167,9 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 /* Sent: the order on the wire. */
 LIST(moat_ext_ch_send, "ClientHello (sent)", MOAT_MSG_CH, false, MOAT_EXTI_SERVER_NAME,
      MOAT_EXTI_SUPPORTED_VERSIONS, MOAT_EXTI_SUPPORTED_GROUPS, MOAT_EXTI_SIGNATURE_ALGORITHMS, MOAT_EXTI_KEY_SHARE,
-     MOAT_EXTI_ALPN, MOAT_EXTI_COOKIE);
+     MOAT_EXTI_ALPN, MOAT_EXTI_COOKIE, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_sh_send, "ServerHello (sent)", MOAT_MSG_SH, false, MOAT_EXTI_SUPPORTED_VERSIONS,
-     MOAT_EXTI_KEY_SHARE);
+     MOAT_EXTI_KEY_SHARE, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_hrr_send, "HelloRetryRequest (sent)", MOAT_MSG_HRR, false, MOAT_EXTI_SUPPORTED_VERSIONS,
      MOAT_EXTI_KEY_SHARE, MOAT_EXTI_COOKIE);
 /* RFC 8449: record_size_limit wins over max_fragment_length; at most one of them is sent. */
@@ -187,7 +204,7 @@ LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", 
  */
 LIST(moat_ext_ch12_recv, "ClientHello (TLS 1.2)", MOAT_MSG_CH, false, MOAT_EXTI_RENEGOTIATION_INFO,
      MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN);
-LIST(moat_ext_sh13_recv, "ServerHello (TLS 1.3)", MOAT_MSG_SH, true, MOAT_EXTI_KEY_SHARE);
+LIST(moat_ext_sh13_recv, "ServerHello (TLS 1.3)", MOAT_MSG_SH, true, MOAT_EXTI_KEY_SHARE, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_hrr13_recv, "HelloRetryRequest (TLS 1.3)", MOAT_MSG_HRR, true, MOAT_EXTI_KEY_SHARE,
      MOAT_EXTI_COOKIE);
 LIST(moat_ext_ee13_recv, "EncryptedExtensions (TLS 1.3)", MOAT_MSG_EE, true, MOAT_EXTI_SERVER_NAME,

@@ -48,6 +48,8 @@ typedef enum {
 	MOAT_MSG_SERVER_KEY_EXCHANGE,
 	MOAT_MSG_SERVER_HELLO_DONE,
 	MOAT_MSG_CLIENT_KEY_EXCHANGE,
+	/* TLS 1.3 (RFC 8446 §4.6.1): the server's tickets, right after the client's Finished. */
+	MOAT_MSG_NEW_SESSION_TICKET,
 	MOAT_MSG_APPLICATION_DATA,           /* the end of every path */
 	MOAT_MSG_KIND_COUNT,
 } moat_hs_msg;
@@ -72,6 +74,11 @@ struct moat_hs_action {
 	int (*recv)(struct moat_connection *conn, struct moat_cursor body);
 	/* After send succeeded: the message is in the transcript and queued. Never blocks. */
 	int (*sent)(struct moat_connection *conn);
+	/*
+	 * The writer sends it at the end of its handshake, the reader takes it
+	 * after its own (io.c): no recv. The TLS 1.3 server's first tickets.
+	 */
+	bool post_handshake;
 };
 
 /* A message the reader may see instead of the expected one, which switches the path. */
@@ -178,6 +185,7 @@ int moat_tls13_client_recv_server_finished(struct moat_connection *conn, struct 
 int moat_tls13_client_send_finished(struct moat_connection *conn);
 int moat_tls13_client_finished_sent(struct moat_connection *conn);
 int moat_tls13_server_recv_client_finished(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls13_server_send_tickets(struct moat_connection *conn);
 int moat_tls13_send_ccs(struct moat_connection *conn);
 int moat_tls13_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
 

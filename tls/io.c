@@ -24,6 +24,7 @@
 #include "common/secmem.h"
 #include "tls/alert.h"
 #include "tls/conn.h"
+#include "tls/tickets.h"
 
 #define SEND_BATCH (4u * (MOAT_MAX_PLAINTEXT + 256u))
 /* AES-GCM's confidentiality bound (RFC 8446 §5.5) is 2^24.5 full records; update well before. */
@@ -221,8 +222,8 @@ int moat_conn_handle_post_handshake(struct moat_connection *conn)
 				break;
 			}
 			case MOAT_HS_NEW_SESSION_TICKET:
-				/* Resumption is not offered yet: a client may drop tickets (§4.6.1). */
 				ENSURE(conn->mode == MOAT_CLIENT, MOAT_ERR_UNEXPECTED_MESSAGE);
+				TRY(moat_tickets_client_recv_nst(conn, body));
 				break;
 			default:
 				/* No post_handshake_auth is offered, so a CertificateRequest is unexpected too. */
@@ -273,6 +274,14 @@ static int prepare_send(struct moat_connection *conn, moat_blocked_status *block
 		conn->key_update_pending = true;
 	if (conn->key_update_pending)
 		TRY(send_key_update(conn));
+	/* Tickets asked for after the handshake (moat_connection_add_new_tickets_to_send); sealing may wait. */
+	if (conn->mode == MOAT_SERVER && conn->tix != NULL && conn->tix->to_send > 0) {
+		if (moat_tickets_issue(conn, false) < 0) {
+			if (moat_errno == MOAT_ERR_ASYNC_BLOCKED)
+				*blocked = MOAT_BLOCKED_ON_APPLICATION_INPUT;
+			return MOAT_FAILURE;
+		}
+	}
 	return MOAT_SUCCESS;
 }
 

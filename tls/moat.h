@@ -53,6 +53,8 @@ struct moat_config;
 struct moat_connection;
 struct moat_cert_chain_and_key;
 struct moat_async_pkey_op;
+struct moat_ticket_op;
+struct moat_session_ticket;
 struct moat_client_hello;
 
 /* ---- library ---------------------------------------------------------- */
@@ -151,6 +153,29 @@ MOAT_MUST_USE int moat_config_set_monotonic_clock(struct moat_config *config, mo
 
 /* Server: honour a client's max_fragment_length request (RFC 6066 §4). Off by default, as in the guide. */
 MOAT_MUST_USE int moat_config_accept_max_fragment_length(struct moat_config *config);
+/* ---- session tickets (TLS 1.3 resumption, RFC 8446 §4.6.1, §2.2) ---- */
+
+/*
+ * The library holds no ticket key. A server seals each ticket's session
+ * state and opens each ticket a client offers through this callback (a
+ * moat_ticket_op: SEAL or OPEN), which may answer at once or later, as an
+ * async pkey operation does; negotiate returns MOAT_BLOCKED_ON_APPLICATION_INPUT
+ * until the operation is applied. Without a callback a server issues no
+ * tickets and resumes none. ctx is handed back to the callback.
+ */
+typedef int (*moat_ticket_crypto_fn)(struct moat_connection *conn, void *ctx, struct moat_ticket_op *op);
+MOAT_MUST_USE int moat_config_set_ticket_crypto_cb(struct moat_config *config, moat_ticket_crypto_fn fn, void *ctx);
+/* Server: issue tickets and accept them (default on; nothing happens without the crypto callback). Client: offer
+ * a session set with moat_connection_set_session and keep the tickets received (default on). */
+MOAT_MUST_USE int moat_config_set_session_tickets_onoff(struct moat_config *config, uint8_t enabled);
+/* Server: the tickets sent after each handshake (default 1, as the guide's). */
+MOAT_MUST_USE int moat_config_set_initial_ticket_count(struct moat_config *config, uint8_t num);
+/* Server: a ticket's lifetime in seconds (default 15 hours, as the guide's; at most 7 days, RFC 8446 §4.6.1). */
+MOAT_MUST_USE int moat_config_set_session_state_lifetime(struct moat_config *config, uint32_t lifetime_in_secs);
+/* Client: called for every NewSessionTicket received, with a ticket whose data moat_connection_set_session takes. */
+typedef int (*moat_session_ticket_fn)(struct moat_connection *conn, void *ctx, struct moat_session_ticket *ticket);
+MOAT_MUST_USE int moat_config_set_session_ticket_cb(struct moat_config *config, moat_session_ticket_fn fn, void *ctx);
+
 /* Application pointer on the config (frontd stores its site here). */
 MOAT_MUST_USE int moat_config_set_ctx(struct moat_config *config, void *ctx);
 void *moat_config_get_ctx(const struct moat_config *config);
@@ -222,6 +247,26 @@ MOAT_MUST_USE int moat_shutdown_send(struct moat_connection *conn, moat_blocked_
 MOAT_MUST_USE int moat_connection_request_key_update(struct moat_connection *conn, bool peer_update_requested);
 /* Write out anything queued (KeyUpdate, alerts). */
 MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *blocked);
+
+/* ---- session resumption ------------------------------------------------ */
+
+/* Server: send num more tickets: during the handshake with the others, after it on the next moat_send. */
+MOAT_MUST_USE int moat_connection_add_new_tickets_to_send(struct moat_connection *conn, uint8_t num);
+/* 1 if the handshake resumed a session (a PSK from a ticket was accepted), else 0. */
+int moat_connection_is_session_resumed(struct moat_connection *conn);
+/*
+ * Client: the session of the last ticket received, serialized (a secret: it
+ * holds the resumption PSK), for moat_connection_set_session on a later
+ * connection. get_session_length is 0 while there is none.
+ */
+int moat_connection_get_session_length(struct moat_connection *conn);
+int moat_connection_get_session(struct moat_connection *conn, uint8_t *session, size_t max_length);
+/* Client, before negotiate: offer this session (from get_session or a ticket callback) for resumption. */
+MOAT_MUST_USE int moat_connection_set_session(struct moat_connection *conn, const uint8_t *session, size_t length);
+/* Client, the session ticket callback's ticket: the serialized session and the server's lifetime for it. */
+MOAT_MUST_USE int moat_session_ticket_get_data_len(struct moat_session_ticket *ticket, size_t *data_len);
+MOAT_MUST_USE int moat_session_ticket_get_data(struct moat_session_ticket *ticket, size_t max_data_len, uint8_t *data);
+MOAT_MUST_USE int moat_session_ticket_get_lifetime(struct moat_session_ticket *ticket, uint32_t *session_lifetime);
 
 /* ---- the library ------------------------------------------------------ */
 
@@ -312,6 +357,39 @@ MOAT_MUST_USE int moat_async_pkey_op_free(struct moat_async_pkey_op *op);
  * having to drop the transport without a word.
  */
 MOAT_MUST_USE int moat_async_pkey_op_fail(struct moat_async_pkey_op *op, struct moat_connection *conn);
+
+/* ---- ticket operations (the crypto callback's work) -------------------- */
+
+/*
+ * SEAL: the input is a session state (a secret: it holds the resumption
+ * PSK), the output the ticket the client will hand back, 1 to
+ * MOAT_TICKET_MAX_LEN bytes, result MOAT_TICKET_OK; any other result means
+ * no ticket is sent (not an error). OPEN: the input is a ticket a client
+ * offered, the output the session state it sealed, result OK, or OK_REISSUE
+ * when the key that opened it may no longer seal (the server then sends a
+ * fresh ticket after the handshake); UNKNOWN_KEY or BAD_TICKET, without
+ * output, make the server try the client's next ticket or do a full
+ * handshake, never fail. set_result then apply hands the answer over; free
+ * may come before or after the connection's end. Operations live in locked
+ * memory and are wiped when freed.
+ */
+#define MOAT_TICKET_MAX_LEN 1024
+typedef enum { MOAT_TICKET_SEAL, MOAT_TICKET_OPEN } moat_ticket_op_type;
+typedef enum {
+	MOAT_TICKET_OK,
+	MOAT_TICKET_UNKNOWN_KEY,
+	MOAT_TICKET_BAD_TICKET,
+	MOAT_TICKET_OK_REISSUE,
+} moat_ticket_result;
+
+MOAT_MUST_USE int moat_ticket_op_get_type(struct moat_ticket_op *op, moat_ticket_op_type *type);
+MOAT_MUST_USE int moat_ticket_op_get_input_size(struct moat_ticket_op *op, uint32_t *data_len);
+MOAT_MUST_USE int moat_ticket_op_get_input(struct moat_ticket_op *op, uint8_t *data, uint32_t data_len);
+MOAT_MUST_USE int moat_ticket_op_set_output(struct moat_ticket_op *op, const uint8_t *data, uint32_t data_len);
+MOAT_MUST_USE int moat_ticket_op_set_result(struct moat_ticket_op *op, moat_ticket_result result);
+/* Hand the result (and output) to the connection; the next negotiate (or send) continues. */
+MOAT_MUST_USE int moat_ticket_op_apply(struct moat_ticket_op *op, struct moat_connection *conn);
+MOAT_MUST_USE int moat_ticket_op_free(struct moat_ticket_op *op);
 
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility pop

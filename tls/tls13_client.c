@@ -16,6 +16,7 @@
 #include "tls/crypto/util.h"
 #include "tls/ext_rows.h"
 #include "tls/handshake_tables.h"
+#include "tls/tickets.h"
 
 static int tls13_suites(const struct moat_security_policy *p, uint16_t *out, size_t cap, size_t *n)
 {
@@ -58,6 +59,9 @@ int moat_tls13_client_send_hello(struct moat_connection *conn)
 	if (rc == MOAT_SUCCESS)
 		rc = moat_client_hello_encode(&msg, MOAT_TLS12, hs->client_random, hs->session_id, hs->session_id_len,
 					      suites, n_suites, ext.data, ext.len);
+	/* A PSK's binder covers the message up to itself (RFC 8446 §4.2.11.2): written last. */
+	if (rc == MOAT_SUCCESS)
+		rc = moat_tls13_psk_client_bind(conn, &msg);
 	if (rc == MOAT_SUCCESS) {
 		if (!hs->hrr_done)
 			hs->ch1_len = msg.len;
@@ -140,7 +144,7 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	conn->suite = moat_cipher_suite_find(sh.cipher_suite);
 	conn->version = MOAT_TLS13;
 
-	/* Only what we offered may come back (we offer no PSK, so pre_shared_key cannot); key_share is required. */
+	/* Only what we offered may come back (pre_shared_key only if we offered a ticket); key_share is required. */
 	TRY(moat_ext_recv_list(conn, &moat_ext_sh13_recv, &sh.ext, hs->ext_offered));
 	uint8_t *secret;
 	size_t secret_len = hs->shared_secret_len;
@@ -149,7 +153,9 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	uint8_t hello_hash[MOAT_MAX_HASH_LEN];
 	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
-	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, NULL, 0);
+	size_t psk_len;
+	const uint8_t *psk = moat_tls13_psk(conn, &psk_len);
+	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, psk, psk_len);
 	if (rc == MOAT_SUCCESS)
 		rc = moat_tls13_derive_handshake(conn->secrets, secret, secret_len, hello_hash);
 	moat_wipe(secret, secret_len);
@@ -226,5 +232,9 @@ int moat_tls13_client_send_finished(struct moat_connection *conn)
 int moat_tls13_client_finished_sent(struct moat_connection *conn)
 {
 	TRY(moat_hs_flush_messages(conn));
-	return moat_hs_set_keys(conn, true, conn->secrets->client_app);
+	TRY(moat_hs_set_keys(conn, true, conn->secrets->client_app));
+	/* The PSKs of the tickets the server may send derive from the transcript through our Finished (§4.6.1). */
+	if (!conn->config->tickets_off)
+		TRY(moat_tickets_derive_resumption(conn));
+	return MOAT_SUCCESS;
 }

@@ -16,15 +16,53 @@
 #include "tls/crypto/util.h"
 #include "tls/ext_rows.h"
 #include "tls/handshake_tables.h"
+#include "tls/tickets.h"
 
-static const struct moat_cipher_suite *choose_suite(const struct moat_security_policy *p, struct moat_cursor offered)
+/* The policy's first TLS 1.3 suite the client offers; with a PSK, one with the PSK's hash (RFC 8446 §4.2.11). */
+static const struct moat_cipher_suite *choose_suite(const struct moat_security_policy *p, struct moat_cursor offered,
+						   const struct moat_cipher_suite *psk_suite)
 {
 	for (size_t i = 0; i < p->cipher_suites_count; i++) {
 		const struct moat_cipher_suite *s = p->cipher_suites[i];
+		if (psk_suite != NULL && s->prf_hash != psk_suite->prf_hash)
+			continue;
 		if (s->min_version <= MOAT_TLS13 && s->max_version >= MOAT_TLS13 && moat_u16_list_contains(offered, s->iana))
 			return s;
 	}
 	return NULL;
+}
+
+/*
+ * Tickets after this handshake (§4.6.1): the configured count plus any the
+ * application asked for, at least one when the ticket resumed was sealed
+ * under a key that may only open now. Only for a client that can use them:
+ * one that offers psk_dhe_ke, the one mode we resume with (§4.2.9).
+ */
+static int plan_tickets(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	const struct moat_ext_block *ext = &hs->client_hello.ext;
+	if (!moat_tickets_server_enabled(conn) || moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE ||
+	    (hs->flags & MOAT_HS_F_TICKET))
+		return MOAT_SUCCESS;
+	struct moat_cursor modes;
+	bool dhe = false;
+	uint8_t m;
+	if (moat_ext_present(ext, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES)) {
+		TRY(moat_ext_psk_modes_decode(ext->data[MOAT_EXTI_PSK_KEY_EXCHANGE_MODES], &modes));
+		while (moat_cursor_get_u8(&modes, &m) == MOAT_SUCCESS)
+			dhe = dhe || m == MOAT_PSK_DHE_KE;
+	}
+	if (!dhe)
+		return MOAT_SUCCESS;
+	struct moat_tickets *t;
+	TRY(moat_tickets_get(conn, &t));
+	t->to_send += conn->config->initial_ticket_count;
+	if (t->reissue && t->to_send == 0)
+		t->to_send = 1;
+	if (t->to_send > 0)
+		hs->flags |= MOAT_HS_F_TICKET;
+	return MOAT_SUCCESS;
 }
 
 static int compute_shared_secret(struct moat_connection *conn, const struct moat_key_share *share)
@@ -57,11 +95,30 @@ static int negotiate_first(struct moat_connection *conn)
 	/* Appendix D.4: a client in compatibility mode sends a session id; answer with a CCS. */
 	if (hs->session_id_len > 0)
 		hs->flags |= MOAT_HS_F_MIDDLEBOX;
-	conn->suite = choose_suite(p, ch->cipher_suites);
+	/* First, as it may wait for the ticket callback: everything above is safe to run again. */
+	TRY(moat_tls13_psk_server_select(conn));
+	const struct moat_cipher_suite *psk_suite = NULL;
+	if (conn->tix != NULL && conn->tix->psk_selected) {
+		psk_suite = moat_cipher_suite_find(conn->tix->session.cipher_suite);
+		conn->suite = choose_suite(p, ch->cipher_suites, psk_suite);
+		if (conn->suite == NULL) {
+			/* No suite with the PSK's hash: resume nothing (§4.2.11), a full handshake instead. */
+			conn->tix->psk_selected = false;
+			conn->tix->have_session = false;
+			moat_wipe(&conn->tix->session, sizeof(conn->tix->session));
+			psk_suite = NULL;
+		}
+	}
+	if (psk_suite == NULL)
+		conn->suite = choose_suite(p, ch->cipher_suites, NULL);
 	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch13_recv, &ch->ext, 0));
-	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE)
+	if (psk_suite != NULL) {
+		hs->flags |= MOAT_HS_F_PSK;
+	} else if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
 		hs->flags |= MOAT_HS_F_CLIENT_AUTH;
+	}
+	TRY(plan_tickets(conn));
 	TRY(moat_hs_transcript_start(conn, conn->suite->prf_hash));
 	if (hs->flags & MOAT_HS_F_HRR)
 		return MOAT_SUCCESS;
@@ -83,6 +140,7 @@ static int process_second_client_hello(struct moat_connection *conn, struct moat
 	TRY(moat_ext_recv_missing(conn, &moat_ext_ch13_retry_recv, &ch2.ext, 0));
 	TRY(moat_client_hello_check_retry(&hs->client_hello, &ch2));
 	TRY(moat_ext_recv_present(conn, &moat_ext_ch13_retry_recv, &ch2.ext));
+	TRY(moat_tls13_psk_server_second_hello(conn, body));
 	return compute_shared_secret(conn, &hs->kex_share);
 }
 
@@ -117,6 +175,7 @@ int moat_tls13_server_send_hrr(struct moat_connection *conn)
 	TRY(moat_random_bytes(hs->cookie, hs->cookie_len));
 	TRY(moat_hs_transcript_hrr_rewrite(conn));
 	TRY(send_server_hello_like(conn, moat_hrr_random, true));
+	TRY(moat_tls13_psk_server_hrr_sent(conn));
 	hs->hrr_done = true;
 	return MOAT_SUCCESS;
 }
@@ -124,6 +183,15 @@ int moat_tls13_server_send_hrr(struct moat_connection *conn)
 int moat_tls13_server_send_hello(struct moat_connection *conn)
 {
 	uint8_t random[MOAT_RANDOM_LEN];
+	/*
+	 * The PSK authenticates (§2.2): no certificate is sent and nothing is
+	 * signed. Let go of the certificate only now: until the second
+	 * ClientHello (after an HRR) the handshake may still turn into a full one.
+	 */
+	if (conn->hs->flags & MOAT_HS_F_PSK) {
+		conn->selected_cert = NULL;
+		conn->server_sig_scheme = 0;
+	}
 	/* Negotiating TLS 1.3 itself: no downgrade sentinel (§4.1.3) applies. */
 	TRY(moat_random_bytes(random, sizeof(random)));
 	return send_server_hello_like(conn, random, false);
@@ -147,7 +215,9 @@ int moat_tls13_server_hello_sent(struct moat_connection *conn)
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
 	uint8_t *secret;
 	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
-	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, NULL, 0);
+	size_t psk_len;
+	const uint8_t *psk = moat_tls13_psk(conn, &psk_len);
+	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, psk, psk_len);
 	if (rc == MOAT_SUCCESS)
 		rc = moat_tls13_derive_handshake(conn->secrets, secret, hs->shared_secret_len, hello_hash);
 	moat_wipe(secret, hs->shared_secret_len);
@@ -224,5 +294,9 @@ int moat_tls13_server_finished_sent(struct moat_connection *conn)
 int moat_tls13_server_recv_client_finished(struct moat_connection *conn, struct moat_cursor body)
 {
 	TRY(moat_tls13_read_finished(conn, body));
-	return moat_hs_set_keys(conn, false, conn->secrets->client_app);
+	TRY(moat_hs_set_keys(conn, false, conn->secrets->client_app));
+	/* Tickets, now or asked for later, need the resumption secret of this transcript (§4.6.1). */
+	if (moat_tickets_server_enabled(conn))
+		TRY(moat_tickets_derive_resumption(conn));
+	return MOAT_SUCCESS;
 }

@@ -1,7 +1,8 @@
 /*
  * The TLS 1.3 machine: message table, paths and switches. Compare with
  * RFC 8446 §2 figure 1 (full handshake), figure 2 (HelloRetryRequest),
- * §4.3.2 (CertificateRequest) and Appendix D.4 (middlebox compatibility: a
+ * figure 3 (resumption with a PSK), §4.3.2 (CertificateRequest), §4.6.1
+ * (NewSessionTicket) and Appendix D.4 (middlebox compatibility: a
  * change_cipher_spec record from the server right after its first handshake
  * message, from the client right before its second flight).
  *
@@ -50,6 +51,16 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 	[MOAT_MSG_CLIENT_FINISHED] = { "Finished (client)", HS, MOAT_HS_FINISHED, MOAT_CLIENT, false,
 		moat_tls13_client_send_finished, moat_tls13_server_recv_client_finished,
 		moat_tls13_client_finished_sent },
+	/*
+	 * §4.6.1: "At any time after the server has received the client
+	 * Finished message, it MAY send a NewSessionTicket message." The
+	 * initial tickets go out with the end of the handshake; a client reads
+	 * them after its own (io.c), so the row has no reader. Paths with it
+	 * are the server's only: a client's flags never have F_TK.
+	 */
+	[MOAT_MSG_NEW_SESSION_TICKET] = { .name = "NewSessionTicket", .record_type = HS,
+		.hs_type = MOAT_HS_NEW_SESSION_TICKET, .writer = MOAT_SERVER, .send = moat_tls13_server_send_tickets,
+		.post_handshake = true },
 };
 
 /* A client expecting the server's Certificate may get a CertificateRequest first (§4.3.2). */
@@ -70,38 +81,51 @@ static const struct moat_hs_path_switch switches[] = {
 #define C_CERT MOAT_MSG_CLIENT_CERTIFICATE
 #define C_CV MOAT_MSG_CLIENT_CERTIFICATE_VERIFY
 #define C_FIN MOAT_MSG_CLIENT_FINISHED
+#define NST MOAT_MSG_NEW_SESSION_TICKET
 #define APP MOAT_MSG_APPLICATION_DATA
 
 #define F_HRR MOAT_HS_F_HRR
 #define F_CA MOAT_HS_F_CLIENT_AUTH
 #define F_NC MOAT_HS_F_NO_CLIENT_CERT
 #define F_MB MOAT_HS_F_MIDDLEBOX
+#define F_PSK MOAT_HS_F_PSK
+#define F_TK MOAT_HS_F_TICKET
+
+/* Each handshake type twice: as it is, and with the server's tickets after the client's Finished (F_TK). */
+#define PATH(f, ...) { (f), { __VA_ARGS__, APP } }, { (f) | F_TK, { __VA_ARGS__, NST, APP } }
 
 static const struct moat_hs_path paths[] = {
 	/* Full 1-RTT handshake. */
-	{ 0, { CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP } },
-	{ F_CA, { CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP } },
-	{ F_CA | F_NC, { CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP } },
-	{ F_MB, { CH, SH, S_CCS, EE, S_CERT, S_CV, S_FIN, C_CCS, C_FIN, APP } },
-	{ F_MB | F_CA, { CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_CV, C_FIN, APP } },
-	{ F_MB | F_CA | F_NC, { CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_FIN, APP } },
+	PATH(0, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN),
+	PATH(F_CA, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN),
+	PATH(F_CA | F_NC, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN),
+	PATH(F_MB, CH, SH, S_CCS, EE, S_CERT, S_CV, S_FIN, C_CCS, C_FIN),
+	PATH(F_MB | F_CA, CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_CV, C_FIN),
+	PATH(F_MB | F_CA | F_NC, CH, SH, S_CCS, EE, CR, S_CERT, S_CV, S_FIN, C_CCS, C_CERT, C_FIN),
 	/* HelloRetryRequest: the client tries again with the group (or cookie) asked for. */
-	{ F_HRR, { CH, HRR, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP } },
-	{ F_HRR | F_CA, { CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP } },
-	{ F_HRR | F_CA | F_NC, { CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP } },
+	PATH(F_HRR, CH, HRR, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN),
+	PATH(F_HRR | F_CA, CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN),
+	PATH(F_HRR | F_CA | F_NC, CH, HRR, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN),
 	/* With HRR the CCS records follow the HRR and precede the second ClientHello (D.4). */
-	{ F_HRR | F_MB, { CH, HRR, S_CCS, C_CCS, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN, APP } },
-	{ F_HRR | F_MB | F_CA,
-	  { CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN, APP } },
-	{ F_HRR | F_MB | F_CA | F_NC,
-	  { CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN, APP } },
+	PATH(F_HRR | F_MB, CH, HRR, S_CCS, C_CCS, CH, SH, EE, S_CERT, S_CV, S_FIN, C_FIN),
+	PATH(F_HRR | F_MB | F_CA, CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_CV, C_FIN),
+	PATH(F_HRR | F_MB | F_CA | F_NC, CH, HRR, S_CCS, C_CCS, CH, SH, EE, CR, S_CERT, S_CV, S_FIN, C_CERT, C_FIN),
+	/*
+	 * Resumption with a PSK (§2.2, figure 3): the PSK authenticates, so no
+	 * Certificate or CertificateVerify, and no CertificateRequest (§4.3.2:
+	 * "Servers which are authenticating with a PSK MUST NOT send" it).
+	 */
+	PATH(F_PSK, CH, SH, EE, S_FIN, C_FIN),
+	PATH(F_PSK | F_MB, CH, SH, S_CCS, EE, S_FIN, C_CCS, C_FIN),
+	PATH(F_PSK | F_HRR, CH, HRR, CH, SH, EE, S_FIN, C_FIN),
+	PATH(F_PSK | F_HRR | F_MB, CH, HRR, S_CCS, C_CCS, CH, SH, EE, S_FIN, C_FIN),
 };
 
 const struct moat_hs_machine moat_tls13_machine = {
 	.name = "TLS 1.3",
 	.version = MOAT_TLS13,
 	.neutral = false,
-	.flags = F_HRR | F_CA | F_NC | F_MB,
+	.flags = F_HRR | F_CA | F_NC | F_MB | F_PSK | F_TK,
 	.actions = actions,
 	.paths = paths,
 	.path_count = sizeof(paths) / sizeof(paths[0]),

@@ -554,6 +554,30 @@ early_data_body()
 	finish
 }
 
+atf_test_case resumption
+resumption_head()
+{
+	atf_set "descr" "TLS 1.3 tickets: gnutls-cli --resume resumes on our server"
+	atf_set "require.progs" "gnutls-cli"
+	atf_set "timeout" "60"
+}
+resumption_body()
+{
+	make_pki p256
+	make_data data 1000
+	combo resume_server
+	if vs_cli data --cert p256.pem --key p256.key --echo --tickets --count 2 -- \
+		--priority "NORMAL:-VERS-ALL:+VERS-TLS1.3" --resume; then
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		else
+			same data "$N.out" && expect "$N.glog" "Resume Handshake was completed" &&
+				expect "$N.srv.out" "^resumed: no\$" "^resumed: yes\$" && pass
+		fi
+	fi
+	finish
+}
+
 atf_test_case large_data
 large_data_head()
 {
@@ -602,4 +626,5 @@ atf_init_test_cases()
 	atf_add_test_case key_update
 	atf_add_test_case early_data
 	atf_add_test_case large_data
+	atf_add_test_case resumption
 }

@@ -892,6 +892,79 @@ hello_cb_body()
 	finish
 }
 
+atf_test_case resumption
+resumption_head()
+{
+	atf_set "descr" "TLS 1.3 tickets: s_client -sess_out/-sess_in resumes on our server (no Certificate sent, with and without HRR); our client resumes on s_server"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+# resume_server_one SERVER_ARGS... -- S_CLIENT_ARGS...: our server for three connections with tickets; s_client
+# saves the session on the first, offers it with an echo on the second (its messages in $N.2.msg) and once
+# more without -brief, which then says whether it reused the session.
+resume_server_one()
+{
+	_sargs=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_sargs="$_sargs $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# shellcheck disable=SC2086
+	server_start --cert p256.pem --key p256.key --echo --tickets --count 3 $_sargs || return 1
+	_n=$N
+	s_client_echo data -sess_out "$_n.sess" "$@" || { fail "first s_client"; return; }
+	N=$_n.2
+	s_client_echo data -sess_in "$_n.sess" -msg -msgfile "$N.msg" "$@"
+	RC=$?
+	N=$_n
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -CAfile ca.pem -verify_return_error \
+		-servername localhost -sess_in "$N.sess" "$@" </dev/null >"$N.3.out" 2>&1
+	server_status || { fail "our server failed"; return; }
+	[ $RC -eq 0 ] || { fail "second s_client exit $RC"; return; }
+	same data "$N.2.out" || return
+	grep -q "^Reused, TLSv1.3" "$N.3.out" || { fail "s_client did not resume"; return; }
+	if grep -q "<<< .*Handshake .*, Certificate\$" "$N.2.msg"; then
+		fail "the server sent a Certificate on resumption"
+		return
+	fi
+	[ "$(grep -c "^resumed: yes" "$N.srv.out")" -eq 2 ] && [ "$(grep -c "^resumed: no" "$N.srv.out")" -eq 1 ] ||
+		{ fail "server: $(grep resumed "$N.srv.out" | tr '\n' ' ')"; return; }
+	pass
+}
+resumption_body()
+{
+	make_pki p256
+	make_data data 1000
+	combo resume_server
+	resume_server_one --
+	# Our server without x25519: the resuming ClientHello is retried, its binder over the HRR transcript.
+	combo resume_server_hrr
+	resume_server_one --policy 20190802 -- -groups X25519:P-256
+	combo resume_server_hrr_check
+	if [ "$(grep -c '>>> .*ClientHello' resume_server_hrr.2.msg)" -eq 2 ]; then pass; else fail "no HRR"; fi
+	grep -q "^hello_retry_request: yes" resume_server_hrr.srv.out || fail "our server saw no HRR"
+
+	# Our client against s_server, which seals its tickets with its own key for its life: two connections.
+	combo resume_client
+	echo_loop_start openssl s_server -accept 0 -naccept 2 -quiet -tls1_3 -cert p256.pem -key p256.key || continue
+	_n=$N
+	client_run --ca ca.pem --server-name localhost --print --echo-check --send-bytes 100 --sess-out "$_n.sess"
+	RC1=$?
+	N=$_n.2
+	client_run --ca ca.pem --server-name localhost --print --echo-check --send-bytes 100 --sess-in "$_n.sess"
+	RC=$?
+	N=$_n
+	wait_exit "$PEER_PID"
+	if [ $RC1 -ne 0 ] || [ $RC -ne 0 ]; then
+		fail "client exits $RC1, $RC"
+	else
+		expect "$N.cli.err" "^resumed: no\$" "^peer_cert: yes\$" "^session: saved" &&
+			expect "$N.2.cli.err" "^resumed: yes\$" "^peer_cert: no\$" "^echo: 100 bytes ok\$" && pass
+	fi
+	finish
+}
+
 atf_test_case negative
 negative_head()
 {
@@ -987,5 +1060,6 @@ atf_init_test_cases()
 	atf_add_test_case large_data
 	atf_add_test_case async_pkey
 	atf_add_test_case hello_cb
+	atf_add_test_case resumption
 	atf_add_test_case negative
 }

@@ -3,7 +3,8 @@ MESSAGES_TESTS = \
 	tests/messages/ext_block_test \
 	tests/messages/ext_codec_test \
 	tests/messages/msg_test \
-	tests/messages/rfc8448_test
+	tests/messages/rfc8448_test \
+	tests/messages/session_state_test
 check_PROGRAMS += $(MESSAGES_TESTS)
 MESSAGES_TEST_UTIL = $(TEST_UTIL_SOURCES) tests/messages/codec_check.h
 
@@ -19,6 +20,9 @@ tests_messages_msg_test_LDADD = $(MOAT_TEST_TLS_LIBS)
 tests_messages_rfc8448_test_SOURCES = tests/messages/rfc8448_test.c tests/rfc8448_vectors.h $(MESSAGES_TEST_UTIL)
 tests_messages_rfc8448_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_messages_rfc8448_test_LDADD = $(MOAT_TEST_TLS_LIBS)
+tests_messages_session_state_test_SOURCES = tests/messages/session_state_test.c $(MESSAGES_TEST_UTIL)
+tests_messages_session_state_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_messages_session_state_test_LDADD = $(MOAT_TEST_TLS_LIBS)
 
 # TLS 1.2, 1.1 and 1.0 codecs (tls/messages12.h, tls/extensions12.h).
 MESSAGES12_TESTS = tests/messages/msg12_test tests/messages/ext12_test

@@ -196,14 +196,15 @@ ATF_TC_BODY(send_lists_wire_order, tc)
 	static const struct {
 		const struct moat_ext_list *list;
 		unsigned msg;
-		uint16_t types[8];
+		uint16_t types[10];
 		size_t n;
 	} want[] = {
 		{ &moat_ext_ch_send, CH,
 		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_SUPPORTED_GROUPS,
-		    MOAT_EXT_SIGNATURE_ALGORITHMS, MOAT_EXT_KEY_SHARE, MOAT_EXT_ALPN, MOAT_EXT_COOKIE },
-		  7 },
-		{ &moat_ext_sh_send, SH, { MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_KEY_SHARE }, 2 },
+		    MOAT_EXT_SIGNATURE_ALGORITHMS, MOAT_EXT_KEY_SHARE, MOAT_EXT_ALPN, MOAT_EXT_COOKIE,
+		    MOAT_EXT_PSK_KEY_EXCHANGE_MODES, MOAT_EXT_PRE_SHARED_KEY },
+		  9 },
+		{ &moat_ext_sh_send, SH, { MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_KEY_SHARE, MOAT_EXT_PRE_SHARED_KEY }, 3 },
 		{ &moat_ext_hrr_send, HRR, { MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_KEY_SHARE, MOAT_EXT_COOKIE }, 3 },
 		{ &moat_ext_ee_send, EE,
 		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_RECORD_SIZE_LIMIT, MOAT_EXT_MAX_FRAGMENT_LENGTH },
@@ -295,13 +296,13 @@ ATF_TC_BODY(client_hello_written_in_list_order, tc)
 	moat_ext_set written;
 	moat_buf_init(&out, 65535);
 	EXPECT_OK(moat_ext_write_list(conn, &moat_ext_ch_send, &out, &written));
-	/* No cookie before a HelloRetryRequest: everything else, in the list's order. */
+	/* No cookie before a HelloRetryRequest, no PSK without a session: everything else, in the list's order. */
 	struct moat_cursor c;
 	moat_cursor_init(&c, out.data, out.len);
 	moat_ext_set expect = 0;
 	for (size_t k = 0; k < moat_ext_ch_send.count; k++) {
 		moat_ext_index i = (moat_ext_index)moat_ext_ch_send.exts[k];
-		if (i == MOAT_EXTI_COOKIE)
+		if (i == MOAT_EXTI_COOKIE || i == MOAT_EXTI_PRE_SHARED_KEY)
 			continue;
 		uint16_t type;
 		struct moat_cursor data;

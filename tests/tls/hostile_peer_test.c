@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/secmem.h"
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
@@ -22,6 +23,7 @@
 #include "tls/crypto/util.h"
 #include "tls/messages12.h"
 #include "tls/record_tls12.h"
+#include "tls/session_state.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -260,6 +262,99 @@ ATF_TC_BODY(server_duplicate_extension, tc)
 	o.extra_ext = ext_unknown_twice;
 	o.extra_ext_len = sizeof(ext_unknown_twice);
 	server_rejects_hello(NULL, &o, MOAT_ERR_DUPLICATE_EXTENSION, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+/*
+ * Resumption PSKs (RFC 8446 §4.2.9, §4.2.11), refused for their framing
+ * whether or not the server takes tickets: one identity ("A", age 0) with
+ * one binder of 32 zero bytes, and psk_key_exchange_modes (psk_dhe_ke).
+ */
+#define EXT_PSK_MODES 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01
+#define PSK_BINDERS_ONE 0x00, 0x21, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+			0, 0, 0, 0, 0, 0
+#define EXT_PSK_ONE 0x00, 0x29, 0x00, 0x2c, 0x00, 0x07, 0x00, 0x01, 'A', 0, 0, 0, 0, PSK_BINDERS_ONE
+static const uint8_t ext_psk_last[] = { EXT_PSK_MODES, EXT_PSK_ONE };
+static const uint8_t ext_psk_no_modes[] = { EXT_PSK_ONE };
+/* Two identities, one binder. */
+static const uint8_t ext_psk_two_ids_one_binder[] = { EXT_PSK_MODES, 0x00, 0x29, 0x00, 0x33, 0x00, 0x0e, 0x00, 0x01,
+						      'A', 0, 0, 0, 0, 0x00, 0x01, 'B', 0, 0, 0, 0,
+						      PSK_BINDERS_ONE };
+
+ATF_TC_WITHOUT_HEAD(server_psk_not_last);
+ATF_TC_BODY(server_psk_not_last, tc)
+{
+	/* §4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello". */
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.prefix_ext = ext_psk_last;
+	o.prefix_ext_len = sizeof(ext_psk_last);
+	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(server_psk_binder_count);
+ATF_TC_BODY(server_psk_binder_count, tc)
+{
+	/* §4.2.11: one binder per identity, in the same order. */
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_psk_two_ids_one_binder;
+	o.extra_ext_len = sizeof(ext_psk_two_ids_one_binder);
+	server_rejects_hello(NULL, &o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+ATF_TC_WITHOUT_HEAD(server_psk_without_modes);
+ATF_TC_BODY(server_psk_without_modes, tc)
+{
+	/* §4.2.9: "If clients offer "pre_shared_key" without a "psk_key_exchange_modes" extension, servers MUST abort". */
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.extra_ext = ext_psk_no_modes;
+	o.extra_ext_len = sizeof(ext_psk_no_modes);
+	server_rejects_hello(NULL, &o, MOAT_ERR_MISSING_EXTENSION, MOAT_ALERT_MISSING_EXTENSION);
+}
+
+static unsigned bad_ticket_opens;
+
+static int ticket_cb_bad(struct moat_connection *conn, void *ctx, struct moat_ticket_op *op)
+{
+	(void)ctx;
+	moat_ticket_op_type type;
+	EXPECT_OK(moat_ticket_op_get_type(op, &type));
+	ATF_REQUIRE_EQ(type, MOAT_TICKET_OPEN);
+	bad_ticket_opens++;
+	EXPECT_OK(moat_ticket_op_set_result(op, MOAT_TICKET_BAD_TICKET));
+	EXPECT_OK(moat_ticket_op_apply(op, conn));
+	EXPECT_OK(moat_ticket_op_free(op));
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(server_psk_not_ours_is_full_handshake);
+ATF_TC_BODY(server_psk_not_ours_is_full_handshake, tc)
+{
+	/*
+	 * The positive control of the cases above: a well-formed offer of a
+	 * ticket that does not open (§4.2.11: the server may decline any PSK)
+	 * is a full handshake, with and without a ticket callback.
+	 */
+	for (int with_cb = 0; with_cb < 2; with_cb++) {
+		struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+		bad_ticket_opens = 0;
+		if (with_cb) {
+			EXPECT_OK(moat_config_set_ticket_crypto_cb(f->cfg, ticket_cb_bad, NULL));
+			EXPECT_OK(moat_config_set_initial_ticket_count(f->cfg, 0));
+		}
+		struct sp_ch_opts o;
+		sp_ch_defaults(&o);
+		o.extra_ext = ext_psk_last;
+		o.extra_ext_len = sizeof(ext_psk_last);
+		sp_client_send_hello(f, &o);
+		SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+		sp_client_read_flight(f);
+		sp_client_complete(f);
+		ATF_REQUIRE_EQ(bad_ticket_opens, (unsigned)with_cb);
+		ATF_REQUIRE_EQ(moat_connection_is_session_resumed(f->conn), 0);
+		sp_free(f);
+	}
 }
 
 ATF_TC_WITHOUT_HEAD(server_compression_not_null_only);
@@ -1486,6 +1581,66 @@ ATF_TC_BODY(client_server_hello_extensions, tc)
 	o.extra_ext = ext_server_name_ack;
 	o.extra_ext_len = sizeof(ext_server_name_ack);
 	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+}
+
+/*
+ * Our client offering a session (one ticket, a SHA-256 suite): the
+ * scripted server's answer to it. The session is made up: the scripted
+ * server knows no PSK, so only what our client checks before the key
+ * schedule can be tried.
+ */
+static struct sp_fixture *client_offering_psk(uint16_t suite)
+{
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, NULL);
+	struct moat_session_state st;
+	memset(&st, 0, sizeof(st));
+	st.version = MOAT_TLS13;
+	st.cipher_suite = suite;
+	st.issue_time_ns = moat_clock_wall_ns();
+	st.lifetime = 3600;
+	st.psk_len = moat_hash_len(moat_cipher_suite_find(suite)->prf_hash);
+	strcpy(st.server_name, "localhost");
+	uint8_t mem[512];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	static const uint8_t ticket[] = { 't', 'i', 'c', 'k', 'e', 't' };
+	EXPECT_OK(moat_buf_put_u8(&b, 1));
+	EXPECT_OK(moat_buf_put_prefixed(&b, 2, ticket, sizeof(ticket)));
+	EXPECT_OK(moat_session_state_encode(&st, &b));
+	EXPECT_OK(moat_connection_set_session(f->conn, b.data, b.len));
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	return f;
+}
+
+ATF_TC_WITHOUT_HEAD(client_psk_selected_identity_out_of_range);
+ATF_TC_BODY(client_psk_selected_identity_out_of_range, tc)
+{
+	/* §4.2.11: "Clients MUST verify that the server's selected_identity is within the range supplied". */
+	static const uint8_t ext_psk_selected_1[] = { 0x00, 0x29, 0x00, 0x02, 0x00, 0x01 };
+	struct sp_fixture *f = client_offering_psk(MOAT_TLS_AES_128_GCM_SHA256);
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.extra_ext = ext_psk_selected_1;
+	o.extra_ext_len = sizeof(ext_psk_selected_1);
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client_psk_other_hash);
+ATF_TC_BODY(client_psk_other_hash, tc)
+{
+	/* §4.2.11: "... and that the server selected a cipher suite indicating a Hash associated with the PSK". */
+	static const uint8_t ext_psk_selected_0[] = { 0x00, 0x29, 0x00, 0x02, 0x00, 0x00 };
+	struct sp_fixture *f = client_offering_psk(MOAT_TLS_AES_256_GCM_SHA384);
+	struct sp_sh_opts o;
+	sp_sh_defaults(&o);
+	o.extra_ext = ext_psk_selected_0;
+	o.extra_ext_len = sizeof(ext_psk_selected_0);
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
 }
 
 ATF_TC_WITHOUT_HEAD(client_server_share_other_group);
@@ -2844,6 +2999,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_key_share_not_in_supported_groups);
 	ATF_TP_ADD_TC(tp, server_key_share_group_check_uses_the_list);
 	ATF_TP_ADD_TC(tp, server_duplicate_extension);
+	ATF_TP_ADD_TC(tp, server_psk_not_last);
+	ATF_TP_ADD_TC(tp, server_psk_binder_count);
+	ATF_TP_ADD_TC(tp, server_psk_without_modes);
+	ATF_TP_ADD_TC(tp, server_psk_not_ours_is_full_handshake);
 	ATF_TP_ADD_TC(tp, server_compression_not_null_only);
 	ATF_TP_ADD_TC(tp, server_no_common_cipher_suite);
 	ATF_TP_ADD_TC(tp, server_no_common_group);
@@ -2889,6 +3048,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, client_tls12_server_hello);
 	ATF_TP_ADD_TC(tp, client_supported_versions_below_tls13);
 	ATF_TP_ADD_TC(tp, client_server_hello_extensions);
+	ATF_TP_ADD_TC(tp, client_psk_selected_identity_out_of_range);
+	ATF_TP_ADD_TC(tp, client_psk_other_hash);
 	ATF_TP_ADD_TC(tp, client_server_share_other_group);
 	ATF_TP_ADD_TC(tp, client_server_hello_legacy_version_ignored);
 	ATF_TP_ADD_TC(tp, client_hrr_for_group_already_sent);

@@ -23,7 +23,7 @@
 #include "tls/handshake_tables.h"
 
 /* The messages of the Appendix A figures, and their handshake types (RFC 8446 §4). */
-enum rfc_msg { R_NONE, R_CH, R_HRR, R_SH, R_EE, R_CR, R_CERT, R_CV, R_FIN };
+enum rfc_msg { R_NONE, R_CH, R_HRR, R_SH, R_EE, R_CR, R_CERT, R_CV, R_FIN, R_NST };
 
 struct rfc_row {
 	enum rfc_msg msg;
@@ -57,6 +57,8 @@ static struct rfc_row rfc_row_of(moat_hs_msg kind)
 		return (struct rfc_row){ R_CV, MOAT_CLIENT, 15 };
 	case MOAT_MSG_CLIENT_FINISHED:
 		return (struct rfc_row){ R_FIN, MOAT_CLIENT, 20 };
+	case MOAT_MSG_NEW_SESSION_TICKET:
+		return (struct rfc_row){ R_NST, MOAT_SERVER, 4 };
 	default:
 		return (struct rfc_row){ R_NONE, MOAT_SERVER, 0 };
 	}
@@ -65,8 +67,10 @@ static struct rfc_row rfc_row_of(moat_hs_msg kind)
 /*
  * Appendix A.1, the client. States of the figure, plus the steps of its
  * last transition ("[Send Certificate [+ CertificateVerify]] Send
- * Finished"). No PSK and no 0-RTT: no path has MOAT_HS_F_PSK or _EARLY_DATA,
- * which the walk checks.
+ * Finished"). No 0-RTT: no path has MOAT_HS_F_EARLY_DATA, which the walk
+ * checks. A NewSessionTicket is not in the figures: §4.6.1 lets the server
+ * send one "at any time after the server has received the client Finished",
+ * so both walks take it once CONNECTED.
  */
 enum client_state {
 	C_START, C_WAIT_SH, C_WAIT_EE, C_WAIT_CERT_CR, C_WAIT_CERT, C_WAIT_CV, C_WAIT_FINISHED,
@@ -78,6 +82,7 @@ struct client_walk {
 	int hrr;                 /* HelloRetryRequests seen */
 	bool got_cr;             /* a CertificateRequest came: we must answer with a Certificate (§4.4.2) */
 	bool empty_cert;         /* our Certificate is empty (the path's NO_CLIENT_CERT): no CertificateVerify */
+	bool psk;                /* the ServerHello took our PSK: "Using PSK" */
 };
 
 static bool client_step(struct client_walk *w, bool send, enum rfc_msg m)
@@ -93,9 +98,9 @@ static bool client_step(struct client_walk *w, bool send, enum rfc_msg m)
 		if (!send && m == R_SH)
 			return w->st = C_WAIT_EE, true;
 		return false;
-	case C_WAIT_EE: /* Recv EncryptedExtensions; "Using certificate" */
+	case C_WAIT_EE: /* Recv EncryptedExtensions; "Using PSK" -> WAIT_FINISHED, "Using certificate" */
 		if (!send && m == R_EE)
-			return w->st = C_WAIT_CERT_CR, true;
+			return w->st = w->psk ? C_WAIT_FINISHED : C_WAIT_CERT_CR, true;
 		return false;
 	case C_WAIT_CERT_CR: /* Recv Certificate | Recv CertificateRequest */
 		if (!send && m == R_CERT)
@@ -132,12 +137,12 @@ static bool client_step(struct client_walk *w, bool send, enum rfc_msg m)
 			return w->st = C_CONNECTED, true;
 		return false;
 	case C_CONNECTED:
-		return false;
+		return !send && m == R_NST;
 	}
 	return false;
 }
 
-/* Appendix A.2, the server. NEGOTIATED is split into the steps of its transition; no 0-RTT, no PSK. */
+/* Appendix A.2, the server. NEGOTIATED is split into the steps of its transition; no 0-RTT. */
 enum server_state {
 	S_START, S_RECVD_CH, S_NEG_SH, S_NEG_EE, S_NEG_CR, S_NEG_CERT, S_NEG_CV, S_WAIT_FLIGHT2, S_WAIT_CERT,
 	S_WAIT_CV, S_WAIT_FINISHED, S_CONNECTED,
@@ -148,6 +153,7 @@ struct server_walk {
 	int hrr;
 	bool sent_cr;            /* "Client auth" */
 	bool empty_cert;         /* "Recv empty Certificate" */
+	bool psk;                /* no Certificate + CertificateVerify: "(if not PSK)" */
 };
 
 static bool server_step(struct server_walk *w, bool send, enum rfc_msg m)
@@ -170,7 +176,9 @@ static bool server_step(struct server_walk *w, bool send, enum rfc_msg m)
 		if (send && m == R_EE)
 			return w->st = S_NEG_EE, true;
 		return false;
-	case S_NEG_EE: /* [Send CertificateRequest]; Certificate + CertificateVerify (no PSK) */
+	case S_NEG_EE: /* [Send CertificateRequest]; Certificate + CertificateVerify (if not PSK) */
+		if (send && m == R_FIN && w->psk)
+			return w->st = S_WAIT_FLIGHT2, true;
 		if (send && m == R_CR)
 			return w->sent_cr = true, w->st = S_NEG_CR, true;
 		if (send && m == R_CERT)
@@ -200,8 +208,9 @@ static bool server_step(struct server_walk *w, bool send, enum rfc_msg m)
 		if (!send && m == R_FIN)
 			return w->st = S_CONNECTED, true;
 		return false;
-	case S_WAIT_FLIGHT2:
 	case S_CONNECTED:
+		return send && m == R_NST;
+	case S_WAIT_FLIGHT2:
 		return false;
 	}
 	return false;
@@ -228,11 +237,13 @@ ATF_TC_BODY(tls13_paths_follow_appendix_a, tc)
 		const struct moat_hs_path *p = &m->paths[k];
 		size_t len = moat_hs_path_len(p);
 		ATF_REQUIRE_MSG(len > 0, "%s: no ApplicationData at its end", path_name(m, p));
-		ATF_REQUIRE_MSG((p->flags & (MOAT_HS_F_PSK | MOAT_HS_F_EARLY_DATA)) == 0,
-				"%s: the walk below knows no PSK or 0-RTT yet", path_name(m, p));
+		ATF_REQUIRE_MSG((p->flags & MOAT_HS_F_EARLY_DATA) == 0, "%s: the walk below knows no 0-RTT yet",
+				path_name(m, p));
 		bool empty = (p->flags & MOAT_HS_F_NO_CLIENT_CERT) != 0;
-		struct client_walk cw = { C_START, 0, false, empty };
-		struct server_walk sw = { S_START, 0, false, empty };
+		bool psk = (p->flags & MOAT_HS_F_PSK) != 0;
+		struct client_walk cw = { C_START, 0, false, empty, psk };
+		struct server_walk sw = { S_START, 0, false, empty, psk };
+		size_t tickets = 0;
 		for (size_t i = 0; i + 1 < len; i++) {
 			moat_hs_msg kind = (moat_hs_msg)p->msgs[i];
 			const struct moat_hs_action *a = row_at(m, p, i);
@@ -250,8 +261,12 @@ ATF_TC_BODY(tls13_paths_follow_appendix_a, tc)
 			ATF_REQUIRE_MSG(server_step(&sw, a->writer == MOAT_SERVER, r.msg),
 					"%s: A.2 server has no transition for %s at %zu (state %d)", path_name(m, p),
 					a->name, i, (int)sw.st);
+			if (r.msg == R_NST)
+				tickets++;
 		}
 		ATF_REQUIRE_MSG(cw.st == C_CONNECTED && sw.st == S_CONNECTED, "%s: ends before CONNECTED",
+				path_name(m, p));
+		ATF_REQUIRE_MSG((tickets == 1) == ((p->flags & MOAT_HS_F_TICKET) != 0) && tickets <= 1, "%s: ticket flag",
 				path_name(m, p));
 		/* The flags name the handshake the walk saw. */
 		ATF_REQUIRE_MSG((cw.hrr == 1) == ((p->flags & MOAT_HS_F_HRR) != 0), "%s: HRR flag", path_name(m, p));
@@ -317,7 +332,8 @@ ATF_TC_BODY(tls13_ccs_rows_follow_appendix_d4, tc)
  * send, the reader's recv. In a version-neutral machine a side leaves at the
  * first message it receives, so rows after that are not its to reach. A
  * peer's change_cipher_spec row is reached by moat_hs_recv_ccs from anywhere
- * in its machine.
+ * in its machine. A post_handshake row (the server's NewSessionTicket) is
+ * read after the handshake (io.c), not through the machine: no reader.
  */
 ATF_TC_WITHOUT_HEAD(every_reachable_row_has_its_handler);
 ATF_TC_BODY(every_reachable_row_has_its_handler, tc)
@@ -347,7 +363,7 @@ ATF_TC_BODY(every_reachable_row_has_its_handler, tc)
 					if (a->writer == self) {
 						ATF_REQUIRE_MSG(a->send != NULL, "%s: %s has no writer", path_name(m, p),
 								a->name);
-					} else {
+					} else if (!a->post_handshake) {
 						ATF_REQUIRE_MSG(a->recv != NULL, "%s: %s has no reader", path_name(m, p),
 								a->name);
 						if (m->neutral && !a->optional)

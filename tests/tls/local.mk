@@ -5,6 +5,14 @@ tests_tls_handshake_test_SOURCES = tests/tls/handshake_test.c tests/tls/test_cer
 tests_tls_handshake_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_handshake_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 
+# TLS 1.3 session tickets and resumption, our client against our server, tickets sealed in-process.
+check_PROGRAMS += tests/tls/resumption_test
+tests_tls_resumption_test_SOURCES = tests/tls/resumption_test.c tests/tls/test_certs.c tests/tls/test_certs.h \
+	tls/examples/ticket_sealer.c tls/examples/ticket_sealer.h $(TEST_UTIL_SOURCES)
+# The sealer includes <moat.h> as an application does.
+tests_tls_resumption_test_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tls
+tests_tls_resumption_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
 # A scripted hostile peer against our server and our client: one alert per malformed or unexpected message.
 check_PROGRAMS += tests/tls/hostile_peer_test
 tests_tls_hostile_peer_test_SOURCES = tests/tls/hostile_peer_test.c tests/tls/scripted_peer.c \

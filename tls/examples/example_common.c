@@ -315,6 +315,7 @@ void ex_print_params(struct moat_connection *conn, FILE *out)
 	fprintf(out, "alpn: %s\n", alpn ? alpn : "none");
 	fprintf(out, "server_name: %s\n", sni && *sni ? sni : "none");
 	fprintf(out, "peer_cert: %s\n", have_peer ? "yes" : "no");
+	fprintf(out, "resumed: %s\n", moat_connection_is_session_resumed(conn) ? "yes" : "no");
 	fflush(out);
 }
 

@@ -43,6 +43,8 @@ struct options {
 	bool key_update;
 	bool print;
 	bool low_latency;
+	const char *sess_in;                 /* a session to offer (--sess-in) */
+	const char *sess_out;                /* where the last ticket's session goes (--sess-out) */
 	int timeout_ms;
 };
 
@@ -209,10 +211,11 @@ static void usage(FILE *to)
 		"usage: moat-tls-client --connect HOST:PORT [--server-name NAME] [--ca FILE | --insecure]\n"
 		"       [--policy NAME] [--alpn a,b] [--cert FILE --key FILE] [--key-update] [--low-latency]\n"
 		"       [--echo-check [--send-bytes N]] [--send-file FILE] [--recv-bytes N] [--print]\n"
-		"       [--timeout SECONDS]\n"
+		"       [--timeout SECONDS] [--sess-in FILE] [--sess-out FILE]\n"
 		"       moat-tls-client -h | --help | -V | --version\n"
 		"--echo-check sends stdin (or N pattern bytes) and expects it back unchanged;\n"
-		"--recv-bytes writes the received bytes to stdout. Parameters go to stderr.\n");
+		"--recv-bytes writes the received bytes to stdout. Parameters go to stderr.\n"
+		"--sess-out keeps the session of the last ticket received; --sess-in offers one (TLS 1.3 resumption).\n");
 }
 
 static int parse_count(const char *arg, long long *out)
@@ -233,7 +236,8 @@ static int parse_args(int argc, char **argv)
 {
 	enum {
 		O_CONNECT = 256, O_SERVER_NAME, O_CA, O_INSECURE, O_POLICY, O_ALPN, O_CERT, O_KEY, O_ECHO_CHECK,
-		O_SEND_BYTES, O_RECV_BYTES, O_SEND_FILE, O_KEY_UPDATE, O_PRINT, O_LOW_LATENCY, O_TIMEOUT, O_HELP, O_VERSION
+		O_SEND_BYTES, O_RECV_BYTES, O_SEND_FILE, O_KEY_UPDATE, O_PRINT, O_LOW_LATENCY, O_TIMEOUT, O_SESS_IN, O_SESS_OUT, O_HELP,
+		O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, O_CONNECT },
@@ -251,6 +255,8 @@ static int parse_args(int argc, char **argv)
 		{ "key-update", no_argument, NULL, O_KEY_UPDATE },
 		{ "print", no_argument, NULL, O_PRINT },
 		{ "low-latency", no_argument, NULL, O_LOW_LATENCY },
+		{ "sess-in", required_argument, NULL, O_SESS_IN },
+		{ "sess-out", required_argument, NULL, O_SESS_OUT },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -302,6 +308,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case O_PRINT:
 			opts.print = true;
+			break;
+		case O_SESS_IN:
+			opts.sess_in = optarg;
+			break;
+		case O_SESS_OUT:
+			opts.sess_out = optarg;
 			break;
 		case O_LOW_LATENCY:
 			opts.low_latency = true;
@@ -396,6 +408,47 @@ static int make_config(struct moat_config **config_out, struct moat_cert_chain_a
 	return 0;
 }
 
+/* --sess-out: the session of the last ticket the server sent, if any, for a later --sess-in. */
+static int save_session(struct moat_connection *conn)
+{
+	int len = moat_connection_get_session_length(conn);
+	if (len <= 0) {
+		fprintf(stderr, "session: none\n");
+		return 0;
+	}
+	uint8_t *buf = malloc((size_t)len);
+	if (buf == NULL)
+		return -1;
+	int rc = -1;
+	FILE *f = NULL;
+	if (moat_connection_get_session(conn, buf, (size_t)len) != len) {
+		ex_report_error(conn, "moat_connection_get_session");
+	} else if ((f = fopen(opts.sess_out, "wb")) == NULL || fwrite(buf, 1, (size_t)len, f) != (size_t)len) {
+		ex_warn("%s: %s", opts.sess_out, strerror(errno));
+	} else {
+		fprintf(stderr, "session: saved %d bytes\n", len);
+		rc = 0;
+	}
+	if (f != NULL && fclose(f) != 0)
+		rc = -1;
+	/* It holds the resumption PSK. */
+	explicit_bzero(buf, (size_t)len);
+	free(buf);
+	return rc;
+}
+
+static int load_session(struct moat_connection *conn)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (ex_read_file(opts.sess_in, &buf, &len) < 0)
+		return -1;
+	int rc = must(moat_connection_set_session(conn, buf, len), opts.sess_in);
+	explicit_bzero(buf, len);
+	free(buf);
+	return rc;
+}
+
 /* Everything after the handshake. */
 static int session(struct moat_connection *conn, int fd)
 {
@@ -449,6 +502,8 @@ static int session(struct moat_connection *conn, int fd)
 	if (shutdown_conn(conn, fd) < 0)
 		goto out;
 	fprintf(stderr, "closed: ok\n");
+	if (opts.sess_out && save_session(conn) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(data);
@@ -482,6 +537,8 @@ int main(int argc, char **argv)
 	if (opts.server_name && must(moat_set_server_name(conn, opts.server_name), "server name") < 0)
 		goto out;
 	if (opts.low_latency && must(moat_connection_prefer_low_latency(conn), "prefer_low_latency") < 0)
+		goto out;
+	if (opts.sess_in && load_session(conn) < 0)
 		goto out;
 	if (negotiate(conn, fd) < 0)
 		goto out;

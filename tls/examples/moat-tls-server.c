@@ -9,7 +9,9 @@
  * and GnuTLS clients at, so it prints one "key: value" line per negotiated
  * parameter and lets each optional path of the library be switched on:
  * async private-key operations in four styles (--async), the client hello
- * callback in both modes, ALPN, client authentication and KeyUpdate.
+ * callback in both modes, ALPN, client authentication, KeyUpdate and
+ * session tickets (--tickets: sealed by an in-process AES-256-GCM sealer,
+ * ticket_sealer.h, standing in for moat-keyd).
  *
  * The async styles:
  *   sync            the callback performs and applies inside the callback;
@@ -35,6 +37,7 @@
 #include <moat.h>
 
 #include "example_common.h"
+#include "ticket_sealer.h"
 
 const char *ex_progname = "moat-tls-server";
 
@@ -64,6 +67,9 @@ struct options {
 	bool low_latency;
 	bool hello_cb;
 	bool hello_cb_nonblocking;
+	bool tickets;
+	long ticket_count;                   /* -1: the library's default */
+	bool ticket_decrypt_only;
 	int timeout_ms;
 };
 
@@ -97,6 +103,7 @@ static struct options opts = {
 	.policy = "default_tls13",
 	.client_auth = MOAT_CERT_AUTH_NONE,
 	.count = 1,
+	.ticket_count = -1,
 	.timeout_ms = 30000,
 };
 
@@ -493,6 +500,7 @@ static void usage(FILE *to)
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
 		"       [--hello-cb] [--hello-cb-nonblocking] [--timeout SECONDS]\n"
+		"       [--tickets [--ticket-count N] [--ticket-decrypt-only]]\n"
 		"       moat-tls-server -h | --help | -V | --version\n"
 		"A port of 0 picks a free port and prints \"listening on PORT\".\n");
 }
@@ -503,7 +511,7 @@ static int parse_args(int argc, char **argv)
 	enum {
 		O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
-		O_HELP, O_VERSION
+		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -524,6 +532,9 @@ static int parse_args(int argc, char **argv)
 		{ "hello-cb", no_argument, NULL, O_HELLO_CB },
 		{ "hello-cb-nonblocking", no_argument, NULL, O_HELLO_CB_NB },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "tickets", no_argument, NULL, O_TICKETS },
+		{ "ticket-count", required_argument, NULL, O_TICKET_COUNT },
+		{ "ticket-decrypt-only", no_argument, NULL, O_TICKET_DECRYPT_ONLY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -618,6 +629,20 @@ static int parse_args(int argc, char **argv)
 			opts.timeout_ms = (int)(t * 1000);
 			break;
 		}
+		case O_TICKETS:
+			opts.tickets = true;
+			break;
+		case O_TICKET_COUNT:
+			errno = 0;
+			opts.ticket_count = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || opts.ticket_count < 0 || opts.ticket_count > 255) {
+				ex_warn("bad --ticket-count '%s'", optarg);
+				return 2;
+			}
+			break;
+		case O_TICKET_DECRYPT_ONLY:
+			opts.ticket_decrypt_only = true;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -657,6 +682,8 @@ struct server {
 	char **alpn;
 	struct signer signer;
 	bool signer_running;
+	struct ex_ticket_sealer sealer;
+	bool sealer_ready;
 	uint8_t *file;
 	size_t file_len;
 };
@@ -731,6 +758,19 @@ static int setup(struct server *srv)
 			 "hello callback mode") < 0)
 			return -1;
 	}
+	if (opts.tickets) {
+		if (ex_ticket_sealer_init(&srv->sealer) < 0) {
+			ex_report_error(NULL, "ticket sealer");
+			return -1;
+		}
+		srv->sealer_ready = true;
+		srv->sealer.decrypt_only = opts.ticket_decrypt_only;
+		if (must(moat_config_set_ticket_crypto_cb(srv->config, ex_ticket_crypto_cb, &srv->sealer), "tickets") < 0)
+			return -1;
+		if (opts.ticket_count >= 0 &&
+		    must(moat_config_set_initial_ticket_count(srv->config, (uint8_t)opts.ticket_count), "ticket count") < 0)
+			return -1;
+	}
 	if (opts.send_file && ex_read_file(opts.send_file, &srv->file, &srv->file_len) < 0)
 		return -1;
 	return 0;
@@ -740,6 +780,8 @@ static void teardown(struct server *srv)
 {
 	if (srv->signer_running)
 		signer_stop(&srv->signer);
+	if (srv->sealer_ready)
+		ex_ticket_sealer_free(&srv->sealer);
 	if (srv->config != NULL && moat_config_free(srv->config) < 0)
 		ex_report_error(NULL, "moat_config_free");
 	for (int i = 0; i < MAX_CERTS; i++) {

@@ -1,0 +1,529 @@
+/*
+ * TLS 1.3 session tickets and PSK resumption (RFC 8446 §2.2, §4.2.11,
+ * §4.6.1), our client against our server, in-process over a socketpair.
+ *
+ * The server's tickets are sealed by the examples' in-process AES-256-GCM
+ * sealer (tls/examples/ticket_sealer.h) through the library's ticket
+ * callback: the same path moat-frontd takes to moat-keyd. Each case first
+ * runs a full handshake that issues a ticket, keeps the client's session,
+ * and offers it on a second connection with one thing changed: nothing
+ * (resumed), the sealer's key (unknown key: full handshake), the ticket's
+ * bytes (bad ticket: full), the PSK (the binder no longer verifies:
+ * decrypt_error), the clock (expired: full), the server name (full), the
+ * server's groups (HelloRetryRequest with the PSK), the callback's timing
+ * (answered later: negotiate blocks on application input).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/moat_test.h"
+#include "tests/tls/test_certs.h"
+#include "tls/examples/ticket_sealer.h"
+#include "tls/moat.h"
+
+struct pair {
+	int fds[2];
+	struct moat_config *scfg, *ccfg;
+	struct moat_connection *server, *client;
+	int server_err, client_err;
+};
+
+static struct test_pki pki;
+static struct moat_cert_chain_and_key *ck;
+static struct ex_ticket_sealer sealer;
+
+/* The ticket operation the deferred callback holds until the test answers it. */
+static struct moat_ticket_op *pending;
+static bool reissue;
+static int tickets_received;
+static uint64_t clock_ns;
+static bool clock_set;
+
+static int test_clock(void *ctx, uint64_t *ns)
+{
+	(void)ctx;
+	*ns = clock_ns;
+	return 0;
+}
+
+static int cb_deferred(struct moat_connection *conn, void *ctx, struct moat_ticket_op *op)
+{
+	(void)conn;
+	(void)ctx;
+	ATF_REQUIRE(pending == NULL);
+	pending = op;
+	return 0;
+}
+
+/* Like ex_ticket_crypto_cb, but an OPEN that succeeds says the key is decrypt-only. */
+static int cb_reissue(struct moat_connection *conn, void *ctx, struct moat_ticket_op *op)
+{
+	int rc = ex_ticket_sealer_answer(ctx, op);
+	moat_ticket_op_type type;
+	EXPECT_OK(moat_ticket_op_get_type(op, &type));
+	if (rc == 0 && type == MOAT_TICKET_OPEN && reissue)
+		rc = moat_ticket_op_set_result(op, MOAT_TICKET_OK_REISSUE);
+	if (rc == 0)
+		rc = moat_ticket_op_apply(op, conn);
+	EXPECT_OK(moat_ticket_op_free(op));
+	return rc;
+}
+
+static int count_ticket(struct moat_connection *conn, void *ctx, struct moat_session_ticket *ticket)
+{
+	(void)conn;
+	(void)ctx;
+	uint32_t lifetime;
+	size_t len;
+	EXPECT_OK(moat_session_ticket_get_lifetime(ticket, &lifetime));
+	ATF_REQUIRE_EQ(lifetime, 15u * 3600u);
+	EXPECT_OK(moat_session_ticket_get_data_len(ticket, &len));
+	ATF_REQUIRE(len > 0);
+	tickets_received++;
+	return 0;
+}
+
+static void setup(void)
+{
+	test_pki_make(&pki, TEST_KEY_P256);
+	ck = moat_cert_chain_and_key_new();
+	EXPECT_OK(moat_cert_chain_and_key_load_pem_bytes(ck, (const uint8_t *)pki.chain_pem,
+							 (uint32_t)strlen(pki.chain_pem), (const uint8_t *)pki.key_pem,
+							 (uint32_t)strlen(pki.key_pem)));
+	EXPECT_OK(ex_ticket_sealer_init(&sealer));
+	pending = NULL;
+	reissue = false;
+	tickets_received = 0;
+	clock_set = false;
+}
+
+static void teardown(void)
+{
+	EXPECT_OK(moat_cert_chain_and_key_free(ck));
+	ex_ticket_sealer_free(&sealer);
+	test_pki_free(&pki);
+}
+
+static void pair_init(struct pair *p, const char *server_policy, moat_ticket_crypto_fn cb, void *cb_ctx)
+{
+	memset(p, 0, sizeof(*p));
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, p->fds) == 0);
+	for (int i = 0; i < 2; i++)
+		ATF_REQUIRE(fcntl(p->fds[i], F_SETFL, O_NONBLOCK) == 0);
+	p->scfg = moat_config_new();
+	ATF_REQUIRE(p->scfg != NULL);
+	if (server_policy != NULL)
+		EXPECT_OK(moat_config_set_cipher_preferences(p->scfg, server_policy));
+	EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(p->scfg, ck));
+	EXPECT_OK(moat_config_set_ticket_crypto_cb(p->scfg, cb, cb_ctx));
+	if (clock_set)
+		EXPECT_OK(moat_config_set_wall_clock(p->scfg, test_clock, NULL));
+	p->ccfg = moat_config_new();
+	ATF_REQUIRE(p->ccfg != NULL);
+	EXPECT_OK(moat_config_wipe_trust_store(p->ccfg));
+	EXPECT_OK(moat_config_add_pem_to_trust_store(p->ccfg, pki.ca_pem));
+	EXPECT_OK(moat_config_set_session_ticket_cb(p->ccfg, count_ticket, NULL));
+	p->server = moat_connection_new(MOAT_SERVER);
+	p->client = moat_connection_new(MOAT_CLIENT);
+	ATF_REQUIRE(p->server != NULL && p->client != NULL);
+	EXPECT_OK(moat_connection_set_config(p->server, p->scfg));
+	EXPECT_OK(moat_connection_set_config(p->client, p->ccfg));
+	EXPECT_OK(moat_connection_set_fd(p->server, p->fds[0]));
+	EXPECT_OK(moat_connection_set_fd(p->client, p->fds[1]));
+	EXPECT_OK(moat_set_server_name(p->client, "localhost"));
+}
+
+static void pair_free(struct pair *p)
+{
+	EXPECT_OK(moat_connection_free(p->server));
+	EXPECT_OK(moat_connection_free(p->client));
+	EXPECT_OK(moat_config_free(p->scfg));
+	EXPECT_OK(moat_config_free(p->ccfg));
+	close(p->fds[0]);
+	close(p->fds[1]);
+}
+
+static void answer_pending(struct moat_connection *c)
+{
+	if (pending == NULL)
+		return;
+	struct moat_ticket_op *op = pending;
+	pending = NULL;
+	EXPECT_OK(ex_ticket_sealer_answer(&sealer, op));
+	EXPECT_OK(moat_ticket_op_apply(op, c));
+	EXPECT_OK(moat_ticket_op_free(op));
+}
+
+/* Drive both sides until done. Returns 0, or -1 with server_err/client_err set. */
+static int pair_handshake(struct pair *p, int *app_input_blocks)
+{
+	bool sdone = false, cdone = false;
+	p->server_err = p->client_err = MOAT_ERR_OK;
+	for (int i = 0; i < 1000 && !(sdone && cdone); i++) {
+		moat_blocked_status blocked;
+		if (!cdone) {
+			if (moat_negotiate(p->client, &blocked) == MOAT_SUCCESS)
+				cdone = true;
+			else if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+				p->client_err = moat_errno;
+		}
+		if (!sdone) {
+			if (moat_negotiate(p->server, &blocked) == MOAT_SUCCESS) {
+				sdone = true;
+			} else if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED) {
+				p->server_err = moat_errno;
+			} else if (blocked == MOAT_BLOCKED_ON_APPLICATION_INPUT) {
+				ATF_REQUIRE(pending != NULL);
+				if (app_input_blocks != NULL)
+					(*app_input_blocks)++;
+				answer_pending(p->server);
+			}
+		}
+		if (p->server_err != MOAT_ERR_OK || p->client_err != MOAT_ERR_OK) {
+			/* Let the other side read the alert. */
+			for (int k = 0; k < 4; k++) {
+				if (!cdone && p->client_err == MOAT_ERR_OK && moat_negotiate(p->client, &blocked) < 0 &&
+				    moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+					p->client_err = moat_errno;
+				if (!sdone && p->server_err == MOAT_ERR_OK && moat_negotiate(p->server, &blocked) < 0 &&
+				    moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+					p->server_err = moat_errno;
+			}
+			return -1;
+		}
+	}
+	return sdone && cdone ? 0 : -1;
+}
+
+#define REQUIRE_HANDSHAKE(p, blocks) \
+	ATF_REQUIRE_MSG(pair_handshake(p, blocks) == 0, "handshake failed: server %s, client %s (%s)", \
+			moat_strerror_name((p)->server_err), moat_strerror_name((p)->client_err), \
+			moat_strerror_debug(moat_errno, NULL))
+
+static void one_way(struct moat_connection *from, struct moat_connection *to)
+{
+	static const char msg[] = "ping";
+	char buf[16];
+	moat_blocked_status blocked;
+	{
+		ssize_t n = -1;
+		for (int i = 0; i < 100 && n < 0; i++) {
+			n = moat_send(from, msg, sizeof(msg), &blocked);
+			if (n < 0) {
+				ATF_REQUIRE_MSG(moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED, "send: %s",
+						moat_strerror_name(moat_errno));
+				answer_pending(from);
+			}
+		}
+		ATF_REQUIRE_EQ(n, (ssize_t)sizeof(msg));
+		ssize_t r = -1;
+		for (int i = 0; i < 100 && r < 0; i++) {
+			r = moat_recv(to, buf, sizeof(buf), &blocked);
+			ATF_REQUIRE(r >= 0 || moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED);
+		}
+		ATF_REQUIRE_EQ(r, (ssize_t)sizeof(msg));
+		ATF_REQUIRE(memcmp(buf, msg, sizeof(msg)) == 0);
+	}
+}
+
+/* Server to client, so the client reads the tickets that came before the data; then back. */
+static void exchange(struct pair *p)
+{
+	one_way(p->server, p->client);
+	one_way(p->client, p->server);
+}
+
+/* A full handshake that issues a ticket; the client's session into *out. */
+static size_t first_session(uint8_t *out, size_t cap, const char *server_policy)
+{
+	struct pair p;
+	pair_init(&p, server_policy, ex_ticket_crypto_cb, &sealer);
+	REQUIRE_HANDSHAKE(&p, NULL);
+	ATF_REQUIRE_EQ(moat_connection_is_session_resumed(p.server), 0);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p.server), "WITH_SESSION_TICKET") != NULL);
+	ATF_REQUIRE_EQ(moat_connection_get_session_length(p.client), 0);
+	exchange(&p);
+	int len = moat_connection_get_session_length(p.client);
+	ATF_REQUIRE(len > 0 && (size_t)len <= cap);
+	ATF_REQUIRE_EQ(moat_connection_get_session(p.client, out, cap), len);
+	pair_free(&p);
+	return (size_t)len;
+}
+
+/* The second connection offers session; returns with the handshake done or failed (p->*_err). */
+static int second(struct pair *p, const uint8_t *session, size_t len, const char *policy, moat_ticket_crypto_fn cb,
+		  void *ctx, int *blocks)
+{
+	pair_init(p, policy, cb, ctx);
+	EXPECT_OK(moat_connection_set_session(p->client, session, len));
+	return pair_handshake(p, blocks);
+}
+
+static void require_resumed(struct pair *p)
+{
+	ATF_REQUIRE_EQ(moat_connection_is_session_resumed(p->server), 1);
+	ATF_REQUIRE_EQ(moat_connection_is_session_resumed(p->client), 1);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p->server), "FULL_HANDSHAKE") == NULL);
+	/* No certificate on the wire: the client has none of the server's, and nothing was signed. */
+	const uint8_t *der;
+	uint32_t der_len;
+	ATF_REQUIRE(moat_connection_get_peer_cert_der(p->client, &der, &der_len) < 0);
+	ATF_REQUIRE_EQ(moat_connection_get_server_sig_scheme(p->server), 0);
+	exchange(p);
+}
+
+static void require_full(struct pair *p)
+{
+	ATF_REQUIRE_EQ(moat_connection_is_session_resumed(p->server), 0);
+	ATF_REQUIRE_EQ(moat_connection_is_session_resumed(p->client), 0);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p->server), "FULL_HANDSHAKE") != NULL);
+	exchange(p);
+}
+
+#define SESSION_MAX 4096
+
+ATF_TC_WITHOUT_HEAD(resume);
+ATF_TC_BODY(resume, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	ATF_REQUIRE_EQ(sealer.seals, 1);
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	ATF_REQUIRE_EQ(sealer.opens, 1);
+	require_resumed(&p);
+	/* The resumed connection got a ticket of its own (RFC 8446 §4.6.1 allows several per session). */
+	ATF_REQUIRE_EQ(sealer.seals, 2);
+	ATF_REQUIRE(moat_connection_get_session_length(p.client) > 0);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(resume_with_deferred_ticket_ops);
+ATF_TC_BODY(resume_with_deferred_ticket_ops, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	struct pair p;
+	int blocks = 0;
+	pair_init(&p, NULL, cb_deferred, NULL);
+	REQUIRE_HANDSHAKE(&p, &blocks);
+	/* The SEAL of the ticket held the handshake until it was applied. */
+	ATF_REQUIRE_EQ(blocks, 1);
+	exchange(&p);
+	int n = moat_connection_get_session(p.client, s, sizeof(s));
+	ATF_REQUIRE(n > 0);
+	ATF_REQUIRE_EQ(tickets_received, 1);
+	/* Two more tickets after the handshake: moat_send waits for their SEALs too. */
+	EXPECT_OK(moat_connection_add_new_tickets_to_send(p.server, 2));
+	unsigned seals = sealer.seals;
+	exchange(&p);
+	ATF_REQUIRE_EQ(sealer.seals, seals + 2);
+	ATF_REQUIRE_EQ(tickets_received, 3);
+	pair_free(&p);
+
+	blocks = 0;
+	ATF_REQUIRE(second(&p, s, (size_t)n, NULL, cb_deferred, NULL, &blocks) == 0);
+	/* The OPEN, then the SEAL of the new ticket. */
+	ATF_REQUIRE_EQ(blocks, 2);
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(unknown_key_is_full_handshake);
+ATF_TC_BODY(unknown_key_is_full_handshake, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* Another sealer: another key name, as after a keyd restart. */
+	struct ex_ticket_sealer other;
+	EXPECT_OK(ex_ticket_sealer_init(&other));
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &other, NULL) == 0);
+	ATF_REQUIRE_EQ(other.opens, 1);
+	require_full(&p);
+	pair_free(&p);
+	ex_ticket_sealer_free(&other);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(tampered_ticket_is_full_handshake);
+ATF_TC_BODY(tampered_ticket_is_full_handshake, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* The session: format byte, u16 ticket length, the ticket (name, nonce, sealed state, tag), the state. */
+	size_t ticket_len = (size_t)s[1] << 8 | s[2];
+	s[3 + ticket_len - 1] ^= 0x01;
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	ATF_REQUIRE_EQ(sealer.opens, 1);
+	require_full(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(wrong_psk_is_decrypt_error);
+ATF_TC_BODY(wrong_psk_is_decrypt_error, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* The client's copy of the PSK (session state: 22 bytes in, after its length byte): its binder is wrong. */
+	size_t ticket_len = (size_t)s[1] << 8 | s[2];
+	size_t psk = 3 + ticket_len + 22;
+	ATF_REQUIRE(psk < n);
+	s[psk] ^= 0x80;
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) < 0);
+	ATF_REQUIRE_EQ_MSG(p.server_err, MOAT_ERR_DECRYPT_ERROR, "%s", moat_strerror_name(p.server_err));
+	ATF_REQUIRE_EQ(p.client_err, MOAT_ERR_ALERT);
+	ATF_REQUIRE_EQ(moat_connection_get_alert(p.client), 51);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(expired_ticket_is_full_handshake);
+ATF_TC_BODY(expired_ticket_is_full_handshake, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	clock_set = true;
+	clock_ns = 1800000000ull * 1000000000ull;
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* 15 hours (the default lifetime) and a second later on the server's clock. */
+	clock_ns += (15ull * 3600 + 1) * 1000000000ull;
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	ATF_REQUIRE_EQ(sealer.opens, 1);
+	require_full(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(ticket_age_off_is_full_handshake);
+ATF_TC_BODY(ticket_age_off_is_full_handshake, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	clock_set = true;
+	clock_ns = 1800000000ull * 1000000000ull;
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* The client says the ticket is fresh; the server's clock says it is a minute old (a replay). */
+	clock_ns += 60ull * 1000000000ull;
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	require_full(&p);
+	pair_free(&p);
+	/* Within the window it resumes. */
+	clock_ns -= 55ull * 1000000000ull;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(other_server_name_is_full_handshake);
+ATF_TC_BODY(other_server_name_is_full_handshake, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	struct pair p;
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_connection_set_session(p.client, s, n));
+	EXPECT_OK(moat_set_server_name(p.client, "other.localhost"));
+	EXPECT_OK(moat_config_disable_x509_verification(p.ccfg));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	ATF_REQUIRE_EQ(sealer.opens, 1);
+	require_full(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(resume_after_hello_retry_request);
+ATF_TC_BODY(resume_after_hello_retry_request, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* 20190802 has no x25519: our client's x25519 share forces a HelloRetryRequest for P-256. */
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, "20190802", ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	ATF_REQUIRE_EQ(moat_connection_is_hello_retried(p.server), 1);
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(reissue_sends_a_fresh_ticket);
+ATF_TC_BODY(reissue_sends_a_fresh_ticket, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* No tickets configured: only a reissue makes the server send one. */
+	struct pair p;
+	pair_init(&p, NULL, cb_reissue, &sealer);
+	EXPECT_OK(moat_config_set_initial_ticket_count(p.scfg, 0));
+	EXPECT_OK(moat_connection_set_session(p.client, s, n));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	require_resumed(&p);
+	ATF_REQUIRE_EQ(moat_connection_get_session_length(p.client), 0);
+	pair_free(&p);
+
+	reissue = true;
+	unsigned seals = sealer.seals;
+	pair_init(&p, NULL, cb_reissue, &sealer);
+	EXPECT_OK(moat_config_set_initial_ticket_count(p.scfg, 0));
+	EXPECT_OK(moat_connection_set_session(p.client, s, n));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	require_resumed(&p);
+	ATF_REQUIRE_EQ(sealer.seals, seals + 1);
+	ATF_REQUIRE(moat_connection_get_session_length(p.client) > 0);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(tickets_off);
+ATF_TC_BODY(tickets_off, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* A server with tickets off neither takes a ticket nor sends one. */
+	struct pair p;
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_config_set_session_tickets_onoff(p.scfg, 0));
+	EXPECT_OK(moat_connection_set_session(p.client, s, n));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	ATF_REQUIRE_EQ(sealer.opens, 0);
+	require_full(&p);
+	ATF_REQUIRE_EQ(moat_connection_get_session_length(p.client), 0);
+	ATF_REQUIRE_EQ(sealer.seals, 1);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, resume);
+	ATF_TP_ADD_TC(tp, resume_with_deferred_ticket_ops);
+	ATF_TP_ADD_TC(tp, unknown_key_is_full_handshake);
+	ATF_TP_ADD_TC(tp, tampered_ticket_is_full_handshake);
+	ATF_TP_ADD_TC(tp, wrong_psk_is_decrypt_error);
+	ATF_TP_ADD_TC(tp, expired_ticket_is_full_handshake);
+	ATF_TP_ADD_TC(tp, ticket_age_off_is_full_handshake);
+	ATF_TP_ADD_TC(tp, other_server_name_is_full_handshake);
+	ATF_TP_ADD_TC(tp, resume_after_hello_retry_request);
+	ATF_TP_ADD_TC(tp, reissue_sends_a_fresh_ticket);
+	ATF_TP_ADD_TC(tp, tickets_off);
+	return atf_no_error();
+}

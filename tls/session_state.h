@@ -1,0 +1,78 @@
+/*
+ * The session state a TLS 1.3 ticket carries: what a server needs to resume
+ * a session from a ticket the client hands back (RFC 8446 §4.6.1), in one
+ * documented encoding.
+ *
+ * The library never holds a ticket key: the encoding below is the plaintext
+ * the application's ticket callback seals (a SEAL operation) into the
+ * opaque ticket of a NewSessionTicket, and what an OPEN operation gives back
+ * (tls/ticket_op.c). The sealer (moat-keyd in moat) treats it as opaque
+ * bytes; only this file reads or writes it.
+ *
+ * Encoding, version 1 (all integers big-endian, as on the wire):
+ *
+ *   u8     format              1; anything else is refused (a ticket from a
+ *                              later release is a full handshake, not an error)
+ *   u16    protocol_version    0x0304
+ *   u16    cipher_suite        the suite of the connection that issued it
+ *   u64    issue_time          wall clock, nanoseconds since the epoch
+ *   u32    lifetime            seconds (RFC 8446 §4.6.1: at most 604800)
+ *   u32    ticket_age_add      the NewSessionTicket's, to undo the client's
+ *                              obfuscated_ticket_age (§4.2.11.1)
+ *   opaque psk<32..48>         HKDF-Expand-Label(resumption_master_secret,
+ *                              "resumption", ticket_nonce, Hash.length);
+ *                              as long as the suite's hash
+ *   opaque server_name<0..255> the SNI of the issuing handshake (empty: none)
+ *   opaque alpn<0..255>        the ALPN protocol it chose (empty: none)
+ *   u32    max_early_data      0: the library accepts no 0-RTT yet
+ *   opaque client_identity<0..32>  SHA-256 of the client's leaf certificate
+ *                              if it authenticated, else empty
+ *
+ * and nothing after it. The PSK is a secret: a state is kept in locked
+ * memory by its users and wiped when done.
+ */
+#ifndef MOAT_TLS_SESSION_STATE_H
+#define MOAT_TLS_SESSION_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/cursor.h"
+#include "common/error.h"
+#include "tls/crypto/hash.h"
+
+#define MOAT_SESSION_STATE_FORMAT 1
+#define MOAT_SESSION_CLIENT_ID_LEN 32
+/* The largest encoding: the fixed fields plus every vector at its longest. */
+#define MOAT_SESSION_STATE_MAX_LEN (1 + 2 + 2 + 8 + 4 + 4 + 1 + MOAT_MAX_HASH_LEN + 1 + 255 + 1 + 255 + 4 + 1 + \
+				    MOAT_SESSION_CLIENT_ID_LEN)
+/* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
+#define MOAT_TICKET_LIFETIME_MAX 604800u
+
+struct moat_session_state {
+	uint16_t version;
+	uint16_t cipher_suite;
+	uint64_t issue_time_ns;
+	uint32_t lifetime;
+	uint32_t age_add;
+	uint8_t psk[MOAT_MAX_HASH_LEN];
+	size_t psk_len;
+	char server_name[256];               /* NUL-terminated */
+	char alpn[256];                      /* NUL-terminated */
+	uint32_t max_early_data;
+	uint8_t client_identity[MOAT_SESSION_CLIENT_ID_LEN];
+	size_t client_identity_len;
+};
+
+MOAT_MUST_USE int moat_session_state_encode(const struct moat_session_state *s, struct moat_buf *out);
+/*
+ * Decode exactly one state. Framing errors are MOAT_ERR_DECODE; a format
+ * other than 1, a protocol version other than TLS 1.3, a PSK not 32 or 48
+ * bytes long or a lifetime past seven days MOAT_ERR_ILLEGAL_PARAMETER. A
+ * NUL inside server_name or alpn is refused too (they are kept as C strings).
+ * *s is written only on success.
+ */
+MOAT_MUST_USE int moat_session_state_decode(struct moat_cursor in, struct moat_session_state *s);
+
+#endif
