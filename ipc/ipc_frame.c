@@ -70,6 +70,8 @@ bool moat_ipc_opcode_is_request(uint8_t opcode)
 	case MOAT_IPC_PING:
 	case MOAT_IPC_LIST_KEYS:
 	case MOAT_IPC_STATS:
+	case MOAT_IPC_KEY_ADD:
+	case MOAT_IPC_KEY_REMOVE:
 		return true;
 	default:
 		return false;
@@ -87,6 +89,8 @@ bool moat_ipc_opcode_allowed(uint8_t opcode, moat_ipc_socket sock)
 		return sock == MOAT_IPC_DATA_SOCKET;
 	case MOAT_IPC_LIST_KEYS:
 	case MOAT_IPC_STATS:
+	case MOAT_IPC_KEY_ADD:
+	case MOAT_IPC_KEY_REMOVE:
 		return sock == MOAT_IPC_CONTROL_SOCKET;
 	default:
 		return false;

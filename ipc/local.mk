@@ -9,7 +9,8 @@ ipc_libmoat_ipc_a_SOURCES = \
 	ipc/ipc_session.c \
 	ipc/ipc_keyop.c \
 	ipc/ipc_sign_input.c \
-	ipc/ipc_control.c
+	ipc/ipc_control.c \
+	ipc/ipc_key_admin.c
 
 # What a program speaking the protocol links: keyd, keyctl and the ipc tests
 # with the crypto layer alone; frontd, which also runs TLS, with the TLS library.

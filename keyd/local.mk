@@ -20,6 +20,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/admission.c \
 	keyd/peer.c \
 	keyd/requests.c \
+	keyd/key_admin.c \
 	keyd/schedule.c \
 	keyd/replies.c \
 	keyd/sockets.c keyd/sockets.h \
