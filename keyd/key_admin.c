@@ -42,7 +42,7 @@ static void log_change(const char *what, const struct keyd_key *k, const struct 
 {
 	char id[2 * MOAT_IPC_KEY_ID_LEN + 1];
 	keyd_hex(id, k->id, sizeof(k->id));
-	moat_log(MOAT_LOG_NOTICE, "key %s: %s id %s by uid %u (pid %d)", what, k->name, id, (unsigned)p->uid,
+	moat_log(MOAT_LOG_NOTICE, "key %s %s id %s by uid %u (pid %d)", what, k->name, id, (unsigned)p->uid,
 		 (int)p->pid);
 }
 

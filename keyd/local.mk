@@ -40,5 +40,5 @@ keyd_moat_keyd_LDADD = $(MOAT_KEYD_LIBS)
 
 # An administrator's tool (section 8): it needs root or keyd's user.
 sbin_PROGRAMS += keyd/moat-keyctl
-keyd_moat_keyctl_SOURCES = keyd/keyctl.c
+keyd_moat_keyctl_SOURCES = keyd/keyctl.c keyd/keyctl.h keyd/keyctl_key.c
 keyd_moat_keyctl_LDADD = keyd/libkeyd.a $(MOAT_IPC_LIBS)
