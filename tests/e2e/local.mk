@@ -10,10 +10,10 @@
 # generic one) and are hung on check-local.
 E2E_SH_TESTS = tests/e2e/lib tests/e2e/traffic_test tests/e2e/isolation_test \
 	tests/e2e/faults_test tests/e2e/config_test tests/e2e/sandbox_test tests/e2e/flood_test \
-	tests/e2e/accesslog_test
+	tests/e2e/accesslog_test tests/e2e/rollover_test
 EXTRA_DIST += tests/e2e/Kyuafile tests/e2e/lib.sh tests/e2e/traffic_test.sh tests/e2e/isolation_test.sh \
 	tests/e2e/faults_test.sh tests/e2e/config_test.sh tests/e2e/sandbox_test.sh tests/e2e/flood_test.sh \
-	tests/e2e/accesslog_test.sh tests/e2e/flood.py
+	tests/e2e/accesslog_test.sh tests/e2e/rollover_test.sh tests/e2e/flood.py
 # The flood test's attacker, copied beside the scripts like lib.
 E2E_TOOLS = tests/e2e/flood
 CLEANFILES += $(E2E_SH_TESTS) $(E2E_TOOLS)
