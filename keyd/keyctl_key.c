@@ -135,6 +135,15 @@ static void choose_name(struct keyctl_key_options *o, const char *file)
 	memcpy(o->key_name, name, n + 1);
 }
 
+/* The DER key, for the exit handler: a refusal ends keyctl through exit(3), and the key is wiped even then. */
+static uint8_t *der_held;
+
+static void wipe_der(void)
+{
+	moat_secmem_free(der_held);
+	der_held = NULL;
+}
+
 void keyctl_key_add_prepare(struct keyctl_client *c, char **args)
 {
 	struct keyctl_key_options *o = &c->key;
@@ -176,6 +185,8 @@ void keyctl_key_add_prepare(struct keyctl_client *c, char **args)
 		moat_pkey_free(&pkey);
 		keyctl_fail("no memory for the key");
 	}
+	der_held = o->der;
+	(void)atexit(wipe_der);
 	rc = moat_pkey_private_der(&pkey, o->der, MOAT_IPC_KEY_DER_MAX, &o->der_len);
 	moat_pkey_free(&pkey);
 	if (rc != MOAT_SUCCESS)
@@ -217,7 +228,7 @@ void keyctl_key_add(struct keyctl_client *c, char **args)
 	(void)args;
 	struct keyctl_key_options *o = &c->key;
 	keyctl_request(c, MOAT_IPC_KEY_ADD, encode_key_add, o);
-	moat_secmem_free(o->der);
+	wipe_der();
 	o->der = NULL;
 	print_change(c, "added", MOAT_IPC_KEY_ADD, o->key_name);
 }
