@@ -57,7 +57,8 @@
 	X(NO_APPLICATION_PROTOCOL, PROTO, NO_APPLICATION_PROTOCOL, "no mutually supported application protocol") \
 	X(PEER_INTERNAL, PROTO, INTERNAL_ERROR, "peer misbehaved in a way that prevents continuing") \
 	X(IPC_BAD_MESSAGE, PROTO, NONE, "malformed key daemon message") \
-	X(TOO_MUCH_EARLY_DATA, PROTO, UNEXPECTED_MESSAGE, "more early data than the server takes")
+	X(TOO_MUCH_EARLY_DATA, PROTO, UNEXPECTED_MESSAGE, "more early data than the server takes") \
+	X(CERTIFICATE_REVOKED, PROTO, CERTIFICATE_REVOKED, "certificate has been revoked by its issuer")
 
 #define MOAT_ERROR_LIST_INTERNAL(X) \
 	X(INTERNAL, INTERNAL, INTERNAL_ERROR, "internal error") \

@@ -21,6 +21,15 @@
 
 #include "common/error_codes.h"
 
+/*
+ * libmoat.so is built with -fvisibility=hidden: only what the public headers
+ * declare between push and pop is exported, so the library's internals
+ * (cursor, buffers, crypto layer) are not an ABI applications can bind to.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
+#endif
+
 #define MOAT_SUCCESS 0
 #define MOAT_FAILURE (-1)
 
@@ -116,5 +125,9 @@ const char *moat_alert_name(int alert);
 
 /* Reset moat_errno to MOAT_ERR_OK. */
 void moat_error_clear(void);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -29,16 +29,22 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "frontd/client_cert.h"
+#include "frontd/config_files.h"
+#include "tls/config_policy.h"
+
 #define MAX_CERT_FILE (1024u * 1024u)
 #define MAX_TIMEOUT_MS (24u * 3600u * 1000u)
 
 static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
-	"max-handshakes-per-source", "handshake-buffer-budget", "access-log",
+	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol",
+	/* client_cert.c reads these once the rest of the site is loaded. */
+	"client-auth", "client-ca", "client-crl", "client-verify-depth", "client-name",
 };
 
 static char *dup_str(const char *s)
@@ -77,8 +83,8 @@ static int fail_missing(struct moat_conf *conf, const char *what)
 }
 
 /* path as given when absolute, else joined to the directory of the file the directive is in. */
-static int resolve_path(struct moat_conf *conf, const struct moat_conf_node *n, const char *path, char *out,
-			size_t out_size)
+int frontd_conf_resolve_path(struct moat_conf *conf, const struct moat_conf_node *n, const char *path, char *out,
+			     size_t out_size)
 {
 	int len;
 	const char *slash = strrchr(n->file, '/');
@@ -98,7 +104,7 @@ static int absolute_path(struct moat_conf *conf, const struct moat_conf_node *n,
 			 size_t full_size)
 {
 	char rel[PATH_MAX], cwd[PATH_MAX];
-	TRY(resolve_path(conf, n, path, rel, sizeof(rel)));
+	TRY(frontd_conf_resolve_path(conf, n, path, rel, sizeof(rel)));
 	if (rel[0] == '/') {
 		if (strlen(rel) >= full_size)
 			return moat_conf_fail(conf, n, "\"%s\": path is too long", n->name);
@@ -162,7 +168,7 @@ static int string_arg(struct moat_conf *conf, const struct moat_conf_node *n, ch
 }
 
 /* The whole file, or NULL with *why saying what went wrong. */
-static uint8_t *read_file(const char *path, size_t *len, const char **why)
+uint8_t *frontd_conf_read_file(const char *path, size_t *len, const char **why)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -219,9 +225,9 @@ static int load_certificate(struct moat_conf *conf, const struct moat_conf_node 
 	TRY(moat_conf_expect_args(conf, n, 1, 1));
 	TRY(moat_conf_expect_no_block(conf, n));
 	TRY(moat_conf_arg_text(conf, n, 0, &arg));
-	TRY(resolve_path(conf, n, arg, path, sizeof(path)));
+	TRY(frontd_conf_resolve_path(conf, n, arg, path, sizeof(path)));
 	const char *why = "";
-	pem = read_file(path, &len, &why);
+	pem = frontd_conf_read_file(path, &len, &why);
 	if (pem == NULL)
 		return moat_conf_fail(conf, n, "cannot read certificate \"%s\": %s", path, why);
 	int rc = frontd_site_add_cert_pem(site, pem, len);
@@ -277,9 +283,11 @@ static int site_backend(struct moat_conf *conf, const struct moat_conf_node *n, 
 	return MOAT_SUCCESS;
 }
 
-static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_site *site,
-			  const struct frontd_sites *sites, bool *have_backend)
+static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
+			  struct frontd_site *site, const struct frontd_sites *sites, bool *have_backend)
 {
+	if (strncmp(n->name, "client-", 7) == 0)
+		return MOAT_SUCCESS; /* client_cert.c */
 	if (strcmp(n->name, "name") == 0)
 		return site_names(conf, n, site, sites);
 	if (strcmp(n->name, "certificate") == 0)
@@ -320,16 +328,63 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		return MOAT_SUCCESS;
 	}
 	/* policy: the one directive left, the names were checked before. */
-	const char *policy;
+	const char *name;
 	TRY(moat_conf_expect_args(conf, n, 1, 1));
 	TRY(moat_conf_expect_no_block(conf, n));
-	TRY(moat_conf_arg_text(conf, n, 0, &policy));
-	if (frontd_site_set_policy(site, policy) < 0)
-		return moat_conf_fail(conf, n, "unknown security policy \"%s\"", policy);
+	TRY(moat_conf_arg_text(conf, n, 0, &name));
+	const struct moat_security_policy *p = frontd_config_find_policy(cfg, name);
+	if (p == NULL)
+		return moat_conf_fail(conf, n,
+				      "unknown security policy \"%s\" (a built-in name, see moat-frontd.conf(5), or a "
+				      "policy block)",
+				      name);
+	TRY(frontd_site_set_policy(site, p));
 	return MOAT_SUCCESS;
 }
 
-static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_sites *sites)
+const struct moat_security_policy *frontd_config_find_policy(const struct frontd_config *cfg, const char *name)
+{
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->policy_count; i++)
+		if (strcmp(cfg->policies[i].name, name) == 0)
+			return &cfg->policies[i].policy;
+	return moat_security_policy_find(name);
+}
+
+/* Every policy block, before any site names one (a block may use an earlier one as its base). */
+static int load_policies(struct moat_conf *conf, struct frontd_config *cfg)
+{
+	const struct moat_conf_node *root = &conf->root;
+	size_t count = 0;
+	for (size_t i = 0; i < root->child_count; i++)
+		count += strcmp(root->children[i].name, "policy") == 0;
+	if (count == 0)
+		return MOAT_SUCCESS;
+	cfg->policies = calloc(count, sizeof(*cfg->policies));
+	ENSURE(cfg->policies != NULL, MOAT_ERR_ALLOC);
+	for (size_t i = 0; i < root->child_count; i++) {
+		const struct moat_conf_node *n = &root->children[i];
+		if (strcmp(n->name, "policy") != 0)
+			continue;
+		TRY(moat_policy_block_load(conf, n, cfg->policies, cfg->policy_count, &cfg->policies[cfg->policy_count]));
+		cfg->policy_count++;
+	}
+	return MOAT_SUCCESS;
+}
+
+/* The site's policy must be able to use one of its certificates (at the policy line, or the site's if none). */
+static int check_site_policy(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_site *site)
+{
+	char why[256];
+	if (moat_config_check_server_policy(site->tls, why, sizeof(why)) == MOAT_SUCCESS)
+		return MOAT_SUCCESS;
+	const struct moat_conf_node *at = moat_conf_find(n, "policy");
+	return moat_conf_fail(conf, at != NULL ? at : n, "site \"%s\": %s", site->name, why);
+}
+
+static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
+		     struct frontd_sites *sites)
 {
 	char name[FRONTD_MAX_NAME + 2];
 	const char *text;
@@ -353,7 +408,7 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, str
 	ENSURE(site != NULL, MOAT_ERR_ALLOC);
 	bool have_backend = false;
 	for (size_t i = 0; i < n->child_count; i++) {
-		if (site_directive(conf, &n->children[i], site, sites, &have_backend) < 0) {
+		if (site_directive(conf, &n->children[i], cfg, site, sites, &have_backend) < 0) {
 			frontd_site_free(site);
 			return MOAT_FAILURE;
 		}
@@ -366,6 +421,10 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, str
 	else if (site->is_default && sites->fallback != NULL && sites->fallback->is_default)
 		rc = moat_conf_fail(conf, n, "site \"%s\" is marked default, but site \"%s\" already is", site->name,
 				    sites->fallback->name);
+	else
+		rc = check_site_policy(conf, n, site);
+	if (rc == MOAT_SUCCESS)
+		rc = frontd_client_cert_load(conf, n, site);
 	if (rc == MOAT_SUCCESS && frontd_sites_add(sites, site) == MOAT_SUCCESS)
 		return MOAT_SUCCESS;
 	frontd_site_free(site);
@@ -447,6 +506,33 @@ bool frontd_listen_trusts(const struct frontd_listen *l, const struct sockaddr_s
 	return false;
 }
 
+/* The port of an IPv4 or IPv6 listen address, and whether the address is the wildcard. */
+static uint16_t listen_port(const struct frontd_listen *l, bool *wildcard)
+{
+	if (l->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&l->addr;
+		*wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+		return ntohs(in6->sin6_port);
+	}
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&l->addr;
+	*wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
+	return ntohs(in->sin_port);
+}
+
+/*
+ * Two listeners the kernel will not both bind: the same family and port,
+ * one of them the wildcard address ("*:443" and "127.0.0.1:443"; IPv6
+ * sockets are V6ONLY, so "[::]:443" and "*:443" may coexist). Found here so
+ * that -t reports it, instead of start-up failing on EADDRINUSE.
+ */
+static bool listen_overlaps(const struct frontd_listen *a, const struct frontd_listen *b)
+{
+	bool wa, wb;
+	if (a->addr.ss_family != b->addr.ss_family)
+		return false;
+	return listen_port(a, &wa) == listen_port(b, &wb) && (wa || wb);
+}
+
 static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_config *cfg)
 {
 	TRY(moat_conf_expect_args(conf, n, 1, 2 + FRONTD_MAX_TRUSTED));
@@ -468,6 +554,12 @@ static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, s
 	for (size_t i = 0; i < cfg->listen_count; i++)
 		if (cfg->listen[i].addr_len == l->addr_len && memcmp(&cfg->listen[i].addr, &l->addr, l->addr_len) == 0)
 			return moat_conf_fail(conf, n, "duplicate listen address %s", l->desc);
+	for (size_t i = 0; i < cfg->listen_count; i++)
+		if (listen_overlaps(&cfg->listen[i], l))
+			return moat_conf_fail(conf, n,
+					      "listen address %s overlaps %s: a wildcard address takes its port for "
+					      "every address of the family",
+					      l->desc, cfg->listen[i].desc);
 	cfg->listen_count++;
 	return MOAT_SUCCESS;
 }
@@ -594,12 +686,13 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		ENSURE(cfg->keyd_path != NULL, MOAT_ERR_ALLOC);
 	}
 
+	TRY(load_policies(conf, cfg));
 	for (size_t i = 0; i < root->child_count; i++) {
 		n = &root->children[i];
 		if (strcmp(n->name, "listen") == 0)
 			TRY(load_listen(conf, n, cfg));
 		else if (strcmp(n->name, "site") == 0)
-			TRY(load_site(conf, n, &cfg->sites));
+			TRY(load_site(conf, n, cfg, &cfg->sites));
 	}
 	if (cfg->keyd_path == NULL)
 		return fail_missing(conf, "no \"keyd\" directive: frontd needs moat-keyd's socket");
@@ -664,6 +757,8 @@ void frontd_config_free(struct frontd_config *cfg)
 	free(cfg->group);
 	free(cfg->keyd_path);
 	free(cfg->access_log_path);
+	/* Sites first: their TLS configs point into the policies. */
 	frontd_sites_free(&cfg->sites);
+	free(cfg->policies);
 	config_init(cfg);
 }

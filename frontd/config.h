@@ -21,6 +21,7 @@
 #include "frontd/accesslog.h"
 #include "frontd/sites.h"
 #include "policy/conf.h"
+#include "policy/policy_block.h"
 
 #define FRONTD_DEFAULT_CONFIG MOAT_CONFDIR "/moat-frontd.conf"
 #define FRONTD_DEFAULT_KEYD_TIMEOUT_MS 2000u
@@ -77,6 +78,9 @@ struct frontd_config {
 	struct frontd_listen listen[FRONTD_MAX_LISTEN];
 	size_t listen_count;
 	struct frontd_sites sites;
+	/* policy "name" { ... } blocks, in file order; the sites' TLS configs point into it. */
+	struct moat_custom_policy *policies;
+	size_t policy_count;
 };
 
 /*
@@ -89,6 +93,12 @@ MOAT_MUST_USE int frontd_config_load(struct frontd_config *cfg, struct moat_conf
 MOAT_MUST_USE int frontd_config_load_string(struct frontd_config *cfg, struct moat_conf *conf, const char *name,
 					    const char *text);
 void frontd_config_free(struct frontd_config *cfg);
+
+/*
+ * The policy a site directive may name: a policy block of cfg's, else a
+ * built-in one; NULL if neither.
+ */
+const struct moat_security_policy *frontd_config_find_policy(const struct frontd_config *cfg, const char *name);
 
 /* peer falls in one of the listener's trusted sources (IPv4-mapped IPv6 peers count as IPv4). */
 bool frontd_listen_trusts(const struct frontd_listen *l, const struct sockaddr_storage *peer, socklen_t len);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "frontd/client_cert.h"
 #include "ipc/ipc.h"
 
 /* How long a closed connection keeps draining the client's bytes, at most. */
@@ -160,6 +161,9 @@ static void access_log(struct frontd_conn *c)
 	/* ALPN as the library negotiated it, once the handshake is done (the PROXY header reads it the same way). */
 	const char *alpn = c->handshake_us >= 0 && c->tls != NULL ? moat_get_application_protocol(c->tls) : NULL;
 	size_t alpn_len = alpn != NULL ? strlen(alpn) : 0;
+	/* The client certificate's subject, read off the connection only for a line that will be written. */
+	char subject[FRONTD_CLIENT_SUBJECT_MAX], cn[FRONTD_CLIENT_CN_MAX];
+	bool client_cert = c->handshake_us >= 0 && frontd_client_cert_get(c->tls, subject, cn);
 	struct frontd_accesslog_entry e = {
 		.time_ms = (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u,
 		.client = c->peer,
@@ -173,9 +177,9 @@ static void access_log(struct frontd_conn *c)
 		.group = c->group,
 		.alpn = alpn_len > 0 ? (const uint8_t *)alpn : NULL,
 		.alpn_len = alpn_len,
-		/* Neither resumption nor client certificates exist yet: always a full handshake, never a subject. */
+		/* Resumption does not exist yet: always a full handshake. */
 		.resumed = false,
-		.client_cert = NULL,
+		.client_cert = client_cert ? subject : NULL,
 		.handshake_us = c->handshake_us,
 		.keyd_us = c->keyd_us,
 		.bytes_in = c->bytes_up,

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "frontd/client_cert.h"
 #include "frontd/conn.h"
 
 /* The part of a header that has arrived, while the rest has not. */
@@ -170,13 +171,17 @@ int frontd_pp_backend_header(struct frontd_conn *c, struct moat_buf *out)
 	struct frontd_pp_addrs addrs;
 	/* Unknown endpoints are sent as such (UNKNOWN / AF_UNSPEC): the backend still learns the TLS facts. */
 	(void)client_addrs(c, &addrs);
+	/* A certificate the handshake accepted was verified against the site's client-ca (client_cert.h). */
+	char subject[FRONTD_CLIENT_SUBJECT_MAX], cn[FRONTD_CLIENT_CN_MAX];
+	bool client_cert = frontd_client_cert_get(c->tls, subject, cn);
 	struct frontd_pp_tls tls = {
 		.alpn = moat_get_application_protocol(c->tls),
 		.sni = moat_get_server_name(c->tls),
 		.version = frontd_pp_tls_version_name(moat_connection_get_actual_protocol_version(c->tls)),
 		.cipher = moat_connection_get_cipher(c->tls),
 		.group = moat_connection_get_curve(c->tls),
-		.client_cn = NULL, /* frontd asks for no client certificate (yet) */
+		.client_cn = client_cert ? cn : NULL,
+		.client_cert_verified = client_cert,
 	};
 	if (tls.cipher != NULL && strcmp(tls.cipher, "NONE") == 0)
 		tls.cipher = NULL;

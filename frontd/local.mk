@@ -3,7 +3,8 @@
 noinst_LIBRARIES += frontd/libfrontd.a
 frontd_libfrontd_a_SOURCES = \
 	frontd/accesslog.c frontd/accesslog.h \
-	frontd/config.c frontd/config.h \
+	frontd/client_cert.c frontd/client_cert.h \
+	frontd/config.c frontd/config.h frontd/config_files.h \
 	frontd/conn.c frontd/conn.h \
 	frontd/conn_proxy_protocol.c \
 	frontd/evmem.c frontd/evmem.h \

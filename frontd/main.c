@@ -50,6 +50,7 @@
 struct options {
 	const char *config;
 	bool test_only;
+	const char *print_policy; /* --print-policy NAME */
 	bool foreground;
 	bool verbose;
 	const char *forbidden_syscall; /* test build only */
@@ -58,11 +59,13 @@ struct options {
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: " IDENT " [-dtv] [-f file]\n"
+		    "       " IDENT " [-f file] --print-policy name\n"
 		    "       " IDENT " -h | -V\n"
 		    "  -f file  configuration (default " FRONTD_DEFAULT_CONFIG ")\n"
 		    "  -t       check the configuration and exit\n"
 		    "  -d       stay in the foreground and log to stderr\n"
 		    "  -v       log debug messages\n"
+		    "  --print-policy name  print a security policy as the configuration makes it, and exit\n"
 		    "  -h, --help     this text\n"
 		    "  -V, --version  moat's and libcrypto's versions\n");
 }
@@ -70,9 +73,10 @@ static void usage(FILE *to)
 /* -1: go on and run; else the status to exit with: 0 after --help or --version, 2 for bad usage. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_FORBIDDEN = 0x100 };
+	enum { OPT_FORBIDDEN = 0x100, OPT_PRINT_POLICY };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "print-policy", required_argument, NULL, OPT_PRINT_POLICY },
 		{ "version", no_argument, NULL, 'V' },
 #ifdef MOAT_FRONTD_TESTING
 		{ "test-forbidden-syscall", required_argument, NULL, OPT_FORBIDDEN },
@@ -104,6 +108,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_FORBIDDEN:
 			o->forbidden_syscall = optarg;
 			break;
+		case OPT_PRINT_POLICY:
+			o->print_policy = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -114,6 +121,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return 2;
 	}
 	return -1;
+}
+
+/* --print-policy: a policy block of the configuration, or a built-in policy, in the syntax of a policy block. */
+static int print_policy(const struct frontd_config *cfg, const char *name)
+{
+	const struct moat_security_policy *p = frontd_config_find_policy(cfg, name);
+	if (p == NULL) {
+		fprintf(stderr, IDENT ": no security policy \"%s\" (built in or in the configuration)\n", name);
+		return 1;
+	}
+	if (moat_policy_print(stdout, p) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, IDENT ": cannot write the policy: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 /* Step 3 of the startup order. */
@@ -242,6 +264,11 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		frontd_config_free(&cfg);
 		return 0;
+	}
+	if (o.print_policy != NULL) {
+		int st = print_policy(&cfg, o.print_policy);
+		frontd_config_free(&cfg);
+		return st;
 	}
 
 	/* Writes to a closed peer are errors to handle, not a reason to die (MSG_NOSIGNAL covers most). */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls/config_policy.h"
+
 static char *dup_str(const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -99,6 +101,9 @@ void frontd_site_free(struct frontd_site *site)
 	for (size_t i = 0; i < site->name_count; i++)
 		free(site->names[i]);
 	free(site->names);
+	for (size_t i = 0; i < site->client_name_count; i++)
+		free(site->client_names[i]);
+	free(site->client_names);
 	free(site);
 }
 
@@ -140,10 +145,10 @@ int frontd_site_add_cert_pem(struct frontd_site *site, const uint8_t *pem, size_
 	return MOAT_SUCCESS;
 }
 
-int frontd_site_set_policy(struct frontd_site *site, const char *policy)
+int frontd_site_set_policy(struct frontd_site *site, const struct moat_security_policy *policy)
 {
 	ENSURE_REF(site);
-	return moat_config_set_cipher_preferences(site->tls, policy);
+	return moat_config_set_security_policy(site->tls, policy);
 }
 
 int frontd_site_set_alpn(struct frontd_site *site, const char *const *protocols, size_t count)

@@ -26,6 +26,7 @@
 
 #include "common/error.h"
 #include "frontd/proxy_protocol.h"
+#include "policy/security_policy.h"
 #include "tls/moat.h"
 
 #define FRONTD_MAX_CERTS 4      /* one per key type: RSA, RSA-PSS, ECDSA P-256, ECDSA P-384 */
@@ -55,6 +56,10 @@ struct frontd_site {
 	size_t cert_count;
 	struct frontd_backend backend;
 	bool is_default;
+	/* client-auth (client_cert.h): NONE unless configured; the names a client certificate must carry, if any. */
+	moat_cert_auth_type client_auth;
+	char **client_names;
+	size_t client_name_count;
 };
 
 struct frontd_sites {
@@ -84,8 +89,8 @@ MOAT_MUST_USE int frontd_site_add_name(struct frontd_site *site, const char *nam
  * key type or FRONTD_MAX_CERTS chains.
  */
 MOAT_MUST_USE int frontd_site_add_cert_pem(struct frontd_site *site, const uint8_t *pem, size_t len);
-/* A named security policy; MOAT_ERR_NO_SUCH_POLICY for an unknown name. */
-MOAT_MUST_USE int frontd_site_set_policy(struct frontd_site *site, const char *policy);
+/* The site's security policy (built in, or a policy block's: the caller keeps it alive as long as the site). */
+MOAT_MUST_USE int frontd_site_set_policy(struct frontd_site *site, const struct moat_security_policy *policy);
 /* Protocols in preference order; each 1..255 bytes (else MOAT_ERR_INVALID_ARG). */
 MOAT_MUST_USE int frontd_site_set_alpn(struct frontd_site *site, const char *const *protocols, size_t count);
 

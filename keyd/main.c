@@ -224,6 +224,11 @@ static int check_only(struct moat_conf *conf, struct keyd_config *cfg, const str
 		return 1;
 	}
 	bool ok = check_exposure(cfg, &keys, cfg->insecure_same_user || o->insecure_same_user, msg, sizeof(msg));
+	/* The warning keyd logs at start-up, here too: -t is where an operator looks before starting it. */
+	for (size_t i = 0; ok && i < keys.count; i++)
+		if (keys.keys[i]->world_readable)
+			fprintf(stderr, "moat-keyd: warning: key %s: its file is readable by every user; chmod o-r it\n",
+				keys.keys[i]->name);
 	keyd_keys_free(&keys);
 	if (!ok) {
 		fprintf(stderr, "moat-keyd: %s\n", msg);

@@ -5,6 +5,7 @@ tls_libmoat_a_SOURCES += tls/moat.h tls/conn.h \
 	tls/tls13_tables.c tls/tls13_server.c tls/tls13_client.c tls/tls13_auth.c tls/tls13_ccs.c \
 	tls/tls12_tables.c tls/tls12_server.c tls/tls12_ext_server.c \
 	tls/ext_rows.c tls/ext_rows.h tls/ext_handlers.h tls/tls13_ext_server.c tls/tls13_ext_client.c \
-	tls/async_pkey.c tls/client_hello_api.c tls/tls12_premaster.c tls/tls12_premaster.h
+	tls/async_pkey.c tls/client_hello_api.c tls/tls12_premaster.c tls/tls12_premaster.h \
+	tls/library_version.c tls/config_policy.c tls/config_policy.h tls/config_trust.c
 
 # The library manual, man/moat.3, is listed in man/local.mk.

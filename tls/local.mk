@@ -17,3 +17,4 @@ tls_libmoat_a_SOURCES += $(POLICY_SOURCES)
 MOAT_TLS_LIBS = tls/libmoat.a $(MOAT_CRYPTO_LIBS)
 
 include tls/examples/local.mk
+include tls/shared.mk

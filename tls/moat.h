@@ -29,6 +29,11 @@
 
 #include "common/error_public.h"
 
+/* Everything declared from here on is the library's ABI (see error_public.h). */
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility push(default)
+#endif
+
 #define MOAT_TLS10 0x0301
 #define MOAT_TLS11 0x0302
 #define MOAT_TLS12 0x0303
@@ -103,6 +108,19 @@ MOAT_MUST_USE int moat_config_wipe_trust_store(struct moat_config *config);
 MOAT_MUST_USE int moat_config_set_verification_ca_location(struct moat_config *config, const char *ca_pem_filename,
 							   const char *ca_dir);
 MOAT_MUST_USE int moat_config_add_pem_to_trust_store(struct moat_config *config, const char *pem);
+/*
+ * Certificates allowed between the peer's leaf and a trust anchor (the
+ * guide's s2n_config_set_max_cert_chain_depth); 0 is invalid. A longer chain
+ * fails with MOAT_ERR_BAD_CERTIFICATE (bad_certificate).
+ */
+MOAT_MUST_USE int moat_config_set_max_cert_chain_depth(struct moat_config *config, uint16_t max_depth);
+/*
+ * Add the CRLs in pem (PEM "X509 CRL" blocks) and check the peer's leaf
+ * against them from then on: revoked → certificate_revoked; an issuer
+ * without a current CRL → certificate_unknown. Not in the guide, whose CRL
+ * support is a lookup callback.
+ */
+MOAT_MUST_USE int moat_config_add_crl_pem(struct moat_config *config, const char *pem);
 MOAT_MUST_USE int moat_config_set_verify_host_callback(struct moat_config *config, moat_verify_host_fn fn, void *data);
 /* Skip certificate verification entirely (tests and pinned setups only). */
 MOAT_MUST_USE int moat_config_disable_x509_verification(struct moat_config *config);
@@ -196,6 +214,13 @@ MOAT_MUST_USE int moat_connection_request_key_update(struct moat_connection *con
 /* Write out anything queued (KeyUpdate, alerts). */
 MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *blocked);
 
+/* ---- the library ------------------------------------------------------ */
+
+/* moat's version ("0.1.0"), for an application linked to libmoat.so to log or check at run time. */
+const char *moat_get_version(void);
+/* The libcrypto in use and the one moat was built with: "OpenSSL 3.0.x ... (built with OpenSSL 3.0.y ...)". */
+const char *moat_get_libcrypto_version(void);
+
 /* ---- getters ---------------------------------------------------------- */
 
 int moat_connection_get_client_protocol_version(struct moat_connection *conn);
@@ -278,5 +303,9 @@ MOAT_MUST_USE int moat_async_pkey_op_free(struct moat_async_pkey_op *op);
  * having to drop the transport without a word.
  */
 MOAT_MUST_USE int moat_async_pkey_op_fail(struct moat_async_pkey_op *op, struct moat_connection *conn);
+
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC visibility pop
+#endif
 
 #endif

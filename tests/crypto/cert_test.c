@@ -895,6 +895,129 @@ ATF_TC_BODY(trust_store_locations, tc)
 	pki_free(&p);
 }
 
+/* The subject as text for logs and PROXY headers: RFC 2253 order, control and non-ASCII bytes escaped. */
+ATF_TC_WITHOUT_HEAD(subject_text);
+ATF_TC_BODY(subject_text, tc)
+{
+	struct pki p;
+	pki_init(&p);
+	size_t len;
+	uint8_t *der = der_of(p.leaf, &len);
+	char out[256], cn[64];
+	EXPECT_OK(moat_cert_der_subject(der, len, out, sizeof(out)));
+	ATF_CHECK_STREQ(out, "CN=leaf.example.test,O=moat test");
+	EXPECT_OK(moat_cert_der_common_name(der, len, cn, sizeof(cn)));
+	ATF_CHECK_STREQ(cn, "leaf.example.test");
+	/* Too small a buffer, a truncated or padded certificate. */
+	EXPECT_ERR(moat_cert_der_subject(der, len, out, 10), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_cert_der_subject(der, len - 1, out, sizeof(out)), MOAT_ERR_BAD_CERTIFICATE);
+	ATF_CHECK_STREQ(out, "");
+	free(der);
+
+	/* A hostile CN: a newline, a quote, a comma and UTF-8 come out as escapes, never raw. */
+	struct cert_spec hostile = leaf_spec();
+	hostile.cn = "evil\n\"x\",y\xc3\xa9";
+	X509 *x = make_cert(&hostile, p.leaf_key, p.intermediate, p.int_key);
+	der = der_of(x, &len);
+	EXPECT_OK(moat_cert_der_subject(der, len, out, sizeof(out)));
+	EXPECT_OK(moat_cert_der_common_name(der, len, cn, sizeof(cn)));
+	for (const char *s = out; *s != '\0'; s++)
+		ATF_REQUIRE_MSG(*s >= 0x20 && *s < 0x7f, "raw byte 0x%02x in \"%s\"", (unsigned char)*s, out);
+	for (const char *s = cn; *s != '\0'; s++)
+		ATF_REQUIRE_MSG(*s >= 0x20 && *s < 0x7f, "raw byte 0x%02x in \"%s\"", (unsigned char)*s, cn);
+	ATF_CHECK_MSG(strstr(out, "\\,y") != NULL, "comma not escaped: %s", out);
+	free(der);
+	X509_free(x);
+	pki_free(&p);
+}
+
+/* max_depth counts the intermediates: root, two intermediates and a leaf need 2. */
+ATF_TC_WITHOUT_HEAD(chain_depth);
+ATF_TC_BODY(chain_depth, tc)
+{
+	struct pki p;
+	pki_init(&p);
+	struct cert_spec inter2_spec = ca_spec("moat test intermediate 2");
+	EVP_PKEY *k2 = p256();
+	X509 *inter2 = make_cert(&inter2_spec, k2, p.intermediate, p.int_key);
+	struct cert_spec leaf = leaf_spec();
+	X509 *deep = make_cert(&leaf, p.leaf_key, inter2, k2);
+	struct moat_cert_chain c;
+	memset(&c, 0, sizeof(c));
+	chain_add(&c, deep);
+	chain_add(&c, inter2);
+	chain_add(&c, p.intermediate);
+
+	EXPECT_OK(moat_cert_verify(&p.store, &c, true, now())); /* 0: libcrypto's default of 100 */
+	p.store.max_depth = 2;
+	EXPECT_OK(moat_cert_verify(&p.store, &c, true, now()));
+	p.store.max_depth = 1;
+	EXPECT_ERR(moat_cert_verify(&p.store, &c, true, now()), MOAT_ERR_BAD_CERTIFICATE);
+	/* The usual chain (one intermediate) still fits 1. */
+	struct moat_cert_chain shallow;
+	pki_chain(&p, &shallow, p.leaf);
+	EXPECT_OK(moat_cert_verify(&p.store, &shallow, true, now()));
+
+	moat_cert_chain_free(&c);
+	moat_cert_chain_free(&shallow);
+	X509_free(deep);
+	X509_free(inter2);
+	EVP_PKEY_free(k2);
+	pki_free(&p);
+}
+
+/* A CRL from the intermediate that revokes one leaf: that leaf is certificate_revoked, another passes. */
+ATF_TC_WITHOUT_HEAD(crl_check);
+ATF_TC_BODY(crl_check, tc)
+{
+	struct pki p;
+	pki_init(&p);
+	struct cert_spec other_spec = leaf_spec();
+	other_spec.cn = "other.example.test";
+	X509 *other = make_cert(&other_spec, p.leaf_key, p.intermediate, p.int_key);
+
+	X509_CRL *crl = X509_CRL_new();
+	ATF_REQUIRE(crl != NULL && X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1);
+	ATF_REQUIRE(X509_CRL_set_issuer_name(crl, X509_get_subject_name(p.intermediate)) == 1);
+	ASN1_TIME *t = X509_gmtime_adj(NULL, -DAY);
+	ATF_REQUIRE(X509_CRL_set1_lastUpdate(crl, t) == 1);
+	ASN1_TIME_free(t);
+	t = X509_gmtime_adj(NULL, 7 * DAY);
+	ATF_REQUIRE(X509_CRL_set1_nextUpdate(crl, t) == 1);
+	X509_REVOKED *r = X509_REVOKED_new();
+	ATF_REQUIRE(X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(p.leaf)) == 1);
+	t = X509_gmtime_adj(NULL, -DAY);
+	ATF_REQUIRE(X509_REVOKED_set_revocationDate(r, t) == 1);
+	ASN1_TIME_free(t);
+	ATF_REQUIRE(X509_CRL_add0_revoked(crl, r) == 1);
+	ATF_REQUIRE(X509_CRL_sign(crl, p.int_key, EVP_sha256()) > 0);
+	BIO *bio = BIO_new(BIO_s_mem());
+	ATF_REQUIRE(PEM_write_bio_X509_CRL(bio, crl) == 1);
+	char *pem;
+	long n = BIO_get_mem_data(bio, &pem);
+
+	struct moat_cert_chain revoked, fine;
+	pki_chain(&p, &revoked, p.leaf);
+	pki_chain(&p, &fine, other);
+	EXPECT_OK(moat_cert_verify(&p.store, &revoked, true, now()));
+	EXPECT_ERR(moat_trust_store_add_crl_pem(&p.store, "no CRL here", 11), MOAT_ERR_INVALID_PEM);
+	EXPECT_OK(moat_trust_store_add_crl_pem(&p.store, pem, (size_t)n));
+	EXPECT_ERR(moat_cert_verify(&p.store, &revoked, true, now()), MOAT_ERR_CERTIFICATE_REVOKED);
+	EXPECT_OK(moat_cert_verify(&p.store, &fine, true, now()));
+	/* After the CRL's nextUpdate it is stale: no leaf passes. */
+	EXPECT_ERR(moat_cert_verify(&p.store, &fine, true, now() + 8 * DAY_U), MOAT_ERR_CERTIFICATE_UNKNOWN);
+	/* Wiping the store forgets the CRLs and the check. */
+	moat_trust_store_wipe(&p.store);
+	ATF_CHECK(!p.store.crl_check);
+
+	BIO_free(bio);
+	X509_CRL_free(crl);
+	X509_free(other);
+	moat_cert_chain_free(&revoked);
+	moat_cert_chain_free(&fine);
+	pki_free(&p);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, chain_from_pem_verifies);
@@ -907,6 +1030,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, spki_sha256_key_id);
 	ATF_TP_ADD_TC(tp, dns_name_iteration);
 	ATF_TP_ADD_TC(tp, leaf_signature_scheme);
+	ATF_TP_ADD_TC(tp, subject_text);
+	ATF_TP_ADD_TC(tp, chain_depth);
+	ATF_TP_ADD_TC(tp, crl_check);
 	ATF_TP_ADD_TC(tp, trust_store_locations);
 	return atf_no_error();
 }

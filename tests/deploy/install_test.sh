@@ -43,6 +43,7 @@ layout_body()
 	while read -r f; do
 		case "$f" in
 		"$MOAT_SBINDIR"/* | "$MOAT_SYSCONFDIR"/moat/* | "$MOAT_MANDIR"/man[1-9]/*) ;;
+		"$MOAT_LIBDIR"/libmoat.so.* | "$MOAT_LIBDIR"/pkgconfig/moat.pc | "$MOAT_INCLUDEDIR"/moat/*) ;;
 		*) atf_fail "installed outside the configured directories: $f" ;;
 		esac
 	done <files
@@ -107,9 +108,68 @@ examples_body()
 		"$D$MOAT_SBINDIR/moat-keyd" -t -f "$conf/moat-keyd.conf.example"
 }
 
+atf_test_case library
+library_head()
+{
+	atf_set "descr" "libmoat.so, <moat.h> and moat.pc are installed; the library exports the moat_ API the headers declare and nothing else; the example programs build from the installed copy alone and complete a handshake with it"
+	atf_set "require.progs" "make openssl pkg-config nm"
+}
+library_body()
+{
+	install_here
+	lib="$D$MOAT_LIBDIR"
+	[ -f "$lib/libmoat.so.$MOAT_VERSION" ] || atf_fail "libmoat.so.$MOAT_VERSION not installed"
+	[ "$(readlink "$lib/libmoat.so.0")" = "libmoat.so.$MOAT_VERSION" ] || atf_fail "libmoat.so.0 does not name the library"
+	[ "$(readlink "$lib/libmoat.so")" = "libmoat.so.0" ] || atf_fail "libmoat.so does not name libmoat.so.0"
+	inc="$D$MOAT_INCLUDEDIR/moat"
+	[ -f "$inc/moat.h" ] || atf_fail "moat.h not installed"
+
+	# Exported: exactly what the installed headers declare.
+	nm -D --defined-only "$lib/libmoat.so.$MOAT_VERSION" | awk '{ print $3 }' | sort -u >exported
+	sed -n 's/^[^ #\t/*].*[ *]\(moat_[a-z0-9_]*\)(.*/\1/p; s/^extern .*[ *]\(moat_[a-z0-9_]*\);$/\1/p' \
+		"$inc/moat.h" "$inc/common/error_public.h" | sort -u >declared
+	[ "$(wc -l <declared)" -gt 50 ] || atf_fail "found only $(wc -l <declared) declarations in the headers"
+	if ! cmp -s exported declared; then
+		diff declared exported >&2
+		atf_fail "exported symbols differ from the declarations (< declared only, > exported only)"
+	fi
+
+	# The examples, built as an application is: the installed header and library through pkg-config.
+	export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D"
+	atf_check -s exit:0 -o match:"^$MOAT_VERSION\$" -e empty pkg-config --modversion moat
+	flags="$(pkg-config --cflags --libs moat)" || atf_fail "pkg-config moat failed"
+	ex="$MOAT_TOP_SRCDIR/tls/examples"
+	for prog in moat-tls-server moat-tls-client; do
+		# shellcheck disable=SC2086 # flags are words
+		atf_check -s exit:0 -o ignore -e ignore ${MOAT_CC:-cc} $MOAT_SANITIZER_CFLAGS -std=c11 -D_GNU_SOURCE \
+			-o "$prog" "$ex/$prog.c" "$ex/example_common.c" $flags -lpthread
+	done
+	export LD_LIBRARY_PATH="$lib"
+	ldd ./moat-tls-server | grep -q "libmoat.so.0 => $lib/libmoat.so.0" || atf_fail "the server does not load the installed libmoat.so.0: $(ldd ./moat-tls-server)"
+	atf_check -s exit:0 -o match:"^moat-tls-client \(moat\) $MOAT_VERSION\$" -o match:"^libcrypto: OpenSSL" -e empty \
+		./moat-tls-client --version
+
+	atf_check -s exit:0 -o ignore -e ignore openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=example.com
+	./moat-tls-server --listen 127.0.0.1:0 --cert cert.pem --key key.pem --echo --count 1 >server.out 2>server.err &
+	spid=$!
+	port=""
+	for _ in $(seq 100); do
+		port="$(sed -n 's/^listening on \([0-9]*\)$/\1/p' server.out)"
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || { kill "$spid"; atf_fail "the server built on the installed library did not start: $(cat server.err)"; }
+	echo "hello through the installed libmoat" >msg
+	atf_check -s exit:0 -o ignore -e match:"^handshake: ok" -e match:"^echo: [0-9]+ bytes ok" \
+		./moat-tls-client --connect "127.0.0.1:$port" --server-name example.com --ca cert.pem --echo-check <msg
+	wait "$spid" || atf_fail "the server exited with an error: $(cat server.err)"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case layout
 	atf_add_test_case defaults
 	atf_add_test_case examples
+	atf_add_test_case library
 }

@@ -48,6 +48,15 @@ ATF_TC_BODY(bad_values, tc)
 	bad("keyd \"/k\"\nlisten example.com:443\n",
 	    "t.conf:2: \"listen\": \"example.com:443\" is not a numeric address, '*' or localhost (no DNS at config time)");
 	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nlisten 127.0.0.1:1\n", "t.conf:3: duplicate listen address 127.0.0.1:1");
+	/* A wildcard takes the port for its whole family: the second bind would fail at start-up. */
+	bad("keyd \"/k\"\nlisten *:8443\nlisten 127.0.0.1:8443\n",
+	    "t.conf:3: listen address 127.0.0.1:8443 overlaps 0.0.0.0:8443: a wildcard address takes its port for "
+	    "every address of the family");
+	bad("keyd \"/k\"\nlisten \"[::1]:8443\"\nlisten \"[::]:8443\"\n",
+	    "t.conf:3: listen address [::]:8443 overlaps [::1]:8443: a wildcard address takes its port for every "
+	    "address of the family");
+	/* IPv6 listeners are V6ONLY: both wildcards on one port, and other ports, are fine (the site is what is missing). */
+	bad("keyd \"/k\"\nlisten *:8443\nlisten \"[::]:8443\"\nlisten 127.0.0.1:8444\n", "t.conf:1: no \"site\" block");
 	bad("keyd \"/k\"\nkeyd \"/j\"\n", "t.conf:2: \"keyd\" given twice (first at t.conf:1)");
 	bad("keyd \"/k\"\nkeyd-timeout 0s\n", "t.conf:2: \"keyd-timeout\": 0s is out of range (1ms..24h)");
 	bad("keyd \"/k\"\nidle-timeout 25h\n", "t.conf:2: \"idle-timeout\": 25h is out of range (1ms..24h)");
@@ -90,7 +99,7 @@ ATF_TC_BODY(site_mistakes, tc)
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tbackend 127.0.0.1:2\n}\n", head);
 	bad(text, "t.conf:3: site \"a.test\" has no certificate");
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tpolicy \"nope\"\n}\n", head);
-	bad(text, "t.conf:4: unknown security policy \"nope\"");
+	bad(text, "t.conf:4: unknown security policy \"nope\" (a built-in name, see moat-frontd.conf(5), or a policy block)");
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tbackend 127.0.0.1\n}\n", head);
 	bad(text, "t.conf:4: \"backend\": \"127.0.0.1\" has no port (write host:port)");
 	snprintf(text, sizeof(text), "%ssite \"a.test\" {\n\tname \"b.test\" \"A.Test\"\n}\n", head);

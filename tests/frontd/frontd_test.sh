@@ -87,27 +87,6 @@ config_errors_head()
 	atf_set "require.progs" "openssl"
 }
 
-# check_bad LINE MESSAGE: frontd -t on f.conf fails with exactly "f.conf:LINE: MESSAGE".
-check_bad()
-{
-	"$FRONTD" -t -f f.conf >t.out 2>t.err
-	_rc=$?
-	[ $_rc -eq 1 ] || { show f.conf t.err; atf_fail "exit $_rc, want 1, for: $2"; }
-	[ ! -s t.out ] || { show t.out; atf_fail "output on stdout for: $2"; }
-	[ "$(wc -l <t.err)" -eq 1 ] || { show f.conf t.err; atf_fail "not exactly one line for: $2"; }
-	[ "$(cat t.err)" = "f.conf:$1: $2" ] || { show f.conf t.err; atf_fail "want 'f.conf:$1: $2'"; }
-}
-
-# conf_with LINES...: a valid config with LINES in place of the site's body.
-site_conf()
-{
-	printf 'keyd "/run/moat/keyd.sock"\nlisten 127.0.0.1:8443\nsite "a.test" {\n'
-	for _l in "$@"; do
-		printf '\t%s\n' "$_l"
-	done
-	printf '}\n'
-}
-
 config_errors_body()
 {
 	make_pki
@@ -140,7 +119,7 @@ config_errors_body()
 	site_conf 'certificate "a.pem"' 'certificate "b.pem"' 'backend 127.0.0.1:8080' >f.conf
 	check_bad 5 'certificate "b.pem": site "a.test" already has a certificate for this key type'
 	site_conf 'certificate "a.pem"' 'policy "tls13_only_please"' 'backend 127.0.0.1:8080' >f.conf
-	check_bad 5 'unknown security policy "tls13_only_please"'
+	check_bad 5 'unknown security policy "tls13_only_please" (a built-in name, see moat-frontd.conf(5), or a policy block)'
 	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:80800' >f.conf
 	check_bad 5 '"backend": "127.0.0.1:80800": port is out of range (1..65535)'
 	{ echo 'listen 127.0.0.1'; site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080'; } >f.conf

@@ -22,6 +22,29 @@ make_pki()
 	return 0
 }
 
+# ---- configurations -----------------------------------------------------------------
+
+# check_bad LINE MESSAGE: frontd -t on f.conf fails with exactly "f.conf:LINE: MESSAGE".
+check_bad()
+{
+	"$FRONTD" -t -f f.conf >t.out 2>t.err
+	_rc=$?
+	[ $_rc -eq 1 ] || { show f.conf t.err; atf_fail "exit $_rc, want 1, for: $2"; }
+	[ ! -s t.out ] || { show t.out; atf_fail "output on stdout for: $2"; }
+	[ "$(wc -l <t.err)" -eq 1 ] || { show f.conf t.err; atf_fail "not exactly one line for: $2"; }
+	[ "$(cat t.err)" = "f.conf:$1: $2" ] || { show f.conf t.err; atf_fail "want 'f.conf:$1: $2'"; }
+}
+
+# site_conf LINES...: a valid config with LINES as the body of site "a.test".
+site_conf()
+{
+	printf 'keyd "/run/moat/keyd.sock"\nlisten 127.0.0.1:8443\nsite "a.test" {\n'
+	for _l in "$@"; do
+		printf '\t%s\n' "$_l"
+	done
+	printf '}\n'
+}
+
 # ---- processes ----------------------------------------------------------------------
 
 # start_keyd ARGS...: fake_keyd on ./keyd.sock with every key there is.

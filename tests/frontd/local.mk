@@ -35,9 +35,11 @@ tests_frontd_tls_pipe_client_LDADD = $(MOAT_TLS_LIBS)
 
 # The daemon end to end; the scripts and their shared helpers are copied
 # beside the programs (as in tests/interop).
-FRONTD_SH_TESTS = tests/frontd/frontd_test tests/frontd/proxy_protocol_e2e_test
+FRONTD_SH_TESTS = tests/frontd/frontd_test tests/frontd/proxy_protocol_e2e_test tests/frontd/policy_test \
+	tests/frontd/client_cert_test
 FRONTD_SH_LIB = tests/frontd/frontd_test_lib
-EXTRA_DIST += tests/frontd/Kyuafile tests/frontd/frontd_test.sh tests/frontd/proxy_protocol_e2e_test.sh \
+EXTRA_DIST += tests/frontd/Kyuafile tests/frontd/frontd_test.sh tests/frontd/proxy_protocol_e2e_test.sh tests/frontd/policy_test.sh \
+	tests/frontd/client_cert_test.sh \
 	tests/frontd/frontd_test_lib.sh
 CLEANFILES += $(FRONTD_SH_TESTS) $(FRONTD_SH_LIB)
 

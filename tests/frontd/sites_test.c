@@ -142,8 +142,8 @@ ATF_TC_BODY(site_settings, tc)
 	struct frontd_site *s = frontd_site_new("x.test");
 	ATF_REQUIRE(s != NULL);
 	ATF_REQUIRE_STREQ(s->name, "x.test");
-	EXPECT_OK(frontd_site_set_policy(s, "default_tls13"));
-	EXPECT_ERR(frontd_site_set_policy(s, "no_such_policy"), MOAT_ERR_NO_SUCH_POLICY);
+	EXPECT_OK(frontd_site_set_policy(s, moat_security_policy_find("default_tls13")));
+	EXPECT_ERR(frontd_site_set_policy(s, NULL), MOAT_ERR_NULL_ARG);
 	const char *alpn[] = { "h2", "http/1.1" };
 	EXPECT_OK(frontd_site_set_alpn(s, alpn, 2));
 	const char *empty[] = { "" };

@@ -10,7 +10,10 @@
  *  - the tree, written back out as text, must parse to the same tree (the
  *    printer quotes the way the lexer unquotes, so this checks both);
  *  - every typed helper runs on every argument and, when it fails, leaves
- *    a message that starts with the directive's file:line.
+ *    a message that starts with the directive's file:line;
+ *  - every top-level `policy` block is read as a security policy
+ *    (policy/policy_block.h): a failure has its file:line, a success stays
+ *    within the limits and prints as a block that reads back the same.
  *
  * Built with -DMOAT_FUZZ_STANDALONE it gets a main() that runs a few built-in
  * inputs, so the target can be compiled and exercised without libFuzzer.
@@ -24,6 +27,7 @@
 
 #include "common/buf.h"
 #include "policy/conf.h"
+#include "policy/policy_block.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -155,6 +159,68 @@ static void same_tree(const struct moat_conf_node *a, const struct moat_conf_nod
 	}
 }
 
+static bool same_policy(const struct moat_security_policy *a, const struct moat_security_policy *b)
+{
+	if (a->min_version != b->min_version || a->max_version != b->max_version ||
+	    a->cipher_suites_count != b->cipher_suites_count || a->groups_count != b->groups_count ||
+	    a->sig_schemes_count != b->sig_schemes_count)
+		return false;
+	for (size_t i = 0; i < a->cipher_suites_count; i++)
+		if (a->cipher_suites[i] != b->cipher_suites[i])
+			return false;
+	return memcmp(a->groups, b->groups, a->groups_count * sizeof(a->groups[0])) == 0 &&
+	       memcmp(a->sig_schemes, b->sig_schemes, a->sig_schemes_count * sizeof(a->sig_schemes[0])) == 0;
+}
+
+/* A loaded policy, printed, renamed and read again, is the same policy. */
+static void policy_round_trip(const struct moat_custom_policy *cp)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	check(f != NULL);
+	check(moat_policy_print(f, &cp->policy) == MOAT_SUCCESS);
+	check(fclose(f) == 0);
+	const char *brace = strchr(text, '{');
+	check(brace != NULL);
+	size_t n = strlen(brace) + 32;
+	char *renamed = malloc(n);
+	check(renamed != NULL);
+	(void)snprintf(renamed, n, "policy \"again\" %s", brace);
+	struct moat_conf conf;
+	static struct moat_custom_policy again;
+	check(moat_conf_parse_string_flags(&conf, NAME, renamed, strlen(renamed), MOAT_CONF_NO_INCLUDE) == MOAT_SUCCESS);
+	check(conf.root.child_count == 1);
+	check(moat_policy_block_load(&conf, &conf.root.children[0], NULL, 0, &again) == MOAT_SUCCESS);
+	check(same_policy(&cp->policy, &again.policy));
+	moat_conf_free(&conf);
+	free(renamed);
+	free(text);
+}
+
+static void load_policies(struct moat_conf *conf)
+{
+	/* Static: a custom policy is a few hundred bytes, and a fuzz input may hold many. */
+	static struct moat_custom_policy loaded[8];
+	size_t n = 0;
+	for (size_t c = 0; c < conf->root.child_count && n < 8; c++) {
+		const struct moat_conf_node *node = &conf->root.children[c];
+		if (strcmp(node->name, "policy") != 0)
+			continue;
+		if (moat_policy_block_load(conf, node, loaded, n, &loaded[n]) != MOAT_SUCCESS) {
+			check(moat_errno == MOAT_ERR_CONFIG);
+			check(starts_with(moat_conf_error(conf), NAME ":"));
+			continue;
+		}
+		const struct moat_security_policy *p = &loaded[n].policy;
+		check(p->cipher_suites_count >= 1 && p->cipher_suites_count <= MOAT_POLICY_MAX_SUITES);
+		check(p->groups_count <= MOAT_POLICY_MAX_GROUPS && p->sig_schemes_count <= MOAT_POLICY_MAX_SCHEMES);
+		check(p->min_version <= p->max_version && strcmp(p->name, node->args[0].text) == 0);
+		policy_round_trip(&loaded[n]);
+		n++;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct moat_conf conf, again;
@@ -174,6 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(moat_conf_error(&conf)[0] == '\0');
 	check(walk(&conf, &conf.root, 0, &line) == conf.directive_count); /* no includes: every directive is a node */
 	check(conf.directive_count <= MOAT_CONF_MAX_DIRECTIVES);
+	load_policies(&conf);
 
 	moat_buf_init(&text, MOAT_CONF_MAX_FILE_SIZE);
 	if (print(&text, &conf.root) == MOAT_SUCCESS) {
@@ -205,6 +272,9 @@ int main(void)
 		"include \"x.conf\"",
 		"t 10s 250ms 5m 1h 64k 16m yes off *:80 localhost:1 [::1]:443 1.2.3.4:0",
 		"a \x01\n",
+		"policy \"p\" {\n\tbase \"default_tls13\"\n\tmin-version tls1.2\n\tciphers TLS_AES_128_GCM_SHA256 "
+		"ECDHE-RSA-AES128-GCM-SHA256\n\tgroups x25519\n}\npolicy \"q\" {\n\tbase \"p\"\n\tgroups x448\n}\n",
+		"policy \"p\" {\n\tciphers RC4\n}\npolicy \"default\" { }\npolicy p\n",
 	};
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
 		(void)LLVMFuzzerTestOneInput((const uint8_t *)inputs[i], strlen(inputs[i]));

@@ -36,6 +36,12 @@ check_ok_body()
 	atf_check -s exit:1 -o empty -e inline:"cannot open \"$(pwd)/nothere.conf\": No such file or directory\n" \
 		"$KEYD" -t -f "$(pwd)/nothere.conf"
 	atf_check -s exit:2 -e match:"usage" "$KEYD" -x
+	# A key file every user may read: -t says so (as start-up logs it), and still accepts it.
+	chmod 0644 rsa.key
+	write_conf rsa
+	atf_check -s exit:0 -o inline:"configuration OK\n" \
+		-e match:"^moat-keyd: warning: key [^ ]+: its file is readable by every user; chmod o-r it\$" \
+		"$KEYD" -t -f "$(pwd)/keyd.conf"
 }
 
 atf_test_case syntax_errors

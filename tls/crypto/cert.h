@@ -71,9 +71,20 @@ MOAT_MUST_USE int moat_cert_for_each_dns_name(const struct moat_cert_chain *c,
  */
 uint16_t moat_cert_leaf_sig_scheme(const struct moat_cert_chain *c);
 
+/*
+ * The subject of a DER certificate as RFC 2253 text ("CN=a,O=b") into out,
+ * NUL-terminated, and its (last) commonName; a value that does not fit or a
+ * certificate that does not parse → MOAT_ERR_INVALID_ARG / MOAT_ERR_BAD_CERTIFICATE.
+ * A certificate without commonName gives "".
+ */
+MOAT_MUST_USE int moat_cert_der_subject(const uint8_t *der, size_t len, char *out, size_t cap);
+MOAT_MUST_USE int moat_cert_der_common_name(const uint8_t *der, size_t len, char *out, size_t cap);
+
 /* A zeroed struct has no store: init it first. */
 struct moat_trust_store {
 	void *store;    /* X509_STORE* */
+	uint16_t max_depth; /* certificates between the leaf and the anchor at most; 0: libcrypto's default (100) */
+	bool crl_check;     /* CRLs were added: a leaf's issuer must have a current CRL that does not list it */
 };
 MOAT_MUST_USE int moat_trust_store_init(struct moat_trust_store *t);                 /* empty */
 MOAT_MUST_USE int moat_trust_store_load_system(struct moat_trust_store *t);          /* OpenSSL default paths */
@@ -81,7 +92,15 @@ MOAT_MUST_USE int moat_trust_store_load_system(struct moat_trust_store *t);     
 MOAT_MUST_USE int moat_trust_store_load_location(struct moat_trust_store *t, const char *ca_file, const char *ca_dir);
 /* Add every certificate in pem as a trust anchor; none → MOAT_ERR_INVALID_PEM. */
 MOAT_MUST_USE int moat_trust_store_add_pem(struct moat_trust_store *t, const char *pem, size_t len);
-void moat_trust_store_wipe(struct moat_trust_store *t);  /* back to empty */
+/*
+ * Add every CRL in pem (PEM "X509 CRL" blocks) and from then on check
+ * leaves against them: a revoked leaf fails with
+ * MOAT_ERR_CERTIFICATE_REVOKED, a leaf whose issuer has no current CRL with
+ * MOAT_ERR_CERTIFICATE_UNKNOWN (as nginx's ssl_crl does). No CRL in pem →
+ * MOAT_ERR_INVALID_PEM.
+ */
+MOAT_MUST_USE int moat_trust_store_add_crl_pem(struct moat_trust_store *t, const char *pem, size_t len);
+void moat_trust_store_wipe(struct moat_trust_store *t);  /* back to empty (CRLs too; the depth stays) */
 void moat_trust_store_free(struct moat_trust_store *t);  /* safe on a zeroed struct and twice */
 
 /*
@@ -93,7 +112,9 @@ void moat_trust_store_free(struct moat_trust_store *t);  /* safe on a zeroed str
  * issuer/untrusted → MOAT_ERR_UNKNOWN_CA; expired or not yet valid →
  * MOAT_ERR_CERTIFICATE_EXPIRED; bad signature/malformed →
  * MOAT_ERR_BAD_CERTIFICATE; wrong purpose/unsupported or weak key →
- * MOAT_ERR_UNSUPPORTED_CERTIFICATE; other → MOAT_ERR_CERTIFICATE_UNKNOWN.
+ * MOAT_ERR_UNSUPPORTED_CERTIFICATE; chain longer than max_depth →
+ * MOAT_ERR_BAD_CERTIFICATE; revoked → MOAT_ERR_CERTIFICATE_REVOKED; other →
+ * MOAT_ERR_CERTIFICATE_UNKNOWN.
  * An empty chain → MOAT_ERR_CERTIFICATE_REQUIRED.
  */
 MOAT_MUST_USE int moat_cert_verify(const struct moat_trust_store *t, const struct moat_cert_chain *c,

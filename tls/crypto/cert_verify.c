@@ -33,6 +33,7 @@
 int moat_trust_store_init(struct moat_trust_store *t)
 {
 	ENSURE_REF(t);
+	memset(t, 0, sizeof(*t));
 	t->store = X509_STORE_new();
 	ENSURE(t->store != NULL, MOAT_ERR_ALLOC);
 	return MOAT_SUCCESS;
@@ -106,10 +107,42 @@ int moat_trust_store_add_pem(struct moat_trust_store *t, const char *pem, size_t
 	return rc;
 }
 
+int moat_trust_store_add_crl_pem(struct moat_trust_store *t, const char *pem, size_t len)
+{
+	ENSURE_REF(t);
+	ENSURE(t->store != NULL, MOAT_ERR_INVALID_STATE);
+	ENSURE_REF(pem);
+	ENSURE(len > 0 && len <= INT_MAX, MOAT_ERR_INVALID_PEM);
+
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	ENSURE(bio != NULL, MOAT_ERR_ALLOC);
+	size_t added = 0;
+	bool stored = true;
+	for (;;) {
+		X509_CRL *crl = PEM_read_bio_X509_CRL(bio, NULL, moat_pem_no_passphrase, NULL);
+		if (crl == NULL)
+			break;
+		stored = X509_STORE_add_crl(t->store, crl) == 1;
+		X509_CRL_free(crl);
+		if (!stored)
+			break;
+		added++;
+	}
+	unsigned long err = ERR_peek_last_error();
+	bool at_end = ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+	BIO_free(bio);
+	ERR_clear_error();
+	ENSURE(stored, MOAT_ERR_ALLOC);
+	ENSURE(added > 0 && at_end, MOAT_ERR_INVALID_PEM);
+	t->crl_check = true;
+	return MOAT_SUCCESS;
+}
+
 void moat_trust_store_wipe(struct moat_trust_store *t)
 {
 	if (t == NULL)
 		return;
+	t->crl_check = false;
 	X509_STORE_free(t->store);
 	/* If this allocation fails the store is NULL and every later use fails with INVALID_STATE. */
 	t->store = X509_STORE_new();
@@ -139,6 +172,9 @@ static int map_verify_error(int err)
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		return MOAT_ERR_CERTIFICATE_EXPIRED;
+
+	case X509_V_ERR_CERT_REVOKED:
+		return MOAT_ERR_CERTIFICATE_REVOKED;
 
 	case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
 	case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
@@ -201,6 +237,11 @@ static int verify_with(X509_STORE_CTX **ctx, STACK_OF(X509) **untrusted, const s
 	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(*ctx);
 	X509_VERIFY_PARAM_set_time(param, (time_t)now_sec);
 	X509_VERIFY_PARAM_set_auth_level(param, MOAT_CERT_AUTH_LEVEL);
+	if (t->max_depth > 0)
+		X509_VERIFY_PARAM_set_depth(param, t->max_depth);
+	/* The leaf only, as nginx's ssl_crl: intermediates are the operator's own CA's. */
+	if (t->crl_check)
+		TRY_OSSL(X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK), MOAT_ERR_CRYPTO);
 
 	if (X509_verify_cert(*ctx) != 1)
 		BAIL(map_verify_error(X509_STORE_CTX_get_error(*ctx)));

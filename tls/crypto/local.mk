@@ -16,7 +16,7 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/kex.c tls/crypto/kex.h \
 	tls/crypto/sig.c tls/crypto/sig.h \
 	tls/crypto/key_id.c tls/crypto/key_id.h \
-	tls/crypto/cert.h tls/crypto/cert_chain.c tls/crypto/cert_verify.c \
+	tls/crypto/cert.h tls/crypto/cert_chain.c tls/crypto/cert_verify.c tls/crypto/cert_subject.c \
 	tls/crypto/signed_content.c tls/crypto/signed_content.h \
 	tls/crypto/version.c tls/crypto/version.h
 

@@ -3,7 +3,7 @@
  * each of those reads as a walk through the API: configure, connect,
  * negotiate, move data, shut down. Everything here is plain POSIX.
  */
-#include "tls/examples/example_common.h"
+#include "example_common.h"
 
 #include <errno.h>
 #include <fcntl.h>

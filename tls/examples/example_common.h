@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tls/moat.h"
+#include <moat.h>
 
 /* Print "prog: message" (printf-style) to stderr. */
 void ex_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

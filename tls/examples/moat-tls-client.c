@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tls/examples/example_common.h"
-#include "tls/moat.h"
-#include "tls/crypto/version.h"
+#include <moat.h>
+
+#include "example_common.h"
 
 const char *ex_progname = "moat-tls-client";
 
@@ -319,7 +319,7 @@ static int parse_args(int argc, char **argv)
 			return 0;
 		case 'V':
 		case O_VERSION:
-			moat_print_version(stdout, "moat-tls-client");
+			printf("moat-tls-client (moat) %s\nlibcrypto: %s\n", moat_get_version(), moat_get_libcrypto_version());
 			return 0;
 		default:
 			usage(stderr);

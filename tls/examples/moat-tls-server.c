@@ -32,16 +32,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/cursor.h"
-#include "tls/examples/example_common.h"
-#include "tls/moat.h"
-#include "tls/crypto/version.h"
+#include <moat.h>
+
+#include "example_common.h"
 
 const char *ex_progname = "moat-tls-server";
 
 #define MAX_CERTS 8
-#define MAX_SHARES 16
-#define TLS_EXT_KEY_SHARE 51 /* RFC 8446 §4.2 */
 
 typedef enum { ASYNC_NONE, ASYNC_SYNC, ASYNC_THREAD, ASYNC_OFFLOAD_SYNC, ASYNC_OFFLOAD_THREAD } async_mode;
 
@@ -94,8 +91,6 @@ struct conn_state {
 	bool op_failed;
 	bool hello_pending;  /* non-blocking hello callback to finish */
 	bool hello_seen;
-	uint16_t shares[MAX_SHARES]; /* groups of the first ClientHello's key shares */
-	size_t share_count;
 };
 
 static struct options opts = {
@@ -265,28 +260,6 @@ static int finish_async_op(struct moat_connection *conn, struct conn_state *st)
 
 /* ---- client hello callback -------------------------------------------- */
 
-/* Which groups the client sent key shares for (RFC 8446 §4.2.8): tells us whether HRR was needed. */
-static void record_key_shares(struct conn_state *st, struct moat_client_hello *ch)
-{
-	/* Any extension fits (2^16-1 bytes): one ffdhe8192 share alone is 1024. */
-	uint8_t ext[65535];
-	ssize_t n = moat_client_hello_get_extension_by_id(ch, TLS_EXT_KEY_SHARE, ext, sizeof(ext));
-	if (n <= 0)
-		return;
-	struct moat_cursor c, shares;
-	moat_cursor_init(&c, ext, (size_t)n);
-	if (moat_cursor_get_prefixed(&c, 2, &shares) < 0)
-		return;
-	while (moat_cursor_remaining(&shares) > 0 && st->share_count < MAX_SHARES) {
-		uint16_t group;
-		struct moat_cursor key;
-		if (moat_cursor_get_u16(&shares, &group) < 0 || moat_cursor_get_prefixed(&shares, 2, &key) < 0)
-			break;
-		st->shares[st->share_count++] = group;
-	}
-	moat_error_clear();
-}
-
 static int client_hello_cb(struct moat_connection *conn, void *ctx)
 {
 	(void)ctx;
@@ -295,7 +268,6 @@ static int client_hello_cb(struct moat_connection *conn, void *ctx)
 	if (ch == NULL)
 		return -1;
 	st->hello_seen = true;
-	record_key_shares(st, ch);
 
 	const char *sni = moat_client_hello_get_server_name(ch);
 	printf("hello: server_name %s\n", sni ? sni : "none");
@@ -311,33 +283,6 @@ static int client_hello_cb(struct moat_connection *conn, void *ctx)
 	if (st->opts->hello_cb_nonblocking)
 		st->hello_pending = true;
 	return 0;
-}
-
-/* NamedGroup code points (RFC 8446 §4.2.7) of the names moat_connection_get_curve returns. */
-static uint16_t group_code(const char *curve)
-{
-	static const struct {
-		const char *name;
-		uint16_t code;
-	} names[] = {
-		{ "secp256r1", 0x0017 }, { "secp384r1", 0x0018 }, { "secp521r1", 0x0019 },
-		{ "x25519", 0x001d },    { "x448", 0x001e },      { "ffdhe2048", 0x0100 },
-		{ "ffdhe3072", 0x0101 }, { "ffdhe4096", 0x0102 }, { "ffdhe6144", 0x0103 },
-		{ "ffdhe8192", 0x0104 },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(curve, names[i].name) == 0)
-			return names[i].code;
-	return 0;
-}
-
-static bool needed_hrr(const struct conn_state *st, struct moat_connection *conn)
-{
-	uint16_t g = group_code(moat_connection_get_curve(conn));
-	for (size_t i = 0; i < st->share_count; i++)
-		if (st->shares[i] == g)
-			return false;
-	return true;
 }
 
 /* ---- the connection --------------------------------------------------- */
@@ -463,7 +408,7 @@ static int serve(struct moat_connection *conn, int fd, struct conn_state *st, co
 	ex_print_params(conn, stdout);
 	printf("client_cert: %s\n", moat_connection_get_client_sig_scheme(conn) != 0 ? "yes" : "no");
 	if (st->hello_seen)
-		printf("hrr: %s\n", needed_hrr(st, conn) ? "yes" : "no");
+		printf("hrr: %s\n", moat_connection_is_hello_retried(conn) ? "yes" : "no");
 	fflush(stdout);
 
 	if (o->key_update) {
@@ -679,7 +624,7 @@ static int parse_args(int argc, char **argv)
 			return 0;
 		case 'V':
 		case O_VERSION:
-			moat_print_version(stdout, "moat-tls-server");
+			printf("moat-tls-server (moat) %s\nlibcrypto: %s\n", moat_get_version(), moat_get_libcrypto_version());
 			return 0;
 		default:
 			usage(stderr);

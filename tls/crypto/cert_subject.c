@@ -1,0 +1,91 @@
+/*
+ * A certificate's subject as text, for logs and for the backend (frontd's
+ * access log and PROXY v2 PP2_SUBTYPE_SSL_CN). The certificate comes from
+ * the peer: it is parsed by libcrypto, and the text written out is escaped
+ * by RFC 2253's rules, with control and non-ASCII bytes as \XX escapes, so
+ * a hostile subject cannot put a newline or a quote into a log line.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "tls/crypto/cert.h"
+
+static X509 *parse(const uint8_t *der, size_t len)
+{
+	if (der == NULL || len == 0 || len > INT_MAX)
+		return NULL;
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* A memory BIO's contents into out, NUL-terminated; too long → MOAT_ERR_INVALID_ARG. */
+static int bio_text(BIO *bio, char *out, size_t cap)
+{
+	char *data;
+	long n = BIO_get_mem_data(bio, &data);
+	ENSURE(n >= 0 && (size_t)n < cap, MOAT_ERR_INVALID_ARG);
+	memcpy(out, data, (size_t)n);
+	out[n] = '\0';
+	return MOAT_SUCCESS;
+}
+
+/* Escapes for both outputs: RFC 2253's, plus control and non-ASCII bytes as \XX, so the text is printable ASCII. */
+#define SUBJECT_FLAGS ((ASN1_STRFLGS_RFC2253 | ASN1_STRFLGS_ESC_MSB) & ~(unsigned long)ASN1_STRFLGS_UTF8_CONVERT)
+
+int moat_cert_der_subject(const uint8_t *der, size_t len, char *out, size_t cap)
+{
+	ENSURE_REF(out);
+	ENSURE(cap > 0, MOAT_ERR_INVALID_ARG);
+	out[0] = '\0';
+	X509 *x = parse(der, len);
+	ENSURE(x != NULL, MOAT_ERR_BAD_CERTIFICATE);
+	BIO *bio = BIO_new(BIO_s_mem());
+	int rc = MOAT_FAILURE;
+	unsigned long flags = SUBJECT_FLAGS | XN_FLAG_SEP_COMMA_PLUS | XN_FLAG_DN_REV | XN_FLAG_FN_SN;
+	if (bio == NULL || X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, flags) < 0)
+		moat_error_raise(bio == NULL ? MOAT_ERR_ALLOC : MOAT_ERR_CRYPTO, MOAT_HERE);
+	else
+		rc = bio_text(bio, out, cap);
+	BIO_free(bio);
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
+}
+
+int moat_cert_der_common_name(const uint8_t *der, size_t len, char *out, size_t cap)
+{
+	ENSURE_REF(out);
+	ENSURE(cap > 0, MOAT_ERR_INVALID_ARG);
+	out[0] = '\0';
+	X509 *x = parse(der, len);
+	ENSURE(x != NULL, MOAT_ERR_BAD_CERTIFICATE);
+	const X509_NAME *subject = X509_get_subject_name(x);
+	int last = -1;
+	for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0;)
+		last = i;
+	int rc = MOAT_SUCCESS;
+	if (last >= 0) {
+		/* The most specific CN is the last one (RFC 6125 §2.3.1: the subject's order runs from the root). */
+		const ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, last));
+		BIO *bio = BIO_new(BIO_s_mem());
+		if (bio == NULL || ASN1_STRING_print_ex(bio, cn, SUBJECT_FLAGS) < 0) {
+			moat_error_raise(bio == NULL ? MOAT_ERR_ALLOC : MOAT_ERR_CRYPTO, MOAT_HERE);
+			rc = MOAT_FAILURE;
+		} else {
+			rc = bio_text(bio, out, cap);
+		}
+		BIO_free(bio);
+	}
+	X509_free(x);
+	ERR_clear_error();
+	return rc;
+}
