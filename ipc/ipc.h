@@ -57,6 +57,7 @@
 #define MOAT_IPC_STAT_NAME_MAX 63    /* name<1..63>, [a-z0-9_] */
 #define MOAT_IPC_RSA_MIN_BITS 1024
 #define MOAT_IPC_RSA_MAX_BITS 8192   /* what a 1024-byte signature can hold */
+#define MOAT_IPC_KEY_DER_MAX 6144    /* KEY_ADD key<1..6144>: an RSA-8192 PKCS#8 key is about 4.8 KB */
 /*
  * The smallest max_message a HELLO reply may announce: the largest version 1
  * request (a TICKET_OPEN with the longest ticket, 1082 bytes; a SIGN with a
@@ -75,6 +76,8 @@ typedef enum {
 	MOAT_IPC_PING = 0x04,        /* either socket */
 	MOAT_IPC_LIST_KEYS = 0x10,   /* control socket */
 	MOAT_IPC_STATS = 0x11,       /* control socket */
+	MOAT_IPC_KEY_ADD = 0x12,     /* control socket, root or keyd's user */
+	MOAT_IPC_KEY_REMOVE = 0x13,  /* control socket, root or keyd's user */
 	MOAT_IPC_TICKET_SEAL = 0x20,   /* data socket */
 	MOAT_IPC_TICKET_OPEN = 0x21,   /* data socket */
 	MOAT_IPC_TICKET_LIST = 0x28,   /* control socket */
@@ -114,8 +117,10 @@ typedef enum {
 	MOAT_IPC_TOO_LARGE = 11,    /* a field over its limit, or a reply that would not fit a packet */
 	MOAT_IPC_KEY_POLICY = 12,   /* well formed, but the key's configuration forbids it (role, tls12, rsa-key-exchange) */
 	MOAT_IPC_BAD_TICKET = 13,   /* TICKET_OPEN: the ticket names a key keyd holds but does not open under it */
+	MOAT_IPC_KEY_HELD = 14,     /* KEY_ADD: keyd serves that key or that name already; KEY_REMOVE: the name is not unique */
+	MOAT_IPC_BAD_KEY = 15,      /* KEY_ADD: not a PKCS#8 private key keyd serves (type, size, self-test) */
 } moat_ipc_status;
-#define MOAT_IPC_STATUS_MAX MOAT_IPC_BAD_TICKET
+#define MOAT_IPC_STATUS_MAX MOAT_IPC_BAD_KEY
 
 /* ---- Header ---- */
 
@@ -341,6 +346,55 @@ MOAT_MUST_USE int moat_ipc_stats_reply_encode(struct moat_buf *b, uint32_t reque
 					      const struct moat_ipc_stat *stats, size_t count);
 MOAT_MUST_USE int moat_ipc_stats_reply_decode(struct moat_cursor body, struct moat_ipc_stat *stats, size_t cap,
 					      size_t *count, moat_ipc_status *st);
+
+/* ---- KEY_ADD 0x12, KEY_REMOVE 0x13 ---- */
+
+/*
+ * What moat-keyctl hands keyd at run time: the key as PKCS#8
+ * PrivateKeyInfo DER (the one encoding that needs no guessing; keyctl
+ * converts PEM), its name and the options a configuration "key" block
+ * gives. Only root and keyd's own user may send them (moat-ipc(7)).
+ */
+#define MOAT_IPC_ROLE_SERVER 0x01
+#define MOAT_IPC_ROLE_CLIENT 0x02
+#define MOAT_IPC_KEY_OPT_TLS12 0x01
+#define MOAT_IPC_KEY_OPT_TLS10 0x02
+#define MOAT_IPC_KEY_OPT_RSA_KEY_EXCHANGE 0x04
+#define MOAT_IPC_KEY_OPT_ALL 0x07
+
+struct moat_ipc_key_add {
+	struct moat_cursor key;                /* 1..MOAT_IPC_KEY_DER_MAX bytes of DER: a view, wipe the packet */
+	char name[MOAT_IPC_KEY_NAME_MAX + 1];  /* 1..255 bytes, no control characters, NUL-terminated */
+	uint8_t role;                          /* MOAT_IPC_ROLE_SERVER and/or _CLIENT, not 0 */
+	uint8_t options;                       /* MOAT_IPC_KEY_OPT_*, no other bit */
+};
+
+MOAT_MUST_USE int moat_ipc_key_add_encode(struct moat_buf *b, uint32_t request_id, const struct moat_ipc_key_add *req);
+/* A role of 0 or unknown bits → MALFORMED; a key over the limit → TOO_LARGE. */
+MOAT_MUST_USE int moat_ipc_key_add_decode(struct moat_cursor body, struct moat_ipc_key_add *req, moat_ipc_status *st);
+
+/* KEY_REMOVE names the key by id or by name: exactly one of the two. */
+typedef enum {
+	MOAT_IPC_KEY_BY_ID = 1,
+	MOAT_IPC_KEY_BY_NAME = 2,
+} moat_ipc_key_by;
+
+struct moat_ipc_key_remove {
+	uint8_t by;                            /* moat_ipc_key_by */
+	uint8_t key_id[MOAT_IPC_KEY_ID_LEN];   /* by id */
+	char name[MOAT_IPC_KEY_NAME_MAX + 1];  /* by name: 1..255 bytes, no control characters */
+};
+
+MOAT_MUST_USE int moat_ipc_key_remove_encode(struct moat_buf *b, uint32_t request_id,
+					     const struct moat_ipc_key_remove *req);
+MOAT_MUST_USE int moat_ipc_key_remove_decode(struct moat_cursor body, struct moat_ipc_key_remove *req,
+					     moat_ipc_status *st);
+
+/* Both replies name the key added or removed: its 32-byte key id, nothing else. */
+MOAT_MUST_USE int moat_ipc_key_change_reply_encode(struct moat_buf *b, uint8_t request_opcode, uint32_t request_id,
+						   const uint8_t key_id[MOAT_IPC_KEY_ID_LEN]);
+MOAT_MUST_USE int moat_ipc_key_change_reply_decode(struct moat_cursor body, uint8_t key_id[MOAT_IPC_KEY_ID_LEN],
+						   moat_ipc_status *st);
 
 /* ---- Ticket keys 0x20..0x2f (moat-ipc(7), "Session tickets") ----
  *

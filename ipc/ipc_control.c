@@ -62,9 +62,14 @@ static bool bits_fit_key(uint8_t key_type, uint16_t bits)
 	}
 }
 
-static bool key_name_char_ok(uint8_t ch)
+bool moat_ipc_key_name_ok(const char *name, size_t len)
 {
-	return ch >= 0x20 && ch != 0x7f;
+	if (len > MOAT_IPC_KEY_NAME_MAX || strnlen(name, len) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((uint8_t)name[i] < 0x20 || (uint8_t)name[i] == 0x7f)
+			return false;
+	return true;
 }
 
 static bool key_info_ok(const struct moat_ipc_key_info *k)
@@ -76,13 +81,7 @@ static bool key_info_ok(const struct moat_ipc_key_info *k)
 	for (size_t i = 0; i < k->scheme_count; i++)
 		if (!scheme_fits_key(k->key_type, k->schemes[i]))
 			return false;
-	size_t n = strnlen(k->name, sizeof(k->name));
-	if (n > MOAT_IPC_KEY_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!key_name_char_ok((uint8_t)k->name[i]))
-			return false;
-	return true;
+	return moat_ipc_key_name_ok(k->name, strnlen(k->name, sizeof(k->name)));
 }
 
 static bool stat_name_char_ok(uint8_t ch)

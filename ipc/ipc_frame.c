@@ -70,6 +70,8 @@ bool moat_ipc_opcode_is_request(uint8_t opcode)
 	case MOAT_IPC_PING:
 	case MOAT_IPC_LIST_KEYS:
 	case MOAT_IPC_STATS:
+	case MOAT_IPC_KEY_ADD:
+	case MOAT_IPC_KEY_REMOVE:
 	case MOAT_IPC_TICKET_SEAL:
 	case MOAT_IPC_TICKET_OPEN:
 	case MOAT_IPC_TICKET_LIST:
@@ -95,6 +97,8 @@ bool moat_ipc_opcode_allowed(uint8_t opcode, moat_ipc_socket sock)
 		return sock == MOAT_IPC_DATA_SOCKET;
 	case MOAT_IPC_LIST_KEYS:
 	case MOAT_IPC_STATS:
+	case MOAT_IPC_KEY_ADD:
+	case MOAT_IPC_KEY_REMOVE:
 	case MOAT_IPC_TICKET_LIST:
 	case MOAT_IPC_TICKET_ROTATE:
 	case MOAT_IPC_TICKET_ADD:

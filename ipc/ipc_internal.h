@@ -24,6 +24,13 @@ int moat_ipc_ok(moat_ipc_status *st);
 MOAT_MUST_USE int moat_ipc_get_vector(struct moat_cursor *c, unsigned width, size_t min, size_t max,
 				      struct moat_cursor *out, moat_ipc_status *st);
 
+/*
+ * A key name as LIST_KEYS, KEY_ADD and KEY_REMOVE carry it: len bytes, at
+ * most MOAT_IPC_KEY_NAME_MAX, no NUL and no control character (keyctl
+ * prints names to a terminal and keyd writes them to its log).
+ */
+bool moat_ipc_key_name_ok(const char *name, size_t len);
+
 /* Raise with status s unless cond holds. */
 #define IPC_ENSURE(cond, st, s) \
 	do { if (!(cond)) return moat_ipc_fail((st), (s), MOAT_HERE); } while (0)

@@ -21,6 +21,8 @@ const char *moat_ipc_status_name(uint16_t st)
 		[MOAT_IPC_TOO_LARGE] = "too_large",
 		[MOAT_IPC_KEY_POLICY] = "key_policy",
 		[MOAT_IPC_BAD_TICKET] = "bad_ticket",
+		[MOAT_IPC_KEY_HELD] = "key_held",
+		[MOAT_IPC_BAD_KEY] = "bad_key",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == MOAT_IPC_STATUS_MAX + 1, "a name for every status");
 	if (st > MOAT_IPC_STATUS_MAX)
@@ -44,6 +46,10 @@ const char *moat_ipc_opcode_name(uint8_t opcode)
 		return reply ? "list_keys_reply" : "list_keys";
 	case MOAT_IPC_STATS:
 		return reply ? "stats_reply" : "stats";
+	case MOAT_IPC_KEY_ADD:
+		return reply ? "key_add_reply" : "key_add";
+	case MOAT_IPC_KEY_REMOVE:
+		return reply ? "key_remove_reply" : "key_remove";
 	case MOAT_IPC_TICKET_SEAL:
 		return reply ? "ticket_seal_reply" : "ticket_seal";
 	case MOAT_IPC_TICKET_OPEN:

@@ -10,6 +10,7 @@ ipc_libmoat_ipc_a_SOURCES = \
 	ipc/ipc_keyop.c \
 	ipc/ipc_sign_input.c \
 	ipc/ipc_control.c \
+	ipc/ipc_key_admin.c \
 	ipc/ipc_ticket.c
 
 # What a program speaking the protocol links: keyd, keyctl and the ipc tests

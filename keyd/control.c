@@ -18,7 +18,7 @@ int keyd_control_list_keys(const struct keyd_keyset *ks, uint32_t request_id, st
 	struct moat_ipc_key_info *info = calloc(ks->count > 0 ? ks->count : 1, sizeof(*info));
 	ENSURE(info != NULL, MOAT_ERR_ALLOC);
 	for (size_t i = 0; i < ks->count; i++) {
-		const struct keyd_key *k = &ks->keys[i];
+		const struct keyd_key *k = ks->keys[i];
 		memcpy(info[i].key_id, k->id, sizeof(info[i].key_id));
 		info[i].key_type = k->ipc_type;
 		info[i].bits = k->bits;

@@ -1,6 +1,7 @@
 /*
- * The control socket's own requests, LIST_KEYS and STATS: replies built from
- * the keyset and the counters. Answered in the event loop (no private key is
+ * The control socket's read-only requests, LIST_KEYS and STATS: replies
+ * built from the keyset and the counters (KEY_ADD and KEY_REMOVE, which
+ * change the keyset, are key_admin.c's). Answered in the event loop (no private key is
  * touched), so they are never queued behind signatures.
  */
 #ifndef MOAT_KEYD_CONTROL_H

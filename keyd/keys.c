@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/secmem.h"
 #include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/names.h"
@@ -129,23 +130,9 @@ static int rsa_kex_setup(struct keyd_key *k, char *why, size_t why_len)
 	return MOAT_SUCCESS;
 }
 
-int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const char *name, char *why, size_t why_len)
+/* The checks and set-up every key gets after it is parsed, whatever its encoding. */
+static int key_setup(struct keyd_key *k, char *why, size_t why_len)
 {
-	ENSURE_REF(k);
-	ENSURE_REF(name);
-	memset(k, 0, sizeof(*k));
-	say(why, why_len, "internal error");
-	ENSURE(strlen(name) <= MOAT_IPC_KEY_NAME_MAX, MOAT_ERR_INVALID_ARG);
-	memcpy(k->name, name, strlen(name) + 1);
-	k->policy = keyd_key_policy_default;
-
-	if (moat_pkey_from_private_pem(&k->pkey, pem, len) != MOAT_SUCCESS) {
-		if (moat_errno == MOAT_ERR_NOT_SUPPORTED)
-			say(why, why_len, "keyd serves RSA, RSA-PSS and EC P-256, P-384 or P-521 keys only");
-		else
-			say(why, why_len, "no unencrypted PEM private key found");
-		return MOAT_FAILURE;
-	}
 	if (check_key(k, why, why_len) != MOAT_SUCCESS || fill_schemes(k, why, why_len) != MOAT_SUCCESS ||
 	    rsa_kex_setup(k, why, why_len) != MOAT_SUCCESS || moat_pkey_spki_sha256(&k->pkey, k->id) != MOAT_SUCCESS) {
 		int err = moat_errno;
@@ -156,6 +143,47 @@ int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const cha
 		return MOAT_FAILURE;
 	}
 	return MOAT_SUCCESS;
+}
+
+static int key_start(struct keyd_key *k, const char *name, char *why, size_t why_len)
+{
+	ENSURE_REF(k);
+	ENSURE_REF(name);
+	memset(k, 0, sizeof(*k));
+	say(why, why_len, "internal error");
+	ENSURE(strlen(name) <= MOAT_IPC_KEY_NAME_MAX, MOAT_ERR_INVALID_ARG);
+	memcpy(k->name, name, strlen(name) + 1);
+	k->policy = keyd_key_policy_default;
+	return MOAT_SUCCESS;
+}
+
+static void say_parse_error(char *why, size_t why_len, const char *what)
+{
+	if (moat_errno == MOAT_ERR_NOT_SUPPORTED)
+		say(why, why_len, "keyd serves RSA, RSA-PSS and EC P-256, P-384 or P-521 keys only");
+	else
+		say(why, why_len, "%s", what);
+}
+
+int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const char *name, char *why, size_t why_len)
+{
+	TRY(key_start(k, name, why, why_len));
+	if (moat_pkey_from_private_pem(&k->pkey, pem, len) != MOAT_SUCCESS) {
+		say_parse_error(why, why_len, "no unencrypted PEM private key found");
+		return MOAT_FAILURE;
+	}
+	return key_setup(k, why, why_len);
+}
+
+int keyd_key_from_der(struct keyd_key *k, const uint8_t *der, size_t len, const char *name, char *why,
+		      size_t why_len)
+{
+	TRY(key_start(k, name, why, why_len));
+	if (moat_pkey_from_private_der(&k->pkey, der, len) != MOAT_SUCCESS) {
+		say_parse_error(why, why_len, "not a DER PKCS#8 private key");
+		return MOAT_FAILURE;
+	}
+	return key_setup(k, why, why_len);
 }
 
 void keyd_key_free(struct keyd_key *k)
@@ -274,12 +302,45 @@ int keyd_keys_add(struct keyd_keyset *ks, struct keyd_key *k)
 	ENSURE_REF(ks);
 	ENSURE_REF(k);
 	ENSURE(ks->count < MOAT_IPC_MAX_KEYS, MOAT_ERR_INVALID_ARG);
-	struct keyd_key *grown = realloc(ks->keys, (ks->count + 1) * sizeof(*ks->keys));
+	struct keyd_key **grown = realloc(ks->keys, (ks->count + 1) * sizeof(*ks->keys));
 	ENSURE(grown != NULL, MOAT_ERR_ALLOC);
 	ks->keys = grown;
-	ks->keys[ks->count++] = *k;
+	struct keyd_key *held = malloc(sizeof(*held));
+	ENSURE(held != NULL, MOAT_ERR_ALLOC);
+	*held = *k;
 	memset(k, 0, sizeof(*k));
+	atomic_init(&held->refs, 1);
+	held->fastest_ns = 0;
+	ks->keys[ks->count++] = held;
 	return MOAT_SUCCESS;
+}
+
+void keyd_key_ref(struct keyd_key *k)
+{
+	/* Relaxed: the caller already holds a reference (the keyset's), so the key cannot go meanwhile. */
+	atomic_fetch_add_explicit(&k->refs, 1, memory_order_relaxed);
+}
+
+void keyd_key_unref(struct keyd_key *k)
+{
+	if (k == NULL)
+		return;
+	/* Release, then acquire before freeing: every use of the key by another thread happens before the free. */
+	if (atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	keyd_key_free(k);
+	free(k);
+}
+
+void keyd_keys_remove(struct keyd_keyset *ks, size_t i)
+{
+	if (ks == NULL || i >= ks->count)
+		return;
+	struct keyd_key *k = ks->keys[i];
+	/* Keep the order: LIST_KEYS shows the keys as they were added. */
+	memmove(&ks->keys[i], &ks->keys[i + 1], (ks->count - i - 1) * sizeof(*ks->keys));
+	ks->count--;
+	keyd_key_unref(k);
 }
 
 void keyd_keys_free(struct keyd_keyset *ks)
@@ -287,18 +348,60 @@ void keyd_keys_free(struct keyd_keyset *ks)
 	if (ks == NULL)
 		return;
 	for (size_t i = 0; i < ks->count; i++)
-		keyd_key_free(&ks->keys[i]);
+		keyd_key_unref(ks->keys[i]);
 	free(ks->keys);
 	memset(ks, 0, sizeof(*ks));
 }
 
-const struct keyd_key *keyd_keys_find(const struct keyd_keyset *ks, const uint8_t id[MOAT_IPC_KEY_ID_LEN])
+struct keyd_key *keyd_keys_find(const struct keyd_keyset *ks, const uint8_t id[MOAT_IPC_KEY_ID_LEN])
 {
 	/* Key ids are public (frontd computes them from certificates): a plain comparison is fine. */
 	for (size_t i = 0; i < ks->count; i++)
-		if (memcmp(ks->keys[i].id, id, MOAT_IPC_KEY_ID_LEN) == 0)
-			return &ks->keys[i];
+		if (memcmp(ks->keys[i]->id, id, MOAT_IPC_KEY_ID_LEN) == 0)
+			return ks->keys[i];
 	return NULL;
+}
+
+long keyd_keys_index(const struct keyd_keyset *ks, const uint8_t *id, const char *name)
+{
+	long found = -1;
+	for (size_t i = 0; i < ks->count; i++) {
+		if (id != NULL && memcmp(ks->keys[i]->id, id, MOAT_IPC_KEY_ID_LEN) == 0)
+			return (long)i;
+		if (name != NULL && strcmp(ks->keys[i]->name, name) == 0) {
+			if (found >= 0)
+				return -2;
+			found = (long)i;
+		}
+	}
+	return found;
+}
+
+void keyd_key_log(const struct keyd_key *k)
+{
+	char id[2 * MOAT_IPC_KEY_ID_LEN + 1];
+	char schemes[MOAT_IPC_MAX_KEY_SCHEMES * 24] = "";
+	size_t used = 0;
+	keyd_hex(id, k->id, sizeof(k->id));
+	for (size_t i = 0; i < k->scheme_count; i++) {
+		int n = snprintf(schemes + used, sizeof(schemes) - used, "%s%s", i > 0 ? "," : "",
+				 keyd_scheme_name(k->schemes[i]));
+		if (n < 0 || (size_t)n >= sizeof(schemes) - used)
+			break;
+		used += (size_t)n;
+	}
+	moat_log(MOAT_LOG_INFO, "key %s: id %s, %s %u bits, schemes %s", k->name, id,
+		 moat_ipc_key_type_name(k->ipc_type), (unsigned)k->bits, schemes);
+	moat_log(MOAT_LOG_INFO, "key %s: role %s, tls12 %s%s", k->name,
+		 k->policy.server ? (k->policy.client ? "both" : "server") : (k->policy.client ? "client" : "none"),
+		 k->policy.tls12 ? "yes" : "no",
+		 k->ipc_type != MOAT_IPC_KEY_RSA ? "" : k->policy.rsa_key_exchange ? ", rsa-key-exchange yes"
+										     : ", rsa-key-exchange no");
+	for (size_t i = 0; i < k->unusable_count; i++)
+		moat_log(MOAT_LOG_WARNING, "key %s: cannot sign with %s (its parameters forbid it), not offered", k->name,
+			 keyd_scheme_name(k->unusable[i]));
+	if (k->world_readable)
+		moat_log(MOAT_LOG_WARNING, "key %s: its file is readable by every user; chmod o-r it", k->name);
 }
 
 bool keyd_key_scheme_ok(const struct keyd_key *k, uint8_t kind, uint16_t scheme)

@@ -11,6 +11,16 @@
  * schemes an RSA-PSS key's own parameters forbid, and makes libcrypto do its
  * lazy initialisation (which opens files) before the sandbox is on.
  *
+ * Keys can also come and go while keyd serves (KEY_ADD, KEY_REMOVE from
+ * moat-keyctl), while signing threads use them. Each key is therefore its
+ * own allocation with a reference count: the keyset holds one reference,
+ * each key operation in flight another (keyd_op_prepare takes it,
+ * keyd_op_wipe drops it), and the key is freed when the last one goes. So
+ * a removal never waits for, or locks out, a signature being made with
+ * the key, and the signing path takes no lock: the count is touched only
+ * when an operation is prepared and freed, by the event loop, and is
+ * atomic so that a job freed by any other thread stays correct.
+ *
  * The key material is libcrypto's EVP_PKEY; keyd initialises libcrypto's
  * secure heap first (crypto_secure_heap.h), so the private numbers are held
  * in locked memory excluded from core dumps. The PEM text is read into
@@ -19,6 +29,7 @@
 #ifndef MOAT_KEYD_KEYS_H
 #define MOAT_KEYD_KEYS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,10 +66,14 @@ struct keyd_key {
 	mode_t file_mode;
 	/* What the configuration lets it be used for; keyd_key_from_pem sets the default. */
 	struct keyd_key_policy policy;
+	/* Set by the keyset (keyd_keys_add): */
+	atomic_uint refs;
+	uint64_t fastest_ns; /* its fastest operation so far, 0 if none (schedule.c, the event loop's alone) */
 };
 
+/* The keys served, in the order they were added; each entry holds one reference. */
 struct keyd_keyset {
-	struct keyd_key *keys;
+	struct keyd_key **keys;
 	size_t count;
 };
 
@@ -71,7 +86,16 @@ struct keyd_keyset {
  */
 MOAT_MUST_USE int keyd_key_from_pem(struct keyd_key *k, const char *pem, size_t len, const char *name, char *why,
 				    size_t why_len);
+/*
+ * The same from a DER PKCS#8 PrivateKeyInfo (KEY_ADD): MOAT_ERR_INVALID_PEM
+ * when der is not one, otherwise as keyd_key_from_pem.
+ */
+MOAT_MUST_USE int keyd_key_from_der(struct keyd_key *k, const uint8_t *der, size_t len, const char *name,
+				    char *why, size_t why_len);
+/* Free what a loaded k holds (not k itself; not for a key of a keyset, see keyd_key_unref). */
 void keyd_key_free(struct keyd_key *k);
+/* Log the lines keyd logs for each key it serves (id, type, schemes, policy, warnings). */
+void keyd_key_log(const struct keyd_key *k);
 /*
  * Read a whole key file into secure memory (*out, freed with
  * moat_secmem_free); errno explains a failure. st (may be NULL) gets the
@@ -85,11 +109,22 @@ MOAT_MUST_USE int keyd_key_file_read(const char *path, char **out, size_t *out_l
  * key listed twice (same key id).
  */
 MOAT_MUST_USE int keyd_keys_load(struct keyd_keyset *ks, const struct keyd_config *cfg, struct moat_conf *conf);
-/* Append an already loaded key (tests); ks takes ownership of k's contents. */
+/*
+ * Append an already loaded key, as ks->keys[ks->count - 1]; ks takes
+ * ownership of k's contents (k is zeroed). At most MOAT_IPC_MAX_KEYS keys
+ * (else MOAT_ERR_INVALID_ARG, k untouched).
+ */
 MOAT_MUST_USE int keyd_keys_add(struct keyd_keyset *ks, struct keyd_key *k);
+/* Take the key at index i out of the set and drop the set's reference: freed once no operation holds it. */
+void keyd_keys_remove(struct keyd_keyset *ks, size_t i);
 void keyd_keys_free(struct keyd_keyset *ks);
 
-const struct keyd_key *keyd_keys_find(const struct keyd_keyset *ks, const uint8_t id[MOAT_IPC_KEY_ID_LEN]);
+struct keyd_key *keyd_keys_find(const struct keyd_keyset *ks, const uint8_t id[MOAT_IPC_KEY_ID_LEN]);
+/* Index of the key with that id, or of the only key with that name; -1 if none, -2 if the name is not unique. */
+long keyd_keys_index(const struct keyd_keyset *ks, const uint8_t *id, const char *name);
+/* A reference for an operation in flight; keyd_key_unref drops it and frees the key after the last. */
+void keyd_key_ref(struct keyd_key *k);
+void keyd_key_unref(struct keyd_key *k);
 /* scheme is in k's list and usable for kind by that kind's TLS rules (1: TLS 1.3, 2: TLS 1.2). */
 bool keyd_key_scheme_ok(const struct keyd_key *k, uint8_t kind, uint16_t scheme);
 

@@ -22,6 +22,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/admission.c \
 	keyd/peer.c \
 	keyd/requests.c \
+	keyd/key_admin.c \
 	keyd/schedule.c \
 	keyd/replies.c \
 	keyd/ticket_requests.c \
@@ -42,5 +43,5 @@ keyd_moat_keyd_LDADD = $(MOAT_KEYD_LIBS)
 
 # An administrator's tool (section 8): it needs root or keyd's user.
 sbin_PROGRAMS += keyd/moat-keyctl
-keyd_moat_keyctl_SOURCES = keyd/keyctl.c
+keyd_moat_keyctl_SOURCES = keyd/keyctl.c keyd/keyctl.h keyd/keyctl_key.c keyd/keyctl_tickets.c
 keyd_moat_keyctl_LDADD = keyd/libkeyd.a $(MOAT_IPC_LIBS)

@@ -53,7 +53,6 @@
 #include "keyd/daemon.h"
 #include "keyd/key_exposure.h"
 #include "keyd/keys.h"
-#include "keyd/names.h"
 #include "keyd/privdrop.h"
 #include "keyd/sandbox.h"
 #include "keyd/server.h"
@@ -185,33 +184,6 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 }
 
-static void log_key(const struct keyd_key *k)
-{
-	char id[2 * MOAT_IPC_KEY_ID_LEN + 1];
-	char schemes[MOAT_IPC_MAX_KEY_SCHEMES * 24] = "";
-	size_t used = 0;
-	keyd_hex(id, k->id, sizeof(k->id));
-	for (size_t i = 0; i < k->scheme_count; i++) {
-		int n = snprintf(schemes + used, sizeof(schemes) - used, "%s%s", i > 0 ? "," : "",
-				 keyd_scheme_name(k->schemes[i]));
-		if (n < 0 || (size_t)n >= sizeof(schemes) - used)
-			break;
-		used += (size_t)n;
-	}
-	moat_log(MOAT_LOG_INFO, "key %s: id %s, %s %u bits, schemes %s", k->name, id,
-		 moat_ipc_key_type_name(k->ipc_type), (unsigned)k->bits, schemes);
-	moat_log(MOAT_LOG_INFO, "key %s: role %s, tls12 %s%s", k->name,
-		 k->policy.server ? (k->policy.client ? "both" : "server") : (k->policy.client ? "client" : "none"),
-		 k->policy.tls12 ? "yes" : "no",
-		 k->ipc_type != MOAT_IPC_KEY_RSA ? "" : k->policy.rsa_key_exchange ? ", rsa-key-exchange yes"
-										     : ", rsa-key-exchange no");
-	for (size_t i = 0; i < k->unusable_count; i++)
-		moat_log(MOAT_LOG_WARNING, "key %s: cannot sign with %s (its parameters forbid it), not offered", k->name,
-			 keyd_scheme_name(k->unusable[i]));
-	if (k->world_readable)
-		moat_log(MOAT_LOG_WARNING, "key %s: its file is readable by every user; chmod o-r it", k->name);
-}
-
 /*
  * A key file a served peer can read gives no isolation at all (key_exposure.h):
  * refuse, or with insecure-same-user, say so for every such file. Returns
@@ -221,7 +193,7 @@ static bool check_exposure(const struct keyd_config *cfg, const struct keyd_keys
 			   size_t msg_len)
 {
 	for (size_t i = 0; i < keys->count; i++) {
-		const struct keyd_key *k = &keys->keys[i];
+		const struct keyd_key *k = keys->keys[i];
 		for (size_t j = 0; j < cfg->allow_count; j++) {
 			const char *why = "";
 			if (!keyd_key_readable_by(k, &cfg->allow[j], &why))
@@ -256,9 +228,9 @@ static int check_only(struct moat_conf *conf, struct keyd_config *cfg, const str
 	bool ok = check_exposure(cfg, &keys, cfg->insecure_same_user || o->insecure_same_user, msg, sizeof(msg));
 	/* The warning keyd logs at start-up, here too: -t is where an operator looks before starting it. */
 	for (size_t i = 0; ok && i < keys.count; i++)
-		if (keys.keys[i].world_readable)
+		if (keys.keys[i]->world_readable)
 			fprintf(stderr, "moat-keyd: warning: key %s: its file is readable by every user; chmod o-r it\n",
-				keys.keys[i].name);
+				keys.keys[i]->name);
 	keyd_keys_free(&keys);
 	if (!ok) {
 		fprintf(stderr, "moat-keyd: %s\n", msg);
@@ -578,13 +550,14 @@ int main(int argc, char **argv)
 		keyd_socket_bound_hook = plant_symlink;
 	}
 #endif
-	harden(cfg.key_count, &hardening);
+	/* Room in the secure heap for as many keys again, added at run time (a rollover of each). */
+	harden(2 * cfg.key_count, &hardening);
 	load_keys(&conf, &cfg, &keys);
 	moat_conf_free(&conf);
 	moat_log(MOAT_LOG_INFO, "moat-keyd %s starting (config %s)", PACKAGE_VERSION, o.config);
 	log_hardening(&hardening);
 	for (size_t i = 0; i < keys.count; i++)
-		log_key(&keys.keys[i]);
+		keyd_key_log(keys.keys[i]);
 	{
 		char msg[800];
 		if (!check_exposure(&cfg, &keys, cfg.insecure_same_user || o.insecure_same_user, msg, sizeof(msg)))

@@ -79,11 +79,12 @@ static int prepare_sign(const struct keyd_keyset *ks, struct moat_cursor body, s
 {
 	struct moat_ipc_sign req;
 	TRY(moat_ipc_sign_decode(body, &req, st));
-	const struct keyd_key *k = keyd_keys_find(ks, req.key_id);
+	struct keyd_key *k = keyd_keys_find(ks, req.key_id);
 	if (k == NULL)
 		return refuse(st, MOAT_IPC_UNKNOWN_KEY, MOAT_HERE);
 	if (!keyd_key_scheme_ok(k, req.kind, req.scheme))
 		return refuse(st, MOAT_IPC_BAD_SCHEME, MOAT_HERE);
+	keyd_key_ref(k);
 	op->key = k;
 	op->refusal = policy_refusal(k, &req);
 	if (op->refusal != NULL)
@@ -98,12 +99,13 @@ static int prepare_decrypt(const struct keyd_keyset *ks, struct moat_cursor body
 {
 	struct moat_ipc_rsa_decrypt req;
 	TRY(moat_ipc_rsa_decrypt_decode(body, &req, st));
-	const struct keyd_key *k = keyd_keys_find(ks, req.key_id);
+	struct keyd_key *k = keyd_keys_find(ks, req.key_id);
 	if (k == NULL)
 		return refuse(st, MOAT_IPC_UNKNOWN_KEY, MOAT_HERE);
 	/* moat-ipc(7): only rsaEncryption keys decrypt; an RSA-PSS key is for signatures alone (RFC 4055 §1.2). */
 	if (k->ipc_type != MOAT_IPC_KEY_RSA)
 		return refuse(st, MOAT_IPC_NOT_PERMITTED, MOAT_HERE);
+	keyd_key_ref(k);
 	op->key = k;
 	if (!k->policy.rsa_key_exchange) {
 		op->refusal = "RSA_DECRYPT refused: the key has no \"rsa-key-exchange yes\"";
@@ -188,6 +190,8 @@ int keyd_op_perform(const struct keyd_op *op, uint32_t request_id, struct moat_b
 
 void keyd_op_wipe(struct keyd_op *op)
 {
-	if (op != NULL)
-		moat_wipe(op, sizeof(*op));
+	if (op == NULL)
+		return;
+	keyd_key_unref(op->key);
+	moat_wipe(op, sizeof(*op));
 }

@@ -42,7 +42,7 @@
 
 struct keyd_op {
 	uint8_t opcode; /* MOAT_IPC_SIGN or MOAT_IPC_RSA_DECRYPT */
-	const struct keyd_key *key;
+	struct keyd_key *key;    /* when set, op holds a reference to it (keys.h): keyd_op_wipe drops it */
 	uint16_t scheme;         /* SIGN */
 	uint8_t kind;            /* SIGN */
 	size_t input_len;        /* sign input, or ciphertext */
@@ -53,7 +53,8 @@ struct keyd_op {
 /*
  * Check a SIGN or RSA_DECRYPT body against ks and fill op. On failure
  * (MOAT_ERR_IPC_BAD_MESSAGE) *st is the status to answer; for KEY_POLICY,
- * op->key and op->refusal say which key refused what.
+ * op->key and op->refusal say which key refused what. Whatever the result,
+ * call keyd_op_wipe when done with op: it drops the key reference op took.
  */
 MOAT_MUST_USE int keyd_op_prepare(const struct keyd_keyset *ks, uint8_t opcode, struct moat_cursor body,
 				  struct keyd_op *op, moat_ipc_status *st);
@@ -67,7 +68,10 @@ MOAT_MUST_USE int keyd_op_prepare(const struct keyd_keyset *ks, uint8_t opcode, 
 MOAT_MUST_USE int keyd_op_perform(const struct keyd_op *op, uint32_t request_id, struct moat_buf *out,
 				  moat_ipc_status *st);
 
-/* Wipe op's input (a ciphertext is not secret, but the job memory is reused). */
+/*
+ * Drop op's key reference (a key removed meanwhile is freed now) and wipe
+ * op's input (a ciphertext is not secret, but the job memory is reused).
+ */
 void keyd_op_wipe(struct keyd_op *op);
 
 #endif

@@ -9,8 +9,9 @@
  *  2. HELLO first: nothing else is served before the versions are agreed;
  *  3. the opcode must be one its socket serves (moat_ipc_opcode_allowed:
  *     key operations and ticket sealing on the data socket, LIST_KEYS,
- *     STATS and the ticket-key changes on the control socket), and HELLO
- *     comes once;
+ *     STATS, KEY_ADD, KEY_REMOVE and the ticket-key changes on the control
+ *     socket), and HELLO comes once; the control socket's key requests are
+ *     rows of one table (control_requests);
  *  4. a key operation beyond the peer's max-inflight is answered BUSY
  *     before its body is even decoded, so a flooding peer costs as little
  *     as possible;
@@ -34,6 +35,7 @@
 #include <sys/socket.h>
 
 #include "common/clock.h"
+#include "common/secmem.h"
 #include "keyd/control.h"
 #include "keyd/server_internal.h"
 
@@ -82,21 +84,57 @@ static void on_ping(struct keyd_server *s, struct peer *p, const struct moat_ipc
 	keyd_answer_built(s, p, &b, rc, h->opcode, h->request_id);
 }
 
+static int answer_list_keys(struct keyd_server *s, const struct peer *p, uint32_t id, struct moat_cursor body,
+			    struct moat_buf *out, moat_ipc_status *st)
+{
+	(void)p;
+	TRY(moat_ipc_list_keys_decode(body, st));
+	return keyd_control_list_keys(s->p.keys, id, out, st);
+}
+
+static int answer_stats(struct keyd_server *s, const struct peer *p, uint32_t id, struct moat_cursor body,
+			struct moat_buf *out, moat_ipc_status *st)
+{
+	(void)p;
+	TRY(moat_ipc_stats_decode(body, st));
+	return keyd_control_stats(s->p.stats, moat_clock_monotonic_ns(), id, out, st);
+}
+
+/*
+ * The control socket's requests: one row each. A handler decodes the body
+ * and either writes its whole reply into out (returning success with *st
+ * the status it sent) or fails with *st the status to answer.
+ */
+static const struct control_request {
+	uint8_t opcode;
+	int (*answer)(struct keyd_server *s, const struct peer *p, uint32_t id, struct moat_cursor body,
+		      struct moat_buf *out, moat_ipc_status *st);
+} control_requests[] = {
+	{ MOAT_IPC_LIST_KEYS, answer_list_keys },
+	{ MOAT_IPC_STATS, answer_stats },
+	{ MOAT_IPC_KEY_ADD, keyd_key_add },
+	{ MOAT_IPC_KEY_REMOVE, keyd_key_remove },
+};
+
+static const struct control_request *control_request_of(uint8_t opcode)
+{
+	for (size_t i = 0; i < sizeof(control_requests) / sizeof(control_requests[0]); i++)
+		if (control_requests[i].opcode == opcode)
+			return &control_requests[i];
+	return NULL;
+}
+
 static void on_control(struct keyd_server *s, struct peer *p, const struct moat_ipc_header *h,
-		       struct moat_cursor body)
+		       struct moat_cursor body, const struct control_request *r)
 {
 	moat_ipc_status st = MOAT_IPC_INTERNAL;
-	int ok = h->opcode == MOAT_IPC_LIST_KEYS ? moat_ipc_list_keys_decode(body, &st)
-						 : moat_ipc_stats_decode(body, &st);
-	if (ok != MOAT_SUCCESS) {
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, s->tx, sizeof(s->tx));
+	int rc = r->answer(s, p, h->request_id, body, &b, &st);
+	if (rc != MOAT_SUCCESS && moat_errno == MOAT_ERR_IPC_BAD_MESSAGE && st != MOAT_IPC_OK) {
 		keyd_answer_status(s, p, h->opcode, h->request_id, st);
 		return;
 	}
-	struct moat_buf b;
-	moat_buf_init_fixed(&b, s->tx, sizeof(s->tx));
-	int rc = h->opcode == MOAT_IPC_LIST_KEYS
-			 ? keyd_control_list_keys(s->p.keys, h->request_id, &b, &st)
-			 : keyd_control_stats(s->p.stats, moat_clock_monotonic_ns(), h->request_id, &b, &st);
 	if (rc == MOAT_SUCCESS)
 		keyd_count_status(s, st);
 	keyd_answer_built(s, p, &b, rc, h->opcode, h->request_id);
@@ -126,7 +164,7 @@ static void on_key_op(struct keyd_server *s, struct peer *p, const struct moat_i
 		keyd_answer_status(s, p, h->opcode, h->request_id, MOAT_IPC_BUSY);
 		return;
 	}
-	struct keyd_job *job = malloc(sizeof(*job));
+	struct keyd_job *job = calloc(1, sizeof(*job));
 	if (job == NULL) {
 		keyd_answer_status(s, p, h->opcode, h->request_id, MOAT_IPC_INTERNAL);
 		return;
@@ -178,16 +216,14 @@ static void handle_packet(struct keyd_server *s, struct peer *p, const uint8_t *
 	case MOAT_IPC_PING:
 		on_ping(s, p, &h, body);
 		break;
-	case MOAT_IPC_LIST_KEYS:
-	case MOAT_IPC_STATS:
-		on_control(s, p, &h, body);
-		break;
 	case MOAT_IPC_SIGN:
 	case MOAT_IPC_RSA_DECRYPT:
 		on_key_op(s, p, &h, body);
 		break;
 	default:
-		if (!keyd_ticket_request(s, p, &h, body))
+		if (control_request_of(h.opcode) != NULL)
+			on_control(s, p, &h, body, control_request_of(h.opcode));
+		else if (!keyd_ticket_request(s, p, &h, body))
 			keyd_answer_status(s, p, h.opcode, h.request_id, MOAT_IPC_BAD_OPCODE);
 		break;
 	}
@@ -220,5 +256,8 @@ void keyd_peer_read(struct keyd_server *s, struct peer *p)
 		/* MSG_TRUNC gives the real length: an oversize packet reaches the decoder as longer than the limit. */
 		size_t len = msgs[i].msg_len < sizeof(s->rx[i]) ? msgs[i].msg_len : sizeof(s->rx[i]);
 		handle_packet(s, p, s->rx[i], len);
+		/* A control packet may be a KEY_ADD: its private key is wiped as soon as it is handled. */
+		if (p->sock == MOAT_IPC_CONTROL_SOCKET)
+			moat_wipe(s->rx[i], len);
 	}
 }

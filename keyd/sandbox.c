@@ -94,6 +94,13 @@ static const char *const allowed[] = {
 	"futex", "rt_sigprocmask", "exit",
 	/* memory: malloc and libcrypto (brk when the main heap grows, mremap when realloc moves a large block) */
 	"brk", "munmap", "madvise", "mremap",
+	/*
+	 * secure memory (common/secmem.h) locks each new mapping itself: a key
+	 * added at run time (KEY_ADD, key_admin.c) may need one for its RSA
+	 * decryption secret. Locking memory gives a process nothing it could
+	 * abuse beyond RLIMIT_MEMLOCK, which mlockall already spends.
+	 */
+	"mlock",
 	/* libcrypto's DRBG: fork detection on every call, reseeding now and then */
 	"getpid", "getrandom",
 	/* time stamps: normally the vDSO, the syscall when it falls back */

@@ -26,7 +26,6 @@
  * freeing of a closed peer (peer.c) both rest on it.
  */
 #include <sched.h>
-#include <stdlib.h>
 
 #include "common/clock.h"
 #include "keyd/server_internal.h"
@@ -73,8 +72,6 @@ int keyd_schedule_init(struct keyd_server *s)
 {
 	s->one_cpu = one_cpu();
 	s->inline_max_ns = inline_max_ns(s);
-	s->key_ns = calloc(s->p.keys->count > 0 ? s->p.keys->count : 1, sizeof(*s->key_ns));
-	ENSURE(s->key_ns != NULL, MOAT_ERR_ALLOC);
 	if (s->inline_max_ns == 0)
 		moat_log(MOAT_LOG_INFO, "every key operation goes to the signing threads (inline-sign 0)");
 	else
@@ -89,8 +86,6 @@ void keyd_schedule_free(struct keyd_server *s)
 {
 	keyd_jobs_free(s->turn);
 	s->turn = s->turn_tail = NULL;
-	free(s->key_ns);
-	s->key_ns = NULL;
 }
 
 void keyd_schedule_add(struct keyd_server *s, struct peer *p, struct keyd_job *job)
@@ -107,9 +102,10 @@ void keyd_schedule_add(struct keyd_server *s, struct peer *p, struct keyd_job *j
 	s->turn_tail = job;
 }
 
-static uint64_t *key_cost(struct keyd_server *s, const struct keyd_job *job)
+/* The job's key's fastest run: kept in the key, so a key added at run time starts unmeasured. */
+static uint64_t *key_cost(const struct keyd_job *job)
 {
-	return &s->key_ns[job->op.key - s->p.keys->keys];
+	return &job->op.key->fastest_ns;
 }
 
 /* Answer a job that was run (here or by a thread) and free it. */
@@ -119,7 +115,7 @@ static void finish_job(struct keyd_server *s, struct keyd_job *job)
 	p->in_flight--;
 	if (job->status == MOAT_IPC_OK) {
 		/* Failures are not counted in the estimate: they may stop early. */
-		uint64_t *cost = key_cost(s, job);
+		uint64_t *cost = key_cost(job);
 		if (*cost == 0 || job->run_ns < *cost)
 			*cost = job->run_ns > 0 ? job->run_ns : 1;
 		if (job->op.opcode == MOAT_IPC_SIGN)
@@ -160,7 +156,7 @@ void keyd_schedule_run_turn(struct keyd_server *s)
 			forget_job(job);
 			continue;
 		}
-		uint64_t cost = *key_cost(s, job);
+		uint64_t cost = *key_cost(job);
 		bool inline_ok = cost != 0 && cost <= s->inline_max_ns &&
 				 (planned == 0 || planned + cost <= INLINE_TURN_NS);
 		struct keyd_job **head = inline_ok ? &here : &pool, **tail = inline_ok ? &here_tail : &pool_tail;
@@ -176,7 +172,7 @@ void keyd_schedule_run_turn(struct keyd_server *s)
 		size_t idle = keyd_workers_idle(s->p.workers);
 		uint64_t keep = planned / (idle + 1), kept = 0;
 		for (struct keyd_job **j = &here; idle > 0 && *j != NULL; j = &(*j)->next) {
-			kept += *key_cost(s, *j);
+			kept += *key_cost(*j);
 			if (kept > keep && j != &here) {
 				/* *j and the jobs after it go to the threads. */
 				if (pool_tail != NULL)

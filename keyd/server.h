@@ -43,7 +43,7 @@ struct keyd_server;
 
 struct keyd_server_params {
 	const struct keyd_config *cfg;
-	const struct keyd_keyset *keys;
+	struct keyd_keyset *keys;     /* changed by KEY_ADD and KEY_REMOVE (the event loop's alone) */
 	struct keyd_stats *stats;
 	int data_fd;                  /* listening; the server takes them over */
 	int control_fd;

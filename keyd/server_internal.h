@@ -8,6 +8,7 @@
  *   admission.c  who may connect: peer credentials and connection limits
  *   peer.c       a peer's life: accepted, timed out, closed, freed
  *   requests.c   packets read from a peer, decoded and routed to a handler
+ *   key_admin.c  KEY_ADD and KEY_REMOVE: the keyset changed while keyd serves
  *   schedule.c   each key operation: signed by the loop or by the threads
  *   replies.c    replies queued per peer, sent at the end of the turn
  *   ticket_requests.c  the ticket-key requests and the keys' timer
@@ -109,7 +110,6 @@ struct keyd_server {
 	struct keyd_job *turn, *turn_tail; /* key operations read this turn, neither signed nor handed over yet */
 	uint64_t inline_max_ns;            /* inline-sign */
 	bool one_cpu;                      /* keyd's affinity allows one CPU: the threads cannot sign in parallel */
-	uint64_t *key_ns;                  /* per key (index in the keyset): its fastest operation so far, 0 if none */
 	/* replies.c */
 	struct peer *flush;                /* peers with replies made this turn */
 	/* ticket_requests.c */
@@ -178,9 +178,23 @@ unsigned keyd_peers_in_flight(const struct keyd_server *s);
 /* Read what p sent, up to READ_BUDGET packets, and handle each. */
 void keyd_peer_read(struct keyd_server *s, struct peer *p);
 
+/* ---- key_admin.c ---- */
+
+/* Whether p may change the keys: root or keyd's own user, by its SO_PEERCRED uid. */
+bool keyd_may_change_keys(const struct keyd_server *s, const struct peer *p);
+/*
+ * KEY_ADD and KEY_REMOVE, as rows of requests.c's control table: the reply
+ * to request id into out, or a failure with *st the status to answer
+ * (NOT_PERMITTED, TOO_LARGE, KEY_HELD, BAD_KEY, UNKNOWN_KEY, or a decoder's).
+ */
+MOAT_MUST_USE int keyd_key_add(struct keyd_server *s, const struct peer *p, uint32_t id, struct moat_cursor body,
+			       struct moat_buf *out, moat_ipc_status *st);
+MOAT_MUST_USE int keyd_key_remove(struct keyd_server *s, const struct peer *p, uint32_t id, struct moat_cursor body,
+				  struct moat_buf *out, moat_ipc_status *st);
+
 /* ---- schedule.c ---- */
 
-/* Measure keyd's CPU affinity and choose the inline-sign limit; allocate the per-key costs. */
+/* Measure keyd's CPU affinity and choose the inline-sign limit. */
 MOAT_MUST_USE int keyd_schedule_init(struct keyd_server *s);
 /* Put a prepared key operation of p on the turn's list. */
 void keyd_schedule_add(struct keyd_server *s, struct peer *p, struct keyd_job *job);
@@ -188,7 +202,7 @@ void keyd_schedule_add(struct keyd_server *s, struct peer *p, struct keyd_job *j
 void keyd_schedule_run_turn(struct keyd_server *s);
 /* Answer the operations the threads have finished. */
 void keyd_schedule_take_done(struct keyd_server *s);
-/* Free the turn's list (keyd is stopping) and the per-key costs. */
+/* Free the turn's list (keyd is stopping). */
 void keyd_schedule_free(struct keyd_server *s);
 
 /* ---- ticket_requests.c ---- */

@@ -10,9 +10,13 @@
  * once its replies are out.
  *
  * SIGHUP only logs: a reload would open the configuration and key files,
- * which the sandbox (sandbox.c) forbids once keyd serves; restarting is the
- * way to load new keys. It is still caught, so that the conventional reload
- * signal does not kill the daemon.
+ * which the sandbox (sandbox.c) forbids once keyd serves. Keys are added
+ * and removed while keyd serves with moat-keyctl instead (key_admin.c),
+ * which reads the file itself and hands keyd the key; a helper process
+ * allowed to read the configuration would be a second privileged reader
+ * of every key file beside keyctl, for no gain. Anything else in the
+ * configuration takes a restart. SIGHUP is still caught, so that the
+ * conventional reload signal does not kill the daemon.
  *
  * SIGPIPE is ignored as well: a peer that hangs up while keyd writes to it
  * must cost keyd an EPIPE, not its life (replies are also sent with
@@ -55,7 +59,8 @@ void keyd_signals_read(struct keyd_server *s)
 	struct signalfd_siginfo si;
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			moat_log(MOAT_LOG_NOTICE, "SIGHUP: keyd cannot reload (its sandbox forbids opening files); restart it");
+			moat_log(MOAT_LOG_NOTICE, "SIGHUP: keyd cannot reload (its sandbox forbids opening files); "
+						  "change keys with moat-keyctl key add / key remove, or restart it");
 			continue;
 		}
 		const char *name = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";

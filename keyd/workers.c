@@ -228,6 +228,7 @@ void keyd_jobs_free(struct keyd_job *list)
 {
 	while (list != NULL) {
 		struct keyd_job *next = list->next;
+		keyd_op_wipe(&list->op);
 		moat_wipe(list, sizeof(*list));
 		free(list);
 		list = next;

@@ -61,7 +61,7 @@ struct keyd_job *keyd_workers_stop(struct keyd_workers *w);
 /* Do the job's operation in the calling thread: what a worker does with it. */
 void keyd_job_run(struct keyd_job *job);
 
-/* Wipe and free a list of jobs. */
+/* Wipe and free a list of jobs, dropping their key references (ops.h). */
 void keyd_jobs_free(struct keyd_job *list);
 
 #endif

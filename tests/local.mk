@@ -56,6 +56,7 @@ include tests/bench/local.mk
 include tests/ipc/local.mk
 include tests/fuzz/ipc.mk
 include tests/fuzz/ipc_ticket.mk
+include tests/fuzz/key_admin.mk
 include tests/fuzz/record.mk
 include tests/fuzz/record_cbc.mk
 include tests/fuzz/messages.mk

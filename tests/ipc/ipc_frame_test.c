@@ -165,11 +165,11 @@ ATF_TC_BODY(request_open_rules, tc)
 	put_header(hdr, 2, MOAT_IPC_PING, 0, 6);
 	EXPECT_IPC_ERR(moat_ipc_request_open(hdr, 11, &h, &body, &st, &answerable), st, MOAT_IPC_MALFORMED);
 
-	/* Only the six request opcodes pass: replies, the ticket range and the rest are BAD_OPCODE. */
+	/* Only the eight request opcodes pass: replies, the ticket range and the rest are BAD_OPCODE. */
 	for (unsigned op = 0; op < 256; op++) {
 		put_header(hdr, 1, (uint8_t)op, 0, 7);
 		bool known = op == 0x01 || op == 0x02 || op == 0x03 || op == 0x04 || op == 0x10 || op == 0x11 ||
-			     op == 0x20 || op == 0x21 || (op >= 0x28 && op <= 0x2b);
+			     op == 0x12 || op == 0x13 || op == 0x20 || op == 0x21 || (op >= 0x28 && op <= 0x2b);
 		ATF_REQUIRE_EQ(moat_ipc_opcode_is_request((uint8_t)op), known);
 		if (known) {
 			EXPECT_IPC_OK(moat_ipc_request_open(hdr, sizeof(hdr), &h, &body, &st, &answerable), st);
@@ -363,7 +363,7 @@ ATF_TC_BODY(names, tc)
 {
 	static const char *const want[] = { "ok", "bad_version", "bad_opcode", "malformed", "unknown_key",
 					    "bad_scheme", "bad_input", "busy", "internal", "not_permitted",
-					    "need_hello", "too_large", "key_policy", "bad_ticket" };
+					    "need_hello", "too_large", "key_policy", "bad_ticket", "key_held", "bad_key" };
 	ATF_REQUIRE_EQ(sizeof(want) / sizeof(want[0]), MOAT_IPC_STATUS_MAX + 1);
 	for (uint16_t s = 0; s <= MOAT_IPC_STATUS_MAX; s++)
 		ATF_REQUIRE_STREQ(moat_ipc_status_name(s), want[s]);

@@ -3,7 +3,8 @@ IPC_TESTS = \
 	tests/ipc/ipc_frame_test \
 	tests/ipc/ipc_msg_test \
 	tests/ipc/ipc_sign_input_test \
-	tests/ipc/ipc_ticket_test
+	tests/ipc/ipc_ticket_test \
+	tests/ipc/ipc_key_admin_test
 check_PROGRAMS += $(IPC_TESTS)
 IPC_TEST_UTIL = $(TEST_UTIL_SOURCES) tests/ipc/ipc_test_util.h
 
@@ -16,6 +17,9 @@ tests_ipc_ipc_msg_test_LDADD = $(MOAT_IPC_LIBS) $(ATF_C_LIBS)
 tests_ipc_ipc_sign_input_test_SOURCES = tests/ipc/ipc_sign_input_test.c $(IPC_TEST_UTIL)
 tests_ipc_ipc_sign_input_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_ipc_ipc_sign_input_test_LDADD = $(MOAT_IPC_LIBS) $(ATF_C_LIBS)
+tests_ipc_ipc_key_admin_test_SOURCES = tests/ipc/ipc_key_admin_test.c $(IPC_TEST_UTIL)
+tests_ipc_ipc_key_admin_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_ipc_ipc_key_admin_test_LDADD = $(MOAT_IPC_LIBS) $(ATF_C_LIBS)
 
 tests_ipc_ipc_ticket_test_SOURCES = tests/ipc/ipc_ticket_test.c $(IPC_TEST_UTIL)
 tests_ipc_ipc_ticket_test_CPPFLAGS = $(TEST_CPPFLAGS)

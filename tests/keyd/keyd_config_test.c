@@ -270,11 +270,11 @@ ATF_TC_BODY(key_files, tc)
 	struct keyd_keyset ks;
 	ATF_REQUIRE(load("allow uid 0\nkey \"rsa.pem\" { name \"web\" }\nkey \"ec.pem\"\n", &conf, &ks) == MOAT_SUCCESS);
 	ATF_REQUIRE_EQ(ks.count, 2);
-	ATF_REQUIRE_STREQ(ks.keys[0].name, "web");
-	ATF_REQUIRE_EQ(ks.keys[0].ipc_type, MOAT_IPC_KEY_RSA);
-	ATF_REQUIRE_STREQ(ks.keys[1].name, "ec.pem");
-	ATF_REQUIRE_EQ(ks.keys[1].ipc_type, MOAT_IPC_KEY_EC_P256);
-	ATF_REQUIRE(keyd_keys_find(&ks, ks.keys[1].id) == &ks.keys[1]);
+	ATF_REQUIRE_STREQ(ks.keys[0]->name, "web");
+	ATF_REQUIRE_EQ(ks.keys[0]->ipc_type, MOAT_IPC_KEY_RSA);
+	ATF_REQUIRE_STREQ(ks.keys[1]->name, "ec.pem");
+	ATF_REQUIRE_EQ(ks.keys[1]->ipc_type, MOAT_IPC_KEY_EC_P256);
+	ATF_REQUIRE(keyd_keys_find(&ks, ks.keys[1]->id) == ks.keys[1]);
 	keyd_keys_free(&ks);
 	moat_conf_free(&conf);
 

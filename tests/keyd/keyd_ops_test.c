@@ -162,6 +162,7 @@ static void run_op(const struct keyd_keyset *ks, uint8_t opcode, const struct bo
 		ATF_REQUIRE_EQ(moat_errno, MOAT_ERR_IPC_BAD_MESSAGE);
 		ATF_REQUIRE(st != MOAT_IPC_OK);
 		r->prepare_st = st;
+		keyd_op_wipe(&op);
 		return;
 	}
 	ATF_REQUIRE_EQ(st, MOAT_IPC_OK);
@@ -282,7 +283,7 @@ static void sign_all_schemes(test_key_kind kind)
 {
 	struct keyd_keyset ks;
 	keyset_of(&ks, &kind, 1);
-	const struct keyd_key *k = &ks.keys[0];
+	const struct keyd_key *k = ks.keys[0];
 	struct moat_pkey pub;
 	EXPECT_OK(moat_pkey_copy_public(&pub, &k->pkey));
 
@@ -358,7 +359,7 @@ ATF_TC_BODY(sign_input_shapes, tc)
 	const test_key_kind kinds[] = { TK_P256 };
 	struct keyd_keyset ks;
 	keyset_of(&ks, kinds, 1);
-	const uint8_t *id = ks.keys[0].id;
+	const uint8_t *id = ks.keys[0]->id;
 	uint8_t in[300];
 	struct result r;
 	for (int server = 0; server <= 1; server++) {
@@ -413,7 +414,7 @@ ATF_TC_BODY(sign_wrong_shape, tc)
 	const test_key_kind kinds[] = { TK_P256 };
 	struct keyd_keyset ks;
 	keyset_of(&ks, kinds, 1);
-	const uint8_t *id = ks.keys[0].id;
+	const uint8_t *id = ks.keys[0]->id;
 	const uint16_t s = MOAT_SIG_ECDSA_SECP256R1_SHA256;
 	uint8_t in[1100];
 	struct result r;
@@ -520,7 +521,7 @@ ATF_TC_BODY(sign_bad_scheme, tc)
 	const test_key_kind kinds[] = { TK_RSA2048, TK_P256 };
 	struct keyd_keyset ks;
 	keyset_of(&ks, kinds, 2);
-	const uint8_t *rsa = ks.keys[0].id, *ec = ks.keys[1].id;
+	const uint8_t *rsa = ks.keys[0]->id, *ec = ks.keys[1]->id;
 	uint8_t cv[200], ske[200];
 	size_t cv_len = cv_input(cv, 32, true), ske_len = ske_input(ske, MOAT_GROUP_X25519, 32);
 	struct result r;
@@ -598,7 +599,7 @@ static void decrypt_setup(struct decrypt_fixture *f)
 {
 	const test_key_kind kinds[] = { TK_RSA2048, TK_RSA_PSS, TK_P256 };
 	keyset_of(&f->ks, kinds, 3);
-	f->rsa = &f->ks.keys[0];
+	f->rsa = f->ks.keys[0];
 	f->k = test_rsa_size(f->rsa);
 	ATF_REQUIRE_EQ(f->k, 256);
 }
@@ -757,10 +758,10 @@ ATF_TC_BODY(rsa_decrypt_refused, tc)
 	struct body b;
 
 	/* Only rsaEncryption keys decrypt. */
-	b = decrypt_body(f.ks.keys[1].id, 0x0303, ct, 256);
+	b = decrypt_body(f.ks.keys[1]->id, 0x0303, ct, 256);
 	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_NOT_PERMITTED);
-	b = decrypt_body(f.ks.keys[2].id, 0x0303, ct, 256);
+	b = decrypt_body(f.ks.keys[2]->id, 0x0303, ct, 256);
 	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_NOT_PERMITTED);
 	/* Framing: empty, over 512 bytes, cut short, trailing byte. */
@@ -779,9 +780,9 @@ ATF_TC_BODY(rsa_decrypt_refused, tc)
 	run_op(&f.ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_MALFORMED);
 	/* Only rsaEncryption keys get the decryption state; setting it up for another key type fails. */
-	ATF_REQUIRE(f.rsa->rsa_kex != NULL && f.ks.keys[1].rsa_kex == NULL && f.ks.keys[2].rsa_kex == NULL);
+	ATF_REQUIRE(f.rsa->rsa_kex != NULL && f.ks.keys[1]->rsa_kex == NULL && f.ks.keys[2]->rsa_kex == NULL);
 	struct keyd_rsa_kex *rk = NULL;
-	EXPECT_ERR(keyd_rsa_kex_new(&rk, f.ks.keys[2].pkey.pkey), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(keyd_rsa_kex_new(&rk, f.ks.keys[2]->pkey.pkey), MOAT_ERR_INVALID_ARG);
 	ATF_REQUIRE(rk == NULL);
 	keyd_keys_free(&f.ks);
 }
@@ -794,7 +795,7 @@ ATF_TC_BODY(rsa_decrypt_refused, tc)
 static void invalid_answers(struct keyd_keyset *ks, const uint8_t seeds[N_INVALID][4], uint8_t (*out)[48],
 			    uint16_t version)
 {
-	const struct keyd_key *rsa = &ks->keys[0];
+	const struct keyd_key *rsa = ks->keys[0];
 	size_t k = test_rsa_size(rsa);
 	for (size_t i = 0; i < N_INVALID; i++) {
 		uint8_t ct[512];
@@ -866,8 +867,8 @@ ATF_TC_BODY(rsa_decrypt_deterministic_rejection, tc)
 	/* A valid ciphertext still decrypts after all that, in both keysets. */
 	uint8_t pm[48], ct[512];
 	test_random(pm, 48);
-	size_t len = test_rsa_encrypt(&ks1.keys[0], pm, 48, false, ct, sizeof(ct));
-	struct decrypt_fixture f = { .ks = ks2, .rsa = &ks2.keys[0], .k = 256 };
+	size_t len = test_rsa_encrypt(ks1.keys[0], pm, 48, false, ct, sizeof(ct));
+	struct decrypt_fixture f = { .ks = ks2, .rsa = ks2.keys[0], .k = 256 };
 	uint8_t got[48];
 	decrypt_ok(&f, 0x0303, ct, len, got);
 	ATF_REQUIRE(memcmp(got, pm, 48) == 0);
@@ -907,27 +908,27 @@ ATF_TC_BODY(policy_default, tc)
 	const test_key_kind kinds[] = { TK_P256, TK_RSA2048 };
 	struct keyd_keyset ks;
 	keyset_with(&ks, kinds, 2, NULL); /* as keyd_key_from_pem left them: the default policy */
-	ATF_REQUIRE(ks.keys[0].policy.server && !ks.keys[0].policy.client && ks.keys[0].policy.tls12 &&
-		    !ks.keys[0].policy.rsa_key_exchange);
+	ATF_REQUIRE(ks.keys[0]->policy.server && !ks.keys[0]->policy.client && ks.keys[0]->policy.tls12 &&
+		    !ks.keys[0]->policy.rsa_key_exchange);
 	uint8_t in[300], ct[256] = { 0 };
 	struct result r;
 	struct body b;
 	/* Server CertificateVerify: signed. Client CertificateVerify: refused, it would log in as this certificate. */
 	size_t len = cv_input(in, 32, true);
-	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1, in, len);
+	b = sign_body(ks.keys[0]->id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1, in, len);
 	run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_OK);
 	len = cv_input(in, 32, false);
-	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1, in, len);
+	b = sign_body(ks.keys[0]->id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1, in, len);
 	run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
 	/* TLS 1.2 ServerKeyExchange: a server key signs it by default (tls12 yes). */
 	len = ske_input(in, MOAT_GROUP_SECP256R1, 65);
-	b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+	b = sign_body(ks.keys[0]->id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
 	run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_OK);
 	/* RSA_DECRYPT: refused without rsa-key-exchange yes. */
-	b = decrypt_body(ks.keys[1].id, 0x0303, ct, 256);
+	b = decrypt_body(ks.keys[1]->id, 0x0303, ct, 256);
 	run_op(&ks, MOAT_IPC_RSA_DECRYPT, &b, 4, &r);
 	EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
 	keyd_keys_free(&ks);
@@ -951,14 +952,14 @@ ATF_TC_BODY(policy_roles, tc)
 		struct result r;
 		for (int server = 0; server <= 1; server++) {
 			size_t len = cv_input(in, 32, server != 0);
-			struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PSS_RSAE_SHA256, 1, in, len);
+			struct body b = sign_body(ks.keys[0]->id, MOAT_SIG_RSA_PSS_RSAE_SHA256, 1, in, len);
 			run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
 			bool want = server ? roles[i].server : roles[i].client;
 			EXPECT_STATUS(&r, want ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
 		}
 		/* A TLS 1.2 shape is a server signature: tls12 (off here) alone decides, whatever the role. */
 		size_t len = ske_input(in, MOAT_GROUP_X25519, 32);
-		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 2, in, len);
+		struct body b = sign_body(ks.keys[0]->id, MOAT_SIG_RSA_PKCS1_SHA256, 2, in, len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_KEY_POLICY);
 		keyd_keys_free(&ks);
@@ -992,10 +993,10 @@ ATF_TC_BODY(policy_tls10, tc)
 				const uint8_t *in = kind == 2 ? ecdhe : dhe;
 				size_t len = kind == 2 ? ecdhe_len : dhe_len;
 				struct result r;
-				struct body b = sign_body(ks.keys[k].id, modern[k], kind, in, len);
+				struct body b = sign_body(ks.keys[k]->id, modern[k], kind, in, len);
 				run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
 				EXPECT_STATUS(&r, sw[i].tls12 ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
-				b = sign_body(ks.keys[k].id, legacy[k], kind, in, len);
+				b = sign_body(ks.keys[k]->id, legacy[k], kind, in, len);
 				run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 				EXPECT_STATUS(&r, sw[i].tls10 ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
 			}
@@ -1003,16 +1004,16 @@ ATF_TC_BODY(policy_tls10, tc)
 			uint8_t cv[200];
 			size_t cv_len = cv_input(cv, 32, true);
 			struct result r;
-			struct body b = sign_body(ks.keys[k].id, legacy[k], 1, cv, cv_len);
+			struct body b = sign_body(ks.keys[k]->id, legacy[k], 1, cv, cv_len);
 			run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
 			EXPECT_STATUS(&r, MOAT_IPC_BAD_SCHEME);
 		}
 		/* The RSA legacy scheme with the EC key and the reverse: the key's family decides. */
 		struct result r;
-		struct body b = sign_body(ks.keys[1].id, MOAT_SIG_LEGACY_RSA_MD5_SHA1, 2, ecdhe, ecdhe_len);
+		struct body b = sign_body(ks.keys[1]->id, MOAT_SIG_LEGACY_RSA_MD5_SHA1, 2, ecdhe, ecdhe_len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 4, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_BAD_SCHEME);
-		b = sign_body(ks.keys[0].id, MOAT_SIG_LEGACY_ECDSA_SHA1, 2, ecdhe, ecdhe_len);
+		b = sign_body(ks.keys[0]->id, MOAT_SIG_LEGACY_ECDSA_SHA1, 2, ecdhe, ecdhe_len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 5, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_BAD_SCHEME);
 		keyd_keys_free(&ks);
@@ -1051,9 +1052,9 @@ ATF_TC_BODY(policy_tls12_client_cv, tc)
 		struct keyd_keyset ks;
 		keyset_with(&ks, &kind, 1, &p);
 		struct moat_pkey pub;
-		EXPECT_OK(moat_pkey_copy_public(&pub, &ks.keys[0].pkey));
+		EXPECT_OK(moat_pkey_copy_public(&pub, &ks.keys[0]->pkey));
 		struct result r;
-		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, sizeof(d256));
+		struct body b = sign_body(ks.keys[0]->id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, sizeof(d256));
 		run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
 		EXPECT_STATUS(&r, cases[i].modern);
 		struct moat_cursor sig;
@@ -1062,7 +1063,7 @@ ATF_TC_BODY(policy_tls12_client_cv, tc)
 			EXPECT_OK(moat_sig_verify(&pub, MOAT_SIG_RSA_PKCS1_SHA256, messages, sizeof(messages),
 						  moat_cursor_data(&sig), moat_cursor_remaining(&sig)));
 		}
-		b = sign_body(ks.keys[0].id, MOAT_SIG_LEGACY_RSA_MD5_SHA1, 4, dmd5sha1, sizeof(dmd5sha1));
+		b = sign_body(ks.keys[0]->id, MOAT_SIG_LEGACY_RSA_MD5_SHA1, 4, dmd5sha1, sizeof(dmd5sha1));
 		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 		EXPECT_STATUS(&r, cases[i].legacy);
 		if (cases[i].legacy == MOAT_IPC_OK) {
@@ -1071,7 +1072,7 @@ ATF_TC_BODY(policy_tls12_client_cv, tc)
 						  moat_cursor_data(&sig), moat_cursor_remaining(&sig)));
 		}
 		/* A digest of the wrong length is BAD_INPUT whatever the policy. */
-		b = sign_body(ks.keys[0].id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, 31);
+		b = sign_body(ks.keys[0]->id, MOAT_SIG_RSA_PKCS1_SHA256, 4, d256, 31);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
 		moat_pkey_free(&pub);
@@ -1094,23 +1095,23 @@ ATF_TC_BODY(ske_point_validated, tc)
 		uint8_t in[300];
 		struct result r;
 		size_t len = ske_input(in, groups[g].group, groups[g].len);
-		struct body b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		struct body b = sign_body(ks.keys[0]->id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 1, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_OK);
 		/* y changed by one bit: off the curve. */
 		in[len - 1] ^= 0x01;
-		b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		b = sign_body(ks.keys[0]->id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 		ATF_REQUIRE_MSG(status_of(&r) == MOAT_IPC_BAD_INPUT, "group %04x: point off the curve signed",
 				groups[g].group);
 		/* x = y = 0: not on any of these curves (b != 0), and no encoding of infinity. */
 		memset(in + len - groups[g].len + 1, 0, groups[g].len - 1);
-		b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		b = sign_body(ks.keys[0]->id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 3, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
 		/* Coordinates of all ones: not below p. */
 		memset(in + len - groups[g].len + 1, 0xff, groups[g].len - 1);
-		b = sign_body(ks.keys[0].id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
+		b = sign_body(ks.keys[0]->id, MOAT_SIG_ECDSA_SECP256R1_SHA256, 2, in, len);
 		run_op(&ks, MOAT_IPC_SIGN, &b, 4, &r);
 		EXPECT_STATUS(&r, MOAT_IPC_BAD_INPUT);
 	}
@@ -1221,10 +1222,10 @@ ATF_TC_BODY(control_list_keys, tc)
 	EXPECT_OK(moat_ipc_list_keys_reply_decode(body, info, 4, &count, NULL));
 	ATF_REQUIRE_EQ(count, 3);
 	for (size_t i = 0; i < count; i++) {
-		ATF_REQUIRE(memcmp(info[i].key_id, ks.keys[i].id, 32) == 0);
-		ATF_REQUIRE_EQ(info[i].key_type, ks.keys[i].ipc_type);
-		ATF_REQUIRE_EQ(info[i].bits, ks.keys[i].bits);
-		ATF_REQUIRE_EQ(info[i].scheme_count, ks.keys[i].scheme_count);
+		ATF_REQUIRE(memcmp(info[i].key_id, ks.keys[i]->id, 32) == 0);
+		ATF_REQUIRE_EQ(info[i].key_type, ks.keys[i]->ipc_type);
+		ATF_REQUIRE_EQ(info[i].bits, ks.keys[i]->bits);
+		ATF_REQUIRE_EQ(info[i].scheme_count, ks.keys[i]->scheme_count);
 		ATF_REQUIRE_STREQ(info[i].name, kind_names[kinds[i]]);
 	}
 	keyd_keys_free(&ks);
@@ -1311,7 +1312,7 @@ static struct keyd_job *new_job(const struct keyd_keyset *ks, void *owner, uint3
 	ATF_REQUIRE(job != NULL);
 	uint8_t cv[200];
 	size_t len = cv_input(cv, 32, true);
-	struct body b = sign_body(ks->keys[0].id, MOAT_SIG_RSA_PSS_RSAE_SHA256, 1, cv, len);
+	struct body b = sign_body(ks->keys[0]->id, MOAT_SIG_RSA_PSS_RSAE_SHA256, 1, cv, len);
 	moat_ipc_status st;
 	EXPECT_OK(keyd_op_prepare(ks, MOAT_IPC_SIGN, cursor_of(&b), &job->op, &st));
 	job->owner = owner;

@@ -9,7 +9,8 @@
 KEYD_TESTS = \
 	tests/keyd/keyd_ops_test \
 	tests/keyd/keyd_config_test \
-	tests/keyd/keyd_tickets_test
+	tests/keyd/keyd_tickets_test \
+	tests/keyd/keyd_keyset_test
 check_PROGRAMS += $(KEYD_TESTS) tests/keyd/ipc-client tests/keyd/moat-keyd-test tests/keyd/syslog-sink \
 	tests/keyd/ct-select
 
@@ -21,6 +22,10 @@ tests_keyd_keyd_config_test_SOURCES = tests/keyd/keyd_config_test.c tests/keyd/k
 	tests/keyd/keyd_test_keys.h $(TEST_UTIL_SOURCES)
 tests_keyd_keyd_config_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_keyd_keyd_config_test_LDADD = $(MOAT_KEYD_LIBS) $(ATF_C_LIBS)
+tests_keyd_keyd_keyset_test_SOURCES = tests/keyd/keyd_keyset_test.c tests/keyd/keyd_test_keys.c \
+	tests/keyd/keyd_test_keys.h $(TEST_UTIL_SOURCES)
+tests_keyd_keyd_keyset_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_keyd_keyd_keyset_test_LDADD = $(MOAT_KEYD_LIBS) $(ATF_C_LIBS)
 
 tests_keyd_keyd_tickets_test_SOURCES = tests/keyd/keyd_tickets_test.c $(TEST_UTIL_SOURCES)
 tests_keyd_keyd_tickets_test_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -39,8 +44,10 @@ tests_keyd_moat_keyd_test_LDADD = $(MOAT_KEYD_LIBS)
 
 KEYD_SH_TESTS = tests/keyd/keyd_lib tests/keyd/keyd_daemon_test tests/keyd/keyd_config_errors_test \
 	tests/keyd/keyd_sandbox_test tests/keyd/keyd_ct_check tests/keyd/keyd_link_test tests/keyd/keyd_probe_test \
-	tests/keyd/keyd_tickets_daemon_test
+	tests/keyd/keyd_tickets_daemon_test \
+	tests/keyd/keyd_keyctl_keys_test
 EXTRA_DIST += tests/keyd/Kyuafile tests/keyd/keyd_lib.sh tests/keyd/keyd_daemon_test.sh \
+	tests/keyd/keyd_keyctl_keys_test.sh \
 	tests/keyd/keyd_config_errors_test.sh tests/keyd/keyd_sandbox_test.sh tests/keyd/keyd_ct_check.sh \
 	tests/keyd/keyd_link_test.sh tests/keyd/keyd_probe_test.sh tests/keyd/keyd_tickets_daemon_test.sh
 CLEANFILES += $(KEYD_SH_TESTS)

@@ -221,6 +221,60 @@ int moat_pkey_from_private_pem(struct moat_pkey *k, const char *pem, size_t len)
 	return adopt(k, pkey, MOAT_ERR_NOT_SUPPORTED);
 }
 
+int moat_pkey_from_private_der(struct moat_pkey *k, const uint8_t *der, size_t len)
+{
+	ENSURE_REF(k);
+	memset(k, 0, sizeof(*k));
+	ENSURE_REF(der);
+	ENSURE(len > 0 && len <= LONG_MAX, MOAT_ERR_INVALID_PEM);
+
+	const unsigned char *p = der;
+	/* PKCS8_PRIV_KEY_INFO wipes its copy of the key octets when freed. */
+	PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len);
+	if (p8 == NULL || (size_t)(p - der) != len) {
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		ERR_clear_error();
+		BAIL(MOAT_ERR_INVALID_PEM);
+	}
+	EVP_PKEY *pkey = EVP_PKCS82PKEY(p8);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	if (pkey == NULL) {
+		/* A well-formed container around an algorithm libcrypto cannot load. */
+		ERR_clear_error();
+		BAIL(MOAT_ERR_NOT_SUPPORTED);
+	}
+	return adopt(k, pkey, MOAT_ERR_NOT_SUPPORTED);
+}
+
+int moat_pkey_private_der(const struct moat_pkey *k, uint8_t *out, size_t cap, size_t *len)
+{
+	ENSURE_REF(k);
+	ENSURE_REF(out);
+	ENSURE_REF(len);
+	ENSURE(k->pkey != NULL, MOAT_ERR_INVALID_ARG);
+	PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(k->pkey);
+	if (p8 == NULL) {
+		ERR_clear_error();
+		BAIL(MOAT_ERR_CRYPTO);
+	}
+	int n = i2d_PKCS8_PRIV_KEY_INFO(p8, NULL);
+	if (n <= 0 || (size_t)n > cap) {
+		PKCS8_PRIV_KEY_INFO_free(p8);
+		ERR_clear_error();
+		BAIL(n <= 0 ? MOAT_ERR_CRYPTO : MOAT_ERR_BUF_FULL);
+	}
+	unsigned char *p = out;
+	int m = i2d_PKCS8_PRIV_KEY_INFO(p8, &p);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	if (m != n) {
+		OPENSSL_cleanse(out, cap);
+		ERR_clear_error();
+		BAIL(MOAT_ERR_CRYPTO);
+	}
+	*len = (size_t)n;
+	return MOAT_SUCCESS;
+}
+
 int moat_pkey_from_public_der(struct moat_pkey *k, const uint8_t *spki, size_t len)
 {
 	ENSURE_REF(k);

@@ -43,6 +43,19 @@ struct moat_pkey {
  */
 MOAT_MUST_USE int moat_pkey_from_private_pem(struct moat_pkey *k, const char *pem, size_t len);
 /*
+ * Load a private key from a DER PKCS#8 PrivateKeyInfo (RFC 5208 §5), which
+ * must be the whole input; no other encoding is guessed at. Not a
+ * PrivateKeyInfo → MOAT_ERR_INVALID_PEM; a type moat does not sign with →
+ * MOAT_ERR_NOT_SUPPORTED. k is overwritten, not freed.
+ */
+MOAT_MUST_USE int moat_pkey_from_private_der(struct moat_pkey *k, const uint8_t *der, size_t len);
+/*
+ * k's private key as DER PKCS#8 PrivateKeyInfo into out[0..cap), its length
+ * in *len. Too small → MOAT_ERR_BUF_FULL. The caller wipes out; libcrypto's
+ * own intermediate copy is wiped here.
+ */
+MOAT_MUST_USE int moat_pkey_private_der(const struct moat_pkey *k, uint8_t *out, size_t cap, size_t *len);
+/*
  * Load a public key from a DER SubjectPublicKeyInfo, which must be the whole
  * input. Malformed → MOAT_ERR_BAD_CERTIFICATE; unsupported type →
  * MOAT_ERR_UNSUPPORTED_CERTIFICATE. k is overwritten, not freed.
