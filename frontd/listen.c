@@ -88,42 +88,54 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int bind_one(struct frontd_listener *l, const struct frontd_listen *cfg)
+static int bind_one(int *fdp, const struct frontd_listen *cfg)
 {
 	int one = 1;
-	l->fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	ENSURE(l->fd >= 0, MOAT_ERR_IO);
-	ENSURE(setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0, MOAT_ERR_IO);
+	int fd = *fdp = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ENSURE(fd >= 0, MOAT_ERR_IO);
+	ENSURE(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0, MOAT_ERR_IO);
 	if (cfg->addr.ss_family == AF_INET6)
-		ENSURE(setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == 0, MOAT_ERR_IO);
+		ENSURE(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == 0, MOAT_ERR_IO);
 	/*
 	 * Records are written whole and at once: no point in Nagle delaying the
 	 * last segment. Linux copies the option to every accepted socket, which
 	 * saves a setsockopt per connection.
 	 */
 	if (cfg->addr.ss_family == AF_INET || cfg->addr.ss_family == AF_INET6)
-		ENSURE(setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0, MOAT_ERR_IO);
-	ENSURE(bind(l->fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) == 0, MOAT_ERR_IO);
-	ENSURE(listen(l->fd, LISTEN_BACKLOG) == 0, MOAT_ERR_IO);
+		ENSURE(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0, MOAT_ERR_IO);
+	ENSURE(bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) == 0, MOAT_ERR_IO);
+	ENSURE(listen(fd, LISTEN_BACKLOG) == 0, MOAT_ERR_IO);
 	return MOAT_SUCCESS;
 }
 
-int frontd_listeners_bind(struct frontd_server *srv)
+int frontd_listen_bind(const struct frontd_listen *cfg)
 {
-	const struct frontd_config *cfg = srv->cfg;
-	for (size_t i = 0; i < cfg->listen_count; i++) {
-		struct frontd_listener *l = &srv->listeners[i];
-		memset(l, 0, sizeof(*l));
-		l->srv = srv;
-		l->cfg = &cfg->listen[i];
-		memcpy(l->desc, cfg->listen[i].desc, sizeof(l->desc));
-		srv->listener_count = i + 1;
-		if (bind_one(l, &cfg->listen[i]) < 0) {
-			moat_log(MOAT_LOG_ERR, "cannot listen on %s: %s", l->desc, strerror(errno));
-			return MOAT_FAILURE;
-		}
-	}
-	return MOAT_SUCCESS;
+	int fd = -1;
+	if (bind_one(&fd, cfg) == MOAT_SUCCESS)
+		return fd;
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	moat_log(MOAT_LOG_ERR, "cannot listen on %s: %s", cfg->desc, strerror(err));
+	errno = err;
+	return -1;
+}
+
+static void listener_init(struct frontd_server *srv, size_t i, int fd)
+{
+	struct frontd_listener *l = &srv->listeners[i];
+	memset(l, 0, sizeof(*l));
+	l->srv = srv;
+	l->cfg = &srv->cfg->listen[i];
+	l->fd = fd;
+	memcpy(l->desc, srv->cfg->listen[i].desc, sizeof(l->desc));
+	srv->listener_count = i + 1;
+}
+
+void frontd_listeners_adopt(struct frontd_server *srv, const int *fds)
+{
+	for (size_t i = 0; i < srv->cfg->listen_count; i++)
+		listener_init(srv, i, fds[i]);
 }
 
 int frontd_listeners_start(struct frontd_server *srv)

@@ -1,8 +1,8 @@
 /*
- * Listening sockets. Binding and serving are separate steps because of the
- * startup order: bind while still root (ports below 1024), then drop
- * privileges and daemonize, and only then create the event base and start
- * accepting.
+ * Listening sockets. Binding and serving are separate steps, in separate
+ * processes: the master (master.h) binds while still root (ports below
+ * 1024) and keeps the sockets across reloads; each worker it forks adopts
+ * its generation's sockets, creates its event base and starts accepting.
  */
 #ifndef MOAT_FRONTD_LISTEN_H
 #define MOAT_FRONTD_LISTEN_H
@@ -10,8 +10,10 @@
 #include "common/error.h"
 #include "frontd/server.h"
 
-/* Bind and listen on every configured address; logs the one that failed. */
-MOAT_MUST_USE int frontd_listeners_bind(struct frontd_server *srv);
+/* One socket bound and listening on cfg's address (the master's, on start and reload); -1 logged. */
+int frontd_listen_bind(const struct frontd_listen *cfg);
+/* Take sockets bound already (fds parallel to srv->cfg->listen): a worker's, from the master. */
+void frontd_listeners_adopt(struct frontd_server *srv, const int *fds);
 /* Accept on srv->base. */
 MOAT_MUST_USE int frontd_listeners_start(struct frontd_server *srv);
 /* Stop accepting and close the sockets. */

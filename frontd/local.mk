@@ -13,6 +13,7 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/limits.c frontd/limits.h \
 	frontd/listen.c frontd/listen.h \
 	frontd/logopen.c \
+	frontd/master.c frontd/master.h \
 	frontd/ocsp.c frontd/ocsp.h \
 	frontd/proxy.c \
 	frontd/proxy_protocol.h frontd/proxy_protocol_read.c frontd/proxy_protocol_write.c \
