@@ -209,7 +209,7 @@ static struct generation *gen_new(struct master *m, struct frontd_config *cfg, c
 	struct generation *g = m->cur == &m->gens[0] || m->pending == &m->gens[0] ? &m->gens[1] : &m->gens[0];
 	memset(g, 0, sizeof(*g));
 	g->cfg = cfg;
-	g->number = ++m->last_generation;
+	g->number = m->last_generation + 1; /* taken once it is made: a refused reload takes no number */
 	for (size_t i = 0; i < FRONTD_MAX_LISTEN; i++)
 		g->fds[i] = -1;
 	for (size_t i = 0; i < cfg->listen_count; i++) {
@@ -228,6 +228,7 @@ static struct generation *gen_new(struct master *m, struct frontd_config *cfg, c
 		if (m->cur != NULL)
 			moat_log(MOAT_LOG_INFO, "new listener %s", cfg->listen[i].desc);
 	}
+	m->last_generation = g->number;
 	return g;
 }
 
