@@ -436,11 +436,11 @@ static void promote_pending(struct master *m)
 	m->pending = NULL;
 	if (old == NULL) {
 		on_serving(m);
-		return;
+	} else {
+		stop_generation(m, 0);
+		gen_release(old, m->cur);
+		on_reloaded(m);
 	}
-	stop_generation(m, 0);
-	gen_release(old, m->cur);
-	on_reloaded(m);
 	if (m->reload_wanted)
 		reload(m);
 }
