@@ -560,6 +560,13 @@ static void stop(struct master *m, int sig)
 		}
 		for (size_t i = 0; i < 2; i++)
 			m->gens[i].restarts_due = 0;
+		/* Nothing will accept again: the ports close as soon as the workers' copies do. */
+		if (m->cur != NULL)
+			for (size_t i = 0; i < m->cur->cfg->listen_count; i++)
+				if (m->cur->fds[i] >= 0) {
+					close(m->cur->fds[i]);
+					m->cur->fds[i] = -1;
+				}
 		for (size_t i = 0; i < MAX_WORKERS; i++)
 			if (m->workers[i].state != WORKER_FREE && m->workers[i].stops_sent == 0)
 				worker_stop(&m->workers[i]);
