@@ -36,6 +36,7 @@ static atomic_ulong log_dropped;
  * the kernel queues only net.unix.max_dgram_qlen (10) datagrams.
  */
 static _Atomic bool log_serving;
+static int log_errors_fd = -1; /* moat_log_errors_to */
 static bool log_startup_wait; /* SO_SNDTIMEO is set: a blocking send is bounded */
 #define LOG_STARTUP_SEND_TIMEOUT_MS 250
 
@@ -54,6 +55,11 @@ void moat_log_open(const char *ident, bool to_syslog, moat_log_level max_level)
 	log_max = max_level;
 	if (to_syslog)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void moat_log_errors_to(int fd)
+{
+	log_errors_fd = fd;
 }
 
 void moat_log_close(void)
@@ -184,6 +190,14 @@ static void vlog(moat_log_level level, const char *fmt, va_list ap)
 	if (!moat_log_enabled(level))
 		return;
 	if (log_syslog) {
+		if (log_errors_fd >= 0 && level <= MOAT_LOG_ERR) {
+			char line[1024];
+			va_list copy;
+			va_copy(copy, ap);
+			vsnprintf(line, sizeof(line), fmt, copy);
+			va_end(copy);
+			dprintf(log_errors_fd, "%s: %s\n", log_ident, line);
+		}
 		vsyslog((int)level, fmt, ap);
 		return;
 	}

@@ -18,6 +18,12 @@ typedef enum {
 /* ident names the program ("moat-keyd"); messages above max_level are dropped. */
 void moat_log_open(const char *ident, bool to_syslog, moat_log_level max_level);
 void moat_log_close(void);
+/*
+ * While logging to syslog, also write errors to fd ("ident: message"; -1:
+ * stop): a daemon's startup, while whoever started it still waits on the
+ * terminal whose descriptor fd is.
+ */
+void moat_log_errors_to(int fd);
 
 /*
  * Syslog for a sandboxed process: connect one datagram socket to path

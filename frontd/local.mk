@@ -11,8 +11,9 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \
 	frontd/limits.c frontd/limits.h \
-	frontd/listen.c frontd/listen.h \
+	frontd/listen.c frontd/listen.h frontd/listen_passed.c \
 	frontd/logopen.c \
+	frontd/master.c frontd/master.h \
 	frontd/notify.c frontd/notify.h \
 	frontd/ocsp.c frontd/ocsp.h \
 	frontd/proxy.c \

@@ -1,26 +1,26 @@
 /*
  * moat-frontd: the internet-facing TLS terminator (moat-frontd(8)).
  *
- * Startup order, and why:
+ * A master and its workers (frontd/master.h). Startup order, and why:
  *   1. parse the configuration and load the certificates (public chains
  *      only: frontd never opens a private key), so that every mistake is
  *      reported before anything is bound, and -t can stop here;
- *   2. bind the listeners, which may need root for ports below 1024, or
- *      take them from systemd (socket activation, listen.h);
- *   3. drop privileges to the configured user (setgroups, setgid, setuid)
- *      when started as root: from here on nothing needs them;
- *   4. daemonize unless -d, then create the event base (after fork: an
- *      epoll descriptor must not be shared with a parent);
- *   5. connect to keyd (in the background, with backoff: frontd starts and
- *      serves even when keyd comes up later) and start accepting;
- *   6. enter the sandbox (frontd/sandbox.h): not dumpable, no_new_privs, a
- *      seccomp allow-list; from here on no file can be opened; then tell
- *      systemd READY=1 (notify.h: its socket was connected before step 2).
- * The first SIGTERM or SIGINT drains (frontd/drain.h): no more accepting,
- * open connections finish or are closed with close_notify, then the loop
- * ends; a second one ends it at once. Whatever is left is then closed and
- * everything freed, so sanitizers see a clean exit. systemd hears
- * STOPPING=1 at the first.
+ *   2. (master) bind the listeners, which may need root for ports below 1024;
+ *   3. (master) drop privileges to the configured user (setgroups, setgid,
+ *      setuid) when started as root: from here on nothing needs them;
+ *   4. (master) daemonize unless -d, and fork a worker;
+ *   5. (worker, serve() below) create the event base (after the fork: an
+ *      epoll descriptor must not be shared), connect to keyd (in the
+ *      background, with backoff: frontd starts and serves even when keyd
+ *      comes up later) and start accepting;
+ *   6. (worker) enter the sandbox (frontd/sandbox.h): not dumpable,
+ *      no_new_privs, a seccomp allow-list; from here on no file can be
+ *      opened. Then it tells the master it serves.
+ * SIGHUP to the master reads the configuration again (master.c). A worker's
+ * first SIGTERM or SIGINT drains (frontd/drain.h): no more accepting, open
+ * connections finish or are closed with close_notify, then the loop ends;
+ * a second one ends it at once. Whatever is left is then closed and
+ * everything freed, so sanitizers see a clean exit.
  *
  * The test build (tests/frontd/moat-frontd-test, -DMOAT_FRONTD_TESTING) has
  * one hidden option the real daemon lacks: --test-forbidden-syscall=CALL
@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +42,7 @@
 #include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
 #include "frontd/listen.h"
-#include "frontd/notify.h"
+#include "frontd/master.h"
 #include "frontd/ocsp.h"
 #include "frontd/sandbox.h"
 #include "frontd/server.h"
@@ -145,32 +144,6 @@ static int print_policy(const struct frontd_config *cfg, const char *name)
 	return 0;
 }
 
-/* Step 3 of the startup order. */
-static int drop_privileges(const struct frontd_config *cfg)
-{
-	if (geteuid() != 0) {
-		if (cfg->user != NULL && getuid() != cfg->uid)
-			moat_log(MOAT_LOG_NOTICE, "not started as root: staying uid %u (\"user %s\" ignored)",
-				 (unsigned)getuid(), cfg->user);
-		return 0;
-	}
-	if (cfg->user == NULL) {
-		moat_log(MOAT_LOG_WARNING, "running as root: set \"user\" in the configuration");
-		return 0;
-	}
-	if (setgroups(1, &cfg->gid) < 0 || setgid(cfg->gid) < 0 || setuid(cfg->uid) < 0) {
-		moat_log(MOAT_LOG_ERR, "cannot drop privileges to %s: %s", cfg->user, strerror(errno));
-		return -1;
-	}
-	/* Paranoia: the drop must be irreversible. */
-	if (cfg->uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
-		moat_log(MOAT_LOG_ERR, "privileges could be regained after dropping them");
-		return -1;
-	}
-	moat_log(MOAT_LOG_INFO, "running as %s (uid %u, gid %u)", cfg->user, (unsigned)cfg->uid, (unsigned)cfg->gid);
-	return 0;
-}
-
 /* Step 6 of the startup order. */
 static int enter_sandbox(const struct frontd_server *srv, const struct options *o)
 {
@@ -194,21 +167,26 @@ static int enter_sandbox(const struct frontd_server *srv, const struct options *
 static void stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
-	struct frontd_server *srv = arg;
 	char why[32];
 	snprintf(why, sizeof(why), "signal %d", (int)sig);
-	frontd_notify(srv, FRONTD_NOTIFY_STOPPING);
-	frontd_drain_or_stop(srv, why);
+	frontd_drain_or_stop(arg, why);
 }
 
-static int serve(struct frontd_server *srv, const struct options *o)
+static int serve(struct frontd_worker_ctx *w, void *arg)
 {
+	const struct options *o = arg;
+	struct frontd_server srv_storage, *srv = &srv_storage;
+	memset(srv, 0, sizeof(*srv));
+	srv->cfg = w->cfg;
+	LIST_INIT(&srv->conns);
+	frontd_limits_init(&srv->limits);
+	frontd_listeners_adopt(srv, w->listen_fds);
 	struct event *ev_term = NULL, *ev_int = NULL;
-	int rc = -1;
+	int rc = 1;
 	srv->base = event_base_new();
 	if (srv->base == NULL) {
 		moat_log(MOAT_LOG_ERR, "cannot create the event base");
-		return -1;
+		goto out;
 	}
 	srv->keyd = keyd_client_new(srv->base, srv->cfg->keyd_path, srv->cfg->keyd_timeout_ms);
 	ev_term = evsignal_new(srv->base, SIGTERM, stop_cb, srv);
@@ -220,7 +198,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 	}
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
 	    keyd_client_start(srv->keyd) < 0 || frontd_accesslog_start(srv) < 0 || frontd_stats_start(srv) < 0 ||
-	    frontd_ocsp_start(srv) < 0 || frontd_listeners_start(srv) < 0) {
+	    frontd_ocsp_start(srv) < 0 || frontd_listeners_start(srv) < 0 || frontd_worker_unblock_signals(w) < 0) {
 		moat_log_error(MOAT_LOG_ERR, "cannot start");
 		goto out;
 	}
@@ -229,7 +207,7 @@ static int serve(struct frontd_server *srv, const struct options *o)
 	/* After a first log line: syslog() reads the time zone file on its first message. */
 	if (enter_sandbox(srv, o) < 0)
 		goto out;
-	frontd_notify(srv, FRONTD_NOTIFY_READY);
+	frontd_worker_ready(w);
 	if (event_base_dispatch(srv->base) < 0) {
 		moat_log(MOAT_LOG_ERR, "event loop failed");
 		goto out;
@@ -249,7 +227,8 @@ out:
 		event_free(ev_term);
 	if (ev_int != NULL)
 		event_free(ev_int);
-	event_base_free(srv->base);
+	if (srv->base != NULL)
+		event_base_free(srv->base);
 	srv->base = NULL;
 	return rc;
 }
@@ -263,55 +242,55 @@ int main(int argc, char **argv)
 	moat_log_open(IDENT, false, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
 
 	struct moat_conf conf;
-	struct frontd_config cfg;
-	if (frontd_config_load(&cfg, &conf, o.config) < 0) {
+	struct frontd_config *cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		fprintf(stderr, "%s: out of memory\n", IDENT);
+		return 1;
+	}
+	if (frontd_config_load(cfg, &conf, o.config) < 0) {
 		const char *msg = moat_conf_error(&conf);
 		fprintf(stderr, "%s\n", msg[0] != '\0' ? msg : moat_strerror(moat_errno, NULL));
 		moat_conf_free(&conf);
+		free(cfg);
 		return 1;
 	}
 	moat_conf_free(&conf);
 	if (o.test_only) {
 		printf("configuration OK\n");
-		frontd_config_free(&cfg);
+		frontd_config_free(cfg);
+		free(cfg);
 		return 0;
 	}
 	if (o.print_policy != NULL) {
-		int st = print_policy(&cfg, o.print_policy);
-		frontd_config_free(&cfg);
+		int st = print_policy(cfg, o.print_policy);
+		frontd_config_free(cfg);
+		free(cfg);
 		return st;
+	}
+	/* SIGHUP reads the same file again, after a daemon changed to /. */
+	char *config_path = realpath(o.config, NULL);
+	if (config_path == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", IDENT, o.config, strerror(errno));
+		frontd_config_free(cfg);
+		free(cfg);
+		return 1;
 	}
 
 	/* Writes to a closed peer are errors to handle, not a reason to die (MSG_NOSIGNAL covers most). */
 	signal(SIGPIPE, SIG_IGN);
-	struct frontd_server srv;
-	memset(&srv, 0, sizeof(srv));
-	srv.cfg = &cfg;
-	LIST_INIT(&srv.conns);
-	srv.notify_fd = -1;
-	frontd_limits_init(&srv.limits);
 	/* Out of lockable memory is no reason to stop serving (moat-frontd.conf(5): LimitMEMLOCK). */
 	moat_secmem_allow_unlocked(true);
 	frontd_evmem_install();
-	int status = 1;
-	if (frontd_notify_open(&srv) < 0) {
-		moat_log_error(MOAT_LOG_ERR, "cannot reach systemd's notify socket (NOTIFY_SOCKET)");
-		goto out;
-	}
-	if (frontd_listeners_bind(&srv) < 0 || drop_privileges(&cfg) < 0)
-		goto out;
-	if (!o.foreground) {
-		if (daemon(0, 0) < 0) {
-			moat_log(MOAT_LOG_ERR, "cannot daemonize: %s", strerror(errno));
-			goto out;
-		}
-		moat_log_open(IDENT, true, o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO);
-	}
-	status = serve(&srv, &o) == 0 ? 0 : 1;
-out:
-	frontd_listeners_close(&srv);
-	frontd_notify_close(&srv);
-	frontd_config_free(&cfg);
+	const struct frontd_master_params params = {
+		.ident = IDENT,
+		.config_path = config_path,
+		.foreground = o.foreground,
+		.log_level = o.verbose ? MOAT_LOG_DEBUG : MOAT_LOG_INFO,
+		.worker = serve,
+		.arg = &o,
+	};
+	int status = frontd_master_run(cfg, &params);
+	free(config_path);
 	moat_log_close();
 	return status;
 }

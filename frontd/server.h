@@ -72,7 +72,6 @@ struct frontd_server {
 	struct frontd_accesslog alog;
 	struct event *ev_ocsp;      /* the next stapled OCSP response to expire (ocsp.h) */
 	struct frontd_drain drain;  /* stopping gracefully (drain.h) */
-	int notify_fd;              /* systemd's notify socket, -1 if none (notify.h) */
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */

@@ -11,7 +11,7 @@ EXTRA_DIST += keyd/moat-keyd.service.in frontd/moat-frontd.service.in frontd/moa
 	keyd/moat.tmpfiles.in keyd/moat.sysusers
 CLEANFILES += $(MOAT_SYSTEMD_GENERATED)
 # Made with every build (tests read them), installed only where configure says.
-noinst_DATA = $(MOAT_SYSTEMD_GENERATED)
+noinst_DATA += $(MOAT_SYSTEMD_GENERATED)
 
 if HAVE_SYSTEMDSYSTEMUNITDIR
 systemdsystemunit_DATA = $(MOAT_SYSTEMD_UNITS)

@@ -19,7 +19,7 @@ MOAT_SO_MAJOR = 0
 MOAT_SO_NAME = libmoat.so.$(MOAT_SO_MAJOR)
 MOAT_SO_FILE = libmoat.so.$(PACKAGE_VERSION)
 MOAT_SO = tls/$(MOAT_SO_FILE)
-noinst_DATA = $(MOAT_SO)
+noinst_DATA += $(MOAT_SO)
 CLEANFILES += $(MOAT_SO)
 
 # The archive of the protocol is taken whole (its API functions are what the

@@ -249,8 +249,8 @@ reopen_body()
 	e2e_curl localhost / -o /dev/null 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
 	al_wait "$log" 1
 	frontd_alive
-	# The helper that reopens leaves with frontd.
-	helper=$(pgrep -P "$FRONTD_PID" 2>/dev/null | head -n 1)
+	# The helper that reopens leaves with frontd (it is the worker's child: moat-frontd(8), PROCESSES).
+	helper=$(pgrep -P "$FRONTD_WORKER" 2>/dev/null | head -n 1)
 	[ -n "$helper" ] || e2e_fail "no reopening helper under frontd"
 	# Confined too: its own seccomp filter, no_new_privs, and nothing of frontd's but its socket.
 	grep -Eq '^Seccomp:[[:space:]]+2$' "/proc/$helper/status" || e2e_fail "the helper is not in seccomp filter mode"

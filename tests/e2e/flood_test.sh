@@ -66,11 +66,11 @@ curls()
 settled_rss()
 {
 	_i=0
-	while [ "$(proc_status "$FRONTD_PID" VmRSS)" -gt "$1" ] && [ $_i -lt 100 ]; do
+	while [ "$(proc_status "$FRONTD_WORKER" VmRSS)" -gt "$1" ] && [ $_i -lt 100 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	proc_status "$FRONTD_PID" VmRSS
+	proc_status "$FRONTD_WORKER" VmRSS
 }
 
 # raise_nofile N: the soft descriptor limit to N for this shell and what it starts, or skip.
@@ -97,16 +97,16 @@ idle_and_partial_flood_body()
 	ulimit -S -l 8192 2>/dev/null || atf_skip "RLIMIT_MEMLOCK cannot be set to 8 MiB"
 	frontd_start
 	curls 3
-	_lck0=$(proc_status "$FRONTD_PID" VmLck)
-	_rss0=$(proc_status "$FRONTD_PID" VmRSS)
+	_lck0=$(proc_status "$FRONTD_WORKER" VmLck)
+	_rss0=$(proc_status "$FRONTD_WORKER" VmRSS)
 
 	# 8 KiB of a ClientHello that claims 128 KiB: the TLS library holds it all, unparsed.
 	flood_start flood --idle 3000 --partial 3000 --hello-size 131072 --send 8192
 	wait_for_stat open -ge 6000 || e2e_fail "frontd did not take the 6000 connections: open=$(frontd_stat open)"
 	curls 20
 	frontd_alive
-	_lck1=$(proc_status "$FRONTD_PID" VmLck)
-	_rss1=$(proc_status "$FRONTD_PID" VmRSS)
+	_lck1=$(proc_status "$FRONTD_WORKER" VmLck)
+	_rss1=$(proc_status "$FRONTD_WORKER" VmRSS)
 	echo "VmLck ${_lck0} -> ${_lck1} kB, VmRSS ${_rss0} -> ${_rss1} kB with the flood" >&2
 	# No locked memory for clients that never finished a ClientHello: at most the slabs curl's handshakes used.
 	[ "$_lck1" -le $((_lck0 + 256)) ] || e2e_fail "VmLck grew from $_lck0 to $_lck1 kB under the flood"
@@ -120,8 +120,8 @@ idle_and_partial_flood_body()
 	# AddressSanitizer keeps freed memory in quarantine: RSS says nothing there.
 	_asan=false
 	grep -q __asan_init "$MOAT_FRONTD" 2>/dev/null && _asan=true
-	_lck2=$(proc_status "$FRONTD_PID" VmLck)
-	_rss2=$(proc_status "$FRONTD_PID" VmRSS)
+	_lck2=$(proc_status "$FRONTD_WORKER" VmLck)
+	_rss2=$(proc_status "$FRONTD_WORKER" VmRSS)
 	$_asan || _rss2=$(settled_rss "$((_rss0 + 2048))")
 	echo "VmLck ${_lck2} kB, VmRSS ${_rss2} kB after the flood" >&2
 	[ "$_lck2" -le $((_lck0 + 128)) ] || e2e_fail "VmLck is $_lck2 kB after the flood, $_lck0 kB before"
@@ -134,9 +134,9 @@ idle_and_partial_flood_body()
 	curls 5
 	flood_stop "$FLOOD_PID"
 	wait_for_stat open -eq 0 || e2e_fail "frontd still holds $(frontd_stat open) connections after the second flood"
-	_rss3=$(proc_status "$FRONTD_PID" VmRSS)
+	_rss3=$(proc_status "$FRONTD_WORKER" VmRSS)
 	$_asan || _rss3=$(settled_rss "$((_rss0 + 2048))")
-	_lck3=$(proc_status "$FRONTD_PID" VmLck)
+	_lck3=$(proc_status "$FRONTD_WORKER" VmLck)
 	echo "VmLck ${_lck3} kB, VmRSS ${_rss3} kB after a second flood" >&2
 	$_asan || [ "$_rss3" -le $((_rss0 + 2048)) ] || e2e_fail "VmRSS is $_rss3 kB after a second flood, $_rss0 kB before the first"
 	[ "$_lck3" -le $((_lck0 + 128)) ] || e2e_fail "VmLck is $_lck3 kB after the second flood"

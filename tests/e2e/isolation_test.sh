@@ -37,15 +37,18 @@ key_unreadable_to_frontd_body()
 
 	nobody_uid=$(id -u nobody)
 	nobody_gid=$(id -g nobody)
-	uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$FRONTD_PID/status")
-	gids=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$FRONTD_PID/status")
-	groups=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$FRONTD_PID/status" | tr -d ' ')
-	[ "$uids" = "$nobody_uid $nobody_uid $nobody_uid $nobody_uid" ] ||
-		e2e_fail "frontd's uids (real, effective, saved, fs) are $uids, expected nobody's ($nobody_uid)"
-	[ "$gids" = "$nobody_gid $nobody_gid $nobody_gid $nobody_gid" ] ||
-		e2e_fail "frontd's gids are $gids, expected nobody's group ($nobody_gid)"
-	[ -z "$groups" ] || [ "$groups" = "$nobody_gid" ] ||
-		e2e_fail "frontd kept supplementary groups: $groups"
+	# The worker that serves and the master that forks it (moat-frontd(8), PROCESSES).
+	for p in "$FRONTD_WORKER" "$FRONTD_PID"; do
+		uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$p/status")
+		gids=$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$p/status")
+		groups=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$p/status" | tr -d ' ')
+		[ "$uids" = "$nobody_uid $nobody_uid $nobody_uid $nobody_uid" ] ||
+			e2e_fail "frontd's ($p) uids (real, effective, saved, fs) are $uids, expected nobody's ($nobody_uid)"
+		[ "$gids" = "$nobody_gid $nobody_gid $nobody_gid $nobody_gid" ] ||
+			e2e_fail "frontd's ($p) gids are $gids, expected nobody's group ($nobody_gid)"
+		[ -z "$groups" ] || [ "$groups" = "$nobody_gid" ] ||
+			e2e_fail "frontd ($p) kept supplementary groups: $groups"
+	done
 
 	for k in rsa ec; do
 		runuser -u nobody -- cat "$RUN/$k.key" >/dev/null 2>&1 &&
@@ -56,7 +59,7 @@ key_unreadable_to_frontd_body()
 		cat "$RUN/$k.key" >/dev/null || e2e_fail "control: root cannot read $k.key"
 	done
 	# No descriptor of frontd's points at a key file.
-	for fd in "/proc/$FRONTD_PID/fd/"*; do
+	for fd in "/proc/$FRONTD_WORKER/fd/"* "/proc/$FRONTD_PID/fd/"*; do
 		case $(readlink "$fd") in
 		*.key) e2e_fail "frontd holds a key file open: $(readlink "$fd")" ;;
 		esac
@@ -128,7 +131,7 @@ frontd_memory_holds_no_key_body()
 
 	# Control 1: frontd's memory can be read, and key material is seen in it (the certificates' public values).
 	# shellcheck disable=SC2086
-	"$MEMSCAN" "$FRONTD_PID" $publics >"$RUN/scan-public.out" 2>&1
+	"$MEMSCAN" "$FRONTD_WORKER" $publics >"$RUN/scan-public.out" 2>&1
 	rc=$?
 	cat "$RUN/scan-public.out"
 	if [ $rc -eq 2 ]; then
@@ -184,12 +187,15 @@ frontd_memory_holds_no_key_body()
 	*) e2e_fail "control: the private values are not found in keyd's memory" ;;
 	esac
 
-	# The check: frontd holds no piece of any private value.
-	# shellcheck disable=SC2086
-	"$MEMSCAN" "$FRONTD_PID" $secrets >"$RUN/scan-frontd.out" 2>&1
-	rc=$?
-	cat "$RUN/scan-frontd.out"
-	[ $rc -eq 0 ] || e2e_fail "frontd's memory holds private key material (memscan: $rc): $(head -n 5 "$RUN/scan-frontd.out")"
+	# The check: frontd holds no piece of any private value, in the worker that served the
+	# handshakes or in the master that loaded the certificates.
+	for p in "$FRONTD_WORKER" "$FRONTD_PID"; do
+		# shellcheck disable=SC2086
+		"$MEMSCAN" "$p" $secrets >"$RUN/scan-frontd.out" 2>&1
+		rc=$?
+		cat "$RUN/scan-frontd.out"
+		[ $rc -eq 0 ] || e2e_fail "frontd's ($p) memory holds private key material (memscan: $rc): $(head -n 5 "$RUN/scan-frontd.out")"
+	done
 	frontd_alive
 }
 frontd_memory_holds_no_key_cleanup()

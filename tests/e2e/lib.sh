@@ -319,21 +319,34 @@ frontd_conf()
 }
 
 # frontd_start: moat-frontd -d on a free port with the sites so far; waits
-# until it listens. Sets FRONTD_PID and FRONTD_PORT. A port taken between
-# the choice and the bind is retried with another.
+# until its worker serves. Sets FRONTD_PID (the master: signals go there),
+# FRONTD_WORKER (the sandboxed process that serves: moat-frontd(8),
+# PROCESSES) and FRONTD_PORT. A port taken between the choice and the bind
+# is retried with another.
 frontd_start()
 {
 	for _try in 1 2 3; do
 		FRONTD_PORT=$(free_port)
 		frontd_conf
+		_fs_mark=$({ wc -l <"$RUN/frontd.log"; } 2>/dev/null || echo 0)
 		"$MOAT_FRONTD" -d -f "$RUN/frontd.conf" >>"$RUN/frontd.log" 2>&1 &
 		FRONTD_PID=$!
 		e2e_track "$MOAT_FRONTD" "$FRONTD_PID"
-		wait_port "$FRONTD_PORT" "$FRONTD_PID" && return 0
+		if wait_port "$FRONTD_PORT" "$FRONTD_PID" &&
+			wait_until -p "$FRONTD_PID" frontd_logged_since "$_fs_mark" 'worker [0-9]+ serving generation'; then
+			FRONTD_WORKER=$(frontd_worker "$FRONTD_PID")
+			[ -n "$FRONTD_WORKER" ] && return 0
+		fi
 		kill -0 "$FRONTD_PID" 2>/dev/null && break
 		grep -qi "in use" "$RUN/frontd.log" || break
 	done
 	e2e_fail "moat-frontd did not start listening on $FRONTD_PORT"
+}
+
+# frontd_logged_since MARK REGEX: a line of frontd.log after line MARK matches.
+frontd_logged_since()
+{
+	tail -n +"$(($1 + 1))" "$RUN/frontd.log" 2>/dev/null | grep -Eq "$2"
 }
 
 # frontd_alive: fail unless the frontd we started still runs.

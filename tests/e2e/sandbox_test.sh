@@ -39,19 +39,22 @@ sandbox_site()
 	frontd_conf
 }
 
-# forbidden CALL [unix]: the test build makes CALL once the sandbox is on and dies of SIGSYS.
+# forbidden CALL [unix]: the test build's worker makes CALL once the sandbox is on and dies of
+# SIGSYS before it serves; its master says so and exits 1 (a start that failed).
 forbidden()
 {
 	[ -x "$MOAT_FRONTD_TEST" ] || atf_fail "$MOAT_FRONTD_TEST is not built"
 	sandbox_site "${2:-}"
 	"$MOAT_FRONTD_TEST" -d -f "$RUN/frontd.conf" --test-forbidden-syscall="$1" >"$RUN/frontd.log" 2>&1
 	rc=$?
+	grep -Eq "worker [0-9]+ exited \(signal $SIGSYS, [^)]*\) before serving" "$RUN/frontd.log" ||
+		e2e_fail "the worker was not killed by SIGSYS ($SIGSYS): $(grep 'exited' "$RUN/frontd.log")"
 	grep -q "sandbox on: not dumpable, no_new_privs, seccomp allow-list" "$RUN/frontd.log" ||
 		e2e_fail "frontd did not enter its sandbox"
 	grep -q "test build: trying forbidden syscall $1" "$RUN/frontd.log" || e2e_fail "the forbidden call was not tried"
 	# Had the call returned, frontd would have said what it returned, and exited 3.
 	grep "test build: .*returned" "$RUN/frontd.log" && e2e_fail "$1 returned (frontd exit $rc) instead of killing frontd"
-	[ $rc -eq $((128 + SIGSYS)) ] || e2e_fail "frontd exited $rc, not killed by SIGSYS ($((128 + SIGSYS)))"
+	[ $rc -eq 1 ] || e2e_fail "frontd's master exited $rc, not 1, when its worker died before serving"
 }
 
 atf_test_case forbidden_open cleanup
@@ -173,11 +176,12 @@ socket_family_follows_backends_body()
 	e2e_cleanup
 	forbidden socket-inet6
 	e2e_cleanup
-	# Control: the same call, with a TCP backend configured, returns (and the test build exits 3).
+	# Control: the same call, with a TCP backend configured, returns (and the test build's worker exits 3).
 	sandbox_site
 	"$MOAT_FRONTD_TEST" -d -f "$RUN/frontd.conf" --test-forbidden-syscall=socket-inet >"$RUN/frontd.log" 2>&1
 	rc=$?
-	[ $rc -eq 3 ] && grep -q "test build: socket returned [0-9]* (made)" "$RUN/frontd.log" ||
+	[ $rc -eq 1 ] && grep -q "test build: socket returned [0-9]* (made)" "$RUN/frontd.log" &&
+		grep -Eq "worker [0-9]+ exited \(status 3\) before serving" "$RUN/frontd.log" ||
 		e2e_fail "socket(AF_INET) with a TCP backend: exit $rc"
 }
 socket_family_follows_backends_cleanup()
@@ -219,7 +223,7 @@ as_frontd_user()
 atf_test_case sandbox_state cleanup
 sandbox_state_head()
 {
-	atf_set "descr" "a serving frontd: Seccomp 2, NoNewPrivs 1, not dumpable (the files under its /proc/PID are root's), no capabilities; a process of its uid cannot read its memory or ptrace it, while it can both with a dumpable process of that uid"
+	atf_set "descr" "a serving frontd worker: Seccomp 2, NoNewPrivs 1, not dumpable (the files under its /proc/PID are root's), no capabilities; a process of its uid cannot read its memory or ptrace it, while it can both with a dumpable process of that uid; its master: NoNewPrivs 1, not dumpable, no capabilities, not ptraceable either"
 	atf_set "require.progs" "curl openssl strace"
 	atf_set "timeout" "120"
 }
@@ -233,7 +237,20 @@ sandbox_state_body()
 	e2e_curl localhost / -o /dev/null 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
 	grep -q "sandbox on: not dumpable, no_new_privs, seccomp allow-list of [0-9]* syscalls" "$RUN/frontd.log" ||
 		e2e_fail "frontd does not log its sandbox"
-	st=/proc/$FRONTD_PID/status
+	# The master: not sandboxed (it opens the configuration again on SIGHUP), but it gains no
+	# privilege, nobody of its uid attaches to it, and it has no capability left.
+	mst=/proc/$FRONTD_PID/status
+	grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$mst" || e2e_fail "the master may gain privileges: $(grep ^NoNewPrivs "$mst")"
+	muid=$(awk '/^Uid:/ { print $2 }' "$mst")
+	[ "$muid" -ne 0 ] || [ "$(id -u)" -ne 0 ] || e2e_fail "frontd's master still runs as root"
+	[ "$muid" -eq 0 ] || [ "$(stat -c %u "$mst")" -eq 0 ] || e2e_fail "$mst is not root's: the master is dumpable"
+	if [ "$(id -u)" -eq 0 ]; then
+		for c in CapInh CapPrm CapEff CapAmb; do
+			grep -Eq "^$c:[[:space:]]+0+$" "$mst" || e2e_fail "the master has capabilities: $(grep "^$c" "$mst")"
+		done
+	fi
+	# The worker: everything below.
+	st=/proc/$FRONTD_WORKER/status
 	grep -Eq '^Seccomp:[[:space:]]+2$' "$st" || e2e_fail "not in seccomp filter mode: $(grep ^Seccomp "$st")"
 	grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st" || e2e_fail "no_new_privs not set: $(grep ^NoNewPrivs "$st")"
 	uid=$(awk '/^Uid:/ { print $2 }' "$st")
@@ -275,14 +292,16 @@ sandbox_state_body()
 	[ $rc -eq 124 ] || atf_skip "this system keeps a user from ptracing its own processes (strace: $rc): nothing to compare with"
 
 	# The check: the same user can do neither to frontd.
-	as_frontd_user "$RUN/memscan" -q "$FRONTD_PID" "$public" >"$RUN/scan-frontd.out" 2>&1
-	rc=$?
-	[ $rc -eq 2 ] || e2e_fail "frontd's user read frontd's memory (memscan: $rc): $(cat "$RUN/scan-frontd.out")"
-	as_frontd_user timeout 2 strace -qq -e trace=none -p "$FRONTD_PID" >"$RUN/strace-frontd.out" 2>&1
-	rc=$?
-	[ $rc -ne 124 ] && grep -q "Operation not permitted" "$RUN/strace-frontd.out" ||
-		e2e_fail "frontd's user could ptrace frontd (strace: $rc): $(cat "$RUN/strace-frontd.out")"
-	cat "$RUN/scan-frontd.out" "$RUN/strace-frontd.out"
+	for p in "$FRONTD_WORKER" "$FRONTD_PID"; do
+		as_frontd_user "$RUN/memscan" -q "$p" "$public" >"$RUN/scan-frontd.out" 2>&1
+		rc=$?
+		[ $rc -eq 2 ] || e2e_fail "frontd's user read frontd's ($p) memory (memscan: $rc): $(cat "$RUN/scan-frontd.out")"
+		as_frontd_user timeout 2 strace -qq -e trace=none -p "$p" >"$RUN/strace-frontd.out" 2>&1
+		rc=$?
+		[ $rc -ne 124 ] && grep -q "Operation not permitted" "$RUN/strace-frontd.out" ||
+			e2e_fail "frontd's user could ptrace frontd ($p) (strace: $rc): $(cat "$RUN/strace-frontd.out")"
+		cat "$RUN/scan-frontd.out" "$RUN/strace-frontd.out"
+	done
 	frontd_alive
 	frontd_stop || e2e_fail "frontd exited $? on SIGTERM"
 }

@@ -609,12 +609,16 @@ privilege_drop_body()
 	echo 'user "nobody"' >>conf.in
 	NO_KEYD=1 start_frontd
 	_uid=$(id -u nobody) _gid=$(id -g nobody)
-	awk -v u="$_uid" -v g="$_gid" '
-		$1 == "Uid:" { if ($2 != u || $3 != u || $4 != u || $5 != u) bad = bad " uid" }
-		$1 == "Gid:" { if ($2 != g || $3 != g || $4 != g || $5 != g) bad = bad " gid" }
-		$1 == "Groups:" { if (NF != 2 || $2 != g) bad = bad " groups" }
-		END { if (bad != "") { print "wrong" bad; exit 1 } }' "/proc/$FRONTD_PID/status" >ids.out ||
-		{ cat "/proc/$FRONTD_PID/status" >&2; atf_fail "$(cat ids.out)"; }
+	# Both processes: the worker that serves, and the master that forks it (moat-frontd(8), PROCESSES).
+	[ -n "$FRONTD_WORKER" ] && [ "$FRONTD_WORKER" != "$FRONTD_PID" ] || atf_fail "no worker under the master"
+	for _p in "$FRONTD_WORKER" "$FRONTD_PID"; do
+		awk -v u="$_uid" -v g="$_gid" '
+			$1 == "Uid:" { if ($2 != u || $3 != u || $4 != u || $5 != u) bad = bad " uid" }
+			$1 == "Gid:" { if ($2 != g || $3 != g || $4 != g || $5 != g) bad = bad " gid" }
+			$1 == "Groups:" { if (NF != 2 || $2 != g) bad = bad " groups" }
+			END { if (bad != "") { print "wrong" bad; exit 1 } }' "/proc/$_p/status" >ids.out ||
+			{ cat "/proc/$_p/status" >&2; atf_fail "process $_p: $(cat ids.out)"; }
+	done
 	expect_line frontd.err 'running as nobody'
 	stop_frontd
 }

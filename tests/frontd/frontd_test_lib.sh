@@ -76,7 +76,8 @@ start_backend()
 }
 
 # start_frontd: frontd on conf.in with @PORT@ replaced by a free port (FPORT); waits for
-# "started" and, unless NO_KEYD is set, for the keyd connection.
+# its worker to serve (FRONTD_PID is the master, FRONTD_WORKER the worker) and, unless
+# NO_KEYD is set, for the keyd connection.
 start_frontd()
 {
 	for _try in 1 2 3 4 5 6 7 8; do
@@ -87,8 +88,10 @@ start_frontd()
 		: >frontd.err
 		"$FRONTD" -d -v -f f.conf >frontd.out 2>>frontd.err &
 		FRONTD_PID=$!
-		if wait_line frontd.err 'notice\]: started' $FRONTD_PID; then
+		if wait_line frontd.err 'notice\]: worker [0-9]+ serving generation' $FRONTD_PID; then
 			bg_track "$FRONTD_PID"
+			FRONTD_WORKER=$(frontd_worker "$FRONTD_PID")
+			expect_line frontd.err 'notice\]: started: '
 			[ -n "$NO_KEYD" ] && return 0
 			wait_line frontd.err 'keyd .*: connected' $FRONTD_PID && return 0
 			show frontd.err

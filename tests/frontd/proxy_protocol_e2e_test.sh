@@ -296,13 +296,13 @@ accept_trusted_body()
 	_pid=$!
 	bg_track $_pid
 	wait_listening relay_lt.out $_pid || atf_fail "pp_relay did not start"
-	_cpu0=$(cpu_ticks "$FRONTD_PID")
+	_cpu0=$(cpu_ticks "$FRONTD_WORKER")
 	mark T
 	echo | timeout $WAIT_SECONDS openssl s_client -connect "127.0.0.1:$LISTEN_AT" -servername a.test -CAfile ca.pem \
 		>c_lt.out 2>&1
 	next_header T
 	expect_line T.last '^proxy v2: PROXY fam=0x11 src=203\.0\.113\.7:4242 dst=192\.0\.2\.1:443 '
-	_cpu=$(($(cpu_ticks "$FRONTD_PID") - _cpu0))
+	_cpu=$(($(cpu_ticks "$FRONTD_WORKER") - _cpu0))
 	# A spin through the pause would be about 30 ticks (10 ms each); a handshake takes one or two.
 	[ "$_cpu" -lt 15 ] || atf_fail "frontd used $_cpu ticks of CPU around a split header"
 	stop_frontd

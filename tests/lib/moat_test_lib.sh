@@ -237,6 +237,13 @@ proc_tree()
 	done
 }
 
+# frontd_worker MASTER: the newest worker of moat-frontd's master MASTER, the
+# process that serves and is sandboxed (moat-frontd(8), PROCESSES); "" if none.
+frontd_worker()
+{
+	pgrep -n -P "$1" 2>/dev/null
+}
+
 # listen_port_of PID: the TCP port a process (or a descendant) listens on,
 # IPv4 first, for tools that do not say which port they got: its socket
 # inodes from /proc/PID/fd, looked up in /proc/net/tcp{,6}. Two processes
