@@ -95,7 +95,7 @@ add_and_remove_body()
 	atf_check -s exit:2 -e match:"standard input: line 2: the secret must be 64 hex digits" \
 		sh -c "printf '\n$FLEET_NAME 0011 0\n' | \"$KEYCTL\" -s \"$(ctl_sock)\" tickets add -"
 	atf_check -s exit:2 -e match:"a ticket key name is 32 hex digits" "$KEYCTL" -s "$(ctl_sock)" tickets remove xyz
-	atf_check -s exit:2 -e match:"unknown subcommand" "$KEYCTL" -s "$(ctl_sock)" tickets frobnicate
+	atf_check -s exit:2 -e match:"unknown command \"tickets frobnicate\"" "$KEYCTL" -s "$(ctl_sock)" tickets frobnicate
 	# Standard input, a key introduced in an hour: pending, it opens but does not seal.
 	_later=$(( $(date +%s) + 3600 ))
 	atf_check -o inline:"ticket key f1ee7000000000000000000000000002 added\n" \
