@@ -430,3 +430,16 @@ bool moat_security_policy_supports_version(const struct moat_security_policy *p,
 {
 	return p != NULL && version >= p->min_version && version <= p->max_version;
 }
+
+bool moat_security_policy_equal(const struct moat_security_policy *a, const struct moat_security_policy *b)
+{
+	if (a == NULL || b == NULL || a->min_version != b->min_version || a->max_version != b->max_version ||
+	    a->cipher_suites_count != b->cipher_suites_count || a->groups_count != b->groups_count ||
+	    a->sig_schemes_count != b->sig_schemes_count)
+		return false;
+	for (size_t i = 0; i < a->cipher_suites_count; i++)
+		if (a->cipher_suites[i] != b->cipher_suites[i])
+			return false;
+	return memcmp(a->groups, b->groups, a->groups_count * sizeof(a->groups[0])) == 0 &&
+	       memcmp(a->sig_schemes, b->sig_schemes, a->sig_schemes_count * sizeof(a->sig_schemes[0])) == 0;
+}

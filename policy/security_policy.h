@@ -40,6 +40,8 @@ const struct moat_security_policy *moat_security_policy_at(size_t i);
 bool moat_security_policy_has_suite(const struct moat_security_policy *p, uint16_t iana);
 bool moat_security_policy_has_group(const struct moat_security_policy *p, uint16_t group);
 bool moat_security_policy_has_sig_scheme(const struct moat_security_policy *p, uint16_t scheme);
+/* Same versions and the same lists in the same order (names aside); false if either is NULL. */
+bool moat_security_policy_equal(const struct moat_security_policy *a, const struct moat_security_policy *b);
 /* min_version <= version <= max_version. */
 bool moat_security_policy_supports_version(const struct moat_security_policy *p, uint16_t version);
 

@@ -9,41 +9,14 @@
 . "$(atf_get_srcdir)/../lib/moat_test_lib"
 . "$(atf_get_srcdir)/frontd_test_lib"
 
-# ca_issue NAME CN [openssl ca options...]: NAME.pem/NAME.key, a client certificate for CN from ca.
-ca_issue()
+# client_cert NAME CN [openssl ca options...]: NAME.pem/NAME.key, a client certificate for CN from ca.
+client_cert()
 {
-	_ci_n=$1 _ci_cn=$2
+	[ -f ca.cnf ] || ca_setup
+	_cc_n=$1 _cc_cn=$2
 	shift 2
-	if [ ! -f ca.cnf ]; then
-		: >index.txt
-		echo 1000 >serial
-		cat >ca.cnf <<EOF2
-[ca]
-default_ca = test
-[test]
-database = index.txt
-serial = serial
-new_certs_dir = .
-certificate = ca.pem
-private_key = ca.key
-default_md = sha256
-default_days = 2
-default_crl_days = 2
-policy = any
-unique_subject = no
-[any]
-organizationName = optional
-commonName = supplied
-[client]
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature
-extendedKeyUsage = clientAuth
-EOF2
-	fi
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$_ci_n.key" \
-		-out "$_ci_n.csr" -subj "/O=moat test/CN=$_ci_cn" 2>"$_ci_n.err" &&
-		openssl ca -batch -config ca.cnf -extensions client -in "$_ci_n.csr" -out "$_ci_n.pem" "$@" \
-			>>"$_ci_n.err" 2>&1 || { show "$_ci_n.err"; atf_fail "issuing $_ci_n failed"; }
+	ca_issue "$_cc_n" "/O=moat test/CN=$_cc_cn" client "$@"
+	cp "$_cc_n.leaf" "$_cc_n.pem"
 }
 
 # serve [SITE_LINES...]: frontd for a.test (certificate a.pem) with the lines, PROXY v2 to backend A,
@@ -96,8 +69,8 @@ require_head()
 require_body()
 {
 	make_pki
-	ca_issue one client-one
-	ca_issue old client-old -startdate 20200101000000Z -enddate 20200102000000Z
+	client_cert one client-one
+	client_cert old client-old -startdate 20200101000000Z -enddate 20200102000000Z
 	make_ca other other-ca
 	make_cert -c other stranger p256 client-stranger
 	serve 'client-auth require' 'client-ca "ca.pem"'
@@ -128,7 +101,7 @@ request_head()
 request_body()
 {
 	make_pki
-	ca_issue one client-one
+	client_cert one client-one
 	make_ca other other-ca
 	make_cert -c other stranger p256 client-stranger
 	serve 'client-auth request' 'client-ca "ca.pem"'
@@ -151,9 +124,9 @@ crl_and_names_head()
 crl_and_names_body()
 {
 	make_pki
-	ca_issue one client-one
-	ca_issue two client-two
-	ca_issue gone client-gone
+	client_cert one client-one
+	client_cert two client-two
+	client_cert gone client-gone
 	openssl ca -batch -config ca.cnf -revoke gone.pem >revoke.err 2>&1 || { show revoke.err; atf_fail "revoke failed"; }
 	openssl ca -batch -config ca.cnf -gencrl -out crl.pem >crl.err 2>&1 || { show crl.err; atf_fail "gencrl failed"; }
 	serve 'client-auth require' 'client-ca "ca.pem"' 'client-crl "crl.pem"' 'client-name "client-one" "client-gone"'
@@ -174,7 +147,7 @@ curl_head()
 curl_body()
 {
 	make_pki
-	ca_issue one client-one
+	client_cert one client-one
 	serve 'client-auth require' 'client-ca "ca.pem"'
 	# The echo backend is not HTTP: curl's request only has to get through; the PROXY header shows the certificate.
 	curl -s --http0.9 --max-time 3 --cacert ca.pem --resolve "a.test:$FPORT:127.0.0.1" --cert one.pem \

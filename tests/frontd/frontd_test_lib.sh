@@ -22,6 +22,55 @@ make_pki()
 	return 0
 }
 
+# ---- certificates from `openssl ca`, which can backdate and revoke ----------------------
+
+# ca_setup: ca.cnf and its database for the test CA (ca.pem, ca.key: make_ca), with the
+# extension sections [client] (clientAuth) and [server] (serverAuth, a.test) for ca_issue.
+ca_setup()
+{
+	: >index.txt
+	echo 1000 >serial
+	cat >ca.cnf <<EOF
+[ca]
+default_ca = test
+[test]
+database = index.txt
+serial = serial
+new_certs_dir = .
+certificate = ca.pem
+private_key = ca.key
+default_md = sha256
+default_days = 2
+default_crl_days = 2
+policy = any
+unique_subject = no
+[any]
+organizationName = optional
+commonName = supplied
+[client]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = clientAuth
+[server]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:a.test
+EOF
+}
+
+# ca_issue NAME SUBJECT SECTION [openssl ca options...]: NAME.key and NAME.leaf, a P-256
+# certificate for SUBJECT ("/O=x/CN=y") with the extensions of SECTION, issued by ca.
+ca_issue()
+{
+	_ci_n=$1 _ci_subj=$2 _ci_ext=$3
+	shift 3
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$_ci_n.key" \
+		-out "$_ci_n.csr" -subj "$_ci_subj" 2>"$_ci_n.err" &&
+		openssl ca -batch -config ca.cnf -extensions "$_ci_ext" -in "$_ci_n.csr" -out "$_ci_n.leaf" "$@" \
+			>>"$_ci_n.err" 2>&1 || { show "$_ci_n.err"; atf_fail "issuing $_ci_n failed"; }
+}
+
 # ---- configurations -----------------------------------------------------------------
 
 # check_bad LINE MESSAGE: frontd -t on f.conf fails with exactly "f.conf:LINE: MESSAGE".

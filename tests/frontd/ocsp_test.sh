@@ -9,38 +9,13 @@
 . "$(atf_get_srcdir)/frontd_test_lib"
 
 # pki_with_ocsp: ca (make_ca), a.pem = a.test's certificate issued by `openssl ca` plus the CA
-# (frontd judges a staple against the issuer in the chain), a.key, and ocsp.cnf's database.
+# (frontd judges a staple against the issuer in the chain), a.key, other.* alike, and ca.cnf's database (frontd_test_lib).
 pki_with_ocsp()
 {
 	make_ca
-	: >index.txt
-	echo 1000 >serial
-	cat >ca.cnf <<EOF2
-[ca]
-default_ca = test
-[test]
-database = index.txt
-serial = serial
-new_certs_dir = .
-certificate = ca.pem
-private_key = ca.key
-default_md = sha256
-default_days = 2
-policy = any
-unique_subject = no
-[any]
-commonName = supplied
-[server]
-basicConstraints = CA:FALSE
-keyUsage = digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:a.test
-EOF2
+	ca_setup
 	for _n in a other; do
-		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $_n.key -out $_n.csr \
-			-subj "/CN=a.test" 2>$_n.err &&
-			openssl ca -batch -config ca.cnf -extensions server -in $_n.csr -out $_n.leaf >>$_n.err 2>&1 ||
-			{ show $_n.err; atf_fail "issuing $_n failed"; }
+		ca_issue $_n "/CN=a.test" server
 		cat $_n.leaf ca.pem >$_n.pem
 	done
 }

@@ -159,19 +159,6 @@ static void same_tree(const struct moat_conf_node *a, const struct moat_conf_nod
 	}
 }
 
-static bool same_policy(const struct moat_security_policy *a, const struct moat_security_policy *b)
-{
-	if (a->min_version != b->min_version || a->max_version != b->max_version ||
-	    a->cipher_suites_count != b->cipher_suites_count || a->groups_count != b->groups_count ||
-	    a->sig_schemes_count != b->sig_schemes_count)
-		return false;
-	for (size_t i = 0; i < a->cipher_suites_count; i++)
-		if (a->cipher_suites[i] != b->cipher_suites[i])
-			return false;
-	return memcmp(a->groups, b->groups, a->groups_count * sizeof(a->groups[0])) == 0 &&
-	       memcmp(a->sig_schemes, b->sig_schemes, a->sig_schemes_count * sizeof(a->sig_schemes[0])) == 0;
-}
-
 /* A loaded policy, printed, renamed and read again, is the same policy. */
 static void policy_round_trip(const struct moat_custom_policy *cp)
 {
@@ -192,7 +179,7 @@ static void policy_round_trip(const struct moat_custom_policy *cp)
 	check(moat_conf_parse_string_flags(&conf, NAME, renamed, strlen(renamed), MOAT_CONF_NO_INCLUDE) == MOAT_SUCCESS);
 	check(conf.root.child_count == 1);
 	check(moat_policy_block_load(&conf, &conf.root.children[0], NULL, 0, &again) == MOAT_SUCCESS);
-	check(same_policy(&cp->policy, &again.policy));
+	check(moat_security_policy_equal(&cp->policy, &again.policy));
 	moat_conf_free(&conf);
 	free(renamed);
 	free(text);

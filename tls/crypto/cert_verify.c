@@ -72,68 +72,63 @@ int moat_trust_store_load_location(struct moat_trust_store *t, const char *ca_fi
 	return MOAT_SUCCESS;
 }
 
-static int store_add_from(X509_STORE *store, BIO *bio)
+/* One certificate (1), none left (0) or a store failure (-1). */
+static int add_one_cert(X509_STORE *store, BIO *bio)
 {
-	size_t added = 0;
+	/* _AUX also reads "TRUSTED CERTIFICATE" blocks, as CA bundles may hold them. */
+	X509 *x = PEM_read_bio_X509_AUX(bio, NULL, moat_pem_no_passphrase, NULL);
+	if (x == NULL)
+		return 0;
+	int ok = X509_STORE_add_cert(store, x);
+	X509_free(x);
+	return ok == 1 ? 1 : -1;
+}
 
-	for (;;) {
-		/* _AUX also reads "TRUSTED CERTIFICATE" blocks, as CA bundles may hold them. */
-		X509 *x = PEM_read_bio_X509_AUX(bio, NULL, moat_pem_no_passphrase, NULL);
-		if (x == NULL)
-			break;
-		int ok = X509_STORE_add_cert(store, x);
-		X509_free(x);
-		TRY_OSSL(ok, MOAT_ERR_ALLOC);
+static int add_one_crl(X509_STORE *store, BIO *bio)
+{
+	X509_CRL *crl = PEM_read_bio_X509_CRL(bio, NULL, moat_pem_no_passphrase, NULL);
+	if (crl == NULL)
+		return 0;
+	int ok = X509_STORE_add_crl(store, crl);
+	X509_CRL_free(crl);
+	return ok == 1 ? 1 : -1;
+}
+
+/*
+ * Every object of one kind in pem into the store: at least one, and nothing
+ * but them (the reader must stop at the end of the text, not at a block of
+ * another kind or garbage) → else MOAT_ERR_INVALID_PEM.
+ */
+static int store_add_pem(struct moat_trust_store *t, const char *pem, size_t len, int (*add_one)(X509_STORE *, BIO *))
+{
+	ENSURE_REF(t);
+	ENSURE(t->store != NULL, MOAT_ERR_INVALID_STATE);
+	ENSURE_REF(pem);
+	ENSURE(len > 0 && len <= INT_MAX, MOAT_ERR_INVALID_PEM);
+
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	ENSURE(bio != NULL, MOAT_ERR_ALLOC);
+	size_t added = 0;
+	int got;
+	while ((got = add_one(t->store, bio)) == 1)
 		added++;
-	}
 	unsigned long err = ERR_peek_last_error();
 	bool at_end = ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
+	BIO_free(bio);
+	ERR_clear_error();
+	ENSURE(got == 0, MOAT_ERR_ALLOC);
 	ENSURE(added > 0 && at_end, MOAT_ERR_INVALID_PEM);
 	return MOAT_SUCCESS;
 }
 
 int moat_trust_store_add_pem(struct moat_trust_store *t, const char *pem, size_t len)
 {
-	ENSURE_REF(t);
-	ENSURE(t->store != NULL, MOAT_ERR_INVALID_STATE);
-	ENSURE_REF(pem);
-	ENSURE(len > 0 && len <= INT_MAX, MOAT_ERR_INVALID_PEM);
-
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
-	ENSURE(bio != NULL, MOAT_ERR_ALLOC);
-	int rc = store_add_from(t->store, bio);
-	BIO_free(bio);
-	ERR_clear_error();
-	return rc;
+	return store_add_pem(t, pem, len, add_one_cert);
 }
 
 int moat_trust_store_add_crl_pem(struct moat_trust_store *t, const char *pem, size_t len)
 {
-	ENSURE_REF(t);
-	ENSURE(t->store != NULL, MOAT_ERR_INVALID_STATE);
-	ENSURE_REF(pem);
-	ENSURE(len > 0 && len <= INT_MAX, MOAT_ERR_INVALID_PEM);
-
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
-	ENSURE(bio != NULL, MOAT_ERR_ALLOC);
-	size_t added = 0;
-	bool stored = true;
-	for (;;) {
-		X509_CRL *crl = PEM_read_bio_X509_CRL(bio, NULL, moat_pem_no_passphrase, NULL);
-		if (crl == NULL)
-			break;
-		stored = X509_STORE_add_crl(t->store, crl) == 1;
-		X509_CRL_free(crl);
-		if (!stored)
-			break;
-		added++;
-	}
-	unsigned long err = ERR_peek_last_error();
-	bool at_end = ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
-	BIO_free(bio);
-	ERR_clear_error();
-	ENSURE(stored, MOAT_ERR_ALLOC);
-	ENSURE(added > 0 && at_end, MOAT_ERR_INVALID_PEM);
+	TRY(store_add_pem(t, pem, len, add_one_crl));
 	t->crl_check = true;
 	return MOAT_SUCCESS;
 }
