@@ -986,6 +986,7 @@ ATF_TC_BODY(crl_check, tc)
 	ASN1_TIME_free(t);
 	t = X509_gmtime_adj(NULL, 7 * DAY);
 	ATF_REQUIRE(X509_CRL_set1_nextUpdate(crl, t) == 1);
+	ASN1_TIME_free(t);
 	X509_REVOKED *r = X509_REVOKED_new();
 	ATF_REQUIRE(X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(p.leaf)) == 1);
 	t = X509_gmtime_adj(NULL, -DAY);
