@@ -110,6 +110,14 @@ uint32_t moat_cert_chain_and_key_get_key_caps(const struct moat_cert_chain_and_k
 	return ck ? ck->key_caps : 0;
 }
 
+int moat_cert_chain_and_key_get_common_name(const struct moat_cert_chain_and_key *ck, char *out, size_t cap)
+{
+	ENSURE_REF(ck);
+	ENSURE_REF(out);
+	ENSURE(ck->chain.count > 0, MOAT_ERR_INVALID_STATE);
+	return moat_cert_der_common_name(ck->chain.der[0], ck->chain.der_len[0], out, cap);
+}
+
 bool moat_key_caps_allow(uint32_t caps, uint16_t version, bool rsa_kx)
 {
 	if (version >= MOAT_TLS13)

@@ -17,6 +17,7 @@
 #define MOAT_TLS_KEY_CAPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tls/moat.h"
@@ -36,6 +37,10 @@ uint32_t moat_cert_chain_and_key_get_key_caps(const struct moat_cert_chain_and_k
  * transport when rsa_kx) at protocol version v.
  */
 bool moat_key_caps_allow(uint32_t caps, uint16_t version, bool rsa_kx);
+
+/* The leaf's commonName ("" without one), for the holder's messages about the key. */
+MOAT_MUST_USE int moat_cert_chain_and_key_get_common_name(const struct moat_cert_chain_and_key *ck, char *out,
+							  size_t cap);
 
 /* Whether some certificate of config may serve version v at all (with some key exchange). */
 bool moat_config_key_caps_allow_version(const struct moat_config *config, uint16_t version);
