@@ -4,12 +4,14 @@
 #include "frontd/keyd_keys.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -239,14 +241,9 @@ static bool socket_dir_exists(const char *path, char *dir, size_t dir_size)
 	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-size_t frontd_keys_check(const struct frontd_config *cfg, FILE *err)
+/* The check itself, as whoever this process is. */
+static size_t check_keys(const struct frontd_config *cfg, FILE *err)
 {
-	char dir[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
-	if (!socket_dir_exists(cfg->keyd_path, dir, sizeof(dir))) {
-		fprintf(err, "%s: keyd socket \"%s\": directory %s does not exist\n",
-			cfg->keyd_origin != NULL ? cfg->keyd_origin : "keyd", cfg->keyd_path, dir);
-		return 1;
-	}
 	struct moat_ipc_key_info *keys = calloc(MOAT_IPC_MAX_KEYS, sizeof(*keys));
 	size_t count = 0;
 	char why[160];
@@ -276,4 +273,47 @@ size_t frontd_keys_check(const struct frontd_config *cfg, FILE *err)
 	}
 	free(keys);
 	return errors;
+}
+
+/*
+ * keyd admits frontd's user on its data socket, not root: run as root with
+ * a "user", the check runs in a child that becomes that user, as the
+ * workers do (master.c), so it asks exactly what they will. The child's
+ * exit status is its count of errors.
+ */
+static size_t check_as_user(const struct frontd_config *cfg, FILE *err)
+{
+	fflush(err);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(err, "moat-frontd: cannot fork to ask keyd as %s: %s\n", cfg->user, strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		if (setgroups(1, &cfg->gid) < 0 || setgid(cfg->gid) < 0 || setuid(cfg->uid) < 0) {
+			fprintf(err, "moat-frontd: cannot become %s to ask keyd: %s\n", cfg->user, strerror(errno));
+			_exit(1);
+		}
+		size_t n = check_keys(cfg, err);
+		fflush(err);
+		_exit(n > 100 ? 100 : (int)n);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(status) ? (size_t)WEXITSTATUS(status) : 1;
+}
+
+size_t frontd_keys_check(const struct frontd_config *cfg, FILE *err)
+{
+	char dir[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	if (!socket_dir_exists(cfg->keyd_path, dir, sizeof(dir))) {
+		fprintf(err, "%s: keyd socket \"%s\": directory %s does not exist\n",
+			cfg->keyd_origin != NULL ? cfg->keyd_origin : "keyd", cfg->keyd_path, dir);
+		return 1;
+	}
+	if (geteuid() == 0 && cfg->user != NULL && cfg->uid != 0)
+		return check_as_user(cfg, err);
+	return check_keys(cfg, err);
 }

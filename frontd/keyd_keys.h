@@ -39,8 +39,9 @@ size_t frontd_keys_apply(const struct frontd_sites *sites, const struct moat_ipc
  * error at the keyd directive. Otherwise ask keyd (connect, HELLO,
  * LIST_KEYS, within keyd-timeout) and print to err one "file:line: ..."
  * error per certificate whose key it does not hold; keyd not reachable (or
- * not answering LIST_KEYS) is one warning line. Returns the number of
- * errors printed.
+ * not answering LIST_KEYS) is one warning line. Run as root with a "user",
+ * keyd is asked as that user (keyd admits frontd's user, not root).
+ * Returns the number of errors printed.
  */
 size_t frontd_keys_check(const struct frontd_config *cfg, FILE *err);
 
