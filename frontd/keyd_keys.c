@@ -120,7 +120,7 @@ size_t frontd_keys_apply(const struct frontd_sites *sites, const struct moat_ipc
 				/* Nothing to restrict: keyd refuses every operation with it (unknown_key). */
 				if (moat_cert_chain_and_key_set_key_caps(fc->ck, MOAT_KEY_CAPS_ALL) < 0)
 					moat_error_clear();
-				moat_log(MOAT_LOG_ERR, "site %s: keyd holds no key for certificate %s (id %s): its handshakes fail",
+				moat_log(MOAT_LOG_ERR, "site %s: keyd holds no key for certificate %s (id %s): handshakes with it fail",
 					 site->name, fc->cn, id);
 				continue;
 			}
