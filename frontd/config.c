@@ -245,6 +245,11 @@ static int load_certificate(struct moat_conf *conf, const struct moat_conf_node 
 	int err = moat_errno;
 	free(pem);
 	if (rc == MOAT_SUCCESS) {
+		/* -t names the directive of a certificate whose key keyd lacks (keyd_keys.h). */
+		char origin[PATH_MAX + 16];
+		snprintf(origin, sizeof(origin), "%s:%u", n->file, n->line);
+		site->certs[site->cert_count - 1].origin = dup_str(origin);
+		ENSURE(site->certs[site->cert_count - 1].origin != NULL, MOAT_ERR_ALLOC);
 		if (n->argc < 3)
 			return MOAT_SUCCESS;
 		TRY(frontd_conf_resolve_path(conf, n, n->args[2].text, path, sizeof(path)));
@@ -703,6 +708,10 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		TRY(unix_sockaddr(conf, keyd, text, &ss, &len));
 		cfg->keyd_path = dup_str(((struct sockaddr_un *)&ss)->sun_path);
 		ENSURE(cfg->keyd_path != NULL, MOAT_ERR_ALLOC);
+		char origin[PATH_MAX + 16];
+		snprintf(origin, sizeof(origin), "%s:%u", keyd->file, keyd->line);
+		cfg->keyd_origin = dup_str(origin);
+		ENSURE(cfg->keyd_origin != NULL, MOAT_ERR_ALLOC);
 	}
 
 	TRY(load_policies(conf, cfg));
@@ -776,6 +785,7 @@ void frontd_config_free(struct frontd_config *cfg)
 	free(cfg->user);
 	free(cfg->group);
 	free(cfg->keyd_path);
+	free(cfg->keyd_origin);
 	free(cfg->access_log_path);
 	/* Sites first: their TLS configs point into the policies. */
 	frontd_sites_free(&cfg->sites);

@@ -64,6 +64,7 @@ struct frontd_config {
 	uid_t uid;
 	gid_t gid;
 	char *keyd_path;
+	char *keyd_origin;    /* "file:line" of the keyd directive, for -t (keyd_keys.h) */
 	uint32_t keyd_timeout_ms;
 	uint32_t handshake_timeout_ms;
 	uint32_t first_byte_timeout_ms;   /* capped by client_hello_timeout_ms when used */

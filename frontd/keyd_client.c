@@ -57,6 +57,8 @@
 #define SLOT_MASK (MAX_SLOTS - 1u)
 #define GEN_MAX ((1u << (32u - SLOT_BITS)) - 1u)
 #define HELLO_ID 0u
+/* LIST_KEYS after each HELLO: slot ids have a generation of 1 or more, so ids 1..MAX_SLOTS-1 are never a slot's. */
+#define LIST_ID 1u
 #define READ_BATCH 64u /* packets per read event, so one busy socket does not starve the loop */
 #define RECV_BATCH 8u /* packets per recvmmsg */
 #define SEND_BATCH 16u /* packets per sendmmsg */
@@ -129,10 +131,13 @@ struct keyd_client {
 	struct req_queue sendq; /* QUEUED */
 	struct req_queue sentq; /* SENT and ABANDONED, in the order sent */
 	struct keyd_client_stats stats;
+	keyd_keys_fn on_keys;
+	void *on_keys_arg;
 	uint8_t rbuf[RECV_BATCH][MOAT_IPC_MAX_MESSAGE];
 };
 
 static void schedule_flush(struct keyd_client *kc);
+static void ask_keys(struct keyd_client *kc);
 static void connection_lost(struct keyd_client *kc, enum lost how, const char *why);
 
 static uint64_t mono_ms(void)
@@ -464,7 +469,59 @@ static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h,
 	kc->unreachable_logged = false;
 	kc->refused = false;
 	kc->down_since_ms = 0;
+	ask_keys(kc);
 	schedule_flush(kc);
+}
+
+/*
+ * keyd's keys, asked for once per connection. LIST_KEYS is no key
+ * operation (keyd does not count it against max_inflight), so it goes out
+ * at once like the HELLO and has no slot. A lost send is only logged:
+ * nothing waits for the answer, and frontd serves as before without it.
+ */
+static void ask_keys(struct keyd_client *kc)
+{
+	if (kc->on_keys == NULL)
+		return;
+	uint8_t mem[MOAT_IPC_HEADER_LEN];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	if (moat_ipc_list_keys_encode(&b, LIST_ID) < 0 ||
+	    send(kc->fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)b.len) {
+		moat_error_clear();
+		moat_log(MOAT_LOG_WARNING, "keyd %s: cannot ask for its keys: %s", kc->path, strerror(errno));
+	}
+}
+
+static void list_reply(struct keyd_client *kc, const struct moat_ipc_header *h, struct moat_cursor body)
+{
+	if (moat_ipc_reply_check(h, &body, MOAT_IPC_LIST_KEYS) < 0) {
+		connection_lost(kc, LOST_BROKEN, "malformed LIST_KEYS reply");
+		return;
+	}
+	if (kc->state != KC_READY || h->request_id != LIST_ID || kc->on_keys == NULL) {
+		moat_log(MOAT_LOG_DEBUG, "keyd %s: dropping an unexpected LIST_KEYS reply", kc->path);
+		return;
+	}
+	if (h->status != MOAT_IPC_OK) {
+		/* An older keyd answers NOT_PERMITTED: handshakes go on as before, keyd refusing what it refuses. */
+		moat_log(MOAT_LOG_WARNING, "keyd %s: LIST_KEYS refused (%s): certificates not checked against keyd's keys",
+			 kc->path, moat_ipc_status_name(h->status));
+		return;
+	}
+	struct moat_ipc_key_info *keys = calloc(MOAT_IPC_MAX_KEYS, sizeof(*keys));
+	size_t count = 0;
+	if (keys == NULL) {
+		moat_log(MOAT_LOG_WARNING, "keyd %s: out of memory for its key list", kc->path);
+		return;
+	}
+	if (moat_ipc_list_keys_reply_decode(body, keys, MOAT_IPC_MAX_KEYS, &count, NULL) < 0) {
+		free(keys);
+		connection_lost(kc, LOST_BROKEN, "malformed LIST_KEYS reply");
+		return;
+	}
+	kc->on_keys(kc->on_keys_arg, keys, count);
+	free(keys);
 }
 
 static bool is_key_request(uint8_t opcode)
@@ -575,6 +632,8 @@ static bool handle_packet(struct keyd_client *kc, uint8_t *pkt, size_t n, bool t
 	}
 	if (h.opcode == (MOAT_IPC_HELLO | MOAT_IPC_REPLY))
 		hello_reply(kc, &h, body);
+	else if (h.opcode == (MOAT_IPC_LIST_KEYS | MOAT_IPC_REPLY))
+		list_reply(kc, &h, body);
 	else
 		key_reply(kc, &h, body);
 	/* The requester has taken what it needs; the buffer is reused, and a premaster must not linger in it. */
@@ -960,6 +1019,12 @@ struct keyd_client *keyd_client_new(struct event_base *base, const char *path, u
 		return NULL;
 	}
 	return kc;
+}
+
+void keyd_client_on_keys(struct keyd_client *kc, keyd_keys_fn fn, void *arg)
+{
+	kc->on_keys = fn;
+	kc->on_keys_arg = arg;
 }
 
 void keyd_client_set_backoff(struct keyd_client *kc, uint32_t min_ms, uint32_t max_ms)

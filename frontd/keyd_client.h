@@ -77,6 +77,13 @@ struct keyd_client_stats {
 	uint64_t tickets_opened; /* TICKET_OPEN answered with a state */
 };
 
+/*
+ * keyd's answer to LIST_KEYS: the keys it holds and what each may do
+ * (moat-ipc(7)). keys is valid only during the call.
+ */
+struct moat_ipc_key_info;
+typedef void (*keyd_keys_fn)(void *arg, const struct moat_ipc_key_info *keys, size_t count);
+
 /* Nothing happens until keyd_client_start. NULL on allocation failure. */
 struct keyd_client *keyd_client_new(struct event_base *base, const char *path, uint32_t timeout_ms);
 /* Tests shorten the backoff; defaults 100 ms and 5000 ms. */
@@ -85,6 +92,14 @@ void keyd_client_set_backoff(struct keyd_client *kc, uint32_t min_ms, uint32_t m
 MOAT_MUST_USE int keyd_client_start(struct keyd_client *kc);
 /* Fails pending requests without calling their callbacks; cancel them first. NULL is allowed. */
 void keyd_client_free(struct keyd_client *kc);
+
+/*
+ * After every HELLO (the first connection and each reconnection), ask keyd
+ * for its keys and call fn with them from the event loop. A keyd that does
+ * not answer LIST_KEYS on the data socket is logged once per connection and
+ * fn is not called. Set before keyd_client_start.
+ */
+void keyd_client_on_keys(struct keyd_client *kc, keyd_keys_fn fn, void *arg);
 
 /* HELLO answered: requests go out now. */
 bool keyd_client_is_ready(const struct keyd_client *kc);

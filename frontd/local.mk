@@ -10,6 +10,7 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/drain.c frontd/drain.h \
 	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \
+	frontd/keyd_keys.c frontd/keyd_keys.h \
 	frontd/limits.c frontd/limits.h \
 	frontd/listen.c frontd/listen.h frontd/listen_passed.c \
 	frontd/logopen.c \

@@ -41,6 +41,7 @@
 #include "frontd/conn.h"
 #include "frontd/evmem.h"
 #include "frontd/keyd_client.h"
+#include "frontd/keyd_keys.h"
 #include "frontd/listen.h"
 #include "frontd/master.h"
 #include "frontd/ocsp.h"
@@ -172,6 +173,15 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	frontd_drain_or_stop(arg, why);
 }
 
+/* keyd's keys, after each HELLO: the certificates' key caps, and what keyd lacks logged once (keyd_keys.h). */
+static void on_keyd_keys(void *arg, const struct moat_ipc_key_info *keys, size_t count)
+{
+	const struct frontd_server *srv = arg;
+	size_t missing = frontd_keys_apply(&srv->cfg->sites, keys, count);
+	moat_log(MOAT_LOG_INFO, "keyd holds %zu key%s; %zu certificate%s without one", count, count == 1 ? "" : "s",
+		 missing, missing == 1 ? "" : "s");
+}
+
 static int serve(struct frontd_worker_ctx *w, void *arg)
 {
 	const struct options *o = arg;
@@ -196,6 +206,7 @@ static int serve(struct frontd_worker_ctx *w, void *arg)
 		moat_log(MOAT_LOG_ERR, "cannot set up the event loop");
 		goto out;
 	}
+	keyd_client_on_keys(srv->keyd, on_keyd_keys, srv);
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
 	    keyd_client_start(srv->keyd) < 0 || frontd_accesslog_start(srv) < 0 || frontd_stats_start(srv) < 0 ||
 	    frontd_ocsp_start(srv) < 0 || frontd_listeners_start(srv) < 0 || frontd_worker_unblock_signals(w) < 0) {
@@ -256,6 +267,12 @@ int main(int argc, char **argv)
 	}
 	moat_conf_free(&conf);
 	if (o.test_only) {
+		/* Before the master forks: ask keyd whether it holds every certificate's key (keyd_keys.h). */
+		if (frontd_keys_check(cfg, stderr) > 0) {
+			frontd_config_free(cfg);
+			free(cfg);
+			return 1;
+		}
 		printf("configuration OK\n");
 		frontd_config_free(cfg);
 		free(cfg);

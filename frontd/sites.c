@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tls/config_policy.h"
+#include "tls/key_caps.h"
 
 static char *dup_str(const char *s)
 {
@@ -99,6 +100,7 @@ void frontd_site_free(struct frontd_site *site)
 		if (moat_cert_chain_and_key_free(site->certs[i].ck) < 0)
 			moat_error_clear();
 		free(site->certs[i].ocsp_path);
+		free(site->certs[i].origin);
 	}
 	for (size_t i = 0; i < site->name_count; i++)
 		free(site->names[i]);
@@ -141,6 +143,11 @@ int frontd_site_add_cert_pem(struct frontd_site *site, const uint8_t *pem, size_
 			moat_error_clear();
 		moat_error_raise(err, where);
 		return MOAT_FAILURE;
+	}
+	/* A commonName longer than 64 bytes (RFC 5280's ub-common-name) is only a worse log line. */
+	if (moat_cert_chain_and_key_get_common_name(ck, fc->cn, sizeof(fc->cn)) < 0) {
+		moat_error_clear();
+		fc->cn[0] = '\0';
 	}
 	fc->ck = ck;
 	site->cert_count++;

@@ -40,6 +40,9 @@ struct frontd_cert {
 	/* ocsp-staple (ocsp.h): the file, and when the stapled response stops being valid (0: none stapled, or no end). */
 	char *ocsp_path;
 	uint64_t ocsp_next_update;
+	/* For messages about the key (keyd_keys.h): the leaf's commonName, and "file:line" of the directive. */
+	char cn[65];
+	char *origin;
 };
 
 /* Where a site's plaintext goes: TCP host:port or a Unix stream socket. */

@@ -74,7 +74,7 @@ typedef enum {
 	MOAT_IPC_SIGN = 0x02,        /* data socket */
 	MOAT_IPC_RSA_DECRYPT = 0x03, /* data socket */
 	MOAT_IPC_PING = 0x04,        /* either socket */
-	MOAT_IPC_LIST_KEYS = 0x10,   /* control socket */
+	MOAT_IPC_LIST_KEYS = 0x10,   /* either socket */
 	MOAT_IPC_STATS = 0x11,       /* control socket */
 	MOAT_IPC_KEY_ADD = 0x12,     /* control socket, root or keyd's user */
 	MOAT_IPC_KEY_REMOVE = 0x13,  /* control socket, root or keyd's user */
@@ -312,10 +312,23 @@ struct moat_ipc_key_info {
 	uint8_t key_id[MOAT_IPC_KEY_ID_LEN];
 	uint8_t key_type;                            /* moat_ipc_key_type */
 	uint16_t bits;                               /* EC: the curve's; RSA: 1024..8192 */
+	uint8_t flags;                               /* MOAT_IPC_KEY_FLAG_*: what keyd lets the key do */
 	uint16_t schemes[MOAT_IPC_MAX_KEY_SCHEMES];  /* each allowed and of the key's family */
 	size_t scheme_count;                         /* 1..64 */
 	char name[MOAT_IPC_KEY_NAME_MAX + 1];        /* NUL-terminated; no control characters */
 };
+
+/*
+ * The key's switches in keyd's configuration (moat-keyd.conf(5)), so that
+ * a requester knows before it asks what keyd would refuse with KEY_POLICY.
+ * RSA_KX only on an rsaEncryption key; no other bit is defined.
+ */
+#define MOAT_IPC_KEY_FLAG_SERVER 0x01 /* role server or both: TLS 1.3 server CertificateVerify */
+#define MOAT_IPC_KEY_FLAG_CLIENT 0x02 /* role client or both: client CertificateVerify */
+#define MOAT_IPC_KEY_FLAG_TLS12 0x04  /* tls12 yes */
+#define MOAT_IPC_KEY_FLAG_TLS10 0x08  /* tls10 yes: the TLS 1.0/1.1 legacy schemes */
+#define MOAT_IPC_KEY_FLAG_RSA_KX 0x10 /* rsa-key-exchange yes: RSA_DECRYPT */
+#define MOAT_IPC_KEY_FLAGS_ALL 0x1f
 
 /* "rsa", "rsa_pss", "ec_p256", "ec_p384", "ec_p521"; "unknown_key_type" otherwise. */
 const char *moat_ipc_key_type_name(uint8_t key_type);

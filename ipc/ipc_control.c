@@ -76,6 +76,11 @@ static bool key_info_ok(const struct moat_ipc_key_info *k)
 {
 	if (!bits_fit_key(k->key_type, k->bits))
 		return false;
+	if ((k->flags & ~MOAT_IPC_KEY_FLAGS_ALL) != 0)
+		return false;
+	/* Only an rsaEncryption key decrypts (RFC 4055 §1.2): the flag on another would be a lie. */
+	if ((k->flags & MOAT_IPC_KEY_FLAG_RSA_KX) != 0 && k->key_type != MOAT_IPC_KEY_RSA)
+		return false;
 	if (k->scheme_count < 1 || k->scheme_count > MOAT_IPC_MAX_KEY_SCHEMES)
 		return false;
 	for (size_t i = 0; i < k->scheme_count; i++)
@@ -138,6 +143,7 @@ int moat_ipc_list_keys_reply_encode(struct moat_buf *b, uint32_t request_id, con
 		TRY(moat_buf_put_bytes(b, k->key_id, MOAT_IPC_KEY_ID_LEN));
 		TRY(moat_buf_put_u8(b, k->key_type));
 		TRY(moat_buf_put_u16(b, k->bits));
+		TRY(moat_buf_put_u8(b, k->flags));
 		TRY(moat_buf_open_prefixed(b, 2));
 		for (size_t j = 0; j < k->scheme_count; j++)
 			TRY(moat_buf_put_u16(b, k->schemes[j]));
@@ -154,6 +160,7 @@ static int key_info_decode(struct moat_cursor *c, struct moat_ipc_key_info *k, m
 	IPC_WIRE(moat_cursor_get_bytes(c, k->key_id, MOAT_IPC_KEY_ID_LEN), st);
 	IPC_WIRE(moat_cursor_get_u8(c, &k->key_type), st);
 	IPC_WIRE(moat_cursor_get_u16(c, &k->bits), st);
+	IPC_WIRE(moat_cursor_get_u8(c, &k->flags), st);
 	TRY(moat_ipc_get_vector(c, 2, 2, 2 * MOAT_IPC_MAX_KEY_SCHEMES, &schemes, st));
 	IPC_ENSURE(moat_cursor_remaining(&schemes) % 2 == 0, st, MOAT_IPC_MALFORMED);
 	while (moat_cursor_remaining(&schemes) > 0) {

@@ -89,13 +89,18 @@ bool moat_ipc_opcode_allowed(uint8_t opcode, moat_ipc_socket sock)
 	switch (opcode) {
 	case MOAT_IPC_HELLO:
 	case MOAT_IPC_PING:
+	/*
+	 * LIST_KEYS on the data socket too: frontd learns which keys keyd
+	 * holds and what each may do. Key ids, types, schemes and switches
+	 * are public facts (the id is a hash of the public key), no secret.
+	 */
+	case MOAT_IPC_LIST_KEYS:
 		return true;
 	case MOAT_IPC_SIGN:
 	case MOAT_IPC_RSA_DECRYPT:
 	case MOAT_IPC_TICKET_SEAL:
 	case MOAT_IPC_TICKET_OPEN:
 		return sock == MOAT_IPC_DATA_SOCKET;
-	case MOAT_IPC_LIST_KEYS:
 	case MOAT_IPC_STATS:
 	case MOAT_IPC_KEY_ADD:
 	case MOAT_IPC_KEY_REMOVE:

@@ -22,6 +22,13 @@ int keyd_control_list_keys(const struct keyd_keyset *ks, uint32_t request_id, st
 		memcpy(info[i].key_id, k->id, sizeof(info[i].key_id));
 		info[i].key_type = k->ipc_type;
 		info[i].bits = k->bits;
+		info[i].flags = (uint8_t)((k->policy.server ? MOAT_IPC_KEY_FLAG_SERVER : 0) |
+					  (k->policy.client ? MOAT_IPC_KEY_FLAG_CLIENT : 0) |
+					  (k->policy.tls12 ? MOAT_IPC_KEY_FLAG_TLS12 : 0) |
+					  (k->policy.tls10 ? MOAT_IPC_KEY_FLAG_TLS10 : 0) |
+					  (k->policy.rsa_key_exchange && k->ipc_type == MOAT_IPC_KEY_RSA
+						   ? MOAT_IPC_KEY_FLAG_RSA_KX
+						   : 0));
 		memcpy(info[i].schemes, k->schemes, k->scheme_count * sizeof(k->schemes[0]));
 		info[i].scheme_count = k->scheme_count;
 		memcpy(info[i].name, k->name, sizeof(info[i].name));

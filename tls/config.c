@@ -9,6 +9,7 @@
 
 #include "common/secmem.h"
 #include "tls/conn.h"
+#include "tls/key_caps.h"
 #include "tls/tickets.h"
 
 int moat_init(void)
@@ -25,6 +26,7 @@ struct moat_cert_chain_and_key *moat_cert_chain_and_key_new(void)
 {
 	struct moat_cert_chain_and_key *ck = calloc(1, sizeof(*ck));
 	ENSURE_PTR(ck != NULL, MOAT_ERR_ALLOC);
+	ck->key_caps = MOAT_KEY_CAPS_ALL;
 	return ck;
 }
 
@@ -93,6 +95,51 @@ int moat_cert_chain_and_key_set_ctx(struct moat_cert_chain_and_key *ck, void *ct
 void *moat_cert_chain_and_key_get_ctx(const struct moat_cert_chain_and_key *ck)
 {
 	return ck ? ck->ctx : NULL;
+}
+
+int moat_cert_chain_and_key_set_key_caps(struct moat_cert_chain_and_key *ck, uint32_t caps)
+{
+	ENSURE_REF(ck);
+	ENSURE((caps & ~MOAT_KEY_CAPS_ALL) == 0, MOAT_ERR_INVALID_ARG);
+	ck->key_caps = caps;
+	return MOAT_SUCCESS;
+}
+
+uint32_t moat_cert_chain_and_key_get_key_caps(const struct moat_cert_chain_and_key *ck)
+{
+	return ck ? ck->key_caps : 0;
+}
+
+int moat_cert_chain_and_key_get_common_name(const struct moat_cert_chain_and_key *ck, char *out, size_t cap)
+{
+	ENSURE_REF(ck);
+	ENSURE_REF(out);
+	ENSURE(ck->chain.count > 0, MOAT_ERR_INVALID_STATE);
+	return moat_cert_der_common_name(ck->chain.der[0], ck->chain.der_len[0], out, cap);
+}
+
+bool moat_key_caps_allow(uint32_t caps, uint16_t version, bool rsa_kx)
+{
+	if (version >= MOAT_TLS13)
+		return (caps & MOAT_KEY_CAP_TLS13) != 0;
+	/* Static RSA signs nothing: only the decryption switch counts, at every version it exists in. */
+	if (rsa_kx)
+		return (caps & MOAT_KEY_CAP_RSA_KX) != 0;
+	return (caps & (version == MOAT_TLS12 ? MOAT_KEY_CAP_TLS12 : MOAT_KEY_CAP_TLS10_11)) != 0;
+}
+
+bool moat_config_key_caps_allow_version(const struct moat_config *config, uint16_t version)
+{
+	/* No certificate: the machine's own checks give the error they always gave. */
+	if (config->cert_count == 0)
+		return true;
+	for (size_t c = 0; c < config->cert_count; c++) {
+		uint32_t caps = config->certs[c]->key_caps;
+		if (moat_key_caps_allow(caps, version, false) ||
+		    (version < MOAT_TLS13 && moat_key_caps_allow(caps, version, true)))
+			return true;
+	}
+	return false;
 }
 
 struct moat_config *moat_config_new(void)

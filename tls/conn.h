@@ -41,6 +41,7 @@ struct moat_cert_chain_and_key {
 	moat_key_type key_type;              /* of the leaf's public key */
 	uint8_t *ocsp;                       /* DER OCSPResponse stapled for the leaf (ocsp_staple.c), or NULL */
 	uint32_t ocsp_len;
+	uint32_t key_caps;                   /* MOAT_KEY_CAP_* (key_caps.h); all until the key's holder says */
 	void *ctx;
 };
 

@@ -23,6 +23,7 @@
 
 #include "tls/ext_handlers.h"
 #include "tls/handshake_tables.h"
+#include "tls/key_caps.h"
 
 /* RFC 8446 §4.1.3: the last 8 bytes of a downgraded server's random. */
 static const uint8_t downgrade_tls12[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
@@ -151,6 +152,13 @@ static int run_client_hello_callback(struct moat_connection *conn)
 static const struct moat_hs_machine *server_machine(const struct moat_connection *conn, uint16_t v)
 {
 	if (!moat_security_policy_supports_version(moat_conn_policy(conn), v))
+		return NULL;
+	/*
+	 * A version no certificate's key may serve (its holder refuses it,
+	 * key_caps.h) is not offered: the client gets protocol_version, or a
+	 * lower version, rather than a handshake that fails at the signature.
+	 */
+	if (!moat_config_key_caps_allow_version(conn->config, v))
 		return NULL;
 	return moat_hs_machine_for_version(v);
 }

@@ -41,6 +41,7 @@
 #include "tls/ext_rows.h"
 #include "tls/extensions12.h"
 #include "tls/handshake_tables.h"
+#include "tls/key_caps.h"
 #include "tls/messages12.h"
 #include "tls/record_tls12.h"
 #include "tls/tls12_kx_server.h"
@@ -146,6 +147,8 @@ static bool find_legacy_signer(struct moat_connection *conn, const struct moat_c
 		moat_key_type type = config->certs[c]->key_type;
 		uint16_t allowed_by;
 		uint16_t scheme = legacy_scheme(type, &allowed_by);
+		if (!moat_key_caps_allow(config->certs[c]->key_caps, conn->version, false))
+			continue;
 		if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_legacy(scheme, type) &&
 		    moat_security_policy_has_sig_scheme(p, allowed_by) && curve_acceptable(conn, type)) {
 			conn->selected_cert = config->certs[c];
@@ -170,6 +173,8 @@ static bool find_signer(struct moat_connection *conn, const struct moat_cipher_s
 			continue;
 		for (size_t c = 0; c < config->cert_count; c++) {
 			moat_key_type type = config->certs[c]->key_type;
+			if (!moat_key_caps_allow(config->certs[c]->key_caps, conn->version, false))
+				continue;
 			if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_tls12(scheme, type) &&
 			    curve_acceptable(conn, type)) {
 				conn->selected_cert = config->certs[c];
@@ -193,7 +198,9 @@ static bool find_decrypter(struct moat_connection *conn)
 	if (config->async_pkey_cb == NULL)
 		return false;
 	for (size_t c = 0; c < config->cert_count; c++) {
-		if (config->certs[c]->key_type == MOAT_KEY_RSA) {
+		/* A key whose holder refuses RSA decryption is never chosen for it (key_caps.h). */
+		if (config->certs[c]->key_type == MOAT_KEY_RSA &&
+		    moat_key_caps_allow(config->certs[c]->key_caps, conn->version, true)) {
 			conn->selected_cert = config->certs[c];
 			conn->server_sig_scheme = 0;
 			return true;

@@ -13,6 +13,7 @@
 
 #include "tls/crypto/util.h"
 #include "tls/ext_handlers.h"
+#include "tls/key_caps.h"
 
 /* RFC 8446 §4.2.7: a malformed list is decode_error even though key_share's handler does the choosing. */
 int moat_ext_supported_groups_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
@@ -99,7 +100,8 @@ int moat_ext_signature_algorithms_ch_recv(struct moat_connection *conn, const st
 		if (!moat_u16_set_has(&offered, scheme))
 			continue;
 		for (size_t c = 0; c < config->cert_count; c++) {
-			if (moat_sig_scheme_usable_tls13(scheme, config->certs[c]->key_type)) {
+			if (moat_sig_scheme_usable_tls13(scheme, config->certs[c]->key_type) &&
+			    moat_key_caps_allow(config->certs[c]->key_caps, MOAT_TLS13, false)) {
 				conn->selected_cert = config->certs[c];
 				conn->server_sig_scheme = scheme;
 				return MOAT_SUCCESS;

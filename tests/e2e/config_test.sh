@@ -154,6 +154,54 @@ frontd_bad_configs_cleanup()
 	e2e_cleanup
 }
 
+atf_test_case frontd_t_asks_keyd cleanup
+frontd_t_asks_keyd_head()
+{
+	atf_set "descr" "moat-frontd -t asks a running keyd whether it holds every certificate's key: file:line error at the certificate whose key it lacks; keyd down is a warning and exit 0; a keyd socket in a directory that does not exist is an error"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "120"
+}
+frontd_t_asks_keyd_body()
+{
+	e2e_init
+	make_ca ca moat-e2e-ca
+	make_cert ec p256 localhost
+	make_cert ec2 p256 other.test
+	keyd_conf "$(frontd_allow)" ec
+	keyd_start
+	F=$MOAT_FRONTD
+	# As root, -t asks keyd as frontd's user, the one keyd admits.
+	U="# no user"
+	[ "$(id -u)" -eq 0 ] && U="user \"$FRONTD_USER\""
+	K="keyd \"$RUN/keyd.sock\""
+
+	printf '%s\n' "$U" "$K" "listen 127.0.0.1:8443" "site \"localhost\" {" "	certificate \"$RUN/ec.pem\"" \
+		"	backend 127.0.0.1:8080" "}" | conf t_held
+	atf_check -s exit:0 -o inline:"configuration OK\n" -e empty "$F" -t -f "$RUN/t_held.conf"
+
+	printf '%s\n' "$U" "$K" "listen 127.0.0.1:8443" "site \"localhost\" {" "	certificate \"$RUN/ec.pem\"" \
+		"	backend 127.0.0.1:8080" "}" "site \"other.test\" {" "	backend 127.0.0.1:8080" \
+		"	certificate \"$RUN/ec2.pem\"" "}" | conf t_missing
+	bad "$F" t_missing 10 "^site \"other.test\": keyd at $RUN/keyd.sock holds no key for certificate other.test \(id [0-9a-f]{64}\)\$"
+
+	printf '%s\n' "$U" "keyd \"$RUN/nodir/keyd.sock\"" "listen 127.0.0.1:8443" "site \"localhost\" {" \
+		"	certificate \"$RUN/ec.pem\"" "	backend 127.0.0.1:8080" "}" | conf t_nodir
+	bad "$F" t_nodir 2 "keyd socket .*nodir/keyd.sock.*: directory .*nodir does not exist"
+
+	keyd_stop
+	# keyd not running: the keys are not checked, the configuration is otherwise good.
+	"$F" -t -f "$RUN/t_missing.conf" >"$RUN/t_down.out" 2>"$RUN/t_down.err" ||
+		e2e_fail "keyd down: -t failed: $(cat "$RUN/t_down.err")"
+	grep -q "configuration OK" "$RUN/t_down.out" || e2e_fail "keyd down: no 'configuration OK'"
+	[ "$(wc -l <"$RUN/t_down.err")" -eq 1 ] && grep -q "warning: keyd not reachable at $RUN/keyd.sock .*: keys not checked" "$RUN/t_down.err" ||
+		e2e_fail "keyd down: not one warning: $(cat "$RUN/t_down.err")"
+	finish
+}
+frontd_t_asks_keyd_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case keyd_bad_configs cleanup
 keyd_bad_configs_head()
 {
@@ -231,5 +279,6 @@ keyd_bad_configs_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case frontd_bad_configs
+	atf_add_test_case frontd_t_asks_keyd
 	atf_add_test_case keyd_bad_configs
 }

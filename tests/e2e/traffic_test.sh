@@ -122,7 +122,7 @@ curl_tls12_cleanup()
 atf_test_case tls12_dhe_rsa_kx cleanup
 tls12_dhe_rsa_kx_head()
 {
-	atf_set "descr" "through frontd and keyd: TLS 1.2 DHE_RSA (keyd signs SIGN kind 3) and static RSA (keyd decrypts), TLS 1.1 and 1.0 (legacy schemes, a key with tls10 yes), each fetching the demo page; a key without rsa-key-exchange decrypts nothing"
+	atf_set "descr" "through frontd and keyd: TLS 1.2 DHE_RSA (keyd signs SIGN kind 3) and static RSA (keyd decrypts), TLS 1.1 and 1.0 (legacy schemes, a key with tls10 yes), each fetching the demo page; a key without rsa-key-exchange or tls10 is not chosen for them (handshake_failure, protocol_version), and frontd says so"
 	atf_set "require.progs" "curl openssl"
 	atf_set "timeout" "120"
 }
@@ -160,11 +160,30 @@ tls12_dhe_rsa_kx_body()
 			grep -q "moat demo backend: it works" "$RUN/$v-$suite.out" || e2e_fail "-$v $suite: not the demo page"
 		done
 	done
-	# A key that does not allow RSA key transport: keyd refuses, the handshake fails, frontd goes on.
+	# frontd learnt the key's switches from keyd (LIST_KEYS) and says what they cut from the policy.
+	wait_until frontd_logged_since 0 'site plain.test: certificate plain.test .*TLS 1.0/1.1 signatures disabled: key without tls10; static RSA key exchange disabled: key without rsa-key-exchange' ||
+		e2e_fail "no warning about the plain key's switches: $(grep plain.test "$RUN/frontd.log")"
+	frontd_logged_since 0 'site localhost: certificate localhost .*disabled' &&
+		e2e_fail "a warning about the rsa key, which allows everything: $(grep 'site localhost' "$RUN/frontd.log")"
+	# A key that does not allow RSA key transport: frontd does not choose static RSA for it (handshake_failure), not a
+	# handshake that keyd refuses (internal_error); frontd goes on.
 	e2e_curl plain.test / --tls-max 1.2 --ciphers AES128-GCM-SHA256 -o /dev/null 2>"$RUN/plain.curl" &&
 		e2e_fail "a key without rsa-key-exchange decrypted a premaster"
+	grep -qi "handshake failure" "$RUN/plain.curl" || e2e_fail "static RSA without rsa-key-exchange: $(tail -n 2 "$RUN/plain.curl")"
+	# Offered beside ECDHE, the key exchange keyd allows is chosen.
+	e2e_curl plain.test / --tls-max 1.2 --ciphers AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256 -v -o "$RUN/plain-both.html" \
+		2>"$RUN/plain-both.curl" || e2e_fail "RSA and ECDHE offered: $(tail -n 3 "$RUN/plain-both.curl")"
+	grep -q "SSL connection using TLSv1.2 / ECDHE-RSA-AES128-GCM-SHA256" "$RUN/plain-both.curl" ||
+		e2e_fail "not ECDHE: $(grep 'SSL connection' "$RUN/plain-both.curl")"
 	e2e_curl plain.test / --tls-max 1.2 --ciphers DHE-RSA-AES128-GCM-SHA256 -o "$RUN/plain.html" 2>"$RUN/plain-dhe.curl" ||
 		e2e_fail "DHE with the same key failed: $(tail -n 3 "$RUN/plain-dhe.curl")"
+	# A key without tls10: TLS 1.0 is not negotiated for it, the client gets protocol_version (alert 70).
+	e2e_s_client plain.test -tls1 -cipher "ECDHE-RSA-AES128-SHA:DHE-RSA-AES256-SHA:@SECLEVEL=0" >"$RUN/plain-tls1.out" &&
+		e2e_fail "TLS 1.0 with a key without tls10 succeeded"
+	grep -Eq "alert protocol version|alert number 70" "$RUN/plain-tls1.out" ||
+		e2e_fail "TLS 1.0 without tls10: not protocol_version: $(grep -i alert "$RUN/plain-tls1.out")"
+	frontd_logged_since 0 'keyd refused' &&
+		e2e_fail "keyd was asked for what it refuses: $(grep 'keyd refused' "$RUN/frontd.log")"
 	frontd_alive
 }
 tls12_dhe_rsa_kx_cleanup()

@@ -94,7 +94,9 @@ config_errors_body()
 
 	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080' >f.conf
 	"$FRONTD" -t -f f.conf >t.out 2>t.err || { show t.err; atf_fail "a valid config was refused"; }
-	[ "$(cat t.out)" = "configuration OK" ] && [ ! -s t.err ] || { show t.out t.err; atf_fail "-t output"; }
+	# No keyd runs at keyd.sock: one warning, the keys are not checked (moat-frontd(8)).
+	[ "$(cat t.out)" = "configuration OK" ] && [ "$(wc -l <t.err)" -eq 1 ] && grep -Eq "$NOT_CHECKED" t.err ||
+		{ show t.out t.err; atf_fail "-t output"; }
 
 	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:8080' 'proxy_pass "x"' >f.conf
 	check_bad 6 'unknown directive "proxy_pass" in the "site" block'

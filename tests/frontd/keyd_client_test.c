@@ -980,8 +980,100 @@ ATF_TC_BODY(ticket_timeout, tc)
 	env_down(&e);
 }
 
+/* ---- keyd's key list (keyd_client_on_keys) ---- */
+
+static int keys_calls;
+static struct moat_ipc_key_info keys_seen[2];
+static size_t keys_count;
+
+static void keys_cb(void *arg, const struct moat_ipc_key_info *keys, size_t count)
+{
+	ATF_REQUIRE_EQ(arg, &keys_calls);
+	keys_calls++;
+	total_calls++;
+	keys_count = count;
+	ATF_REQUIRE(count <= 2);
+	memcpy(keys_seen, keys, count * sizeof(*keys));
+}
+
+/* The LIST_KEYS the client sends after HELLO; its id. */
+static uint32_t fake_get_list(struct fake *f, struct event_base *base)
+{
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	size_t len;
+	struct moat_ipc_header h;
+	struct moat_cursor body;
+	ATF_REQUIRE_MSG(fake_recv(f, base, WAIT_MS, pkt, &len, &h, &body), "no LIST_KEYS after HELLO");
+	ATF_REQUIRE_EQ(h.opcode, MOAT_IPC_LIST_KEYS);
+	EXPECT_OK(moat_ipc_list_keys_decode(body, NULL));
+	return h.request_id;
+}
+
+ATF_TC_WITHOUT_HEAD(keys_after_every_hello);
+ATF_TC_BODY(keys_after_every_hello, tc)
+{
+	struct env e;
+	total_calls = 0;
+	keys_calls = 0;
+	e.base = event_base_new();
+	ATF_REQUIRE(e.base != NULL);
+	fake_listen(&e.f);
+	e.kc = keyd_client_new(e.base, SOCK, 2000);
+	ATF_REQUIRE(e.kc != NULL);
+	keyd_client_set_backoff(e.kc, 20, 80);
+	keyd_client_on_keys(e.kc, keys_cb, &keys_calls);
+	EXPECT_OK(keyd_client_start(e.kc));
+	fake_hello(&e.f, e.base, e.kc, 4);
+
+	/* keyd's list, with the switches, reaches the callback. */
+	struct moat_ipc_key_info info[2];
+	memset(info, 0, sizeof(info));
+	memcpy(info[0].key_id, key_id, 32);
+	info[0].key_type = MOAT_IPC_KEY_RSA;
+	info[0].bits = 2048;
+	info[0].flags = MOAT_IPC_KEY_FLAG_SERVER | MOAT_IPC_KEY_FLAG_TLS12 | MOAT_IPC_KEY_FLAG_RSA_KX;
+	info[0].schemes[0] = 0x0804;
+	info[0].scheme_count = 1;
+	strcpy(info[0].name, "rsa");
+	info[1].key_type = MOAT_IPC_KEY_EC_P256;
+	info[1].bits = 256;
+	info[1].flags = MOAT_IPC_KEY_FLAG_SERVER;
+	info[1].schemes[0] = 0x0403;
+	info[1].scheme_count = 1;
+	uint32_t id = fake_get_list(&e.f, e.base);
+	uint8_t out[MOAT_IPC_MAX_MESSAGE];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, out, sizeof(out));
+	EXPECT_OK(moat_ipc_list_keys_reply_encode(&b, id, info, 2));
+	fake_send(&e.f, &b);
+	spin_until(e.base, &keys_calls, 1);
+	ATF_REQUIRE_EQ(keys_count, 2);
+	ATF_REQUIRE(memcmp(keys_seen[0].key_id, key_id, 32) == 0);
+	ATF_REQUIRE_EQ(keys_seen[0].flags, info[0].flags);
+	ATF_REQUIRE_EQ(keys_seen[1].flags, MOAT_IPC_KEY_FLAG_SERVER);
+
+	/* keyd restarts: the new connection asks again; a keyd that refuses LIST_KEYS is no failure. */
+	fake_drop_client(&e.f);
+	fake_hello(&e.f, e.base, e.kc, 4);
+	id = fake_get_list(&e.f, e.base);
+	fake_status(&e.f, MOAT_IPC_LIST_KEYS, id, MOAT_IPC_NOT_PERMITTED);
+	struct result r = { 0 };
+	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
+	struct moat_ipc_sign req;
+	submit(e.kc, &r, 0x42);
+	uint32_t sid = fake_get_sign(&e.f, e.base, &req, pkt);
+	fake_sign_reply(&e.f, sid, 0x77);
+	spin_until(e.base, &total_calls, 2);
+	ATF_REQUIRE_EQ(r.result, KEYD_OK);
+	ATF_REQUIRE_EQ(keys_calls, 1);
+	ATF_REQUIRE(keyd_client_is_ready(e.kc));
+	ATF_REQUIRE_EQ(keyd_client_get_stats(e.kc)->connects, 2);
+	env_down(&e);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, keys_after_every_hello);
 	ATF_TP_ADD_TC(tp, ticket_seal_and_open);
 	ATF_TP_ADD_TC(tp, ticket_limits_and_wrong_reply);
 	ATF_TP_ADD_TC(tp, ticket_timeout);

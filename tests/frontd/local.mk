@@ -9,7 +9,7 @@ FRONTD_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
 check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test \
 	tests/frontd/accesslog_test tests/frontd/proxy_protocol_test
-tests_frontd_sites_test_SOURCES = tests/frontd/sites_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_sites_test_SOURCES = tests/frontd/sites_test.c tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
 tests_frontd_sites_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_sites_test_LDADD = $(FRONTD_TEST_LIBS)
 tests_frontd_config_test_SOURCES = tests/frontd/config_test.c $(TEST_UTIL_SOURCES)

@@ -5,8 +5,11 @@
  */
 #include <string.h>
 
+#include "frontd/keyd_keys.h"
 #include "frontd/sites.h"
 #include "tests/moat_test.h"
+#include "tests/tls/test_certs.h"
+#include "tls/key_caps.h"
 
 static void norm_ok(const char *in, const char *want)
 {
@@ -154,6 +157,48 @@ ATF_TC_BODY(site_settings, tc)
 	frontd_site_free(s);
 }
 
+/* keyd's key list (keyd_keys.h): each certificate gets its key's caps; a key keyd lacks is counted and restricts nothing. */
+ATF_TC_WITHOUT_HEAD(keyd_key_caps);
+ATF_TC_BODY(keyd_key_caps, tc)
+{
+	struct moat_ipc_key_info k;
+	memset(&k, 0, sizeof(k));
+	ATF_REQUIRE_EQ(frontd_key_caps(&k), 0);
+	k.flags = MOAT_IPC_KEY_FLAG_SERVER;
+	ATF_REQUIRE_EQ(frontd_key_caps(&k), MOAT_KEY_CAP_TLS13);
+	k.flags = MOAT_IPC_KEY_FLAG_CLIENT | MOAT_IPC_KEY_FLAG_TLS12;
+	ATF_REQUIRE_EQ(frontd_key_caps(&k), MOAT_KEY_CAP_TLS12);
+	k.flags = MOAT_IPC_KEY_FLAGS_ALL;
+	ATF_REQUIRE_EQ(frontd_key_caps(&k), MOAT_KEY_CAPS_ALL);
+
+	struct test_pki pki;
+	test_pki_make(&pki, TEST_KEY_P256);
+	struct frontd_sites sites;
+	memset(&sites, 0, sizeof(sites));
+	struct frontd_site *s = frontd_site_new("a.test");
+	ATF_REQUIRE(s != NULL);
+	EXPECT_OK(frontd_site_add_cert_pem(s, (const uint8_t *)pki.chain_pem, strlen(pki.chain_pem)));
+	EXPECT_OK(frontd_site_set_policy(s, moat_security_policy_find("20190214")));
+	EXPECT_OK(frontd_sites_add(&sites, s));
+	ATF_REQUIRE_EQ(moat_cert_chain_and_key_get_key_caps(s->certs[0].ck), MOAT_KEY_CAPS_ALL);
+
+	struct moat_ipc_key_info keys[2];
+	memset(keys, 0, sizeof(keys));
+	memset(keys[0].key_id, 0x11, sizeof(keys[0].key_id));
+	keys[0].flags = MOAT_IPC_KEY_FLAGS_ALL;
+	memcpy(keys[1].key_id, s->certs[0].key_id, sizeof(keys[1].key_id));
+	keys[1].key_type = MOAT_IPC_KEY_EC_P256;
+	keys[1].flags = MOAT_IPC_KEY_FLAG_SERVER | MOAT_IPC_KEY_FLAG_TLS12;
+	ATF_REQUIRE_EQ(frontd_keys_apply(&sites, keys, 2), 0);
+	ATF_REQUIRE_EQ(moat_cert_chain_and_key_get_key_caps(s->certs[0].ck), MOAT_KEY_CAP_TLS13 | MOAT_KEY_CAP_TLS12);
+	/* keyd no longer holds it (a reconnection to a keyd without it): counted, and no restriction left. */
+	ATF_REQUIRE_EQ(frontd_keys_apply(&sites, keys, 1), 1);
+	ATF_REQUIRE_EQ(moat_cert_chain_and_key_get_key_caps(s->certs[0].ck), MOAT_KEY_CAPS_ALL);
+	ATF_REQUIRE_STREQ(s->certs[0].cn, "localhost");
+	frontd_sites_free(&sites);
+	test_pki_free(&pki);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, normalize);
@@ -161,5 +206,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, lookup);
 	ATF_TP_ADD_TC(tp, default_site);
 	ATF_TP_ADD_TC(tp, site_settings);
+	ATF_TP_ADD_TC(tp, keyd_key_caps);
 	return atf_no_error();
 }

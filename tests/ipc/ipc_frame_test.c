@@ -337,7 +337,8 @@ ATF_TC_BODY(opcode_sockets, tc)
 	ATF_REQUIRE(!moat_ipc_opcode_allowed(MOAT_IPC_SIGN, MOAT_IPC_CONTROL_SOCKET));
 	ATF_REQUIRE(moat_ipc_opcode_allowed(MOAT_IPC_RSA_DECRYPT, MOAT_IPC_DATA_SOCKET));
 	ATF_REQUIRE(!moat_ipc_opcode_allowed(MOAT_IPC_RSA_DECRYPT, MOAT_IPC_CONTROL_SOCKET));
-	ATF_REQUIRE(!moat_ipc_opcode_allowed(MOAT_IPC_LIST_KEYS, MOAT_IPC_DATA_SOCKET));
+	/* frontd asks which keys keyd holds and what each may do (public facts). */
+	ATF_REQUIRE(moat_ipc_opcode_allowed(MOAT_IPC_LIST_KEYS, MOAT_IPC_DATA_SOCKET));
 	ATF_REQUIRE(moat_ipc_opcode_allowed(MOAT_IPC_LIST_KEYS, MOAT_IPC_CONTROL_SOCKET));
 	ATF_REQUIRE(!moat_ipc_opcode_allowed(MOAT_IPC_STATS, MOAT_IPC_DATA_SOCKET));
 	ATF_REQUIRE(moat_ipc_opcode_allowed(MOAT_IPC_STATS, MOAT_IPC_CONTROL_SOCKET));

@@ -33,6 +33,7 @@ static void init_samples(void)
 	memcpy(sample_keys[0].key_id, test_key_id, MOAT_IPC_KEY_ID_LEN);
 	sample_keys[0].key_type = MOAT_IPC_KEY_RSA;
 	sample_keys[0].bits = 2048;
+	sample_keys[0].flags = MOAT_IPC_KEY_FLAG_SERVER | MOAT_IPC_KEY_FLAG_TLS12 | MOAT_IPC_KEY_FLAG_RSA_KX;
 	sample_keys[0].schemes[0] = MOAT_SIG_RSA_PSS_RSAE_SHA256;
 	sample_keys[0].schemes[1] = MOAT_SIG_RSA_PKCS1_SHA256;
 	sample_keys[0].scheme_count = 2;
@@ -40,11 +41,13 @@ static void init_samples(void)
 	memset(sample_keys[1].key_id, 0xee, MOAT_IPC_KEY_ID_LEN);
 	sample_keys[1].key_type = MOAT_IPC_KEY_EC_P384;
 	sample_keys[1].bits = 384;
+	sample_keys[1].flags = MOAT_IPC_KEY_FLAG_SERVER;
 	sample_keys[1].schemes[0] = MOAT_SIG_ECDSA_SECP384R1_SHA384;
 	sample_keys[1].scheme_count = 1;
 	/* name left empty: <0..255> */
 	sample_keys[2].key_type = MOAT_IPC_KEY_RSA_PSS;
 	sample_keys[2].bits = 4096;
+	sample_keys[2].flags = MOAT_IPC_KEY_FLAG_CLIENT | MOAT_IPC_KEY_FLAG_TLS10;
 	sample_keys[2].schemes[0] = MOAT_SIG_RSA_PSS_PSS_SHA512;
 	sample_keys[2].scheme_count = 1;
 	strcpy(sample_keys[2].name, "pss key \xc3\xa9");
@@ -405,21 +408,23 @@ ATF_TC_BODY(list_keys_round_trip, tc)
 	pkt_init(&p);
 	EXPECT_OK(moat_ipc_list_keys_reply_encode(&p.b, 5, sample_keys, 3));
 	body = pkt_reply_body(&p, MOAT_IPC_LIST_KEYS, 5);
-	/* count, then the first entry: key_id, type, bits, schemes<2..128>, name<0..255>. */
+	/* count, then the first entry: key_id, type, bits, flags, schemes<2..128>, name<0..255>. */
 	ATF_REQUIRE_EQ(p.mem[12], 0);
 	ATF_REQUIRE_EQ(p.mem[13], 3);
 	ATF_REQUIRE_EQ(p.mem[14 + 32], MOAT_IPC_KEY_RSA);
 	ATF_REQUIRE_EQ(p.mem[14 + 33], 0x08);
 	ATF_REQUIRE_EQ(p.mem[14 + 34], 0x00);
-	ATF_REQUIRE_EQ(p.mem[14 + 35], 0);
-	ATF_REQUIRE_EQ(p.mem[14 + 36], 4);
-	ATF_REQUIRE_EQ(p.mem[14 + 41], strlen("www.example.com.key"));
+	ATF_REQUIRE_EQ(p.mem[14 + 35], 0x15);
+	ATF_REQUIRE_EQ(p.mem[14 + 36], 0);
+	ATF_REQUIRE_EQ(p.mem[14 + 37], 4);
+	ATF_REQUIRE_EQ(p.mem[14 + 42], strlen("www.example.com.key"));
 	EXPECT_IPC_OK(moat_ipc_list_keys_reply_decode(body, got, MOAT_IPC_MAX_KEYS, &n, &st), st);
 	ATF_REQUIRE_EQ(n, 3);
 	for (size_t i = 0; i < 3; i++) {
 		ATF_REQUIRE(memcmp(got[i].key_id, sample_keys[i].key_id, MOAT_IPC_KEY_ID_LEN) == 0);
 		ATF_REQUIRE_EQ(got[i].key_type, sample_keys[i].key_type);
 		ATF_REQUIRE_EQ(got[i].bits, sample_keys[i].bits);
+		ATF_REQUIRE_EQ(got[i].flags, sample_keys[i].flags);
 		ATF_REQUIRE_EQ(got[i].scheme_count, sample_keys[i].scheme_count);
 		for (size_t j = 0; j < got[i].scheme_count; j++)
 			ATF_REQUIRE_EQ(got[i].schemes[j], sample_keys[i].schemes[j]);
@@ -710,13 +715,16 @@ ATF_TC_BODY(empty_requests_stay_empty, tc)
 	EXPECT_OK(moat_ipc_stats_decode(c, NULL));
 }
 
-/* One LIST_KEYS entry by hand. */
+/* One LIST_KEYS entry by hand, its flags put_key_flags. */
+static uint8_t put_key_flags = MOAT_IPC_KEY_FLAG_SERVER;
+
 static void put_key(struct moat_buf *raw, uint8_t type, uint16_t bits, const uint16_t *schemes, size_t n_schemes,
 		    size_t scheme_bytes, const uint8_t *name, size_t name_len)
 {
 	EXPECT_OK(moat_buf_put_bytes(raw, test_key_id, sizeof(test_key_id)));
 	EXPECT_OK(moat_buf_put_u8(raw, type));
 	EXPECT_OK(moat_buf_put_u16(raw, bits));
+	EXPECT_OK(moat_buf_put_u8(raw, put_key_flags));
 	EXPECT_OK(moat_buf_put_u16(raw, (uint16_t)scheme_bytes));
 	for (size_t i = 0; i < n_schemes; i++)
 		EXPECT_OK(moat_buf_put_u16(raw, schemes[i]));
@@ -794,6 +802,17 @@ ATF_TC_BODY(list_keys_limits, tc)
 	ATF_REQUIRE_EQ(decode_one_key(MOAT_IPC_KEY_RSA_PSS, 2048, pss, 1, 2, name, 1), MOAT_IPC_MALFORMED);
 	static const uint16_t ed[1] = { MOAT_SIG_ED25519 };
 	ATF_REQUIRE_EQ(decode_one_key(MOAT_IPC_KEY_EC_P256, 256, ed, 1, 2, name, 1), MOAT_IPC_MALFORMED);
+	/* flags: the five defined bits; rsa-key-exchange only on an rsaEncryption key. */
+	put_key_flags = MOAT_IPC_KEY_FLAGS_ALL;
+	ATF_REQUIRE_EQ(decode_one_key(MOAT_IPC_KEY_RSA, 2048, pss, 1, 2, name, 1), MOAT_IPC_OK);
+	ATF_REQUIRE_EQ(decode_one_key(MOAT_IPC_KEY_EC_P256, 256, ec, 1, 2, name, 1), MOAT_IPC_MALFORMED);
+	put_key_flags = MOAT_IPC_KEY_FLAGS_ALL & ~MOAT_IPC_KEY_FLAG_RSA_KX;
+	ATF_REQUIRE_EQ(decode_one_key(MOAT_IPC_KEY_EC_P256, 256, ec, 1, 2, name, 1), MOAT_IPC_OK);
+	put_key_flags = 0x20;
+	ATF_REQUIRE_EQ(decode_one_key(MOAT_IPC_KEY_RSA, 2048, pss, 1, 2, name, 1), MOAT_IPC_MALFORMED);
+	put_key_flags = 0;
+	ATF_REQUIRE_EQ(decode_one_key(MOAT_IPC_KEY_RSA, 2048, pss, 1, 2, name, 1), MOAT_IPC_OK);
+	put_key_flags = MOAT_IPC_KEY_FLAG_SERVER;
 
 	/* count: 256 entries decode (as a body; they would not fit one packet), 257 is TOO_LARGE. */
 	memset(name, 'k', sizeof(name));
@@ -829,9 +848,11 @@ ATF_TC_BODY(list_keys_limits, tc)
 	EXPECT_ERR(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, MOAT_IPC_MAX_KEYS), MOAT_ERR_BUF_FULL);
 	pkt_init(&p);
 	EXPECT_ERR(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, MOAT_IPC_MAX_KEYS + 1), MOAT_ERR_INVALID_ARG);
-	/* As many as fit: 8178 - 2 bytes over 40-byte entries. */
+	/* As many as fit: 8178 - 2 bytes over 41-byte entries, and one more does not. */
 	pkt_init(&p);
-	EXPECT_OK(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, (MOAT_IPC_MAX_BODY - 2) / 40));
+	EXPECT_OK(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, (MOAT_IPC_MAX_BODY - 2) / 41));
+	pkt_init(&p);
+	EXPECT_ERR(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, (MOAT_IPC_MAX_BODY - 2) / 41 + 1), MOAT_ERR_BUF_FULL);
 	/* Entry rules on the encoder side. */
 	keys[0].scheme_count = 0;
 	pkt_init(&p);
@@ -847,6 +868,11 @@ ATF_TC_BODY(list_keys_limits, tc)
 	keys[0].name[0] = '\t';
 	EXPECT_ERR(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, 1), MOAT_ERR_INVALID_ARG);
 	keys[0].name[0] = 'n';
+	keys[0].flags = MOAT_IPC_KEY_FLAG_RSA_KX; /* an EC key does not decrypt */
+	EXPECT_ERR(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, 1), MOAT_ERR_INVALID_ARG);
+	keys[0].flags = 0x40;
+	EXPECT_ERR(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, 1), MOAT_ERR_INVALID_ARG);
+	keys[0].flags = 0;
 	keys[0].bits = 256;
 	EXPECT_ERR(moat_ipc_list_keys_reply_encode(&p.b, 1, keys, 1), MOAT_ERR_INVALID_ARG);
 	ATF_REQUIRE_EQ(p.b.len, 0);

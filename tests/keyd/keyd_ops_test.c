@@ -1205,6 +1205,15 @@ ATF_TC_BODY(control_list_keys, tc)
 	const test_key_kind kinds[] = { TK_RSA_PSS, TK_P256, TK_P384 };
 	struct keyd_keyset ks;
 	keyset_of(&ks, kinds, 3);
+	/* The switches go out as flags; rsa-key-exchange only on an rsaEncryption key (never on RSA-PSS). */
+	ks.keys[0]->policy = (struct keyd_key_policy){ .server = true, .tls12 = true, .tls10 = true, .rsa_key_exchange = true };
+	ks.keys[1]->policy = (struct keyd_key_policy){ .client = true };
+	ks.keys[2]->policy = (struct keyd_key_policy){ .server = true, .client = true, .tls12 = true };
+	const uint8_t want_flags[] = {
+		MOAT_IPC_KEY_FLAG_SERVER | MOAT_IPC_KEY_FLAG_TLS12 | MOAT_IPC_KEY_FLAG_TLS10,
+		MOAT_IPC_KEY_FLAG_CLIENT,
+		MOAT_IPC_KEY_FLAG_SERVER | MOAT_IPC_KEY_FLAG_CLIENT | MOAT_IPC_KEY_FLAG_TLS12,
+	};
 	uint8_t mem[MOAT_IPC_MAX_MESSAGE];
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, mem, sizeof(mem));
@@ -1225,6 +1234,7 @@ ATF_TC_BODY(control_list_keys, tc)
 		ATF_REQUIRE(memcmp(info[i].key_id, ks.keys[i]->id, 32) == 0);
 		ATF_REQUIRE_EQ(info[i].key_type, ks.keys[i]->ipc_type);
 		ATF_REQUIRE_EQ(info[i].bits, ks.keys[i]->bits);
+		ATF_REQUIRE_EQ_MSG(info[i].flags, want_flags[i], "key %zu flags 0x%02x", i, info[i].flags);
 		ATF_REQUIRE_EQ(info[i].scheme_count, ks.keys[i]->scheme_count);
 		ATF_REQUIRE_STREQ(info[i].name, kind_names[kinds[i]]);
 	}

@@ -21,6 +21,7 @@
 #include "tls/crypto/prf.h"
 #include "tls/crypto/signed_content.h"
 #include "tls/crypto/util.h"
+#include "tls/key_caps.h"
 #include "tls/messages12.h"
 #include "tls/record_tls12.h"
 #include "tls/session_state.h"
@@ -2095,6 +2096,8 @@ static void c12_hello_opts(struct sp_ch_opts *o, uint8_t *ext, size_t *ext_len, 
 /* An RSA certificate for our server, freed after the fixture (c12_done): the config holds it until then. */
 static struct moat_cert_chain_and_key *c12_rsa_cert;
 static struct test_pki c12_rsa_pki;
+/* What the RSA certificate's key may do (key_caps.h); the key-caps cases restrict it. */
+static uint32_t c12_rsa_caps = MOAT_KEY_CAPS_ALL;
 
 static void c12_add_rsa_cert(struct sp_fixture *f)
 {
@@ -2104,6 +2107,7 @@ static void c12_add_rsa_cert(struct sp_fixture *f)
 	EXPECT_OK(moat_cert_chain_and_key_load_pem_bytes(
 		c12_rsa_cert, (const uint8_t *)c12_rsa_pki.chain_pem, (uint32_t)strlen(c12_rsa_pki.chain_pem),
 		(const uint8_t *)c12_rsa_pki.key_pem, (uint32_t)strlen(c12_rsa_pki.key_pem)));
+	EXPECT_OK(moat_cert_chain_and_key_set_key_caps(c12_rsa_cert, c12_rsa_caps));
 	EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(f->cfg, c12_rsa_cert));
 }
 
@@ -2964,6 +2968,88 @@ ATF_TC_BODY(tls10_server_client_auth_refused, tc)
 	sp_free(f);
 }
 
+/* ---- Keys whose holder refuses some uses (key_caps.h, moat-keyd's per-key switches) ---- */
+
+/* A ClientHello of version (legacy_version, no supported_versions) offering suites; our server has its RSA certificate too. */
+static struct sp_fixture *kc_hello(uint16_t version, const uint16_t *suites, size_t n_suites, const char *policy)
+{
+	static const uint16_t groups[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_FFDHE2048 };
+	struct sp_fixture *f = sp_new(MOAT_SERVER, policy);
+	c12_add_rsa_cert(f);
+	EXPECT_OK(moat_config_set_async_pkey_callback(f->cfg, c12_decrypt_cb));
+	struct c12_params cp = { suites[0], policy, groups, 2, version };
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	uint16_t suite;
+	c12_hello_opts_for(&o, &cp, &suite, ext, &ext_len, true, true);
+	o.suites = suites;
+	o.n_suites = n_suites;
+	sp_client_send_hello(f, &o);
+	return f;
+}
+
+ATF_TC_WITHOUT_HEAD(key_caps_tls10_refused_protocol_version);
+ATF_TC_BODY(key_caps_tls10_refused_protocol_version, tc)
+{
+	/*
+	 * Neither certificate's key may sign for TLS 1.0/1.1: a client that
+	 * offers only TLS 1.0 gets protocol_version (RFC 5246 Appendix E.1:
+	 * no version in common), never a handshake that fails at the signature.
+	 */
+	static const uint16_t suites[] = { 0xc009, 0xc014, 0x0033, 0x002f };
+	c12_rsa_caps = MOAT_KEY_CAPS_ALL & ~(uint32_t)MOAT_KEY_CAP_TLS10_11 & ~(uint32_t)MOAT_KEY_CAP_RSA_KX;
+	c12_decryptions = 0;
+	struct sp_fixture *f = kc_hello(MOAT_TLS10, suites, COUNT(suites), "20190214");
+	EXPECT_OK(moat_cert_chain_and_key_set_key_caps(f->ck, MOAT_KEY_CAP_TLS13 | MOAT_KEY_CAP_TLS12));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	ATF_REQUIRE_EQ(c12_decryptions, 0);
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	c12_done(&c, f);
+	c12_rsa_caps = MOAT_KEY_CAPS_ALL;
+}
+
+ATF_TC_WITHOUT_HEAD(key_caps_no_rsa_kx_handshake_failure);
+ATF_TC_BODY(key_caps_no_rsa_kx_handshake_failure, tc)
+{
+	/* The RSA key may not decrypt: a client offering only static-RSA suites has no suite (RFC 5246 §7.4.1.3). */
+	static const uint16_t suites[] = { 0x009c, 0x002f };
+	c12_rsa_caps = MOAT_KEY_CAPS_ALL & ~(uint32_t)MOAT_KEY_CAP_RSA_KX;
+	c12_decryptions = 0;
+	struct sp_fixture *f = kc_hello(MOAT_TLS12, suites, COUNT(suites), "20190214");
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	ATF_REQUIRE_EQ(c12_decryptions, 0);
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	c12_done(&c, f);
+	c12_rsa_caps = MOAT_KEY_CAPS_ALL;
+}
+
+ATF_TC_WITHOUT_HEAD(key_caps_no_rsa_kx_other_suite);
+ATF_TC_BODY(key_caps_no_rsa_kx_other_suite, tc)
+{
+	/* A static-RSA suite and ECDHE_RSA offered, the key without rsa-key-exchange: ECDHE_RSA is chosen. */
+	static const uint16_t suites[] = { 0x009c, 0xc02f };
+	c12_rsa_caps = MOAT_KEY_CAPS_ALL & ~(uint32_t)MOAT_KEY_CAP_RSA_KX;
+	struct sp_fixture *f = kc_hello(MOAT_TLS12, suites, COUNT(suites), "20190214");
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ(type, MOAT_HS_SERVER_HELLO);
+	struct moat_server_hello sh;
+	struct moat_cursor body;
+	moat_cursor_init(&body, msg + MOAT_HS_HEADER_LEN, len - MOAT_HS_HEADER_LEN);
+	EXPECT_OK(moat_server_hello_decode(body, &sh));
+	ATF_REQUIRE_EQ_MSG(sh.cipher_suite, 0xc02f, "suite 0x%04x", sh.cipher_suite);
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	c12_done(&c, f);
+	c12_rsa_caps = MOAT_KEY_CAPS_ALL;
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, server_control_handshake);
@@ -2978,6 +3064,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls10_server_handshakes);
 	ATF_TP_ADD_TC(tp, tls10_server_no_aead_suite);
 	ATF_TP_ADD_TC(tp, tls10_server_client_auth_refused);
+	ATF_TP_ADD_TC(tp, key_caps_tls10_refused_protocol_version);
+	ATF_TP_ADD_TC(tp, key_caps_no_rsa_kx_handshake_failure);
+	ATF_TP_ADD_TC(tp, key_caps_no_rsa_kx_other_suite);
 	ATF_TP_ADD_TC(tp, server_no_supported_versions);
 	ATF_TP_ADD_TC(tp, server_supported_versions_below_tls12);
 	ATF_TP_ADD_TC(tp, tls12_server_control_handshake);
