@@ -220,7 +220,7 @@ keyd_tickets_off_cleanup()
 atf_test_case frontd_tickets_off cleanup
 frontd_tickets_off_head()
 {
-	atf_set "descr" "tickets off on a site in moat-frontd.conf: no NewSessionTicket, a ticket of another site is not taken, and keyd is never asked"
+	atf_set "descr" "tickets off at the top of moat-frontd.conf, on in one site: the site that says nothing sends no NewSessionTicket, takes no ticket of the other site, and never asks keyd"
 	atf_set "require.progs" "openssl"
 	atf_set "timeout" "120"
 }
@@ -232,8 +232,9 @@ frontd_tickets_off_body()
 	keyd_conf "$(frontd_allow)" rsa
 	keyd_start
 	backend_start web
-	e2e_site localhost "$BACKEND" rsa -- "$HTTP11"
-	e2e_site off.test "$BACKEND" rsa -- "$HTTP11" "tickets off"
+	e2e_site localhost "$BACKEND" rsa -- "$HTTP11" "tickets on"
+	e2e_site off.test "$BACKEND" rsa -- "$HTTP11"
+	echo "tickets off" >"$RUN/frontd.extra"
 	frontd_start
 	http_request "$RUN/req" /
 	tix_conn on -sess_out "$RUN/sess"
