@@ -114,7 +114,7 @@ struct frontd_conn {
 	const struct frontd_listener *listener;
 	uint64_t first_byte_us;   /* monotonic; 0: no byte yet */
 	int64_t handshake_us;     /* first byte to handshake done; -1: not done */
-	uint64_t keyd_start_us, keyd_us; /* the signature in flight; the sum of all waits */
+	uint64_t keyd_start_us, keyd_us; /* the keyd request in flight (signature or ticket); the sum of all waits */
 	const char *version, *suite, *group; /* static strings, once the handshake is done */
 	bool site_chosen;         /* by the ClientHello (site is the fallback until then) */
 	bool resumed;             /* the handshake resumed a session from a ticket */
