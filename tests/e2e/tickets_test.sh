@@ -15,6 +15,12 @@ HTTP11='alpn "http/1.1"'
 tix_start()
 {
 	e2e_init
+	tix_start_in_run "$@"
+}
+
+# tix_start_in_run: the same after e2e_init (top-level lines may be in $RUN/frontd.extra already).
+tix_start_in_run()
+{
 	make_ca ca moat-e2e-ca
 	make_cert rsa rsa localhost
 	keyd_conf "$(frontd_allow)" rsa
@@ -24,7 +30,7 @@ tix_start()
 	# Opened by frontd's user, after the privilege drop (moat-frontd.conf(5)).
 	mkdir "$RUN/logs"
 	[ "$(id -u)" -eq 0 ] && chown "$FRONTD_USER" "$RUN/logs"
-	echo 'access-log "logs/access.log"' >"$RUN/frontd.extra"
+	echo 'access-log "logs/access.log"' >>"$RUN/frontd.extra"
 	frontd_start
 	http_request "$RUN/req" /
 }
@@ -254,6 +260,41 @@ frontd_tickets_off_cleanup()
 	e2e_cleanup
 }
 
+atf_test_case gone_while_keyd_opens cleanup
+gone_while_keyd_opens_head()
+{
+	atf_set "descr" "a connection that ends (handshake-timeout) while keyd has not answered its ticket open is freed with its request cancelled; keyd's late answer harms nothing, and the next ticket resumes"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "120"
+}
+gone_while_keyd_opens_body()
+{
+	e2e_init
+	printf 'handshake-timeout 1s\nkeyd-timeout 8s\n' >"$RUN/frontd.extra"
+	tix_start_in_run
+	tix_conn first -sess_out "$RUN/sess"
+	# keyd stopped: the open waits (keyd-timeout 8s) and the handshake's deadline (1s) ends the connection first.
+	kill -STOP "$KEYD_PID"
+	timeout 5 openssl s_client -connect "127.0.0.1:$FRONTD_PORT" -servername localhost -CAfile "$RUN/ca.pem" \
+		-sess_in "$RUN/sess" <"$RUN/req" >"$RUN/stalled" 2>&1
+	kill -CONT "$KEYD_PID"
+	grep -q '^Reused' "$RUN/stalled" && e2e_fail "resumed while keyd was stopped?"
+	# keyd's late answer arrives now: the worker must still be the one that served.
+	keyd_answers || e2e_fail "keyd does not answer after SIGCONT"
+	sleep 0.5
+	[ "$(frontd_worker "$FRONTD_PID")" = "$FRONTD_WORKER" ] ||
+		e2e_fail "frontd's worker died after keyd answered the open of a connection that was gone"
+	wait_for_stat timeouts_handshake -eq 1 || e2e_fail "the stalled handshake did not time out"
+	# keyd answers the cancelled open now; frontd must drop it, and go on resuming.
+	tix_conn second -sess_in "$RUN/sess"
+	grep -q '^Reused, TLSv1.3' "$RUN/second" || e2e_fail "no resumption after the cancelled open"
+	frontd_alive
+}
+gone_while_keyd_opens_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case worker_memory_holds_no_ticket_key cleanup
 worker_memory_holds_no_ticket_key_head()
 {
@@ -334,5 +375,6 @@ atf_init_test_cases()
 	atf_add_test_case keyd_restarted
 	atf_add_test_case keyd_tickets_off
 	atf_add_test_case frontd_tickets_off
+	atf_add_test_case gone_while_keyd_opens
 	atf_add_test_case worker_memory_holds_no_ticket_key
 }
