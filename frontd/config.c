@@ -41,10 +41,10 @@
 static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
-	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout",
+	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "tickets",
 };
 static const char *const site_directives[] = {
-	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol",
+	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol", "tickets",
 	/* client_cert.c reads these once the rest of the site is loaded. */
 	"client-auth", "client-ca", "client-crl", "client-verify-depth", "client-name",
 };
@@ -303,6 +303,14 @@ static int site_backend(struct moat_conf *conf, const struct moat_conf_node *n, 
 	return MOAT_SUCCESS;
 }
 
+/* tickets on|off (top level or in a site). */
+static int tickets_arg(struct moat_conf *conf, const struct moat_conf_node *n, bool *on)
+{
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	return moat_conf_arg_bool(conf, n, 0, on);
+}
+
 static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
 			  struct frontd_site *site, const struct frontd_sites *sites, bool *have_backend)
 {
@@ -335,6 +343,12 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 			site->backend.proxy_protocol = FRONTD_PP_V2;
 		else
 			return moat_conf_fail(conf, n, "\"proxy-protocol\": \"%s\" is not v1 or v2", v);
+		return MOAT_SUCCESS;
+	}
+	if (strcmp(n->name, "tickets") == 0) {
+		bool on;
+		TRY(tickets_arg(conf, n, &on));
+		site->tickets = on ? FRONTD_TICKETS_ON : FRONTD_TICKETS_OFF;
 		return MOAT_SUCCESS;
 	}
 	if (strcmp(n->name, "alpn") == 0) {
@@ -420,7 +434,7 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, con
 				      other->name);
 	TRY(moat_conf_check_names(conf, n, site_directives, sizeof(site_directives) / sizeof(site_directives[0])));
 	/* Single-valued directives: a second one is a mistake, not an override. */
-	static const char *const once[] = { "policy", "alpn", "default", "proxy-protocol" };
+	static const char *const once[] = { "policy", "alpn", "default", "proxy-protocol", "tickets" };
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		TRY(moat_conf_find_unique(conf, n, once[i], &dup));
 
@@ -694,6 +708,10 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		cfg->handshake_buffer_budget = (size_t)bytes;
 	}
 
+	TRY(moat_conf_find_unique(conf, root, "tickets", &n));
+	if (n != NULL)
+		TRY(tickets_arg(conf, n, &cfg->tickets));
+
 	TRY(moat_conf_find_unique(conf, root, "access-log", &n));
 	if (n != NULL)
 		TRY(load_access_log(conf, n, cfg));
@@ -722,6 +740,10 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		else if (strcmp(n->name, "site") == 0)
 			TRY(load_site(conf, n, cfg, &cfg->sites));
 	}
+	/* A site without its own tickets directive takes the top-level one. */
+	for (size_t i = 0; i < cfg->sites.n; i++)
+		if (cfg->sites.v[i]->tickets == FRONTD_TICKETS_INHERIT)
+			cfg->sites.v[i]->tickets = cfg->tickets ? FRONTD_TICKETS_ON : FRONTD_TICKETS_OFF;
 	if (cfg->keyd_path == NULL)
 		return fail_missing(conf, "no \"keyd\" directive: frontd needs moat-keyd's socket");
 	if (cfg->listen_count == 0)
@@ -744,6 +766,7 @@ static void config_init(struct frontd_config *cfg)
 	cfg->max_handshakes = FRONTD_DEFAULT_MAX_HANDSHAKES;
 	cfg->max_handshakes_per_source = FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE;
 	cfg->handshake_buffer_budget = FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET;
+	cfg->tickets = true;
 }
 
 int frontd_config_load(struct frontd_config *cfg, struct moat_conf *conf, const char *path)

@@ -177,8 +177,7 @@ static void access_log(struct frontd_conn *c)
 		.group = c->group,
 		.alpn = alpn_len > 0 ? (const uint8_t *)alpn : NULL,
 		.alpn_len = alpn_len,
-		/* Resumption does not exist yet: always a full handshake. */
-		.resumed = false,
+		.resumed = c->resumed,
 		.client_cert = client_cert ? subject : NULL,
 		.handshake_us = c->handshake_us,
 		.keyd_us = c->keyd_us,
@@ -203,6 +202,7 @@ static void conn_free(struct frontd_conn *c)
 			moat_error_clear();
 		c->op = NULL;
 	}
+	frontd_conn_tickets_free(c);
 	free_event(&c->ev_client);
 	free_event(&c->ev_backend);
 	free_event(&c->ev_timer);
@@ -381,13 +381,16 @@ static void handshake_done(struct frontd_conn *c)
 	const char *suite = moat_connection_get_cipher(c->tls), *group = moat_connection_get_curve(c->tls);
 	c->suite = suite != NULL && strcmp(suite, "NONE") != 0 ? suite : NULL;
 	c->group = group != NULL && strcmp(group, "NONE") != 0 ? group : NULL;
+	c->resumed = moat_connection_is_session_resumed(c->tls) == 1;
+	if (c->resumed)
+		c->srv->stats.handshakes_resumed++;
 }
 
 static void handshake_step(struct frontd_conn *c)
 {
 	moat_blocked_status blocked;
-	/* Waiting for keyd: sign_done resumes us. */
-	if (c->op != NULL)
+	/* Waiting for keyd: sign_done (or ticket_done) resumes us. */
+	if (c->op != NULL || c->tix_op != NULL)
 		return;
 	c->cread_blocked = c->cwrite_blocked = false;
 	/* From a load balancer: its PROXY header first (false: waiting, or c is gone). */
@@ -435,8 +438,8 @@ static void handshake_step(struct frontd_conn *c)
 		c->cwrite_blocked = true;
 		break;
 	case MOAT_BLOCKED_ON_APPLICATION_INPUT:
-		/* Waiting for keyd: sign_done resumes us. */
-		if (c->op == NULL) {
+		/* Waiting for keyd: sign_done (or ticket_done) resumes us. */
+		if (c->op == NULL && c->tix_op == NULL) {
 			frontd_conn_ended(c, "internal error", NULL);
 			frontd_conn_abort(c, "handshake blocked with nothing pending");
 			return;

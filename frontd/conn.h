@@ -90,6 +90,10 @@ struct frontd_conn {
 	uint32_t keyd_id;
 	const char *sign_error; /* why keyd gave no signature, for the handshake's log line */
 	const char *sign_end;   /* the same in the access log's words ("keyd timeout") */
+	/* A ticket seal or open with keyd (conn_tickets.c). */
+	struct moat_ticket_op *tix_op;
+	uint32_t tix_keyd_id;
+	bool tix_seal;
 
 	/* Proxying. */
 	struct frontd_pipe *up;   /* client -> backend bytes the backend has not taken yet, or NULL */
@@ -110,9 +114,10 @@ struct frontd_conn {
 	const struct frontd_listener *listener;
 	uint64_t first_byte_us;   /* monotonic; 0: no byte yet */
 	int64_t handshake_us;     /* first byte to handshake done; -1: not done */
-	uint64_t keyd_start_us, keyd_us; /* the signature in flight; the sum of all waits */
+	uint64_t keyd_start_us, keyd_us; /* the keyd request in flight (signature or ticket); the sum of all waits */
 	const char *version, *suite, *group; /* static strings, once the handshake is done */
 	bool site_chosen;         /* by the ClientHello (site is the fallback until then) */
+	bool resumed;             /* the handshake resumed a session from a ticket */
 	bool has_sni;
 	uint8_t sni_len;
 	uint8_t sni[255];         /* the library keeps a server's SNI only during the handshake */
@@ -169,6 +174,12 @@ MOAT_MUST_USE int frontd_conn_backend_events(struct frontd_conn *c);
  * handshake is done. false: c was closing already and is left to finish.
  */
 bool frontd_conn_drain_expire(struct frontd_conn *c);
+
+/* conn_tickets.c */
+/* The ticket crypto callback of every site with tickets on (frontd_sites_set_ticket_cb). */
+int frontd_ticket_crypto_cb(struct moat_connection *tls, void *ctx, struct moat_ticket_op *op);
+/* The connection goes away: cancel a ticket request keyd still works on and free its operation. */
+void frontd_conn_tickets_free(struct frontd_conn *c);
 
 /* conn_proxy_protocol.c */
 /*

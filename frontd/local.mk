@@ -7,6 +7,7 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/config.c frontd/config.h frontd/config_files.h \
 	frontd/conn.c frontd/conn.h \
 	frontd/conn_proxy_protocol.c \
+	frontd/conn_tickets.c \
 	frontd/drain.c frontd/drain.h \
 	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \

@@ -33,6 +33,14 @@ struct frontd_listener {
 struct frontd_stats {
 	uint64_t accepted;
 	uint64_t handshakes;        /* completed */
+	uint64_t handshakes_resumed; /* ... of which resumed from a ticket */
+	/* Tickets (conn_tickets.c): keyd sealed none (no key, tickets off, keyd away); keyd could not be asked or
+	 * gave no answer to an open; keyd did not open a ticket (unknown key, bad ticket); opened under a key that
+	 * no longer seals. The ones sealed and opened are keyd_client's counters. */
+	uint64_t ticket_seal_failures;
+	uint64_t ticket_open_failures;
+	uint64_t tickets_rejected;
+	uint64_t tickets_reissued;
 	uint64_t handshake_failures; /* the TLS library failed the handshake (timeouts counted below) */
 	/* ... of which: the client went away, it sent an alert, keyd gave no signature, we sent an alert. */
 	uint64_t handshake_failures_closed;

@@ -230,6 +230,19 @@ int frontd_sites_set_callbacks(struct frontd_sites *sites, moat_client_hello_fn 
 	return MOAT_SUCCESS;
 }
 
+int frontd_sites_set_ticket_cb(struct frontd_sites *sites, moat_ticket_crypto_fn fn, void *ticket_ctx)
+{
+	ENSURE_REF(sites);
+	for (size_t s = 0; s < sites->n; s++) {
+		struct moat_config *c = sites->v[s]->tls;
+		if (sites->v[s]->tickets == FRONTD_TICKETS_OFF)
+			TRY(moat_config_set_session_tickets_onoff(c, 0));
+		else
+			TRY(moat_config_set_ticket_crypto_cb(c, fn, ticket_ctx));
+	}
+	return MOAT_SUCCESS;
+}
+
 void frontd_sites_free(struct frontd_sites *sites)
 {
 	if (sites == NULL)

@@ -53,6 +53,9 @@ struct frontd_backend {
 	enum frontd_pp_version proxy_protocol; /* header sent first (`proxy-protocol v1|v2`), or OFF */
 };
 
+/* A site's "tickets" directive; INHERIT is resolved to the top-level one when the configuration is loaded. */
+enum frontd_tickets { FRONTD_TICKETS_INHERIT = 0, FRONTD_TICKETS_ON, FRONTD_TICKETS_OFF };
+
 struct frontd_site {
 	char *name;                  /* primary name, as configured (lower case) */
 	char **names;                /* every SNI name: the primary one first */
@@ -62,6 +65,7 @@ struct frontd_site {
 	size_t cert_count;
 	struct frontd_backend backend;
 	bool is_default;
+	enum frontd_tickets tickets; /* ON: TLS 1.3 session tickets sealed and opened by keyd (conn_tickets.c) */
 	/* client-auth (client_cert.h): NONE unless configured; the names a client certificate must carry, if any. */
 	moat_cert_auth_type client_auth;
 	char **client_names;
@@ -117,6 +121,12 @@ struct frontd_site *frontd_sites_lookup(const struct frontd_sites *sites, const 
  */
 MOAT_MUST_USE int frontd_sites_set_callbacks(struct frontd_sites *sites, moat_client_hello_fn hello, void *hello_ctx,
 					     moat_async_pkey_fn pkey);
+/*
+ * TLS 1.3 session tickets: every site with tickets ON gets the ticket
+ * crypto callback (ctx: ticket_ctx), every site with tickets OFF has them
+ * switched off in its moat_config (it issues none and resumes none).
+ */
+MOAT_MUST_USE int frontd_sites_set_ticket_cb(struct frontd_sites *sites, moat_ticket_crypto_fn fn, void *ticket_ctx);
 void frontd_sites_free(struct frontd_sites *sites);
 
 #endif

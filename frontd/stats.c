@@ -29,7 +29,9 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 "evicted_max_handshakes=%llu evicted_per_source=%llu evicted_hello_budget=%llu backend_failures=%llu "
 		 "refused_proxy_untrusted=%llu proxy_header_refused=%llu "
 		 "secmem_locked=%zu secmem_unlocked=%zu secmem_lock_failures=%llu secmem_unlocked_maps=%llu "
-		 "keyd_signatures=%llu keyd_decryptions=%llu keyd_refused=%llu keyd_timeouts=%llu keyd_failed_fast=%llu keyd_resent=%llu",
+		 "keyd_signatures=%llu keyd_decryptions=%llu keyd_refused=%llu keyd_timeouts=%llu keyd_failed_fast=%llu keyd_resent=%llu "
+		 "handshakes_resumed=%llu tickets_sealed=%llu tickets_opened=%llu tickets_rejected=%llu tickets_reissued=%llu "
+		 "ticket_seal_failures=%llu ticket_open_failures=%llu",
 		 why, srv->conn_count, srv->limits.handshakes, srv->limits.hello_bytes,
 		 (unsigned long long)s->accepted, (unsigned long long)s->handshakes,
 		 (unsigned long long)s->handshake_failures, (unsigned long long)s->handshake_failures_closed,
@@ -46,7 +48,10 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 (unsigned long long)(ks ? ks->signed_ok : 0), (unsigned long long)(ks ? ks->decrypted_ok : 0),
 		 (unsigned long long)(ks ? ks->refused : 0),
 		 (unsigned long long)(ks ? ks->timeouts : 0), (unsigned long long)(ks ? ks->failed_fast : 0),
-		 (unsigned long long)(ks ? ks->resent : 0));
+		 (unsigned long long)(ks ? ks->resent : 0), (unsigned long long)s->handshakes_resumed,
+		 (unsigned long long)(ks ? ks->tickets_sealed : 0), (unsigned long long)(ks ? ks->tickets_opened : 0),
+		 (unsigned long long)s->tickets_rejected, (unsigned long long)s->tickets_reissued,
+		 (unsigned long long)s->ticket_seal_failures, (unsigned long long)s->ticket_open_failures);
 }
 
 static void usr1_cb(evutil_socket_t sig, short what, void *arg)

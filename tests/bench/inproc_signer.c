@@ -246,6 +246,27 @@ int keyd_client_decrypt(struct keyd_client *kc, const uint8_t key_id[32], uint16
 	return submit(kc, true, key_id, client_version, 0, ciphertext, len, done, arg, id);
 }
 
+/*
+ * This reference holds signing keys only, no ticket keys: every ticket
+ * request is refused at once as keyd being away, so moat-frontd-inproc
+ * issues no tickets and resumes nothing, whatever its configuration (frontd
+ * treats that as "no ticket", never as a failed handshake). It measures full
+ * handshakes, the ones that need a private key.
+ */
+int keyd_client_ticket_seal(struct keyd_client *kc, const uint8_t *state, size_t len, keyd_ticket_done_fn done,
+			    void *arg, uint32_t *id)
+{
+	(void)kc, (void)state, (void)len, (void)done, (void)arg, (void)id;
+	BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
+}
+
+int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len, keyd_ticket_done_fn done,
+			    void *arg, uint32_t *id)
+{
+	(void)kc, (void)ticket, (void)len, (void)done, (void)arg, (void)id;
+	BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
+}
+
 void keyd_client_cancel(struct keyd_client *kc, uint32_t id)
 {
 	if (kc == NULL || id == 0)

@@ -108,6 +108,22 @@ ATF_TC_BODY(drain_timeout, tc)
 	bad("keyd \"/k\"\nhandshake-timeout 0\n", "t.conf:2: \"handshake-timeout\": 0 is out of range (1ms..24h)");
 }
 
+/* tickets on|off, at the top level and in a site: one word, once. */
+ATF_TC_WITHOUT_HEAD(tickets_values);
+ATF_TC_BODY(tickets_values, tc)
+{
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\ntickets off\n", "t.conf:1: no \"site\" block");
+	bad("keyd \"/k\"\ntickets sometimes\n", "t.conf:2: \"tickets\": \"sometimes\" is not yes/no, on/off or true/false");
+	bad("keyd \"/k\"\ntickets\n", "t.conf:2: \"tickets\" takes exactly 1 argument, got 0");
+	bad("keyd \"/k\"\ntickets on\ntickets off\n", "t.conf:3: \"tickets\" given twice (first at t.conf:2)");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nsite \"a.test\" {\n\ttickets on off\n}\n",
+	    "t.conf:4: \"tickets\" takes exactly 1 argument, got 2");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nsite \"a.test\" {\n\ttickets off\n\ttickets on\n}\n",
+	    "t.conf:5: \"tickets\" given twice (first at t.conf:4)");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nsite \"a.test\" {\n\ttickets maybe\n}\n",
+	    "t.conf:4: \"tickets\": \"maybe\" is not yes/no, on/off or true/false");
+}
+
 ATF_TC_WITHOUT_HEAD(site_mistakes);
 ATF_TC_BODY(site_mistakes, tc)
 {
@@ -194,6 +210,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bad_values);
 	ATF_TP_ADD_TC(tp, limit_values);
 	ATF_TP_ADD_TC(tp, drain_timeout);
+	ATF_TP_ADD_TC(tp, tickets_values);
 	ATF_TP_ADD_TC(tp, site_mistakes);
 	ATF_TP_ADD_TC(tp, proxy_protocol);
 	ATF_TP_ADD_TC(tp, relative_paths);
