@@ -127,8 +127,7 @@ bool frontd_client_cert_get(struct moat_connection *tls, char subject[FRONTD_CLI
 		return false;
 	}
 	/* A subject too long for the buffer is logged as "": the certificate was still verified. */
-	if (moat_cert_der_subject(der, len, subject, FRONTD_CLIENT_SUBJECT_MAX) < 0 ||
-	    moat_cert_der_common_name(der, len, cn, FRONTD_CLIENT_CN_MAX) < 0)
+	if (moat_cert_der_names(der, len, subject, FRONTD_CLIENT_SUBJECT_MAX, cn, FRONTD_CLIENT_CN_MAX) < 0)
 		moat_error_clear();
 	return true;
 }

@@ -79,6 +79,9 @@ uint16_t moat_cert_leaf_sig_scheme(const struct moat_cert_chain *c);
  */
 MOAT_MUST_USE int moat_cert_der_subject(const uint8_t *der, size_t len, char *out, size_t cap);
 MOAT_MUST_USE int moat_cert_der_common_name(const uint8_t *der, size_t len, char *out, size_t cap);
+/* Both from one parse; either may be NULL. */
+MOAT_MUST_USE int moat_cert_der_names(const uint8_t *der, size_t len, char *subject, size_t subject_cap, char *cn,
+				      size_t cn_cap);
 
 /* A zeroed struct has no store: init it first. */
 struct moat_trust_store {

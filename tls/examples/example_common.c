@@ -62,6 +62,11 @@ static int read_all_fd(int fd, uint8_t **data, size_t *len)
 	return 0;
 }
 
+void ex_print_version(const char *program)
+{
+	printf("%s (moat) %s\nlibcrypto: %s\n", program, moat_get_version(), moat_get_libcrypto_version());
+}
+
 int ex_read_file(const char *path, uint8_t **data, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -17,6 +17,8 @@
 
 /* Print "prog: message" (printf-style) to stderr. */
 void ex_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* -V/--version: "PROGRAM (moat) VERSION" and the libcrypto in use, on stdout. */
+void ex_print_version(const char *program);
 
 /* Whole file into memory, NUL-terminated (PEM loaders take a length; the NUL is for the trust store). */
 int ex_read_file(const char *path, uint8_t **data, size_t *len);

@@ -331,7 +331,7 @@ static int parse_args(int argc, char **argv)
 			return 0;
 		case 'V':
 		case O_VERSION:
-			printf("moat-tls-client (moat) %s\nlibcrypto: %s\n", moat_get_version(), moat_get_libcrypto_version());
+			ex_print_version("moat-tls-client");
 			return 0;
 		default:
 			usage(stderr);
