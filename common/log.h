@@ -6,6 +6,7 @@
 #define MOAT_COMMON_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum {
 	MOAT_LOG_ERR = 3,     /* same values as syslog priorities */
@@ -58,5 +59,11 @@ void moat_log(moat_log_level level, const char *fmt, ...) __attribute__((format(
 
 /* Log the current moat_errno with a prefix: "prefix: message (MOAT_ERR_X at file:line)". */
 void moat_log_error(moat_log_level level, const char *prefix);
+
+/* "s" unless n is 1: "1 key", "2 keys" in log lines and messages. */
+static inline const char *moat_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
 
 #endif

@@ -20,11 +20,6 @@
 #include "frontd/listen.h"
 #include "frontd/server.h"
 
-static const char *plural(size_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
 static void end_loop(struct frontd_server *srv)
 {
 	srv->drain.state = FRONTD_STOPPED;
@@ -44,7 +39,7 @@ static void expire(struct frontd_server *srv)
 		if (frontd_conn_drain_expire(c))
 			closed++;
 	}
-	moat_log(MOAT_LOG_NOTICE, "drain timeout: closed %zu connection%s", closed, plural(closed));
+	moat_log(MOAT_LOG_NOTICE, "drain timeout: closed %zu connection%s", closed, moat_plural(closed));
 	frontd_drain_conn_gone(srv);
 }
 
@@ -84,7 +79,7 @@ void frontd_drain_start(struct frontd_server *srv, const char *why)
 			handshakes++;
 	uint32_t timeout_ms = srv->cfg->drain_timeout_ms;
 	moat_log(MOAT_LOG_NOTICE, "%s: draining: %zu connection%s (%zu handshake%s), drain-timeout %u ms", why,
-		 srv->conn_count, plural(srv->conn_count), handshakes, plural(handshakes), (unsigned)timeout_ms);
+		 srv->conn_count, moat_plural(srv->conn_count), handshakes, moat_plural(handshakes), (unsigned)timeout_ms);
 	if (srv->conn_count == 0) {
 		frontd_drain_conn_gone(srv);
 		return;
@@ -117,7 +112,7 @@ void frontd_drain_or_stop(struct frontd_server *srv, const char *why)
 		return;
 	}
 	moat_log(MOAT_LOG_NOTICE, "%s: exiting at once, dropping %zu connection%s", why, srv->conn_count,
-		 plural(srv->conn_count));
+		 moat_plural(srv->conn_count));
 	frontd_listeners_close(srv);
 	end_loop(srv);
 }

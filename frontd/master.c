@@ -23,6 +23,7 @@
  */
 #include <config.h>
 
+#include "common/log.h"
 #include "frontd/master.h"
 
 #include <errno.h>
@@ -98,11 +99,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static const char *plural(size_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
 /* "status 3", "signal 11, Segmentation fault" */
 static void describe_exit(int status, char *out, size_t out_size)
 {
@@ -131,7 +127,7 @@ static void notify(struct master *m, enum frontd_notify_state state)
 static void on_serving(struct master *m)
 {
 	moat_log(MOAT_LOG_NOTICE, "serving: generation %u (%zu site%s)", m->cur->number, m->cur->cfg->sites.n,
-		 plural(m->cur->cfg->sites.n));
+		 moat_plural(m->cur->cfg->sites.n));
 	notify(m, FRONTD_NOTIFY_READY);
 	if (m->daemon_fd >= 0) {
 		ssize_t n = write(m->daemon_fd, "r", 1);
@@ -155,7 +151,7 @@ static void on_reloading(struct master *m)
 static void on_reloaded(struct master *m)
 {
 	moat_log(MOAT_LOG_NOTICE, "reload: generation %u serving (%zu site%s)", m->cur->number, m->cur->cfg->sites.n,
-		 plural(m->cur->cfg->sites.n));
+		 moat_plural(m->cur->cfg->sites.n));
 	notify(m, FRONTD_NOTIFY_READY);
 }
 

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "policy/conf_internal.h"
 
 int moat_conf_fail(struct moat_conf *conf, const struct moat_conf_node *n, const char *fmt, ...)
@@ -28,11 +29,6 @@ int moat_conf_fail(struct moat_conf *conf, const struct moat_conf_node *n, const
 	BAIL(MOAT_ERR_CONFIG);
 }
 
-static const char *plural(size_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
 int moat_conf_expect_args(struct moat_conf *conf, const struct moat_conf_node *n, size_t min, size_t max)
 {
 	char q[MOAT_CONF_QUOTE_MAX];
@@ -44,11 +40,11 @@ int moat_conf_expect_args(struct moat_conf *conf, const struct moat_conf_node *n
 		return moat_conf_fail(conf, n, "%s takes no arguments, got %zu", QUOTE(q, n->name), n->argc);
 	if (min == max)
 		return moat_conf_fail(conf, n, "%s takes exactly %zu argument%s, got %zu", QUOTE(q, n->name), min,
-				      plural(min), n->argc);
+				      moat_plural(min), n->argc);
 	if (n->argc < min)
 		return moat_conf_fail(conf, n, "%s takes at least %zu argument%s, got %zu", QUOTE(q, n->name), min,
-				      plural(min), n->argc);
-	return moat_conf_fail(conf, n, "%s takes at most %zu argument%s, got %zu", QUOTE(q, n->name), max, plural(max),
+				      moat_plural(min), n->argc);
+	return moat_conf_fail(conf, n, "%s takes at most %zu argument%s, got %zu", QUOTE(q, n->name), max, moat_plural(max),
 			      n->argc);
 }
 
