@@ -8,7 +8,7 @@ FRONTD_TEST_LIBS = frontd/libfrontd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) $(L
 FRONTD_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
 check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test \
-	tests/frontd/accesslog_test tests/frontd/proxy_protocol_test
+	tests/frontd/accesslog_test tests/frontd/proxy_protocol_test tests/frontd/backends_choice_test
 tests_frontd_sites_test_SOURCES = tests/frontd/sites_test.c tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
 tests_frontd_sites_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_sites_test_LDADD = $(FRONTD_TEST_LIBS)
@@ -24,6 +24,9 @@ tests_frontd_accesslog_test_LDADD = $(FRONTD_TEST_LIBS)
 tests_frontd_proxy_protocol_test_SOURCES = tests/frontd/proxy_protocol_test.c $(TEST_UTIL_SOURCES)
 tests_frontd_proxy_protocol_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_proxy_protocol_test_LDADD = $(FRONTD_TEST_LIBS)
+tests_frontd_backends_choice_test_SOURCES = tests/frontd/backends_choice_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_backends_choice_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
+tests_frontd_backends_choice_test_LDADD = $(FRONTD_TEST_LIBS)
 
 check_PROGRAMS += tests/frontd/fake_keyd tests/frontd/echo_backend tests/frontd/tls_pipe_client tests/frontd/pp_relay
 tests_frontd_fake_keyd_SOURCES = tests/frontd/fake_keyd.c
