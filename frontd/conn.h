@@ -154,7 +154,7 @@ void frontd_conn_log(struct frontd_conn *c, moat_log_level level, const char *fm
 	__attribute__((format(printf, 3, 4)));
 /*
  * Say how the connection ended, for the access log: one of the fixed
- * phrases of moat-frontd.conf(5) ("timeout idle", "backend refused", ...),
+ * phrases of moat-frontd.conf(5) ("timeout idle", "backend-failed", ...),
  * detail (an alert name) or NULL. The first call wins: the cause, not what
  * closing then ran into.
  */
