@@ -5,6 +5,15 @@
 #include "frontd/backends.h"
 
 #include <string.h>
+#include <time.h>
+
+uint64_t frontd_backends_clock_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 struct frontd_backend_set *frontd_backends_for_alpn(const struct frontd_site *site, const char *alpn)
 {

@@ -27,6 +27,12 @@
 /* Connects per client connection: the chosen backend, then once the next one of the list. */
 #define FRONTD_BACKEND_TRIES 2u
 
+/*
+ * The clock of the skips, in ms: monotonic, so that a change of the
+ * system's time neither skips a backend for hours nor ends a skip early.
+ */
+uint64_t frontd_backends_clock_ms(void);
+
 /* The list for the negotiated protocol alpn (NULL or "": none negotiated), or NULL when the site has none. */
 struct frontd_backend_set *frontd_backends_for_alpn(const struct frontd_site *site, const char *alpn);
 

@@ -266,7 +266,7 @@ static bool backend_connect(struct frontd_conn *c)
 static bool connect_failed(struct frontd_conn *c, int err)
 {
 	struct frontd_site *site = c->site;
-	uint64_t now = frontd_conn_now_ms(c);
+	uint64_t now = frontd_backends_clock_ms();
 	c->srv->stats.backend_failures++;
 	frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: backend %s: %s", site->name, c->backend->desc,
 			err == 0 ? "connect timed out" : strerror(err));
@@ -319,14 +319,14 @@ int frontd_proxy_start(struct frontd_conn *c)
 	c->backend_set = frontd_backends_for_alpn(c->site, alpn);
 	if (c->backend_set == NULL) {
 		/* Only a site with ALPN backend lines and no default line, and a client that negotiated none. */
-		frontd_conn_log(c, MOAT_LOG_NOTICE, "site %s: no backend for %s%s%s", c->site->name,
+		frontd_conn_log(c, MOAT_LOG_INFO, "site %s: no backend for %s%s%s", c->site->name,
 				alpn != NULL ? "ALPN \"" : "a client without ALPN", alpn != NULL ? alpn : "",
 				alpn != NULL ? "\"" : "");
 		frontd_conn_ended(c, "no-backend", NULL);
 		frontd_conn_close_gracefully(c, "no backend");
 		return MOAT_SUCCESS;
 	}
-	c->backend = frontd_backends_pick(c->site, c->backend_set, frontd_conn_now_ms(c));
+	c->backend = frontd_backends_pick(c->site, c->backend_set, frontd_backends_clock_ms());
 	/* Queued before any connect, so whichever backend accepts gets it first. */
 	if (c->site->proxy_protocol != FRONTD_PP_OFF && !queue_proxy_header(c))
 		return MOAT_SUCCESS;

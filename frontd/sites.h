@@ -58,7 +58,7 @@ struct frontd_backend {
 	socklen_t addr_len;
 	char desc[128];          /* for logs: "127.0.0.1:8080", "unix:/run/app.sock" */
 	unsigned failures;       /* connects that failed in a row */
-	uint64_t down_until_ms;  /* skipped until then (frontd_conn_now_ms clock); 0: not skipped */
+	uint64_t down_until_ms;  /* skipped until then (frontd_backends_clock_ms); 0: not skipped */
 };
 
 /* `balance`: where a connection starts in a backend list. */
