@@ -3,7 +3,8 @@
  *
  * A site is one TLS identity (its certificate chains, one per key type, a
  * security policy and an ALPN list, all held by one moat_config) in front
- * of one backend. Clients pick a site with SNI; a client without SNI, or
+ * of its backends: a list per negotiated ALPN protocol and a default one
+ * (backends.h). Clients pick a site with SNI; a client without SNI, or
  * with a name no site carries, gets the default site (the one marked
  * `default`, else the first), as nginx does.
  *
