@@ -223,8 +223,14 @@ static bool backend_connect(struct frontd_conn *c)
 	const struct frontd_backend *b = c->backend;
 	c->backend_tries++;
 	c->bfd = socket(b->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->bfd < 0)
-		return connect_failed(c, errno);
+	if (c->bfd < 0) {
+		/* Out of descriptors or memory here: no fault of the backend's, and no other would fare better. */
+		frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: cannot open a socket for backend %s: %s", c->site->name,
+				b->desc, strerror(errno));
+		frontd_conn_ended(c, "internal error", NULL);
+		frontd_conn_close_gracefully(c, "no socket");
+		return false;
+	}
 	if (b->addr.ss_family != AF_UNIX) {
 		int one = 1;
 		(void)setsockopt(c->bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
