@@ -41,7 +41,7 @@
 static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
-	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "tickets",
+	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "drain-quiet", "tickets",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "default", "proxy-protocol", "tickets",
@@ -670,6 +670,9 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 	TRY(moat_conf_find_unique(conf, root, "drain-timeout", &n));
 	if (n != NULL)
 		TRY(duration_arg(conf, n, 0, &cfg->drain_timeout_ms));
+	TRY(moat_conf_find_unique(conf, root, "drain-quiet", &n));
+	if (n != NULL)
+		TRY(timeout_arg(conf, n, &cfg->drain_quiet_ms));
 	TRY(moat_conf_find_unique(conf, root, "first-byte-timeout", &n));
 	if (n != NULL)
 		TRY(timeout_arg(conf, n, &cfg->first_byte_timeout_ms));
@@ -747,6 +750,7 @@ static void config_init(struct frontd_config *cfg)
 	cfg->handshake_timeout_ms = FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS;
 	cfg->idle_timeout_ms = FRONTD_DEFAULT_IDLE_TIMEOUT_MS;
 	cfg->drain_timeout_ms = FRONTD_DEFAULT_DRAIN_TIMEOUT_MS;
+	cfg->drain_quiet_ms = FRONTD_DEFAULT_DRAIN_QUIET_MS;
 	cfg->first_byte_timeout_ms = FRONTD_DEFAULT_FIRST_BYTE_TIMEOUT_MS;
 	cfg->client_hello_timeout_ms = FRONTD_DEFAULT_CLIENT_HELLO_TIMEOUT_MS;
 	cfg->max_connections = FRONTD_DEFAULT_MAX_CONNECTIONS;

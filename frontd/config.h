@@ -28,6 +28,7 @@
 #define FRONTD_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000u
 #define FRONTD_DEFAULT_IDLE_TIMEOUT_MS 300000u
 #define FRONTD_DEFAULT_DRAIN_TIMEOUT_MS 30000u
+#define FRONTD_DEFAULT_DRAIN_QUIET_MS 1000u
 #define FRONTD_DEFAULT_FIRST_BYTE_TIMEOUT_MS 3000u
 #define FRONTD_DEFAULT_CLIENT_HELLO_TIMEOUT_MS 5000u
 #define FRONTD_DEFAULT_MAX_CONNECTIONS 16384u
@@ -71,6 +72,7 @@ struct frontd_config {
 	uint32_t client_hello_timeout_ms; /* capped by handshake_timeout_ms when used */
 	uint32_t idle_timeout_ms;
 	uint32_t drain_timeout_ms;        /* stopping: how long busy connections may go on; 0: close at once */
+	uint32_t drain_quiet_ms;          /* stopping: how long nothing must move before a connection is idle */
 	size_t max_connections;
 	size_t max_handshakes;
 	size_t max_handshakes_per_source;

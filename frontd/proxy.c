@@ -41,7 +41,7 @@
  *     keep-alive) the answer to the last request is through, while after
  *     the client's bytes the backend may still be working on an answer;
  *     closing then would lose a request the client believes was sent;
- *   - and nothing moved for DRAIN_QUIET_MS, since an answer may come in
+ *   - and nothing moved for drain-quiet (default 1 s), since an answer may come in
  *     bursts: a stream that pauses longer, or a client that speaks last
  *     (an HTTP/2 WINDOW_UPDATE), waits for drain-timeout instead.
  * Each time the pump stops moving the connection is judged again, and a
@@ -79,8 +79,6 @@
 #define READ_MIN (16u * 1024u)
 /* Bytes left over up to this are copied out of the read buffer, more keep the buffer itself. */
 #define HOLD_COPY_MAX (64u * 1024u)
-/* Draining: how long nothing must have moved before a connection counts as idle. */
-#define DRAIN_QUIET_MS 1000u
 /* Read buffers kept for reuse. */
 #define POOL_KEEP 2
 /*
@@ -626,14 +624,15 @@ void frontd_proxy_drain_check(struct frontd_conn *c)
 		return; /* the pump looks again once something moves; drain-timeout ends the wait */
 	uint64_t now = frontd_conn_now_ms(c);
 	uint64_t quiet = now > c->last_activity_ms ? now - c->last_activity_ms : 0;
-	if (quiet >= DRAIN_QUIET_MS) {
+	uint64_t quiet_ms = c->srv->cfg->drain_quiet_ms;
+	if (quiet >= quiet_ms) {
 		frontd_conn_ended(c, "drained", NULL);
 		frontd_conn_close_gracefully(c, "draining, idle");
 		return;
 	}
 	/* The idle timer, brought forward (frontd_proxy_timer re-arms it for the rest). */
 	uint64_t idle_ms = c->srv->cfg->idle_timeout_ms;
-	uint64_t wait = DRAIN_QUIET_MS - quiet;
+	uint64_t wait = quiet_ms - quiet;
 	if (quiet < idle_ms && idle_ms - quiet < wait)
 		wait = idle_ms - quiet;
 	frontd_conn_set_timer(c, (uint32_t)wait);

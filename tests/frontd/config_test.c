@@ -104,6 +104,9 @@ ATF_TC_BODY(drain_timeout, tc)
 	bad("keyd \"/k\"\ndrain-timeout 1s 2s\n", "t.conf:2: \"drain-timeout\" takes exactly 1 argument, got 2");
 	bad("keyd \"/k\"\ndrain-timeout 1s\ndrain-timeout 2s\n",
 	    "t.conf:3: \"drain-timeout\" given twice (first at t.conf:2)");
+	/* drain-quiet is a plain timeout: 0 is not a value. */
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\ndrain-quiet 5s\n", "t.conf:1: no \"site\" block");
+	bad("keyd \"/k\"\ndrain-quiet 0\n", "t.conf:2: \"drain-quiet\": 0 is out of range (1ms..24h)");
 	/* The other timeouts still refuse 0. */
 	bad("keyd \"/k\"\nhandshake-timeout 0\n", "t.conf:2: \"handshake-timeout\": 0 is out of range (1ms..24h)");
 }

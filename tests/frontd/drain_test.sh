@@ -219,7 +219,7 @@ handshake_completes_body()
 atf_test_case drain_timeout
 drain_timeout_head()
 {
-	atf_set "descr" "drain-timeout 1: a connection waiting for its backend and a download that never pauses are closed with close_notify after about 1 s; drain-timeout 0 closes at once"
+	atf_set "descr" "drain-timeout 1: a connection waiting for its backend and a download that never pauses are closed with close_notify after about 1 s; drain-timeout 0 closes at once; drain-quiet beyond drain-timeout keeps an idle connection until the timeout"
 	atf_set "require.progs" "openssl timeout"
 	atf_set "timeout" "90"
 }
@@ -264,6 +264,20 @@ drain_timeout_body()
 	expect_line frontd.err 'drain timeout: closed 1 connection$'
 	wait_exit "$z_PID" 5 || true
 	got_close_notify z
+	exec 4>&-
+
+	# drain-quiet longer than drain-timeout: an idle connection (the backend spoke
+	# last) never counts as idle, so the timeout closes it, not the idle rule.
+	drain_conf "drain-timeout 1" "drain-quiet 30s"
+	start_frontd
+	session_open q a.test 4
+	wait_line q.out '^backend-a$' "$q_PID" || { show q.err frontd.err; atf_fail "no greeting"; }
+	sigterm
+	frontd_exits 5
+	expect_line frontd.err 'drain timeout: closed 1 connection$'
+	! grep -q 'drained in' frontd.err || { show frontd.err; atf_fail "drain-quiet 30s: closed as idle"; }
+	wait_exit "$q_PID" 5 || true
+	got_close_notify q
 	exec 4>&-
 }
 

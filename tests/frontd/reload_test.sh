@@ -13,12 +13,15 @@
 SLOW_HELLO="$(atf_get_srcdir)/slow_hello"
 
 # The configuration: a.test (ECDSA) to backend A, the default b.test to backend B.
-# Deadlines long enough for a handshake held open across ten reloads.
+# Deadlines long enough for a handshake held open across ten reloads, and a
+# drain-quiet long enough that the old worker does not take the test's stream
+# for idle while a slow (sanitizer) reload runs: the stream must survive.
 reload_conf()
 {
 	cat >conf.in <<EOF
 keyd "keyd.sock"
 listen 127.0.0.1:@PORT@
+drain-quiet 60s
 first-byte-timeout 60s
 client-hello-timeout 60s
 handshake-timeout 60s
