@@ -34,6 +34,9 @@ struct frontd_worker_ctx {
 	struct frontd_config *cfg; /* its generation's */
 	const int *listen_fds;     /* bound and listening, parallel to cfg->listen */
 	unsigned generation;
+	unsigned index;            /* 0..workers-1: this worker's slot in its generation */
+	unsigned workers;          /* the generation's count */
+	pid_t master_pid;          /* the only sender of signals a worker acts on but SIGTERM/SIGINT (stats.c) */
 	bool foreground;           /* -d: the log is stderr */
 	int ready_fd;              /* to the master, until frontd_worker_ready */
 	int errors_fd;             /* the starting daemon's terminal (errors only), -1 if none */
