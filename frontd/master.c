@@ -577,7 +577,7 @@ static void worker_exited(struct master *m, struct worker *w, int status)
 	if (was == WORKER_STOPPING || m->stopping > 0) {
 		if (!clean)
 			m->status = 1;
-		moat_log(clean ? MOAT_LOG_INFO : MOAT_LOG_WARNING, "worker %ld of generation %u exited (%s; worker %u)",
+		moat_log(clean ? MOAT_LOG_INFO : MOAT_LOG_WARNING, "worker %ld of generation %u exited (%s) as worker %u",
 			 (long)gone.pid, gone.generation, how, gone.index);
 		return;
 	}

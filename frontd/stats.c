@@ -33,7 +33,7 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 	moat_secmem_get_stats(&m);
 	const struct keyd_client_stats *ks = srv->keyd != NULL ? keyd_client_get_stats(srv->keyd) : NULL;
 	moat_log(MOAT_LOG_NOTICE,
-		 "stats (%s): worker=%u generation=%u open=%zu handshaking=%zu hello_bytes=%zu accepted=%llu handshakes=%llu "
+		 "stats (%s): open=%zu handshaking=%zu hello_bytes=%zu accepted=%llu handshakes=%llu "
 		 "handshake_failures=%llu handshake_failures_closed=%llu handshake_failures_client_alert=%llu "
 		 "handshake_failures_keyd=%llu handshake_failures_alert_sent=%llu closed_before_hello=%llu timeouts_first_byte=%llu timeouts_client_hello=%llu timeouts_handshake=%llu "
 		 "refused_max_connections=%llu refused_max_handshakes=%llu refused_per_source=%llu "
@@ -42,8 +42,8 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 "secmem_locked=%zu secmem_unlocked=%zu secmem_lock_failures=%llu secmem_unlocked_maps=%llu "
 		 "keyd_signatures=%llu keyd_decryptions=%llu keyd_refused=%llu keyd_timeouts=%llu keyd_failed_fast=%llu keyd_resent=%llu "
 		 "handshakes_resumed=%llu tickets_sealed=%llu tickets_opened=%llu tickets_rejected=%llu tickets_reissued=%llu "
-		 "ticket_seal_failures=%llu ticket_open_failures=%llu",
-		 why, srv->worker_index, srv->generation, srv->conn_count, srv->limits.handshakes, srv->limits.hello_bytes,
+		 "ticket_seal_failures=%llu ticket_open_failures=%llu worker=%u generation=%u",
+		 why, srv->conn_count, srv->limits.handshakes, srv->limits.hello_bytes,
 		 (unsigned long long)s->accepted, (unsigned long long)s->handshakes,
 		 (unsigned long long)s->handshake_failures, (unsigned long long)s->handshake_failures_closed,
 		 (unsigned long long)s->handshake_failures_client_alert, (unsigned long long)s->handshake_failures_keyd,
@@ -62,7 +62,8 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 (unsigned long long)(ks ? ks->resent : 0), (unsigned long long)s->handshakes_resumed,
 		 (unsigned long long)(ks ? ks->tickets_sealed : 0), (unsigned long long)(ks ? ks->tickets_opened : 0),
 		 (unsigned long long)s->tickets_rejected, (unsigned long long)s->tickets_reissued,
-		 (unsigned long long)s->ticket_seal_failures, (unsigned long long)s->ticket_open_failures);
+		 (unsigned long long)s->ticket_seal_failures, (unsigned long long)s->ticket_open_failures,
+		 srv->worker_index, srv->generation);
 }
 
 static void usr1_cb(evutil_socket_t fd, short what, void *arg)

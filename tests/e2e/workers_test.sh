@@ -6,7 +6,7 @@
 
 . "$(atf_get_srcdir)/lib"
 
-# One echo site (localhost, P-256), an access log file, "workers 2"; frontd started.
+# One echo site (localhost, P-256), a JSON access log file, "workers 2"; frontd started.
 wk_start()
 {
 	e2e_init
@@ -20,7 +20,7 @@ wk_start()
 	[ "$(id -u)" -eq 0 ] && chown "$FRONTD_USER" "$RUN/logs"
 	{
 		echo "workers 2"
-		echo "access-log \"logs/access.log\""
+		echo "access-log \"logs/access.log\" json"
 		echo "drain-timeout 5s"
 	} >"$RUN/frontd.extra"
 	frontd_start
@@ -51,13 +51,18 @@ wk_handshakes()
 # wk_worker_stat INDEX NAME: counter NAME of worker INDEX, from the newest statistics line it logged.
 wk_worker_stat()
 {
-	grep "stats (SIGUSR1): worker=$1 " "$RUN/frontd.log" | tail -n 1 | sed -n "s/.* $2=\([0-9]*\).*/\1/p"
+	grep "stats (SIGUSR1): .* worker=$1 generation=" "$RUN/frontd.log" | tail -n 1 | sed -n "s/.* $2=\([0-9]*\).*/\1/p"
+}
+
+wk_log_lines()
+{
+	[ "$(wc -l <"$RUN/logs/access.log")" -ge "$1" ]
 }
 
 atf_test_case spread cleanup
 spread_head()
 {
-	atf_set "descr" "workers 2: 200 handshakes, each worker does at least 30% of them; the master says it serves 2 workers"
+	atf_set "descr" "workers 2: 200 handshakes, each worker does at least 30% of them; the master says it serves 2 workers; both workers' lines in one access log file, each whole"
 	atf_set "require.progs" "openssl"
 	atf_set "timeout" "180"
 }
@@ -78,6 +83,16 @@ spread_body()
 		echo "worker $i: $n of 200 handshakes"
 		[ -n "$n" ] && [ "$n" -ge 60 ] || e2e_fail "worker $i did ${n:-no} handshakes of 200 (want at least 30%)"
 	done
+	# Both workers append to the file: 200 lines, each one JSON object (no line cut into by another).
+	wait_until wk_log_lines 200 || e2e_fail "expected 200 access log lines, found $(wc -l <"$RUN/logs/access.log")"
+	python3 -c '
+import json, sys
+lines = open(sys.argv[1], encoding="ascii").read().split("\n")
+assert lines[-1] == "", "the file does not end with a whole line"
+for n, l in enumerate(lines[:-1], 1):
+    e = json.loads(l)
+    assert e["sni"] == "localhost" and e["version"] == "TLSv1.3", "line %d: %r" % (n, l)
+print(len(lines) - 1, "whole lines")' "$RUN/logs/access.log" || e2e_fail "the access log has a broken line"
 	frontd_alive
 }
 spread_cleanup()
@@ -204,7 +219,7 @@ usr1_once_body()
 	n=$(($(grep -c 'access log reopened' "$RUN/frontd.log") - reopens))
 	[ "$n" -eq 2 ] || e2e_fail "the access log was reopened $n times by 2 workers"
 	for i in 0 1; do
-		[ "$(grep -c "stats (SIGUSR1): worker=$i " "$RUN/frontd.log")" -eq 1 ] ||
+		[ "$(grep -c "stats (SIGUSR1): .* worker=$i generation=" "$RUN/frontd.log")" -eq 1 ] ||
 			e2e_fail "worker $i did not log its counters exactly once"
 	done
 	frontd_alive
