@@ -190,6 +190,38 @@ wk_reopened()
 	[ "$(($(grep -c 'access log reopened' "$RUN/frontd.log") - $1))" -ge "$2" ]
 }
 
+atf_test_case stop_drains_all cleanup
+stop_drains_all_head()
+{
+	atf_set "descr" "SIGTERM to the master with 2 workers: both drain (a session held open gets close_notify) and exit 0, then the master"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "120"
+}
+stop_drains_all_body()
+{
+	wk_start
+	workers=$(frontd_workers "$FRONTD_PID" | tr '\n' ' ')
+	session_start localhost
+	session_say "before" || e2e_fail "the session did not echo: $(cat "$RUN/session.log")"
+	frontd_stop
+	[ "$EXIT_STATUS" -eq 0 ] || e2e_fail "the master exited $EXIT_STATUS: $(tail -n 20 "$RUN/frontd.log")"
+	for i in 0 1; do
+		grep -Eq "worker [0-9]+ of generation 1 exited \(status 0\) as worker $i" "$RUN/frontd.log" ||
+			e2e_fail "worker $i did not drain and exit 0: $(tail -n 20 "$RUN/frontd.log")"
+	done
+	for pid in $workers; do
+		[ ! -d "/proc/$pid" ] || e2e_fail "worker $pid outlived the master"
+	done
+	# The idle session was closed by its worker with close_notify: s_client leaves by itself.
+	wait_exit "$SESSION_PID"
+	[ "$EXIT_STATUS" -ne 124 ] || e2e_fail "the session was not closed by the drain"
+	exec 7>&-
+}
+stop_drains_all_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case usr1_once cleanup
 usr1_once_head()
 {
@@ -234,5 +266,6 @@ atf_init_test_cases()
 	atf_add_test_case spread
 	atf_add_test_case kill_one
 	atf_add_test_case reload
+	atf_add_test_case stop_drains_all
 	atf_add_test_case usr1_once
 }
