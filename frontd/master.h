@@ -17,8 +17,12 @@
  * change (so a port is never closed and reopened), binds the new ones,
  * forks the new generation's workers and, once they serve, tells the old
  * ones to stop accepting and finish what they have (their first SIGTERM).
- * A worker that dies is restarted in its generation, with a growing pause
- * when that repeats.
+ * A generation has "workers" processes, each with an index 0..N-1 that
+ * outlives its pid: a worker that dies is restarted alone, in its index of
+ * its generation, with a pause that grows when that index keeps dying; the
+ * others and their connections are not touched. The first generation
+ * serves (READY for systemd, the daemon's parent exits 0) once all its
+ * workers do.
  */
 #ifndef MOAT_FRONTD_MASTER_H
 #define MOAT_FRONTD_MASTER_H
