@@ -63,7 +63,7 @@ atf_test_case spread cleanup
 spread_head()
 {
 	atf_set "descr" "workers 2: 200 handshakes, each worker does at least 30% of them; the master says it serves 2 workers; both workers' lines in one access log file, each whole"
-	atf_set "require.progs" "openssl"
+	atf_set "require.progs" "openssl python3"
 	atf_set "timeout" "180"
 }
 spread_body()
@@ -222,6 +222,42 @@ stop_drains_all_cleanup()
 	e2e_cleanup
 }
 
+atf_test_case cpu_affinity cleanup
+cpu_affinity_head()
+{
+	atf_set "descr" "worker-cpu-affinity on: worker i runs on the i-th CPU the master may use, and says so"
+	atf_set "require.progs" "openssl python3"
+	atf_set "timeout" "120"
+}
+cpu_affinity_body()
+{
+	e2e_init
+	cpus=$(python3 -c 'import os; print(" ".join(str(c) for c in sorted(os.sched_getaffinity(0))))')
+	set -- $cpus
+	[ $# -ge 2 ] || atf_skip "needs two CPUs"
+	make_ca ca moat-e2e-ca
+	make_cert local p256 localhost
+	keyd_conf "$(frontd_allow)" local
+	keyd_start
+	backend_start echo echo
+	e2e_site localhost "$BACKEND" local
+	printf 'workers 2\nworker-cpu-affinity on\n' >"$RUN/frontd.extra"
+	frontd_start
+	for i in 0 1; do
+		eval "want=\${$((i + 1))}"
+		pid=$(frontd_worker_at "$i")
+		got=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$pid/status")
+		[ "$got" = "$want" ] || e2e_fail "worker $i ($pid) may run on CPUs $got, not $want"
+		grep -q "worker $i: pinned to CPU $want" "$RUN/frontd.log" || e2e_fail "worker $i did not log its CPU"
+	done
+	e2e_s_client localhost >/dev/null || e2e_fail "the handshake failed"
+	frontd_alive
+}
+cpu_affinity_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case usr1_once cleanup
 usr1_once_head()
 {
@@ -267,5 +303,6 @@ atf_init_test_cases()
 	atf_add_test_case kill_one
 	atf_add_test_case reload
 	atf_add_test_case stop_drains_all
+	atf_add_test_case cpu_affinity
 	atf_add_test_case usr1_once
 }
