@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
 	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "drain-quiet", "tickets",
+	"workers", "worker-cpu-affinity",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "default", "proxy-protocol", "tickets",
@@ -298,6 +300,23 @@ static int tickets_arg(struct moat_conf *conf, const struct moat_conf_node *n, b
 	TRY(moat_conf_expect_args(conf, n, 1, 1));
 	TRY(moat_conf_expect_no_block(conf, n));
 	return moat_conf_arg_bool(conf, n, 0, on);
+}
+
+/* "workers N|auto": auto is 0, resolved when the generation starts (frontd_config_workers). */
+static int workers_arg(struct moat_conf *conf, const struct moat_conf_node *n, unsigned *out)
+{
+	const char *text;
+	uint64_t v;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &text));
+	if (strcmp(text, "auto") == 0) {
+		*out = 0;
+		return MOAT_SUCCESS;
+	}
+	TRY(moat_conf_arg_uint(conf, n, 0, 1, FRONTD_MAX_WORKERS, &v));
+	*out = (unsigned)v;
+	return MOAT_SUCCESS;
 }
 
 static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
@@ -701,6 +720,12 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 	TRY(moat_conf_find_unique(conf, root, "tickets", &n));
 	if (n != NULL)
 		TRY(tickets_arg(conf, n, &cfg->tickets));
+	TRY(moat_conf_find_unique(conf, root, "workers", &n));
+	if (n != NULL)
+		TRY(workers_arg(conf, n, &cfg->workers));
+	TRY(moat_conf_find_unique(conf, root, "worker-cpu-affinity", &n));
+	if (n != NULL)
+		TRY(tickets_arg(conf, n, &cfg->worker_cpu_affinity));
 
 	TRY(moat_conf_find_unique(conf, root, "access-log", &n));
 	if (n != NULL)
@@ -790,6 +815,36 @@ int frontd_config_load_string(struct frontd_config *cfg, struct moat_conf *conf,
 		return MOAT_FAILURE;
 	}
 	return MOAT_SUCCESS;
+}
+
+unsigned frontd_config_workers(const struct frontd_config *cfg)
+{
+	if (cfg->workers > 0)
+		return cfg->workers;
+	/* The CPUs frontd may run on (taskset, systemd CPUAffinity=), not every CPU online: more would only queue. */
+	cpu_set_t cpus;
+	CPU_ZERO(&cpus);
+	long n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > FRONTD_MAX_WORKERS ? FRONTD_MAX_WORKERS : (unsigned)n;
+}
+
+static size_t share(size_t v, unsigned n)
+{
+	return (v + n - 1) / n;
+}
+
+void frontd_config_share_limits(struct frontd_config *cfg, unsigned n)
+{
+	if (n <= 1)
+		return;
+	cfg->max_connections = share(cfg->max_connections, n);
+	cfg->max_handshakes = share(cfg->max_handshakes, n);
+	cfg->max_handshakes_per_source = share(cfg->max_handshakes_per_source, n);
+	/* Each worker still takes one whole ClientHello of the largest size (the directive's minimum). */
+	size_t budget = share(cfg->handshake_buffer_budget, n);
+	cfg->handshake_buffer_budget = budget < 256u * 1024u ? 256u * 1024u : budget;
 }
 
 void frontd_config_free(struct frontd_config *cfg)

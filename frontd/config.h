@@ -36,6 +36,8 @@
 #define FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE 256u
 #define FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET (32u * 1024u * 1024u)
 #define FRONTD_MAX_LISTEN 64
+/* "workers" at most: a worker per CPU on the largest machines, and a bound on what the master tracks. */
+#define FRONTD_MAX_WORKERS 256u
 #define FRONTD_MAX_TRUSTED (MOAT_CONF_MAX_ARGS - 2) /* sources after "proxy-protocol" on one listen line */
 
 /* An address block: family AF_INET or AF_INET6, the address, and how many leading bits count. */
@@ -78,6 +80,8 @@ struct frontd_config {
 	size_t max_handshakes_per_source;
 	size_t handshake_buffer_budget;   /* bytes read by connections whose ClientHello is not whole */
 	bool tickets;                     /* top-level "tickets" (default on): for sites that do not say */
+	unsigned workers;                 /* worker processes per generation; 0: auto (frontd_config_workers) */
+	bool worker_cpu_affinity;         /* pin worker i to the i-th CPU frontd may run on */
 	enum frontd_accesslog_dest access_log; /* off unless configured */
 	enum frontd_accesslog_format access_log_format;
 	char *access_log_path;            /* absolute, for FRONTD_ACCESSLOG_FILE */
@@ -99,6 +103,16 @@ MOAT_MUST_USE int frontd_config_load(struct frontd_config *cfg, struct moat_conf
 MOAT_MUST_USE int frontd_config_load_string(struct frontd_config *cfg, struct moat_conf *conf, const char *name,
 					    const char *text);
 void frontd_config_free(struct frontd_config *cfg);
+
+/* "workers": the configured count, or for auto the CPUs this process may run on (sched_getaffinity), at most 256. */
+unsigned frontd_config_workers(const struct frontd_config *cfg);
+/*
+ * In a worker of a generation of n: the limits that bound the whole daemon
+ * (max-connections, max-handshakes, max-handshakes-per-source,
+ * handshake-buffer-budget) become this worker's share, the value divided by
+ * n rounded up (moat-frontd.conf(5), WORKERS).
+ */
+void frontd_config_share_limits(struct frontd_config *cfg, unsigned n);
 
 /*
  * The policy a site directive may name: a policy block of cfg's, else a

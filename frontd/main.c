@@ -188,6 +188,10 @@ static int serve(struct frontd_worker_ctx *w, void *arg)
 	struct frontd_server srv_storage, *srv = &srv_storage;
 	memset(srv, 0, sizeof(*srv));
 	srv->cfg = w->cfg;
+	srv->usr1_fd = -1;
+	srv->master_pid = w->master_pid;
+	srv->worker_index = w->index;
+	srv->generation = w->generation;
 	LIST_INIT(&srv->conns);
 	frontd_limits_init(&srv->limits);
 	frontd_listeners_adopt(srv, w->listen_fds);

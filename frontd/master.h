@@ -17,8 +17,12 @@
  * change (so a port is never closed and reopened), binds the new ones,
  * forks the new generation's workers and, once they serve, tells the old
  * ones to stop accepting and finish what they have (their first SIGTERM).
- * A worker that dies is restarted in its generation, with a growing pause
- * when that repeats.
+ * A generation has "workers" processes, each with an index 0..N-1 that
+ * outlives its pid: a worker that dies is restarted alone, in its index of
+ * its generation, with a pause that grows when that index keeps dying; the
+ * others and their connections are not touched. The first generation
+ * serves (READY for systemd, the daemon's parent exits 0) once all its
+ * workers do.
  */
 #ifndef MOAT_FRONTD_MASTER_H
 #define MOAT_FRONTD_MASTER_H
@@ -34,6 +38,9 @@ struct frontd_worker_ctx {
 	struct frontd_config *cfg; /* its generation's */
 	const int *listen_fds;     /* bound and listening, parallel to cfg->listen */
 	unsigned generation;
+	unsigned index;            /* 0..workers-1: this worker's slot in its generation */
+	unsigned workers;          /* the generation's count */
+	pid_t master_pid;          /* the only sender of signals a worker acts on but SIGTERM/SIGINT (stats.c) */
 	bool foreground;           /* -d: the log is stderr */
 	int ready_fd;              /* to the master, until frontd_worker_ready */
 	int errors_fd;             /* the starting daemon's terminal (errors only), -1 if none */

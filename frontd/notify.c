@@ -24,8 +24,9 @@ int frontd_notify_format(char *buf, size_t len, enum frontd_notify_state state,
 	int n = -1;
 	switch (state) {
 	case FRONTD_NOTIFY_READY:
-		n = snprintf(buf, len, "READY=1\nSTATUS=serving %zu site%s on %zu listener%s (generation %u)", st->sites,
-			     st->sites == 1 ? "" : "s", st->listeners, st->listeners == 1 ? "" : "s", st->generation);
+		n = snprintf(buf, len, "READY=1\nSTATUS=serving %zu site%s on %zu listener%s, %u worker%s (generation %u)",
+			     st->sites, st->sites == 1 ? "" : "s", st->listeners, st->listeners == 1 ? "" : "s",
+			     st->workers, st->workers == 1 ? "" : "s", st->generation);
 		break;
 	case FRONTD_NOTIFY_RELOADING:
 		n = snprintf(buf, len, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",

@@ -26,6 +26,7 @@ struct frontd_notify_status {
 	unsigned generation;
 	size_t sites;
 	size_t listeners;
+	unsigned workers; /* processes of the generation (moat-frontd.conf(5), workers) */
 };
 
 /* Connect to NOTIFY_SOCKET, if set, into *fd (else -1). */

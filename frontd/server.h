@@ -76,7 +76,11 @@ struct frontd_server {
 	size_t conn_count;
 	struct frontd_stats stats;
 	struct frontd_limits limits;
-	struct event *ev_stats;     /* SIGUSR1 */
+	struct event *ev_stats;     /* SIGUSR1, on usr1_fd */
+	int usr1_fd;                /* a signalfd: SIGUSR1 and who sent it (stats.c) */
+	pid_t master_pid;           /* SIGUSR1 is acted on from it only; 0: from anyone */
+	unsigned worker_index;      /* 0..N-1 in its generation (master.h) */
+	unsigned generation;
 	struct frontd_accesslog alog;
 	struct event *ev_ocsp;      /* the next stapled OCSP response to expire (ocsp.h) */
 	struct frontd_drain drain;  /* stopping gracefully (drain.h) */

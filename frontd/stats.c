@@ -3,13 +3,24 @@
  * SIGUSR1 also reopens the access log (accesslog.h), as it does in the
  * web servers whose logrotate recipes operators already have.
  *
+ * The master passes SIGUSR1 on to each worker (master.c), so a worker acts
+ * on it when the master sent it, and on no other copy: a signal to every
+ * process of the daemon (pkill -USR1 moat-frontd, systemctl kill) would
+ * otherwise reach each worker twice, straight and through the master, and
+ * reopen its log twice. The sender is known from a signalfd (SIGUSR1 stays
+ * blocked in the worker: frontd_worker_unblock_signals).
+ *
  * One line, "name=value" pairs, so that a person reads it and a script
  * (the tests, a log shipper) takes a value out with a pattern. Secure
  * memory figures are the process's, from the secure heap: what is locked
  * now, what had to stay unlocked, and how often locking was refused.
  */
+#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/secmem.h"
@@ -31,7 +42,7 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 "secmem_locked=%zu secmem_unlocked=%zu secmem_lock_failures=%llu secmem_unlocked_maps=%llu "
 		 "keyd_signatures=%llu keyd_decryptions=%llu keyd_refused=%llu keyd_timeouts=%llu keyd_failed_fast=%llu keyd_resent=%llu "
 		 "handshakes_resumed=%llu tickets_sealed=%llu tickets_opened=%llu tickets_rejected=%llu tickets_reissued=%llu "
-		 "ticket_seal_failures=%llu ticket_open_failures=%llu",
+		 "ticket_seal_failures=%llu ticket_open_failures=%llu worker=%u generation=%u",
 		 why, srv->conn_count, srv->limits.handshakes, srv->limits.hello_bytes,
 		 (unsigned long long)s->accepted, (unsigned long long)s->handshakes,
 		 (unsigned long long)s->handshake_failures, (unsigned long long)s->handshake_failures_closed,
@@ -51,21 +62,38 @@ void frontd_stats_log(struct frontd_server *srv, const char *why)
 		 (unsigned long long)(ks ? ks->resent : 0), (unsigned long long)s->handshakes_resumed,
 		 (unsigned long long)(ks ? ks->tickets_sealed : 0), (unsigned long long)(ks ? ks->tickets_opened : 0),
 		 (unsigned long long)s->tickets_rejected, (unsigned long long)s->tickets_reissued,
-		 (unsigned long long)s->ticket_seal_failures, (unsigned long long)s->ticket_open_failures);
+		 (unsigned long long)s->ticket_seal_failures, (unsigned long long)s->ticket_open_failures,
+		 srv->worker_index, srv->generation);
 }
 
-static void usr1_cb(evutil_socket_t sig, short what, void *arg)
+static void usr1_cb(evutil_socket_t fd, short what, void *arg)
 {
-	(void)sig;
 	(void)what;
-	frontd_stats_log(arg, "SIGUSR1");
-	/* The signal logrotate sends (moat-frontd(8)): the stats line costs nothing extra. */
-	frontd_accesslog_reopen(arg);
+	struct frontd_server *srv = arg;
+	struct signalfd_siginfo si;
+	ssize_t n;
+	while ((n = read(fd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+		if (srv->master_pid > 0 && (pid_t)si.ssi_pid != srv->master_pid) {
+			moat_log(MOAT_LOG_INFO, "SIGUSR1 from pid %u left to the master, which passes it on to each worker",
+				 (unsigned)si.ssi_pid);
+			continue;
+		}
+		frontd_stats_log(srv, "SIGUSR1");
+		/* The signal logrotate sends (moat-frontd(8)): the stats line costs nothing extra. */
+		frontd_accesslog_reopen(srv);
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		moat_log(MOAT_LOG_ERR, "SIGUSR1: signalfd: %s", strerror(errno));
 }
 
 int frontd_stats_start(struct frontd_server *srv)
 {
-	srv->ev_stats = evsignal_new(srv->base, SIGUSR1, usr1_cb, srv);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	srv->usr1_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	ENSURE(srv->usr1_fd >= 0, MOAT_ERR_IO);
+	srv->ev_stats = event_new(srv->base, srv->usr1_fd, EV_READ | EV_PERSIST, usr1_cb, srv);
 	ENSURE(srv->ev_stats != NULL, MOAT_ERR_ALLOC);
 	ENSURE(event_add(srv->ev_stats, NULL) == 0, MOAT_ERR_INTERNAL);
 	return MOAT_SUCCESS;
@@ -76,5 +104,9 @@ void frontd_stats_stop(struct frontd_server *srv)
 	if (srv->ev_stats != NULL) {
 		event_free(srv->ev_stats);
 		srv->ev_stats = NULL;
+	}
+	if (srv->usr1_fd >= 0) {
+		close(srv->usr1_fd);
+		srv->usr1_fd = -1;
 	}
 }

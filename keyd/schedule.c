@@ -91,6 +91,7 @@ void keyd_schedule_free(struct keyd_server *s)
 void keyd_schedule_add(struct keyd_server *s, struct peer *p, struct keyd_job *job)
 {
 	job->owner = p;
+	job->owner_next_round = &p->next_round;
 	job->reply_len = 0;
 	job->run_ns = 0;
 	job->next = NULL;

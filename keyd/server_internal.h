@@ -75,6 +75,7 @@ struct peer {
 	bool closed;
 	uint64_t deadline_ns;    /* HELLO deadline, then (idle-timeout) last request + idle-timeout; 0: none */
 	unsigned in_flight;      /* its key operations on the turn's list, with the threads, or done and not answered */
+	uint64_t next_round;     /* its next round in the signing threads' fair queue (workers.h) */
 	uint32_t events;
 	struct reply *out, *out_tail;
 	size_t out_count;

@@ -18,11 +18,24 @@
 #include "common/secmem.h"
 
 #define WORKER_STACK (256u * 1024u)
+/* Rounds of the fair queue: more than a peer's max-inflight (KEYD_MAX_INFLIGHT_LIMIT), a power of two. */
+#define ROUNDS 2048u
+
+struct job_list {
+	struct keyd_job *head, *tail;
+};
 
 struct keyd_workers {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct keyd_job *pending, *pending_tail;
+	/*
+	 * Pending jobs by round (workers.h, fairness): rounds[r % ROUNDS] holds
+	 * the jobs of round r, oldest first; every pending job's round is in
+	 * [round, round + ROUNDS). round is the one being served.
+	 */
+	struct job_list rounds[ROUNDS];
+	uint64_t round;
+	size_t pending;
 	struct keyd_job *done, *done_tail;
 	bool stopping;
 	int event_fd;
@@ -56,6 +69,49 @@ void keyd_job_run(struct keyd_job *job)
 	job->run_ns = moat_clock_monotonic_ns() - start;
 }
 
+/* Queue a job in its owner's next round (lock held). */
+static void enqueue(struct keyd_workers *w, struct keyd_job *job)
+{
+	uint64_t r = w->round;
+	if (job->owner_next_round != NULL) {
+		if (*job->owner_next_round > r)
+			r = *job->owner_next_round;
+		/* Never the case while a peer keeps to max-inflight; were it, the job waits in the last round. */
+		if (r - w->round >= ROUNDS)
+			r = w->round + ROUNDS - 1;
+		*job->owner_next_round = r + 1;
+	}
+	struct job_list *l = &w->rounds[r % ROUNDS];
+	append(&l->head, &l->tail, job);
+	w->pending++;
+}
+
+/* The next job: the oldest of the lowest round that has one (lock held, w->pending > 0). */
+static struct keyd_job *dequeue(struct keyd_workers *w)
+{
+	struct job_list *l = &w->rounds[w->round % ROUNDS];
+	while (l->head == NULL) {
+		w->round++;
+		l = &w->rounds[w->round % ROUNDS];
+	}
+	struct keyd_job *job = l->head;
+	l->head = job->next;
+	if (l->head == NULL)
+		l->tail = NULL;
+	job->next = NULL;
+	w->pending--;
+	return job;
+}
+
+/* Take every pending job out, in the order they would have run (lock held). */
+static struct keyd_job *dequeue_all(struct keyd_workers *w)
+{
+	struct keyd_job *all = NULL, *all_tail = NULL;
+	while (w->pending > 0)
+		append(&all, &all_tail, dequeue(w));
+	return all;
+}
+
 static void *worker_main(void *arg)
 {
 	struct keyd_workers *w = arg;
@@ -63,17 +119,14 @@ static void *worker_main(void *arg)
 	w->running++;
 	pthread_cond_broadcast(&w->wake);
 	for (;;) {
-		while (w->pending == NULL && !w->stopping) {
+		while (w->pending == 0 && !w->stopping) {
 			w->idle++;
 			pthread_cond_wait(&w->wake, &w->lock);
 			w->idle--;
 		}
 		if (w->stopping)
 			break;
-		struct keyd_job *job = w->pending;
-		w->pending = job->next;
-		if (w->pending == NULL)
-			w->pending_tail = NULL;
+		struct keyd_job *job = dequeue(w);
 		pthread_mutex_unlock(&w->lock);
 
 		keyd_job_run(job);
@@ -143,7 +196,7 @@ void keyd_workers_submit(struct keyd_workers *w, struct keyd_job *list)
 	pthread_mutex_lock(&w->lock);
 	for (struct keyd_job *j = list, *next; j != NULL; j = next) {
 		next = j->next;
-		append(&w->pending, &w->pending_tail, j);
+		enqueue(w, j);
 		n++;
 	}
 	/*
@@ -163,10 +216,7 @@ size_t keyd_workers_idle(struct keyd_workers *w)
 {
 	pthread_mutex_lock(&w->lock);
 	/* Jobs already queued will wake threads that now count as idle. */
-	size_t queued = 0;
-	for (const struct keyd_job *j = w->pending; j != NULL && queued < w->idle; j = j->next)
-		queued++;
-	size_t idle = w->idle - queued;
+	size_t idle = w->pending < w->idle ? w->idle - w->pending : 0;
 	pthread_mutex_unlock(&w->lock);
 	return idle;
 }
@@ -187,16 +237,21 @@ struct keyd_job *keyd_workers_cancel(struct keyd_workers *w, const void *owner)
 {
 	struct keyd_job *taken = NULL, *taken_tail = NULL;
 	pthread_mutex_lock(&w->lock);
-	struct keyd_job *keep = NULL, *keep_tail = NULL;
-	for (struct keyd_job *j = w->pending, *next; j != NULL; j = next) {
-		next = j->next;
-		if (j->owner == owner)
-			append(&taken, &taken_tail, j);
-		else
-			append(&keep, &keep_tail, j);
+	for (size_t r = 0; r < ROUNDS && w->pending > 0; r++) {
+		struct job_list *l = &w->rounds[r];
+		struct keyd_job *keep = NULL, *keep_tail = NULL;
+		for (struct keyd_job *j = l->head, *next; j != NULL; j = next) {
+			next = j->next;
+			if (j->owner == owner) {
+				append(&taken, &taken_tail, j);
+				w->pending--;
+			} else {
+				append(&keep, &keep_tail, j);
+			}
+		}
+		l->head = keep;
+		l->tail = keep_tail;
 	}
-	w->pending = keep;
-	w->pending_tail = keep_tail;
 	pthread_mutex_unlock(&w->lock);
 	return taken;
 }
@@ -212,11 +267,15 @@ struct keyd_job *keyd_workers_stop(struct keyd_workers *w)
 	for (size_t i = 0; i < w->count; i++)
 		pthread_join(w->threads[i], NULL);
 
-	struct keyd_job *rest = w->pending;
-	if (w->pending_tail != NULL)
-		w->pending_tail->next = w->done;
-	else
+	struct keyd_job *rest = dequeue_all(w);
+	if (rest == NULL) {
 		rest = w->done;
+	} else {
+		struct keyd_job *last = rest;
+		while (last->next != NULL)
+			last = last->next;
+		last->next = w->done;
+	}
 	close(w->event_fd);
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);

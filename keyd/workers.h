@@ -7,7 +7,7 @@
  * peer's signatures, and PING or a refusal would too. With a pool the loop
  * only reads, checks and writes, and the machine's cores sign in parallel.
  *
- * Hand-off: a mutex-protected FIFO of pending jobs (condition variable for
+ * Hand-off: a mutex-protected queue of pending jobs (condition variable for
  * the workers) and a list of done jobs announced on an eventfd the loop
  * polls. The loop owns a job except between submit and done. The threads are
  * started before the sandbox is installed (the seccomp filter is synced to
@@ -19,6 +19,16 @@
  * batches: one lock and at most one wake-up per idle thread for all the jobs
  * of a loop turn, one eventfd write for all the jobs finished before the
  * loop comes to take them.
+ */
+/*
+ * Fairness: the pending jobs are served in rounds, one job per owner (a
+ * peer: a frontd worker) per round, oldest first within a round. A peer
+ * that hands over its whole max-inflight at once has its jobs spread over
+ * that many rounds, and a job of a peer with nothing queued goes in the
+ * round being served: so one busy peer with a deep queue cannot make the
+ * others wait behind it, they wait for at most one job of each other peer.
+ * (Reading is fair already: the loop reads at most READ_BUDGET packets of
+ * each ready peer per turn, server_internal.h.)
  */
 #ifndef MOAT_KEYD_WORKERS_H
 #define MOAT_KEYD_WORKERS_H
@@ -33,6 +43,8 @@
 struct keyd_job {
 	struct keyd_job *next;
 	void *owner;            /* the peer, for the loop; workers never look at it */
+	/* The owner's next round (the fair queue's, above), kept by the owner; NULL: the round being served. */
+	uint64_t *owner_next_round;
 	uint32_t request_id;
 	struct keyd_op op;
 	moat_ipc_status status; /* set by keyd_job_run */

@@ -29,6 +29,11 @@ MEMSCAN="$(atf_get_srcdir)/memscan"
 LOADGEN="$E2E_TOP/tests/bench/loadgen"
 
 WAIT_SECONDS=${MOAT_E2E_WAIT:-15}
+# moat-frontd's worker processes (its "workers" directive) unless frontd.extra
+# says: 1 by default, so that a test sees one process serve; a program that
+# sets E2E_WORKERS before sourcing this file (or MOAT_E2E_WORKERS in the
+# environment) runs all its cases with more.
+E2E_WORKERS=${E2E_WORKERS:-${MOAT_E2E_WORKERS:-1}}
 
 # ---- setup and cleanup --------------------------------------------------
 
@@ -313,15 +318,16 @@ frontd_conf()
 		grep -q '^keyd-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "keyd-timeout 2s"
 		grep -q '^handshake-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "handshake-timeout 10s"
 		echo "listen 127.0.0.1:$FRONTD_PORT"
+		grep -q '^workers' "$RUN/frontd.extra" 2>/dev/null || echo "workers $E2E_WORKERS"
 		[ -f "$RUN/frontd.extra" ] && cat "$RUN/frontd.extra"
 		cat "$E2E_SITES"
 	} >"$RUN/frontd.conf"
 }
 
 # frontd_start: moat-frontd -d on a free port with the sites so far; waits
-# until its worker serves. Sets FRONTD_PID (the master: signals go there),
-# FRONTD_WORKER (the sandboxed process that serves: moat-frontd(8),
-# PROCESSES) and FRONTD_PORT. A port taken between the choice and the bind
+# until its workers serve. Sets FRONTD_PID (the master: signals go there),
+# FRONTD_WORKER (the first sandboxed process that serves: moat-frontd(8),
+# PROCESSES; frontd_workers lists them all) and FRONTD_PORT. A port taken between the choice and the bind
 # is retried with another.
 frontd_start()
 {
@@ -333,7 +339,7 @@ frontd_start()
 		FRONTD_PID=$!
 		e2e_track "$MOAT_FRONTD" "$FRONTD_PID"
 		if wait_port "$FRONTD_PORT" "$FRONTD_PID" &&
-			wait_until -p "$FRONTD_PID" frontd_logged_since "$_fs_mark" 'worker [0-9]+ serving generation'; then
+			wait_until -p "$FRONTD_PID" frontd_logged_since "$_fs_mark" 'serving: generation [0-9]+'; then
 			FRONTD_WORKER=$(frontd_worker "$FRONTD_PID")
 			[ -n "$FRONTD_WORKER" ] && return 0
 		fi
@@ -341,6 +347,14 @@ frontd_start()
 		grep -qi "in use" "$RUN/frontd.log" || break
 	done
 	e2e_fail "moat-frontd did not start listening on $FRONTD_PORT"
+}
+
+# frontd_worker_at INDEX: the pid of worker INDEX (0..workers-1) of the
+# newest generation that served, from the master's log line.
+frontd_worker_at()
+{
+	sed -n "s/.*worker \([0-9]*\) serving generation [0-9]* (worker $1 of [0-9]*).*/\1/p" "$RUN/frontd.log" |
+		tail -n 1
 }
 
 # frontd_logged_since MARK REGEX: a line of frontd.log after line MARK matches.
@@ -362,17 +376,21 @@ stats_lines()
 
 stats_lines_above()
 {
-	[ "$(stats_lines)" -gt "$1" ]
+	[ "$(stats_lines)" -ge "$(($1 + $2))" ]
 }
 
-# frontd_stat NAME: one counter from frontd's statistics line, asked for
-# with SIGUSR1 (moat-frontd(8)); fails the test if no fresh line comes.
+# frontd_stat NAME: one counter from frontd's statistics, asked for with
+# SIGUSR1 (moat-frontd(8)): each worker logs its own line, and this is the
+# sum over the lines of every worker the master has. Fails the test if the
+# fresh lines do not come.
 frontd_stat()
 {
 	_before=$(stats_lines)
+	_nw=$(frontd_workers "$FRONTD_PID" | wc -l)
 	kill -USR1 "$FRONTD_PID"
-	wait_until stats_lines_above "$_before" || e2e_fail "frontd did not log its statistics on SIGUSR1"
-	grep 'stats (SIGUSR1)' "$RUN/frontd.log" | tail -n 1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+	wait_until stats_lines_above "$_before" "$_nw" || e2e_fail "frontd did not log its statistics on SIGUSR1"
+	grep 'stats (SIGUSR1)' "$RUN/frontd.log" | tail -n +"$((_before + 1))" |
+		sed -n "s/.* $1=\([0-9]*\).*/\1/p" | awk '{ s += $1 } END { print s + 0 }'
 }
 
 # wait_for_stat NAME OP VALUE [SECONDS]: until frontd's counter NAME compares

@@ -135,7 +135,7 @@ frontd_socket_activation_body()
 	e2e_curl localhost / -o "$RUN/page.html" 2>"$RUN/curl.err" || e2e_fail "curl through the passed listener: $(cat "$RUN/curl.err")"
 	grep -q "moat demo backend: it works" "$RUN/page.html" || e2e_fail "not the demo page"
 	wait_notified "$ACTIVATED_PID" "READY=1"
-	notified "$ACTIVATED_PID" "STATUS=serving 1 site on 2 listeners (generation 1)" || e2e_fail "no STATUS at READY: $(notify_log)"
+	notified "$ACTIVATED_PID" "STATUS=serving 1 site on 2 listeners, 1 worker (generation 1)" || e2e_fail "no STATUS at READY: $(notify_log)"
 	grep -q "listener 127.0.0.1:$FRONTD_PORT passed by systemd (descriptor 3)" "$RUN/frontd.log" ||
 		e2e_fail "frontd did not take the passed listener"
 	# The line without a passed socket is bound by frontd, as without systemd.

@@ -5,6 +5,7 @@
  * frontd_test, which makes real files).
  */
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
@@ -89,6 +90,48 @@ ATF_TC_BODY(limit_values, tc)
 	    "t.conf:2: \"handshake-buffer-budget\": \"64k\" is out of range (262144..68719476736 bytes)");
 	bad("keyd \"/k\"\nmax-handshakes 10\nmax-handshakes 20\n",
 	    "t.conf:3: \"max-handshakes\" given twice (first at t.conf:2)");
+}
+
+/* workers N|auto, worker-cpu-affinity on|off; a worker's share of the limits. */
+ATF_TC_WITHOUT_HEAD(workers_values);
+ATF_TC_BODY(workers_values, tc)
+{
+	/* Accepted: the next mistake is the missing site. */
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nworkers 4\n", "t.conf:1: no \"site\" block");
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nworkers auto\nworker-cpu-affinity on\n", "t.conf:1: no \"site\" block");
+	bad("keyd \"/k\"\nworkers 0\n", "t.conf:2: \"workers\": \"0\" is out of range (1..256)");
+	bad("keyd \"/k\"\nworkers 257\n", "t.conf:2: \"workers\": \"257\" is out of range (1..256)");
+	bad("keyd \"/k\"\nworkers many\n", "t.conf:2: \"workers\": \"many\" is not a number");
+	bad("keyd \"/k\"\nworkers 2 3\n", "t.conf:2: \"workers\" takes exactly 1 argument, got 2");
+	bad("keyd \"/k\"\nworkers 2\nworkers 3\n", "t.conf:3: \"workers\" given twice (first at t.conf:2)");
+	bad("keyd \"/k\"\nworker-cpu-affinity maybe\n",
+	    "t.conf:2: \"worker-cpu-affinity\": \"maybe\" is not yes/no, on/off or true/false");
+
+	struct frontd_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.workers = 3;
+	ATF_CHECK_EQ(frontd_config_workers(&cfg), 3u);
+	/* auto: the CPUs this process may run on. */
+	cfg.workers = 0;
+	cpu_set_t cpus;
+	ATF_REQUIRE(sched_getaffinity(0, sizeof(cpus), &cpus) == 0);
+	unsigned want = (unsigned)CPU_COUNT(&cpus);
+	ATF_CHECK_EQ(frontd_config_workers(&cfg), want > FRONTD_MAX_WORKERS ? FRONTD_MAX_WORKERS : want);
+
+	/* Each worker's share, rounded up; the buffer budget keeps room for one whole ClientHello. */
+	cfg.max_connections = 10;
+	cfg.max_handshakes = 1;
+	cfg.max_handshakes_per_source = 256;
+	cfg.handshake_buffer_budget = 1024u * 1024u;
+	frontd_config_share_limits(&cfg, 1);
+	ATF_CHECK_EQ(cfg.max_connections, 10u);
+	frontd_config_share_limits(&cfg, 3);
+	ATF_CHECK_EQ(cfg.max_connections, 4u);
+	ATF_CHECK_EQ(cfg.max_handshakes, 1u);
+	ATF_CHECK_EQ(cfg.max_handshakes_per_source, 86u);
+	ATF_CHECK_EQ(cfg.handshake_buffer_budget, 349526u);
+	frontd_config_share_limits(&cfg, 4);
+	ATF_CHECK_EQ(cfg.handshake_buffer_budget, 256u * 1024u);
 }
 
 /* drain-timeout: 0 (close at once) is a value, unlike for the other timeouts. */
@@ -209,6 +252,7 @@ ATF_TC_BODY(relative_paths, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, missing_directives);
+	ATF_TP_ADD_TC(tp, workers_values);
 	ATF_TP_ADD_TC(tp, unknown_directives);
 	ATF_TP_ADD_TC(tp, bad_values);
 	ATF_TP_ADD_TC(tp, limit_values);

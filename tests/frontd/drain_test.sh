@@ -19,6 +19,8 @@ drain_conf()
 {
 	cat >conf.in <<EOF
 keyd "keyd.sock"
+# One worker: the counters and the worker that serves are one process's.
+workers 1
 keyd-timeout 5s
 listen 127.0.0.1:@PORT@
 site "a.test" {

@@ -21,6 +21,8 @@ pp_conf()
 {
 	cat >conf.in <<EOF
 keyd "keyd.sock"
+# One worker: the counters and the worker that serves are one process's.
+workers 1
 listen 127.0.0.1:@PORT@ ${2:-}
 first-byte-timeout ${FIRST_BYTE_TIMEOUT:-3s}
 site "a.test" {
@@ -431,6 +433,8 @@ accept_per_source_body()
 	start_backend T tlv -p
 	cat >conf.in <<EOF
 keyd "keyd.sock"
+# One worker: the counters and the worker that serves are one process's.
+workers 1
 listen 127.0.0.1:@PORT@ proxy-protocol 127.0.0.1
 first-byte-timeout 20s
 client-hello-timeout 20s

@@ -20,6 +20,8 @@ reload_conf()
 {
 	cat >conf.in <<EOF
 keyd "keyd.sock"
+# One worker: the counters and the worker that serves are one process's.
+workers 1
 listen 127.0.0.1:@PORT@
 drain-quiet 60s
 first-byte-timeout 60s
@@ -51,7 +53,7 @@ setup()
 reload()
 {
 	kill -HUP "$FRONTD_PID"
-	wait_line frontd.err "notice\\]: reload: generation $1 serving \\(2 sites\\)" "$FRONTD_PID" ||
+	wait_line frontd.err "notice\\]: reload: generation $1 serving \\(2 sites, 1 worker\\)" "$FRONTD_PID" ||
 		{ show frontd.err; atf_fail "generation $1 does not serve after SIGHUP"; }
 }
 
@@ -265,7 +267,7 @@ worker_crash_body()
 	kill -"$2" "$FRONTD_WORKER"
 	wait_line frontd.err "worker $FRONTD_WORKER exited \\(signal $1, [^)]*\\); restarting in 0 ms" "$FRONTD_PID" ||
 		{ show frontd.err; atf_fail "the master did not log the crash"; }
-	wait_until -p "$FRONTD_PID" sh -c "[ \$(grep -c 'serving generation 1\$' frontd.err) -ge 2 ]" ||
+	wait_until -p "$FRONTD_PID" sh -c "[ \$(grep -c 'serving generation 1 (worker 0 of 1)\$' frontd.err) -ge 2 ]" ||
 		{ show frontd.err; atf_fail "no new worker serves"; }
 	frontd_alive
 	_w2=$(frontd_worker "$FRONTD_PID")
@@ -276,7 +278,7 @@ worker_crash_body()
 	kill -"$2" "$_w2"
 	wait_line frontd.err "worker $_w2 exited \\(signal $1, [^)]*\\); restarting in 100 ms" "$FRONTD_PID" ||
 		{ show frontd.err; atf_fail "no back-off on the second crash"; }
-	wait_until -p "$FRONTD_PID" sh -c "[ \$(grep -c 'serving generation 1\$' frontd.err) -ge 3 ]" ||
+	wait_until -p "$FRONTD_PID" sh -c "[ \$(grep -c 'serving generation 1 (worker 0 of 1)\$' frontd.err) -ge 3 ]" ||
 		{ show frontd.err; atf_fail "no worker after the second crash"; }
 	handshake again "$FPORT" a.test || { show again.err frontd.err; atf_fail "no handshake after the second restart"; }
 	stop_frontd

@@ -24,6 +24,9 @@
  *	raw HEX                     send bytes; "raw reply opcode=0xNN id=N status=NAME", "raw closed" or "raw timeout"
  *	burst N KEY SCHEME          N SIGNs at once, then every reply: "burst ok=A busy=B other=C missing=D"
  *	concurrent N M KEY SCHEME   N more connections, M SIGNs each, interleaved: "concurrent ok=A failed=B"
+ *	fair F N KEY SCHEME         two more connections: one keeps F SIGNs in flight (a flood), the other
+ *	                            sends N SIGNs one after another; "fair n=N flood=A busy=B worst=W", W
+ *	                            the most flood replies received between two replies of the other
  *	mixed N M KEY1 SCHEME1 PUB1 KEY2 SCHEME2 PUB2
  *	                            N more connections, M rounds; each round every connection has a SIGN
  *	                            with KEY1, a PING and a SIGN with KEY2 in flight at once, answered in
@@ -586,6 +589,78 @@ static void step_burst(int fd, unsigned long n, struct sign_arg *a)
 	printf("burst ok=%u busy=%u other=%u missing=%lu\n", ok, busy, other, n - seen);
 }
 
+static void send_sign(int fd, const struct sign_arg *a)
+{
+	uint8_t mem[MOAT_IPC_MAX_MESSAGE];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	if (enc_sign(&b, next_id++, a) != MOAT_SUCCESS)
+		die("cannot encode SIGN");
+	send_all(fd, b.data, b.len);
+}
+
+/* One SIGN reply from fd (within the timeout): its status. */
+static moat_ipc_status recv_sign(int fd, struct reply *r)
+{
+	ssize_t n = recv_packet(fd, r->pkt, sizeof(r->pkt), timeout_ms);
+	if (n <= 0)
+		die("fair: %s", n == 0 ? "keyd closed a connection" : "no reply within the timeout");
+	if (moat_ipc_header_decode(r->pkt, (size_t)n, &r->h, &r->body) != MOAT_SUCCESS ||
+	    moat_ipc_reply_check(&r->h, &r->body, MOAT_IPC_SIGN) != MOAT_SUCCESS)
+		die("fair: bad reply");
+	return r->h.status;
+}
+
+/*
+ * A flood and a steady peer on keyd at once: how many of the flood's
+ * replies come between two of the steady peer's tells whether the steady
+ * one waits behind the flood's queue (keyd/workers.h, fairness). Counted,
+ * not timed. When both have a reply waiting, the steady peer's is read
+ * first: the flood's are then counted towards the next gap.
+ */
+static void step_fair(unsigned long flood, unsigned long n, const struct sign_arg *a)
+{
+	struct reply r;
+	const struct hello_arg h = { 1, 1 };
+	int fa = connect_keyd(), fb = connect_keyd();
+	if (!transact(fa, "hello", MOAT_IPC_HELLO, enc_hello, &h, &r) ||
+	    !transact(fb, "hello", MOAT_IPC_HELLO, enc_hello, &h, &r))
+		die("fair: HELLO failed");
+	for (unsigned long i = 0; i < flood; i++)
+		send_sign(fa, a);
+	send_sign(fb, a);
+	unsigned long b_done = 0, a_done = 0, a_busy = 0, gap = 0, worst = 0, a_out = flood;
+	while (b_done < n) {
+		struct pollfd pfd[2] = { { .fd = fb, .events = POLLIN }, { .fd = fa, .events = POLLIN } };
+		int pr = poll(pfd, 2, timeout_ms);
+		if (pr <= 0)
+			die("fair: no reply within the timeout");
+		if (pfd[0].revents != 0) {
+			if (recv_sign(fb, &r) != MOAT_IPC_OK)
+				die("fair: the steady peer's SIGN failed: %s", moat_ipc_status_name(r.h.status));
+			b_done++;
+			if (gap > worst)
+				worst = gap;
+			gap = 0;
+			if (b_done < n)
+				send_sign(fb, a);
+			continue;
+		}
+		if (pfd[1].revents != 0) {
+			if (recv_sign(fa, &r) == MOAT_IPC_BUSY)
+				a_busy++;
+			a_done++;
+			gap++;
+			send_sign(fa, a); /* the flood never lets up */
+		}
+	}
+	while (a_out-- > 0)
+		(void)recv_sign(fa, &r);
+	close(fa);
+	close(fb);
+	printf("fair n=%lu flood=%lu busy=%lu worst=%lu\n", b_done, a_done, a_busy, worst);
+}
+
 static void step_concurrent(unsigned long nconn, unsigned long m, struct sign_arg *a)
 {
 	int *fds = calloc(nconn, sizeof(int));
@@ -983,6 +1058,17 @@ int main(int argc, char **argv)
 				step_burst(fd, n, &a);
 			else
 				step_stall(fd, n, &a);
+		} else if (strcmp(step, "fair") == 0) {
+			need(argc, i, 4, step);
+			struct sign_arg a;
+			memset(&a, 0, sizeof(a));
+			unsigned long flood = parse_num(argv[i + 1]), n = parse_num(argv[i + 2]);
+			parse_key(argv[i + 3], a.key);
+			a.scheme = parse_scheme(argv[i + 4]);
+			a.kind = MOAT_IPC_SIGN_TLS13_CV;
+			sign_input(&a, false);
+			i += 4;
+			step_fair(flood, n, &a);
 		} else if (strcmp(step, "concurrent") == 0) {
 			need(argc, i, 4, step);
 			struct sign_arg a;

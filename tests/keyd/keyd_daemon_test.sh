@@ -442,6 +442,31 @@ slow_peer_body()
 	stop_keyd
 }
 
+atf_test_case fair_peers
+fair_peers_head()
+{
+	atf_set "descr" "two peers, one keeping max-inflight signatures queued: the other's are answered between the flood's, not behind its queue (counted, not timed)"
+}
+fair_peers_body()
+{
+	make_keys rsa
+	# One signing thread, every operation to it: the queue is where a peer could wait behind another.
+	write_conf rsa -- "max-inflight 32" "workers 1" "inline-sign 0"
+	start_keyd
+	client -t 10000 fair 32 20 "$(key_id rsa)" rsa_pss_rsae_sha256 >fair.out || atf_fail "the fair client failed"
+	cat fair.out
+	grep -q "^fair n=20 flood=[0-9]* busy=0 worst=[0-9]*$" fair.out || atf_fail "unexpected output"
+	# In rounds, the steady peer waits for the flood's job running and about one queued (a
+	# reply may be late to the client now and then); in one queue it would wait behind the
+	# flood's 31 others every time: 620 flood replies, not about 20.
+	_flood=$(sed -n 's/.* flood=\([0-9]*\) .*/\1/p' fair.out)
+	_worst=$(sed -n 's/.* worst=\([0-9]*\)$/\1/p' fair.out)
+	[ "$_flood" -le 60 ] || atf_fail "the flood had $_flood replies while the steady peer had 20"
+	[ "$_worst" -le 24 ] || atf_fail "the steady peer once waited behind $_worst of the flood's replies"
+	keyd_alive 32
+	stop_keyd
+}
+
 atf_test_case concurrent_clients
 concurrent_clients_head()
 {
@@ -1040,6 +1065,7 @@ atf_init_test_cases()
 	atf_add_test_case malformed_messages
 	atf_add_test_case busy
 	atf_add_test_case slow_peer
+	atf_add_test_case fair_peers
 	atf_add_test_case concurrent_clients
 	atf_add_test_case inline_and_pooled
 	atf_add_test_case inline_signing

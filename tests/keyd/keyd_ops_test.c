@@ -1426,6 +1426,82 @@ ATF_TC_BODY(workers_batch, tc)
 	keyd_keys_free(&ks);
 }
 
+/* The done jobs' ids, in the order one thread ran them, until n came back. */
+static uint32_t take_in_order(struct keyd_workers *w, uint32_t *order, uint32_t n)
+{
+	uint32_t done = 0;
+	for (int waited = 0; done < n && waited < 20000; waited++) {
+		struct keyd_job *got = keyd_workers_take_done(w);
+		if (got == NULL) {
+			usleep(1000);
+			continue;
+		}
+		for (struct keyd_job *j = got; j != NULL; j = j->next) {
+			ATF_REQUIRE_EQ(j->status, MOAT_IPC_OK);
+			ATF_REQUIRE(done < n);
+			order[done++] = j->request_id;
+		}
+		keyd_jobs_free(got);
+	}
+	return done;
+}
+
+/*
+ * Fairness (workers.h): a peer that queues 30 operations at once does not
+ * make another wait behind them. One thread, so the order it runs the jobs
+ * in is the order they come back. Counted in positions, not timed.
+ */
+ATF_TC_WITHOUT_HEAD(workers_fair);
+ATF_TC_BODY(workers_fair, tc)
+{
+	const test_key_kind kinds[] = { TK_RSA2048 };
+	struct keyd_keyset ks;
+	keyset_of(&ks, kinds, 1);
+	struct keyd_workers *w = NULL;
+	EXPECT_OK(keyd_workers_start(&w, 1));
+	int a = 0, b = 0;
+	uint64_t a_next = 0, b_next = 0;
+	uint32_t order[40];
+
+	/* One hand-over: flood's 30 (ids 0..29), then the other's 3 (100..102): they alternate from the start. */
+	struct keyd_job *list = NULL, **tail = &list;
+	for (uint32_t i = 0; i < 33; i++) {
+		struct keyd_job *j = new_job(&ks, i < 30 ? (void *)&a : (void *)&b, i < 30 ? i : 100 + i - 30);
+		j->owner_next_round = i < 30 ? &a_next : &b_next;
+		*tail = j;
+		tail = &j->next;
+	}
+	keyd_workers_submit(w, list);
+	ATF_REQUIRE_EQ(take_in_order(w, order, 33), 33);
+	const uint32_t head[6] = { 0, 100, 1, 101, 2, 102 };
+	for (uint32_t i = 0; i < 6; i++)
+		ATF_CHECK_EQ_MSG(order[i], head[i], "position %u: job %u", i, order[i]);
+	for (uint32_t i = 6; i < 33; i++)
+		ATF_CHECK_EQ(order[i], i - 3);
+
+	/* The flood first, in a hand-over of its own; the other's one job then waits for at most two of it. */
+	list = NULL;
+	tail = &list;
+	for (uint32_t i = 0; i < 30; i++) {
+		struct keyd_job *j = new_job(&ks, &a, i);
+		j->owner_next_round = &a_next;
+		*tail = j;
+		tail = &j->next;
+	}
+	keyd_workers_submit(w, list);
+	struct keyd_job *late = new_job(&ks, &b, 100);
+	late->owner_next_round = &b_next;
+	keyd_workers_submit(w, late);
+	ATF_REQUIRE_EQ(take_in_order(w, order, 31), 31);
+	uint32_t pos = 0;
+	while (pos < 31 && order[pos] != 100)
+		pos++;
+	ATF_CHECK_MSG(pos <= 2, "the other peer's job came back after %u of the flood's", pos);
+
+	keyd_jobs_free(keyd_workers_stop(w));
+	keyd_keys_free(&ks);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, sign_rsa);
@@ -1455,5 +1531,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, control_stats);
 	ATF_TP_ADD_TC(tp, workers_pool);
 	ATF_TP_ADD_TC(tp, workers_batch);
+	ATF_TP_ADD_TC(tp, workers_fair);
 	return atf_no_error();
 }

@@ -244,6 +244,15 @@ frontd_worker()
 	pgrep -n -P "$1" 2>/dev/null
 }
 
+# frontd_workers MASTER: every worker of moat-frontd's master MASTER, one pid
+# a line (its "workers" of each generation still running; moat-frontd(8),
+# PROCESSES). A worker's own helper (the access log's opener) is its child,
+# not the master's, so it is not among them.
+frontd_workers()
+{
+	pgrep -P "$1" 2>/dev/null
+}
+
 # listen_port_of PID: the TCP port a process (or a descendant) listens on,
 # IPv4 first, for tools that do not say which port they got: its socket
 # inodes from /proc/PID/fd, looked up in /proc/net/tcp{,6}. Two processes
