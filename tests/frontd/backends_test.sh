@@ -12,11 +12,13 @@
 . "$(atf_get_srcdir)/frontd_test_lib"
 
 # site_only LINES: frontd on @PORT@ with the one site a.test whose block ends with LINES;
-# its access log goes to frontd's own log (frontd.err).
+# its access log goes to frontd's own log (frontd.err). One worker: the round-robin turn
+# and the health counts are each worker's own, and the cases count them exactly.
 site_only()
 {
 	cat >conf.in <<EOF
 keyd "keyd.sock"
+workers 1
 listen 127.0.0.1:@PORT@
 access-log syslog
 site "a.test" {
