@@ -190,7 +190,7 @@ static void backend_ended(struct frontd_conn *c, int err)
 
 static void backend_failed(struct frontd_conn *c, const char *why)
 {
-	c->srv->stats.backend_failures++;
+	c->srv->stats->backend_failures++;
 	frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: backend %s: %s", c->site->name, c->site->backend.desc, why);
 	frontd_conn_close_gracefully(c, "backend unavailable");
 }
