@@ -8,7 +8,10 @@ FRONTD_TEST_LIBS = frontd/libfrontd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) $(L
 FRONTD_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
 check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test \
-	tests/frontd/accesslog_test tests/frontd/proxy_protocol_test
+	tests/frontd/accesslog_test tests/frontd/proxy_protocol_test tests/frontd/metrics_sum_test
+tests_frontd_metrics_sum_test_SOURCES = tests/frontd/metrics_sum_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_metrics_sum_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
+tests_frontd_metrics_sum_test_LDADD = $(FRONTD_TEST_LIBS)
 tests_frontd_sites_test_SOURCES = tests/frontd/sites_test.c tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
 tests_frontd_sites_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_sites_test_LDADD = $(FRONTD_TEST_LIBS)
