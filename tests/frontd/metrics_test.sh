@@ -262,9 +262,11 @@ atf_test_case config_refused
 config_refused_head()
 {
 	atf_set "descr" "-t refuses a metrics address that is not loopback, and a malformed metrics line, with file:line"
+	atf_set "require.progs" "openssl"
 }
 config_refused_body()
 {
+	make_pki
 	site_conf 'certificate "a.pem"' 'backend 127.0.0.1:1' >f.conf
 	echo 'metrics listen 0.0.0.0:9100' >>f.conf
 	check_bad 7 '"metrics": 0.0.0.0:9100 is not a loopback address: the endpoint has no authentication (use 127.0.0.1, [::1] or a Unix socket path)'
