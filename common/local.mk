@@ -5,6 +5,7 @@ common_libmoat_common_a_SOURCES = \
 	common/cursor.c common/cursor.h \
 	common/error.c common/error.h common/error_public.h common/error_codes.h \
 	common/log.c common/log.h \
+	common/metrics_http.c common/metrics_http.h \
 	common/paths.h \
 	common/sd_notify.c common/sd_notify.h \
 	common/seccomp.c common/seccomp.h \

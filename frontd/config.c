@@ -43,7 +43,7 @@ static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
 	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "drain-quiet", "tickets",
-	"workers", "worker-cpu-affinity",
+	"workers", "worker-cpu-affinity", "metrics",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "default", "proxy-protocol", "tickets",
@@ -604,6 +604,57 @@ static int load_listen(struct moat_conf *conf, const struct moat_conf_node *n, s
 	return MOAT_SUCCESS;
 }
 
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const uint8_t *a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		return a[0] == 127;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
+/*
+ * metrics listen ADDR (moat-frontd.conf(5), METRICS): a Unix socket path
+ * (anything with a '/' or without a ':') or a loopback address:port. The counters say what
+ * the daemon serves and how busy it is, and the endpoint has no
+ * authentication: it is never offered beyond the host.
+ */
+static int load_metrics(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_config *cfg)
+{
+	const char *what, *text;
+	TRY(moat_conf_expect_args(conf, n, 2, 2));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &what));
+	if (strcmp(what, "listen") != 0)
+		return moat_conf_fail(conf, n, "\"metrics\": unknown option \"%s\" (metrics listen ADDRESS)", what);
+	if (cfg->listen_count == FRONTD_MAX_LISTEN)
+		return moat_conf_fail(conf, n, "more than %d listen directives", FRONTD_MAX_LISTEN);
+	struct frontd_listen *l = &cfg->listen[cfg->listen_count];
+	TRY(moat_conf_arg_text(conf, n, 1, &text));
+	if (strchr(text, '/') != NULL || strchr(text, ':') == NULL) {
+		TRY(unix_sockaddr(conf, n, text, &l->addr, &l->addr_len));
+	} else {
+		TRY(moat_conf_arg_sockaddr(conf, n, 1, &l->addr, &l->addr_len));
+		if (!is_loopback(&l->addr))
+			return moat_conf_fail(conf, n,
+					      "\"metrics\": %s is not a loopback address: the endpoint has no "
+					      "authentication (use 127.0.0.1, [::1] or a Unix socket path)",
+					      text);
+	}
+	frontd_sockaddr_format(&l->addr, l->addr_len, l->desc, sizeof(l->desc));
+	l->metrics = true;
+	for (size_t i = 0; i < cfg->listen_count; i++)
+		if ((cfg->listen[i].addr_len == l->addr_len && memcmp(&cfg->listen[i].addr, &l->addr, l->addr_len) == 0) ||
+		    (l->addr.ss_family != AF_UNIX && listen_overlaps(&cfg->listen[i], l)))
+			return moat_conf_fail(conf, n, "\"metrics\": %s is a TLS listen address too", l->desc);
+	cfg->listen_count++;
+	return MOAT_SUCCESS;
+}
+
 /* access-log off | syslog | PATH [plain | json] (moat-frontd.conf(5)). */
 static int load_access_log(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_config *cfg)
 {
@@ -765,6 +816,10 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		return fail_missing(conf, "no \"listen\" directive");
 	if (cfg->sites.n == 0)
 		return fail_missing(conf, "no \"site\" block");
+	/* After the TLS listeners: "no listen directive" above counts those only. */
+	TRY(moat_conf_find_unique(conf, root, "metrics", &n));
+	if (n != NULL)
+		TRY(load_metrics(conf, n, cfg));
 	return MOAT_SUCCESS;
 }
 

@@ -57,6 +57,12 @@ struct frontd_listen {
 	 * (proxy_protocol.h); others are closed at accept.
 	 */
 	bool accept_proxy;
+	/*
+	 * `metrics listen ADDR`: the metrics endpoint (metrics.h), bound and
+	 * kept across reloads by the master like the TLS listeners, but its
+	 * connections are scrapes. At most one, the last in listen[].
+	 */
+	bool metrics;
 	struct frontd_cidr trusted[FRONTD_MAX_TRUSTED];
 	size_t trusted_count;
 };

@@ -29,6 +29,7 @@
 
 #include "common/log.h"
 #include "frontd/client_cert.h"
+#include "frontd/metrics.h"
 #include "ipc/ipc.h"
 
 /* How long a closed connection keeps draining the client's bytes, at most. */
@@ -216,6 +217,8 @@ static void conn_free(struct frontd_conn *c)
 	frontd_pp_conn_free(c);
 	LIST_REMOVE(c, link);
 	srv->conn_count--;
+	frontd_metrics_conn_gone(srv, c->bytes_up, c->bytes_down);
+	frontd_metrics_gauges(srv);
 	free(c);
 	frontd_drain_conn_gone(srv);
 }
@@ -325,7 +328,7 @@ static void handshake_failed(struct frontd_conn *c)
 		return;
 	}
 	/* Counted by reason: each failure is in handshake_failures and in exactly one of the others. */
-	struct frontd_stats *st = &c->srv->stats;
+	struct frontd_stats *st = c->srv->stats;
 	bool gone = moat_error_get_type(err) == MOAT_ERR_T_IO || moat_error_get_type(err) == MOAT_ERR_T_CLOSED;
 	if (before_hello && gone) {
 		st->closed_before_hello++;
@@ -383,7 +386,9 @@ static void handshake_done(struct frontd_conn *c)
 	c->group = group != NULL && strcmp(group, "NONE") != 0 ? group : NULL;
 	c->resumed = moat_connection_is_session_resumed(c->tls) == 1;
 	if (c->resumed)
-		c->srv->stats.handshakes_resumed++;
+		c->srv->stats->handshakes_resumed++;
+	frontd_metrics_handshake_done(c->srv, moat_connection_get_actual_protocol_version(c->tls), c->suite,
+				      c->handshake_us);
 }
 
 static void handshake_step(struct frontd_conn *c)
@@ -399,7 +404,7 @@ static void handshake_step(struct frontd_conn *c)
 	int rc = moat_negotiate(c->tls, &blocked);
 	frontd_limits_check_secmem(c->srv);
 	if (rc == MOAT_SUCCESS) {
-		c->srv->stats.handshakes++;
+		c->srv->stats->handshakes++;
 		frontd_limits_handshake_over(c);
 		handshake_done(c);
 		if (moat_log_enabled(MOAT_LOG_DEBUG)) {
@@ -534,8 +539,10 @@ static void sign_done(void *arg, enum keyd_result result, uint16_t status, const
 	if (op == NULL)
 		return;
 	uint64_t now = frontd_conn_mono_us();
-	if (now >= c->keyd_start_us)
+	if (now >= c->keyd_start_us) {
 		c->keyd_us += now - c->keyd_start_us;
+		frontd_metrics_keyd_rtt(c->srv, now - c->keyd_start_us);
+	}
 	bool ok = result == KEYD_OK && sig_len <= UINT32_MAX &&
 		  moat_async_pkey_op_set_output(op, sig, (uint32_t)sig_len) == MOAT_SUCCESS &&
 		  moat_async_pkey_op_apply(op, c->tls) == MOAT_SUCCESS;
@@ -693,15 +700,15 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	switch (c->state) {
 	case CONN_HANDSHAKE:
 		if (c->hello == HELLO_WAITING) {
-			c->srv->stats.timeouts_first_byte++;
+			c->srv->stats->timeouts_first_byte++;
 			frontd_conn_ended(c, "timeout first-byte", NULL);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out: no ClientHello byte (first-byte-timeout)");
 		} else if (c->hello == HELLO_PARTIAL) {
-			c->srv->stats.timeouts_client_hello++;
+			c->srv->stats->timeouts_client_hello++;
 			frontd_conn_ended(c, "timeout client-hello", NULL);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out: ClientHello incomplete (client-hello-timeout)");
 		} else {
-			c->srv->stats.timeouts_handshake++;
+			c->srv->stats->timeouts_handshake++;
 			frontd_conn_ended(c, "timeout handshake", NULL);
 			frontd_conn_log(c, MOAT_LOG_DEBUG, "handshake timed out (handshake-timeout)");
 		}
@@ -741,7 +748,7 @@ int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l
 	c->bfd = -1;
 	c->state = CONN_HANDSHAKE;
 	c->site = srv->cfg->sites.fallback;
-	srv->stats.accepted++;
+	srv->stats->accepted++;
 	/* Before anything else is allocated for it: over a limit, it goes at once. */
 	struct timeval tv;
 	event_base_gettimeofday_cached(srv->base, &tv);
@@ -756,6 +763,7 @@ int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l
 	frontd_sockaddr_format(peer, peer_len, c->peer, sizeof(c->peer));
 	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->conn_count++;
+	frontd_metrics_gauges(srv);
 
 	/* TCP_NODELAY comes from the listener (listen.c). */
 	c->edge = (event_base_get_features(srv->base) & EV_FEATURE_ET) != 0;

@@ -116,7 +116,7 @@ bool frontd_pp_conn_read(struct frontd_conn *c)
 		return false;
 	}
 	if (n <= 0) {
-		c->srv->stats.closed_before_hello++;
+		c->srv->stats->closed_before_hello++;
 		frontd_conn_abort(c, n == 0 ? "closed before its PROXY header" : "read failed before the PROXY header");
 		return false;
 	}
@@ -126,7 +126,7 @@ bool frontd_pp_conn_read(struct frontd_conn *c)
 	int err = moat_errno;
 	moat_error_clear();
 	if (err != MOAT_ERR_IO_BLOCKED) {
-		c->srv->stats.proxy_header_refused++;
+		c->srv->stats->proxy_header_refused++;
 		frontd_conn_abort(c, "not a valid PROXY header");
 		return false;
 	}

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "frontd/conn.h"
+#include "frontd/metrics.h"
 #include "ipc/ipc.h"
 
 /* Answer op now: result, with output for OK and OK_REISSUE. false: the library refused the answer. */
@@ -48,7 +49,7 @@ static bool answer(struct frontd_conn *c, struct moat_ticket_op *op, moat_ticket
 static moat_ticket_result keyd_answer(struct frontd_conn *c, bool seal, enum keyd_result result, uint16_t status,
 				      bool reissue)
 {
-	struct frontd_stats *st = &c->srv->stats;
+	struct frontd_stats *st = c->srv->stats;
 	if (result == KEYD_OK) {
 		if (seal)
 			return MOAT_TICKET_OK;
@@ -85,8 +86,10 @@ static void ticket_done(void *arg, enum keyd_result result, uint16_t status, con
 	if (op == NULL)
 		return;
 	uint64_t now = frontd_conn_mono_us();
-	if (now >= c->keyd_start_us)
+	if (now >= c->keyd_start_us) {
 		c->keyd_us += now - c->keyd_start_us;
+		frontd_metrics_keyd_rtt(c->srv, now - c->keyd_start_us);
+	}
 	if (!answer(c, op, keyd_answer(c, c->tix_seal, result, status, reissue), data, len)) {
 		frontd_conn_ended(c, "internal error", NULL);
 		frontd_conn_abort(c, "cannot hand keyd's ticket answer to the TLS library");

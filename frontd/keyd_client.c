@@ -130,7 +130,8 @@ struct keyd_client {
 	size_t free_count;
 	struct req_queue sendq; /* QUEUED */
 	struct req_queue sentq; /* SENT and ABANDONED, in the order sent */
-	struct keyd_client_stats stats;
+	struct keyd_client_stats *stats; /* own_stats, or the worker's metrics slot (keyd_client_set_stats) */
+	struct keyd_client_stats own_stats;
 	keyd_keys_fn on_keys;
 	void *on_keys_arg;
 	uint8_t rbuf[RECV_BATCH][MOAT_IPC_MAX_MESSAGE];
@@ -335,7 +336,7 @@ static unsigned requeue_sent(struct keyd_client *kc, struct req_queue *failed)
 		}
 		r->state = REQ_QUEUED;
 		TAILQ_INSERT_TAIL(&again, r, link);
-		kc->stats.resent++;
+		kc->stats->resent++;
 		n++;
 	}
 	TAILQ_CONCAT(&again, &kc->sendq, link);
@@ -396,7 +397,7 @@ static void connection_lost(struct keyd_client *kc, enum lost how, const char *w
 	else if (nfailed > 0)
 		snprintf(tail, sizeof(tail), "; %u pending request%s failed", nfailed, nfailed == 1 ? "" : "s");
 	if (was_up) {
-		kc->stats.disconnects++;
+		kc->stats->disconnects++;
 		moat_log(MOAT_LOG_WARNING, "keyd %s: connection lost: %s; reconnecting%s", kc->path, why, tail);
 	} else if (!kc->away_logged || nfailed > 0) {
 		moat_log(MOAT_LOG_WARNING, "keyd %s: %s; retrying%s", kc->path, why, tail);
@@ -456,7 +457,7 @@ static void hello_reply(struct keyd_client *kc, const struct moat_ipc_header *h,
 	kc->state = KC_READY;
 	kc->max_inflight = reply.max_inflight;
 	kc->backoff_ms = kc->backoff_min;
-	kc->stats.connects++;
+	kc->stats->connects++;
 	if (kc->away_logged) {
 		unsigned waiting = queue_length(&kc->sendq);
 		moat_log(MOAT_LOG_NOTICE, "keyd %s: connected (max in flight %u) after %llu ms without keyd; %u request%s waited for it",
@@ -586,30 +587,30 @@ static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, s
 	if (r->state == REQ_ABANDONED) {
 		if (r->timed_out)
 			kc->timed_out--;
-		kc->stats.late_replies++;
+		kc->stats->late_replies++;
 		slot_release(kc, r);
 		return;
 	}
 	if (h->status != MOAT_IPC_OK) {
-		kc->stats.refused++;
+		kc->stats->refused++;
 		if (h->status == MOAT_IPC_BUSY)
-			kc->stats.busy++;
+			kc->stats->busy++;
 		finish(kc, r, KEYD_REFUSED, h->status, NULL, 0);
 		return;
 	}
 	if (opcode == MOAT_IPC_TICKET_SEAL || opcode == MOAT_IPC_TICKET_OPEN) {
 		if (opcode == MOAT_IPC_TICKET_SEAL)
-			kc->stats.tickets_sealed++;
+			kc->stats->tickets_sealed++;
 		else
-			kc->stats.tickets_opened++;
+			kc->stats->tickets_opened++;
 		finish_ticket(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&out), moat_cursor_remaining(&out),
 			      (flags & MOAT_IPC_TICKET_REISSUE) != 0);
 		return;
 	}
 	if (opcode == MOAT_IPC_RSA_DECRYPT)
-		kc->stats.decrypted_ok++;
+		kc->stats->decrypted_ok++;
 	else
-		kc->stats.signed_ok++;
+		kc->stats->signed_ok++;
 	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&out), moat_cursor_remaining(&out));
 }
 
@@ -835,7 +836,7 @@ static void req_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct keyd_req *r = arg;
 	struct keyd_client *kc = r->kc;
-	kc->stats.timeouts++;
+	kc->stats->timeouts++;
 	if (r->state == REQ_QUEUED) {
 		/* Waiting for a keyd that did not come back in time: it is unavailable, not slow. */
 		bool away = kc->state != KC_READY;
@@ -904,7 +905,7 @@ static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_do
 	ENSURE(done != NULL || ticket_done != NULL, MOAT_ERR_NULL_ARG);
 	ENSURE_REF(id);
 	if (!may_wait(kc)) {
-		kc->stats.failed_fast++;
+		kc->stats->failed_fast++;
 		if (!kc->refused) {
 			/* Someone needs keyd: look for it soon, rather than after a backoff of up to seconds. */
 			note_unreachable(kc);
@@ -914,7 +915,7 @@ static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_do
 	}
 	struct keyd_req *r = slot_take(kc);
 	if (r == NULL) {
-		kc->stats.failed_fast++;
+		kc->stats->failed_fast++;
 		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
 	}
 	struct moat_buf b;
@@ -934,7 +935,7 @@ static int submit(struct keyd_client *kc, const struct req_args *a, keyd_sign_do
 	TAILQ_INSERT_TAIL(&kc->sendq, r, link);
 	struct timeval tv = ms_tv(kc->timeout_ms);
 	evtimer_add(r->timer, &tv);
-	kc->stats.requests++;
+	kc->stats->requests++;
 	if (kc->state == KC_DOWN)
 		retry_within(kc, FAST_RETRY_MS);
 	schedule_flush(kc);
@@ -1003,6 +1004,7 @@ struct keyd_client *keyd_client_new(struct event_base *base, const char *path, u
 	kc->base = base;
 	kc->fd = -1;
 	kc->timeout_ms = timeout_ms;
+	kc->stats = &kc->own_stats;
 	kc->backoff_min = kc->backoff_ms = 100;
 	kc->backoff_max = 5000;
 	TAILQ_INIT(&kc->sendq);
@@ -1053,7 +1055,13 @@ bool keyd_client_is_ready(const struct keyd_client *kc)
 
 const struct keyd_client_stats *keyd_client_get_stats(const struct keyd_client *kc)
 {
-	return &kc->stats;
+	return kc->stats;
+}
+
+void keyd_client_set_stats(struct keyd_client *kc, struct keyd_client_stats *stats)
+{
+	*stats = *kc->stats;
+	kc->stats = stats;
 }
 
 void keyd_client_free(struct keyd_client *kc)

@@ -104,6 +104,8 @@ void keyd_client_on_keys(struct keyd_client *kc, keyd_keys_fn fn, void *arg);
 /* HELLO answered: requests go out now. */
 bool keyd_client_is_ready(const struct keyd_client *kc);
 const struct keyd_client_stats *keyd_client_get_stats(const struct keyd_client *kc);
+/* Count into *stats from now on (a worker's metrics slot, metrics.h), starting from the counts so far. */
+void keyd_client_set_stats(struct keyd_client *kc, struct keyd_client_stats *stats);
 
 /*
  * Queue a SIGN (kind: MOAT_IPC_SIGN_TLS13_CV, ...) and set *id. done runs

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/secmem.h"
 #include "frontd/conn.h"
+#include "frontd/metrics.h"
 
 #define SOURCE_BUCKETS 4096u
 #define SOURCE_KEY_LEN 17 /* family, then the address (IPv6: its /64, the rest zero) */
@@ -195,10 +196,10 @@ static bool source_has_room(struct frontd_server *srv, const struct sockaddr_sto
 		struct frontd_conn *old = oldest_waiter_of(s);
 		limit_reached(srv, "max-handshakes-per-source");
 		if (old == NULL) {
-			srv->stats.refused_per_source++;
+			srv->stats->refused_per_source++;
 			return false;
 		}
-		srv->stats.evicted_per_source++;
+		srv->stats->evicted_per_source++;
 		frontd_conn_ended(old, "limit max-handshakes-per-source", NULL);
 		frontd_conn_abort(old, "closed to make room (max-handshakes-per-source)");
 	}
@@ -226,7 +227,7 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 	struct frontd_limits *lim = &srv->limits;
 	const struct frontd_config *cfg = srv->cfg;
 	if (srv->conn_count >= cfg->max_connections) {
-		srv->stats.refused_max_connections++;
+		srv->stats->refused_max_connections++;
 		limit_reached(srv, "max-connections");
 		return false;
 	}
@@ -237,11 +238,11 @@ bool frontd_limits_admit(struct frontd_server *srv, struct frontd_conn *c, const
 	if (lim->handshakes >= cfg->max_handshakes) {
 		struct frontd_conn *old = oldest_waiter(lim);
 		if (old == NULL) {
-			srv->stats.refused_max_handshakes++;
+			srv->stats->refused_max_handshakes++;
 			limit_reached(srv, "max-handshakes");
 			return false;
 		}
-		srv->stats.evicted_max_handshakes++;
+		srv->stats->evicted_max_handshakes++;
 		limit_reached(srv, "max-handshakes");
 		frontd_conn_ended(old, "limit max-handshakes", NULL);
 		frontd_conn_abort(old, "closed to make room (max-handshakes)");
@@ -290,7 +291,7 @@ bool frontd_limits_hello_read(struct frontd_conn *c, size_t n)
 		struct frontd_conn *old = TAILQ_FIRST(&lim->partial);
 		if (old == c)
 			old = TAILQ_NEXT(c, hello_link);
-		srv->stats.evicted_hello_budget++;
+		srv->stats->evicted_hello_budget++;
 		limit_reached(srv, "handshake-buffer-budget");
 		if (old == NULL)
 			return false;
@@ -368,6 +369,7 @@ void frontd_limits_check_secmem(struct frontd_server *srv)
 {
 	struct moat_secmem_stats st;
 	moat_secmem_get_stats(&st);
+	srv->metrics->secmem_locked = st.locked_bytes;
 	if (st.unlocked_maps == srv->limits.secmem_unlocked_seen)
 		return;
 	srv->limits.secmem_unlocked_seen = st.unlocked_maps;

@@ -14,10 +14,13 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "frontd/conn.h"
+#include "frontd/metrics.h"
 
 #define ACCEPT_BATCH 32
 #define LISTEN_BACKLOG 511
@@ -73,7 +76,7 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		/* A port that takes PROXY headers takes nobody else (spec §2: never guess; conn_proxy_protocol.c). */
 		if (l->cfg->accept_proxy && !frontd_listen_trusts(l->cfg, &peer, len)) {
-			l->srv->stats.refused_proxy_untrusted++;
+			l->srv->stats->refused_proxy_untrusted++;
 			frontd_ratelimit_log(&l->srv->limits.rl_limit, now_ms(l->srv), MOAT_LOG_WARNING,
 					     "listener %s: closed a connection from a source not trusted to send PROXY headers",
 					     l->desc);
@@ -103,6 +106,13 @@ static int bind_one(int *fdp, const struct frontd_listen *cfg)
 	 */
 	if (cfg->addr.ss_family == AF_INET || cfg->addr.ss_family == AF_INET6)
 		ENSURE(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0, MOAT_ERR_IO);
+	if (cfg->addr.ss_family == AF_UNIX) {
+		/* A socket left by an earlier run would make bind fail; anything that is not a socket stays. */
+		const char *path = ((const struct sockaddr_un *)&cfg->addr)->sun_path;
+		struct stat st;
+		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+			(void)unlink(path);
+	}
 	ENSURE(bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) == 0, MOAT_ERR_IO);
 	ENSURE(listen(fd, LISTEN_BACKLOG) == 0, MOAT_ERR_IO);
 	return MOAT_SUCCESS;
@@ -144,7 +154,9 @@ int frontd_listeners_start(struct frontd_server *srv)
 	ENSURE(srv->ev_accept_resume != NULL, MOAT_ERR_ALLOC);
 	for (size_t i = 0; i < srv->listener_count; i++) {
 		struct frontd_listener *l = &srv->listeners[i];
-		l->ev = event_new(srv->base, l->fd, EV_READ | EV_PERSIST, accept_cb, l);
+		/* A metrics listener's connections are scrapes, never TLS (metrics_endpoint.c). */
+		l->ev = event_new(srv->base, l->fd, EV_READ | EV_PERSIST, l->cfg->metrics ? frontd_metrics_accept_cb : accept_cb,
+				  l);
 		ENSURE(l->ev != NULL, MOAT_ERR_ALLOC);
 		ENSURE(event_add(l->ev, NULL) == 0, MOAT_ERR_INTERNAL);
 		moat_log(MOAT_LOG_INFO, "listening on %s", l->desc);

@@ -17,6 +17,7 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/listen.c frontd/listen.h frontd/listen_passed.c \
 	frontd/logopen.c \
 	frontd/master.c frontd/master.h \
+	frontd/metrics.c frontd/metrics.h frontd/metrics_endpoint.c frontd/metrics_shm.c \
 	frontd/notify.c frontd/notify.h \
 	frontd/ocsp.c frontd/ocsp.h \
 	frontd/proxy.c \

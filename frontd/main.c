@@ -44,6 +44,7 @@
 #include "frontd/keyd_keys.h"
 #include "frontd/listen.h"
 #include "frontd/master.h"
+#include "frontd/metrics.h"
 #include "frontd/ocsp.h"
 #include "frontd/sandbox.h"
 #include "frontd/server.h"
@@ -210,6 +211,10 @@ static int serve(struct frontd_worker_ctx *w, void *arg)
 		moat_log(MOAT_LOG_ERR, "cannot set up the event loop");
 		goto out;
 	}
+	if (frontd_metrics_attach(srv, w->metrics, w->metrics_slot) < 0) {
+		moat_log_error(MOAT_LOG_ERR, "cannot set up the metrics");
+		goto out;
+	}
 	keyd_client_on_keys(srv->keyd, on_keyd_keys, srv);
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
 	    frontd_sites_set_ticket_cb(&srv->cfg->sites, frontd_ticket_crypto_cb, srv) < 0 ||
@@ -234,11 +239,13 @@ out:
 	frontd_stats_stop(srv);
 	frontd_ocsp_stop(srv);
 	frontd_listeners_close(srv);
+	frontd_metrics_close_all(srv);
 	frontd_conn_close_all(srv);
 	frontd_drain_free(srv);
 	frontd_accesslog_stop(srv);
 	keyd_client_free(srv->keyd);
 	srv->keyd = NULL;
+	frontd_metrics_detach(srv);
 	if (ev_term != NULL)
 		event_free(ev_term);
 	if (ev_int != NULL)

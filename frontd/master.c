@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "frontd/listen.h"
+#include "frontd/metrics.h"
 #include "frontd/notify.h"
 
 /* Workers tracked at once: the generation that serves, one starting, and older ones still draining. */
@@ -116,6 +117,7 @@ struct master {
 	int notify_fd;        /* systemd's notify socket, -1 if none (notify.h) */
 	int passed[FRONTD_MAX_LISTEN]; /* sockets systemd passed, per listen line of the first generation, or -1 */
 	bool reload_wanted;   /* SIGHUP while a generation was starting */
+	struct frontd_metrics_shm *metrics; /* slot i: workers[i]'s (metrics.h) */
 	int status;
 };
 
@@ -336,7 +338,8 @@ static void pin_worker(const struct master *m, unsigned index)
 		moat_log(MOAT_LOG_INFO, "worker %u: pinned to CPU %d", index, cpu);
 }
 
-static void worker_child(struct master *m, struct generation *g, unsigned index, int ready_fd, pid_t master_pid)
+static void worker_child(struct master *m, struct generation *g, unsigned index, int ready_fd, pid_t master_pid,
+			 size_t slot)
 {
 	const struct frontd_master_params *p = m->p;
 	/* glibc's syslog socket is among the descriptors closed below: closed through its owner, opened again. */
@@ -372,6 +375,8 @@ static void worker_child(struct master *m, struct generation *g, unsigned index,
 		.ready_fd = ready_fd,
 		.errors_fd = m->errors_fd,
 		.signals = m->serve_mask,
+		.metrics = m->metrics,
+		.metrics_slot = slot,
 	};
 	int rc = p->worker(&ctx, p->arg);
 	frontd_config_free(g->cfg);
@@ -395,6 +400,7 @@ static int worker_spawn(struct master *m, struct generation *g, unsigned index)
 		moat_log(MOAT_LOG_ERR, "cannot start a worker: pipe: %s", strerror(errno));
 		return -1;
 	}
+	frontd_metrics_shm_claim(m->metrics, (size_t)(w - m->workers));
 	pid_t master_pid = getpid();
 	fflush(NULL);
 	pid_t pid = fork();
@@ -406,7 +412,7 @@ static int worker_spawn(struct master *m, struct generation *g, unsigned index)
 	}
 	if (pid == 0) {
 		close(p[0]);
-		worker_child(m, g, index, p[1], master_pid);
+		worker_child(m, g, index, p[1], master_pid, (size_t)(w - m->workers));
 	}
 	close(p[1]);
 	*w = (struct worker){ .state = WORKER_STARTING, .pid = pid, .generation = g->number, .index = index,
@@ -568,6 +574,8 @@ static void worker_exited(struct master *m, struct worker *w, int status)
 	bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	enum worker_state was = w->state;
 	struct worker gone = *w;
+	/* Its counters go on in the retired total; the slot is clean for the next worker in this entry. */
+	frontd_metrics_shm_retire(m->metrics, (size_t)(w - m->workers));
 	if (w->ready_fd >= 0)
 		close(w->ready_fd);
 	memset(w, 0, sizeof(*w));
@@ -861,6 +869,9 @@ int frontd_master_run(struct frontd_config *cfg, const struct frontd_master_para
 		return 1;
 	}
 	m.pending = g;
+	m.metrics = frontd_metrics_shm_new(MAX_WORKERS);
+	if (m.metrics == NULL)
+		goto out;
 	if (drop_privileges(cfg) < 0)
 		goto out;
 	if (!p->foreground && detach(&m) < 0)
@@ -907,6 +918,7 @@ out:
 	if (m.errors_fd >= 0)
 		close(m.errors_fd);
 	frontd_notify_close(&m.notify_fd);
+	frontd_metrics_shm_free(m.metrics);
 	return status;
 }
 

@@ -33,6 +33,8 @@
 #include "common/log.h"
 #include "frontd/config.h"
 
+struct frontd_metrics_shm;
+
 /* What a worker gets from the master (the fork's copy of it). */
 struct frontd_worker_ctx {
 	struct frontd_config *cfg; /* its generation's */
@@ -45,6 +47,8 @@ struct frontd_worker_ctx {
 	int ready_fd;              /* to the master, until frontd_worker_ready */
 	int errors_fd;             /* the starting daemon's terminal (errors only), -1 if none */
 	sigset_t signals;          /* the mask to serve with */
+	struct frontd_metrics_shm *metrics; /* every worker's metrics slots (metrics.h), NULL if none */
+	size_t metrics_slot;       /* this worker's */
 };
 
 /* The worker's body: serve, and return the exit status once stopped. */

@@ -271,7 +271,7 @@ static bool connect_failed(struct frontd_conn *c, int err)
 {
 	struct frontd_site *site = c->site;
 	uint64_t now = frontd_backends_clock_ms();
-	c->srv->stats.backend_failures++;
+	c->srv->stats->backend_failures++;
 	frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: backend %s: %s", site->name, c->backend->desc,
 			err == 0 ? "connect timed out" : strerror(err));
 	if (frontd_backend_failed(site, c->backend, now))

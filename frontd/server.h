@@ -20,6 +20,9 @@
 struct event;
 struct event_base;
 struct frontd_conn;
+struct frontd_metrics_slot;
+struct frontd_metrics_shm;
+struct frontd_scrape;
 
 struct frontd_listener {
 	int fd;
@@ -74,7 +77,13 @@ struct frontd_server {
 	struct event *ev_accept_resume; /* accepting paused after EMFILE */
 	LIST_HEAD(frontd_conn_list, frontd_conn) conns;
 	size_t conn_count;
-	struct frontd_stats stats;
+	/* Counters: in this worker's metrics slot (metrics.h), shared with the others to sum. */
+	struct frontd_stats *stats;
+	struct frontd_metrics_slot *metrics;
+	struct frontd_metrics_slot *metrics_own; /* the slot when there is no shared mapping */
+	struct frontd_metrics_shm *metrics_shm;  /* every worker's slots, to answer a scrape */
+	LIST_HEAD(frontd_scrape_list, frontd_scrape) scrapes; /* metrics requests being answered */
+	size_t scrape_count;
 	struct frontd_limits limits;
 	struct event *ev_stats;     /* SIGUSR1, on usr1_fd */
 	int usr1_fd;                /* a signalfd: SIGUSR1 and who sent it (stats.c) */

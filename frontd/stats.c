@@ -28,7 +28,7 @@
 
 void frontd_stats_log(struct frontd_server *srv, const char *why)
 {
-	const struct frontd_stats *s = &srv->stats;
+	const struct frontd_stats *s = srv->stats;
 	struct moat_secmem_stats m;
 	moat_secmem_get_stats(&m);
 	const struct keyd_client_stats *ks = srv->keyd != NULL ? keyd_client_get_stats(srv->keyd) : NULL;

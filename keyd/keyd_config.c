@@ -14,7 +14,7 @@
 #include <sys/un.h>
 
 static const char *const top_directives[] = {
-	"socket", "control-socket", "allow", "key", "max-inflight", "workers", "inline-sign", "user",
+	"metrics", "socket", "control-socket", "allow", "key", "max-inflight", "workers", "inline-sign", "user",
 	"max-peers-per-uid", "hello-timeout", "idle-timeout", "insecure-same-user", "insecure-run-as-root",
 	"tickets",
 };
@@ -72,6 +72,43 @@ static int socket_path(struct moat_conf *conf, const struct moat_conf_node *n, c
 				      len, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	}
 	*out = p;
+	return MOAT_SUCCESS;
+}
+
+/*
+ * metrics listen PATH (moat-keyd.conf(5), METRICS): a Unix socket only.
+ * keyd's every way in is a socket file whose mode and owner decide who
+ * connects; a TCP port, even on loopback, would let any local process
+ * reach the one process that holds the private keys, with nothing for keyd
+ * to check.
+ */
+static int read_metrics(struct moat_conf *conf, struct keyd_config *cfg)
+{
+	const struct moat_conf_node *n = NULL;
+	const char *what, *text;
+	TRY(moat_conf_find_unique(conf, &conf->root, "metrics", &n));
+	if (n == NULL)
+		return MOAT_SUCCESS;
+	TRY(moat_conf_expect_args(conf, n, 2, 2));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_text(conf, n, 0, &what));
+	if (strcmp(what, "listen") != 0)
+		return moat_conf_fail(conf, n, "metrics: unknown option \"%.64s\" (metrics listen PATH)", what);
+	TRY(moat_conf_arg_text(conf, n, 1, &text));
+	if (strchr(text, '/') == NULL && strchr(text, ':') != NULL)
+		return moat_conf_fail(conf, n, "metrics: \"%.64s\": keyd serves its metrics on a Unix socket path only",
+				      text);
+	char *p = NULL;
+	TRY(resolve_path(conf, n, text, &p));
+	if (strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		size_t len = strlen(p);
+		free(p);
+		return moat_conf_fail(conf, n, "socket path is %zu bytes long, at most %zu fit a Unix socket address",
+				      len, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	}
+	cfg->metrics_path = p;
+	if (strcmp(p, cfg->socket_path) == 0 || strcmp(p, cfg->control_path) == 0)
+		return moat_conf_fail(conf, n, "metrics: the metrics socket must not be the data or control socket");
 	return MOAT_SUCCESS;
 }
 
@@ -407,6 +444,7 @@ static int interpret(struct moat_conf *conf, struct keyd_config *cfg)
 			n = moat_conf_find(&conf->root, "socket");
 		return moat_conf_fail(conf, n, "the data socket and the control socket must be different paths");
 	}
+	TRY(read_metrics(conf, cfg));
 	TRY(read_allows(conf, cfg));
 	TRY(read_keys(conf, cfg));
 	TRY(read_uint(conf, "max-inflight", 1, KEYD_MAX_INFLIGHT_LIMIT, KEYD_DEFAULT_MAX_INFLIGHT, &cfg->max_inflight));
@@ -464,6 +502,7 @@ void keyd_config_free(struct keyd_config *cfg)
 		return;
 	free(cfg->socket_path);
 	free(cfg->control_path);
+	free(cfg->metrics_path);
 	free(cfg->allow);
 	for (size_t i = 0; i < cfg->key_count; i++) {
 		free(cfg->keys[i].path);

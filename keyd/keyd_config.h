@@ -103,6 +103,7 @@ struct keyd_key_conf {
 struct keyd_config {
 	char *socket_path;
 	char *control_path;
+	char *metrics_path; /* metrics listen PATH; NULL: no metrics endpoint */
 	struct keyd_allow *allow;
 	size_t allow_count;
 	struct keyd_key_conf *keys;

@@ -64,6 +64,8 @@ struct keyd_key {
 	uid_t file_uid;
 	gid_t file_gid;
 	mode_t file_mode;
+	/* Operations done with it since it was loaded (the event loop's; metrics.c). */
+	uint64_t signs, decrypts;
 	/* What the configuration lets it be used for; keyd_key_from_pem sets the default. */
 	struct keyd_key_policy policy;
 	/* Set by the keyset (keyd_keys_add): */

@@ -17,6 +17,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/ticket_keyfile.c keyd/ticket_keyfile.h \
 	keyd/stats.h \
 	keyd/workers.c keyd/workers.h \
+	keyd/metrics.c \
 	keyd/server.c keyd/server.h keyd/server_internal.h \
 	keyd/signals.c \
 	keyd/admission.c \

@@ -281,7 +281,7 @@ static void load_keys(struct moat_conf *conf, const struct keyd_config *cfg, str
 		die_config(conf);
 }
 
-static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *control_fd)
+static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *control_fd, int *metrics_fd)
 {
 	char why[256];
 	bool root = geteuid() == 0;
@@ -308,6 +308,13 @@ static void open_sockets(const struct keyd_config *cfg, int *data_fd, int *contr
 	    MOAT_SUCCESS)
 		die("control socket: %s", why);
 	moat_log(MOAT_LOG_INFO, "control socket %s (mode 0600)", cfg->control_path);
+	/* Counters only, no key and no request: keyd's own group may read them (a scraper made a member). */
+	if (cfg->metrics_path != NULL) {
+		if (keyd_socket_listen_stream(cfg->metrics_path, 0660, root, owner, owner_gid, metrics_fd, why, sizeof(why)) !=
+		    MOAT_SUCCESS)
+			die("metrics socket: %s", why);
+		moat_log(MOAT_LOG_INFO, "metrics socket %s (mode 0660)", cfg->metrics_path);
+	}
 	for (size_t i = 0; i < cfg->allow_count; i++)
 		moat_log(MOAT_LOG_INFO, "allow %s", cfg->allow[i].what);
 }
@@ -485,7 +492,7 @@ int main(int argc, char **argv)
 	struct keyd_keyset keys;
 	struct keyd_stats stats;
 	struct keyd_daemon daemon = { -1, -1 };
-	int data_fd = -1, control_fd = -1;
+	int data_fd = -1, control_fd = -1, metrics_fd = -1;
 
 	parse_options(argc, argv, &o);
 	if (keyd_config_read(&conf, o.config, &cfg) != MOAT_SUCCESS) {
@@ -564,7 +571,7 @@ int main(int argc, char **argv)
 			die("%s", msg);
 	}
 	warn_root(&cfg);
-	open_sockets(&cfg, &data_fd, &control_fd);
+	open_sockets(&cfg, &data_fd, &control_fd, &metrics_fd);
 	drop_root(&cfg, hardening.locked);
 
 	memset(&stats, 0, sizeof(stats));
@@ -581,7 +588,8 @@ int main(int argc, char **argv)
 	struct keyd_server *server = NULL;
 	const struct keyd_server_params params = {
 		.cfg = &cfg, .keys = &keys, .stats = &stats,
-		.data_fd = data_fd, .control_fd = control_fd, .workers = workers, .notify_fd = notify_fd,
+		.data_fd = data_fd, .control_fd = control_fd, .metrics_fd = metrics_fd, .workers = workers,
+		.notify_fd = notify_fd,
 	};
 	if (keyd_server_new(&server, &params) != MOAT_SUCCESS)
 		die_error("setting up the event loop");

@@ -169,6 +169,7 @@ static void on_key_op(struct keyd_server *s, struct peer *p, const struct moat_i
 		keyd_answer_status(s, p, h->opcode, h->request_id, MOAT_IPC_INTERNAL);
 		return;
 	}
+	job->read_ns = moat_clock_monotonic_ns();
 	moat_ipc_status st = MOAT_IPC_INTERNAL;
 	if (keyd_op_prepare(s->p.keys, h->opcode, body, &job->op, &st) != MOAT_SUCCESS) {
 		if (st == MOAT_IPC_KEY_POLICY)

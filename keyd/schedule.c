@@ -119,10 +119,15 @@ static void finish_job(struct keyd_server *s, struct keyd_job *job)
 		uint64_t *cost = key_cost(job);
 		if (*cost == 0 || job->run_ns < *cost)
 			*cost = job->run_ns > 0 ? job->run_ns : 1;
-		if (job->op.opcode == MOAT_IPC_SIGN)
+		if (job->op.opcode == MOAT_IPC_SIGN) {
 			s->p.stats->signs++;
-		else
+			job->op.key->signs++;
+			s->p.stats->signs_by_kind[job->op.kind < KEYD_STATS_SIGN_KINDS ? job->op.kind : 0]++;
+		} else {
 			s->p.stats->decrypts++;
+			job->op.key->decrypts++;
+		}
+		keyd_metrics_observe(s->p.stats, moat_clock_monotonic_ns() - job->read_ns);
 	} else {
 		keyd_count_status(s, job->status);
 	}

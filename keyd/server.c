@@ -63,6 +63,8 @@ static int setup(struct keyd_server *s)
 	TRY(keyd_signals_open(s));
 	TRY(watch(s, s->p.data_fd, &s->data_h, H_DATA_LISTENER));
 	TRY(watch(s, s->p.control_fd, &s->control_h, H_CONTROL_LISTENER));
+	if (s->p.metrics_fd > 0)
+		TRY(watch(s, s->p.metrics_fd, &s->metrics_h, H_METRICS_LISTENER));
 	TRY(watch(s, s->sigfd, &s->sig_h, H_SIGNAL));
 	TRY(watch(s, keyd_workers_fd(s->p.workers), &s->workers_h, H_WORKERS));
 	TRY(keyd_schedule_init(s));
@@ -80,6 +82,8 @@ int keyd_server_new(struct keyd_server **out, const struct keyd_server_params *p
 		/* What it would have taken over is still released, as on every other failure. */
 		close(p->data_fd);
 		close(p->control_fd);
+		if (p->metrics_fd > 0)
+			close(p->metrics_fd);
 		keyd_jobs_free(keyd_workers_stop(p->workers));
 		BAIL(MOAT_ERR_ALLOC);
 	}
@@ -112,6 +116,12 @@ static void on_event(struct keyd_server *s, const struct epoll_event *ev)
 		break;
 	case H_WORKERS:
 		keyd_schedule_take_done(s);
+		break;
+	case H_METRICS_LISTENER:
+		keyd_metrics_accept(s);
+		break;
+	case H_SCRAPE:
+		keyd_metrics_event(s, (struct keyd_scrape *)h, ev->events);
 		break;
 	case H_PEER: {
 		struct peer *p = (struct peer *)h;
@@ -146,6 +156,8 @@ static void drain_begin(struct keyd_server *s)
 	s->drain_end_ns = moat_clock_monotonic_ns() + (uint64_t)DRAIN_MS * MOAT_NS_PER_MS;
 	unwatch_listener(s, &s->p.data_fd);
 	unwatch_listener(s, &s->p.control_fd);
+	if (s->p.metrics_fd > 0)
+		unwatch_listener(s, &s->p.metrics_fd);
 	keyd_peers_quiesce(s);
 	unsigned n = keyd_peers_in_flight(s);
 	if (n > 0)
@@ -161,6 +173,9 @@ static int wait_ms(const struct keyd_server *s)
 	int ms = keyd_peers_wait_ms(s), tickets_ms = keyd_tickets_wait_ms(s);
 	if (tickets_ms >= 0 && (ms < 0 || tickets_ms < ms))
 		ms = tickets_ms;
+	int metrics_ms = keyd_metrics_wait_ms(s);
+	if (metrics_ms >= 0 && (ms < 0 || metrics_ms < ms))
+		ms = metrics_ms;
 	if (!s->draining)
 		return ms;
 	uint64_t now = moat_clock_monotonic_ns();
@@ -220,6 +235,7 @@ int keyd_server_run(struct keyd_server *s)
 		keyd_replies_flush(s);
 		if (s->next_sweep_ns != 0)
 			keyd_peers_sweep(s, moat_clock_monotonic_ns());
+		keyd_metrics_sweep(s);
 		if (s->draining)
 			keyd_peers_close_answered(s);
 		keyd_tickets_timer(s);
@@ -240,6 +256,9 @@ void keyd_server_free(struct keyd_server *s)
 	keyd_schedule_free(s);
 	keyd_tickets_free(&s->tickets);
 	keyd_peers_free_all(s);
+	keyd_metrics_close_all(s);
+	if (s->p.metrics_fd > 0)
+		close(s->p.metrics_fd);
 	if (s->p.data_fd >= 0)
 		close(s->p.data_fd);
 	if (s->p.control_fd >= 0)

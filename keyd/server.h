@@ -47,6 +47,7 @@ struct keyd_server_params {
 	struct keyd_stats *stats;
 	int data_fd;                  /* listening; the server takes them over */
 	int control_fd;
+	int metrics_fd;               /* listening (metrics listen), taken over; -1 or 0: none */
 	struct keyd_workers *workers; /* taken over: stopped by keyd_server_free */
 	int notify_fd;                /* systemd's notify socket (common/sd_notify.h), -1 if none; not taken over */
 };

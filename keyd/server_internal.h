@@ -37,6 +37,7 @@
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "common/log.h"
+#include "common/metrics_http.h"
 #include "ipc/ipc.h"
 #include "keyd/server.h"
 #include "keyd/ticket_keys.h"
@@ -50,6 +51,8 @@ enum handle_kind {
 	H_SIGNAL,
 	H_WORKERS,
 	H_PEER,
+	H_METRICS_LISTENER,
+	H_SCRAPE,
 };
 
 struct handle {
@@ -81,6 +84,17 @@ struct peer {
 	size_t out_count;
 	bool to_flush;           /* on the server's flush list */
 	struct peer *flush_next;
+};
+
+/* A metrics request being read or answered (metrics.c). */
+#define KEYD_MAX_SCRAPES 4
+struct keyd_scrape {
+	struct handle h; /* first: epoll data points here */
+	int fd;
+	size_t len, sent;
+	uint64_t deadline_ns;
+	struct moat_buf out;
+	uint8_t req[MOAT_HTTP_MAX_REQUEST];
 };
 
 struct keyd_server {
@@ -116,6 +130,9 @@ struct keyd_server {
 	/* ticket_requests.c */
 	struct keyd_tickets tickets;       /* the session-ticket keys (ticket_keys.h) */
 	uint64_t tickets_next;             /* Unix time of the keys' next scheduled change; 0: look now */
+	/* metrics.c */
+	struct handle metrics_h;
+	struct keyd_scrape *scrapes[KEYD_MAX_SCRAPES];
 };
 
 static inline const char *keyd_socket_name(moat_ipc_socket sock)
@@ -241,5 +258,15 @@ void keyd_replies_flush(struct keyd_server *s);
 int keyd_replies_send(struct peer *p);
 /* Wipe and free p's queued replies. */
 void keyd_replies_discard(struct peer *p);
+
+/* metrics.c: the metrics endpoint (moat-keyd.conf(5), METRICS), when p.metrics_fd is set. */
+void keyd_metrics_accept(struct keyd_server *s);
+void keyd_metrics_event(struct keyd_server *s, struct keyd_scrape *sc, uint32_t events);
+/* Close the scrapes past their deadline; epoll_wait's bound for the next one (-1: none). */
+void keyd_metrics_sweep(struct keyd_server *s);
+int keyd_metrics_wait_ms(const struct keyd_server *s);
+void keyd_metrics_close_all(struct keyd_server *s);
+/* A key operation answered ns after it was read. */
+void keyd_metrics_observe(struct keyd_stats *st, uint64_t ns);
 
 #endif

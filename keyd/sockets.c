@@ -75,9 +75,9 @@ static int split_path(const char *path, char *dir, size_t dir_len, const char **
 }
 
 /* Connect to sun and close at once, sending nothing: 0 if something listens there, else the errno. */
-static int probe(const struct sockaddr_un *sun)
+static int probe(const struct sockaddr_un *sun, int type)
 {
-	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return errno;
 	int rc = connect(s, (const struct sockaddr *)sun, sizeof(*sun));
@@ -92,12 +92,12 @@ bool keyd_socket_in_use(const char *path)
 	struct stat st;
 	if (make_addr(path, &sun) != MOAT_SUCCESS || lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
 		return false;
-	return probe(&sun) == 0;
+	return probe(&sun, SOCK_SEQPACKET) == 0;
 }
 
 /* Remove a stale socket at base in dirfd; fail if it is live or not a socket. Links are not followed. */
-static int clear_stale(int dirfd, const char *base, const char *path, const struct sockaddr_un *sun, char *why,
-		       size_t why_len)
+static int clear_stale(int dirfd, const char *base, const char *path, const struct sockaddr_un *sun, int type,
+		       char *why, size_t why_len)
 {
 	struct stat st;
 	if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -107,7 +107,7 @@ static int clear_stale(int dirfd, const char *base, const char *path, const stru
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return fail(why, why_len, "%s exists and is not a socket; not replacing it", path);
-	int err = probe(sun);
+	int err = probe(sun, type);
 	if (err == 0)
 		return fail(why, why_len, "%s is in use by a running keyd", path);
 	if (err != ECONNREFUSED)
@@ -217,8 +217,8 @@ static int listen_in(struct tmpdir *t, const char *path, const char *base, mode_
 	return MOAT_SUCCESS;
 }
 
-int keyd_socket_listen(const char *path, mode_t mode, bool chown_it, uid_t owner, gid_t group, int *fd, char *why,
-		       size_t why_len)
+static int socket_listen(const char *path, int type, mode_t mode, bool chown_it, uid_t owner, gid_t group, int *fd,
+			 char *why, size_t why_len)
 {
 	struct sockaddr_un sun;
 	char dir[PATH_MAX];
@@ -234,10 +234,10 @@ int keyd_socket_listen(const char *path, mode_t mode, bool chown_it, uid_t owner
 	t.dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (t.dirfd < 0)
 		return fail(why, why_len, "cannot open the directory of %s: %s", path, strerror(errno));
-	int rc = clear_stale(t.dirfd, base, path, &sun, why, why_len);
+	int rc = clear_stale(t.dirfd, base, path, &sun, type, why, why_len);
 	int s = -1;
 	if (rc == MOAT_SUCCESS) {
-		s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		s = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (s < 0)
 			rc = fail(why, why_len, "socket: %s", strerror(errno));
 	}
@@ -254,4 +254,16 @@ int keyd_socket_listen(const char *path, mode_t mode, bool chown_it, uid_t owner
 	}
 	*fd = s;
 	return MOAT_SUCCESS;
+}
+
+int keyd_socket_listen(const char *path, mode_t mode, bool chown_it, uid_t owner, gid_t group, int *fd, char *why,
+		       size_t why_len)
+{
+	return socket_listen(path, SOCK_SEQPACKET, mode, chown_it, owner, group, fd, why, why_len);
+}
+
+int keyd_socket_listen_stream(const char *path, mode_t mode, bool chown_it, uid_t owner, gid_t group, int *fd,
+			      char *why, size_t why_len)
+{
+	return socket_listen(path, SOCK_STREAM, mode, chown_it, owner, group, fd, why, why_len);
 }

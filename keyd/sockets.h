@@ -25,6 +25,9 @@
  */
 MOAT_MUST_USE int keyd_socket_listen(const char *path, mode_t mode, bool chown_it, uid_t owner, gid_t group,
 				     int *fd, char *why, size_t why_len);
+/* The same with a stream socket: the metrics endpoint's, for HTTP clients (metrics.c). */
+MOAT_MUST_USE int keyd_socket_listen_stream(const char *path, mode_t mode, bool chown_it, uid_t owner, gid_t group,
+					    int *fd, char *why, size_t why_len);
 
 /*
  * Whether something listens on the socket at path: a connection is made and

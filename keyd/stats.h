@@ -8,6 +8,9 @@
 
 #include <stdint.h>
 
+#define KEYD_STATS_SIGN_KINDS 5 /* MOAT_IPC_SIGN_TLS13_CV .. MOAT_IPC_SIGN_TLS12_CLIENT_CV, and 0 */
+#define KEYD_STATS_LATENCY_BUCKETS 12 /* the bounds in metrics.c, and +Inf */
+
 struct keyd_stats {
 	uint64_t started_ns;  /* monotonic clock at startup */
 	uint64_t keys;        /* keys served */
@@ -32,6 +35,12 @@ struct keyd_stats {
 	uint64_t ticket_opens_reissue;     /* of those, opened under a key that no longer seals */
 	uint64_t ticket_opens_unknown_key; /* answered UNKNOWN_KEY: not sealed by a key keyd holds */
 	uint64_t ticket_opens_bad;         /* answered BAD_TICKET: a known key's name, but it does not open */
+	/* For the metrics endpoint (metrics.c): */
+	uint64_t signs_by_kind[KEYD_STATS_SIGN_KINDS]; /* by MOAT_IPC_SIGN_* kind (index 0: unknown) */
+	uint64_t scrapes;                  /* metrics requests answered */
+	/* Request latency, read to answered, for key operations: buckets by KEYD_STATS_LATENCY_BOUNDS. */
+	uint64_t latency_bucket[KEYD_STATS_LATENCY_BUCKETS];
+	uint64_t latency_sum_ns;
 };
 
 #endif

@@ -50,6 +50,7 @@ struct keyd_job {
 	moat_ipc_status status; /* set by keyd_job_run */
 	size_t reply_len;       /* set by keyd_job_run */
 	uint64_t run_ns;        /* set by keyd_job_run: how long the operation took (wall clock) */
+	uint64_t read_ns;       /* monotonic, when the loop read the request (metrics: request latency) */
 	uint8_t reply[KEYD_OP_REPLY_MAX];
 };
 

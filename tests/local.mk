@@ -64,6 +64,7 @@ include tests/fuzz/conf.mk
 include tests/fuzz/keyd_reply.mk
 include tests/fuzz/server.mk
 include tests/fuzz/proxy.mk
+include tests/fuzz/metrics_http.mk
 include tests/fuzz/session_state.mk
 
 # atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.

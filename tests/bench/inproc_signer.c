@@ -74,7 +74,8 @@ struct keyd_client {
 	struct inproc_queue spare; /* request records to reuse */
 	size_t queued, allocated;
 	uint32_t next_id; /* never 0: keyd_client.h keeps 0 for "none" */
-	struct keyd_client_stats stats;
+	struct keyd_client_stats *stats; /* own_stats or the worker's metrics slot */
+	struct keyd_client_stats own_stats;
 	struct keyd_op op; /* keyd's job memory, reused and wiped after each request */
 	uint8_t reply[KEYD_OP_REPLY_MAX];
 };
@@ -157,9 +158,9 @@ static void sign_one(struct keyd_client *kc, struct inproc_req *r)
 		return;
 	}
 	if (h.status != MOAT_IPC_OK) {
-		kc->stats.refused++;
+		kc->stats->refused++;
 		if (h.status == MOAT_IPC_BUSY)
-			kc->stats.busy++;
+			kc->stats->busy++;
 		finish(kc, r, KEYD_REFUSED, h.status, NULL, 0);
 		return;
 	}
@@ -171,9 +172,9 @@ static void sign_one(struct keyd_client *kc, struct inproc_req *r)
 		return;
 	}
 	if (decrypt)
-		kc->stats.decrypted_ok++;
+		kc->stats->decrypted_ok++;
 	else
-		kc->stats.signed_ok++;
+		kc->stats->signed_ok++;
 	finish(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&sig), moat_cursor_remaining(&sig));
 	/* The reply buffer is reused; a premaster must not linger in it. */
 	moat_wipe(kc->reply, sizeof(kc->reply));
@@ -205,12 +206,12 @@ static int submit(struct keyd_client *kc, bool decrypt, const uint8_t key_id[32]
 	ENSURE_REF(done);
 	ENSURE_REF(id);
 	if (!kc->started) {
-		kc->stats.failed_fast++;
+		kc->stats->failed_fast++;
 		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
 	}
 	struct inproc_req *r = req_take(kc);
 	if (r == NULL) {
-		kc->stats.failed_fast++;
+		kc->stats->failed_fast++;
 		BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
 	}
 	struct moat_buf b;
@@ -228,7 +229,7 @@ static int submit(struct keyd_client *kc, bool decrypt, const uint8_t key_id[32]
 	r->arg = arg;
 	TAILQ_INSERT_TAIL(&kc->queue, r, link);
 	kc->queued++;
-	kc->stats.requests++;
+	kc->stats->requests++;
 	event_active(kc->ev_sign, EV_TIMEOUT, 0);
 	*id = r->id;
 	return MOAT_SUCCESS;
@@ -345,6 +346,7 @@ struct keyd_client *keyd_client_new(struct event_base *base, const char *path, u
 	if (kc == NULL)
 		return NULL;
 	kc->base = base;
+	kc->stats = &kc->own_stats;
 	TAILQ_INIT(&kc->queue);
 	TAILQ_INIT(&kc->spare);
 	kc->ev_sign = event_new(base, -1, 0, sign_cb, kc);
@@ -377,7 +379,7 @@ int keyd_client_start(struct keyd_client *kc)
 	ENSURE(!kc->started, MOAT_ERR_INVALID_STATE);
 	TRY(load_keys(&kc->keys));
 	kc->started = true;
-	kc->stats.connects++;
+	kc->stats->connects++;
 	moat_log(MOAT_LOG_WARNING, "in-process signer (benchmark build): %zu private key%s in this process", kc->keys.count,
 		 kc->keys.count == 1 ? "" : "s");
 	return MOAT_SUCCESS;
@@ -390,7 +392,13 @@ bool keyd_client_is_ready(const struct keyd_client *kc)
 
 const struct keyd_client_stats *keyd_client_get_stats(const struct keyd_client *kc)
 {
-	return &kc->stats;
+	return kc->stats;
+}
+
+void keyd_client_set_stats(struct keyd_client *kc, struct keyd_client_stats *stats)
+{
+	*stats = *kc->stats;
+	kc->stats = stats;
 }
 
 void keyd_client_free(struct keyd_client *kc)

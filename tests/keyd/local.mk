@@ -45,9 +45,9 @@ tests_keyd_moat_keyd_test_LDADD = $(MOAT_KEYD_LIBS)
 KEYD_SH_TESTS = tests/keyd/keyd_lib tests/keyd/keyd_daemon_test tests/keyd/keyd_config_errors_test \
 	tests/keyd/keyd_sandbox_test tests/keyd/keyd_ct_check tests/keyd/keyd_link_test tests/keyd/keyd_probe_test \
 	tests/keyd/keyd_tickets_daemon_test \
-	tests/keyd/keyd_keyctl_keys_test
+	tests/keyd/keyd_keyctl_keys_test tests/keyd/keyd_metrics_test
 EXTRA_DIST += tests/keyd/Kyuafile tests/keyd/keyd_lib.sh tests/keyd/keyd_daemon_test.sh \
-	tests/keyd/keyd_keyctl_keys_test.sh \
+	tests/keyd/keyd_keyctl_keys_test.sh tests/keyd/keyd_metrics_test.sh \
 	tests/keyd/keyd_config_errors_test.sh tests/keyd/keyd_sandbox_test.sh tests/keyd/keyd_ct_check.sh \
 	tests/keyd/keyd_link_test.sh tests/keyd/keyd_probe_test.sh tests/keyd/keyd_tickets_daemon_test.sh
 CLEANFILES += $(KEYD_SH_TESTS)

@@ -412,3 +412,50 @@ ct_expect_caught()
 		{ cat vg.txt >&2; atf_fail "memcheck did not see the early-exit check's branches"; }
 	[ "$VG_STATUS" = 9 ] || atf_fail "valgrind exited $VG_STATUS, expected its error status 9"
 }
+
+# prom_check FILE: FILE is the Prometheus text exposition format (0.0.4) as moat writes it, without
+# promtool: every line a HELP, a TYPE or a sample; HELP then TYPE once per family, before its
+# samples; each sample of a family that has both, its name the family's (a histogram's with
+# _bucket, _sum or _count), its labels name="escaped value" pairs and its value a number; counters
+# end in _total; a histogram's buckets are cumulative and end with le="+Inf" equal to _count.
+prom_check()
+{
+	awk '
+	function fail(why) { printf "%s:%d: %s: %s\n", FILENAME, NR, why, $0; bad = 1; exit 1 }
+	/^# HELP / {
+		if ($3 in help) fail("second HELP")
+		help[$3] = 1; next
+	}
+	/^# TYPE / {
+		if (!($3 in help)) fail("TYPE before HELP")
+		if ($3 in type) fail("second TYPE")
+		if ($4 !~ /^(counter|gauge|histogram|summary|untyped)$/) fail("unknown type")
+		if ($4 == "counter" && $3 !~ /_total$/) fail("a counter not named _total")
+		type[$3] = $4; next
+	}
+	/^#/ { fail("a comment that is neither HELP nor TYPE") }
+	{
+		if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\[\\"n])*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\[\\"n])*")*\})? (-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|\+Inf|-Inf|NaN)$/)
+			fail("not a sample line")
+		name = $0; sub(/[{ ].*/, "", name)
+		fam = name
+		if (!(fam in type)) { sub(/_(bucket|sum|count)$/, "", fam); if (type[fam] != "histogram") fail("no TYPE for " name) }
+		if (name ~ /_bucket$/) {
+			series = $0; sub(/,?le="[^"]*"/, "", series); sub(/ [^ ]*$/, "", series)
+			if (series in last && $NF + 0 < last[series]) fail("buckets not cumulative")
+			last[series] = $NF + 0
+			if ($0 ~ /le="\+Inf"/) inf[fam] = $NF
+		}
+		if (name ~ /_count$/ && type[fam] == "histogram" && inf[fam] != $NF) fail("_count is not the +Inf bucket")
+		samples++
+	}
+	END { if (!bad && samples == 0) { print FILENAME ": no samples"; exit 1 } }
+	' "$1"
+}
+
+# prom_value FILE SERIES: the value of the sample SERIES ("name" or "name{labels}", exactly as
+# written) in FILE, 0 when there is no such sample (a labelled series appears once it is non-zero).
+prom_value()
+{
+	awk -v s="$2" 'substr($0, 1, length(s) + 1) == s " " { print $NF; found = 1; exit } END { if (!found) print 0 }' "$1"
+}
