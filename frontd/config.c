@@ -636,7 +636,7 @@ static int load_metrics(struct moat_conf *conf, const struct moat_conf_node *n, 
 	struct frontd_listen *l = &cfg->listen[cfg->listen_count];
 	TRY(moat_conf_arg_text(conf, n, 1, &text));
 	if (strchr(text, '/') != NULL || strchr(text, ':') == NULL) {
-		TRY(unix_sockaddr(conf, n, text, &l->addr, &l->addr_len));
+		TRY(frontd_conf_unix_sockaddr(conf, n, text, &l->addr, &l->addr_len));
 	} else {
 		TRY(moat_conf_arg_sockaddr(conf, n, 1, &l->addr, &l->addr_len));
 		if (!is_loopback(&l->addr))
