@@ -106,6 +106,8 @@ extern const struct moat_ext_list moat_ext_cr13_recv;     /* the server's Certif
 /* TLS 1.2 (server side), RFC 5246 §7.4.1.4. */
 extern const struct moat_ext_list moat_ext_sh12_send;     /* our TLS 1.2 ServerHello */
 extern const struct moat_ext_list moat_ext_ch12_recv;     /* the ClientHello, TLS 1.2 chosen */
+/* TLS 1.2 (client side). */
+extern const struct moat_ext_list moat_ext_sh12_recv;     /* the server's TLS 1.2 ServerHello */
 
 /* Every list, for the table tests; NULL-terminated. */
 extern const struct moat_ext_list *const moat_ext_lists[];

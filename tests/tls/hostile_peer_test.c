@@ -1547,17 +1547,21 @@ ATF_TC_BODY(client_downgrade_sentinel, tc)
 ATF_TC_WITHOUT_HEAD(client_tls12_server_hello);
 ATF_TC_BODY(client_tls12_server_hello, tc)
 {
-	/* RFC 8446 §4.2.1, App. D: a TLS 1.2 answer to a TLS 1.3-only client is protocol_version. */
+	/*
+	 * Our client offers TLS 1.2 beside 1.3. A TLS 1.2 ServerHello that
+	 * echoes the random session id of TLS 1.3's compatibility mode claims
+	 * to resume a session we never offered (RFC 5246 §7.4.1.3):
+	 * illegal_parameter, with or without renegotiation_info.
+	 */
 	struct sp_sh_opts o;
 	sp_sh_defaults(&o);
 	o.no_supported_versions = true;
 	o.key_share_group = 0;
 	o.suite = 0xc02f;
-	client_rejects_server_hello(&o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
-	/* As TLS 1.2 servers really answer: with renegotiation_info. */
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 	o.extra_ext = ext_renegotiation_info;
 	o.extra_ext_len = sizeof(ext_renegotiation_info);
-	client_rejects_server_hello(&o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
 ATF_TC_WITHOUT_HEAD(client_supported_versions_below_tls13);
