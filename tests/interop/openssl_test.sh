@@ -325,7 +325,30 @@ tls12_client_matrix_body()
 			default -Verify 1 -verify_return_error -CAfile ca.pem
 	done
 	spawn cli12_custom_dh tls12_client_custom_dh
+	spawn cli12_hello_request tls12_client_hello_request
 	finish
+}
+# s_server's R command sends a HelloRequest (RFC 5246 §7.4.1.1): our client answers no_renegotiation,
+# which OpenSSL, having asked, reports as "no renegotiation" before ending the connection.
+tls12_client_hello_request()
+{
+	mkfifo "$N.cmd"
+	exec 6<>"$N.cmd"
+	timeout "$PEER_LIFETIME" openssl s_server -accept 0 -naccept 1 -tls1_2 -cert rsa.pem -key rsa.key <&6 \
+		>"$N.peer.out" 2>&1 &
+	PEER_PID=$!
+	bg_track "$PEER_PID"
+	wait_listen_port "$PEER_PID" || { exec 6>&-; fail "peer server did not start"; return; }
+	timeout "$WAIT_SECONDS" "$MOAT_CLIENT" --connect "127.0.0.1:$PORT" --timeout 10 --ca ca.pem \
+		--server-name localhost --policy default --recv-bytes 10 >"$N.cli.out" 2>"$N.cli.err" &
+	_cli=$!
+	wait_line "$N.cli.err" "^handshake: ok" "$_cli" || { exec 6>&-; fail "no handshake"; return; }
+	echo R >&6
+	wait_exit "$_cli"
+	wait_line "$N.peer.out" "no renegotiation" "$PEER_PID"
+	exec 6>&-
+	peer_stop
+	expect "$N.peer.out" "ssl3_read_bytes:no renegotiation" && pass
 }
 # s_server's own DH parameters are no RFC 7919 group: insufficient_security (RFC 7919 §3, tls12_kx_client.c).
 tls12_client_custom_dh()
