@@ -75,15 +75,10 @@ size_t moat_tls12_client_suites(const struct moat_connection *conn, uint16_t *ou
 	return n;
 }
 
-static bool usable_tls12_or_13(uint16_t scheme, moat_key_type type)
-{
-	return moat_sig_scheme_usable_tls13(scheme, type) || moat_sig_scheme_usable_tls12(scheme, type);
-}
-
 bool moat_tls12_client_offered_scheme(const struct moat_connection *conn, uint16_t scheme)
 {
 	uint16_t schemes[64];
-	size_t n = moat_verify_schemes(moat_conn_policy(conn), usable_tls12_or_13, schemes, 64);
+	size_t n = moat_client_offered_schemes(conn, schemes, 64);
 	for (size_t i = 0; i < n; i++)
 		if (schemes[i] == scheme)
 			return true;
@@ -152,6 +147,9 @@ int moat_tls12_client_recv_certificate(struct moat_connection *conn, struct moat
 	ENSURE(m.count > 0, MOAT_ERR_DECODE);
 	TRY(moat_peer_chain_load(conn, &m));
 	ENSURE(key_fits_suite(conn->suite, conn->peer_chain.leaf_key.type), MOAT_ERR_UNSUPPORTED_CERTIFICATE);
+	/* §7.4.2: a key we encrypt the premaster to must be allowed to encrypt. */
+	ENSURE(conn->suite->kx != MOAT_KX_RSA || moat_cert_leaf_allows_key_encipherment(&conn->peer_chain),
+	       MOAT_ERR_UNSUPPORTED_CERTIFICATE);
 	return MOAT_SUCCESS;
 }
 

@@ -14,7 +14,9 @@
  * no version below TLS 1.3.
  */
 size_t moat_tls12_client_suites(const struct moat_connection *conn, uint16_t *out, size_t cap);
-/* A scheme our ClientHello's signature_algorithms listed (tls13_ext_client.c writes the list). */
+/* Our ClientHello's signature_algorithms, into out (at most cap); how many (tls13_ext_client.c). */
+size_t moat_client_offered_schemes(const struct moat_connection *conn, uint16_t *out, size_t cap);
+/* A scheme our ClientHello's signature_algorithms listed. */
 bool moat_tls12_client_offered_scheme(const struct moat_connection *conn, uint16_t scheme);
 
 #endif

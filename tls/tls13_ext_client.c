@@ -14,6 +14,7 @@
 
 #include "tls/ext_handlers.h"
 #include "tls/handshake_tables.h"
+#include "tls/tls12_client.h"
 
 /* The policy's groups the key exchange code supports, in the policy's order. */
 static size_t client_groups(const struct moat_security_policy *p, uint16_t *out, size_t cap)
@@ -28,6 +29,14 @@ static size_t client_groups(const struct moat_security_policy *p, uint16_t *out,
 static bool usable_tls12_or_13(uint16_t scheme, moat_key_type type)
 {
 	return moat_sig_scheme_usable_tls13(scheme, type) || moat_sig_scheme_usable_tls12(scheme, type);
+}
+
+/* Offering TLS 1.2 too: its schemes (rsa_pkcs1_*, RFC 5246 §7.4.1.4.1) come along. */
+size_t moat_client_offered_schemes(const struct moat_connection *conn, uint16_t *out, size_t cap)
+{
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	return moat_ext_offer_tls12(conn) ? moat_verify_schemes(p, usable_tls12_or_13, out, cap)
+					  : moat_tls13_verify_schemes(p, out, cap);
 }
 
 /* RFC 6066 §3: literal IP addresses are not sent as server names (they are still checked). */
@@ -64,9 +73,7 @@ int moat_ext_supported_groups_ch_write(struct moat_connection *conn, struct moat
 int moat_ext_signature_algorithms_ch_write(struct moat_connection *conn, struct moat_buf *out)
 {
 	uint16_t schemes[64];
-	/* Offering TLS 1.2 too: its schemes (rsa_pkcs1_*, RFC 5246 §7.4.1.4.1) come along. */
-	size_t n = moat_ext_offer_tls12(conn) ? moat_verify_schemes(moat_conn_policy(conn), usable_tls12_or_13, schemes, 64)
-					      : moat_tls13_verify_schemes(moat_conn_policy(conn), schemes, 64);
+	size_t n = moat_client_offered_schemes(conn, schemes, 64);
 	ENSURE(n > 0, MOAT_ERR_CONFIG);
 	return moat_ext_write_u16_list(out, MOAT_EXT_SIGNATURE_ALGORITHMS, schemes, n);
 }

@@ -230,7 +230,7 @@ client_matrix_body()
 atf_test_case tls12_client
 tls12_client_head()
 {
-	atf_set "descr" "our client -> gnutls-serv --echo with a TLS 1.2-only priority: ECDHE-RSA, ECDHE-ECDSA, DHE-RSA (ffdhe2048), GCM, ChaCha20, CBC; a TLS 1.3-capable client gets TLS 1.2"
+	atf_set "descr" "our client -> gnutls-serv --echo with a TLS 1.2-only priority: ECDHE-RSA, ECDHE-ECDSA, DHE-RSA (ffdhe2048), static RSA, GCM, ChaCha20, CBC; a TLS 1.3-capable client gets TLS 1.2"
 	atf_set "require.progs" "gnutls-serv openssl"
 	atf_set "timeout" "120"
 }
@@ -258,8 +258,8 @@ tls12_client_body()
 		TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
 	spawn cli12_ecdhe_cbc tls12_client_one rsa "-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1" default \
 		TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
-	# DHE on RFC 7919's ffdhe2048, the only kind of group our client takes. (Static RSA is in
-	# openssl_test: GnuTLS wants keyEncipherment in the certificate, which make_pki's leaves lack.)
+	spawn cli12_rsa tls12_client_one rsa "-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM" default TLS_RSA_WITH_AES_128_GCM_SHA256
+	# DHE on RFC 7919's ffdhe2048, the only kind of group our client takes.
 	openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out ffdhe2048.pem 2>/dev/null ||
 		atf_fail "cannot write the ffdhe2048 parameters"
 	DHPARAMS="--dhparams ffdhe2048.pem" spawn cli12_dhe tls12_client_one rsa \

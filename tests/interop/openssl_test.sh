@@ -326,7 +326,17 @@ tls12_client_matrix_body()
 	done
 	spawn cli12_custom_dh tls12_client_custom_dh
 	spawn cli12_hello_request tls12_client_hello_request
+	spawn cli12_rsa_kx_needs_encipherment tls12_client_rsa_sign_only
 	finish
+}
+# RFC 5246 §7.4.2: RSA key transport to a certificate whose keyUsage lacks keyEncipherment is refused.
+tls12_client_rsa_sign_only()
+{
+	MAKE_CERT_KU=digitalSignature make_cert rsa_sign rsa localhost
+	S_SERVER_VERSION=-tls1_2 vs_s_server -cert rsa_sign.pem -key rsa_sign.key -cipher AES128-GCM-SHA256 -- \
+		--ca ca.pem --server-name localhost --policy default --echo-check --send-bytes 100 || return
+	[ $RC -ne 0 ] || { fail "our client encrypted to a signing-only key"; return; }
+	expect "$N.cli.err" "MOAT_ERR_UNSUPPORTED_CERTIFICATE" "alert sent: unsupported_certificate" && pass
 }
 # s_server's R command sends a HelloRequest (RFC 5246 §7.4.1.1): our client answers no_renegotiation,
 # which OpenSSL, having asked, reports as "no renegotiation" before ending the connection.
