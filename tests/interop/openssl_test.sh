@@ -275,7 +275,7 @@ tls12_client_one()
 	# Debian's openssl needs security level 0 for TLS 1.0/1.1 and SHA-1.
 	S_SERVER_VERSION=-$version vs_s_server -cert "$cert.pem" -key "$cert.key" -cipher "$suite:@SECLEVEL=0" "$@" -- \
 		--ca ca.pem --server-name localhost --policy "$policy" --print --echo-check --send-bytes 20000 \
-		${CLIENT_CERT:+--cert "$CLIENT_CERT.pem" --key "$CLIENT_CERT.key"} || return
+		${CLIENT_CERT:+--cert "$CLIENT_CERT.pem" --key "$CLIENT_CERT.key"} ${CLIENT_ALPN:+--alpn "$CLIENT_ALPN"} || return
 	[ $RC -eq 0 ] && [ $PRC -eq 0 ] || { fail "client exit $RC, s_server exit $PRC"; return; }
 	want_suite=$(openssl ciphers -stdname "$suite:@SECLEVEL=0" | awk -v s="$suite" '$3 == s { print $1 }')
 	case $version in
@@ -324,6 +324,9 @@ tls12_client_matrix_body()
 		CLIENT_CERT=$ccert spawn "cli12_mutual_$ccert" tls12_client_one rsa tls1_2 ECDHE-RSA-AES128-GCM-SHA256 \
 			default -Verify 1 -verify_return_error -CAfile ca.pem
 	done
+	# ALPN rides in the TLS 1.2 ServerHello (RFC 7301 §3.1).
+	CLIENT_ALPN=h2,http/1.1 spawn cli12_alpn tls12_client_one rsa tls1_2 ECDHE-RSA-AES128-GCM-SHA256 default \
+		-alpn h2
 	spawn cli12_custom_dh tls12_client_custom_dh
 	spawn cli12_hello_request tls12_client_hello_request
 	spawn cli12_rsa_kx_needs_encipherment tls12_client_rsa_sign_only
