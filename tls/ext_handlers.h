@@ -83,6 +83,19 @@ MOAT_MUST_USE int moat_ext_signature_algorithms_cr_recv(struct moat_connection *
 MOAT_MUST_USE int moat_ext_certificate_authorities_cr_recv(struct moat_connection *conn,
 							   const struct moat_ext_block *blk);
 
+/* tls12_ext_client.c: a client offering TLS 1.2 or older; what it reads in a TLS 1.2 ServerHello. */
+bool moat_ext_offer_tls13(const struct moat_connection *conn);
+bool moat_ext_offer_tls12(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_ec_point_formats_ch_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_extended_master_secret_ch_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_renegotiation_info_ch_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_ec_point_formats_sh12_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_extended_master_secret_sh12_recv(struct moat_connection *conn,
+							    const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_extended_master_secret_sh12_missing(struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_renegotiation_info_sh12_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+MOAT_MUST_USE int moat_ext_renegotiation_info_sh12_missing(struct moat_connection *conn);
+
 /* tls13_psk.c: resumption PSKs (RFC 8446 §4.2.9, §4.2.11). */
 bool moat_ext_psk_modes_ch_should_send(const struct moat_connection *conn);
 MOAT_MUST_USE int moat_ext_psk_modes_ch_write(struct moat_connection *conn, struct moat_buf *out);

@@ -50,7 +50,8 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 			     .recv = moat_ext_server_name_ee_recv },
 		/* RFC 6066 §3: in TLS 1.2 the empty acknowledgement rides in the ServerHello. */
 		[COL_SH12] = { .should_send = moat_ext_server_name_ee_should_send,
-			       .write = moat_ext_server_name_ee_write },
+			       .write = moat_ext_server_name_ee_write,
+			       .recv = moat_ext_server_name_ee_recv },
 	} },
 	[MOAT_EXTI_MAX_FRAGMENT_LENGTH] = { .on = {
 		[COL_CH] = { .recv = moat_ext_max_fragment_length_ch_recv },
@@ -84,7 +85,8 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 			     .recv = moat_ext_alpn_ee_recv },
 		/* RFC 7301 §3.1: TLS 1.2's answer is in the ServerHello. */
 		[COL_SH12] = { .should_send = moat_ext_alpn_ee_should_send,
-			       .write = moat_ext_alpn_ee_write },
+			       .write = moat_ext_alpn_ee_write,
+			       .recv = moat_ext_alpn_ee_recv },
 	} },
 	[MOAT_EXTI_RECORD_SIZE_LIMIT] = { .on = {
 		[COL_CH] = { .recv = moat_ext_record_size_limit_ch_recv },
@@ -95,7 +97,8 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_CH] = { .recv = moat_ext_early_data_ch_recv },
 	} },
 	[MOAT_EXTI_SUPPORTED_VERSIONS] = { .on = {
-		[COL_CH] = { .write = moat_ext_supported_versions_ch_write,
+		[COL_CH] = { .should_send = moat_ext_offer_tls13,
+			     .write = moat_ext_supported_versions_ch_write,
 			     .recv = moat_ext_supported_versions_ch_recv,
 			     .if_missing = moat_ext_supported_versions_ch_missing },
 		/* Read by the version choice (moat_hs_server_hello_version), before any list. */
@@ -116,19 +119,30 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 	} },
 	/* The TLS 1.2-era rows: read in a ClientHello that chose TLS 1.2, answered in its ServerHello. */
 	[MOAT_EXTI_EC_POINT_FORMATS] = { .on = {
-		[COL_CH] = { .recv = moat_ext_ec_point_formats_ch_recv },
+		[COL_CH] = { .should_send = moat_ext_offer_tls12,
+			     .write = moat_ext_ec_point_formats_ch_write,
+			     .recv = moat_ext_ec_point_formats_ch_recv },
 		[COL_SH12] = { .should_send = moat_ext_ec_point_formats_sh12_should_send,
-			       .write = moat_ext_ec_point_formats_sh12_write },
+			       .write = moat_ext_ec_point_formats_sh12_write,
+			       .recv = moat_ext_ec_point_formats_sh12_recv },
 	} },
 	[MOAT_EXTI_EXTENDED_MASTER_SECRET] = { .on = {
-		[COL_CH] = { .recv = moat_ext_extended_master_secret_ch_recv,
+		[COL_CH] = { .should_send = moat_ext_offer_tls12,
+			     .write = moat_ext_extended_master_secret_ch_write,
+			     .recv = moat_ext_extended_master_secret_ch_recv,
 			     .if_missing = moat_ext_extended_master_secret_ch_missing },
-		[COL_SH12] = { .write = moat_ext_extended_master_secret_sh12_write },
+		[COL_SH12] = { .write = moat_ext_extended_master_secret_sh12_write,
+			       .recv = moat_ext_extended_master_secret_sh12_recv,
+			       .if_missing = moat_ext_extended_master_secret_sh12_missing },
 	} },
 	[MOAT_EXTI_RENEGOTIATION_INFO] = { .on = {
-		[COL_CH] = { .recv = moat_ext_renegotiation_info_ch_recv },
+		[COL_CH] = { .should_send = moat_ext_offer_tls12,
+			     .write = moat_ext_renegotiation_info_ch_write,
+			     .recv = moat_ext_renegotiation_info_ch_recv },
 		[COL_SH12] = { .should_send = moat_ext_renegotiation_info_sh12_should_send,
-			       .write = moat_ext_renegotiation_info_sh12_write },
+			       .write = moat_ext_renegotiation_info_sh12_write,
+			       .recv = moat_ext_renegotiation_info_sh12_recv,
+			       .if_missing = moat_ext_renegotiation_info_sh12_missing },
 	} },
 	/*
 	 * The server reads a ClientHello's PSK offer itself (tls13_psk.c), not
@@ -148,7 +162,8 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 			     .recv = moat_ext_pre_shared_key_sh_recv },
 	} },
 	[MOAT_EXTI_KEY_SHARE] = { .on = {
-		[COL_CH] = { .write = moat_ext_key_share_ch_write,
+		[COL_CH] = { .should_send = moat_ext_offer_tls13,
+			     .write = moat_ext_key_share_ch_write,
 			     .recv = moat_ext_key_share_ch_recv,
 			     .if_missing = moat_ext_missing_extension },
 		[COL_SH] = { .write = moat_ext_key_share_sh_write,
@@ -167,7 +182,8 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 /* Sent: the order on the wire. */
 LIST(moat_ext_ch_send, "ClientHello (sent)", MOAT_MSG_CH, false, MOAT_EXTI_SERVER_NAME,
      MOAT_EXTI_SUPPORTED_VERSIONS, MOAT_EXTI_SUPPORTED_GROUPS, MOAT_EXTI_SIGNATURE_ALGORITHMS, MOAT_EXTI_KEY_SHARE,
-     MOAT_EXTI_ALPN, MOAT_EXTI_COOKIE, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES, MOAT_EXTI_PRE_SHARED_KEY);
+     MOAT_EXTI_ALPN, MOAT_EXTI_COOKIE, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_EXTENDED_MASTER_SECRET,
+     MOAT_EXTI_RENEGOTIATION_INFO, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_sh_send, "ServerHello (sent)", MOAT_MSG_SH, false, MOAT_EXTI_SUPPORTED_VERSIONS,
      MOAT_EXTI_KEY_SHARE, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_hrr_send, "HelloRetryRequest (sent)", MOAT_MSG_HRR, false, MOAT_EXTI_SUPPORTED_VERSIONS,
@@ -204,6 +220,12 @@ LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", 
  */
 LIST(moat_ext_ch12_recv, "ClientHello (TLS 1.2)", MOAT_MSG_CH, false, MOAT_EXTI_RENEGOTIATION_INFO,
      MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN);
+/*
+ * A client's TLS 1.2-or-older ServerHello: renegotiation_info and
+ * extended_master_secret first, each required (tls12_ext_client.c).
+ */
+LIST(moat_ext_sh12_recv, "ServerHello (TLS 1.2)", MOAT_MSG_SH12, true, MOAT_EXTI_RENEGOTIATION_INFO,
+     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN);
 LIST(moat_ext_sh13_recv, "ServerHello (TLS 1.3)", MOAT_MSG_SH, true, MOAT_EXTI_KEY_SHARE, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_hrr13_recv, "HelloRetryRequest (TLS 1.3)", MOAT_MSG_HRR, true, MOAT_EXTI_KEY_SHARE,
      MOAT_EXTI_COOKIE);
@@ -216,7 +238,7 @@ const struct moat_ext_list *const moat_ext_lists[] = {
 	&moat_ext_ch_send,       &moat_ext_sh_send,   &moat_ext_hrr_send,        &moat_ext_ee_send,
 	&moat_ext_cr_send,       &moat_ext_ch_hello_recv, &moat_ext_ch13_recv, &moat_ext_ch13_retry_recv,
 	&moat_ext_sh13_recv,     &moat_ext_hrr13_recv, &moat_ext_ee13_recv,     &moat_ext_cr13_recv,
-	&moat_ext_sh12_send,     &moat_ext_ch12_recv,
+	&moat_ext_sh12_send,     &moat_ext_ch12_recv, &moat_ext_sh12_recv,
 	NULL,
 };
 

@@ -43,11 +43,13 @@
  * and server_name and ALPN, which 1.2 answers there) are SH12 columns of
  * their rows, with writers over the codecs of extensions12.h
  * (tls12_ext_server.c), written from the TLS 1.2 ServerHello send list; a
- * ClientHello that chose TLS 1.2 is read with its own list. Still to come:
- * session_ticket (RFC 5077 §3.2) with resumption, a client's TLS 1.2 lists
- * (its ClientHello send list gains what a client offering TLS 1.2 adds,
- * since one ClientHello offers every version, and a ServerHello receive
- * list).
+ * ClientHello that chose TLS 1.2 is read with its own list. A client's
+ * ClientHello, one for every version it offers, adds ec_point_formats,
+ * extended_master_secret and renegotiation_info when it offers TLS 1.2 or
+ * older, and leaves supported_versions and key_share out when it does not
+ * offer TLS 1.3; a TLS 1.2 ServerHello is read with moat_ext_sh12_recv
+ * (tls12_ext_client.c). Still to come: session_ticket (RFC 5077 §3.2)
+ * with resumption.
  */
 #ifndef MOAT_TLS_EXT_ROWS_H
 #define MOAT_TLS_EXT_ROWS_H
@@ -106,6 +108,8 @@ extern const struct moat_ext_list moat_ext_cr13_recv;     /* the server's Certif
 /* TLS 1.2 (server side), RFC 5246 §7.4.1.4. */
 extern const struct moat_ext_list moat_ext_sh12_send;     /* our TLS 1.2 ServerHello */
 extern const struct moat_ext_list moat_ext_ch12_recv;     /* the ClientHello, TLS 1.2 chosen */
+/* TLS 1.2 (client side). */
+extern const struct moat_ext_list moat_ext_sh12_recv;     /* the server's TLS 1.2 ServerHello */
 
 /* Every list, for the table tests; NULL-terminated. */
 extern const struct moat_ext_list *const moat_ext_lists[];

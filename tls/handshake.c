@@ -27,20 +27,19 @@
  *   the record reader (moat_hs_recv_ccs), wherever in the path it comes, as
  *   RFC 8446 §5 allows for TLS 1.3.
  *
- * TLS 1.2 (RFC 5246 §7.3; 1.0 and 1.1 will share it):
+ * TLS 1.2 (RFC 5246 §7.3; 1.0 and 1.1 share it):
  * - moat_tls12_machine (tls12_tables.c), listed in moat_hs_machines, with
  *   rows for ServerKeyExchange, ServerHelloDone, ClientKeyExchange and the
- *   two CCS and, for now, the full ECDHE handshake's path; its server
- *   handlers are in tls12_server.c. CertificateRequest and the client's
- *   Certificate and CertificateVerify, CertificateStatus, NewSessionTicket
+ *   two CCS, paths for ECDHE/DHE and RSA key transport with and without
+ *   client authentication; its server handlers are in tls12_server.c, its
+ *   client handlers in tls12_client.c. CertificateStatus, NewSessionTicket
  *   and the resumed handshake come as rows and paths under the
- *   MOAT_HS_F_CLIENT_AUTH, _OCSP, _TICKET and _RESUMED flags, and a client
- *   side in tls12_client.c.
+ *   MOAT_HS_F_OCSP, _TICKET and _RESUMED flags.
  * - hello.c: the server's choose_version finds it for a client that offers
- *   1.2 (legacy_version or supported_versions) when the policy allows it.
- *   The client does not offer 1.2 yet: moat_hs_server_hello_version still
- *   refuses a ServerHello without supported_versions, after the downgrade
- *   check.
+ *   1.2 (legacy_version or supported_versions) when the policy allows it;
+ *   a client offers every version its policy allows, and its ServerHello
+ *   handler enters it for a ServerHello without supported_versions, after
+ *   the downgrade check (moat_hs_server_hello_version).
  * - Its CCS rows are not optional: in 1.2 a CCS comes at exactly one place
  *   and switches the read keys there. The driver reads it at that place in
  *   the path (step_read_ccs: read one record, which must be a CCS, and the

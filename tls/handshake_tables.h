@@ -150,13 +150,18 @@ const struct moat_hs_action *moat_hs_peer_ccs_row(const struct moat_hs_machine *
 uint16_t moat_hs_server_highest_version(const struct moat_connection *conn);
 int moat_hs_server_recv_client_hello(struct moat_connection *conn, struct moat_cursor body);
 int moat_hs_client_recv_server_hello(struct moat_connection *conn, struct moat_cursor body);
+/* Client: the highest and lowest versions its ClientHello offers (the policy's, with a machine). */
+uint16_t moat_hs_client_max_version(const struct moat_connection *conn);
+uint16_t moat_hs_client_min_version(const struct moat_connection *conn);
 /*
- * The version a ServerHello selects: its supported_versions, which must be
- * one we offered (illegal_parameter otherwise); without it the server chose
- * TLS 1.2 or older, refused as protocol_version after the downgrade check of
- * RFC 8446 §4.1.3 (illegal_parameter).
+ * The version a ServerHello selects: its supported_versions, which must
+ * select TLS 1.3 and only when we offered it (illegal_parameter
+ * otherwise); without it legacy_version, TLS 1.2 or older, which must be
+ * one we offered (protocol_version), after the downgrade check of RFC 8446
+ * §4.1.3 (illegal_parameter).
  */
-MOAT_MUST_USE int moat_hs_server_hello_version(const struct moat_server_hello *sh, uint16_t *version);
+MOAT_MUST_USE int moat_hs_server_hello_version(const struct moat_connection *conn, const struct moat_server_hello *sh,
+					       uint16_t *version);
 
 /*
  * handshake.c: hand the message being received to the row at the current
@@ -189,10 +194,7 @@ int moat_tls13_server_send_tickets(struct moat_connection *conn);
 int moat_tls13_send_ccs(struct moat_connection *conn);
 int moat_tls13_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
 
-/*
- * TLS 1.2 server handlers (tls12_server.c). No client side yet: our
- * ClientHello offers TLS 1.3 only, so a client never enters this machine.
- */
+/* TLS 1.2 server handlers (tls12_server.c). */
 int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls12_server_send_hello(struct moat_connection *conn);
 int moat_tls12_server_send_certificate(struct moat_connection *conn);
@@ -207,5 +209,20 @@ int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cu
 int moat_tls12_server_send_ccs(struct moat_connection *conn);
 int moat_tls12_server_ccs_sent(struct moat_connection *conn);
 int moat_tls12_server_send_finished(struct moat_connection *conn);
+
+/* TLS 1.2 client handlers (tls12_client.c, tls12_kx_client.c). */
+int moat_tls12_client_recv_server_hello(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_client_recv_certificate(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_client_recv_key_exchange(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_client_recv_certificate_request(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_client_recv_hello_done(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_client_send_certificate(struct moat_connection *conn);
+int moat_tls12_client_send_key_exchange(struct moat_connection *conn);
+int moat_tls12_client_send_certificate_verify(struct moat_connection *conn);
+int moat_tls12_client_send_ccs(struct moat_connection *conn);
+int moat_tls12_client_ccs_sent(struct moat_connection *conn);
+int moat_tls12_client_send_finished(struct moat_connection *conn);
+int moat_tls12_client_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
+int moat_tls12_client_recv_finished(struct moat_connection *conn, struct moat_cursor body);
 
 #endif

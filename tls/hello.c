@@ -16,14 +16,17 @@
  * A server serves TLS 1.3 and TLS 1.2: a ClientHello without
  * supported_versions offers the versions up to its legacy_version (RFC 5246
  * Appendix E.1), and the highest the policy allows and a machine exists for
- * is chosen. Our client offers TLS 1.3 alone, so a ServerHello choosing
- * TLS 1.2 still ends with protocol_version (after the downgrade check).
+ * is chosen. A client offers the versions its policy allows, TLS 1.3 down
+ * to the policy's lowest; a ServerHello choosing TLS 1.2 or older takes
+ * the client into that version's machine (tls12_client.c) after the
+ * downgrade check of RFC 8446 §4.1.3.
  */
 #include <string.h>
 
 #include "tls/ext_handlers.h"
 #include "tls/handshake_tables.h"
 #include "tls/key_caps.h"
+#include "tls/messages12.h"
 
 /* RFC 8446 §4.1.3: the last 8 bytes of a downgraded server's random. */
 static const uint8_t downgrade_tls12[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
@@ -214,19 +217,53 @@ int moat_hs_server_recv_client_hello(struct moat_connection *conn, struct moat_c
 	return moat_hs_machine_recv(conn, body);
 }
 
-int moat_hs_server_hello_version(const struct moat_server_hello *sh, uint16_t *version)
+uint16_t moat_hs_client_max_version(const struct moat_connection *conn)
 {
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	for (uint16_t v = MOAT_TLS13; v >= MOAT_TLS10; v--)
+		if (moat_security_policy_supports_version(p, v) && moat_hs_machine_for_version(v) != NULL)
+			return v;
+	return 0;
+}
+
+uint16_t moat_hs_client_min_version(const struct moat_connection *conn)
+{
+	uint16_t min = moat_conn_policy(conn)->min_version;
+	return min < MOAT_TLS10 ? MOAT_TLS10 : min;
+}
+
+int moat_hs_server_hello_version(const struct moat_connection *conn, const struct moat_server_hello *sh,
+				 uint16_t *version)
+{
+	uint16_t highest = moat_hs_client_max_version(conn);
 	if (!moat_ext_present(&sh->ext, MOAT_EXTI_SUPPORTED_VERSIONS)) {
-		/* A TLS 1.2-or-older answer. A downgrade sentinel means an attacker is in the middle. */
-		const uint8_t *tail = sh->random + MOAT_RANDOM_LEN - 8;
-		ENSURE(memcmp(tail, downgrade_tls12, 8) != 0 && memcmp(tail, downgrade_tls11, 8) != 0,
-		       MOAT_ERR_ILLEGAL_PARAMETER);
-		/* We offer no version below 1.3 yet; TLS 1.2 takes legacy_version here. */
-		BAIL(MOAT_ERR_PROTOCOL_VERSION);
+		/*
+		 * A TLS 1.2-or-older answer: legacy_version is the version
+		 * (RFC 5246 §7.4.1.3). A downgrade sentinel for what we offered
+		 * means someone in the middle took the higher version away
+		 * (RFC 8446 §4.1.3: illegal_parameter), checked before the
+		 * version itself so that is what such a downgrade gets.
+		 */
+		uint16_t v = sh->legacy_version;
+		if (v >= MOAT_TLS10 && v <= MOAT_TLS12 && v <= highest)
+			TRY(moat_downgrade_sentinel_check(sh->random, v, highest));
+		else if (highest == MOAT_TLS13)
+			ENSURE(memcmp(sh->random + MOAT_RANDOM_LEN - 8, downgrade_tls12, 8) != 0 &&
+				       memcmp(sh->random + MOAT_RANDOM_LEN - 8, downgrade_tls11, 8) != 0,
+			       MOAT_ERR_ILLEGAL_PARAMETER);
+		/* RFC 5246 Appendix E.1: a version we did not offer ends the handshake with protocol_version. */
+		ENSURE(v >= moat_hs_client_min_version(conn) && v <= highest && v <= MOAT_TLS12,
+		       MOAT_ERR_PROTOCOL_VERSION);
+		*version = v;
+		return MOAT_SUCCESS;
 	}
 	TRY(moat_ext_supported_versions_decode_sh(sh->ext.data[MOAT_EXTI_SUPPORTED_VERSIONS], version));
-	/* §4.2.1: only a version we offered; legacy_version is ignored once supported_versions is there. */
-	ENSURE(*version == MOAT_TLS13, MOAT_ERR_ILLEGAL_PARAMETER);
+	/*
+	 * §4.2.1: only a version we offered, and supported_versions only ever
+	 * selects TLS 1.3 ("a version prior to TLS 1.3" is illegal_parameter);
+	 * legacy_version is ignored once it is there.
+	 */
+	ENSURE(*version == MOAT_TLS13 && highest == MOAT_TLS13, MOAT_ERR_ILLEGAL_PARAMETER);
 	return MOAT_SUCCESS;
 }
 
@@ -237,9 +274,9 @@ int moat_hs_client_recv_server_hello(struct moat_connection *conn, struct moat_c
 	/* §5.1: everything after the first ClientHello, alerts included, carries 0x0303. */
 	conn->rl.write_version = MOAT_TLS12;
 	TRY(moat_server_hello_decode(body, &sh));
-	TRY(moat_hs_server_hello_version(&sh, &version));
+	TRY(moat_hs_server_hello_version(conn, &sh, &version));
 	const struct moat_hs_machine *m = moat_hs_machine_for_version(version);
-	ENSURE(m != NULL && !m->server_only, MOAT_ERR_PROTOCOL_VERSION);
+	ENSURE(m != NULL, MOAT_ERR_PROTOCOL_VERSION);
 	conn->hs->machine = m;
 	conn->hs->flags |= m->initial_flags;
 	/* The chosen machine reads the same ServerHello (or HelloRetryRequest) again, whole. */

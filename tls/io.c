@@ -24,6 +24,7 @@
 #include "common/secmem.h"
 #include "tls/alert.h"
 #include "tls/conn.h"
+#include "tls/messages12.h"
 #include "tls/tickets.h"
 
 #define SEND_BATCH (4u * (MOAT_MAX_PLAINTEXT + 256u))
@@ -93,9 +94,9 @@ static int handle_alert(struct moat_connection *conn, const uint8_t *data, size_
 	TRY(moat_cursor_get_u8(&c, &desc));
 	/* RFC 8446 §5.1: an alert record holds exactly one alert. */
 	TRY(moat_cursor_expect_end(&c));
-	/* tls/alert.h: TLS 1.2's levels count once it is negotiated; until then 1.3's stricter rule. */
-	enum moat_alert_effect effect = conn->version == MOAT_TLS12 ? moat_alert_effect_tls12(level, desc)
-								    : moat_alert_effect_tls13(level, desc);
+	/* tls/alert.h: TLS 1.2's levels count once it (or 1.1, 1.0) is negotiated; until then 1.3's stricter rule. */
+	bool tls12 = conn->version >= MOAT_TLS10 && conn->version <= MOAT_TLS12;
+	enum moat_alert_effect effect = tls12 ? moat_alert_effect_tls12(level, desc) : moat_alert_effect_tls13(level, desc);
 	switch (effect) {
 	case MOAT_ALERT_EFFECT_CLOSE:
 		conn->read_closed = true;
@@ -179,18 +180,25 @@ static int send_key_update(struct moat_connection *conn)
 }
 
 /*
- * TLS 1.2 after the handshake: renegotiation is never done (RFC 5746 is
- * honoured only to say so). A server answers the client's ClientHello with
- * a no_renegotiation warning (RFC 5246 §7.2.2) and drops it; a client that
- * sends another has not taken the answer and the connection ends with
- * unexpected_message (no_renegotiation itself is "always a warning"). Any
- * other handshake message, KeyUpdate included (TLS 1.3 only), is
- * unexpected_message.
+ * TLS 1.2 (and 1.1/1.0) after the handshake: renegotiation is never done
+ * (RFC 5746 is honoured only to say so). A server answers the client's
+ * ClientHello with a no_renegotiation warning (RFC 5246 §7.2.2) and drops
+ * it; a client that sends another has not taken the answer and the
+ * connection ends with unexpected_message (no_renegotiation itself is
+ * "always a warning"). A client answers the server's HelloRequest the same
+ * way (§7.4.1.1: the client "may respond with a no_renegotiation alert"),
+ * each time: a HelloRequest asks, it does not insist, and the server may
+ * ask again later. Any other handshake message, KeyUpdate included (TLS
+ * 1.3 only), is unexpected_message.
  */
-static int refuse_renegotiation(struct moat_connection *conn, uint8_t type)
+static int refuse_renegotiation(struct moat_connection *conn, uint8_t type, struct moat_cursor body)
 {
-	ENSURE(conn->mode == MOAT_SERVER && type == MOAT_HS_CLIENT_HELLO && !conn->renegotiation_refused,
-	       MOAT_ERR_UNEXPECTED_MESSAGE);
+	if (conn->mode == MOAT_CLIENT) {
+		ENSURE(type == MOAT_HS_HELLO_REQUEST, MOAT_ERR_UNEXPECTED_MESSAGE);
+		TRY(moat_hello_request_decode(body));
+	} else {
+		ENSURE(type == MOAT_HS_CLIENT_HELLO && !conn->renegotiation_refused, MOAT_ERR_UNEXPECTED_MESSAGE);
+	}
 	conn->renegotiation_refused = true;
 	if (conn->write_closed)
 		return MOAT_SUCCESS;
@@ -205,8 +213,8 @@ int moat_conn_handle_post_handshake(struct moat_connection *conn)
 		uint8_t type;
 		moat_cursor_init(&c, conn->post_hs.data, msg_len);
 		TRY(moat_hs_header_decode(&c, &type, &body));
-		if (conn->version == MOAT_TLS12) {
-			TRY(refuse_renegotiation(conn, type));
+		if (conn->version <= MOAT_TLS12) {
+			TRY(refuse_renegotiation(conn, type, body));
 		} else {
 			switch (type) {
 			case MOAT_HS_KEY_UPDATE: {

@@ -17,7 +17,8 @@
  *                        <--------              Finished
  *   Application Data     <------->      Application Data
  *
- * Only what the server handles today has rows and paths: the full
+ * Both sides run these rows: the server's handlers are in tls12_server.c,
+ * the client's in tls12_client.c. The paths: the full
  * handshake with an ephemeral key exchange, ECDHE or DHE (MOAT_HS_F_ECDHE:
  * a ServerKeyExchange, RFC 8422 §2, RFC 5246 §7.4.3; the handshake starts
  * with the flag), or with RSA key transport (the suite choice clears it: no
@@ -44,32 +45,43 @@
 #define CCS MOAT_CT_CHANGE_CIPHER_SPEC
 
 static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
+	/* The hello machine writes the one ClientHello for every version; this row would write the same. */
 	[MOAT_MSG_CLIENT_HELLO] = { "ClientHello", HS, MOAT_HS_CLIENT_HELLO, MOAT_CLIENT, false,
-		NULL, moat_tls12_server_recv_hello, NULL },
+		moat_tls13_client_send_hello, moat_tls12_server_recv_hello, NULL },
 	[MOAT_MSG_SERVER_HELLO] = { "ServerHello", HS, MOAT_HS_SERVER_HELLO, MOAT_SERVER, false,
-		moat_tls12_server_send_hello, NULL, NULL },
+		moat_tls12_server_send_hello, moat_tls12_client_recv_server_hello, NULL },
 	[MOAT_MSG_SERVER_CERTIFICATE] = { "Certificate (server)", HS, MOAT_HS_CERTIFICATE, MOAT_SERVER, false,
-		moat_tls12_server_send_certificate, NULL, NULL },
+		moat_tls12_server_send_certificate, moat_tls12_client_recv_certificate, NULL },
 	[MOAT_MSG_SERVER_KEY_EXCHANGE] = { "ServerKeyExchange", HS, MOAT_HS_SERVER_KEY_EXCHANGE, MOAT_SERVER, false,
-		moat_tls12_server_send_key_exchange, NULL, NULL },
+		moat_tls12_server_send_key_exchange, moat_tls12_client_recv_key_exchange, NULL },
 	[MOAT_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest", HS, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER, false,
-		moat_tls12_server_send_certificate_request, NULL, NULL },
+		moat_tls12_server_send_certificate_request, moat_tls12_client_recv_certificate_request, NULL },
 	[MOAT_MSG_SERVER_HELLO_DONE] = { "ServerHelloDone", HS, MOAT_HS_SERVER_HELLO_DONE, MOAT_SERVER, false,
-		moat_tls12_server_send_hello_done, NULL, NULL },
+		moat_tls12_server_send_hello_done, moat_tls12_client_recv_hello_done, NULL },
 	[MOAT_MSG_CLIENT_CERTIFICATE] = { "Certificate (client)", HS, MOAT_HS_CERTIFICATE, MOAT_CLIENT, false,
-		NULL, moat_tls12_server_recv_certificate, NULL },
+		moat_tls12_client_send_certificate, moat_tls12_server_recv_certificate, NULL },
 	[MOAT_MSG_CLIENT_CERTIFICATE_VERIFY] = { "CertificateVerify (client)", HS, MOAT_HS_CERTIFICATE_VERIFY,
-		MOAT_CLIENT, false, NULL, moat_tls12_server_recv_certificate_verify, NULL },
+		MOAT_CLIENT, false, moat_tls12_client_send_certificate_verify, moat_tls12_server_recv_certificate_verify,
+		NULL },
 	[MOAT_MSG_CLIENT_KEY_EXCHANGE] = { "ClientKeyExchange", HS, MOAT_HS_CLIENT_KEY_EXCHANGE, MOAT_CLIENT, false,
-		NULL, moat_tls12_server_recv_key_exchange, NULL },
+		moat_tls12_client_send_key_exchange, moat_tls12_server_recv_key_exchange, NULL },
 	[MOAT_MSG_CLIENT_CCS] = { "ChangeCipherSpec (client)", CCS, 0, MOAT_CLIENT, false,
-		NULL, moat_tls12_server_recv_ccs, NULL },
+		moat_tls12_client_send_ccs, moat_tls12_server_recv_ccs, moat_tls12_client_ccs_sent },
 	[MOAT_MSG_CLIENT_FINISHED] = { "Finished (client)", HS, MOAT_HS_FINISHED, MOAT_CLIENT, false,
-		NULL, moat_tls12_server_recv_finished, NULL },
+		moat_tls12_client_send_finished, moat_tls12_server_recv_finished, NULL },
 	[MOAT_MSG_SERVER_CCS] = { "ChangeCipherSpec (server)", CCS, 0, MOAT_SERVER, false,
-		moat_tls12_server_send_ccs, NULL, moat_tls12_server_ccs_sent },
+		moat_tls12_server_send_ccs, moat_tls12_client_recv_ccs, moat_tls12_server_ccs_sent },
 	[MOAT_MSG_SERVER_FINISHED] = { "Finished (server)", HS, MOAT_HS_FINISHED, MOAT_SERVER, false,
-		moat_tls12_server_send_finished, NULL, NULL },
+		moat_tls12_server_send_finished, moat_tls12_client_recv_finished, NULL },
+};
+
+/*
+ * A client expecting the ServerHelloDone may get a CertificateRequest
+ * first (§7.4.4: the server "may optionally request a certificate"),
+ * which chooses the client-authentication path.
+ */
+static const struct moat_hs_path_switch switches[] = {
+	{ MOAT_MSG_SERVER_HELLO_DONE, MOAT_HS_CERTIFICATE_REQUEST, MOAT_HS_F_CLIENT_AUTH },
 };
 
 #define CH MOAT_MSG_CLIENT_HELLO
@@ -107,14 +119,14 @@ static const struct moat_hs_path paths[] = {
 		.name = (name_), \
 		.version = (version_), \
 		.neutral = false, \
-		.server_only = true, \
+		.server_only = false, \
 		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT, \
 		.initial_flags = MOAT_HS_F_ECDHE, \
 		.actions = actions, \
 		.paths = paths, \
 		.path_count = sizeof(paths) / sizeof(paths[0]), \
-		.switches = NULL, \
-		.switch_count = 0, \
+		.switches = switches, \
+		.switch_count = sizeof(switches) / sizeof(switches[0]), \
 	}
 
 const struct moat_hs_machine moat_tls12_machine = TLS12_FAMILY_MACHINE("TLS 1.2", MOAT_TLS12);

@@ -17,35 +17,58 @@
 #include "tls/ext_rows.h"
 #include "tls/handshake_tables.h"
 #include "tls/tickets.h"
+#include "tls/tls12_client.h"
 
-static int tls13_suites(const struct moat_security_policy *p, uint16_t *out, size_t cap, size_t *n)
+/*
+ * The suites we offer: the policy's TLS 1.3 suites when we offer TLS 1.3,
+ * then those of the older versions we offer (tls12_client.c), each list in
+ * the policy's order.
+ */
+static int client_suites(struct moat_connection *conn, uint16_t *out, size_t cap, size_t *n)
 {
+	const struct moat_security_policy *p = moat_conn_policy(conn);
 	*n = 0;
-	for (size_t i = 0; i < p->cipher_suites_count && *n < cap; i++) {
-		const struct moat_cipher_suite *s = p->cipher_suites[i];
-		if (s->min_version <= MOAT_TLS13 && s->max_version >= MOAT_TLS13)
-			out[(*n)++] = s->iana;
-	}
-	/* TLS 1.2 and older are not implemented yet: a policy must allow TLS 1.3. */
+	if (moat_hs_client_max_version(conn) == MOAT_TLS13)
+		for (size_t i = 0; i < p->cipher_suites_count && *n < cap; i++) {
+			const struct moat_cipher_suite *s = p->cipher_suites[i];
+			if (s->min_version <= MOAT_TLS13 && s->max_version >= MOAT_TLS13)
+				out[(*n)++] = s->iana;
+		}
+	*n += moat_tls12_client_suites(conn, out + *n, cap - *n);
 	ENSURE(*n > 0, MOAT_ERR_PROTOCOL_VERSION);
 	return MOAT_SUCCESS;
 }
 
+/*
+ * The ClientHello offers every version the policy allows (the hello
+ * machine's writer, whichever version the server then picks). Offering
+ * TLS 1.3 it is a TLS 1.3 ClientHello in compatibility mode; offering
+ * TLS 1.2 or older only, it has no supported_versions, key_share or
+ * session id, and legacy_version is the highest version offered
+ * (RFC 5246 Appendix E.1).
+ */
 int moat_tls13_client_send_hello(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
-	uint16_t suites[16];
+	uint16_t suites[64];
 	size_t n_suites;
-	TRY(tls13_suites(moat_conn_policy(conn), suites, 16, &n_suites));
+	uint16_t highest = moat_hs_client_max_version(conn);
+	ENSURE(highest != 0, MOAT_ERR_PROTOCOL_VERSION);
+	TRY(client_suites(conn, suites, 64, &n_suites));
 	if (!hs->hrr_done) {
 		/* §5.1: the first ClientHello may carry 0x0301 for old middleboxes; all else 0x0303. */
 		conn->rl.write_version = MOAT_TLS10;
 		TRY(moat_random_bytes(hs->client_random, MOAT_RANDOM_LEN));
-		hs->session_id_len = MOAT_MAX_SESSION_ID_LEN;
-		TRY(moat_random_bytes(hs->session_id, hs->session_id_len));
-		hs->flags |= MOAT_HS_F_MIDDLEBOX;
-		conn->client_hello_version = MOAT_TLS12;
-		conn->client_version = MOAT_TLS13;
+		if (highest == MOAT_TLS13) {
+			hs->session_id_len = MOAT_MAX_SESSION_ID_LEN;
+			TRY(moat_random_bytes(hs->session_id, hs->session_id_len));
+			hs->flags |= MOAT_HS_F_MIDDLEBOX;
+		} else {
+			/* No session to resume: an empty session id (RFC 5246 §7.4.1.2). */
+			hs->session_id_len = 0;
+		}
+		conn->client_hello_version = highest > MOAT_TLS12 ? MOAT_TLS12 : highest;
+		conn->client_version = highest;
 	} else {
 		conn->rl.write_version = MOAT_TLS12;
 	}
@@ -57,7 +80,7 @@ int moat_tls13_client_send_hello(struct moat_connection *conn)
 	int rc = moat_ext_write_list(conn, &moat_ext_ch_send, &ext, &hs->ext_offered);
 	/* The same random and session id in both ClientHellos (§4.1.2). */
 	if (rc == MOAT_SUCCESS)
-		rc = moat_client_hello_encode(&msg, MOAT_TLS12, hs->client_random, hs->session_id, hs->session_id_len,
+		rc = moat_client_hello_encode(&msg, conn->client_hello_version, hs->client_random, hs->session_id, hs->session_id_len,
 					      suites, n_suites, ext.data, ext.len);
 	/* A PSK's binder covers the message up to itself (RFC 8446 §4.2.11.2): written last. */
 	if (rc == MOAT_SUCCESS)
@@ -77,7 +100,7 @@ static bool offered_suite(struct moat_connection *conn, uint16_t iana)
 	const struct moat_security_policy *p = moat_conn_policy(conn);
 	const struct moat_cipher_suite *s = moat_cipher_suite_find(iana);
 	return s != NULL && s->min_version <= MOAT_TLS13 && s->max_version >= MOAT_TLS13 &&
-	       moat_security_policy_has_suite(p, iana);
+	       moat_security_policy_has_suite(p, iana) && moat_hs_client_max_version(conn) == MOAT_TLS13;
 }
 
 /*
@@ -130,7 +153,8 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	 * again, so every ServerHello is checked.
 	 */
 	uint16_t version;
-	TRY(moat_hs_server_hello_version(&sh, &version));
+	TRY(moat_hs_server_hello_version(conn, &sh, &version));
+	ENSURE(version == MOAT_TLS13, MOAT_ERR_ILLEGAL_PARAMETER);
 	ENSURE(moat_cursor_remaining(&sh.session_id_echo) == hs->session_id_len &&
 		       memcmp(moat_cursor_data(&sh.session_id_echo), hs->session_id, hs->session_id_len) == 0,
 	       MOAT_ERR_ILLEGAL_PARAMETER);

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "tls/ext_handlers.h"
+#include "tls/handshake_tables.h"
+#include "tls/tls12_client.h"
 
 /* The policy's groups the key exchange code supports, in the policy's order. */
 static size_t client_groups(const struct moat_security_policy *p, uint16_t *out, size_t cap)
@@ -22,6 +24,19 @@ static size_t client_groups(const struct moat_security_policy *p, uint16_t *out,
 		if (moat_kex_group_supported(p->groups[i]))
 			out[n++] = p->groups[i];
 	return n;
+}
+
+static bool usable_tls12_or_13(uint16_t scheme, moat_key_type type)
+{
+	return moat_sig_scheme_usable_tls13(scheme, type) || moat_sig_scheme_usable_tls12(scheme, type);
+}
+
+/* Offering TLS 1.2 too: its schemes (rsa_pkcs1_*, RFC 5246 §7.4.1.4.1) come along. */
+size_t moat_client_offered_schemes(const struct moat_connection *conn, uint16_t *out, size_t cap)
+{
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	return moat_ext_offer_tls12(conn) ? moat_verify_schemes(p, usable_tls12_or_13, out, cap)
+					  : moat_tls13_verify_schemes(p, out, cap);
 }
 
 /* RFC 6066 §3: literal IP addresses are not sent as server names (they are still checked). */
@@ -37,11 +52,14 @@ int moat_ext_server_name_ch_write(struct moat_connection *conn, struct moat_buf 
 	return moat_ext_write_server_name(out, conn->server_name);
 }
 
+/* TLS 1.3 down to the policy's lowest version (sent only when TLS 1.3 is offered). */
 int moat_ext_supported_versions_ch_write(struct moat_connection *conn, struct moat_buf *out)
 {
-	(void)conn;
-	static const uint16_t versions[] = { MOAT_TLS13 };
-	return moat_ext_write_supported_versions_ch(out, versions, 1);
+	uint16_t versions[4];
+	size_t n = 0;
+	for (uint16_t v = moat_hs_client_max_version(conn); v >= moat_hs_client_min_version(conn) && n < 4; v--)
+		versions[n++] = v;
+	return moat_ext_write_supported_versions_ch(out, versions, n);
 }
 
 int moat_ext_supported_groups_ch_write(struct moat_connection *conn, struct moat_buf *out)
@@ -55,7 +73,7 @@ int moat_ext_supported_groups_ch_write(struct moat_connection *conn, struct moat
 int moat_ext_signature_algorithms_ch_write(struct moat_connection *conn, struct moat_buf *out)
 {
 	uint16_t schemes[64];
-	size_t n = moat_tls13_verify_schemes(moat_conn_policy(conn), schemes, 64);
+	size_t n = moat_client_offered_schemes(conn, schemes, 64);
 	ENSURE(n > 0, MOAT_ERR_CONFIG);
 	return moat_ext_write_u16_list(out, MOAT_EXT_SIGNATURE_ALGORITHMS, schemes, n);
 }

@@ -227,6 +227,48 @@ client_matrix_body()
 	finish
 }
 
+atf_test_case tls12_client
+tls12_client_head()
+{
+	atf_set "descr" "our client -> gnutls-serv --echo with a TLS 1.2-only priority: ECDHE-RSA, ECDHE-ECDSA, DHE-RSA (ffdhe2048), static RSA, GCM, ChaCha20, CBC; a TLS 1.3-capable client gets TLS 1.2"
+	atf_set "require.progs" "gnutls-serv openssl"
+	atf_set "timeout" "120"
+}
+# tls12_client_one CERT PRIORITY_TAIL POLICY SUITE: gnutls-serv limited to TLS 1.2 and PRIORITY_TAIL.
+tls12_client_one()
+{
+	cert=$1 tail=$2 policy=$3 suite=$4
+	# shellcheck disable=SC2086 # DHPARAMS: an option and a file name without spaces
+	vs_serv --x509certfile "$cert.pem" --x509keyfile "$cert.key" $DHPARAMS \
+		--priority "NORMAL:-VERS-ALL:+VERS-TLS1.2:$tail" -- \
+		--ca ca.pem --server-name localhost --policy "$policy" --print --echo-check <data || return
+	[ $RC -eq 0 ] || { fail "client exit $RC"; return; }
+	expect "$N.cli.err" "^protocol: TLSv1.2\$" "^cipher: $suite\$" "^peer_cert: yes\$" \
+		"^echo: $(file_size data) bytes ok\$" "^closed: ok\$" && pass
+}
+tls12_client_body()
+{
+	make_pki rsa p256
+	make_data data 20000
+	spawn cli12_ecdhe_rsa tls12_client_one rsa "-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-GCM" default \
+		TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+	spawn cli12_ecdhe_rsa_chacha tls12_client_one rsa "-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+CHACHA20-POLY1305" default \
+		TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+	spawn cli12_ecdhe_ecdsa tls12_client_one p256 "-KX-ALL:+ECDHE-ECDSA:-CIPHER-ALL:+AES-256-GCM" 20190214 \
+		TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+	spawn cli12_ecdhe_cbc tls12_client_one rsa "-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1" default \
+		TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+	spawn cli12_rsa tls12_client_one rsa "-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM" default TLS_RSA_WITH_AES_128_GCM_SHA256
+	# DHE on RFC 7919's ffdhe2048, the only kind of group our client takes.
+	openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out ffdhe2048.pem 2>/dev/null ||
+		atf_fail "cannot write the ffdhe2048 parameters"
+	DHPARAMS="--dhparams ffdhe2048.pem" spawn cli12_dhe tls12_client_one rsa \
+		"-KX-ALL:+DHE-RSA:-CIPHER-ALL:+AES-128-GCM" 20190214 TLS_DHE_RSA_WITH_AES_128_GCM_SHA256
+	spawn cli12_from_tls13 tls12_client_one rsa "-KX-ALL:+ECDHE-RSA" default_tls13 \
+		TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+	finish
+}
+
 atf_test_case hrr
 hrr_head()
 {
@@ -619,6 +661,7 @@ atf_init_test_cases()
 	atf_add_test_case tls12_server
 	atf_add_test_case dhe_and_old_versions
 	atf_add_test_case client_matrix
+	atf_add_test_case tls12_client
 	atf_add_test_case hrr
 	atf_add_test_case groups
 	atf_add_test_case mutual_auth

@@ -46,6 +46,7 @@ vs_s_client()
 
 # vs_s_server S_SERVER_ARGS... -- CLIENT_ARGS...: openssl s_server as an echo server for one
 # connection and our client. Sets RC (our client's status) and PRC (s_server's).
+# S_SERVER_VERSION (default -tls1_3) is the version option it runs with.
 vs_s_server()
 {
 	_pargs=""
@@ -55,7 +56,7 @@ vs_s_server()
 	done
 	[ $# -gt 0 ] && shift
 	# shellcheck disable=SC2086
-	echo_loop_start openssl s_server -accept 0 -naccept 1 -quiet -tls1_3 $_pargs || return 1
+	echo_loop_start openssl s_server -accept 0 -naccept 1 -quiet "${S_SERVER_VERSION:--tls1_3}" $_pargs || return 1
 	client_run "$@"
 	RC=$?
 	wait_exit "$PEER_PID"
@@ -256,6 +257,119 @@ client_matrix_body()
 		done
 	done
 	finish
+}
+
+atf_test_case tls12_client_matrix
+tls12_client_matrix_head()
+{
+	atf_set "descr" "our client -> openssl s_server -tls1_2 (and -tls1_1, -tls1): ECDHE-RSA, ECDHE-ECDSA, DHE-RSA on ffdhe2048, static RSA; GCM, ChaCha20, CBC; client certificates; a TLS 1.3-capable client gets TLS 1.2; a custom DH group is refused"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "300"
+}
+# tls12_client_one CERT VERSION SUITE POLICY [S_SERVER_ARGS...]: s_server at VERSION serving SUITE alone,
+# our client with POLICY and the CA, echoing 20000 bytes.
+tls12_client_one()
+{
+	cert=$1 version=$2 suite=$3 policy=$4
+	shift 4
+	# Debian's openssl needs security level 0 for TLS 1.0/1.1 and SHA-1.
+	S_SERVER_VERSION=-$version vs_s_server -cert "$cert.pem" -key "$cert.key" -cipher "$suite:@SECLEVEL=0" "$@" -- \
+		--ca ca.pem --server-name localhost --policy "$policy" --print --echo-check --send-bytes 20000 \
+		${CLIENT_CERT:+--cert "$CLIENT_CERT.pem" --key "$CLIENT_CERT.key"} ${CLIENT_ALPN:+--alpn "$CLIENT_ALPN"} || return
+	[ $RC -eq 0 ] && [ $PRC -eq 0 ] || { fail "client exit $RC, s_server exit $PRC"; return; }
+	want_suite=$(openssl ciphers -stdname "$suite:@SECLEVEL=0" | awk -v s="$suite" '$3 == s { print $1 }')
+	case $version in
+	tls1_2) proto=TLSv1.2 ;;
+	tls1_1) proto=TLSv1.1 ;;
+	tls1) proto=TLSv1.0 ;;
+	esac
+	expect "$N.cli.err" "^protocol: $proto\$" "^cipher: $want_suite\$" "^peer_cert: yes\$" \
+		"^echo: 20000 bytes ok\$" "^closed: ok\$" || return
+	# The "default" policy's TLS 1.2 schemes put rsa_pkcs1_sha256 before RSA-PSS.
+	case $CLIENT_CERT in
+	client) expect "$N.cli.err" "^client_sig: 0x0403\$" || return ;;
+	client_rsa) expect "$N.cli.err" "^client_sig: 0x0401\$" || return ;;
+	esac
+	pass
+}
+tls12_client_matrix_body()
+{
+	make_pki rsa p256 client client_rsa
+	# RFC 7919's ffdhe2048: the only kind of DH group our client takes.
+	openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out ffdhe2048.pem 2>/dev/null ||
+		atf_fail "cannot write the ffdhe2048 parameters"
+	for suite in ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305 \
+		ECDHE-RSA-AES128-SHA ECDHE-RSA-AES128-SHA256 ECDHE-RSA-AES256-SHA384; do
+		spawn "cli12_rsa_$suite" tls12_client_one rsa tls1_2 "$suite" default
+	done
+	for suite in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-AES256-SHA384 ECDHE-ECDSA-AES128-SHA; do
+		spawn "cli12_p256_$suite" tls12_client_one p256 tls1_2 "$suite" 20190214
+	done
+	for suite in DHE-RSA-AES128-GCM-SHA256 DHE-RSA-AES256-SHA256; do
+		spawn "cli12_dhe_$suite" tls12_client_one rsa tls1_2 "$suite" 20190214 -dhparam ffdhe2048.pem
+	done
+	# RSA key transport (RFC 5246 §7.4.7.1): our client encrypts the premaster to the certificate.
+	for suite in AES128-GCM-SHA256 AES256-SHA256 AES128-SHA; do
+		spawn "cli12_rsakx_$suite" tls12_client_one rsa tls1_2 "$suite" default
+	done
+	# TLS 1.1 and 1.0: CBC with SHA-1, and 1.0's 1/n-1 record splitting on our side.
+	spawn cli11_ecdhe tls12_client_one rsa tls1_1 ECDHE-RSA-AES128-SHA default
+	spawn cli10_ecdhe tls12_client_one rsa tls1 ECDHE-RSA-AES256-SHA default
+	spawn cli10_ecdsa tls12_client_one p256 tls1 ECDHE-ECDSA-AES128-SHA 20190214
+	spawn cli10_rsakx tls12_client_one rsa tls1 AES128-SHA default
+	# A client whose policy allows TLS 1.3 gets TLS 1.2 from a server that has no more (no sentinel).
+	spawn cli12_from_tls13_policy tls12_client_one rsa tls1_2 ECDHE-RSA-AES128-GCM-SHA256 default_tls13
+	# Client certificates (RFC 5246 §7.4.6, §7.4.8) against s_server -Verify 1.
+	for ccert in client client_rsa; do
+		CLIENT_CERT=$ccert spawn "cli12_mutual_$ccert" tls12_client_one rsa tls1_2 ECDHE-RSA-AES128-GCM-SHA256 \
+			default -Verify 1 -verify_return_error -CAfile ca.pem
+	done
+	# ALPN rides in the TLS 1.2 ServerHello (RFC 7301 §3.1).
+	CLIENT_ALPN=h2,http/1.1 spawn cli12_alpn tls12_client_one rsa tls1_2 ECDHE-RSA-AES128-GCM-SHA256 default \
+		-alpn h2
+	spawn cli12_custom_dh tls12_client_custom_dh
+	spawn cli12_hello_request tls12_client_hello_request
+	spawn cli12_rsa_kx_needs_encipherment tls12_client_rsa_sign_only
+	finish
+}
+# RFC 5246 §7.4.2: RSA key transport to a certificate whose keyUsage lacks keyEncipherment is refused.
+tls12_client_rsa_sign_only()
+{
+	MAKE_CERT_KU=digitalSignature make_cert rsa_sign rsa localhost
+	S_SERVER_VERSION=-tls1_2 vs_s_server -cert rsa_sign.pem -key rsa_sign.key -cipher AES128-GCM-SHA256 -- \
+		--ca ca.pem --server-name localhost --policy default --echo-check --send-bytes 100 || return
+	[ $RC -ne 0 ] || { fail "our client encrypted to a signing-only key"; return; }
+	expect "$N.cli.err" "MOAT_ERR_UNSUPPORTED_CERTIFICATE" "alert sent: unsupported_certificate" && pass
+}
+# s_server's R command sends a HelloRequest (RFC 5246 §7.4.1.1): our client answers no_renegotiation,
+# which OpenSSL, having asked, reports as "no renegotiation" before ending the connection.
+tls12_client_hello_request()
+{
+	mkfifo "$N.cmd"
+	exec 6<>"$N.cmd"
+	timeout "$PEER_LIFETIME" openssl s_server -accept 0 -naccept 1 -tls1_2 -cert rsa.pem -key rsa.key <&6 \
+		>"$N.peer.out" 2>&1 &
+	PEER_PID=$!
+	bg_track "$PEER_PID"
+	wait_listen_port "$PEER_PID" || { exec 6>&-; fail "peer server did not start"; return; }
+	timeout "$WAIT_SECONDS" "$MOAT_CLIENT" --connect "127.0.0.1:$PORT" --timeout 10 --ca ca.pem \
+		--server-name localhost --policy default --recv-bytes 10 >"$N.cli.out" 2>"$N.cli.err" &
+	_cli=$!
+	wait_line "$N.cli.err" "^handshake: ok" "$_cli" || { exec 6>&-; fail "no handshake"; return; }
+	echo R >&6
+	wait_exit "$_cli"
+	wait_line "$N.peer.out" "no renegotiation" "$PEER_PID"
+	exec 6>&-
+	peer_stop
+	expect "$N.peer.out" "ssl3_read_bytes:no renegotiation" && pass
+}
+# s_server's own DH parameters are no RFC 7919 group: insufficient_security (RFC 7919 §3, tls12_kx_client.c).
+tls12_client_custom_dh()
+{
+	S_SERVER_VERSION=-tls1_2 vs_s_server -cert rsa.pem -key rsa.key -cipher DHE-RSA-AES128-GCM-SHA256 -- \
+		--ca ca.pem --server-name localhost --policy 20190214 --echo-check --send-bytes 100 || return
+	[ $RC -ne 0 ] || { fail "our client took a custom DH group"; return; }
+	expect "$N.cli.err" "MOAT_ERR_INSUFFICIENT_SECURITY" "alert sent: insufficient_security" && pass
 }
 
 atf_test_case hrr
@@ -1051,6 +1165,7 @@ atf_init_test_cases()
 	atf_add_test_case tls12_server_matrix
 	atf_add_test_case policy_matrix
 	atf_add_test_case client_matrix
+	atf_add_test_case tls12_client_matrix
 	atf_add_test_case hrr
 	atf_add_test_case groups
 	atf_add_test_case mutual_auth

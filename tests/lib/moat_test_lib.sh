@@ -324,7 +324,9 @@ make_key()
 #   -c CA  signed by CERT_DIR/CA.pem and CA.key (default: ca);
 #   -s     self-signed;
 #   -a     a CA (basicConstraints CA:TRUE, keyCertSign), else a leaf
-#          (CA:FALSE, digitalSignature, serverAuth and clientAuth).
+#          (CA:FALSE, digitalSignature, serverAuth and clientAuth; an rsa leaf
+#          also keyEncipherment, for TLS 1.2 RSA key transport; MAKE_CERT_KU
+#          in the environment replaces the leaf's keyUsage).
 # A leaf's SANs default to DNS:CN, plus IP:127.0.0.1 for CN=localhost.
 make_cert()
 {
@@ -356,7 +358,11 @@ make_cert()
 		if [ -n "$_mc_auth" ]; then
 			printf 'basicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n'
 		else
-			printf 'basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\n'
+			_mc_ku=digitalSignature
+			[ "$_mc_t" = rsa ] && _mc_ku=digitalSignature,keyEncipherment
+			# MAKE_CERT_KU: another keyUsage, for tests of what a leaf may not do.
+			_mc_ku=${MAKE_CERT_KU:-$_mc_ku}
+			printf 'basicConstraints = CA:FALSE\nkeyUsage = %s\n' "$_mc_ku"
 			printf 'extendedKeyUsage = serverAuth,clientAuth\nsubjectAltName = %s\n' "$_mc_san"
 		fi
 	} >"$_mc_d/$_mc_n.cnf"

@@ -19,6 +19,7 @@
 #include "tls/crypto/kex.h"
 #include "tls/iana.h"
 #include "tls/moat.h"
+#include "tls/record_tls12.h"
 
 struct pair {
 	int fds[2];
@@ -347,6 +348,118 @@ ATF_TC_BODY(mutual_auth, tc)
 	EXPECT_OK(moat_config_set_client_auth_type(p.scfg, MOAT_CERT_AUTH_OPTIONAL));
 	REQUIRE_HANDSHAKE(&p);
 	ATF_REQUIRE_EQ(moat_connection_get_peer_cert_der(p.server, &der, &len), MOAT_FAILURE);
+	pair_free(&p);
+}
+
+/* ---- TLS 1.2 and older: our client against our server ---- */
+
+static const uint16_t groups12[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_FFDHE2048 };
+
+/* "20190214" with one suite and one version, and groups for ECDHE and DHE. */
+static void policy12(struct moat_security_policy *pol, const struct moat_cipher_suite *const *suite, uint16_t version)
+{
+	const struct moat_security_policy *base = moat_security_policy_find("20190214");
+	ATF_REQUIRE(base != NULL);
+	*pol = *base;
+	pol->cipher_suites = suite;
+	pol->cipher_suites_count = 1;
+	pol->min_version = pol->max_version = version;
+	pol->groups = groups12;
+	pol->groups_count = sizeof(groups12) / sizeof(groups12[0]);
+}
+
+/* The server's key operations: signatures with the loaded key, RSA decryption with the test PKI's key. */
+static struct pair *kx_pair;
+static int cb_server_ops(struct moat_connection *conn, struct moat_async_pkey_op *op)
+{
+	moat_async_pkey_op_type type;
+	EXPECT_OK(moat_async_pkey_op_get_op_type(op, &type));
+	if (type == MOAT_ASYNC_DECRYPT) {
+		uint8_t in[1024], out[1024];
+		uint32_t in_len;
+		size_t out_len = sizeof(out);
+		EXPECT_OK(moat_async_pkey_op_get_input_size(op, &in_len));
+		ATF_REQUIRE(in_len <= sizeof(in));
+		EXPECT_OK(moat_async_pkey_op_get_input(op, in, in_len));
+		ATF_REQUIRE(test_rsa_pkcs1_decrypt(kx_pair->pki.key_pem, in, in_len, out, &out_len) == 0);
+		ATF_REQUIRE_EQ(out_len, 48);
+		EXPECT_OK(moat_async_pkey_op_set_output(op, out, 48));
+	} else {
+		EXPECT_OK(moat_async_pkey_op_perform(op, kx_pair->ck));
+	}
+	EXPECT_OK(moat_async_pkey_op_apply(op, conn));
+	EXPECT_OK(moat_async_pkey_op_free(op));
+	return 0;
+}
+
+/*
+ * Every TLS 1.2 suite our record layer has, at every version it is defined
+ * for (TLS 1.0 to 1.2): our client and our server agree on it, with the
+ * certificate its authentication needs, and data goes both ways. RSA key
+ * transport has the server decrypt through the async callback, as the
+ * library requires.
+ */
+ATF_TC_WITHOUT_HEAD(tls12_each_suite_each_version);
+ATF_TC_BODY(tls12_each_suite_each_version, tc)
+{
+	size_t done = 0;
+	for (size_t i = 0; i < moat_cipher_suite_count(); i++) {
+		const struct moat_cipher_suite *s = moat_cipher_suite_at(i);
+		if (s->kx == MOAT_KX_TLS13)
+			continue;
+		for (uint16_t v = MOAT_TLS10; v <= MOAT_TLS12; v++) {
+			struct moat_tls12_key_layout layout;
+			if (!moat_cipher_suite_supports_version(s, v) || moat_tls12_key_layout(s, v, &layout) < 0) {
+				moat_error_clear();
+				continue;
+			}
+			struct moat_security_policy pol;
+			const struct moat_cipher_suite *one[1] = { s };
+			policy12(&pol, one, v);
+			struct pair p;
+			pair_init(&p, s->auth == MOAT_AUTH_ECDSA ? TEST_KEY_P256 : TEST_KEY_RSA2048, NULL);
+			p.scfg->policy = &pol;
+			p.ccfg->policy = &pol;
+			kx_pair = &p;
+			if (s->kx == MOAT_KX_RSA)
+				EXPECT_OK(moat_config_set_async_pkey_callback(p.scfg, cb_server_ops));
+			ATF_REQUIRE_MSG(pair_handshake(&p) == 0, "%s at %#x: server %s, client %s (%s)", s->name, v,
+					moat_strerror_name(p.server_err), moat_strerror_name(p.client_err),
+					moat_strerror_debug(moat_errno, NULL));
+			ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(p.client), v);
+			ATF_REQUIRE_STREQ(moat_connection_get_cipher(p.client), moat_connection_get_cipher(p.server));
+			transfer(p.client, p.server, 20000);
+			transfer(p.server, p.client, 20000);
+			pair_free(&p);
+			done++;
+		}
+	}
+	ATF_REQUIRE(done >= 20);
+}
+
+/*
+ * A TLS 1.3-capable client and a server whose policy stops at TLS 1.2: the
+ * server sets no sentinel (it could not have done 1.3), the client takes
+ * TLS 1.2. A client certificate over TLS 1.2 (RFC 5246 §7.4.8), signed
+ * through the client's own async callback.
+ */
+ATF_TC_WITHOUT_HEAD(tls12_from_tls13_client_with_certificate);
+ATF_TC_BODY(tls12_from_tls13_client_with_certificate, tc)
+{
+	struct pair p;
+	pair_init(&p, TEST_KEY_P256, "20190214");
+	EXPECT_OK(moat_config_set_cipher_preferences(p.ccfg, "default_tls13"));
+	EXPECT_OK(moat_config_set_client_auth_type(p.scfg, MOAT_CERT_AUTH_REQUIRED));
+	EXPECT_OK(moat_config_wipe_trust_store(p.scfg));
+	EXPECT_OK(moat_config_add_pem_to_trust_store(p.scfg, p.pki.ca_pem));
+	EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(p.ccfg, p.ck));
+	kx_pair = &p;
+	EXPECT_OK(moat_config_set_async_pkey_callback(p.ccfg, cb_server_ops));
+	REQUIRE_HANDSHAKE(&p);
+	ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(p.client), MOAT_TLS12);
+	ATF_REQUIRE_EQ(moat_connection_get_client_sig_scheme(p.server), MOAT_SIG_ECDSA_SECP256R1_SHA256);
+	transfer(p.client, p.server, 5000);
+	transfer(p.server, p.client, 5000);
 	pair_free(&p);
 }
 
@@ -765,6 +878,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, hello_retry_request_new_groups);
 	ATF_TP_ADD_TC(tp, alpn_server_preference);
 	ATF_TP_ADD_TC(tp, mutual_auth);
+	ATF_TP_ADD_TC(tp, tls12_each_suite_each_version);
+	ATF_TP_ADD_TC(tp, tls12_from_tls13_client_with_certificate);
 	ATF_TP_ADD_TC(tp, async_pkey_sync_callback);
 	ATF_TP_ADD_TC(tp, async_pkey_deferred);
 	ATF_TP_ADD_TC(tp, async_pkey_strict_rejects_bad_signature);

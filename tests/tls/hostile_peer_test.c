@@ -1547,17 +1547,21 @@ ATF_TC_BODY(client_downgrade_sentinel, tc)
 ATF_TC_WITHOUT_HEAD(client_tls12_server_hello);
 ATF_TC_BODY(client_tls12_server_hello, tc)
 {
-	/* RFC 8446 §4.2.1, App. D: a TLS 1.2 answer to a TLS 1.3-only client is protocol_version. */
+	/*
+	 * Our client offers TLS 1.2 beside 1.3. A TLS 1.2 ServerHello that
+	 * echoes the random session id of TLS 1.3's compatibility mode claims
+	 * to resume a session we never offered (RFC 5246 §7.4.1.3):
+	 * illegal_parameter, with or without renegotiation_info.
+	 */
 	struct sp_sh_opts o;
 	sp_sh_defaults(&o);
 	o.no_supported_versions = true;
 	o.key_share_group = 0;
 	o.suite = 0xc02f;
-	client_rejects_server_hello(&o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
-	/* As TLS 1.2 servers really answer: with renegotiation_info. */
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 	o.extra_ext = ext_renegotiation_info;
 	o.extra_ext_len = sizeof(ext_renegotiation_info);
-	client_rejects_server_hello(&o, MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+	client_rejects_server_hello(&o, MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
 }
 
 ATF_TC_WITHOUT_HEAD(client_supported_versions_below_tls13);
@@ -3050,6 +3054,232 @@ ATF_TC_BODY(key_caps_no_rsa_kx_other_suite, tc)
 	c12_rsa_caps = MOAT_KEY_CAPS_ALL;
 }
 
+/* ---- Our TLS 1.2 client (tls12_client.c) against a scripted TLS 1.2 server ---- */
+
+static const uint8_t ext_ems[] = { 0x00, 0x17, 0x00, 0x00 };
+static const uint8_t ext_reneg_ems[] = { 0xff, 0x01, 0x00, 0x01, 0x00, 0x00, 0x17, 0x00, 0x00 };
+static const uint8_t ext_reneg_not_empty_ems[] = { 0xff, 0x01, 0x00, 0x02, 0x01, 0x07, 0x00, 0x17, 0x00, 0x00 };
+
+/* Our client with policy (20190214: TLS 1.2 at most, ECDHE-ECDSA suites), its ClientHello read. */
+static struct sp_fixture *client12_waiting(const char *policy)
+{
+	struct sp_fixture *f = sp_new(MOAT_CLIENT, policy);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_server_read_hello(f);
+	return f;
+}
+
+/* A TLS 1.2 ServerHello for TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (the fixture's key is P-256). */
+static void sh12_opts(struct sp_sh_opts *o, const uint8_t *ext, size_t ext_len)
+{
+	sp_sh_defaults(o);
+	o->no_supported_versions = true;
+	o->key_share_group = 0;
+	o->suite = 0xc02b;
+	o->extra_ext = ext;
+	o->extra_ext_len = ext_len;
+}
+
+static void send_certificate12(struct sp_fixture *f)
+{
+	const struct moat_cert_chain *chain = &f->ck->chain;
+	struct moat_buf msg;
+	moat_buf_init(&msg, 8192);
+	EXPECT_OK(moat_certificate12_encode(&msg, (const uint8_t *const *)chain->der, chain->der_len, chain->count));
+	sp_send_handshake(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
+/*
+ * A secp256r1 ServerKeyExchange signed with ecdsa_secp256r1_sha256 over the
+ * randoms and params (RFC 8422 §5.4), naming scheme; flipped: one bit off.
+ */
+static void send_ske12(struct sp_fixture *f, uint16_t scheme, bool flipped)
+{
+	struct sp_peer *p = &f->peer;
+	uint8_t content_mem[MOAT_SKE_ECDH_CONTENT_MAX], sig[MOAT_MAX_SIG_LEN];
+	size_t sig_len = sizeof(sig);
+	struct moat_buf content, msg;
+	moat_kex_free(&p->kex);
+	EXPECT_OK(moat_kex_generate(&p->kex, MOAT_GROUP_SECP256R1, p->share, &p->share_len));
+	moat_buf_init_fixed(&content, content_mem, sizeof(content_mem));
+	EXPECT_OK(moat_ske_ecdh_content_build(p->random, p->server_random, MOAT_GROUP_SECP256R1, p->share, p->share_len,
+					      &content));
+	EXPECT_OK(moat_sig_sign(&f->ck->private_key, MOAT_SIG_ECDSA_SECP256R1_SHA256, content.data, content.len, sig, &sig_len));
+	if (flipped)
+		sig[sig_len / 2] ^= 0x01;
+	moat_buf_init(&msg, 2048);
+	EXPECT_OK(moat_server_key_exchange_ecdhe_encode(&msg, MOAT_TLS12, MOAT_GROUP_SECP256R1, p->share, p->share_len,
+							scheme, sig, sig_len));
+	sp_send_handshake(f, msg.data, msg.len);
+	moat_buf_free(&msg);
+}
+
+static void send_hello_done12(struct sp_fixture *f)
+{
+	uint8_t mem[MOAT_HS_HEADER_LEN];
+	struct moat_buf msg;
+	moat_buf_init_fixed(&msg, mem, sizeof(mem));
+	EXPECT_OK(moat_server_hello_done_encode(&msg));
+	sp_send_handshake(f, msg.data, msg.len);
+}
+
+ATF_TC_WITHOUT_HEAD(client12_control_flight);
+ATF_TC_BODY(client12_control_flight, tc)
+{
+	/*
+	 * The control for the tests below: a good TLS 1.2 flight (RFC 5246
+	 * §7.3) is answered with ClientKeyExchange, ChangeCipherSpec and
+	 * Finished, and the client then waits for the server's CCS.
+	 */
+	struct sp_fixture *f = client12_waiting("20190214");
+	ATF_REQUIRE_EQ(f->peer.group, 0);
+	ATF_REQUIRE_EQ(f->peer.session_id_len, 0);
+	struct sp_sh_opts o;
+	sh12_opts(&o, ext_reneg_ems, sizeof(ext_reneg_ems));
+	sp_server_send_hello(f, &o);
+	send_certificate12(f);
+	send_ske12(f, MOAT_SIG_ECDSA_SECP256R1_SHA256, false);
+	send_hello_done12(f);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ(type, MOAT_HS_CLIENT_KEY_EXCHANGE);
+	/* secp256r1: the point's length byte and 65 bytes, uncompressed (RFC 8422 §5.7). */
+	ATF_REQUIRE_EQ(len, MOAT_HS_HEADER_LEN + 1 + 65);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client12_ske_bad_signature);
+ATF_TC_BODY(client12_ske_bad_signature, tc)
+{
+	/* RFC 5246 §7.4.3: the signature over the params must verify; a bad one is decrypt_error. */
+	struct sp_fixture *f = client12_waiting("20190214");
+	struct sp_sh_opts o;
+	sh12_opts(&o, ext_reneg_ems, sizeof(ext_reneg_ems));
+	sp_server_send_hello(f, &o);
+	send_certificate12(f);
+	send_ske12(f, MOAT_SIG_ECDSA_SECP256R1_SHA256, true);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_DECRYPT_ERROR, MOAT_ALERT_DECRYPT_ERROR);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client12_ske_scheme_not_offered);
+ATF_TC_BODY(client12_ske_scheme_not_offered, tc)
+{
+	/* RFC 5246 §7.4.3, RFC 9155: ecdsa_sha1, named, is not in our signature_algorithms: illegal_parameter. */
+	struct sp_fixture *f = client12_waiting("20190214");
+	struct sp_sh_opts o;
+	sh12_opts(&o, ext_reneg_ems, sizeof(ext_reneg_ems));
+	sp_server_send_hello(f, &o);
+	send_certificate12(f);
+	send_ske12(f, MOAT_SIG_ECDSA_SHA1, false);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client12_wrong_order);
+ATF_TC_BODY(client12_wrong_order, tc)
+{
+	/* RFC 5246 §7.3: the messages come in the figure's order; the machine refuses any other. */
+	for (int c = 0; c < 3; c++) {
+		struct sp_fixture *f = client12_waiting("20190214");
+		struct sp_sh_opts o;
+		sh12_opts(&o, ext_reneg_ems, sizeof(ext_reneg_ems));
+		sp_server_send_hello(f, &o);
+		if (c >= 1)
+			send_certificate12(f);
+		if (c == 2) {
+			/* A second Certificate where the ServerKeyExchange belongs. */
+			send_certificate12(f);
+		} else {
+			/* No Certificate (c 0), or an ECDHE suite without its ServerKeyExchange (c 1). */
+			send_hello_done12(f);
+		}
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+		sp_free(f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(client12_version_outside_policy);
+ATF_TC_BODY(client12_version_outside_policy, tc)
+{
+	/*
+	 * RFC 5246 Appendix E.1: a server version we did not offer is
+	 * protocol_version: above (0x0304 in legacy_version from a TLS 1.2-only
+	 * client, which sent no supported_versions) and below (SSL 3.0).
+	 */
+	static const uint16_t versions[] = { 0x0304, 0x0300 };
+	for (size_t i = 0; i < 2; i++) {
+		struct sp_fixture *f = client12_waiting("20190214");
+		struct sp_sh_opts o;
+		sh12_opts(&o, ext_reneg_ems, sizeof(ext_reneg_ems));
+		o.legacy_version = versions[i];
+		sp_server_send_hello(f, &o);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_PROTOCOL_VERSION, MOAT_ALERT_PROTOCOL_VERSION);
+		sp_free(f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(client12_renegotiation_info_required);
+ATF_TC_BODY(client12_renegotiation_info_required, tc)
+{
+	/*
+	 * RFC 5746 §3.4: a non-empty renegotiated_connection is fatal; an
+	 * absent one means no secure renegotiation, which §4.1 lets a client
+	 * refuse and ours does (tls12_ext_client.c): handshake_failure both.
+	 */
+	const struct {
+		const uint8_t *ext;
+		size_t len;
+	} cases[] = { { ext_ems, sizeof(ext_ems) }, { ext_reneg_not_empty_ems, sizeof(ext_reneg_not_empty_ems) } };
+	for (size_t i = 0; i < 2; i++) {
+		struct sp_fixture *f = client12_waiting("20190214");
+		struct sp_sh_opts o;
+		sh12_opts(&o, cases[i].ext, cases[i].len);
+		sp_server_send_hello(f, &o);
+		sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+		sp_free(f);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(client12_extended_master_secret_required);
+ATF_TC_BODY(client12_extended_master_secret_required, tc)
+{
+	/* RFC 7627 §5.3: a server that does not negotiate the extended master secret: handshake_failure. */
+	struct sp_fixture *f = client12_waiting("20190214");
+	struct sp_sh_opts o;
+	sh12_opts(&o, ext_renegotiation_info, sizeof(ext_renegotiation_info));
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(client12_downgrade_sentinel);
+ATF_TC_BODY(client12_downgrade_sentinel, tc)
+{
+	/*
+	 * RFC 8446 §4.1.3: the TLS 1.2 sentinel matters only to a client that
+	 * offered TLS 1.3. Ours on a TLS 1.3 policy refuses it (illegal_parameter);
+	 * on a TLS 1.2 policy it goes on to read the server's Certificate.
+	 */
+	struct sp_fixture *f = client12_waiting("default_tls13");
+	struct sp_sh_opts o;
+	sh12_opts(&o, ext_reneg_ems, sizeof(ext_reneg_ems));
+	o.bad_session_id = true;
+	o.downgrade = 12;
+	sp_server_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_ILLEGAL_PARAMETER, MOAT_ALERT_ILLEGAL_PARAMETER);
+	sp_free(f);
+
+	f = client12_waiting("20190214");
+	sp_server_send_hello(f, &o);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	sp_free(f);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, server_control_handshake);
@@ -3130,6 +3360,14 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_key_update_answer_blocked);
 	ATF_TP_ADD_TC(tp, server_record_version);
 	ATF_TP_ADD_TC(tp, client_control_handshake);
+	ATF_TP_ADD_TC(tp, client12_control_flight);
+	ATF_TP_ADD_TC(tp, client12_ske_bad_signature);
+	ATF_TP_ADD_TC(tp, client12_ske_scheme_not_offered);
+	ATF_TP_ADD_TC(tp, client12_wrong_order);
+	ATF_TP_ADD_TC(tp, client12_version_outside_policy);
+	ATF_TP_ADD_TC(tp, client12_renegotiation_info_required);
+	ATF_TP_ADD_TC(tp, client12_extended_master_secret_required);
+	ATF_TP_ADD_TC(tp, client12_downgrade_sentinel);
 	ATF_TP_ADD_TC(tp, client_new_session_ticket_largest);
 	ATF_TP_ADD_TC(tp, client_suite_not_offered);
 	ATF_TP_ADD_TC(tp, client_wrong_session_id_echo);

@@ -517,7 +517,8 @@ ATF_TC_BODY(tls12_paths_follow_rfc5246_figure_1, tc)
 		const struct moat_hs_machine *old = moat_hs_machine_for_version(v);
 		ATF_REQUIRE(old != NULL && old->version == v);
 		ATF_REQUIRE(old->paths == m->paths && old->path_count == m->path_count && old->actions == m->actions);
-		ATF_REQUIRE(old->flags == m->flags && old->initial_flags == m->initial_flags && old->server_only);
+		ATF_REQUIRE(old->flags == m->flags && old->initial_flags == m->initial_flags &&
+			    old->server_only == m->server_only);
 	}
 	/* Handshakes the figure does not draw, not served yet: no path may claim them. */
 	ATF_REQUIRE((m->flags & (MOAT_HS_F_RESUMED | MOAT_HS_F_TICKET | MOAT_HS_F_HRR | MOAT_HS_F_MIDDLEBOX)) == 0);
@@ -556,12 +557,15 @@ ATF_TC_BODY(tls12_write_keys_change_after_our_ccs, tc)
 		const struct moat_hs_action *a = &m->actions[i];
 		if (a->name == NULL)
 			continue;
-		bool our_ccs = a->record_type == MOAT_CT_CHANGE_CIPHER_SPEC && a->writer == MOAT_SERVER;
+		/* Each side's own CCS row: its writer installs the write keys after it. */
+		bool our_ccs = a->record_type == MOAT_CT_CHANGE_CIPHER_SPEC;
 		ATF_REQUIRE_MSG((a->sent != NULL) == our_ccs, "%s: sent hook %s", a->name,
 				our_ccs ? "missing" : "where §7.1 changes no key");
 	}
-	const struct moat_hs_action *peer = moat_hs_peer_ccs_row(m, MOAT_SERVER);
-	ATF_REQUIRE(peer != NULL && !peer->optional && peer->recv != NULL);
+	for (int side = 0; side < 2; side++) {
+		const struct moat_hs_action *peer = moat_hs_peer_ccs_row(m, side == 0 ? MOAT_SERVER : MOAT_CLIENT);
+		ATF_REQUIRE(peer != NULL && !peer->optional && peer->recv != NULL);
+	}
 }
 
 ATF_TP_ADD_TCS(tp)

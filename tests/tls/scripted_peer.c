@@ -702,7 +702,11 @@ void sp_server_read_hello(struct sp_fixture *f)
 	memcpy(p->random, ch.random, sizeof(p->random));
 	p->session_id_len = moat_cursor_remaining(&ch.session_id);
 	EXPECT_OK(moat_cursor_get_bytes(&ch.session_id, p->session_id, p->session_id_len));
-	ATF_REQUIRE(moat_ext_present(&ch.ext, MOAT_EXTI_KEY_SHARE));
+	/* A ClientHello that offers TLS 1.2 and older only has no key share. */
+	p->group = 0;
+	p->their_share_len = 0;
+	if (!moat_ext_present(&ch.ext, MOAT_EXTI_KEY_SHARE))
+		return;
 	EXPECT_OK(moat_ext_key_share_decode_ch(ch.ext.data[MOAT_EXTI_KEY_SHARE], &shares));
 	ATF_REQUIRE(shares.count >= 1);
 	struct moat_key_share first;
@@ -755,6 +759,7 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 			random[31] = o->downgrade == 12 ? 0x01 : 0x00;
 		}
 	}
+	memcpy(p->server_random, random, sizeof(random));
 	memcpy(sid, p->session_id, sid_len);
 	if (o->bad_session_id) {
 		if (sid_len == 0)

@@ -57,6 +57,7 @@ struct sp_peer {
 
 	/* Hello state. */
 	uint8_t random[MOAT_RANDOM_LEN];     /* the client random (either role) */
+	uint8_t server_random[MOAT_RANDOM_LEN]; /* scripted server: its last ServerHello's random */
 	uint8_t session_id[MOAT_MAX_SESSION_ID_LEN];
 	size_t session_id_len;
 	struct moat_buf ch;                  /* the ClientHello message (sent or received) */
@@ -211,7 +212,7 @@ struct sp_sh_opts {
 	size_t extra_ext_len;
 };
 void sp_sh_defaults(struct sp_sh_opts *o);
-/* Read our client's ClientHello (our client must have written it). */
+/* Read our client's ClientHello (our client must have written it); group 0 when it has no key share (TLS 1.2 only). */
 void sp_server_read_hello(struct sp_fixture *f);
 /*
  * Send a ServerHello or HelloRetryRequest. For a good TLS 1.3 ServerHello

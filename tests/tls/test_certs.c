@@ -75,7 +75,9 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 		add_ext(cert, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
 	} else {
 		add_ext(cert, iss, NID_basic_constraints, "CA:FALSE");
-		add_ext(cert, iss, NID_key_usage, "digitalSignature");
+		/* rsaEncryption leaves may also encrypt: TLS 1.2 RSA key transport (RFC 5246 §7.4.2). */
+		add_ext(cert, iss, NID_key_usage,
+			EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? "digitalSignature,keyEncipherment" : "digitalSignature");
 		add_ext(cert, iss, NID_subject_alt_name, "DNS:localhost,DNS:*.example.test,IP:127.0.0.1");
 		add_ext(cert, iss, NID_ext_key_usage, "serverAuth,clientAuth");
 	}

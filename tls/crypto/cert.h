@@ -123,6 +123,12 @@ void moat_trust_store_free(struct moat_trust_store *t);  /* safe on a zeroed str
 MOAT_MUST_USE int moat_cert_verify(const struct moat_trust_store *t, const struct moat_cert_chain *c,
 				   bool peer_is_server, uint64_t now_sec);
 /*
+ * The leaf's key may encrypt: keyEncipherment set, or no keyUsage at all
+ * (RFC 5246 §7.4.2: for RSA key transport "the keyEncipherment bit MUST be
+ * set if the key usage extension is present"). False for an empty chain.
+ */
+bool moat_cert_leaf_allows_key_encipherment(const struct moat_cert_chain *c);
+/*
  * Hostname check per RFC 6125 (wildcard only in the left-most label, no
  * partial wildcards, matching one label); IP literals match iPAddress SANs
  * only. Mismatch → MOAT_ERR_BAD_CERTIFICATE. host is an IP literal or a

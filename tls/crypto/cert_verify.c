@@ -251,6 +251,14 @@ static int verify_with(X509_STORE_CTX **ctx, STACK_OF(X509) **untrusted, const s
 	return MOAT_SUCCESS;
 }
 
+bool moat_cert_leaf_allows_key_encipherment(const struct moat_cert_chain *c)
+{
+	if (c == NULL || c->count == 0 || c->x509[0] == NULL)
+		return false;
+	uint32_t ku = X509_get_key_usage((X509 *)c->x509[0]);
+	return ku == UINT32_MAX || (ku & KU_KEY_ENCIPHERMENT) != 0;
+}
+
 int moat_cert_verify(const struct moat_trust_store *t, const struct moat_cert_chain *c, bool peer_is_server,
 		     uint64_t now_sec)
 {

@@ -215,7 +215,9 @@ static void usage(FILE *to)
 		"       moat-tls-client -h | --help | -V | --version\n"
 		"--echo-check sends stdin (or N pattern bytes) and expects it back unchanged;\n"
 		"--recv-bytes writes the received bytes to stdout. Parameters go to stderr.\n"
-		"--sess-out keeps the session of the last ticket received; --sess-in offers one (TLS 1.3 resumption).\n");
+		"--sess-out keeps the session of the last ticket received; --sess-in offers one (TLS 1.3 resumption).\n"
+		"--policy also sets the highest version offered: default_tls13 (the default) offers TLS 1.3 to 1.0,\n"
+		"default or 20190214 stop at TLS 1.2.\n");
 }
 
 static int parse_count(const char *arg, long long *out)
