@@ -161,6 +161,7 @@ struct moat_tickets {
 	bool reissue;                        /* opened under a decrypt-only key */
 	struct moat_hash hrr_transcript;     /* message_hash(CH1) and our HRR, for the second binder */
 	bool hrr_transcript_ready;
+	bool tls12_settled;                  /* 1.2: the ClientHello's session_ticket is dealt with (tls12_resume.c) */
 
 	/* Both: the session resumed (server) or offered (client). */
 	struct moat_session_state session;

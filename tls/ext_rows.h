@@ -43,8 +43,10 @@
  * and server_name and ALPN, which 1.2 answers there) are SH12 columns of
  * their rows, with writers over the codecs of extensions12.h
  * (tls12_ext_server.c), written from the TLS 1.2 ServerHello send list; a
- * ClientHello that chose TLS 1.2 is read with its own list. Still to come:
- * session_ticket (RFC 5077 §3.2) with resumption, a client's TLS 1.2 lists
+ * ClientHello that chose TLS 1.2 is read with its own list; session_ticket
+ * (RFC 5077 §3.2) has only its SH12 column, the ClientHello's being read by
+ * tls12_resume.c before the suite is chosen. Still to come: a client's TLS
+ * 1.2 lists
  * (its ClientHello send list gains what a client offering TLS 1.2 adds,
  * since one ClientHello offers every version, and a ServerHello receive
  * list).
