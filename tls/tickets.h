@@ -40,6 +40,8 @@ MOAT_MUST_USE int moat_tickets_client_recv_nst(struct moat_connection *conn, str
 MOAT_MUST_USE int moat_tls12_resume_server_hello(struct moat_connection *conn);
 /* Resumed: the session's master secret into conn->secrets. */
 MOAT_MUST_USE int moat_tls12_resume_server_install(struct moat_connection *conn);
+/* Full handshake, the client's Finished verified: the session into the cache, if it has an ID. */
+MOAT_MUST_USE int moat_tls12_resume_server_finished(struct moat_connection *conn);
 /* The session ID the ServerHello carries (NULL, 0: none). */
 const uint8_t *moat_tls12_resume_session_id(const struct moat_connection *conn, size_t *len);
 

@@ -1,8 +1,9 @@
 /*
  * TLS 1.2 (and 1.1, 1.0) session resumption on the server: RFC 5077
  * session tickets, sealed and opened through the same ticket operation as
- * TLS 1.3's (tls/tickets.c), and the abbreviated handshake of RFC 5246 §7.3
- * they lead to.
+ * TLS 1.3's (tls/tickets.c), session IDs through the application's cache
+ * callbacks (the guide's), and the abbreviated handshake of RFC 5246 §7.3
+ * both lead to.
  *
  * The rules, and why:
  *  - A ticket is only looked at when tickets are on and the server asks
@@ -36,11 +37,21 @@
  *    whose sealer fails sends an empty one.
  *  - RFC 5077 §3.4: a resumed ServerHello echoes the client's session ID,
  *    which is how the client learns the ticket was taken.
+ *  - Session IDs: with a cache configured, a ClientHello whose ticket did
+ *    not resume (or that had none) and that carries a session ID is looked
+ *    up; the entry is the same session state a ticket seals, and resumes
+ *    under the same rules. A full handshake whose client takes no ticket
+ *    gets a fresh random 32-byte ID, and its session is stored once the
+ *    client's Finished is verified (so no session of a handshake that
+ *    failed is ever kept, RFC 5246 §7.2.2). A client given a ticket is not
+ *    also cached: the ticket is its way back, and the cache's memory holds
+ *    master secrets.
  */
 #include <string.h>
 #include <strings.h>
 
 #include "common/secmem.h"
+#include "tls/crypto/util.h"
 #include "tls/ext_handlers.h"
 #include "tls/extensions12.h"
 #include "tls/handshake_tables.h"
@@ -69,14 +80,17 @@ static const struct moat_cipher_suite *state_suite(const struct moat_connection 
 	return suite;
 }
 
+static bool expired(const struct moat_session_state *s, uint64_t now)
+{
+	return now > s->issue_time_ns && (now - s->issue_time_ns) / NS_PER_S >= s->lifetime;
+}
+
 static bool state_fits(const struct moat_connection *conn, const struct moat_session_state *s, uint64_t now)
 {
 	if (s->version != conn->version || !s->ems || s->psk_len != MOAT_TLS12_MASTER_SECRET_LEN ||
 	    s->client_identity_len != 0 || state_suite(conn, s) == NULL)
 		return false;
-	if (s->issue_time_ns > now + ISSUE_SKEW_NS)
-		return false;
-	if (now > s->issue_time_ns && (now - s->issue_time_ns) / NS_PER_S >= s->lifetime)
+	if (s->issue_time_ns > now + ISSUE_SKEW_NS || expired(s, now))
 		return false;
 	return strcasecmp(s->server_name, conn->server_name) == 0;
 }
@@ -119,33 +133,135 @@ static int open_ticket(struct moat_connection *conn, struct moat_cursor ticket)
 	return consider(conn);
 }
 
+/* ---- session ID cache ---------------------------------------------------- */
+
+int moat_config_set_cache_store_callback(struct moat_config *config, moat_cache_store_fn fn, void *ctx)
+{
+	ENSURE_REF(config);
+	config->cache_store = fn;
+	config->cache_store_ctx = ctx;
+	return MOAT_SUCCESS;
+}
+
+int moat_config_set_cache_retrieve_callback(struct moat_config *config, moat_cache_retrieve_fn fn, void *ctx)
+{
+	ENSURE_REF(config);
+	config->cache_retrieve = fn;
+	config->cache_retrieve_ctx = ctx;
+	return MOAT_SUCCESS;
+}
+
+int moat_config_set_cache_delete_callback(struct moat_config *config, moat_cache_delete_fn fn, void *ctx)
+{
+	ENSURE_REF(config);
+	config->cache_delete = fn;
+	config->cache_delete_ctx = ctx;
+	return MOAT_SUCCESS;
+}
+
+int moat_config_set_session_cache_onoff(struct moat_config *config, uint8_t enabled)
+{
+	ENSURE_REF(config);
+	config->cache_off = enabled == 0;
+	return MOAT_SUCCESS;
+}
+
+static bool cache_enabled(const struct moat_connection *conn)
+{
+	const struct moat_config *c = conn->config;
+	return !c->cache_off && c->cache_store != NULL && c->cache_retrieve != NULL;
+}
+
+static void cache_delete(struct moat_connection *conn, const uint8_t *id, size_t len)
+{
+	const struct moat_config *c = conn->config;
+	if (c->cache_delete != NULL)
+		(void)c->cache_delete(conn, c->cache_delete_ctx, id, len);
+}
+
+/*
+ * RFC 5246 §7.4.1.2: a ClientHello's session ID names a session to resume.
+ * The cache's answer is read like an opened ticket (it is application
+ * memory, so checked as if it came off the wire); one that does not decode
+ * or no longer fits is deleted.
+ */
+static int cache_lookup(struct moat_connection *conn)
+{
+	struct moat_handshake *hs = conn->hs;
+	struct moat_tickets *t = conn->tix;
+	const struct moat_config *c = conn->config;
+	uint8_t value[MOAT_SESSION_STATE_MAX_LEN];
+	uint64_t value_size = sizeof(value);
+	if (c->cache_retrieve(conn, c->cache_retrieve_ctx, hs->session_id, hs->session_id_len, value, &value_size) != 0 ||
+	    value_size > sizeof(value)) {
+		moat_wipe(value, sizeof(value));
+		return MOAT_SUCCESS;
+	}
+	struct moat_cursor state;
+	moat_cursor_init(&state, value, (size_t)value_size);
+	int rc = moat_session_state_decode(state, &t->session);
+	moat_wipe(value, sizeof(value));
+	uint64_t now;
+	TRY(moat_conn_now_ns(conn, &now));
+	if (rc < 0 || !state_fits(conn, &t->session, now)) {
+		/*
+		 * An entry that does not decode or has expired is deleted; one that
+		 * only does not fit this ClientHello stays (the ID travels in the
+		 * clear: anyone could otherwise evict a session).
+		 */
+		if (rc < 0 || expired(&t->session, now))
+			cache_delete(conn, hs->session_id, hs->session_id_len);
+		moat_error_clear();
+		moat_wipe(&t->session, sizeof(t->session));
+		return MOAT_SUCCESS;
+	}
+	t->have_session = true;
+	t->tls12_cache_hit = true;
+	return MOAT_SUCCESS;
+}
+
+/* ---- the ClientHello ------------------------------------------------------ */
+
 int moat_tls12_resume_server_hello(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
 	const struct moat_ext_block *ext = &hs->client_hello.ext;
-	if (!moat_tickets_server_enabled(conn) || moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE ||
-	    !moat_ext_present(ext, MOAT_EXTI_SESSION_TICKET))
+	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE)
+		return MOAT_SUCCESS;
+	bool tickets = moat_tickets_server_enabled(conn) && moat_ext_present(ext, MOAT_EXTI_SESSION_TICKET);
+	bool cache = cache_enabled(conn);
+	if (!tickets && !cache)
 		return MOAT_SUCCESS;
 	struct moat_tickets *t;
 	TRY(moat_tickets_get(conn, &t));
 	/* Settled once: this handler runs again after any later block in the ClientHello's handling. */
 	if (t->tls12_settled)
 		return MOAT_SUCCESS;
-	struct moat_cursor ticket;
-	TRY(moat_ext_session_ticket_decode(ext->data[MOAT_EXTI_SESSION_TICKET], &ticket));
-	size_t len = moat_cursor_remaining(&ticket);
-	/* Longer than any ticket we seal: not ours, a full handshake. */
-	if (len > 0 && len <= MOAT_TICKET_MAX_LEN)
-		TRY(open_ticket(conn, ticket));
+	if (tickets) {
+		struct moat_cursor ticket;
+		TRY(moat_ext_session_ticket_decode(ext->data[MOAT_EXTI_SESSION_TICKET], &ticket));
+		size_t len = moat_cursor_remaining(&ticket);
+		/* Longer than any ticket we seal: not ours. */
+		if (len > 0 && len <= MOAT_TICKET_MAX_LEN)
+			TRY(open_ticket(conn, ticket));
+	}
+	/* RFC 5077 §3.4: a ticket that does not resume leaves the session ID to name a cached session. */
+	if (!t->have_session && cache && hs->session_id_len > 0)
+		TRY(cache_lookup(conn));
 	t->tls12_settled = true;
 	if (t->have_session) {
 		hs->flags |= MOAT_HS_F_RESUMED;
 		/* RFC 5246 §7.3: no certificate, no key exchange on the abbreviated handshake. */
 		hs->flags &= ~MOAT_HS_F_ECDHE;
 		conn->suite = moat_cipher_suite_find(t->session.cipher_suite);
-		t->to_send = t->reissue ? 1 : 0;
-	} else {
+		/* A fresh ticket for one opened under an old key, or for a client that resumed by ID and asks for one. */
+		t->to_send = tickets && (t->reissue || t->tls12_cache_hit) ? 1 : 0;
+	} else if (tickets) {
 		t->to_send = 1;
+	} else {
+		/* A full handshake whose session is cached under a fresh random ID (RFC 5246 §7.4.1.3). */
+		t->session_id_len = sizeof(t->session_id);
+		TRY(moat_random_bytes(t->session_id, t->session_id_len));
 	}
 	if (t->to_send > 0)
 		hs->flags |= MOAT_HS_F_TICKET;
@@ -166,10 +282,18 @@ int moat_tls12_resume_server_install(struct moat_connection *conn)
 const uint8_t *moat_tls12_resume_session_id(const struct moat_connection *conn, size_t *len)
 {
 	const struct moat_handshake *hs = conn->hs;
-	/* RFC 5077 §3.4: "the server ... MUST respond with the same Session ID present in the ClientHello". */
+	/*
+	 * RFC 5077 §3.4: a server accepting a ticket "MUST respond with the
+	 * same Session ID present in the ClientHello"; RFC 5246 §7.4.1.3: so
+	 * does one resuming the session the ID names.
+	 */
 	if (hs->flags & MOAT_HS_F_RESUMED) {
 		*len = hs->session_id_len;
 		return hs->session_id;
+	}
+	if (conn->tix != NULL && conn->tix->session_id_len > 0) {
+		*len = conn->tix->session_id_len;
+		return conn->tix->session_id;
 	}
 	*len = 0;
 	return NULL;
@@ -190,6 +314,31 @@ static int session_now(struct moat_connection *conn, struct moat_session_state *
 	/* Every master secret we make is the extended one (tls12_ext_server.c requires the extension). */
 	s->ems = true;
 	return MOAT_SUCCESS;
+}
+
+/*
+ * Full handshake, the client's Finished verified: the session goes into
+ * the cache under the ID our ServerHello gave it. A store that fails costs
+ * the client a full handshake next time, not this connection.
+ */
+int moat_tls12_resume_server_finished(struct moat_connection *conn)
+{
+	struct moat_tickets *t = conn->tix;
+	if ((conn->hs->flags & MOAT_HS_F_RESUMED) || t == NULL || t->session_id_len == 0 || !cache_enabled(conn))
+		return MOAT_SUCCESS;
+	const struct moat_config *c = conn->config;
+	struct moat_session_state s;
+	uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
+	struct moat_buf b;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	int rc = session_now(conn, &s);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_session_state_encode(&s, &b);
+	if (rc == MOAT_SUCCESS)
+		(void)c->cache_store(conn, c->cache_store_ctx, s.lifetime, t->session_id, t->session_id_len, b.data, b.len);
+	moat_wipe(&s, sizeof(s));
+	moat_wipe(mem, sizeof(mem));
+	return rc;
 }
 
 /* RFC 5077 §3.3 NewSessionTicket: sealed through the ticket operation (blocks until it is applied). */

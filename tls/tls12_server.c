@@ -514,7 +514,7 @@ int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cu
 	/* Resumed (RFC 5246 §7.3 figure 2): the client's Finished is the last use of the master secret. */
 	if (conn->hs->flags & MOAT_HS_F_RESUMED)
 		moat_wipe(conn->secrets->tls12.master_secret, sizeof(conn->secrets->tls12.master_secret));
-	return MOAT_SUCCESS;
+	return moat_tls12_resume_server_finished(conn);
 }
 
 /* Our ChangeCipherSpec, under the keys it replaces (none: the first handshake). */
