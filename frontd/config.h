@@ -34,6 +34,8 @@
 #define FRONTD_DEFAULT_MAX_HANDSHAKES 4096u
 #define FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE 256u
 #define FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET (32u * 1024u * 1024u)
+/* TLS 1.2 sessions each worker keeps by session ID: about 3 MiB of locked memory (common/session_cache.h). */
+#define FRONTD_DEFAULT_SESSION_CACHE 10000u
 #define FRONTD_MAX_LISTEN 64
 #define FRONTD_MAX_TRUSTED (MOAT_CONF_MAX_ARGS - 2) /* sources after "proxy-protocol" on one listen line */
 
@@ -76,6 +78,7 @@ struct frontd_config {
 	size_t max_handshakes_per_source;
 	size_t handshake_buffer_budget;   /* bytes read by connections whose ClientHello is not whole */
 	bool tickets;                     /* top-level "tickets" (default on): for sites that do not say */
+	size_t session_cache;             /* "session-cache": TLS 1.2 sessions per worker by ID; 0: none */
 	enum frontd_accesslog_dest access_log; /* off unless configured */
 	enum frontd_accesslog_format access_log_format;
 	char *access_log_path;            /* absolute, for FRONTD_ACCESSLOG_FILE */
