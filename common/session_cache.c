@@ -1,7 +1,7 @@
 /*
  * The bounded session cache (common/session_cache.h). One secmem block
  * holds everything: the slots (key, value, expiry, chain link) in ring
- * order and the bucket heads of the hash chains. Indexes are 32-bit with
+ * order, then the bucket heads of the hash chains. Indexes are 32-bit with
  * NONE for "no slot"; a slot is free when its key_len is 0.
  */
 #include "common/session_cache.h"
@@ -58,8 +58,9 @@ int moat_session_cache_new(size_t entries, struct moat_session_cache **out)
 	struct moat_session_cache *c = mem;
 	c->capacity = entries;
 	c->bucket_mask = (uint32_t)(buckets - 1);
-	c->buckets = (uint32_t *)(c + 1);
-	c->slots = (struct slot *)(void *)(c->buckets + buckets);
+	/* The slots first: their 8-byte fields stay aligned whatever the number of buckets. */
+	c->slots = (struct slot *)(void *)(c + 1);
+	c->buckets = (uint32_t *)(void *)(c->slots + entries);
 	for (size_t i = 0; i < buckets; i++)
 		c->buckets[i] = NONE;
 	if (getrandom(&c->seed, sizeof(c->seed), 0) != (ssize_t)sizeof(c->seed)) {
