@@ -11,8 +11,10 @@
  * §5.3), another server name, an expired state, a suite the client does not
  * offer, another TLS version, a ticket that does not open. A ClientHello
  * without extended_master_secret is refused with handshake_failure even
- * with a good ticket (RFC 7627 §5.3), and a ticket callback that answers
- * later blocks the handshake on application input until it is applied.
+ * with a good ticket (RFC 7627 §5.3), a ticket opened under an old key
+ * resumes with a fresh ticket before the server's ChangeCipherSpec, and a
+ * ticket callback that answers later blocks the handshake on application
+ * input until it is applied.
  */
 #include <string.h>
 
@@ -34,6 +36,8 @@ static bool hold;
 /* How the ClientHello's ticket is spoiled: its first byte, bytes cut off the state's end. */
 static uint8_t ticket_mark = MARK;
 static size_t state_cut;
+/* What an OPEN that succeeds answers: OK, or OK_REISSUE (opened under a key that no longer seals). */
+static moat_ticket_result open_result = MOAT_TICKET_OK;
 
 static void answer(struct moat_connection *conn, struct moat_ticket_op *op)
 {
@@ -51,7 +55,7 @@ static void answer(struct moat_connection *conn, struct moat_ticket_op *op)
 		EXPECT_OK(moat_ticket_op_set_result(op, MOAT_TICKET_OK));
 	} else if (len > 1 && in[0] == MARK) {
 		EXPECT_OK(moat_ticket_op_set_output(op, in + 1, len - 1));
-		EXPECT_OK(moat_ticket_op_set_result(op, MOAT_TICKET_OK));
+		EXPECT_OK(moat_ticket_op_set_result(op, open_result));
 	} else {
 		EXPECT_OK(moat_ticket_op_set_result(op, MOAT_TICKET_BAD_TICKET));
 	}
@@ -211,6 +215,46 @@ ATF_TC_BODY(ticket_resumes, tc)
 	expect_full(NULL, SUITE);
 }
 
+/* RFC 5077 §3.1 figure 3: a ticket opened under an old key resumes, with a fresh ticket before the CCS. */
+ATF_TC_WITHOUT_HEAD(reissued_ticket_comes_before_ccs);
+ATF_TC_BODY(reissued_ticket_comes_before_ccs, tc)
+{
+	struct moat_session_state s;
+	good_state(&s);
+	open_result = MOAT_TICKET_OK_REISSUE;
+	struct sp_fixture *f = hello(&s, true, SUITE);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_IO_BLOCKED);
+	struct moat_cursor sid;
+	bool promised;
+	read_server_hello(f, &sid, &promised);
+	ATF_REQUIRE(promised);
+	ATF_REQUIRE(moat_cursor_remaining(&sid) == f->peer.session_id_len);
+	uint8_t type;
+	const uint8_t *msg;
+	size_t len;
+	sp_next_handshake_message(f, &type, &msg, &len);
+	ATF_REQUIRE_EQ(type, MOAT_HS_NEW_SESSION_TICKET);
+	struct moat_cursor body;
+	moat_cursor_init(&body, msg + MOAT_HS_HEADER_LEN, len - MOAT_HS_HEADER_LEN);
+	struct moat_new_session_ticket12 nst;
+	EXPECT_OK(moat_new_session_ticket12_decode(body, &nst));
+	/* The fresh ticket is our sealer's: the marker, then this session's state. */
+	ATF_REQUIRE(moat_cursor_remaining(&nst.ticket) > 1 && moat_cursor_data(&nst.ticket)[0] == MARK);
+	ATF_REQUIRE(nst.lifetime_hint > 0);
+	struct moat_session_state back;
+	struct moat_cursor st;
+	moat_cursor_init(&st, moat_cursor_data(&nst.ticket) + 1, moat_cursor_remaining(&nst.ticket) - 1);
+	EXPECT_OK(moat_session_state_decode(st, &back));
+	ATF_REQUIRE(back.version == MOAT_TLS12 && back.cipher_suite == SUITE && back.ems);
+	ATF_REQUIRE(memcmp(back.psk, s.psk, MOAT_SESSION_MASTER_SECRET_LEN) == 0);
+	/* sp_next_handshake_message skipped nothing: the next record is the CCS. */
+	const uint8_t *plain;
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE_EQ(type, MOAT_CT_CHANGE_CIPHER_SPEC);
+	sp_free(f);
+	open_result = MOAT_TICKET_OK;
+}
+
 ATF_TC_WITHOUT_HEAD(state_that_does_not_fit_is_full_handshake);
 ATF_TC_BODY(state_that_does_not_fit_is_full_handshake, tc)
 {
@@ -307,6 +351,7 @@ ATF_TC_BODY(deferred_open_blocks_until_applied, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, ticket_resumes);
+	ATF_TP_ADD_TC(tp, reissued_ticket_comes_before_ccs);
 	ATF_TP_ADD_TC(tp, state_that_does_not_fit_is_full_handshake);
 	ATF_TP_ADD_TC(tp, ticket_that_does_not_open_is_full_handshake);
 	ATF_TP_ADD_TC(tp, no_ems_with_ticket_is_handshake_failure);
