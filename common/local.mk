@@ -9,5 +9,6 @@ common_libmoat_common_a_SOURCES = \
 	common/paths.h \
 	common/sd_notify.c common/sd_notify.h \
 	common/seccomp.c common/seccomp.h \
-	common/secmem.c common/secmem.h
+	common/secmem.c common/secmem.h \
+	common/session_cache.c common/session_cache.h
 common_libmoat_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSECCOMP_CFLAGS)

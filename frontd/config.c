@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/session_cache.h"
 #include "frontd/client_cert.h"
 #include "frontd/config_files.h"
 #include "frontd/ocsp.h"
@@ -43,7 +44,7 @@ static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
 	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "drain-quiet", "tickets",
-	"workers", "worker-cpu-affinity", "metrics",
+	"workers", "worker-cpu-affinity", "metrics", "session-cache",
 };
 static const char *const site_directives[] = {
 	"name", "certificate", "policy", "alpn", "default", "proxy-protocol", "tickets",
@@ -777,6 +778,15 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 	TRY(moat_conf_find_unique(conf, root, "worker-cpu-affinity", &n));
 	if (n != NULL)
 		TRY(tickets_arg(conf, n, &cfg->worker_cpu_affinity));
+	TRY(moat_conf_find_unique(conf, root, "session-cache", &n));
+	if (n != NULL) {
+		uint64_t entries;
+		TRY(moat_conf_expect_args(conf, n, 1, 1));
+		TRY(moat_conf_expect_no_block(conf, n));
+		/* 0 switches the cache off; the most is the cache's own limit. */
+		TRY(moat_conf_arg_uint(conf, n, 0, 0, MOAT_SESSION_CACHE_ENTRIES_MAX, &entries));
+		cfg->session_cache = (size_t)entries;
+	}
 
 	TRY(moat_conf_find_unique(conf, root, "access-log", &n));
 	if (n != NULL)
@@ -838,6 +848,7 @@ static void config_init(struct frontd_config *cfg)
 	cfg->max_handshakes_per_source = FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE;
 	cfg->handshake_buffer_budget = FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET;
 	cfg->tickets = true;
+	cfg->session_cache = FRONTD_DEFAULT_SESSION_CACHE;
 }
 
 int frontd_config_load(struct frontd_config *cfg, struct moat_conf *conf, const char *path)

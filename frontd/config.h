@@ -35,6 +35,8 @@
 #define FRONTD_DEFAULT_MAX_HANDSHAKES 4096u
 #define FRONTD_DEFAULT_MAX_HANDSHAKES_PER_SOURCE 256u
 #define FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET (32u * 1024u * 1024u)
+/* TLS 1.2 sessions each worker keeps by session ID: about 3 MiB of locked memory (common/session_cache.h). */
+#define FRONTD_DEFAULT_SESSION_CACHE 10000u
 #define FRONTD_MAX_LISTEN 64
 /* "workers" at most: a worker per CPU on the largest machines, and a bound on what the master tracks. */
 #define FRONTD_MAX_WORKERS 256u
@@ -88,6 +90,7 @@ struct frontd_config {
 	bool tickets;                     /* top-level "tickets" (default on): for sites that do not say */
 	unsigned workers;                 /* worker processes per generation; 0: auto (frontd_config_workers) */
 	bool worker_cpu_affinity;         /* pin worker i to the i-th CPU frontd may run on */
+	size_t session_cache;             /* "session-cache": TLS 1.2 sessions per worker by ID; 0: none */
 	enum frontd_accesslog_dest access_log; /* off unless configured */
 	enum frontd_accesslog_format access_log_format;
 	char *access_log_path;            /* absolute, for FRONTD_ACCESSLOG_FILE */

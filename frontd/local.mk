@@ -9,6 +9,7 @@ frontd_libfrontd_a_SOURCES = \
 	frontd/conn.c frontd/conn.h \
 	frontd/conn_proxy_protocol.c \
 	frontd/conn_tickets.c \
+	frontd/session_ids.c frontd/session_ids.h \
 	frontd/drain.c frontd/drain.h \
 	frontd/evmem.c frontd/evmem.h \
 	frontd/keyd_client.c frontd/keyd_client.h \

@@ -48,6 +48,7 @@
 #include "frontd/ocsp.h"
 #include "frontd/sandbox.h"
 #include "frontd/server.h"
+#include "frontd/session_ids.h"
 #include "tls/crypto/version.h"
 #ifdef MOAT_FRONTD_TESTING
 #include "tests/frontd/sandbox_trigger.h"
@@ -218,6 +219,7 @@ static int serve(struct frontd_worker_ctx *w, void *arg)
 	keyd_client_on_keys(srv->keyd, on_keyd_keys, srv);
 	if (frontd_sites_set_callbacks(&srv->cfg->sites, frontd_client_hello_cb, srv, frontd_async_pkey_cb) < 0 ||
 	    frontd_sites_set_ticket_cb(&srv->cfg->sites, frontd_ticket_crypto_cb, srv) < 0 ||
+	    frontd_session_ids_start(srv) < 0 ||
 	    keyd_client_start(srv->keyd) < 0 || frontd_accesslog_start(srv) < 0 || frontd_stats_start(srv) < 0 ||
 	    frontd_ocsp_start(srv) < 0 || frontd_listeners_start(srv) < 0 || frontd_worker_unblock_signals(w) < 0) {
 		moat_log_error(MOAT_LOG_ERR, "cannot start");
@@ -245,6 +247,7 @@ out:
 	frontd_accesslog_stop(srv);
 	keyd_client_free(srv->keyd);
 	srv->keyd = NULL;
+	frontd_session_ids_stop(srv);
 	frontd_metrics_detach(srv);
 	if (ev_term != NULL)
 		event_free(ev_term);

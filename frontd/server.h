@@ -93,6 +93,7 @@ struct frontd_server {
 	struct frontd_accesslog alog;
 	struct event *ev_ocsp;      /* the next stapled OCSP response to expire (ocsp.h) */
 	struct frontd_drain drain;  /* stopping gracefully (drain.h) */
+	struct moat_session_cache *session_cache; /* TLS 1.2 sessions by ID (session_ids.c); NULL: none */
 };
 
 /* stats.c: the counters as one log line (why: "SIGUSR1", "exit"). */

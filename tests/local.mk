@@ -12,6 +12,7 @@ COMMON_TESTS = \
 	tests/common/buf_test \
 	tests/common/error_test \
 	tests/common/secmem_test \
+	tests/common/session_cache_test \
 	tests/common/log_clock_test
 check_PROGRAMS += $(COMMON_TESTS)
 
@@ -27,6 +28,9 @@ tests_common_error_test_LDADD = $(TEST_LDADD)
 tests_common_secmem_test_SOURCES = tests/common/secmem_test.c $(TEST_UTIL_SOURCES)
 tests_common_secmem_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_common_secmem_test_LDADD = $(TEST_LDADD)
+tests_common_session_cache_test_SOURCES = tests/common/session_cache_test.c $(TEST_UTIL_SOURCES)
+tests_common_session_cache_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_common_session_cache_test_LDADD = $(TEST_LDADD)
 tests_common_log_clock_test_SOURCES = tests/common/log_clock_test.c $(TEST_UTIL_SOURCES)
 tests_common_log_clock_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_common_log_clock_test_LDADD = $(TEST_LDADD)

@@ -82,6 +82,15 @@ struct moat_config {
 	bool tickets_off;                    /* moat_config_set_session_tickets_onoff(0) */
 	uint8_t initial_ticket_count;
 	uint32_t ticket_lifetime;            /* seconds */
+
+	/* The TLS 1.2 session ID cache (tls/tls12_resume.c). */
+	moat_cache_store_fn cache_store;
+	void *cache_store_ctx;
+	moat_cache_retrieve_fn cache_retrieve;
+	void *cache_retrieve_ctx;
+	moat_cache_delete_fn cache_delete;
+	void *cache_delete_ctx;
+	bool cache_off;                      /* moat_config_set_session_cache_onoff(0) */
 };
 
 /*
@@ -161,6 +170,10 @@ struct moat_tickets {
 	bool reissue;                        /* opened under a decrypt-only key */
 	struct moat_hash hrr_transcript;     /* message_hash(CH1) and our HRR, for the second binder */
 	bool hrr_transcript_ready;
+	bool tls12_settled;                  /* 1.2: the ClientHello's ticket and session ID are dealt with */
+	bool tls12_cache_hit;                /* 1.2: resumed by session ID */
+	uint8_t session_id[32];              /* 1.2: the ID a full handshake's session is cached under */
+	size_t session_id_len;
 
 	/* Both: the session resumed (server) or offered (client). */
 	struct moat_session_state session;

@@ -59,6 +59,9 @@ MOAT_MUST_USE int moat_ext_extended_master_secret_sh12_write(struct moat_connect
 MOAT_MUST_USE int moat_ext_renegotiation_info_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
 bool moat_ext_renegotiation_info_sh12_should_send(const struct moat_connection *conn);
 MOAT_MUST_USE int moat_ext_renegotiation_info_sh12_write(struct moat_connection *conn, struct moat_buf *out);
+/* tls12_resume.c */
+bool moat_ext_session_ticket_sh12_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_session_ticket_sh12_write(struct moat_connection *conn, struct moat_buf *out);
 
 /* tls13_ext_client.c: what we write in the ClientHello, what we read in SH / HRR / EE / CR. */
 bool moat_ext_server_name_ch_should_send(const struct moat_connection *conn);

@@ -144,6 +144,11 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 			       .recv = moat_ext_renegotiation_info_sh12_recv,
 			       .if_missing = moat_ext_renegotiation_info_sh12_missing },
 	} },
+	/* The ClientHello's ticket is read before the suite is chosen, as it may wait (tls12_resume.c). */
+	[MOAT_EXTI_SESSION_TICKET] = { .on = {
+		[COL_SH12] = { .should_send = moat_ext_session_ticket_sh12_should_send,
+			       .write = moat_ext_session_ticket_sh12_write },
+	} },
 	/*
 	 * The server reads a ClientHello's PSK offer itself (tls13_psk.c), not
 	 * through a list: it is settled before the suite is chosen, and may
@@ -194,7 +199,8 @@ LIST(moat_ext_ee_send, "EncryptedExtensions (sent)", MOAT_MSG_EE, false, MOAT_EX
 LIST(moat_ext_cr_send, "CertificateRequest (sent)", MOAT_MSG_CR, false, MOAT_EXTI_SIGNATURE_ALGORITHMS);
 /* RFC 5746 §3.6 first: a client's renegotiation_info is checked before anything is answered. */
 LIST(moat_ext_sh12_send, "ServerHello (TLS 1.2, sent)", MOAT_MSG_SH12, false, MOAT_EXTI_RENEGOTIATION_INFO,
-     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN);
+     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN,
+     MOAT_EXTI_SESSION_TICKET);
 
 /*
  * Received: the order the handlers run in. The hello stage reads what

@@ -48,8 +48,9 @@
  * extended_master_secret and renegotiation_info when it offers TLS 1.2 or
  * older, and leaves supported_versions and key_share out when it does not
  * offer TLS 1.3; a TLS 1.2 ServerHello is read with moat_ext_sh12_recv
- * (tls12_ext_client.c). Still to come: session_ticket (RFC 5077 §3.2)
- * with resumption.
+ * (tls12_ext_client.c). session_ticket (RFC 5077 §3.2) has only its SH12
+ * column, the ClientHello's being read by tls12_resume.c before the suite
+ * is chosen; a client offering it comes with client-side resumption.
  */
 #ifndef MOAT_TLS_EXT_ROWS_H
 #define MOAT_TLS_EXT_ROWS_H

@@ -209,6 +209,8 @@ int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cu
 int moat_tls12_server_send_ccs(struct moat_connection *conn);
 int moat_tls12_server_ccs_sent(struct moat_connection *conn);
 int moat_tls12_server_send_finished(struct moat_connection *conn);
+/* tls12_resume.c: RFC 5077 §3.3. */
+int moat_tls12_server_send_ticket(struct moat_connection *conn);
 
 /* TLS 1.2 client handlers (tls12_client.c, tls12_kx_client.c). */
 int moat_tls12_client_recv_server_hello(struct moat_connection *conn, struct moat_cursor body);

@@ -153,7 +153,7 @@ MOAT_MUST_USE int moat_config_set_monotonic_clock(struct moat_config *config, mo
 
 /* Server: honour a client's max_fragment_length request (RFC 6066 §4). Off by default, as in the guide. */
 MOAT_MUST_USE int moat_config_accept_max_fragment_length(struct moat_config *config);
-/* ---- session tickets (TLS 1.3 resumption, RFC 8446 §4.6.1, §2.2) ---- */
+/* ---- session tickets (TLS 1.3, RFC 8446 §4.6.1, §2.2; TLS 1.2, RFC 5077) ---- */
 
 /*
  * The library holds no ticket key. A server seals each ticket's session
@@ -175,6 +175,30 @@ MOAT_MUST_USE int moat_config_set_session_state_lifetime(struct moat_config *con
 /* Client: called for every NewSessionTicket received, with a ticket whose data moat_connection_set_session takes. */
 typedef int (*moat_session_ticket_fn)(struct moat_connection *conn, void *ctx, struct moat_session_ticket *ticket);
 MOAT_MUST_USE int moat_config_set_session_ticket_cb(struct moat_config *config, moat_session_ticket_fn fn, void *ctx);
+
+/* ---- session ID cache (TLS 1.2 and earlier, RFC 5246 §7.4.1.2) -------- */
+
+/*
+ * Server: a TLS 1.2 (1.1, 1.0) session resumes by its session ID through
+ * the application's cache, with the guide's three callbacks. store keeps
+ * value (a serialized session state: a secret, it holds the master secret)
+ * under key for ttl_in_seconds; retrieve copies the value for key into
+ * value, *value_size being its room on entry and the length on return, and
+ * returns 0, or -1 when it has none (a full handshake follows); delete drops
+ * key. They are called synchronously (no blocked answer). The cache is used
+ * once store and retrieve are set and it is on (the default); a client that
+ * takes a session ticket is not also cached.
+ */
+typedef int (*moat_cache_store_fn)(struct moat_connection *conn, void *ctx, uint64_t ttl_in_seconds, const void *key,
+				   uint64_t key_size, const void *value, uint64_t value_size);
+typedef int (*moat_cache_retrieve_fn)(struct moat_connection *conn, void *ctx, const void *key, uint64_t key_size,
+				      void *value, uint64_t *value_size);
+typedef int (*moat_cache_delete_fn)(struct moat_connection *conn, void *ctx, const void *key, uint64_t key_size);
+MOAT_MUST_USE int moat_config_set_cache_store_callback(struct moat_config *config, moat_cache_store_fn fn, void *ctx);
+MOAT_MUST_USE int moat_config_set_cache_retrieve_callback(struct moat_config *config, moat_cache_retrieve_fn fn,
+							  void *ctx);
+MOAT_MUST_USE int moat_config_set_cache_delete_callback(struct moat_config *config, moat_cache_delete_fn fn, void *ctx);
+MOAT_MUST_USE int moat_config_set_session_cache_onoff(struct moat_config *config, uint8_t enabled);
 
 /* Application pointer on the config (frontd stores its site here). */
 MOAT_MUST_USE int moat_config_set_ctx(struct moat_config *config, void *ctx);
@@ -252,7 +276,7 @@ MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *
 
 /* Server: send num more tickets: during the handshake with the others, after it on the next moat_send. */
 MOAT_MUST_USE int moat_connection_add_new_tickets_to_send(struct moat_connection *conn, uint8_t num);
-/* 1 if the handshake resumed a session (a PSK from a ticket was accepted), else 0. */
+/* 1 if the handshake resumed a session (TLS 1.3: a ticket's PSK; TLS 1.2: a ticket or a cached session ID), else 0. */
 int moat_connection_is_session_resumed(struct moat_connection *conn);
 /*
  * Client: the session of the last ticket received, serialized (a secret: it

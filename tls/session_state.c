@@ -19,14 +19,29 @@ static int put_string(struct moat_buf *out, const char *s)
 	return moat_buf_put_prefixed(out, 1, s, n);
 }
 
+static bool is_tls12_family(uint16_t version)
+{
+	return version == MOAT_TLS12 || version == MOAT_TLS11 || version == MOAT_TLS10;
+}
+
+/* The value rules both directions share; the decoder's framing is checked before. */
+static bool state_valid(const struct moat_session_state *s)
+{
+	if (s->lifetime > MOAT_TICKET_LIFETIME_MAX ||
+	    (s->client_identity_len != 0 && s->client_identity_len != MOAT_SESSION_CLIENT_ID_LEN))
+		return false;
+	if (s->version == MOAT_TLS13)
+		return (s->psk_len == 32 || s->psk_len == 48) && !s->ems;
+	/* The fields TLS 1.2 has no use for are zero, so each state has one encoding. */
+	return is_tls12_family(s->version) && s->psk_len == MOAT_SESSION_MASTER_SECRET_LEN && s->age_add == 0 &&
+	       s->max_early_data == 0;
+}
+
 int moat_session_state_encode(const struct moat_session_state *s, struct moat_buf *out)
 {
 	ENSURE_REF(s);
 	ENSURE_REF(out);
-	ENSURE(s->psk_len == 32 || s->psk_len == 48, MOAT_ERR_INVALID_ARG);
-	ENSURE(s->client_identity_len == 0 || s->client_identity_len == MOAT_SESSION_CLIENT_ID_LEN,
-	       MOAT_ERR_INVALID_ARG);
-	ENSURE(s->lifetime <= MOAT_TICKET_LIFETIME_MAX, MOAT_ERR_INVALID_ARG);
+	ENSURE(state_valid(s), MOAT_ERR_INVALID_ARG);
 	TRY(moat_buf_put_u8(out, MOAT_SESSION_STATE_FORMAT));
 	TRY(moat_buf_put_u16(out, s->version));
 	TRY(moat_buf_put_u16(out, s->cipher_suite));
@@ -37,7 +52,10 @@ int moat_session_state_encode(const struct moat_session_state *s, struct moat_bu
 	TRY(put_string(out, s->server_name));
 	TRY(put_string(out, s->alpn));
 	TRY(moat_buf_put_u32(out, s->max_early_data));
-	return moat_buf_put_prefixed(out, 1, s->client_identity, s->client_identity_len);
+	TRY(moat_buf_put_prefixed(out, 1, s->client_identity, s->client_identity_len));
+	if (s->version == MOAT_TLS13)
+		return MOAT_SUCCESS;
+	return moat_buf_put_u8(out, s->ems ? MOAT_SESSION_F_EMS : 0);
 }
 
 static int get_string(struct moat_cursor *in, char out[256])
@@ -76,10 +94,15 @@ int moat_session_state_decode(struct moat_cursor in, struct moat_session_state *
 	    moat_cursor_get_vector(&in, 1, 0, MOAT_SESSION_CLIENT_ID_LEN, &v) < 0)
 		goto out;
 	r.client_identity_len = moat_cursor_remaining(&v);
-	if (moat_cursor_get_bytes(&v, r.client_identity, r.client_identity_len) < 0 || moat_cursor_expect_end(&in) < 0)
+	if (moat_cursor_get_bytes(&v, r.client_identity, r.client_identity_len) < 0)
 		goto out;
-	if (r.version != MOAT_TLS13 || (r.psk_len != 32 && r.psk_len != 48) || r.lifetime > MOAT_TICKET_LIFETIME_MAX ||
-	    (r.client_identity_len != 0 && r.client_identity_len != MOAT_SESSION_CLIENT_ID_LEN)) {
+	uint8_t flags = 0;
+	if (is_tls12_family(r.version) && moat_cursor_get_u8(&in, &flags) < 0)
+		goto out;
+	if (moat_cursor_expect_end(&in) < 0)
+		goto out;
+	r.ems = (flags & MOAT_SESSION_F_EMS) != 0;
+	if ((flags & ~MOAT_SESSION_F_EMS) != 0 || !state_valid(&r)) {
 		moat_error_raise(MOAT_ERR_ILLEGAL_PARAMETER, MOAT_HERE);
 		goto out;
 	}

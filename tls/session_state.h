@@ -1,7 +1,8 @@
 /*
- * The session state a TLS 1.3 ticket carries: what a server needs to resume
- * a session from a ticket the client hands back (RFC 8446 §4.6.1), in one
- * documented encoding.
+ * The session state a ticket carries: what a server needs to resume a
+ * session from a ticket the client hands back (TLS 1.3, RFC 8446 §4.6.1;
+ * TLS 1.2 and earlier, RFC 5077 §4), or that it keeps under a session ID
+ * (RFC 5246 §7.4.1.2), in one documented encoding.
  *
  * The library never holds a ticket key: the encoding below is the plaintext
  * the application's ticket callback seals (a SEAL operation) into the
@@ -13,7 +14,8 @@
  *
  *   u8     format              1; anything else is refused (a ticket from a
  *                              later release is a full handshake, not an error)
- *   u16    protocol_version    0x0304
+ *   u16    protocol_version    0x0304, or 0x0303, 0x0302, 0x0301 (TLS 1.2,
+ *                              1.1, 1.0: see below)
  *   u16    cipher_suite        the suite of the connection that issued it
  *   u64    issue_time          wall clock, nanoseconds since the epoch
  *   u32    lifetime            seconds (RFC 8446 §4.6.1: at most 604800)
@@ -28,12 +30,23 @@
  *   opaque client_identity<0..32>  SHA-256 of the client's leaf certificate
  *                              if it authenticated, else empty
  *
- * and nothing after it. The PSK is a secret: a state is kept in locked
+ * and nothing after it for TLS 1.3. A TLS 1.2, 1.1 or 1.0 state has the
+ * same fields with these meanings, and one more at the end:
+ *
+ *   psk                        the 48-byte master secret (RFC 5246 §8.1),
+ *                              which is what RFC 5077 §4 has a ticket carry
+ *   ticket_age_add             0 (no such thing before TLS 1.3)
+ *   max_early_data             0 (no such thing before TLS 1.3)
+ *   u8     flags               bit 0: the master secret is the extended one
+ *                              (RFC 7627); the other bits 0
+ *
+ * The PSK and the master secret are secrets: a state is kept in locked
  * memory by its users and wiped when done.
  */
 #ifndef MOAT_TLS_SESSION_STATE_H
 #define MOAT_TLS_SESSION_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,7 +59,11 @@
 #define MOAT_SESSION_CLIENT_ID_LEN 32
 /* The largest encoding: the fixed fields plus every vector at its longest. */
 #define MOAT_SESSION_STATE_MAX_LEN (1 + 2 + 2 + 8 + 4 + 4 + 1 + MOAT_MAX_HASH_LEN + 1 + 255 + 1 + 255 + 4 + 1 + \
-				    MOAT_SESSION_CLIENT_ID_LEN)
+				    MOAT_SESSION_CLIENT_ID_LEN + 1)
+/* RFC 5246 §8.1: "master_secret ... is always exactly 48 bytes in length." */
+#define MOAT_SESSION_MASTER_SECRET_LEN 48
+/* flags, TLS 1.2 and earlier. */
+#define MOAT_SESSION_F_EMS 0x01u
 /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
 #define MOAT_TICKET_LIFETIME_MAX 604800u
 
@@ -56,21 +73,24 @@ struct moat_session_state {
 	uint64_t issue_time_ns;
 	uint32_t lifetime;
 	uint32_t age_add;
-	uint8_t psk[MOAT_MAX_HASH_LEN];
+	uint8_t psk[MOAT_MAX_HASH_LEN];      /* TLS 1.2 and earlier: the master secret */
 	size_t psk_len;
 	char server_name[256];               /* NUL-terminated */
 	char alpn[256];                      /* NUL-terminated */
 	uint32_t max_early_data;
 	uint8_t client_identity[MOAT_SESSION_CLIENT_ID_LEN];
 	size_t client_identity_len;
+	bool ems;                            /* TLS 1.2 and earlier: extended master secret (RFC 7627) */
 };
 
 MOAT_MUST_USE int moat_session_state_encode(const struct moat_session_state *s, struct moat_buf *out);
 /*
  * Decode exactly one state. Framing errors are MOAT_ERR_DECODE; a format
- * other than 1, a protocol version other than TLS 1.3, a PSK not 32 or 48
- * bytes long or a lifetime past seven days MOAT_ERR_ILLEGAL_PARAMETER. A
- * NUL inside server_name or alpn is refused too (they are kept as C strings).
+ * other than 1, a protocol version other than TLS 1.0 to 1.3, a TLS 1.3
+ * PSK not 32 or 48 bytes long, an earlier version's master secret not 48,
+ * its age_add, max_early_data or unknown flag bits not 0, or a lifetime past
+ * seven days MOAT_ERR_ILLEGAL_PARAMETER. A NUL inside server_name or alpn is
+ * refused too (they are kept as C strings).
  * *s is written only on success.
  */
 MOAT_MUST_USE int moat_session_state_decode(struct moat_cursor in, struct moat_session_state *s);

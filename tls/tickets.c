@@ -351,7 +351,8 @@ int moat_connection_is_session_resumed(struct moat_connection *conn)
 	if (conn == NULL)
 		return 0;
 	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
-	return (flags & MOAT_HS_F_PSK) ? 1 : 0;
+	/* TLS 1.3: a ticket's PSK; TLS 1.2: the abbreviated handshake. */
+	return (flags & (MOAT_HS_F_PSK | MOAT_HS_F_RESUMED)) ? 1 : 0;
 }
 
 /* ---- client: tickets received, sessions kept ---------------------------- */

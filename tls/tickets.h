@@ -28,6 +28,23 @@ MOAT_MUST_USE int moat_tickets_issue(struct moat_connection *conn, bool in_hands
 /* Client: a NewSessionTicket after the handshake (io.c). */
 MOAT_MUST_USE int moat_tickets_client_recv_nst(struct moat_connection *conn, struct moat_cursor body);
 
+/* tls12_resume.c */
+/*
+ * Server, a ClientHello that chose TLS 1.2, 1.1 or 1.0, before the suite
+ * is chosen: open its session ticket through the ticket callback (blocks
+ * with MOAT_ERR_ASYNC_BLOCKED while an OPEN is out; call again with the
+ * same ClientHello) and decide between the abbreviated handshake
+ * (MOAT_HS_F_RESUMED, conn->suite set) and a full one, and whether a
+ * NewSessionTicket is sent (MOAT_HS_F_TICKET).
+ */
+MOAT_MUST_USE int moat_tls12_resume_server_hello(struct moat_connection *conn);
+/* Resumed: the session's master secret into conn->secrets. */
+MOAT_MUST_USE int moat_tls12_resume_server_install(struct moat_connection *conn);
+/* Full handshake, the client's Finished verified: the session into the cache, if it has an ID. */
+MOAT_MUST_USE int moat_tls12_resume_server_finished(struct moat_connection *conn);
+/* The session ID the ServerHello carries (NULL, 0: none). */
+const uint8_t *moat_tls12_resume_session_id(const struct moat_connection *conn, size_t *len);
+
 /* tls13_psk.c */
 /*
  * Server, first ClientHello: settle the offered PSKs (RFC 8446 §4.2.11):

@@ -29,8 +29,9 @@
  *    block is derived from the master secret for each direction as it is
  *    installed and wiped at once, so no key block outlives its use.
  *  - The ServerHello carries the RFC 8446 §4.1.3 downgrade sentinel when
- *    the policy in force would have served TLS 1.3, and no session id: no
- *    session is cached until resumption comes (RFC 5246 §7.4.1.3).
+ *    the policy in force would have served TLS 1.3. Resumption (session
+ *    tickets, the abbreviated handshake, the session ID it echoes) is
+ *    tls12_resume.c's.
  */
 #include <string.h>
 
@@ -44,6 +45,7 @@
 #include "tls/key_caps.h"
 #include "tls/messages12.h"
 #include "tls/record_tls12.h"
+#include "tls/tickets.h"
 #include "tls/tls12_kx_server.h"
 
 static bool offers_null_compression(struct moat_cursor methods)
@@ -319,8 +321,12 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 	ENSURE(offers_null_compression(ch->compression_methods), MOAT_ERR_ILLEGAL_PARAMETER);
 	if (moat_u16_list_contains(ch->cipher_suites, MOAT_TLS_EMPTY_RENEGOTIATION_INFO_SCSV))
 		hs->client_secure_reneg = true;
+	/* First, as it may wait for the ticket callback: everything above is safe to run again. */
+	TRY(moat_tls12_resume_server_hello(conn));
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch12_recv, &ch->ext, 0));
-	TRY(choose_suite(conn));
+	/* A resumed session keeps its suite (tls12_resume.c checked it against this ClientHello). */
+	if (!(hs->flags & MOAT_HS_F_RESUMED))
+		TRY(choose_suite(conn));
 	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
 		/*
 		 * A TLS 1.0/1.1 client signs its CertificateVerify with MD5 || SHA-1
@@ -341,7 +347,7 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 	conn->rl.write_version = conn->version;
 	conn->secrets->hash = conn->suite->prf_hash;
 	conn->secrets->hash_len = moat_hash_len(conn->suite->prf_hash);
-	return MOAT_SUCCESS;
+	return moat_tls12_resume_server_install(conn);
 }
 
 int moat_tls12_server_send_hello(struct moat_connection *conn)
@@ -349,13 +355,15 @@ int moat_tls12_server_send_hello(struct moat_connection *conn)
 	struct moat_handshake *hs = conn->hs;
 	struct moat_buf ext, msg;
 	uint8_t ext_mem[512], msg_mem[512 + 128];
+	size_t sid_len;
+	const uint8_t *sid = moat_tls12_resume_session_id(conn, &sid_len);
 	TRY(moat_random_bytes(hs->server_random, MOAT_RANDOM_LEN));
 	/* RFC 8446 §4.1.3: a server that would have spoken TLS 1.3 says it was not asked to. */
 	TRY(moat_downgrade_sentinel_set(hs->server_random, conn->version, moat_hs_server_highest_version(conn)));
 	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
 	TRY(moat_ext_write_list(conn, &moat_ext_sh12_send, &ext, NULL));
 	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
-	TRY(moat_server_hello12_encode(&msg, conn->version, hs->server_random, NULL, 0, conn->suite->iana, ext.data,
+	TRY(moat_server_hello12_encode(&msg, conn->version, hs->server_random, sid, sid_len, conn->suite->iana, ext.data,
 				       ext.len));
 	return moat_hs_queue_message(conn, msg.data, msg.len);
 }
@@ -503,7 +511,10 @@ int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cu
 	bool ok = moat_ct_equal(expected, moat_cursor_data(&verify), sizeof(expected));
 	moat_wipe(expected, sizeof(expected));
 	ENSURE(ok, MOAT_ERR_DECRYPT_ERROR);
-	return MOAT_SUCCESS;
+	/* Resumed (RFC 5246 §7.3 figure 2): the client's Finished is the last use of the master secret. */
+	if (conn->hs->flags & MOAT_HS_F_RESUMED)
+		moat_wipe(conn->secrets->tls12.master_secret, sizeof(conn->secrets->tls12.master_secret));
+	return moat_tls12_resume_server_finished(conn);
 }
 
 /* Our ChangeCipherSpec, under the keys it replaces (none: the first handshake). */
@@ -526,10 +537,12 @@ int moat_tls12_server_send_finished(struct moat_connection *conn)
 	TRY(moat_hs_transcript_hash(conn, hash));
 	TRY(finished_verify_data(conn, false, hash, verify));
 	/*
-	 * Both directions' keys are installed and both Finished done: nothing
-	 * needs the master secret any more until resumption keeps sessions.
+	 * Full handshake: both directions' keys are installed, both Finished
+	 * done and the ticket sealed: nothing needs the master secret any more.
+	 * Resumed, the client's Finished is still to come.
 	 */
-	moat_wipe(conn->secrets->tls12.master_secret, sizeof(conn->secrets->tls12.master_secret));
+	if (!(conn->hs->flags & MOAT_HS_F_RESUMED))
+		moat_wipe(conn->secrets->tls12.master_secret, sizeof(conn->secrets->tls12.master_secret));
 	moat_buf_init_fixed(&msg, mem, sizeof(mem));
 	TRY(moat_finished_encode(&msg, verify, sizeof(verify)));
 	return moat_hs_queue_message(conn, msg.data, msg.len);

@@ -24,9 +24,12 @@
  * with the flag), or with RSA key transport (the suite choice clears it: no
  * ServerKeyExchange), each with or without client authentication
  * (MOAT_HS_F_CLIENT_AUTH; MOAT_HS_F_NO_CLIENT_CERT when the client's
- * Certificate is empty). CertificateStatus, the abbreviated (resumed)
- * handshake and NewSessionTicket come with the features that handle them,
- * as new rows and paths under the flags conn.h sets aside.
+ * Certificate is empty); the same with a NewSessionTicket (MOAT_HS_F_TICKET,
+ * RFC 5077 §3.1), and the abbreviated handshake of a resumed session
+ * (MOAT_HS_F_RESUMED, RFC 5246 §7.3 figure 2), with or without a fresh
+ * ticket (tls12_resume.c decides which). CertificateStatus comes with the
+ * feature that handles it, as new rows and paths under the flag conn.h
+ * sets aside.
  *
  * TLS 1.1 (RFC 4346 §7.3) and TLS 1.0 (RFC 2246 §7.3) have the same
  * messages in the same order: their machines share these tables, and the
@@ -73,6 +76,8 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 		moat_tls12_server_send_ccs, moat_tls12_client_recv_ccs, moat_tls12_server_ccs_sent },
 	[MOAT_MSG_SERVER_FINISHED] = { "Finished (server)", HS, MOAT_HS_FINISHED, MOAT_SERVER, false,
 		moat_tls12_server_send_finished, moat_tls12_client_recv_finished, NULL },
+	[MOAT_MSG_NEW_SESSION_TICKET] = { "NewSessionTicket", HS, MOAT_HS_NEW_SESSION_TICKET, MOAT_SERVER, false,
+		moat_tls12_server_send_ticket, NULL, NULL },
 };
 
 /*
@@ -97,7 +102,9 @@ static const struct moat_hs_path_switch switches[] = {
 #define C_FIN MOAT_MSG_CLIENT_FINISHED
 #define S_CCS MOAT_MSG_SERVER_CCS
 #define S_FIN MOAT_MSG_SERVER_FINISHED
+#define NST MOAT_MSG_NEW_SESSION_TICKET
 #define APP MOAT_MSG_APPLICATION_DATA
+#define T MOAT_HS_F_TICKET
 
 static const struct moat_hs_path paths[] = {
 	/* Full handshake, ECDHE_RSA, ECDHE_ECDSA (RFC 8422 §2.1, §2.2) or DHE_RSA (RFC 5246 §7.4.3), no client certificate. */
@@ -112,6 +119,20 @@ static const struct moat_hs_path paths[] = {
 	{ MOAT_HS_F_CLIENT_AUTH, { CH, SH, S_CERT, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 	{ MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
 	  { CH, SH, S_CERT, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	/*
+	 * RFC 5077 §3.1 figure 2: the same full handshakes with a
+	 * NewSessionTicket before our CCS. No ticket is issued where a client
+	 * certificate was asked for (tls12_resume.c), so those paths have none.
+	 */
+	{ MOAT_HS_F_ECDHE | T, { CH, SH, S_CERT, SKE, SHD, CKE, C_CCS, C_FIN, NST, S_CCS, S_FIN, APP } },
+	{ T, { CH, SH, S_CERT, SHD, CKE, C_CCS, C_FIN, NST, S_CCS, S_FIN, APP } },
+	/*
+	 * The abbreviated handshake (RFC 5246 §7.3 figure 2): the server's
+	 * CCS and Finished come first; RFC 5077 §3.1 figure 3 with a fresh
+	 * ticket before them.
+	 */
+	{ MOAT_HS_F_RESUMED, { CH, SH, S_CCS, S_FIN, C_CCS, C_FIN, APP } },
+	{ MOAT_HS_F_RESUMED | T, { CH, SH, NST, S_CCS, S_FIN, C_CCS, C_FIN, APP } },
 };
 
 #define TLS12_FAMILY_MACHINE(name_, version_) \
@@ -120,7 +141,8 @@ static const struct moat_hs_path paths[] = {
 		.version = (version_), \
 		.neutral = false, \
 		.server_only = false, \
-		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT, \
+		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT | MOAT_HS_F_RESUMED | \
+			 MOAT_HS_F_TICKET, \
 		.initial_flags = MOAT_HS_F_ECDHE, \
 		.actions = actions, \
 		.paths = paths, \

@@ -170,10 +170,11 @@ library_body()
 	atf_check -s exit:0 -o match:"^$MOAT_VERSION\$" -e empty pkg-config --modversion moat
 	flags="$(pkg-config --cflags --libs moat)" || atf_fail "pkg-config moat failed"
 	ex="$MOAT_TOP_SRCDIR/tls/examples"
-	# The server's test ticket sealer (--tickets) is application code on libcrypto's EVP.
+	# The server's test ticket sealer (--tickets) and session ID cache (--session-cache) are application code
+	# on libcrypto.
 	for prog in moat-tls-server moat-tls-client; do
 		extra=""
-		[ $prog = moat-tls-server ] && extra="$ex/ticket_sealer.c -lcrypto"
+		[ $prog = moat-tls-server ] && extra="$ex/ticket_sealer.c $ex/id_cache.c -lcrypto"
 		# shellcheck disable=SC2086 # flags are words
 		atf_check -s exit:0 -o ignore -e ignore ${MOAT_CC:-cc} $MOAT_SANITIZER_CFLAGS -std=c11 -D_GNU_SOURCE \
 			-o "$prog" "$ex/$prog.c" "$ex/example_common.c" $extra $flags -lpthread

@@ -368,6 +368,81 @@ worker_memory_holds_no_ticket_key_cleanup()
 	e2e_cleanup
 }
 
+atf_test_case tls12_resume cleanup
+tls12_resume_head()
+{
+	atf_set "descr" "TLS 1.2 through frontd: s_client resumes with a ticket sealed and opened by keyd (RFC 5077) and, with -no_ticket, by session ID from frontd's cache; no certificate on resumption; the access log says resumed; gnutls-cli --resume resumes in TLS 1.2"
+	atf_set "require.progs" "openssl gnutls-cli"
+	atf_set "timeout" "120"
+}
+tls12_resume_body()
+{
+	tix_start
+	tix_conn first -tls1_2 -sess_out "$RUN/sess"
+	grep -q '^New, TLSv1.2' "$RUN/first" || e2e_fail "first connection: not a new TLS 1.2 session"
+	grep -q '^<<< TLS 1.2, Handshake \[length [0-9a-f]*\], NewSessionTicket' "$RUN/first" ||
+		e2e_fail "frontd sent no TLS 1.2 NewSessionTicket"
+	tix_conn second -tls1_2 -sess_in "$RUN/sess"
+	grep -q '^Reused, TLSv1.2' "$RUN/second" || e2e_fail "the ticket did not resume: $(grep -E '^(New|Reused)' "$RUN/second")"
+	grep -q 'Handshake .*, Certificate$' "$RUN/second" && e2e_fail "a resumed handshake sent a certificate"
+	[ "$(frontd_stat tickets_opened)" -eq 1 ] || e2e_fail "tickets_opened is not 1"
+
+	# Without tickets: the session ID, from the worker's cache (keyd is not asked).
+	tix_conn third -tls1_2 -no_ticket -sess_out "$RUN/sess-id"
+	grep -q '^New, TLSv1.2' "$RUN/third" || e2e_fail "third connection: not a new TLS 1.2 session"
+	tix_conn fourth -tls1_2 -no_ticket -sess_in "$RUN/sess-id"
+	grep -q '^Reused, TLSv1.2' "$RUN/fourth" || e2e_fail "the session ID did not resume"
+	[ "$(frontd_stat tickets_opened)" -eq 1 ] || e2e_fail "keyd was asked to open a ticket for a session ID"
+	tix_log_wait 4
+	[ "$(tix_resumed 1)$(tix_resumed 2)$(tix_resumed 3)$(tix_resumed 4)" = falsetruefalsetrue ] ||
+		e2e_fail "access log resumed fields: $(awk '{ print $10 }' "$RUN/logs/access.log" | tr '\n' ' ')"
+	[ "$(frontd_stat handshakes_resumed)" -eq 2 ] || e2e_fail "handshakes_resumed is not 2"
+
+	timeout "$WAIT_SECONDS" gnutls-cli --x509cafile "$RUN/ca.pem" -p "$FRONTD_PORT" --resume \
+		--priority NORMAL:-VERS-ALL:+VERS-TLS1.2 localhost </dev/null >"$RUN/gnutls.out" 2>&1 ||
+		e2e_fail "gnutls-cli failed: $(tail -n 5 "$RUN/gnutls.out")"
+	grep -q 'Resume Handshake was completed' "$RUN/gnutls.out" ||
+		e2e_fail "gnutls-cli did not resume: $(grep -i -E 'resum|error' "$RUN/gnutls.out")"
+	[ "$(frontd_stat handshake_failures)" -eq 0 ] || e2e_fail "a handshake failed"
+	frontd_alive
+}
+tls12_resume_cleanup()
+{
+	e2e_cleanup
+}
+
+atf_test_case tls12_session_cache cleanup
+tls12_session_cache_head()
+{
+	atf_set "descr" "tickets off in moat-frontd.conf: TLS 1.2 still resumes by session ID from the cache; with session-cache 0 as well, nothing resumes and the ServerHello carries no session ID"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "120"
+}
+tls12_session_cache_body()
+{
+	e2e_init
+	echo "tickets off" >"$RUN/frontd.extra"
+	tix_start_in_run
+	tix_conn first -tls1_2 -sess_out "$RUN/sess"
+	grep -q 'NewSessionTicket' "$RUN/first" && e2e_fail "a ticket was sent with tickets off"
+	tix_conn second -tls1_2 -sess_in "$RUN/sess"
+	grep -q '^Reused, TLSv1.2' "$RUN/second" || e2e_fail "the session ID did not resume with tickets off"
+	[ "$(frontd_stat handshakes_resumed)" -eq 1 ] || e2e_fail "handshakes_resumed is not 1"
+	e2e_cleanup
+
+	e2e_init
+	printf 'tickets off\nsession-cache 0\n' >"$RUN/frontd.extra"
+	tix_start_in_run
+	tix_conn first -tls1_2
+	grep -q '^ *Session-ID: *$' "$RUN/first" || e2e_fail "a session ID with the cache off: $(grep Session-ID: "$RUN/first")"
+	[ "$(frontd_stat handshakes_resumed)" -eq 0 ] || e2e_fail "a handshake resumed with the cache and tickets off"
+	frontd_alive
+}
+tls12_session_cache_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case resume_openssl_gnutls
@@ -377,4 +452,6 @@ atf_init_test_cases()
 	atf_add_test_case frontd_tickets_off
 	atf_add_test_case gone_while_keyd_opens
 	atf_add_test_case worker_memory_holds_no_ticket_key
+	atf_add_test_case tls12_resume
+	atf_add_test_case tls12_session_cache
 }

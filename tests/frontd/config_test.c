@@ -170,6 +170,20 @@ ATF_TC_BODY(tickets_values, tc)
 	    "t.conf:4: \"tickets\": \"maybe\" is not yes/no, on/off or true/false");
 }
 
+/* session-cache N: 0 (off) is a value; one number, at the top level, once. */
+ATF_TC_WITHOUT_HEAD(session_cache_values);
+ATF_TC_BODY(session_cache_values, tc)
+{
+	bad("keyd \"/k\"\nsession-cache 4194305\n",
+	    "t.conf:2: \"session-cache\": \"4194305\" is out of range (0..4194304)");
+	bad("keyd \"/k\"\nsession-cache many\n", "t.conf:2: \"session-cache\": \"many\" is not a number");
+	bad("keyd \"/k\"\nsession-cache\n", "t.conf:2: \"session-cache\" takes exactly 1 argument, got 0");
+	bad("keyd \"/k\"\nsession-cache 0\nsession-cache 1\n",
+	    "t.conf:3: \"session-cache\" given twice (first at t.conf:2)");
+	/* 0 is accepted: the error is the next one, the missing site. */
+	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nsession-cache 0\n", "t.conf:1: no \"site\" block");
+}
+
 ATF_TC_WITHOUT_HEAD(site_mistakes);
 ATF_TC_BODY(site_mistakes, tc)
 {
@@ -258,6 +272,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, limit_values);
 	ATF_TP_ADD_TC(tp, drain_timeout);
 	ATF_TP_ADD_TC(tp, tickets_values);
+	ATF_TP_ADD_TC(tp, session_cache_values);
 	ATF_TP_ADD_TC(tp, site_mistakes);
 	ATF_TP_ADD_TC(tp, proxy_protocol);
 	ATF_TP_ADD_TC(tp, relative_paths);

@@ -620,6 +620,37 @@ resumption_body()
 	finish
 }
 
+atf_test_case resumption12
+resumption12_head()
+{
+	atf_set "descr" "TLS 1.2: gnutls-cli --resume resumes on our server with a session ticket (RFC 5077) and, without tickets, by session ID from the server's cache"
+	atf_set "require.progs" "gnutls-cli"
+	atf_set "timeout" "60"
+}
+resumption12_body()
+{
+	make_pki p256
+	make_data data 1000
+	for mode in ticket cache; do
+		combo "resume12_$mode"
+		if [ $mode = ticket ]; then
+			sargs="--tickets" prio="NORMAL:-VERS-ALL:+VERS-TLS1.2"
+		else
+			sargs="--session-cache" prio="NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_TICKETS"
+		fi
+		# shellcheck disable=SC2086 # one option
+		if vs_cli data --cert p256.pem --key p256.key --echo $sargs --count 2 -- --priority "$prio" --resume; then
+			if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+				fail "gnutls-cli exit $RC, server exit $SRC"
+			else
+				same data "$N.out" && expect "$N.glog" "Resume Handshake was completed" &&
+					expect "$N.srv.out" "^protocol: TLSv1.2\$" "^resumed: no\$" "^resumed: yes\$" && pass
+			fi
+		fi
+	done
+	finish
+}
+
 atf_test_case large_data
 large_data_head()
 {
@@ -670,4 +701,5 @@ atf_init_test_cases()
 	atf_add_test_case early_data
 	atf_add_test_case large_data
 	atf_add_test_case resumption
+	atf_add_test_case resumption12
 }

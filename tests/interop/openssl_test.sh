@@ -1079,6 +1079,123 @@ resumption_body()
 	finish
 }
 
+atf_test_case resumption12
+resumption12_head()
+{
+	atf_set "descr" "TLS 1.2: s_client -sess_out/-sess_in resumes on our server with a session ticket (RFC 5077: abbreviated handshake, no Certificate, the session ID echoed) and with -no_ticket by session ID from the cache; a tampered ticket, a ticket from another server key and a 1.2 session offered where TLS 1.3 is chosen are full handshakes"
+	atf_set "require.progs" "openssl od dd"
+	atf_set "timeout" "60"
+}
+# s12 OUT S_CLIENT_ARGS...: one TLS 1.2 s_client connection to our server (nothing sent), output in $N.OUT.
+s12()
+{
+	_o=$1
+	shift
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -CAfile ca.pem -verify_return_error \
+		-servername localhost "$@" </dev/null >"$N.$_o.out" 2>&1
+}
+# s12_conns SERVER_ARGS... -- FIRST_ARGS -- SECOND_ARGS: our server for two connections; s_client saves the
+# session of the first in $N.sess and offers it on the second (its messages in $N.2.out). Sets SRC.
+s12_conns()
+{
+	_sargs=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_sargs="$_sargs $1"
+		shift
+	done
+	shift
+	_first=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		_first="$_first $1"
+		shift
+	done
+	shift
+	# shellcheck disable=SC2086
+	server_start --cert p256.pem --key p256.key --echo --count 2 $_sargs || return 1
+	# shellcheck disable=SC2086
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -CAfile ca.pem -verify_return_error \
+		-servername localhost -tls1_2 -sess_out "$N.sess" $_first </dev/null >"$N.1.out" 2>&1 ||
+		{ fail "first s_client"; return 1; }
+	[ -n "$S12_TAMPER" ] && { $S12_TAMPER "$N.sess" || return 1; }
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -CAfile ca.pem -verify_return_error \
+		-servername localhost -sess_in "$N.sess" -msg "$@" </dev/null >"$N.2.out" 2>&1 ||
+		{ fail "second s_client"; return 1; }
+	server_status
+	SRC=$?
+}
+# s12_resumed: the second connection resumed the first's TLS 1.2 session, without a Certificate.
+s12_resumed()
+{
+	[ "$SRC" -eq 0 ] || { fail "our server exit $SRC"; return 1; }
+	grep -q "^New, TLSv1.2" "$N.1.out" || { fail "first connection: not a new TLS 1.2 session"; return 1; }
+	grep -q "^Reused, TLSv1.2" "$N.2.out" || { fail "s_client did not resume"; return 1; }
+	if grep -q "<<< .*Handshake .*, Certificate\$" "$N.2.out"; then
+		fail "the server sent a Certificate on resumption"
+		return 1
+	fi
+	expect "$N.srv.out" "^resumed: no\$" "^resumed: yes\$"
+}
+# s12_full VERSION: the second connection was a full handshake in VERSION.
+s12_full()
+{
+	[ "$SRC" -eq 0 ] || { fail "our server exit $SRC"; return 1; }
+	grep -q "^New, $1" "$N.2.out" || { fail "second connection: $(grep -E '^(New|Reused)' "$N.2.out")"; return 1; }
+	[ "$(grep -c "^resumed: no\$" "$N.srv.out")" -eq 2 ] || { fail "our server resumed"; return 1; }
+}
+# flip_ticket SESS: change one byte inside the ticket of an s_client session file (after its 16-byte key name).
+flip_ticket()
+{
+	openssl sess_id -in "$1" -outform DER -out "$1.der" 2>/dev/null || { fail "sess_id"; return 1; }
+	_name=$(openssl sess_id -in "$1" -noout -text 2>/dev/null | awk '
+		/TLS session ticket:/ { on = 1; next }
+		on && /^ *[0-9a-f][0-9a-f][0-9a-f][0-9a-f] - / {
+			sub(/^ *[0-9a-f][0-9a-f][0-9a-f][0-9a-f] - /, ""); sub(/   .*$/, ""); gsub(/[ -]/, ""); print; exit }')
+	[ ${#_name} -eq 32 ] || { fail "no ticket in $1"; return 1; }
+	_hex=$(od -An -tx1 -v "$1.der" | tr -d ' \n')
+	_pre=${_hex%%"$_name"*}
+	[ "$_pre" != "$_hex" ] || { fail "ticket not found in $1"; return 1; }
+	_off=$((${#_pre} / 2 + 40))
+	_b=$(dd if="$1.der" bs=1 skip="$_off" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+	printf "$(printf '\\%03o' $(((_b + 1) % 256)))" | dd of="$1.der" bs=1 seek="$_off" conv=notrunc 2>/dev/null
+	openssl sess_id -inform DER -in "$1.der" -out "$1" 2>/dev/null || { fail "sess_id back"; return 1; }
+}
+resumption12_body()
+{
+	make_pki p256
+	S12_TAMPER=""
+
+	combo resume12_ticket
+	s12_conns --tickets -- -- -tls1_2 && s12_resumed && pass
+	grep -q "TLS session ticket:" resume12_ticket.1.out || fail "no ticket on the first connection"
+
+	combo resume12_session_id
+	s12_conns --session-cache -- -no_ticket -- -tls1_2 -no_ticket && s12_resumed && pass
+
+	# The cache with tickets on: a client that takes no ticket resumes by ID.
+	combo resume12_session_id_tickets_on
+	s12_conns --tickets --session-cache -- -no_ticket -- -tls1_2 -no_ticket && s12_resumed && pass
+
+	# Tickets off, the cache off: the server gives the client nothing to resume with (no ID, no ticket).
+	combo resume12_nothing
+	if server_start --cert p256.pem --key p256.key --echo --count 1; then
+		s12 1 || fail "s_client"
+		server_status || fail "our server failed"
+		grep -q "^ *Session-ID: *\$" "$N.1.out" || fail "the server gave a session ID: $(grep Session-ID: "$N.1.out")"
+		grep -q "TLS session ticket:" "$N.1.out" && fail "the server sent a ticket"
+		[ -f "$N.FAILED" ] || pass
+	fi
+
+	combo resume12_tampered
+	S12_TAMPER=flip_ticket
+	s12_conns --tickets -- -- -tls1_2 && s12_full TLSv1.2 && pass
+	S12_TAMPER=""
+
+	# A TLS 1.2 session offered to a server that chooses TLS 1.3: its ticket is not a PSK; a full handshake.
+	combo resume12_offered_in_tls13
+	s12_conns --tickets -- -- && s12_full TLSv1.3 && pass
+	finish
+}
+
 atf_test_case negative
 negative_head()
 {
@@ -1176,5 +1293,6 @@ atf_init_test_cases()
 	atf_add_test_case async_pkey
 	atf_add_test_case hello_cb
 	atf_add_test_case resumption
+	atf_add_test_case resumption12
 	atf_add_test_case negative
 }

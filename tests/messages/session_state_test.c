@@ -2,7 +2,8 @@
  * The session state a ticket carries (tls/session_state.h): a round trip
  * with every field set, the encoding byte for byte against the documented
  * layout, every prefix and a trailing byte refused, and the value rules
- * (format byte, protocol version, PSK length, lifetime cap, NUL in a name).
+ * (format byte, protocol version, PSK length, lifetime cap, NUL in a name),
+ * and the same for the TLS 1.2 variant (master secret, flags byte).
  */
 #include <string.h>
 
@@ -113,10 +114,15 @@ ATF_TC_BODY(values, tc)
 	mem[0] = 2;
 	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
 	mem[0] = 1;
-	/* Only TLS 1.3 states exist. */
-	mem[2] = 0x03;
+	/* TLS 1.0 to 1.3 only: not SSL 3.0, not a later version. */
+	mem[2] = 0x05;
+	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
+	mem[2] = 0x00;
 	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
 	mem[2] = 0x04;
+	/* A TLS 1.3 state has no flags byte: one at the end is trailing data. */
+	mem[n] = 0x01;
+	expect_refused(mem, n + 1, MOAT_ERR_TRAILING_DATA);
 	/* Lifetime past seven days (RFC 8446 §4.6.1). */
 	uint8_t keep[4];
 	memcpy(keep, mem + 13, 4);
@@ -143,11 +149,84 @@ ATF_TC_BODY(values, tc)
 	expect_refused(mem, n - 8, MOAT_ERR_ILLEGAL_PARAMETER);
 }
 
+/* TLS 1.2's variant: the master secret in the psk field, no age_add, the flags byte last. */
+static void sample12(struct moat_session_state *s)
+{
+	sample(s);
+	s->version = MOAT_TLS12;
+	s->cipher_suite = 0xc02c; /* TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 */
+	s->age_add = 0;
+	s->psk_len = MOAT_SESSION_MASTER_SECRET_LEN;
+	s->client_identity_len = 0;
+	s->ems = true;
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_round_trip);
+ATF_TC_BODY(tls12_round_trip, tc)
+{
+	struct moat_session_state s;
+	uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
+	static const uint16_t versions[] = { MOAT_TLS12, MOAT_TLS11, MOAT_TLS10 };
+	for (size_t v = 0; v < 3; v++) {
+		for (int ems = 0; ems < 2; ems++) {
+			sample12(&s);
+			s.version = versions[v];
+			s.ems = ems != 0;
+			size_t n = encode(&s, mem, sizeof(mem));
+			ATF_REQUIRE_EQ(mem[n - 1], ems ? 0x01 : 0x00);
+			ATF_REQUIRE(codec_run(dec_state, mem, n) == MOAT_SUCCESS);
+			ATF_REQUIRE_EQ(out_state.version, versions[v]);
+			ATF_REQUIRE_EQ(out_state.cipher_suite, 0xc02c);
+			ATF_REQUIRE_EQ(out_state.psk_len, 48);
+			ATF_REQUIRE(memcmp(out_state.psk, s.psk, 48) == 0);
+			ATF_REQUIRE_EQ(out_state.ems, ems != 0);
+			ATF_REQUIRE_STREQ(out_state.server_name, "www.example.com");
+			ATF_REQUIRE_STREQ(out_state.alpn, "h2");
+			codec_check_prefixes(dec_state, mem, n, NULL, 0);
+			codec_check_trailing(dec_state, mem, n, MOAT_ERR_TRAILING_DATA);
+		}
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_values);
+ATF_TC_BODY(tls12_values, tc)
+{
+	struct moat_session_state s;
+	uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
+	struct moat_buf b;
+	sample12(&s);
+	size_t n = encode(&s, mem, sizeof(mem));
+	/* Unknown flag bits. */
+	mem[n - 1] = 0x03;
+	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
+	mem[n - 1] = 0x01;
+	/* age_add is TLS 1.3's: zero in every earlier state. */
+	mem[20] = 0x01;
+	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
+	mem[20] = 0x00;
+	/* Without its flags byte a TLS 1.2 state is cut short. */
+	expect_refused(mem, n - 1, MOAT_ERR_DECODE);
+	/* The encoder refuses what the decoder would: a 32-byte master secret, an age_add, a 1.3 state with EMS. */
+	s.psk_len = 32;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	ATF_REQUIRE(moat_session_state_encode(&s, &b) == MOAT_FAILURE);
+	sample12(&s);
+	s.age_add = 1;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	ATF_REQUIRE(moat_session_state_encode(&s, &b) == MOAT_FAILURE);
+	sample(&s);
+	s.ems = true;
+	moat_buf_init_fixed(&b, mem, sizeof(mem));
+	ATF_REQUIRE(moat_session_state_encode(&s, &b) == MOAT_FAILURE);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, round_trip);
 	ATF_TP_ADD_TC(tp, layout);
 	ATF_TP_ADD_TC(tp, framing);
 	ATF_TP_ADD_TC(tp, values);
+	ATF_TP_ADD_TC(tp, tls12_round_trip);
+	ATF_TP_ADD_TC(tp, tls12_values);
 	return atf_no_error();
 }

@@ -481,7 +481,8 @@ ATF_TC_BODY(tls13_write_keys_change_in_sent_hooks, tc)
 /*
  * RFC 5246 §7.3 figure 1, the full handshake; each entry with the flags
  * under which it is sent ("*": situation-dependent). The server's
- * Certificate is always sent: moat serves no anonymous suite.
+ * Certificate is always sent: moat serves no anonymous suite. RFC 5077
+ * §3.1 figure 2 adds the NewSessionTicket before the server's CCS.
  */
 struct fig12_row {
 	uint8_t record_type;
@@ -503,9 +504,42 @@ static const struct fig12_row fig12[] = {
 	{ MOAT_CT_HANDSHAKE, MOAT_HS_CERTIFICATE_VERIFY, MOAT_CLIENT, MOAT_HS_F_CLIENT_AUTH, MOAT_HS_F_NO_CLIENT_CERT },
 	{ MOAT_CT_CHANGE_CIPHER_SPEC, 0, MOAT_CLIENT, 0, 0 },
 	{ MOAT_CT_HANDSHAKE, MOAT_HS_FINISHED, MOAT_CLIENT, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_NEW_SESSION_TICKET, MOAT_SERVER, MOAT_HS_F_TICKET, 0 },
 	{ MOAT_CT_CHANGE_CIPHER_SPEC, 0, MOAT_SERVER, 0, 0 },
 	{ MOAT_CT_HANDSHAKE, MOAT_HS_FINISHED, MOAT_SERVER, 0, 0 },
 };
+
+/* RFC 5246 §7.3 figure 2, the abbreviated handshake; RFC 5077 §3.1 figure 3 with a fresh ticket. */
+static const struct fig12_row fig12_resumed[] = {
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_CLIENT_HELLO, MOAT_CLIENT, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_SERVER_HELLO, MOAT_SERVER, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_NEW_SESSION_TICKET, MOAT_SERVER, MOAT_HS_F_TICKET, 0 },
+	{ MOAT_CT_CHANGE_CIPHER_SPEC, 0, MOAT_SERVER, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_FINISHED, MOAT_SERVER, 0, 0 },
+	{ MOAT_CT_CHANGE_CIPHER_SPEC, 0, MOAT_CLIENT, 0, 0 },
+	{ MOAT_CT_HANDSHAKE, MOAT_HS_FINISHED, MOAT_CLIENT, 0, 0 },
+};
+
+/* Path p against a figure: exactly the rows its flags select, in order, then application data. */
+static void check_figure(const struct moat_hs_machine *m, const struct moat_hs_path *p, const struct fig12_row *fig,
+			 size_t rows)
+{
+	size_t len = moat_hs_path_len(p), at = 0;
+	for (size_t r = 0; r < rows; r++) {
+		const struct fig12_row *want = &fig[r];
+		if ((p->flags & want->need) != want->need || (p->flags & want->unless) != 0)
+			continue;
+		ATF_REQUIRE_MSG(at + 1 < len, "%s: ends before figure row %zu", path_name(m, p), r);
+		const struct moat_hs_action *a = row_at(m, p, at);
+		ATF_REQUIRE_MSG(a->record_type == want->record_type && a->hs_type == want->hs_type &&
+					a->writer == want->sender,
+				"%s: %s at %zu, the figure has row %zu", path_name(m, p), a->name, at, r);
+		/* §7.1: the CCS is the key change, at exactly this place: never optional. */
+		ATF_REQUIRE_MSG(!a->optional, "%s: %s is optional", path_name(m, p), a->name);
+		at++;
+	}
+	ATF_REQUIRE_MSG(at + 1 == len, "%s: longer than the figure", path_name(m, p));
+}
 
 ATF_TC_WITHOUT_HEAD(tls12_paths_follow_rfc5246_figure_1);
 ATF_TC_BODY(tls12_paths_follow_rfc5246_figure_1, tc)
@@ -520,28 +554,31 @@ ATF_TC_BODY(tls12_paths_follow_rfc5246_figure_1, tc)
 		ATF_REQUIRE(old->flags == m->flags && old->initial_flags == m->initial_flags &&
 			    old->server_only == m->server_only);
 	}
-	/* Handshakes the figure does not draw, not served yet: no path may claim them. */
-	ATF_REQUIRE((m->flags & (MOAT_HS_F_RESUMED | MOAT_HS_F_TICKET | MOAT_HS_F_HRR | MOAT_HS_F_MIDDLEBOX)) == 0);
+	/* Handshakes the figures do not draw, not served: no path may claim them. */
+	ATF_REQUIRE((m->flags & (MOAT_HS_F_HRR | MOAT_HS_F_MIDDLEBOX)) == 0);
 	ATF_REQUIRE((m->initial_flags & ~m->flags) == 0);
 	ATF_REQUIRE(moat_hs_path_find(m, m->initial_flags) != NULL);
+	size_t full = 0, resumed = 0;
 	for (size_t k = 0; k < m->path_count; k++) {
 		const struct moat_hs_path *p = &m->paths[k];
-		size_t len = moat_hs_path_len(p), at = 0;
-		for (size_t r = 0; r < sizeof(fig12) / sizeof(fig12[0]); r++) {
-			const struct fig12_row *want = &fig12[r];
-			if ((p->flags & want->need) != want->need || (p->flags & want->unless) != 0)
-				continue;
-			ATF_REQUIRE_MSG(at + 1 < len, "%s: ends before figure row %zu", path_name(m, p), r);
-			const struct moat_hs_action *a = row_at(m, p, at);
-			ATF_REQUIRE_MSG(a->record_type == want->record_type && a->hs_type == want->hs_type &&
-						a->writer == want->sender,
-					"%s: %s at %zu, the figure has row %zu", path_name(m, p), a->name, at, r);
-			/* §7.1: the CCS is the key change, at exactly this place: never optional. */
-			ATF_REQUIRE_MSG(!a->optional, "%s: %s is optional", path_name(m, p), a->name);
-			at++;
+		if (p->flags & MOAT_HS_F_RESUMED) {
+			/* Nothing of the full handshake's key exchange or authentication on resumption (§7.3). */
+			ATF_REQUIRE_MSG((p->flags & (MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT)) == 0,
+					"%s: resumed with a key exchange flag", path_name(m, p));
+			check_figure(m, p, fig12_resumed, sizeof(fig12_resumed) / sizeof(fig12_resumed[0]));
+			resumed++;
+		} else {
+			check_figure(m, p, fig12, sizeof(fig12) / sizeof(fig12[0]));
+			full++;
 		}
-		ATF_REQUIRE_MSG(at + 1 == len, "%s: longer than the figure", path_name(m, p));
 	}
+	/* Both abbreviated handshakes, with and without a fresh ticket, and full ones with a ticket. */
+	ATF_REQUIRE_EQ(resumed, 2);
+	ATF_REQUIRE(moat_hs_path_find(m, MOAT_HS_F_RESUMED) != NULL);
+	ATF_REQUIRE(moat_hs_path_find(m, MOAT_HS_F_RESUMED | MOAT_HS_F_TICKET) != NULL);
+	ATF_REQUIRE(moat_hs_path_find(m, MOAT_HS_F_ECDHE | MOAT_HS_F_TICKET) != NULL);
+	ATF_REQUIRE(moat_hs_path_find(m, MOAT_HS_F_TICKET) != NULL);
+	ATF_REQUIRE(full > 0);
 }
 
 /*

@@ -52,6 +52,12 @@ tests_tls_public_header_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_public_header_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 
 # The TLS 1.2 RSA key exchange below the handshake: the async DECRYPT operation and the premaster version step.
+check_PROGRAMS += tests/tls/tls12_resume_test
+tests_tls_tls12_resume_test_SOURCES = tests/tls/tls12_resume_test.c tests/tls/scripted_peer.c \
+	tests/tls/scripted_peer.h tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
+tests_tls_tls12_resume_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_tls12_resume_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
 check_PROGRAMS += tests/tls/tls12_rsa_kex_test
 tests_tls_tls12_rsa_kex_test_SOURCES = tests/tls/tls12_rsa_kex_test.c tests/tls/test_certs.c tests/tls/test_certs.h \
 	$(TEST_UTIL_SOURCES)

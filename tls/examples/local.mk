@@ -11,7 +11,7 @@ tls_examples_moat_tls_server_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 tls_examples_moat_tls_client_SOURCES = tls/examples/moat-tls-client.c $(EXAMPLE_COMMON_SOURCES)
 tls_examples_moat_tls_client_LDADD = $(MOAT_TLS_LIBS)
 tls_examples_moat_tls_server_SOURCES = tls/examples/moat-tls-server.c $(EXAMPLE_COMMON_SOURCES) \
-	tls/examples/ticket_sealer.c tls/examples/ticket_sealer.h
+	tls/examples/ticket_sealer.c tls/examples/ticket_sealer.h tls/examples/id_cache.c tls/examples/id_cache.h
 tls_examples_moat_tls_server_LDADD = $(MOAT_TLS_LIBS)
 
 # The demo backend: the plaintext HTTP/echo server that demo.sh and the

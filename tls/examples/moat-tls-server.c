@@ -11,7 +11,8 @@
  * async private-key operations in four styles (--async), the client hello
  * callback in both modes, ALPN, client authentication, KeyUpdate and
  * session tickets (--tickets: sealed by an in-process AES-256-GCM sealer,
- * ticket_sealer.h, standing in for moat-keyd).
+ * ticket_sealer.h, standing in for moat-keyd) and TLS 1.2 session IDs
+ * (--session-cache: a small in-memory cache, id_cache.h).
  *
  * The async styles:
  *   sync            the callback performs and applies inside the callback;
@@ -37,6 +38,7 @@
 #include <moat.h>
 
 #include "example_common.h"
+#include "id_cache.h"
 #include "ticket_sealer.h"
 
 const char *ex_progname = "moat-tls-server";
@@ -70,6 +72,7 @@ struct options {
 	bool tickets;
 	long ticket_count;                   /* -1: the library's default */
 	bool ticket_decrypt_only;
+	bool session_cache;
 	int timeout_ms;
 };
 
@@ -500,7 +503,7 @@ static void usage(FILE *to)
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
 		"       [--hello-cb] [--hello-cb-nonblocking] [--timeout SECONDS]\n"
-		"       [--tickets [--ticket-count N] [--ticket-decrypt-only]]\n"
+		"       [--tickets [--ticket-count N] [--ticket-decrypt-only]] [--session-cache]\n"
 		"       moat-tls-server -h | --help | -V | --version\n"
 		"A port of 0 picks a free port and prints \"listening on PORT\".\n");
 }
@@ -511,7 +514,7 @@ static int parse_args(int argc, char **argv)
 	enum {
 		O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
-		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_HELP, O_VERSION
+		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_SESSION_CACHE, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -535,6 +538,7 @@ static int parse_args(int argc, char **argv)
 		{ "tickets", no_argument, NULL, O_TICKETS },
 		{ "ticket-count", required_argument, NULL, O_TICKET_COUNT },
 		{ "ticket-decrypt-only", no_argument, NULL, O_TICKET_DECRYPT_ONLY },
+		{ "session-cache", no_argument, NULL, O_SESSION_CACHE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -643,6 +647,9 @@ static int parse_args(int argc, char **argv)
 		case O_TICKET_DECRYPT_ONLY:
 			opts.ticket_decrypt_only = true;
 			break;
+		case O_SESSION_CACHE:
+			opts.session_cache = true;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -684,6 +691,7 @@ struct server {
 	bool signer_running;
 	struct ex_ticket_sealer sealer;
 	bool sealer_ready;
+	struct ex_id_cache id_cache;
 	uint8_t *file;
 	size_t file_len;
 };
@@ -771,6 +779,8 @@ static int setup(struct server *srv)
 		    must(moat_config_set_initial_ticket_count(srv->config, (uint8_t)opts.ticket_count), "ticket count") < 0)
 			return -1;
 	}
+	if (opts.session_cache && must(ex_id_cache_attach(&srv->id_cache, srv->config), "session cache") < 0)
+		return -1;
 	if (opts.send_file && ex_read_file(opts.send_file, &srv->file, &srv->file_len) < 0)
 		return -1;
 	return 0;
@@ -782,6 +792,7 @@ static void teardown(struct server *srv)
 		signer_stop(&srv->signer);
 	if (srv->sealer_ready)
 		ex_ticket_sealer_free(&srv->sealer);
+	ex_id_cache_wipe(&srv->id_cache);
 	if (srv->config != NULL && moat_config_free(srv->config) < 0)
 		ex_report_error(NULL, "moat_config_free");
 	for (int i = 0; i < MAX_CERTS; i++) {
