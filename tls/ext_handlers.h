@@ -22,6 +22,9 @@ MOAT_MUST_USE int moat_ext_early_data_ch_recv(struct moat_connection *conn, cons
 
 /* ocsp_staple.c: a server's status_request (RFC 6066 §8), read for TLS 1.3 and 1.2. */
 MOAT_MUST_USE int moat_ext_status_request_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+/* TLS 1.2: the empty status_request in the ServerHello that promises a CertificateStatus. */
+bool moat_ext_status_request_sh12_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_status_request_sh12_write(struct moat_connection *conn, struct moat_buf *out);
 
 /* tls13_ext_server.c: the ClientHello read, what we write in SH / HRR / EE / CR. */
 MOAT_MUST_USE int moat_ext_supported_groups_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);

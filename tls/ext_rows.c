@@ -60,6 +60,9 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 	/* A server staples the selected certificate's OCSP response when asked (ocsp_staple.c). */
 	[MOAT_EXTI_STATUS_REQUEST] = { .on = {
 		[COL_CH] = { .recv = moat_ext_status_request_ch_recv },
+		/* RFC 6066 §8: TLS 1.2's answer is empty; the response follows in a CertificateStatus. */
+		[COL_SH12] = { .should_send = moat_ext_status_request_sh12_should_send,
+			       .write = moat_ext_status_request_sh12_write },
 	} },
 	[MOAT_EXTI_SUPPORTED_GROUPS] = { .on = {
 		[COL_CH] = { .write = moat_ext_supported_groups_ch_write,
@@ -178,7 +181,8 @@ LIST(moat_ext_ee_send, "EncryptedExtensions (sent)", MOAT_MSG_EE, false, MOAT_EX
 LIST(moat_ext_cr_send, "CertificateRequest (sent)", MOAT_MSG_CR, false, MOAT_EXTI_SIGNATURE_ALGORITHMS);
 /* RFC 5746 §3.6 first: a client's renegotiation_info is checked before anything is answered. */
 LIST(moat_ext_sh12_send, "ServerHello (TLS 1.2, sent)", MOAT_MSG_SH12, false, MOAT_EXTI_RENEGOTIATION_INFO,
-     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN);
+     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN,
+     MOAT_EXTI_STATUS_REQUEST);
 
 /*
  * Received: the order the handlers run in. The hello stage reads what
@@ -203,7 +207,7 @@ LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", 
  * together by the suite choice (tls12_server.c), which needs all three.
  */
 LIST(moat_ext_ch12_recv, "ClientHello (TLS 1.2)", MOAT_MSG_CH, false, MOAT_EXTI_RENEGOTIATION_INFO,
-     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN);
+     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN, MOAT_EXTI_STATUS_REQUEST);
 LIST(moat_ext_sh13_recv, "ServerHello (TLS 1.3)", MOAT_MSG_SH, true, MOAT_EXTI_KEY_SHARE, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_hrr13_recv, "HelloRetryRequest (TLS 1.3)", MOAT_MSG_HRR, true, MOAT_EXTI_KEY_SHARE,
      MOAT_EXTI_COOKIE);

@@ -43,6 +43,7 @@
 #include "tls/handshake_tables.h"
 #include "tls/key_caps.h"
 #include "tls/messages12.h"
+#include "tls/ocsp_staple.h"
 #include "tls/record_tls12.h"
 #include "tls/tls12_kx_server.h"
 
@@ -321,6 +322,7 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 		hs->client_secure_reneg = true;
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch12_recv, &ch->ext, 0));
 	TRY(choose_suite(conn));
+	moat_ocsp_staple_tls12_decide(conn);
 	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
 		/*
 		 * A TLS 1.0/1.1 client signs its CertificateVerify with MD5 || SHA-1

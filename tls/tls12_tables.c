@@ -23,9 +23,11 @@
  * with the flag), or with RSA key transport (the suite choice clears it: no
  * ServerKeyExchange), each with or without client authentication
  * (MOAT_HS_F_CLIENT_AUTH; MOAT_HS_F_NO_CLIENT_CERT when the client's
- * Certificate is empty). CertificateStatus, the abbreviated (resumed)
- * handshake and NewSessionTicket come with the features that handle them,
- * as new rows and paths under the flags conn.h sets aside.
+ * Certificate is empty); each of these with a CertificateStatus after the
+ * Certificate when a staple is sent (MOAT_HS_F_OCSP, RFC 6066 §8, which
+ * places it "immediately after the Certificate message"). The abbreviated
+ * (resumed) handshake and NewSessionTicket come with the features that
+ * handle them, as new rows and paths under the flags conn.h sets aside.
  *
  * TLS 1.1 (RFC 4346 §7.3) and TLS 1.0 (RFC 2246 §7.3) have the same
  * messages in the same order: their machines share these tables, and the
@@ -50,6 +52,8 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 		moat_tls12_server_send_hello, NULL, NULL },
 	[MOAT_MSG_SERVER_CERTIFICATE] = { "Certificate (server)", HS, MOAT_HS_CERTIFICATE, MOAT_SERVER, false,
 		moat_tls12_server_send_certificate, NULL, NULL },
+	[MOAT_MSG_CERTIFICATE_STATUS] = { "CertificateStatus", HS, MOAT_HS_CERTIFICATE_STATUS, MOAT_SERVER, false,
+		moat_tls12_server_send_certificate_status, NULL, NULL },
 	[MOAT_MSG_SERVER_KEY_EXCHANGE] = { "ServerKeyExchange", HS, MOAT_HS_SERVER_KEY_EXCHANGE, MOAT_SERVER, false,
 		moat_tls12_server_send_key_exchange, NULL, NULL },
 	[MOAT_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest", HS, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER, false,
@@ -75,6 +79,7 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 #define CH MOAT_MSG_CLIENT_HELLO
 #define SH MOAT_MSG_SERVER_HELLO
 #define S_CERT MOAT_MSG_SERVER_CERTIFICATE
+#define CS MOAT_MSG_CERTIFICATE_STATUS
 #define SKE MOAT_MSG_SERVER_KEY_EXCHANGE
 #define CR MOAT_MSG_CERTIFICATE_REQUEST
 #define SHD MOAT_MSG_SERVER_HELLO_DONE
@@ -100,6 +105,17 @@ static const struct moat_hs_path paths[] = {
 	{ MOAT_HS_F_CLIENT_AUTH, { CH, SH, S_CERT, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 	{ MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
 	  { CH, SH, S_CERT, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	/* The same six with the stapled OCSP response (RFC 6066 §8). */
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_ECDHE, { CH, SH, S_CERT, CS, SKE, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH,
+	  { CH, SH, S_CERT, CS, SKE, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	  { CH, SH, S_CERT, CS, SKE, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP, { CH, SH, S_CERT, CS, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_CLIENT_AUTH,
+	  { CH, SH, S_CERT, CS, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	  { CH, SH, S_CERT, CS, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
 };
 
 #define TLS12_FAMILY_MACHINE(name_, version_) \
@@ -108,7 +124,7 @@ static const struct moat_hs_path paths[] = {
 		.version = (version_), \
 		.neutral = false, \
 		.server_only = true, \
-		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT, \
+		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT | MOAT_HS_F_OCSP, \
 		.initial_flags = MOAT_HS_F_ECDHE, \
 		.actions = actions, \
 		.paths = paths, \

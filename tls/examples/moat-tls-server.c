@@ -48,6 +48,7 @@ typedef enum { ASYNC_NONE, ASYNC_SYNC, ASYNC_THREAD, ASYNC_OFFLOAD_SYNC, ASYNC_O
 struct cert_files {
 	const char *cert;
 	const char *key; /* NULL: chain only (offload modes) */
+	const char *ocsp; /* DER OCSP response stapled for it, or NULL */
 };
 
 struct options {
@@ -495,7 +496,8 @@ out:
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--cert FILE --key FILE ...]\n"
+		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--ocsp FILE]\n"
+		"       [--cert FILE --key FILE [--ocsp FILE] ...]\n"
 		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
@@ -509,7 +511,7 @@ static void usage(FILE *to)
 static int parse_args(int argc, char **argv)
 {
 	enum {
-		O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
+		O_LISTEN = 256, O_CERT, O_KEY, O_OCSP, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
 		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_HELP, O_VERSION
 	};
@@ -517,6 +519,7 @@ static int parse_args(int argc, char **argv)
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "cert", required_argument, NULL, O_CERT },
 		{ "key", required_argument, NULL, O_KEY },
+		{ "ocsp", required_argument, NULL, O_OCSP },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "alpn", required_argument, NULL, O_ALPN },
 		{ "mutual", no_argument, NULL, O_MUTUAL },
@@ -559,6 +562,13 @@ static int parse_args(int argc, char **argv)
 				return 2;
 			}
 			opts.certs[opts.cert_count - 1].key = optarg;
+			break;
+		case O_OCSP:
+			if (opts.cert_count == 0 || opts.certs[opts.cert_count - 1].ocsp != NULL) {
+				ex_warn("--ocsp must follow its --cert");
+				return 2;
+			}
+			opts.certs[opts.cert_count - 1].ocsp = optarg;
 			break;
 		case O_POLICY:
 			opts.policy = optarg;
@@ -695,6 +705,23 @@ static int must(int rc, const char *what)
 	return rc;
 }
 
+/*
+ * The staple as the file has it: the library sends it to clients that ask
+ * and does not judge it (moat-frontd checks its staples before use).
+ */
+static int set_staple(struct moat_cert_chain_and_key *ck, const char *path)
+{
+	uint8_t *der;
+	size_t len;
+	if (ex_read_file(path, &der, &len) < 0) {
+		ex_warn("cannot read --ocsp %s", path);
+		return -1;
+	}
+	int rc = len > UINT32_MAX ? -1 : must(moat_cert_chain_and_key_set_ocsp_data(ck, der, (uint32_t)len), path);
+	free(der);
+	return rc;
+}
+
 static int setup(struct server *srv)
 {
 	bool offload = opts.async == ASYNC_OFFLOAD_SYNC || opts.async == ASYNC_OFFLOAD_THREAD;
@@ -716,6 +743,8 @@ static int setup(struct server *srv)
 				return -1;
 			signer_ck = srv->sign[i];
 		}
+		if (f->ocsp != NULL && set_staple(srv->serve[i], f->ocsp) < 0)
+			return -1;
 		if (must(moat_cert_chain_and_key_set_ctx(srv->serve[i], signer_ck), "set_ctx") < 0 ||
 		    must(moat_config_add_cert_chain_and_key_to_store(srv->config, srv->serve[i]), "add cert") < 0)
 			return -1;
