@@ -965,6 +965,51 @@ resumption_body()
 	finish
 }
 
+atf_test_case sct
+sct_head()
+{
+	atf_set "descr" "the chain's SCT list (RFC 6962 §3.3.1) reaches openssl s_client -ct in the TLS 1.2 ServerHello and the TLS 1.3 leaf entry, and only a client that asks"
+	atf_set "require.progs" "openssl python3"
+}
+# sct_one NAME VERSION CT_OPTION: s_client with -tlsextdebug against our server with --sct; output in NAME.out.
+sct_one()
+{
+	combo "$1"
+	server_start --cert p256.pem --key p256.key --sct scts.bin || return
+	echo | timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -"$2" "$3" -ctlogfile logs.cnf \
+		-tlsextdebug -CAfile ca.pem -verify_return_error >"$N.out" 2>"$N.err" || { fail "s_client failed"; return; }
+	server_status || { fail "server exit $EXIT_STATUS"; return; }
+	if [ "$3" = -ct ]; then
+		expect "$N.out" '^SCTs present \(2\)$' && expect "$N.out" 'Log ID *: 01:01:01' &&
+			expect "$N.out" 'Log ID *: 02:02:02' && pass
+	else
+		! grep -q 'signed certificate timestamps' "$N.out" && pass || fail "SCTs sent unasked"
+	fi
+}
+sct_body()
+{
+	make_pki p256
+	# Two SCTs that parse (version v1, a log id, a timestamp, no extensions, an
+	# ecdsa_sha256 signature) and whose signatures no log made: s_client -ct
+	# checks them permissively, and prints them.
+	python3 -c '
+import struct
+def sct(i):
+    body = bytes([0]) + bytes([i]) * 32 + struct.pack(">QH", 1700000000000 + i, 0) + bytes([4, 3]) + struct.pack(">H", 8) + bytes(8)
+    return struct.pack(">H", len(body)) + body
+scts = sct(1) + sct(2)
+open("scts.bin", "wb").write(struct.pack(">H", len(scts)) + scts)' || atf_fail "cannot write scts.bin"
+	# s_client -ct needs a log list; one log that made none of these.
+	openssl ecparam -genkey -name prime256v1 -noout -out log.key 2>/dev/null || atf_fail "log key"
+	printf 'enabled_logs = test\n[test]\ndescription = test log\nkey = %s\n' \
+		"$(openssl pkey -in log.key -pubout -outform DER | base64 -w0)" >logs.cnf
+	for v in tls1_2 tls1_3; do
+		sct_one sct_$v $v -ct
+		sct_one sct_${v}_unasked $v -noct
+	done
+	finish
+}
+
 atf_test_case negative
 negative_head()
 {
@@ -1061,5 +1106,6 @@ atf_init_test_cases()
 	atf_add_test_case async_pkey
 	atf_add_test_case hello_cb
 	atf_add_test_case resumption
+	atf_add_test_case sct
 	atf_add_test_case negative
 }

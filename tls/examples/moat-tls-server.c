@@ -49,6 +49,7 @@ struct cert_files {
 	const char *cert;
 	const char *key; /* NULL: chain only (offload modes) */
 	const char *ocsp; /* DER OCSP response stapled for it, or NULL */
+	const char *sct;  /* its SignedCertificateTimestampList (RFC 6962 §3.3), or NULL */
 };
 
 struct options {
@@ -496,8 +497,8 @@ out:
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--ocsp FILE]\n"
-		"       [--cert FILE --key FILE [--ocsp FILE] ...]\n"
+		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--ocsp FILE] [--sct FILE]\n"
+		"       [--cert FILE --key FILE [--ocsp FILE] [--sct FILE] ...]\n"
 		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
@@ -511,7 +512,7 @@ static void usage(FILE *to)
 static int parse_args(int argc, char **argv)
 {
 	enum {
-		O_LISTEN = 256, O_CERT, O_KEY, O_OCSP, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
+		O_LISTEN = 256, O_CERT, O_KEY, O_OCSP, O_SCT, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
 		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_HELP, O_VERSION
 	};
@@ -520,6 +521,7 @@ static int parse_args(int argc, char **argv)
 		{ "cert", required_argument, NULL, O_CERT },
 		{ "key", required_argument, NULL, O_KEY },
 		{ "ocsp", required_argument, NULL, O_OCSP },
+		{ "sct", required_argument, NULL, O_SCT },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "alpn", required_argument, NULL, O_ALPN },
 		{ "mutual", no_argument, NULL, O_MUTUAL },
@@ -569,6 +571,13 @@ static int parse_args(int argc, char **argv)
 				return 2;
 			}
 			opts.certs[opts.cert_count - 1].ocsp = optarg;
+			break;
+		case O_SCT:
+			if (opts.cert_count == 0 || opts.certs[opts.cert_count - 1].sct != NULL) {
+				ex_warn("--sct must follow its --cert");
+				return 2;
+			}
+			opts.certs[opts.cert_count - 1].sct = optarg;
 			break;
 		case O_POLICY:
 			opts.policy = optarg;
@@ -706,18 +715,19 @@ static int must(int rc, const char *what)
 }
 
 /*
- * The staple as the file has it: the library sends it to clients that ask
- * and does not judge it (moat-frontd checks its staples before use).
+ * An OCSP staple or SCT list as the file has it: the library sends it to
+ * clients that ask and does not judge it (moat-frontd checks its staples
+ * before use).
  */
-static int set_staple(struct moat_cert_chain_and_key *ck, const char *path)
+static int set_from_file(struct moat_cert_chain_and_key *ck, const char *path,
+			 int (*set)(struct moat_cert_chain_and_key *, const uint8_t *, uint32_t))
 {
 	uint8_t *der;
 	size_t len;
 	if (ex_read_file(path, &der, &len) < 0) {
-		ex_warn("cannot read --ocsp %s", path);
 		return -1;
 	}
-	int rc = len > UINT32_MAX ? -1 : must(moat_cert_chain_and_key_set_ocsp_data(ck, der, (uint32_t)len), path);
+	int rc = len > UINT32_MAX ? -1 : must(set(ck, der, (uint32_t)len), path);
 	free(der);
 	return rc;
 }
@@ -743,7 +753,8 @@ static int setup(struct server *srv)
 				return -1;
 			signer_ck = srv->sign[i];
 		}
-		if (f->ocsp != NULL && set_staple(srv->serve[i], f->ocsp) < 0)
+		if ((f->ocsp != NULL && set_from_file(srv->serve[i], f->ocsp, moat_cert_chain_and_key_set_ocsp_data) < 0) ||
+		    (f->sct != NULL && set_from_file(srv->serve[i], f->sct, moat_cert_chain_and_key_set_sct_list) < 0))
 			return -1;
 		if (must(moat_cert_chain_and_key_set_ctx(srv->serve[i], signer_ck), "set_ctx") < 0 ||
 		    must(moat_config_add_cert_chain_and_key_to_store(srv->config, srv->serve[i]), "add cert") < 0)
