@@ -26,6 +26,9 @@ MOAT_MUST_USE int moat_ext_status_request_ch_recv(struct moat_connection *conn, 
 bool moat_ext_status_request_sh12_should_send(const struct moat_connection *conn);
 MOAT_MUST_USE int moat_ext_status_request_sh12_write(struct moat_connection *conn, struct moat_buf *out);
 
+/* tls12_ext_server.c: record_size_limit in a TLS 1.2 ServerHello (RFC 8449 §4: no content type byte counted). */
+MOAT_MUST_USE int moat_ext_record_size_limit_sh12_write(struct moat_connection *conn, struct moat_buf *out);
+
 /* sct_list.c: signed_certificate_timestamp (RFC 6962 §3.3.1), read for TLS 1.3 and 1.2, answered in a 1.2 ServerHello. */
 MOAT_MUST_USE int moat_ext_sct_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
 bool moat_ext_sct_sh12_should_send(const struct moat_connection *conn);

@@ -55,6 +55,9 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_CH] = { .recv = moat_ext_max_fragment_length_ch_recv },
 		[COL_EE] = { .should_send = moat_ext_max_fragment_length_ee_should_send,
 			     .write = moat_ext_max_fragment_length_ee_write },
+		/* RFC 6066 §4: echoed in the TLS 1.2 ServerHello, the same byte. */
+		[COL_SH12] = { .should_send = moat_ext_max_fragment_length_ee_should_send,
+			       .write = moat_ext_max_fragment_length_ee_write },
 	} },
 	/* A server staples the selected certificate's OCSP response when asked (ocsp_staple.c). */
 	[MOAT_EXTI_STATUS_REQUEST] = { .on = {
@@ -97,6 +100,8 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_CH] = { .recv = moat_ext_record_size_limit_ch_recv },
 		[COL_EE] = { .should_send = moat_ext_record_size_limit_ee_should_send,
 			     .write = moat_ext_record_size_limit_ee_write },
+		[COL_SH12] = { .should_send = moat_ext_record_size_limit_ee_should_send,
+			       .write = moat_ext_record_size_limit_sh12_write },
 	} },
 	[MOAT_EXTI_EARLY_DATA] = { .on = {
 		[COL_CH] = { .recv = moat_ext_early_data_ch_recv },
@@ -186,7 +191,7 @@ LIST(moat_ext_cr_send, "CertificateRequest (sent)", MOAT_MSG_CR, false, MOAT_EXT
 /* RFC 5746 §3.6 first: a client's renegotiation_info is checked before anything is answered. */
 LIST(moat_ext_sh12_send, "ServerHello (TLS 1.2, sent)", MOAT_MSG_SH12, false, MOAT_EXTI_RENEGOTIATION_INFO,
      MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN,
-     MOAT_EXTI_STATUS_REQUEST, MOAT_EXTI_SCT);
+     MOAT_EXTI_STATUS_REQUEST, MOAT_EXTI_SCT, MOAT_EXTI_RECORD_SIZE_LIMIT, MOAT_EXTI_MAX_FRAGMENT_LENGTH);
 
 /*
  * Received: the order the handlers run in. The hello stage reads what
@@ -212,7 +217,7 @@ LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", 
  */
 LIST(moat_ext_ch12_recv, "ClientHello (TLS 1.2)", MOAT_MSG_CH, false, MOAT_EXTI_RENEGOTIATION_INFO,
      MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN, MOAT_EXTI_STATUS_REQUEST,
-     MOAT_EXTI_SCT);
+     MOAT_EXTI_SCT, MOAT_EXTI_RECORD_SIZE_LIMIT, MOAT_EXTI_MAX_FRAGMENT_LENGTH);
 LIST(moat_ext_sh13_recv, "ServerHello (TLS 1.3)", MOAT_MSG_SH, true, MOAT_EXTI_KEY_SHARE, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_hrr13_recv, "HelloRetryRequest (TLS 1.3)", MOAT_MSG_HRR, true, MOAT_EXTI_KEY_SHARE,
      MOAT_EXTI_COOKIE);

@@ -965,6 +965,44 @@ resumption_body()
 	finish
 }
 
+atf_test_case max_fragment_length_tls12
+max_fragment_length_tls12_head()
+{
+	atf_set "descr" "TLS 1.2 max_fragment_length (RFC 6066 §4): with --accept-mfl our server echoes s_client -maxfraglen 512 and sends a large file in records of at most 512 bytes of plaintext; without it, full records"
+	atf_set "require.progs" "openssl"
+}
+# mfl_one NAME SERVER_ARGS -- S_CLIENT_ARGS: the sizes of the AES-128-GCM records s_client received
+# (plaintext + 24) in NAME.sizes, one hex length per line.
+mfl_one()
+{
+	combo "$1"
+	shift
+	_sa=""
+	while [ "$1" != -- ]; do _sa="$_sa $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	server_start --cert p256.pem --key p256.key --send-file data $_sa || return
+	sleep 2 | timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -msg \
+		-cipher ECDHE-ECDSA-AES128-GCM-SHA256 "$@" >"$N.out" 2>"$N.err"
+	server_status || { fail "server exit $EXIT_STATUS"; return; }
+	grep -A1 '^<<< .*RecordHeader' "$N.out" | grep -Eo '^ +17 03 03 [0-9a-f]{2} [0-9a-f]{2}' |
+		awk '{ print $4 $5 }' | sort -u >"$N.sizes"
+}
+max_fragment_length_tls12_body()
+{
+	make_pki p256
+	make_data data 40000
+	mfl_one mfl_512 --accept-mfl -- -maxfraglen 512
+	# 512 + 8 (explicit nonce) + 16 (tag) = 0x218: every application record, none longer.
+	{ grep -qx 0218 mfl_512.sizes && [ "$(sort mfl_512.sizes | tail -n 1)" = 0218 ]; } ||
+		fail "records longer than 512 bytes of plaintext: $(tr '\n' ' ' <mfl_512.sizes)"
+	[ -f mfl_512.FAILED ] || pass
+	# Not accepted (the library's default, as the guide's): records of the full 2^14.
+	mfl_one mfl_off -- -maxfraglen 512
+	grep -qx 4018 mfl_off.sizes && pass || fail "no full-size record without --accept-mfl: $(tr '\n' ' ' <mfl_off.sizes)"
+	finish
+}
+
 atf_test_case sct
 sct_head()
 {
@@ -1106,6 +1144,7 @@ atf_init_test_cases()
 	atf_add_test_case async_pkey
 	atf_add_test_case hello_cb
 	atf_add_test_case resumption
+	atf_add_test_case max_fragment_length_tls12
 	atf_add_test_case sct
 	atf_add_test_case negative
 }

@@ -67,6 +67,7 @@ struct options {
 	bool async_strict;
 	bool key_update;
 	bool low_latency;
+	bool accept_mfl;
 	bool hello_cb;
 	bool hello_cb_nonblocking;
 	bool tickets;
@@ -500,7 +501,7 @@ static void usage(FILE *to)
 		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--ocsp FILE] [--sct FILE]\n"
 		"       [--cert FILE --key FILE [--ocsp FILE] [--sct FILE] ...]\n"
 		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
-		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
+		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency] [--accept-mfl]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
 		"       [--hello-cb] [--hello-cb-nonblocking] [--timeout SECONDS]\n"
 		"       [--tickets [--ticket-count N] [--ticket-decrypt-only]]\n"
@@ -513,7 +514,7 @@ static int parse_args(int argc, char **argv)
 {
 	enum {
 		O_LISTEN = 256, O_CERT, O_KEY, O_OCSP, O_SCT, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
-		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
+		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_ACCEPT_MFL, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
 		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
@@ -534,6 +535,7 @@ static int parse_args(int argc, char **argv)
 		{ "async-strict", no_argument, NULL, O_ASYNC_STRICT },
 		{ "key-update", no_argument, NULL, O_KEY_UPDATE },
 		{ "low-latency", no_argument, NULL, O_LOW_LATENCY },
+		{ "accept-mfl", no_argument, NULL, O_ACCEPT_MFL },
 		{ "hello-cb", no_argument, NULL, O_HELLO_CB },
 		{ "hello-cb-nonblocking", no_argument, NULL, O_HELLO_CB_NB },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -630,6 +632,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case O_LOW_LATENCY:
 			opts.low_latency = true;
+			break;
+		case O_ACCEPT_MFL:
+			opts.accept_mfl = true;
 			break;
 		case O_HELLO_CB:
 			opts.hello_cb = true;
@@ -760,6 +765,8 @@ static int setup(struct server *srv)
 		    must(moat_config_add_cert_chain_and_key_to_store(srv->config, srv->serve[i]), "add cert") < 0)
 			return -1;
 	}
+	if (opts.accept_mfl && must(moat_config_accept_max_fragment_length(srv->config), "max_fragment_length") < 0)
+		return -1;
 	if (opts.alpn) {
 		int n;
 		srv->alpn = ex_split_list(opts.alpn, &n);
