@@ -2540,6 +2540,33 @@ static void c12_rejects_hello(bool ems, bool reneg_bad, bool fallback, int err, 
 	sp_free(f);
 }
 
+/*
+ * RFC 5246 §7.4.1.4.1: a TLS 1.2 ClientHello without signature_algorithms
+ * leaves the server {sha1, rsa} for ECDHE_RSA, which moat does not sign
+ * with (RFC 9155; moat-keyd would not either): handshake_failure even under
+ * "default", whose signature schemes list rsa_pkcs1_sha1.
+ */
+ATF_TC_WITHOUT_HEAD(tls12_server_no_signature_algorithms);
+ATF_TC_BODY(tls12_server_no_signature_algorithms, tc)
+{
+	static const struct c12_params rsa = { 0xc02f, "default", c12_p256, 1, 0 };
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	struct sp_fixture *f = sp_new(MOAT_SERVER, rsa.policy);
+	c12_add_rsa_cert(f);
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	uint16_t suite;
+	c12_hello_opts_for(&o, &rsa, &suite, ext, &ext_len, true, true);
+	o.sig_algs = NULL;
+	o.n_sig_algs = 0;
+	o.no_signature_algorithms = true;
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	c12_done(&c, f);
+}
+
 ATF_TC_WITHOUT_HEAD(tls12_server_no_extended_master_secret);
 ATF_TC_BODY(tls12_server_no_extended_master_secret, tc)
 {
@@ -3113,6 +3140,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_supported_versions_below_tls12);
 	ATF_TP_ADD_TC(tp, tls12_server_control_handshake);
 	ATF_TP_ADD_TC(tp, tls12_server_max_fragment_length);
+	ATF_TP_ADD_TC(tp, tls12_server_no_signature_algorithms);
 	ATF_TP_ADD_TC(tp, tls12_server_no_extended_master_secret);
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_info_not_empty);
 	ATF_TP_ADD_TC(tp, tls12_server_fallback_scsv);
