@@ -350,16 +350,21 @@ int moat_tls12_server_send_hello(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_buf ext, msg;
-	uint8_t ext_mem[512], msg_mem[512 + 128];
 	TRY(moat_random_bytes(hs->server_random, MOAT_RANDOM_LEN));
 	/* RFC 8446 §4.1.3: a server that would have spoken TLS 1.3 says it was not asked to. */
 	TRY(moat_downgrade_sentinel_set(hs->server_random, conn->version, moat_hs_server_highest_version(conn)));
-	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
-	TRY(moat_ext_write_list(conn, &moat_ext_sh12_send, &ext, NULL));
-	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
-	TRY(moat_server_hello12_encode(&msg, conn->version, hs->server_random, NULL, 0, conn->suite->iana, ext.data,
-				       ext.len));
-	return moat_hs_queue_message(conn, msg.data, msg.len);
+	/* extensions<0..2^16-1>: an SCT list alone may take most of it (sct_list.c). */
+	moat_buf_init(&ext, 0xffff);
+	moat_buf_init(&msg, 0xffff + 128);
+	int rc = moat_ext_write_list(conn, &moat_ext_sh12_send, &ext, NULL);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_server_hello12_encode(&msg, conn->version, hs->server_random, NULL, 0, conn->suite->iana,
+						ext.data, ext.len);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_hs_queue_message(conn, msg.data, msg.len);
+	moat_buf_free(&ext);
+	moat_buf_free(&msg);
+	return rc;
 }
 
 int moat_tls12_server_send_certificate(struct moat_connection *conn)
