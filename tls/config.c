@@ -37,6 +37,7 @@ int moat_cert_chain_and_key_free(struct moat_cert_chain_and_key *ck)
 	moat_cert_chain_free(&ck->chain);
 	moat_pkey_free(&ck->private_key);
 	free(ck->ocsp);
+	free(ck->sct_list);
 	free(ck);
 	return MOAT_SUCCESS;
 }

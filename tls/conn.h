@@ -41,6 +41,8 @@ struct moat_cert_chain_and_key {
 	moat_key_type key_type;              /* of the leaf's public key */
 	uint8_t *ocsp;                       /* DER OCSPResponse stapled for the leaf (ocsp_staple.c), or NULL */
 	uint32_t ocsp_len;
+	uint8_t *sct_list;                   /* SignedCertificateTimestampList for the leaf (sct_list.c), or NULL */
+	uint32_t sct_list_len;
 	uint32_t key_caps;                   /* MOAT_KEY_CAP_* (key_caps.h); all until the key's holder says */
 	void *ctx;
 };
@@ -276,6 +278,7 @@ struct moat_handshake {
 	bool ch_sent_record_size_limit;
 	moat_ext_set ext_offered;            /* client: the extensions of our last ClientHello (ext_rows.c) */
 
+	bool sct_requested;                  /* server: the ClientHello asked for SCTs (RFC 6962 §3.3.1, sct_list.c) */
 	bool ocsp_requested;                 /* server: the ClientHello's status_request asks for OCSP (ocsp_staple.c) */
 
 	/* TLS 1.2 server (tls12_server.c). */

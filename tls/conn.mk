@@ -9,6 +9,6 @@ tls_libmoat_a_SOURCES += tls/moat.h tls/conn.h \
 	tls/async_pkey.c tls/client_hello_api.c tls/session_state.c tls/session_state.h \
 	tls/tickets.c tls/tickets.h tls/tls13_psk.c tls/tls12_premaster.c tls/tls12_premaster.h \
 	tls/library_version.c tls/config_policy.c tls/config_policy.h tls/key_caps.h tls/config_trust.c \
-	tls/ocsp_staple.c tls/ocsp_staple.h tls/tls12_resume.c
+	tls/ocsp_staple.c tls/ocsp_staple.h tls/tls12_resume.c tls/sct_list.c tls/sct_list.h
 
 # The library manual, man/moat.3, is listed in man/local.mk.

@@ -22,6 +22,17 @@ MOAT_MUST_USE int moat_ext_early_data_ch_recv(struct moat_connection *conn, cons
 
 /* ocsp_staple.c: a server's status_request (RFC 6066 §8), read for TLS 1.3 and 1.2. */
 MOAT_MUST_USE int moat_ext_status_request_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+/* TLS 1.2: the empty status_request in the ServerHello that promises a CertificateStatus. */
+bool moat_ext_status_request_sh12_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_status_request_sh12_write(struct moat_connection *conn, struct moat_buf *out);
+
+/* tls12_ext_server.c: record_size_limit in a TLS 1.2 ServerHello (RFC 8449 §4: no content type byte counted). */
+MOAT_MUST_USE int moat_ext_record_size_limit_sh12_write(struct moat_connection *conn, struct moat_buf *out);
+
+/* sct_list.c: signed_certificate_timestamp (RFC 6962 §3.3.1), read for TLS 1.3 and 1.2, answered in a 1.2 ServerHello. */
+MOAT_MUST_USE int moat_ext_sct_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+bool moat_ext_sct_sh12_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_sct_sh12_write(struct moat_connection *conn, struct moat_buf *out);
 
 /* tls13_ext_server.c: the ClientHello read, what we write in SH / HRR / EE / CR. */
 MOAT_MUST_USE int moat_ext_supported_groups_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);

@@ -36,9 +36,8 @@ int moat_ext_missing_extension(struct moat_connection *conn)
 
 /*
  * Rows without a column here are recognised by the codec (so their
- * placement is checked) and otherwise left alone: padding,
- * signed_certificate_timestamp and the TLS 1.2-era ones wait for the
- * features that use them.
+ * placement is checked) and otherwise left alone: padding and the
+ * TLS 1.2-era ones wait for the features that use them.
  */
 const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 	[MOAT_EXTI_SERVER_NAME] = { .on = {
@@ -57,10 +56,21 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_CH] = { .recv = moat_ext_max_fragment_length_ch_recv },
 		[COL_EE] = { .should_send = moat_ext_max_fragment_length_ee_should_send,
 			     .write = moat_ext_max_fragment_length_ee_write },
+		/* RFC 6066 §4: echoed in the TLS 1.2 ServerHello, the same byte. */
+		[COL_SH12] = { .should_send = moat_ext_max_fragment_length_ee_should_send,
+			       .write = moat_ext_max_fragment_length_ee_write },
 	} },
 	/* A server staples the selected certificate's OCSP response when asked (ocsp_staple.c). */
 	[MOAT_EXTI_STATUS_REQUEST] = { .on = {
 		[COL_CH] = { .recv = moat_ext_status_request_ch_recv },
+		/* RFC 6066 §8: TLS 1.2's answer is empty; the response follows in a CertificateStatus. */
+		[COL_SH12] = { .should_send = moat_ext_status_request_sh12_should_send,
+			       .write = moat_ext_status_request_sh12_write },
+	} },
+	/* RFC 6962 §3.3.1: the chain's SCT list to a client that asks (sct_list.c); in TLS 1.3 in the leaf's entry. */
+	[MOAT_EXTI_SCT] = { .on = {
+		[COL_CH] = { .recv = moat_ext_sct_ch_recv },
+		[COL_SH12] = { .should_send = moat_ext_sct_sh12_should_send, .write = moat_ext_sct_sh12_write },
 	} },
 	[MOAT_EXTI_SUPPORTED_GROUPS] = { .on = {
 		[COL_CH] = { .write = moat_ext_supported_groups_ch_write,
@@ -92,6 +102,8 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 		[COL_CH] = { .recv = moat_ext_record_size_limit_ch_recv },
 		[COL_EE] = { .should_send = moat_ext_record_size_limit_ee_should_send,
 			     .write = moat_ext_record_size_limit_ee_write },
+		[COL_SH12] = { .should_send = moat_ext_record_size_limit_ee_should_send,
+			       .write = moat_ext_record_size_limit_sh12_write },
 	} },
 	[MOAT_EXTI_EARLY_DATA] = { .on = {
 		[COL_CH] = { .recv = moat_ext_early_data_ch_recv },
@@ -200,6 +212,7 @@ LIST(moat_ext_cr_send, "CertificateRequest (sent)", MOAT_MSG_CR, false, MOAT_EXT
 /* RFC 5746 §3.6 first: a client's renegotiation_info is checked before anything is answered. */
 LIST(moat_ext_sh12_send, "ServerHello (TLS 1.2, sent)", MOAT_MSG_SH12, false, MOAT_EXTI_RENEGOTIATION_INFO,
      MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN,
+     MOAT_EXTI_STATUS_REQUEST, MOAT_EXTI_SCT, MOAT_EXTI_RECORD_SIZE_LIMIT, MOAT_EXTI_MAX_FRAGMENT_LENGTH,
      MOAT_EXTI_SESSION_TICKET);
 
 /*
@@ -214,7 +227,7 @@ LIST(moat_ext_ch_hello_recv, "ClientHello (hello stage)", MOAT_MSG_CH, false, MO
      MOAT_EXTI_SERVER_NAME, MOAT_EXTI_EARLY_DATA);
 LIST(moat_ext_ch13_recv, "ClientHello (TLS 1.3)", MOAT_MSG_CH, false, MOAT_EXTI_SUPPORTED_GROUPS,
      MOAT_EXTI_KEY_SHARE, MOAT_EXTI_SIGNATURE_ALGORITHMS, MOAT_EXTI_ALPN, MOAT_EXTI_RECORD_SIZE_LIMIT,
-     MOAT_EXTI_MAX_FRAGMENT_LENGTH, MOAT_EXTI_STATUS_REQUEST);
+     MOAT_EXTI_MAX_FRAGMENT_LENGTH, MOAT_EXTI_STATUS_REQUEST, MOAT_EXTI_SCT);
 /* §4.1.2: our cookie checked before the new share is used. */
 LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", MOAT_MSG_CH, false,
      MOAT_EXTI_COOKIE, MOAT_EXTI_KEY_SHARE);
@@ -225,7 +238,8 @@ LIST(moat_ext_ch13_retry_recv, "ClientHello after HelloRetryRequest (TLS 1.3)", 
  * together by the suite choice (tls12_server.c), which needs all three.
  */
 LIST(moat_ext_ch12_recv, "ClientHello (TLS 1.2)", MOAT_MSG_CH, false, MOAT_EXTI_RENEGOTIATION_INFO,
-     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN);
+     MOAT_EXTI_EXTENDED_MASTER_SECRET, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_ALPN, MOAT_EXTI_STATUS_REQUEST,
+     MOAT_EXTI_SCT, MOAT_EXTI_RECORD_SIZE_LIMIT, MOAT_EXTI_MAX_FRAGMENT_LENGTH);
 /*
  * A client's TLS 1.2-or-older ServerHello: renegotiation_info and
  * extended_master_secret first, each required (tls12_ext_client.c).

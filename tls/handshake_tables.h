@@ -48,6 +48,7 @@ typedef enum {
 	MOAT_MSG_SERVER_KEY_EXCHANGE,
 	MOAT_MSG_SERVER_HELLO_DONE,
 	MOAT_MSG_CLIENT_KEY_EXCHANGE,
+	MOAT_MSG_CERTIFICATE_STATUS,         /* RFC 6066 §8: the stapled OCSP response, after Certificate */
 	/* TLS 1.3 (RFC 8446 §4.6.1): the server's tickets, right after the client's Finished. */
 	MOAT_MSG_NEW_SESSION_TICKET,
 	MOAT_MSG_APPLICATION_DATA,           /* the end of every path */
@@ -198,6 +199,8 @@ int moat_tls13_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls12_server_send_hello(struct moat_connection *conn);
 int moat_tls12_server_send_certificate(struct moat_connection *conn);
+/* ocsp_staple.c */
+int moat_tls12_server_send_certificate_status(struct moat_connection *conn);
 int moat_tls12_server_send_key_exchange(struct moat_connection *conn);
 int moat_tls12_server_send_certificate_request(struct moat_connection *conn);
 int moat_tls12_server_send_hello_done(struct moat_connection *conn);

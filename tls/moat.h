@@ -92,6 +92,15 @@ void *moat_cert_chain_and_key_get_ctx(const struct moat_cert_chain_and_key *ck);
  */
 MOAT_MUST_USE int moat_cert_chain_and_key_set_ocsp_data(struct moat_cert_chain_and_key *ck, const uint8_t *data,
 							uint32_t length);
+/*
+ * The SignedCertificateTimestampList (RFC 6962 §3.3) for the chain's leaf,
+ * sent to a client that asks with signed_certificate_timestamp: in the
+ * TLS 1.2 ServerHello, in the leaf's CertificateEntry in TLS 1.3. Copied;
+ * a list of one or more length-prefixed SCTs with its own 2-byte length,
+ * at most 65535 bytes, else MOAT_ERR_INVALID_ARG; NULL and 0 remove it.
+ */
+MOAT_MUST_USE int moat_cert_chain_and_key_set_sct_list(struct moat_cert_chain_and_key *ck, const uint8_t *data,
+						       uint32_t length);
 
 /* ---- config ----------------------------------------------------------- */
 

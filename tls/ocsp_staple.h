@@ -16,6 +16,13 @@
 MOAT_MUST_USE int moat_ocsp_staple_entry_ext(const struct moat_connection *conn, struct moat_buf *out);
 
 /*
+ * TLS 1.0-1.2 server, once the certificate is chosen: a client that asked
+ * and a chain with a staple make the handshake one with a CertificateStatus
+ * (MOAT_HS_F_OCSP).
+ */
+void moat_ocsp_staple_tls12_decide(struct moat_connection *conn);
+
+/*
  * For an application that judges its staples (frontd): moat_ocsp_check
  * (tls/crypto/ocsp.h) on der against ck's chain; on success, the staple is
  * set on ck. Results as moat_ocsp_check's: an expired response is

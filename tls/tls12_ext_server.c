@@ -10,6 +10,7 @@
  */
 #include "tls/ext_handlers.h"
 #include "tls/extensions12.h"
+#include "tls/iana.h"
 
 /* RFC 8422 §5.1.2: the decoder refuses a list without uncompressed (illegal_parameter). */
 int moat_ext_ec_point_formats_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
@@ -76,4 +77,15 @@ int moat_ext_renegotiation_info_sh12_write(struct moat_connection *conn, struct 
 {
 	(void)conn;
 	return moat_ext_write_renegotiation_info(out, NULL, 0);
+}
+
+/*
+ * RFC 8449 §4: in TLS 1.2 the limit counts the plaintext alone; we take
+ * records up to the protocol's 2^14. Sent when the client offered one (the
+ * EncryptedExtensions column's test), and then never max_fragment_length.
+ */
+int moat_ext_record_size_limit_sh12_write(struct moat_connection *conn, struct moat_buf *out)
+{
+	(void)conn;
+	return moat_ext_write_record_size_limit(out, MOAT_MAX_PLAINTEXT);
 }

@@ -44,6 +44,7 @@
 #include "tls/handshake_tables.h"
 #include "tls/key_caps.h"
 #include "tls/messages12.h"
+#include "tls/ocsp_staple.h"
 #include "tls/record_tls12.h"
 #include "tls/tickets.h"
 #include "tls/tls12_kx_server.h"
@@ -324,9 +325,14 @@ int moat_tls12_server_recv_hello(struct moat_connection *conn, struct moat_curso
 	/* First, as it may wait for the ticket callback: everything above is safe to run again. */
 	TRY(moat_tls12_resume_server_hello(conn));
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch12_recv, &ch->ext, 0));
-	/* A resumed session keeps its suite (tls12_resume.c checked it against this ClientHello). */
-	if (!(hs->flags & MOAT_HS_F_RESUMED))
+	/*
+	 * A resumed session keeps its suite (tls12_resume.c checked it against
+	 * this ClientHello) and sends no Certificate, so no CertificateStatus.
+	 */
+	if (!(hs->flags & MOAT_HS_F_RESUMED)) {
 		TRY(choose_suite(conn));
+		moat_ocsp_staple_tls12_decide(conn);
+	}
 	if (moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE) {
 		/*
 		 * A TLS 1.0/1.1 client signs its CertificateVerify with MD5 || SHA-1
@@ -354,18 +360,23 @@ int moat_tls12_server_send_hello(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_buf ext, msg;
-	uint8_t ext_mem[512], msg_mem[512 + 128];
 	size_t sid_len;
 	const uint8_t *sid = moat_tls12_resume_session_id(conn, &sid_len);
 	TRY(moat_random_bytes(hs->server_random, MOAT_RANDOM_LEN));
 	/* RFC 8446 §4.1.3: a server that would have spoken TLS 1.3 says it was not asked to. */
 	TRY(moat_downgrade_sentinel_set(hs->server_random, conn->version, moat_hs_server_highest_version(conn)));
-	moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
-	TRY(moat_ext_write_list(conn, &moat_ext_sh12_send, &ext, NULL));
-	moat_buf_init_fixed(&msg, msg_mem, sizeof(msg_mem));
-	TRY(moat_server_hello12_encode(&msg, conn->version, hs->server_random, sid, sid_len, conn->suite->iana, ext.data,
-				       ext.len));
-	return moat_hs_queue_message(conn, msg.data, msg.len);
+	/* extensions<0..2^16-1>: an SCT list alone may take most of it (sct_list.c). */
+	moat_buf_init(&ext, 0xffff);
+	moat_buf_init(&msg, 0xffff + 128);
+	int rc = moat_ext_write_list(conn, &moat_ext_sh12_send, &ext, NULL);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_server_hello12_encode(&msg, conn->version, hs->server_random, sid, sid_len, conn->suite->iana,
+						ext.data, ext.len);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_hs_queue_message(conn, msg.data, msg.len);
+	moat_buf_free(&ext);
+	moat_buf_free(&msg);
+	return rc;
 }
 
 int moat_tls12_server_send_certificate(struct moat_connection *conn)

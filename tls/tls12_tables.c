@@ -27,9 +27,10 @@
  * Certificate is empty); the same with a NewSessionTicket (MOAT_HS_F_TICKET,
  * RFC 5077 §3.1), and the abbreviated handshake of a resumed session
  * (MOAT_HS_F_RESUMED, RFC 5246 §7.3 figure 2), with or without a fresh
- * ticket (tls12_resume.c decides which). CertificateStatus comes with the
- * feature that handles it, as new rows and paths under the flag conn.h
- * sets aside.
+ * ticket (tls12_resume.c decides which); each full handshake with a
+ * CertificateStatus after the Certificate when a staple is sent
+ * (MOAT_HS_F_OCSP, RFC 6066 §8, which places it "immediately after the
+ * Certificate message").
  *
  * TLS 1.1 (RFC 4346 §7.3) and TLS 1.0 (RFC 2246 §7.3) have the same
  * messages in the same order: their machines share these tables, and the
@@ -55,6 +56,8 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 		moat_tls12_server_send_hello, moat_tls12_client_recv_server_hello, NULL },
 	[MOAT_MSG_SERVER_CERTIFICATE] = { "Certificate (server)", HS, MOAT_HS_CERTIFICATE, MOAT_SERVER, false,
 		moat_tls12_server_send_certificate, moat_tls12_client_recv_certificate, NULL },
+	[MOAT_MSG_CERTIFICATE_STATUS] = { "CertificateStatus", HS, MOAT_HS_CERTIFICATE_STATUS, MOAT_SERVER, false,
+		moat_tls12_server_send_certificate_status, NULL, NULL },
 	[MOAT_MSG_SERVER_KEY_EXCHANGE] = { "ServerKeyExchange", HS, MOAT_HS_SERVER_KEY_EXCHANGE, MOAT_SERVER, false,
 		moat_tls12_server_send_key_exchange, moat_tls12_client_recv_key_exchange, NULL },
 	[MOAT_MSG_CERTIFICATE_REQUEST] = { "CertificateRequest", HS, MOAT_HS_CERTIFICATE_REQUEST, MOAT_SERVER, false,
@@ -92,6 +95,7 @@ static const struct moat_hs_path_switch switches[] = {
 #define CH MOAT_MSG_CLIENT_HELLO
 #define SH MOAT_MSG_SERVER_HELLO
 #define S_CERT MOAT_MSG_SERVER_CERTIFICATE
+#define CS MOAT_MSG_CERTIFICATE_STATUS
 #define SKE MOAT_MSG_SERVER_KEY_EXCHANGE
 #define CR MOAT_MSG_CERTIFICATE_REQUEST
 #define SHD MOAT_MSG_SERVER_HELLO_DONE
@@ -133,6 +137,21 @@ static const struct moat_hs_path paths[] = {
 	 */
 	{ MOAT_HS_F_RESUMED, { CH, SH, S_CCS, S_FIN, C_CCS, C_FIN, APP } },
 	{ MOAT_HS_F_RESUMED | T, { CH, SH, NST, S_CCS, S_FIN, C_CCS, C_FIN, APP } },
+	/* The same six with the stapled OCSP response (RFC 6066 §8). */
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_ECDHE, { CH, SH, S_CERT, CS, SKE, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH,
+	  { CH, SH, S_CERT, CS, SKE, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	  { CH, SH, S_CERT, CS, SKE, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP, { CH, SH, S_CERT, CS, SHD, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_CLIENT_AUTH,
+	  { CH, SH, S_CERT, CS, CR, SHD, C_CERT, CKE, C_CV, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT,
+	  { CH, SH, S_CERT, CS, CR, SHD, C_CERT, CKE, C_CCS, C_FIN, S_CCS, S_FIN, APP } },
+	/* A ticket and a staple. */
+	{ MOAT_HS_F_OCSP | MOAT_HS_F_ECDHE | T,
+	  { CH, SH, S_CERT, CS, SKE, SHD, CKE, C_CCS, C_FIN, NST, S_CCS, S_FIN, APP } },
+	{ MOAT_HS_F_OCSP | T, { CH, SH, S_CERT, CS, SHD, CKE, C_CCS, C_FIN, NST, S_CCS, S_FIN, APP } },
 };
 
 #define TLS12_FAMILY_MACHINE(name_, version_) \
@@ -142,7 +161,7 @@ static const struct moat_hs_path paths[] = {
 		.neutral = false, \
 		.server_only = false, \
 		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT | MOAT_HS_F_RESUMED | \
-			 MOAT_HS_F_TICKET, \
+			 MOAT_HS_F_TICKET | MOAT_HS_F_OCSP, \
 		.initial_flags = MOAT_HS_F_ECDHE, \
 		.actions = actions, \
 		.paths = paths, \

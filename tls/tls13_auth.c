@@ -17,6 +17,7 @@
 #include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
 #include "tls/ocsp_staple.h"
+#include "tls/sct_list.h"
 
 static bool is_server(const struct moat_connection *conn)
 {
@@ -101,6 +102,9 @@ int moat_tls13_send_certificate(struct moat_connection *conn)
 	struct moat_buf leaf_ext;
 	moat_buf_init(&leaf_ext, 0xffff);
 	int rc = moat_ocsp_staple_entry_ext(conn, &leaf_ext);
+	/* §4.4.2: and the SCT list (RFC 6962 §3.3.1) when asked for. */
+	if (rc == MOAT_SUCCESS)
+		rc = moat_sct_entry_ext(conn, &leaf_ext);
 	const uint8_t *ext[MOAT_MAX_CHAIN_LEN] = { 0 };
 	size_t ext_len[MOAT_MAX_CHAIN_LEN] = { 0 };
 	if (leaf_ext.len > 0) {

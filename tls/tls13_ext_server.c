@@ -135,8 +135,9 @@ int moat_ext_record_size_limit_ch_recv(struct moat_connection *conn, const struc
 {
 	uint16_t limit;
 	TRY(moat_ext_record_size_limit_decode(blk->data[MOAT_EXTI_RECORD_SIZE_LIMIT], &limit));
-	/* RFC 8449 §4: in TLS 1.3 the limit counts the content type byte. */
-	conn->peer_record_limit = limit - 1u < MOAT_MAX_PLAINTEXT ? limit - 1u : MOAT_MAX_PLAINTEXT;
+	/* RFC 8449 §4: in TLS 1.3 the limit counts the content type byte; in TLS 1.2 the plaintext alone. */
+	size_t plain = conn->version >= MOAT_TLS13 ? limit - 1u : limit;
+	conn->peer_record_limit = plain < MOAT_MAX_PLAINTEXT ? plain : MOAT_MAX_PLAINTEXT;
 	conn->hs->ch_sent_record_size_limit = true;
 	return MOAT_SUCCESS;
 }
@@ -150,6 +151,13 @@ int moat_ext_max_fragment_length_ch_recv(struct moat_connection *conn, const str
 	TRY(moat_ext_max_fragment_length_decode(blk->data[MOAT_EXTI_MAX_FRAGMENT_LENGTH], &code));
 	conn->peer_record_limit = (size_t)1 << (8 + code);
 	conn->hs->mfl_code = code;
+	/*
+	 * RFC 6066 §4: the length bounds what either side sends; a TLS 1.2
+	 * peer's longer record is record_overflow. The client fragments from
+	 * our ServerHello on, the next record read.
+	 */
+	if (conn->version < MOAT_TLS13)
+		conn->rl.max_plaintext_in = conn->peer_record_limit;
 	return MOAT_SUCCESS;
 }
 

@@ -1,7 +1,8 @@
 # OCSP stapling in moat-frontd (certificate "file" ocsp-staple "file"), as
 # an operator sets it up: the CA's responder output (`openssl ocsp`) is
 # checked with the configuration and served to openssl s_client -status in
-# TLS 1.3; a response for another certificate, a revoked status, another
+# TLS 1.3 (in the leaf's CertificateEntry) and TLS 1.2 (a CertificateStatus
+# message, RFC 6066 §8), also by the example server; a response for another certificate, a revoked status, another
 # signer are configuration errors at their line. The judging of stale and
 # malformed responses is in tests/crypto/cert_test (ocsp_staple_checks).
 
@@ -57,7 +58,107 @@ stapled_body()
 	expect_line asked.out 'Cert Status: good'
 	status silent -tls1_3
 	! grep -q 'OCSP Response' silent.out || { show silent.out; atf_fail "stapled for a client that did not ask"; }
+	# TLS 1.2: an empty status_request in the ServerHello and a CertificateStatus after the Certificate.
+	status asked12 -tls1_2 -status -msg
+	expect_line asked12.out 'OCSP Response Status: successful'
+	expect_line asked12.out 'Cert Status: good'
+	expect_line asked12.out "^ *Protocol *: TLSv1.2$"
+	expect_order asked12.out Certificate CertificateStatus ServerKeyExchange
+	status silent12 -tls1_2 -msg
+	! grep -Eq 'OCSP Response|CertificateStatus' silent12.out || { show silent12.out; atf_fail "TLS 1.2: stapled for a client that did not ask"; }
 	stop_frontd
+}
+
+# expect_order FILE NAME...: s_client -msg received these handshake messages one after the other.
+expect_order()
+{
+	_eo_f=$1
+	shift
+	grep -E '^<<< .*Handshake' "$_eo_f" | sed 's/.*], //' | tr '\n' '|' >"$_eo_f.msgs"
+	_eo_want=$(printf '%s|' "$@")
+	case "|$(cat "$_eo_f.msgs")" in
+	*"|$_eo_want"*) return 0 ;;
+	esac
+	show "$_eo_f.msgs"
+	atf_fail "received handshake messages not in the order $_eo_want"
+}
+
+# expired_response NAME CERT: NAME.der, a good response about CERT whose nextUpdate was yesterday
+# (openssl ocsp cannot backdate one; Python's cryptography can).
+expired_response()
+{
+	openssl x509 -in "$2" -out "$2.crt" 2>/dev/null || atf_fail "cannot read $2"
+	python3 - "$1.der" "$2.crt" <<'PY' || atf_fail "cannot make an expired OCSP response"
+import datetime, sys
+from cryptography import x509
+from cryptography.x509 import ocsp
+from cryptography.hazmat.primitives import hashes, serialization
+leaf = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+ca = x509.load_pem_x509_certificate(open("ca.pem", "rb").read())
+key = serialization.load_pem_private_key(open("ca.key", "rb").read(), None)
+now = datetime.datetime.now(datetime.timezone.utc)
+b = ocsp.OCSPResponseBuilder().add_response(
+    cert=leaf, issuer=ca, algorithm=hashes.SHA1(), cert_status=ocsp.OCSPCertStatus.GOOD,
+    this_update=now - datetime.timedelta(days=2), next_update=now - datetime.timedelta(days=1),
+    revocation_time=None, revocation_reason=None).responder_id(ocsp.OCSPResponderEncoding.HASH, ca)
+open(sys.argv[1], "wb").write(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+PY
+}
+
+atf_test_case expired
+expired_head()
+{
+	atf_set "descr" "a response past its nextUpdate is not stapled, in TLS 1.3 or 1.2, and frontd says so at its line"
+	atf_set "require.progs" "openssl python3"
+}
+expired_body()
+{
+	python3 -c 'import cryptography.x509.ocsp' 2>/dev/null || atf_skip "python3 without the cryptography package"
+	pki_with_ocsp
+	expired_response old a.leaf
+	start_keyd
+	start_backend A "site a"
+	printf 'keyd "keyd.sock"\nlisten 127.0.0.1:@PORT@\nsite "a.test" {\n\tcertificate "a.pem" ocsp-staple "old.der"\n\tbackend 127.0.0.1:%s\n}\n' \
+		"$A_PORT" >conf.in
+	start_frontd
+	expect_line frontd.err 'f.conf:4: OCSP staple "old.der" is past its nextUpdate: not stapled'
+	for v in tls1_3 tls1_2; do
+		status old_$v -$v -status -msg
+		expect_line old_$v.out 'OCSP response: no response sent'
+		! grep -Eq 'CertificateStatus|OCSP Response Status' old_$v.out || { show old_$v.out; atf_fail "$v: expired staple sent"; }
+	done
+	stop_frontd
+}
+
+atf_test_case example_server_tls12
+example_server_tls12_head()
+{
+	atf_set "descr" "the example server's --ocsp staple reaches a TLS 1.2 s_client -status in a CertificateStatus, and only one that asks"
+	atf_set "require.progs" "openssl"
+}
+example_server_tls12_body()
+{
+	server="$(atf_get_srcdir)/../../tls/examples/moat-tls-server"
+	require_built "$server"
+	pki_with_ocsp
+	respond good a.leaf
+	for ask in yes no; do
+		"$server" --listen 127.0.0.1:0 --cert a.pem --key a.key --ocsp good.der --timeout 10 \
+			>srv_$ask.out 2>srv_$ask.err &
+		_pid=$!
+		bg_track $_pid
+		wait_listening srv_$ask.out $_pid || { show srv_$ask.err; atf_fail "example server did not start"; }
+		FPORT=$LISTEN_AT
+		if [ $ask = yes ]; then
+			status ex_yes -tls1_2 -status -msg
+			expect_line ex_yes.out 'OCSP Response Status: successful'
+			expect_order ex_yes.out Certificate CertificateStatus ServerKeyExchange
+		else
+			status ex_no -tls1_2 -msg
+			! grep -Eq 'CertificateStatus|OCSP Response' ex_no.out || { show ex_no.out; atf_fail "stapled for a client that did not ask"; }
+		fi
+		wait_exit $_pid 10 || { show srv_$ask.err; atf_fail "example server failed"; }
+	done
 }
 
 atf_test_case refused
@@ -98,4 +199,6 @@ atf_init_test_cases()
 {
 	atf_add_test_case stapled
 	atf_add_test_case refused
+	atf_add_test_case expired
+	atf_add_test_case example_server_tls12
 }

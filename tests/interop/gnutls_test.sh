@@ -651,6 +651,37 @@ resumption12_body()
 	finish
 }
 
+atf_test_case record_size_limit_tls12
+record_size_limit_tls12_head()
+{
+	atf_set "descr" "TLS 1.2 record_size_limit (RFC 8449 §4): gnutls-cli --recordsize 512 gets our limit of 2^14 (plaintext, no type byte in 1.2) and the echo in records of at most 512 bytes; max_fragment_length beside it is ignored (§5)"
+	atf_set "require.progs" "gnutls-cli"
+}
+record_size_limit_tls12_body()
+{
+	make_pki rsa
+	make_data data 20000
+	: >empty
+	combo rsl_512
+	# gnutls-cli offers both extensions with --recordsize; -d 9 logs each record. It also holds
+	# its own sends to 512 and drops the rest of a longer write, so our server sends, not echoes.
+	server_start --cert rsa.pem --key rsa.key --send-file data || { finish; return; }
+	peer_run empty "$(file_size data)" gnutls-cli -p "$PORT" --x509cafile ca.pem --logfile="$N.glog" \
+		--priority "NORMAL:-VERS-ALL:+VERS-TLS1.2" --recordsize 512 -d 9 localhost
+	RC=$?
+	server_status
+	SRC=$EXIT_STATUS
+	sizes=$(sed -n 's/.*Decrypted Packet.*Application Data(23) with length: \([0-9]*\).*/\1/p' "$N.err" | sort -n | uniq)
+	if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+		fail "gnutls-cli exit $RC, server exit $SRC"
+	elif [ "$(echo "$sizes" | tail -n 1)" != 512 ]; then
+		fail "records of $(echo $sizes) bytes, want at most 512 and some of 512"
+	else
+		same data "$N.out" && expect "$N.err" "record_size_limit 16384 negotiated" && pass
+	fi
+	finish
+}
+
 atf_test_case large_data
 large_data_head()
 {
@@ -699,6 +730,7 @@ atf_init_test_cases()
 	atf_add_test_case alpn
 	atf_add_test_case key_update
 	atf_add_test_case early_data
+	atf_add_test_case record_size_limit_tls12
 	atf_add_test_case large_data
 	atf_add_test_case resumption
 	atf_add_test_case resumption12

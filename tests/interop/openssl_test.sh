@@ -1196,6 +1196,89 @@ resumption12_body()
 	finish
 }
 
+atf_test_case max_fragment_length_tls12
+max_fragment_length_tls12_head()
+{
+	atf_set "descr" "TLS 1.2 max_fragment_length (RFC 6066 §4): with --accept-mfl our server echoes s_client -maxfraglen 512 and sends a large file in records of at most 512 bytes of plaintext; without it, full records"
+	atf_set "require.progs" "openssl"
+}
+# mfl_one NAME SERVER_ARGS -- S_CLIENT_ARGS: the sizes of the AES-128-GCM records s_client received
+# (plaintext + 24) in NAME.sizes, one hex length per line.
+mfl_one()
+{
+	combo "$1"
+	shift
+	_sa=""
+	while [ "$1" != -- ]; do _sa="$_sa $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	server_start --cert p256.pem --key p256.key --send-file data $_sa || return
+	sleep 2 | timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -msg \
+		-cipher ECDHE-ECDSA-AES128-GCM-SHA256 "$@" >"$N.out" 2>"$N.err"
+	server_status || { fail "server exit $EXIT_STATUS"; return; }
+	grep -A1 '^<<< .*RecordHeader' "$N.out" | grep -Eo '^ +17 03 03 [0-9a-f]{2} [0-9a-f]{2}' |
+		awk '{ print $4 $5 }' | sort -u >"$N.sizes"
+}
+max_fragment_length_tls12_body()
+{
+	make_pki p256
+	make_data data 40000
+	mfl_one mfl_512 --accept-mfl -- -maxfraglen 512
+	# 512 + 8 (explicit nonce) + 16 (tag) = 0x218: every application record, none longer.
+	{ grep -qx 0218 mfl_512.sizes && [ "$(sort mfl_512.sizes | tail -n 1)" = 0218 ]; } ||
+		fail "records longer than 512 bytes of plaintext: $(tr '\n' ' ' <mfl_512.sizes)"
+	[ -f mfl_512.FAILED ] || pass
+	# Not accepted (the library's default, as the guide's): records of the full 2^14.
+	mfl_one mfl_off -- -maxfraglen 512
+	grep -qx 4018 mfl_off.sizes && pass || fail "no full-size record without --accept-mfl: $(tr '\n' ' ' <mfl_off.sizes)"
+	finish
+}
+
+atf_test_case sct
+sct_head()
+{
+	atf_set "descr" "the chain's SCT list (RFC 6962 §3.3.1) reaches openssl s_client -ct in the TLS 1.2 ServerHello and the TLS 1.3 leaf entry, and only a client that asks"
+	atf_set "require.progs" "openssl python3"
+}
+# sct_one NAME VERSION CT_OPTION: s_client with -tlsextdebug against our server with --sct; output in NAME.out.
+sct_one()
+{
+	combo "$1"
+	server_start --cert p256.pem --key p256.key --sct scts.bin || return
+	echo | timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$PORT" -"$2" "$3" -ctlogfile logs.cnf \
+		-tlsextdebug -CAfile ca.pem -verify_return_error >"$N.out" 2>"$N.err" || { fail "s_client failed"; return; }
+	server_status || { fail "server exit $EXIT_STATUS"; return; }
+	if [ "$3" = -ct ]; then
+		expect "$N.out" '^SCTs present \(8\)$' 'Log ID *: 01:01:01' 'Log ID *: 08:08:08' && pass
+	else
+		! grep -q 'signed certificate timestamps' "$N.out" && pass || fail "SCTs sent unasked"
+	fi
+}
+sct_body()
+{
+	make_pki p256
+	# Eight SCTs that parse (version v1, a log id, a timestamp, no extensions, an
+	# ecdsa_sha256 signature of a real one's size) and whose signatures no log
+	# made: s_client -ct checks them permissively, and prints them. Over 900
+	# bytes: more than the rest of a ServerHello.
+	python3 -c '
+import struct
+def sct(i):
+    body = bytes([0]) + bytes([i]) * 32 + struct.pack(">QH", 1700000000000 + i, 0) + bytes([4, 3]) + struct.pack(">H", 72) + bytes(72)
+    return struct.pack(">H", len(body)) + body
+scts = b"".join(sct(i) for i in range(1, 9))
+open("scts.bin", "wb").write(struct.pack(">H", len(scts)) + scts)' || atf_fail "cannot write scts.bin"
+	# s_client -ct needs a log list; one log that made none of these.
+	openssl ecparam -genkey -name prime256v1 -noout -out log.key 2>/dev/null || atf_fail "log key"
+	printf 'enabled_logs = test\n[test]\ndescription = test log\nkey = %s\n' \
+		"$(openssl pkey -in log.key -pubout -outform DER | base64 -w0)" >logs.cnf
+	for v in tls1_2 tls1_3; do
+		sct_one sct_$v $v -ct
+		sct_one sct_${v}_unasked $v -noct
+	done
+	finish
+}
+
 atf_test_case negative
 negative_head()
 {
@@ -1294,5 +1377,7 @@ atf_init_test_cases()
 	atf_add_test_case hello_cb
 	atf_add_test_case resumption
 	atf_add_test_case resumption12
+	atf_add_test_case max_fragment_length_tls12
+	atf_add_test_case sct
 	atf_add_test_case negative
 }

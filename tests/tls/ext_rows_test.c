@@ -214,8 +214,9 @@ ATF_TC_BODY(send_lists_wire_order, tc)
 		{ &moat_ext_cr_send, CR, { MOAT_EXT_SIGNATURE_ALGORITHMS }, 1 },
 		{ &moat_ext_sh12_send, SH12,
 		  { MOAT_EXT_RENEGOTIATION_INFO, MOAT_EXT_EXTENDED_MASTER_SECRET, MOAT_EXT_EC_POINT_FORMATS,
-		    MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_SESSION_TICKET },
-		  6 },
+		    MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_STATUS_REQUEST, MOAT_EXT_SCT,
+		    MOAT_EXT_RECORD_SIZE_LIMIT, MOAT_EXT_MAX_FRAGMENT_LENGTH, MOAT_EXT_SESSION_TICKET },
+		  10 },
 	};
 	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
 		const struct moat_ext_list *l = want[w].list;

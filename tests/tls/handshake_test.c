@@ -158,6 +158,32 @@ static void transfer(struct moat_connection *a, struct moat_connection *b, size_
 	free(in);
 }
 
+/*
+ * moat_cert_chain_and_key_set_sct_list takes a SignedCertificateTimestampList
+ * (RFC 6962 §3.3) and nothing else: its length must cover the rest exactly,
+ * and each SCT is non-empty and fits.
+ */
+ATF_TC_WITHOUT_HEAD(sct_list_shape);
+ATF_TC_BODY(sct_list_shape, tc)
+{
+	static const uint8_t good[] = { 0x00, 0x07, 0x00, 0x02, 0xaa, 0xbb, 0x00, 0x01, 0xcc };
+	static const uint8_t empty_list[] = { 0x00, 0x00 };
+	static const uint8_t empty_sct[] = { 0x00, 0x02, 0x00, 0x00 };
+	static const uint8_t short_sct[] = { 0x00, 0x03, 0x00, 0x02, 0xaa };
+	static const uint8_t trailing[] = { 0x00, 0x03, 0x00, 0x01, 0xaa, 0x00 };
+	struct moat_cert_chain_and_key *ck = moat_cert_chain_and_key_new();
+	ATF_REQUIRE(ck != NULL);
+	EXPECT_OK(moat_cert_chain_and_key_set_sct_list(ck, good, sizeof(good)));
+	EXPECT_ERR(moat_cert_chain_and_key_set_sct_list(ck, empty_list, sizeof(empty_list)), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_cert_chain_and_key_set_sct_list(ck, empty_sct, sizeof(empty_sct)), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_cert_chain_and_key_set_sct_list(ck, short_sct, sizeof(short_sct)), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_cert_chain_and_key_set_sct_list(ck, trailing, sizeof(trailing)), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_cert_chain_and_key_set_sct_list(ck, NULL, 3), MOAT_ERR_NULL_ARG);
+	EXPECT_OK(moat_cert_chain_and_key_set_sct_list(ck, NULL, 0));
+	EXPECT_OK(moat_cert_chain_and_key_set_sct_list(ck, good, sizeof(good)));
+	EXPECT_OK(moat_cert_chain_and_key_free(ck));
+}
+
 ATF_TC_WITHOUT_HEAD(full_handshake_each_key_type);
 ATF_TC_BODY(full_handshake_each_key_type, tc)
 {
@@ -891,5 +917,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, key_update_both_directions);
 	ATF_TP_ADD_TC(tp, shutdown_close_notify);
 	ATF_TP_ADD_TC(tp, client_rejects_bad_certificates);
+	ATF_TP_ADD_TC(tp, sct_list_shape);
 	return atf_no_error();
 }

@@ -2102,6 +2102,8 @@ static struct moat_cert_chain_and_key *c12_rsa_cert;
 static struct test_pki c12_rsa_pki;
 /* What the RSA certificate's key may do (key_caps.h); the key-caps cases restrict it. */
 static uint32_t c12_rsa_caps = MOAT_KEY_CAPS_ALL;
+/* The server takes max_fragment_length (moat_config_accept_max_fragment_length); the MFL case sets it. */
+static bool c12_accept_mfl;
 
 static void c12_add_rsa_cert(struct sp_fixture *f)
 {
@@ -2212,6 +2214,8 @@ static struct sp_fixture *c12_begin(struct c12 *c, const struct c12_params *cp, 
 		EXPECT_OK(moat_config_wipe_trust_store(f->cfg));
 		EXPECT_OK(moat_config_add_pem_to_trust_store(f->cfg, f->pki.ca_pem));
 	}
+	if (c12_accept_mfl)
+		EXPECT_OK(moat_config_accept_max_fragment_length(f->cfg));
 	memset(c, 0, sizeof(*c));
 	c->version = cp->version != 0 ? cp->version : MOAT_TLS12;
 	c->suite = moat_cipher_suite_find(cp->suite);
@@ -2480,6 +2484,44 @@ ATF_TC_BODY(tls12_server_control_handshake, tc)
 	sp_free(f);
 }
 
+/*
+ * RFC 6066 §4: max_fragment_length 2^9 (code 1) accepted in TLS 1.2 bounds
+ * both directions: our records carry at most 512 bytes, and a client's
+ * longer one is record_overflow.
+ */
+ATF_TC_WITHOUT_HEAD(tls12_server_max_fragment_length);
+ATF_TC_BODY(tls12_server_max_fragment_length, tc)
+{
+	static const uint8_t mfl_512[] = { 0x00, 0x01, 0x00, 0x01, 0x01 };
+	struct c12 c;
+	c12_accept_mfl = true;
+	struct sp_fixture *f = c12_start_with(&c, MOAT_CERT_AUTH_NONE, mfl_512, sizeof(mfl_512));
+	c12_accept_mfl = false;
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_send_ccs(f, &c);
+	c12_send_finished(f, &c, false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+	c12_read_server_finish(f, &c);
+	uint8_t big[1000], buf[1024];
+	memset(big, 'x', sizeof(big));
+	moat_blocked_status blocked;
+	ATF_REQUIRE_EQ(moat_send(f->conn, big, sizeof(big), &blocked), (ssize_t)sizeof(big));
+	uint8_t type;
+	const uint8_t *plain;
+	size_t len, got;
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE_EQ_MSG(len, 512, "first record %zu bytes", len);
+	ATF_REQUIRE(sp_next_record(f, &type, &plain, &len));
+	ATF_REQUIRE_EQ_MSG(len, 488, "second record %zu bytes", len);
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, big, 512);
+	SP_REQUIRE_RESULT(sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_OK);
+	ATF_REQUIRE_EQ(got, 512);
+	sp_send_record(f, MOAT_CT_APPLICATION_DATA, big, 513);
+	sp_expect_fatal(f, sp_recv(f, buf, sizeof(buf), &got), MOAT_ERR_RECORD_OVERFLOW, MOAT_ALERT_RECORD_OVERFLOW);
+	c12_free(&c);
+	sp_free(f);
+}
+
 static void c12_rejects_hello(bool ems, bool reneg_bad, bool fallback, int err, uint8_t alert)
 {
 	static const uint16_t with_scsv[] = { 0xc02b, MOAT_TLS_FALLBACK_SCSV };
@@ -2500,6 +2542,33 @@ static void c12_rejects_hello(bool ems, bool reneg_bad, bool fallback, int err, 
 	sp_client_send_hello(f, &o);
 	sp_expect_fatal(f, sp_negotiate(f), err, alert);
 	sp_free(f);
+}
+
+/*
+ * RFC 5246 §7.4.1.4.1: a TLS 1.2 ClientHello without signature_algorithms
+ * leaves the server {sha1, rsa} for ECDHE_RSA, which moat does not sign
+ * with (RFC 9155; moat-keyd would not either): handshake_failure even under
+ * "default", whose signature schemes list rsa_pkcs1_sha1.
+ */
+ATF_TC_WITHOUT_HEAD(tls12_server_no_signature_algorithms);
+ATF_TC_BODY(tls12_server_no_signature_algorithms, tc)
+{
+	static const struct c12_params rsa = { 0xc02f, "default", c12_p256, 1, 0 };
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	struct sp_fixture *f = sp_new(MOAT_SERVER, rsa.policy);
+	c12_add_rsa_cert(f);
+	struct sp_ch_opts o;
+	uint8_t ext[64];
+	size_t ext_len;
+	uint16_t suite;
+	c12_hello_opts_for(&o, &rsa, &suite, ext, &ext_len, true, true);
+	o.sig_algs = NULL;
+	o.n_sig_algs = 0;
+	o.no_signature_algorithms = true;
+	sp_client_send_hello(f, &o);
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	c12_done(&c, f);
 }
 
 ATF_TC_WITHOUT_HEAD(tls12_server_no_extended_master_secret);
@@ -3300,6 +3369,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_no_supported_versions);
 	ATF_TP_ADD_TC(tp, server_supported_versions_below_tls12);
 	ATF_TP_ADD_TC(tp, tls12_server_control_handshake);
+	ATF_TP_ADD_TC(tp, tls12_server_max_fragment_length);
+	ATF_TP_ADD_TC(tp, tls12_server_no_signature_algorithms);
 	ATF_TP_ADD_TC(tp, tls12_server_no_extended_master_secret);
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_info_not_empty);
 	ATF_TP_ADD_TC(tp, tls12_server_fallback_scsv);

@@ -50,6 +50,8 @@ typedef enum { ASYNC_NONE, ASYNC_SYNC, ASYNC_THREAD, ASYNC_OFFLOAD_SYNC, ASYNC_O
 struct cert_files {
 	const char *cert;
 	const char *key; /* NULL: chain only (offload modes) */
+	const char *ocsp; /* DER OCSP response stapled for it, or NULL */
+	const char *sct;  /* its SignedCertificateTimestampList (RFC 6962 §3.3), or NULL */
 };
 
 struct options {
@@ -67,6 +69,7 @@ struct options {
 	bool async_strict;
 	bool key_update;
 	bool low_latency;
+	bool accept_mfl;
 	bool hello_cb;
 	bool hello_cb_nonblocking;
 	bool tickets;
@@ -498,9 +501,10 @@ out:
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--cert FILE --key FILE ...]\n"
+		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--ocsp FILE] [--sct FILE]\n"
+		"       [--cert FILE --key FILE [--ocsp FILE] [--sct FILE] ...]\n"
 		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
-		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
+		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency] [--accept-mfl]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
 		"       [--hello-cb] [--hello-cb-nonblocking] [--timeout SECONDS]\n"
 		"       [--tickets [--ticket-count N] [--ticket-decrypt-only]] [--session-cache]\n"
@@ -512,14 +516,16 @@ static void usage(FILE *to)
 static int parse_args(int argc, char **argv)
 {
 	enum {
-		O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
-		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
+		O_LISTEN = 256, O_CERT, O_KEY, O_OCSP, O_SCT, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
+		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_ACCEPT_MFL, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
 		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_SESSION_CACHE, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "cert", required_argument, NULL, O_CERT },
 		{ "key", required_argument, NULL, O_KEY },
+		{ "ocsp", required_argument, NULL, O_OCSP },
+		{ "sct", required_argument, NULL, O_SCT },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "alpn", required_argument, NULL, O_ALPN },
 		{ "mutual", no_argument, NULL, O_MUTUAL },
@@ -532,6 +538,7 @@ static int parse_args(int argc, char **argv)
 		{ "async-strict", no_argument, NULL, O_ASYNC_STRICT },
 		{ "key-update", no_argument, NULL, O_KEY_UPDATE },
 		{ "low-latency", no_argument, NULL, O_LOW_LATENCY },
+		{ "accept-mfl", no_argument, NULL, O_ACCEPT_MFL },
 		{ "hello-cb", no_argument, NULL, O_HELLO_CB },
 		{ "hello-cb-nonblocking", no_argument, NULL, O_HELLO_CB_NB },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
@@ -563,6 +570,20 @@ static int parse_args(int argc, char **argv)
 				return 2;
 			}
 			opts.certs[opts.cert_count - 1].key = optarg;
+			break;
+		case O_OCSP:
+			if (opts.cert_count == 0 || opts.certs[opts.cert_count - 1].ocsp != NULL) {
+				ex_warn("--ocsp must follow its --cert");
+				return 2;
+			}
+			opts.certs[opts.cert_count - 1].ocsp = optarg;
+			break;
+		case O_SCT:
+			if (opts.cert_count == 0 || opts.certs[opts.cert_count - 1].sct != NULL) {
+				ex_warn("--sct must follow its --cert");
+				return 2;
+			}
+			opts.certs[opts.cert_count - 1].sct = optarg;
 			break;
 		case O_POLICY:
 			opts.policy = optarg;
@@ -615,6 +636,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case O_LOW_LATENCY:
 			opts.low_latency = true;
+			break;
+		case O_ACCEPT_MFL:
+			opts.accept_mfl = true;
 			break;
 		case O_HELLO_CB:
 			opts.hello_cb = true;
@@ -703,6 +727,24 @@ static int must(int rc, const char *what)
 	return rc;
 }
 
+/*
+ * An OCSP staple or SCT list as the file has it: the library sends it to
+ * clients that ask and does not judge it (moat-frontd checks its staples
+ * before use).
+ */
+static int set_from_file(struct moat_cert_chain_and_key *ck, const char *path,
+			 int (*set)(struct moat_cert_chain_and_key *, const uint8_t *, uint32_t))
+{
+	uint8_t *der;
+	size_t len;
+	if (ex_read_file(path, &der, &len) < 0) {
+		return -1;
+	}
+	int rc = len > UINT32_MAX ? -1 : must(set(ck, der, (uint32_t)len), path);
+	free(der);
+	return rc;
+}
+
 static int setup(struct server *srv)
 {
 	bool offload = opts.async == ASYNC_OFFLOAD_SYNC || opts.async == ASYNC_OFFLOAD_THREAD;
@@ -724,10 +766,15 @@ static int setup(struct server *srv)
 				return -1;
 			signer_ck = srv->sign[i];
 		}
+		if ((f->ocsp != NULL && set_from_file(srv->serve[i], f->ocsp, moat_cert_chain_and_key_set_ocsp_data) < 0) ||
+		    (f->sct != NULL && set_from_file(srv->serve[i], f->sct, moat_cert_chain_and_key_set_sct_list) < 0))
+			return -1;
 		if (must(moat_cert_chain_and_key_set_ctx(srv->serve[i], signer_ck), "set_ctx") < 0 ||
 		    must(moat_config_add_cert_chain_and_key_to_store(srv->config, srv->serve[i]), "add cert") < 0)
 			return -1;
 	}
+	if (opts.accept_mfl && must(moat_config_accept_max_fragment_length(srv->config), "max_fragment_length") < 0)
+		return -1;
 	if (opts.alpn) {
 		int n;
 		srv->alpn = ex_split_list(opts.alpn, &n);
