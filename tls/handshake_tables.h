@@ -112,6 +112,14 @@ struct moat_hs_machine {
 	 */
 	bool server_only;
 	uint32_t flags;                      /* the MOAT_HS_F_* its paths use; others are ignored */
+	/*
+	 * Flags only a server's handshake takes (what our client does not ask
+	 * for: a 1.2 ticket, an abbreviated handshake, a staple): a client is
+	 * never on those paths, so their rows need no client handlers, and a
+	 * server message on them that a client gets is simply not on its path
+	 * (unexpected_message).
+	 */
+	uint32_t server_only_flags;
 	/* Set when the hello handler enters the machine: the handshake type it starts as. */
 	uint32_t initial_flags;
 	const struct moat_hs_action *actions; /* indexed by moat_hs_msg; MOAT_MSG_KIND_COUNT rows */

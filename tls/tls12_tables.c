@@ -162,6 +162,7 @@ static const struct moat_hs_path paths[] = {
 		.server_only = false, \
 		.flags = MOAT_HS_F_ECDHE | MOAT_HS_F_CLIENT_AUTH | MOAT_HS_F_NO_CLIENT_CERT | MOAT_HS_F_RESUMED | \
 			 MOAT_HS_F_TICKET | MOAT_HS_F_OCSP, \
+		.server_only_flags = MOAT_HS_F_RESUMED | MOAT_HS_F_TICKET | MOAT_HS_F_OCSP, \
 		.initial_flags = MOAT_HS_F_ECDHE, \
 		.actions = actions, \
 		.paths = paths, \
