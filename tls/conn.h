@@ -82,6 +82,11 @@ struct moat_config {
 	bool tickets_off;                    /* moat_config_set_session_tickets_onoff(0) */
 	uint8_t initial_ticket_count;
 	uint32_t ticket_lifetime;            /* seconds */
+
+	/* External PSKs (tls/psk_external.c). */
+	moat_psk_mode psk_mode;
+	moat_psk_selection_callback psk_select_cb;
+	void *psk_select_ctx;
 };
 
 /*
@@ -332,6 +337,7 @@ struct moat_connection {
 	bool renegotiation_refused;          /* TLS 1.2: a no_renegotiation warning was sent (io.c) */
 	bool resumption_ready;               /* 1.3: conn->secrets->resumption is derived (tickets.c) */
 	struct moat_tickets *tix;            /* NULL until tickets or resumption need it (tls/tickets.c) */
+	struct moat_psk_set *psks;           /* NULL until a PSK mode or an external PSK is set (tls/psk_external.c) */
 
 	/* KeyUpdate. */
 	bool key_update_pending;             /* we owe the peer a KeyUpdate */

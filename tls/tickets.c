@@ -24,6 +24,7 @@
 #include "tls/conn.h"
 #include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
+#include "tls/psk_external.h"
 #include "tls/tickets.h"
 
 static pthread_mutex_t link_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -351,7 +352,7 @@ int moat_connection_is_session_resumed(struct moat_connection *conn)
 	if (conn == NULL)
 		return 0;
 	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
-	return (flags & MOAT_HS_F_PSK) ? 1 : 0;
+	return (flags & MOAT_HS_F_PSK) && moat_psk_ext_chosen(conn) == NULL ? 1 : 0;
 }
 
 /* ---- client: tickets received, sessions kept ---------------------------- */

@@ -47,5 +47,13 @@ const uint8_t *moat_tls13_psk(const struct moat_connection *conn, size_t *len);
 bool moat_tls13_psk_client_offers(const struct moat_connection *conn);
 /* Client: fill in the binder of the ClientHello just encoded in msg (whole message, header included). */
 MOAT_MUST_USE int moat_tls13_psk_client_bind(struct moat_connection *conn, struct moat_buf *msg);
+/* Shared with external PSKs (tls13_psk_external.c): */
+bool moat_tls13_psk_mode_offered(const struct moat_ext_block *ext, uint8_t mode);
+/* The binder (§4.2.11.2) of psk over a truncated ClientHello's hash; external picks "ext binder" over "res binder". */
+MOAT_MUST_USE int moat_tls13_psk_binder(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk,
+					size_t psk_len, bool external, const uint8_t *transcript_hash, uint8_t *out);
+/* Hash of the ClientHello body up to its binders (binders_len bytes), after base's transcript if not NULL. */
+MOAT_MUST_USE int moat_tls13_psk_truncated_hash(const struct moat_hash *base, moat_hash_alg alg, struct moat_cursor body,
+						size_t binders_len, uint8_t *out);
 
 #endif

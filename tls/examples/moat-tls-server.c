@@ -70,6 +70,9 @@ struct options {
 	bool tickets;
 	long ticket_count;                   /* -1: the library's default */
 	bool ticket_decrypt_only;
+	const char *psk;                     /* external PSK, hex (--psk) */
+	const char *psk_identity;
+	const char *psk_hash;
 	int timeout_ms;
 };
 
@@ -496,6 +499,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--cert FILE --key FILE ...]\n"
+		"       [--psk HEX --psk-identity ID [--psk-hash sha256|sha384]] (--cert optional with --psk)\n"
 		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
@@ -511,7 +515,7 @@ static int parse_args(int argc, char **argv)
 	enum {
 		O_LISTEN = 256, O_CERT, O_KEY, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
-		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_HELP, O_VERSION
+		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_PSK, O_PSK_IDENTITY, O_PSK_HASH, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -535,6 +539,9 @@ static int parse_args(int argc, char **argv)
 		{ "tickets", no_argument, NULL, O_TICKETS },
 		{ "ticket-count", required_argument, NULL, O_TICKET_COUNT },
 		{ "ticket-decrypt-only", no_argument, NULL, O_TICKET_DECRYPT_ONLY },
+		{ "psk", required_argument, NULL, O_PSK },
+		{ "psk-identity", required_argument, NULL, O_PSK_IDENTITY },
+		{ "psk-hash", required_argument, NULL, O_PSK_HASH },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -643,6 +650,15 @@ static int parse_args(int argc, char **argv)
 		case O_TICKET_DECRYPT_ONLY:
 			opts.ticket_decrypt_only = true;
 			break;
+		case O_PSK:
+			opts.psk = optarg;
+			break;
+		case O_PSK_IDENTITY:
+			opts.psk_identity = optarg;
+			break;
+		case O_PSK_HASH:
+			opts.psk_hash = optarg;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -656,8 +672,12 @@ static int parse_args(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || opts.listen == NULL || opts.cert_count == 0) {
+	if (optind != argc || opts.listen == NULL || (opts.cert_count == 0 && opts.psk == NULL)) {
 		usage(stderr);
+		return 2;
+	}
+	if ((opts.psk == NULL) != (opts.psk_identity == NULL) || (opts.psk_hash != NULL && opts.psk == NULL)) {
+		ex_warn("--psk and --psk-identity go together (--psk-hash with them)");
 		return 2;
 	}
 	bool offload = opts.async == ASYNC_OFFLOAD_SYNC || opts.async == ASYNC_OFFLOAD_THREAD;
@@ -808,6 +828,8 @@ static int handle_connection(struct server *srv, int fd)
 	    must(moat_connection_set_fd(conn, fd), "set_fd") < 0 || must(moat_connection_set_ctx(conn, &st), "set_ctx") < 0)
 		goto out;
 	if (opts.low_latency && must(moat_connection_prefer_low_latency(conn), "prefer_low_latency") < 0)
+		goto out;
+	if (opts.psk && ex_append_psk(conn, opts.psk_identity, opts.psk, opts.psk_hash) < 0)
 		goto out;
 	rc = serve(conn, fd, &st, srv->file, srv->file_len);
 out:
