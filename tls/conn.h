@@ -51,6 +51,9 @@ struct moat_config {
 	size_t cert_count;
 
 	struct moat_trust_store trust;
+	/* SHA-256 over every change to trust and verify_x509 (config_trust.c); false: a change failed to hash. */
+	uint8_t trust_digest[32];
+	bool trust_digest_ok;
 	bool verify_x509;
 	moat_verify_host_fn verify_host;
 	void *verify_host_data;
@@ -354,6 +357,9 @@ struct moat_connection {
 };
 
 /* Helpers shared inside tls/ (each implemented in the file named). */
+
+/* config_trust.c: fold a change of the trust settings into config->trust_digest. */
+void moat_config_trust_changed(struct moat_config *config, const char *what, const void *data, size_t len);
 
 /* connection.c */
 const struct moat_security_policy *moat_conn_policy(const struct moat_connection *conn);

@@ -252,6 +252,18 @@ MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *
 
 /* Server: send num more tickets: during the handshake with the others, after it on the next moat_send. */
 MOAT_MUST_USE int moat_connection_add_new_tickets_to_send(struct moat_connection *conn, uint8_t num);
+/*
+ * Server: the client certificate's identity, after a full handshake from the
+ * chain it verified, after a resumption as the ticket recorded it: the
+ * leaf's SHA-256, its subject (RFC 2253 text) and commonName, each may be
+ * NULL. MOAT_ERR_INVALID_STATE without one; MOAT_ERR_INVALID_ARG if a name
+ * does not fit. A server that asks for certificates resumes a ticket only if
+ * its record was made under the same trust settings and the leaf has not
+ * expired since (moat(3), "Session resumption").
+ */
+MOAT_MUST_USE int moat_connection_get_client_cert_identity(struct moat_connection *conn, uint8_t leaf_sha256[32],
+							   char *subject, size_t subject_max, char *cn,
+							   size_t cn_max);
 /* 1 if the handshake resumed a session (a PSK from a ticket was accepted; not an external PSK), else 0. */
 int moat_connection_is_session_resumed(struct moat_connection *conn);
 /*

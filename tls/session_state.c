@@ -24,8 +24,7 @@ int moat_session_state_encode(const struct moat_session_state *s, struct moat_bu
 	ENSURE_REF(s);
 	ENSURE_REF(out);
 	ENSURE(s->psk_len == 32 || s->psk_len == 48, MOAT_ERR_INVALID_ARG);
-	ENSURE(s->client_identity_len == 0 || s->client_identity_len == MOAT_SESSION_CLIENT_ID_LEN,
-	       MOAT_ERR_INVALID_ARG);
+	ENSURE(s->client_identity_len <= MOAT_SESSION_CLIENT_ID_MAX, MOAT_ERR_INVALID_ARG);
 	ENSURE(s->lifetime <= MOAT_TICKET_LIFETIME_MAX, MOAT_ERR_INVALID_ARG);
 	TRY(moat_buf_put_u8(out, MOAT_SESSION_STATE_FORMAT));
 	TRY(moat_buf_put_u16(out, s->version));
@@ -37,7 +36,7 @@ int moat_session_state_encode(const struct moat_session_state *s, struct moat_bu
 	TRY(put_string(out, s->server_name));
 	TRY(put_string(out, s->alpn));
 	TRY(moat_buf_put_u32(out, s->max_early_data));
-	return moat_buf_put_prefixed(out, 1, s->client_identity, s->client_identity_len);
+	return moat_buf_put_prefixed(out, 2, s->client_identity, s->client_identity_len);
 }
 
 static int get_string(struct moat_cursor *in, char out[256])
@@ -73,13 +72,12 @@ int moat_session_state_decode(struct moat_cursor in, struct moat_session_state *
 	r.psk_len = moat_cursor_remaining(&v);
 	if (moat_cursor_get_bytes(&v, r.psk, r.psk_len) < 0 || get_string(&in, r.server_name) < 0 ||
 	    get_string(&in, r.alpn) < 0 || moat_cursor_get_u32(&in, &r.max_early_data) < 0 ||
-	    moat_cursor_get_vector(&in, 1, 0, MOAT_SESSION_CLIENT_ID_LEN, &v) < 0)
+	    moat_cursor_get_vector(&in, 2, 0, MOAT_SESSION_CLIENT_ID_MAX, &v) < 0)
 		goto out;
 	r.client_identity_len = moat_cursor_remaining(&v);
 	if (moat_cursor_get_bytes(&v, r.client_identity, r.client_identity_len) < 0 || moat_cursor_expect_end(&in) < 0)
 		goto out;
-	if (r.version != MOAT_TLS13 || (r.psk_len != 32 && r.psk_len != 48) || r.lifetime > MOAT_TICKET_LIFETIME_MAX ||
-	    (r.client_identity_len != 0 && r.client_identity_len != MOAT_SESSION_CLIENT_ID_LEN)) {
+	if (r.version != MOAT_TLS13 || (r.psk_len != 32 && r.psk_len != 48) || r.lifetime > MOAT_TICKET_LIFETIME_MAX) {
 		moat_error_raise(MOAT_ERR_ILLEGAL_PARAMETER, MOAT_HERE);
 		goto out;
 	}

@@ -9,10 +9,10 @@
  * (tls/ticket_op.c). The sealer (moat-keyd in moat) treats it as opaque
  * bytes; only this file reads or writes it.
  *
- * Encoding, version 1 (all integers big-endian, as on the wire):
+ * Encoding, version 2 (all integers big-endian, as on the wire):
  *
- *   u8     format              1; anything else is refused (a ticket from a
- *                              later release is a full handshake, not an error)
+ *   u8     format              2; anything else is refused (a ticket from
+ *                              another release is a full handshake, not an error)
  *   u16    protocol_version    0x0304
  *   u16    cipher_suite        the suite of the connection that issued it
  *   u64    issue_time          wall clock, nanoseconds since the epoch
@@ -25,8 +25,11 @@
  *   opaque server_name<0..255> the SNI of the issuing handshake (empty: none)
  *   opaque alpn<0..255>        the ALPN protocol it chose (empty: none)
  *   u32    max_early_data      0: the library accepts no 0-RTT yet
- *   opaque client_identity<0..32>  SHA-256 of the client's leaf certificate
- *                              if it authenticated, else empty
+ *   opaque client_identity<0..429>  empty, or the client certificate the
+ *                              issuing handshake verified (its encoding is
+ *                              tls/tickets_client_auth.c's: the leaf's
+ *                              SHA-256, the trust settings' digest, notAfter,
+ *                              subject and commonName)
  *
  * and nothing after it. The PSK is a secret: a state is kept in locked
  * memory by its users and wiped when done.
@@ -42,11 +45,12 @@
 #include "common/error.h"
 #include "tls/crypto/hash.h"
 
-#define MOAT_SESSION_STATE_FORMAT 1
-#define MOAT_SESSION_CLIENT_ID_LEN 32
+#define MOAT_SESSION_STATE_FORMAT 2
+/* 32 + 32 + 8 + (1 + 255) + (1 + 100): see tls/tickets_client_auth.c. */
+#define MOAT_SESSION_CLIENT_ID_MAX 429
 /* The largest encoding: the fixed fields plus every vector at its longest. */
-#define MOAT_SESSION_STATE_MAX_LEN (1 + 2 + 2 + 8 + 4 + 4 + 1 + MOAT_MAX_HASH_LEN + 1 + 255 + 1 + 255 + 4 + 1 + \
-				    MOAT_SESSION_CLIENT_ID_LEN)
+#define MOAT_SESSION_STATE_MAX_LEN (1 + 2 + 2 + 8 + 4 + 4 + 1 + MOAT_MAX_HASH_LEN + 1 + 255 + 1 + 255 + 4 + 2 + \
+				    MOAT_SESSION_CLIENT_ID_MAX)
 /* RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
 #define MOAT_TICKET_LIFETIME_MAX 604800u
 
@@ -61,14 +65,14 @@ struct moat_session_state {
 	char server_name[256];               /* NUL-terminated */
 	char alpn[256];                      /* NUL-terminated */
 	uint32_t max_early_data;
-	uint8_t client_identity[MOAT_SESSION_CLIENT_ID_LEN];
+	uint8_t client_identity[MOAT_SESSION_CLIENT_ID_MAX];
 	size_t client_identity_len;
 };
 
 MOAT_MUST_USE int moat_session_state_encode(const struct moat_session_state *s, struct moat_buf *out);
 /*
  * Decode exactly one state. Framing errors are MOAT_ERR_DECODE; a format
- * other than 1, a protocol version other than TLS 1.3, a PSK not 32 or 48
+ * other than 2, a protocol version other than TLS 1.3, a PSK not 32 or 48
  * bytes long or a lifetime past seven days MOAT_ERR_ILLEGAL_PARAMETER. A
  * NUL inside server_name or alpn is refused too (they are kept as C strings).
  * *s is written only on success.

@@ -280,8 +280,9 @@ static int start_seal(struct moat_connection *conn)
 	TRY(moat_tls13_resumption_psk(conn->suite->prf_hash, conn->secrets->resumption, nonce, sizeof(nonce), s->psk));
 	memcpy(s->server_name, conn->server_name, sizeof(conn->server_name));
 	memcpy(s->alpn, conn->alpn, sizeof(s->alpn));
-	/* No 0-RTT is accepted, so none is advertised; the client identity waits for resumption with client auth. */
+	/* No 0-RTT is accepted, so none is advertised. */
 	s->max_early_data = 0;
+	TRY(moat_tickets_client_id_fill(conn, s));
 
 	uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
 	struct moat_buf b;

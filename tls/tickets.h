@@ -28,6 +28,13 @@ MOAT_MUST_USE int moat_tickets_issue(struct moat_connection *conn, bool in_hands
 /* Client: a NewSessionTicket after the handshake (io.c). */
 MOAT_MUST_USE int moat_tickets_client_recv_nst(struct moat_connection *conn, struct moat_cursor body);
 
+/* tickets_client_auth.c */
+/* Into s->client_identity: the client certificate this handshake verified, or the one its resumed session had. */
+MOAT_MUST_USE int moat_tickets_client_id_fill(const struct moat_connection *conn, struct moat_session_state *s);
+/* Whether a server that asks for client certificates may resume s in their stead. */
+bool moat_tickets_client_id_acceptable(const struct moat_connection *conn, const struct moat_session_state *s,
+				       uint64_t now_ns);
+
 /* tls13_psk.c */
 /*
  * Server, first ClientHello: settle the offered PSKs (RFC 8446 §4.2.11):

@@ -21,7 +21,9 @@
  *    §8.3: a ticket replayed long after it was seen), or a server_name
  *    other than the one it was issued for: in moat one process serves many
  *    sites, and a ticket must not carry a session from one site to another
- *    (the §4.6.1 certificate check a client does, made by the server).
+ *    (the §4.6.1 certificate check a client does, made by the server); or,
+ *    where client certificates are asked for, one whose record of the
+ *    client's certificate does not pass (tickets_client_auth.c).
  *  - The first identity that opens and fits is the one: its binder must
  *    verify (§4.2.11.2: a MAC under the PSK's binder key over the
  *    ClientHello up to the binders), compared in constant time, or the
@@ -30,8 +32,8 @@
  *  - Only psk_dhe_ke is used (§4.2.9): the default policies want forward
  *    secrecy for every session, resumed or not. A client offering psk_ke
  *    alone gets a full handshake and no tickets.
- *  - A server that asks for client certificates resumes nothing and issues
- *    no tickets: a ticket does not carry the client's certificate yet.
+ *  - A server that asks for client certificates resumes a ticket only on
+ *    the record of the client certificate it carries (tickets_client_auth.c).
  *  - After a HelloRetryRequest the second ClientHello must offer the chosen
  *    ticket again, with a binder over message_hash(ClientHello1),
  *    HelloRetryRequest and the truncated second ClientHello (§4.2.11.2).
@@ -100,7 +102,7 @@ static bool state_fits(const struct moat_connection *conn, const struct moat_ses
 	uint64_t diff = client_age_ms > server_age_ms ? client_age_ms - server_age_ms : server_age_ms - client_age_ms;
 	if (diff > AGE_WINDOW_MS)
 		return false;
-	return strcasecmp(s->server_name, conn->server_name) == 0;
+	return strcasecmp(s->server_name, conn->server_name) == 0 && moat_tickets_client_id_acceptable(conn, s, now);
 }
 
 /* §4.2.11.2 binder = HMAC(finished_key(binder_key), Transcript-Hash(Truncate(ClientHello))). */
@@ -206,8 +208,7 @@ int moat_tls13_psk_server_select(struct moat_connection *conn)
 	ENSURE(moat_ext_present(ext, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES), MOAT_ERR_MISSING_EXTENSION);
 	struct moat_psk_offer offer;
 	TRY(moat_ext_pre_shared_key_decode_ch(ext->data[MOAT_EXTI_PRE_SHARED_KEY], &offer));
-	if (!moat_tickets_server_enabled(conn) || !moat_tls13_psk_mode_offered(ext, MOAT_PSK_DHE_KE) ||
-	    moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE)
+	if (!moat_tickets_server_enabled(conn) || !moat_tls13_psk_mode_offered(ext, MOAT_PSK_DHE_KE))
 		return MOAT_SUCCESS;
 	struct moat_tickets *t;
 	TRY(moat_tickets_get(conn, &t));

@@ -43,8 +43,7 @@ static int plan_tickets(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
 	const struct moat_ext_block *ext = &hs->client_hello.ext;
-	if (!moat_tickets_server_enabled(conn) || moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE ||
-	    (hs->flags & MOAT_HS_F_TICKET))
+	if (!moat_tickets_server_enabled(conn) || (hs->flags & MOAT_HS_F_TICKET))
 		return MOAT_SUCCESS;
 	struct moat_cursor modes;
 	bool dhe = false;
