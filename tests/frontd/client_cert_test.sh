@@ -95,7 +95,7 @@ require_body()
 atf_test_case resume
 resume_head()
 {
-	atf_set "descr" "client-auth require with tickets: a session resumed with -sess_in keeps its certificate's name in the PROXY v2 header and the access log; a ticket from before the site required certificates is a full handshake that asks for one"
+	atf_set "descr" "client-auth require with tickets: a session resumed with -sess_in keeps its certificate's name in the PROXY v2 header and the access log; a ticket from before the site required certificates, or whose certificate has expired since, is a full handshake that asks for one"
 	atf_set "require.progs" "openssl"
 }
 resume_body()
@@ -119,6 +119,13 @@ resume_body()
 	# The old ticket: not resumed; without a certificate the full handshake ends as one without must.
 	client old -sess_in plain.sess
 	expect_line old.err 'alert certificate required|alert number 116'
+	# A certificate that expires a few seconds from now: its ticket resumes no more once it has, and
+	# the full handshake in its stead refuses the certificate.
+	client_cert soon client-soon -enddate "$(date -u -d '+6 seconds' +%Y%m%d%H%M%SZ)"
+	client soon1 -cert soon.pem -key soon.key -sess_out soon.sess || { show soon1.err; atf_fail "refused before expiry"; }
+	sleep 7
+	client soon2 -cert soon.pem -key soon.key -sess_in soon.sess
+	expect_line soon2.err 'alert certificate expired|alert number 45'
 	stop_frontd
 	expect_line access.log '"resumed":true.*"client_cert":"CN=client-one,O=moat test"|"client_cert":"CN=client-one,O=moat test".*"resumed":true'
 	[ "$(grep -c '"client_cert":"CN=client-one' access.log)" = 2 ] || { show access.log; atf_fail "want two lines with the subject"; }
