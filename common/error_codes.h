@@ -59,7 +59,8 @@
 	X(IPC_BAD_MESSAGE, PROTO, NONE, "malformed key daemon message") \
 	X(TOO_MUCH_EARLY_DATA, PROTO, UNEXPECTED_MESSAGE, "more early data than the server takes") \
 	X(CERTIFICATE_REVOKED, PROTO, CERTIFICATE_REVOKED, "certificate has been revoked by its issuer") \
-	X(BAD_CERTIFICATE_STATUS, PROTO, BAD_CERTIFICATE_STATUS_RESPONSE, "OCSP response is invalid or not for this certificate")
+	X(BAD_CERTIFICATE_STATUS, PROTO, BAD_CERTIFICATE_STATUS_RESPONSE, "OCSP response is invalid or not for this certificate") \
+	X(UNKNOWN_PSK_IDENTITY, PROTO, UNKNOWN_PSK_IDENTITY, "no acceptable PSK identity offered")
 
 #define MOAT_ERROR_LIST_INTERNAL(X) \
 	X(INTERNAL, INTERNAL, INTERNAL_ERROR, "internal error") \

@@ -121,9 +121,16 @@ bool frontd_client_cert_get(struct moat_connection *tls, char subject[FRONTD_CLI
 	const uint8_t *der;
 	uint32_t len;
 	subject[0] = cn[0] = '\0';
-	if (tls == NULL || !moat_connection_is_handshake_complete(tls) ||
-	    moat_connection_get_peer_cert_der(tls, &der, &len) < 0) {
+	if (tls == NULL || !moat_connection_is_handshake_complete(tls))
+		return false;
+	if (moat_connection_get_peer_cert_der(tls, &der, &len) < 0) {
 		moat_error_clear();
+		/* A resumed session: the certificate its ticket recorded when it was verified. */
+		if (moat_connection_get_client_cert_identity(tls, NULL, subject, FRONTD_CLIENT_SUBJECT_MAX, cn,
+							     FRONTD_CLIENT_CN_MAX) == MOAT_SUCCESS)
+			return true;
+		moat_error_clear();
+		subject[0] = cn[0] = '\0';
 		return false;
 	}
 	/* A subject too long for the buffer is logged as "": the certificate was still verified. */

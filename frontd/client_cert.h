@@ -32,7 +32,10 @@ extern const size_t frontd_client_cert_directive_count;
  * The client's certificate after a completed handshake: false if it sent
  * none. subject is RFC 2253 text, cn the last commonName ("" without one);
  * both escaped to printable ASCII. A certificate the handshake accepted
- * was verified against the site's client-ca.
+ * was verified against the site's client-ca; on a resumed connection, the
+ * one its ticket recorded when it was verified (the library resumes such a
+ * ticket only under the same client-ca and CRLs, and not on a site with
+ * client-name, whose check needs the certificate itself).
  */
 bool frontd_client_cert_get(struct moat_connection *tls, char subject[FRONTD_CLIENT_SUBJECT_MAX],
 			    char cn[FRONTD_CLIENT_CN_MAX]);

@@ -160,6 +160,8 @@ struct moat_config *moat_config_new(void)
 	/* The guide's default: the system's trust locations. A machine without them just starts empty. */
 	if (moat_trust_store_load_system(&config->trust) < 0)
 		moat_error_clear();
+	config->trust_digest_ok = true;
+	moat_config_trust_changed(config, "system", NULL, 0);
 	return config;
 }
 
@@ -199,6 +201,7 @@ int moat_config_wipe_trust_store(struct moat_config *config)
 {
 	ENSURE_REF(config);
 	moat_trust_store_wipe(&config->trust);
+	moat_config_trust_changed(config, "wipe", NULL, 0);
 	return MOAT_SUCCESS;
 }
 
@@ -207,14 +210,21 @@ int moat_config_set_verification_ca_location(struct moat_config *config, const c
 {
 	ENSURE_REF(config);
 	ENSURE(ca_pem_filename != NULL || ca_dir != NULL, MOAT_ERR_NULL_ARG);
-	return moat_trust_store_load_location(&config->trust, ca_pem_filename, ca_dir);
+	TRY(moat_trust_store_load_location(&config->trust, ca_pem_filename, ca_dir));
+	if (ca_pem_filename != NULL)
+		moat_config_trust_changed(config, "file", ca_pem_filename, strlen(ca_pem_filename));
+	if (ca_dir != NULL)
+		moat_config_trust_changed(config, "dir", ca_dir, strlen(ca_dir));
+	return MOAT_SUCCESS;
 }
 
 int moat_config_add_pem_to_trust_store(struct moat_config *config, const char *pem)
 {
 	ENSURE_REF(config);
 	ENSURE_REF(pem);
-	return moat_trust_store_add_pem(&config->trust, pem, strlen(pem));
+	TRY(moat_trust_store_add_pem(&config->trust, pem, strlen(pem)));
+	moat_config_trust_changed(config, "pem", pem, strlen(pem));
+	return MOAT_SUCCESS;
 }
 
 int moat_config_set_verify_host_callback(struct moat_config *config, moat_verify_host_fn fn, void *data)
@@ -229,6 +239,7 @@ int moat_config_disable_x509_verification(struct moat_config *config)
 {
 	ENSURE_REF(config);
 	config->verify_x509 = false;
+	moat_config_trust_changed(config, "no-verify", NULL, 0);
 	return MOAT_SUCCESS;
 }
 

@@ -53,6 +53,9 @@ struct moat_config {
 	size_t cert_count;
 
 	struct moat_trust_store trust;
+	/* SHA-256 over every change to trust and verify_x509 (config_trust.c); false: a change failed to hash. */
+	uint8_t trust_digest[32];
+	bool trust_digest_ok;
 	bool verify_x509;
 	moat_verify_host_fn verify_host;
 	void *verify_host_data;
@@ -93,6 +96,10 @@ struct moat_config {
 	moat_cache_delete_fn cache_delete;
 	void *cache_delete_ctx;
 	bool cache_off;                      /* moat_config_set_session_cache_onoff(0) */
+	/* External PSKs (tls/psk_external.c). */
+	moat_psk_mode psk_mode;
+	moat_psk_selection_callback psk_select_cb;
+	void *psk_select_ctx;
 };
 
 /*
@@ -348,6 +355,7 @@ struct moat_connection {
 	bool renegotiation_refused;          /* TLS 1.2: a no_renegotiation warning was sent (io.c) */
 	bool resumption_ready;               /* 1.3: conn->secrets->resumption is derived (tickets.c) */
 	struct moat_tickets *tix;            /* NULL until tickets or resumption need it (tls/tickets.c) */
+	struct moat_psk_set *psks;           /* NULL until a PSK mode or an external PSK is set (tls/psk_external.c) */
 
 	/* KeyUpdate. */
 	bool key_update_pending;             /* we owe the peer a KeyUpdate */
@@ -364,6 +372,9 @@ struct moat_connection {
 };
 
 /* Helpers shared inside tls/ (each implemented in the file named). */
+
+/* config_trust.c: fold a change of the trust settings into config->trust_digest. */
+void moat_config_trust_changed(struct moat_config *config, const char *what, const void *data, size_t len);
 
 /* connection.c */
 const struct moat_security_policy *moat_conn_policy(const struct moat_connection *conn);

@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/secmem.h"
 #include "tls/conn.h"
+#include "tls/psk_external.h"
 #include "tls/tickets.h"
 
 int moat_alpn_wire_from_list(const char *const *protocols, int count, uint8_t *wire, size_t cap, size_t *len);
@@ -163,6 +164,7 @@ static void conn_release(struct moat_connection *conn)
 	moat_record_io_free(&conn->io);
 	moat_buf_free(&conn->post_hs);
 	moat_tickets_release(conn);
+	moat_psk_set_release(conn);
 	moat_secmem_free(conn->secrets);
 	conn->secrets = NULL;
 	if (conn->peer_chain_loaded)

@@ -285,7 +285,22 @@ MOAT_MUST_USE int moat_flush(struct moat_connection *conn, moat_blocked_status *
 
 /* Server: send num more tickets: during the handshake with the others, after it on the next moat_send. */
 MOAT_MUST_USE int moat_connection_add_new_tickets_to_send(struct moat_connection *conn, uint8_t num);
-/* 1 if the handshake resumed a session (TLS 1.3: a ticket's PSK; TLS 1.2: a ticket or a cached session ID), else 0. */
+/*
+ * Server: the client certificate's identity, after a full handshake from the
+ * chain it verified, after a resumption as the ticket recorded it: the
+ * leaf's SHA-256, its subject (RFC 2253 text) and commonName, each may be
+ * NULL. MOAT_ERR_INVALID_STATE without one; MOAT_ERR_INVALID_ARG if a name
+ * does not fit. A server that asks for certificates resumes a ticket only if
+ * its record was made under the same trust settings and the leaf has not
+ * expired since (moat(3), "Session resumption").
+ */
+MOAT_MUST_USE int moat_connection_get_client_cert_identity(struct moat_connection *conn, uint8_t leaf_sha256[32],
+							   char *subject, size_t subject_max, char *cn,
+							   size_t cn_max);
+/*
+ * 1 if the handshake resumed a session (TLS 1.3: a ticket's PSK, not an
+ * external PSK; TLS 1.2: a ticket or a cached session ID), else 0.
+ */
 int moat_connection_is_session_resumed(struct moat_connection *conn);
 /*
  * Client: the session of the last ticket received, serialized (a secret: it
@@ -300,6 +315,72 @@ MOAT_MUST_USE int moat_connection_set_session(struct moat_connection *conn, cons
 MOAT_MUST_USE int moat_session_ticket_get_data_len(struct moat_session_ticket *ticket, size_t *data_len);
 MOAT_MUST_USE int moat_session_ticket_get_data(struct moat_session_ticket *ticket, size_t max_data_len, uint8_t *data);
 MOAT_MUST_USE int moat_session_ticket_get_lifetime(struct moat_session_ticket *ticket, uint32_t *session_lifetime);
+
+/* ---- external pre-shared keys (TLS 1.3, RFC 8446 §2.2, §4.2.11) ------- */
+
+/*
+ * A PSK agreed out of band: an identity (sent in the clear: nothing secret
+ * in it), a secret (kept in locked memory, wiped on free; use at least 32
+ * random bytes, never a password: an offline dictionary attack on the
+ * binder is possible) and the hash its binder and key schedule use, which
+ * the cipher suite must share. A PSK handshake sends no certificate and
+ * always uses psk_dhe_ke (RFC 8446 §4.2.9): every policy wants forward
+ * secrecy, so psk_ke is neither offered nor accepted.
+ */
+struct moat_psk;
+struct moat_offered_psk;
+struct moat_offered_psk_list;
+typedef enum { MOAT_PSK_HMAC_SHA256, MOAT_PSK_HMAC_SHA384 } moat_psk_hmac;
+/* Which PSKs a connection uses: tickets (the default) or the external PSKs appended to it. */
+typedef enum { MOAT_PSK_MODE_RESUMPTION, MOAT_PSK_MODE_EXTERNAL } moat_psk_mode;
+
+/* A new PSK with SHA-256 as its hash; free it with moat_psk_free. */
+struct moat_psk *moat_external_psk_new(void);
+MOAT_MUST_USE int moat_psk_free(struct moat_psk **psk);
+/* 1 to 65529 bytes (what fits the pre_shared_key extension with its age). */
+MOAT_MUST_USE int moat_psk_set_identity(struct moat_psk *psk, const uint8_t *identity, uint16_t identity_size);
+/* At least 1 byte (any length; see above for what is wise). */
+MOAT_MUST_USE int moat_psk_set_secret(struct moat_psk *psk, const uint8_t *secret, uint16_t secret_size);
+MOAT_MUST_USE int moat_psk_set_hmac(struct moat_psk *psk, moat_psk_hmac hmac);
+/*
+ * Copy psk (identity and secret set) into the connection. Client: the PSKs
+ * it offers, in this order. Server: the PSKs it accepts, in order of
+ * preference. At most 16, identities distinct (else MOAT_ERR_INVALID_ARG).
+ */
+MOAT_MUST_USE int moat_connection_append_psk(struct moat_connection *conn, struct moat_psk *psk);
+MOAT_MUST_USE int moat_config_set_psk_mode(struct moat_config *config, moat_psk_mode mode);
+MOAT_MUST_USE int moat_connection_set_psk_mode(struct moat_connection *conn, moat_psk_mode mode);
+/*
+ * Server, external mode: choose among the client's identities. Without a
+ * callback the server takes the first of its own PSKs (append order) whose
+ * identity the client offers and whose hash fits a cipher suite both allow.
+ * The callback walks the list with the moat_offered_psk_* calls, may
+ * append PSKs to the connection (say, from a database) and chooses one with
+ * moat_offered_psk_list_choose_psk, or none (NULL: no PSK). It runs once per
+ * ClientHello, synchronously; a non-zero return fails the handshake
+ * (internal_error). The chosen PSK's binder must verify or the handshake
+ * ends with decrypt_error. Without a PSK the handshake is a full one if the
+ * config has a certificate, else it fails: unknown_psk_identity when the
+ * client offered PSKs (RFC 8446 §6.2), handshake_failure when it offered none.
+ */
+typedef int (*moat_psk_selection_callback)(struct moat_connection *conn, void *context,
+					   struct moat_offered_psk_list *psk_list);
+MOAT_MUST_USE int moat_config_set_psk_selection_callback(struct moat_config *config, moat_psk_selection_callback cb,
+							 void *context);
+struct moat_offered_psk *moat_offered_psk_new(void);
+MOAT_MUST_USE int moat_offered_psk_free(struct moat_offered_psk **psk);
+bool moat_offered_psk_list_has_next(struct moat_offered_psk_list *psk_list);
+MOAT_MUST_USE int moat_offered_psk_list_next(struct moat_offered_psk_list *psk_list, struct moat_offered_psk *psk);
+MOAT_MUST_USE int moat_offered_psk_list_reread(struct moat_offered_psk_list *psk_list);
+/* The identity points into the ClientHello: valid during the callback only. */
+MOAT_MUST_USE int moat_offered_psk_get_identity(struct moat_offered_psk *psk, uint8_t **identity, uint16_t *size);
+MOAT_MUST_USE int moat_offered_psk_list_choose_psk(struct moat_offered_psk_list *psk_list,
+						   struct moat_offered_psk *psk);
+/* The external PSK the handshake used (0 bytes after a full handshake or a ticket resumption). */
+MOAT_MUST_USE int moat_connection_get_negotiated_psk_identity_length(struct moat_connection *conn,
+								     uint16_t *identity_length);
+MOAT_MUST_USE int moat_connection_get_negotiated_psk_identity(struct moat_connection *conn, uint8_t *identity,
+							      uint16_t max_identity_length);
 
 /* ---- the library ------------------------------------------------------ */
 

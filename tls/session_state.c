@@ -27,8 +27,7 @@ static bool is_tls12_family(uint16_t version)
 /* The value rules both directions share; the decoder's framing is checked before. */
 static bool state_valid(const struct moat_session_state *s)
 {
-	if (s->lifetime > MOAT_TICKET_LIFETIME_MAX ||
-	    (s->client_identity_len != 0 && s->client_identity_len != MOAT_SESSION_CLIENT_ID_LEN))
+	if (s->lifetime > MOAT_TICKET_LIFETIME_MAX || s->client_identity_len > MOAT_SESSION_CLIENT_ID_MAX)
 		return false;
 	if (s->version == MOAT_TLS13)
 		return (s->psk_len == 32 || s->psk_len == 48) && !s->ems;
@@ -52,7 +51,7 @@ int moat_session_state_encode(const struct moat_session_state *s, struct moat_bu
 	TRY(put_string(out, s->server_name));
 	TRY(put_string(out, s->alpn));
 	TRY(moat_buf_put_u32(out, s->max_early_data));
-	TRY(moat_buf_put_prefixed(out, 1, s->client_identity, s->client_identity_len));
+	TRY(moat_buf_put_prefixed(out, 2, s->client_identity, s->client_identity_len));
 	if (s->version == MOAT_TLS13)
 		return MOAT_SUCCESS;
 	return moat_buf_put_u8(out, s->ems ? MOAT_SESSION_F_EMS : 0);
@@ -91,7 +90,7 @@ int moat_session_state_decode(struct moat_cursor in, struct moat_session_state *
 	r.psk_len = moat_cursor_remaining(&v);
 	if (moat_cursor_get_bytes(&v, r.psk, r.psk_len) < 0 || get_string(&in, r.server_name) < 0 ||
 	    get_string(&in, r.alpn) < 0 || moat_cursor_get_u32(&in, &r.max_early_data) < 0 ||
-	    moat_cursor_get_vector(&in, 1, 0, MOAT_SESSION_CLIENT_ID_LEN, &v) < 0)
+	    moat_cursor_get_vector(&in, 2, 0, MOAT_SESSION_CLIENT_ID_MAX, &v) < 0)
 		goto out;
 	r.client_identity_len = moat_cursor_remaining(&v);
 	if (moat_cursor_get_bytes(&v, r.client_identity, r.client_identity_len) < 0)

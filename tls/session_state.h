@@ -10,10 +10,10 @@
  * (tls/ticket_op.c). The sealer (moat-keyd in moat) treats it as opaque
  * bytes; only this file reads or writes it.
  *
- * Encoding, version 1 (all integers big-endian, as on the wire):
+ * Encoding, version 2 (all integers big-endian, as on the wire):
  *
- *   u8     format              1; anything else is refused (a ticket from a
- *                              later release is a full handshake, not an error)
+ *   u8     format              2; anything else is refused (a ticket from
+ *                              another release is a full handshake, not an error)
  *   u16    protocol_version    0x0304, or 0x0303, 0x0302, 0x0301 (TLS 1.2,
  *                              1.1, 1.0: see below)
  *   u16    cipher_suite        the suite of the connection that issued it
@@ -27,8 +27,11 @@
  *   opaque server_name<0..255> the SNI of the issuing handshake (empty: none)
  *   opaque alpn<0..255>        the ALPN protocol it chose (empty: none)
  *   u32    max_early_data      0: the library accepts no 0-RTT yet
- *   opaque client_identity<0..32>  SHA-256 of the client's leaf certificate
- *                              if it authenticated, else empty
+ *   opaque client_identity<0..429>  empty, or the client certificate the
+ *                              issuing handshake verified (its encoding is
+ *                              tls/tickets_client_auth.c's: the leaf's
+ *                              SHA-256, the trust settings' digest, notAfter,
+ *                              subject and commonName)
  *
  * and nothing after it for TLS 1.3. A TLS 1.2, 1.1 or 1.0 state has the
  * same fields with these meanings, and one more at the end:
@@ -55,11 +58,12 @@
 #include "common/error.h"
 #include "tls/crypto/hash.h"
 
-#define MOAT_SESSION_STATE_FORMAT 1
-#define MOAT_SESSION_CLIENT_ID_LEN 32
+#define MOAT_SESSION_STATE_FORMAT 2
+/* 32 + 32 + 8 + (1 + 255) + (1 + 100): see tls/tickets_client_auth.c. */
+#define MOAT_SESSION_CLIENT_ID_MAX 429
 /* The largest encoding: the fixed fields plus every vector at its longest. */
-#define MOAT_SESSION_STATE_MAX_LEN (1 + 2 + 2 + 8 + 4 + 4 + 1 + MOAT_MAX_HASH_LEN + 1 + 255 + 1 + 255 + 4 + 1 + \
-				    MOAT_SESSION_CLIENT_ID_LEN + 1)
+#define MOAT_SESSION_STATE_MAX_LEN (1 + 2 + 2 + 8 + 4 + 4 + 1 + MOAT_MAX_HASH_LEN + 1 + 255 + 1 + 255 + 4 + 2 + \
+				    MOAT_SESSION_CLIENT_ID_MAX + 1)
 /* RFC 5246 §8.1: "master_secret ... is always exactly 48 bytes in length." */
 #define MOAT_SESSION_MASTER_SECRET_LEN 48
 /* flags, TLS 1.2 and earlier. */
@@ -78,7 +82,7 @@ struct moat_session_state {
 	char server_name[256];               /* NUL-terminated */
 	char alpn[256];                      /* NUL-terminated */
 	uint32_t max_early_data;
-	uint8_t client_identity[MOAT_SESSION_CLIENT_ID_LEN];
+	uint8_t client_identity[MOAT_SESSION_CLIENT_ID_MAX];
 	size_t client_identity_len;
 	bool ems;                            /* TLS 1.2 and earlier: extended master secret (RFC 7627) */
 };
@@ -86,7 +90,7 @@ struct moat_session_state {
 MOAT_MUST_USE int moat_session_state_encode(const struct moat_session_state *s, struct moat_buf *out);
 /*
  * Decode exactly one state. Framing errors are MOAT_ERR_DECODE; a format
- * other than 1, a protocol version other than TLS 1.0 to 1.3, a TLS 1.3
+ * other than 2, a protocol version other than TLS 1.0 to 1.3, a TLS 1.3
  * PSK not 32 or 48 bytes long, an earlier version's master secret not 48,
  * its age_add, max_early_data or unknown flag bits not 0, or a lifetime past
  * seven days MOAT_ERR_ILLEGAL_PARAMETER. A NUL inside server_name or alpn is

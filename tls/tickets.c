@@ -24,6 +24,7 @@
 #include "tls/conn.h"
 #include "tls/crypto/util.h"
 #include "tls/handshake_tables.h"
+#include "tls/psk_external.h"
 #include "tls/tickets.h"
 
 static pthread_mutex_t link_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -279,8 +280,9 @@ static int start_seal(struct moat_connection *conn)
 	TRY(moat_tls13_resumption_psk(conn->suite->prf_hash, conn->secrets->resumption, nonce, sizeof(nonce), s->psk));
 	memcpy(s->server_name, conn->server_name, sizeof(conn->server_name));
 	memcpy(s->alpn, conn->alpn, sizeof(s->alpn));
-	/* No 0-RTT is accepted, so none is advertised; the client identity waits for resumption with client auth. */
+	/* No 0-RTT is accepted, so none is advertised. */
 	s->max_early_data = 0;
+	TRY(moat_tickets_client_id_fill(conn, s));
 
 	uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
 	struct moat_buf b;
@@ -351,8 +353,10 @@ int moat_connection_is_session_resumed(struct moat_connection *conn)
 	if (conn == NULL)
 		return 0;
 	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
-	/* TLS 1.3: a ticket's PSK; TLS 1.2: the abbreviated handshake. */
-	return (flags & (MOAT_HS_F_PSK | MOAT_HS_F_RESUMED)) ? 1 : 0;
+	/* TLS 1.3: a ticket's PSK (not an external one); TLS 1.2: the abbreviated handshake. */
+	if (flags & MOAT_HS_F_RESUMED)
+		return 1;
+	return (flags & MOAT_HS_F_PSK) && moat_psk_ext_chosen(conn) == NULL ? 1 : 0;
 }
 
 /* ---- client: tickets received, sessions kept ---------------------------- */

@@ -44,6 +44,12 @@ MOAT_MUST_USE int moat_tls12_resume_server_install(struct moat_connection *conn)
 MOAT_MUST_USE int moat_tls12_resume_server_finished(struct moat_connection *conn);
 /* The session ID the ServerHello carries (NULL, 0: none). */
 const uint8_t *moat_tls12_resume_session_id(const struct moat_connection *conn, size_t *len);
+/* tickets_client_auth.c */
+/* Into s->client_identity: the client certificate this handshake verified, or the one its resumed session had. */
+MOAT_MUST_USE int moat_tickets_client_id_fill(const struct moat_connection *conn, struct moat_session_state *s);
+/* Whether a server that asks for client certificates may resume s in their stead. */
+bool moat_tickets_client_id_acceptable(const struct moat_connection *conn, const struct moat_session_state *s,
+				       uint64_t now_ns);
 
 /* tls13_psk.c */
 /*
@@ -64,5 +70,13 @@ const uint8_t *moat_tls13_psk(const struct moat_connection *conn, size_t *len);
 bool moat_tls13_psk_client_offers(const struct moat_connection *conn);
 /* Client: fill in the binder of the ClientHello just encoded in msg (whole message, header included). */
 MOAT_MUST_USE int moat_tls13_psk_client_bind(struct moat_connection *conn, struct moat_buf *msg);
+/* Shared with external PSKs (tls13_psk_external.c): */
+bool moat_tls13_psk_mode_offered(const struct moat_ext_block *ext, uint8_t mode);
+/* The binder (§4.2.11.2) of psk over a truncated ClientHello's hash; external picks "ext binder" over "res binder". */
+MOAT_MUST_USE int moat_tls13_psk_binder(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk,
+					size_t psk_len, bool external, const uint8_t *transcript_hash, uint8_t *out);
+/* Hash of the ClientHello body up to its binders (binders_len bytes), after base's transcript if not NULL. */
+MOAT_MUST_USE int moat_tls13_psk_truncated_hash(const struct moat_hash *base, moat_hash_alg alg, struct moat_cursor body,
+						size_t binders_len, uint8_t *out);
 
 #endif

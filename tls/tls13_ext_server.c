@@ -14,6 +14,7 @@
 #include "tls/crypto/util.h"
 #include "tls/ext_handlers.h"
 #include "tls/key_caps.h"
+#include "tls/psk_external.h"
 
 /* RFC 8446 §4.2.7: a malformed list is decode_error even though key_share's handler does the choosing. */
 int moat_ext_supported_groups_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
@@ -91,6 +92,9 @@ int moat_ext_key_share_ch_recv(struct moat_connection *conn, const struct moat_e
 int moat_ext_signature_algorithms_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
 {
 	struct moat_config *config = conn->config;
+	/* A server with external PSKs alone needs no certificate for the PSK it chose. */
+	if (config->cert_count == 0 && moat_psk_ext_chosen(conn) != NULL)
+		return MOAT_SUCCESS;
 	ENSURE(config->cert_count > 0, MOAT_ERR_CONFIG);
 	const struct moat_security_policy *p = moat_conn_policy(conn);
 	struct moat_u16_set offered;

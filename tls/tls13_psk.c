@@ -21,7 +21,9 @@
  *    §8.3: a ticket replayed long after it was seen), or a server_name
  *    other than the one it was issued for: in moat one process serves many
  *    sites, and a ticket must not carry a session from one site to another
- *    (the §4.6.1 certificate check a client does, made by the server).
+ *    (the §4.6.1 certificate check a client does, made by the server); or,
+ *    where client certificates are asked for, one whose record of the
+ *    client's certificate does not pass (tickets_client_auth.c).
  *  - The first identity that opens and fits is the one: its binder must
  *    verify (§4.2.11.2: a MAC under the PSK's binder key over the
  *    ClientHello up to the binders), compared in constant time, or the
@@ -30,8 +32,8 @@
  *  - Only psk_dhe_ke is used (§4.2.9): the default policies want forward
  *    secrecy for every session, resumed or not. A client offering psk_ke
  *    alone gets a full handshake and no tickets.
- *  - A server that asks for client certificates resumes nothing and issues
- *    no tickets: a ticket does not carry the client's certificate yet.
+ *  - A server that asks for client certificates resumes a ticket only on
+ *    the record of the client certificate it carries (tickets_client_auth.c).
  *  - After a HelloRetryRequest the second ClientHello must offer the chosen
  *    ticket again, with a binder over message_hash(ClientHello1),
  *    HelloRetryRequest and the truncated second ClientHello (§4.2.11.2).
@@ -43,13 +45,14 @@
 #include "tls/crypto/util.h"
 #include "tls/ext_handlers.h"
 #include "tls/handshake_tables.h"
+#include "tls/psk_external.h"
 #include "tls/tickets.h"
 
 #define PSK_TRIES_MAX 4
 #define AGE_WINDOW_MS 10000u
 #define NS_PER_MS 1000000u
 
-static bool mode_offered(const struct moat_ext_block *ext, uint8_t mode)
+bool moat_tls13_psk_mode_offered(const struct moat_ext_block *ext, uint8_t mode)
 {
 	struct moat_cursor modes;
 	if (!moat_ext_present(ext, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES) ||
@@ -99,19 +102,19 @@ static bool state_fits(const struct moat_connection *conn, const struct moat_ses
 	uint64_t diff = client_age_ms > server_age_ms ? client_age_ms - server_age_ms : server_age_ms - client_age_ms;
 	if (diff > AGE_WINDOW_MS)
 		return false;
-	return strcasecmp(s->server_name, conn->server_name) == 0;
+	return strcasecmp(s->server_name, conn->server_name) == 0 && moat_tickets_client_id_acceptable(conn, s, now);
 }
 
 /* §4.2.11.2 binder = HMAC(finished_key(binder_key), Transcript-Hash(Truncate(ClientHello))). */
-static int binder_compute(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk, size_t psk_len,
-			  const uint8_t *transcript_hash, uint8_t *out)
+int moat_tls13_psk_binder(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk, size_t psk_len,
+			  bool external, const uint8_t *transcript_hash, uint8_t *out)
 {
 	struct moat_secrets *s = conn->secrets;
 	uint8_t binder_key[MOAT_MAX_HASH_LEN];
 	ENSURE(s != NULL, MOAT_ERR_INTERNAL);
 	int rc = moat_tls13_init(s, alg, psk, psk_len);
 	if (rc == MOAT_SUCCESS)
-		rc = moat_tls13_binder_key(s, false, binder_key);
+		rc = moat_tls13_binder_key(s, external, binder_key);
 	if (rc == MOAT_SUCCESS)
 		rc = moat_tls13_finished_mac(alg, binder_key, transcript_hash, out);
 	moat_wipe(binder_key, sizeof(binder_key));
@@ -126,7 +129,7 @@ static int binder_verify(struct moat_connection *conn, const struct moat_session
 	ENSURE(suite != NULL, MOAT_ERR_INTERNAL);
 	uint8_t expect[MOAT_MAX_HASH_LEN];
 	size_t n = moat_hash_len(suite->prf_hash);
-	TRY(binder_compute(conn, suite->prf_hash, st->psk, st->psk_len, transcript_hash, expect));
+	TRY(moat_tls13_psk_binder(conn, suite->prf_hash, st->psk, st->psk_len, false, transcript_hash, expect));
 	bool ok = moat_cursor_remaining(&binder) == n && moat_ct_equal(moat_cursor_data(&binder), expect, n);
 	moat_wipe(expect, sizeof(expect));
 	ENSURE(ok, MOAT_ERR_DECRYPT_ERROR);
@@ -134,8 +137,8 @@ static int binder_verify(struct moat_connection *conn, const struct moat_session
 }
 
 /* The ClientHello's hash up to its binders: message header with the full length, then the body short of them. */
-static int truncated_hash(const struct moat_hash *base, moat_hash_alg alg, struct moat_cursor body, size_t binders_len,
-			  uint8_t *out)
+int moat_tls13_psk_truncated_hash(const struct moat_hash *base, moat_hash_alg alg, struct moat_cursor body,
+				  size_t binders_len, uint8_t *out)
 {
 	size_t len = moat_cursor_remaining(&body);
 	ENSURE(binders_len <= len, MOAT_ERR_INTERNAL);
@@ -183,7 +186,7 @@ static int consider(struct moat_connection *conn, const struct moat_psk_offer *o
 		return MOAT_SUCCESS;
 	}
 	uint8_t hash[MOAT_MAX_HASH_LEN];
-	TRY(truncated_hash(NULL, state_suite(&t->session)->prf_hash, first_hello_body(conn->hs), offer->binders_len,
+	TRY(moat_tls13_psk_truncated_hash(NULL, state_suite(&t->session)->prf_hash, first_hello_body(conn->hs), offer->binders_len,
 			   hash));
 	TRY(binder_verify(conn, &t->session, hash, binder));
 	TRY(moat_hash_oneshot(MOAT_HASH_SHA256, moat_cursor_data(&id), moat_cursor_remaining(&id),
@@ -205,8 +208,7 @@ int moat_tls13_psk_server_select(struct moat_connection *conn)
 	ENSURE(moat_ext_present(ext, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES), MOAT_ERR_MISSING_EXTENSION);
 	struct moat_psk_offer offer;
 	TRY(moat_ext_pre_shared_key_decode_ch(ext->data[MOAT_EXTI_PRE_SHARED_KEY], &offer));
-	if (!moat_tickets_server_enabled(conn) || !mode_offered(ext, MOAT_PSK_DHE_KE) ||
-	    moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE)
+	if (!moat_tickets_server_enabled(conn) || !moat_tls13_psk_mode_offered(ext, MOAT_PSK_DHE_KE))
 		return MOAT_SUCCESS;
 	struct moat_tickets *t;
 	TRY(moat_tickets_get(conn, &t));
@@ -281,7 +283,7 @@ int moat_tls13_psk_server_second_hello(struct moat_connection *conn, struct moat
 	struct moat_cursor id, binder;
 	TRY(identity_at(&offer, j, &id, NULL, &binder));
 	uint8_t hash[MOAT_MAX_HASH_LEN];
-	TRY(truncated_hash(&t->hrr_transcript, conn->suite->prf_hash, body, offer.binders_len, hash));
+	TRY(moat_tls13_psk_truncated_hash(&t->hrr_transcript, conn->suite->prf_hash, body, offer.binders_len, hash));
 	TRY(binder_verify(conn, &t->session, hash, binder));
 	t->psk_index = (uint16_t)j;
 	return MOAT_SUCCESS;
@@ -289,6 +291,11 @@ int moat_tls13_psk_server_second_hello(struct moat_connection *conn, struct moat
 
 const uint8_t *moat_tls13_psk(const struct moat_connection *conn, size_t *len)
 {
+	const struct moat_psk *ext = moat_psk_ext_chosen(conn);
+	if (ext != NULL) {
+		*len = ext->secret_len;
+		return ext->secret;
+	}
 	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
 	if (!(flags & MOAT_HS_F_PSK) || conn->tix == NULL || !conn->tix->have_session) {
 		*len = 0;
@@ -323,7 +330,7 @@ bool moat_tls13_psk_client_offers(const struct moat_connection *conn)
 
 bool moat_ext_psk_modes_ch_should_send(const struct moat_connection *conn)
 {
-	return !conn->config->tickets_off;
+	return !conn->config->tickets_off || moat_tls13_psk_ext_client_offers(conn);
 }
 
 int moat_ext_psk_modes_ch_write(struct moat_connection *conn, struct moat_buf *out)
@@ -335,12 +342,16 @@ int moat_ext_psk_modes_ch_write(struct moat_connection *conn, struct moat_buf *o
 
 bool moat_ext_pre_shared_key_ch_should_send(const struct moat_connection *conn)
 {
+	if (moat_conn_psk_mode(conn) == MOAT_PSK_MODE_EXTERNAL)
+		return moat_tls13_psk_ext_client_offers(conn);
 	return moat_tls13_psk_client_offers(conn);
 }
 
 /* One identity, the ticket, with a binder of zeros that moat_tls13_psk_client_bind fills in. */
 int moat_ext_pre_shared_key_ch_write(struct moat_connection *conn, struct moat_buf *out)
 {
+	if (moat_conn_psk_mode(conn) == MOAT_PSK_MODE_EXTERNAL)
+		return moat_tls13_psk_ext_ch_write(conn, out);
 	const struct moat_tickets *t = conn->tix;
 	uint64_t now;
 	TRY(moat_conn_now_ns(conn, &now));
@@ -363,6 +374,8 @@ int moat_tls13_psk_client_bind(struct moat_connection *conn, struct moat_buf *ms
 	struct moat_handshake *hs = conn->hs;
 	if (!moat_ext_set_has(hs->ext_offered, MOAT_EXTI_PRE_SHARED_KEY))
 		return MOAT_SUCCESS;
+	if (moat_conn_psk_mode(conn) == MOAT_PSK_MODE_EXTERNAL)
+		return moat_tls13_psk_ext_client_bind(conn, msg);
 	const struct moat_session_state *s = &conn->tix->session;
 	const struct moat_cipher_suite *suite = state_suite(s);
 	ENSURE(suite != NULL, MOAT_ERR_INTERNAL);
@@ -373,8 +386,9 @@ int moat_tls13_psk_client_bind(struct moat_connection *conn, struct moat_buf *ms
 	moat_cursor_init(&body, msg->data + MOAT_HS_HEADER_LEN, msg->len - MOAT_HS_HEADER_LEN);
 	uint8_t hash[MOAT_MAX_HASH_LEN];
 	/* After a HelloRetryRequest the transcript so far (message_hash, HRR) comes first (§4.2.11.2). */
-	TRY(truncated_hash(hs->hrr_done ? &hs->transcript : NULL, suite->prf_hash, body, binders_len, hash));
-	return binder_compute(conn, suite->prf_hash, s->psk, s->psk_len, hash, msg->data + msg->len - s->psk_len);
+	TRY(moat_tls13_psk_truncated_hash(hs->hrr_done ? &hs->transcript : NULL, suite->prf_hash, body, binders_len, hash));
+	return moat_tls13_psk_binder(conn, suite->prf_hash, s->psk, s->psk_len, false, hash,
+				     msg->data + msg->len - s->psk_len);
 }
 
 /* ServerHello pre_shared_key (client): the server took our one identity (§4.2.11). */
@@ -382,6 +396,8 @@ int moat_ext_pre_shared_key_sh_recv(struct moat_connection *conn, const struct m
 {
 	uint16_t selected;
 	TRY(moat_ext_pre_shared_key_decode_sh(blk->data[MOAT_EXTI_PRE_SHARED_KEY], &selected));
+	if (moat_conn_psk_mode(conn) == MOAT_PSK_MODE_EXTERNAL)
+		return moat_tls13_psk_ext_sh_recv(conn, selected);
 	/* "Clients MUST verify that the server's selected_identity is within the range supplied by the client". */
 	ENSURE(selected == 0, MOAT_ERR_ILLEGAL_PARAMETER);
 	/* "... that the server selected a cipher suite indicating a Hash associated with the PSK". */
@@ -399,5 +415,7 @@ bool moat_ext_pre_shared_key_sh_should_send(const struct moat_connection *conn)
 
 int moat_ext_pre_shared_key_sh_write(struct moat_connection *conn, struct moat_buf *out)
 {
+	if (moat_psk_ext_chosen(conn) != NULL)
+		return moat_ext_write_pre_shared_key_sh(out, conn->psks->wire_index);
 	return moat_ext_write_pre_shared_key_sh(out, conn->tix->psk_index);
 }

@@ -16,15 +16,16 @@
 #include "tls/crypto/util.h"
 #include "tls/ext_rows.h"
 #include "tls/handshake_tables.h"
+#include "tls/psk_external.h"
 #include "tls/tickets.h"
 
 /* The policy's first TLS 1.3 suite the client offers; with a PSK, one with the PSK's hash (RFC 8446 §4.2.11). */
-static const struct moat_cipher_suite *choose_suite(const struct moat_security_policy *p, struct moat_cursor offered,
-						   const struct moat_cipher_suite *psk_suite)
+const struct moat_cipher_suite *moat_tls13_choose_suite(const struct moat_security_policy *p,
+							 struct moat_cursor offered, moat_hash_alg alg)
 {
 	for (size_t i = 0; i < p->cipher_suites_count; i++) {
 		const struct moat_cipher_suite *s = p->cipher_suites[i];
-		if (psk_suite != NULL && s->prf_hash != psk_suite->prf_hash)
+		if (alg != MOAT_HASH_NONE && s->prf_hash != alg)
 			continue;
 		if (s->min_version <= MOAT_TLS13 && s->max_version >= MOAT_TLS13 && moat_u16_list_contains(offered, s->iana))
 			return s;
@@ -42,8 +43,7 @@ static int plan_tickets(struct moat_connection *conn)
 {
 	struct moat_handshake *hs = conn->hs;
 	const struct moat_ext_block *ext = &hs->client_hello.ext;
-	if (!moat_tickets_server_enabled(conn) || moat_conn_client_auth(conn) != MOAT_CERT_AUTH_NONE ||
-	    (hs->flags & MOAT_HS_F_TICKET))
+	if (!moat_tickets_server_enabled(conn) || (hs->flags & MOAT_HS_F_TICKET))
 		return MOAT_SUCCESS;
 	struct moat_cursor modes;
 	bool dhe = false;
@@ -95,12 +95,20 @@ static int negotiate_first(struct moat_connection *conn)
 	/* Appendix D.4: a client in compatibility mode sends a session id; answer with a CCS. */
 	if (hs->session_id_len > 0)
 		hs->flags |= MOAT_HS_F_MIDDLEBOX;
-	/* First, as it may wait for the ticket callback: everything above is safe to run again. */
-	TRY(moat_tls13_psk_server_select(conn));
 	const struct moat_cipher_suite *psk_suite = NULL;
+	if (moat_conn_psk_mode(conn) == MOAT_PSK_MODE_EXTERNAL) {
+		/* The selection callback is synchronous: this runs once. */
+		TRY(moat_tls13_psk_ext_server_select(conn));
+		const struct moat_psk *ext = moat_psk_ext_chosen(conn);
+		if (ext != NULL)
+			psk_suite = conn->suite = moat_tls13_choose_suite(p, ch->cipher_suites, moat_psk_hash(ext));
+	} else {
+		/* First, as it may wait for the ticket callback: everything above is safe to run again. */
+		TRY(moat_tls13_psk_server_select(conn));
+	}
 	if (conn->tix != NULL && conn->tix->psk_selected) {
 		psk_suite = moat_cipher_suite_find(conn->tix->session.cipher_suite);
-		conn->suite = choose_suite(p, ch->cipher_suites, psk_suite);
+		conn->suite = moat_tls13_choose_suite(p, ch->cipher_suites, psk_suite->prf_hash);
 		if (conn->suite == NULL) {
 			/* No suite with the PSK's hash: resume nothing (§4.2.11), a full handshake instead. */
 			conn->tix->psk_selected = false;
@@ -110,7 +118,7 @@ static int negotiate_first(struct moat_connection *conn)
 		}
 	}
 	if (psk_suite == NULL)
-		conn->suite = choose_suite(p, ch->cipher_suites, NULL);
+		conn->suite = moat_tls13_choose_suite(p, ch->cipher_suites, MOAT_HASH_NONE);
 	ENSURE(conn->suite != NULL, MOAT_ERR_HANDSHAKE_FAILURE);
 	TRY(moat_ext_recv_list(conn, &moat_ext_ch13_recv, &ch->ext, 0));
 	if (psk_suite != NULL) {
@@ -141,6 +149,7 @@ static int process_second_client_hello(struct moat_connection *conn, struct moat
 	TRY(moat_client_hello_check_retry(&hs->client_hello, &ch2));
 	TRY(moat_ext_recv_present(conn, &moat_ext_ch13_retry_recv, &ch2.ext));
 	TRY(moat_tls13_psk_server_second_hello(conn, body));
+	TRY(moat_tls13_psk_ext_server_second_hello(conn, body));
 	return compute_shared_secret(conn, &hs->kex_share);
 }
 
@@ -176,6 +185,7 @@ int moat_tls13_server_send_hrr(struct moat_connection *conn)
 	TRY(moat_hs_transcript_hrr_rewrite(conn));
 	TRY(send_server_hello_like(conn, moat_hrr_random, true));
 	TRY(moat_tls13_psk_server_hrr_sent(conn));
+	TRY(moat_tls13_psk_ext_server_hrr_sent(conn));
 	hs->hrr_done = true;
 	return MOAT_SUCCESS;
 }

@@ -92,6 +92,46 @@ require_body()
 	[ "$(grep -c '"client_cert":"CN=client-one' access.log)" = 2 ] || { show access.log; atf_fail "want two lines with the subject"; }
 }
 
+atf_test_case resume
+resume_head()
+{
+	atf_set "descr" "client-auth require with tickets: a session resumed with -sess_in keeps its certificate's name in the PROXY v2 header and the access log; a ticket from before the site required certificates, or whose certificate has expired since, is a full handshake that asks for one"
+	atf_set "require.progs" "openssl"
+}
+resume_body()
+{
+	make_pki
+	client_cert one client-one
+	# First without client certificates: a ticket that records none.
+	serve
+	client plain -sess_out plain.sess || { show plain.err frontd.err; atf_fail "no first connection"; }
+	[ -s plain.sess ] || atf_fail "s_client saved no session"
+	stop_frontd
+	rm -f access.log
+	: >A.out
+
+	serve 'client-auth require' 'client-ca "ca.pem"'
+	client first -cert one.pem -key one.key -sess_out first.sess || { show first.err frontd.err; atf_fail "refused"; }
+	client second -cert one.pem -key one.key -sess_in first.sess -msg ||
+		{ show second.err frontd.err; atf_fail "the resumed connection failed"; }
+	grep -q 'Handshake .*, Certificate$' second.out && { show second.out; atf_fail "a resumed handshake carried a certificate"; }
+	[ "$(grep -c 'ssl\.cn=client-one' A.out)" = 2 ] || { show A.out; atf_fail "want the name in both PROXY headers"; }
+	# The old ticket: not resumed; without a certificate the full handshake ends as one without must.
+	client old -sess_in plain.sess
+	expect_line old.err 'alert certificate required|alert number 116'
+	# A certificate that expires a few seconds from now: its ticket resumes no more once it has, and
+	# the full handshake in its stead refuses the certificate.
+	client_cert soon client-soon -enddate "$(date -u -d '+6 seconds' +%Y%m%d%H%M%SZ)"
+	client soon1 -cert soon.pem -key soon.key -sess_out soon.sess || { show soon1.err; atf_fail "refused before expiry"; }
+	sleep 7
+	client soon2 -cert soon.pem -key soon.key -sess_in soon.sess
+	expect_line soon2.err 'alert certificate expired|alert number 45'
+	stop_frontd
+	expect_line access.log '"resumed":true.*"client_cert":"CN=client-one,O=moat test"|"client_cert":"CN=client-one,O=moat test".*"resumed":true'
+	[ "$(grep -c '"client_cert":"CN=client-one' access.log)" = 2 ] || { show access.log; atf_fail "want two lines with the subject"; }
+	[ "$(grep -c '"resumed":true' access.log)" = 1 ] || { show access.log; atf_fail "want one resumed line"; }
+}
+
 atf_test_case request
 request_head()
 {
@@ -191,6 +231,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case require
 	atf_add_test_case request
+	atf_add_test_case resume
 	atf_add_test_case crl_and_names
 	atf_add_test_case curl
 	atf_add_test_case config_errors

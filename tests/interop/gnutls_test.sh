@@ -682,6 +682,39 @@ record_size_limit_tls12_body()
 	finish
 }
 
+atf_test_case external_psk
+external_psk_head()
+{
+	atf_set "descr" "TLS 1.3 external PSKs: gnutls-cli --pskusername/--pskkey on our server without a certificate, our client on gnutls-serv --pskpasswd"
+	atf_set "require.progs" "gnutls-cli gnutls-serv"
+	atf_set "timeout" "60"
+}
+PSK=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+PSK_PRIORITY="NORMAL:-VERS-ALL:+VERS-TLS1.3:+ECDHE-PSK:+PSK"
+external_psk_body()
+{
+	make_pki p256
+	make_data data 4000
+
+	combo psk_server
+	if vs_cli data --psk "$PSK" --psk-identity alice --echo -- \
+		--pskusername alice --pskkey "$PSK" --priority "$PSK_PRIORITY"; then
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || fail "gnutls-cli exit $RC, server exit $SRC"
+		same data "$N.out" && expect "$N.glog" "PSK authentication. Connected as 'alice'" &&
+			expect "$N.srv.out" "^psk_identity: alice\$" "^sig: 0x0000\$" "^closed: ok" && pass
+	fi
+
+	combo psk_client
+	echo "alice:$PSK" >psk.passwd
+	if vs_serv --pskpasswd psk.passwd --priority "$PSK_PRIORITY" -- \
+		--psk "$PSK" --psk-identity alice --print --echo-check <data; then
+		[ $RC -eq 0 ] || fail "client exit $RC"
+		expect "$N.cli.err" "^psk_identity: alice\$" "^peer_cert: no\$" "^echo: $(file_size data) bytes ok\$" &&
+			pass
+	fi
+	finish
+}
+
 atf_test_case large_data
 large_data_head()
 {
@@ -734,4 +767,5 @@ atf_init_test_cases()
 	atf_add_test_case large_data
 	atf_add_test_case resumption
 	atf_add_test_case resumption12
+	atf_add_test_case external_psk
 }

@@ -1279,6 +1279,93 @@ open("scts.bin", "wb").write(struct.pack(">H", len(scts)) + scts)' || atf_fail "
 	finish
 }
 
+atf_test_case external_psk
+external_psk_head()
+{
+	atf_set "descr" "TLS 1.3 external PSKs: s_client -psk on our server (with and without a certificate, after an HRR), our client on s_server -psk -nocert; a wrong key or an unknown identity, and what each side sees"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "90"
+}
+PSK=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+PSK_WRONG=ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+# psk_server_one SERVER_ARGS... -- S_CLIENT_ARGS...: our server for one connection with the PSK "alice",
+# s_client sending data with the PSK its arguments give (messages in $N.msg); the PSK handshake is checked.
+psk_server_one()
+{
+	vs_s_client data --psk "$PSK" --psk-identity alice --echo "$@" -msg -msgfile "$N.msg" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; return; }
+	same data "$N.out" || return
+	if grep -q "<<< .*Handshake .*, Certificate\$" "$N.msg"; then
+		fail "the server sent a Certificate on a PSK handshake"
+		return
+	fi
+	expect "$N.srv.out" "^psk_identity: alice\$" "^sig: 0x0000\$" "^peer_cert: no\$" "^resumed: no\$" && pass
+}
+external_psk_body()
+{
+	make_pki p256
+	make_data data 1000
+
+	combo psk_server_nocert
+	psk_server_one -- -psk "$PSK" -psk_identity alice
+	combo psk_server_cert
+	psk_server_one --cert p256.pem --key p256.key -- -psk "$PSK" -psk_identity alice
+	# Our server without x25519: the ClientHello is retried, the binder covers the HRR transcript.
+	combo psk_server_hrr
+	psk_server_one --policy 20190802 -- -psk "$PSK" -psk_identity alice -groups X25519:P-256
+	grep -q "^hello_retry_request: yes" psk_server_hrr.srv.out || fail "our server saw no HRR"
+
+	# A wrong key: the binder does not verify; we end with decrypt_error (RFC 8446 §4.2.11), certificate or not.
+	combo psk_server_wrong_key
+	if vs_s_client data --cert p256.pem --key p256.key --psk "$PSK" --psk-identity alice --echo -- \
+		-psk "$PSK_WRONG" -psk_identity alice; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			expect "$N.srv.err" "MOAT_ERR_DECRYPT_ERROR" "alert sent: decrypt_error" &&
+				expect "$N.err" "alert decrypt error" && pass
+		fi
+	fi
+	# An identity we do not know, and no certificate to fall back on: unknown_psk_identity (§6.2).
+	combo psk_server_unknown_identity
+	if vs_s_client data --psk "$PSK" --psk-identity alice --echo -- -psk "$PSK" -psk_identity mallory; then
+		if [ $RC -eq 0 ] || [ $SRC -eq 0 ]; then
+			fail "s_client exit $RC, server exit $SRC"
+		else
+			expect "$N.srv.err" "alert sent: unknown_psk_identity" && expect "$N.err" "alert unknown psk identity" &&
+				pass
+		fi
+	fi
+	# The same with a certificate: a full handshake, which s_client verifies.
+	combo psk_server_unknown_identity_cert
+	if vs_s_client data --cert p256.pem --key p256.key --psk "$PSK" --psk-identity alice --echo -- \
+		-psk "$PSK" -psk_identity mallory; then
+		[ $RC -eq 0 ] && [ $SRC -eq 0 ] || fail "s_client exit $RC, server exit $SRC"
+		same data "$N.out" && expect "$N.srv.out" "^psk_identity: none\$" "^sig: 0x0403\$" && pass
+	fi
+
+	# Our client against s_server with a PSK and no certificate.
+	combo psk_client
+	if vs_s_server -psk "$PSK" -psk_identity alice -nocert -- \
+		--psk "$PSK" --psk-identity alice --print --echo-check --send-bytes 100; then
+		[ $RC -eq 0 ] || fail "client exit $RC"
+		expect "$N.cli.err" "^psk_identity: alice\$" "^peer_cert: no\$" "^cipher: TLS_AES_128_GCM_SHA256\$" \
+			"^echo: 100 bytes ok\$" && pass
+	fi
+	# A wrong key: OpenSSL answers a binder that does not verify with illegal_parameter.
+	combo psk_client_wrong_key
+	if vs_s_server -psk "$PSK" -psk_identity alice -nocert -- \
+		--psk "$PSK_WRONG" --psk-identity alice --echo-check --send-bytes 100; then
+		if [ $RC -eq 0 ]; then
+			fail "client finished a handshake with the wrong key"
+		else
+			expect "$N.cli.err" "alert received: illegal_parameter" && expect "$N.peer.err" "binder does not verify" &&
+				pass
+		fi
+	fi
+	finish
+}
+
 atf_test_case negative
 negative_head()
 {
@@ -1379,5 +1466,6 @@ atf_init_test_cases()
 	atf_add_test_case resumption12
 	atf_add_test_case max_fragment_length_tls12
 	atf_add_test_case sct
+	atf_add_test_case external_psk
 	atf_add_test_case negative
 }

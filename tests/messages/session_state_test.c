@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/messages/codec_check.h"
+#include "tls/crypto/ticket_aead.h"
 #include "tls/iana.h"
 #include "tls/session_state.h"
 
@@ -28,8 +29,8 @@ static void sample(struct moat_session_state *s)
 		s->psk[i] = (uint8_t)(0xa0 + i);
 	strcpy(s->server_name, "www.example.com");
 	strcpy(s->alpn, "h2");
-	s->client_identity_len = 32;
-	memset(s->client_identity, 0x5c, 32);
+	s->client_identity_len = MOAT_SESSION_CLIENT_ID_MAX;
+	memset(s->client_identity, 0x5c, MOAT_SESSION_CLIENT_ID_MAX);
 }
 
 static size_t encode(const struct moat_session_state *s, uint8_t *mem, size_t cap)
@@ -58,8 +59,10 @@ ATF_TC_BODY(round_trip, tc)
 	ATF_REQUIRE_STREQ(out_state.server_name, "www.example.com");
 	ATF_REQUIRE_STREQ(out_state.alpn, "h2");
 	ATF_REQUIRE_EQ(out_state.max_early_data, 0);
-	ATF_REQUIRE_EQ(out_state.client_identity_len, 32);
-	ATF_REQUIRE(memcmp(out_state.client_identity, s.client_identity, 32) == 0);
+	ATF_REQUIRE_EQ(out_state.client_identity_len, MOAT_SESSION_CLIENT_ID_MAX);
+	ATF_REQUIRE(memcmp(out_state.client_identity, s.client_identity, MOAT_SESSION_CLIENT_ID_MAX) == 0);
+	/* The longest state fits what keyd seals. */
+	ATF_REQUIRE(n <= MOAT_TICKET_PLAINTEXT_MAX);
 }
 
 /* The layout the header documents, field by field, for a state without SNI, ALPN or client identity. */
@@ -76,11 +79,11 @@ ATF_TC_BODY(layout, tc)
 	s.client_identity_len = 0;
 	s.max_early_data = 7;
 	size_t n = encode(&s, mem, sizeof(mem));
-	static const uint8_t head[] = { 0x01, 0x03, 0x04, 0x13, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+	static const uint8_t head[] = { 0x02, 0x03, 0x04, 0x13, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 					0x08, 0x00, 0x00, 0xd2, 0xf0, 0xde, 0xad, 0xbe, 0xef, 0x20 };
-	ATF_REQUIRE_EQ(n, sizeof(head) + 32 + 1 + 1 + 4 + 1);
+	ATF_REQUIRE_EQ(n, sizeof(head) + 32 + 1 + 1 + 4 + 2);
 	ATF_REQUIRE(memcmp(mem, head, sizeof(head)) == 0);
-	static const uint8_t tail[] = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00 };
+	static const uint8_t tail[] = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00 };
 	ATF_REQUIRE(memcmp(mem + sizeof(head) + 32, tail, sizeof(tail)) == 0);
 }
 
@@ -110,10 +113,12 @@ ATF_TC_BODY(values, tc)
 	sample(&s);
 	size_t n = encode(&s, mem, sizeof(mem));
 
-	/* A later format is not ours to read. */
-	mem[0] = 2;
-	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
+	/* Another format is not ours to read. */
 	mem[0] = 1;
+	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
+	mem[0] = 3;
+	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);
+	mem[0] = 2;
 	/* TLS 1.0 to 1.3 only: not SSL 3.0, not a later version. */
 	mem[2] = 0x05;
 	expect_refused(mem, n, MOAT_ERR_ILLEGAL_PARAMETER);

@@ -13,6 +13,13 @@ tests_tls_resumption_test_SOURCES = tests/tls/resumption_test.c tests/tls/test_c
 tests_tls_resumption_test_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tls
 tests_tls_resumption_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 
+# External PSKs (the guide's API), our client against our server, with and without a certificate.
+check_PROGRAMS += tests/tls/external_psk_test
+tests_tls_external_psk_test_SOURCES = tests/tls/external_psk_test.c tests/tls/test_certs.c tests/tls/test_certs.h \
+	$(TEST_UTIL_SOURCES)
+tests_tls_external_psk_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_external_psk_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
 # A scripted hostile peer against our server and our client: one alert per malformed or unexpected message.
 check_PROGRAMS += tests/tls/hostile_peer_test
 tests_tls_hostile_peer_test_SOURCES = tests/tls/hostile_peer_test.c tests/tls/scripted_peer.c \

@@ -11,7 +11,10 @@
  * bytes (bad ticket: full), the PSK (the binder no longer verifies:
  * decrypt_error), the clock (expired: full), the server name (full), the
  * server's groups (HelloRetryRequest with the PSK), the callback's timing
- * (answered later: negotiate blocks on application input).
+ * (answered later: negotiate blocks on application input). With client
+ * certificates: a ticket records the one verified and resumes on it (and
+ * its reissued tickets keep it), but not where the certificate is required
+ * and the ticket has none, nor under other trust settings.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -41,6 +44,10 @@ static bool reissue;
 static int tickets_received;
 static uint64_t clock_ns;
 static bool clock_set;
+/* Client certificates: what the next pair's server asks, extra anchors it trusts, whether the client has one. */
+static moat_cert_auth_type server_client_auth;
+static const char *server_extra_ca;
+static bool client_has_cert;
 
 static int test_clock(void *ctx, uint64_t *ns)
 {
@@ -98,6 +105,9 @@ static void setup(void)
 	reissue = false;
 	tickets_received = 0;
 	clock_set = false;
+	server_client_auth = MOAT_CERT_AUTH_NONE;
+	server_extra_ca = NULL;
+	client_has_cert = false;
 }
 
 static void teardown(void)
@@ -121,8 +131,18 @@ static void pair_init(struct pair *p, const char *server_policy, moat_ticket_cry
 	EXPECT_OK(moat_config_set_ticket_crypto_cb(p->scfg, cb, cb_ctx));
 	if (clock_set)
 		EXPECT_OK(moat_config_set_wall_clock(p->scfg, test_clock, NULL));
+	if (server_client_auth != MOAT_CERT_AUTH_NONE) {
+		EXPECT_OK(moat_config_set_client_auth_type(p->scfg, server_client_auth));
+		EXPECT_OK(moat_config_wipe_trust_store(p->scfg));
+		EXPECT_OK(moat_config_add_pem_to_trust_store(p->scfg, pki.ca_pem));
+		if (server_extra_ca != NULL)
+			EXPECT_OK(moat_config_add_pem_to_trust_store(p->scfg, server_extra_ca));
+	}
 	p->ccfg = moat_config_new();
 	ATF_REQUIRE(p->ccfg != NULL);
+	/* The client presents the server's certificate: it is valid for clientAuth too. */
+	if (client_has_cert)
+		EXPECT_OK(moat_config_add_cert_chain_and_key_to_store(p->ccfg, ck));
 	EXPECT_OK(moat_config_wipe_trust_store(p->ccfg));
 	EXPECT_OK(moat_config_add_pem_to_trust_store(p->ccfg, pki.ca_pem));
 	EXPECT_OK(moat_config_set_session_ticket_cb(p->ccfg, count_ticket, NULL));
@@ -512,8 +532,117 @@ ATF_TC_BODY(tickets_off, tc)
 	teardown();
 }
 
+/* The server's view of the client certificate: its subject, and the leaf's hash into hash. */
+static void client_identity(struct moat_connection *server, uint8_t hash[32], char subject[256])
+{
+	char cn[128];
+	EXPECT_OK(moat_connection_get_client_cert_identity(server, hash, subject, 256, cn, sizeof(cn)));
+	ATF_REQUIRE(strstr(subject, "CN=") != NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(resume_with_client_certificate);
+ATF_TC_BODY(resume_with_client_certificate, tc)
+{
+	setup();
+	server_client_auth = MOAT_CERT_AUTH_REQUIRED;
+	client_has_cert = true;
+	uint8_t s[SESSION_MAX], hash1[32], hash2[32];
+	char subject1[256], subject2[256];
+	struct pair p;
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	REQUIRE_HANDSHAKE(&p, NULL);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p.server), "CLIENT_AUTH") != NULL);
+	client_identity(p.server, hash1, subject1);
+	exchange(&p);
+	int n = moat_connection_get_session(p.client, s, sizeof(s));
+	ATF_REQUIRE(n > 0);
+	pair_free(&p);
+
+	/* Resumed: no Certificate either way, and the identity comes from the ticket. */
+	ATF_REQUIRE(second(&p, s, (size_t)n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p.server), "CLIENT_AUTH") == NULL);
+	const uint8_t *der;
+	uint32_t der_len;
+	ATF_REQUIRE(moat_connection_get_peer_cert_der(p.server, &der, &der_len) < 0);
+	client_identity(p.server, hash2, subject2);
+	ATF_REQUIRE_STREQ(subject1, subject2);
+	ATF_REQUIRE(memcmp(hash1, hash2, 32) == 0);
+	require_resumed(&p);
+	/* The ticket this resumed connection issued keeps the record: a third connection resumes on it too. */
+	n = moat_connection_get_session(p.client, s, sizeof(s));
+	ATF_REQUIRE(n > 0);
+	pair_free(&p);
+	ATF_REQUIRE(second(&p, s, (size_t)n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	client_identity(p.server, hash2, subject2);
+	ATF_REQUIRE_STREQ(subject1, subject2);
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+/* A ticket from before the site asked for certificates: required now, so a full handshake asks for one. */
+ATF_TC_WITHOUT_HEAD(ticket_without_client_certificate);
+ATF_TC_BODY(ticket_without_client_certificate, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	server_client_auth = MOAT_CERT_AUTH_REQUIRED;
+	struct pair p;
+	/* The client has no certificate: the full handshake ends as one without a certificate must. */
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) < 0);
+	ATF_REQUIRE_EQ_MSG(p.server_err, MOAT_ERR_CERTIFICATE_REQUIRED, "%s", moat_strerror_name(p.server_err));
+	pair_free(&p);
+	/* With one it presents it. */
+	client_has_cert = true;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p.server), "CLIENT_AUTH") != NULL);
+	uint8_t hash[32];
+	char subject[256];
+	client_identity(p.server, hash, subject);
+	require_full(&p);
+	pair_free(&p);
+	/* Where the certificate is optional, the same ticket resumes. */
+	server_client_auth = MOAT_CERT_AUTH_OPTIONAL;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	EXPECT_ERR(moat_connection_get_client_cert_identity(p.server, hash, subject, sizeof(subject), NULL, 0),
+		   MOAT_ERR_INVALID_STATE);
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+/* The trust settings changed since the certificate was verified: it is verified again. */
+ATF_TC_WITHOUT_HEAD(other_trust_settings_are_a_full_handshake);
+ATF_TC_BODY(other_trust_settings_are_a_full_handshake, tc)
+{
+	setup();
+	server_client_auth = MOAT_CERT_AUTH_REQUIRED;
+	client_has_cert = true;
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	struct test_pki other;
+	test_pki_make(&other, TEST_KEY_P256);
+	server_extra_ca = other.ca_pem;
+	struct pair p;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p.server), "CLIENT_AUTH") != NULL);
+	require_full(&p);
+	pair_free(&p);
+	/* The same settings made again (a reload) give the same digest: resumed. */
+	server_extra_ca = NULL;
+	ATF_REQUIRE(second(&p, s, n, NULL, ex_ticket_crypto_cb, &sealer, NULL) == 0);
+	require_resumed(&p);
+	pair_free(&p);
+	test_pki_free(&other);
+	teardown();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, resume_with_client_certificate);
+	ATF_TP_ADD_TC(tp, ticket_without_client_certificate);
+	ATF_TP_ADD_TC(tp, other_trust_settings_are_a_full_handshake);
 	ATF_TP_ADD_TC(tp, resume);
 	ATF_TP_ADD_TC(tp, resume_with_deferred_ticket_ops);
 	ATF_TP_ADD_TC(tp, unknown_key_is_full_handshake);

@@ -82,6 +82,8 @@ MOAT_MUST_USE int moat_cert_der_common_name(const uint8_t *der, size_t len, char
 /* Both from one parse; either may be NULL. */
 MOAT_MUST_USE int moat_cert_der_names(const uint8_t *der, size_t len, char *subject, size_t subject_cap, char *cn,
 				      size_t cn_cap);
+/* A DER certificate's notAfter, Unix seconds (a resumed session's client certificate must still be valid). */
+MOAT_MUST_USE int moat_cert_der_not_after(const uint8_t *der, size_t len, uint64_t *out);
 
 /* A zeroed struct has no store: init it first. */
 struct moat_trust_store {

@@ -4,9 +4,12 @@
  * the peer: it is parsed by libcrypto, and the text written out is escaped
  * by RFC 2253's rules, with control and non-ASCII bytes as \XX escapes, so
  * a hostile subject cannot put a newline or a quote into a log line.
+ * Beside it, the notAfter date a resumed session's client certificate is
+ * checked against.
  */
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -96,6 +99,22 @@ int moat_cert_der_names(const uint8_t *der, size_t len, char *subject, size_t su
 	X509_free(x);
 	ERR_clear_error();
 	return rc;
+}
+
+int moat_cert_der_not_after(const uint8_t *der, size_t len, uint64_t *out)
+{
+	ENSURE_REF(out);
+	X509 *x = parse(der, len);
+	ENSURE(x != NULL, MOAT_ERR_BAD_CERTIFICATE);
+	struct tm tm;
+	const ASN1_TIME *t = X509_get0_notAfter(x);
+	bool ok = t != NULL && ASN1_TIME_to_tm(t, &tm) == 1;
+	time_t v = ok ? timegm(&tm) : -1;
+	X509_free(x);
+	ERR_clear_error();
+	ENSURE(v >= 0, MOAT_ERR_BAD_CERTIFICATE);
+	*out = (uint64_t)v;
+	return MOAT_SUCCESS;
 }
 
 int moat_cert_der_subject(const uint8_t *der, size_t len, char *out, size_t cap)

@@ -321,6 +321,14 @@ void ex_print_params(struct moat_connection *conn, FILE *out)
 	fprintf(out, "server_name: %s\n", sni && *sni ? sni : "none");
 	fprintf(out, "peer_cert: %s\n", have_peer ? "yes" : "no");
 	fprintf(out, "resumed: %s\n", moat_connection_is_session_resumed(conn) ? "yes" : "no");
+	uint16_t psk_len = 0;
+	uint8_t psk_id[256];
+	if (moat_connection_get_negotiated_psk_identity_length(conn, &psk_len) < 0 || psk_len >= sizeof(psk_id) ||
+	    moat_connection_get_negotiated_psk_identity(conn, psk_id, sizeof(psk_id) - 1) < 0)
+		psk_len = 0;
+	moat_error_clear();
+	psk_id[psk_len] = '\0';
+	fprintf(out, "psk_identity: %s\n", psk_len > 0 ? (const char *)psk_id : "none");
 	fflush(out);
 }
 
@@ -339,4 +347,55 @@ void ex_report_error(struct moat_connection *conn, const char *what)
 			fprintf(stderr, "%s: alert sent: %s\n", ex_progname, moat_alert_name((int)alert));
 	}
 	fflush(stderr);
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int ex_append_psk(struct moat_connection *conn, const char *identity, const char *hex, const char *hash)
+{
+	uint8_t secret[1024];
+	size_t n = strlen(hex);
+	if (n == 0 || n % 2 != 0 || n / 2 > sizeof(secret)) {
+		ex_warn("--psk wants an even number of hex digits (at most %zu bytes)", sizeof(secret));
+		return -1;
+	}
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			ex_warn("--psk: '%s' is not hex", hex);
+			explicit_bzero(secret, sizeof(secret));
+			return -1;
+		}
+		secret[i] = (uint8_t)(hi << 4 | lo);
+	}
+	moat_psk_hmac hmac = MOAT_PSK_HMAC_SHA256;
+	if (hash != NULL && strcmp(hash, "sha384") == 0) {
+		hmac = MOAT_PSK_HMAC_SHA384;
+	} else if (hash != NULL && strcmp(hash, "sha256") != 0) {
+		ex_warn("--psk-hash: sha256 or sha384, not '%s'", hash);
+		return -1;
+	}
+	size_t id_len = strlen(identity);
+	struct moat_psk *psk = moat_external_psk_new();
+	int rc = psk == NULL || id_len > 0xffff || moat_psk_set_identity(psk, (const uint8_t *)identity, (uint16_t)id_len) < 0 ||
+			 moat_psk_set_secret(psk, secret, (uint16_t)(n / 2)) < 0 || moat_psk_set_hmac(psk, hmac) < 0 ||
+			 moat_connection_set_psk_mode(conn, MOAT_PSK_MODE_EXTERNAL) < 0 ||
+			 moat_connection_append_psk(conn, psk) < 0
+		 ? -1
+		 : 0;
+	explicit_bzero(secret, sizeof(secret));
+	if (rc < 0)
+		ex_report_error(conn, "setting up --psk");
+	if (moat_psk_free(&psk) < 0)
+		moat_error_clear();
+	return rc;
 }

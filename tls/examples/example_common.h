@@ -60,4 +60,11 @@ void ex_print_params(struct moat_connection *conn, FILE *out);
  */
 void ex_report_error(struct moat_connection *conn, const char *what);
 
+/*
+ * --psk HEX --psk-identity ID [--psk-hash sha256|sha384], as openssl
+ * s_client/s_server take them: switch conn to external PSKs and append the
+ * one described. -1 (with a message) on a bad value or a failed call.
+ */
+int ex_append_psk(struct moat_connection *conn, const char *identity, const char *hex, const char *hash);
+
 #endif

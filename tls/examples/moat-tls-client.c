@@ -45,6 +45,9 @@ struct options {
 	bool low_latency;
 	const char *sess_in;                 /* a session to offer (--sess-in) */
 	const char *sess_out;                /* where the last ticket's session goes (--sess-out) */
+	const char *psk;                     /* external PSK, hex (--psk) */
+	const char *psk_identity;
+	const char *psk_hash;
 	int timeout_ms;
 };
 
@@ -212,12 +215,14 @@ static void usage(FILE *to)
 		"       [--policy NAME] [--alpn a,b] [--cert FILE --key FILE] [--key-update] [--low-latency]\n"
 		"       [--echo-check [--send-bytes N]] [--send-file FILE] [--recv-bytes N] [--print]\n"
 		"       [--timeout SECONDS] [--sess-in FILE] [--sess-out FILE]\n"
+		"       [--psk HEX --psk-identity ID [--psk-hash sha256|sha384]]\n"
 		"       moat-tls-client -h | --help | -V | --version\n"
 		"--echo-check sends stdin (or N pattern bytes) and expects it back unchanged;\n"
 		"--recv-bytes writes the received bytes to stdout. Parameters go to stderr.\n"
 		"--sess-out keeps the session of the last ticket received; --sess-in offers one (TLS 1.3 resumption).\n"
 		"--policy also sets the highest version offered: default_tls13 (the default) offers TLS 1.3 to 1.0,\n"
-		"default or 20190214 stop at TLS 1.2.\n");
+		"default or 20190214 stop at TLS 1.2.\n"
+		"--psk offers an external PSK (TLS 1.3) instead of a ticket.\n");
 }
 
 static int parse_count(const char *arg, long long *out)
@@ -238,7 +243,8 @@ static int parse_args(int argc, char **argv)
 {
 	enum {
 		O_CONNECT = 256, O_SERVER_NAME, O_CA, O_INSECURE, O_POLICY, O_ALPN, O_CERT, O_KEY, O_ECHO_CHECK,
-		O_SEND_BYTES, O_RECV_BYTES, O_SEND_FILE, O_KEY_UPDATE, O_PRINT, O_LOW_LATENCY, O_TIMEOUT, O_SESS_IN, O_SESS_OUT, O_HELP,
+		O_SEND_BYTES, O_RECV_BYTES, O_SEND_FILE, O_KEY_UPDATE, O_PRINT, O_LOW_LATENCY, O_TIMEOUT, O_SESS_IN, O_SESS_OUT, O_PSK,
+		O_PSK_IDENTITY, O_PSK_HASH, O_HELP,
 		O_VERSION
 	};
 	static const struct option longopts[] = {
@@ -259,6 +265,9 @@ static int parse_args(int argc, char **argv)
 		{ "low-latency", no_argument, NULL, O_LOW_LATENCY },
 		{ "sess-in", required_argument, NULL, O_SESS_IN },
 		{ "sess-out", required_argument, NULL, O_SESS_OUT },
+		{ "psk", required_argument, NULL, O_PSK },
+		{ "psk-identity", required_argument, NULL, O_PSK_IDENTITY },
+		{ "psk-hash", required_argument, NULL, O_PSK_HASH },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -320,6 +329,15 @@ static int parse_args(int argc, char **argv)
 		case O_LOW_LATENCY:
 			opts.low_latency = true;
 			break;
+		case O_PSK:
+			opts.psk = optarg;
+			break;
+		case O_PSK_IDENTITY:
+			opts.psk_identity = optarg;
+			break;
+		case O_PSK_HASH:
+			opts.psk_hash = optarg;
+			break;
 		case O_TIMEOUT: {
 			long long t;
 			if (parse_count(optarg, &t) < 0 || t == 0 || t > 86400)
@@ -346,6 +364,10 @@ static int parse_args(int argc, char **argv)
 	}
 	if ((opts.cert == NULL) != (opts.key == NULL)) {
 		ex_warn("--cert and --key go together");
+		return 2;
+	}
+	if ((opts.psk == NULL) != (opts.psk_identity == NULL) || (opts.psk_hash != NULL && opts.psk == NULL)) {
+		ex_warn("--psk and --psk-identity go together (--psk-hash with them)");
 		return 2;
 	}
 	if (opts.echo_check && opts.send_file) {
@@ -541,6 +563,8 @@ int main(int argc, char **argv)
 	if (opts.low_latency && must(moat_connection_prefer_low_latency(conn), "prefer_low_latency") < 0)
 		goto out;
 	if (opts.sess_in && load_session(conn) < 0)
+		goto out;
+	if (opts.psk && ex_append_psk(conn, opts.psk_identity, opts.psk, opts.psk_hash) < 0)
 		goto out;
 	if (negotiate(conn, fd) < 0)
 		goto out;

@@ -76,6 +76,9 @@ struct options {
 	long ticket_count;                   /* -1: the library's default */
 	bool ticket_decrypt_only;
 	bool session_cache;
+	const char *psk;                     /* external PSK, hex (--psk) */
+	const char *psk_identity;
+	const char *psk_hash;
 	int timeout_ms;
 };
 
@@ -503,6 +506,7 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: moat-tls-server --listen HOST:PORT --cert FILE [--key FILE] [--ocsp FILE] [--sct FILE]\n"
 		"       [--cert FILE --key FILE [--ocsp FILE] [--sct FILE] ...]\n"
+		"       [--psk HEX --psk-identity ID [--psk-hash sha256|sha384]] (--cert optional with --psk)\n"
 		"       [--policy NAME] [--alpn a,b] [--mutual | --mutual-optional] [--ca FILE]\n"
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency] [--accept-mfl]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
@@ -518,7 +522,7 @@ static int parse_args(int argc, char **argv)
 	enum {
 		O_LISTEN = 256, O_CERT, O_KEY, O_OCSP, O_SCT, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_ACCEPT_MFL, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
-		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_SESSION_CACHE, O_HELP, O_VERSION
+		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_SESSION_CACHE, O_PSK, O_PSK_IDENTITY, O_PSK_HASH, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -546,6 +550,9 @@ static int parse_args(int argc, char **argv)
 		{ "ticket-count", required_argument, NULL, O_TICKET_COUNT },
 		{ "ticket-decrypt-only", no_argument, NULL, O_TICKET_DECRYPT_ONLY },
 		{ "session-cache", no_argument, NULL, O_SESSION_CACHE },
+		{ "psk", required_argument, NULL, O_PSK },
+		{ "psk-identity", required_argument, NULL, O_PSK_IDENTITY },
+		{ "psk-hash", required_argument, NULL, O_PSK_HASH },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -674,6 +681,15 @@ static int parse_args(int argc, char **argv)
 		case O_SESSION_CACHE:
 			opts.session_cache = true;
 			break;
+		case O_PSK:
+			opts.psk = optarg;
+			break;
+		case O_PSK_IDENTITY:
+			opts.psk_identity = optarg;
+			break;
+		case O_PSK_HASH:
+			opts.psk_hash = optarg;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -687,8 +703,12 @@ static int parse_args(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || opts.listen == NULL || opts.cert_count == 0) {
+	if (optind != argc || opts.listen == NULL || (opts.cert_count == 0 && opts.psk == NULL)) {
 		usage(stderr);
+		return 2;
+	}
+	if ((opts.psk == NULL) != (opts.psk_identity == NULL) || (opts.psk_hash != NULL && opts.psk == NULL)) {
+		ex_warn("--psk and --psk-identity go together (--psk-hash with them)");
 		return 2;
 	}
 	bool offload = opts.async == ASYNC_OFFLOAD_SYNC || opts.async == ASYNC_OFFLOAD_THREAD;
@@ -866,6 +886,8 @@ static int handle_connection(struct server *srv, int fd)
 	    must(moat_connection_set_fd(conn, fd), "set_fd") < 0 || must(moat_connection_set_ctx(conn, &st), "set_ctx") < 0)
 		goto out;
 	if (opts.low_latency && must(moat_connection_prefer_low_latency(conn), "prefer_low_latency") < 0)
+		goto out;
+	if (opts.psk && ex_append_psk(conn, opts.psk_identity, opts.psk, opts.psk_hash) < 0)
 		goto out;
 	rc = serve(conn, fd, &st, srv->file, srv->file_len);
 out:
