@@ -298,6 +298,12 @@ struct moat_handshake {
 	uint8_t early_hello_hash[MOAT_MAX_HASH_LEN]; /* Transcript-Hash(ClientHello), for the early secrets (§7.1) */
 	size_t early_data_received;          /* bytes of accepted 0-RTT data so far */
 	bool early_data_keys;                /* client: our write keys are the early ones */
+	/*
+	 * The client's handshake traffic secret, kept for the key change after
+	 * the EndOfEarlyData: by then the master secret is derived, which wipes
+	 * conn->secrets->client_hs (tls13_key_schedule.c). Wiped once used.
+	 */
+	uint8_t early_next_secret[MOAT_MAX_HASH_LEN];
 	struct moat_offered_early_data {
 		struct moat_connection *conn;
 	} offered_early_data;

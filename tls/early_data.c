@@ -182,9 +182,23 @@ int moat_tls13_early_data_server_derive(struct moat_connection *conn)
 	return moat_tls13_derive_early(s, conn->hs->early_hello_hash, s->client_early, NULL);
 }
 
+/* Keep client_handshake_traffic_secret for the change after EndOfEarlyData; switch to it and let go. */
+static void keep_next_secret(struct moat_connection *conn)
+{
+	memcpy(conn->hs->early_next_secret, conn->secrets->client_hs, sizeof(conn->hs->early_next_secret));
+}
+
+static int switch_to_next_secret(struct moat_connection *conn, bool write)
+{
+	int rc = moat_hs_set_keys(conn, write, conn->hs->early_next_secret);
+	moat_wipe(conn->hs->early_next_secret, sizeof(conn->hs->early_next_secret));
+	return rc;
+}
+
 /* Appendix A.2: K_recv = early data after our ServerHello when accepted; the secret is not needed once installed. */
 int moat_tls13_early_data_server_read_keys(struct moat_connection *conn)
 {
+	keep_next_secret(conn);
 	int rc = moat_hs_set_keys(conn, false, conn->secrets->client_early);
 	moat_wipe(conn->secrets->client_early, sizeof(conn->secrets->client_early));
 	return rc;
@@ -195,7 +209,7 @@ int moat_tls13_server_recv_end_of_early_data(struct moat_connection *conn, struc
 {
 	TRY(moat_end_of_early_data_decode(body));
 	conn->early_data_status = MOAT_ED_END;
-	return moat_hs_set_keys(conn, false, conn->secrets->client_hs);
+	return switch_to_next_secret(conn, false);
 }
 
 /*
@@ -223,9 +237,10 @@ int moat_early_data_server_record(struct moat_connection *conn, const uint8_t *d
 static bool server_early_data_open(const struct moat_connection *conn)
 {
 	const struct moat_handshake *hs = conn->hs;
-	if (conn->handshake_complete || hs == NULL)
+	if (conn->handshake_complete || conn->failed)
 		return false;
-	if (!hs->early_data_decided)
+	/* Not started, or the ClientHello not yet answered. */
+	if (hs == NULL || !hs->early_data_decided)
 		return true;
 	return (hs->flags & MOAT_HS_F_EARLY_DATA) &&
 	       (conn->early_data_status == MOAT_ED_OFFERED || hs->early_data_waiting);
@@ -261,6 +276,8 @@ int moat_recv_early_data(struct moat_connection *conn, uint8_t *data, ssize_t ma
 		if (!server_early_data_open(conn))
 			return MOAT_SUCCESS;
 		int rc = moat_negotiate(conn, blocked);
+		if (rc < 0 && moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+			return MOAT_FAILURE;
 		if (rc == MOAT_SUCCESS || !server_early_data_open(conn)) {
 			moat_error_clear();
 			*blocked = MOAT_NOT_BLOCKED;
@@ -317,7 +334,7 @@ int moat_tls13_early_data_client_after_ee(struct moat_connection *conn)
 		return MOAT_SUCCESS;
 	}
 	conn->early_data_status = MOAT_ED_REJECTED;
-	return moat_hs_set_keys(conn, true, conn->secrets->client_hs);
+	return switch_to_next_secret(conn, true);
 }
 
 int moat_tls13_early_data_client_hrr(struct moat_connection *conn)
@@ -333,10 +350,13 @@ int moat_tls13_early_data_client_hrr(struct moat_connection *conn)
 	return MOAT_SUCCESS;
 }
 
-/* The client kept its early write keys after the ServerHello while its early data's fate is open. */
-bool moat_tls13_early_data_client_keeps_write_keys(const struct moat_connection *conn)
+/* Client, ServerHello: keep the early write keys while the early data's fate is open (and the next secret). */
+bool moat_tls13_early_data_client_keeps_write_keys(struct moat_connection *conn)
 {
-	return conn->mode == MOAT_CLIENT && conn->hs != NULL && conn->hs->early_data_keys;
+	if (conn->mode != MOAT_CLIENT || conn->hs == NULL || !conn->hs->early_data_keys)
+		return false;
+	keep_next_secret(conn);
+	return true;
 }
 
 int moat_tls13_client_send_end_of_early_data(struct moat_connection *conn)
@@ -351,7 +371,7 @@ int moat_tls13_client_send_end_of_early_data(struct moat_connection *conn)
 /* Appendix A.1: Send EndOfEarlyData, K_send = handshake. */
 int moat_tls13_client_end_of_early_data_sent(struct moat_connection *conn)
 {
-	return moat_hs_set_keys(conn, true, conn->secrets->client_hs);
+	return switch_to_next_secret(conn, true);
 }
 
 /* K_send = early data, right behind our first ClientHello (now flushed): the ticket's suite and PSK. */

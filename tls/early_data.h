@@ -24,6 +24,6 @@ MOAT_MUST_USE int moat_tls13_early_data_client_after_ee(struct moat_connection *
 /* Client, HelloRetryRequest: early data rejected, and unprotected writes again for the second ClientHello. */
 MOAT_MUST_USE int moat_tls13_early_data_client_hrr(struct moat_connection *conn);
 /* Client: the ServerHello must not move our write keys yet (early data was sent). */
-bool moat_tls13_early_data_client_keeps_write_keys(const struct moat_connection *conn);
+bool moat_tls13_early_data_client_keeps_write_keys(struct moat_connection *conn);
 
 #endif
