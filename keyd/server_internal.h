@@ -39,6 +39,7 @@
 #include "common/log.h"
 #include "ipc/ipc.h"
 #include "keyd/server.h"
+#include "keyd/early_record.h"
 #include "keyd/ticket_keys.h"
 
 #define READ_BUDGET 16 /* packets read from one peer per wake-up */
@@ -115,6 +116,7 @@ struct keyd_server {
 	/* ticket_requests.c */
 	struct keyd_tickets tickets;       /* the session-ticket keys (ticket_keys.h) */
 	uint64_t tickets_next;             /* Unix time of the keys' next scheduled change; 0: look now */
+	struct keyd_early_record early;    /* tickets opened for 0-RTT (early_record.h) */
 };
 
 static inline const char *keyd_socket_name(moat_ipc_socket sock)

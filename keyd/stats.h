@@ -32,6 +32,8 @@ struct keyd_stats {
 	uint64_t ticket_opens_reissue;     /* of those, opened under a key that no longer seals */
 	uint64_t ticket_opens_unknown_key; /* answered UNKNOWN_KEY: not sealed by a key keyd holds */
 	uint64_t ticket_opens_bad;         /* answered BAD_TICKET: a known key's name, but it does not open */
+	uint64_t ticket_opens_early_ok;    /* asked for 0-RTT and granted: the ticket's first such use */
+	uint64_t ticket_opens_early_refused; /* asked for 0-RTT and refused: a replay, a full record, an old key */
 };
 
 #endif
