@@ -44,7 +44,8 @@ static const char *const top_directives[] = {
 	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "tickets",
 };
 static const char *const site_directives[] = {
-	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol", "tickets",
+	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol", "tickets", "early-data",
+	"early-data-max",
 	/* client_cert.c reads these once the rest of the site is loaded. */
 	"client-auth", "client-ca", "client-crl", "client-verify-depth", "client-name",
 };
@@ -351,6 +352,17 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		site->tickets = on ? FRONTD_TICKETS_ON : FRONTD_TICKETS_OFF;
 		return MOAT_SUCCESS;
 	}
+	/* early-data on|off (0-RTT, moat-frontd.conf(5) "Early data"); early-data-max SIZE. */
+	if (strcmp(n->name, "early-data") == 0)
+		return tickets_arg(conf, n, &site->early_data);
+	if (strcmp(n->name, "early-data-max") == 0) {
+		uint64_t bytes;
+		TRY(moat_conf_expect_args(conf, n, 1, 1));
+		TRY(moat_conf_expect_no_block(conf, n));
+		TRY(moat_conf_arg_size(conf, n, 1, 1, FRONTD_EARLY_DATA_MAX, &bytes));
+		site->early_data_max = (uint32_t)bytes;
+		return MOAT_SUCCESS;
+	}
 	if (strcmp(n->name, "alpn") == 0) {
 		const char *protocols[MOAT_CONF_MAX_ARGS];
 		TRY(moat_conf_expect_args(conf, n, 1, MOAT_CONF_MAX_ARGS));
@@ -434,7 +446,8 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, con
 				      other->name);
 	TRY(moat_conf_check_names(conf, n, site_directives, sizeof(site_directives) / sizeof(site_directives[0])));
 	/* Single-valued directives: a second one is a mistake, not an override. */
-	static const char *const once[] = { "policy", "alpn", "default", "proxy-protocol", "tickets" };
+	static const char *const once[] = { "policy", "alpn", "default", "proxy-protocol", "tickets", "early-data",
+					    "early-data-max" };
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		TRY(moat_conf_find_unique(conf, n, once[i], &dup));
 

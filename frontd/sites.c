@@ -87,6 +87,7 @@ struct frontd_site *frontd_site_new(const char *name)
 		return NULL;
 	}
 	site->name = site->names[0];
+	site->early_data_max = FRONTD_EARLY_DATA_DEFAULT;
 	return site;
 }
 
@@ -235,10 +236,14 @@ int frontd_sites_set_ticket_cb(struct frontd_sites *sites, moat_ticket_crypto_fn
 	ENSURE_REF(sites);
 	for (size_t s = 0; s < sites->n; s++) {
 		struct moat_config *c = sites->v[s]->tls;
-		if (sites->v[s]->tickets == FRONTD_TICKETS_OFF)
+		if (sites->v[s]->tickets == FRONTD_TICKETS_OFF) {
 			TRY(moat_config_set_session_tickets_onoff(c, 0));
-		else
+		} else {
 			TRY(moat_config_set_ticket_crypto_cb(c, fn, ticket_ctx));
+			/* 0-RTT rides on tickets; keyd's single-use record guards it (conn_tickets.c). */
+			if (sites->v[s]->early_data)
+				TRY(moat_config_set_server_max_early_data_size(c, sites->v[s]->early_data_max));
+		}
 	}
 	return MOAT_SUCCESS;
 }
