@@ -359,7 +359,7 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		uint64_t bytes;
 		TRY(moat_conf_expect_args(conf, n, 1, 1));
 		TRY(moat_conf_expect_no_block(conf, n));
-		TRY(moat_conf_arg_size(conf, n, 1, 1, FRONTD_EARLY_DATA_MAX, &bytes));
+		TRY(moat_conf_arg_size(conf, n, 0, 1, FRONTD_EARLY_DATA_MAX, &bytes));
 		site->early_data_max = (uint32_t)bytes;
 		return MOAT_SUCCESS;
 	}

@@ -214,8 +214,8 @@ MOAT_MUST_USE int moat_recv_early_data(struct moat_connection *conn, uint8_t *da
 /*
  * Client: with a session set whose ticket allows early data, send data in
  * the first flight, before negotiate. Success once data_len bytes are
- * queued (*data_sent counts them); more than the ticket allows is a usage
- * error (MOAT_ERR_TOO_MUCH_EARLY_DATA, nothing sent). After the handshake,
+ * queued (*data_sent counts them); more than the ticket allows is refused
+ * (MOAT_ERR_TOO_MUCH_EARLY_DATA, nothing sent, the connection unharmed). After the handshake,
  * moat_connection_get_early_data_status says whether the server took it:
  * REJECTED means none of it was read, and the application sends it again.
  */

@@ -124,6 +124,24 @@ ATF_TC_BODY(tickets_values, tc)
 	    "t.conf:4: \"tickets\": \"maybe\" is not yes/no, on/off or true/false");
 }
 
+/* early-data on|off and early-data-max SIZE, in a site: once each, a size in range. */
+ATF_TC_WITHOUT_HEAD(early_data_values);
+ATF_TC_BODY(early_data_values, tc)
+{
+	const char *head = "keyd \"/k\"\nlisten 127.0.0.1:1\nsite \"a.test\" {\n";
+	char conf[512];
+	snprintf(conf, sizeof(conf), "%s\tearly-data sometimes\n}\n", head);
+	bad(conf, "t.conf:4: \"early-data\": \"sometimes\" is not yes/no, on/off or true/false");
+	snprintf(conf, sizeof(conf), "%s\tearly-data on\n\tearly-data off\n}\n", head);
+	bad(conf, "t.conf:5: \"early-data\" given twice (first at t.conf:4)");
+	snprintf(conf, sizeof(conf), "%s\tearly-data-max 0\n}\n", head);
+	bad(conf, "t.conf:4: \"early-data-max\": \"0\" is out of range (1..262144 bytes)");
+	snprintf(conf, sizeof(conf), "%s\tearly-data-max 1m\n}\n", head);
+	bad(conf, "t.conf:4: \"early-data-max\": \"1m\" is out of range (1..262144 bytes)");
+	/* A top-level early-data is not a directive: it is per site. */
+	bad("keyd \"/k\"\nearly-data on\n", "t.conf:2: unknown directive \"early-data\"");
+}
+
 ATF_TC_WITHOUT_HEAD(site_mistakes);
 ATF_TC_BODY(site_mistakes, tc)
 {
@@ -211,6 +229,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, limit_values);
 	ATF_TP_ADD_TC(tp, drain_timeout);
 	ATF_TP_ADD_TC(tp, tickets_values);
+	ATF_TP_ADD_TC(tp, early_data_values);
 	ATF_TP_ADD_TC(tp, site_mistakes);
 	ATF_TP_ADD_TC(tp, proxy_protocol);
 	ATF_TP_ADD_TC(tp, relative_paths);
