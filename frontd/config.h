@@ -76,6 +76,8 @@ struct frontd_config {
 	size_t max_handshakes_per_source;
 	size_t handshake_buffer_budget;   /* bytes read by connections whose ClientHello is not whole */
 	bool tickets;                     /* top-level "tickets" (default on): for sites that do not say */
+	uint32_t ticket_lifetime_s;       /* top-level "ticket-lifetime"; 0: the TLS library's default */
+	int tickets_per_handshake;        /* top-level "tickets-per-handshake"; -1: the TLS library's default */
 	enum frontd_accesslog_dest access_log; /* off unless configured */
 	enum frontd_accesslog_format access_log_format;
 	char *access_log_path;            /* absolute, for FRONTD_ACCESSLOG_FILE */

@@ -152,10 +152,13 @@ early_data_head()
 }
 early_data_body()
 {
-	tix_start "early-data on"
+	tix_start "early-data on" "ticket-lifetime 1h" "tickets-per-handshake 2"
 	tix_conn first -sess_out "$RUN/sess"
+	# The site's ticket directives: two tickets, each with a lifetime of an hour.
+	[ "$(tix_count first)" -eq 2 ] || e2e_fail "tickets-per-handshake 2: $(tix_count first) tickets"
 	openssl sess_id -in "$RUN/sess" -noout -text >"$RUN/sess.txt" 2>&1
 	grep -q "Max Early Data: 16384" "$RUN/sess.txt" || e2e_fail "the ticket allows no early data: $(grep -i early "$RUN/sess.txt")"
+	grep -q "lifetime hint: 3600 " "$RUN/sess.txt" || e2e_fail "ticket-lifetime 1h: $(grep -i lifetime "$RUN/sess.txt")"
 	# The request is the early data: the page comes back without a byte sent after the handshake.
 	tix_early early sess -ign_eof || e2e_fail "s_client with early data failed: $(grep -i -m 3 error "$RUN/early")"
 	grep -q "Early data was accepted" "$RUN/early" || e2e_fail "early data not accepted: $(grep -i early "$RUN/early")"

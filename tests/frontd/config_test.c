@@ -138,6 +138,15 @@ ATF_TC_BODY(early_data_values, tc)
 	bad(conf, "t.conf:4: \"early-data-max\": \"0\" is out of range (1..262144 bytes)");
 	snprintf(conf, sizeof(conf), "%s\tearly-data-max 1m\n}\n", head);
 	bad(conf, "t.conf:4: \"early-data-max\": \"1m\" is out of range (1..262144 bytes)");
+	/* ticket-lifetime and tickets-per-handshake, top level or site. */
+	bad("keyd \"/k\"\nticket-lifetime 0\n", "t.conf:2: \"ticket-lifetime\": whole seconds from 1s to 7 days (604800s)");
+	bad("keyd \"/k\"\nticket-lifetime 169h\n", "t.conf:2: \"ticket-lifetime\": whole seconds from 1s to 7 days (604800s)");
+	bad("keyd \"/k\"\nticket-lifetime 1500ms\n",
+	    "t.conf:2: \"ticket-lifetime\": whole seconds from 1s to 7 days (604800s)");
+	snprintf(conf, sizeof(conf), "%s\ttickets-per-handshake 17\n}\n", head);
+	bad(conf, "t.conf:4: \"tickets-per-handshake\": \"17\" is out of range (0..16)");
+	snprintf(conf, sizeof(conf), "%s\tticket-lifetime 1h\n\tticket-lifetime 2h\n}\n", head);
+	bad(conf, "t.conf:5: \"ticket-lifetime\" given twice (first at t.conf:4)");
 	/* A top-level early-data is not a directive: it is per site. */
 	bad("keyd \"/k\"\nearly-data on\n", "t.conf:2: unknown directive \"early-data\"");
 }
