@@ -45,8 +45,10 @@ static const char *const top_directives[] = {
 	"ticket-lifetime", "tickets-per-handshake",
 };
 static const char *const site_directives[] = {
-	"name", "certificate", "policy", "alpn", "backend", "default", "proxy-protocol", "tickets", "early-data",
+	"name", "certificate", "policy", "alpn", "default", "proxy-protocol", "tickets", "early-data",
 	"early-data-max", "ticket-lifetime", "tickets-per-handshake",
+	/* config_backends.c reads these once the rest of the site is loaded. */
+	"backend", "balance", "backend-connect-timeout", "backend-failures",
 	/* client_cert.c reads these once the rest of the site is loaded. */
 	"client-auth", "client-ca", "client-crl", "client-verify-depth", "client-name",
 };
@@ -121,8 +123,8 @@ static int absolute_path(struct moat_conf *conf, const struct moat_conf_node *n,
 	return MOAT_SUCCESS;
 }
 
-static int unix_sockaddr(struct moat_conf *conf, const struct moat_conf_node *n, const char *path,
-			 struct sockaddr_storage *ss, socklen_t *len)
+int frontd_conf_unix_sockaddr(struct moat_conf *conf, const struct moat_conf_node *n, const char *path,
+			      struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_un *un = (struct sockaddr_un *)ss;
 	char full[PATH_MAX];
@@ -292,19 +294,6 @@ static int site_names(struct moat_conf *conf, const struct moat_conf_node *n, st
 	return MOAT_SUCCESS;
 }
 
-static int site_backend(struct moat_conf *conf, const struct moat_conf_node *n, struct frontd_backend *b)
-{
-	TRY(moat_conf_expect_no_block(conf, n));
-	if (n->argc == 2 && strcmp(n->args[0].text, "unix") == 0 && !n->args[0].quoted) {
-		TRY(unix_sockaddr(conf, n, n->args[1].text, &b->addr, &b->addr_len));
-	} else {
-		TRY(moat_conf_expect_args(conf, n, 1, 1));
-		TRY(moat_conf_arg_sockaddr(conf, n, 0, &b->addr, &b->addr_len));
-	}
-	frontd_sockaddr_format(&b->addr, b->addr_len, b->desc, sizeof(b->desc));
-	return MOAT_SUCCESS;
-}
-
 /* tickets on|off (top level or in a site). */
 static int tickets_arg(struct moat_conf *conf, const struct moat_conf_node *n, bool *on)
 {
@@ -338,20 +327,16 @@ static int tickets_per_handshake_arg(struct moat_conf *conf, const struct moat_c
 }
 
 static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
-			  struct frontd_site *site, const struct frontd_sites *sites, bool *have_backend)
+			  struct frontd_site *site, const struct frontd_sites *sites)
 {
 	if (strncmp(n->name, "client-", 7) == 0)
 		return MOAT_SUCCESS; /* client_cert.c */
+	if (frontd_config_is_backend_directive(n->name))
+		return MOAT_SUCCESS; /* config_backends.c */
 	if (strcmp(n->name, "name") == 0)
 		return site_names(conf, n, site, sites);
 	if (strcmp(n->name, "certificate") == 0)
 		return load_certificate(conf, n, site);
-	if (strcmp(n->name, "backend") == 0) {
-		if (*have_backend)
-			return moat_conf_fail(conf, n, "site \"%s\" has more than one backend", site->name);
-		*have_backend = true;
-		return site_backend(conf, n, &site->backend);
-	}
 	if (strcmp(n->name, "default") == 0) {
 		TRY(moat_conf_expect_args(conf, n, 0, 0));
 		TRY(moat_conf_expect_no_block(conf, n));
@@ -364,9 +349,9 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		TRY(moat_conf_expect_no_block(conf, n));
 		TRY(moat_conf_arg_text(conf, n, 0, &v));
 		if (strcmp(v, "v1") == 0)
-			site->backend.proxy_protocol = FRONTD_PP_V1;
+			site->proxy_protocol = FRONTD_PP_V1;
 		else if (strcmp(v, "v2") == 0)
-			site->backend.proxy_protocol = FRONTD_PP_V2;
+			site->proxy_protocol = FRONTD_PP_V2;
 		else
 			return moat_conf_fail(conf, n, "\"proxy-protocol\": \"%s\" is not v1 or v2", v);
 		return MOAT_SUCCESS;
@@ -482,17 +467,18 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, con
 
 	struct frontd_site *site = frontd_site_new(name);
 	ENSURE(site != NULL, MOAT_ERR_ALLOC);
-	bool have_backend = false;
 	for (size_t i = 0; i < n->child_count; i++) {
-		if (site_directive(conf, &n->children[i], cfg, site, sites, &have_backend) < 0) {
+		if (site_directive(conf, &n->children[i], cfg, site, sites) < 0) {
 			frontd_site_free(site);
 			return MOAT_FAILURE;
 		}
 	}
-	int rc = MOAT_SUCCESS;
+	int rc = frontd_config_backends_load(conf, n, site);
+	if (rc < 0)
+		goto out;
 	if (site->cert_count == 0)
 		rc = moat_conf_fail(conf, n, "site \"%s\" has no certificate", site->name);
-	else if (!have_backend)
+	else if (site->backend_set_count == 0)
 		rc = moat_conf_fail(conf, n, "site \"%s\" has no backend", site->name);
 	else if (site->is_default && sites->fallback != NULL && sites->fallback->is_default)
 		rc = moat_conf_fail(conf, n, "site \"%s\" is marked default, but site \"%s\" already is", site->name,
@@ -503,6 +489,7 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, con
 		rc = frontd_client_cert_load(conf, n, site);
 	if (rc == MOAT_SUCCESS && frontd_sites_add(sites, site) == MOAT_SUCCESS)
 		return MOAT_SUCCESS;
+out:
 	frontd_site_free(site);
 	return MOAT_FAILURE;
 }
@@ -771,7 +758,7 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		TRY(moat_conf_expect_args(conf, keyd, 1, 1));
 		TRY(moat_conf_expect_no_block(conf, keyd));
 		TRY(moat_conf_arg_text(conf, keyd, 0, &text));
-		TRY(unix_sockaddr(conf, keyd, text, &ss, &len));
+		TRY(frontd_conf_unix_sockaddr(conf, keyd, text, &ss, &len));
 		cfg->keyd_path = dup_str(((struct sockaddr_un *)&ss)->sun_path);
 		ENSURE(cfg->keyd_path != NULL, MOAT_ERR_ALLOC);
 		char origin[PATH_MAX + 16];

@@ -102,6 +102,9 @@ struct frontd_conn {
 	struct frontd_pipe *down; /* backend -> client bytes the TLS library has not taken yet, or NULL */
 	uint32_t up_read, down_read; /* how much the next read asks for (proxy.c) */
 	bool backend_connecting, backend_connected;
+	struct frontd_backend_set *backend_set; /* the site's list for the negotiated ALPN (backends.h) */
+	struct frontd_backend *backend;         /* the one connected to, or being tried */
+	unsigned backend_tries;                 /* connects started (FRONTD_BACKEND_TRIES at most) */
 	bool connect_clean;       /* edge-triggered: the connect completed with EV_WRITE alone */
 	bool up_eof, up_shut;     /* client sent close_notify; backend got our FIN */
 	bool down_eof, down_shut; /* backend sent FIN; client got our close_notify */
@@ -153,7 +156,7 @@ void frontd_conn_log(struct frontd_conn *c, moat_log_level level, const char *fm
 	__attribute__((format(printf, 3, 4)));
 /*
  * Say how the connection ended, for the access log: one of the fixed
- * phrases of moat-frontd.conf(5) ("timeout idle", "backend refused", ...),
+ * phrases of moat-frontd.conf(5) ("timeout idle", "backend-failed", ...),
  * detail (an alert name) or NULL. The first call wins: the cause, not what
  * closing then ran into.
  */
@@ -190,7 +193,7 @@ void frontd_conn_tickets_free(struct frontd_conn *c);
  * or c is gone (closed for a bad header).
  */
 bool frontd_pp_conn_read(struct frontd_conn *c);
-/* The header for c's backend (site->backend.proxy_protocol), appended to out. */
+/* The header for c's backend (site->proxy_protocol), appended to out. */
 MOAT_MUST_USE int frontd_pp_backend_header(struct frontd_conn *c, struct moat_buf *out);
 void frontd_pp_conn_free(struct frontd_conn *c);
 

@@ -187,5 +187,5 @@ int frontd_pp_backend_header(struct frontd_conn *c, struct moat_buf *out)
 		tls.cipher = NULL;
 	if (tls.group != NULL && strcmp(tls.group, "NONE") == 0)
 		tls.group = NULL;
-	return frontd_pp_write(out, c->site->backend.proxy_protocol, &addrs, &tls);
+	return frontd_pp_write(out, c->site->proxy_protocol, &addrs, &tls);
 }

@@ -3,8 +3,9 @@
 noinst_LIBRARIES += frontd/libfrontd.a
 frontd_libfrontd_a_SOURCES = \
 	frontd/accesslog.c frontd/accesslog.h \
+	frontd/backends.c frontd/backends.h \
 	frontd/client_cert.c frontd/client_cert.h \
-	frontd/config.c frontd/config.h frontd/config_files.h \
+	frontd/config.c frontd/config.h frontd/config_files.h frontd/config_backends.c \
 	frontd/conn.c frontd/conn.h \
 	frontd/conn_proxy_protocol.c \
 	frontd/conn_tickets.c \

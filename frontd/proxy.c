@@ -24,8 +24,12 @@
  * connection makes us close the client's without close_notify, so the
  * client can tell a truncated response from a complete one.
  *
- * A backend that cannot be reached (refused, or no connection within the
- * handshake timeout) gets the client a clean close_notify at once.
+ * The backend list is the site's for the ALPN protocol the handshake
+ * chose (backends.h). A backend that cannot be reached (refused, or no
+ * connection within backend-connect-timeout) is counted against its
+ * health, and the next one of the list is tried, once: a connect that
+ * failed carried none of the client's bytes, so nothing can arrive twice.
+ * When that fails too, the client gets a clean close_notify at once.
  *
  * Draining (drain.h) closes a connection only while it is idle, and
  * frontd does not parse what it carries, so idle is judged from what it
@@ -59,6 +63,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "frontd/backends.h"
 #include "frontd/conn.h"
 
 /* Rounds of the pump, and bytes moved, per event before yielding to other connections. */
@@ -182,45 +187,62 @@ static void adapt(uint32_t *read_len, bool all_taken)
 		*read_len = *read_len * 2 > READ_MAX ? READ_MAX : *read_len * 2;
 }
 
-/* The access log's words for a connect that failed with err (0: it timed out). */
-static void backend_ended(struct frontd_conn *c, int err)
+/* Give up the socket of a connect that failed, so that the next one starts clean. */
+static void backend_drop(struct frontd_conn *c)
 {
-	/* Nobody listening, a Unix socket that is not there or whose backlog is full: all "refused" to a client. */
-	bool refused = err == ECONNREFUSED || err == ENOENT || err == EAGAIN;
-	frontd_conn_ended(c, err == 0 ? "timeout backend-connect" : refused ? "backend refused" : "backend error", NULL);
-}
-
-static void backend_failed(struct frontd_conn *c, const char *why)
-{
-	c->srv->stats.backend_failures++;
-	frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: backend %s: %s", c->site->name, c->site->backend.desc, why);
-	frontd_conn_close_gracefully(c, "backend unavailable");
+	if (c->ev_backend != NULL) {
+		event_free(c->ev_backend);
+		c->ev_backend = NULL;
+	}
+	c->backend_on = 0;
+	if (c->bfd >= 0) {
+		close(c->bfd);
+		c->bfd = -1;
+	}
+	c->backend_connecting = false;
+	c->connect_clean = false;
+	c->bread_blocked = c->bwrite_blocked = false;
 }
 
 static void backend_connected(struct frontd_conn *c)
 {
 	c->backend_connecting = false;
 	c->backend_connected = true;
+	if (frontd_backend_ok(c->backend))
+		frontd_conn_log(c, MOAT_LOG_NOTICE, "site %s: backend %s is back", c->site->name, c->backend->desc);
 	c->last_activity_ms = frontd_conn_now_ms(c);
 	frontd_conn_set_timer(c, c->srv->cfg->idle_timeout_ms);
 }
 
-/* Start a non-blocking connect; *why is set when it failed at once. */
-static int backend_connect(struct frontd_conn *c, const char **why)
+static bool connect_failed(struct frontd_conn *c, int err);
+
+/*
+ * Start a non-blocking connect to c->backend. true: under way or done;
+ * false: the connection is gone (or moved on to closing).
+ */
+static bool backend_connect(struct frontd_conn *c)
 {
-	const struct frontd_backend *b = &c->site->backend;
-	*why = NULL;
+	const struct frontd_backend *b = c->backend;
+	c->backend_tries++;
 	c->bfd = socket(b->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->bfd < 0) {
-		*why = strerror(errno);
-		backend_ended(c, errno);
-		BAIL(MOAT_ERR_IO);
+		/* Out of descriptors or memory here: no fault of the backend's, and no other would fare better. */
+		frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: cannot open a socket for backend %s: %s", c->site->name,
+				b->desc, strerror(errno));
+		frontd_conn_ended(c, "internal error", NULL);
+		frontd_conn_close_gracefully(c, "no socket");
+		return false;
 	}
 	if (b->addr.ss_family != AF_UNIX) {
 		int one = 1;
 		(void)setsockopt(c->bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	TRY(frontd_conn_backend_events(c));
+	if (frontd_conn_backend_events(c) < 0) {
+		moat_error_clear();
+		frontd_conn_ended(c, "internal error", NULL);
+		frontd_conn_abort(c, "out of memory");
+		return false;
+	}
 	/*
 	 * Not read before an event says there is something: the first
 	 * registration reports the socket's state (edge-triggered) or waits
@@ -229,17 +251,46 @@ static int backend_connect(struct frontd_conn *c, const char **why)
 	c->bread_blocked = true;
 	if (connect(c->bfd, (const struct sockaddr *)&b->addr, b->addr_len) == 0) {
 		backend_connected(c);
-		return MOAT_SUCCESS;
+		return true;
 	}
 	if (errno == EINPROGRESS || errno == EINTR) {
 		c->backend_connecting = true;
 		c->bwrite_blocked = true; /* writable = connected or failed */
-		return MOAT_SUCCESS;
+		/* Each connect has its own deadline; the handshake's is over. */
+		frontd_conn_set_timer(c, c->site->backend_connect_timeout_ms);
+		return true;
 	}
 	/* A Unix socket's full backlog is EAGAIN: to a client, the same as refused. */
-	*why = strerror(errno);
-	backend_ended(c, errno);
-	BAIL(MOAT_ERR_IO);
+	return connect_failed(c, errno);
+}
+
+/*
+ * The connect to c->backend failed with err (0: it timed out). Nothing of
+ * the client's reached that backend, so the next one of the list is tried
+ * once; when none is left the client gets close_notify (the handshake is
+ * over: an alert would say the TLS side failed, which it did not).
+ * true: a new connect is under way.
+ */
+static bool connect_failed(struct frontd_conn *c, int err)
+{
+	struct frontd_site *site = c->site;
+	uint64_t now = frontd_backends_clock_ms();
+	c->srv->stats.backend_failures++;
+	frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: backend %s: %s", site->name, c->backend->desc,
+			err == 0 ? "connect timed out" : strerror(err));
+	if (frontd_backend_failed(site, c->backend, now))
+		frontd_conn_log(c, MOAT_LOG_WARNING, "site %s: backend %s: %u connects failed in a row, skipped for %ums",
+				site->name, c->backend->desc, c->backend->failures, site->backend_skip_ms);
+	backend_drop(c);
+	struct frontd_backend *next =
+		c->backend_tries < FRONTD_BACKEND_TRIES ? frontd_backends_next(c->backend_set, c->backend, now) : NULL;
+	if (next != NULL) {
+		c->backend = next;
+		return backend_connect(c);
+	}
+	frontd_conn_ended(c, "backend-failed", NULL);
+	frontd_conn_close_gracefully(c, "backend unavailable");
+	return false;
 }
 
 /* The backend's PROXY header as the first held bytes up. false: the connection is gone. */
@@ -307,30 +358,33 @@ int frontd_proxy_start(struct frontd_conn *c)
 	c->state = CONN_PROXY;
 	c->cread_blocked = c->cwrite_blocked = false;
 
-	const char *why;
-	if (backend_connect(c, &why) < 0) {
-		if (why == NULL)
-			return MOAT_FAILURE;
-		moat_error_clear();
-		backend_failed(c, why);
+	const char *alpn = moat_get_application_protocol(c->tls);
+	c->backend_set = frontd_backends_for_alpn(c->site, alpn);
+	if (c->backend_set == NULL) {
+		/* Only a site with ALPN backend lines and no default line, and a client that negotiated none. */
+		frontd_conn_log(c, MOAT_LOG_INFO, "site %s: no backend for %s%s%s", c->site->name,
+				alpn != NULL ? "ALPN \"" : "a client without ALPN", alpn != NULL ? alpn : "",
+				alpn != NULL ? "\"" : "");
+		frontd_conn_ended(c, "no-backend", NULL);
+		frontd_conn_close_gracefully(c, "no backend");
 		return MOAT_SUCCESS;
 	}
-	if (c->site->backend.proxy_protocol != FRONTD_PP_OFF && !queue_proxy_header(c))
+	c->backend = frontd_backends_pick(c->site, c->backend_set, frontd_backends_clock_ms());
+	/* Queued before any connect, so whichever backend accepts gets it first. */
+	if (c->site->proxy_protocol != FRONTD_PP_OFF && !queue_proxy_header(c))
 		return MOAT_SUCCESS;
 	if (c->early != NULL && !queue_early_data(c))
 		return MOAT_SUCCESS;
-	/* Until the backend answers, the handshake deadline still applies (set at accept: re-armed here). */
-	if (c->backend_connecting)
-		frontd_conn_set_timer(c, c->srv->cfg->handshake_timeout_ms);
-	frontd_proxy_pump(c);
+	if (backend_connect(c))
+		frontd_proxy_pump(c);
 	return MOAT_SUCCESS;
 }
 
 void frontd_proxy_timer(struct frontd_conn *c)
 {
 	if (c->backend_connecting) {
-		backend_ended(c, 0);
-		backend_failed(c, "connect timed out");
+		if (connect_failed(c, 0))
+			frontd_proxy_pump(c); /* registers the new socket's events */
 		return;
 	}
 	uint64_t idle_ms = c->srv->cfg->idle_timeout_ms;
@@ -561,11 +615,8 @@ static bool check_connect(struct frontd_conn *c)
 	/* An edge that says writable and nothing else has no error to ask about (an error is EPOLLERR). */
 	if (!c->connect_clean && getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
-	if (err != 0) {
-		backend_ended(c, err);
-		backend_failed(c, strerror(err));
-		return false;
-	}
+	if (err != 0)
+		return connect_failed(c, err);
 	backend_connected(c);
 	return true;
 }

@@ -145,9 +145,13 @@ static int build(const struct frontd_config *cfg, const char *event_method, stru
 	TRY(add_socket_family(f, AF_UNIX));
 	bool inet = false, inet6 = false;
 	for (size_t i = 0; i < cfg->sites.n; i++) {
-		sa_family_t fam = cfg->sites.v[i]->backend.addr.ss_family;
-		inet |= fam == AF_INET;
-		inet6 |= fam == AF_INET6;
+		const struct frontd_site *site = cfg->sites.v[i];
+		for (size_t s = 0; s < site->backend_set_count; s++)
+			for (size_t b = 0; b < site->backends[s].n; b++) {
+				sa_family_t fam = site->backends[s].v[b].addr.ss_family;
+				inet |= fam == AF_INET;
+				inet6 |= fam == AF_INET6;
+			}
 	}
 	if (inet)
 		TRY(add_socket_family(f, AF_INET));

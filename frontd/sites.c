@@ -87,6 +87,9 @@ struct frontd_site *frontd_site_new(const char *name)
 		return NULL;
 	}
 	site->name = site->names[0];
+	site->backend_connect_timeout_ms = FRONTD_DEFAULT_BACKEND_CONNECT_TIMEOUT_MS;
+	site->backend_fail_limit = FRONTD_DEFAULT_BACKEND_FAIL_LIMIT;
+	site->backend_skip_ms = FRONTD_DEFAULT_BACKEND_SKIP_MS;
 	site->early_data_max = FRONTD_EARLY_DATA_DEFAULT;
 	site->tickets_per_handshake = -1;
 	return site;
@@ -110,6 +113,11 @@ void frontd_site_free(struct frontd_site *site)
 	for (size_t i = 0; i < site->client_name_count; i++)
 		free(site->client_names[i]);
 	free(site->client_names);
+	for (size_t i = 0; i < site->backend_set_count; i++) {
+		free(site->backends[i].alpn);
+		free(site->backends[i].v);
+	}
+	free(site->backends);
 	free(site);
 }
 

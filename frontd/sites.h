@@ -3,7 +3,8 @@
  *
  * A site is one TLS identity (its certificate chains, one per key type, a
  * security policy and an ALPN list, all held by one moat_config) in front
- * of one backend. Clients pick a site with SNI; a client without SNI, or
+ * of its backends: a list per negotiated ALPN protocol and a default one
+ * (backends.h). Clients pick a site with SNI; a client without SNI, or
  * with a name no site carries, gets the default site (the one marked
  * `default`, else the first), as nginx does.
  *
@@ -32,6 +33,10 @@
 #define FRONTD_MAX_CERTS 4      /* one per key type: RSA, RSA-PSS, ECDSA P-256, ECDSA P-384 */
 #define FRONTD_MAX_NAME 253     /* a DNS name (RFC 1035 §2.3.4) */
 #define FRONTD_KEY_ID_LEN 32
+/* Backend defaults (moat-frontd.conf(5): backend-connect-timeout, backend-failures). */
+#define FRONTD_DEFAULT_BACKEND_CONNECT_TIMEOUT_MS 5000u
+#define FRONTD_DEFAULT_BACKEND_FAIL_LIMIT 3u
+#define FRONTD_DEFAULT_BACKEND_SKIP_MS 10000u
 
 /* A certificate chain and the id of the key keyd signs with for it. */
 struct frontd_cert {
@@ -45,12 +50,27 @@ struct frontd_cert {
 	char *origin;
 };
 
-/* Where a site's plaintext goes: TCP host:port or a Unix stream socket. */
+/*
+ * Where a site's plaintext goes: TCP host:port or a Unix stream socket,
+ * and (backends.h) how its connects have gone lately in this worker.
+ */
 struct frontd_backend {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	char desc[128]; /* for logs: "127.0.0.1:8080", "unix:/run/app.sock" */
-	enum frontd_pp_version proxy_protocol; /* header sent first (`proxy-protocol v1|v2`), or OFF */
+	char desc[128];          /* for logs: "127.0.0.1:8080", "unix:/run/app.sock" */
+	unsigned failures;       /* connects that failed in a row */
+	uint64_t down_until_ms;  /* skipped until then (frontd_backends_clock_ms); 0: not skipped */
+};
+
+/* `balance`: where a connection starts in a backend list. */
+enum frontd_balance { FRONTD_BALANCE_ROUND_ROBIN = 0, FRONTD_BALANCE_FIRST };
+
+/* The backends of one `backend` line: for one ALPN protocol, or (alpn NULL) the default. */
+struct frontd_backend_set {
+	char *alpn;
+	struct frontd_backend *v;
+	size_t n;
+	size_t next; /* round robin: the backend the next connection starts at */
 };
 
 /* ticket-lifetime's bound, RFC 8446 §4.6.1. */
@@ -69,7 +89,14 @@ struct frontd_site {
 	struct moat_config *tls;     /* the site's chains, policy, ALPN; ctx = this site */
 	struct frontd_cert certs[FRONTD_MAX_CERTS];
 	size_t cert_count;
-	struct frontd_backend backend;
+	/* backend lines (backends.h), in file order; the default one, if any, is where alpn is NULL. */
+	struct frontd_backend_set *backends;
+	size_t backend_set_count;
+	enum frontd_balance balance;
+	uint32_t backend_connect_timeout_ms;
+	unsigned backend_fail_limit;    /* connects failed in a row before a backend is skipped */
+	uint32_t backend_skip_ms;       /* for this long */
+	enum frontd_pp_version proxy_protocol; /* header sent first (`proxy-protocol v1|v2`), or OFF */
 	bool is_default;
 	enum frontd_tickets tickets; /* ON: TLS 1.3 session tickets sealed and opened by keyd (conn_tickets.c) */
 	bool early_data;             /* "early-data on": 0-RTT accepted on its tickets (needs tickets on) */

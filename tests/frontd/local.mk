@@ -8,7 +8,7 @@ FRONTD_TEST_LIBS = frontd/libfrontd.a $(MOAT_CONF_LIBS) $(MOAT_IPC_TLS_LIBS) $(L
 FRONTD_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBEVENT_CFLAGS)
 
 check_PROGRAMS += tests/frontd/sites_test tests/frontd/config_test tests/frontd/keyd_client_test \
-	tests/frontd/accesslog_test tests/frontd/proxy_protocol_test
+	tests/frontd/accesslog_test tests/frontd/proxy_protocol_test tests/frontd/backends_choice_test
 tests_frontd_sites_test_SOURCES = tests/frontd/sites_test.c tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
 tests_frontd_sites_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_sites_test_LDADD = $(FRONTD_TEST_LIBS)
@@ -24,6 +24,9 @@ tests_frontd_accesslog_test_LDADD = $(FRONTD_TEST_LIBS)
 tests_frontd_proxy_protocol_test_SOURCES = tests/frontd/proxy_protocol_test.c $(TEST_UTIL_SOURCES)
 tests_frontd_proxy_protocol_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
 tests_frontd_proxy_protocol_test_LDADD = $(FRONTD_TEST_LIBS)
+tests_frontd_backends_choice_test_SOURCES = tests/frontd/backends_choice_test.c $(TEST_UTIL_SOURCES)
+tests_frontd_backends_choice_test_CPPFLAGS = $(FRONTD_TEST_CPPFLAGS)
+tests_frontd_backends_choice_test_LDADD = $(FRONTD_TEST_LIBS)
 
 check_PROGRAMS += tests/frontd/fake_keyd tests/frontd/echo_backend tests/frontd/tls_pipe_client tests/frontd/pp_relay
 tests_frontd_fake_keyd_SOURCES = tests/frontd/fake_keyd.c
@@ -36,13 +39,14 @@ tests_frontd_tls_pipe_client_LDADD = $(MOAT_TLS_LIBS)
 # The daemon end to end; the scripts and their shared helpers are copied
 # beside the programs (as in tests/interop).
 FRONTD_SH_TESTS = tests/frontd/frontd_test tests/frontd/proxy_protocol_e2e_test tests/frontd/policy_test \
-	tests/frontd/client_cert_test tests/frontd/ocsp_test tests/frontd/drain_test tests/frontd/reload_test
+	tests/frontd/client_cert_test tests/frontd/ocsp_test tests/frontd/drain_test tests/frontd/reload_test \
+	tests/frontd/backends_test
 FRONTD_SH_LIB = tests/frontd/frontd_test_lib
 # The reload test's client that stops in the middle of its ClientHello, copied beside it.
 FRONTD_TOOLS = tests/frontd/slow_hello
 EXTRA_DIST += tests/frontd/Kyuafile tests/frontd/frontd_test.sh tests/frontd/proxy_protocol_e2e_test.sh \
 	tests/frontd/policy_test.sh tests/frontd/client_cert_test.sh tests/frontd/ocsp_test.sh tests/frontd/drain_test.sh \
-	tests/frontd/reload_test.sh tests/frontd/frontd_test_lib.sh tests/frontd/slow_hello.py
+	tests/frontd/reload_test.sh tests/frontd/frontd_test_lib.sh tests/frontd/slow_hello.py tests/frontd/backends_test.sh
 CLEANFILES += $(FRONTD_SH_TESTS) $(FRONTD_SH_LIB) $(FRONTD_TOOLS)
 
 $(FRONTD_SH_TESTS): %: %.sh
