@@ -167,6 +167,7 @@ size_t frontd_accesslog_format(enum frontd_accesslog_format format, const struct
 	field_bytes(&b, json, "alpn", e->alpn, e->alpn_len);
 	field(&b, json, "resumed");
 	put_str(&b, e->resumed ? "true" : "false");
+	field_word(&b, json, "early_data", e->early_data);
 	field_bytes(&b, json, "client_cert", (const uint8_t *)e->client_cert,
 		    e->client_cert != NULL ? strlen(e->client_cert) : 0);
 	field_ms_us(&b, json, "handshake_ms", e->handshake_us);

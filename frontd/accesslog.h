@@ -44,6 +44,7 @@ struct frontd_accesslog_entry {
 	const uint8_t *alpn;
 	size_t alpn_len;
 	bool resumed;
+	const char *early_data;    /* "accepted", "rejected", or NULL: no 0-RTT offered */
 	const char *client_cert;   /* subject of a verified client certificate */
 	int64_t handshake_us;      /* first byte to handshake done; < 0: not done */
 	uint64_t keyd_us;          /* waiting for keyd (signatures, RSA decryption) */

@@ -44,10 +44,11 @@ static const char *const top_directives[] = {
 	"user", "group", "keyd", "keyd-timeout", "listen", "handshake-timeout", "idle-timeout", "site",
 	"first-byte-timeout", "client-hello-timeout", "max-connections", "max-handshakes",
 	"max-handshakes-per-source", "handshake-buffer-budget", "access-log", "policy", "drain-timeout", "drain-quiet", "tickets",
-	"workers", "worker-cpu-affinity", "metrics", "session-cache",
+	"workers", "worker-cpu-affinity", "metrics", "session-cache", "ticket-lifetime", "tickets-per-handshake",
 };
 static const char *const site_directives[] = {
-	"name", "certificate", "policy", "alpn", "default", "proxy-protocol", "tickets",
+	"name", "certificate", "policy", "alpn", "default", "proxy-protocol", "tickets", "early-data",
+	"early-data-max", "ticket-lifetime", "tickets-per-handshake",
 	/* config_backends.c reads these once the rest of the site is loaded. */
 	"backend", "balance", "backend-connect-timeout", "backend-failures",
 	/* client_cert.c reads these once the rest of the site is loaded. */
@@ -320,6 +321,30 @@ static int workers_arg(struct moat_conf *conf, const struct moat_conf_node *n, u
 	return MOAT_SUCCESS;
 }
 
+/* ticket-lifetime DURATION: whole seconds, 1 s to 7 days (RFC 8446 §4.6.1). */
+static int ticket_lifetime_arg(struct moat_conf *conf, const struct moat_conf_node *n, uint32_t *out)
+{
+	uint64_t ms;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_duration_ms(conf, n, 0, &ms));
+	if (ms % 1000 != 0 || ms < 1000 || ms / 1000 > MOAT_TICKET_LIFETIME_MAX_S)
+		return moat_conf_fail(conf, n, "\"%s\": whole seconds from 1s to 7 days (604800s)", n->name);
+	*out = (uint32_t)(ms / 1000);
+	return MOAT_SUCCESS;
+}
+
+/* tickets-per-handshake N: NewSessionTickets after each TLS 1.3 handshake, 0 to 16. */
+static int tickets_per_handshake_arg(struct moat_conf *conf, const struct moat_conf_node *n, int *out)
+{
+	uint64_t v;
+	TRY(moat_conf_expect_args(conf, n, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, n));
+	TRY(moat_conf_arg_uint(conf, n, 0, 0, 16, &v));
+	*out = (int)v;
+	return MOAT_SUCCESS;
+}
+
 static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n, const struct frontd_config *cfg,
 			  struct frontd_site *site, const struct frontd_sites *sites)
 {
@@ -354,6 +379,21 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		bool on;
 		TRY(tickets_arg(conf, n, &on));
 		site->tickets = on ? FRONTD_TICKETS_ON : FRONTD_TICKETS_OFF;
+		return MOAT_SUCCESS;
+	}
+	if (strcmp(n->name, "ticket-lifetime") == 0)
+		return ticket_lifetime_arg(conf, n, &site->ticket_lifetime_s);
+	if (strcmp(n->name, "tickets-per-handshake") == 0)
+		return tickets_per_handshake_arg(conf, n, &site->tickets_per_handshake);
+	/* early-data on|off (0-RTT, moat-frontd.conf(5) "Early data"); early-data-max SIZE. */
+	if (strcmp(n->name, "early-data") == 0)
+		return tickets_arg(conf, n, &site->early_data);
+	if (strcmp(n->name, "early-data-max") == 0) {
+		uint64_t bytes;
+		TRY(moat_conf_expect_args(conf, n, 1, 1));
+		TRY(moat_conf_expect_no_block(conf, n));
+		TRY(moat_conf_arg_size(conf, n, 0, 1, FRONTD_EARLY_DATA_MAX, &bytes));
+		site->early_data_max = (uint32_t)bytes;
 		return MOAT_SUCCESS;
 	}
 	if (strcmp(n->name, "alpn") == 0) {
@@ -439,7 +479,8 @@ static int load_site(struct moat_conf *conf, const struct moat_conf_node *n, con
 				      other->name);
 	TRY(moat_conf_check_names(conf, n, site_directives, sizeof(site_directives) / sizeof(site_directives[0])));
 	/* Single-valued directives: a second one is a mistake, not an override. */
-	static const char *const once[] = { "policy", "alpn", "default", "proxy-protocol", "tickets" };
+	static const char *const once[] = { "policy", "alpn", "default", "proxy-protocol", "tickets", "early-data",
+					    "early-data-max", "ticket-lifetime", "tickets-per-handshake" };
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		TRY(moat_conf_find_unique(conf, n, once[i], &dup));
 
@@ -787,6 +828,12 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		TRY(moat_conf_arg_uint(conf, n, 0, 0, MOAT_SESSION_CACHE_ENTRIES_MAX, &entries));
 		cfg->session_cache = (size_t)entries;
 	}
+	TRY(moat_conf_find_unique(conf, root, "ticket-lifetime", &n));
+	if (n != NULL)
+		TRY(ticket_lifetime_arg(conf, n, &cfg->ticket_lifetime_s));
+	TRY(moat_conf_find_unique(conf, root, "tickets-per-handshake", &n));
+	if (n != NULL)
+		TRY(tickets_per_handshake_arg(conf, n, &cfg->tickets_per_handshake));
 
 	TRY(moat_conf_find_unique(conf, root, "access-log", &n));
 	if (n != NULL)
@@ -816,10 +863,16 @@ static int load_tree(struct frontd_config *cfg, struct moat_conf *conf)
 		else if (strcmp(n->name, "site") == 0)
 			TRY(load_site(conf, n, cfg, &cfg->sites));
 	}
-	/* A site without its own tickets directive takes the top-level one. */
-	for (size_t i = 0; i < cfg->sites.n; i++)
-		if (cfg->sites.v[i]->tickets == FRONTD_TICKETS_INHERIT)
-			cfg->sites.v[i]->tickets = cfg->tickets ? FRONTD_TICKETS_ON : FRONTD_TICKETS_OFF;
+	/* A site without its own ticket directives takes the top-level ones. */
+	for (size_t i = 0; i < cfg->sites.n; i++) {
+		struct frontd_site *site = cfg->sites.v[i];
+		if (site->tickets == FRONTD_TICKETS_INHERIT)
+			site->tickets = cfg->tickets ? FRONTD_TICKETS_ON : FRONTD_TICKETS_OFF;
+		if (site->ticket_lifetime_s == 0)
+			site->ticket_lifetime_s = cfg->ticket_lifetime_s;
+		if (site->tickets_per_handshake < 0)
+			site->tickets_per_handshake = cfg->tickets_per_handshake;
+	}
 	if (cfg->keyd_path == NULL)
 		return fail_missing(conf, "no \"keyd\" directive: frontd needs moat-keyd's socket");
 	if (cfg->listen_count == 0)
@@ -849,6 +902,7 @@ static void config_init(struct frontd_config *cfg)
 	cfg->handshake_buffer_budget = FRONTD_DEFAULT_HANDSHAKE_BUFFER_BUDGET;
 	cfg->tickets = true;
 	cfg->session_cache = FRONTD_DEFAULT_SESSION_CACHE;
+	cfg->tickets_per_handshake = -1;
 }
 
 int frontd_config_load(struct frontd_config *cfg, struct moat_conf *conf, const char *path)

@@ -91,6 +91,8 @@ struct frontd_config {
 	unsigned workers;                 /* worker processes per generation; 0: auto (frontd_config_workers) */
 	bool worker_cpu_affinity;         /* pin worker i to the i-th CPU frontd may run on */
 	size_t session_cache;             /* "session-cache": TLS 1.2 sessions per worker by ID; 0: none */
+	uint32_t ticket_lifetime_s;       /* top-level "ticket-lifetime"; 0: the TLS library's default */
+	int tickets_per_handshake;        /* top-level "tickets-per-handshake"; -1: the TLS library's default */
 	enum frontd_accesslog_dest access_log; /* off unless configured */
 	enum frontd_accesslog_format access_log_format;
 	char *access_log_path;            /* absolute, for FRONTD_ACCESSLOG_FILE */

@@ -179,6 +179,7 @@ static void access_log(struct frontd_conn *c)
 		.alpn = alpn_len > 0 ? (const uint8_t *)alpn : NULL,
 		.alpn_len = alpn_len,
 		.resumed = c->resumed,
+		.early_data = c->early_status,
 		.client_cert = client_cert ? subject : NULL,
 		.handshake_us = c->handshake_us,
 		.keyd_us = c->keyd_us,
@@ -389,6 +390,55 @@ static void handshake_done(struct frontd_conn *c)
 		c->srv->stats->handshakes_resumed++;
 	frontd_metrics_handshake_done(c->srv, moat_connection_get_actual_protocol_version(c->tls), c->suite,
 				      c->handshake_us);
+	moat_early_data_status_t st;
+	if (moat_connection_get_early_data_status(c->tls, &st) == MOAT_SUCCESS) {
+		if (st == MOAT_EARLY_DATA_STATUS_END || st == MOAT_EARLY_DATA_STATUS_OK)
+			c->early_status = "accepted";
+		else if (st == MOAT_EARLY_DATA_STATUS_REJECTED)
+			c->early_status = "rejected";
+	} else {
+		moat_error_clear();
+	}
+}
+
+/*
+ * Accepted 0-RTT data (moat-frontd.conf(5), "Early data"): out of the TLS
+ * library into c->early, at most the site's early-data-max, which the
+ * backend gets ahead of everything else once it is connected (proxy.c).
+ * false: the connection is gone.
+ */
+static bool take_early_data(struct frontd_conn *c)
+{
+	if (c->early == NULL) {
+		size_t cap = c->site->early_data_max;
+		c->early = malloc(sizeof(*c->early) + cap);
+		if (c->early == NULL) {
+			frontd_conn_ended(c, "internal error", NULL);
+			frontd_conn_abort(c, "out of memory");
+			return false;
+		}
+		c->early->head = c->early->tail = 0;
+		c->early->cap = cap;
+	}
+	struct frontd_pipe *e = c->early;
+	moat_blocked_status blocked;
+	ssize_t got = 0;
+	int rc = moat_recv_early_data(c->tls, e->data + e->tail, (ssize_t)(e->cap - e->tail), &got, &blocked);
+	e->tail += (size_t)got;
+	if (rc == MOAT_SUCCESS)
+		return true;
+	if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED) {
+		handshake_failed(c);
+		return false;
+	}
+	moat_error_clear();
+	/* A ticket issued when early-data-max was larger: more than the site takes now. */
+	if (blocked == MOAT_BLOCKED_ON_EARLY_DATA && e->tail == e->cap) {
+		frontd_conn_ended(c, "handshake failed", "early data past early-data-max");
+		frontd_conn_abort(c, "early data past early-data-max");
+		return false;
+	}
+	return true;
 }
 
 static void handshake_step(struct frontd_conn *c)
@@ -401,7 +451,14 @@ static void handshake_step(struct frontd_conn *c)
 	/* From a load balancer: its PROXY header first (false: waiting, or c is gone). */
 	if (c->pp_expected && !frontd_pp_conn_read(c))
 		return;
-	int rc = moat_negotiate(c->tls, &blocked);
+	int rc;
+	/* Each record of accepted early data stops the handshake until it is taken. */
+	while ((rc = moat_negotiate(c->tls, &blocked)) < 0 && blocked == MOAT_BLOCKED_ON_EARLY_DATA &&
+	       moat_error_get_type(moat_errno) == MOAT_ERR_T_BLOCKED) {
+		moat_error_clear();
+		if (!take_early_data(c))
+			return;
+	}
 	frontd_limits_check_secmem(c->srv);
 	if (rc == MOAT_SUCCESS) {
 		c->srv->stats->handshakes++;
@@ -452,7 +509,7 @@ static void handshake_step(struct frontd_conn *c)
 		break;
 	default:
 		frontd_conn_ended(c, "internal error", NULL);
-		frontd_conn_abort(c, "handshake blocked on early data");
+		frontd_conn_abort(c, "handshake blocked on something unknown");
 		return;
 	}
 	frontd_conn_watch(c);

@@ -97,6 +97,8 @@ struct frontd_conn {
 
 	/* Proxying. */
 	struct frontd_pipe *up;   /* client -> backend bytes the backend has not taken yet, or NULL */
+	struct frontd_pipe *early; /* accepted 0-RTT data, for the backend first once it is connected (conn.c) */
+	const char *early_status; /* "accepted" or "rejected" for the access log; NULL: none offered */
 	struct frontd_pipe *down; /* backend -> client bytes the TLS library has not taken yet, or NULL */
 	uint32_t up_read, down_read; /* how much the next read asks for (proxy.c) */
 	bool backend_connecting, backend_connected;

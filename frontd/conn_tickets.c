@@ -77,8 +77,9 @@ static moat_ticket_result keyd_answer(struct frontd_conn *c, bool seal, enum key
 }
 
 static void ticket_done(void *arg, enum keyd_result result, uint16_t status, const uint8_t *data, size_t len,
-			bool reissue)
+			uint8_t flags)
 {
+	bool reissue = (flags & MOAT_IPC_TICKET_REISSUE) != 0;
 	struct frontd_conn *c = arg;
 	struct moat_ticket_op *op = c->tix_op;
 	c->tix_op = NULL;
@@ -90,6 +91,9 @@ static void ticket_done(void *arg, enum keyd_result result, uint16_t status, con
 		c->keyd_us += now - c->keyd_start_us;
 		frontd_metrics_keyd_rtt(c->srv, now - c->keyd_start_us);
 	}
+	/* keyd's single-use record says this is the ticket's first 0-RTT (moat-ipc(7)). */
+	if (result == KEYD_OK && (flags & MOAT_IPC_TICKET_EARLY_DATA_OK) && moat_ticket_op_set_early_data_ok(op, 1) < 0)
+		moat_error_clear();
 	if (!answer(c, op, keyd_answer(c, c->tix_seal, result, status, reissue), data, len)) {
 		frontd_conn_ended(c, "internal error", NULL);
 		frontd_conn_abort(c, "cannot hand keyd's ticket answer to the TLS library");
@@ -119,9 +123,13 @@ int frontd_ticket_crypto_cb(struct moat_connection *tls, void *ctx, struct moat_
 		return -1;
 	}
 	bool seal = type == MOAT_TICKET_SEAL;
+	uint8_t for_early = 0;
+	if (!seal && moat_ticket_op_get_for_early_data(op, &for_early) < 0)
+		moat_error_clear();
 	c->keyd_start_us = frontd_conn_mono_us();
 	int rc = seal ? keyd_client_ticket_seal(c->srv->keyd, input, len, ticket_done, c, &c->tix_keyd_id)
-		      : keyd_client_ticket_open(c->srv->keyd, input, len, ticket_done, c, &c->tix_keyd_id);
+		      : keyd_client_ticket_open(c->srv->keyd, input, len, for_early ? MOAT_IPC_TICKET_FOR_EARLY_DATA : 0,
+						ticket_done, c, &c->tix_keyd_id);
 	/* The session state is a secret (the resumption PSK): it lives on in keyd_client's slot only. */
 	moat_wipe(input, sizeof(input));
 	if (rc < 0) {

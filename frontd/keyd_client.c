@@ -229,23 +229,23 @@ static bool renumber(struct keyd_req *r)
 
 /* Run whichever callback a request has. */
 static void notify(keyd_sign_done_fn done, keyd_ticket_done_fn ticket_done, void *arg, enum keyd_result result,
-		   uint16_t status, const uint8_t *data, size_t len, bool reissue)
+		   uint16_t status, const uint8_t *data, size_t len, uint8_t flags)
 {
 	if (ticket_done != NULL)
-		ticket_done(arg, result, status, data, len, reissue);
+		ticket_done(arg, result, status, data, len, flags);
 	else if (done != NULL)
 		done(arg, result, status, data, len);
 }
 
 /* Take a request off the books and tell its requester, in that order (the callback may free them). */
 static void finish_ticket(struct keyd_client *kc, struct keyd_req *r, enum keyd_result result, uint16_t status,
-			  const uint8_t *data, size_t len, bool reissue)
+			  const uint8_t *data, size_t len, uint8_t flags)
 {
 	keyd_sign_done_fn done = r->done;
 	keyd_ticket_done_fn ticket_done = r->ticket_done;
 	void *arg = r->arg;
 	slot_release(kc, r);
-	notify(done, ticket_done, arg, result, status, data, len, reissue);
+	notify(done, ticket_done, arg, result, status, data, len, flags);
 }
 
 static void finish(struct keyd_client *kc, struct keyd_req *r, enum keyd_result result, uint16_t status,
@@ -603,8 +603,7 @@ static void key_reply(struct keyd_client *kc, const struct moat_ipc_header *h, s
 			kc->stats->tickets_sealed++;
 		else
 			kc->stats->tickets_opened++;
-		finish_ticket(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&out), moat_cursor_remaining(&out),
-			      (flags & MOAT_IPC_TICKET_REISSUE) != 0);
+		finish_ticket(kc, r, KEYD_OK, MOAT_IPC_OK, moat_cursor_data(&out), moat_cursor_remaining(&out), flags);
 		return;
 	}
 	if (opcode == MOAT_IPC_RSA_DECRYPT)
@@ -878,7 +877,7 @@ static int encode_request(struct moat_buf *b, uint32_t id, const struct req_args
 	if (a->opcode == MOAT_IPC_TICKET_SEAL)
 		return moat_ipc_ticket_seal_encode(b, id, a->input, a->len);
 	if (a->opcode == MOAT_IPC_TICKET_OPEN)
-		return moat_ipc_ticket_open_encode(b, id, a->input, a->len);
+		return moat_ipc_ticket_open_flags_encode(b, id, a->kind, a->input, a->len);
 	if (a->opcode == MOAT_IPC_RSA_DECRYPT)
 		return moat_ipc_rsa_decrypt_encode(b, id, a->key_id, a->scheme_or_version, a->input, a->len);
 	return moat_ipc_sign_encode(b, id, a->key_id, a->scheme_or_version, a->kind, a->input, a->len);
@@ -965,11 +964,12 @@ int keyd_client_ticket_seal(struct keyd_client *kc, const uint8_t *state, size_t
 	return submit(kc, &a, NULL, done, arg, id);
 }
 
-int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len, keyd_ticket_done_fn done,
-			    void *arg, uint32_t *id)
+int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len, uint8_t flags,
+			    keyd_ticket_done_fn done, void *arg, uint32_t *id)
 {
 	ENSURE_REF(done);
-	const struct req_args a = { MOAT_IPC_TICKET_OPEN, NULL, 0, 0, ticket, len };
+	/* The request's flags ride in the kind byte, which only SIGN uses otherwise. */
+	const struct req_args a = { MOAT_IPC_TICKET_OPEN, NULL, 0, flags, ticket, len };
 	return submit(kc, &a, NULL, done, arg, id);
 }
 

@@ -59,7 +59,7 @@ typedef void (*keyd_sign_done_fn)(void *arg, enum keyd_result result, uint16_t s
  * one of keyd's tickets: a full handshake, not an error.
  */
 typedef void (*keyd_ticket_done_fn)(void *arg, enum keyd_result result, uint16_t status, const uint8_t *data,
-				    size_t len, bool reissue);
+				    size_t len, uint8_t flags);
 
 struct keyd_client_stats {
 	uint64_t connects;    /* successful HELLOs */
@@ -143,7 +143,7 @@ MOAT_MUST_USE int keyd_client_decrypt(struct keyd_client *kc, const uint8_t key_
 MOAT_MUST_USE int keyd_client_ticket_seal(struct keyd_client *kc, const uint8_t *state, size_t len,
 					  keyd_ticket_done_fn done, void *arg, uint32_t *id);
 MOAT_MUST_USE int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len,
-					  keyd_ticket_done_fn done, void *arg, uint32_t *id);
+					  uint8_t flags, keyd_ticket_done_fn done, void *arg, uint32_t *id);
 /* The requester lost interest: done will not run. An id that is not pending is ignored. */
 void keyd_client_cancel(struct keyd_client *kc, uint32_t id);
 

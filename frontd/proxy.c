@@ -143,6 +143,8 @@ void frontd_proxy_pool_free(void)
 
 void frontd_proxy_free(struct frontd_conn *c)
 {
+	free(c->early);
+	c->early = NULL;
 	pipe_free(&c->up);
 	pipe_free(&c->down);
 }
@@ -311,6 +313,41 @@ static bool queue_proxy_header(struct frontd_conn *c)
 	return false;
 }
 
+/*
+ * Accepted 0-RTT data goes to the backend first, behind the PROXY header if
+ * any: c->up then holds both, in that order. false: the connection is gone.
+ */
+static bool queue_early_data(struct frontd_conn *c)
+{
+	struct frontd_pipe *e = c->early, *h = c->up;
+	c->early = NULL;
+	if (e->tail == 0) {
+		free(e);
+		return true;
+	}
+	if (h == NULL) {
+		c->up = e;
+		return true;
+	}
+	size_t hl = h->tail - h->head;
+	struct frontd_pipe *p = malloc(sizeof(*p) + hl + e->tail);
+	if (p == NULL) {
+		free(e);
+		frontd_conn_ended(c, "internal error", NULL);
+		frontd_conn_abort(c, "out of memory");
+		return false;
+	}
+	p->cap = hl + e->tail;
+	p->head = 0;
+	p->tail = p->cap;
+	memcpy(p->data, h->data + h->head, hl);
+	memcpy(p->data + hl, e->data, e->tail);
+	free(e);
+	pipe_free(&c->up);
+	c->up = p;
+	return true;
+}
+
 int frontd_proxy_start(struct frontd_conn *c)
 {
 	/* Reads grow from here as the receivers prove they keep up. */
@@ -333,6 +370,8 @@ int frontd_proxy_start(struct frontd_conn *c)
 	c->backend = frontd_backends_pick(c->site, c->backend_set, frontd_backends_clock_ms());
 	/* Queued before any connect, so whichever backend accepts gets it first. */
 	if (c->site->proxy_protocol != FRONTD_PP_OFF && !queue_proxy_header(c))
+		return MOAT_SUCCESS;
+	if (c->early != NULL && !queue_early_data(c))
 		return MOAT_SUCCESS;
 	if (backend_connect(c))
 		frontd_proxy_pump(c);

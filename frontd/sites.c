@@ -90,6 +90,8 @@ struct frontd_site *frontd_site_new(const char *name)
 	site->backend_connect_timeout_ms = FRONTD_DEFAULT_BACKEND_CONNECT_TIMEOUT_MS;
 	site->backend_fail_limit = FRONTD_DEFAULT_BACKEND_FAIL_LIMIT;
 	site->backend_skip_ms = FRONTD_DEFAULT_BACKEND_SKIP_MS;
+	site->early_data_max = FRONTD_EARLY_DATA_DEFAULT;
+	site->tickets_per_handshake = -1;
 	return site;
 }
 
@@ -243,10 +245,18 @@ int frontd_sites_set_ticket_cb(struct frontd_sites *sites, moat_ticket_crypto_fn
 	ENSURE_REF(sites);
 	for (size_t s = 0; s < sites->n; s++) {
 		struct moat_config *c = sites->v[s]->tls;
-		if (sites->v[s]->tickets == FRONTD_TICKETS_OFF)
+		if (sites->v[s]->tickets == FRONTD_TICKETS_OFF) {
 			TRY(moat_config_set_session_tickets_onoff(c, 0));
-		else
+		} else {
 			TRY(moat_config_set_ticket_crypto_cb(c, fn, ticket_ctx));
+			if (sites->v[s]->ticket_lifetime_s > 0)
+				TRY(moat_config_set_session_state_lifetime(c, sites->v[s]->ticket_lifetime_s));
+			if (sites->v[s]->tickets_per_handshake >= 0)
+				TRY(moat_config_set_initial_ticket_count(c, (uint8_t)sites->v[s]->tickets_per_handshake));
+			/* 0-RTT rides on tickets; keyd's single-use record guards it (conn_tickets.c). */
+			if (sites->v[s]->early_data)
+				TRY(moat_config_set_server_max_early_data_size(c, sites->v[s]->early_data_max));
+		}
 	}
 	return MOAT_SUCCESS;
 }

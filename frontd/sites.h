@@ -73,6 +73,12 @@ struct frontd_backend_set {
 	size_t next; /* round robin: the backend the next connection starts at */
 };
 
+/* ticket-lifetime's bound, RFC 8446 §4.6.1. */
+#define MOAT_TICKET_LIFETIME_MAX_S 604800u
+/* early-data-max: the default (one record, as OpenSSL servers offer) and the most a connection may buffer. */
+#define FRONTD_EARLY_DATA_DEFAULT 16384u
+#define FRONTD_EARLY_DATA_MAX (256u * 1024u)
+
 /* A site's "tickets" directive; INHERIT is resolved to the top-level one when the configuration is loaded. */
 enum frontd_tickets { FRONTD_TICKETS_INHERIT = 0, FRONTD_TICKETS_ON, FRONTD_TICKETS_OFF };
 
@@ -93,6 +99,10 @@ struct frontd_site {
 	enum frontd_pp_version proxy_protocol; /* header sent first (`proxy-protocol v1|v2`), or OFF */
 	bool is_default;
 	enum frontd_tickets tickets; /* ON: TLS 1.3 session tickets sealed and opened by keyd (conn_tickets.c) */
+	bool early_data;             /* "early-data on": 0-RTT accepted on its tickets (needs tickets on) */
+	uint32_t early_data_max;     /* "early-data-max": bytes of it per connection */
+	uint32_t ticket_lifetime_s;  /* "ticket-lifetime" in seconds; 0: the top level's (resolved at load) */
+	int tickets_per_handshake;   /* "tickets-per-handshake"; -1: the top level's (resolved at load) */
 	/* client-auth (client_cert.h): NONE unless configured; the names a client certificate must carry, if any. */
 	moat_cert_auth_type client_auth;
 	char **client_names;

@@ -430,6 +430,10 @@ _Static_assert(MOAT_IPC_SIGN_REQUEST_MAX <= MOAT_IPC_MIN_MAX_MESSAGE, "the large
 
 /* TICKET_OPEN reply flags */
 #define MOAT_IPC_TICKET_REISSUE 0x01 /* sealed under a key that no longer seals: issue a new ticket */
+#define MOAT_IPC_TICKET_EARLY_DATA_OK 0x02 /* asked FOR_EARLY_DATA: the ticket's first such use (RFC 8446 §8.1) */
+#define MOAT_IPC_TICKET_REPLY_FLAGS (MOAT_IPC_TICKET_REISSUE | MOAT_IPC_TICKET_EARLY_DATA_OK)
+/* TICKET_OPEN request flags (a trailing byte; absent means 0, as from a frontd older than 0-RTT) */
+#define MOAT_IPC_TICKET_FOR_EARLY_DATA 0x01 /* 0-RTT data would ride on this ticket: keep the single-use record */
 
 typedef enum {
 	MOAT_IPC_TICKET_PENDING = 1,      /* intro time in the future: opens tickets, does not seal yet */
@@ -482,15 +486,23 @@ MOAT_MUST_USE int moat_ipc_ticket_seal_reply_decode(struct moat_cursor body, str
 						    moat_ipc_status *st);
 
 /*
- * TICKET_OPEN 0x21: ticket<1..1068> -> flags, state<1..1024>. A ticket of
- * any length in range decodes: whether it is one of keyd's is keyd's
- * answer (UNKNOWN_KEY, BAD_TICKET), not a decoding error.
+ * TICKET_OPEN 0x21: ticket<1..1068> [u8 flags] -> flags, state<1..1024>. A
+ * ticket of any length in range decodes: whether it is one of keyd's is
+ * keyd's answer (UNKNOWN_KEY, BAD_TICKET), not a decoding error. The
+ * request's flags byte is sent only when not 0 (a keyd older than 0-RTT
+ * answers it MALFORMED: a full handshake); bits other than
+ * MOAT_IPC_TICKET_FOR_EARLY_DATA are MALFORMED.
  */
 MOAT_MUST_USE int moat_ipc_ticket_open_encode(struct moat_buf *b, uint32_t request_id, const uint8_t *ticket,
 					      size_t len);
+MOAT_MUST_USE int moat_ipc_ticket_open_flags_encode(struct moat_buf *b, uint32_t request_id, uint8_t flags,
+						    const uint8_t *ticket, size_t len);
+/* Any flags are dropped: for a reader that has no use for them. */
 MOAT_MUST_USE int moat_ipc_ticket_open_decode(struct moat_cursor body, struct moat_cursor *ticket,
 					      moat_ipc_status *st);
-/* flags: 0 or MOAT_IPC_TICKET_REISSUE; other bits are MALFORMED. */
+MOAT_MUST_USE int moat_ipc_ticket_open_flags_decode(struct moat_cursor body, struct moat_cursor *ticket,
+						    uint8_t *flags, moat_ipc_status *st);
+/* flags: MOAT_IPC_TICKET_REPLY_FLAGS bits; other bits are MALFORMED. */
 MOAT_MUST_USE int moat_ipc_ticket_open_reply_encode(struct moat_buf *b, uint32_t request_id, uint8_t flags,
 						    const uint8_t *state, size_t len);
 /* *state is a view into the packet: the caller wipes the packet. */

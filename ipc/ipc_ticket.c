@@ -88,16 +88,50 @@ int moat_ipc_ticket_open_encode(struct moat_buf *b, uint32_t request_id, const u
 	return vector_encode(b, MOAT_IPC_TICKET_OPEN, request_id, ticket, len, 1, MOAT_IPC_TICKET_MAX);
 }
 
+int moat_ipc_ticket_open_flags_encode(struct moat_buf *b, uint32_t request_id, uint8_t flags, const uint8_t *ticket,
+				      size_t len)
+{
+	ENSURE((flags & ~MOAT_IPC_TICKET_FOR_EARLY_DATA) == 0, MOAT_ERR_INVALID_ARG);
+	if (flags == 0)
+		return moat_ipc_ticket_open_encode(b, request_id, ticket, len);
+	ENSURE_REF(ticket);
+	ENSURE(len >= 1 && len <= MOAT_IPC_TICKET_MAX, MOAT_ERR_INVALID_ARG);
+	TRY(moat_ipc_begin(b, MOAT_IPC_TICKET_OPEN, MOAT_IPC_OK, request_id));
+	TRY(moat_buf_put_prefixed(b, 2, ticket, len));
+	TRY(moat_buf_put_u8(b, flags));
+	return moat_ipc_end(b);
+}
+
+int moat_ipc_ticket_open_flags_decode(struct moat_cursor body, struct moat_cursor *ticket, uint8_t *flags,
+				      moat_ipc_status *st)
+{
+	ENSURE_REF(ticket);
+	ENSURE_REF(flags);
+	struct moat_cursor v;
+	uint8_t f = 0;
+	TRY(moat_ipc_get_vector(&body, 2, 1, MOAT_IPC_TICKET_MAX, &v, st));
+	/* Absent: a requester older than 0-RTT. Present, it is never 0 (the encoder leaves it out). */
+	if (moat_cursor_remaining(&body) > 0) {
+		IPC_WIRE(moat_cursor_get_u8(&body, &f), st);
+		IPC_ENSURE(f != 0 && (f & ~MOAT_IPC_TICKET_FOR_EARLY_DATA) == 0, st, MOAT_IPC_MALFORMED);
+	}
+	IPC_WIRE(moat_cursor_expect_end(&body), st);
+	*ticket = v;
+	*flags = f;
+	return moat_ipc_ok(st);
+}
+
 int moat_ipc_ticket_open_decode(struct moat_cursor body, struct moat_cursor *ticket, moat_ipc_status *st)
 {
-	return vector_decode(body, 1, MOAT_IPC_TICKET_MAX, ticket, st);
+	uint8_t flags;
+	return moat_ipc_ticket_open_flags_decode(body, ticket, &flags, st);
 }
 
 int moat_ipc_ticket_open_reply_encode(struct moat_buf *b, uint32_t request_id, uint8_t flags, const uint8_t *state,
 				      size_t len)
 {
 	ENSURE_REF(state);
-	ENSURE((flags & ~MOAT_IPC_TICKET_REISSUE) == 0, MOAT_ERR_INVALID_ARG);
+	ENSURE((flags & ~MOAT_IPC_TICKET_REPLY_FLAGS) == 0, MOAT_ERR_INVALID_ARG);
 	ENSURE(len >= 1 && len <= MOAT_IPC_TICKET_STATE_MAX, MOAT_ERR_INVALID_ARG);
 	TRY(moat_ipc_begin(b, MOAT_IPC_TICKET_OPEN | MOAT_IPC_REPLY, MOAT_IPC_OK, request_id));
 	TRY(moat_buf_put_u8(b, flags));
@@ -112,7 +146,7 @@ int moat_ipc_ticket_open_reply_decode(struct moat_cursor body, uint8_t *flags, s
 	ENSURE_REF(state);
 	uint8_t f;
 	IPC_WIRE(moat_cursor_get_u8(&body, &f), st);
-	IPC_ENSURE((f & ~MOAT_IPC_TICKET_REISSUE) == 0, st, MOAT_IPC_MALFORMED);
+	IPC_ENSURE((f & ~MOAT_IPC_TICKET_REPLY_FLAGS) == 0, st, MOAT_IPC_MALFORMED);
 	TRY(vector_decode(body, 1, MOAT_IPC_TICKET_STATE_MAX, state, st));
 	*flags = f;
 	return MOAT_SUCCESS;

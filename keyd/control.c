@@ -73,6 +73,8 @@ int keyd_control_stats(const struct keyd_stats *s, uint64_t now_ns, uint32_t req
 		{ "ticket_opens_reissue", s->ticket_opens_reissue },
 		{ "ticket_opens_unknown_key", s->ticket_opens_unknown_key },
 		{ "ticket_opens_bad", s->ticket_opens_bad },
+		{ "ticket_opens_early_ok", s->ticket_opens_early_ok },
+		{ "ticket_opens_early_refused", s->ticket_opens_early_refused },
 		{ "secure_heap_used", keyd_secure_heap_used() },
 	};
 	*st = MOAT_IPC_OK;

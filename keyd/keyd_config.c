@@ -19,7 +19,7 @@ static const char *const top_directives[] = {
 	"tickets",
 };
 static const char *const key_directives[] = { "name", "role", "tls12", "tls10", "rsa-key-exchange" };
-static const char *const ticket_directives[] = { "encrypt-lifetime", "decrypt-lifetime" };
+static const char *const ticket_directives[] = { "encrypt-lifetime", "decrypt-lifetime", "early-data-record" };
 
 const struct keyd_key_policy keyd_key_policy_default = {
 	.server = true, .client = false, .tls12 = true, .tls10 = false, .rsa_key_exchange = false,
@@ -392,6 +392,7 @@ static int read_tickets(struct moat_conf *conf, struct keyd_config *cfg)
 	cfg->tickets = true;
 	cfg->ticket_encrypt_s = KEYD_DEFAULT_TICKET_ENCRYPT_S;
 	cfg->ticket_decrypt_s = KEYD_DEFAULT_TICKET_DECRYPT_S;
+	cfg->early_data_record = KEYD_DEFAULT_EARLY_DATA_RECORD;
 	TRY(moat_conf_find_unique(conf, &conf->root, "tickets", &n));
 	if (n == NULL)
 		return MOAT_SUCCESS;
@@ -404,7 +405,18 @@ static int read_tickets(struct moat_conf *conf, struct keyd_config *cfg)
 		return moat_conf_fail(conf, n, "tickets off takes no block");
 	TRY(moat_conf_check_names(conf, n, ticket_directives, N_OF(ticket_directives)));
 	TRY(ticket_lifetime(conf, n, "encrypt-lifetime", 1, &cfg->ticket_encrypt_s));
-	return ticket_lifetime(conf, n, "decrypt-lifetime", 0, &cfg->ticket_decrypt_s);
+	TRY(ticket_lifetime(conf, n, "decrypt-lifetime", 0, &cfg->ticket_decrypt_s));
+	/* early-data-record N: tickets kept in the single-use record of 0-RTT (keyd/early_record.h); 0: none. */
+	const struct moat_conf_node *e = NULL;
+	TRY(moat_conf_find_unique(conf, n, "early-data-record", &e));
+	if (e == NULL)
+		return MOAT_SUCCESS;
+	uint64_t v;
+	TRY(moat_conf_expect_args(conf, e, 1, 1));
+	TRY(moat_conf_expect_no_block(conf, e));
+	TRY(moat_conf_arg_uint(conf, e, 0, 0, KEYD_MAX_EARLY_DATA_RECORD, &v));
+	cfg->early_data_record = (uint32_t)v;
+	return MOAT_SUCCESS;
 }
 
 static int read_user(struct moat_conf *conf, struct keyd_config *cfg)

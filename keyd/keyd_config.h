@@ -18,6 +18,7 @@
  *	tickets {                    # or "tickets off": SEAL and OPEN answer NOT_PERMITTED
  *		encrypt-lifetime 2h      # a key keyd makes seals this long
  *		decrypt-lifetime 13h     # and then opens tickets this much longer
+ *		early-data-record 65536  # tickets in the 0-RTT single-use record; 0: no 0-RTT
  *	}
  *	key "/etc/moat/keys/rsa.key" {
  *		role server              # server | client | both: which CertificateVerify contexts
@@ -61,6 +62,9 @@
 /* s2n's defaults for ticket keys; the limit is what TICKET_ADD may name (MOAT_IPC_TICKET_LIFETIME_MAX). */
 #define KEYD_DEFAULT_TICKET_ENCRYPT_S (2u * 3600)
 #define KEYD_DEFAULT_TICKET_DECRYPT_S (13u * 3600)
+/* The 0-RTT single-use record (early_record.h): 48 bytes an entry, 3 MiB by default. */
+#define KEYD_DEFAULT_EARLY_DATA_RECORD 65536u
+#define KEYD_MAX_EARLY_DATA_RECORD (1u << 22)
 #define KEYD_TICKET_LIFETIME_MAX_S (30u * 24 * 3600)
 
 enum keyd_allow_kind {
@@ -123,6 +127,7 @@ struct keyd_config {
 	bool tickets;                /* session-ticket keys (ticket_keys.h); off: SEAL and OPEN are NOT_PERMITTED */
 	uint32_t ticket_encrypt_s;   /* encrypt-decrypt lifetime of the keys keyd makes, seconds */
 	uint32_t ticket_decrypt_s;   /* decrypt-only lifetime after it */
+	uint32_t early_data_record;  /* entries of the 0-RTT single-use record (early_record.h); 0: none granted */
 };
 
 /*

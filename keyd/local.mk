@@ -13,7 +13,7 @@ keyd_libkeyd_a_SOURCES = \
 	keyd/crypto_rsa_decrypt.c keyd/crypto_rsa_decrypt.h \
 	keyd/crypto_secure_heap.c keyd/crypto_secure_heap.h \
 	keyd/control.c keyd/control.h \
-	keyd/ticket_keys.c keyd/ticket_keys.h \
+	keyd/ticket_keys.c keyd/ticket_keys.h keyd/early_record.c keyd/early_record.h \
 	keyd/ticket_keyfile.c keyd/ticket_keyfile.h \
 	keyd/stats.h \
 	keyd/workers.c keyd/workers.h \

@@ -255,6 +255,7 @@ void keyd_server_free(struct keyd_server *s)
 	s->p.workers = NULL;
 	keyd_schedule_free(s);
 	keyd_tickets_free(&s->tickets);
+	keyd_early_free(&s->early);
 	keyd_peers_free_all(s);
 	keyd_metrics_close_all(s);
 	if (s->p.metrics_fd > 0)

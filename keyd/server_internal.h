@@ -40,6 +40,7 @@
 #include "common/metrics_http.h"
 #include "ipc/ipc.h"
 #include "keyd/server.h"
+#include "keyd/early_record.h"
 #include "keyd/ticket_keys.h"
 
 #define READ_BUDGET 16 /* packets read from one peer per wake-up */
@@ -133,6 +134,7 @@ struct keyd_server {
 	/* metrics.c */
 	struct handle metrics_h;
 	struct keyd_scrape *scrapes[KEYD_MAX_SCRAPES];
+	struct keyd_early_record early;    /* tickets opened for 0-RTT (early_record.h) */
 };
 
 static inline const char *keyd_socket_name(moat_ipc_socket sock)

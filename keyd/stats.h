@@ -41,6 +41,8 @@ struct keyd_stats {
 	/* Request latency, read to answered, for key operations: buckets by KEYD_STATS_LATENCY_BOUNDS. */
 	uint64_t latency_bucket[KEYD_STATS_LATENCY_BUCKETS];
 	uint64_t latency_sum_ns;
+	uint64_t ticket_opens_early_ok;    /* asked for 0-RTT and granted: the ticket's first such use */
+	uint64_t ticket_opens_early_refused; /* asked for 0-RTT and refused: a replay, a full record, an old key */
 };
 
 #endif

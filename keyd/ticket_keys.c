@@ -268,6 +268,24 @@ int keyd_tickets_open(struct keyd_tickets *t, uint64_t now, const uint8_t *ticke
 	return done(st);
 }
 
+bool keyd_tickets_key_times(const struct keyd_tickets *t, const uint8_t *ticket, size_t len, uint64_t *intro,
+			    uint64_t *expires)
+{
+	uint8_t name[MOAT_TICKET_NAME_LEN];
+	if (moat_ticket_name(ticket, len, name) != MOAT_SUCCESS) {
+		moat_error_clear();
+		return false;
+	}
+	for (size_t i = 0; i < t->count; i++) {
+		if (memcmp(t->keys[i].name, name, sizeof(name)) == 0) {
+			*intro = t->keys[i].intro;
+			*expires = t->keys[i].expires;
+			return true;
+		}
+	}
+	return false;
+}
+
 int keyd_tickets_rotate(struct keyd_tickets *t, uint64_t now, uint8_t name[MOAT_TICKET_NAME_LEN],
 			moat_ipc_status *st)
 {

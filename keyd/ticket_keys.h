@@ -119,6 +119,9 @@ MOAT_MUST_USE int keyd_tickets_seal(struct keyd_tickets *t, uint64_t now, const 
  */
 MOAT_MUST_USE int keyd_tickets_open(struct keyd_tickets *t, uint64_t now, const uint8_t *ticket, size_t len,
 				    uint8_t *out, size_t cap, size_t *out_len, bool *reissue, moat_ipc_status *st);
+/* The intro time and end of the key a ticket names; false if no key held has that name. */
+bool keyd_tickets_key_times(const struct keyd_tickets *t, const uint8_t *ticket, size_t len, uint64_t *intro,
+			    uint64_t *expires);
 
 /*
  * Make a new key now; it becomes the current one and the keys that could

@@ -28,6 +28,7 @@
 
 #include "common/clock.h"
 #include "common/secmem.h"
+#include "keyd/early_record.h"
 #include "keyd/names.h"
 #include "keyd/server_internal.h"
 
@@ -85,7 +86,8 @@ static void on_open(struct keyd_server *s, struct peer *p, const struct moat_ipc
 	uint8_t state[MOAT_TICKET_MAX_LEN];
 	size_t len = 0;
 	bool reissue = false;
-	if (moat_ipc_ticket_open_decode(body, &ticket, &st) != MOAT_SUCCESS) {
+	uint8_t asked = 0;
+	if (moat_ipc_ticket_open_flags_decode(body, &ticket, &asked, &st) != MOAT_SUCCESS) {
 		keyd_answer_status(s, p, h->opcode, h->request_id, st);
 		return;
 	}
@@ -105,11 +107,25 @@ static void on_open(struct keyd_server *s, struct peer *p, const struct moat_ipc
 	}
 	if (reissue)
 		s->p.stats->ticket_opens_reissue++;
+	uint8_t flags = reissue ? MOAT_IPC_TICKET_REISSUE : 0;
+	if (asked & MOAT_IPC_TICKET_FOR_EARLY_DATA) {
+		/* The single-use record (early_record.h): one yes per ticket while its key opens it. */
+		uint64_t intro = 0, until = 0;
+		uint64_t now = wall_seconds();
+		bool first = keyd_tickets_key_times(&s->tickets, moat_cursor_data(&ticket), moat_cursor_remaining(&ticket),
+						    &intro, &until) &&
+			     keyd_early_claim(&s->early, now, moat_cursor_data(&ticket), moat_cursor_remaining(&ticket),
+					      intro, until);
+		if (first) {
+			flags |= MOAT_IPC_TICKET_EARLY_DATA_OK;
+			s->p.stats->ticket_opens_early_ok++;
+		} else {
+			s->p.stats->ticket_opens_early_refused++;
+		}
+	}
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, s->tx, sizeof(s->tx));
-	answer(s, p, &b,
-	       moat_ipc_ticket_open_reply_encode(&b, h->request_id, reissue ? MOAT_IPC_TICKET_REISSUE : 0, state, len),
-	       h);
+	answer(s, p, &b, moat_ipc_ticket_open_reply_encode(&b, h->request_id, flags, state, len), h);
 	moat_wipe(state, len);
 }
 
@@ -260,6 +276,10 @@ int keyd_tickets_start(struct keyd_server *s)
 		moat_log(MOAT_LOG_INFO, "session tickets off: TICKET_SEAL and TICKET_OPEN are refused");
 		return MOAT_SUCCESS;
 	}
+	/* Before the sandbox: the record is one allocation, made now. */
+	TRY(keyd_early_init(&s->early, cfg->early_data_record, wall_seconds()));
+	moat_log(MOAT_LOG_INFO, "0-RTT single-use record: %u tickets, %zu KiB", cfg->early_data_record,
+		 keyd_early_bytes(&s->early) / 1024);
 	moat_log(MOAT_LOG_INFO, "session tickets: keyd makes its own keys (seal %u s, then open %u s more) until "
 				"an operator imports one",
 		 cfg->ticket_encrypt_s, cfg->ticket_decrypt_s);

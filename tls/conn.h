@@ -100,6 +100,9 @@ struct moat_config {
 	moat_psk_mode psk_mode;
 	moat_psk_selection_callback psk_select_cb;
 	void *psk_select_ctx;
+	/* 0-RTT (tls/early_data.c). */
+	uint32_t max_early_data;             /* server: 0, none accepted or advertised */
+	moat_early_data_fn early_data_cb;
 };
 
 /*
@@ -119,6 +122,12 @@ struct moat_config {
 #define MOAT_HS_F_TICKET         (1u << 7)
 #define MOAT_HS_F_OCSP           (1u << 8)  /* 1.2: CertificateStatus (RFC 6066 §8) */
 #define MOAT_HS_F_ECDHE          (1u << 9)  /* 1.2: ServerKeyExchange, ECDHE or DHE (RFC 8422 §2, RFC 5246 §7.4.3) */
+
+/* A connection's 0-RTT, as far as it went (the getter maps it to moat_early_data_status_t). */
+#define MOAT_ED_NONE 0       /* not offered */
+#define MOAT_ED_OFFERED 1    /* offered (client) or accepted and still coming (server) */
+#define MOAT_ED_REJECTED 2
+#define MOAT_ED_END 3        /* accepted, and EndOfEarlyData read (server) or the acceptance read (client) */
 
 struct moat_hs_machine;
 struct moat_hs_path;
@@ -146,6 +155,8 @@ struct moat_ticket_op {
 	moat_ticket_result result;
 	bool has_result;
 	bool applied;
+	bool for_early_data;                 /* OPEN: 0-RTT would ride on this ticket */
+	bool early_data_ok;                  /* ... and the opener says it is the ticket's first such use */
 	struct moat_connection *conn;        /* NULL once the connection let go of it */
 };
 
@@ -162,6 +173,8 @@ struct moat_tickets {
 	struct moat_ticket_op *op;           /* in flight, owned jointly with the application */
 	bool answer_ready;                   /* an applied answer waits in result/answer */
 	moat_ticket_result result;
+	bool answer_early_data_ok;           /* OPEN: first use for 0-RTT (moat_ticket_op_set_early_data_ok) */
+	bool open_for_early_data;            /* the next OPEN is for a ticket 0-RTT would ride on */
 	uint8_t answer[MOAT_TICKET_MAX_LEN];
 	size_t answer_len;
 
@@ -177,6 +190,7 @@ struct moat_tickets {
 	uint16_t psk_index;                  /* selected_identity */
 	uint8_t psk_identity_hash[32];       /* SHA-256 of the selected identity, found again after an HRR */
 	bool reissue;                        /* opened under a decrypt-only key */
+	bool early_data_ok;                  /* the selected ticket's OPEN allowed 0-RTT (tls/early_data.c) */
 	struct moat_hash hrr_transcript;     /* message_hash(CH1) and our HRR, for the second binder */
 	bool hrr_transcript_ready;
 	bool tls12_settled;                  /* 1.2: the ClientHello's ticket and session ID are dealt with */
@@ -296,6 +310,25 @@ struct moat_handshake {
 	bool early_data_offered;             /* the first ClientHello carried early_data */
 	bool early_data_over;                /* a record opened with the handshake keys: no more skipping */
 	size_t early_data_skipped;           /* bytes of 0-RTT data skipped so far, at most the limit */
+	/* Server: 0-RTT we accept (tls/early_data.c). */
+	bool early_data_decided;             /* accepted (MOAT_HS_F_EARLY_DATA) or not, for good */
+	bool early_data_cb_called;
+	bool early_data_cb_answered;
+	bool early_data_cb_accepted;
+	bool early_data_waiting;             /* an early data record waits in conn->app_in for recv_early_data */
+	uint32_t early_data_limit;           /* the ticket's max_early_data_size */
+	uint8_t early_hello_hash[MOAT_MAX_HASH_LEN]; /* Transcript-Hash(ClientHello), for the early secrets (§7.1) */
+	size_t early_data_received;          /* bytes of accepted 0-RTT data so far */
+	bool early_data_keys;                /* client: our write keys are the early ones */
+	/*
+	 * The client's handshake traffic secret, kept for the key change after
+	 * the EndOfEarlyData: by then the master secret is derived, which wipes
+	 * conn->secrets->client_hs (tls13_key_schedule.c). Wiped once used.
+	 */
+	uint8_t early_next_secret[MOAT_MAX_HASH_LEN];
+	struct moat_offered_early_data {
+		struct moat_connection *conn;
+	} offered_early_data;
 };
 
 struct moat_connection {
@@ -354,6 +387,11 @@ struct moat_connection {
 	bool peer_chain_loaded;
 	bool renegotiation_refused;          /* TLS 1.2: a no_renegotiation warning was sent (io.c) */
 	bool resumption_ready;               /* 1.3: conn->secrets->resumption is derived (tickets.c) */
+	uint8_t early_data_status;           /* MOAT_ED_* (tls/early_data.c) */
+	bool early_data_writing;             /* client: moat_send_early_data runs negotiate up to the ServerHello */
+	uint32_t max_early_data;             /* server: moat_connection_set_server_max_early_data_size */
+	bool max_early_data_set;
+	uint32_t early_data_sent;            /* client: 0-RTT bytes written */
 	struct moat_tickets *tix;            /* NULL until tickets or resumption need it (tls/tickets.c) */
 	struct moat_psk_set *psks;           /* NULL until a PSK mode or an external PSK is set (tls/psk_external.c) */
 

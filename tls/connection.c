@@ -26,6 +26,7 @@
 #include "common/secmem.h"
 #include "tls/conn.h"
 #include "tls/psk_external.h"
+#include "tls/early_data.h"
 #include "tls/tickets.h"
 
 int moat_alpn_wire_from_list(const char *const *protocols, int count, uint8_t *wire, size_t cap, size_t *len);
@@ -416,20 +417,18 @@ size_t moat_conn_record_limit(const struct moat_connection *conn)
 }
 
 /*
- * No resumption yet, so no configured max_early_data_size: this is the
- * value a ticket of ours would carry, and the budget for skipping the 0-RTT
- * data of clients whose tickets came from elsewhere (another server of the
- * same name). One full record of plaintext is what OpenSSL servers offer
- * by default (and what they skip when rejecting), so a client resuming a
- * ticket from such a server fits. Resumption replaces this with the
- * config's and the connection's setting.
+ * The budget for skipping rejected 0-RTT data: what our tickets allow
+ * (tls/early_data.c), and at least one full record of plaintext, for
+ * clients whose tickets came from elsewhere (another server of the same
+ * name): that is what OpenSSL servers offer by default (and what they skip
+ * when rejecting), so a client resuming a ticket from such a server fits.
  */
 #define DEFAULT_MAX_EARLY_DATA_SIZE MOAT_MAX_PLAINTEXT
 
 uint32_t moat_conn_max_early_data_size(const struct moat_connection *conn)
 {
-	(void)conn;
-	return DEFAULT_MAX_EARLY_DATA_SIZE;
+	uint32_t ours = moat_early_data_server_max(conn);
+	return ours > DEFAULT_MAX_EARLY_DATA_SIZE ? ours : DEFAULT_MAX_EARLY_DATA_SIZE;
 }
 
 /* ---- getters ---- */
@@ -519,8 +518,9 @@ const char *moat_connection_get_handshake_type_name(struct moat_connection *conn
 	uint32_t flags = conn->hs != NULL ? conn->hs->flags : conn->hs_flags;
 	if (!conn->handshake_complete && conn->suite == NULL)
 		return "INITIAL";
-	snprintf(name, sizeof(name), "NEGOTIATED%s%s%s%s%s%s",
+	snprintf(name, sizeof(name), "NEGOTIATED%s%s%s%s%s%s%s",
 		 (flags & MOAT_HS_F_PSK) ? "" : "|FULL_HANDSHAKE",
+		 (flags & MOAT_HS_F_EARLY_DATA) ? "|WITH_EARLY_DATA" : "",
 		 (flags & MOAT_HS_F_HRR) ? "|HELLO_RETRY_REQUEST" : "",
 		 (flags & MOAT_HS_F_CLIENT_AUTH) ? "|CLIENT_AUTH" : "",
 		 (flags & MOAT_HS_F_NO_CLIENT_CERT) ? "|NO_CLIENT_CERT" : "",

@@ -19,6 +19,12 @@ MOAT_MUST_USE int moat_ext_supported_versions_ch_recv(struct moat_connection *co
 MOAT_MUST_USE int moat_ext_supported_versions_ch_missing(struct moat_connection *conn);
 MOAT_MUST_USE int moat_ext_server_name_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
 MOAT_MUST_USE int moat_ext_early_data_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
+/* early_data.c: the client's offer, the server's acceptance in EncryptedExtensions. */
+bool moat_ext_early_data_ch_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_early_data_ch_write(struct moat_connection *conn, struct moat_buf *out);
+bool moat_ext_early_data_ee_should_send(const struct moat_connection *conn);
+MOAT_MUST_USE int moat_ext_early_data_ee_write(struct moat_connection *conn, struct moat_buf *out);
+MOAT_MUST_USE int moat_ext_early_data_ee_recv(struct moat_connection *conn, const struct moat_ext_block *blk);
 
 /* ocsp_staple.c: a server's status_request (RFC 6066 §8), read for TLS 1.3 and 1.2. */
 MOAT_MUST_USE int moat_ext_status_request_ch_recv(struct moat_connection *conn, const struct moat_ext_block *blk);

@@ -106,7 +106,12 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 			       .write = moat_ext_record_size_limit_sh12_write },
 	} },
 	[MOAT_EXTI_EARLY_DATA] = { .on = {
-		[COL_CH] = { .recv = moat_ext_early_data_ch_recv },
+		[COL_CH] = { .should_send = moat_ext_early_data_ch_should_send,
+			     .write = moat_ext_early_data_ch_write,
+			     .recv = moat_ext_early_data_ch_recv },
+		[COL_EE] = { .should_send = moat_ext_early_data_ee_should_send,
+			     .write = moat_ext_early_data_ee_write,
+			     .recv = moat_ext_early_data_ee_recv },
 	} },
 	[MOAT_EXTI_SUPPORTED_VERSIONS] = { .on = {
 		[COL_CH] = { .should_send = moat_ext_offer_tls13,
@@ -200,14 +205,15 @@ const struct moat_ext_row moat_ext_rows[MOAT_EXTI_COUNT] = {
 LIST(moat_ext_ch_send, "ClientHello (sent)", MOAT_MSG_CH, false, MOAT_EXTI_SERVER_NAME,
      MOAT_EXTI_SUPPORTED_VERSIONS, MOAT_EXTI_SUPPORTED_GROUPS, MOAT_EXTI_SIGNATURE_ALGORITHMS, MOAT_EXTI_KEY_SHARE,
      MOAT_EXTI_ALPN, MOAT_EXTI_COOKIE, MOAT_EXTI_EC_POINT_FORMATS, MOAT_EXTI_EXTENDED_MASTER_SECRET,
-     MOAT_EXTI_RENEGOTIATION_INFO, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES, MOAT_EXTI_PRE_SHARED_KEY);
+     MOAT_EXTI_RENEGOTIATION_INFO, MOAT_EXTI_PSK_KEY_EXCHANGE_MODES, MOAT_EXTI_EARLY_DATA,
+     MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_sh_send, "ServerHello (sent)", MOAT_MSG_SH, false, MOAT_EXTI_SUPPORTED_VERSIONS,
      MOAT_EXTI_KEY_SHARE, MOAT_EXTI_PRE_SHARED_KEY);
 LIST(moat_ext_hrr_send, "HelloRetryRequest (sent)", MOAT_MSG_HRR, false, MOAT_EXTI_SUPPORTED_VERSIONS,
      MOAT_EXTI_KEY_SHARE, MOAT_EXTI_COOKIE);
 /* RFC 8449: record_size_limit wins over max_fragment_length; at most one of them is sent. */
 LIST(moat_ext_ee_send, "EncryptedExtensions (sent)", MOAT_MSG_EE, false, MOAT_EXTI_SERVER_NAME, MOAT_EXTI_ALPN,
-     MOAT_EXTI_RECORD_SIZE_LIMIT, MOAT_EXTI_MAX_FRAGMENT_LENGTH);
+     MOAT_EXTI_RECORD_SIZE_LIMIT, MOAT_EXTI_MAX_FRAGMENT_LENGTH, MOAT_EXTI_EARLY_DATA);
 LIST(moat_ext_cr_send, "CertificateRequest (sent)", MOAT_MSG_CR, false, MOAT_EXTI_SIGNATURE_ALGORITHMS);
 /* RFC 5746 §3.6 first: a client's renegotiation_info is checked before anything is answered. */
 LIST(moat_ext_sh12_send, "ServerHello (TLS 1.2, sent)", MOAT_MSG_SH12, false, MOAT_EXTI_RENEGOTIATION_INFO,
@@ -250,7 +256,7 @@ LIST(moat_ext_sh13_recv, "ServerHello (TLS 1.3)", MOAT_MSG_SH, true, MOAT_EXTI_K
 LIST(moat_ext_hrr13_recv, "HelloRetryRequest (TLS 1.3)", MOAT_MSG_HRR, true, MOAT_EXTI_KEY_SHARE,
      MOAT_EXTI_COOKIE);
 LIST(moat_ext_ee13_recv, "EncryptedExtensions (TLS 1.3)", MOAT_MSG_EE, true, MOAT_EXTI_SERVER_NAME,
-     MOAT_EXTI_SUPPORTED_GROUPS, MOAT_EXTI_ALPN);
+     MOAT_EXTI_SUPPORTED_GROUPS, MOAT_EXTI_ALPN, MOAT_EXTI_EARLY_DATA);
 LIST(moat_ext_cr13_recv, "CertificateRequest (TLS 1.3)", MOAT_MSG_CR, false, MOAT_EXTI_SIGNATURE_ALGORITHMS,
      MOAT_EXTI_CERTIFICATE_AUTHORITIES);
 

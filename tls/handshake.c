@@ -167,10 +167,21 @@ static int read_message(struct moat_connection *conn, uint8_t *type, struct moat
 			TRY(moat_cursor_get_u24(&c, &body_len));
 			ENSURE(body_len <= MOAT_MAX_HANDSHAKE_MESSAGE, MOAT_ERR_DECODE);
 		}
+		/* Accepted 0-RTT data waits for moat_recv_early_data: its record must not be overwritten. */
+		ENSURE(!hs->early_data_waiting, MOAT_ERR_EARLY_DATA_BLOCKED);
 		uint8_t ct;
 		TRY(moat_conn_read_record(conn, &ct));
-		/* Only handshake records reach here: moat_conn_read_record gives a CCS to its row
-		 * (moat_hs_recv_ccs), handles alerts, and refuses application data while the handshake runs. */
+		/*
+		 * Handshake records reach here, and a server's accepted early data
+		 * (tls/early_data.c), handed to the application before going on:
+		 * moat_conn_read_record gives a CCS to its row (moat_hs_recv_ccs),
+		 * handles alerts, and refuses other application data while the
+		 * handshake runs.
+		 */
+		if (ct == MOAT_CT_APPLICATION_DATA) {
+			hs->early_data_waiting = true;
+			BAIL(MOAT_ERR_EARLY_DATA_BLOCKED);
+		}
 	}
 	struct moat_cursor c;
 	moat_cursor_init(&c, hs->in.data, msg_len);
@@ -378,6 +389,11 @@ int moat_negotiate(struct moat_connection *conn, moat_blocked_status *blocked)
 			rc = moat_hs_flush_messages(conn);
 			if (rc == MOAT_SUCCESS)
 				rc = moat_conn_flush(conn, blocked);
+			/* A client's ClientHello is out: moat_send_early_data writes behind it. */
+			if (rc == MOAT_SUCCESS && conn->early_data_writing) {
+				moat_error_raise(MOAT_ERR_EARLY_DATA_BLOCKED, MOAT_HERE);
+				rc = MOAT_FAILURE;
+			}
 			if (rc == MOAT_SUCCESS)
 				rc = step_read(conn, msg);
 		}
@@ -393,6 +409,8 @@ stopped:
 		if (*blocked == MOAT_NOT_BLOCKED) {
 			if (moat_errno == MOAT_ERR_ASYNC_BLOCKED)
 				*blocked = MOAT_BLOCKED_ON_APPLICATION_INPUT;
+			else if (moat_errno == MOAT_ERR_EARLY_DATA_BLOCKED)
+				*blocked = MOAT_BLOCKED_ON_EARLY_DATA;
 			else
 				*blocked = MOAT_BLOCKED_ON_READ;
 		}

@@ -51,6 +51,8 @@ typedef enum {
 	MOAT_MSG_CERTIFICATE_STATUS,         /* RFC 6066 §8: the stapled OCSP response, after Certificate */
 	/* TLS 1.3 (RFC 8446 §4.6.1): the server's tickets, right after the client's Finished. */
 	MOAT_MSG_NEW_SESSION_TICKET,
+	/* TLS 1.3 (RFC 8446 §4.5): the client's end of accepted 0-RTT data. */
+	MOAT_MSG_END_OF_EARLY_DATA,
 	MOAT_MSG_APPLICATION_DATA,           /* the end of every path */
 	MOAT_MSG_KIND_COUNT,
 } moat_hs_msg;
@@ -200,6 +202,9 @@ int moat_tls13_client_send_finished(struct moat_connection *conn);
 int moat_tls13_client_finished_sent(struct moat_connection *conn);
 int moat_tls13_server_recv_client_finished(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_server_send_tickets(struct moat_connection *conn);
+int moat_tls13_client_send_end_of_early_data(struct moat_connection *conn);
+int moat_tls13_client_end_of_early_data_sent(struct moat_connection *conn);
+int moat_tls13_server_recv_end_of_early_data(struct moat_connection *conn, struct moat_cursor body);
 int moat_tls13_send_ccs(struct moat_connection *conn);
 int moat_tls13_recv_ccs(struct moat_connection *conn, struct moat_cursor body);
 

@@ -24,6 +24,7 @@
 #include "common/secmem.h"
 #include "tls/alert.h"
 #include "tls/conn.h"
+#include "tls/early_data.h"
 #include "tls/messages12.h"
 #include "tls/tickets.h"
 
@@ -139,8 +140,9 @@ int moat_conn_read_record(struct moat_connection *conn, uint8_t *content_type)
 		ENSURE(conn->hs != NULL, MOAT_ERR_UNEXPECTED_MESSAGE);
 		return moat_buf_put_bytes(&conn->hs->in, plain, len);
 	case MOAT_CT_APPLICATION_DATA:
-		/* Early data is never accepted (what is rejected was skipped above): none may come before the handshake ends. */
-		ENSURE(conn->handshake_complete, MOAT_ERR_UNEXPECTED_MESSAGE);
+		/* Before the handshake ends: accepted early data or unexpected (rejected early data was skipped above). */
+		if (!conn->handshake_complete)
+			return moat_early_data_server_record(conn, plain, len);
 		/* §5.1: handshake messages must not be interleaved with other record types. */
 		ENSURE(conn->post_hs.len == 0, MOAT_ERR_UNEXPECTED_MESSAGE);
 		conn->app_in = plain;

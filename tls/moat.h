@@ -209,6 +209,61 @@ MOAT_MUST_USE int moat_config_set_cache_retrieve_callback(struct moat_config *co
 MOAT_MUST_USE int moat_config_set_cache_delete_callback(struct moat_config *config, moat_cache_delete_fn fn, void *ctx);
 MOAT_MUST_USE int moat_config_set_session_cache_onoff(struct moat_config *config, uint8_t enabled);
 
+/* ---- early data (0-RTT, RFC 8446 §2.3, §4.2.10; moat(3) "Early data") ---- */
+
+/*
+ * Server: the most 0-RTT data accepted per connection, advertised in the
+ * tickets issued (0, the default: none is accepted or advertised). Early
+ * data can be replayed (RFC 8446 §8, E.5): a server accepts it only when
+ * the ticket callback's OPEN says the ticket is used for it the first time
+ * (moat_ticket_op_set_early_data_ok), the early data callback (if any)
+ * accepts it, and the ticket, suite, ALPN protocol and server name fit.
+ */
+MOAT_MUST_USE int moat_config_set_server_max_early_data_size(struct moat_config *config, uint32_t max_early_data_size);
+MOAT_MUST_USE int moat_connection_set_server_max_early_data_size(struct moat_connection *conn,
+								 uint32_t max_early_data_size);
+/*
+ * Server: asked whether to take the early data a client offers, once
+ * everything else allows it. The callback calls accept or reject, now or
+ * later (from any thread); until then negotiate reports
+ * MOAT_BLOCKED_ON_APPLICATION_INPUT. Without a callback it is accepted.
+ */
+struct moat_offered_early_data;
+typedef int (*moat_early_data_fn)(struct moat_connection *conn, struct moat_offered_early_data *early_data);
+MOAT_MUST_USE int moat_config_set_early_data_cb(struct moat_config *config, moat_early_data_fn fn);
+MOAT_MUST_USE int moat_offered_early_data_accept(struct moat_offered_early_data *early_data);
+MOAT_MUST_USE int moat_offered_early_data_reject(struct moat_offered_early_data *early_data);
+/*
+ * Server: read the client's early data before (or instead of) negotiate.
+ * Success once no more will come (none offered, rejected, or all read up to
+ * EndOfEarlyData); *data_received is what this call put into data. Fails
+ * blocked (MOAT_BLOCKED_ON_EARLY_DATA when data is full, else read or
+ * application input) with *data_received bytes still taken: call again.
+ * While accepted early data waits unread, negotiate reports
+ * MOAT_BLOCKED_ON_EARLY_DATA.
+ */
+MOAT_MUST_USE int moat_recv_early_data(struct moat_connection *conn, uint8_t *data, ssize_t max_data_len,
+				       ssize_t *data_received, moat_blocked_status *blocked);
+/*
+ * Client: with a session set whose ticket allows early data, send data in
+ * the first flight, before negotiate. Success once data_len bytes are
+ * queued (*data_sent counts them); more than the ticket allows is refused
+ * (MOAT_ERR_TOO_MUCH_EARLY_DATA, nothing sent, the connection unharmed). After the handshake,
+ * moat_connection_get_early_data_status says whether the server took it:
+ * REJECTED means none of it was read, and the application sends it again.
+ */
+MOAT_MUST_USE int moat_send_early_data(struct moat_connection *conn, const uint8_t *data, ssize_t data_len,
+				       ssize_t *data_sent, moat_blocked_status *blocked);
+typedef enum {
+	MOAT_EARLY_DATA_STATUS_OK,            /* offered and accepted (client: so far, until the server answers) */
+	MOAT_EARLY_DATA_STATUS_NOT_REQUESTED, /* none offered */
+	MOAT_EARLY_DATA_STATUS_REJECTED,      /* offered and not accepted: skipped by the server */
+	MOAT_EARLY_DATA_STATUS_END,           /* accepted, and all of it read (server) or the server's answer in (client) */
+} moat_early_data_status_t;
+MOAT_MUST_USE int moat_connection_get_early_data_status(struct moat_connection *conn, moat_early_data_status_t *status);
+/* Client: how much more early data the session allows; server: how much more may come. */
+MOAT_MUST_USE int moat_connection_get_remaining_early_data_size(struct moat_connection *conn, uint32_t *size);
+
 /* Application pointer on the config (frontd stores its site here). */
 MOAT_MUST_USE int moat_config_set_ctx(struct moat_config *config, void *ctx);
 void *moat_config_get_ctx(const struct moat_config *config);
@@ -501,6 +556,15 @@ MOAT_MUST_USE int moat_ticket_op_get_input_size(struct moat_ticket_op *op, uint3
 MOAT_MUST_USE int moat_ticket_op_get_input(struct moat_ticket_op *op, uint8_t *data, uint32_t data_len);
 MOAT_MUST_USE int moat_ticket_op_set_output(struct moat_ticket_op *op, const uint8_t *data, uint32_t data_len);
 MOAT_MUST_USE int moat_ticket_op_set_result(struct moat_ticket_op *op, moat_ticket_result result);
+/*
+ * OPEN for a ClientHello whose 0-RTT data would ride on this ticket:
+ * for_early_data is 1. The opener answers set_early_data_ok(op, 1) only if
+ * this is the first time the ticket is opened for early data (single-use
+ * tickets, RFC 8446 §8.1); without it the session may resume but its early
+ * data is rejected.
+ */
+MOAT_MUST_USE int moat_ticket_op_get_for_early_data(struct moat_ticket_op *op, uint8_t *for_early_data);
+MOAT_MUST_USE int moat_ticket_op_set_early_data_ok(struct moat_ticket_op *op, uint8_t first_use);
 /* Hand the result (and output) to the connection; the next negotiate (or send) continues. */
 MOAT_MUST_USE int moat_ticket_op_apply(struct moat_ticket_op *op, struct moat_connection *conn);
 MOAT_MUST_USE int moat_ticket_op_free(struct moat_ticket_op *op);

@@ -40,6 +40,8 @@ struct moat_secrets {
 			uint8_t client_hs[MOAT_MAX_HASH_LEN], server_hs[MOAT_MAX_HASH_LEN];
 			uint8_t client_app[MOAT_MAX_HASH_LEN], server_app[MOAT_MAX_HASH_LEN];
 			uint8_t exporter[MOAT_MAX_HASH_LEN], resumption[MOAT_MAX_HASH_LEN];
+			/* 0-RTT: client_early_traffic_secret (§7.1), wiped once its keys are installed. */
+			uint8_t client_early[MOAT_MAX_HASH_LEN];
 		};
 		struct {
 			uint8_t master_secret[MOAT_TLS12_MASTER_SECRET_LEN];

@@ -23,6 +23,7 @@
 #include "common/secmem.h"
 #include "tls/conn.h"
 #include "tls/crypto/util.h"
+#include "tls/early_data.h"
 #include "tls/handshake_tables.h"
 #include "tls/psk_external.h"
 #include "tls/tickets.h"
@@ -131,6 +132,7 @@ int moat_tickets_start_op(struct moat_connection *conn, moat_ticket_op_type type
 	op->type = type;
 	memcpy(op->input, input, len);
 	op->input_len = len;
+	op->for_early_data = type == MOAT_TICKET_OPEN && t->open_for_early_data;
 	op->conn = conn;
 	t->op = op;
 	if (conn->config->ticket_crypto_cb(conn, conn->config->ticket_crypto_ctx, op) < 0) {
@@ -200,6 +202,24 @@ int moat_ticket_op_set_result(struct moat_ticket_op *op, moat_ticket_result resu
 	return MOAT_SUCCESS;
 }
 
+int moat_ticket_op_get_for_early_data(struct moat_ticket_op *op, uint8_t *for_early_data)
+{
+	ENSURE_REF(op);
+	ENSURE_REF(for_early_data);
+	*for_early_data = op->for_early_data ? 1 : 0;
+	return MOAT_SUCCESS;
+}
+
+int moat_ticket_op_set_early_data_ok(struct moat_ticket_op *op, uint8_t first_use)
+{
+	ENSURE_REF(op);
+	ENSURE(!op->applied, MOAT_ERR_INVALID_STATE);
+	/* Only an OPEN that asked: a yes to a question not put would be a replay let through. */
+	ENSURE(op->for_early_data || first_use == 0, MOAT_ERR_INVALID_ARG);
+	op->early_data_ok = first_use != 0;
+	return MOAT_SUCCESS;
+}
+
 int moat_ticket_op_apply(struct moat_ticket_op *op, struct moat_connection *conn)
 {
 	ENSURE_REF(op);
@@ -214,6 +234,7 @@ int moat_ticket_op_apply(struct moat_ticket_op *op, struct moat_connection *conn
 	ENSURE(linked, MOAT_ERR_INVALID_STATE);
 	struct moat_tickets *t = conn->tix;
 	t->result = op->result;
+	t->answer_early_data_ok = opened && op->for_early_data && op->early_data_ok;
 	t->answer_len = op->output_len;
 	memcpy(t->answer, op->output, op->output_len);
 	t->answer_ready = true;
@@ -280,8 +301,8 @@ static int start_seal(struct moat_connection *conn)
 	TRY(moat_tls13_resumption_psk(conn->suite->prf_hash, conn->secrets->resumption, nonce, sizeof(nonce), s->psk));
 	memcpy(s->server_name, conn->server_name, sizeof(conn->server_name));
 	memcpy(s->alpn, conn->alpn, sizeof(s->alpn));
-	/* No 0-RTT is accepted, so none is advertised. */
-	s->max_early_data = 0;
+	/* The 0-RTT this server takes (tls/early_data.c). */
+	s->max_early_data = moat_early_data_server_max(conn);
 	TRY(moat_tickets_client_id_fill(conn, s));
 
 	uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
@@ -313,11 +334,16 @@ int moat_tickets_issue(struct moat_connection *conn, bool in_handshake)
 		}
 		uint8_t nonce[2];
 		nonce_bytes((uint16_t)(t->nonce_counter - 1), nonce);
-		struct moat_buf msg;
-		uint8_t mem[MOAT_HS_HEADER_LEN + 4 + 4 + 1 + 2 + 2 + MOAT_TICKET_MAX_LEN + 2];
+		struct moat_buf msg, ext;
+		uint8_t mem[MOAT_HS_HEADER_LEN + 4 + 4 + 1 + 2 + 2 + MOAT_TICKET_MAX_LEN + 2 + 8];
+		uint8_t ext_mem[8];
 		moat_buf_init_fixed(&msg, mem, sizeof(mem));
+		moat_buf_init_fixed(&ext, ext_mem, sizeof(ext_mem));
+		/* §4.6.1: early_data with the ticket's max_early_data_size, if it allows any. */
+		if (t->issuing.max_early_data > 0)
+			TRY(moat_ext_write_early_data_nst(&ext, t->issuing.max_early_data));
 		TRY(moat_new_session_ticket_encode(&msg, t->issuing.lifetime, t->issuing.age_add, nonce, sizeof(nonce),
-						   t->answer, t->answer_len, NULL, 0));
+						   t->answer, t->answer_len, ext.data, ext.len));
 		moat_wipe(&t->issuing, sizeof(t->issuing));
 		if (in_handshake)
 			TRY(moat_hs_queue_message(conn, msg.data, msg.len));
@@ -401,6 +427,9 @@ int moat_tickets_client_recv_nst(struct moat_connection *conn, struct moat_curso
 				      moat_cursor_remaining(&nst.nonce), s->psk));
 	memcpy(s->server_name, conn->server_name, sizeof(conn->server_name));
 	memcpy(s->alpn, conn->alpn, sizeof(s->alpn));
+	/* §4.2.10: the early data this ticket allows; 0 without the extension. */
+	if (moat_ext_present(&nst.ext, MOAT_EXTI_EARLY_DATA))
+		TRY(moat_ext_early_data_decode_nst(nst.ext.data[MOAT_EXTI_EARLY_DATA], &s->max_early_data));
 	memcpy(t->ticket, moat_cursor_data(&nst.ticket), ticket_len);
 	t->ticket_len = ticket_len;
 	t->have_session = true;

@@ -14,6 +14,7 @@
 
 #include "common/secmem.h"
 #include "tls/crypto/util.h"
+#include "tls/early_data.h"
 #include "tls/ext_rows.h"
 #include "tls/handshake_tables.h"
 #include "tls/tickets.h"
@@ -134,6 +135,8 @@ static int recv_hrr(struct moat_connection *conn, const struct moat_server_hello
 	ENSURE(moat_ext_present(&sh->ext, MOAT_EXTI_KEY_SHARE) || moat_ext_present(&sh->ext, MOAT_EXTI_COOKIE),
 	       MOAT_ERR_ILLEGAL_PARAMETER);
 	TRY(restart_transcript_for_hrr(conn));
+	/* §4.2.10: the server read none of our early data; the second ClientHello goes in the clear. */
+	TRY(moat_tls13_early_data_client_hrr(conn));
 	hs->flags |= MOAT_HS_F_HRR;
 	hs->hrr_done = true;
 	return MOAT_SUCCESS;
@@ -196,6 +199,9 @@ int moat_tls13_client_recv_server_hello(struct moat_connection *conn, struct moa
 	 * possible". Our compatibility CCS stays unprotected (record layer).
 	 */
 	TRY(moat_hs_set_keys(conn, false, conn->secrets->server_hs));
+	/* Early data sent: the early write keys stay until the server says what became of it (early_data.c). */
+	if (moat_tls13_early_data_client_keeps_write_keys(conn))
+		return MOAT_SUCCESS;
 	return moat_hs_set_keys(conn, true, conn->secrets->client_hs);
 }
 
@@ -205,7 +211,8 @@ int moat_tls13_client_recv_ee(struct moat_connection *conn, struct moat_cursor b
 	struct moat_ext_block ext;
 	TRY(moat_encrypted_extensions_decode(body, &ext));
 	/* §4.2: only what we offered may come back; the rows check and read it. */
-	return moat_ext_recv_list(conn, &moat_ext_ee13_recv, &ext, hs->ext_offered);
+	TRY(moat_ext_recv_list(conn, &moat_ext_ee13_recv, &ext, hs->ext_offered));
+	return moat_tls13_early_data_client_after_ee(conn);
 }
 
 int moat_tls13_client_recv_cr(struct moat_connection *conn, struct moat_cursor body)

@@ -43,6 +43,7 @@
 
 #include "common/secmem.h"
 #include "tls/crypto/util.h"
+#include "tls/early_data.h"
 #include "tls/ext_handlers.h"
 #include "tls/handshake_tables.h"
 #include "tls/psk_external.h"
@@ -194,6 +195,8 @@ static int consider(struct moat_connection *conn, const struct moat_psk_offer *o
 	t->psk_selected = true;
 	t->psk_index = (uint16_t)i;
 	t->reissue = t->result == MOAT_TICKET_OK_REISSUE;
+	/* §4.2.10: 0-RTT rides on the first identity only, and only if its opener saw it for the first time. */
+	t->early_data_ok = i == 0 && t->answer_early_data_ok;
 	t->have_session = true;
 	t->psk_done = true;
 	return MOAT_SUCCESS;
@@ -227,9 +230,11 @@ int moat_tls13_psk_server_select(struct moat_connection *conn)
 				t->psk_next++;
 				continue;
 			}
-			if (t->op == NULL)
+			if (t->op == NULL) {
+				t->open_for_early_data = i == 0 && moat_early_data_server_wanted(conn);
 				TRY(moat_tickets_start_op(conn, MOAT_TICKET_OPEN, moat_cursor_data(&id),
 							  moat_cursor_remaining(&id)));
+			}
 			TRY(moat_tickets_take_answer(conn));
 		}
 		t->answer_ready = false;

@@ -14,6 +14,7 @@
  */
 #include "common/secmem.h"
 #include "tls/crypto/util.h"
+#include "tls/early_data.h"
 #include "tls/ext_rows.h"
 #include "tls/handshake_tables.h"
 #include "tls/psk_external.h"
@@ -193,6 +194,8 @@ int moat_tls13_server_send_hrr(struct moat_connection *conn)
 int moat_tls13_server_send_hello(struct moat_connection *conn)
 {
 	uint8_t random[MOAT_RANDOM_LEN];
+	/* First, as it may wait for the early data callback: nothing is queued before it. */
+	TRY(moat_tls13_early_data_server_decide(conn));
 	/*
 	 * The PSK authenticates (§2.2): no certificate is sent and nothing is
 	 * signed. Let go of the certificate only now: until the second
@@ -229,12 +232,17 @@ int moat_tls13_server_hello_sent(struct moat_connection *conn)
 	const uint8_t *psk = moat_tls13_psk(conn, &psk_len);
 	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, psk, psk_len);
 	if (rc == MOAT_SUCCESS)
+		rc = moat_tls13_early_data_server_derive(conn);
+	if (rc == MOAT_SUCCESS)
 		rc = moat_tls13_derive_handshake(conn->secrets, secret, hs->shared_secret_len, hello_hash);
 	moat_wipe(secret, hs->shared_secret_len);
 	moat_hs_kex_release(hs);
 	TRY(rc);
 	TRY(moat_tls13_prepare_finished_keys(conn));
 	TRY(moat_hs_set_keys(conn, true, conn->secrets->server_hs));
+	/* Accepted 0-RTT: K_recv = early data until EndOfEarlyData (early_data.c). */
+	if (hs->flags & MOAT_HS_F_EARLY_DATA)
+		return moat_tls13_early_data_server_read_keys(conn);
 	return moat_hs_set_keys(conn, false, conn->secrets->client_hs);
 }
 

@@ -61,6 +61,10 @@ static const struct moat_hs_action actions[MOAT_MSG_KIND_COUNT] = {
 	[MOAT_MSG_NEW_SESSION_TICKET] = { .name = "NewSessionTicket", .record_type = HS,
 		.hs_type = MOAT_HS_NEW_SESSION_TICKET, .writer = MOAT_SERVER, .send = moat_tls13_server_send_tickets,
 		.post_handshake = true },
+	/* §4.5: under the early traffic keys, after the server's Finished, when 0-RTT was accepted. */
+	[MOAT_MSG_END_OF_EARLY_DATA] = { "EndOfEarlyData", HS, MOAT_HS_END_OF_EARLY_DATA, MOAT_CLIENT, false,
+		moat_tls13_client_send_end_of_early_data, moat_tls13_server_recv_end_of_early_data,
+		moat_tls13_client_end_of_early_data_sent },
 };
 
 /* A client expecting the server's Certificate may get a CertificateRequest first (§4.3.2). */
@@ -82,6 +86,7 @@ static const struct moat_hs_path_switch switches[] = {
 #define C_CV MOAT_MSG_CLIENT_CERTIFICATE_VERIFY
 #define C_FIN MOAT_MSG_CLIENT_FINISHED
 #define NST MOAT_MSG_NEW_SESSION_TICKET
+#define EOED MOAT_MSG_END_OF_EARLY_DATA
 #define APP MOAT_MSG_APPLICATION_DATA
 
 #define F_HRR MOAT_HS_F_HRR
@@ -90,6 +95,7 @@ static const struct moat_hs_path_switch switches[] = {
 #define F_MB MOAT_HS_F_MIDDLEBOX
 #define F_PSK MOAT_HS_F_PSK
 #define F_TK MOAT_HS_F_TICKET
+#define F_ED MOAT_HS_F_EARLY_DATA
 
 /* Each handshake type twice: as it is, and with the server's tickets after the client's Finished (F_TK). */
 #define PATH(f, ...) { (f), { __VA_ARGS__, APP } }, { (f) | F_TK, { __VA_ARGS__, NST, APP } }
@@ -119,13 +125,22 @@ static const struct moat_hs_path paths[] = {
 	PATH(F_PSK | F_MB, CH, SH, S_CCS, EE, S_FIN, C_CCS, C_FIN),
 	PATH(F_PSK | F_HRR, CH, HRR, CH, SH, EE, S_FIN, C_FIN),
 	PATH(F_PSK | F_HRR | F_MB, CH, HRR, S_CCS, C_CCS, CH, SH, EE, S_FIN, C_FIN),
+	/*
+	 * 0-RTT accepted (§2.3, figure 4): the client's early data, then its
+	 * EndOfEarlyData after the server's Finished. Never with an HRR
+	 * (§4.2.10). The client's compatibility CCS, which D.4 places right
+	 * after a ClientHello offering early data, may come anywhere before its
+	 * Finished (§5); ours goes before the EndOfEarlyData.
+	 */
+	PATH(F_PSK | F_ED, CH, SH, EE, S_FIN, EOED, C_FIN),
+	PATH(F_PSK | F_ED | F_MB, CH, SH, S_CCS, EE, S_FIN, C_CCS, EOED, C_FIN),
 };
 
 const struct moat_hs_machine moat_tls13_machine = {
 	.name = "TLS 1.3",
 	.version = MOAT_TLS13,
 	.neutral = false,
-	.flags = F_HRR | F_CA | F_NC | F_MB | F_PSK | F_TK,
+	.flags = F_HRR | F_CA | F_NC | F_MB | F_PSK | F_TK | F_ED,
 	.actions = actions,
 	.paths = paths,
 	.path_count = sizeof(paths) / sizeof(paths[0]),

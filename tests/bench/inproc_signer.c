@@ -261,10 +261,10 @@ int keyd_client_ticket_seal(struct keyd_client *kc, const uint8_t *state, size_t
 	BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
 }
 
-int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len, keyd_ticket_done_fn done,
-			    void *arg, uint32_t *id)
+int keyd_client_ticket_open(struct keyd_client *kc, const uint8_t *ticket, size_t len, uint8_t flags,
+			    keyd_ticket_done_fn done, void *arg, uint32_t *id)
 {
-	(void)kc, (void)ticket, (void)len, (void)done, (void)arg, (void)id;
+	(void)kc, (void)ticket, (void)len, (void)flags, (void)done, (void)arg, (void)id;
 	BAIL(MOAT_ERR_KEYD_UNAVAILABLE);
 }
 

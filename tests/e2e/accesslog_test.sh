@@ -66,14 +66,15 @@ plain_body()
 	e2e_curl localhost / -o "$RUN/page" 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
 	grep -q "it works" "$RUN/page" || e2e_fail "not the demo page"
 	al_wait "$log" 1
-	# time client listener sni site version suite group alpn resumed client_cert handshake_ms keyd_ms in out duration end
+	# time client listener sni site version suite group alpn resumed early_data client_cert handshake_ms keyd_ms in out
+	# duration end
 	re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z 127\.0\.0\.1:[0-9]+ '
 	re="${re}127\\.0\\.0\\.1:$FRONTD_PORT \"localhost\" localhost TLSv1\\.3 TLS_[A-Z0-9_]+ [a-z0-9]+ "
-	re="${re}\"http/1\\.1\" false - [0-9]+\\.[0-9]{3} [0-9]+\\.[0-9]{3} [1-9][0-9]* [1-9][0-9]* [0-9]+ \"(ok|client closed)\"\$"
+	re="${re}\"http/1\\.1\" false - - [0-9]+\\.[0-9]{3} [0-9]+\\.[0-9]{3} [1-9][0-9]* [1-9][0-9]* [0-9]+ \"(ok|client closed)\"\$"
 	grep -Eq "$re" "$log" || e2e_fail "unexpected access log line: $(cat "$log")"
 	[ "$(al_lines "$log")" -eq 1 ] || e2e_fail "more than one line for one connection: $(cat "$log")"
 	# The request went in and the page came out: byte counts say so.
-	in=$(awk '{ print $14 }' "$log") out=$(awk '{ print $15 }' "$log")
+	in=$(awk '{ print $15 }' "$log") out=$(awk '{ print $16 }' "$log")
 	[ "$out" -ge "$(wc -c <"$RUN/page")" ] || e2e_fail "bytes out $out < the page's size"
 	[ "$in" -ge 30 ] || e2e_fail "bytes in $in: less than the request"
 	frontd_alive
@@ -97,7 +98,7 @@ json_body()
 	e2e_curl localhost / -o "$RUN/page" 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
 	al_wait "$log" 1
 	got=$(al_json "$log" 1 '",".join(e.keys())')
-	want=time,client,listener,sni,site,version,suite,group,alpn,resumed,client_cert,handshake_ms,keyd_ms,bytes_in,bytes_out,duration_ms,end
+	want=time,client,listener,sni,site,version,suite,group,alpn,resumed,early_data,client_cert,handshake_ms,keyd_ms,bytes_in,bytes_out,duration_ms,end
 	[ "$got" = "$want" ] || e2e_fail "keys: $got"
 	check=$(al_json "$log" 1 "e['listener'] == '127.0.0.1:$FRONTD_PORT' and e['sni'] == 'localhost' and
 		e['site'] == 'localhost' and e['version'] == 'TLSv1.3' and e['suite'].startswith('TLS_') and

@@ -125,6 +125,86 @@ resume_openssl_gnutls_cleanup()
 	e2e_cleanup
 }
 
+# tix_field N K: field K (1-based, words) of access log line N.
+tix_field()
+{
+	sed -n "${1}p" "$RUN/logs/access.log" | awk -v k="$2" '{ print $k }'
+}
+
+# tix_early OUT SESSION [-ign_eof]: s_client offering SESSION with the HTTP request as its 0-RTT data and
+# nothing after it; with -ign_eof it reads until the server closes (an answer is expected), else it ends
+# after the handshake.
+tix_early()
+{
+	_out=$1 _sess=$2
+	shift 2
+	timeout "$WAIT_SECONDS" openssl s_client -connect "127.0.0.1:$FRONTD_PORT" -servername localhost \
+		-CAfile "$RUN/ca.pem" -verify_return_error -msg -sess_in "$RUN/$_sess" -early_data "$RUN/req" "$@" \
+		</dev/null >"$RUN/$_out" 2>&1
+}
+
+atf_test_case early_data cleanup
+early_data_head()
+{
+	atf_set "descr" "0-RTT through frontd and keyd with early-data on: s_client's request in early data reaches the backend once; the same session again (a replay) is resumed with the early data rejected and skipped; early-data off (the default) issues tickets without it"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "120"
+}
+early_data_body()
+{
+	tix_start "early-data on" "ticket-lifetime 1h" "tickets-per-handshake 2"
+	tix_conn first -sess_out "$RUN/sess"
+	# The site's ticket directives: two tickets, each with a lifetime of an hour.
+	[ "$(tix_count first)" -eq 2 ] || e2e_fail "tickets-per-handshake 2: $(tix_count first) tickets"
+	openssl sess_id -in "$RUN/sess" -noout -text >"$RUN/sess.txt" 2>&1
+	grep -q "Max Early Data: 16384" "$RUN/sess.txt" || e2e_fail "the ticket allows no early data: $(grep -i early "$RUN/sess.txt")"
+	grep -q "lifetime hint: 3600 " "$RUN/sess.txt" || e2e_fail "ticket-lifetime 1h: $(grep -i lifetime "$RUN/sess.txt")"
+	# The request is the early data: the page comes back without a byte sent after the handshake.
+	tix_early early sess -ign_eof || e2e_fail "s_client with early data failed: $(grep -i -m 3 error "$RUN/early")"
+	grep -q "Early data was accepted" "$RUN/early" || e2e_fail "early data not accepted: $(grep -i early "$RUN/early")"
+	grep -q "moat demo backend: it works" "$RUN/early" || e2e_fail "the backend did not answer the early request"
+	# The recorded ClientHello and its early data, sent again: keyd's single-use record refuses the 0-RTT.
+	tix_early replay sess || e2e_fail "s_client replaying failed: $(grep -i -m 3 error "$RUN/replay")"
+	grep -q "Early data was rejected" "$RUN/replay" || e2e_fail "a replay's early data accepted: $(grep -i early "$RUN/replay")"
+	grep -q '^Reused, TLSv1.3' "$RUN/replay" || e2e_fail "the replayed session was not resumed"
+	grep -q "moat demo backend" "$RUN/replay" && e2e_fail "the backend answered a replayed request"
+	tix_log_wait 3
+	# time client listener sni site version suite group alpn resumed early_data ...
+	[ "$(tix_field 2 11)" = accepted ] || e2e_fail "access log: $(sed -n 2p "$RUN/logs/access.log")"
+	[ "$(tix_field 3 11)" = rejected ] || e2e_fail "access log: $(sed -n 3p "$RUN/logs/access.log")"
+	# Bytes from the client to the backend: the request once, nothing on the replay.
+	[ "$(tix_field 2 15)" -eq "$(wc -c <"$RUN/req")" ] || e2e_fail "bytes in on 0-RTT: $(tix_field 2 15)"
+	[ "$(tix_field 3 15)" -eq 0 ] || e2e_fail "bytes in on the replay: $(tix_field 3 15)"
+	frontd_alive
+}
+early_data_cleanup()
+{
+	e2e_cleanup
+}
+
+atf_test_case early_data_off cleanup
+early_data_off_head()
+{
+	atf_set "descr" "early-data off (the default): frontd's tickets allow no 0-RTT, so no client sends it any"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+early_data_off_body()
+{
+	tix_start
+	tix_conn first -sess_out "$RUN/sess"
+	openssl sess_id -in "$RUN/sess" -noout -text >"$RUN/sess.txt" 2>&1
+	grep -q "Max Early Data: [1-9]" "$RUN/sess.txt" && e2e_fail "early-data off, yet the ticket allows it"
+	tix_early second sess || e2e_fail "s_client failed: $(grep -i -m 3 error "$RUN/second")"
+	grep -q '^Reused, TLSv1.3' "$RUN/second" || e2e_fail "not resumed"
+	grep -q "moat demo backend" "$RUN/second" && e2e_fail "the backend answered early data frontd does not take"
+	frontd_alive
+}
+early_data_off_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_test_case rotation cleanup
 rotation_head()
 {
@@ -446,6 +526,8 @@ tls12_session_cache_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case resume_openssl_gnutls
+	atf_add_test_case early_data
+	atf_add_test_case early_data_off
 	atf_add_test_case rotation
 	atf_add_test_case keyd_restarted
 	atf_add_test_case keyd_tickets_off

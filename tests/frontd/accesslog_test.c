@@ -63,10 +63,10 @@ ATF_TC_BODY(plain, tc)
 	struct frontd_accesslog_entry e = done_entry();
 	expect_line(FRONTD_ACCESSLOG_PLAIN, &e,
 		    "2026-12-06T03:40:00.123Z 192.0.2.7:51416 0.0.0.0:443 \"www.example.com\" example.com TLSv1.3 "
-		    "TLS_AES_128_GCM_SHA256 x25519 \"http/1.1\" false - 7.219 5.065 79 345 12 \"ok\"");
+		    "TLS_AES_128_GCM_SHA256 x25519 \"http/1.1\" false - - 7.219 5.065 79 345 12 \"ok\"");
 	e = early_entry();
 	expect_line(FRONTD_ACCESSLOG_PLAIN, &e,
-		    "1970-01-01T00:00:00.000Z [2001:db8::1]:4433 [::]:443 - - - - - - false - - 0.000 0 0 0 "
+		    "1970-01-01T00:00:00.000Z [2001:db8::1]:4433 [::]:443 - - - - - - false - - - 0.000 0 0 0 "
 		    "\"handshake alert protocol_version\"");
 }
 
@@ -78,13 +78,13 @@ ATF_TC_BODY(json, tc)
 		    "{\"time\":\"2026-12-06T03:40:00.123Z\",\"client\":\"192.0.2.7:51416\",\"listener\":\"0.0.0.0:443\","
 		    "\"sni\":\"www.example.com\",\"site\":\"example.com\",\"version\":\"TLSv1.3\","
 		    "\"suite\":\"TLS_AES_128_GCM_SHA256\",\"group\":\"x25519\",\"alpn\":\"http/1.1\",\"resumed\":false,"
-		    "\"client_cert\":null,\"handshake_ms\":7.219,\"keyd_ms\":5.065,\"bytes_in\":79,\"bytes_out\":345,"
+		    "\"early_data\":null,\"client_cert\":null,\"handshake_ms\":7.219,\"keyd_ms\":5.065,\"bytes_in\":79,\"bytes_out\":345,"
 		    "\"duration_ms\":12,\"end\":\"ok\"}");
 	e = early_entry();
 	expect_line(FRONTD_ACCESSLOG_JSON, &e,
 		    "{\"time\":\"1970-01-01T00:00:00.000Z\",\"client\":\"[2001:db8::1]:4433\",\"listener\":\"[::]:443\","
 		    "\"sni\":null,\"site\":null,\"version\":null,\"suite\":null,\"group\":null,\"alpn\":null,"
-		    "\"resumed\":false,\"client_cert\":null,\"handshake_ms\":null,\"keyd_ms\":0.000,\"bytes_in\":0,"
+		    "\"resumed\":false,\"early_data\":null,\"client_cert\":null,\"handshake_ms\":null,\"keyd_ms\":0.000,\"bytes_in\":0,"
 		    "\"bytes_out\":0,\"duration_ms\":0,\"end\":\"handshake alert protocol_version\"}");
 }
 

@@ -184,6 +184,33 @@ ATF_TC_BODY(session_cache_values, tc)
 	bad("keyd \"/k\"\nlisten 127.0.0.1:1\nsession-cache 0\n", "t.conf:1: no \"site\" block");
 }
 
+/* early-data on|off and early-data-max SIZE, in a site: once each, a size in range. */
+ATF_TC_WITHOUT_HEAD(early_data_values);
+ATF_TC_BODY(early_data_values, tc)
+{
+	const char *head = "keyd \"/k\"\nlisten 127.0.0.1:1\nsite \"a.test\" {\n";
+	char conf[512];
+	snprintf(conf, sizeof(conf), "%s\tearly-data sometimes\n}\n", head);
+	bad(conf, "t.conf:4: \"early-data\": \"sometimes\" is not yes/no, on/off or true/false");
+	snprintf(conf, sizeof(conf), "%s\tearly-data on\n\tearly-data off\n}\n", head);
+	bad(conf, "t.conf:5: \"early-data\" given twice (first at t.conf:4)");
+	snprintf(conf, sizeof(conf), "%s\tearly-data-max 0\n}\n", head);
+	bad(conf, "t.conf:4: \"early-data-max\": \"0\" is out of range (1..262144 bytes)");
+	snprintf(conf, sizeof(conf), "%s\tearly-data-max 1m\n}\n", head);
+	bad(conf, "t.conf:4: \"early-data-max\": \"1m\" is out of range (1..262144 bytes)");
+	/* ticket-lifetime and tickets-per-handshake, top level or site. */
+	bad("keyd \"/k\"\nticket-lifetime 0\n", "t.conf:2: \"ticket-lifetime\": whole seconds from 1s to 7 days (604800s)");
+	bad("keyd \"/k\"\nticket-lifetime 169h\n", "t.conf:2: \"ticket-lifetime\": whole seconds from 1s to 7 days (604800s)");
+	bad("keyd \"/k\"\nticket-lifetime 1500ms\n",
+	    "t.conf:2: \"ticket-lifetime\": whole seconds from 1s to 7 days (604800s)");
+	snprintf(conf, sizeof(conf), "%s\ttickets-per-handshake 17\n}\n", head);
+	bad(conf, "t.conf:4: \"tickets-per-handshake\": \"17\" is out of range (0..16)");
+	snprintf(conf, sizeof(conf), "%s\tticket-lifetime 1h\n\tticket-lifetime 2h\n}\n", head);
+	bad(conf, "t.conf:5: \"ticket-lifetime\" given twice (first at t.conf:4)");
+	/* A top-level early-data is not a directive: it is per site. */
+	bad("keyd \"/k\"\nearly-data on\n", "t.conf:2: unknown directive \"early-data\"");
+}
+
 ATF_TC_WITHOUT_HEAD(site_mistakes);
 ATF_TC_BODY(site_mistakes, tc)
 {
@@ -273,6 +300,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, drain_timeout);
 	ATF_TP_ADD_TC(tp, tickets_values);
 	ATF_TP_ADD_TC(tp, session_cache_values);
+	ATF_TP_ADD_TC(tp, early_data_values);
 	ATF_TP_ADD_TC(tp, site_mistakes);
 	ATF_TP_ADD_TC(tp, proxy_protocol);
 	ATF_TP_ADD_TC(tp, relative_paths);

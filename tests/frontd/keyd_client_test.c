@@ -840,7 +840,7 @@ struct ticket_result {
 };
 
 static void ticket_cb(void *arg, enum keyd_result result, uint16_t status, const uint8_t *data, size_t len,
-		      bool reissue)
+		      uint8_t flags)
 {
 	struct ticket_result *r = arg;
 	r->calls++;
@@ -849,7 +849,7 @@ static void ticket_cb(void *arg, enum keyd_result result, uint16_t status, const
 	r->len = len;
 	if (len > 0)
 		memcpy(r->data, data, len);
-	r->reissue = reissue;
+	r->reissue = (flags & MOAT_IPC_TICKET_REISSUE) != 0;
 	total_calls++;
 }
 
@@ -869,8 +869,8 @@ ATF_TC_BODY(ticket_seal_and_open, tc)
 		EXPECT_OK(keyd_client_ticket_seal(e.kc, state, sizeof(state), ticket_cb, &seal[i], &seal_id[i]));
 	}
 	memset(ticket, 0x77, sizeof(ticket));
-	EXPECT_OK(keyd_client_ticket_open(e.kc, ticket, 100, ticket_cb, &open[0], &open_id[0]));
-	EXPECT_OK(keyd_client_ticket_open(e.kc, ticket, MOAT_IPC_TICKET_MAX, ticket_cb, &open[1], &open_id[1]));
+	EXPECT_OK(keyd_client_ticket_open(e.kc, ticket, 100, 0, ticket_cb, &open[0], &open_id[0]));
+	EXPECT_OK(keyd_client_ticket_open(e.kc, ticket, MOAT_IPC_TICKET_MAX, 0, ticket_cb, &open[1], &open_id[1]));
 
 	/* keyd reads them all (one sendmmsg) and checks each request as keyd's codec does. */
 	uint8_t pkt[MOAT_IPC_MAX_MESSAGE], out[MOAT_IPC_MAX_MESSAGE];
@@ -944,9 +944,9 @@ ATF_TC_BODY(ticket_limits_and_wrong_reply, tc)
 	EXPECT_ERR(keyd_client_ticket_seal(e.kc, big, 0, ticket_cb, &r, &id), MOAT_ERR_INVALID_ARG);
 	EXPECT_ERR(keyd_client_ticket_seal(e.kc, big, MOAT_IPC_TICKET_STATE_MAX + 1, ticket_cb, &r, &id),
 		   MOAT_ERR_INVALID_ARG);
-	EXPECT_ERR(keyd_client_ticket_open(e.kc, big, MOAT_IPC_TICKET_MAX + 1, ticket_cb, &r, &id),
+	EXPECT_ERR(keyd_client_ticket_open(e.kc, big, MOAT_IPC_TICKET_MAX + 1, 0, ticket_cb, &r, &id),
 		   MOAT_ERR_INVALID_ARG);
-	EXPECT_ERR(keyd_client_ticket_open(e.kc, big, 10, NULL, &r, &id), MOAT_ERR_NULL_ARG);
+	EXPECT_ERR(keyd_client_ticket_open(e.kc, big, 10, 0, NULL, &r, &id), MOAT_ERR_NULL_ARG);
 
 	EXPECT_OK(keyd_client_ticket_seal(e.kc, big, 10, ticket_cb, &r, &id));
 	uint8_t pkt[MOAT_IPC_MAX_MESSAGE];
@@ -973,7 +973,7 @@ ATF_TC_BODY(ticket_timeout, tc)
 	uint32_t id = 0;
 	uint8_t t[60] = { 0 };
 	memset(&r, 0, sizeof(r));
-	EXPECT_OK(keyd_client_ticket_open(e.kc, t, sizeof(t), ticket_cb, &r, &id));
+	EXPECT_OK(keyd_client_ticket_open(e.kc, t, sizeof(t), 0, ticket_cb, &r, &id));
 	spin_until(e.base, &total_calls, 1);
 	ATF_REQUIRE_EQ(r.result, KEYD_TIMEOUT);
 	ATF_REQUIRE_EQ(r.calls, 1);

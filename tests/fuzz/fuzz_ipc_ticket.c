@@ -74,10 +74,11 @@ static void all_decoders(struct moat_cursor body, uint32_t id)
 		same_body(moat_ipc_ticket_seal_reply_encode(out, id, moat_cursor_data(&v), moat_cursor_remaining(&v)),
 			  out, body);
 	}
-	if (moat_ipc_ticket_open_decode(body, &v, &st) == MOAT_SUCCESS) {
+	if (moat_ipc_ticket_open_flags_decode(body, &v, &flags, &st) == MOAT_SUCCESS) {
 		out = start();
-		same_body(moat_ipc_ticket_open_encode(out, id, moat_cursor_data(&v), moat_cursor_remaining(&v)), out,
-			  body);
+		/* The request's flags byte (0-RTT) round-trips too: written only when not 0, as it was read. */
+		same_body(moat_ipc_ticket_open_flags_encode(out, id, flags, moat_cursor_data(&v), moat_cursor_remaining(&v)),
+			  out, body);
 		/* What keyd does next with a client's ticket: read the name it claims. */
 		uint8_t claimed[MOAT_TICKET_NAME_LEN];
 		if (moat_ticket_name(moat_cursor_data(&v), moat_cursor_remaining(&v), claimed) == MOAT_SUCCESS)
@@ -146,6 +147,12 @@ int main(void)
 		LLVMFuzzerTestOneInput(in, n);
 	moat_buf_init_fixed(&b, in, sizeof(in));
 	require(moat_ipc_ticket_open_encode(&b, 2, bytes, sizeof(bytes)) == MOAT_SUCCESS);
+	for (size_t n = 0; n <= b.len; n++)
+		LLVMFuzzerTestOneInput(in, n);
+	/* ... and with the 0-RTT flag, which changes the decoder's path. */
+	moat_buf_init_fixed(&b, in, sizeof(in));
+	require(moat_ipc_ticket_open_flags_encode(&b, 2, MOAT_IPC_TICKET_FOR_EARLY_DATA, bytes, sizeof(bytes)) ==
+		MOAT_SUCCESS);
 	for (size_t n = 0; n <= b.len; n++)
 		LLVMFuzzerTestOneInput(in, n);
 	moat_buf_init_fixed(&b, in, sizeof(in));

@@ -556,7 +556,7 @@ key_update_body()
 atf_test_case early_data
 early_data_head()
 {
-	atf_set "descr" "gnutls-cli resumes, with 0-RTT data, a session from gnutls-serv at our server (behind a relay): our server skips the early data and completes a full handshake"
+	atf_set "descr" "gnutls-cli resumes, with 0-RTT data, a session from gnutls-serv at our server (behind a relay): our server skips the early data and completes a full handshake; with our server's own ticket (--early-data) the early data is accepted and echoed"
 	atf_set "require.progs" "gnutls-cli gnutls-serv"
 	atf_set "timeout" "60"
 }
@@ -592,6 +592,24 @@ early_data_body()
 			fi
 		fi
 		peer_stop
+	fi
+
+	# Our server's own ticket, which allows early data: gnutls-cli's 4000 bytes are accepted and echoed first.
+	combo early_data_accepted
+	cat early data >early_then_data
+	if server_start --cert p256.pem --key p256.key --echo --tickets --early-data 16384 --count 2; then
+		peer_run data "$(file_size early_then_data)" gnutls-cli -p "$PORT" --x509cafile ca.pem \
+			--logfile="$N.glog" -r --waitresumption --earlydata=early localhost
+		RC=$?
+		server_status
+		SRC=$?
+		if [ $RC -ne 0 ] || [ $SRC -ne 0 ]; then
+			fail "gnutls-cli exit $RC, server exit $SRC"
+		elif ! grep -q 'This is a resumed session' "$N.glog"; then
+			fail "gnutls-cli did not resume"
+		else
+			same early_then_data "$N.out" && expect "$N.srv.out" "^early_data: accepted, 4000 bytes\$" && pass
+		fi
 	fi
 	finish
 }

@@ -844,6 +844,55 @@ early_data_body()
 	finish
 }
 
+atf_test_case early_data_accepted
+early_data_accepted_head()
+{
+	atf_set "descr" "0-RTT on our server's own tickets: s_client's early data is accepted and echoed once; the same session again (a replay) has it rejected and skipped, and the handshake completes"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+# early_s_client SESSION EXPECT_BYTES: s_client offering SESSION with the early data in early, then sending data.
+early_s_client()
+{
+	peer_run data "$2" openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -brief -nocommands -CAfile ca.pem \
+		-verify_return_error -servername localhost -sess_in "$1" -early_data early -msg -msgfile "$N.msg"
+}
+early_data_accepted_body()
+{
+	make_pki p256
+	make_data data 1000
+	make_data early 3000
+	cat early data >early_then_data
+
+	combo early_data_accepted_once
+	server_start --cert p256.pem --key p256.key --echo --tickets --early-data 16384 --count 3 || return
+	_n=$N
+	s_client_echo data -sess_out "$_n.sess" || fail "first s_client"
+	openssl sess_id -in "$_n.sess" -noout -text >"$_n.sess.txt" 2>&1
+	expect "$_n.sess.txt" "Max Early Data: 16384" || return
+	# Accepted: the server reads the 3000 bytes before the handshake ends and echoes them first.
+	N=$_n.2
+	early_s_client "$_n.sess" 4000
+	RC2=$?
+	# The same ClientHello again, as an attacker who recorded it would send it: the ticket is spent for 0-RTT.
+	N=$_n.3
+	early_s_client "$_n.sess" 1000
+	RC3=$?
+	N=$_n
+	server_status
+	SRC=$?
+	if [ $RC2 -ne 0 ] || [ $RC3 -ne 0 ] || [ $SRC -ne 0 ]; then
+		fail "s_client exits $RC2, $RC3, server exit $SRC"
+	elif ! grep -q "EndOfEarlyData" "$N.2.msg" || grep -q "EndOfEarlyData" "$N.3.msg"; then
+		fail "EndOfEarlyData: s_client's early data not accepted once and rejected after"
+	else
+		same early_then_data "$N.2.out" && same data "$N.3.out" &&
+			expect "$N.srv.out" "^early_data: accepted, 3000 bytes\$" "^early_data: rejected, 0 bytes\$" &&
+			[ "$(grep -c "^resumed: yes" "$N.srv.out")" -eq 2 ] && pass
+	fi
+	finish
+}
+
 atf_test_case large_data
 large_data_head()
 {
@@ -1467,5 +1516,6 @@ atf_init_test_cases()
 	atf_add_test_case max_fragment_length_tls12
 	atf_add_test_case sct
 	atf_add_test_case external_psk
+	atf_add_test_case early_data_accepted
 	atf_add_test_case negative
 }

@@ -178,6 +178,27 @@ ATF_TC_BODY(seal_open_round_trip, tc)
 	body = pkt_reply_body(&p, MOAT_IPC_TICKET_OPEN, 10);
 	EXPECT_IPC_OK(moat_ipc_ticket_open_reply_decode(body, &flags, &v, &st), st);
 	ATF_REQUIRE_EQ(flags, MOAT_IPC_TICKET_REISSUE);
+	pkt_init(&p);
+	EXPECT_OK(moat_ipc_ticket_open_reply_encode(&p.b, 10, MOAT_IPC_TICKET_REISSUE | MOAT_IPC_TICKET_EARLY_DATA_OK,
+						    big, 5));
+	body = pkt_reply_body(&p, MOAT_IPC_TICKET_OPEN, 10);
+	EXPECT_IPC_OK(moat_ipc_ticket_open_reply_decode(body, &flags, &v, &st), st);
+	ATF_REQUIRE_EQ(flags, MOAT_IPC_TICKET_REISSUE | MOAT_IPC_TICKET_EARLY_DATA_OK);
+
+	/* 0-RTT: the request's flags byte, sent only when set; the plain encoder's request has none. */
+	pkt_init(&p);
+	EXPECT_OK(moat_ipc_ticket_open_flags_encode(&p.b, 11, MOAT_IPC_TICKET_FOR_EARLY_DATA, big, 7));
+	body = pkt_request_body(&p, MOAT_IPC_TICKET_OPEN, 11);
+	ATF_REQUIRE_EQ(moat_cursor_remaining(&body), 2 + 7 + 1);
+	EXPECT_IPC_OK(moat_ipc_ticket_open_flags_decode(body, &v, &flags, &st), st);
+	ATF_REQUIRE_EQ(flags, MOAT_IPC_TICKET_FOR_EARLY_DATA);
+	ATF_REQUIRE_EQ(moat_cursor_remaining(&v), 7);
+	pkt_init(&p);
+	EXPECT_OK(moat_ipc_ticket_open_flags_encode(&p.b, 12, 0, big, 7));
+	body = pkt_request_body(&p, MOAT_IPC_TICKET_OPEN, 12);
+	ATF_REQUIRE_EQ(moat_cursor_remaining(&body), 2 + 7);
+	EXPECT_IPC_OK(moat_ipc_ticket_open_flags_decode(body, &v, &flags, &st), st);
+	ATF_REQUIRE_EQ(flags, 0);
 }
 
 ATF_TC_WITHOUT_HEAD(seal_open_limits);
@@ -195,7 +216,8 @@ ATF_TC_BODY(seal_open_limits, tc)
 	EXPECT_ERR(moat_ipc_ticket_seal_encode(&p.b, 1, big, MOAT_IPC_TICKET_STATE_MAX + 1), MOAT_ERR_INVALID_ARG);
 	EXPECT_ERR(moat_ipc_ticket_open_encode(&p.b, 1, big, MOAT_IPC_TICKET_MAX + 1), MOAT_ERR_INVALID_ARG);
 	EXPECT_ERR(moat_ipc_ticket_seal_reply_encode(&p.b, 1, big, 44), MOAT_ERR_INVALID_ARG);
-	EXPECT_ERR(moat_ipc_ticket_open_reply_encode(&p.b, 1, 0x02, big, 1), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ipc_ticket_open_reply_encode(&p.b, 1, 0x04, big, 1), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ipc_ticket_open_flags_encode(&p.b, 1, 0x02, big, 1), MOAT_ERR_INVALID_ARG);
 
 	/* Hand-made bodies: an empty vector is MALFORMED, one over the limit TOO_LARGE. */
 	raw_init(&raw);
@@ -212,8 +234,19 @@ ATF_TC_BODY(seal_open_limits, tc)
 	moat_buf_reset(&raw);
 	EXPECT_OK(moat_buf_put_prefixed(&raw, 2, big, 44));
 	EXPECT_IPC_ERR(moat_ipc_ticket_seal_reply_decode(raw_cursor(&raw), &v, &st), st, MOAT_IPC_MALFORMED);
+	/* Unknown open-request flags, and a flags byte of 0 (the encoder never writes one). */
+	for (unsigned f = 0x01; f <= 0x100; f <<= 1) {
+		uint8_t byte = (uint8_t)(f == 0x100 ? 0 : f);
+		if (byte == MOAT_IPC_TICKET_FOR_EARLY_DATA)
+			continue;
+		moat_buf_reset(&raw);
+		EXPECT_OK(moat_buf_put_prefixed(&raw, 2, big, 3));
+		EXPECT_OK(moat_buf_put_u8(&raw, byte));
+		EXPECT_IPC_ERR(moat_ipc_ticket_open_flags_decode(raw_cursor(&raw), &v, &flags, &st), st,
+			       MOAT_IPC_MALFORMED);
+	}
 	/* Unknown open-reply flags. */
-	for (unsigned f = 0x02; f <= 0x80; f <<= 1) {
+	for (unsigned f = 0x04; f <= 0x80; f <<= 1) {
 		moat_buf_reset(&raw);
 		EXPECT_OK(moat_buf_put_u8(&raw, (uint8_t)f));
 		EXPECT_OK(moat_buf_put_prefixed(&raw, 2, big, 3));

@@ -38,6 +38,7 @@
  *	                            "fuzz sent=N answerable=A replies=R drops=D unexpected=U"
  *	stall N KEY SCHEME          N SIGNs, never read; print "stalling" and sleep until killed
  *	seal HEX FILE               TICKET_SEAL of the state HEX; the ticket goes to FILE: "seal ok LEN"
+ *	open-early FILE             TICKET_OPEN for 0-RTT: "open-early ok reissue=R early=E"
  *	open FILE [N]               TICKET_OPEN of the ticket in FILE (with byte N flipped):
  *	                            "open ok reissue=0|1 HEX" or "open STATUS"
  *	expect-close                "closed" if keyd closes the connection within the timeout, else "open"
@@ -486,6 +487,28 @@ static int enc_open(struct moat_buf *b, uint32_t id, const void *arg)
 {
 	const struct bytes_arg *a = arg;
 	return moat_ipc_ticket_open_encode(b, id, a->data, a->len);
+}
+
+static int enc_open_early(struct moat_buf *b, uint32_t id, const void *arg)
+{
+	const struct bytes_arg *a = arg;
+	return moat_ipc_ticket_open_flags_encode(b, id, MOAT_IPC_TICKET_FOR_EARLY_DATA, a->data, a->len);
+}
+
+/* TICKET_OPEN asking for 0-RTT: whether keyd's single-use record allowed it. */
+static void step_open_early(int fd, const char *path)
+{
+	static struct bytes_arg a;
+	struct reply r;
+	struct moat_cursor state;
+	uint8_t flags = 0;
+	read_file(path, a.data, sizeof(a.data), &a.len);
+	if (!transact(fd, "open-early", MOAT_IPC_TICKET_OPEN, enc_open_early, &a, &r))
+		return;
+	if (moat_ipc_ticket_open_reply_decode(r.body, &flags, &state, NULL) != MOAT_SUCCESS)
+		die("malformed TICKET_OPEN reply");
+	printf("open-early ok reissue=%d early=%d\n", (flags & MOAT_IPC_TICKET_REISSUE) != 0,
+	       (flags & MOAT_IPC_TICKET_EARLY_DATA_OK) != 0);
 }
 
 static void step_seal(int fd, const char *hex, const char *path)
@@ -1113,6 +1136,9 @@ int main(int argc, char **argv)
 				flip = (long)parse_num(argv[i + 2]);
 			step_open(fd, argv[i + 1], flip);
 			i += flip >= 0 ? 2 : 1;
+		} else if (strcmp(step, "open-early") == 0) {
+			need(argc, i, 1, step);
+			step_open_early(fd, argv[++i]);
 		} else if (strcmp(step, "expect-close") == 0) {
 			step_expect_close(fd);
 		} else if (strcmp(step, "sleep") == 0) {

@@ -64,6 +64,35 @@ list_and_rotate_body()
 	stop_keyd
 }
 
+atf_test_case early_data_single_use
+early_data_single_use_head()
+{
+	atf_set "descr" "TICKET_OPEN for 0-RTT: keyd allows a ticket's early data once, across connections (frontd workers); an open without the flag is unchanged; early-data-record 0 allows none"
+}
+early_data_single_use_body()
+{
+	make_keys p256
+	write_conf p256
+	start_keyd
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nseal ok 46\nopen-early ok reissue=0 early=1\nopen-early ok reissue=0 early=0\n" \
+		"$CLIENT" -s "$(data_sock)" hello seal aabb t1 open-early t1 open-early t1
+	# Another connection, as another frontd worker would be: still the ticket's second use.
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nopen-early ok reissue=0 early=0\nopen ok reissue=0 aabb\n" \
+		"$CLIENT" -s "$(data_sock)" hello open-early t1 open t1
+	"$KEYCTL" -s "$(ctl_sock)" stats >stats.out
+	for _s in "ticket_opens 4" "ticket_opens_early_ok 1" "ticket_opens_early_refused 2" "errors 0"; do
+		grep -qx "$_s" stats.out || atf_fail "stats: expected $_s, got $(grep "^${_s% *} " stats.out)"
+	done
+	stop_keyd
+
+	# A record of 0 entries: no ticket may carry early data.
+	write_conf p256 -- "tickets { early-data-record 0 }"
+	start_keyd
+	atf_check -o inline:"hello ok version=1 max_inflight=64 max_message=8192\nseal ok 46\nopen-early ok reissue=0 early=0\n" \
+		"$CLIENT" -s "$(data_sock)" hello seal aabb t2 open-early t2
+	stop_keyd
+}
+
 atf_test_case add_and_remove
 add_and_remove_head()
 {
@@ -259,6 +288,7 @@ unauthorised_uid_body()
 atf_init_test_cases()
 {
 	atf_add_test_case list_and_rotate
+	atf_add_test_case early_data_single_use
 	atf_add_test_case add_and_remove
 	atf_add_test_case fleet
 	atf_add_test_case decrypt_only_lifetime

@@ -10,6 +10,7 @@ KEYD_TESTS = \
 	tests/keyd/keyd_ops_test \
 	tests/keyd/keyd_config_test \
 	tests/keyd/keyd_tickets_test \
+	tests/keyd/keyd_early_record_test \
 	tests/keyd/keyd_keyset_test
 check_PROGRAMS += $(KEYD_TESTS) tests/keyd/ipc-client tests/keyd/moat-keyd-test tests/keyd/syslog-sink \
 	tests/keyd/ct-select
@@ -30,6 +31,10 @@ tests_keyd_keyd_keyset_test_LDADD = $(MOAT_KEYD_LIBS) $(ATF_C_LIBS)
 tests_keyd_keyd_tickets_test_SOURCES = tests/keyd/keyd_tickets_test.c $(TEST_UTIL_SOURCES)
 tests_keyd_keyd_tickets_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_keyd_keyd_tickets_test_LDADD = $(MOAT_KEYD_LIBS) $(ATF_C_LIBS)
+
+tests_keyd_keyd_early_record_test_SOURCES = tests/keyd/keyd_early_record_test.c $(TEST_UTIL_SOURCES)
+tests_keyd_keyd_early_record_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_keyd_keyd_early_record_test_LDADD = $(MOAT_KEYD_LIBS) $(ATF_C_LIBS)
 
 tests_keyd_ipc_client_SOURCES = tests/keyd/ipc-client.c
 tests_keyd_ipc_client_LDADD = $(MOAT_KEYD_LIBS)

@@ -204,13 +204,14 @@ ATF_TC_BODY(send_lists_wire_order, tc)
 		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_SUPPORTED_GROUPS,
 		    MOAT_EXT_SIGNATURE_ALGORITHMS, MOAT_EXT_KEY_SHARE, MOAT_EXT_ALPN, MOAT_EXT_COOKIE,
 		    MOAT_EXT_EC_POINT_FORMATS, MOAT_EXT_EXTENDED_MASTER_SECRET, MOAT_EXT_RENEGOTIATION_INFO,
-		    MOAT_EXT_PSK_KEY_EXCHANGE_MODES, MOAT_EXT_PRE_SHARED_KEY },
-		  12 },
+		    MOAT_EXT_PSK_KEY_EXCHANGE_MODES, MOAT_EXT_EARLY_DATA, MOAT_EXT_PRE_SHARED_KEY },
+		  13 },
 		{ &moat_ext_sh_send, SH, { MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_KEY_SHARE, MOAT_EXT_PRE_SHARED_KEY }, 3 },
 		{ &moat_ext_hrr_send, HRR, { MOAT_EXT_SUPPORTED_VERSIONS, MOAT_EXT_KEY_SHARE, MOAT_EXT_COOKIE }, 3 },
 		{ &moat_ext_ee_send, EE,
-		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_RECORD_SIZE_LIMIT, MOAT_EXT_MAX_FRAGMENT_LENGTH },
-		  4 },
+		  { MOAT_EXT_SERVER_NAME, MOAT_EXT_ALPN, MOAT_EXT_RECORD_SIZE_LIMIT, MOAT_EXT_MAX_FRAGMENT_LENGTH,
+		    MOAT_EXT_EARLY_DATA },
+		  5 },
 		{ &moat_ext_cr_send, CR, { MOAT_EXT_SIGNATURE_ALGORITHMS }, 1 },
 		{ &moat_ext_sh12_send, SH12,
 		  { MOAT_EXT_RENEGOTIATION_INFO, MOAT_EXT_EXTENDED_MASTER_SECRET, MOAT_EXT_EC_POINT_FORMATS,
@@ -299,13 +300,13 @@ ATF_TC_BODY(client_hello_written_in_list_order, tc)
 	moat_ext_set written;
 	moat_buf_init(&out, 65535);
 	EXPECT_OK(moat_ext_write_list(conn, &moat_ext_ch_send, &out, &written));
-	/* No cookie before a HelloRetryRequest, no PSK without a session: everything else, in the list's order. */
+	/* No cookie before a HelloRetryRequest, no PSK or early data without a session: the rest, in the list's order. */
 	struct moat_cursor c;
 	moat_cursor_init(&c, out.data, out.len);
 	moat_ext_set expect = 0;
 	for (size_t k = 0; k < moat_ext_ch_send.count; k++) {
 		moat_ext_index i = (moat_ext_index)moat_ext_ch_send.exts[k];
-		if (i == MOAT_EXTI_COOKIE || i == MOAT_EXTI_PRE_SHARED_KEY)
+		if (i == MOAT_EXTI_COOKIE || i == MOAT_EXTI_PRE_SHARED_KEY || i == MOAT_EXTI_EARLY_DATA)
 			continue;
 		uint16_t type;
 		struct moat_cursor data;
@@ -350,7 +351,7 @@ ATF_TC_BODY(response_refuses_unoffered, tc)
 	EXPECT_ERR(moat_ext_recv_list(conn, &moat_ext_ee13_recv, &blk, MOAT_EXT_BIT(MOAT_EXTI_ALPN)),
 		   MOAT_ERR_ILLEGAL_PARAMETER);
 
-	/* early_data is never offered by us: refused even with every other bit set. */
+	/* early_data not offered (no session allowing it): refused even with every other bit set. */
 	moat_buf_reset(&body);
 	EXPECT_OK(moat_ext_write_empty(&body, MOAT_EXT_EARLY_DATA));
 	parse(&body, EE, &blk);

@@ -651,10 +651,44 @@ ATF_TC_BODY(server_tampered_record, tc)
 ATF_TC_WITHOUT_HEAD(server_application_data_before_finished);
 ATF_TC_BODY(server_application_data_before_finished, tc)
 {
-	/* No early data is accepted: application data under handshake keys is unexpected_message. */
+	/* No early data was accepted here: application data under handshake keys is unexpected_message. */
 	struct sp_fixture *f = server_waiting_for_finished();
 	sp_send_record(f, MOAT_CT_APPLICATION_DATA, "early", 5);
 	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_end_of_early_data_not_accepted);
+ATF_TC_BODY(server_end_of_early_data_not_accepted, tc)
+{
+	/* RFC 8446 §4.5: EndOfEarlyData only after the server accepted early data; else unexpected_message. */
+	static const uint8_t eoed[] = { MOAT_HS_END_OF_EARLY_DATA, 0, 0, 0 };
+	struct sp_fixture *f = server_waiting_for_finished();
+	sp_send_handshake(f, eoed, sizeof(eoed));
+	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_UNEXPECTED_MESSAGE, MOAT_ALERT_UNEXPECTED_MESSAGE);
+	sp_free(f);
+}
+
+ATF_TC_WITHOUT_HEAD(server_early_data_without_extension);
+ATF_TC_BODY(server_early_data_without_extension, tc)
+{
+	/*
+	 * §4.2.10: only a client that offered early_data may send 0-RTT
+	 * records. Without the offer, a protected record behind the
+	 * ClientHello is not skipped: it fails to open with the handshake keys,
+	 * bad_record_mac (§5.2).
+	 */
+	static const uint8_t fake[] = { MOAT_CT_APPLICATION_DATA, 0x03, 0x03, 0x00, 0x14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+					11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
+	struct sp_fixture *f = sp_new(MOAT_SERVER, NULL);
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	sp_client_send_hello(f, &o);
+	sp_send_raw(f, fake, sizeof(fake));
+	int rc = sp_negotiate(f);
+	/* Our flight went out before the record was read: the alert follows it. */
+	sp_client_read_flight(f);
+	sp_expect_fatal(f, rc, MOAT_ERR_BAD_RECORD_MAC, MOAT_ALERT_BAD_RECORD_MAC);
 	sp_free(f);
 }
 
@@ -3411,6 +3445,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_tampered_record);
 	ATF_TP_ADD_TC(tp, server_application_data_before_finished);
 	ATF_TP_ADD_TC(tp, server_finished_not_at_record_end);
+	ATF_TP_ADD_TC(tp, server_end_of_early_data_not_accepted);
+	ATF_TP_ADD_TC(tp, server_early_data_without_extension);
 	ATF_TP_ADD_TC(tp, server_client_hello_not_at_record_end);
 	ATF_TP_ADD_TC(tp, server_control_hello_retry);
 	ATF_TP_ADD_TC(tp, server_hello_retry_for_new_groups);

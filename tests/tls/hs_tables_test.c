@@ -23,7 +23,7 @@
 #include "tls/handshake_tables.h"
 
 /* The messages of the Appendix A figures, and their handshake types (RFC 8446 §4). */
-enum rfc_msg { R_NONE, R_CH, R_HRR, R_SH, R_EE, R_CR, R_CERT, R_CV, R_FIN, R_NST };
+enum rfc_msg { R_NONE, R_CH, R_HRR, R_SH, R_EE, R_CR, R_CERT, R_CV, R_FIN, R_NST, R_EOED };
 
 struct rfc_row {
 	enum rfc_msg msg;
@@ -59,6 +59,8 @@ static struct rfc_row rfc_row_of(moat_hs_msg kind)
 		return (struct rfc_row){ R_FIN, MOAT_CLIENT, 20 };
 	case MOAT_MSG_NEW_SESSION_TICKET:
 		return (struct rfc_row){ R_NST, MOAT_SERVER, 4 };
+	case MOAT_MSG_END_OF_EARLY_DATA:
+		return (struct rfc_row){ R_EOED, MOAT_CLIENT, 5 };
 	default:
 		return (struct rfc_row){ R_NONE, MOAT_SERVER, 0 };
 	}
@@ -66,9 +68,9 @@ static struct rfc_row rfc_row_of(moat_hs_msg kind)
 
 /*
  * Appendix A.1, the client. States of the figure, plus the steps of its
- * last transition ("[Send Certificate [+ CertificateVerify]] Send
- * Finished"). No 0-RTT: no path has MOAT_HS_F_EARLY_DATA, which the walk
- * checks. A NewSessionTicket is not in the figures: §4.6.1 lets the server
+ * last transition ("[Send EndOfEarlyData] [Send Certificate [+
+ * CertificateVerify]] Send Finished"), the EndOfEarlyData exactly when the
+ * path accepted 0-RTT (MOAT_HS_F_EARLY_DATA). A NewSessionTicket is not in the figures: §4.6.1 lets the server
  * send one "at any time after the server has received the client Finished",
  * so both walks take it once CONNECTED.
  */
@@ -83,6 +85,8 @@ struct client_walk {
 	bool got_cr;             /* a CertificateRequest came: we must answer with a Certificate (§4.4.2) */
 	bool empty_cert;         /* our Certificate is empty (the path's NO_CLIENT_CERT): no CertificateVerify */
 	bool psk;                /* the ServerHello took our PSK: "Using PSK" */
+	bool early;              /* 0-RTT accepted: EndOfEarlyData first in the second flight */
+	bool eoed;               /* ... sent */
 };
 
 static bool client_step(struct client_walk *w, bool send, enum rfc_msg m)
@@ -120,7 +124,9 @@ static bool client_step(struct client_walk *w, bool send, enum rfc_msg m)
 		if (!send && m == R_FIN)
 			return w->st = C_FLIGHT2, true;
 		return false;
-	case C_FLIGHT2: /* [Send Certificate [+ CertificateVerify]] Send Finished */
+	case C_FLIGHT2: /* [Send EndOfEarlyData; K_send = handshake] [Send Certificate [+ CertificateVerify]] Send Finished */
+		if (w->early && !w->eoed)
+			return send && m == R_EOED && (w->eoed = true);
 		if (send && m == R_CERT && w->got_cr)
 			return w->st = C_SENT_CERT, true;
 		if (send && m == R_FIN && !w->got_cr)
@@ -142,9 +148,9 @@ static bool client_step(struct client_walk *w, bool send, enum rfc_msg m)
 	return false;
 }
 
-/* Appendix A.2, the server. NEGOTIATED is split into the steps of its transition; no 0-RTT. */
+/* Appendix A.2, the server. NEGOTIATED is split into the steps of its transition; WAIT_EOED with 0-RTT. */
 enum server_state {
-	S_START, S_RECVD_CH, S_NEG_SH, S_NEG_EE, S_NEG_CR, S_NEG_CERT, S_NEG_CV, S_WAIT_FLIGHT2, S_WAIT_CERT,
+	S_START, S_RECVD_CH, S_NEG_SH, S_NEG_EE, S_NEG_CR, S_NEG_CERT, S_NEG_CV, S_WAIT_EOED, S_WAIT_FLIGHT2, S_WAIT_CERT,
 	S_WAIT_CV, S_WAIT_FINISHED, S_CONNECTED,
 };
 
@@ -154,6 +160,7 @@ struct server_walk {
 	bool sent_cr;            /* "Client auth" */
 	bool empty_cert;         /* "Recv empty Certificate" */
 	bool psk;                /* no Certificate + CertificateVerify: "(if not PSK)" */
+	bool early;              /* "K_recv = early data": WAIT_EOED before WAIT_FLIGHT2 */
 };
 
 static bool server_step(struct server_walk *w, bool send, enum rfc_msg m)
@@ -178,7 +185,7 @@ static bool server_step(struct server_walk *w, bool send, enum rfc_msg m)
 		return false;
 	case S_NEG_EE: /* [Send CertificateRequest]; Certificate + CertificateVerify (if not PSK) */
 		if (send && m == R_FIN && w->psk)
-			return w->st = S_WAIT_FLIGHT2, true;
+			return w->st = w->early ? S_WAIT_EOED : S_WAIT_FLIGHT2, true;
 		if (send && m == R_CR)
 			return w->sent_cr = true, w->st = S_NEG_CR, true;
 		if (send && m == R_CERT)
@@ -194,6 +201,10 @@ static bool server_step(struct server_walk *w, bool send, enum rfc_msg m)
 		return false;
 	case S_NEG_CV: /* Send Finished; K_send = application */
 		if (send && m == R_FIN)
+			return w->st = w->early ? S_WAIT_EOED : S_WAIT_FLIGHT2, true;
+		return false;
+	case S_WAIT_EOED: /* Recv EndOfEarlyData; K_recv = handshake */
+		if (!send && m == R_EOED)
 			return w->st = S_WAIT_FLIGHT2, true;
 		return false;
 	case S_WAIT_CERT: /* Recv empty Certificate -> WAIT_FINISHED | Recv Certificate -> WAIT_CV */
@@ -237,12 +248,14 @@ ATF_TC_BODY(tls13_paths_follow_appendix_a, tc)
 		const struct moat_hs_path *p = &m->paths[k];
 		size_t len = moat_hs_path_len(p);
 		ATF_REQUIRE_MSG(len > 0, "%s: no ApplicationData at its end", path_name(m, p));
-		ATF_REQUIRE_MSG((p->flags & MOAT_HS_F_EARLY_DATA) == 0, "%s: the walk below knows no 0-RTT yet",
-				path_name(m, p));
 		bool empty = (p->flags & MOAT_HS_F_NO_CLIENT_CERT) != 0;
 		bool psk = (p->flags & MOAT_HS_F_PSK) != 0;
-		struct client_walk cw = { C_START, 0, false, empty, psk };
-		struct server_walk sw = { S_START, 0, false, empty, psk };
+		bool early = (p->flags & MOAT_HS_F_EARLY_DATA) != 0;
+		/* §2.3: 0-RTT only on a PSK; §4.2.10: never after a HelloRetryRequest. */
+		ATF_REQUIRE_MSG(!early || (psk && !(p->flags & MOAT_HS_F_HRR)), "%s: 0-RTT without a PSK or with HRR",
+				path_name(m, p));
+		struct client_walk cw = { C_START, 0, false, empty, psk, early, false };
+		struct server_walk sw = { S_START, 0, false, empty, psk, early };
 		size_t tickets = 0;
 		for (size_t i = 0; i + 1 < len; i++) {
 			moat_hs_msg kind = (moat_hs_msg)p->msgs[i];
@@ -273,6 +286,7 @@ ATF_TC_BODY(tls13_paths_follow_appendix_a, tc)
 		ATF_REQUIRE_MSG(cw.got_cr == ((p->flags & MOAT_HS_F_CLIENT_AUTH) != 0), "%s: client auth flag",
 				path_name(m, p));
 		ATF_REQUIRE_MSG(!empty || cw.got_cr, "%s: no client certificate without a request", path_name(m, p));
+		ATF_REQUIRE_MSG(cw.eoed == early, "%s: EndOfEarlyData exactly with 0-RTT", path_name(m, p));
 	}
 }
 
@@ -465,9 +479,12 @@ ATF_TC_BODY(path_switches_lead_to_paths, tc)
 
 /*
  * Our write keys change in `sent` hooks, where Appendix A draws "K_send ="
- * right after a message we send (no 0-RTT): A.2 "Send ServerHello /
- * K_send = handshake" and "Send Finished / K_send = application"; A.1
- * "Send Finished / K_send = K_recv = application". No other row has one.
+ * right after a message we send: A.2 "Send ServerHello / K_send =
+ * handshake" and "Send Finished / K_send = application"; A.1 "Send
+ * EndOfEarlyData / K_send = handshake" and "Send Finished / K_send =
+ * K_recv = application". No other row has one. (A.1's "K_send = early
+ * data" after the ClientHello is moat_send_early_data's, which writes the
+ * early data itself.)
  */
 ATF_TC_WITHOUT_HEAD(tls13_write_keys_change_in_sent_hooks);
 ATF_TC_BODY(tls13_write_keys_change_in_sent_hooks, tc)
@@ -475,7 +492,7 @@ ATF_TC_BODY(tls13_write_keys_change_in_sent_hooks, tc)
 	const struct moat_hs_machine *m = &moat_tls13_machine;
 	for (size_t i = 0; i < MOAT_MSG_KIND_COUNT; i++) {
 		bool key_change = i == MOAT_MSG_SERVER_HELLO || i == MOAT_MSG_SERVER_FINISHED ||
-				  i == MOAT_MSG_CLIENT_FINISHED;
+				  i == MOAT_MSG_CLIENT_FINISHED || i == MOAT_MSG_END_OF_EARLY_DATA;
 		if (m->actions[i].name == NULL)
 			continue;
 		ATF_REQUIRE_MSG((m->actions[i].sent != NULL) == key_change, "%s: sent hook %s", m->actions[i].name,

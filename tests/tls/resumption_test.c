@@ -15,6 +15,11 @@
  * certificates: a ticket records the one verified and resumes on it (and
  * its reissued tickets keep it), but not where the certificate is required
  * and the ticket has none, nor under other trust settings.
+ *
+ * 0-RTT (RFC 8446 §2.3, §4.2.10) rides on the same tickets: accepted once
+ * and read by moat_recv_early_data, rejected (and skipped) on the ticket's
+ * second use, when the server takes none, or when its early data callback
+ * says no; more than the ticket allows is unexpected_message.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -48,6 +53,21 @@ static bool clock_set;
 static moat_cert_auth_type server_client_auth;
 static const char *server_extra_ca;
 static bool client_has_cert;
+/* 0-RTT: the servers' max_early_data_size, what they read of it, the early data callback's verdict. */
+static uint32_t early_max;
+static uint8_t early_in[65536];
+static size_t early_in_len;
+static struct moat_offered_early_data *early_pending;
+static bool early_verdict;
+
+/* Asynchronous: the verdict is given from the handshake loop (pair_handshake). */
+static int early_cb(struct moat_connection *conn, struct moat_offered_early_data *early_data)
+{
+	(void)conn;
+	ATF_REQUIRE(early_pending == NULL);
+	early_pending = early_data;
+	return 0;
+}
 
 static int test_clock(void *ctx, uint64_t *ns)
 {
@@ -108,6 +128,10 @@ static void setup(void)
 	server_client_auth = MOAT_CERT_AUTH_NONE;
 	server_extra_ca = NULL;
 	client_has_cert = false;
+	early_max = 0;
+	early_in_len = 0;
+	early_pending = NULL;
+	early_verdict = true;
 }
 
 static void teardown(void)
@@ -138,6 +162,7 @@ static void pair_init(struct pair *p, const char *server_policy, moat_ticket_cry
 		if (server_extra_ca != NULL)
 			EXPECT_OK(moat_config_add_pem_to_trust_store(p->scfg, server_extra_ca));
 	}
+	EXPECT_OK(moat_config_set_server_max_early_data_size(p->scfg, early_max));
 	p->ccfg = moat_config_new();
 	ATF_REQUIRE(p->ccfg != NULL);
 	/* The client presents the server's certificate: it is valid for clientAuth too. */
@@ -195,6 +220,17 @@ static int pair_handshake(struct pair *p, int *app_input_blocks)
 				sdone = true;
 			} else if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED) {
 				p->server_err = moat_errno;
+			} else if (blocked == MOAT_BLOCKED_ON_EARLY_DATA) {
+				ssize_t got = 0;
+				int rc = moat_recv_early_data(p->server, early_in + early_in_len,
+							      (ssize_t)(sizeof(early_in) - early_in_len), &got, &blocked);
+				early_in_len += (size_t)got;
+				if (rc < 0 && moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED)
+					p->server_err = moat_errno;
+			} else if (blocked == MOAT_BLOCKED_ON_APPLICATION_INPUT && early_pending != NULL) {
+				struct moat_offered_early_data *e = early_pending;
+				early_pending = NULL;
+				EXPECT_OK(early_verdict ? moat_offered_early_data_accept(e) : moat_offered_early_data_reject(e));
 			} else if (blocked == MOAT_BLOCKED_ON_APPLICATION_INPUT) {
 				ATF_REQUIRE(pending != NULL);
 				if (app_input_blocks != NULL)
@@ -638,11 +674,193 @@ ATF_TC_BODY(other_trust_settings_are_a_full_handshake, tc)
 	teardown();
 }
 
+/* ---- 0-RTT ---- */
+
+static const uint8_t early_msg[] = "GET /idempotent HTTP/1.1\r\n\r\n";
+
+/* The second connection on session s, with early data sent before the handshake. */
+static int early_second(struct pair *p, const uint8_t *s, size_t n, const void *data, size_t len)
+{
+	pair_init(p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_connection_set_session(p->client, s, n));
+	uint32_t room;
+	EXPECT_OK(moat_connection_get_remaining_early_data_size(p->client, &room));
+	ATF_REQUIRE(room >= len);
+	moat_blocked_status blocked;
+	ssize_t sent = 0;
+	EXPECT_OK(moat_send_early_data(p->client, data, (ssize_t)len, &sent, &blocked));
+	ATF_REQUIRE_EQ(sent, (ssize_t)len);
+	return pair_handshake(p, NULL);
+}
+
+static void require_early_status(struct moat_connection *c, moat_early_data_status_t want)
+{
+	moat_early_data_status_t st;
+	EXPECT_OK(moat_connection_get_early_data_status(c, &st));
+	ATF_REQUIRE_EQ((int)st, (int)want);
+}
+
+ATF_TC_WITHOUT_HEAD(early_data_accepted_once);
+ATF_TC_BODY(early_data_accepted_once, tc)
+{
+	setup();
+	early_max = 4096;
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	struct pair p;
+	ATF_REQUIRE(early_second(&p, s, n, early_msg, sizeof(early_msg)) == 0);
+	require_early_status(p.server, MOAT_EARLY_DATA_STATUS_END);
+	require_early_status(p.client, MOAT_EARLY_DATA_STATUS_END);
+	ATF_REQUIRE_EQ(early_in_len, sizeof(early_msg));
+	ATF_REQUIRE(memcmp(early_in, early_msg, sizeof(early_msg)) == 0);
+	ATF_REQUIRE_EQ(sealer.early_ok, 1);
+	ATF_REQUIRE(strstr(moat_connection_get_handshake_type_name(p.server), "EARLY") != NULL);
+	require_resumed(&p);
+	pair_free(&p);
+
+	/* The same ticket again (a replay of the ClientHello and its data): resumed, the early data skipped. */
+	early_in_len = 0;
+	ATF_REQUIRE(early_second(&p, s, n, early_msg, sizeof(early_msg)) == 0);
+	ATF_REQUIRE_EQ(sealer.early_refused, 1);
+	require_early_status(p.server, MOAT_EARLY_DATA_STATUS_REJECTED);
+	require_early_status(p.client, MOAT_EARLY_DATA_STATUS_REJECTED);
+	ATF_REQUIRE_EQ(early_in_len, 0);
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(early_data_callback_decides);
+ATF_TC_BODY(early_data_callback_decides, tc)
+{
+	setup();
+	early_max = 4096;
+	uint8_t s1[SESSION_MAX], s2[SESSION_MAX];
+	size_t n1 = first_session(s1, sizeof(s1), NULL);
+	size_t n2 = first_session(s2, sizeof(s2), NULL);
+	struct pair p;
+	/* Rejected by the (asynchronous) callback: resumed, nothing read. */
+	early_verdict = false;
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_config_set_early_data_cb(p.scfg, early_cb));
+	EXPECT_OK(moat_connection_set_session(p.client, s1, n1));
+	moat_blocked_status blocked;
+	ssize_t sent;
+	EXPECT_OK(moat_send_early_data(p.client, early_msg, sizeof(early_msg), &sent, &blocked));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	require_early_status(p.server, MOAT_EARLY_DATA_STATUS_REJECTED);
+	require_early_status(p.client, MOAT_EARLY_DATA_STATUS_REJECTED);
+	ATF_REQUIRE_EQ(early_in_len, 0);
+	require_resumed(&p);
+	pair_free(&p);
+	/* Accepted by it. */
+	early_verdict = true;
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_config_set_early_data_cb(p.scfg, early_cb));
+	EXPECT_OK(moat_connection_set_session(p.client, s2, n2));
+	EXPECT_OK(moat_send_early_data(p.client, early_msg, sizeof(early_msg), &sent, &blocked));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	require_early_status(p.server, MOAT_EARLY_DATA_STATUS_END);
+	ATF_REQUIRE_EQ(early_in_len, sizeof(early_msg));
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(early_data_off_is_skipped);
+ATF_TC_BODY(early_data_off_is_skipped, tc)
+{
+	setup();
+	early_max = 4096;
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* The ticket allows 0-RTT, the server no longer takes it: skipped, and nothing asked of the sealer. */
+	early_max = 0;
+	struct pair p;
+	ATF_REQUIRE(early_second(&p, s, n, early_msg, sizeof(early_msg)) == 0);
+	ATF_REQUIRE_EQ(sealer.early_ok + sealer.early_refused, 0);
+	require_early_status(p.server, MOAT_EARLY_DATA_STATUS_REJECTED);
+	require_early_status(p.client, MOAT_EARLY_DATA_STATUS_REJECTED);
+	ATF_REQUIRE_EQ(early_in_len, 0);
+	require_resumed(&p);
+	pair_free(&p);
+	teardown();
+}
+
+ATF_TC_WITHOUT_HEAD(early_data_not_allowed_by_ticket);
+ATF_TC_BODY(early_data_not_allowed_by_ticket, tc)
+{
+	setup();
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* Issued by a server taking no 0-RTT: the client has nothing to send it with. */
+	struct pair p;
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_connection_set_session(p.client, s, n));
+	uint32_t room;
+	EXPECT_OK(moat_connection_get_remaining_early_data_size(p.client, &room));
+	ATF_REQUIRE_EQ(room, 0);
+	moat_blocked_status blocked;
+	ssize_t sent;
+	EXPECT_ERR(moat_send_early_data(p.client, early_msg, sizeof(early_msg), &sent, &blocked),
+		   MOAT_ERR_INVALID_STATE);
+	pair_free(&p);
+	teardown();
+}
+
+/* The session's max_early_data (its state's last u32, before the empty client identity) raised to v. */
+static void session_set_max_early(uint8_t *s, size_t n, uint32_t v)
+{
+	ATF_REQUIRE(n > 5 && s[n - 1] == 0);
+	s[n - 5] = (uint8_t)(v >> 24);
+	s[n - 4] = (uint8_t)(v >> 16);
+	s[n - 3] = (uint8_t)(v >> 8);
+	s[n - 2] = (uint8_t)v;
+}
+
+ATF_TC_WITHOUT_HEAD(too_much_early_data_is_unexpected_message);
+ATF_TC_BODY(too_much_early_data_is_unexpected_message, tc)
+{
+	setup();
+	early_max = 1000;
+	uint8_t s[SESSION_MAX];
+	size_t n = first_session(s, sizeof(s), NULL);
+	/* Our client keeps to the ticket's limit: a client that believes it larger sends past it (§4.2.10). */
+	session_set_max_early(s, n, 3000);
+	static uint8_t data[2000];
+	struct pair p;
+	ATF_REQUIRE(early_second(&p, s, n, data, sizeof(data)) < 0);
+	ATF_REQUIRE_EQ(p.server_err, MOAT_ERR_TOO_MUCH_EARLY_DATA);
+	/* The client may have finished its side first: it finds the alert when it reads. */
+	uint8_t buf[16];
+	moat_blocked_status rb;
+	for (int i = 0; i < 10 && moat_connection_get_alert(p.client) < 0; i++)
+		(void)moat_recv(p.client, buf, sizeof(buf), &rb);
+	ATF_REQUIRE_EQ(moat_connection_get_alert(p.client), MOAT_ALERT_UNEXPECTED_MESSAGE);
+	pair_free(&p);
+
+	/* Our client refuses to send more than the ticket allows, before anything goes out. */
+	n = first_session(s, sizeof(s), NULL);
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_connection_set_session(p.client, s, n));
+	moat_blocked_status blocked;
+	ssize_t sent;
+	EXPECT_ERR(moat_send_early_data(p.client, data, 1001, &sent, &blocked), MOAT_ERR_TOO_MUCH_EARLY_DATA);
+	ATF_REQUIRE_EQ(sent, 0);
+	pair_free(&p);
+	teardown();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, resume_with_client_certificate);
 	ATF_TP_ADD_TC(tp, ticket_without_client_certificate);
 	ATF_TP_ADD_TC(tp, other_trust_settings_are_a_full_handshake);
+	ATF_TP_ADD_TC(tp, early_data_accepted_once);
+	ATF_TP_ADD_TC(tp, early_data_callback_decides);
+	ATF_TP_ADD_TC(tp, early_data_off_is_skipped);
+	ATF_TP_ADD_TC(tp, early_data_not_allowed_by_ticket);
+	ATF_TP_ADD_TC(tp, too_much_early_data_is_unexpected_message);
 	ATF_TP_ADD_TC(tp, resume);
 	ATF_TP_ADD_TC(tp, resume_with_deferred_ticket_ops);
 	ATF_TP_ADD_TC(tp, unknown_key_is_full_handshake);

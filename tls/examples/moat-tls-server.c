@@ -79,6 +79,7 @@ struct options {
 	const char *psk;                     /* external PSK, hex (--psk) */
 	const char *psk_identity;
 	const char *psk_hash;
+	long early_data;                     /* --early-data SIZE: max_early_data_size; 0: none taken */
 	int timeout_ms;
 };
 
@@ -415,11 +416,67 @@ static int shutdown_conn(struct moat_connection *conn, int fd, bool peer_closed)
 	return 0;
 }
 
+/*
+ * 0-RTT (--early-data): read the client's early data before the handshake
+ * ends, into early (EARLY_MAX bytes; the rest of it is refused by the
+ * library as too much). The single-use check is the ticket sealer's.
+ */
+#define EARLY_MAX 1048576
+
+static int read_early_data(struct moat_connection *conn, int fd, uint8_t *early, size_t *len)
+{
+	*len = 0;
+	for (;;) {
+		moat_blocked_status blocked;
+		ssize_t got = 0;
+		int rc = moat_recv_early_data(conn, early + *len, (ssize_t)(EARLY_MAX - *len), &got, &blocked);
+		*len += (size_t)got;
+		if (rc == 0)
+			return 0;
+		if (moat_error_get_type(moat_errno) != MOAT_ERR_T_BLOCKED) {
+			ex_report_error(conn, "moat_recv_early_data");
+			return -1;
+		}
+		if (blocked == MOAT_BLOCKED_ON_EARLY_DATA)
+			continue;
+		if (ex_wait(fd, blocked, opts.timeout_ms) < 0)
+			return -1;
+	}
+}
+
+static const char *early_status_name(struct moat_connection *conn)
+{
+	moat_early_data_status_t st;
+	if (moat_connection_get_early_data_status(conn, &st) < 0)
+		return "unknown";
+	switch (st) {
+	case MOAT_EARLY_DATA_STATUS_OK:
+	case MOAT_EARLY_DATA_STATUS_END:
+		return "accepted";
+	case MOAT_EARLY_DATA_STATUS_REJECTED:
+		return "rejected";
+	case MOAT_EARLY_DATA_STATUS_NOT_REQUESTED:
+		break;
+	}
+	return "none";
+}
+
 static int serve(struct moat_connection *conn, int fd, struct conn_state *st, const uint8_t *file, size_t file_len)
 {
 	const struct options *o = st->opts;
+	static uint8_t early[EARLY_MAX];
+	size_t early_len = 0;
+	if (o->early_data > 0 && read_early_data(conn, fd, early, &early_len) < 0)
+		return -1;
 	if (negotiate(conn, fd, st) < 0)
 		return -1;
+	if (o->early_data > 0) {
+		printf("early_data: %s, %zu bytes\n", early_status_name(conn), early_len);
+		fflush(stdout);
+		/* Echoed like the rest, once the handshake is done (the client reads nothing before). */
+		if (o->echo && early_len > 0 && send_all(conn, fd, early, early_len) < 0)
+			return -1;
+	}
 	printf("handshake: ok\n");
 	ex_print_params(conn, stdout);
 	printf("client_cert: %s\n", moat_connection_get_client_sig_scheme(conn) != 0 ? "yes" : "no");
@@ -511,7 +568,8 @@ static void usage(FILE *to)
 		"       [--echo | --send-file FILE] [--count N] [--key-update] [--low-latency] [--accept-mfl]\n"
 		"       [--async sync|thread|offload-sync|offload-thread] [--async-strict]\n"
 		"       [--hello-cb] [--hello-cb-nonblocking] [--timeout SECONDS]\n"
-		"       [--tickets [--ticket-count N] [--ticket-decrypt-only]] [--session-cache]\n"
+		"       [--tickets [--ticket-count N] [--ticket-decrypt-only] [--early-data SIZE]]\n"
+		"       [--session-cache]\n"
 		"       moat-tls-server -h | --help | -V | --version\n"
 		"A port of 0 picks a free port and prints \"listening on PORT\".\n");
 }
@@ -522,7 +580,7 @@ static int parse_args(int argc, char **argv)
 	enum {
 		O_LISTEN = 256, O_CERT, O_KEY, O_OCSP, O_SCT, O_POLICY, O_ALPN, O_MUTUAL, O_MUTUAL_OPT, O_CA, O_ECHO, O_SEND_FILE,
 		O_COUNT, O_ASYNC, O_ASYNC_STRICT, O_KEY_UPDATE, O_LOW_LATENCY, O_ACCEPT_MFL, O_HELLO_CB, O_HELLO_CB_NB, O_TIMEOUT,
-		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_SESSION_CACHE, O_PSK, O_PSK_IDENTITY, O_PSK_HASH, O_HELP, O_VERSION
+		O_TICKETS, O_TICKET_COUNT, O_TICKET_DECRYPT_ONLY, O_SESSION_CACHE, O_PSK, O_PSK_IDENTITY, O_PSK_HASH, O_EARLY_DATA, O_HELP, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -553,6 +611,7 @@ static int parse_args(int argc, char **argv)
 		{ "psk", required_argument, NULL, O_PSK },
 		{ "psk-identity", required_argument, NULL, O_PSK_IDENTITY },
 		{ "psk-hash", required_argument, NULL, O_PSK_HASH },
+		{ "early-data", required_argument, NULL, O_EARLY_DATA },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -689,6 +748,14 @@ static int parse_args(int argc, char **argv)
 			break;
 		case O_PSK_HASH:
 			opts.psk_hash = optarg;
+			break;
+		case O_EARLY_DATA:
+			errno = 0;
+			opts.early_data = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || opts.early_data < 0 || opts.early_data > 1048576) {
+				ex_warn("bad --early-data '%s'", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 		case O_HELP:
@@ -844,6 +911,9 @@ static int setup(struct server *srv)
 			return -1;
 		if (opts.ticket_count >= 0 &&
 		    must(moat_config_set_initial_ticket_count(srv->config, (uint8_t)opts.ticket_count), "ticket count") < 0)
+			return -1;
+		if (must(moat_config_set_server_max_early_data_size(srv->config, (uint32_t)opts.early_data),
+			 "early data") < 0)
 			return -1;
 	}
 	if (opts.session_cache && must(ex_id_cache_attach(&srv->id_cache, srv->config), "session cache") < 0)

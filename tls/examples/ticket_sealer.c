@@ -59,6 +59,29 @@ static int seal(struct ex_ticket_sealer *s, struct moat_ticket_op *op, const uin
 	return moat_ticket_op_set_result(op, MOAT_TICKET_OK);
 }
 
+/* First use of this ticket (its nonce) for early data: say so, and remember it. */
+static int early_data_answer(struct ex_ticket_sealer *s, struct moat_ticket_op *op, const uint8_t *nonce)
+{
+	uint8_t asked;
+	if (moat_ticket_op_get_for_early_data(op, &asked) < 0)
+		return -1;
+	if (!asked)
+		return 0;
+	for (unsigned i = 0; i < s->early_used_count; i++) {
+		if (memcmp(s->early_used[i], nonce, EX_TICKET_NONCE_LEN) == 0) {
+			s->early_refused++;
+			return 0;
+		}
+	}
+	if (s->early_used_count == EX_TICKET_EARLY_MAX) {
+		s->early_refused++;
+		return 0;
+	}
+	memcpy(s->early_used[s->early_used_count++], nonce, EX_TICKET_NONCE_LEN);
+	s->early_ok++;
+	return moat_ticket_op_set_early_data_ok(op, 1);
+}
+
 static int open_ticket(struct ex_ticket_sealer *s, struct moat_ticket_op *op, const uint8_t *in, uint32_t len)
 {
 	uint8_t out[MOAT_TICKET_MAX_LEN];
@@ -76,7 +99,7 @@ static int open_ticket(struct ex_ticket_sealer *s, struct moat_ticket_op *op, co
 	}
 	int rc = moat_ticket_op_set_output(op, out, n);
 	OPENSSL_cleanse(out, sizeof(out));
-	if (rc < 0)
+	if (rc < 0 || early_data_answer(s, op, in + EX_TICKET_NAME_LEN) < 0)
 		return -1;
 	return moat_ticket_op_set_result(op, s->decrypt_only ? MOAT_TICKET_OK_REISSUE : MOAT_TICKET_OK);
 }

@@ -11,6 +11,12 @@
  * BAD_TICKET for anything that does not authenticate, and OK_REISSUE
  * instead of OK while the sealer is told its key is decrypt-only (when it
  * also refuses to seal).
+ *
+ * An OPEN for early data (moat_ticket_op_get_for_early_data) is answered
+ * "first use" once per ticket, known by its nonce: the single-use record
+ * of RFC 8446 §8.1 that keyd keeps for moat-frontd. The record holds
+ * EX_TICKET_EARLY_MAX tickets; when it is full, 0-RTT is refused rather
+ * than a replay risked.
  */
 #ifndef MOAT_TLS_EXAMPLES_TICKET_SEALER_H
 #define MOAT_TLS_EXAMPLES_TICKET_SEALER_H
@@ -22,12 +28,17 @@
 
 #define EX_TICKET_NAME_LEN 4
 #define EX_TICKET_KEY_LEN 32
+#define EX_TICKET_NONCE_LEN 12
+#define EX_TICKET_EARLY_MAX 1024
 
 struct ex_ticket_sealer {
 	uint8_t name[EX_TICKET_NAME_LEN];
 	uint8_t key[EX_TICKET_KEY_LEN];
 	bool decrypt_only;                   /* opens answer OK_REISSUE, seals are refused */
 	unsigned seals, opens;
+	unsigned early_ok, early_refused;    /* OPENs for early data: first uses, and replays or no room */
+	uint8_t early_used[EX_TICKET_EARLY_MAX][EX_TICKET_NONCE_LEN];
+	unsigned early_used_count;
 };
 
 /* A fresh random name and key; 0 or -1. */
