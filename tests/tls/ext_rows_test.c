@@ -197,7 +197,7 @@ ATF_TC_BODY(send_lists_wire_order, tc)
 	static const struct {
 		const struct moat_ext_list *list;
 		unsigned msg;
-		uint16_t types[12];
+		uint16_t types[13];
 		size_t n;
 	} want[] = {
 		{ &moat_ext_ch_send, CH,
