@@ -44,13 +44,14 @@ tests_frontd_tls_pipe_client_LDADD = $(MOAT_TLS_LIBS)
 FRONTD_SH_TESTS = tests/frontd/frontd_test tests/frontd/proxy_protocol_e2e_test tests/frontd/policy_test \
 	tests/frontd/client_cert_test tests/frontd/ocsp_test tests/frontd/drain_test tests/frontd/reload_test \
 	tests/frontd/backends_test \
-	tests/frontd/metrics_test
+	tests/frontd/metrics_test tests/frontd/readme_config_test
 FRONTD_SH_LIB = tests/frontd/frontd_test_lib
 # The reload test's client that stops in the middle of its ClientHello, copied beside it.
 FRONTD_TOOLS = tests/frontd/slow_hello
 EXTRA_DIST += tests/frontd/Kyuafile tests/frontd/frontd_test.sh tests/frontd/proxy_protocol_e2e_test.sh \
 	tests/frontd/policy_test.sh tests/frontd/client_cert_test.sh tests/frontd/ocsp_test.sh tests/frontd/drain_test.sh \
-	tests/frontd/reload_test.sh tests/frontd/frontd_test_lib.sh tests/frontd/slow_hello.py tests/frontd/backends_test.sh tests/frontd/metrics_test.sh
+	tests/frontd/reload_test.sh tests/frontd/frontd_test_lib.sh tests/frontd/slow_hello.py tests/frontd/backends_test.sh tests/frontd/metrics_test.sh \
+	tests/frontd/readme_config_test.sh
 CLEANFILES += $(FRONTD_SH_TESTS) $(FRONTD_SH_LIB) $(FRONTD_TOOLS)
 
 $(FRONTD_SH_TESTS): %: %.sh

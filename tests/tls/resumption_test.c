@@ -808,14 +808,17 @@ ATF_TC_BODY(early_data_not_allowed_by_ticket, tc)
 	teardown();
 }
 
-/* The session's max_early_data (its state's last u32, before the empty client identity) raised to v. */
+/*
+ * The session's max_early_data (its state's last u32, before the empty
+ * client identity and its two-byte length) raised to v.
+ */
 static void session_set_max_early(uint8_t *s, size_t n, uint32_t v)
 {
-	ATF_REQUIRE(n > 5 && s[n - 1] == 0);
-	s[n - 5] = (uint8_t)(v >> 24);
-	s[n - 4] = (uint8_t)(v >> 16);
-	s[n - 3] = (uint8_t)(v >> 8);
-	s[n - 2] = (uint8_t)v;
+	ATF_REQUIRE(n > 6 && s[n - 1] == 0 && s[n - 2] == 0);
+	s[n - 6] = (uint8_t)(v >> 24);
+	s[n - 5] = (uint8_t)(v >> 16);
+	s[n - 4] = (uint8_t)(v >> 8);
+	s[n - 3] = (uint8_t)v;
 }
 
 ATF_TC_WITHOUT_HEAD(too_much_early_data_is_unexpected_message);
