@@ -305,7 +305,8 @@ e2e_site()
 	} >>"$E2E_SITES"
 }
 
-# frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT with the sites so
+# frontd_conf: $RUN/frontd.conf listening on FRONTD_PORT (followed by
+# E2E_LISTEN_OPTS, e.g. 'proxy-protocol 127.0.0.1', if set) with the sites so
 # far, after the top-level lines of $RUN/frontd.extra if there is one
 # (limits, timeouts; keyd-timeout is 2s and handshake-timeout 10s unless it
 # names them).
@@ -317,7 +318,7 @@ frontd_conf()
 		echo "keyd \"$RUN/keyd.sock\""
 		grep -q '^keyd-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "keyd-timeout 2s"
 		grep -q '^handshake-timeout' "$RUN/frontd.extra" 2>/dev/null || echo "handshake-timeout 10s"
-		echo "listen 127.0.0.1:$FRONTD_PORT"
+		echo "listen 127.0.0.1:$FRONTD_PORT${E2E_LISTEN_OPTS:+ $E2E_LISTEN_OPTS}"
 		grep -q '^workers' "$RUN/frontd.extra" 2>/dev/null || echo "workers $E2E_WORKERS"
 		[ -f "$RUN/frontd.extra" ] && cat "$RUN/frontd.extra"
 		cat "$E2E_SITES"

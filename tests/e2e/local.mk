@@ -12,12 +12,12 @@
 E2E_SH_TESTS = tests/e2e/lib tests/e2e/traffic_test tests/e2e/isolation_test \
 	tests/e2e/faults_test tests/e2e/config_test tests/e2e/sandbox_test tests/e2e/flood_test \
 	tests/e2e/accesslog_test tests/e2e/systemd_test tests/e2e/rollover_test tests/e2e/tickets_test \
-	tests/e2e/workers_test tests/e2e/traffic_workers_test
+	tests/e2e/workers_test tests/e2e/traffic_workers_test tests/e2e/scaleout_test
 EXTRA_DIST += tests/e2e/Kyuafile tests/e2e/lib.sh tests/e2e/traffic_test.sh tests/e2e/isolation_test.sh \
 	tests/e2e/faults_test.sh tests/e2e/config_test.sh tests/e2e/sandbox_test.sh tests/e2e/flood_test.sh \
 	tests/e2e/accesslog_test.sh tests/e2e/flood.py tests/e2e/systemd_test.sh tests/e2e/sd_manager.py \
 	tests/e2e/rollover_test.sh tests/e2e/tickets_test.sh tests/e2e/workers_test.sh \
-	tests/e2e/traffic_workers_test.sh
+	tests/e2e/traffic_workers_test.sh tests/e2e/scaleout_test.sh
 # The flood test's attacker, copied beside the scripts like lib.
 E2E_TOOLS = tests/e2e/flood tests/e2e/sd_manager
 CLEANFILES += $(E2E_SH_TESTS) $(E2E_TOOLS)
