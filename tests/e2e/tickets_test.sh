@@ -395,12 +395,12 @@ worker_memory_holds_no_ticket_key_body()
 	"$MOAT_KEYCTL" -s "$RUN/keyctl.sock" tickets list >"$RUN/list.out" 2>&1 || e2e_fail "tickets list failed"
 	grep -q "^$name encrypt " "$RUN/list.out" || e2e_fail "the imported key does not seal: $(cat "$RUN/list.out")"
 
-	# One curl process, 201 connections (Connection: close): the first a full
+	# One curl process, 1,001 connections (Connection: close): the first a full
 	# handshake, each later one resumed with a ticket of the one before.
-	e2e_curl localhost "/[0-200]" -H "Connection: close" -w '%{num_connects}\n' -o /dev/null \
+	e2e_curl localhost "/[0-1000]" -H "Connection: close" -w '%{num_connects}\n' -o /dev/null \
 		>"$RUN/bulk.out" 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
 	resumed=$(frontd_stat handshakes_resumed)
-	[ "$resumed" -ge 200 ] || e2e_fail "$resumed resumed handshakes of 200"
+	[ "$resumed" -ge 1000 ] || e2e_fail "$resumed resumed handshakes of 1,000"
 	tix_conn check -sess_out "$RUN/sess"
 	[ "$(tix_key_name sess)" = "$name" ] || e2e_fail "tickets are not sealed under the imported key"
 
