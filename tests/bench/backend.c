@@ -15,11 +15,13 @@
  * the figures describe. tests/bench/run --backend demo uses the demo backend
  * instead.
  *
- * A request must arrive whole in the first read (the load generator's GET is
- * one short line); the response carries "Connection: close" and the
- * connection is closed once the body is out. A connection that never sends
- * a request (handshake-only and idle scenarios) is held until the peer
- * closes it.
+ * A request must arrive whole (the load generator's GET is one short line
+ * and waits for its answer before the next). A request that says
+ * "Connection: keep-alive" (the kept-alive small-request scenario) gets a
+ * keep-alive answer and the connection then waits for the next request;
+ * any other gets "Connection: close" and the connection is closed once the
+ * body is out. A connection that never sends a request (handshake-only and
+ * idle scenarios) is held until the peer closes it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +44,7 @@
 struct client {
 	int fd;
 	bool sending;
+	bool keep;       /* keep-alive: read the next request once this answer is out */
 	uint64_t todo;   /* body bytes still to send */
 	uint64_t offset; /* body bytes sent */
 	size_t head_len; /* response header still to send, from head[head_off] */
@@ -85,10 +88,11 @@ static int parse_request(struct client *c)
 		n = n * 10 + (uint64_t)(c->in[i] - '0');
 		i++;
 	}
+	c->keep = memmem(c->in, c->in_len, "\r\nConnection: keep-alive\r\n", 26) != NULL;
 	int len = snprintf(c->head, sizeof(c->head),
 			   "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %llu\r\n"
-			   "Connection: close\r\n\r\n",
-			   (unsigned long long)n);
+			   "Connection: %s\r\n\r\n",
+			   (unsigned long long)n, c->keep ? "keep-alive" : "close");
 	if (len < 0 || (size_t)len >= sizeof(c->head))
 		return -1;
 	c->head_len = (size_t)len;
@@ -148,6 +152,15 @@ static void handle(int epfd, struct client *c, uint32_t events)
 		return;
 	}
 	int r = send_some(c);
+	if (r == 1 && c->keep) {
+		/* Answered: wait for the next request (the client sends one at a time). */
+		c->sending = false;
+		c->in_len = 0;
+		struct epoll_event in = { .events = EPOLLIN, .data.ptr = c };
+		if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &in) < 0)
+			drop(epfd, c);
+		return;
+	}
 	if (r != 0) {
 		drop(epfd, c);
 		return;
