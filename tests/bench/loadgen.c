@@ -222,7 +222,7 @@ static uint32_t events_for(moat_blocked_status blocked)
 /* ---- the client policy --------------------------------------------------- */
 
 static const struct moat_cipher_suite *policy_suites[2];
-static uint16_t policy_groups[1];
+static uint16_t policy_groups[2];
 static uint16_t policy_sigs[1];
 static struct moat_security_policy bench_policy;
 
@@ -279,6 +279,12 @@ static int build_policy(void)
 			die("unknown --group '%s' (x25519, p256)", opts.group);
 		bench_policy.groups = policy_groups;
 		bench_policy.groups_count = 1;
+		/* TLS 1.2: the groups also name the curves an ECDSA certificate may be on (RFC 8422 §5.1.1),
+		 * so P-256 follows x25519; the server still takes x25519 for the key exchange. */
+		if (opts.tls12 && policy_groups[0] != MOAT_GROUP_SECP256R1) {
+			policy_groups[1] = MOAT_GROUP_SECP256R1;
+			bench_policy.groups_count = 2;
+		}
 	}
 	if (opts.sig != NULL) {
 		if (strcmp(opts.sig, "rsa") == 0 || strcmp(opts.sig, "rsa_pss_rsae_sha256") == 0)
@@ -827,7 +833,8 @@ static int run(void)
 			perror("loadgen: epoll_wait");
 			return -1;
 		}
-		if (n == 0 && opts.mode != MODE_IDLE && !starting &&
+		/* Nothing more to start (in download mode the busy slots keep fill_slots from noticing). */
+		if (n == 0 && opts.mode != MODE_IDLE && (!starting || !want_more(t_start)) &&
 		    now_s() - t_start > (opts.duration > 0 ? opts.duration : 0) + deadline_grace) {
 			fprintf(stderr, "loadgen: %d connections stuck, giving up\n", active);
 			for (int i = 0; i < nslots; i++)
