@@ -104,6 +104,7 @@ struct slot {
 	size_t raw_sent;      /* raw: filler bytes written */
 	uint8_t *session;     /* resumption: the newest session of this slot */
 	size_t session_len;
+	size_t session_cap;   /* bytes allocated at session */
 };
 
 struct options {
@@ -315,6 +316,17 @@ static int make_config(void)
 
 /* ---- connection life cycle -------------------------------------------- */
 
+/* A session holds the resumption PSK: wiped before its memory goes back. */
+static void free_session(struct slot *s)
+{
+	if (s->session != NULL)
+		explicit_bzero(s->session, s->session_cap);
+	free(s->session);
+	s->session = NULL;
+	s->session_len = 0;
+	s->session_cap = 0;
+}
+
 /* Resumption: keep the newest session the connection holds (a ticket received on it). */
 static void keep_session(struct slot *s)
 {
@@ -323,10 +335,15 @@ static void keep_session(struct slot *s)
 		moat_error_clear();
 		return;
 	}
-	uint8_t *buf = realloc(s->session, (size_t)len);
-	if (buf == NULL)
-		return;
-	s->session = buf;
+	if ((size_t)len > s->session_cap) {
+		uint8_t *buf = malloc((size_t)len);
+		if (buf == NULL)
+			return;
+		free_session(s);
+		s->session = buf;
+		s->session_cap = (size_t)len;
+	}
+	uint8_t *buf = s->session;
 	int got = moat_connection_get_session(s->conn, buf, (size_t)len);
 	if (got > 0)
 		s->session_len = (size_t)got;
@@ -648,9 +665,14 @@ static int slot_step(struct slot *s)
  */
 static int save_sessions(const char *path, int nslots)
 {
-	FILE *f = fopen(path, "wb");
-	if (f == NULL)
+	/* Readable by its owner only: the sessions are secrets. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	int saved = 0;
 	for (int i = 0; i < nslots; i++) {
 		if (slots[i].session_len == 0)
@@ -682,13 +704,17 @@ static int load_sessions(const char *path, int nslots)
 			break;
 		uint8_t *buf = malloc(n);
 		if (buf == NULL || fread(buf, 1, n, f) != n) {
+			if (buf != NULL)
+				explicit_bzero(buf, n);
 			free(buf);
 			break;
 		}
 		if (count < nslots) {
 			slots[count].session = buf;
 			slots[count].session_len = n;
+			slots[count].session_cap = n;
 		} else {
+			explicit_bzero(buf, n);
 			free(buf);
 		}
 		count++;
@@ -705,6 +731,7 @@ static int load_sessions(const char *path, int nslots)
 			return -1;
 		memcpy(slots[i].session, from->session, from->session_len);
 		slots[i].session_len = from->session_len;
+		slots[i].session_cap = from->session_len;
 	}
 	return count;
 }
@@ -1109,7 +1136,7 @@ int main(int argc, char **argv)
 				close(slots[i].fd);
 			if (slots[i].conn != NULL && moat_connection_free(slots[i].conn) < 0)
 				moat_error_clear();
-			free(slots[i].session);
+			free_session(&slots[i]);
 		}
 		free(slots);
 	}
