@@ -25,6 +25,24 @@
  *   idle       establish C connections, drop their handshake state and
  *              buffers, print "ready" and hold them until SIGTERM/SIGINT
  *              (the harness reads the servers' RSS meanwhile).
+ *   requests   kept-alive small requests: --conns connections, each sends
+ *              GET /bytes/N with "Connection: keep-alive" and waits for
+ *              the whole answer before the next, for --duration seconds;
+ *              then each closes. Counted: requests answered.
+ *   raw        the kernel floor's client: no TLS. Each connection writes
+ *              --hello-bytes of filler (a ClientHello's size) and reads
+ *              until the server closes, as handshake mode does, against
+ *              tests/bench/kfloor, which answers with a fixed flight.
+ *
+ * Handshake mode with --load-sessions resumes: each slot takes a session
+ * from the file (written by an earlier run with --save-sessions, which
+ * keeps the newest ticket of each slot), offers it, and after each
+ * handshake keeps the newest ticket the server sent for its next one.
+ * "resumed=" counts the handshakes the server resumed.
+ *
+ * --version 1.2 negotiates TLS 1.2: --suite aes128 then offers
+ * ECDHE-ECDSA and ECDHE-RSA with AES-128-GCM (aes128cbc: AES-128-CBC-SHA256),
+ * so the server's certificate picks the one it can do.
  *
  * The client can be narrowed to one cipher suite, one group and one
  * signature scheme. No named policy offers ChaCha20 alone, so the
@@ -39,9 +57,11 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+/* linux/tcp.h, not netinet/tcp.h: its tcp_info has the byte counts (the two clash). */
+#include <linux/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +75,7 @@
 #include "tls/conn.h"
 #include "tls/moat.h"
 
-typedef enum { MODE_HANDSHAKE, MODE_DOWNLOAD, MODE_IDLE } bench_mode;
+typedef enum { MODE_HANDSHAKE, MODE_DOWNLOAD, MODE_IDLE, MODE_REQUESTS, MODE_RAW } bench_mode;
 
 typedef enum {
 	ST_FREE,      /* slot unused */
@@ -65,6 +85,8 @@ typedef enum {
 	ST_CLOSE_SEND, /* our close_notify */
 	ST_CLOSE_WAIT, /* reading until the server closes */
 	ST_IDLE,      /* idle: established and parked */
+	ST_RAW_SEND,  /* raw: writing the filler ClientHello */
+	ST_RAW_READ,  /* raw: reading the flight until the server closes */
 } slot_state;
 
 struct slot {
@@ -79,6 +101,10 @@ struct slot {
 	uint32_t crlf_state;  /* progress through "\r\n\r\n" */
 	uint64_t body;
 	double t_first;       /* request fully sent */
+	size_t raw_sent;      /* raw: filler bytes written */
+	uint8_t *session;     /* resumption: the newest session of this slot */
+	size_t session_len;
+	size_t session_cap;   /* bytes allocated at session */
 };
 
 struct options {
@@ -96,6 +122,10 @@ struct options {
 	const char *sig;
 	int timeout_s;
 	double rate;        /* handshake mode: starts per second (0: as fast as --conns allows) */
+	bool tls12;         /* --version 1.2 */
+	const char *load_sessions; /* handshake mode: resume the sessions in this file */
+	const char *save_sessions; /* handshake mode: write each slot's newest session here */
+	size_t hello_bytes; /* raw mode */
 };
 
 static struct options opts = {
@@ -107,6 +137,7 @@ static struct options opts = {
 	.bytes = 64u << 20,
 	.downloads = 1,
 	.timeout_s = 30,
+	.hello_bytes = 256,
 };
 
 struct stats {
@@ -115,6 +146,10 @@ struct stats {
 	long completed;    /* connections finished (handshake mode: closed; download: body received) */
 	long failed;
 	long close_errors; /* handshake done but the close path failed (counted, not fatal) */
+	long resumed;      /* handshakes the server resumed */
+	long requests;     /* requests mode: answers received whole */
+	bool bytes_seen;   /* handshake mode: bytes_in/bytes_out taken from the first connection */
+	unsigned long long bytes_in, bytes_out; /* TCP payload bytes that connection received and sent */
 	uint64_t body_bytes;
 	double body_seconds; /* sum over downloads of first-request to last-byte */
 	double t_body_start, t_body_end;
@@ -187,8 +222,8 @@ static uint32_t events_for(moat_blocked_status blocked)
 
 /* ---- the client policy --------------------------------------------------- */
 
-static const struct moat_cipher_suite *policy_suites[1];
-static uint16_t policy_groups[1];
+static const struct moat_cipher_suite *policy_suites[2];
+static uint16_t policy_groups[2];
 static uint16_t policy_sigs[1];
 static struct moat_security_policy bench_policy;
 
@@ -199,9 +234,22 @@ static int build_policy(void)
 		return -1;
 	bench_policy = *base;
 	bench_policy.name = "bench";
-	bench_policy.min_version = MOAT_TLS13;
-	bench_policy.max_version = MOAT_TLS13;
-	if (opts.suite != NULL) {
+	bench_policy.min_version = opts.tls12 ? MOAT_TLS12 : MOAT_TLS13;
+	bench_policy.max_version = opts.tls12 ? MOAT_TLS12 : MOAT_TLS13;
+	if (opts.tls12) {
+		/* Both ECDHE suites of one cipher: the server's certificate picks. */
+		if (opts.suite == NULL || strcmp(opts.suite, "aes128") == 0) {
+			policy_suites[0] = &moat_suite_ecdhe_ecdsa_aes_128_gcm_sha256;
+			policy_suites[1] = &moat_suite_ecdhe_rsa_aes_128_gcm_sha256;
+		} else if (strcmp(opts.suite, "aes128cbc") == 0) {
+			policy_suites[0] = &moat_suite_ecdhe_ecdsa_aes_128_cbc_sha256;
+			policy_suites[1] = &moat_suite_ecdhe_rsa_aes_128_cbc_sha256;
+		} else {
+			die("unknown TLS 1.2 --suite '%s' (aes128, aes128cbc)", opts.suite);
+		}
+		bench_policy.cipher_suites = policy_suites;
+		bench_policy.cipher_suites_count = 2;
+	} else if (opts.suite != NULL) {
 		const struct moat_cipher_suite *s = NULL;
 		if (strcmp(opts.suite, "aes128") == 0)
 			s = &moat_suite_tls13_aes_128_gcm_sha256;
@@ -232,6 +280,12 @@ static int build_policy(void)
 			die("unknown --group '%s' (x25519, p256)", opts.group);
 		bench_policy.groups = policy_groups;
 		bench_policy.groups_count = 1;
+		/* TLS 1.2: the groups also name the curves an ECDSA certificate may be on (RFC 8422 §5.1.1),
+		 * so P-256 follows x25519; the server still takes x25519 for the key exchange. */
+		if (opts.tls12 && policy_groups[0] != MOAT_GROUP_SECP256R1) {
+			policy_groups[1] = MOAT_GROUP_SECP256R1;
+			bench_policy.groups_count = 2;
+		}
 	}
 	if (opts.sig != NULL) {
 		if (strcmp(opts.sig, "rsa") == 0 || strcmp(opts.sig, "rsa_pss_rsae_sha256") == 0)
@@ -262,8 +316,57 @@ static int make_config(void)
 
 /* ---- connection life cycle -------------------------------------------- */
 
+/* A session holds the resumption PSK: wiped before its memory goes back. */
+static void free_session(struct slot *s)
+{
+	if (s->session != NULL)
+		explicit_bzero(s->session, s->session_cap);
+	free(s->session);
+	s->session = NULL;
+	s->session_len = 0;
+	s->session_cap = 0;
+}
+
+/* Resumption: keep the newest session the connection holds (a ticket received on it). */
+static void keep_session(struct slot *s)
+{
+	int len = moat_connection_get_session_length(s->conn);
+	if (len <= 0) {
+		moat_error_clear();
+		return;
+	}
+	if ((size_t)len > s->session_cap) {
+		uint8_t *buf = malloc((size_t)len);
+		if (buf == NULL)
+			return;
+		free_session(s);
+		s->session = buf;
+		s->session_cap = (size_t)len;
+	}
+	uint8_t *buf = s->session;
+	int got = moat_connection_get_session(s->conn, buf, (size_t)len);
+	if (got > 0)
+		s->session_len = (size_t)got;
+	else
+		moat_error_clear();
+}
+
 static void slot_release(struct slot *s, bool ok)
 {
+	if (ok && s->conn != NULL && (opts.load_sessions != NULL || opts.save_sessions != NULL))
+		keep_session(s);
+	if (ok && !st.bytes_seen && opts.mode == MODE_HANDSHAKE && s->fd >= 0) {
+		/* The whole exchange's size each way: the kernel floor replays it (tests/bench/kfloor). */
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+		    len >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received)) {
+			st.bytes_in = (unsigned long long)ti.tcpi_bytes_received;
+			st.bytes_out = (unsigned long long)ti.tcpi_bytes_acked;
+			st.bytes_seen = true;
+		}
+	}
 	if (s->interest != 0)
 		(void)set_interest(s, 0);
 	if (s->fd >= 0)
@@ -298,6 +401,14 @@ static int slot_start(struct slot *s)
 		st.failed++;
 		return 0;
 	}
+	s->raw_sent = 0;
+	if (opts.mode == MODE_RAW) {
+		s->state = ST_RAW_SEND;
+		s->interest = 0;
+		active++;
+		st.started++;
+		return set_interest(s, EPOLLOUT);
+	}
 	if (s->conn == NULL) {
 		s->conn = moat_connection_new(MOAT_CLIENT);
 		if (s->conn == NULL) {
@@ -309,6 +420,11 @@ static int slot_start(struct slot *s)
 	    moat_set_server_name(s->conn, opts.server_name) < 0) {
 		fprintf(stderr, "loadgen: connection setup: %s\n", moat_strerror_name(moat_errno));
 		return -1;
+	}
+	if (s->session_len > 0 && moat_connection_set_session(s->conn, s->session, s->session_len) < 0) {
+		/* A session the library refuses (expired, say): this handshake is a full one. */
+		note_error("set_session");
+		moat_error_clear();
 	}
 	s->state = ST_HANDSHAKE;
 	s->interest = 0;
@@ -335,6 +451,8 @@ static void record_params(struct moat_connection *conn)
 
 static char request[256];
 static size_t request_len;
+static uint8_t raw_hello[16384]; /* raw mode: the filler ClientHello */
+static double t_run_start;       /* requests mode: when the run began */
 
 /* Scan response bytes for the end of the header; returns how many bytes of buf are body. */
 static size_t take_response(struct slot *s, const uint8_t *buf, size_t n)
@@ -369,10 +487,12 @@ static int slot_step(struct slot *s)
 				return 0;
 			}
 			st.handshakes++;
+			if (moat_connection_is_session_resumed(s->conn) == 1)
+				st.resumed++;
 			record_params(s->conn);
 			if (opts.mode == MODE_HANDSHAKE) {
 				s->state = ST_CLOSE_SEND;
-			} else if (opts.mode == MODE_DOWNLOAD) {
+			} else if (opts.mode == MODE_DOWNLOAD || opts.mode == MODE_REQUESTS) {
 				s->state = ST_REQUEST;
 			} else {
 				/* Idle: keep only what an established connection needs. */
@@ -423,6 +543,22 @@ static int slot_step(struct slot *s)
 				return 0;
 			}
 			s->body += take_response(s, buf, (size_t)n);
+			if (opts.mode == MODE_REQUESTS && s->header_done && s->body >= opts.bytes) {
+				/* One answer whole: the next request, or the end of this connection. */
+				st.requests++;
+				s->req_sent = 0;
+				s->header_seen = 0;
+				s->header_done = false;
+				s->crlf_state = 0;
+				s->body = 0;
+				if (stop_flag || now_s() - t_run_start >= opts.duration) {
+					st.completed++;
+					s->state = ST_CLOSE_SEND;
+				} else {
+					s->state = ST_REQUEST;
+				}
+				break;
+			}
 			if (s->header_done && s->body >= opts.bytes) {
 				double t = now_s();
 				st.body_bytes += s->body;
@@ -479,10 +615,125 @@ static int slot_step(struct slot *s)
 			slot_release(s, false);
 			return 0;
 		}
+		case ST_RAW_SEND: {
+			while (s->raw_sent < opts.hello_bytes) {
+				ssize_t n = send(s->fd, raw_hello + s->raw_sent, opts.hello_bytes - s->raw_sent, MSG_NOSIGNAL);
+				if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN))
+					return set_interest(s, EPOLLOUT);
+				if (n < 0) {
+					if (st.first_error[0] == '\0')
+						snprintf(st.first_error, sizeof(st.first_error), "send: %s", strerror(errno));
+					slot_release(s, false);
+					return 0;
+				}
+				s->raw_sent += (size_t)n;
+			}
+			s->state = ST_RAW_READ;
+			break;
+		}
+		case ST_RAW_READ: {
+			uint8_t buf[16384];
+			ssize_t n = recv(s->fd, buf, sizeof(buf), 0);
+			if (n > 0)
+				break;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return set_interest(s, EPOLLIN);
+			if (n < 0) {
+				if (st.first_error[0] == '\0')
+					snprintf(st.first_error, sizeof(st.first_error), "recv: %s", strerror(errno));
+				slot_release(s, false);
+				return 0;
+			}
+			/* The server's close: its whole part of the exchange is done. */
+			st.handshakes++;
+			st.completed++;
+			slot_release(s, true);
+			return 0;
+		}
 		case ST_FREE:
 			return 0;
 		}
 	}
+}
+
+/* ---- session files (resumption) ------------------------------------------ */
+
+/*
+ * A session file is a run of sessions, each a 4-byte big-endian length and
+ * the library's serialized session (a secret: it holds the resumption PSK;
+ * the harness keeps it in its scratch directory, removed after the run).
+ */
+static int save_sessions(const char *path, int nslots)
+{
+	/* Readable by its owner only: the sessions are secrets. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int saved = 0;
+	for (int i = 0; i < nslots; i++) {
+		if (slots[i].session_len == 0)
+			continue;
+		uint32_t n = (uint32_t)slots[i].session_len;
+		uint8_t len[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n };
+		if (fwrite(len, 1, 4, f) != 4 || fwrite(slots[i].session, 1, n, f) != n) {
+			fclose(f);
+			return -1;
+		}
+		saved++;
+	}
+	if (fclose(f) != 0)
+		return -1;
+	return saved;
+}
+
+/* Hand the file's sessions out to the slots, round robin. Returns how many the file held. */
+static int load_sessions(const char *path, int nslots)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return -1;
+	int count = 0;
+	uint8_t len[4];
+	while (fread(len, 1, 4, f) == 4) {
+		size_t n = (size_t)len[0] << 24 | (size_t)len[1] << 16 | (size_t)len[2] << 8 | len[3];
+		if (n == 0 || n > 65536)
+			break;
+		uint8_t *buf = malloc(n);
+		if (buf == NULL || fread(buf, 1, n, f) != n) {
+			if (buf != NULL)
+				explicit_bzero(buf, n);
+			free(buf);
+			break;
+		}
+		if (count < nslots) {
+			slots[count].session = buf;
+			slots[count].session_len = n;
+			slots[count].session_cap = n;
+		} else {
+			explicit_bzero(buf, n);
+			free(buf);
+		}
+		count++;
+	}
+	fclose(f);
+	if (count == 0)
+		return 0;
+	if (count > nslots)
+		count = nslots;
+	for (int i = count; i < nslots; i++) {
+		const struct slot *from = &slots[i % count];
+		slots[i].session = malloc(from->session_len);
+		if (slots[i].session == NULL)
+			return -1;
+		memcpy(slots[i].session, from->session, from->session_len);
+		slots[i].session_len = from->session_len;
+		slots[i].session_cap = from->session_len;
+	}
+	return count;
 }
 
 /* ---- the run ----------------------------------------------------------- */
@@ -500,6 +751,13 @@ static bool want_more(double t_start)
 		return st.started < opts.downloads;
 	case MODE_IDLE:
 		return st.started < opts.count;
+	case MODE_REQUESTS:
+		/* One connection per slot, kept for the whole run; a failed one is replaced. */
+		return now_s() - t_start < opts.duration;
+	case MODE_RAW:
+		if (opts.count > 0 && st.started >= opts.count)
+			return false;
+		return opts.duration <= 0 || now_s() - t_start < opts.duration;
 	}
 	return false;
 }
@@ -548,6 +806,10 @@ static int run(void)
 		return -1;
 	for (int i = 0; i < nslots; i++)
 		slots[i].fd = -1;
+	if (opts.load_sessions != NULL && load_sessions(opts.load_sessions, nslots) <= 0) {
+		fprintf(stderr, "loadgen: no session in %s\n", opts.load_sessions);
+		return -1;
+	}
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		return -1;
@@ -555,6 +817,7 @@ static int run(void)
 	/* Idle mode opens at most conns handshakes at a time but keeps every slot. */
 	int in_flight = opts.conns;
 	double t_start = now_s();
+	t_run_start = t_start;
 	double deadline_grace = opts.timeout_s;
 	int next = 0; /* idle mode: next slot to start */
 	struct epoll_event evs[256];
@@ -590,14 +853,15 @@ static int run(void)
 			if (stop_flag && active == 0)
 				break;
 		}
-		int n = epoll_wait(epfd, evs, 256, opts.mode == MODE_HANDSHAKE ? wait_ms(t_start) : 1000);
+		int n = epoll_wait(epfd, evs, 256, opts.mode == MODE_HANDSHAKE ? wait_ms(t_start) : (opts.mode == MODE_REQUESTS ? 100 : 1000));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("loadgen: epoll_wait");
 			return -1;
 		}
-		if (n == 0 && opts.mode != MODE_IDLE && !starting &&
+		/* Nothing more to start (in download mode the busy slots keep fill_slots from noticing). */
+		if (n == 0 && opts.mode != MODE_IDLE && (!starting || !want_more(t_start)) &&
 		    now_s() - t_start > (opts.duration > 0 ? opts.duration : 0) + deadline_grace) {
 			fprintf(stderr, "loadgen: %d connections stuck, giving up\n", active);
 			for (int i = 0; i < nslots; i++)
@@ -615,10 +879,19 @@ static int run(void)
 	double secs = t_end - t_start;
 	switch (opts.mode) {
 	case MODE_HANDSHAKE:
-		printf("mode=handshake started=%ld handshakes=%ld completed=%ld failed=%ld close_errors=%ld seconds=%.3f "
-		       "rate=%.1f cipher=%s group=%s sig=0x%04x%s%s\n",
-		       st.started, st.handshakes, st.completed, st.failed, st.close_errors, secs,
-		       secs > 0 ? (double)st.handshakes / secs : 0.0, st.cipher, st.curve, st.sig,
+	case MODE_RAW:
+		printf("mode=%s started=%ld handshakes=%ld completed=%ld failed=%ld close_errors=%ld resumed=%ld "
+		       "bytes_in=%llu bytes_out=%llu seconds=%.3f rate=%.1f cipher=%s group=%s sig=0x%04x%s%s\n",
+		       opts.mode == MODE_RAW ? "raw" : "handshake", st.started, st.handshakes, st.completed, st.failed,
+		       st.close_errors, st.resumed, st.bytes_in, st.bytes_out, secs, secs > 0 ? (double)st.handshakes / secs : 0.0,
+		       opts.mode == MODE_RAW ? "none" : st.cipher, opts.mode == MODE_RAW ? "none" : st.curve, st.sig,
+		       st.first_error[0] ? " error=" : "", st.first_error);
+		break;
+	case MODE_REQUESTS:
+		printf("mode=requests connections=%ld requests=%ld completed=%ld failed=%ld seconds=%.3f rate=%.1f "
+		       "cipher=%s group=%s sig=0x%04x%s%s\n",
+		       st.started, st.requests, st.completed, st.failed, secs,
+		       secs > 0 ? (double)st.requests / secs : 0.0, st.cipher, st.curve, st.sig,
 		       st.first_error[0] ? " error=" : "", st.first_error);
 		break;
 	case MODE_DOWNLOAD: {
@@ -637,6 +910,13 @@ static int run(void)
 		break;
 	}
 	fflush(stdout);
+	if (opts.save_sessions != NULL) {
+		int saved = save_sessions(opts.save_sessions, nslots);
+		if (saved <= 0) {
+			fprintf(stderr, "loadgen: no session saved to %s (no ticket received?)\n", opts.save_sessions);
+			return 1;
+		}
+	}
 	return st.failed == 0 ? 0 : 1;
 }
 
@@ -648,10 +928,13 @@ static void usage(void)
 		"usage: loadgen --connect HOST:PORT [--mode handshake|download|idle] [--server-name NAME]\n"
 		"       [--conns N] [--duration SECONDS] [--count N] [--bytes N] [--downloads N]\n"
 		"       [--suite aes128|aes256|chacha20] [--group x25519|p256] [--sig rsa|ecdsa] [--timeout S]\n"
-		"       [--rate PER_SECOND]\n"
+		"       [--rate PER_SECOND] [--version 1.2|1.3] [--load-sessions FILE] [--save-sessions FILE]\n"
+		"       [--hello-bytes N]\n"
 		"handshake: --duration or --count handshakes with --conns in flight (--rate: started per second);\n"
 		"download:  --downloads connections (--conns at a time) each GET /bytes/--bytes;\n"
-		"idle:      --count connections (handshakes --conns at a time), held until SIGTERM.\n");
+		"idle:      --count connections (handshakes --conns at a time), held until SIGTERM;\n"
+		"requests:  --conns kept-alive connections, GET /bytes/--bytes one at a time, for --duration;\n"
+		"raw:       no TLS: --hello-bytes written, read until close (the kernel floor's client).\n");
 }
 
 static void parse_hostport(const char *arg)
@@ -691,7 +974,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum {
 		O_CONNECT = 256, O_MODE, O_SNI, O_CONNS, O_DURATION, O_COUNT, O_BYTES, O_DOWNLOADS, O_SUITE, O_GROUP,
-		O_SIG, O_TIMEOUT, O_RATE
+		O_SIG, O_TIMEOUT, O_RATE, O_VERSION, O_LOAD_SESSIONS, O_SAVE_SESSIONS, O_HELLO_BYTES
 	};
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, O_CONNECT },
@@ -707,6 +990,10 @@ static void parse_args(int argc, char **argv)
 		{ "sig", required_argument, NULL, O_SIG },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "rate", required_argument, NULL, O_RATE },
+		{ "version", required_argument, NULL, O_VERSION },
+		{ "load-sessions", required_argument, NULL, O_LOAD_SESSIONS },
+		{ "save-sessions", required_argument, NULL, O_SAVE_SESSIONS },
+		{ "hello-bytes", required_argument, NULL, O_HELLO_BYTES },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_connect = false;
@@ -724,6 +1011,10 @@ static void parse_args(int argc, char **argv)
 				opts.mode = MODE_DOWNLOAD;
 			else if (strcmp(optarg, "idle") == 0)
 				opts.mode = MODE_IDLE;
+			else if (strcmp(optarg, "requests") == 0)
+				opts.mode = MODE_REQUESTS;
+			else if (strcmp(optarg, "raw") == 0)
+				opts.mode = MODE_RAW;
 			else
 				die("unknown --mode '%s'", optarg);
 			break;
@@ -768,6 +1059,25 @@ static void parse_args(int argc, char **argv)
 				die("bad --rate '%s'", optarg);
 			break;
 		}
+		case O_VERSION:
+			if (strcmp(optarg, "1.2") == 0)
+				opts.tls12 = true;
+			else if (strcmp(optarg, "1.3") == 0)
+				opts.tls12 = false;
+			else
+				die("unknown --version '%s' (1.2, 1.3)", optarg);
+			break;
+		case O_LOAD_SESSIONS:
+			opts.load_sessions = optarg;
+			break;
+		case O_SAVE_SESSIONS:
+			opts.save_sessions = optarg;
+			break;
+		case O_HELLO_BYTES:
+			opts.hello_bytes = (size_t)parse_long(optarg, 1);
+			if (opts.hello_bytes > sizeof(raw_hello))
+				die("--hello-bytes: at most %zu", sizeof(raw_hello));
+			break;
 		default:
 			usage();
 			exit(2);
@@ -777,8 +1087,13 @@ static void parse_args(int argc, char **argv)
 		usage();
 		exit(2);
 	}
-	if (opts.mode == MODE_HANDSHAKE && opts.duration <= 0 && opts.count == 0)
+	if ((opts.mode == MODE_HANDSHAKE || opts.mode == MODE_RAW || opts.mode == MODE_REQUESTS) &&
+	    opts.duration <= 0 && opts.count == 0)
 		opts.duration = 3;
+	if (opts.mode == MODE_REQUESTS && opts.duration <= 0)
+		die("requests mode runs for --duration seconds");
+	if ((opts.load_sessions != NULL || opts.save_sessions != NULL) && opts.mode != MODE_HANDSHAKE)
+		die("--load-sessions and --save-sessions are for handshake mode");
 	if (opts.mode == MODE_IDLE && opts.count == 0)
 		opts.count = 1000;
 }
@@ -803,9 +1118,13 @@ int main(int argc, char **argv)
 	raise_nofile();
 	if (make_config() < 0)
 		return 2;
-	int len = snprintf(request, sizeof(request),
-			   "GET /bytes/%llu HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-			   (unsigned long long)opts.bytes, opts.server_name);
+	int len = snprintf(request, sizeof(request), "GET /bytes/%llu HTTP/1.1\r\nHost: %s\r\nConnection: %s\r\n\r\n",
+			   (unsigned long long)opts.bytes, opts.server_name,
+			   opts.mode == MODE_REQUESTS ? "keep-alive" : "close");
+	/* The filler ClientHello: a handshake record's first bytes, then a pattern. */
+	for (size_t i = 0; i < sizeof(raw_hello); i++)
+		raw_hello[i] = (uint8_t)(i * 7 + 3);
+	raw_hello[0] = 0x16;
 	if (len < 0 || (size_t)len >= sizeof(request))
 		return 2;
 	request_len = (size_t)len;
@@ -817,6 +1136,7 @@ int main(int argc, char **argv)
 				close(slots[i].fd);
 			if (slots[i].conn != NULL && moat_connection_free(slots[i].conn) < 0)
 				moat_error_clear();
+			free_session(&slots[i]);
 		}
 		free(slots);
 	}

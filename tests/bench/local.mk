@@ -3,12 +3,14 @@
 # tests/bench/run, which compares moat-frontd+moat-keyd with nginx and haproxy
 # and writes tests/bench/results.md in the build directory. moat-frontd-inproc
 # is the in-process reference of the key-isolation table.
-noinst_PROGRAMS += tests/bench/loadgen tests/bench/floor tests/bench/backend
+noinst_PROGRAMS += tests/bench/loadgen tests/bench/floor tests/bench/backend tests/bench/kfloor
 tests_bench_loadgen_SOURCES = tests/bench/loadgen.c
 tests_bench_loadgen_LDADD = $(MOAT_TLS_LIBS)
 tests_bench_floor_SOURCES = tests/bench/floor.c
 tests_bench_floor_LDADD = $(LIBCRYPTO_LIBS)
 tests_bench_backend_SOURCES = tests/bench/backend.c
+# The kernel floor (issue 16): accept, read, write a fixed flight, close; no TLS.
+tests_bench_kfloor_SOURCES = tests/bench/kfloor.c
 
 # The key-isolation reference: moat-frontd (its main.c and libfrontd.a) with
 # the keyd client replaced by keyd's own signing code in process
