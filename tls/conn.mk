@@ -4,7 +4,7 @@ tls_libmoat_a_SOURCES += tls/moat.h tls/conn.h \
 	tls/handshake.c tls/handshake_tables.c tls/handshake_tables.h tls/hello.c \
 	tls/tls13_tables.c tls/tls13_server.c tls/tls13_client.c tls/tls13_auth.c tls/tls13_ccs.c \
 	tls/tls12_tables.c tls/tls12_server.c tls/tls12_kx_server.c tls/tls12_kx_server.h tls/tls12_ext_server.c \
-	tls/tls12_client.c tls/tls12_client.h tls/tls12_kx_client.c tls/tls12_ext_client.c \
+	tls/tls12_client.c tls/tls12_client.h tls/tls12_keys.c tls/tls12_keys.h tls/tls12_kx_client.c tls/tls12_ext_client.c \
 	tls/ext_rows.c tls/ext_rows.h tls/ext_handlers.h tls/tls13_ext_server.c tls/tls13_ext_client.c \
 	tls/async_pkey.c tls/client_hello_api.c tls/session_state.c tls/session_state.h \
 	tls/tickets.c tls/tickets.h tls/tls13_psk.c tls/early_data.c tls/early_data.h \

@@ -38,6 +38,7 @@
 #include "tls/crypto/util.h"
 #include "tls/ext_handlers.h"
 #include "tls/ext_rows.h"
+#include "tls/tls12_keys.h"
 #include "tls/handshake_tables.h"
 #include "tls/messages12.h"
 #include "tls/record_tls12.h"
@@ -276,23 +277,6 @@ int moat_tls12_client_send_certificate_verify(struct moat_connection *conn)
 	return rc;
 }
 
-/* RFC 5246 §6.3: the key block, from which one direction's keys are installed; wiped at once. */
-static int install_keys(struct moat_connection *conn, bool write)
-{
-	struct moat_handshake *hs = conn->hs;
-	struct moat_tls12_key_layout layout;
-	uint8_t block[MOAT_TLS12_MAX_KEY_BLOCK_LEN];
-	TRY(moat_tls12_key_layout(conn->suite, conn->version, &layout));
-	size_t len = moat_tls12_key_block_len(&layout);
-	ENSURE(len <= sizeof(block), MOAT_ERR_INTERNAL);
-	int rc = moat_prf_key_block(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret,
-				    hs->client_random, hs->server_random, block, len);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_record_set_tls12_keys(&conn->rl, write, true, conn->suite, conn->version, block, len);
-	moat_wipe(block, sizeof(block));
-	return rc;
-}
-
 /* Our ChangeCipherSpec, after the flight so far (under no keys: the first handshake). */
 int moat_tls12_client_send_ccs(struct moat_connection *conn)
 {
@@ -302,14 +286,7 @@ int moat_tls12_client_send_ccs(struct moat_connection *conn)
 
 int moat_tls12_client_ccs_sent(struct moat_connection *conn)
 {
-	return install_keys(conn, true);
-}
-
-static int verify_data(struct moat_connection *conn, bool from_client, const uint8_t *hash,
-		       uint8_t out[MOAT_TLS12_VERIFY_DATA_LEN])
-{
-	return moat_prf_finished(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret, from_client,
-				 hash, moat_hash_len(conn->hs->transcript.alg), out);
+	return moat_tls12_install_keys(conn, true);
 }
 
 /* RFC 5246 §7.4.9: verify_data over every handshake message before it. */
@@ -319,7 +296,7 @@ int moat_tls12_client_send_finished(struct moat_connection *conn)
 	struct moat_buf msg;
 	uint8_t mem[MOAT_HS_HEADER_LEN + MOAT_TLS12_VERIFY_DATA_LEN];
 	TRY(moat_hs_transcript_hash(conn, hash));
-	TRY(verify_data(conn, true, hash, verify));
+	TRY(moat_tls12_verify_data(conn, true, hash, verify));
 	moat_buf_init_fixed(&msg, mem, sizeof(mem));
 	TRY(moat_finished_encode(&msg, verify, sizeof(verify)));
 	return moat_hs_queue_message(conn, msg.data, msg.len);
@@ -332,7 +309,7 @@ int moat_tls12_client_recv_ccs(struct moat_connection *conn, struct moat_cursor 
 	ENSURE(moat_cursor_remaining(&body) == 1, MOAT_ERR_UNEXPECTED_MESSAGE);
 	TRY(moat_cursor_get_u8(&body, &value));
 	ENSURE(value == 0x01, MOAT_ERR_UNEXPECTED_MESSAGE);
-	return install_keys(conn, false);
+	return moat_tls12_install_keys(conn, false);
 }
 
 /* The server's verify_data over everything before it (hs->finished_hash); a mismatch is decrypt_error. */
@@ -341,7 +318,7 @@ int moat_tls12_client_recv_finished(struct moat_connection *conn, struct moat_cu
 	struct moat_cursor got;
 	uint8_t expected[MOAT_TLS12_VERIFY_DATA_LEN];
 	TRY(moat_finished_decode(body, MOAT_TLS12_VERIFY_DATA_LEN, &got));
-	TRY(verify_data(conn, false, conn->hs->finished_hash, expected));
+	TRY(moat_tls12_verify_data(conn, false, conn->hs->finished_hash, expected));
 	bool ok = moat_ct_equal(expected, moat_cursor_data(&got), sizeof(expected));
 	moat_wipe(expected, sizeof(expected));
 	/* Both directions' keys are installed: nothing needs the master secret any more (no resumption). */

@@ -35,6 +35,7 @@
 #include "tls/handshake_tables.h"
 #include "tls/messages12.h"
 #include "tls/tls12_client.h"
+#include "tls/tls12_keys.h"
 #include "tls/tls12_kx_server.h"
 
 static const uint16_t ffdhe_groups[] = { MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096,
@@ -165,16 +166,6 @@ int moat_tls12_client_recv_key_exchange(struct moat_connection *conn, struct moa
 	return MOAT_SUCCESS;
 }
 
-/* RFC 7627 §4: the master secret from the premaster and the session hash (the transcript through our CKE). */
-static int master_secret(struct moat_connection *conn, const uint8_t *pms, size_t pms_len)
-{
-	uint8_t session_hash[MOAT_HASH_MAX_DIGEST_LEN];
-	TRY(moat_hs_transcript_hash(conn, session_hash));
-	return moat_prf_extended_master_secret(conn->version, conn->suite->prf_hash, pms, pms_len, session_hash,
-					       moat_hash_len(conn->hs->transcript.alg),
-					       conn->secrets->tls12.master_secret);
-}
-
 static int queue_cke(struct moat_connection *conn, enum moat_kx12 kx, const uint8_t *data, size_t len)
 {
 	struct moat_buf msg;
@@ -204,7 +195,7 @@ static int rsa_key_exchange(struct moat_connection *conn)
 	if (rc == MOAT_SUCCESS)
 		rc = queue_cke(conn, MOAT_KX12_RSA, ct, ct_len);
 	if (rc == MOAT_SUCCESS)
-		rc = master_secret(conn, pms, MOAT_TLS12_PREMASTER_LEN);
+		rc = moat_tls12_master_secret(conn, pms, MOAT_TLS12_PREMASTER_LEN);
 	moat_secmem_free(pms);
 	return rc;
 }
@@ -224,7 +215,7 @@ int moat_tls12_client_send_key_exchange(struct moat_connection *conn)
 	/* RFC 5246 §8.1.2: the DH premaster is Z with its leading zero bytes stripped. */
 	size_t z = kx == MOAT_KX12_DHE ? skip_zeros(secret, hs->shared_secret_len) : 0;
 	if (rc == MOAT_SUCCESS)
-		rc = master_secret(conn, secret + z, hs->shared_secret_len - z);
+		rc = moat_tls12_master_secret(conn, secret + z, hs->shared_secret_len - z);
 	moat_wipe(secret, hs->shared_secret_len);
 	hs->shared_secret_len = 0;
 	moat_hs_kex_release(hs);

@@ -42,6 +42,7 @@
 #include "tls/crypto/signed_content.h"
 #include "tls/handshake_tables.h"
 #include "tls/messages12.h"
+#include "tls/tls12_keys.h"
 #include "tls/tls12_kx_server.h"
 
 /* The RFC 7919 groups a DHE ServerKeyExchange may carry, in our order: cheapest first. */
@@ -151,16 +152,6 @@ int moat_tls12_server_send_key_exchange(struct moat_connection *conn)
 	return rc;
 }
 
-/* RFC 7627 §4: the master secret from the premaster and the session hash (the transcript through the CKE). */
-static int master_secret(struct moat_connection *conn, const uint8_t *pms, size_t pms_len)
-{
-	uint8_t session_hash[MOAT_HASH_MAX_DIGEST_LEN];
-	TRY(moat_hs_transcript_hash(conn, session_hash));
-	return moat_prf_extended_master_secret(conn->version, conn->suite->prf_hash, pms, pms_len, session_hash,
-					       moat_hash_len(conn->hs->transcript.alg),
-					       conn->secrets->tls12.master_secret);
-}
-
 /* RFC 8422 §5.7: the client's point, checked on the curve by the key exchange (illegal_parameter otherwise). */
 static int ecdhe_premaster(struct moat_connection *conn, struct moat_cursor body)
 {
@@ -172,7 +163,7 @@ static int ecdhe_premaster(struct moat_connection *conn, struct moat_cursor body
 	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &pms));
 	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&point), moat_cursor_remaining(&point), pms, &pms_len));
 	moat_kex_free(&hs->kex);
-	int rc = master_secret(conn, pms, pms_len);
+	int rc = moat_tls12_master_secret(conn, pms, pms_len);
 	moat_wipe(pms, pms_len);
 	return rc;
 }
@@ -196,7 +187,7 @@ static int dhe_premaster(struct moat_connection *conn, struct moat_cursor body)
 	TRY(moat_kex_derive(&hs->kex, padded, p_len, z, &z_len));
 	moat_kex_free(&hs->kex);
 	size_t zeros = leading_zeros(z, z_len);
-	int rc = master_secret(conn, z + zeros, z_len - zeros);
+	int rc = moat_tls12_master_secret(conn, z + zeros, z_len - zeros);
 	moat_wipe(z, z_len);
 	return rc;
 }
@@ -212,7 +203,7 @@ static int rsa_premaster(struct moat_connection *conn, struct moat_cursor body)
 	TRY(moat_async_pkey_decrypt(conn, moat_cursor_data(&ct), n));
 	ENSURE(hs->premaster != NULL, MOAT_ERR_INTERNAL);
 	moat_tls12_premaster_finish(hs->premaster, conn->client_hello_version, hs->premaster);
-	int rc = master_secret(conn, hs->premaster, MOAT_TLS12_PREMASTER_LEN);
+	int rc = moat_tls12_master_secret(conn, hs->premaster, MOAT_TLS12_PREMASTER_LEN);
 	moat_async_pkey_release_premaster(hs);
 	return rc;
 }

@@ -47,6 +47,7 @@
 #include "tls/ocsp_staple.h"
 #include "tls/record_tls12.h"
 #include "tls/tickets.h"
+#include "tls/tls12_keys.h"
 #include "tls/tls12_kx_server.h"
 
 static bool offers_null_compression(struct moat_cursor methods)
@@ -473,24 +474,6 @@ int moat_tls12_server_send_hello_done(struct moat_connection *conn)
 	return moat_hs_queue_message(conn, msg.data, msg.len);
 }
 
-/* RFC 5246 §6.3: the key block, from which one direction's keys are installed; wiped at once. */
-static int install_keys(struct moat_connection *conn, bool write)
-{
-	struct moat_handshake *hs = conn->hs;
-	struct moat_tls12_key_layout layout;
-	uint8_t block[MOAT_TLS12_MAX_KEY_BLOCK_LEN];
-	TRY(moat_tls12_key_layout(conn->suite, conn->version, &layout));
-	size_t len = moat_tls12_key_block_len(&layout);
-	ENSURE(len <= sizeof(block), MOAT_ERR_INTERNAL);
-	int rc = moat_prf_key_block(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret,
-				    hs->client_random, hs->server_random, block, len);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_record_set_tls12_keys(&conn->rl, write, conn->mode == MOAT_CLIENT, conn->suite, conn->version,
-						block, len);
-	moat_wipe(block, sizeof(block));
-	return rc;
-}
-
 /*
  * RFC 5246 §7.1: the client's ChangeCipherSpec, a single byte 1, read at
  * its place (the driver made sure no handshake bytes wait in front of it);
@@ -502,14 +485,7 @@ int moat_tls12_server_recv_ccs(struct moat_connection *conn, struct moat_cursor 
 	ENSURE(moat_cursor_remaining(&body) == 1, MOAT_ERR_UNEXPECTED_MESSAGE);
 	TRY(moat_cursor_get_u8(&body, &value));
 	ENSURE(value == 0x01, MOAT_ERR_UNEXPECTED_MESSAGE);
-	return install_keys(conn, false);
-}
-
-static int finished_verify_data(struct moat_connection *conn, bool from_client, const uint8_t *hash,
-				uint8_t out[MOAT_TLS12_VERIFY_DATA_LEN])
-{
-	return moat_prf_finished(conn->version, conn->suite->prf_hash, conn->secrets->tls12.master_secret, from_client,
-				 hash, moat_hash_len(conn->hs->transcript.alg), out);
+	return moat_tls12_install_keys(conn, false);
 }
 
 /* RFC 5246 §7.4.9: verify_data over the messages before it (hs->finished_hash); a mismatch is decrypt_error. */
@@ -518,7 +494,7 @@ int moat_tls12_server_recv_finished(struct moat_connection *conn, struct moat_cu
 	struct moat_cursor verify;
 	uint8_t expected[MOAT_TLS12_VERIFY_DATA_LEN];
 	TRY(moat_finished_decode(body, MOAT_TLS12_VERIFY_DATA_LEN, &verify));
-	TRY(finished_verify_data(conn, true, conn->hs->finished_hash, expected));
+	TRY(moat_tls12_verify_data(conn, true, conn->hs->finished_hash, expected));
 	bool ok = moat_ct_equal(expected, moat_cursor_data(&verify), sizeof(expected));
 	moat_wipe(expected, sizeof(expected));
 	ENSURE(ok, MOAT_ERR_DECRYPT_ERROR);
@@ -537,7 +513,7 @@ int moat_tls12_server_send_ccs(struct moat_connection *conn)
 
 int moat_tls12_server_ccs_sent(struct moat_connection *conn)
 {
-	return install_keys(conn, true);
+	return moat_tls12_install_keys(conn, true);
 }
 
 int moat_tls12_server_send_finished(struct moat_connection *conn)
@@ -546,7 +522,7 @@ int moat_tls12_server_send_finished(struct moat_connection *conn)
 	struct moat_buf msg;
 	uint8_t mem[MOAT_HS_HEADER_LEN + MOAT_TLS12_VERIFY_DATA_LEN];
 	TRY(moat_hs_transcript_hash(conn, hash));
-	TRY(finished_verify_data(conn, false, hash, verify));
+	TRY(moat_tls12_verify_data(conn, false, hash, verify));
 	/*
 	 * Full handshake: both directions' keys are installed, both Finished
 	 * done and the ticket sealed: nothing needs the master secret any more.
