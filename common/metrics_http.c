@@ -11,10 +11,12 @@
  */
 #include "common/metrics_http.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/cursor.h"
 
@@ -312,4 +314,31 @@ int moat_prom_histogram(struct moat_buf *b, const char *name, const char *const 
 	TRY(put_f_line(b, sum));
 	TRY(put_name_labels(b, name, "_count", labels, n_labels, NULL));
 	return put_u64_line(b, cumulative);
+}
+
+int moat_prom_counter(struct moat_buf *b, const char *name, const char *help, uint64_t value)
+{
+	TRY(moat_prom_family(b, name, "counter", help));
+	return moat_prom_sample(b, name, NULL, 0, value);
+}
+
+int moat_prom_gauge(struct moat_buf *b, const char *name, const char *help, uint64_t value)
+{
+	TRY(moat_prom_family(b, name, "gauge", help));
+	return moat_prom_sample(b, name, NULL, 0, value);
+}
+
+bool moat_http_send_pending(int fd, const struct moat_buf *out, size_t *sent)
+{
+	while (*sent < out->len) {
+		ssize_t n = send(fd, out->data + *sent, out->len - *sent, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (n <= 0)
+			return true;
+		*sent += (size_t)n;
+	}
+	return true;
 }

@@ -18,6 +18,7 @@
 #ifndef MOAT_COMMON_METRICS_HTTP_H
 #define MOAT_COMMON_METRICS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,12 @@ MOAT_MUST_USE int moat_http_response(struct moat_buf *out, unsigned status, cons
 				     int head_only);
 /* The response for a request that is not a metrics GET/HEAD (404, 405, 400), with a one-line text body. */
 MOAT_MUST_USE int moat_http_error_response(struct moat_buf *out, enum moat_http_request req);
+/*
+ * Send out from *sent on, on non-blocking fd, advancing *sent; true once
+ * all of it is sent or the client is gone (an error), false when the
+ * socket is full (wait until it is writable).
+ */
+bool moat_http_send_pending(int fd, const struct moat_buf *out, size_t *sent);
 
 /* "# HELP name help\n# TYPE name type\n" */
 MOAT_MUST_USE int moat_prom_family(struct moat_buf *b, const char *name, const char *type, const char *help);
@@ -56,6 +63,9 @@ MOAT_MUST_USE int moat_prom_family(struct moat_buf *b, const char *name, const c
  */
 MOAT_MUST_USE int moat_prom_sample(struct moat_buf *b, const char *name, const char *const *labels, size_t n_labels,
 				   uint64_t value);
+/* A family of one unlabelled sample: its HELP and TYPE lines, then the sample. */
+MOAT_MUST_USE int moat_prom_counter(struct moat_buf *b, const char *name, const char *help, uint64_t value);
+MOAT_MUST_USE int moat_prom_gauge(struct moat_buf *b, const char *name, const char *help, uint64_t value);
 /* A sample with a non-integer value (seconds). */
 MOAT_MUST_USE int moat_prom_sample_f(struct moat_buf *b, const char *name, const char *const *labels,
 				     size_t n_labels, double value);

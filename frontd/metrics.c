@@ -96,18 +96,6 @@ void frontd_metrics_gauges(struct frontd_server *srv)
 
 /* ---- the exposition ---------------------------------------------------------------- */
 
-static int counter(struct moat_buf *b, const char *name, const char *help, uint64_t v)
-{
-	TRY(moat_prom_family(b, name, "counter", help));
-	return moat_prom_sample(b, name, NULL, 0, v);
-}
-
-static int gauge(struct moat_buf *b, const char *name, const char *help, uint64_t v)
-{
-	TRY(moat_prom_family(b, name, "gauge", help));
-	return moat_prom_sample(b, name, NULL, 0, v);
-}
-
 /* A family of one label with a fixed set of values. */
 struct labelled {
 	const char *value;
@@ -134,8 +122,8 @@ static int histogram(struct moat_buf *b, const char *name, const char *help, con
 static int render_handshakes(const struct frontd_metrics_slot *m, struct moat_buf *b)
 {
 	const struct frontd_stats *s = &m->stats;
-	TRY(counter(b, "moat_frontd_handshakes_total", "TLS handshakes completed.", s->handshakes));
-	TRY(counter(b, "moat_frontd_handshakes_resumed_total", "Completed handshakes that resumed a session from a ticket.",
+	TRY(moat_prom_counter(b, "moat_frontd_handshakes_total", "TLS handshakes completed.", s->handshakes));
+	TRY(moat_prom_counter(b, "moat_frontd_handshakes_resumed_total", "Completed handshakes that resumed a session from a ticket.",
 		    s->handshakes_resumed));
 	/* A suite appears once it has been negotiated: the series exist only where there is something to say. */
 	const char *name = "moat_frontd_handshakes_by_suite_total";
@@ -157,7 +145,7 @@ static int render_handshakes(const struct frontd_metrics_slot *m, struct moat_bu
 		       "TLS handshakes that failed, by reason: the client closed, sent an alert, frontd sent one, keyd "
 		       "gave no signature, a deadline passed.",
 		       "reason", failures, sizeof(failures) / sizeof(failures[0])));
-	TRY(counter(b, "moat_frontd_closed_before_hello_total",
+	TRY(moat_prom_counter(b, "moat_frontd_closed_before_hello_total",
 		    "Connections the client closed before its ClientHello was whole.", s->closed_before_hello));
 	const struct labelled timeouts[] = {
 		{ "first_byte", s->timeouts_first_byte },
@@ -181,7 +169,7 @@ static int render_keyd(const struct frontd_metrics_slot *m, struct moat_buf *b)
 		{ "ticket_opened", k->tickets_opened },
 		{ "refused", k->refused },
 	};
-	TRY(counter(b, "moat_frontd_keyd_requests_total", "Requests sent to moat-keyd.", k->requests));
+	TRY(moat_prom_counter(b, "moat_frontd_keyd_requests_total", "Requests sent to moat-keyd.", k->requests));
 	TRY(counter_by(b, "moat_frontd_keyd_replies_total",
 		       "Replies from moat-keyd, by result (refused includes busy).", "result", replies,
 		       sizeof(replies) / sizeof(replies[0])));
@@ -229,17 +217,17 @@ static int render_limits(const struct frontd_metrics_slot *m, struct moat_buf *b
 int frontd_metrics_render(const struct frontd_metrics_slot *m, struct moat_buf *b)
 {
 	const struct frontd_stats *s = &m->stats;
-	TRY(gauge(b, "moat_frontd_connections_open", "Client connections open now, over all workers.",
+	TRY(moat_prom_gauge(b, "moat_frontd_connections_open", "Client connections open now, over all workers.",
 		  m->connections_open));
-	TRY(counter(b, "moat_frontd_connections_total", "Client connections accepted.", s->accepted));
+	TRY(moat_prom_counter(b, "moat_frontd_connections_total", "Client connections accepted.", s->accepted));
 	TRY(render_handshakes(m, b));
 	TRY(render_keyd(m, b));
-	TRY(counter(b, "moat_frontd_received_bytes_total", "Application data received from clients (closed connections).",
+	TRY(moat_prom_counter(b, "moat_frontd_received_bytes_total", "Application data received from clients (closed connections).",
 		    m->bytes_in));
-	TRY(counter(b, "moat_frontd_sent_bytes_total", "Application data sent to clients (closed connections).",
+	TRY(moat_prom_counter(b, "moat_frontd_sent_bytes_total", "Application data sent to clients (closed connections).",
 		    m->bytes_out));
 	TRY(render_limits(m, b));
-	TRY(counter(b, "moat_frontd_backend_failures_total", "Backend connections that failed or timed out.",
+	TRY(moat_prom_counter(b, "moat_frontd_backend_failures_total", "Backend connections that failed or timed out.",
 		    s->backend_failures));
 	const struct labelled tickets[] = {
 		{ "rejected", s->tickets_rejected },
@@ -251,6 +239,6 @@ int frontd_metrics_render(const struct frontd_metrics_slot *m, struct moat_buf *
 		       "Session tickets keyd did not open (rejected), opened under a retired key (reissued), or that "
 		       "could not be sealed or opened.",
 		       "event", tickets, sizeof(tickets) / sizeof(tickets[0])));
-	return gauge(b, "moat_frontd_locked_memory_bytes", "Secure memory locked now (mlock), over all workers.",
+	return moat_prom_gauge(b, "moat_frontd_locked_memory_bytes", "Secure memory locked now (mlock), over all workers.",
 		     m->secmem_locked);
 }

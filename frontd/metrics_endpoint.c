@@ -81,16 +81,8 @@ static int build_response(struct frontd_scrape *s, enum moat_http_request req)
 /* Write what is left; true when done (or the client is gone). */
 static bool flush(struct frontd_scrape *s)
 {
-	while (s->sent < s->out.len) {
-		ssize_t n = send(s->fd, s->out.data + s->sent, s->out.len - s->sent, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return false;
-		if (n <= 0)
-			return true;
-		s->sent += (size_t)n;
-	}
+	if (!moat_http_send_pending(s->fd, &s->out, &s->sent))
+		return false;
 	/* Our half closed first: the client reads the end of the response, then EOF. */
 	(void)shutdown(s->fd, SHUT_WR);
 	return true;

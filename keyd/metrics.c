@@ -100,18 +100,6 @@ void keyd_metrics_accept(struct keyd_server *s)
 
 /* ---- the exposition ---------------------------------------------------------------- */
 
-static int counter(struct moat_buf *b, const char *name, const char *help, uint64_t v)
-{
-	TRY(moat_prom_family(b, name, "counter", help));
-	return moat_prom_sample(b, name, NULL, 0, v);
-}
-
-static int gauge(struct moat_buf *b, const char *name, const char *help, uint64_t v)
-{
-	TRY(moat_prom_family(b, name, "gauge", help));
-	return moat_prom_sample(b, name, NULL, 0, v);
-}
-
 static int render_keys(const struct keyd_server *s, struct moat_buf *b)
 {
 	const struct keyd_keyset *ks = s->p.keys;
@@ -132,21 +120,21 @@ static int render_keys(const struct keyd_server *s, struct moat_buf *b)
 static int render(const struct keyd_server *s, struct moat_buf *b)
 {
 	const struct keyd_stats *st = s->p.stats;
-	TRY(gauge(b, "moat_keyd_keys", "Keys served now.", st->keys));
-	TRY(gauge(b, "moat_keyd_clients_connected", "Peers connected now, data and control sockets.", st->peers));
-	TRY(counter(b, "moat_keyd_connections_total", "Peers accepted.", st->connections));
+	TRY(moat_prom_gauge(b, "moat_keyd_keys", "Keys served now.", st->keys));
+	TRY(moat_prom_gauge(b, "moat_keyd_clients_connected", "Peers connected now, data and control sockets.", st->peers));
+	TRY(moat_prom_counter(b, "moat_keyd_connections_total", "Peers accepted.", st->connections));
 	TRY(moat_prom_family(b, "moat_keyd_connections_refused_total", "counter",
 			     "Peers refused: by their credentials, or by max-peers-per-uid and the table's size."));
 	const char *rc[2] = { "reason", "credentials" }, *rl[2] = { "reason", "limit" };
 	TRY(moat_prom_sample(b, "moat_keyd_connections_refused_total", rc, 1, st->refused));
 	TRY(moat_prom_sample(b, "moat_keyd_connections_refused_total", rl, 1, st->refused_limit));
-	TRY(counter(b, "moat_keyd_requests_total", "Packets received from peers.", st->requests));
+	TRY(moat_prom_counter(b, "moat_keyd_requests_total", "Packets received from peers.", st->requests));
 	TRY(moat_prom_family(b, "moat_keyd_signatures_total", "counter", "Signatures made, by what was signed."));
 	for (size_t k = 0; k < KEYD_STATS_SIGN_KINDS; k++) {
 		const char *l[2] = { "kind", kind_label[k] };
 		TRY(moat_prom_sample(b, "moat_keyd_signatures_total", l, 1, st->signs_by_kind[k]));
 	}
-	TRY(counter(b, "moat_keyd_decryptions_total", "RSA decryptions answered (TLS 1.2 RSA key exchange).",
+	TRY(moat_prom_counter(b, "moat_keyd_decryptions_total", "RSA decryptions answered (TLS 1.2 RSA key exchange).",
 		    st->decrypts));
 	TRY(render_keys(s, b));
 	TRY(moat_prom_family(b, "moat_keyd_tickets_total", "counter",
@@ -180,10 +168,10 @@ static int render(const struct keyd_server *s, struct moat_buf *b)
 		const char *l[2] = { "kind", err[i].kind };
 		TRY(moat_prom_sample(b, "moat_keyd_errors_total", l, 1, err[i].n));
 	}
-	TRY(gauge(b, "moat_keyd_queue_depth", "Key operations read and not yet answered.", keyd_peers_in_flight(s)));
-	TRY(gauge(b, "moat_keyd_worker_threads", "Signing threads.", st->workers));
+	TRY(moat_prom_gauge(b, "moat_keyd_queue_depth", "Key operations read and not yet answered.", keyd_peers_in_flight(s)));
+	TRY(moat_prom_gauge(b, "moat_keyd_worker_threads", "Signing threads.", st->workers));
 	size_t idle = keyd_workers_idle(s->p.workers);
-	TRY(gauge(b, "moat_keyd_worker_threads_busy", "Signing threads working on an operation now.",
+	TRY(moat_prom_gauge(b, "moat_keyd_worker_threads_busy", "Signing threads working on an operation now.",
 		  st->workers > idle ? st->workers - idle : 0));
 	TRY(moat_prom_family(b, "moat_keyd_request_duration_seconds", "histogram",
 			     "Key operations, from the request read to the answer ready."));
@@ -191,9 +179,9 @@ static int render(const struct keyd_server *s, struct moat_buf *b)
 				st->latency_bucket, (double)st->latency_sum_ns / 1e9));
 	struct moat_secmem_stats m;
 	moat_secmem_get_stats(&m);
-	TRY(gauge(b, "moat_keyd_locked_memory_bytes", "Secure memory locked now (mlock).", m.locked_bytes));
-	TRY(counter(b, "moat_keyd_scrapes_total", "Metrics requests answered.", st->scrapes));
-	return gauge(b, "moat_keyd_uptime_seconds", "Seconds since keyd started.",
+	TRY(moat_prom_gauge(b, "moat_keyd_locked_memory_bytes", "Secure memory locked now (mlock).", m.locked_bytes));
+	TRY(moat_prom_counter(b, "moat_keyd_scrapes_total", "Metrics requests answered.", st->scrapes));
+	return moat_prom_gauge(b, "moat_keyd_uptime_seconds", "Seconds since keyd started.",
 		     (moat_clock_monotonic_ns() - st->started_ns) / UINT64_C(1000000000));
 }
 
@@ -214,17 +202,8 @@ static int build_response(struct keyd_server *s, enum moat_http_request req, str
 /* Send what is left; true once all of it is sent or the client is gone. */
 static bool flush(struct keyd_scrape *sc)
 {
-	while (sc->sent < sc->out.len) {
-		ssize_t n = send(sc->fd, sc->out.data + sc->sent, sc->out.len - sc->sent, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return false;
-		if (n <= 0)
-			return true;
-		sc->sent += (size_t)n;
-	}
-	return true; /* closed next: on a Unix socket the client reads all of it, then the end */
+	/* Closed next when done: on a Unix socket the client reads all of it, then the end. */
+	return moat_http_send_pending(sc->fd, &sc->out, &sc->sent);
 }
 
 void keyd_metrics_event(struct keyd_server *s, struct keyd_scrape *sc, uint32_t events)
