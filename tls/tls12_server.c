@@ -162,9 +162,27 @@ static bool find_legacy_signer(struct moat_connection *conn, const struct moat_c
 	return false;
 }
 
-/* A certificate for the suite's authentication and the policy's first scheme for it that the client offers. */
+/*
+ * A scheme the server may sign this ServerKeyExchange with: by the TLS 1.2
+ * rules where the client sent signature_algorithms; without it, only its
+ * SHA-1 defaults (RFC 5246 §7.4.1.4.1), which RFC 9155 deprecates and we
+ * use only because the policy lists them (the caller walks the policy's
+ * list) and the key's holder signs SHA-1 (key_caps.h).
+ */
+static bool scheme_fits(uint16_t scheme, moat_key_type type, uint32_t caps, bool sha1_defaults)
+{
+	if (!sha1_defaults)
+		return moat_sig_scheme_usable_tls12(scheme, type);
+	return moat_sig_scheme_usable_tls12_sha1(scheme, type) && (caps & MOAT_KEY_CAP_TLS10_11) != 0;
+}
+
+/*
+ * A certificate for the suite's authentication and the policy's first scheme
+ * for it that the client offers (sha1_defaults: offers implicitly, having
+ * sent no signature_algorithms).
+ */
 static bool find_signer(struct moat_connection *conn, const struct moat_cipher_suite *s,
-			const struct moat_u16_set *offered)
+			const struct moat_u16_set *offered, bool sha1_defaults)
 {
 	const struct moat_security_policy *p = moat_conn_policy(conn);
 	struct moat_config *config = conn->config;
@@ -176,9 +194,10 @@ static bool find_signer(struct moat_connection *conn, const struct moat_cipher_s
 			continue;
 		for (size_t c = 0; c < config->cert_count; c++) {
 			moat_key_type type = config->certs[c]->key_type;
-			if (!moat_key_caps_allow(config->certs[c]->key_caps, conn->version, false))
+			uint32_t caps = config->certs[c]->key_caps;
+			if (!moat_key_caps_allow(caps, conn->version, false))
 				continue;
-			if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_tls12(scheme, type) &&
+			if (key_fits_auth(s->auth, type) && scheme_fits(scheme, type, caps, sha1_defaults) &&
 			    curve_acceptable(conn, type)) {
 				conn->selected_cert = config->certs[c];
 				conn->server_sig_scheme = scheme;
@@ -252,13 +271,20 @@ static int choose_suite(struct moat_connection *conn)
 	moat_u16_set_clear(&offered);
 	/*
 	 * Without the extension only the SHA-1 defaults of RFC 5246 §7.4.1.4.1
-	 * count: none we sign with. TLS 1.0/1.1 have no such extension (a
-	 * client may send it; it means nothing there, RFC 5246 §7.4.1.4.1).
+	 * count: {sha1,rsa} for the RSA suites, {sha1,ecdsa} for the ECDSA ones
+	 * (key_fits_auth and the schemes' key types pair them). TLS 1.0/1.1
+	 * have no such extension (a client may send it; it means nothing there,
+	 * RFC 5246 §7.4.1.4.1).
 	 */
+	bool sha1_defaults = false;
 	if (conn->version == MOAT_TLS12 && moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS)) {
 		struct moat_cursor list;
 		TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
 		moat_u16_set_add_list(&offered, list);
+	} else if (conn->version == MOAT_TLS12) {
+		sha1_defaults = true;
+		moat_u16_set_add(&offered, MOAT_SIG_RSA_PKCS1_SHA1);
+		moat_u16_set_add(&offered, MOAT_SIG_ECDSA_SHA1);
 	}
 	TRY(kx_groups_find(conn, &groups));
 	bool dhe_without_group = false;
@@ -276,11 +302,11 @@ static int choose_suite(struct moat_connection *conn)
 		uint16_t group = 0;
 		switch (s->kx) {
 		case MOAT_KX_ECDHE:
-			ok = groups.ec_ok && find_signer(conn, s, &offered);
+			ok = groups.ec_ok && find_signer(conn, s, &offered, sha1_defaults);
 			group = groups.ec;
 			break;
 		case MOAT_KX_DHE:
-			ok = groups.dhe_ok && find_signer(conn, s, &offered);
+			ok = groups.dhe_ok && find_signer(conn, s, &offered, sha1_defaults);
 			group = groups.dhe;
 			dhe_without_group |= !groups.dhe_ok;
 			break;
