@@ -163,26 +163,25 @@ static bool find_legacy_signer(struct moat_connection *conn, const struct moat_c
 }
 
 /*
- * A scheme the server may sign this ServerKeyExchange with: by the TLS 1.2
- * rules where the client sent signature_algorithms; without it, only its
- * SHA-1 defaults (RFC 5246 §7.4.1.4.1), which RFC 9155 deprecates and we
- * use only because the policy lists them (the caller walks the policy's
- * list) and the key's holder signs SHA-1 (key_caps.h).
+ * A scheme the server may sign this ServerKeyExchange with: the TLS 1.2
+ * rules, or a SHA-1 scheme (rsa_pkcs1_sha1, ecdsa_sha1), which RFC 9155
+ * deprecates and we use only because the policy lists it (the caller walks
+ * the policy's list, where the SHA-1 schemes come last), the client offers
+ * it (listed, or implied by a missing signature_algorithms, RFC 5246
+ * §7.4.1.4.1) and the key's holder signs SHA-1 (key_caps.h).
  */
-static bool scheme_fits(uint16_t scheme, moat_key_type type, uint32_t caps, bool sha1_defaults)
+static bool scheme_fits(uint16_t scheme, moat_key_type type, uint32_t caps)
 {
-	if (!sha1_defaults)
-		return moat_sig_scheme_usable_tls12(scheme, type);
-	return moat_sig_scheme_usable_tls12_sha1(scheme, type) && (caps & MOAT_KEY_CAP_TLS10_11) != 0;
+	return moat_sig_scheme_usable_tls12(scheme, type) ||
+	       (moat_sig_scheme_usable_tls12_sha1(scheme, type) && (caps & MOAT_KEY_CAP_TLS10_11) != 0);
 }
 
 /*
  * A certificate for the suite's authentication and the policy's first scheme
- * for it that the client offers (sha1_defaults: offers implicitly, having
- * sent no signature_algorithms).
+ * for it that the client offers.
  */
 static bool find_signer(struct moat_connection *conn, const struct moat_cipher_suite *s,
-			const struct moat_u16_set *offered, bool sha1_defaults)
+			const struct moat_u16_set *offered)
 {
 	const struct moat_security_policy *p = moat_conn_policy(conn);
 	struct moat_config *config = conn->config;
@@ -197,7 +196,7 @@ static bool find_signer(struct moat_connection *conn, const struct moat_cipher_s
 			uint32_t caps = config->certs[c]->key_caps;
 			if (!moat_key_caps_allow(caps, conn->version, false))
 				continue;
-			if (key_fits_auth(s->auth, type) && scheme_fits(scheme, type, caps, sha1_defaults) &&
+			if (key_fits_auth(s->auth, type) && scheme_fits(scheme, type, caps) &&
 			    curve_acceptable(conn, type)) {
 				conn->selected_cert = config->certs[c];
 				conn->server_sig_scheme = scheme;
@@ -276,13 +275,11 @@ static int choose_suite(struct moat_connection *conn)
 	 * have no such extension (a client may send it; it means nothing there,
 	 * RFC 5246 §7.4.1.4.1).
 	 */
-	bool sha1_defaults = false;
 	if (conn->version == MOAT_TLS12 && moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS)) {
 		struct moat_cursor list;
 		TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
 		moat_u16_set_add_list(&offered, list);
 	} else if (conn->version == MOAT_TLS12) {
-		sha1_defaults = true;
 		moat_u16_set_add(&offered, MOAT_SIG_RSA_PKCS1_SHA1);
 		moat_u16_set_add(&offered, MOAT_SIG_ECDSA_SHA1);
 	}
@@ -302,11 +299,11 @@ static int choose_suite(struct moat_connection *conn)
 		uint16_t group = 0;
 		switch (s->kx) {
 		case MOAT_KX_ECDHE:
-			ok = groups.ec_ok && find_signer(conn, s, &offered, sha1_defaults);
+			ok = groups.ec_ok && find_signer(conn, s, &offered);
 			group = groups.ec;
 			break;
 		case MOAT_KX_DHE:
-			ok = groups.dhe_ok && find_signer(conn, s, &offered, sha1_defaults);
+			ok = groups.dhe_ok && find_signer(conn, s, &offered);
 			group = groups.dhe;
 			dhe_without_group |= !groups.dhe_ok;
 			break;

@@ -158,6 +158,19 @@ ATF_TC_BODY(server_no_signature_algorithms, tc)
 	server_rejects_hello(NULL, &o, MOAT_ERR_MISSING_EXTENSION, MOAT_ALERT_MISSING_EXTENSION);
 }
 
+ATF_TC_WITHOUT_HEAD(server_sha1_only);
+ATF_TC_BODY(server_sha1_only, tc)
+{
+	/* RFC 8446 §4.2.3: SHA-1 never signs a TLS 1.3 CertificateVerify, though the policy lists it. */
+	static const uint16_t sha1[] = { MOAT_SIG_ECDSA_SHA1, MOAT_SIG_RSA_PKCS1_SHA1 };
+	ATF_REQUIRE(moat_security_policy_has_sig_scheme(moat_security_policy_find("default_tls13"), MOAT_SIG_ECDSA_SHA1));
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.sig_algs = sha1;
+	o.n_sig_algs = COUNT(sha1);
+	server_rejects_hello("default_tls13", &o, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+}
+
 ATF_TC_WITHOUT_HEAD(server_key_share_not_in_supported_groups);
 ATF_TC_BODY(server_key_share_not_in_supported_groups, tc)
 {
@@ -3523,6 +3536,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_refused);
 	ATF_TP_ADD_TC(tp, server_no_key_share);
 	ATF_TP_ADD_TC(tp, server_no_signature_algorithms);
+	ATF_TP_ADD_TC(tp, server_sha1_only);
 	ATF_TP_ADD_TC(tp, server_key_share_not_in_supported_groups);
 	ATF_TP_ADD_TC(tp, server_key_share_group_check_uses_the_list);
 	ATF_TP_ADD_TC(tp, server_duplicate_extension);
