@@ -72,7 +72,8 @@ static bool scheme_fits(uint16_t scheme, moat_key_type type)
 {
 	return (moat_ipc_scheme_allowed(MOAT_IPC_SIGN_TLS13_CV, scheme) && moat_sig_scheme_usable_tls13(scheme, type)) ||
 	       (moat_ipc_scheme_allowed(MOAT_IPC_SIGN_TLS12_SKE, scheme) &&
-		(moat_sig_scheme_usable_tls12(scheme, type) || moat_sig_scheme_usable_legacy(scheme, type)));
+		(moat_sig_scheme_usable_tls12(scheme, type) || moat_sig_scheme_usable_tls12_sha1(scheme, type) ||
+		 moat_sig_scheme_usable_legacy(scheme, type)));
 }
 
 static int check_key(struct keyd_key *k, char *why, size_t why_len)
@@ -413,7 +414,14 @@ bool keyd_key_scheme_ok(const struct keyd_key *k, uint8_t kind, uint16_t scheme)
 		return false;
 	if (kind == MOAT_IPC_SIGN_TLS13_CV)
 		return moat_sig_scheme_usable_tls13(scheme, k->pkey.type);
-	/* ServerKeyExchange and the client digest: the TLS 1.2 rules or, with a legacy scheme, the TLS 1.0/1.1 ones. */
+	/*
+	 * ServerKeyExchange: the TLS 1.2 rules, the TLS 1.2 SHA-1 defaults
+	 * (RFC 5246 §7.4.1.4.1; ops.c asks for the key's tls10 switch) or, with
+	 * a legacy scheme, the TLS 1.0/1.1 ones. The client digest: the same
+	 * without the SHA-1 defaults, which RFC 9155 keeps out of CertificateVerify.
+	 */
+	if (MOAT_IPC_SIGN_KIND_IS_SKE(kind) && moat_sig_scheme_usable_tls12_sha1(scheme, k->pkey.type))
+		return true;
 	if (MOAT_IPC_SIGN_KIND_IS_SKE(kind) || kind == MOAT_IPC_SIGN_TLS12_CLIENT_CV)
 		return moat_sig_scheme_usable_tls12(scheme, k->pkey.type) ||
 		       moat_sig_scheme_usable_legacy(scheme, k->pkey.type);

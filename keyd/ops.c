@@ -39,7 +39,9 @@ static int copy_input(struct keyd_op *op, struct moat_cursor *c)
  * service. A TLS 1.2 ServerKeyExchange is a server signature by its shape;
  * signed with a TLS 1.0/1.1 scheme (MD5+SHA-1, SHA-1) it needs its own
  * switch, "tls10": a key allowed for TLS 1.2 does not sign with the weaker
- * hashes unless the operator asked for it. A TLS 1.2 (or 1.0/1.1) client
+ * hashes unless the operator asked for it. The TLS 1.2 SHA-1 schemes (the
+ * defaults of a client without signature_algorithms, RFC 5246 §7.4.1.4.1)
+ * are those weaker hashes in a TLS 1.2 handshake: they need both switches. A TLS 1.2 (or 1.0/1.1) client
  * CertificateVerify is a digest keyd cannot check (signed_content.h): it
  * needs the client role and the version's switch, tls12 or tls10.
  */
@@ -61,7 +63,11 @@ static const char *policy_refusal(const struct keyd_key *k, const struct moat_ip
 		if (s != NULL && s->legacy)
 			return k->policy.tls10 ? NULL
 					       : "TLS 1.0/1.1 ServerKeyExchange refused: the key has no \"tls10 yes\"";
-		return k->policy.tls12 ? NULL : "TLS 1.2 ServerKeyExchange refused: the key has no \"tls12 yes\"";
+		if (!k->policy.tls12)
+			return "TLS 1.2 ServerKeyExchange refused: the key has no \"tls12 yes\"";
+		if (moat_sig_scheme_is_sha1(req->scheme) && !k->policy.tls10)
+			return "TLS 1.2 ServerKeyExchange over SHA-1 refused: the key has no \"tls10 yes\"";
+		return NULL;
 	}
 	bool server = true;
 	if (moat_cv_content_check(moat_cursor_data(&req->input), moat_cursor_remaining(&req->input), &server, NULL) !=

@@ -24,7 +24,12 @@
 
 #define MOAT_KEY_CAP_TLS13 0x01u    /* TLS 1.3 CertificateVerify */
 #define MOAT_KEY_CAP_TLS12 0x02u    /* TLS 1.2 ServerKeyExchange signatures */
-#define MOAT_KEY_CAP_TLS10_11 0x04u /* TLS 1.0/1.1 ServerKeyExchange signatures (legacy schemes) */
+/*
+ * SHA-1 signatures: TLS 1.0/1.1 ServerKeyExchanges (legacy schemes) and,
+ * with MOAT_KEY_CAP_TLS12, TLS 1.2 ones with the SHA-1 defaults of a client
+ * without signature_algorithms (RFC 5246 §7.4.1.4.1; keyd's "tls10").
+ */
+#define MOAT_KEY_CAP_TLS10_11 0x04u
 #define MOAT_KEY_CAP_RSA_KX 0x08u   /* TLS 1.0-1.2 static RSA key transport (decryption) */
 #define MOAT_KEY_CAPS_ALL 0x0fu
 

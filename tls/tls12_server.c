@@ -163,7 +163,24 @@ static bool find_legacy_signer(struct moat_connection *conn, const struct moat_c
 	return false;
 }
 
-/* A certificate for the suite's authentication and the policy's first scheme for it that the client offers. */
+/*
+ * A scheme the server may sign this ServerKeyExchange with: the TLS 1.2
+ * rules, or a SHA-1 scheme (rsa_pkcs1_sha1, ecdsa_sha1), which RFC 9155
+ * deprecates and we use only because the policy lists it (the caller walks
+ * the policy's list, where the SHA-1 schemes come last), the client offers
+ * it (listed, or implied by a missing signature_algorithms, RFC 5246
+ * §7.4.1.4.1) and the key's holder signs SHA-1 (key_caps.h).
+ */
+static bool scheme_fits(uint16_t scheme, moat_key_type type, uint32_t caps)
+{
+	return moat_sig_scheme_usable_tls12(scheme, type) ||
+	       (moat_sig_scheme_usable_tls12_sha1(scheme, type) && (caps & MOAT_KEY_CAP_TLS10_11) != 0);
+}
+
+/*
+ * A certificate for the suite's authentication and the policy's first scheme
+ * for it that the client offers.
+ */
 static bool find_signer(struct moat_connection *conn, const struct moat_cipher_suite *s,
 			const struct moat_u16_set *offered)
 {
@@ -177,9 +194,10 @@ static bool find_signer(struct moat_connection *conn, const struct moat_cipher_s
 			continue;
 		for (size_t c = 0; c < config->cert_count; c++) {
 			moat_key_type type = config->certs[c]->key_type;
-			if (!moat_key_caps_allow(config->certs[c]->key_caps, conn->version, false))
+			uint32_t caps = config->certs[c]->key_caps;
+			if (!moat_key_caps_allow(caps, conn->version, false))
 				continue;
-			if (key_fits_auth(s->auth, type) && moat_sig_scheme_usable_tls12(scheme, type) &&
+			if (key_fits_auth(s->auth, type) && scheme_fits(scheme, type, caps) &&
 			    curve_acceptable(conn, type)) {
 				conn->selected_cert = config->certs[c];
 				conn->server_sig_scheme = scheme;
@@ -253,13 +271,18 @@ static int choose_suite(struct moat_connection *conn)
 	moat_u16_set_clear(&offered);
 	/*
 	 * Without the extension only the SHA-1 defaults of RFC 5246 §7.4.1.4.1
-	 * count: none we sign with. TLS 1.0/1.1 have no such extension (a
-	 * client may send it; it means nothing there, RFC 5246 §7.4.1.4.1).
+	 * count: {sha1,rsa} for the RSA suites, {sha1,ecdsa} for the ECDSA ones
+	 * (key_fits_auth and the schemes' key types pair them). TLS 1.0/1.1
+	 * have no such extension (a client may send it; it means nothing there,
+	 * RFC 5246 §7.4.1.4.1).
 	 */
 	if (conn->version == MOAT_TLS12 && moat_ext_present(&ch->ext, MOAT_EXTI_SIGNATURE_ALGORITHMS)) {
 		struct moat_cursor list;
 		TRY(moat_ext_u16_list_decode(ch->ext.data[MOAT_EXTI_SIGNATURE_ALGORITHMS], &list));
 		moat_u16_set_add_list(&offered, list);
+	} else if (conn->version == MOAT_TLS12) {
+		moat_u16_set_add(&offered, MOAT_SIG_RSA_PKCS1_SHA1);
+		moat_u16_set_add(&offered, MOAT_SIG_ECDSA_SHA1);
 	}
 	TRY(kx_groups_find(conn, &groups));
 	bool dhe_without_group = false;

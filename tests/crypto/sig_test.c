@@ -109,7 +109,36 @@ ATF_TC_BODY(usable_tls12_table, tc)
 	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_ECDSA_SECP256R1_SHA256), 32);
 	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_RSA_PKCS1_SHA512), 64);
 	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_ED25519), 0);
-	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_RSA_PKCS1_SHA1), 0);
+	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_RSA_PKCS1_SHA1), 20);
+}
+
+/*
+ * RFC 5246 §7.4.1.4.1: the SHA-1 defaults have their own predicate, the
+ * only one that admits them: rsa_pkcs1_sha1 with rsaEncryption keys,
+ * ecdsa_sha1 with any of our curves; never in TLS 1.3 (RFC 8446 §4.2.3).
+ */
+ATF_TC_WITHOUT_HEAD(usable_tls12_sha1);
+ATF_TC_BODY(usable_tls12_sha1, tc)
+{
+	for (size_t i = 0; i < N_SCHEMES; i++) {
+		for (size_t j = 0; j < N_TYPES; j++) {
+			uint16_t s = all_schemes[i];
+			moat_key_type t = all_types[j];
+			bool ec = t == MOAT_KEY_EC_P256 || t == MOAT_KEY_EC_P384 || t == MOAT_KEY_EC_P521;
+			bool want = (s == MOAT_SIG_RSA_PKCS1_SHA1 && t == MOAT_KEY_RSA) || (s == MOAT_SIG_ECDSA_SHA1 && ec);
+			ATF_REQUIRE_MSG(moat_sig_scheme_usable_tls12_sha1(s, t) == want,
+					"scheme %#06x key type %d: expected %d", s, t, want);
+			if (s == MOAT_SIG_RSA_PKCS1_SHA1 || s == MOAT_SIG_ECDSA_SHA1)
+				ATF_REQUIRE(!moat_sig_scheme_usable_tls13(s, t) && !moat_sig_scheme_usable_tls12(s, t) &&
+					    !moat_sig_scheme_usable_legacy(s, t));
+		}
+	}
+	ATF_REQUIRE(!moat_sig_scheme_usable_tls12_sha1(MOAT_SIG_LEGACY_ECDSA_SHA1, MOAT_KEY_EC_P256));
+	ATF_REQUIRE(!moat_sig_scheme_usable_tls12_sha1(MOAT_SIG_LEGACY_RSA_MD5_SHA1, MOAT_KEY_RSA));
+	ATF_REQUIRE(moat_sig_scheme_is_sha1(MOAT_SIG_RSA_PKCS1_SHA1) && moat_sig_scheme_is_sha1(MOAT_SIG_ECDSA_SHA1));
+	ATF_REQUIRE(moat_sig_scheme_is_sha1(MOAT_SIG_LEGACY_ECDSA_SHA1));
+	ATF_REQUIRE(!moat_sig_scheme_is_sha1(MOAT_SIG_RSA_PKCS1_SHA256) && !moat_sig_scheme_is_sha1(MOAT_SIG_ED25519));
+	ATF_REQUIRE_EQ(moat_sig_scheme_digest_len(MOAT_SIG_ECDSA_SHA1), 20);
 }
 
 /* Keys generated with libcrypto and wrapped, one per moat_key_type. */
@@ -148,6 +177,7 @@ static void gen_key(struct moat_pkey *k, moat_key_type type)
 static const char *md_of(uint16_t scheme)
 {
 	switch (scheme >> 8) {
+	case 0x02: return "SHA1";
 	case 0x04: return "SHA256";
 	case 0x05: return "SHA384";
 	case 0x06: return "SHA512";
@@ -205,7 +235,7 @@ static void sign_verify_all(moat_key_type type)
 	for (size_t i = 0; i < N_SCHEMES; i++) {
 		uint16_t s = all_schemes[i];
 		len = sizeof(sig);
-		if (!moat_sig_scheme_usable_tls12(s, type)) {
+		if (!moat_sig_scheme_usable_tls12(s, type) && !moat_sig_scheme_usable_tls12_sha1(s, type)) {
 			EXPECT_ERR(moat_sig_sign(&k, s, msg1, sizeof(msg1), sig, &len), MOAT_ERR_ILLEGAL_PARAMETER);
 			EXPECT_ERR(moat_sig_verify(&k, s, msg1, sizeof(msg1), sig, 64), MOAT_ERR_ILLEGAL_PARAMETER);
 			continue;
@@ -718,6 +748,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, usable_tls13_table);
 	ATF_TP_ADD_TC(tp, usable_tls12_table);
+	ATF_TP_ADD_TC(tp, usable_tls12_sha1);
 	ATF_TP_ADD_TC(tp, sign_verify_rsa);
 	ATF_TP_ADD_TC(tp, sign_verify_rsa_pss_key);
 	ATF_TP_ADD_TC(tp, sign_verify_p256);

@@ -177,6 +177,32 @@ tls12_server_alpn()
 		expect "$N.srv.out" "^alpn: h2\$" && pass
 }
 
+atf_test_case tls12_server_sha1
+tls12_server_sha1_head()
+{
+	atf_set "descr" "our server <- openssl s_client -tls1_2 -sigalgs RSA+SHA1: the policy lists the SHA-1 schemes, so the ServerKeyExchange is signed with SHA-1 (RFC 5246 §7.4.1.4.1)"
+	atf_set "require.progs" "openssl"
+	atf_set "timeout" "60"
+}
+tls12_server_sha1_one()
+{
+	cert=$1 sigalg=$2 suite=$3 want=$4 policy=$5
+	S_CLIENT_VERSION=-tls1_2 vs_s_client data --cert "$cert.pem" --key "$cert.key" --policy "$policy" --echo -- \
+		-sigalgs "$sigalg" -cipher "$suite:@SECLEVEL=0" || return
+	[ $RC -eq 0 ] && [ $SRC -eq 0 ] || { fail "s_client exit $RC, server exit $SRC"; return; }
+	same data "$N.out" &&
+		expect "$N.err" "^Protocol version: TLSv1.2\$" "^Ciphersuite: $suite\$" "^Hash used: SHA1\$" \
+			"^Signature type: $want\$" &&
+		pass
+}
+tls12_server_sha1_body()
+{
+	make_pki rsa
+	make_data data 4000
+	spawn srv12_sha1_rsa tls12_server_sha1_one rsa RSA+SHA1 ECDHE-RSA-AES128-SHA RSA default
+	finish
+}
+
 atf_test_case policy_matrix
 policy_matrix_head()
 {
@@ -1499,6 +1525,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case server_matrix
 	atf_add_test_case tls12_server_matrix
+	atf_add_test_case tls12_server_sha1
 	atf_add_test_case policy_matrix
 	atf_add_test_case client_matrix
 	atf_add_test_case tls12_client_matrix

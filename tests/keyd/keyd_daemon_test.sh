@@ -18,10 +18,10 @@ keyctl_commands_body()
 	write_conf rsa pss p256 p384
 	start_keyd
 	atf_check -o match:"^keyd at .*ctl.sock is alive \(round trip [0-9.]+ ms\)$" "$KEYCTL" -s "$(ctl_sock)" ping
-	atf_check -o inline:"$(key_id rsa) rsa 2048 rsa rsa_pss_rsae_sha256,rsa_pss_rsae_sha384,rsa_pss_rsae_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512,legacy_rsa_pkcs1_md5_sha1
+	atf_check -o inline:"$(key_id rsa) rsa 2048 rsa rsa_pss_rsae_sha256,rsa_pss_rsae_sha384,rsa_pss_rsae_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512,rsa_pkcs1_sha1,legacy_rsa_pkcs1_md5_sha1
 $(key_id pss) rsa_pss 2048 pss rsa_pss_pss_sha256,rsa_pss_pss_sha384,rsa_pss_pss_sha512
-$(key_id p256) ec_p256 256 p256 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,legacy_ecdsa_sha1
-$(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,legacy_ecdsa_sha1
+$(key_id p256) ec_p256 256 p256 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,ecdsa_sha1,legacy_ecdsa_sha1
+$(key_id p384) ec_p384 384 p384 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,ecdsa_sha1,legacy_ecdsa_sha1
 " "$KEYCTL" -s "$(ctl_sock)" list
 	client hello sign "$(key_id p256)" ecdsa_secp256r1_sha256 1 >/dev/null
 	"$KEYCTL" -s "$(ctl_sock)" stats >stats.out || atf_fail "stats failed"

@@ -21,9 +21,9 @@ add_sign_remove_body()
 	# The id keyctl prints is openssl's.
 	atf_check -o inline:"added $(key_id rsa) rsa.key\n" "$KEYCTL" -s "$(ctl_sock)" key add rsa.key --rsa-key-exchange yes
 	atf_check -o inline:"added $(key_id p384) new-ec\n" "$KEYCTL" -s "$(ctl_sock)" key add p384.key --name new-ec
-	atf_check -o inline:"$(key_id p256) ec_p256 256 p256 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,legacy_ecdsa_sha1
-$(key_id rsa) rsa 2048 rsa.key rsa_pss_rsae_sha256,rsa_pss_rsae_sha384,rsa_pss_rsae_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512,legacy_rsa_pkcs1_md5_sha1
-$(key_id p384) ec_p384 384 new-ec ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,legacy_ecdsa_sha1
+	atf_check -o inline:"$(key_id p256) ec_p256 256 p256 ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,ecdsa_sha1,legacy_ecdsa_sha1
+$(key_id rsa) rsa 2048 rsa.key rsa_pss_rsae_sha256,rsa_pss_rsae_sha384,rsa_pss_rsae_sha512,rsa_pkcs1_sha256,rsa_pkcs1_sha384,rsa_pkcs1_sha512,rsa_pkcs1_sha1,legacy_rsa_pkcs1_md5_sha1
+$(key_id p384) ec_p384 384 new-ec ecdsa_secp256r1_sha256,ecdsa_secp384r1_sha384,ecdsa_secp521r1_sha512,ecdsa_sha1,legacy_ecdsa_sha1
 " "$KEYCTL" -s "$(ctl_sock)" list
 	[ "$(stat_value keys)" = 3 ] || atf_fail "stats keys is $(stat_value keys), expected 3"
 	# Both sign at once, TLS 1.3 and (the default for a server key) TLS 1.2; the RSA key decrypts.

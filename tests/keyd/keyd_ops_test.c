@@ -238,6 +238,19 @@ static bool expect_legacy(test_key_kind kind, uint16_t s)
 	}
 }
 
+/* Kinds 2 and 3 with the TLS 1.2 SHA-1 defaults (RFC 5246 §7.4.1.4.1): rsa_pkcs1_sha1 for RSA, ecdsa_sha1 for EC. */
+static bool expect_tls12_sha1(test_key_kind kind, uint16_t s)
+{
+	switch (kind) {
+	case TK_RSA2048: return s == MOAT_SIG_RSA_PKCS1_SHA1;
+	case TK_P256:
+	case TK_P384:
+	case TK_P521:
+		return s == MOAT_SIG_ECDSA_SHA1;
+	default: return false;
+	}
+}
+
 static const uint16_t every_scheme[] = {
 	MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_ECDSA_SECP384R1_SHA384, MOAT_SIG_ECDSA_SECP521R1_SHA512,
 	MOAT_SIG_RSA_PSS_RSAE_SHA256,    MOAT_SIG_RSA_PSS_RSAE_SHA384,    MOAT_SIG_RSA_PSS_RSAE_SHA512,
@@ -298,7 +311,8 @@ static void sign_all_schemes(test_key_kind kind)
 			struct body b = sign_body(k->id, s, sign_kind, in, len);
 			struct result r;
 			run_op(&ks, MOAT_IPC_SIGN, &b, 0x1000u + (uint32_t)i, &r);
-			bool want = sign_kind == 1 ? expect_tls13(kind, s) : expect_tls12(kind, s) || expect_legacy(kind, s);
+			bool want = sign_kind == 1 ? expect_tls13(kind, s)
+						    : expect_tls12(kind, s) || expect_legacy(kind, s) || expect_tls12_sha1(kind, s);
 			if (!want) {
 				ATF_REQUIRE_MSG(status_of(&r) == MOAT_IPC_BAD_SCHEME, "%s kind %u with a %s key: %s",
 						keyd_scheme_name(s), sign_kind, kind_names[kind],
@@ -533,12 +547,12 @@ ATF_TC_BODY(sign_bad_scheme, tc)
 		uint8_t kind;
 	} refused[] = {
 		{ rsa, MOAT_SIG_RSA_PKCS1_SHA256, 1 },       /* PKCS#1 v1.5 never in TLS 1.3 */
-		{ rsa, MOAT_SIG_RSA_PKCS1_SHA1, 2 },         /* SHA-1 refused (RFC 9155) */
+		{ rsa, MOAT_SIG_RSA_PKCS1_SHA1, 1 },         /* SHA-1 never in TLS 1.3 (RFC 8446 §4.2.3) */
 		{ rsa, MOAT_SIG_RSA_PSS_PSS_SHA256, 1 },     /* pss_pss needs an RSASSA-PSS key */
 		{ rsa, MOAT_SIG_ECDSA_SECP256R1_SHA256, 1 }, /* wrong family */
 		{ rsa, MOAT_SIG_ED25519, 1 },                /* not a scheme of moat-ipc(7) */
 		{ ec, MOAT_SIG_ECDSA_SECP384R1_SHA384, 1 },  /* TLS 1.3 binds the curve to the hash */
-		{ ec, MOAT_SIG_ECDSA_SHA1, 2 },
+		{ ec, MOAT_SIG_ECDSA_SHA1, 1 },
 		{ ec, MOAT_SIG_RSA_PSS_RSAE_SHA256, 1 },
 		{ ec, 0x0000, 1 },
 		{ ec, 0xffff, 2 },
@@ -969,6 +983,7 @@ ATF_TC_BODY(policy_roles, tc)
 /*
  * TLS 1.0/1.1 signatures (MD5+SHA-1, SHA-1) need "tls10 yes", TLS 1.2 ones
  * "tls12 yes": neither switch allows the other's schemes, for both shapes.
+ * The TLS 1.2 SHA-1 schemes need both.
  */
 ATF_TC_WITHOUT_HEAD(policy_tls10);
 ATF_TC_BODY(policy_tls10, tc)
@@ -979,6 +994,7 @@ ATF_TC_BODY(policy_tls10, tc)
 	const test_key_kind kinds[] = { TK_RSA2048, TK_P384 };
 	const uint16_t modern[] = { MOAT_SIG_RSA_PKCS1_SHA256, MOAT_SIG_ECDSA_SECP256R1_SHA256 };
 	const uint16_t legacy[] = { MOAT_SIG_LEGACY_RSA_MD5_SHA1, MOAT_SIG_LEGACY_ECDSA_SHA1 };
+	const uint16_t sha1[] = { MOAT_SIG_RSA_PKCS1_SHA1, MOAT_SIG_ECDSA_SHA1 };
 	uint8_t ecdhe[300], dhe[MOAT_SKE_DH_CONTENT_MAX];
 	size_t ecdhe_len = ske_input(ecdhe, MOAT_GROUP_SECP256R1, 65);
 	size_t dhe_len = dhe_input(dhe, sizeof(dhe), MOAT_GROUP_FFDHE2048);
@@ -999,6 +1015,18 @@ ATF_TC_BODY(policy_tls10, tc)
 				b = sign_body(ks.keys[k]->id, legacy[k], kind, in, len);
 				run_op(&ks, MOAT_IPC_SIGN, &b, 2, &r);
 				EXPECT_STATUS(&r, sw[i].tls10 ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
+				/* The TLS 1.2 SHA-1 defaults: a TLS 1.2 signature over SHA-1, both switches. */
+				b = sign_body(ks.keys[k]->id, sha1[k], kind, in, len);
+				run_op(&ks, MOAT_IPC_SIGN, &b, 6, &r);
+				EXPECT_STATUS(&r, sw[i].tls12 && sw[i].tls10 ? MOAT_IPC_OK : MOAT_IPC_KEY_POLICY);
+			}
+			/* Never for a client CertificateVerify digest (RFC 9155), whatever the switches say. */
+			{
+				uint8_t digest[20] = { 0 };
+				struct result r;
+				struct body b = sign_body(ks.keys[k]->id, sha1[k], 4, digest, sizeof(digest));
+				run_op(&ks, MOAT_IPC_SIGN, &b, 7, &r);
+				ATF_REQUIRE(status_of(&r) != MOAT_IPC_OK);
 			}
 			/* Never in a TLS 1.3 CertificateVerify, whatever the switches say. */
 			uint8_t cv[200];
@@ -1149,7 +1177,8 @@ ATF_TC_BODY(key_ids_types_schemes, tc)
 				in_list = in_list || k.schemes[j] == every_scheme[s];
 			bool want_it = expect_tls13(want[i].kind, every_scheme[s]) ||
 				       expect_tls12(want[i].kind, every_scheme[s]) ||
-				       expect_legacy(want[i].kind, every_scheme[s]);
+				       expect_legacy(want[i].kind, every_scheme[s]) ||
+				       expect_tls12_sha1(want[i].kind, every_scheme[s]);
 			ATF_REQUIRE_MSG(in_list == want_it, "%s: %s %s listed", kind_names[want[i].kind],
 					keyd_scheme_name(every_scheme[s]), in_list ? "wrongly" : "not");
 			expected += want_it;

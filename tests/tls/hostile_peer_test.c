@@ -18,6 +18,7 @@
 #include "tests/moat_test.h"
 #include "tests/tls/scripted_peer.h"
 #include "tls/alert.h"
+#include "tls/config_policy.h"
 #include "tls/crypto/prf.h"
 #include "tls/crypto/signed_content.h"
 #include "tls/crypto/util.h"
@@ -155,6 +156,19 @@ ATF_TC_BODY(server_no_signature_algorithms, tc)
 	sp_ch_defaults(&o);
 	o.no_signature_algorithms = true;
 	server_rejects_hello(NULL, &o, MOAT_ERR_MISSING_EXTENSION, MOAT_ALERT_MISSING_EXTENSION);
+}
+
+ATF_TC_WITHOUT_HEAD(server_sha1_only);
+ATF_TC_BODY(server_sha1_only, tc)
+{
+	/* RFC 8446 §4.2.3: SHA-1 never signs a TLS 1.3 CertificateVerify, though the policy lists it. */
+	static const uint16_t sha1[] = { MOAT_SIG_ECDSA_SHA1, MOAT_SIG_RSA_PKCS1_SHA1 };
+	ATF_REQUIRE(moat_security_policy_has_sig_scheme(moat_security_policy_find("default_tls13"), MOAT_SIG_ECDSA_SHA1));
+	struct sp_ch_opts o;
+	sp_ch_defaults(&o);
+	o.sig_algs = sha1;
+	o.n_sig_algs = COUNT(sha1);
+	server_rejects_hello("default_tls13", &o, MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
 }
 
 ATF_TC_WITHOUT_HEAD(server_key_share_not_in_supported_groups);
@@ -2061,6 +2075,7 @@ struct c12 {
 	enum moat_kx12 kx;
 	uint16_t version;                /* the version the client offers, and gets */
 	uint16_t rsa_version;            /* RSA: the premaster's first two bytes (0: ClientHello.client_version) */
+	uint16_t ske_scheme;             /* the scheme the ServerKeyExchange was verified with */
 };
 
 /*
@@ -2138,6 +2153,10 @@ static struct test_pki c12_rsa_pki;
 static uint32_t c12_rsa_caps = MOAT_KEY_CAPS_ALL;
 /* The server takes max_fragment_length (moat_config_accept_max_fragment_length); the MFL case sets it. */
 static bool c12_accept_mfl;
+/* The client sends no signature_algorithms (RFC 5246 §7.4.1.4.1); the SHA-1 defaults cases set it. */
+static bool c12_no_sig_algs;
+/* A policy object for the server instead of the named one; the SHA-1 defaults cases set it. */
+static const struct moat_security_policy *c12_policy;
 
 static void c12_add_rsa_cert(struct sp_fixture *f)
 {
@@ -2233,6 +2252,7 @@ static void c12_read_ske(struct sp_fixture *f, struct c12 *c, struct moat_cursor
 		scheme = key->type == MOAT_KEY_RSA ? MOAT_SIG_LEGACY_RSA_MD5_SHA1 : MOAT_SIG_LEGACY_ECDSA_SHA1;
 	EXPECT_OK(moat_sig_verify(key, scheme, cb.data, cb.len, moat_cursor_data(&ske.sig.signature),
 				  moat_cursor_remaining(&ske.sig.signature)));
+	c->ske_scheme = scheme;
 }
 
 /*
@@ -2250,6 +2270,8 @@ static struct sp_fixture *c12_begin(struct c12 *c, const struct c12_params *cp, 
 	}
 	if (c12_accept_mfl)
 		EXPECT_OK(moat_config_accept_max_fragment_length(f->cfg));
+	if (c12_policy != NULL)
+		EXPECT_OK(moat_config_set_security_policy(f->cfg, c12_policy));
 	memset(c, 0, sizeof(*c));
 	c->version = cp->version != 0 ? cp->version : MOAT_TLS12;
 	c->suite = moat_cipher_suite_find(cp->suite);
@@ -2266,6 +2288,11 @@ static struct sp_fixture *c12_begin(struct c12 *c, const struct c12_params *cp, 
 	size_t ext_len;
 	uint16_t suite;
 	c12_hello_opts_for(&o, cp, &suite, ext, &ext_len, true, true);
+	if (c12_no_sig_algs) {
+		o.sig_algs = NULL;
+		o.n_sig_algs = 0;
+		o.no_signature_algorithms = true;
+	}
 	ATF_REQUIRE(ext_len + more_len <= sizeof(ext));
 	if (more_len > 0)
 		memcpy(ext + ext_len, more_ext, more_len);
@@ -2580,18 +2607,66 @@ static void c12_rejects_hello(bool ems, bool reneg_bad, bool fallback, int err, 
 
 /*
  * RFC 5246 §7.4.1.4.1: a TLS 1.2 ClientHello without signature_algorithms
- * leaves the server {sha1, rsa} for ECDHE_RSA, which moat does not sign
- * with (RFC 9155; moat-keyd would not either): handshake_failure even under
- * "default", whose signature schemes list rsa_pkcs1_sha1.
+ * leaves the server {sha1, rsa} for ECDHE_RSA and {sha1, ecdsa} for
+ * ECDHE_ECDSA. RFC 9155 deprecates them; moat signs with them only where the
+ * policy lists them ("default" and "default_tls13" do, with the s2n-tls
+ * charts' "SHA-1 Legacy") and the key's holder signs SHA-1 (key_caps.h).
+ * The whole handshake completes, the ServerKeyExchange verified with SHA-1.
  */
+static void c12_sha1_defaults(const struct c12_params *cp, uint16_t want_scheme)
+{
+	struct c12 c;
+	c12_no_sig_algs = true;
+	struct sp_fixture *f = c12_begin(&c, cp, MOAT_CERT_AUTH_NONE, NULL, 0);
+	c12_no_sig_algs = false;
+	ATF_REQUIRE_EQ(c.ske_scheme, want_scheme);
+	ATF_REQUIRE_EQ(moat_connection_get_server_sig_scheme(f->conn), want_scheme);
+	c12_send_cke(f, &c, NULL, 0, 0);
+	c12_send_ccs(f, &c);
+	c12_send_finished(f, &c, false);
+	SP_REQUIRE_RESULT(sp_negotiate(f), MOAT_ERR_OK);
+	c12_read_server_finish(f, &c);
+	ATF_REQUIRE_EQ(moat_connection_get_actual_protocol_version(f->conn), MOAT_TLS12);
+	c12_done(&c, f);
+}
+
 ATF_TC_WITHOUT_HEAD(tls12_server_no_signature_algorithms);
 ATF_TC_BODY(tls12_server_no_signature_algorithms, tc)
 {
 	static const struct c12_params rsa = { 0xc02f, "default", c12_p256, 1, 0 };
-	struct c12 c;
-	memset(&c, 0, sizeof(c));
+	c12_sha1_defaults(&rsa, MOAT_SIG_RSA_PKCS1_SHA1);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_no_signature_algorithms_ecdsa);
+ATF_TC_BODY(tls12_server_no_signature_algorithms_ecdsa, tc)
+{
+	/* default_tls13 lists ecdsa_sha1 too; the P-256 certificate signs over SHA-1 (RFC 4492 §5.4 shape). */
+	c12_sha1_defaults(&c12_ecdhe, MOAT_SIG_ECDSA_SHA1);
+}
+
+/* "default" without its two SHA-1 schemes: the policy an operator writes to keep RFC 9155. */
+static const uint16_t c12_sigs_no_sha1[] = {
+	MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_ECDSA_SECP384R1_SHA384, MOAT_SIG_ECDSA_SECP521R1_SHA512,
+	MOAT_SIG_RSA_PKCS1_SHA256,	 MOAT_SIG_RSA_PKCS1_SHA384,	  MOAT_SIG_RSA_PKCS1_SHA512,
+};
+
+/* The SHA-1 defaults refused: no suite can sign, so handshake_failure (ECDHE and DHE need a signature). */
+static void c12_sha1_defaults_refused(const char *policy, bool no_sha1_policy, uint32_t rsa_caps)
+{
+	const struct c12_params rsa = { 0xc02f, policy, c12_p256, 1, 0 };
+	struct moat_security_policy custom;
+	if (no_sha1_policy) {
+		custom = *moat_security_policy_find(policy);
+		custom.name = "no-sha1";
+		custom.sig_schemes = c12_sigs_no_sha1;
+		custom.sig_schemes_count = COUNT(c12_sigs_no_sha1);
+	}
 	struct sp_fixture *f = sp_new(MOAT_SERVER, rsa.policy);
+	if (no_sha1_policy)
+		EXPECT_OK(moat_config_set_security_policy(f->cfg, &custom));
+	c12_rsa_caps = rsa_caps;
 	c12_add_rsa_cert(f);
+	c12_rsa_caps = MOAT_KEY_CAPS_ALL;
 	struct sp_ch_opts o;
 	uint8_t ext[64];
 	size_t ext_len;
@@ -2602,6 +2677,43 @@ ATF_TC_BODY(tls12_server_no_signature_algorithms, tc)
 	o.no_signature_algorithms = true;
 	sp_client_send_hello(f, &o);
 	sp_expect_fatal(f, sp_negotiate(f), MOAT_ERR_HANDSHAKE_FAILURE, MOAT_ALERT_HANDSHAKE_FAILURE);
+	struct c12 c;
+	memset(&c, 0, sizeof(c));
+	c12_done(&c, f);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_no_signature_algorithms_policy_without_sha1);
+ATF_TC_BODY(tls12_server_no_signature_algorithms_policy_without_sha1, tc)
+{
+	c12_sha1_defaults_refused("default", true, MOAT_KEY_CAPS_ALL);
+}
+
+ATF_TC_WITHOUT_HEAD(tls12_server_no_signature_algorithms_key_without_sha1);
+ATF_TC_BODY(tls12_server_no_signature_algorithms_key_without_sha1, tc)
+{
+	/* A key whose holder signs TLS 1.2 but not SHA-1 (moat-keyd without "tls10 yes") is not chosen for it. */
+	c12_sha1_defaults_refused("default", false, MOAT_KEY_CAP_TLS13 | MOAT_KEY_CAP_TLS12 | MOAT_KEY_CAP_RSA_KX);
+}
+
+/*
+ * Without the SHA-1 defaults, RSA key transport where the policy lists it
+ * and the application decrypts: "20190214" with TLS_RSA_WITH_AES_128_GCM_SHA256.
+ */
+ATF_TC_WITHOUT_HEAD(tls12_server_no_signature_algorithms_rsa_kx);
+ATF_TC_BODY(tls12_server_no_signature_algorithms_rsa_kx, tc)
+{
+	struct moat_security_policy custom = *moat_security_policy_find("20190214");
+	custom.name = "no-sha1";
+	custom.sig_schemes = c12_sigs_no_sha1;
+	custom.sig_schemes_count = COUNT(c12_sigs_no_sha1);
+	static const struct c12_params rsa_kx = { 0x009c, "20190214", c12_p256, 1, 0 };
+	struct c12 c;
+	c12_policy = &custom;
+	c12_no_sig_algs = true;
+	struct sp_fixture *f = c12_begin(&c, &rsa_kx, MOAT_CERT_AUTH_NONE, NULL, 0);
+	c12_policy = NULL;
+	c12_no_sig_algs = false;
+	ATF_REQUIRE_EQ(moat_connection_get_server_sig_scheme(f->conn), 0);
 	c12_done(&c, f);
 }
 
@@ -3405,6 +3517,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_server_control_handshake);
 	ATF_TP_ADD_TC(tp, tls12_server_max_fragment_length);
 	ATF_TP_ADD_TC(tp, tls12_server_no_signature_algorithms);
+	ATF_TP_ADD_TC(tp, tls12_server_no_signature_algorithms_ecdsa);
+	ATF_TP_ADD_TC(tp, tls12_server_no_signature_algorithms_policy_without_sha1);
+	ATF_TP_ADD_TC(tp, tls12_server_no_signature_algorithms_key_without_sha1);
+	ATF_TP_ADD_TC(tp, tls12_server_no_signature_algorithms_rsa_kx);
 	ATF_TP_ADD_TC(tp, tls12_server_no_extended_master_secret);
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_info_not_empty);
 	ATF_TP_ADD_TC(tp, tls12_server_fallback_scsv);
@@ -3420,6 +3536,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tls12_server_renegotiation_refused);
 	ATF_TP_ADD_TC(tp, server_no_key_share);
 	ATF_TP_ADD_TC(tp, server_no_signature_algorithms);
+	ATF_TP_ADD_TC(tp, server_sha1_only);
 	ATF_TP_ADD_TC(tp, server_key_share_not_in_supported_groups);
 	ATF_TP_ADD_TC(tp, server_key_share_group_check_uses_the_list);
 	ATF_TP_ADD_TC(tp, server_duplicate_extension);

@@ -6,10 +6,13 @@
  * TLS 1.3 allows it is the registry's column (iana.h). The usable_*
  * predicates and sign/verify all read the same row, so a scheme cannot be
  * accepted by one and refused by the other.
- * The TLS 1.2 SHA-1 schemes and ed448 have no row: moat never signs or
- * verifies them. The TLS 1.0/1.1 ones (MD5+SHA-1, SHA-1) have rows under
- * private code points, usable only through the legacy predicate, so no
- * TLS 1.2 or 1.3 code path can pick them.
+ * ed448 has no row: moat never signs or verifies it. The TLS 1.2 SHA-1
+ * schemes have rows usable only through their own predicate
+ * (moat_sig_scheme_usable_tls12_sha1), which only the ServerKeyExchange
+ * answer to a client without signature_algorithms asks (RFC 5246
+ * §7.4.1.4.1); the TLS 1.0/1.1 ones (MD5+SHA-1, SHA-1) have rows under
+ * private code points, usable only through the legacy predicate. So no
+ * other TLS 1.2 path and no TLS 1.3 path can pick a SHA-1 scheme.
  *
  * Messages are passed unhashed and signed one-shot (Ed25519 has no
  * streaming form, and the TLS 1.3 CertificateVerify input is small).
@@ -53,6 +56,9 @@ static const struct sig_scheme sig_schemes[] = {
 	{ MOAT_SIG_RSA_PSS_PSS_SHA256, SIG_PSS, "SHA256", 32, MOAT_KEY_RSA_PSS },
 	{ MOAT_SIG_RSA_PSS_PSS_SHA384, SIG_PSS, "SHA384", 48, MOAT_KEY_RSA_PSS },
 	{ MOAT_SIG_RSA_PSS_PSS_SHA512, SIG_PSS, "SHA512", 64, MOAT_KEY_RSA_PSS },
+	/* TLS 1.2's SHA-1 defaults (RFC 5246 §7.4.1.4.1), deprecated by RFC 9155: see usable_tls12_sha1. */
+	{ MOAT_SIG_RSA_PKCS1_SHA1, SIG_PKCS1, "SHA1", 20, MOAT_KEY_RSA },
+	{ MOAT_SIG_ECDSA_SHA1, SIG_ECDSA, "SHA1", 20, MOAT_KEY_EC_P256 },
 	/*
 	 * TLS 1.0/1.1 (private code points, iana.h). libcrypto's "MD5-SHA1"
 	 * digest with PKCS#1 v1.5 padding signs the 36 bytes without a
@@ -108,9 +114,31 @@ bool moat_sig_scheme_usable_legacy(uint16_t scheme, moat_key_type type)
 	return usable_legacy(find_scheme(scheme), type);
 }
 
+/* rsa_pkcs1_sha1 and ecdsa_sha1: the registry's TLS 1.2 code points over SHA-1. */
+static bool is_tls12_sha1(const struct sig_scheme *s)
+{
+	return s != NULL && !is_legacy(s) && s->md_len == 20;
+}
+
+static bool usable_tls12_sha1(const struct sig_scheme *s, moat_key_type type)
+{
+	return is_tls12_sha1(s) && type != MOAT_KEY_NONE && key_fits(s, type);
+}
+
+bool moat_sig_scheme_usable_tls12_sha1(uint16_t scheme, moat_key_type type)
+{
+	return usable_tls12_sha1(find_scheme(scheme), type);
+}
+
+bool moat_sig_scheme_is_sha1(uint16_t scheme)
+{
+	const struct sig_scheme *s = find_scheme(scheme);
+	return s != NULL && (is_legacy(s) || is_tls12_sha1(s));
+}
+
 static bool usable_tls12(const struct sig_scheme *s, moat_key_type type)
 {
-	if (s == NULL || type == MOAT_KEY_NONE || is_legacy(s))
+	if (s == NULL || type == MOAT_KEY_NONE || is_legacy(s) || is_tls12_sha1(s))
 		return false;
 	/* RFC 8422 §5.1.1: in TLS 1.2 the ECDSA hash is not tied to the curve. */
 	if (s->kind == SIG_ECDSA)
@@ -385,7 +413,8 @@ static int check_scheme(const struct moat_pkey *k, uint16_t scheme, const struct
 	ENSURE(k->pkey != NULL, MOAT_ERR_INVALID_ARG);
 	const struct sig_scheme *s = find_scheme(scheme);
 	/* The TLS 1.2 rules are the wider set of 1.2 and 1.3; the legacy rows are TLS 1.0/1.1's. */
-	ENSURE(usable_tls12(s, k->type) || usable_legacy(s, k->type), MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(usable_tls12(s, k->type) || usable_tls12_sha1(s, k->type) || usable_legacy(s, k->type),
+	       MOAT_ERR_ILLEGAL_PARAMETER);
 	*out = s;
 	return MOAT_SUCCESS;
 }

@@ -98,6 +98,17 @@ bool moat_sig_scheme_usable_tls13(uint16_t scheme, moat_key_type type);
  */
 bool moat_sig_scheme_usable_tls12(uint16_t scheme, moat_key_type type);
 /*
+ * The TLS 1.2 SHA-1 schemes, rsa_pkcs1_sha1 with rsaEncryption keys and
+ * ecdsa_sha1 with any supported curve: the implicit defaults of a client
+ * that sends no signature_algorithms (RFC 5246 §7.4.1.4.1). RFC 9155
+ * deprecates them; moat signs a ServerKeyExchange with them only for such
+ * a client and only where the policy lists them, never offers or accepts
+ * them elsewhere, and never in TLS 1.3 (RFC 8446 §4.2.3).
+ */
+bool moat_sig_scheme_usable_tls12_sha1(uint16_t scheme, moat_key_type type);
+/* Whether a scheme signs over SHA-1 (the TLS 1.2 SHA-1 schemes and the TLS 1.0/1.1 legacy ones). */
+bool moat_sig_scheme_is_sha1(uint16_t scheme);
+/*
  * Same for TLS 1.0/1.1 ServerKeyExchange signatures, which only the private
  * legacy code points name (iana.h): legacy_rsa_pkcs1_md5_sha1 with
  * rsaEncryption keys, legacy_ecdsa_sha1 with any supported curve. Those two

@@ -196,7 +196,11 @@ int moat_tls12_client_cv_digest_check(uint16_t scheme, const uint8_t *digest, si
 	ENSURE_REF(digest);
 	const struct moat_sig_scheme_info *info = moat_sig_scheme_find(scheme);
 	size_t want = moat_sig_scheme_digest_len(scheme);
-	/* digest_len is 0 for schemes moat never signs with (SHA-1 in TLS 1.2, EdDSA, unknown). */
-	ENSURE(info != NULL && !info->eddsa && want > 0 && len == want, MOAT_ERR_INVALID_ARG);
+	/*
+	 * digest_len is 0 for schemes moat never signs with (EdDSA, unknown);
+	 * the TLS 1.2 SHA-1 schemes sign only a ServerKeyExchange (RFC 9155).
+	 */
+	bool tls12_sha1 = info != NULL && !info->legacy && moat_sig_scheme_is_sha1(scheme);
+	ENSURE(info != NULL && !info->eddsa && !tls12_sha1 && want > 0 && len == want, MOAT_ERR_INVALID_ARG);
 	return MOAT_SUCCESS;
 }
