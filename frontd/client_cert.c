@@ -84,17 +84,12 @@ int frontd_client_cert_load(struct moat_conf *conf, const struct moat_conf_node 
 						      frontd_client_cert_directives[i]);
 		return MOAT_SUCCESS;
 	}
-	const char *mode;
+	static const char *const modes[] = { "require", "request" };
+	size_t mode;
 	TRY(moat_conf_expect_args(conf, auth, 1, 1));
 	TRY(moat_conf_expect_no_block(conf, auth));
-	TRY(moat_conf_arg_text(conf, auth, 0, &mode));
-	moat_cert_auth_type type;
-	if (strcmp(mode, "require") == 0)
-		type = MOAT_CERT_AUTH_REQUIRED;
-	else if (strcmp(mode, "request") == 0)
-		type = MOAT_CERT_AUTH_OPTIONAL;
-	else
-		return moat_conf_fail(conf, auth, "\"client-auth\": \"%s\" is not require or request", mode);
+	TRY(moat_conf_arg_choice(conf, auth, 0, modes, 2, &mode));
+	moat_cert_auth_type type = mode == 0 ? MOAT_CERT_AUTH_REQUIRED : MOAT_CERT_AUTH_OPTIONAL;
 	if (ca == NULL)
 		return moat_conf_fail(conf, auth, "\"client-auth\" needs \"client-ca\": the certificates clients are checked against");
 	/* Only the operator's anchors: the system's are for servers, and read lazily from a directory. */

@@ -363,16 +363,12 @@ static int site_directive(struct moat_conf *conf, const struct moat_conf_node *n
 		return MOAT_SUCCESS;
 	}
 	if (strcmp(n->name, "proxy-protocol") == 0) {
-		const char *v;
+		static const char *const words[] = { "v1", "v2" };
+		size_t w;
 		TRY(moat_conf_expect_args(conf, n, 1, 1));
 		TRY(moat_conf_expect_no_block(conf, n));
-		TRY(moat_conf_arg_text(conf, n, 0, &v));
-		if (strcmp(v, "v1") == 0)
-			site->proxy_protocol = FRONTD_PP_V1;
-		else if (strcmp(v, "v2") == 0)
-			site->proxy_protocol = FRONTD_PP_V2;
-		else
-			return moat_conf_fail(conf, n, "\"proxy-protocol\": \"%s\" is not v1 or v2", v);
+		TRY(moat_conf_arg_choice(conf, n, 0, words, 2, &w));
+		site->proxy_protocol = w == 0 ? FRONTD_PP_V1 : FRONTD_PP_V2;
 		return MOAT_SUCCESS;
 	}
 	if (strcmp(n->name, "tickets") == 0) {

@@ -219,16 +219,12 @@ static int load_settings(struct moat_conf *conf, const struct moat_conf_node *si
 	TRY(moat_conf_find_unique(conf, site_node, "backend-connect-timeout", &timeout));
 	TRY(moat_conf_find_unique(conf, site_node, "backend-failures", &failures));
 	if (balance != NULL) {
-		const char *v;
+		static const char *const words[] = { "round-robin", "first" };
+		size_t w;
 		TRY(moat_conf_expect_args(conf, balance, 1, 1));
 		TRY(moat_conf_expect_no_block(conf, balance));
-		TRY(moat_conf_arg_text(conf, balance, 0, &v));
-		if (strcmp(v, "round-robin") == 0)
-			site->balance = FRONTD_BALANCE_ROUND_ROBIN;
-		else if (strcmp(v, "first") == 0)
-			site->balance = FRONTD_BALANCE_FIRST;
-		else
-			return moat_conf_fail(conf, balance, "\"balance\": \"%s\" is not round-robin or first", v);
+		TRY(moat_conf_arg_choice(conf, balance, 0, words, 2, &w));
+		site->balance = w == 0 ? FRONTD_BALANCE_ROUND_ROBIN : FRONTD_BALANCE_FIRST;
 	}
 	if (timeout != NULL) {
 		TRY(moat_conf_expect_args(conf, timeout, 1, 1));

@@ -131,6 +131,12 @@ MOAT_MUST_USE int moat_conf_arg_uint(struct moat_conf *conf, const struct moat_c
 /* "250ms", "10s", "5m", "1h"; a bare number is seconds. */
 MOAT_MUST_USE int moat_conf_arg_duration_ms(struct moat_conf *conf, const struct moat_conf_node *n, size_t i,
 					    uint64_t *ms);
+/*
+ * One of count keywords (count >= 2): *out is its index. Anything else is
+ * "NAME": "TEXT" is not A, B or C at its line.
+ */
+MOAT_MUST_USE int moat_conf_arg_choice(struct moat_conf *conf, const struct moat_conf_node *n, size_t i,
+				       const char *const *words, size_t count, size_t *out);
 /* yes/no, on/off, true/false (lower case). */
 MOAT_MUST_USE int moat_conf_arg_bool(struct moat_conf *conf, const struct moat_conf_node *n, size_t i, bool *out);
 /* Bytes: a bare number, or with k, m or g (powers of 1024, either case): "64k", "16m". min <= bytes <= max. */

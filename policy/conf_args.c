@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -188,6 +189,35 @@ int moat_conf_arg_size(struct moat_conf *conf, const struct moat_conf_node *n, s
 				      QUOTE(qn, n->name), QUOTE(qa, text));
 	return moat_conf_fail(conf, n, "%s: %s is out of range (%llu..%llu bytes)", QUOTE(qn, n->name),
 			      QUOTE(qa, text), (unsigned long long)min, (unsigned long long)max);
+}
+
+int moat_conf_arg_choice(struct moat_conf *conf, const struct moat_conf_node *n, size_t i, const char *const *words,
+			 size_t count, size_t *out)
+{
+	char qn[MOAT_CONF_QUOTE_MAX], qa[MOAT_CONF_QUOTE_MAX], list[256];
+	const char *text;
+
+	ENSURE_REF(words);
+	ENSURE_REF(out);
+	ENSURE(count >= 2, MOAT_ERR_INVALID_ARG);
+	TRY(moat_conf_arg_text(conf, n, i, &text));
+	for (size_t w = 0; w < count; w++) {
+		if (strcmp(text, words[w]) == 0) {
+			*out = w;
+			return MOAT_SUCCESS;
+		}
+	}
+	/* "a or b", "a, b or c" */
+	size_t at = 0;
+	list[0] = '\0';
+	for (size_t w = 0; w < count && at < sizeof(list); w++) {
+		const char *sep = w == 0 ? "" : w + 1 == count ? " or " : ", ";
+		int k = snprintf(list + at, sizeof(list) - at, "%s%s", sep, words[w]);
+		if (k < 0)
+			break;
+		at += (size_t)k;
+	}
+	return moat_conf_fail(conf, n, "%s: %s is not %s", QUOTE(qn, n->name), QUOTE(qa, text), list);
 }
 
 int moat_conf_arg_bool(struct moat_conf *conf, const struct moat_conf_node *n, size_t i, bool *out)

@@ -159,6 +159,29 @@ ATF_TC_BODY(booleans, tc)
 	moat_conf_free(&conf);
 }
 
+/* A keyword out of a list: its index; anything else names the list ("a or b", "a, b or c"). */
+ATF_TC_WITHOUT_HEAD(choices);
+ATF_TC_BODY(choices, tc)
+{
+	static const char *const two[] = { "v1", "v2" };
+	static const char *const three[] = { "low", "mid", "high" };
+	struct moat_conf conf;
+	const struct moat_conf_node *n;
+	size_t w = 9;
+
+	PARSE_OK(&conf, "c v2 high V1 \"\"");
+	n = FIRST(&conf);
+	EXPECT_OK(moat_conf_arg_choice(&conf, n, 0, two, 2, &w));
+	ATF_CHECK_EQ(w, 1);
+	EXPECT_OK(moat_conf_arg_choice(&conf, n, 1, three, 3, &w));
+	ATF_CHECK_EQ(w, 2);
+	EXPECT_CONF_FAIL(&conf, moat_conf_arg_choice(&conf, n, 2, two, 2, &w), "t.conf:1: \"c\": \"V1\" is not v1 or v2");
+	EXPECT_CONF_FAIL(&conf, moat_conf_arg_choice(&conf, n, 3, three, 3, &w),
+			 "t.conf:1: \"c\": \"\" is not low, mid or high");
+	EXPECT_CONF_FAIL(&conf, moat_conf_arg_choice(&conf, n, 4, two, 2, &w), "t.conf:1: \"c\" is missing argument 5");
+	moat_conf_free(&conf);
+}
+
 ATF_TC_WITHOUT_HEAD(sizes);
 ATF_TC_BODY(sizes, tc)
 {
@@ -474,6 +497,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, uint_bounds);
 	ATF_TP_ADD_TC(tp, durations);
 	ATF_TP_ADD_TC(tp, booleans);
+	ATF_TP_ADD_TC(tp, choices);
 	ATF_TP_ADD_TC(tp, sizes);
 	ATF_TP_ADD_TC(tp, socket_addresses);
 	ATF_TP_ADD_TC(tp, argument_counts_and_blocks);
