@@ -4,7 +4,10 @@
  * (name || nonce || AES-256-GCM(pt, aad = name) || tag); every byte of a
  * ticket flipped in turn, truncation at every length, extra bytes, and the
  * wrong secret must all fail alike with bad_record_mac and leave no
- * plaintext; nonces differ between seals.
+ * plaintext; nonces differ between seals. A prepared key (struct
+ * moat_ticket_key, set up once for many operations) makes and opens the
+ * same tickets as the one-shot calls, stays usable after a forged ticket
+ * failed on it, refuses what they refuse, and is wiped when freed.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -166,6 +169,79 @@ ATF_TC_BODY(limits, tc)
 	EXPECT_ERR(moat_ticket_open(name, secret, ticket, len, back, 9, &out), MOAT_ERR_BUF_FULL);
 }
 
+/* A prepared key and the one-shot calls make the same format: each opens the other's tickets. */
+ATF_TC_WITHOUT_HEAD(prepared_key_round_trip);
+ATF_TC_BODY(prepared_key_round_trip, tc)
+{
+	setup();
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	static const size_t sizes[] = { 1, 16, 17, 200, MOAT_TICKET_PLAINTEXT_MAX };
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			size_t len = 0, out = 0;
+			EXPECT_OK(moat_ticket_key_seal(&k, pt, sizes[i], ticket, sizeof(ticket), &len));
+			ATF_REQUIRE_EQ(len, sizes[i] + MOAT_TICKET_OVERHEAD);
+			ATF_REQUIRE(memcmp(ticket, name, sizeof(name)) == 0);
+			EXPECT_OK(moat_ticket_open(name, secret, ticket, len, back, sizeof(back), &out));
+			ATF_REQUIRE_EQ(out, sizes[i]);
+			ATF_REQUIRE(memcmp(back, pt, out) == 0);
+			len = seal(sizes[i]);
+			memset(back, 0, sizeof(back));
+			EXPECT_OK(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out));
+			ATF_REQUIRE_EQ(out, sizes[i]);
+			ATF_REQUIRE(memcmp(back, pt, out) == 0);
+		}
+	}
+	moat_ticket_key_free(&k);
+}
+
+/* Every byte flipped fails on the prepared key, and the key opens the intact ticket afterwards. */
+ATF_TC_WITHOUT_HEAD(prepared_key_after_forgery);
+ATF_TC_BODY(prepared_key_after_forgery, tc)
+{
+	setup();
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	size_t len = 0, out = 99;
+	EXPECT_OK(moat_ticket_key_seal(&k, pt, 64, ticket, sizeof(ticket), &len));
+	for (size_t i = 0; i < len; i++) {
+		ticket[i] ^= 0x01;
+		memset(back, 0x55, sizeof(back));
+		/* A flipped name is another key's ticket: the caller's lookup mistake, not a forgery. */
+		EXPECT_ERR(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out),
+			   i < MOAT_TICKET_NAME_LEN ? MOAT_ERR_INVALID_ARG : MOAT_ERR_BAD_RECORD_MAC);
+		if (i >= MOAT_TICKET_NAME_LEN)
+			ATF_REQUIRE_MSG(all_zero(back, 64), "plaintext left behind after byte %zu", i);
+		ticket[i] ^= 0x01;
+		EXPECT_OK(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out));
+		ATF_REQUIRE_EQ(out, 64);
+		ATF_REQUIRE(memcmp(back, pt, 64) == 0);
+	}
+	for (size_t n = 0; n < len; n++)
+		EXPECT_ERR(moat_ticket_key_open(&k, ticket, n, back, sizeof(back), &out), MOAT_ERR_BAD_RECORD_MAC);
+	EXPECT_ERR(moat_ticket_key_seal(&k, pt, 0, ticket, sizeof(ticket), &len), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ticket_key_seal(&k, pt, 10, ticket, 10 + MOAT_TICKET_OVERHEAD - 1, &len), MOAT_ERR_BUF_FULL);
+	moat_ticket_key_free(&k);
+}
+
+/* Another secret under the same name does not open; freeing wipes the key and may be repeated. */
+ATF_TC_WITHOUT_HEAD(prepared_key_wrong_secret_and_free);
+ATF_TC_BODY(prepared_key_wrong_secret_and_free, tc)
+{
+	setup();
+	uint8_t other[MOAT_TICKET_SECRET_LEN];
+	memcpy(other, secret, sizeof(other));
+	other[0] ^= 0x01;
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, other));
+	size_t len = seal(48), out = 0;
+	EXPECT_ERR(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out), MOAT_ERR_BAD_RECORD_MAC);
+	moat_ticket_key_free(&k);
+	ATF_REQUIRE(all_zero((const uint8_t *)&k, sizeof(k)));
+	moat_ticket_key_free(&k);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, round_trip);
@@ -175,5 +251,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, truncated_and_extended);
 	ATF_TP_ADD_TC(tp, wrong_key);
 	ATF_TP_ADD_TC(tp, limits);
+	ATF_TP_ADD_TC(tp, prepared_key_round_trip);
+	ATF_TP_ADD_TC(tp, prepared_key_after_forgery);
+	ATF_TP_ADD_TC(tp, prepared_key_wrong_secret_and_free);
 	return atf_no_error();
 }
