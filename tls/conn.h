@@ -202,6 +202,7 @@ struct moat_tickets {
 	uint8_t psk_identity_hash[32];       /* SHA-256 of the selected identity, found again after an HRR */
 	bool reissue;                        /* opened under a decrypt-only key */
 	bool early_data_ok;                  /* the selected ticket's OPEN allowed 0-RTT (tls/early_data.c) */
+	bool early_ready;                    /* conn->secrets->early is the selected ticket's Early Secret */
 	struct moat_hash hrr_transcript;     /* message_hash(CH1) and our HRR, for the second binder */
 	bool hrr_transcript_ready;
 	bool tls12_settled;                  /* 1.2: the ClientHello's ticket and session ID are dealt with */

@@ -228,9 +228,7 @@ int moat_tls13_server_hello_sent(struct moat_connection *conn)
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
 	uint8_t *secret;
 	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
-	size_t psk_len;
-	const uint8_t *psk = moat_tls13_psk(conn, &psk_len);
-	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, psk, psk_len);
+	int rc = moat_tls13_psk_server_init_schedule(conn);
 	if (rc == MOAT_SUCCESS)
 		rc = moat_tls13_early_data_server_derive(conn);
 	if (rc == MOAT_SUCCESS)
