@@ -7,10 +7,13 @@
  * plaintext; nonces differ between seals. A prepared key (struct
  * moat_ticket_key, set up once for many operations) makes and opens the
  * same tickets as the one-shot calls, stays usable after a forged ticket
- * failed on it, refuses what they refuse, and is wiped when freed.
+ * failed on it, refuses what they refuse, and is wiped when freed; its
+ * batched nonces never repeat, across batches or across a fork.
  */
 #include <stdbool.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tls/crypto/aead.h"
 #include "tls/crypto/ticket_aead.h"
@@ -242,6 +245,64 @@ ATF_TC_BODY(prepared_key_wrong_secret_and_free, tc)
 	moat_ticket_key_free(&k);
 }
 
+/* Seals under a prepared key over several batches of nonces: no nonce comes twice. */
+ATF_TC_WITHOUT_HEAD(prepared_key_nonces_never_repeat);
+ATF_TC_BODY(prepared_key_nonces_never_repeat, tc)
+{
+	setup();
+	enum { N = 5 * MOAT_TICKET_NONCE_BATCH + 3 };
+	static uint8_t seen[N][MOAT_TICKET_NONCE_LEN];
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	for (size_t i = 0; i < N; i++) {
+		size_t len = 0, out = 0;
+		EXPECT_OK(moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &len));
+		memcpy(seen[i], ticket + MOAT_TICKET_NAME_LEN, MOAT_TICKET_NONCE_LEN);
+		ATF_REQUIRE(!all_zero(seen[i], MOAT_TICKET_NONCE_LEN));
+		for (size_t j = 0; j < i; j++)
+			ATF_REQUIRE_MSG(memcmp(seen[i], seen[j], MOAT_TICKET_NONCE_LEN) != 0, "seal %zu reused %zu's nonce",
+					i, j);
+		EXPECT_OK(moat_ticket_open(name, secret, ticket, len, back, sizeof(back), &out));
+	}
+	moat_ticket_key_free(&k);
+}
+
+/*
+ * A key whose batch was drawn before a fork: the child's next seal and the
+ * parent's must not share a nonce (they would if the child used the batch
+ * it inherited).
+ */
+ATF_TC_WITHOUT_HEAD(prepared_key_nonces_after_fork);
+ATF_TC_BODY(prepared_key_nonces_after_fork, tc)
+{
+	setup();
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	size_t len = 0;
+	EXPECT_OK(moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &len));
+	int fds[2];
+	ATF_REQUIRE(pipe(fds) == 0);
+	pid_t pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		size_t n = 0;
+		int ok = moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &n) == MOAT_SUCCESS &&
+			 write(fds[1], ticket + MOAT_TICKET_NAME_LEN, MOAT_TICKET_NONCE_LEN) == MOAT_TICKET_NONCE_LEN;
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	uint8_t child[MOAT_TICKET_NONCE_LEN];
+	ATF_REQUIRE_EQ(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	close(fds[0]);
+	int status = 0;
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_OK(moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &len));
+	ATF_REQUIRE_MSG(memcmp(child, ticket + MOAT_TICKET_NAME_LEN, MOAT_TICKET_NONCE_LEN) != 0,
+			"parent and child sealed with the same nonce after a fork");
+	moat_ticket_key_free(&k);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, round_trip);
@@ -254,5 +315,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, prepared_key_round_trip);
 	ATF_TP_ADD_TC(tp, prepared_key_after_forgery);
 	ATF_TP_ADD_TC(tp, prepared_key_wrong_secret_and_free);
+	ATF_TP_ADD_TC(tp, prepared_key_nonces_never_repeat);
+	ATF_TP_ADD_TC(tp, prepared_key_nonces_after_fork);
 	return atf_no_error();
 }

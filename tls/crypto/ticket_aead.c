@@ -6,6 +6,9 @@
  */
 #include "tls/crypto/ticket_aead.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cursor.h"
@@ -27,9 +30,41 @@ int moat_ticket_name(const uint8_t *ticket, size_t len, uint8_t name[MOAT_TICKET
 	return MOAT_SUCCESS;
 }
 
-/* Seal under a context set up for sealing with the key named name. */
-static int seal_with(struct moat_aead *a, const uint8_t name[MOAT_TICKET_NAME_LEN], const uint8_t *pt, size_t pt_len,
-		     uint8_t *out, size_t cap, size_t *out_len)
+/* Bumped in every child of a fork: a prepared key's batch of nonces drawn before it is not used after. */
+static atomic_uint fork_generation;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void forked_child(void)
+{
+	atomic_fetch_add(&fork_generation, 1u);
+}
+
+static void register_atfork(void)
+{
+	if (pthread_atfork(NULL, NULL, forked_child) != 0)
+		abort(); /* only ENOMEM; a key that could reuse nonces after a fork must not be made */
+}
+
+/* A fresh nonce from k's batch, drawing a new batch when it is used up or was drawn before a fork. */
+static int next_nonce(struct moat_ticket_key *k, uint8_t nonce[MOAT_TICKET_NONCE_LEN])
+{
+	unsigned gen = atomic_load(&fork_generation);
+	if (k->fork_generation != gen || k->nonces_left == 0) {
+		k->nonces_left = 0;
+		TRY(moat_random_bytes(k->nonces, sizeof(k->nonces)));
+		k->nonces_left = MOAT_TICKET_NONCE_BATCH;
+		k->fork_generation = gen;
+	}
+	k->nonces_left--;
+	uint8_t *p = k->nonces + (size_t)k->nonces_left * MOAT_TICKET_NONCE_LEN;
+	memcpy(nonce, p, MOAT_TICKET_NONCE_LEN);
+	moat_wipe(p, MOAT_TICKET_NONCE_LEN);
+	return MOAT_SUCCESS;
+}
+
+/* Seal under a context set up for sealing with the key named name; nonces from k's batch, else drawn now. */
+static int seal_with(struct moat_aead *a, struct moat_ticket_key *k, const uint8_t name[MOAT_TICKET_NAME_LEN],
+		     const uint8_t *pt, size_t pt_len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	ENSURE_REF(pt);
 	ENSURE_REF(out);
@@ -38,7 +73,10 @@ static int seal_with(struct moat_aead *a, const uint8_t name[MOAT_TICKET_NAME_LE
 	ENSURE(cap >= pt_len + MOAT_TICKET_OVERHEAD, MOAT_ERR_BUF_FULL);
 	uint8_t *nonce = out + MOAT_TICKET_NAME_LEN;
 	memcpy(out, name, MOAT_TICKET_NAME_LEN);
-	TRY(moat_random_bytes(nonce, MOAT_TICKET_NONCE_LEN));
+	if (k != NULL)
+		TRY(next_nonce(k, nonce));
+	else
+		TRY(moat_random_bytes(nonce, MOAT_TICKET_NONCE_LEN));
 	TRY(moat_aead_seal(a, nonce, name, MOAT_TICKET_NAME_LEN, pt, pt_len,
 			   out + MOAT_TICKET_NAME_LEN + MOAT_TICKET_NONCE_LEN));
 	*out_len = pt_len + MOAT_TICKET_OVERHEAD;
@@ -79,7 +117,7 @@ int moat_ticket_seal(const uint8_t name[MOAT_TICKET_NAME_LEN], const uint8_t sec
 	ENSURE_REF(secret);
 	struct moat_aead a = { 0 };
 	TRY(moat_aead_init(&a, MOAT_AEAD_AES_256_GCM, secret, true));
-	int rc = seal_with(&a, name, pt, pt_len, out, cap, out_len);
+	int rc = seal_with(&a, NULL, name, pt, pt_len, out, cap, out_len);
 	moat_aead_free(&a);
 	return rc;
 }
@@ -103,6 +141,7 @@ int moat_ticket_key_init(struct moat_ticket_key *k, const uint8_t name[MOAT_TICK
 	memset(k, 0, sizeof(*k));
 	ENSURE_REF(name);
 	ENSURE_REF(secret);
+	ENSURE(pthread_once(&atfork_once, register_atfork) == 0, MOAT_ERR_INTERNAL);
 	memcpy(k->name, name, MOAT_TICKET_NAME_LEN);
 	TRY(moat_aead_init(&k->seal, MOAT_AEAD_AES_256_GCM, secret, true));
 	if (moat_aead_init(&k->open, MOAT_AEAD_AES_256_GCM, secret, false) != MOAT_SUCCESS) {
@@ -125,7 +164,7 @@ int moat_ticket_key_seal(struct moat_ticket_key *k, const uint8_t *pt, size_t pt
 			 size_t *out_len)
 {
 	ENSURE_REF(k);
-	return seal_with(&k->seal, k->name, pt, pt_len, out, cap, out_len);
+	return seal_with(&k->seal, k, k->name, pt, pt_len, out, cap, out_len);
 }
 
 int moat_ticket_key_open(struct moat_ticket_key *k, const uint8_t *ticket, size_t len, uint8_t *out, size_t cap,

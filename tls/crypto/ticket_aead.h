@@ -100,13 +100,26 @@ MOAT_MUST_USE int moat_ticket_open(const uint8_t name[MOAT_TICKET_NAME_LEN],
 				   const uint8_t secret[MOAT_TICKET_SECRET_LEN], const uint8_t *ticket, size_t len,
 				   uint8_t *out, size_t cap, size_t *out_len);
 
+/* Nonces a prepared key draws from the random generator at a time. */
+#define MOAT_TICKET_NONCE_BATCH 32
+
 /*
  * A ticket key prepared for many operations: its name and the cipher
  * contexts set up from its secret (the secret itself is not kept here).
+ *
+ * Its seals take their nonces from a batch drawn at once: one call into the
+ * random generator costs more than sealing a ticket, and a nonce is no
+ * secret (it travels in the ticket), only random and used once. Each is
+ * taken from the batch once; a process that forks discards the batch it
+ * inherited (both processes would otherwise seal with the same nonces).
+ * A prepared key is for one thread at a time.
  */
 struct moat_ticket_key {
 	uint8_t name[MOAT_TICKET_NAME_LEN];
 	struct moat_aead seal, open;
+	uint8_t nonces[MOAT_TICKET_NONCE_BATCH * MOAT_TICKET_NONCE_LEN];
+	unsigned nonces_left;
+	unsigned fork_generation; /* the process's when the batch was drawn */
 };
 
 /* Set up k from (name, secret); on failure k holds nothing to free. */
