@@ -319,12 +319,12 @@ static int start_seal(struct moat_connection *conn)
 	int rc = fill_state(conn, nonce, &s);
 	if (rc == MOAT_SUCCESS)
 		rc = moat_session_state_encode(&s, &b);
-	if (rc == MOAT_SUCCESS)
-		rc = moat_tickets_start_op(conn, MOAT_TICKET_SEAL, b.data, b.len);
 	if (rc == MOAT_SUCCESS) {
+		/* Before the operation starts: its callback may answer before start_op returns. */
 		t->issuing.lifetime = s.lifetime;
 		t->issuing.age_add = s.age_add;
 		t->issuing.max_early_data = s.max_early_data;
+		rc = moat_tickets_start_op(conn, MOAT_TICKET_SEAL, b.data, b.len);
 	}
 	moat_wipe(&s, sizeof(s));
 	moat_wipe(mem, sizeof(mem));
