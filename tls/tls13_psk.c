@@ -130,6 +130,9 @@ static int binder_with(struct moat_connection *conn, moat_hash_alg alg, const ui
 int moat_tls13_psk_binder(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk, size_t psk_len,
 			  bool external, const uint8_t *transcript_hash, uint8_t *out)
 {
+	/* conn->secrets is re-used here: whatever Early Secret binder_verify kept is gone. */
+	if (conn->tix != NULL)
+		conn->tix->early_ready = false;
 	return binder_with(conn, alg, psk, psk_len, external, transcript_hash, out, false);
 }
 
