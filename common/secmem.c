@@ -72,6 +72,7 @@ struct slab {
 };
 
 _Static_assert(sizeof(struct chunk_header) == 16, "header keeps 16-byte alignment");
+_Static_assert(MOAT_SECMEM_SMALL_MAX == SLAB_MAX_CHUNK - sizeof(struct chunk_header), "secmem.h's limit is the slabs'");
 _Static_assert(sizeof(struct slab) <= SLAB_HEADER_BYTES, "slab header fits its reserved bytes");
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;

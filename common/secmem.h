@@ -23,6 +23,13 @@
 
 #include "common/error.h"
 
+/*
+ * The largest block served from a slab (secmem.c): anything bigger gets a
+ * mapping of its own, which costs mmap, madvise, mlock and munmap each time.
+ * A structure allocated once per connection should fit under it.
+ */
+#define MOAT_SECMEM_SMALL_MAX (4096u - 16u)
+
 /* Allocate n zeroed bytes of secure memory. */
 MOAT_MUST_USE int moat_secmem_alloc(size_t n, void **out);
 /* Wipe and release; NULL is ignored. */

@@ -2,7 +2,8 @@
  * The ticket-key store (see ticket_keys.h for the life of a key and who
  * makes keys). A small array, walked in full by every operation: it holds
  * at most KEYD_TICKET_MAX_KEYS keys, and a walk of 32 names costs less
- * than the AES-GCM operation that follows it.
+ * than the AES-GCM operation that follows it. Each key carries its cipher
+ * contexts, set up when it arrives (ticket_keys.h).
  */
 #include "keyd/ticket_keys.h"
 
@@ -51,6 +52,7 @@ int keyd_tickets_init(struct keyd_tickets *t, bool enabled, uint32_t encrypt_lif
 static void wipe_at(struct keyd_tickets *t, size_t i)
 {
 	size_t slot = (size_t)(t->keys[i].secret - t->secrets) / MOAT_TICKET_SECRET_LEN;
+	moat_ticket_key_free(&t->keys[i].ctx);
 	moat_wipe(t->keys[i].secret, MOAT_TICKET_SECRET_LEN);
 	t->slot_used[slot] = false;
 	memmove(&t->keys[i], &t->keys[i + 1], (t->count - i - 1) * sizeof(t->keys[0]));
@@ -120,15 +122,25 @@ static int put_key(struct keyd_tickets *t, const uint8_t name[MOAT_TICKET_NAME_L
 	while (t->slot_used[slot])
 		slot++; /* count < KEYD_TICKET_MAX_KEYS: a slot is free */
 	uint8_t *mem = t->secrets + slot * MOAT_TICKET_SECRET_LEN;
+	struct moat_ticket_key ctx;
+	int rc = MOAT_SUCCESS;
 	if (secret != NULL)
 		memcpy(mem, secret, MOAT_TICKET_SECRET_LEN);
 	else
-		TRY(moat_random_bytes(mem, MOAT_TICKET_SECRET_LEN));
+		rc = moat_random_bytes(mem, MOAT_TICKET_SECRET_LEN);
+	if (rc == MOAT_SUCCESS)
+		rc = moat_ticket_key_init(&ctx, name, mem);
+	if (rc != MOAT_SUCCESS) {
+		moat_wipe(mem, MOAT_TICKET_SECRET_LEN);
+		return rc;
+	}
 	t->slot_used[slot] = true;
 	struct keyd_ticket_key *k = &t->keys[t->count++];
 	memset(k, 0, sizeof(*k));
 	memcpy(k->name, name, MOAT_TICKET_NAME_LEN);
 	k->secret = mem;
+	k->ctx = ctx;
+	moat_wipe(&ctx, sizeof(ctx));
 	k->intro = intro;
 	k->encrypt_until = intro + encrypt_lifetime;
 	k->expires = k->encrypt_until + decrypt_lifetime;
@@ -241,7 +253,7 @@ int keyd_tickets_seal(struct keyd_tickets *t, uint64_t now, const uint8_t *state
 	struct keyd_ticket_key *k = current(t, now);
 	if (k == NULL)
 		return refuse(st, MOAT_IPC_UNKNOWN_KEY);
-	if (moat_ticket_seal(k->name, k->secret, state, len, out, cap, out_len) != MOAT_SUCCESS)
+	if (moat_ticket_key_seal(&k->ctx, state, len, out, cap, out_len) != MOAT_SUCCESS)
 		return refuse(st, MOAT_IPC_INTERNAL);
 	k->seals++;
 	return done(st);
@@ -261,7 +273,7 @@ int keyd_tickets_open(struct keyd_tickets *t, uint64_t now, const uint8_t *ticke
 	struct keyd_ticket_key *k = find(t, name);
 	if (k == NULL)
 		return refuse(st, MOAT_IPC_UNKNOWN_KEY);
-	if (moat_ticket_open(k->name, k->secret, ticket, len, out, cap, out_len) != MOAT_SUCCESS)
+	if (moat_ticket_key_open(&k->ctx, ticket, len, out, cap, out_len) != MOAT_SUCCESS)
 		return refuse(st, moat_errno == MOAT_ERR_BAD_RECORD_MAC ? MOAT_IPC_BAD_TICKET : MOAT_IPC_INTERNAL);
 	k->opens++;
 	*reissue = k != current(t, now);

@@ -62,6 +62,14 @@
 struct keyd_ticket_key {
 	uint8_t name[MOAT_TICKET_NAME_LEN];
 	uint8_t *secret;        /* MOAT_TICKET_SECRET_LEN bytes: its slot in the store's locked block */
+	/*
+	 * The cipher contexts set up from the secret when the key arrives and
+	 * wiped with it: every SEAL and OPEN would otherwise set up an AES-256
+	 * key schedule and GCM tables, more work than the operation itself.
+	 * libcrypto allocates them; they are locked because keyd locks all of
+	 * its memory (sandbox.c, mlockall).
+	 */
+	struct moat_ticket_key ctx;
 	uint64_t intro;         /* Unix time */
 	uint64_t encrypt_until; /* seals while intro <= now < encrypt_until */
 	uint64_t expires;       /* opens while now < expires */

@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "common/error.h"
+#include "common/secmem.h"
 #include "policy/cipher_suites.h"
 #include "policy/security_policy.h"
 #include "tls/crypto/cert.h"
@@ -181,7 +182,17 @@ struct moat_tickets {
 	/* Server: issuing (RFC 8446 §4.6.1). */
 	uint32_t to_send;
 	uint16_t nonce_counter;              /* ticket_nonce: unique per connection */
-	struct moat_session_state issuing;   /* the state being sealed */
+	/*
+	 * What the NewSessionTicket of the state being sealed says besides the
+	 * ticket. Not the state itself: it is encoded from the stack and wiped,
+	 * and a second struct moat_session_state here would push this struct
+	 * past the secure heap's slabs (see the assertion below).
+	 */
+	struct {
+		uint32_t lifetime;
+		uint32_t age_add;
+		uint32_t max_early_data;
+	} issuing;
 
 	/* Server: choosing an offered PSK (tls/tls13_psk.c). */
 	bool psk_done;                       /* the first ClientHello's identities are settled */
@@ -191,6 +202,7 @@ struct moat_tickets {
 	uint8_t psk_identity_hash[32];       /* SHA-256 of the selected identity, found again after an HRR */
 	bool reissue;                        /* opened under a decrypt-only key */
 	bool early_data_ok;                  /* the selected ticket's OPEN allowed 0-RTT (tls/early_data.c) */
+	bool early_ready;                    /* conn->secrets->early is the selected ticket's Early Secret */
 	struct moat_hash hrr_transcript;     /* message_hash(CH1) and our HRR, for the second binder */
 	bool hrr_transcript_ready;
 	bool tls12_settled;                  /* 1.2: the ClientHello's ticket and session ID are dealt with */
@@ -208,6 +220,13 @@ struct moat_tickets {
 	bool offered;                        /* our ClientHello carries it */
 	bool received;                       /* ticket/session are the latest NewSessionTicket's */
 };
+
+/*
+ * Every connection with tickets allocates one: from a slab it is a free-list
+ * pop, past the limit a mapping of its own (four system calls and a page
+ * fault per connection, the most of a resumed handshake's secure-heap cost).
+ */
+_Static_assert(sizeof(struct moat_tickets) <= MOAT_SECMEM_SMALL_MAX, "struct moat_tickets fits a secure-heap slab");
 
 /* What the handshake needs and an established connection does not. */
 struct moat_handshake {

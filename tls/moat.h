@@ -177,7 +177,7 @@ MOAT_MUST_USE int moat_config_set_ticket_crypto_cb(struct moat_config *config, m
 /* Server: issue tickets and accept them (default on; nothing happens without the crypto callback). Client: offer
  * a session set with moat_connection_set_session and keep the tickets received (default on). */
 MOAT_MUST_USE int moat_config_set_session_tickets_onoff(struct moat_config *config, uint8_t enabled);
-/* Server: the tickets sent after each handshake (default 1, as the guide's). */
+/* Server: the tickets sent after each full handshake (default 1, as the guide's); at most one after a resumption. */
 MOAT_MUST_USE int moat_config_set_initial_ticket_count(struct moat_config *config, uint8_t num);
 /* Server: a ticket's lifetime in seconds (default 15 hours, as the guide's; at most 7 days, RFC 8446 §4.6.1). */
 MOAT_MUST_USE int moat_config_set_session_state_lifetime(struct moat_config *config, uint32_t lifetime_in_secs);

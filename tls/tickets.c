@@ -280,16 +280,9 @@ static void nonce_bytes(uint16_t n, uint8_t out[2])
 	out[1] = (uint8_t)n;
 }
 
-/* The state of the next ticket into t->issuing, and a SEAL of its encoding started. */
-static int start_seal(struct moat_connection *conn)
+/* A new ticket's session state (it holds the ticket's PSK: the caller wipes it). */
+static int fill_state(struct moat_connection *conn, const uint8_t nonce[2], struct moat_session_state *s)
 {
-	struct moat_tickets *t = conn->tix;
-	struct moat_session_state *s = &t->issuing;
-	ENSURE(conn->resumption_ready, MOAT_ERR_INVALID_STATE);
-	/* The nonce must be unique among this connection's tickets (§4.6.1). */
-	ENSURE(t->nonce_counter < UINT16_MAX, MOAT_ERR_INVALID_STATE);
-	uint8_t nonce[2];
-	nonce_bytes(t->nonce_counter, nonce);
 	memset(s, 0, sizeof(*s));
 	s->version = MOAT_TLS13;
 	s->cipher_suite = conn->suite->iana;
@@ -298,19 +291,42 @@ static int start_seal(struct moat_connection *conn)
 	/* §4.6.1: "a securely generated, random 32-bit value" for each ticket. */
 	TRY(moat_random_bytes((uint8_t *)&s->age_add, sizeof(s->age_add)));
 	s->psk_len = moat_hash_len(conn->suite->prf_hash);
-	TRY(moat_tls13_resumption_psk(conn->suite->prf_hash, conn->secrets->resumption, nonce, sizeof(nonce), s->psk));
+	TRY(moat_tls13_resumption_psk(conn->suite->prf_hash, conn->secrets->resumption, nonce, 2, s->psk));
 	memcpy(s->server_name, conn->server_name, sizeof(conn->server_name));
 	memcpy(s->alpn, conn->alpn, sizeof(s->alpn));
 	/* The 0-RTT this server takes (tls/early_data.c). */
 	s->max_early_data = moat_early_data_server_max(conn);
-	TRY(moat_tickets_client_id_fill(conn, s));
+	return moat_tickets_client_id_fill(conn, s);
+}
 
+/*
+ * The state of the next ticket, its SEAL started, and what its
+ * NewSessionTicket says besides the ticket into t->issuing. The state is
+ * built on the stack and wiped: the sealer keeps it from here on.
+ */
+static int start_seal(struct moat_connection *conn)
+{
+	struct moat_tickets *t = conn->tix;
+	ENSURE(conn->resumption_ready, MOAT_ERR_INVALID_STATE);
+	/* The nonce must be unique among this connection's tickets (§4.6.1). */
+	ENSURE(t->nonce_counter < UINT16_MAX, MOAT_ERR_INVALID_STATE);
+	uint8_t nonce[2];
+	nonce_bytes(t->nonce_counter, nonce);
+	struct moat_session_state s;
 	uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
 	struct moat_buf b;
 	moat_buf_init_fixed(&b, mem, sizeof(mem));
-	int rc = moat_session_state_encode(s, &b);
+	int rc = fill_state(conn, nonce, &s);
 	if (rc == MOAT_SUCCESS)
+		rc = moat_session_state_encode(&s, &b);
+	if (rc == MOAT_SUCCESS) {
+		/* Before the operation starts: its callback may answer before start_op returns. */
+		t->issuing.lifetime = s.lifetime;
+		t->issuing.age_add = s.age_add;
+		t->issuing.max_early_data = s.max_early_data;
 		rc = moat_tickets_start_op(conn, MOAT_TICKET_SEAL, b.data, b.len);
+	}
+	moat_wipe(&s, sizeof(s));
 	moat_wipe(mem, sizeof(mem));
 	TRY(rc);
 	t->nonce_counter++;

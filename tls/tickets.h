@@ -64,6 +64,12 @@ MOAT_MUST_USE int moat_tls13_psk_server_select(struct moat_connection *conn);
 MOAT_MUST_USE int moat_tls13_psk_server_hrr_sent(struct moat_connection *conn);
 /* Server, second ClientHello (body): the PSK chosen from the first, its binder verified again. */
 MOAT_MUST_USE int moat_tls13_psk_server_second_hello(struct moat_connection *conn, struct moat_cursor body);
+/*
+ * Server, ServerHello sent: the key schedule's Early Secret (RFC 8446 §7.1)
+ * from the PSK the handshake runs on (none: the no-PSK one), taken over
+ * from the binder's verification when that was the ticket's PSK.
+ */
+MOAT_MUST_USE int moat_tls13_psk_server_init_schedule(struct moat_connection *conn);
 /* The PSK the handshake runs on (server or client), NULL without one. */
 const uint8_t *moat_tls13_psk(const struct moat_connection *conn, size_t *len);
 /* Client: a session to offer in this ClientHello (its ticket not expired, its hash one of our suites'). */

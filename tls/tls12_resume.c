@@ -349,13 +349,17 @@ int moat_tls12_server_send_ticket(struct moat_connection *conn)
 	if (!t->answer_ready) {
 		if (t->op == NULL) {
 			uint8_t mem[MOAT_SESSION_STATE_MAX_LEN];
+			struct moat_session_state st;
 			struct moat_buf b;
 			moat_buf_init_fixed(&b, mem, sizeof(mem));
-			int rc = session_now(conn, &t->issuing);
+			int rc = session_now(conn, &st);
 			if (rc == MOAT_SUCCESS)
-				rc = moat_session_state_encode(&t->issuing, &b);
+				rc = moat_session_state_encode(&st, &b);
 			if (rc == MOAT_SUCCESS)
 				rc = moat_tickets_start_op(conn, MOAT_TICKET_SEAL, b.data, b.len);
+			if (rc == MOAT_SUCCESS)
+				t->issuing.lifetime = st.lifetime;
+			moat_wipe(&st, sizeof(st));
 			moat_wipe(mem, sizeof(mem));
 			TRY(rc);
 		}

@@ -106,9 +106,12 @@ static bool state_fits(const struct moat_connection *conn, const struct moat_ses
 	return strcasecmp(s->server_name, conn->server_name) == 0 && moat_tickets_client_id_acceptable(conn, s, now);
 }
 
-/* §4.2.11.2 binder = HMAC(finished_key(binder_key), Transcript-Hash(Truncate(ClientHello))). */
-int moat_tls13_psk_binder(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk, size_t psk_len,
-			  bool external, const uint8_t *transcript_hash, uint8_t *out)
+/*
+ * §4.2.11.2 binder = HMAC(finished_key(binder_key), Transcript-Hash(Truncate(ClientHello))).
+ * The Early Secret it starts from is left in conn->secrets (keep_early) or wiped.
+ */
+static int binder_with(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk, size_t psk_len,
+		       bool external, const uint8_t *transcript_hash, uint8_t *out, bool keep_early)
 {
 	struct moat_secrets *s = conn->secrets;
 	uint8_t binder_key[MOAT_MAX_HASH_LEN];
@@ -119,8 +122,18 @@ int moat_tls13_psk_binder(struct moat_connection *conn, moat_hash_alg alg, const
 	if (rc == MOAT_SUCCESS)
 		rc = moat_tls13_finished_mac(alg, binder_key, transcript_hash, out);
 	moat_wipe(binder_key, sizeof(binder_key));
-	moat_wipe(s->early, sizeof(s->early));
+	if (rc != MOAT_SUCCESS || !keep_early)
+		moat_wipe(s->early, sizeof(s->early));
 	return rc;
+}
+
+int moat_tls13_psk_binder(struct moat_connection *conn, moat_hash_alg alg, const uint8_t *psk, size_t psk_len,
+			  bool external, const uint8_t *transcript_hash, uint8_t *out)
+{
+	/* conn->secrets is re-used here: whatever Early Secret binder_verify kept is gone. */
+	if (conn->tix != NULL)
+		conn->tix->early_ready = false;
+	return binder_with(conn, alg, psk, psk_len, external, transcript_hash, out, false);
 }
 
 static int binder_verify(struct moat_connection *conn, const struct moat_session_state *st,
@@ -130,11 +143,34 @@ static int binder_verify(struct moat_connection *conn, const struct moat_session
 	ENSURE(suite != NULL, MOAT_ERR_INTERNAL);
 	uint8_t expect[MOAT_MAX_HASH_LEN];
 	size_t n = moat_hash_len(suite->prf_hash);
-	TRY(moat_tls13_psk_binder(conn, suite->prf_hash, st->psk, st->psk_len, false, transcript_hash, expect));
+	/*
+	 * The Early Secret of this PSK is the key schedule's first stage too
+	 * (§7.1): kept for moat_tls13_psk_server_init_schedule, not extracted
+	 * again from the PSK once the ServerHello is out.
+	 */
+	conn->tix->early_ready = false;
+	TRY(binder_with(conn, suite->prf_hash, st->psk, st->psk_len, false, transcript_hash, expect, true));
 	bool ok = moat_cursor_remaining(&binder) == n && moat_ct_equal(moat_cursor_data(&binder), expect, n);
 	moat_wipe(expect, sizeof(expect));
+	if (!ok)
+		moat_wipe(conn->secrets->early, sizeof(conn->secrets->early));
 	ENSURE(ok, MOAT_ERR_DECRYPT_ERROR);
+	conn->tix->early_ready = true;
 	return MOAT_SUCCESS;
+}
+
+int moat_tls13_psk_server_init_schedule(struct moat_connection *conn)
+{
+	size_t psk_len;
+	const uint8_t *psk = moat_tls13_psk(conn, &psk_len);
+	struct moat_tickets *t = conn->tix;
+	if (t != NULL && t->early_ready) {
+		t->early_ready = false;
+		/* The ticket's PSK, its hash the suite's: the Early Secret binder_verify left is this one. */
+		if (psk != NULL && psk == t->session.psk && conn->secrets->hash == conn->suite->prf_hash)
+			return MOAT_SUCCESS;
+	}
+	return moat_tls13_init(conn->secrets, conn->suite->prf_hash, psk, psk_len);
 }
 
 /* The ClientHello's hash up to its binders: message header with the full length, then the body short of them. */
@@ -279,6 +315,7 @@ int moat_tls13_psk_server_second_hello(struct moat_connection *conn, struct moat
 	if (!found) {
 		/* The client left our choice out: the handshake goes on as a full one. */
 		t->psk_selected = false;
+		t->early_ready = false;
 		moat_wipe(&t->session, sizeof(t->session));
 		t->have_session = false;
 		hs->flags &= ~MOAT_HS_F_PSK;

@@ -37,8 +37,12 @@ const struct moat_cipher_suite *moat_tls13_choose_suite(const struct moat_securi
 /*
  * Tickets after this handshake (§4.6.1): the configured count plus any the
  * application asked for, at least one when the ticket resumed was sealed
- * under a key that may only open now. Only for a client that can use them:
- * one that offers psk_dhe_ke, the one mode we resume with (§4.2.9).
+ * under a key that may only open now. After a resumption from a ticket, one
+ * at most of the configured count, as OpenSSL does: it replaces the ticket
+ * the client just spent (a client should use each once, §C.4), and each
+ * ticket is a SEAL, a round trip to the sealer, on every resumed handshake.
+ * Only for a client that can use them: one that offers psk_dhe_ke, the one
+ * mode we resume with (§4.2.9).
  */
 static int plan_tickets(struct moat_connection *conn)
 {
@@ -58,7 +62,10 @@ static int plan_tickets(struct moat_connection *conn)
 		return MOAT_SUCCESS;
 	struct moat_tickets *t;
 	TRY(moat_tickets_get(conn, &t));
-	t->to_send += conn->config->initial_ticket_count;
+	uint32_t count = conn->config->initial_ticket_count;
+	if ((hs->flags & MOAT_HS_F_PSK) && moat_psk_ext_chosen(conn) == NULL && count > 1)
+		count = 1;
+	t->to_send += count;
 	if (t->reissue && t->to_send == 0)
 		t->to_send = 1;
 	if (t->to_send > 0)
@@ -228,9 +235,7 @@ int moat_tls13_server_hello_sent(struct moat_connection *conn)
 	TRY(moat_hs_transcript_hash(conn, hello_hash));
 	uint8_t *secret;
 	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
-	size_t psk_len;
-	const uint8_t *psk = moat_tls13_psk(conn, &psk_len);
-	int rc = moat_tls13_init(conn->secrets, conn->suite->prf_hash, psk, psk_len);
+	int rc = moat_tls13_psk_server_init_schedule(conn);
 	if (rc == MOAT_SUCCESS)
 		rc = moat_tls13_early_data_server_derive(conn);
 	if (rc == MOAT_SUCCESS)

@@ -4,10 +4,16 @@
  * (name || nonce || AES-256-GCM(pt, aad = name) || tag); every byte of a
  * ticket flipped in turn, truncation at every length, extra bytes, and the
  * wrong secret must all fail alike with bad_record_mac and leave no
- * plaintext; nonces differ between seals.
+ * plaintext; nonces differ between seals. A prepared key (struct
+ * moat_ticket_key, set up once for many operations) makes and opens the
+ * same tickets as the one-shot calls, stays usable after a forged ticket
+ * failed on it, refuses what they refuse, and is wiped when freed; its
+ * batched nonces never repeat, across batches or across a fork.
  */
 #include <stdbool.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tls/crypto/aead.h"
 #include "tls/crypto/ticket_aead.h"
@@ -166,6 +172,137 @@ ATF_TC_BODY(limits, tc)
 	EXPECT_ERR(moat_ticket_open(name, secret, ticket, len, back, 9, &out), MOAT_ERR_BUF_FULL);
 }
 
+/* A prepared key and the one-shot calls make the same format: each opens the other's tickets. */
+ATF_TC_WITHOUT_HEAD(prepared_key_round_trip);
+ATF_TC_BODY(prepared_key_round_trip, tc)
+{
+	setup();
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	static const size_t sizes[] = { 1, 16, 17, 200, MOAT_TICKET_PLAINTEXT_MAX };
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			size_t len = 0, out = 0;
+			EXPECT_OK(moat_ticket_key_seal(&k, pt, sizes[i], ticket, sizeof(ticket), &len));
+			ATF_REQUIRE_EQ(len, sizes[i] + MOAT_TICKET_OVERHEAD);
+			ATF_REQUIRE(memcmp(ticket, name, sizeof(name)) == 0);
+			EXPECT_OK(moat_ticket_open(name, secret, ticket, len, back, sizeof(back), &out));
+			ATF_REQUIRE_EQ(out, sizes[i]);
+			ATF_REQUIRE(memcmp(back, pt, out) == 0);
+			len = seal(sizes[i]);
+			memset(back, 0, sizeof(back));
+			EXPECT_OK(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out));
+			ATF_REQUIRE_EQ(out, sizes[i]);
+			ATF_REQUIRE(memcmp(back, pt, out) == 0);
+		}
+	}
+	moat_ticket_key_free(&k);
+}
+
+/* Every byte flipped fails on the prepared key, and the key opens the intact ticket afterwards. */
+ATF_TC_WITHOUT_HEAD(prepared_key_after_forgery);
+ATF_TC_BODY(prepared_key_after_forgery, tc)
+{
+	setup();
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	size_t len = 0, out = 99;
+	EXPECT_OK(moat_ticket_key_seal(&k, pt, 64, ticket, sizeof(ticket), &len));
+	for (size_t i = 0; i < len; i++) {
+		ticket[i] ^= 0x01;
+		memset(back, 0x55, sizeof(back));
+		/* A flipped name is another key's ticket: the caller's lookup mistake, not a forgery. */
+		EXPECT_ERR(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out),
+			   i < MOAT_TICKET_NAME_LEN ? MOAT_ERR_INVALID_ARG : MOAT_ERR_BAD_RECORD_MAC);
+		if (i >= MOAT_TICKET_NAME_LEN)
+			ATF_REQUIRE_MSG(all_zero(back, 64), "plaintext left behind after byte %zu", i);
+		ticket[i] ^= 0x01;
+		EXPECT_OK(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out));
+		ATF_REQUIRE_EQ(out, 64);
+		ATF_REQUIRE(memcmp(back, pt, 64) == 0);
+	}
+	for (size_t n = 0; n < len; n++)
+		EXPECT_ERR(moat_ticket_key_open(&k, ticket, n, back, sizeof(back), &out), MOAT_ERR_BAD_RECORD_MAC);
+	EXPECT_ERR(moat_ticket_key_seal(&k, pt, 0, ticket, sizeof(ticket), &len), MOAT_ERR_INVALID_ARG);
+	EXPECT_ERR(moat_ticket_key_seal(&k, pt, 10, ticket, 10 + MOAT_TICKET_OVERHEAD - 1, &len), MOAT_ERR_BUF_FULL);
+	moat_ticket_key_free(&k);
+}
+
+/* Another secret under the same name does not open; freeing wipes the key and may be repeated. */
+ATF_TC_WITHOUT_HEAD(prepared_key_wrong_secret_and_free);
+ATF_TC_BODY(prepared_key_wrong_secret_and_free, tc)
+{
+	setup();
+	uint8_t other[MOAT_TICKET_SECRET_LEN];
+	memcpy(other, secret, sizeof(other));
+	other[0] ^= 0x01;
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, other));
+	size_t len = seal(48), out = 0;
+	EXPECT_ERR(moat_ticket_key_open(&k, ticket, len, back, sizeof(back), &out), MOAT_ERR_BAD_RECORD_MAC);
+	moat_ticket_key_free(&k);
+	ATF_REQUIRE(all_zero((const uint8_t *)&k, sizeof(k)));
+	moat_ticket_key_free(&k);
+}
+
+/* Seals under a prepared key over several batches of nonces: no nonce comes twice. */
+ATF_TC_WITHOUT_HEAD(prepared_key_nonces_never_repeat);
+ATF_TC_BODY(prepared_key_nonces_never_repeat, tc)
+{
+	setup();
+	enum { N = 5 * MOAT_TICKET_NONCE_BATCH + 3 };
+	static uint8_t seen[N][MOAT_TICKET_NONCE_LEN];
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	for (size_t i = 0; i < N; i++) {
+		size_t len = 0, out = 0;
+		EXPECT_OK(moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &len));
+		memcpy(seen[i], ticket + MOAT_TICKET_NAME_LEN, MOAT_TICKET_NONCE_LEN);
+		ATF_REQUIRE(!all_zero(seen[i], MOAT_TICKET_NONCE_LEN));
+		for (size_t j = 0; j < i; j++)
+			ATF_REQUIRE_MSG(memcmp(seen[i], seen[j], MOAT_TICKET_NONCE_LEN) != 0, "seal %zu reused %zu's nonce",
+					i, j);
+		EXPECT_OK(moat_ticket_open(name, secret, ticket, len, back, sizeof(back), &out));
+	}
+	moat_ticket_key_free(&k);
+}
+
+/*
+ * A key whose batch was drawn before a fork: the child's next seal and the
+ * parent's must not share a nonce (they would if the child used the batch
+ * it inherited).
+ */
+ATF_TC_WITHOUT_HEAD(prepared_key_nonces_after_fork);
+ATF_TC_BODY(prepared_key_nonces_after_fork, tc)
+{
+	setup();
+	struct moat_ticket_key k;
+	EXPECT_OK(moat_ticket_key_init(&k, name, secret));
+	size_t len = 0;
+	EXPECT_OK(moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &len));
+	int fds[2];
+	ATF_REQUIRE(pipe(fds) == 0);
+	pid_t pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		size_t n = 0;
+		int ok = moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &n) == MOAT_SUCCESS &&
+			 write(fds[1], ticket + MOAT_TICKET_NAME_LEN, MOAT_TICKET_NONCE_LEN) == MOAT_TICKET_NONCE_LEN;
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	uint8_t child[MOAT_TICKET_NONCE_LEN];
+	ATF_REQUIRE_EQ(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+	close(fds[0]);
+	int status = 0;
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_OK(moat_ticket_key_seal(&k, pt, 8, ticket, sizeof(ticket), &len));
+	ATF_REQUIRE_MSG(memcmp(child, ticket + MOAT_TICKET_NAME_LEN, MOAT_TICKET_NONCE_LEN) != 0,
+			"parent and child sealed with the same nonce after a fork");
+	moat_ticket_key_free(&k);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, round_trip);
@@ -175,5 +312,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, truncated_and_extended);
 	ATF_TP_ADD_TC(tp, wrong_key);
 	ATF_TP_ADD_TC(tp, limits);
+	ATF_TP_ADD_TC(tp, prepared_key_round_trip);
+	ATF_TP_ADD_TC(tp, prepared_key_after_forgery);
+	ATF_TP_ADD_TC(tp, prepared_key_wrong_secret_and_free);
+	ATF_TP_ADD_TC(tp, prepared_key_nonces_never_repeat);
+	ATF_TP_ADD_TC(tp, prepared_key_nonces_after_fork);
 	return atf_no_error();
 }

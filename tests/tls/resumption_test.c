@@ -548,6 +548,44 @@ ATF_TC_BODY(reissue_sends_a_fresh_ticket, tc)
 	teardown();
 }
 
+/*
+ * After a resumption one ticket replaces the one spent, whatever the count
+ * for full handshakes (as OpenSSL does): each is a SEAL, a round trip to
+ * the sealer. Tickets asked for after the handshake still all go.
+ */
+ATF_TC_WITHOUT_HEAD(resumed_handshake_sends_one_ticket);
+ATF_TC_BODY(resumed_handshake_sends_one_ticket, tc)
+{
+	setup();
+	struct pair p;
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_config_set_initial_ticket_count(p.scfg, 3));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	ATF_REQUIRE_EQ(moat_connection_is_session_resumed(p.server), 0);
+	exchange(&p);
+	ATF_REQUIRE_EQ(sealer.seals, 3);
+	ATF_REQUIRE_EQ(tickets_received, 3);
+	uint8_t s[SESSION_MAX];
+	int n = moat_connection_get_session(p.client, s, sizeof(s));
+	ATF_REQUIRE(n > 0);
+	pair_free(&p);
+
+	pair_init(&p, NULL, ex_ticket_crypto_cb, &sealer);
+	EXPECT_OK(moat_config_set_initial_ticket_count(p.scfg, 3));
+	EXPECT_OK(moat_connection_set_session(p.client, s, (size_t)n));
+	REQUIRE_HANDSHAKE(&p, NULL);
+	require_resumed(&p);
+	ATF_REQUIRE_EQ(sealer.seals, 4);
+	ATF_REQUIRE_EQ(tickets_received, 4);
+	/* Asked for by the application after the handshake: all of them. */
+	EXPECT_OK(moat_connection_add_new_tickets_to_send(p.server, 2));
+	exchange(&p);
+	ATF_REQUIRE_EQ(sealer.seals, 6);
+	ATF_REQUIRE_EQ(tickets_received, 6);
+	pair_free(&p);
+	teardown();
+}
+
 ATF_TC_WITHOUT_HEAD(tickets_off);
 ATF_TC_BODY(tickets_off, tc)
 {
@@ -874,6 +912,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, other_server_name_is_full_handshake);
 	ATF_TP_ADD_TC(tp, resume_after_hello_retry_request);
 	ATF_TP_ADD_TC(tp, reissue_sends_a_fresh_ticket);
+	ATF_TP_ADD_TC(tp, resumed_handshake_sends_one_ticket);
 	ATF_TP_ADD_TC(tp, tickets_off);
 	return atf_no_error();
 }

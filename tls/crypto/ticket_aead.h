@@ -36,10 +36,17 @@
  * cannot be shared safely by a fleet whose hosts seal under the same
  * imported key.
  *
- * The secret is read only during a call: the cipher context with its key
- * schedule is made for the one operation and freed (libcrypto wipes it)
- * before the call returns, so the long-lived copy is the caller's, which
- * keeps it in locked memory (common/secmem.h). Open reports every failure
+ * Two ways to hold a key. moat_ticket_seal and moat_ticket_open read the
+ * secret only during the call: the cipher context with its key schedule is
+ * made for the one operation and freed (libcrypto wipes it) before the call
+ * returns, so the long-lived copy is the caller's, which keeps it in locked
+ * memory (common/secmem.h). A sealer that serves every resumption (keyd)
+ * prepares a struct moat_ticket_key once per key instead: its two contexts
+ * (AES-256 key schedule and GCM tables, one per direction) live until
+ * moat_ticket_key_free wipes them, and each operation only sets its nonce.
+ * Setting up a context costs more than the AES-GCM operation on a ticket;
+ * the holder must keep the contexts' memory locked itself (keyd locks all
+ * of its memory, mlockall). Open reports every failure
  * the same way (MOAT_ERR_BAD_RECORD_MAC: length, tag, anything), so a caller
  * cannot tell a truncated ticket from a forged one and neither can a peer;
  * the tag comparison is libcrypto's, in constant time. Whether a name is
@@ -53,6 +60,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "tls/crypto/aead.h"
 
 #define MOAT_TICKET_NAME_LEN 16
 #define MOAT_TICKET_SECRET_LEN 32
@@ -91,5 +99,38 @@ MOAT_MUST_USE int moat_ticket_seal(const uint8_t name[MOAT_TICKET_NAME_LEN],
 MOAT_MUST_USE int moat_ticket_open(const uint8_t name[MOAT_TICKET_NAME_LEN],
 				   const uint8_t secret[MOAT_TICKET_SECRET_LEN], const uint8_t *ticket, size_t len,
 				   uint8_t *out, size_t cap, size_t *out_len);
+
+/* Nonces a prepared key draws from the random generator at a time. */
+#define MOAT_TICKET_NONCE_BATCH 32
+
+/*
+ * A ticket key prepared for many operations: its name and the cipher
+ * contexts set up from its secret (the secret itself is not kept here).
+ *
+ * Its seals take their nonces from a batch drawn at once: one call into the
+ * random generator costs more than sealing a ticket, and a nonce is no
+ * secret (it travels in the ticket), only random and used once. Each is
+ * taken from the batch once; a process that forks discards the batch it
+ * inherited (both processes would otherwise seal with the same nonces).
+ * A prepared key is for one thread at a time.
+ */
+struct moat_ticket_key {
+	uint8_t name[MOAT_TICKET_NAME_LEN];
+	struct moat_aead seal, open;
+	uint8_t nonces[MOAT_TICKET_NONCE_BATCH * MOAT_TICKET_NONCE_LEN];
+	unsigned nonces_left;
+	unsigned fork_generation; /* the process's when the batch was drawn */
+};
+
+/* Set up k from (name, secret); on failure k holds nothing to free. */
+MOAT_MUST_USE int moat_ticket_key_init(struct moat_ticket_key *k, const uint8_t name[MOAT_TICKET_NAME_LEN],
+				       const uint8_t secret[MOAT_TICKET_SECRET_LEN]);
+/* Free and wipe the contexts (libcrypto wipes the key schedules); k may be zeroed or freed already. */
+void moat_ticket_key_free(struct moat_ticket_key *k);
+/* moat_ticket_seal and moat_ticket_open under a prepared key: the same format, checks and failures. */
+MOAT_MUST_USE int moat_ticket_key_seal(struct moat_ticket_key *k, const uint8_t *pt, size_t pt_len, uint8_t *out,
+				       size_t cap, size_t *out_len);
+MOAT_MUST_USE int moat_ticket_key_open(struct moat_ticket_key *k, const uint8_t *ticket, size_t len, uint8_t *out,
+				       size_t cap, size_t *out_len);
 
 #endif
