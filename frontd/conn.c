@@ -472,7 +472,7 @@ static void handshake_step(struct frontd_conn *c)
 		}
 		if (moat_connection_free_handshake(c->tls) < 0)
 			moat_error_clear();
-		/* Proxying reads the socket directly again (proxy.c keeps its own account of what is waiting). */
+		/* Proxying reads the socket directly, as it did before (sock_read is the handshake's). */
 		c->client_drained = false;
 		if (moat_connection_set_read_fd(c->tls, c->fd) < 0 || frontd_proxy_start(c) < 0) {
 			moat_error_clear();
@@ -530,12 +530,6 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 }
 
 /*
- * The socket transport while the ClientHello is incomplete: every byte read
- * is held by the TLS library until the hello is whole, so it is counted
- * against handshake-buffer-budget (limits.c). The first byte moves the
- * deadline from first-byte-timeout to client-hello-timeout.
- */
-/*
  * A read of the client socket for the handshake, skipped when it could only
  * say EAGAIN. Edge-triggered, a read that returned less than it asked for
  * (or EAGAIN) left the socket empty, and the next byte to arrive raises a new
@@ -566,6 +560,12 @@ static int handshake_recv(void *ctx, uint8_t *buf, uint32_t len)
 	return sock_read(ctx, buf, len);
 }
 
+/*
+ * The socket transport while the ClientHello is incomplete: every byte read
+ * is held by the TLS library until the hello is whole, so it is counted
+ * against handshake-buffer-budget (limits.c). The first byte moves the
+ * deadline from first-byte-timeout to client-hello-timeout.
+ */
 static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 {
 	struct frontd_conn *c = ctx;
