@@ -6,7 +6,11 @@
  * would cost a page of locked memory and two syscalls apiece, which the
  * per-connection memory budget cannot afford. So blocks up to SLAB_MAX_CHUNK
  * bytes come from power-of-two chunks carved out of 64 KiB locked mappings;
- * only larger blocks get a mapping of their own.
+ * only larger blocks get a mapping of their own. The largest class (8 KiB)
+ * is there for the per-connection blocks between one and two pages (a
+ * connection's session ticket state): as mappings of their own they cost
+ * four syscalls (mmap, madvise, mlock, munmap) and two page faults on every
+ * handshake that makes one.
  *
  * Why slabs are given back: locked memory is capped per process
  * (RLIMIT_MEMLOCK), so a heap that only grows lets a burst of connections
@@ -40,7 +44,7 @@
 #define SLAB_BYTES (64u * 1024u)
 #define SLAB_HEADER_BYTES 64u                 /* struct slab, rounded to keep chunks 16-byte aligned */
 #define SLAB_MIN_SHIFT 5                      /* 32-byte chunks */
-#define SLAB_CLASSES 8                        /* ... up to 4096 */
+#define SLAB_CLASSES 9                        /* ... up to 8192 */
 #define SLAB_MAX_CHUNK (1u << (SLAB_MIN_SHIFT + SLAB_CLASSES - 1))
 #define SLAB_SPARES 1u                        /* empty slabs kept per class */
 #define CLASS_LARGE 0xffffu

@@ -28,7 +28,7 @@
  * mapping of its own, which costs mmap, madvise, mlock and munmap each time.
  * A structure allocated once per connection should fit under it.
  */
-#define MOAT_SECMEM_SMALL_MAX (4096u - 16u)
+#define MOAT_SECMEM_SMALL_MAX (8192u - 16u)
 
 /* Allocate n zeroed bytes of secure memory. */
 MOAT_MUST_USE int moat_secmem_alloc(size_t n, void **out);

@@ -472,7 +472,9 @@ static void handshake_step(struct frontd_conn *c)
 		}
 		if (moat_connection_free_handshake(c->tls) < 0)
 			moat_error_clear();
-		if (frontd_proxy_start(c) < 0) {
+		/* Proxying reads the socket directly, as it did before (sock_read is the handshake's). */
+		c->client_drained = false;
+		if (moat_connection_set_read_fd(c->tls, c->fd) < 0 || frontd_proxy_start(c) < 0) {
 			moat_error_clear();
 			frontd_conn_ended(c, "internal error", NULL);
 			frontd_conn_abort(c, "cannot start proxying");
@@ -528,6 +530,37 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 }
 
 /*
+ * A read of the client socket for the handshake, skipped when it could only
+ * say EAGAIN. Edge-triggered, a read that returned less than it asked for
+ * (or EAGAIN) left the socket empty, and the next byte to arrive raises a new
+ * edge, whose EV_READ clears client_drained (client_cb); until then the
+ * library's next read, typically the one right after the server's flight,
+ * before the client can have answered it, is answered EAGAIN without a
+ * system call. Level-triggered, every read is made.
+ */
+static int sock_read(struct frontd_conn *c, uint8_t *buf, uint32_t len)
+{
+	if (c->client_drained) {
+		errno = EAGAIN;
+		return -1;
+	}
+	uint32_t want = len > INT_MAX ? INT_MAX : len;
+	ssize_t n;
+	do
+		n = read(c->fd, buf, want);
+	while (n < 0 && errno == EINTR);
+	if (c->edge && ((n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) || (n > 0 && (size_t)n < want)))
+		c->client_drained = true;
+	return (int)n;
+}
+
+/* The socket transport from the whole ClientHello to the end of the handshake (frontd_client_hello_cb). */
+static int handshake_recv(void *ctx, uint8_t *buf, uint32_t len)
+{
+	return sock_read(ctx, buf, len);
+}
+
+/*
  * The socket transport while the ClientHello is incomplete: every byte read
  * is held by the TLS library until the hello is whole, so it is counted
  * against handshake-buffer-budget (limits.c). The first byte moves the
@@ -536,12 +569,9 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 {
 	struct frontd_conn *c = ctx;
-	ssize_t n;
-	do
-		n = read(c->fd, buf, len > INT_MAX ? INT_MAX : len);
-	while (n < 0 && errno == EINTR);
+	int n = sock_read(c, buf, len);
 	if (n <= 0)
-		return (int)n;
+		return n;
 	if (c->first_byte_us == 0)
 		c->first_byte_us = frontd_conn_mono_us();
 	if (c->hello == HELLO_WAITING)
@@ -551,7 +581,7 @@ static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 		errno = ECONNRESET;
 		return -1;
 	}
-	return (int)n;
+	return n;
 }
 
 int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
@@ -577,10 +607,10 @@ int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
 		return -1;
 	c->site = site;
 	c->site_chosen = true;
-	/* The hello is whole: the socket is read directly again, under the handshake deadline. */
+	/* The hello is whole: the socket is read without the hello's budget, under the handshake deadline. */
 	if (c->hello != HELLO_NONE) {
 		frontd_limits_hello_done(c);
-		if (moat_connection_set_read_fd(tls, c->fd) < 0)
+		if (moat_connection_set_recv_cb(tls, handshake_recv) < 0)
 			return -1;
 		set_deadline(c, srv->cfg->handshake_timeout_ms);
 	}
@@ -717,6 +747,9 @@ static void client_cb(evutil_socket_t fd, short what, void *arg)
 	struct frontd_conn *c = arg;
 	bool run = c->kicked;
 	c->kicked = false;
+	/* Something arrived (or the peer closed): the next read is worth making. */
+	if (what & EV_READ)
+		c->client_drained = false;
 	if ((what & EV_READ) && c->cread_blocked) {
 		c->cread_blocked = false;
 		run = true;

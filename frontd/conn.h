@@ -84,6 +84,12 @@ struct frontd_conn {
 	bool edge;                   /* the loop has edge-triggered events */
 	bool kicked;                 /* ev_client made active to run again (frontd_conn_kick) */
 	bool cread_blocked, cwrite_blocked, bread_blocked, bwrite_blocked;
+	/*
+	 * Edge-triggered, during the handshake: the last read of the client socket
+	 * emptied it and no EV_READ has come since, so another read could only say
+	 * EAGAIN (conn.c, sock_read).
+	 */
+	bool client_drained;
 
 	/* An async signature with keyd. */
 	struct moat_async_pkey_op *op;

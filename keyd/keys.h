@@ -41,6 +41,7 @@
 #include "keyd/crypto_rsa_decrypt.h"
 #include "keyd/keyd_config.h"
 #include "tls/crypto/sig.h"
+#include "tls/crypto/signer.h"
 
 #define KEYD_RSA_MIN_BITS 2048
 #define KEYD_RSA_MAX_BITS 4096 /* RSA_DECRYPT ciphertext<1..512> */
@@ -49,6 +50,8 @@
 struct keyd_key {
 	uint8_t id[MOAT_IPC_KEY_ID_LEN];
 	struct moat_pkey pkey;
+	/* A signing context per scheme in schemes, set up once (tls/crypto/signer.h); NULL if it could not be made. */
+	struct moat_signer *signer;
 	struct keyd_rsa_kex *rsa_kex; /* rsaEncryption keys: RSA_DECRYPT state (crypto_rsa_decrypt.h); else NULL */
 	uint8_t ipc_type; /* moat_ipc_key_type */
 	uint16_t bits;

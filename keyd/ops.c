@@ -149,6 +149,8 @@ static int perform_sign(const struct keyd_op *op, uint32_t request_id, struct mo
 	/* Kind 4 is a digest already (RFC 5246 §7.4.8's handshake_messages, hashed by the requester). */
 	int rc = op->kind == MOAT_IPC_SIGN_TLS12_CLIENT_CV
 			 ? moat_sig_sign_digest(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len)
+		 : op->key->signer != NULL
+			 ? moat_signer_sign(op->key->signer, op->scheme, op->input, op->input_len, sig, &sig_len)
 			 : moat_sig_sign(&op->key->pkey, op->scheme, op->input, op->input_len, sig, &sig_len);
 	if (rc != MOAT_SUCCESS) {
 		char what[MOAT_IPC_KEY_NAME_MAX + 64];

@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -185,6 +186,36 @@ ATF_TC_BODY(empty_slabs_are_returned, tc)
 }
 
 /*
+ * A block between one and two pages (a connection's session ticket state
+ * is one) comes from a slab that outlives it: freeing it and taking the
+ * next one maps, locks and unmaps nothing, where a mapping of its own cost
+ * four syscalls per handshake.
+ */
+ATF_TC_WITHOUT_HEAD(two_page_blocks_come_from_slabs);
+ATF_TC_BODY(two_page_blocks_come_from_slabs, tc)
+{
+	struct moat_secmem_stats s1, s2, s3;
+	void *a, *b;
+	unsetenv("MOAT_DONT_MLOCK");
+	EXPECT_OK(moat_secmem_alloc(4320, &a));
+	ATF_REQUIRE(moat_secmem_size(a) >= 4320);
+	/* Slab chunks live in 64 KiB-aligned slabs, past the slab header; a mapping of its own starts a page. */
+	ATF_REQUIRE_MSG(((uintptr_t)a & 0xfff) != 16, "block at %p has a mapping of its own", a);
+	moat_secmem_get_stats(&s1);
+	moat_secmem_free(a);
+	moat_secmem_get_stats(&s2);
+	ATF_REQUIRE_MSG(s2.locked_bytes == s1.locked_bytes, "locked %zu -> %zu after the free", s1.locked_bytes,
+			s2.locked_bytes);
+	EXPECT_OK(moat_secmem_alloc(8000, &b));
+	moat_secmem_get_stats(&s3);
+	ATF_REQUIRE_EQ(s3.locked_bytes, s2.locked_bytes);
+	uint8_t *p = b;
+	for (size_t i = 0; i < 8000; i++)
+		ATF_REQUIRE_EQ(p[i], 0);
+	moat_secmem_free(b);
+}
+
+/*
  * Under a small RLIMIT_MEMLOCK: strict by default (MOAT_ERR_MLOCK), and with
  * moat_secmem_allow_unlocked the blocks come from unlocked, undumpable
  * mappings, counted. Run in a child that drops root first: CAP_IPC_LOCK
@@ -267,6 +298,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, dont_mlock_switch);
 	ATF_TP_ADD_TC(tp, double_free_aborts);
 	ATF_TP_ADD_TC(tp, empty_slabs_are_returned);
+	ATF_TP_ADD_TC(tp, two_page_blocks_come_from_slabs);
 	ATF_TP_ADD_TC(tp, unlocked_fallback_is_opt_in);
 	ATF_TP_ADD_TC(tp, wipe);
 	return atf_no_error();

@@ -5,7 +5,11 @@
  * §4.2.3 fixes (PSS salt = digest length, MGF1 = signing digest), every
  * tampering caught as decrypt_error, every scheme/key mismatch as
  * illegal_parameter, and PEM/DER key loading with its failure modes.
+ * The signer (signer.h) makes, for every scheme and key, signatures the
+ * same checks accept, from several threads at once, and refuses what
+ * moat_sig_sign refuses.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "tls/crypto/sig.h"
+#include "tls/crypto/signer.h"
 #include "tests/moat_test.h"
 
 static const uint16_t all_schemes[] = {
@@ -744,6 +749,157 @@ ATF_TC_BODY(matches_and_public_der, tc)
 	moat_pkey_free(&ec);
 }
 
+/*
+ * The signer, for every scheme of the list with one key type: a context for
+ * each scheme the key can sign (and none for the others), signatures that
+ * moat_sig_verify and libcrypto (with the RFC 8446 §4.2.3 PSS parameters)
+ * accept, the refusals and errors of moat_sig_sign for the rest.
+ */
+static void signer_all(moat_key_type type)
+{
+	struct moat_pkey k;
+	struct moat_signer *sg = NULL;
+	uint8_t sig[1024];
+	size_t len, want_ready = 0;
+
+	gen_key(&k, type);
+	EXPECT_OK(moat_signer_new(&k, all_schemes, N_SCHEMES, &sg));
+	ATF_REQUIRE(sg != NULL);
+	/* The signer holds its own reference: the caller's key may go first. */
+	struct moat_pkey pub;
+	EXPECT_OK(moat_pkey_copy_public(&pub, &k));
+	moat_pkey_free(&k);
+	for (size_t i = 0; i < N_SCHEMES; i++) {
+		uint16_t s = all_schemes[i];
+		len = sizeof(sig);
+		if (!moat_sig_scheme_usable_tls12(s, type) && !moat_sig_scheme_usable_tls12_sha1(s, type) &&
+		    !moat_sig_scheme_usable_legacy(s, type)) {
+			EXPECT_ERR(moat_signer_sign(sg, s, msg1, sizeof(msg1), sig, &len), MOAT_ERR_ILLEGAL_PARAMETER);
+			continue;
+		}
+		want_ready++;
+		for (int round = 0; round < 2; round++) {
+			len = sizeof(sig);
+			EXPECT_OK(moat_signer_sign(sg, s, msg1, sizeof(msg1), sig, &len));
+			EXPECT_OK(moat_sig_verify(&pub, s, msg1, sizeof(msg1), sig, len));
+			const char *md = md_of(s);
+			if (is_pss(s))
+				ATF_REQUIRE(ossl_verify(pub.pkey, s, md, (int)moat_sig_scheme_digest_len(s), msg1,
+							sizeof(msg1), sig, len));
+			EXPECT_ERR(moat_sig_verify(&pub, s, msg2, sizeof(msg2), sig, len), MOAT_ERR_DECRYPT_ERROR);
+		}
+		/* A copy starts from the template's empty message: an empty one signs as such. */
+		len = sizeof(sig);
+		EXPECT_OK(moat_signer_sign(sg, s, NULL, 0, sig, &len));
+		EXPECT_OK(moat_sig_verify(&pub, s, (const uint8_t *)"", 0, sig, len));
+		len = moat_pkey_max_sig_len(&pub) - 1;
+		EXPECT_ERR(moat_signer_sign(sg, s, msg1, sizeof(msg1), sig, &len), MOAT_ERR_BUF_FULL);
+	}
+	ATF_REQUIRE(want_ready > 0);
+	ATF_REQUIRE_EQ(moat_signer_ready(sg), want_ready);
+	moat_signer_free(sg);
+	moat_pkey_free(&pub);
+}
+
+ATF_TC_WITHOUT_HEAD(signer_rsa);
+ATF_TC_BODY(signer_rsa, tc)
+{
+	signer_all(MOAT_KEY_RSA);
+}
+
+ATF_TC_WITHOUT_HEAD(signer_rsa_pss_key);
+ATF_TC_BODY(signer_rsa_pss_key, tc)
+{
+	signer_all(MOAT_KEY_RSA_PSS);
+}
+
+ATF_TC_WITHOUT_HEAD(signer_ec);
+ATF_TC_BODY(signer_ec, tc)
+{
+	signer_all(MOAT_KEY_EC_P256);
+	signer_all(MOAT_KEY_EC_P384);
+	signer_all(MOAT_KEY_EC_P521);
+}
+
+ATF_TC_WITHOUT_HEAD(signer_ed25519);
+ATF_TC_BODY(signer_ed25519, tc)
+{
+	signer_all(MOAT_KEY_ED25519);
+}
+
+/* A scheme left out of the signer is signed the slow way; no schemes at all is a signer too. */
+ATF_TC_WITHOUT_HEAD(signer_scheme_not_listed);
+ATF_TC_BODY(signer_scheme_not_listed, tc)
+{
+	struct moat_pkey k;
+	struct moat_signer *sg = NULL;
+	uint8_t sig[512];
+	size_t len = sizeof(sig);
+	static const uint16_t one[] = { MOAT_SIG_ECDSA_SECP256R1_SHA256 };
+
+	gen_key(&k, MOAT_KEY_EC_P256);
+	EXPECT_OK(moat_signer_new(&k, one, 1, &sg));
+	ATF_REQUIRE_EQ(moat_signer_ready(sg), 1);
+	EXPECT_OK(moat_signer_sign(sg, MOAT_SIG_ECDSA_SECP384R1_SHA384, msg1, sizeof(msg1), sig, &len));
+	EXPECT_OK(moat_sig_verify(&k, MOAT_SIG_ECDSA_SECP384R1_SHA384, msg1, sizeof(msg1), sig, len));
+	moat_signer_free(sg);
+	sg = NULL;
+	EXPECT_OK(moat_signer_new(&k, NULL, 0, &sg));
+	ATF_REQUIRE_EQ(moat_signer_ready(sg), 0);
+	len = sizeof(sig);
+	EXPECT_OK(moat_signer_sign(sg, MOAT_SIG_ECDSA_SECP256R1_SHA256, msg1, sizeof(msg1), sig, &len));
+	EXPECT_OK(moat_sig_verify(&k, MOAT_SIG_ECDSA_SECP256R1_SHA256, msg1, sizeof(msg1), sig, len));
+	moat_signer_free(sg);
+	moat_signer_free(NULL);
+	EXPECT_ERR(moat_signer_new(&k, one, MOAT_SIGNER_MAX_SCHEMES + 1, &sg), MOAT_ERR_INVALID_ARG);
+	moat_pkey_free(&k);
+}
+
+/* keyd's signing threads share one signer: every thread's signatures verify. */
+struct signer_thread_arg {
+	const struct moat_signer *sg;
+	const struct moat_pkey *pub;
+	uint16_t scheme;
+	int good;
+};
+
+static void *signer_thread(void *p)
+{
+	struct signer_thread_arg *a = p;
+	for (int i = 0; i < 50; i++) {
+		uint8_t sig[512], msg[32];
+		size_t len = sizeof(sig);
+		memset(msg, (int)i, sizeof(msg));
+		if (moat_signer_sign(a->sg, a->scheme, msg, sizeof(msg), sig, &len) == MOAT_SUCCESS &&
+		    moat_sig_verify(a->pub, a->scheme, msg, sizeof(msg), sig, len) == MOAT_SUCCESS)
+			a->good++;
+	}
+	return NULL;
+}
+
+ATF_TC_WITHOUT_HEAD(signer_threads);
+ATF_TC_BODY(signer_threads, tc)
+{
+	struct moat_pkey k;
+	struct moat_signer *sg = NULL;
+	static const uint16_t one[] = { MOAT_SIG_ECDSA_SECP256R1_SHA256 };
+	pthread_t th[4];
+	struct signer_thread_arg args[4];
+
+	gen_key(&k, MOAT_KEY_EC_P256);
+	EXPECT_OK(moat_signer_new(&k, one, 1, &sg));
+	for (size_t i = 0; i < 4; i++) {
+		args[i] = (struct signer_thread_arg){ .sg = sg, .pub = &k, .scheme = one[0] };
+		ATF_REQUIRE(pthread_create(&th[i], NULL, signer_thread, &args[i]) == 0);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		ATF_REQUIRE(pthread_join(th[i], NULL) == 0);
+		ATF_REQUIRE_EQ(args[i].good, 50);
+	}
+	moat_signer_free(sg);
+	moat_pkey_free(&k);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, usable_tls13_table);
@@ -764,5 +920,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pem_failures);
 	ATF_TP_ADD_TC(tp, pem_key_after_other_block);
 	ATF_TP_ADD_TC(tp, matches_and_public_der);
+	ATF_TP_ADD_TC(tp, signer_rsa);
+	ATF_TP_ADD_TC(tp, signer_rsa_pss_key);
+	ATF_TP_ADD_TC(tp, signer_ec);
+	ATF_TP_ADD_TC(tp, signer_ed25519);
+	ATF_TP_ADD_TC(tp, signer_scheme_not_listed);
+	ATF_TP_ADD_TC(tp, signer_threads);
 	return atf_no_error();
 }

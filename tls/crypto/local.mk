@@ -16,6 +16,7 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/hmac_ct.c tls/crypto/hmac_ct.h \
 	tls/crypto/kex.c tls/crypto/kex.h \
 	tls/crypto/sig.c tls/crypto/sig.h \
+	tls/crypto/signer.c tls/crypto/signer.h \
 	tls/crypto/rsa_encrypt.c tls/crypto/rsa_encrypt.h \
 	tls/crypto/key_id.c tls/crypto/key_id.h \
 	tls/crypto/cert.h tls/crypto/cert_chain.c tls/crypto/cert_verify.c tls/crypto/cert_subject.c \

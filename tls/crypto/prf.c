@@ -1,9 +1,10 @@
 /*
- * The TLS 1.0 - 1.2 PRF on EVP_KDF "TLS1-PRF" (why not on moat_hmac: see
- * prf.h). The KDF is fetched once per process; each derivation gets a fresh
- * context, given the digest, the secret and the seed in pieces (the KDF
- * concatenates repeated seed parameters), and freed, which wipes its copy
- * of the secret.
+ * The TLS 1.0 - 1.2 PRF (why on two implementations: see prf.h). TLS 1.2's
+ * P_hash runs on one keyed moat_hmac context per derivation, re-armed for
+ * each HMAC (RFC 5246 §5). TLS 1.0/1.1's runs on EVP_KDF "TLS1-PRF", fetched
+ * once per process; each derivation gets a fresh context, given the digest,
+ * the secret and the seed in pieces (the KDF concatenates repeated seed
+ * parameters), and freed, which wipes its copy of the secret.
  */
 #include <pthread.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <openssl/params.h>
 
 #include "common/secmem.h"
+#include "tls/crypto/hash.h"
 #include "tls/crypto/prf.h"
 
 /* Protocol versions, spelled here because the crypto layer does not include tls/iana.h. */
@@ -48,6 +50,58 @@ struct seed_piece {
 	size_t len;
 };
 
+/* HMAC(secret, a || label || pieces) into mac, on m (keyed with the secret); a may be empty. */
+static MOAT_MUST_USE int hmac_seeded(struct moat_hmac_ctx *m, const uint8_t *a, size_t a_len, const char *label,
+				     size_t label_len, const struct seed_piece *pieces, size_t n_pieces, uint8_t *mac)
+{
+	TRY(moat_hmac_update(m, a, a_len));
+	TRY(moat_hmac_update(m, label, label_len));
+	for (size_t i = 0; i < n_pieces; i++)
+		TRY(moat_hmac_update(m, pieces[i].p, pieces[i].len));
+	TRY(moat_hmac_final(m, mac));
+	return MOAT_SUCCESS;
+}
+
+/*
+ * RFC 5246 §5: P_hash(secret, seed) = HMAC(secret, A(1) + seed) ||
+ * HMAC(secret, A(2) + seed) || ..., A(0) = seed, A(i) = HMAC(secret,
+ * A(i-1)), with seed = label || pieces. One context keyed once; A(i) and the
+ * last block are secret-derived and wiped.
+ */
+static MOAT_MUST_USE int p_hash_blocks(struct moat_hmac_ctx *m, size_t h, const char *label,
+				       const struct seed_piece *pieces, size_t n_pieces, uint8_t *out, size_t out_len,
+				       uint8_t *a, uint8_t *blk)
+{
+	size_t label_len = strlen(label);
+	TRY(hmac_seeded(m, NULL, 0, label, label_len, pieces, n_pieces, a)); /* A(1) */
+	for (size_t done = 0; done < out_len;) {
+		TRY(hmac_seeded(m, a, h, label, label_len, pieces, n_pieces, blk));
+		size_t n = out_len - done < h ? out_len - done : h;
+		memcpy(out + done, blk, n);
+		done += n;
+		if (done < out_len)
+			TRY(hmac_seeded(m, a, h, "", 0, NULL, 0, a)); /* A(i+1) */
+	}
+	return MOAT_SUCCESS;
+}
+
+static int p_hash(moat_hash_alg hash, const uint8_t *secret, size_t secret_len, const char *label,
+		  const struct seed_piece *pieces, size_t n_pieces, uint8_t *out, size_t out_len)
+{
+	struct moat_hmac_ctx m;
+	uint8_t a[MOAT_HASH_MAX_DIGEST_LEN], blk[MOAT_HASH_MAX_DIGEST_LEN];
+	static const uint8_t empty[1];
+
+	TRY(moat_hmac_init(&m, hash, secret_len != 0 ? secret : empty, secret_len));
+	int rc = p_hash_blocks(&m, moat_hash_len(hash), label, pieces, n_pieces, out, out_len, a, blk);
+	moat_hmac_free(&m);
+	moat_wipe(a, sizeof(a));
+	moat_wipe(blk, sizeof(blk));
+	if (rc != MOAT_SUCCESS)
+		moat_wipe(out, out_len);
+	return rc;
+}
+
 static int prf_pieces(uint16_t version, moat_hash_alg hash, const uint8_t *secret, size_t secret_len,
 		      const char *label, const struct seed_piece *pieces, size_t n_pieces, uint8_t *out, size_t out_len)
 {
@@ -58,6 +112,10 @@ static int prf_pieces(uint16_t version, moat_hash_alg hash, const uint8_t *secre
 	ENSURE(out_len > 0 && n_pieces <= 4, MOAT_ERR_INVALID_ARG);
 	const char *md = digest_name(version, hash);
 	ENSURE(md != NULL, MOAT_ERR_INVALID_ARG);
+	for (size_t i = 0; i < n_pieces; i++)
+		ENSURE(pieces[i].p != NULL || pieces[i].len == 0, MOAT_ERR_NULL_ARG);
+	if (version == PRF_TLS12)
+		return p_hash(hash, secret, secret_len, label, pieces, n_pieces, out, out_len);
 	ENSURE(pthread_once(&fetch_once, fetch_kdf) == 0, MOAT_ERR_INTERNAL);
 	ENSURE(tls1_prf != NULL, MOAT_ERR_NOT_SUPPORTED);
 

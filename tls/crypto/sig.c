@@ -419,6 +419,18 @@ static int check_scheme(const struct moat_pkey *k, uint16_t scheme, const struct
 	return MOAT_SUCCESS;
 }
 
+int moat_sig_sign_ctx_init(void *md_ctx, const struct moat_pkey *k, uint16_t scheme)
+{
+	const struct sig_scheme *s = NULL;
+
+	ENSURE_REF(md_ctx);
+	TRY(check_scheme(k, scheme, &s));
+	int rc = sig_init(md_ctx, k, s, true);
+	if (rc != MOAT_SUCCESS)
+		ERR_clear_error();
+	return rc;
+}
+
 int moat_sig_sign(const struct moat_pkey *k, uint16_t scheme, const uint8_t *msg, size_t msg_len, uint8_t *sig,
 		  size_t *sig_len)
 {

@@ -128,6 +128,12 @@ size_t moat_sig_scheme_digest_len(uint16_t scheme);
 MOAT_MUST_USE int moat_sig_sign(const struct moat_pkey *k, uint16_t scheme, const uint8_t *msg, size_t msg_len,
 				uint8_t *sig, size_t *sig_len /* in: capacity, out: length */);
 /*
+ * Set up md_ctx (an EVP_MD_CTX from EVP_MD_CTX_new) to sign with scheme, as
+ * moat_sig_sign does before each signature, with the same checks and errors.
+ * For the signer (signer.h), which does it once per key and scheme.
+ */
+MOAT_MUST_USE int moat_sig_sign_ctx_init(void *md_ctx, const struct moat_pkey *k, uint16_t scheme);
+/*
  * Verify; a bad signature → MOAT_ERR_DECRYPT_ERROR (RFC 8446 §4.4.3); a scheme
  * that does not fit the key (by the TLS 1.2 rules, the wider of the two) →
  * MOAT_ERR_ILLEGAL_PARAMETER. For RSA-PSS the salt must be exactly the digest length.
