@@ -36,3 +36,8 @@ check_PROGRAMS += tests/crypto/ticket_aead_test
 tests_crypto_ticket_aead_test_SOURCES = tests/crypto/ticket_aead_test.c $(TEST_UTIL_SOURCES)
 tests_crypto_ticket_aead_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_ticket_aead_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
+# ML-KEM-768 (FIPS 203): published known answers, the input checks, implicit rejection.
+check_PROGRAMS += tests/crypto/mlkem_test
+tests_crypto_mlkem_test_SOURCES = tests/crypto/mlkem_test.c tests/mlkem_vectors.h $(TEST_UTIL_SOURCES)
+tests_crypto_mlkem_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_crypto_mlkem_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
