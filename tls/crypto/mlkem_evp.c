@@ -30,9 +30,10 @@
  * the length of the call in libcrypto's memory rather than in
  * common/secmem; libcrypto wipes it when the key is freed.
  */
-#include <string.h>
+#include <stdbool.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -141,14 +142,23 @@ int moat_mlkem768_keygen(uint8_t ek[MOAT_MLKEM768_EK_LEN], uint8_t dk[MOAT_MLKEM
 	ENSURE_REF(ek);
 	ENSURE_REF(dk);
 	/* FIPS 203 Alg. 19: d and z from the DRBG (the private one: they are the key). */
-	TRY_OSSL(RAND_priv_bytes(seed, sizeof(seed)), MOAT_ERR_CRYPTO);
+	if (RAND_priv_bytes(seed, sizeof(seed)) != 1) {
+		ERR_clear_error();
+		BAIL(MOAT_ERR_CRYPTO);
+	}
 	int rc = moat_mlkem768_keygen_seed(ek, dk, seed);
 	moat_wipe(seed, sizeof(seed));
 	return rc;
 }
 
-/* Import bytes as an ML-KEM-768 key: ek as a public key, or dk as a key pair. */
-static int import_key(EVP_PKEY **key, int selection, const char *param, const uint8_t *bytes, size_t len)
+/*
+ * Import bytes as an ML-KEM-768 key: ek as a public key, or dk as a key
+ * pair. Our own checks have passed by then, so libcrypto refusing the bytes
+ * themselves is the caller's "refused" error; a missing algorithm or a
+ * failed allocation stays MOAT_ERR_CRYPTO.
+ */
+static int import_key(EVP_PKEY **key, int selection, const char *param, const uint8_t *bytes, size_t len,
+		      int refused)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, MLKEM768_ALG, NULL);
 	ENSURE(ctx != NULL, MOAT_ERR_CRYPTO);
@@ -156,9 +166,13 @@ static int import_key(EVP_PKEY **key, int selection, const char *param, const ui
 		OSSL_PARAM_construct_octet_string(param, (void *)bytes, len),
 		OSSL_PARAM_construct_end(),
 	};
-	int ok = EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, key, selection, params) == 1;
+	if (EVP_PKEY_fromdata_init(ctx) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		BAIL(MOAT_ERR_CRYPTO);
+	}
+	int ok = EVP_PKEY_fromdata(ctx, key, selection, params) == 1;
 	EVP_PKEY_CTX_free(ctx);
-	ENSURE(ok, MOAT_ERR_CRYPTO);
+	ENSURE(ok, refused);
 	return MOAT_SUCCESS;
 }
 
@@ -168,7 +182,8 @@ static int encaps_with(EVP_PKEY **key, EVP_PKEY_CTX **ctx, uint8_t ct[MOAT_MLKEM
 	size_t ct_len = MOAT_MLKEM768_CT_LEN;
 	size_t ss_len = MOAT_MLKEM_SS_LEN;
 
-	TRY(import_key(key, EVP_PKEY_PUBLIC_KEY, OSSL_PKEY_PARAM_PUB_KEY, ek, MOAT_MLKEM768_EK_LEN));
+	TRY(import_key(key, EVP_PKEY_PUBLIC_KEY, OSSL_PKEY_PARAM_PUB_KEY, ek, MOAT_MLKEM768_EK_LEN,
+		       MOAT_ERR_ILLEGAL_PARAMETER));
 	*ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *key, NULL);
 	ENSURE(*ctx != NULL, MOAT_ERR_CRYPTO);
 	/* Alg. 17 with the caller's m; libcrypto wipes its copy after the one encapsulation. */
@@ -212,7 +227,10 @@ int moat_mlkem768_encaps(uint8_t ct[MOAT_MLKEM768_CT_LEN], uint8_t ss[MOAT_MLKEM
 	uint8_t m[MLKEM_M_LEN];
 
 	/* FIPS 203 Alg. 20: m from the DRBG; it determines ss, so the private one. */
-	TRY_OSSL(RAND_priv_bytes(m, sizeof(m)), MOAT_ERR_CRYPTO);
+	if (RAND_priv_bytes(m, sizeof(m)) != 1) {
+		ERR_clear_error();
+		BAIL(MOAT_ERR_CRYPTO);
+	}
 	int rc = moat_mlkem768_encaps_m(ct, ss, ek, ek_len, m);
 	moat_wipe(m, sizeof(m));
 	return rc;
@@ -223,13 +241,15 @@ static int decaps_with(EVP_PKEY **key, EVP_PKEY_CTX **ctx, uint8_t ss[MOAT_MLKEM
 {
 	size_t ss_len = MOAT_MLKEM_SS_LEN;
 
+	/* FIPS 203 §7.3: the hash check on our own dk. */
+	TRY(dk_hash_check(dk));
 	/*
-	 * Our own checks passed, so a refused import means a dk that is corrupt
-	 * in a way H(ek) does not cover (a coefficient of s out of range): still
-	 * our own key, a programming error.
+	 * libcrypto refusing a dk that passed the hash check means one corrupt
+	 * where H(ek) does not look (a coefficient of s out of range): still
+	 * our own key, a programming error, as the contract has it.
 	 */
-	if (import_key(key, EVP_PKEY_KEYPAIR, OSSL_PKEY_PARAM_PRIV_KEY, dk, MOAT_MLKEM768_DK_LEN) != MOAT_SUCCESS)
-		BAIL(MOAT_ERR_INVALID_ARG);
+	TRY(import_key(key, EVP_PKEY_KEYPAIR, OSSL_PKEY_PARAM_PRIV_KEY, dk, MOAT_MLKEM768_DK_LEN,
+		       MOAT_ERR_INVALID_ARG));
 	*ctx = EVP_PKEY_CTX_new_from_pkey(NULL, *key, NULL);
 	ENSURE(*ctx != NULL, MOAT_ERR_CRYPTO);
 	TRY_OSSL(EVP_PKEY_decapsulate_init(*ctx, NULL), MOAT_ERR_CRYPTO);
@@ -248,9 +268,8 @@ int moat_mlkem768_decaps(uint8_t ss[MOAT_MLKEM_SS_LEN], const uint8_t *ct, size_
 	ENSURE_REF(ss);
 	ENSURE_REF(ct);
 	ENSURE_REF(dk);
-	/* FIPS 203 §7.3: the ciphertext type check, then the hash check on our own dk. */
+	/* FIPS 203 §7.3: the ciphertext type check. */
 	ENSURE(ct_len == MOAT_MLKEM768_CT_LEN, MOAT_ERR_ILLEGAL_PARAMETER);
-	TRY(dk_hash_check(dk));
 
 	int rc = decaps_with(&key, &ctx, ss, ct, dk);
 	EVP_PKEY_CTX_free(ctx);
