@@ -15,7 +15,6 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/cbc.c tls/crypto/cbc.h tls/crypto/ct_mask.h \
 	tls/crypto/hmac_ct.c tls/crypto/hmac_ct.h \
 	tls/crypto/kex.c tls/crypto/kex.h \
-	$(MLKEM_SOURCES) \
 	tls/crypto/sig.c tls/crypto/sig.h \
 	tls/crypto/signer.c tls/crypto/signer.h \
 	tls/crypto/rsa_encrypt.c tls/crypto/rsa_encrypt.h \
@@ -27,10 +26,19 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 
 # ML-KEM-768 (FIPS 203), our own implementation; the constant-time probe
 # (tests/crypto/ct-mlkem) builds these sources a second time with MOAT_CT_PROBE.
-MLKEM_SOURCES = \
-	tls/crypto/mlkem.c tls/crypto/mlkem.h tls/crypto/mlkem_internal.h \
+MLKEM_SOURCES = tls/crypto/mlkem.c $(MLKEM_PART_SOURCES)
+MLKEM_PART_SOURCES = \
+	tls/crypto/mlkem.h tls/crypto/mlkem_internal.h \
 	tls/crypto/mlkem_kpke.c tls/crypto/mlkem_ntt.c tls/crypto/mlkem_encode.c \
 	tls/crypto/mlkem_sample.c tls/crypto/mlkem_hash.c
+# Where configure found ML-KEM in libcrypto (OpenSSL >= 3.5, unless
+# --without-libcrypto-mlkem), tls/crypto/mlkem.h is libcrypto's through EVP;
+# the own parts stay in the archive for their unit tests in mlkem_test.
+if MOAT_MLKEM_LIBCRYPTO
+tls_crypto_libmoat_crypto_a_SOURCES += tls/crypto/mlkem_evp.c $(MLKEM_PART_SOURCES)
+else
+tls_crypto_libmoat_crypto_a_SOURCES += $(MLKEM_SOURCES)
+endif
 
 # What a program using only the crypto layer links (ipc, keyd).
 MOAT_CRYPTO_LIBS = tls/crypto/libmoat_crypto.a common/libmoat_common.a $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
