@@ -15,6 +15,11 @@ check_PROGRAMS += tests/crypto/kex_test tests/crypto/sig_test tests/crypto/cert_
 tests_crypto_kex_test_SOURCES = tests/crypto/kex_test.c tests/rfc8448_vectors.h $(TEST_UTIL_SOURCES)
 tests_crypto_kex_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_kex_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+# The ML-KEM hybrid groups: layout, agreement, the peer checks of draft-ietf-tls-ecdhe-mlkem.
+check_PROGRAMS += tests/crypto/kex_hybrid_test
+tests_crypto_kex_hybrid_test_SOURCES = tests/crypto/kex_hybrid_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_kex_hybrid_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_crypto_kex_hybrid_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
 tests_crypto_sig_test_SOURCES = tests/crypto/sig_test.c $(TEST_UTIL_SOURCES)
 tests_crypto_sig_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_sig_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)

@@ -14,7 +14,7 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/ticket_aead.c tls/crypto/ticket_aead.h \
 	tls/crypto/cbc.c tls/crypto/cbc.h tls/crypto/ct_mask.h \
 	tls/crypto/hmac_ct.c tls/crypto/hmac_ct.h \
-	tls/crypto/kex.c tls/crypto/kex.h \
+	tls/crypto/kex.c tls/crypto/kex.h tls/crypto/kex_hybrid.c tls/crypto/kex_hybrid.h \
 	tls/crypto/sig.c tls/crypto/sig.h \
 	tls/crypto/signer.c tls/crypto/signer.h \
 	tls/crypto/rsa_encrypt.c tls/crypto/rsa_encrypt.h \
