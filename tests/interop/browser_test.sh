@@ -1,0 +1,202 @@
+# Browsers against moat-frontd: Debian's Chromium (headless) and Firefox
+# ESR (headless) fetch the demo backend's page through moat-keyd and
+# moat-frontd, and the key exchange group the browser negotiated is the one
+# frontd's access log names.
+#
+# Chromium trusts the test certificate by its key alone
+# (--ignore-certificate-errors-spki-list: every other certificate error
+# still fails the load) and writes a net log, whose SSL_CONNECT event gives
+# the group and the protocol version as the browser saw them. Firefox gets a
+# fresh profile whose NSS database trusts the test CA (certutil) and takes a
+# screenshot of the page; what it negotiated is read from frontd's access
+# log, the only record of the handshake it leaves.
+#
+# A missing browser is a skip (require.progs). The daemons, the PKI and the
+# backend: tests/e2e/lib.
+
+. "$(atf_get_srcdir)/../e2e/lib"
+
+# A browser's first start (profile creation, font cache) is slow on a busy machine.
+BROWSER_SECONDS=90
+
+# TLS group code points (IANA TLS Supported Groups registry) and the names
+# frontd's access log gives them.
+GROUP_X25519=29
+GROUP_X25519MLKEM768=4588
+
+group_name()
+{
+	case $1 in
+	"$GROUP_X25519") echo x25519 ;;
+	23) echo secp256r1 ;;
+	24) echo secp384r1 ;;
+	"$GROUP_X25519MLKEM768") echo X25519MLKEM768 ;;
+	*) echo "group$1" ;;
+	esac
+}
+
+# br_start POLICY_LINES...: keyd and frontd with one site (localhost,
+# ECDSA P-256, http/1.1) in front of the demo backend, an access log in
+# JSON, and the site's policy "browser" made of POLICY_LINES (on top of
+# default_tls13). Sets LOG (the access log).
+br_start()
+{
+	e2e_init
+	make_ca ca moat-browser-ca
+	make_cert local p256 localhost
+	keyd_conf "$(frontd_allow)" local
+	keyd_start
+	backend_start web
+	e2e_site localhost "$BACKEND" local -- 'alpn "http/1.1"' 'policy "browser"' default
+	mkdir "$RUN/logs"
+	[ "$(id -u)" -eq 0 ] && chown "$FRONTD_USER" "$RUN/logs"
+	{
+		echo 'access-log "logs/access.json" json'
+		echo 'policy "browser" {'
+		echo '	base "default_tls13"'
+		for _l in "$@"; do
+			echo "	$_l"
+		done
+		echo '}'
+	} >"$RUN/frontd.extra"
+	frontd_start
+	LOG=$RUN/logs/access.json
+}
+
+br_lines()
+{
+	if [ -f "$LOG" ]; then wc -l <"$LOG"; else echo 0; fi
+}
+
+br_has_line()
+{
+	[ "$(br_lines)" -ge 1 ]
+}
+
+# br_logged: "GROUP SNI ALPN" of the access log's first TLS 1.3 connection
+# that carried a page ("-" if none). A line is written when its connection
+# closes: the browser has exited by now, so its connections are closed.
+br_logged()
+{
+	wait_until br_has_line || e2e_fail "frontd logged no connection"
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="ascii"):
+    e = json.loads(line)
+    if e["version"] == "TLSv1.3" and e["bytes_out"] > 0 and e["end"] in ("ok", "client closed"):
+        print(e["group"], e["sni"], e["alpn"])
+        break
+else:
+    print("-")' "$LOG"
+}
+
+# ---- Chromium ---------------------------------------------------------------------
+
+# chromium_fetch: Chromium fetches https://localhost:FRONTD_PORT/ through
+# frontd and dumps the page's DOM into $RUN/page; the net log goes to
+# $RUN/netlog.json. localhost is mapped to 127.0.0.1 (frontd listens there
+# only) and every other name to nothing (no background fetch reaches out);
+# the test certificate is trusted by the SHA-256 of its public key.
+chromium_fetch()
+{
+	_spki=$(openssl x509 -in "$RUN/local.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64)
+	_root=""
+	[ "$(id -u)" -eq 0 ] && _root=--no-sandbox
+	# timeout signals the whole process group: Chromium's helpers go with it.
+	timeout -k 5 "$BROWSER_SECONDS" chromium --headless=new $_root --user-data-dir="$RUN/chromium" \
+		--no-first-run --disable-gpu --disable-extensions --disable-background-networking \
+		--disable-component-update --disable-sync --disable-default-apps \
+		--host-resolver-rules="MAP localhost 127.0.0.1, MAP * ~NOTFOUND" \
+		--ignore-certificate-errors-spki-list="$_spki" \
+		--log-net-log="$RUN/netlog.json" \
+		--dump-dom "https://localhost:$FRONTD_PORT/" >"$RUN/page" 2>"$RUN/chromium.log" ||
+		e2e_fail "chromium failed ($?): $(tail -n 20 "$RUN/chromium.log")"
+	grep -q 'moat demo backend: it works' "$RUN/page" ||
+		e2e_fail "chromium did not get the demo page: $(head -c 2000 "$RUN/page"; tail -n 20 "$RUN/chromium.log")"
+}
+
+# chromium_handshake: "GROUP VERSION" (29 TLS1.3) of Chromium's first TLS
+# handshake, the full one with frontd (every other host name is unresolvable
+# to it), from its net log: the end of the SSL_CONNECT event; "-" if none.
+chromium_handshake()
+{
+	python3 -c '
+import json, sys
+log = json.load(open(sys.argv[1], encoding="utf-8"))
+c = log["constants"]
+ssl_connect = c["logEventTypes"]["SSL_CONNECT"]
+end = c["logEventPhase"]["PHASE_END"]
+for e in log["events"]:
+    p = e.get("params", {})
+    if e["type"] == ssl_connect and e["phase"] == end and "key_exchange_group" in p:
+        print(p["key_exchange_group"], str(p.get("version", "?")).replace(" ", ""))
+        break
+else:
+    print("-")' "$RUN/netlog.json"
+}
+
+# chromium_case EXPECT_GROUP: fetch the page, then Chromium's group is
+# EXPECT_GROUP (a code point; "any" takes whatever it was), its version
+# TLS 1.3, and frontd's access log names the same group.
+chromium_case()
+{
+	chromium_fetch
+	[ -s "$RUN/netlog.json" ] || e2e_fail "chromium wrote no net log"
+	hs=$(chromium_handshake) || e2e_fail "the net log does not parse"
+	echo "chromium: key_exchange_group, version: $hs"
+	[ "$hs" != - ] || e2e_fail "no SSL_CONNECT end event with key_exchange_group in the net log"
+	# shellcheck disable=SC2086 # two words
+	set -- "$1" $hs
+	[ "$3" = TLS1.3 ] || e2e_fail "chromium negotiated version $3, not TLS 1.3"
+	[ "$1" = any ] || [ "$2" = "$1" ] ||
+		e2e_fail "chromium negotiated group $2 ($(group_name "$2")), expected $1 ($(group_name "$1"))"
+	logged=$(br_logged)
+	echo "frontd: group, sni, alpn: $logged"
+	# shellcheck disable=SC2086 # three words
+	set -- $logged
+	[ "$1" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(cat "$LOG")"
+	[ "$1" = "$(group_name "${hs%% *}")" ] ||
+		e2e_fail "frontd logged group $1, chromium negotiated $(group_name "${hs%% *}")"
+	[ "$2" = localhost ] && [ "$3" = http/1.1 ] || e2e_fail "unexpected access log line: $(cat "$LOG")"
+}
+
+atf_test_case chromium cleanup
+chromium_head()
+{
+	atf_set "descr" "headless Chromium fetches a page through moat-frontd; the group in its net log is the one frontd logged"
+	atf_set "require.progs" "chromium openssl python3"
+	atf_set "timeout" "240"
+}
+chromium_body()
+{
+	br_start
+	chromium_case any
+}
+chromium_cleanup()
+{
+	e2e_cleanup
+}
+
+atf_test_case chromium_policy_x25519 cleanup
+chromium_policy_x25519_head()
+{
+	atf_set "descr" "a site policy that lists only classical groups: Chromium negotiates x25519, and frontd logs it"
+	atf_set "require.progs" "chromium openssl python3"
+	atf_set "timeout" "240"
+}
+chromium_policy_x25519_body()
+{
+	br_start 'groups x25519 secp256r1 secp384r1'
+	chromium_case "$GROUP_X25519"
+}
+chromium_policy_x25519_cleanup()
+{
+	e2e_cleanup
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case chromium
+	atf_add_test_case chromium_policy_x25519
+}
