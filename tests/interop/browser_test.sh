@@ -195,8 +195,95 @@ chromium_policy_x25519_cleanup()
 	e2e_cleanup
 }
 
+# ---- Firefox ESR ------------------------------------------------------------------
+
+# firefox_fetch: Firefox ESR, headless, with a fresh profile whose NSS
+# database trusts the test CA (and nothing else), takes a screenshot of
+# https://localhost:FRONTD_PORT/. A certificate error would leave it on an
+# error page that never completes the screenshot: the load is bounded by
+# BROWSER_SECONDS. The demo backend's log shows the page was fetched.
+firefox_fetch()
+{
+	_prof=$RUN/firefox
+	mkdir "$_prof" "$RUN/home"
+	certutil -N -d "sql:$_prof" --empty-password >"$RUN/certutil.log" 2>&1 &&
+		certutil -A -d "sql:$_prof" -n moat-browser-ca -t C,, -i "$RUN/ca.pem" >>"$RUN/certutil.log" 2>&1 ||
+		e2e_fail "certutil: $(cat "$RUN/certutil.log")"
+	# frontd listens on 127.0.0.1 only; nothing else is fetched (no updates,
+	# telemetry, captive portal or safe browsing checks): the log shows one site.
+	cat >"$_prof/user.js" <<-'EOF'
+		user_pref("network.dns.disableIPv6", true);
+		user_pref("network.captive-portal-service.enabled", false);
+		user_pref("network.connectivity-service.enabled", false);
+		user_pref("app.update.auto", false);
+		user_pref("app.normandy.enabled", false);
+		user_pref("browser.safebrowsing.malware.enabled", false);
+		user_pref("browser.safebrowsing.phishing.enabled", false);
+		user_pref("browser.shell.checkDefaultBrowser", false);
+		user_pref("datareporting.policy.dataSubmissionEnabled", false);
+		user_pref("toolkit.telemetry.enabled", false);
+		user_pref("extensions.update.enabled", false);
+	EOF
+	HOME=$RUN/home timeout -k 5 "$BROWSER_SECONDS" firefox-esr --headless --no-remote --profile "$_prof" \
+		--screenshot "$RUN/page.png" "https://localhost:$FRONTD_PORT/" >"$RUN/firefox.log" 2>&1 ||
+		e2e_fail "firefox failed ($?): $(tail -n 20 "$RUN/firefox.log")"
+	[ -s "$RUN/page.png" ] || e2e_fail "firefox wrote no screenshot: $(tail -n 20 "$RUN/firefox.log")"
+	grep -q 'GET / HTTP/1.1 -> 200' "$RUN/web.log" || e2e_fail "the backend served no page"
+}
+
+# firefox_case EXPECT_GROUP: fetch the page; frontd logged a TLS 1.3
+# connection from Firefox with EXPECT_GROUP (a code point; "any" takes any).
+firefox_case()
+{
+	firefox_fetch
+	frontd_alive
+	logged=$(br_logged)
+	echo "frontd: group, sni, alpn: $logged"
+	# shellcheck disable=SC2086 # three words
+	set -- "$1" $logged
+	[ "$2" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(cat "$LOG")"
+	[ "$1" = any ] || [ "$2" = "$(group_name "$1")" ] || e2e_fail "frontd logged group $2 for firefox, expected $(group_name "$1")"
+	[ "$3" = localhost ] || e2e_fail "unexpected access log line: $(cat "$LOG")"
+}
+
+atf_test_case firefox cleanup
+firefox_head()
+{
+	atf_set "descr" "headless Firefox ESR, trusting the test CA, loads a page through moat-frontd at TLS 1.3"
+	atf_set "require.progs" "firefox-esr certutil openssl python3"
+	atf_set "timeout" "240"
+}
+firefox_body()
+{
+	br_start
+	firefox_case any
+}
+firefox_cleanup()
+{
+	e2e_cleanup
+}
+
+atf_test_case firefox_policy_x25519 cleanup
+firefox_policy_x25519_head()
+{
+	atf_set "descr" "a site policy that lists only classical groups: Firefox ESR negotiates x25519"
+	atf_set "require.progs" "firefox-esr certutil openssl python3"
+	atf_set "timeout" "240"
+}
+firefox_policy_x25519_body()
+{
+	br_start 'groups x25519 secp256r1 secp384r1'
+	firefox_case "$GROUP_X25519"
+}
+firefox_policy_x25519_cleanup()
+{
+	e2e_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case chromium
 	atf_add_test_case chromium_policy_x25519
+	atf_add_test_case firefox
+	atf_add_test_case firefox_policy_x25519
 }
