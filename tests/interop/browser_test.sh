@@ -73,12 +73,18 @@ br_has_line()
 	[ "$(br_lines)" -ge 1 ]
 }
 
-# br_logged: "GROUP SNI ALPN" of the access log's first TLS 1.3 connection
-# that carried a page ("-" if none). A line is written when its connection
-# closes: the browser has exited by now, so its connections are closed.
-br_logged()
+# br_wait_logged: until the access log has a line. A line is written when
+# its connection closes: the browser has exited by now, so its connections
+# are closed or closing.
+br_wait_logged()
 {
 	wait_until br_has_line || e2e_fail "frontd logged no connection"
+}
+
+# br_logged: "GROUP SNI ALPN" of the access log's first TLS 1.3 connection
+# that carried a page ("-" if none).
+br_logged()
+{
 	python3 -c '
 import json, sys
 for line in open(sys.argv[1], encoding="ascii"):
@@ -151,6 +157,7 @@ chromium_case()
 	[ "$3" = TLS1.3 ] || e2e_fail "chromium negotiated version $3, not TLS 1.3"
 	[ "$1" = any ] || [ "$2" = "$1" ] ||
 		e2e_fail "chromium negotiated group $2 ($(group_name "$2")), expected $1 ($(group_name "$1"))"
+	br_wait_logged
 	logged=$(br_logged)
 	echo "frontd: group, sni, alpn: $logged"
 	# shellcheck disable=SC2086 # three words
@@ -237,6 +244,7 @@ firefox_case()
 {
 	firefox_fetch
 	frontd_alive
+	br_wait_logged
 	logged=$(br_logged)
 	echo "frontd: group, sni, alpn: $logged"
 	# shellcheck disable=SC2086 # three words
