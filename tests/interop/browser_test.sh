@@ -63,33 +63,36 @@ br_start()
 	LOG=$RUN/logs/access.json
 }
 
-br_lines()
+# The access log on one line, for a failure message.
+br_log_text()
 {
-	if [ -f "$LOG" ]; then wc -l <"$LOG"; else echo 0; fi
+	tr '\n' ' ' <"$LOG" 2>&1
 }
 
-br_has_line()
+br_has_page_line()
 {
-	[ "$(br_lines)" -ge 1 ]
+	[ -f "$LOG" ] && [ "$(br_logged)" != - ]
 }
 
-# br_wait_logged: until the access log has a line. A line is written when
-# its connection closes: the browser has exited by now, so its connections
-# are closed or closing.
+# br_wait_logged: until the access log has the line br_logged looks for. A
+# line is written when its connection closes: the browser has exited by
+# now, so its connections are closed or closing.
 br_wait_logged()
 {
-	wait_until br_has_line || e2e_fail "frontd logged no connection"
+	wait_until br_has_page_line ||
+		e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text 2>&1)"
 }
 
 # br_logged: "GROUP SNI ALPN" of the access log's first TLS 1.3 connection
-# that carried a page ("-" if none).
+# that carried a page ("-" if none). How it ended is not looked at: a
+# browser that exits may reset its connections rather than close them.
 br_logged()
 {
 	python3 -c '
 import json, sys
 for line in open(sys.argv[1], encoding="ascii"):
     e = json.loads(line)
-    if e["version"] == "TLSv1.3" and e["bytes_out"] > 0 and e["end"] in ("ok", "client closed"):
+    if e["version"] == "TLSv1.3" and e["bytes_out"] > 0:
         print(e["group"], e["sni"], e["alpn"])
         break
 else:
@@ -110,7 +113,8 @@ chromium_fetch()
 	_root=""
 	[ "$(id -u)" -eq 0 ] && _root=--no-sandbox
 	# timeout signals the whole process group: Chromium's helpers go with it.
-	timeout -k 5 "$BROWSER_SECONDS" chromium --headless=new $_root --user-data-dir="$RUN/chromium" \
+	mkdir "$RUN/home"
+	HOME=$RUN/home timeout -k 5 "$BROWSER_SECONDS" chromium --headless=new $_root --user-data-dir="$RUN/chromium" \
 		--no-first-run --disable-gpu --disable-extensions --disable-background-networking \
 		--disable-component-update --disable-sync --disable-default-apps \
 		--host-resolver-rules="MAP localhost 127.0.0.1, MAP * ~NOTFOUND" \
@@ -122,9 +126,11 @@ chromium_fetch()
 		e2e_fail "chromium did not get the demo page: $(head -c 2000 "$RUN/page"; tail -n 20 "$RUN/chromium.log")"
 }
 
-# chromium_handshake: "GROUP VERSION" (29 TLS1.3) of Chromium's first TLS
-# handshake, the full one with frontd (every other host name is unresolvable
-# to it), from its net log: the end of the SSL_CONNECT event; "-" if none.
+# chromium_handshake: "GROUP VERSION HELLOS" (29 TLS1.3 1) of Chromium's
+# first TLS handshake, the full one with frontd (every other host name is
+# unresolvable to it), from its net log: the group and version from the end
+# of the SSL_CONNECT event, and the ClientHellos that connection sent (2
+# after a HelloRetryRequest); "-" if there is none.
 chromium_handshake()
 {
 	python3 -c '
@@ -132,29 +138,37 @@ import json, sys
 log = json.load(open(sys.argv[1], encoding="utf-8"))
 c = log["constants"]
 ssl_connect = c["logEventTypes"]["SSL_CONNECT"]
+sent = c["logEventTypes"]["SSL_HANDSHAKE_MESSAGE_SENT"]
 end = c["logEventPhase"]["PHASE_END"]
+hellos = {}
 for e in log["events"]:
     p = e.get("params", {})
+    src = e["source"]["id"]
+    if e["type"] == sent and p.get("type") == 1:
+        hellos[src] = hellos.get(src, 0) + 1
     if e["type"] == ssl_connect and e["phase"] == end and "key_exchange_group" in p:
-        print(p["key_exchange_group"], str(p.get("version", "?")).replace(" ", ""))
+        print(p["key_exchange_group"], str(p.get("version", "?")).replace(" ", ""), hellos.get(src, 0))
         break
 else:
     print("-")' "$RUN/netlog.json"
 }
 
-# chromium_case EXPECT_GROUP: fetch the page, then Chromium's group is
-# EXPECT_GROUP (a code point; "any" takes whatever it was), its version
-# TLS 1.3, and frontd's access log names the same group.
+# chromium_case EXPECT_GROUP [HELLOS]: fetch the page, then Chromium's
+# group is EXPECT_GROUP (a code point; "any" takes whatever it was), its
+# version TLS 1.3, it sent HELLOS ClientHellos (default 1: no
+# HelloRetryRequest), and frontd's access log names the same group.
 chromium_case()
 {
+	_hellos=${2:-1}
 	chromium_fetch
 	[ -s "$RUN/netlog.json" ] || e2e_fail "chromium wrote no net log"
 	hs=$(chromium_handshake) || e2e_fail "the net log does not parse"
-	echo "chromium: key_exchange_group, version: $hs"
+	echo "chromium: key_exchange_group, version, ClientHellos: $hs"
 	[ "$hs" != - ] || e2e_fail "no SSL_CONNECT end event with key_exchange_group in the net log"
-	# shellcheck disable=SC2086 # two words
+	# shellcheck disable=SC2086 # three words
 	set -- "$1" $hs
 	[ "$3" = TLS1.3 ] || e2e_fail "chromium negotiated version $3, not TLS 1.3"
+	[ "$4" = "$_hellos" ] || e2e_fail "chromium sent $4 ClientHellos, expected $_hellos"
 	[ "$1" = any ] || [ "$2" = "$1" ] ||
 		e2e_fail "chromium negotiated group $2 ($(group_name "$2")), expected $1 ($(group_name "$1"))"
 	br_wait_logged
@@ -162,10 +176,10 @@ chromium_case()
 	echo "frontd: group, sni, alpn: $logged"
 	# shellcheck disable=SC2086 # three words
 	set -- $logged
-	[ "$1" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(cat "$LOG")"
+	[ "$1" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text)"
 	[ "$1" = "$(group_name "${hs%% *}")" ] ||
 		e2e_fail "frontd logged group $1, chromium negotiated $(group_name "${hs%% *}")"
-	[ "$2" = localhost ] && [ "$3" = http/1.1 ] || e2e_fail "unexpected access log line: $(cat "$LOG")"
+	[ "$2" = localhost ] && [ "$3" = http/1.1 ] || e2e_fail "unexpected access log line: $(br_log_text)"
 }
 
 atf_test_case chromium cleanup
@@ -181,6 +195,23 @@ chromium_body()
 	chromium_case any
 }
 chromium_cleanup()
+{
+	e2e_cleanup
+}
+
+atf_test_case chromium_hrr cleanup
+chromium_hrr_head()
+{
+	atf_set "descr" "a site policy with only secp384r1, which Chromium lists but shares no key for: a HelloRetryRequest, then secp384r1"
+	atf_set "require.progs" "chromium openssl python3"
+	atf_set "timeout" "240"
+}
+chromium_hrr_body()
+{
+	br_start 'groups secp384r1'
+	chromium_case 24 2
+}
+chromium_hrr_cleanup()
 {
 	e2e_cleanup
 }
@@ -249,9 +280,9 @@ firefox_case()
 	echo "frontd: group, sni, alpn: $logged"
 	# shellcheck disable=SC2086 # three words
 	set -- "$1" $logged
-	[ "$2" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(cat "$LOG")"
+	[ "$2" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text)"
 	[ "$1" = any ] || [ "$2" = "$(group_name "$1")" ] || e2e_fail "frontd logged group $2 for firefox, expected $(group_name "$1")"
-	[ "$3" = localhost ] || e2e_fail "unexpected access log line: $(cat "$LOG")"
+	[ "$3" = localhost ] || e2e_fail "unexpected access log line: $(br_log_text)"
 }
 
 atf_test_case firefox cleanup
@@ -292,6 +323,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case chromium
 	atf_add_test_case chromium_policy_x25519
+	atf_add_test_case chromium_hrr
 	atf_add_test_case firefox
 	atf_add_test_case firefox_policy_x25519
 }
