@@ -10,6 +10,7 @@
 #include "policy/policy_block.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "tls/crypto/iana.h"
 #include "tls/crypto/kex.h"
@@ -19,9 +20,14 @@ static const char *const block_directives[] = {
 	"base", "min-version", "max-version", "ciphers", "groups", "signature-schemes",
 };
 
-/* Every group the crypto layer may implement, for name lookups (moat_kex_group_supported filters). */
+/*
+ * Every group the crypto layer may implement, for name lookups
+ * (moat_kex_group_supported filters). Names match without regard to case:
+ * the registry spells the hybrids "X25519MLKEM768", "SecP256r1MLKEM768"
+ * and the curves in lower case, and a policy file may write either.
+ */
 static const uint16_t known_groups[] = {
-	0x0017, 0x0018, 0x0019, 0x001d, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
+	0x0017, 0x0018, 0x0019, 0x001d, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x11eb, 0x11ec,
 };
 
 static const struct {
@@ -46,7 +52,7 @@ static bool group_by_name(const char *name, uint16_t *out)
 {
 	for (size_t i = 0; i < sizeof(known_groups) / sizeof(known_groups[0]); i++) {
 		const char *g = moat_kex_group_name(known_groups[i]);
-		if (g != NULL && moat_kex_group_supported(known_groups[i]) && strcmp(g, name) == 0) {
+		if (g != NULL && moat_kex_group_supported(known_groups[i]) && strcasecmp(g, name) == 0) {
 			*out = known_groups[i];
 			return true;
 		}
@@ -162,8 +168,8 @@ static int load_groups(struct moat_conf *conf, const struct moat_conf_node *n, s
 	for (size_t i = 0; i < n->argc; i++) {
 		if (!group_by_name(n->args[i].text, &out->groups[i]))
 			return moat_conf_fail(conf, n,
-					      "unknown group \"%s\" (x25519, x448, secp256r1, secp384r1, secp521r1, "
-					      "ffdhe2048 ... ffdhe8192)",
+					      "unknown group \"%s\" (x25519mlkem768, secp256r1mlkem768, x25519, x448, "
+					      "secp256r1, secp384r1, secp521r1, ffdhe2048 ... ffdhe8192)",
 					      n->args[i].text);
 		TRY(check_repeat(conf, n, i, "group"));
 	}

@@ -53,6 +53,16 @@
  * ffdhe3072, ffdhe4096, ffdhe6144 and ffdhe8192 after every curve, for
  * peers that can do nothing else. It follows "default_tls13" as that changes.
  * "default" allows no TLS 1.3 and keeps the chart's groups.
+ *
+ * Post-quantum hybrids (draft-ietf-tls-ecdhe-mlkem). "default_tls13" and
+ * "default_tls13_ffdhe" put X25519MLKEM768, then SecP256r1MLKEM768, before
+ * every classical group: a client that shares a hybrid (Chromium and Firefox
+ * send X25519MLKEM768 and x25519) gets it, so what it records today cannot
+ * be decrypted by a quantum computer later. The server takes a group the
+ * client shared before asking for a better one (tls13_ext_server.c), so a
+ * client that shares only x25519 is served with x25519 exactly as before.
+ * The hybrids are TLS 1.3 only: the TLS 1.2 code never offers or picks them.
+ * The numbered policies stay fixed and have none.
  */
 #include <string.h>
 
@@ -328,15 +338,19 @@ static const uint16_t sigs_tls13[] = {
 /* Named groups, RFC 8446 §4.2.7. */
 static const uint16_t groups_nist[] = { MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1 };
 static const uint16_t groups_x25519_nist[] = { MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1 };
-/* "default_tls13": the chart's three, then the other curves libcrypto has, cheapest first. */
+/*
+ * "default_tls13": the ML-KEM hybrids, the chart's three, then the other
+ * curves libcrypto has, cheapest first.
+ */
 static const uint16_t groups_default_tls13[] = {
-	MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_X448, MOAT_GROUP_SECP521R1,
+	MOAT_GROUP_X25519MLKEM768, MOAT_GROUP_SECP256R1MLKEM768, MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1,
+	MOAT_GROUP_SECP384R1,      MOAT_GROUP_X448,              MOAT_GROUP_SECP521R1,
 };
 /* "default_tls13_ffdhe": those, then the RFC 7919 groups, smallest (cheapest) prime first. */
 static const uint16_t groups_default_tls13_ffdhe[] = {
-	MOAT_GROUP_X25519,    MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_X448,
-	MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096,
-	MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
+	MOAT_GROUP_X25519MLKEM768, MOAT_GROUP_SECP256R1MLKEM768, MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1,
+	MOAT_GROUP_SECP384R1,      MOAT_GROUP_X448,              MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE2048,
+	MOAT_GROUP_FFDHE3072,      MOAT_GROUP_FFDHE4096,         MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
 };
 
 #define POLICY(name_, max_, suites_, sigs_, groups_) \

@@ -70,6 +70,7 @@ include tests/fuzz/server.mk
 include tests/fuzz/proxy.mk
 include tests/fuzz/metrics_http.mk
 include tests/fuzz/session_state.mk
+include tests/fuzz/mlkem.mk
 
 # atf-sh test scripts: copied into the build tree so Kyua finds them beside the C programs.
 ATF_SH_TESTS = tests/smoke_test

@@ -242,11 +242,21 @@ struct moat_handshake {
 
 	struct moat_kex kex;                 /* our ephemeral key share */
 	/*
+	 * Client: a second share beside a hybrid one, for the policy's first
+	 * elliptic curve group (second_group; 0 if none), as browsers send
+	 * X25519MLKEM768 and x25519: a server without the hybrid answers the
+	 * curve instead of costing a HelloRetryRequest. Its key_exchange is
+	 * in our_share (the hybrid's goes to kex_large).
+	 */
+	struct moat_kex kex_second;
+	uint16_t second_group;
+	/*
 	 * Our key_exchange, and the (EC)DHE output between key exchange and the
 	 * handshake secret (wiped right after use). The elliptic curve groups'
 	 * fit these arrays. An FFDHE group's (up to 1024 bytes each, RFC 8446
-	 * §4.2.8.1) go to kex_large, taken from the secure heap only for such a
-	 * group: room for them here would push this struct past the secure
+	 * §4.2.8.1) and a hybrid's (a share of up to 1249 bytes) go to
+	 * kex_large, taken from the secure heap only for such a group: room
+	 * for them here would push this struct past the secure
 	 * heap's largest slab chunk (4 KiB), and every handshake would then pay
 	 * for a locked mapping of its own. moat_hs_kex_buffers hands out the pair.
 	 */
@@ -255,7 +265,7 @@ struct moat_handshake {
 	struct moat_key_share kex_share;     /* server: the client's share we chose */
 	uint8_t shared_secret[MOAT_KEX_MAX_EC_SECRET_LEN];
 	size_t shared_secret_len;
-	uint8_t *kex_large;                  /* FFDHE: share, then secret; MOAT_KEX_MAX_*_LEN each */
+	uint8_t *kex_large;                  /* FFDHE, hybrids: share, then secret; MOAT_KEX_MAX_*_LEN each */
 	size_t cur_msg_len;                  /* length of the received message being handled */
 	size_t ch1_len;                      /* client: our first ClientHello, for the HRR transcript */
 	uint8_t mfl_code;                    /* server: accepted max_fragment_length, 0 if none */
@@ -427,8 +437,8 @@ MOAT_MUST_USE int moat_conn_secure_handshake(struct moat_connection *conn);
 void moat_conn_free_handshake_state(struct moat_connection *conn);
 /*
  * Where our key share and the shared secret for group go: hs->our_share and
- * hs->shared_secret, or for an FFDHE group hs->kex_large (allocated on first
- * use). Either pointer may be NULL if not wanted.
+ * hs->shared_secret, or for an FFDHE group or a hybrid hs->kex_large
+ * (allocated on first use). Either pointer may be NULL if not wanted.
  */
 MOAT_MUST_USE int moat_hs_kex_buffers(struct moat_handshake *hs, uint16_t group, uint8_t **share, uint8_t **secret);
 /* Give back hs->kex_large (wiped) once the shared secret has gone into the key schedule. */

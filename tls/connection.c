@@ -129,6 +129,7 @@ void moat_conn_free_handshake_state(struct moat_connection *conn)
 	moat_buf_free(&hs->in);
 	moat_buf_free(&hs->out);
 	moat_kex_free(&hs->kex);
+	moat_kex_free(&hs->kex_second);
 	moat_hs_kex_release(hs);
 	moat_buf_free(&hs->client_hello_raw);
 	if (conn->hs_secure) {

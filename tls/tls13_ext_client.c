@@ -16,12 +16,18 @@
 #include "tls/handshake_tables.h"
 #include "tls/tls12_client.h"
 
-/* The policy's groups the key exchange code supports, in the policy's order. */
-static size_t client_groups(const struct moat_security_policy *p, uint16_t *out, size_t cap)
+/*
+ * The policy's groups the key exchange code supports, in the policy's order.
+ * The ML-KEM hybrids are TLS 1.3 groups only (draft-ietf-tls-ecdhe-mlkem
+ * §4): a ClientHello that offers TLS 1.2 alone does not list them.
+ */
+static size_t client_groups(const struct moat_connection *conn, uint16_t *out, size_t cap)
 {
+	const struct moat_security_policy *p = moat_conn_policy(conn);
+	bool tls13 = moat_ext_offer_tls13(conn);
 	size_t n = 0;
 	for (size_t i = 0; i < p->groups_count && n < cap; i++)
-		if (moat_kex_group_supported(p->groups[i]))
+		if (moat_kex_group_supported(p->groups[i]) && (tls13 || !moat_kex_group_is_hybrid(p->groups[i])))
 			out[n++] = p->groups[i];
 	return n;
 }
@@ -65,7 +71,7 @@ int moat_ext_supported_versions_ch_write(struct moat_connection *conn, struct mo
 int moat_ext_supported_groups_ch_write(struct moat_connection *conn, struct moat_buf *out)
 {
 	uint16_t groups[16];
-	size_t n = client_groups(moat_conn_policy(conn), groups, 16);
+	size_t n = client_groups(conn, groups, 16);
 	ENSURE(n > 0, MOAT_ERR_CONFIG);
 	return moat_ext_write_u16_list(out, MOAT_EXT_SUPPORTED_GROUPS, groups, n);
 }
@@ -78,22 +84,56 @@ int moat_ext_signature_algorithms_ch_write(struct moat_connection *conn, struct 
 	return moat_ext_write_u16_list(out, MOAT_EXT_SIGNATURE_ALGORITHMS, schemes, n);
 }
 
-/* One share: the policy's favourite group, or the one a HelloRetryRequest asked for. */
+/*
+ * With a hybrid first, the first elliptic curve group of the policy too
+ * (hs->second_group): a server that cannot do the hybrid, today nearly all,
+ * answers that one at once rather than with a HelloRetryRequest, which costs
+ * a round trip and a second ClientHello of 1.2 KB. The curve's share adds 36
+ * bytes and one key generation.
+ */
+static uint16_t second_share_group(const uint16_t *groups, size_t n)
+{
+	if (n == 0 || !moat_kex_group_is_hybrid(groups[0]))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (moat_kex_group_is_ec(groups[i]))
+			return groups[i];
+	return 0;
+}
+
+/*
+ * The policy's favourite group, and a curve beside it if that is a hybrid;
+ * after a HelloRetryRequest one share, for the group it asked for.
+ */
 int moat_ext_key_share_ch_write(struct moat_connection *conn, struct moat_buf *out)
 {
 	struct moat_handshake *hs = conn->hs;
 	uint16_t groups[16];
-	size_t n = client_groups(moat_conn_policy(conn), groups, 16);
+	size_t n = client_groups(conn, groups, 16);
 	ENSURE(n > 0, MOAT_ERR_CONFIG);
 	uint16_t group = hs->hrr_done ? hs->hrr_group : groups[0];
+	uint16_t second = hs->hrr_done ? 0 : second_share_group(groups, n);
+	struct moat_key_share shares[2];
+	size_t count = 1;
 	uint8_t *ours;
 	moat_kex_free(&hs->kex);
+	moat_kex_free(&hs->kex_second);
+	hs->second_group = 0;
 	TRY(moat_hs_kex_buffers(hs, group, &ours, NULL));
 	TRY(moat_kex_generate(&hs->kex, group, ours, &hs->our_share_len));
-	struct moat_key_share share;
-	share.group = group;
-	moat_cursor_init(&share.key_exchange, ours, hs->our_share_len);
-	TRY(moat_ext_write_key_share_ch(out, &share, 1));
+	shares[0].group = group;
+	moat_cursor_init(&shares[0].key_exchange, ours, hs->our_share_len);
+	if (second != 0) {
+		/* A hybrid's share is in kex_large, so our_share is free for the curve's. */
+		size_t len = 0;
+		TRY(moat_hs_kex_buffers(hs, second, &ours, NULL));
+		TRY(moat_kex_generate(&hs->kex_second, second, ours, &len));
+		shares[1].group = second;
+		moat_cursor_init(&shares[1].key_exchange, ours, len);
+		hs->second_group = second;
+		count = 2;
+	}
+	TRY(moat_ext_write_key_share_ch(out, shares, count));
 	conn->group = group;
 	return MOAT_SUCCESS;
 }
@@ -118,34 +158,44 @@ bool moat_ext_cookie_ch_should_send(const struct moat_connection *conn)
 	return conn->hs->cookie_len > 0;
 }
 
-/* The ServerHello's share, for the group we offered one for; the shared secret goes to hs. */
+/*
+ * The ServerHello's share, for a group we offered one for (§4.2.8); the
+ * shared secret goes to hs. For a hybrid the server's share is a ciphertext
+ * and moat_kex_derive decapsulates it.
+ */
 int moat_ext_key_share_sh_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_key_share share;
 	TRY(moat_ext_key_share_decode_sh(blk->data[MOAT_EXTI_KEY_SHARE], &share));
+	const struct moat_kex *k = &hs->kex;
+	if (hs->second_group != 0 && share.group == hs->second_group) {
+		k = &hs->kex_second;
+		conn->group = hs->second_group;
+	}
 	ENSURE(share.group == conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
 	uint8_t *secret;
 	size_t len = 0;
 	TRY(moat_hs_kex_buffers(hs, conn->group, NULL, &secret));
-	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share.key_exchange), moat_cursor_remaining(&share.key_exchange),
-			    secret, &len));
+	TRY(moat_kex_derive(k, moat_cursor_data(&share.key_exchange), moat_cursor_remaining(&share.key_exchange), secret,
+			    &len));
 	hs->shared_secret_len = len;
 	moat_kex_free(&hs->kex);
+	moat_kex_free(&hs->kex_second);
 	return MOAT_SUCCESS;
 }
 
-/* §4.1.4: it must be a group we offered, and not the one we already sent a share for. */
+/* §4.1.4: it must be a group we offered, and not one we already sent a share for. */
 int moat_ext_key_share_hrr_recv(struct moat_connection *conn, const struct moat_ext_block *blk)
 {
 	uint16_t group;
 	TRY(moat_ext_key_share_decode_hrr(blk->data[MOAT_EXTI_KEY_SHARE], &group));
 	uint16_t groups[16];
-	size_t n = client_groups(moat_conn_policy(conn), groups, 16);
+	size_t n = client_groups(conn, groups, 16);
 	bool listed = false;
 	for (size_t i = 0; i < n; i++)
 		listed |= groups[i] == group;
-	ENSURE(listed && group != conn->group, MOAT_ERR_ILLEGAL_PARAMETER);
+	ENSURE(listed && group != conn->group && group != conn->hs->second_group, MOAT_ERR_ILLEGAL_PARAMETER);
 	conn->hs->hrr_group = group;
 	return MOAT_SUCCESS;
 }

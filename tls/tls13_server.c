@@ -66,17 +66,20 @@ static int plan_tickets(struct moat_connection *conn)
 	return MOAT_SUCCESS;
 }
 
+/*
+ * Our share answers the client's (§4.2.8): for a DH group a fresh key and
+ * the DH output, for a KEM hybrid a ciphertext encapsulated to the client's
+ * key. No private key of ours outlives this call.
+ */
 static int compute_shared_secret(struct moat_connection *conn, const struct moat_key_share *share)
 {
 	struct moat_handshake *hs = conn->hs;
 	uint8_t *ours, *secret;
 	size_t len = 0;
 	TRY(moat_hs_kex_buffers(hs, conn->group, &ours, &secret));
-	TRY(moat_kex_generate(&hs->kex, conn->group, ours, &hs->our_share_len));
-	TRY(moat_kex_derive(&hs->kex, moat_cursor_data(&share->key_exchange), moat_cursor_remaining(&share->key_exchange),
-			    secret, &len));
+	TRY(moat_kex_respond(conn->group, moat_cursor_data(&share->key_exchange),
+			     moat_cursor_remaining(&share->key_exchange), ours, &hs->our_share_len, secret, &len));
 	hs->shared_secret_len = len;
-	moat_kex_free(&hs->kex);
 	return MOAT_SUCCESS;
 }
 
@@ -165,7 +168,7 @@ static int send_server_hello_like(struct moat_connection *conn, const uint8_t *r
 {
 	struct moat_handshake *hs = conn->hs;
 	struct moat_buf ext, msg;
-	/* Room for a cookie or an ffdhe8192 share, and the few fixed-size extensions. */
+	/* Room for a cookie or the largest share (a hybrid's), and the few fixed-size extensions. */
 	uint8_t ext_mem[MOAT_KEX_MAX_SHARE_LEN + 128];
 	/* Messages are built on the stack and copied into the flight: no heap buffer per message. */
 	uint8_t msg_mem[sizeof(ext_mem) + 128];

@@ -40,19 +40,22 @@ ATF_TC_BODY(group_table, tc)
 	static const struct {
 		uint16_t group;
 		const char *name;
-		size_t share, secret;
-		bool ffdhe;
+		size_t share, secret, response;
+		bool ffdhe, hybrid;
 	} want[] = {
-		{ MOAT_GROUP_X25519, "x25519", 32, 32, false },
-		{ MOAT_GROUP_SECP256R1, "secp256r1", 65, 32, false },
-		{ MOAT_GROUP_SECP384R1, "secp384r1", 97, 48, false },
-		{ MOAT_GROUP_X448, "x448", 56, 56, false },
-		{ MOAT_GROUP_SECP521R1, "secp521r1", 133, 66, false },
-		{ MOAT_GROUP_FFDHE2048, "ffdhe2048", 256, 256, true },
-		{ MOAT_GROUP_FFDHE3072, "ffdhe3072", 384, 384, true },
-		{ MOAT_GROUP_FFDHE4096, "ffdhe4096", 512, 512, true },
-		{ MOAT_GROUP_FFDHE6144, "ffdhe6144", 768, 768, true },
-		{ MOAT_GROUP_FFDHE8192, "ffdhe8192", 1024, 1024, true },
+		{ MOAT_GROUP_X25519, "x25519", 32, 32, 32, false, false },
+		{ MOAT_GROUP_SECP256R1, "secp256r1", 65, 32, 65, false, false },
+		{ MOAT_GROUP_SECP384R1, "secp384r1", 97, 48, 97, false, false },
+		{ MOAT_GROUP_X448, "x448", 56, 56, 56, false, false },
+		{ MOAT_GROUP_SECP521R1, "secp521r1", 133, 66, 133, false, false },
+		{ MOAT_GROUP_FFDHE2048, "ffdhe2048", 256, 256, 256, true, false },
+		{ MOAT_GROUP_FFDHE3072, "ffdhe3072", 384, 384, 384, true, false },
+		{ MOAT_GROUP_FFDHE4096, "ffdhe4096", 512, 512, 512, true, false },
+		{ MOAT_GROUP_FFDHE6144, "ffdhe6144", 768, 768, 768, true, false },
+		{ MOAT_GROUP_FFDHE8192, "ffdhe8192", 1024, 1024, 1024, true, false },
+		/* draft-ietf-tls-ecdhe-mlkem §3: the IANA names, and a server share shorter than the client's. */
+		{ MOAT_GROUP_X25519MLKEM768, "X25519MLKEM768", 1216, 64, 1120, false, true },
+		{ MOAT_GROUP_SECP256R1MLKEM768, "SecP256r1MLKEM768", 1249, 64, 1153, false, true },
 	};
 	size_t max_share = 0, max_secret = 0, max_ec_share = 0, max_ec_secret = 0;
 	for (size_t i = 0; i < COUNT(want); i++) {
@@ -60,11 +63,16 @@ ATF_TC_BODY(group_table, tc)
 		ATF_CHECK_MSG(moat_kex_group_supported(g), "0x%04x", g);
 		ATF_CHECK_EQ_MSG(moat_kex_share_len(g), want[i].share, "0x%04x", g);
 		ATF_CHECK_EQ_MSG(moat_kex_secret_len(g), want[i].secret, "0x%04x", g);
+		ATF_CHECK_EQ_MSG(moat_kex_response_len(g), want[i].response, "0x%04x", g);
+		/* Hybrids are TLS 1.3 only: neither kind TLS 1.2 may carry. */
+		ATF_CHECK_EQ_MSG(moat_kex_group_is_hybrid(g), want[i].hybrid, "0x%04x", g);
+		ATF_CHECK_EQ_MSG(moat_kex_group_is_ec(g), !want[i].hybrid && !want[i].ffdhe, "0x%04x", g);
+		ATF_CHECK_EQ_MSG(moat_kex_group_is_ffdhe(g), want[i].ffdhe, "0x%04x", g);
 		ATF_REQUIRE(moat_kex_group_name(g) != NULL);
 		ATF_CHECK_STREQ(moat_kex_group_name(g), want[i].name);
 		max_share = want[i].share > max_share ? want[i].share : max_share;
 		max_secret = want[i].secret > max_secret ? want[i].secret : max_secret;
-		if (!want[i].ffdhe) {
+		if (!want[i].ffdhe && !want[i].hybrid) {
 			max_ec_share = want[i].share > max_ec_share ? want[i].share : max_ec_share;
 			max_ec_secret = want[i].secret > max_ec_secret ? want[i].secret : max_ec_secret;
 		}
@@ -81,6 +89,8 @@ ATF_TC_BODY(group_table, tc)
 		ATF_CHECK(!moat_kex_group_supported(g));
 		ATF_CHECK_EQ(moat_kex_share_len(g), 0);
 		ATF_CHECK_EQ(moat_kex_secret_len(g), 0);
+		ATF_CHECK_EQ(moat_kex_response_len(g), 0);
+		ATF_CHECK(!moat_kex_group_is_hybrid(g));
 		ATF_CHECK(moat_kex_group_name(g) == NULL);
 	}
 }
@@ -167,6 +177,7 @@ static void x25519_from_private(struct moat_kex *k, const uint8_t priv[32], cons
 	uint8_t pub[32];
 	size_t len = sizeof(pub);
 
+	memset(k, 0, sizeof(*k));
 	k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
 	k->group = MOAT_GROUP_X25519;
 	ATF_REQUIRE(k->pkey != NULL);
@@ -346,6 +357,7 @@ static void x448_from_private(struct moat_kex *k, const char *priv_hex, const ch
 	size_t len = sizeof(pub);
 
 	ATF_REQUIRE_EQ(test_unhex(priv_hex, priv, sizeof(priv)), 56);
+	memset(k, 0, sizeof(*k));
 	k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X448, NULL, priv, 56);
 	k->group = MOAT_GROUP_X448;
 	ATF_REQUIRE(k->pkey != NULL);
@@ -452,7 +464,7 @@ ATF_TC_BODY(p521_nist_known_answer, tc)
 	ATF_REQUIRE(EVP_PKEY_fromdata_init(ctx) == 1);
 	ATF_REQUIRE(EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) == 1);
 
-	struct moat_kex k = { key, MOAT_GROUP_SECP521R1 };
+	struct moat_kex k = { key, MOAT_GROUP_SECP521R1, NULL };
 	EXPECT_OK(moat_kex_derive(&k, q_cavs, sizeof(q_cavs), secret, &len));
 	ATF_REQUIRE_EQ(len, 66);
 	REQUIRE_HEX(secret, 66, CAVS_P521_Z);
@@ -564,7 +576,7 @@ ATF_TC_BODY(ffdhe_matches_modexp, tc)
 		BIGNUM *a = fixed_exponent(0x11), *ya = BN_new(), *yb = BN_new(), *z = BN_new();
 		ATF_REQUIRE(ya != NULL && yb != NULL && z != NULL);
 		EVP_PKEY *ka = ffdhe_key(&f, a, ya);
-		struct moat_kex ours = { ka, ffdhe_groups[gi] };
+		struct moat_kex ours = { ka, ffdhe_groups[gi], NULL };
 		uint8_t share_a[MOAT_KEX_MAX_SHARE_LEN], share_b[MOAT_KEX_MAX_SHARE_LEN];
 		uint8_t want[MOAT_KEX_MAX_SECRET_LEN], got[MOAT_KEX_MAX_SECRET_LEN];
 		bool zero_share = false, zero_secret = false;
@@ -576,7 +588,7 @@ ATF_TC_BODY(ffdhe_matches_modexp, tc)
 			BIGNUM *b = fixed_exponent(0x5a);
 			ATF_REQUIRE(BN_add_word(b, t) == 1);
 			EVP_PKEY *kb = ffdhe_key(&f, b, yb);
-			struct moat_kex theirs = { kb, ffdhe_groups[gi] };
+			struct moat_kex theirs = { kb, ffdhe_groups[gi], NULL };
 			pad(&f, yb, share_b);
 			ATF_REQUIRE(BN_mod_exp(z, yb, a, f.p, f.bn) == 1);
 			pad(&f, z, want);

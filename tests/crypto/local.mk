@@ -15,6 +15,11 @@ check_PROGRAMS += tests/crypto/kex_test tests/crypto/sig_test tests/crypto/cert_
 tests_crypto_kex_test_SOURCES = tests/crypto/kex_test.c tests/rfc8448_vectors.h $(TEST_UTIL_SOURCES)
 tests_crypto_kex_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_kex_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+# The ML-KEM hybrid groups: layout, agreement, the peer checks of draft-ietf-tls-ecdhe-mlkem.
+check_PROGRAMS += tests/crypto/kex_hybrid_test
+tests_crypto_kex_hybrid_test_SOURCES = tests/crypto/kex_hybrid_test.c $(TEST_UTIL_SOURCES)
+tests_crypto_kex_hybrid_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_crypto_kex_hybrid_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
 tests_crypto_sig_test_SOURCES = tests/crypto/sig_test.c $(TEST_UTIL_SOURCES)
 tests_crypto_sig_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_sig_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
@@ -36,3 +41,23 @@ check_PROGRAMS += tests/crypto/ticket_aead_test
 tests_crypto_ticket_aead_test_SOURCES = tests/crypto/ticket_aead_test.c $(TEST_UTIL_SOURCES)
 tests_crypto_ticket_aead_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_crypto_ticket_aead_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
+# ML-KEM-768 (FIPS 203): published known answers, the input checks, implicit rejection.
+check_PROGRAMS += tests/crypto/mlkem_test
+tests_crypto_mlkem_test_SOURCES = tests/crypto/mlkem_test.c tests/mlkem_vectors.h $(TEST_UTIL_SOURCES)
+tests_crypto_mlkem_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_crypto_mlkem_test_LDADD = $(MOAT_CRYPTO_LIBS) $(ATF_C_LIBS)
+# ML-KEM under valgrind (ctgrind style): ct-mlkem is the probe, built from the
+# ML-KEM sources with MOAT_CT_PROBE so that the library declassifies what it
+# publishes; mlkem_ct_check the atf-sh script (rule as in tests/record/local.mk).
+check_PROGRAMS += tests/crypto/ct-mlkem
+tests_crypto_ct_mlkem_SOURCES = tests/crypto/ct-mlkem.c tests/ct_probe.h $(MLKEM_SOURCES)
+tests_crypto_ct_mlkem_CPPFLAGS = $(AM_CPPFLAGS) -DMOAT_CT_PROBE
+tests_crypto_ct_mlkem_LDADD = $(MOAT_CRYPTO_LIBS)
+CRYPTO_SH_TESTS = tests/crypto/mlkem_ct_check
+EXTRA_DIST += tests/crypto/mlkem_ct_check.sh
+CLEANFILES += $(CRYPTO_SH_TESTS)
+
+$(CRYPTO_SH_TESTS): %: %.sh
+	$(AM_V_GEN)mkdir -p $(@D) && { echo '#! $(ATF_SH)'; cat $<; } > $@ && chmod +x $@
+
+check-local: $(CRYPTO_SH_TESTS)

@@ -711,6 +711,8 @@ void sp_server_read_hello(struct sp_fixture *f)
 	ATF_REQUIRE(shares.count >= 1);
 	struct moat_key_share first;
 	EXPECT_OK(moat_key_share_next(&shares.entries, &first));
+	while (!p->answer_hybrid && moat_kex_group_is_hybrid(first.group) && moat_cursor_remaining(&shares.entries) > 0)
+		EXPECT_OK(moat_key_share_next(&shares.entries, &first));
 	p->their_share_len = moat_cursor_remaining(&first.key_exchange);
 	ATF_REQUIRE(p->their_share_len <= sizeof(p->their_share));
 	memcpy(p->their_share, moat_cursor_data(&first.key_exchange), p->their_share_len);
@@ -739,6 +741,12 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 			EXPECT_OK(moat_ext_write_key_share_hrr(&ext, o->key_share_group));
 		} else if (o->share != NULL) {
 			EXPECT_OK(moat_ext_write_key_share_sh(&ext, o->key_share_group, o->share, o->share_len));
+		} else if (moat_kex_group_is_hybrid(o->key_share_group)) {
+			/* A KEM: the answer is computed from our client's share, with the secret. */
+			ATF_REQUIRE_EQ(o->key_share_group, p->group);
+			EXPECT_OK(moat_kex_respond(p->group, p->their_share, p->their_share_len, p->share, &p->share_len,
+						   p->hybrid_secret, &p->hybrid_secret_len));
+			EXPECT_OK(moat_ext_write_key_share_sh(&ext, o->key_share_group, p->share, p->share_len));
 		} else {
 			moat_kex_free(&p->kex);
 			EXPECT_OK(moat_kex_generate(&p->kex, o->key_share_group, p->share, &p->share_len));
@@ -779,7 +787,12 @@ void sp_server_send_hello(struct sp_fixture *f, const struct sp_sh_opts *o)
 		uint8_t secret[MOAT_KEX_MAX_SECRET_LEN];
 		size_t secret_len;
 		p->suite = suite;
-		EXPECT_OK(moat_kex_derive(&p->kex, p->their_share, p->their_share_len, secret, &secret_len));
+		if (moat_kex_group_is_hybrid(p->group)) {
+			secret_len = p->hybrid_secret_len;
+			memcpy(secret, p->hybrid_secret, secret_len);
+		} else {
+			EXPECT_OK(moat_kex_derive(&p->kex, p->their_share, p->their_share_len, secret, &secret_len));
+		}
 		transcript_start(p, msg.data, msg.len);
 		install_handshake_keys(p, secret, secret_len, false);
 	}

@@ -63,6 +63,14 @@ struct sp_peer {
 	struct moat_buf ch;                  /* the ClientHello message (sent or received) */
 	uint8_t their_share[MOAT_KEX_MAX_SHARE_LEN]; /* scripted server: our client's share */
 	size_t their_share_len;
+	/*
+	 * Scripted server: take our client's ML-KEM hybrid share. Off by
+	 * default: it then acts as a server without the hybrids (as every peer
+	 * on this platform is) and takes the first other share.
+	 */
+	bool answer_hybrid;
+	uint8_t hybrid_secret[MOAT_KEX_MAX_SECRET_LEN]; /* scripted server: the secret of its hybrid answer */
+	size_t hybrid_secret_len;
 	struct moat_buf hrr_prefix;          /* scripted client after a HelloRetryRequest: message_hash(CH1) || HRR */
 	uint8_t cookie[256];                 /* scripted client: cookie from a HelloRetryRequest */
 	size_t cookie_len;
@@ -212,7 +220,11 @@ struct sp_sh_opts {
 	size_t extra_ext_len;
 };
 void sp_sh_defaults(struct sp_sh_opts *o);
-/* Read our client's ClientHello (our client must have written it); group 0 when it has no key share (TLS 1.2 only). */
+/*
+ * Read our client's ClientHello (our client must have written it); group 0
+ * when it has no key share (TLS 1.2 only). The share kept is the first, or
+ * without peer.answer_hybrid the first that is not a hybrid's.
+ */
 void sp_server_read_hello(struct sp_fixture *f);
 /*
  * Send a ServerHello or HelloRetryRequest. For a good TLS 1.3 ServerHello

@@ -60,6 +60,9 @@
 #define MOAT_GROUP_FFDHE4096 0x0102
 #define MOAT_GROUP_FFDHE6144 0x0103
 #define MOAT_GROUP_FFDHE8192 0x0104
+/* draft-ietf-tls-ecdhe-mlkem §4: ML-KEM-768 hybrids, TLS 1.3 only. */
+#define MOAT_GROUP_SECP256R1MLKEM768 0x11eb
+#define MOAT_GROUP_X25519MLKEM768 0x11ec
 
 /* SignatureScheme, RFC 8446 §4.2.3. */
 #define MOAT_SIG_RSA_PKCS1_SHA1 0x0201

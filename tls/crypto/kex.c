@@ -45,11 +45,13 @@
 
 #include "common/secmem.h"
 #include "tls/crypto/kex.h"
+#include "tls/crypto/kex_hybrid.h"
 
 enum kex_kind {
 	KEX_MONTGOMERY,   /* X25519, X448 (RFC 7748) */
 	KEX_NIST,         /* uncompressed points on a NIST curve */
 	KEX_FFDHE,        /* RFC 7919 finite field groups */
+	KEX_HYBRID,       /* ML-KEM-768 with a curve (kex_hybrid.c) */
 };
 
 struct kex_group {
@@ -57,27 +59,35 @@ struct kex_group {
 	const char *name;      /* IANA TLS Supported Groups name */
 	enum kex_kind kind;
 	const char *ossl;      /* libcrypto algorithm (Montgomery) or group name */
-	size_t share_len;
+	size_t share_len;      /* ours as a client (moat_kex_generate) */
 	size_t secret_len;
+	size_t response_len;   /* ours as a server (moat_kex_respond) */
 };
 
 static const struct kex_group kex_groups[] = {
-	{ MOAT_GROUP_X25519, "x25519", KEX_MONTGOMERY, "X25519", 32, 32 },
+	{ MOAT_GROUP_X25519, "x25519", KEX_MONTGOMERY, "X25519", 32, 32, 32 },
 	/* RFC 8446 §4.2.8.2: 0x04 || X || Y, each coordinate padded to the field size. */
-	{ MOAT_GROUP_SECP256R1, "secp256r1", KEX_NIST, "P-256", 65, 32 },
-	{ MOAT_GROUP_SECP384R1, "secp384r1", KEX_NIST, "P-384", 97, 48 },
-	{ MOAT_GROUP_X448, "x448", KEX_MONTGOMERY, "X448", 56, 56 },
-	{ MOAT_GROUP_SECP521R1, "secp521r1", KEX_NIST, "P-521", 133, 66 },
+	{ MOAT_GROUP_SECP256R1, "secp256r1", KEX_NIST, "P-256", 65, 32, 65 },
+	{ MOAT_GROUP_SECP384R1, "secp384r1", KEX_NIST, "P-384", 97, 48, 97 },
+	{ MOAT_GROUP_X448, "x448", KEX_MONTGOMERY, "X448", 56, 56, 56 },
+	{ MOAT_GROUP_SECP521R1, "secp521r1", KEX_NIST, "P-521", 133, 66, 133 },
 	/* RFC 8446 §4.2.8.1, §7.4.1: Y and Z are the size of p. */
-	{ MOAT_GROUP_FFDHE2048, "ffdhe2048", KEX_FFDHE, "ffdhe2048", 256, 256 },
-	{ MOAT_GROUP_FFDHE3072, "ffdhe3072", KEX_FFDHE, "ffdhe3072", 384, 384 },
-	{ MOAT_GROUP_FFDHE4096, "ffdhe4096", KEX_FFDHE, "ffdhe4096", 512, 512 },
-	{ MOAT_GROUP_FFDHE6144, "ffdhe6144", KEX_FFDHE, "ffdhe6144", 768, 768 },
-	{ MOAT_GROUP_FFDHE8192, "ffdhe8192", KEX_FFDHE, "ffdhe8192", 1024, 1024 },
+	{ MOAT_GROUP_FFDHE2048, "ffdhe2048", KEX_FFDHE, "ffdhe2048", 256, 256, 256 },
+	{ MOAT_GROUP_FFDHE3072, "ffdhe3072", KEX_FFDHE, "ffdhe3072", 384, 384, 384 },
+	{ MOAT_GROUP_FFDHE4096, "ffdhe4096", KEX_FFDHE, "ffdhe4096", 512, 512, 512 },
+	{ MOAT_GROUP_FFDHE6144, "ffdhe6144", KEX_FFDHE, "ffdhe6144", 768, 768, 768 },
+	{ MOAT_GROUP_FFDHE8192, "ffdhe8192", KEX_FFDHE, "ffdhe8192", 1024, 1024, 1024 },
+	/*
+	 * draft-ietf-tls-ecdhe-mlkem §3: client ek (1184) and point, server ct
+	 * (1088) and point, the two 32-byte secrets; the order is kex_hybrid.c's.
+	 */
+	{ MOAT_GROUP_X25519MLKEM768, "X25519MLKEM768", KEX_HYBRID, NULL, 1184 + 32, 64, 1088 + 32 },
+	{ MOAT_GROUP_SECP256R1MLKEM768, "SecP256r1MLKEM768", KEX_HYBRID, NULL, 65 + 1184, 64, 65 + 1088 },
 };
 #define KEX_GROUP_COUNT (sizeof(kex_groups) / sizeof(kex_groups[0]))
 
-_Static_assert(MOAT_KEX_MAX_SHARE_LEN == 1024 && MOAT_KEX_MAX_SECRET_LEN == 1024, "ffdhe8192 is the largest");
+_Static_assert(MOAT_KEX_MAX_SHARE_LEN == 65 + 1184, "SecP256r1MLKEM768's client share is the largest");
+_Static_assert(MOAT_KEX_MAX_SECRET_LEN == 1024, "ffdhe8192's secret is the largest");
 _Static_assert(MOAT_KEX_MAX_EC_SHARE_LEN == 133 && MOAT_KEX_MAX_EC_SECRET_LEN == 66, "secp521r1 is the largest curve");
 
 struct kex_template {
@@ -141,6 +151,9 @@ static void make_templates(void)
 				}
 			}
 			break;
+		case KEX_HYBRID:
+			/* Its classical part uses that group's template. */
+			break;
 		}
 		if (t->key != NULL)
 			t->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, t->key, NULL);
@@ -174,6 +187,12 @@ size_t moat_kex_share_len(uint16_t group)
 	return g != NULL ? g->share_len : 0;
 }
 
+size_t moat_kex_response_len(uint16_t group)
+{
+	const struct kex_group *g = find_group(group, NULL);
+	return g != NULL ? g->response_len : 0;
+}
+
 size_t moat_kex_secret_len(uint16_t group)
 {
 	const struct kex_group *g = find_group(group, NULL);
@@ -189,7 +208,13 @@ const char *moat_kex_group_name(uint16_t group)
 bool moat_kex_group_is_ec(uint16_t group)
 {
 	const struct kex_group *g = find_group(group, NULL);
-	return g != NULL && g->kind != KEX_FFDHE;
+	return g != NULL && (g->kind == KEX_MONTGOMERY || g->kind == KEX_NIST);
+}
+
+bool moat_kex_group_is_hybrid(uint16_t group)
+{
+	const struct kex_group *g = find_group(group, NULL);
+	return g != NULL && g->kind == KEX_HYBRID;
 }
 
 bool moat_kex_group_is_ffdhe(uint16_t group)
@@ -257,6 +282,8 @@ int moat_kex_generate(struct moat_kex *k, uint16_t group, uint8_t *share_out, si
 	memset(k, 0, sizeof(*k));
 	const struct kex_group *g = find_group(group, &t);
 	ENSURE(g != NULL, MOAT_ERR_NOT_SUPPORTED);
+	if (g->kind == KEX_HYBRID)
+		return moat_kex_hybrid_generate(k, group, share_out, share_len);
 
 	int rc = kex_generate_with(&ctx, &key, t, g, share_out, share_len);
 	EVP_PKEY_CTX_free(ctx);
@@ -347,6 +374,8 @@ int moat_kex_derive(const struct moat_kex *k, const uint8_t *peer, size_t peer_l
 	ENSURE(k->pkey != NULL, MOAT_ERR_INVALID_STATE);
 	const struct kex_group *g = find_group(k->group, &t);
 	ENSURE(g != NULL, MOAT_ERR_INVALID_STATE);
+	if (g->kind == KEX_HYBRID)
+		return moat_kex_hybrid_derive(k, peer, peer_len, secret_out, secret_len);
 
 	int rc = kex_derive_with(&peer_key, &check, &ctx, k, g, t, peer, peer_len, secret_out, secret_len);
 	EVP_PKEY_CTX_free(ctx);
@@ -369,6 +398,9 @@ static int public_check_with(EVP_PKEY **key, EVP_PKEY_CTX **check, const struct 
 		return MOAT_SUCCESS;
 	case KEX_FFDHE:
 		return check_ffdhe_range(t, share, len);
+	case KEX_HYBRID:
+		/* TLS 1.2 never carries one: its checks are moat_kex_respond's and moat_kex_derive's. */
+		BAIL(MOAT_ERR_NOT_SUPPORTED);
 	case KEX_NIST:
 		break;
 	}
@@ -400,6 +432,32 @@ int moat_kex_public_check(uint16_t group, const uint8_t *share, size_t len)
 	return rc;
 }
 
+/* RFC 8446 §4.2.8: a DH group's answer is a fresh share of the same group. */
+static int respond_dh(uint16_t group, const uint8_t *peer, size_t peer_len, uint8_t *share_out, size_t *share_len,
+		      uint8_t *secret_out, size_t *secret_len)
+{
+	struct moat_kex k = { 0 };
+	TRY(moat_kex_generate(&k, group, share_out, share_len));
+	int rc = moat_kex_derive(&k, peer, peer_len, secret_out, secret_len);
+	moat_kex_free(&k);
+	return rc;
+}
+
+int moat_kex_respond(uint16_t group, const uint8_t *peer, size_t peer_len, uint8_t *share_out, size_t *share_len,
+		     uint8_t *secret_out, size_t *secret_len)
+{
+	ENSURE_REF(peer);
+	ENSURE_REF(share_out);
+	ENSURE_REF(share_len);
+	ENSURE_REF(secret_out);
+	ENSURE_REF(secret_len);
+	const struct kex_group *g = find_group(group, NULL);
+	ENSURE(g != NULL, MOAT_ERR_NOT_SUPPORTED);
+	if (g->kind == KEX_HYBRID)
+		return moat_kex_hybrid_respond(group, peer, peer_len, share_out, share_len, secret_out, secret_len);
+	return respond_dh(group, peer, peer_len, share_out, share_len, secret_out, secret_len);
+}
+
 void moat_kex_free(struct moat_kex *k)
 {
 	if (k == NULL)
@@ -407,5 +465,7 @@ void moat_kex_free(struct moat_kex *k)
 	/* libcrypto cleanses the private scalar when the key is freed. */
 	EVP_PKEY_free(k->pkey);
 	k->pkey = NULL;
+	moat_secmem_free(k->kem_dk);
+	k->kem_dk = NULL;
 	k->group = 0;
 }

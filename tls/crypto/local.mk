@@ -14,7 +14,8 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/ticket_aead.c tls/crypto/ticket_aead.h \
 	tls/crypto/cbc.c tls/crypto/cbc.h tls/crypto/ct_mask.h \
 	tls/crypto/hmac_ct.c tls/crypto/hmac_ct.h \
-	tls/crypto/kex.c tls/crypto/kex.h \
+	tls/crypto/kex.c tls/crypto/kex.h tls/crypto/kex_hybrid.c tls/crypto/kex_hybrid.h \
+	$(MLKEM_SOURCES) \
 	tls/crypto/sig.c tls/crypto/sig.h \
 	tls/crypto/rsa_encrypt.c tls/crypto/rsa_encrypt.h \
 	tls/crypto/key_id.c tls/crypto/key_id.h \
@@ -22,6 +23,13 @@ tls_crypto_libmoat_crypto_a_SOURCES = \
 	tls/crypto/ocsp.c tls/crypto/ocsp.h \
 	tls/crypto/signed_content.c tls/crypto/signed_content.h \
 	tls/crypto/version.c tls/crypto/version.h
+
+# ML-KEM-768 (FIPS 203), our own implementation; the constant-time probe
+# (tests/crypto/ct-mlkem) builds these sources a second time with MOAT_CT_PROBE.
+MLKEM_SOURCES = \
+	tls/crypto/mlkem.c tls/crypto/mlkem.h tls/crypto/mlkem_internal.h \
+	tls/crypto/mlkem_kpke.c tls/crypto/mlkem_ntt.c tls/crypto/mlkem_encode.c \
+	tls/crypto/mlkem_sample.c tls/crypto/mlkem_hash.c
 
 # What a program using only the crypto layer links (ipc, keyd).
 MOAT_CRYPTO_LIBS = tls/crypto/libmoat_crypto.a common/libmoat_common.a $(LIBCRYPTO_LIBS) $(PTHREAD_LIBS)
