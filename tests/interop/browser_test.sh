@@ -1,7 +1,9 @@
 # Browsers against moat-frontd: Debian's Chromium (headless) and Firefox
 # ESR (headless) fetch the demo backend's page through moat-keyd and
 # moat-frontd, and the key exchange group the browser negotiated is the one
-# frontd's access log names.
+# frontd's access log names. Both share an X25519MLKEM768 key and an x25519
+# one; under the default policy (default_tls13) they get the hybrid, under
+# a policy without it x25519, and the policy is all that differs.
 #
 # Chromium trusts the test certificate by its key alone
 # (--ignore-certificate-errors-spki-list: every other certificate error
@@ -185,14 +187,14 @@ chromium_case()
 atf_test_case chromium cleanup
 chromium_head()
 {
-	atf_set "descr" "headless Chromium fetches a page through moat-frontd; the group in its net log is the one frontd logged"
+	atf_set "descr" "headless Chromium fetches a page through moat-frontd with X25519MLKEM768, in its net log and frontd's access log"
 	atf_set "require.progs" "chromium openssl python3"
 	atf_set "timeout" "240"
 }
 chromium_body()
 {
 	br_start
-	chromium_case any
+	chromium_case "$GROUP_X25519MLKEM768"
 }
 chromium_cleanup()
 {
@@ -219,7 +221,7 @@ chromium_hrr_cleanup()
 atf_test_case chromium_policy_x25519 cleanup
 chromium_policy_x25519_head()
 {
-	atf_set "descr" "a site policy that lists only classical groups: Chromium negotiates x25519, and frontd logs it"
+	atf_set "descr" "a site policy that lists only classical groups: the same Chromium negotiates x25519, and frontd logs it"
 	atf_set "require.progs" "chromium openssl python3"
 	atf_set "timeout" "240"
 }
@@ -288,14 +290,14 @@ firefox_case()
 atf_test_case firefox cleanup
 firefox_head()
 {
-	atf_set "descr" "headless Firefox ESR, trusting the test CA, loads a page through moat-frontd at TLS 1.3"
+	atf_set "descr" "headless Firefox ESR, trusting the test CA, loads a page through moat-frontd with X25519MLKEM768"
 	atf_set "require.progs" "firefox-esr certutil openssl python3"
 	atf_set "timeout" "240"
 }
 firefox_body()
 {
 	br_start
-	firefox_case any
+	firefox_case "$GROUP_X25519MLKEM768"
 }
 firefox_cleanup()
 {
