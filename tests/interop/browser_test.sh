@@ -21,6 +21,13 @@
 # A browser's first start (profile creation, font cache) is slow on a busy machine.
 BROWSER_SECONDS=90
 
+# br_fail MESSAGE: fail the case (logs first) with MESSAGE on one line: a
+# browser's log tail has many, and ATF takes a one-line reason only.
+br_fail()
+{
+	e2e_fail "$(printf '%s' "$1" | tr '\n' ' ')"
+}
+
 # TLS group code points (IANA TLS Supported Groups registry) and the names
 # frontd's access log gives them.
 GROUP_X25519=29
@@ -82,7 +89,7 @@ br_has_page_line()
 br_wait_logged()
 {
 	wait_until br_has_page_line ||
-		e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text 2>&1)"
+		br_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text 2>&1)"
 }
 
 # br_logged: "GROUP SNI ALPN" of the access log's first TLS 1.3 connection
@@ -123,9 +130,9 @@ chromium_fetch()
 		--ignore-certificate-errors-spki-list="$_spki" \
 		--log-net-log="$RUN/netlog.json" \
 		--dump-dom "https://localhost:$FRONTD_PORT/" >"$RUN/page" 2>"$RUN/chromium.log" ||
-		e2e_fail "chromium failed ($?): $(tail -n 20 "$RUN/chromium.log")"
+		br_fail "chromium failed ($?): $(tail -n 20 "$RUN/chromium.log")"
 	grep -q 'moat demo backend: it works' "$RUN/page" ||
-		e2e_fail "chromium did not get the demo page: $(head -c 2000 "$RUN/page"; tail -n 20 "$RUN/chromium.log")"
+		br_fail "chromium did not get the demo page: $(head -c 2000 "$RUN/page"; tail -n 20 "$RUN/chromium.log")"
 }
 
 # chromium_handshake: "GROUP VERSION HELLOS" (29 TLS1.3 1) of Chromium's
@@ -163,25 +170,25 @@ chromium_case()
 {
 	_hellos=${2:-1}
 	chromium_fetch
-	[ -s "$RUN/netlog.json" ] || e2e_fail "chromium wrote no net log"
-	hs=$(chromium_handshake) || e2e_fail "the net log does not parse"
+	[ -s "$RUN/netlog.json" ] || br_fail "chromium wrote no net log"
+	hs=$(chromium_handshake) || br_fail "the net log does not parse"
 	echo "chromium: key_exchange_group, version, ClientHellos: $hs"
-	[ "$hs" != - ] || e2e_fail "no SSL_CONNECT end event with key_exchange_group in the net log"
+	[ "$hs" != - ] || br_fail "no SSL_CONNECT end event with key_exchange_group in the net log"
 	# shellcheck disable=SC2086 # three words
 	set -- "$1" $hs
-	[ "$3" = TLS1.3 ] || e2e_fail "chromium negotiated version $3, not TLS 1.3"
-	[ "$4" = "$_hellos" ] || e2e_fail "chromium sent $4 ClientHellos, expected $_hellos"
+	[ "$3" = TLS1.3 ] || br_fail "chromium negotiated version $3, not TLS 1.3"
+	[ "$4" = "$_hellos" ] || br_fail "chromium sent $4 ClientHellos, expected $_hellos"
 	[ "$1" = any ] || [ "$2" = "$1" ] ||
-		e2e_fail "chromium negotiated group $2 ($(group_name "$2")), expected $1 ($(group_name "$1"))"
+		br_fail "chromium negotiated group $2 ($(group_name "$2")), expected $1 ($(group_name "$1"))"
 	br_wait_logged
 	logged=$(br_logged)
 	echo "frontd: group, sni, alpn: $logged"
 	# shellcheck disable=SC2086 # three words
 	set -- $logged
-	[ "$1" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text)"
+	[ "$1" != - ] || br_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text)"
 	[ "$1" = "$(group_name "${hs%% *}")" ] ||
-		e2e_fail "frontd logged group $1, chromium negotiated $(group_name "${hs%% *}")"
-	[ "$2" = localhost ] && [ "$3" = http/1.1 ] || e2e_fail "unexpected access log line: $(br_log_text)"
+		br_fail "frontd logged group $1, chromium negotiated $(group_name "${hs%% *}")"
+	[ "$2" = localhost ] && [ "$3" = http/1.1 ] || br_fail "unexpected access log line: $(br_log_text)"
 }
 
 atf_test_case chromium cleanup
@@ -248,9 +255,9 @@ firefox_fetch()
 	mkdir "$_prof" "$RUN/home"
 	certutil -N -d "sql:$_prof" --empty-password >"$RUN/certutil.log" 2>&1 &&
 		certutil -A -d "sql:$_prof" -n moat-browser-ca -t C,, -i "$RUN/ca.pem" >>"$RUN/certutil.log" 2>&1 ||
-		e2e_fail "certutil: $(cat "$RUN/certutil.log")"
+		br_fail "certutil: $(cat "$RUN/certutil.log")"
 	# frontd listens on 127.0.0.1 only; nothing else is fetched (no updates,
-	# telemetry, captive portal or safe browsing checks): the log shows one site.
+	# telemetry, captive portal or safe browsing checks).
 	cat >"$_prof/user.js" <<-'EOF'
 		user_pref("network.dns.disableIPv6", true);
 		user_pref("network.captive-portal-service.enabled", false);
@@ -266,9 +273,9 @@ firefox_fetch()
 	EOF
 	HOME=$RUN/home timeout -k 5 "$BROWSER_SECONDS" firefox-esr --headless --no-remote --profile "$_prof" \
 		--screenshot "$RUN/page.png" "https://localhost:$FRONTD_PORT/" >"$RUN/firefox.log" 2>&1 ||
-		e2e_fail "firefox failed ($?): $(tail -n 20 "$RUN/firefox.log")"
-	[ -s "$RUN/page.png" ] || e2e_fail "firefox wrote no screenshot: $(tail -n 20 "$RUN/firefox.log")"
-	grep -q 'GET / HTTP/1.1 -> 200' "$RUN/web.log" || e2e_fail "the backend served no page"
+		br_fail "firefox failed ($?): $(tail -n 20 "$RUN/firefox.log")"
+	[ -s "$RUN/page.png" ] || br_fail "firefox wrote no screenshot: $(tail -n 20 "$RUN/firefox.log")"
+	grep -q 'GET / HTTP/1.1 -> 200' "$RUN/web.log" || br_fail "the backend served no page"
 }
 
 # firefox_case EXPECT_GROUP: fetch the page; frontd logged a TLS 1.3
@@ -282,9 +289,9 @@ firefox_case()
 	echo "frontd: group, sni, alpn: $logged"
 	# shellcheck disable=SC2086 # three words
 	set -- "$1" $logged
-	[ "$2" != - ] || e2e_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text)"
-	[ "$1" = any ] || [ "$2" = "$(group_name "$1")" ] || e2e_fail "frontd logged group $2 for firefox, expected $(group_name "$1")"
-	[ "$3" = localhost ] || e2e_fail "unexpected access log line: $(br_log_text)"
+	[ "$2" != - ] || br_fail "no TLS 1.3 connection that carried the page in the access log: $(br_log_text)"
+	[ "$1" = any ] || [ "$2" = "$(group_name "$1")" ] || br_fail "frontd logged group $2 for firefox, expected $(group_name "$1")"
+	[ "$3" = localhost ] || br_fail "unexpected access log line: $(br_log_text)"
 }
 
 atf_test_case firefox cleanup
