@@ -453,7 +453,7 @@ int moat_connection_get_client_hello_version(struct moat_connection *conn);
 /* IANA name of the negotiated suite ("TLS_AES_128_GCM_SHA256"), or "NONE". */
 const char *moat_connection_get_cipher(struct moat_connection *conn);
 MOAT_MUST_USE int moat_connection_get_cipher_iana_value(struct moat_connection *conn, uint8_t *first, uint8_t *second);
-/* Key exchange group by its IANA name ("x25519", "secp521r1", "ffdhe2048", ...) or "NONE". */
+/* Key exchange group by its IANA name ("x25519", "secp521r1", "ffdhe2048", "X25519MLKEM768", ...) or "NONE". */
 const char *moat_connection_get_curve(struct moat_connection *conn);
 /* Signature scheme used by the server (and the client, with client auth), IANA value or 0. */
 uint16_t moat_connection_get_server_sig_scheme(struct moat_connection *conn);

@@ -52,7 +52,19 @@ static int choose_group(struct moat_connection *conn, const struct moat_ext_bloc
 		ENSURE(moat_u16_set_has(&offered, e.group), MOAT_ERR_ILLEGAL_PARAMETER);
 	}
 
-	/* First choice: a group the client already sent a share for, avoiding a round trip. */
+	/*
+	 * First choice: a group the client already sent a share for, avoiding a
+	 * round trip. This holds for the ML-KEM hybrids too: a client that lists
+	 * X25519MLKEM768 but shares only x25519 is served x25519, though the
+	 * default policies put the hybrid first. Asking for the hybrid with a
+	 * HelloRetryRequest would cost every such connection a full round trip
+	 * (tens of milliseconds across the internet, against well under a
+	 * millisecond of extra computation for the hybrid itself: ML-KEM
+	 * encapsulation costs about what one x25519 exchange does) and a
+	 * second ClientHello carrying the 1216-byte share, which the client
+	 * chose not to send. Clients that want the hybrid (Chromium, Firefox)
+	 * share it up front and get it below.
+	 */
 	for (size_t i = 0; i < p->groups_count; i++) {
 		if (moat_kex_group_supported(p->groups[i]) && moat_key_share_find(&shares, p->groups[i], &hs->kex_share)) {
 			conn->group = p->groups[i];

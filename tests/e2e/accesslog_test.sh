@@ -1,7 +1,8 @@
 # The access log (moat-frontd.conf(5), ACCESS LOG): real clients through
 # moat-frontd to the demo backend, then the line each connection left, in
 # both formats; failed handshakes with their reason; reopening on SIGUSR1
-# after the file was moved (what logrotate does); client bytes in SNI
+# after the file was moved (what logrotate does); the group our own client
+# negotiates (X25519MLKEM768) beside curl's; client bytes in SNI
 # escaped; the directive's mistakes reported at file:line.
 
 . "$(atf_get_srcdir)/lib"
@@ -80,6 +81,36 @@ plain_body()
 	frontd_alive
 }
 plain_cleanup()
+{
+	e2e_cleanup
+}
+
+atf_test_case hybrid_group cleanup
+hybrid_group_head()
+{
+	atf_set "descr" "our own client offers X25519MLKEM768 through frontd and keyd: the line names it; curl's (x25519 only) names x25519"
+	atf_set "require.progs" "curl openssl"
+	atf_set "timeout" "120"
+}
+hybrid_group_body()
+{
+	al_start "access-log \"logs/access.log\""
+	log=$RUN/logs/access.log
+	# tls_pipe_client is our library with its default policy: X25519MLKEM768 and x25519 shared.
+	printf 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' >"$RUN/request"
+	"$(atf_get_srcdir)/../frontd/tls_pipe_client" -c "127.0.0.1:$FRONTD_PORT" -n localhost -a "$RUN/ca.pem" \
+		-s "$RUN/request" -t 30 >"$RUN/page" 2>"$RUN/client.err" ||
+		e2e_fail "our client failed: $(cat "$RUN/client.err")"
+	grep -q "it works" "$RUN/page" || e2e_fail "not the demo page"
+	al_wait "$log" 1
+	[ "$(awk '{ print $8 }' "$log")" = X25519MLKEM768 ] || e2e_fail "group not X25519MLKEM768: $(cat "$log")"
+	# A client that shares x25519 alone (OpenSSL 3.0 has no ML-KEM) is served x25519, as before.
+	e2e_curl localhost / -o /dev/null 2>"$RUN/curl.err" || e2e_fail "curl failed: $(cat "$RUN/curl.err")"
+	al_wait "$log" 2
+	[ "$(sed -n 2p "$log" | awk '{ print $8 }')" = x25519 ] || e2e_fail "curl's group not x25519: $(cat "$log")"
+	frontd_alive
+}
+hybrid_group_cleanup()
 {
 	e2e_cleanup
 }
@@ -320,6 +351,7 @@ config_errors_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case plain
+	atf_add_test_case hybrid_group
 	atf_add_test_case json
 	atf_add_test_case syslog
 	atf_add_test_case failed_handshakes

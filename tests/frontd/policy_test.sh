@@ -51,7 +51,7 @@ fit_body()
 	check_bad 11 'site "a.test": policy "only_rsa" cannot use the ECDSA P-256 certificate: TLS 1.3: no signature scheme for this key; TLS 1.2: not allowed'
 	# A mistake inside the block is reported at its own line.
 	policy_conf typo a.pem 'base "default_tls13"' 'groups x25519 P-256' | sed 's/@PORT@/8443/' >f.conf
-	check_bad 5 'unknown group "P-256" (x25519, x448, secp256r1, secp384r1, secp521r1, ffdhe2048 ... ffdhe8192)'
+	check_bad 5 'unknown group "P-256" (x25519mlkem768, secp256r1mlkem768, x25519, x448, secp256r1, secp384r1, secp521r1, ffdhe2048 ... ffdhe8192)'
 }
 
 atf_test_case served

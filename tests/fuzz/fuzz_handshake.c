@@ -957,6 +957,43 @@ static void run_captured_tls12(void)
 	run_captured(T_NEW_SESSION_TICKET12, -1, V12_ECDHE_RSA_NST);
 }
 
+/*
+ * key_share with the sizes of the ML-KEM hybrids (draft-ietf-tls-ecdhe-mlkem):
+ * a browser's ClientHello list, X25519MLKEM768 (1216 bytes) then x25519,
+ * and a server's 1120-byte X25519MLKEM768 answer. Both must round-trip.
+ */
+static void run_hybrid_shares(void)
+{
+	static uint8_t ch[1 + 2 + 4 + 1216 + 4 + 32], sh[1 + 4 + 1120];
+	size_t o = 0;
+	ch[o++] = T_EXT_KEY_SHARE_CH;
+	ch[o++] = (uint8_t)((4 + 1216 + 4 + 32) >> 8);
+	ch[o++] = (uint8_t)(4 + 1216 + 4 + 32);
+	ch[o++] = 0x11;
+	ch[o++] = 0xec;
+	ch[o++] = (uint8_t)(1216 >> 8);
+	ch[o++] = (uint8_t)1216;
+	for (size_t i = 0; i < 1216; i++)
+		ch[o++] = (uint8_t)(i * 13 + 5);
+	ch[o++] = 0x00;
+	ch[o++] = 0x1d;
+	ch[o++] = 0x00;
+	ch[o++] = 32;
+	memset(ch + o, 0x09, 32);
+	o = 0;
+	sh[o++] = T_EXT_KEY_SHARE_SH;
+	sh[o++] = 0x11;
+	sh[o++] = 0xec;
+	sh[o++] = (uint8_t)(1120 >> 8);
+	sh[o++] = (uint8_t)1120;
+	for (size_t i = 0; i < 1120; i++)
+		sh[o++] = (uint8_t)(i * 7 + 3);
+	size_t before = round_trips;
+	LLVMFuzzerTestOneInput(ch, sizeof(ch));
+	LLVMFuzzerTestOneInput(sh, sizeof(sh));
+	CHECK(round_trips == before + 2);
+}
+
 int main(void)
 {
 	/* One input per target: a selector byte then a small valid (or nearly valid) body. */
@@ -999,6 +1036,7 @@ int main(void)
 	memcpy(pair + 3 + body, client_hello + 1, body);
 	LLVMFuzzerTestOneInput(pair, sizeof(pair));
 	LLVMFuzzerTestOneInput(server_hello, sizeof(server_hello));
+	run_hybrid_shares();
 	run_captured_tls12();
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		LLVMFuzzerTestOneInput(others[i], sizeof(others[i]));

@@ -45,6 +45,10 @@
  *     OP_EARLY       u16 len: a 0-RTT record the server has no keys for
  *     OP_RAW         u16 len, bytes: straight to the transport
  *     OP_KEY_UPDATE  u8 requested: a KeyUpdate, then the client's next keys
+ *     OP_HYBRID      the first ClientHello, when it comes, lists
+ *                    X25519MLKEM768 first and shares it before x25519, as
+ *                    browsers do (1216 + 32 bytes); the client keeps the
+ *                    hybrid's key, which the default policy chooses
  *
  * The one invariant checked beyond "no crash, no sanitizer report": the
  * server completes a handshake only after the client sent a good Finished.
@@ -54,8 +58,9 @@
  * the libFuzzer build) and checks what each must reach: a full handshake with data and a
  * KeyUpdate, the HelloRetryRequest path to the end, skipped early data (with
  * and without a HelloRetryRequest), a transport that gives one byte at a
- * time, client authentication, and a broken ClientHello and a broken
- * Finished that must end in alerts.
+ * time, client authentication, a broken ClientHello and a broken Finished
+ * that must end in alerts, and an X25519MLKEM768 share answered with the
+ * hybrid or, by a policy without it, with a HelloRetryRequest.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -83,7 +88,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* negotiate/recv calls per OP_RUN: enough for one byte at a time through a whole flight. */
 #define RUN_STEPS 100000
 
-enum { OP_HELLO, OP_RUN, OP_FINISHED, OP_RECORD, OP_PLAIN, OP_CCS, OP_EARLY, OP_RAW, OP_KEY_UPDATE, OP_COUNT };
+enum {
+	OP_HELLO,
+	OP_RUN,
+	OP_FINISHED,
+	OP_RECORD,
+	OP_PLAIN,
+	OP_CCS,
+	OP_EARLY,
+	OP_RAW,
+	OP_KEY_UPDATE,
+	OP_HYBRID,
+	OP_COUNT
+};
 
 #define H_HRR_POLICY 0x01
 #define H_CLIENT_AUTH 0x02
@@ -115,6 +132,8 @@ static const uint16_t suites[] = { MOAT_TLS_AES_128_GCM_SHA256, MOAT_TLS_AES_256
 				   MOAT_TLS_CHACHA20_POLY1305_SHA256 };
 static const uint16_t tls13_only[] = { MOAT_TLS13 };
 static const uint16_t groups[] = { MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1 };
+static const uint16_t hybrid_groups[] = { MOAT_GROUP_X25519MLKEM768, MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1,
+					  MOAT_GROUP_SECP384R1 };
 static const uint16_t sig_algs[] = { MOAT_SIG_ECDSA_SECP256R1_SHA256, MOAT_SIG_RSA_PSS_RSAE_SHA256,
 				     MOAT_SIG_ED25519 };
 static const uint8_t psk_modes[] = { 1 }; /* psk_dhe_ke */
@@ -219,6 +238,7 @@ struct client {
 	uint8_t cookie[256];
 	size_t cookie_len;
 	uint16_t hrr_group;
+	bool hybrid;                         /* OP_HYBRID: the first ClientHello shares X25519MLKEM768 and x25519 */
 	struct moat_buf hs_in;               /* the server's handshake bytes, being reassembled */
 	size_t read_at;                      /* bytes of the server's output already taken as records */
 	bool broken;                         /* the client cannot follow the server any more */
@@ -271,10 +291,11 @@ static void send_records(struct client *c, struct pipe *p, uint8_t type, const u
 static void build_hello(struct client *c, bool second)
 {
 	struct moat_buf ext;
-	uint8_t share[MOAT_KEX_MAX_SHARE_LEN];
-	size_t share_len = 0;
-	struct moat_key_share ks;
-	uint16_t group = second ? c->hrr_group : MOAT_GROUP_X25519;
+	uint8_t share[MOAT_KEX_MAX_SHARE_LEN], x25519[32];
+	size_t share_len = 0, n_shares = 1;
+	struct moat_key_share ks[2];
+	bool hybrid = c->hybrid && !second;
+	uint16_t group = second ? c->hrr_group : hybrid ? MOAT_GROUP_X25519MLKEM768 : MOAT_GROUP_X25519;
 
 	if (!second) {
 		CHECK(moat_random_bytes(c->random, sizeof(c->random)) == 0);
@@ -290,15 +311,28 @@ static void build_hello(struct client *c, bool second)
 		memset(share, 0x42, 32);
 		share_len = 32;
 	}
-	ks.group = group;
-	moat_cursor_init(&ks.key_exchange, share, share_len);
+	ks[0].group = group;
+	moat_cursor_init(&ks[0].key_exchange, share, share_len);
+	if (hybrid) {
+		/* The x25519 share beside it; its key is not kept (the server takes the hybrid). */
+		struct moat_kex k = { 0 };
+		size_t len = 0;
+		CHECK(moat_kex_generate(&k, MOAT_GROUP_X25519, x25519, &len) == 0);
+		moat_kex_free(&k);
+		ks[1].group = MOAT_GROUP_X25519;
+		moat_cursor_init(&ks[1].key_exchange, x25519, len);
+		n_shares = 2;
+	}
 
 	moat_buf_init(&ext, 4096);
 	CHECK(moat_ext_write_server_name(&ext, "localhost") == 0);
 	CHECK(moat_ext_write_supported_versions_ch(&ext, tls13_only, COUNT(tls13_only)) == 0);
-	CHECK(moat_ext_write_u16_list(&ext, MOAT_EXT_SUPPORTED_GROUPS, groups, COUNT(groups)) == 0);
+	if (c->hybrid)
+		CHECK(moat_ext_write_u16_list(&ext, MOAT_EXT_SUPPORTED_GROUPS, hybrid_groups, COUNT(hybrid_groups)) == 0);
+	else
+		CHECK(moat_ext_write_u16_list(&ext, MOAT_EXT_SUPPORTED_GROUPS, groups, COUNT(groups)) == 0);
 	CHECK(moat_ext_write_u16_list(&ext, MOAT_EXT_SIGNATURE_ALGORITHMS, sig_algs, COUNT(sig_algs)) == 0);
-	CHECK(moat_ext_write_key_share_ch(&ext, &ks, 1) == 0);
+	CHECK(moat_ext_write_key_share_ch(&ext, ks, n_shares) == 0);
 	if (c->header & H_RECORD_SIZE_LIMIT)
 		CHECK(moat_ext_write_record_size_limit(&ext, 4097) == 0);
 	if (second && c->cookie_len > 0)
@@ -656,6 +690,9 @@ static void run_script(const uint8_t *data, size_t size, struct outcome *out)
 			bytes = get_bytes(&s, &len);
 			CHECK(moat_buf_put_bytes(&p.to_server, bytes, len) == 0);
 			break;
+		case OP_HYBRID:
+			c.hybrid = c.hybrid || !c.first_hello_sent;
+			break;
 		case OP_KEY_UPDATE:
 			op_key_update(&c, &p, &s);
 			break;
@@ -740,6 +777,11 @@ static const struct builtin builtins[] = {
 	{ "a ServerHello where the ClientHello belongs", S(0, OP_HELLO, 1, 0, 0, 3, 0, RUN), false, false,
 	  MOAT_ALERT_UNEXPECTED_MESSAGE, 0 },
 	{ "bad Finished", S(0, HELLO, RUN, OP_FINISHED, 1, RUN), false, false, MOAT_ALERT_DECRYPT_ERROR, 0 },
+	/* draft-ietf-tls-ecdhe-mlkem: the server encapsulates, the client decapsulates. */
+	{ "X25519MLKEM768 beside x25519, to the end", S(H_MIDDLEBOX, OP_HYBRID, HELLO, RUN, OP_CCS, FIN, RUN, PING, RUN),
+	  false, true, -1, 4 },
+	{ "X25519MLKEM768 to a policy without it: HelloRetryRequest to the end",
+	  S(H_HRR_POLICY, OP_HYBRID, HELLO, RUN, HELLO, RUN, FIN, RUN, PING, RUN), true, true, -1, 4 },
 	{ "application data before the Finished", S(0, HELLO, RUN, PING, RUN), false, false,
 	  MOAT_ALERT_UNEXPECTED_MESSAGE, 0 },
 };

@@ -152,8 +152,8 @@ ATF_TC_BODY(mistakes, tc)
 	    "\tciphers ECDHE-ECDSA-AES128-GCM-SHA256 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 TLS_AES_128_GCM_SHA256\n}\n",
 	    "p.conf:4: cipher suite \"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\" is listed twice");
 	bad("policy \"a\" {\n\tbase \"default_tls13\"\n\tgroups x25519 curve25519\n}\n",
-	    "p.conf:3: unknown group \"curve25519\" (x25519, x448, secp256r1, secp384r1, secp521r1, ffdhe2048 ... "
-	    "ffdhe8192)");
+	    "p.conf:3: unknown group \"curve25519\" (x25519mlkem768, secp256r1mlkem768, x25519, x448, secp256r1, "
+	    "secp384r1, secp521r1, ffdhe2048 ... ffdhe8192)");
 	bad("policy \"a\" {\n\tbase \"default_tls13\"\n\tgroups x25519 x25519\n}\n",
 	    "p.conf:3: group \"x25519\" is listed twice");
 	bad("policy \"a\" {\n\tbase \"default_tls13\"\n\tsignature-schemes rsa_pss_rsae_sha256 rsa_pss_rsae_sha256\n}\n",
@@ -180,6 +180,30 @@ ATF_TC_BODY(consistency, tc)
 	bad("policy \"a\" {\n\tmin-version tls1.3\n\tmax-version tls1.3\n\tciphers TLS_AES_128_GCM_SHA256\n"
 	    "\tsignature-schemes ed25519\n}\n",
 	    "p.conf:1: TLS 1.3 needs at least one group");
+}
+
+/*
+ * The ML-KEM hybrids by name, in the policy files' lower case or the
+ * registry's spelling (which --print-policy writes); they serve TLS 1.3
+ * only, so a TLS 1.2 ECDHE suite still needs a curve beside them.
+ */
+ATF_TC_WITHOUT_HEAD(hybrid_names);
+ATF_TC_BODY(hybrid_names, tc)
+{
+	struct moat_custom_policy p[1];
+	struct moat_conf conf;
+	const char *text = "policy \"pq\" {\n\tbase \"default_tls13\"\n"
+			   "\tgroups x25519mlkem768 SecP256r1MLKEM768 x25519\n}\n";
+	ATF_REQUIRE_EQ(load(text, p, COUNT(p), &conf), 1);
+	ATF_REQUIRE_EQ(p[0].policy.groups_count, 3);
+	ATF_REQUIRE_EQ(p[0].policy.groups[0], 0x11ec);
+	ATF_REQUIRE_EQ(p[0].policy.groups[1], 0x11eb);
+	ATF_REQUIRE_EQ(p[0].policy.groups[2], 0x001d);
+	moat_conf_free(&conf);
+	bad("policy \"a\" {\n\tbase \"default_tls13\"\n\tmin-version tls1.2\n"
+	    "\tciphers TLS_AES_128_GCM_SHA256 ECDHE-RSA-AES128-GCM-SHA256\n\tgroups x25519mlkem768\n}\n",
+	    "p.conf:5: cipher suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 needs an elliptic curve group (x25519, "
+	    "secp256r1, ...)");
 }
 
 /* --print-policy: the printed block reads back as the same policy, for every built-in one. */
@@ -214,6 +238,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, no_base);
 	ATF_TP_ADD_TC(tp, mistakes);
 	ATF_TP_ADD_TC(tp, consistency);
+	ATF_TP_ADD_TC(tp, hybrid_names);
 	ATF_TP_ADD_TC(tp, print_round_trip);
 	return atf_no_error();
 }

@@ -330,6 +330,8 @@ static const struct {
 
 /* Groups in no chart column: only "default_tls13" (which may change) has any, after the charted ones. */
 static const uint16_t default_tls13_beyond_chart[] = { MOAT_GROUP_X448, MOAT_GROUP_SECP521R1 };
+/* ... and the ML-KEM hybrids before them (draft-ietf-tls-ecdhe-mlkem): the default prefers a client's hybrid share. */
+static const uint16_t default_tls13_hybrids[] = { MOAT_GROUP_X25519MLKEM768, MOAT_GROUP_SECP256R1MLKEM768 };
 
 ATF_TC_WITHOUT_HEAD(chart_groups);
 ATF_TC_BODY(chart_groups, tc)
@@ -339,6 +341,14 @@ ATF_TC_BODY(chart_groups, tc)
 		const bool cols[3] = { chart3[i].x25519, chart3[i].p256, chart3[i].p384 };
 		bool is_default13 = strcmp(p->name, "default_tls13") == 0;
 		size_t k = 0;
+		for (size_t j = 0; j < COUNT(default_tls13_hybrids); j++) {
+			ATF_CHECK_EQ_MSG(moat_security_policy_has_group(p, default_tls13_hybrids[j]), is_default13,
+					 "%s: 0x%04x", p->name, default_tls13_hybrids[j]);
+			if (is_default13) {
+				ATF_CHECK_EQ_MSG(p->groups[k], default_tls13_hybrids[j], "%s: position %zu", p->name, k);
+				k++;
+			}
+		}
 		for (size_t j = 0; j < COUNT(group_order); j++) {
 			bool want = group_order[j].column >= 0 && cols[group_order[j].column];
 			if (group_order[j].column < 0)
@@ -373,9 +383,9 @@ ATF_TC_WITHOUT_HEAD(ffdhe_policy);
 ATF_TC_BODY(ffdhe_policy, tc)
 {
 	static const uint16_t want[] = {
-		MOAT_GROUP_X25519,    MOAT_GROUP_SECP256R1, MOAT_GROUP_SECP384R1, MOAT_GROUP_X448,
-		MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE2048, MOAT_GROUP_FFDHE3072, MOAT_GROUP_FFDHE4096,
-		MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
+		MOAT_GROUP_X25519MLKEM768, MOAT_GROUP_SECP256R1MLKEM768, MOAT_GROUP_X25519, MOAT_GROUP_SECP256R1,
+		MOAT_GROUP_SECP384R1,	   MOAT_GROUP_X448,		 MOAT_GROUP_SECP521R1, MOAT_GROUP_FFDHE2048,
+		MOAT_GROUP_FFDHE3072,	   MOAT_GROUP_FFDHE4096,	 MOAT_GROUP_FFDHE6144, MOAT_GROUP_FFDHE8192,
 	};
 	const struct moat_security_policy *p = get("default_tls13_ffdhe");
 	const struct moat_security_policy *d = get("default_tls13");
@@ -546,7 +556,7 @@ ATF_TC_BODY(known_answer_lists, tc)
 	ATF_CHECK(get("default")->cipher_suites == get("20170210")->cipher_suites);
 	ATF_CHECK(get("20190801")->cipher_suites == get("20190802")->cipher_suites);
 	ATF_CHECK(get("20190801")->groups_count == 3 && get("20190802")->groups_count == 2);
-	ATF_CHECK(get("default_tls13")->groups_count == 5);
+	ATF_CHECK(get("default_tls13")->groups_count == 7);
 }
 
 ATF_TC_WITHOUT_HEAD(unknown_names_and_null);

@@ -27,6 +27,13 @@ tests_tls_hostile_peer_test_SOURCES = tests/tls/hostile_peer_test.c tests/tls/sc
 tests_tls_hostile_peer_test_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_tls_hostile_peer_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
 
+# The ML-KEM hybrid groups against a scripted peer: choice, HelloRetryRequest both ways, bad shares.
+check_PROGRAMS += tests/tls/hybrid_peer_test
+tests_tls_hybrid_peer_test_SOURCES = tests/tls/hybrid_peer_test.c tests/tls/scripted_peer.c \
+	tests/tls/scripted_peer.h tests/tls/test_certs.c tests/tls/test_certs.h $(TEST_UTIL_SOURCES)
+tests_tls_hybrid_peer_test_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_tls_hybrid_peer_test_LDADD = $(MOAT_TEST_TLS_LIBS) $(ATF_C_LIBS)
+
 # Every list a peer sends, at the longest the wire format allows, the wanted item last.
 check_PROGRAMS += tests/tls/hostile_lists_test
 tests_tls_hostile_lists_test_SOURCES = tests/tls/hostile_lists_test.c tests/tls/scripted_peer.c \
