@@ -5,7 +5,8 @@ set -eu
 PACKAGES="build-essential autoconf automake pkg-config
 libssl-dev libevent-dev libseccomp-dev libatf-dev atf-sh kyua
 openssl gnutls-bin curl mandoc nginx haproxy
-valgrind strace systemd"
+valgrind strace systemd
+chromium firefox-esr libnss3-tools"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

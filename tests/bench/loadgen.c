@@ -44,11 +44,12 @@
  * ECDHE-ECDSA and ECDHE-RSA with AES-128-GCM (aes128cbc: AES-128-CBC-SHA256),
  * so the server's certificate picks the one it can do.
  *
- * The client can be narrowed to one cipher suite, one group and one
- * signature scheme. No named policy offers ChaCha20 alone, so the
- * load generator builds its own policy from "default_tls13" and puts it on
- * the config (tls/conn.h: this is a test tool and may look inside). A
- * client that offers a single suite forces it on every server alike.
+ * The client can be narrowed to one cipher suite, one group (x25519, P-256
+ * or, TLS 1.3 only, the hybrid X25519MLKEM768) and one signature scheme.
+ * No named policy offers ChaCha20 alone, so the load generator builds its
+ * own policy from "default_tls13" and puts it on the config (tls/conn.h:
+ * this is a test tool and may look inside). A client that offers a single
+ * suite forces it on every server alike.
  *
  * Results go to stdout as one line of key=value pairs for the harness.
  */
@@ -276,8 +277,13 @@ static int build_policy(void)
 			policy_groups[0] = MOAT_GROUP_X25519;
 		else if (strcmp(opts.group, "p256") == 0 || strcmp(opts.group, "secp256r1") == 0)
 			policy_groups[0] = MOAT_GROUP_SECP256R1;
+		else if (strcmp(opts.group, "x25519mlkem768") == 0)
+			policy_groups[0] = MOAT_GROUP_X25519MLKEM768;
 		else
-			die("unknown --group '%s' (x25519, p256)", opts.group);
+			die("unknown --group '%s' (x25519, p256, x25519mlkem768)", opts.group);
+		/* The hybrid is TLS 1.3 only (draft-ietf-tls-ecdhe-mlkem): a 1.2 run with it would measure nothing. */
+		if (opts.tls12 && policy_groups[0] == MOAT_GROUP_X25519MLKEM768)
+			die("--group x25519mlkem768 is TLS 1.3 only");
 		bench_policy.groups = policy_groups;
 		bench_policy.groups_count = 1;
 		/* TLS 1.2: the groups also name the curves an ECDSA certificate may be on (RFC 8422 §5.1.1),
@@ -927,7 +933,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: loadgen --connect HOST:PORT [--mode handshake|download|idle] [--server-name NAME]\n"
 		"       [--conns N] [--duration SECONDS] [--count N] [--bytes N] [--downloads N]\n"
-		"       [--suite aes128|aes256|chacha20] [--group x25519|p256] [--sig rsa|ecdsa] [--timeout S]\n"
+		"       [--suite aes128|aes256|chacha20] [--group x25519|p256|x25519mlkem768] [--sig rsa|ecdsa]\n"
+		"       [--timeout S]\n"
 		"       [--rate PER_SECOND] [--version 1.2|1.3] [--load-sessions FILE] [--save-sessions FILE]\n"
 		"       [--hello-bytes N]\n"
 		"handshake: --duration or --count handshakes with --conns in flight (--rate: started per second);\n"

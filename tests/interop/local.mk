@@ -1,12 +1,16 @@
 # Interop tests: our example programs (tls/examples) against OpenSSL's and
 # GnuTLS's command-line tools: atf-sh scripts, where a missing peer tool is a
-# skip (require.progs). interop_lib is sourced by the scripts, not run by Kyua.
+# skip (require.progs); browser_test drives Chromium and Firefox against
+# moat-frontd (with tests/e2e/lib). interop_lib is sourced by the scripts,
+# not run by Kyua.
 #
 # ATF_SH_TESTS is first set in tests/local.mk after this fragment is
 # included, so the scripts get their own list and rule (the same as the
 # generic one) and are hung on check-local.
-INTEROP_SH_TESTS = tests/interop/interop_lib tests/interop/openssl_test tests/interop/gnutls_test
-EXTRA_DIST += tests/interop/interop_lib.sh tests/interop/openssl_test.sh tests/interop/gnutls_test.sh
+INTEROP_SH_TESTS = tests/interop/interop_lib tests/interop/openssl_test tests/interop/gnutls_test \
+	tests/interop/browser_test
+EXTRA_DIST += tests/interop/interop_lib.sh tests/interop/openssl_test.sh tests/interop/gnutls_test.sh \
+	tests/interop/browser_test.sh
 CLEANFILES += $(INTEROP_SH_TESTS)
 
 $(INTEROP_SH_TESTS): %: %.sh
