@@ -69,7 +69,7 @@ static void watch_fd(struct frontd_conn *c, struct event *ev, short *on, bool rd
 	event_del(ev);
 	*on = 0;
 	if (want != 0) {
-		short flags = (short)(want | EV_PERSIST | (c->edge ? EV_ET : 0));
+		short flags = (short)(want | EV_PERSIST | (c->edge ? EV_ET : 0) | (c->short_read_drains ? EV_CLOSED : 0));
 		if (event_assign(ev, event_get_base(ev), event_get_fd(ev), flags, event_get_callback(ev), c) == 0 &&
 		    event_add(ev, NULL) == 0)
 			*on = want;
@@ -533,15 +533,35 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
  * against handshake-buffer-budget (limits.c). The first byte moves the
  * deadline from first-byte-timeout to client-hello-timeout.
  */
+/*
+ * Every read of the client's socket by the TLS library. A read that
+ * emptied the socket is not followed by one that would only find EAGAIN
+ * (conn.h, short_read_drains).
+ */
+static int client_recv(void *ctx, uint8_t *buf, uint32_t len)
+{
+	struct frontd_conn *c = ctx;
+	if (c->client_drained) {
+		errno = EAGAIN;
+		return -1;
+	}
+	uint32_t ask = len > INT_MAX ? INT_MAX : len;
+	ssize_t n;
+	do
+		n = read(c->fd, buf, ask);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && (uint32_t)n < ask && c->short_read_drains && !c->client_fin)
+		c->client_drained = true;
+	return (int)n;
+}
+
+/* The same while the ClientHello arrives: its first byte, its deadline and the handshake buffer budget. */
 static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 {
 	struct frontd_conn *c = ctx;
-	ssize_t n;
-	do
-		n = read(c->fd, buf, len > INT_MAX ? INT_MAX : len);
-	while (n < 0 && errno == EINTR);
+	int n = client_recv(c, buf, len);
 	if (n <= 0)
-		return (int)n;
+		return n;
 	if (c->first_byte_us == 0)
 		c->first_byte_us = frontd_conn_mono_us();
 	if (c->hello == HELLO_WAITING)
@@ -577,10 +597,10 @@ int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
 		return -1;
 	c->site = site;
 	c->site_chosen = true;
-	/* The hello is whole: the socket is read directly again, under the handshake deadline. */
+	/* The hello is whole: the socket is read without the hello's accounting, under the handshake deadline. */
 	if (c->hello != HELLO_NONE) {
 		frontd_limits_hello_done(c);
-		if (moat_connection_set_read_fd(tls, c->fd) < 0)
+		if (moat_connection_set_recv_cb(tls, client_recv) < 0)
 			return -1;
 		set_deadline(c, srv->cfg->handshake_timeout_ms);
 	}
@@ -717,6 +737,13 @@ static void client_cb(evutil_socket_t fd, short what, void *arg)
 	struct frontd_conn *c = arg;
 	bool run = c->kicked;
 	c->kicked = false;
+	/* The FIN comes with EV_READ too; EV_CLOSED only says reads must now go on until EOF. */
+	if (what & EV_CLOSED)
+		c->client_fin = true;
+	if (what & (EV_READ | EV_CLOSED)) {
+		c->client_drained = false;
+		what |= EV_READ;
+	}
 	if ((what & EV_READ) && c->cread_blocked) {
 		c->cread_blocked = false;
 		run = true;
@@ -737,6 +764,10 @@ static void backend_cb(evutil_socket_t fd, short what, void *arg)
 	/* libevent reports EPOLLERR and EPOLLHUP as EV_READ | EV_WRITE. */
 	if (c->backend_connecting && c->edge && (what & (EV_READ | EV_WRITE)) == EV_WRITE)
 		c->connect_clean = true;
+	if (what & EV_CLOSED) {
+		c->backend_fin = true;
+		what |= EV_READ;
+	}
 	if ((what & EV_READ) && c->bread_blocked) {
 		c->bread_blocked = false;
 		run = true;
@@ -823,7 +854,9 @@ int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l
 	frontd_metrics_gauges(srv);
 
 	/* TCP_NODELAY comes from the listener (listen.c). */
-	c->edge = (event_base_get_features(srv->base) & EV_FEATURE_ET) != 0;
+	int features = event_base_get_features(srv->base);
+	c->edge = (features & EV_FEATURE_ET) != 0;
+	c->short_read_drains = c->edge && (features & EV_FEATURE_EARLY_CLOSE) != 0;
 	c->tls = moat_connection_new(MOAT_SERVER);
 	c->ev_client = event_new(srv->base, fd, EV_READ | EV_WRITE | EV_PERSIST, client_cb, c);
 	c->ev_timer = evtimer_new(srv->base, timer_cb, c);
