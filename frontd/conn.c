@@ -528,12 +528,6 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 }
 
 /*
- * The socket transport while the ClientHello is incomplete: every byte read
- * is held by the TLS library until the hello is whole, so it is counted
- * against handshake-buffer-budget (limits.c). The first byte moves the
- * deadline from first-byte-timeout to client-hello-timeout.
- */
-/*
  * Every read of the client's socket by the TLS library. A read that
  * emptied the socket is not followed by one that would only find EAGAIN
  * (conn.h, short_read_drains).
@@ -555,7 +549,12 @@ static int client_recv(void *ctx, uint8_t *buf, uint32_t len)
 	return (int)n;
 }
 
-/* The same while the ClientHello arrives: its first byte, its deadline and the handshake buffer budget. */
+/*
+ * The socket transport while the ClientHello is incomplete: every byte read
+ * is held by the TLS library until the hello is whole, so it is counted
+ * against handshake-buffer-budget (limits.c). The first byte moves the
+ * deadline from first-byte-timeout to client-hello-timeout.
+ */
 static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 {
 	struct frontd_conn *c = ctx;
@@ -571,7 +570,7 @@ static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 		errno = ECONNRESET;
 		return -1;
 	}
-	return (int)n;
+	return n;
 }
 
 int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
