@@ -69,7 +69,7 @@ static void watch_fd(struct frontd_conn *c, struct event *ev, short *on, bool rd
 	event_del(ev);
 	*on = 0;
 	if (want != 0) {
-		short flags = (short)(want | EV_PERSIST | (c->edge ? EV_ET : 0));
+		short flags = (short)(want | EV_PERSIST | (c->edge ? EV_ET : 0) | (c->short_read_drains ? EV_CLOSED : 0));
 		if (event_assign(ev, event_get_base(ev), event_get_fd(ev), flags, event_get_callback(ev), c) == 0 &&
 		    event_add(ev, NULL) == 0)
 			*on = want;
@@ -472,9 +472,7 @@ static void handshake_step(struct frontd_conn *c)
 		}
 		if (moat_connection_free_handshake(c->tls) < 0)
 			moat_error_clear();
-		/* Proxying reads the socket directly, as it did before (sock_read is the handshake's). */
-		c->client_drained = false;
-		if (moat_connection_set_read_fd(c->tls, c->fd) < 0 || frontd_proxy_start(c) < 0) {
+		if (frontd_proxy_start(c) < 0) {
 			moat_error_clear();
 			frontd_conn_ended(c, "internal error", NULL);
 			frontd_conn_abort(c, "cannot start proxying");
@@ -530,34 +528,27 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 }
 
 /*
- * A read of the client socket for the handshake, skipped when it could only
- * say EAGAIN. Edge-triggered, a read that returned less than it asked for
- * (or EAGAIN) left the socket empty, and the next byte to arrive raises a new
- * edge, whose EV_READ clears client_drained (client_cb); until then the
- * library's next read, typically the one right after the server's flight,
- * before the client can have answered it, is answered EAGAIN without a
- * system call. Level-triggered, every read is made.
+ * Every read of the client's socket by the TLS library. A read that
+ * emptied the socket is not followed by one that would only find EAGAIN
+ * (conn.h, short_read_drains).
  */
-static int sock_read(struct frontd_conn *c, uint8_t *buf, uint32_t len)
+static int client_recv(void *ctx, uint8_t *buf, uint32_t len)
 {
+	struct frontd_conn *c = ctx;
 	if (c->client_drained) {
 		errno = EAGAIN;
 		return -1;
 	}
-	uint32_t want = len > INT_MAX ? INT_MAX : len;
+	uint32_t ask = len > INT_MAX ? INT_MAX : len;
 	ssize_t n;
 	do
-		n = read(c->fd, buf, want);
+		n = read(c->fd, buf, ask);
 	while (n < 0 && errno == EINTR);
-	if (c->edge && ((n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) || (n > 0 && (size_t)n < want)))
+	/* A short read or EAGAIN both leave the socket empty until its next edge. */
+	if (c->short_read_drains && !c->client_fin &&
+	    ((n > 0 && (uint32_t)n < ask) || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))))
 		c->client_drained = true;
 	return (int)n;
-}
-
-/* The socket transport from the whole ClientHello to the end of the handshake (frontd_client_hello_cb). */
-static int handshake_recv(void *ctx, uint8_t *buf, uint32_t len)
-{
-	return sock_read(ctx, buf, len);
 }
 
 /*
@@ -569,7 +560,7 @@ static int handshake_recv(void *ctx, uint8_t *buf, uint32_t len)
 static int hello_recv(void *ctx, uint8_t *buf, uint32_t len)
 {
 	struct frontd_conn *c = ctx;
-	int n = sock_read(c, buf, len);
+	int n = client_recv(c, buf, len);
 	if (n <= 0)
 		return n;
 	if (c->first_byte_us == 0)
@@ -607,10 +598,10 @@ int frontd_client_hello_cb(struct moat_connection *tls, void *ctx)
 		return -1;
 	c->site = site;
 	c->site_chosen = true;
-	/* The hello is whole: the socket is read without the hello's budget, under the handshake deadline. */
+	/* The hello is whole: the socket is read without the hello's accounting, under the handshake deadline. */
 	if (c->hello != HELLO_NONE) {
 		frontd_limits_hello_done(c);
-		if (moat_connection_set_recv_cb(tls, handshake_recv) < 0)
+		if (moat_connection_set_recv_cb(tls, client_recv) < 0)
 			return -1;
 		set_deadline(c, srv->cfg->handshake_timeout_ms);
 	}
@@ -747,9 +738,13 @@ static void client_cb(evutil_socket_t fd, short what, void *arg)
 	struct frontd_conn *c = arg;
 	bool run = c->kicked;
 	c->kicked = false;
-	/* Something arrived (or the peer closed): the next read is worth making. */
-	if (what & EV_READ)
+	/* The FIN comes with EV_READ too; EV_CLOSED only says reads must now go on until EOF. */
+	if (what & EV_CLOSED)
+		c->client_fin = true;
+	if (what & (EV_READ | EV_CLOSED)) {
 		c->client_drained = false;
+		what |= EV_READ;
+	}
 	if ((what & EV_READ) && c->cread_blocked) {
 		c->cread_blocked = false;
 		run = true;
@@ -770,6 +765,10 @@ static void backend_cb(evutil_socket_t fd, short what, void *arg)
 	/* libevent reports EPOLLERR and EPOLLHUP as EV_READ | EV_WRITE. */
 	if (c->backend_connecting && c->edge && (what & (EV_READ | EV_WRITE)) == EV_WRITE)
 		c->connect_clean = true;
+	if (what & EV_CLOSED) {
+		c->backend_fin = true;
+		what |= EV_READ;
+	}
 	if ((what & EV_READ) && c->bread_blocked) {
 		c->bread_blocked = false;
 		run = true;
@@ -856,7 +855,9 @@ int frontd_conn_start(struct frontd_server *srv, const struct frontd_listener *l
 	frontd_metrics_gauges(srv);
 
 	/* TCP_NODELAY comes from the listener (listen.c). */
-	c->edge = (event_base_get_features(srv->base) & EV_FEATURE_ET) != 0;
+	int features = event_base_get_features(srv->base);
+	c->edge = (features & EV_FEATURE_ET) != 0;
+	c->short_read_drains = c->edge && (features & EV_FEATURE_EARLY_CLOSE) != 0;
 	c->tls = moat_connection_new(MOAT_SERVER);
 	c->ev_client = event_new(srv->base, fd, EV_READ | EV_WRITE | EV_PERSIST, client_cb, c);
 	c->ev_timer = evtimer_new(srv->base, timer_cb, c);

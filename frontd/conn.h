@@ -82,14 +82,18 @@ struct frontd_conn {
 	struct event *ev_client, *ev_backend, *ev_timer;
 	short client_on, backend_on; /* what each event is registered for (EV_READ | EV_WRITE) */
 	bool edge;                   /* the loop has edge-triggered events */
+	/*
+	 * Edge-triggered with the peer's FIN as an event of its own (EV_CLOSED,
+	 * epoll's EPOLLRDHUP): a read that returns less than it asked for has
+	 * emptied the socket, and whatever comes next (bytes or the FIN) brings
+	 * a new edge, so the read that would only find EAGAIN is skipped. Once
+	 * the FIN was seen, reads go on until they return 0.
+	 */
+	bool short_read_drains;
+	bool client_drained;         /* the last read from the client was short: wait for its next edge */
+	bool client_fin, backend_fin; /* EV_CLOSED came: the peer's FIN is there to read */
 	bool kicked;                 /* ev_client made active to run again (frontd_conn_kick) */
 	bool cread_blocked, cwrite_blocked, bread_blocked, bwrite_blocked;
-	/*
-	 * Edge-triggered, during the handshake: the last read of the client socket
-	 * emptied it and no EV_READ has come since, so another read could only say
-	 * EAGAIN (conn.c, sock_read).
-	 */
-	bool client_drained;
 
 	/* An async signature with keyd. */
 	struct moat_async_pkey_op *op;

@@ -199,6 +199,7 @@ static void backend_drop(struct frontd_conn *c)
 	}
 	c->backend_connecting = false;
 	c->connect_clean = false;
+	c->backend_fin = false;
 	c->bread_blocked = c->bwrite_blocked = false;
 }
 
@@ -572,11 +573,15 @@ static bool down_step(struct frontd_conn *c, bool *progress)
 			frontd_conn_abort(c, "out of memory");
 			return false;
 		}
-		ssize_t got = recv(c->bfd, buf->data, read_size(c->down_read), MSG_DONTWAIT);
+		size_t ask = read_size(c->down_read);
+		ssize_t got = recv(c->bfd, buf->data, ask, MSG_DONTWAIT);
 		if (got > 0) {
 			size_t n;
 			*progress = true;
 			c->client_spoke_last = false;
+			/* Emptied: the next bytes or the FIN bring an edge (conn.h, short_read_drains). */
+			if ((size_t)got < ask && c->short_read_drains && !c->backend_fin)
+				c->bread_blocked = true;
 			if (!tls_send(c, buf->data, (size_t)got, &n, progress))
 				return false;
 			adapt(&c->down_read, n == (size_t)got && !c->tls_out_pending);
