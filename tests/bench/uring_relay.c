@@ -561,14 +561,16 @@ static void run_uring(int lfd, const struct sockaddr_in *backend, const char *mo
 
 struct cconn {
 	int fd;
-	size_t got;
-	char in[4096];
+	size_t got;  /* bytes of the answer so far */
+	size_t want; /* the answer's length, once its head is in */
+	size_t head; /* bytes of the head kept in in[] */
+	char in[1024];
 };
 
 /* The answer's total length once its head is in, else 0. */
 static size_t answer_len(const struct cconn *c)
 {
-	const char *end = memmem(c->in, c->got, "\r\n\r\n", 4);
+	const char *end = memmem(c->in, c->head, "\r\n\r\n", 4);
 	if (end == NULL)
 		return 0;
 	const char *cl = memmem(c->in, (size_t)(end - c->in), "Content-Length: ", 16);
@@ -577,7 +579,8 @@ static size_t answer_len(const struct cconn *c)
 	return (size_t)(end + 4 - c->in) + strtoul(cl + 16, NULL, 10);
 }
 
-static int run_client(const struct sockaddr_in *relay, int nconns, double seconds, unsigned long bytes)
+static int run_client(const struct sockaddr_in *relay, int nconns, double seconds, unsigned long bytes,
+		      int rcvbuf)
 {
 	char req[128];
 	int req_len = snprintf(req, sizeof(req),
@@ -588,6 +591,9 @@ static int run_client(const struct sockaddr_in *relay, int nconns, double second
 		die("client setup");
 	for (int k = 0; k < nconns; k++) {
 		cs[k].fd = connect_to(relay);
+		/* A small receive buffer makes the relay's writes to the client block (its EAGAIN paths). */
+		if (rcvbuf > 0 && cs[k].fd >= 0)
+			(void)setsockopt(cs[k].fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &cs[k] };
 		if (cs[k].fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, cs[k].fd, &ev) < 0)
 			die("client connect");
@@ -608,22 +614,35 @@ static int run_client(const struct sockaddr_in *relay, int nconns, double second
 		}
 		for (int k = 0; k < n; k++) {
 			struct cconn *c = evs[k].data.ptr;
-			ssize_t r = recv(c->fd, c->in + c->got, sizeof(c->in) - c->got, 0);
+			/* The head is kept until its length is known; the body is only counted. */
+			static char body[65536];
+			bool in_head = c->want == 0 && c->head < sizeof(c->in);
+			ssize_t r = in_head ? recv(c->fd, c->in + c->head, sizeof(c->in) - c->head, 0)
+					    : recv(c->fd, body, sizeof(body), 0);
 			if (r <= 0 && !(r < 0 && errno == EAGAIN)) {
 				fprintf(stderr, "uring_relay: client: connection lost\n");
 				return 1;
 			}
-			if (r > 0)
+			if (r > 0) {
 				c->got += (size_t)r;
-			size_t want = answer_len(c);
-			if (want == 0 || c->got < want)
+				if (in_head)
+					c->head += (size_t)r;
+			}
+			if (c->want == 0 && (c->want = answer_len(c)) == 0) {
+				if (c->head == sizeof(c->in)) {
+					fprintf(stderr, "uring_relay: client: no answer head\n");
+					return 1;
+				}
 				continue;
-			if (c->got > want) {
+			}
+			if (c->got < c->want)
+				continue;
+			if (c->got > c->want) {
 				fprintf(stderr, "uring_relay: client: more than one answer\n");
 				return 1;
 			}
 			done++;
-			c->got = 0;
+			c->got = c->head = c->want = 0;
 			if (send(c->fd, req, (size_t)req_len, MSG_NOSIGNAL) != req_len)
 				die("client send");
 		}
@@ -631,6 +650,10 @@ static int run_client(const struct sockaddr_in *relay, int nconns, double second
 		elapsed = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
 	}
 	printf("requests %lu seconds %.3f\n", done, elapsed);
+	for (int k = 0; k < nconns; k++)
+		close(cs[k].fd);
+	free(cs);
+	close(epfd);
 	return 0;
 }
 
@@ -641,11 +664,12 @@ int main(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'b' },  { "ring", required_argument, NULL, 'r' },
 		{ "fixed-files", no_argument, NULL, 'F' },    { "client", required_argument, NULL, 'c' },
 		{ "conns", required_argument, NULL, 'n' },    { "seconds", required_argument, NULL, 's' },
-		{ "bytes", required_argument, NULL, 'B' },    { NULL, 0, NULL, 0 },
+		{ "bytes", required_argument, NULL, 'B' },    { "rcvbuf", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *loop = NULL, *listen_arg = NULL, *backend_arg = NULL, *client_arg = NULL;
 	const char *ring_mode = "defer";
-	int nconns = 50;
+	int nconns = 50, rcvbuf = 0;
 	double seconds = 3;
 	unsigned long bytes = 128;
 	bool bad = false;
@@ -661,6 +685,7 @@ int main(int argc, char **argv)
 		case 'n': nconns = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
 		case 'B': bytes = strtoul(optarg, NULL, 10); break;
+		case 'R': rcvbuf = atoi(optarg); break;
 		default: bad = true; break;
 		}
 	}
@@ -671,18 +696,18 @@ int main(int argc, char **argv)
 			 strcmp(ring_mode, "plain") == 0) &&
 			parse_addr(listen_arg, &addr) == 0 && parse_addr(backend_arg, &backend) == 0;
 	bool is_client = client_arg != NULL && loop == NULL && parse_addr(client_arg, &addr) == 0 && nconns > 0 &&
-			 seconds > 0 && bytes > 0 && bytes < 2048;
+			 seconds > 0 && bytes > 0;
 	if (bad || optind != argc || is_relay == is_client) {
 		fprintf(stderr,
 			"usage: uring_relay --loop epoll|uring --listen IPV4:PORT --backend IPV4:PORT\n"
 			"                   [--ring defer|coop|plain] [--fixed-files]\n"
-			"       uring_relay --client IPV4:PORT [--conns N] [--seconds S] [--bytes N]\n"
+			"       uring_relay --client IPV4:PORT [--conns N] [--seconds S] [--bytes N] [--rcvbuf N]\n"
 			"(relay: port 0 prints \"listening on PORT\"; SIGTERM prints its CPU and loop turns)\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (is_client)
-		return run_client(&addr, nconns, seconds, bytes);
+		return run_client(&addr, nconns, seconds, bytes, rcvbuf);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
