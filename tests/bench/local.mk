@@ -28,3 +28,22 @@ EXTRA_DIST += tests/bench/run
 # BENCH_ARGS=--quick for a short smoke run.
 bench: all
 	$(SHELL) $(srcdir)/tests/bench/run --build . $(BENCH_ARGS)
+
+# The io_uring prototype (issue 16): tests/bench/uring_relay.c relays kept-alive
+# requests through an epoll loop shaped like frontd's and through io_uring, and
+# tests/bench/uring_run compares their CPU per request. liburing is optional:
+# 'make bench-uring' compiles the relay only where pkg-config finds it, and
+# nothing else in the build uses it. URING_ARGS passes options to uring_run
+# (e.g. URING_ARGS="--reps 3 --strace").
+EXTRA_DIST += tests/bench/uring_relay.c tests/bench/uring_run
+CLEANFILES += tests/bench/uring_relay
+bench-uring: tests/bench/backend
+	@if $(PKG_CONFIG) --exists liburing; then \
+		echo "  CC       tests/bench/uring_relay"; \
+		$(CC) $(AM_CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) -o tests/bench/uring_relay \
+			$(srcdir)/tests/bench/uring_relay.c `$(PKG_CONFIG) --cflags --libs liburing` && \
+		bash $(srcdir)/tests/bench/uring_run --build . $(URING_ARGS); \
+	else \
+		echo "bench-uring: liburing not found (Debian: apt-get install liburing-dev): skipped"; \
+	fi
+.PHONY: bench-uring
