@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/bench/bench_net.h"
+
 #define FLIGHT_MAX 65536
 
 struct client {
@@ -83,31 +85,6 @@ static void handle(int epfd, struct client *c)
 		c->sent += (size_t)n;
 	}
 	drop(epfd, c);
-}
-
-static int listen_on(const char *hostport, uint16_t *port)
-{
-	char host[64];
-	const char *colon = strrchr(hostport, ':');
-	if (colon == NULL || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = '\0';
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	long p = strtol(colon + 1, NULL, 10);
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1 || p < 0 || p > 65535)
-		return -1;
-	sin.sin_port = htons((uint16_t)p);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 4096) < 0)
-		return -1;
-	socklen_t len = sizeof(sin);
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
-		return -1;
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 static size_t parse_size(const char *arg, size_t max)
@@ -167,7 +144,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	uint16_t port = 0;
-	int lfd = listen_on(listen_arg, &port);
+	int lfd = bench_listen_on(listen_arg, &port);
 	if (lfd < 0) {
 		fprintf(stderr, "kfloor: cannot listen on %s: %s\n", listen_arg, strerror(errno));
 		return 1;

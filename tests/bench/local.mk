@@ -8,9 +8,9 @@ tests_bench_loadgen_SOURCES = tests/bench/loadgen.c
 tests_bench_loadgen_LDADD = $(MOAT_TLS_LIBS)
 tests_bench_floor_SOURCES = tests/bench/floor.c
 tests_bench_floor_LDADD = $(LIBCRYPTO_LIBS)
-tests_bench_backend_SOURCES = tests/bench/backend.c
+tests_bench_backend_SOURCES = tests/bench/backend.c tests/bench/bench_net.h
 # The kernel floor (issue 16): accept, read, write a fixed flight, close; no TLS.
-tests_bench_kfloor_SOURCES = tests/bench/kfloor.c
+tests_bench_kfloor_SOURCES = tests/bench/kfloor.c tests/bench/bench_net.h
 
 # The key-isolation reference: moat-frontd (its main.c and libfrontd.a) with
 # the keyd client replaced by keyd's own signing code in process

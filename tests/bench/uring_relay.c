@@ -62,6 +62,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/bench_net.h"
+
 #define BUF_SIZE 16384 /* one read, as frontd's: a TLS record and a bit */
 #define NBUFS 256      /* provided buffers (power of two) */
 #define BGID 1
@@ -81,39 +83,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "uring_relay: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static int parse_addr(const char *hostport, struct sockaddr_in *sin)
-{
-	char host[64];
-	const char *colon = strrchr(hostport, ':');
-	if (colon == NULL || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = '\0';
-	char *end;
-	long p = strtol(colon + 1, &end, 10);
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	if (*end != '\0' || inet_pton(AF_INET, host, &sin->sin_addr) != 1 || p < 0 || p > 65535)
-		return -1;
-	sin->sin_port = htons((uint16_t)p);
-	return 0;
-}
-
-static int listen_on(const struct sockaddr_in *addr, uint16_t *port)
-{
-	struct sockaddr_in sin = *addr;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 4096) < 0)
-		return -1;
-	socklen_t len = sizeof(sin);
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0)
-		return -1;
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 /* A connected, non-blocking TCP socket with TCP_NODELAY (as frontd's backend connection), or -1. */
@@ -694,8 +663,8 @@ int main(int argc, char **argv)
 			(strcmp(loop, "epoll") == 0 || strcmp(loop, "uring") == 0) &&
 			(strcmp(ring_mode, "defer") == 0 || strcmp(ring_mode, "coop") == 0 ||
 			 strcmp(ring_mode, "plain") == 0) &&
-			parse_addr(listen_arg, &addr) == 0 && parse_addr(backend_arg, &backend) == 0;
-	bool is_client = client_arg != NULL && loop == NULL && parse_addr(client_arg, &addr) == 0 && nconns > 0 &&
+			bench_parse_addr(listen_arg, &addr) == 0 && bench_parse_addr(backend_arg, &backend) == 0;
+	bool is_client = client_arg != NULL && loop == NULL && bench_parse_addr(client_arg, &addr) == 0 && nconns > 0 &&
 			 seconds > 0 && bytes > 0;
 	if (bad || optind != argc || is_relay == is_client) {
 		fprintf(stderr,
@@ -713,7 +682,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	uint16_t port;
-	int lfd = listen_on(&addr, &port);
+	int lfd = bench_listen(&addr, &port);
 	if (lfd < 0)
 		die("listen");
 	printf("listening on %u\n", port);
